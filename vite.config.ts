@@ -1,0 +1,50 @@
+// One config for the Mini App build (`npm run build` → dist/) and the Vitest projects.
+import tailwindcss from '@tailwindcss/vite';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  root: 'miniapp',
+  publicDir: '../public',
+  plugins: [react(), tailwindcss()],
+  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+  server: { host: '127.0.0.1', port: 5173 },
+  test: {
+    root: '.',
+    projects: [
+      {
+        extends: false,
+        test: {
+          name: 'unit',
+          root: '.',
+          include: ['{shared,worker,bot,client}/src/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Suites that need a database: run on PGlite, and again on PostgreSQL when DATABASE_URL is set.
+        extends: false,
+        test: {
+          name: 'db',
+          root: '.',
+          include: ['proxy/src/**/*.test.ts', 'e2e/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: './vite.config.ts',
+        test: {
+          name: 'miniapp',
+          root: '.',
+          include: ['miniapp/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+        },
+      },
+    ],
+  },
+});
