@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           root: '.',
-          include: ['{shared,worker,bot,client}/src/**/*.test.ts'],
+          include: ['{shared,worker,bot,client}/src/**/*.test.ts', 'e2e/bot-api-emulator/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
