@@ -1,0 +1,256 @@
+// The typed client for the proxy's HTTP API, used by the bot, the Mini App and the developer gateway.
+// `runJob` is the whole private path: quote, seal in this process, submit, stream, open the result here.
+import { fromBase64, utf8 } from './bytes';
+import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
+import type {
+  Candidate,
+  JobEvent,
+  JobView,
+  LedgerEntryView,
+  MarketView,
+  MeView,
+  QuoteRequest,
+  QuoteResponse,
+  RigView,
+} from './schemas/api';
+import { type FinalResult, finalResult, type JobBody, resultChunk } from './schemas/envelope';
+
+export type ClientAuth =
+  | { kind: 'tma'; initData: string }
+  | { kind: 'service'; key: string; telegramId: number | string; name?: string }
+  | { kind: 'apiKey'; key: string }
+  | { kind: 'none' };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface RunJobOptions {
+  model: string;
+  body: JobBody;
+  maxPriceNanoPer1k?: bigint;
+  onDelta?: (delta: string) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+}
+
+export interface RunJobResult extends FinalResult {
+  jobId: string;
+  rigId: string;
+  costNano: bigint;
+}
+
+/** An upper bound on the tokens a body's text can take: every tokenizer we run uses at most one per byte. */
+export function inputTokenBound(body: JobBody): number {
+  const texts =
+    body.kind === 'generate'
+      ? [body.prompt]
+      : body.kind === 'chat'
+        ? body.messages.map((m) => `${m.role}: ${m.content}`)
+        : body.messages.map((m) => `${m.author ?? ''}: ${m.text}`);
+  return texts.reduce((n, t) => n + utf8.encode(t).length + 4, 16);
+}
+
+function randomId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fetch?: typeof fetch }) {
+  const base = opts.baseUrl.replace(/\/$/, '');
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+
+  function headers(extra?: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = { ...extra };
+    const a = opts.auth;
+    if (a.kind === 'tma') h.authorization = `tma ${a.initData}`;
+    if (a.kind === 'apiKey') h.authorization = `Bearer ${a.key}`;
+    if (a.kind === 'service') {
+      h.authorization = `Service ${a.key}`;
+      h['x-cocoon-user'] = String(a.telegramId);
+      if (a.name) h['x-cocoon-user-name'] = encodeURIComponent(a.name);
+    }
+    return h;
+  }
+
+  async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const res = await doFetch(`${base}${path}`, {
+      method,
+      headers: headers(body === undefined ? undefined : { 'content-type': 'application/json' }),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      throw new ApiError(
+        res.status,
+        json?.error?.code ?? 'http_error',
+        json?.error?.message ?? res.statusText,
+      );
+    }
+    return json as T;
+  }
+
+  /** Streams a job's server-sent events until `done` or `failed`. */
+  async function* jobEvents(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
+    const res = await doFetch(`${base}/v1/jobs/${jobId}/events`, { headers: headers(), signal });
+    if (!res.ok || !res.body) {
+      const json = await res.json().catch(() => undefined);
+      throw new ApiError(
+        res.status,
+        json?.error?.code ?? 'http_error',
+        json?.error?.message ?? res.statusText,
+      );
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        let idx = buf.indexOf('\n\n');
+        while (idx >= 0) {
+          const frame = buf.slice(0, idx);
+          buf = buf.slice(idx + 2);
+          const data = frame
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
+          if (data) {
+            const event = JSON.parse(data) as JobEvent;
+            yield event;
+            if (event.type === 'done' || event.type === 'failed') return;
+          }
+          idx = buf.indexOf('\n\n');
+        }
+      }
+    } finally {
+      reader.releaseLock();
+      await res.body.cancel().catch(() => {});
+    }
+  }
+
+  const api = {
+    health: () => request<{ ok: boolean; db: string; chain: string }>('GET', '/healthz'),
+    me: () => request<MeView>('GET', '/v1/me'),
+    ledger: () => request<{ entries: LedgerEntryView[] }>('GET', '/v1/me/ledger'),
+    myJobs: () => request<{ jobs: JobView[] }>('GET', '/v1/me/jobs'),
+    market: () => request<MarketView>('GET', '/v1/market'),
+    models: () =>
+      request<{
+        object: 'list';
+        data: Array<{ id: string; object: 'model'; owned_by: string; demo_grade: boolean }>;
+      }>('GET', '/v1/models'),
+    quote: (
+      q: Omit<QuoteRequest, 'maxPriceNanoPer1k'> & { maxPriceNanoPer1k?: bigint },
+      signal?: AbortSignal,
+    ) =>
+      request<QuoteResponse>(
+        'POST',
+        '/v1/quotes',
+        { ...q, maxPriceNanoPer1k: q.maxPriceNanoPer1k?.toString() },
+        signal,
+      ),
+    submit: (s: { quoteId: string; envelope: unknown; idempotencyKey: string }, signal?: AbortSignal) =>
+      request<JobView>('POST', '/v1/jobs', s, signal),
+    job: (id: string) => request<JobView>('GET', `/v1/jobs/${id}`),
+    jobEvents,
+    rigs: () => request<{ rigs: RigView[] }>('GET', '/v1/rigs'),
+    registerRig: (name: string) => request<{ rig: RigView; token: string }>('POST', '/v1/rigs', { name }),
+    setRigPaused: (id: string, paused: boolean) => request<RigView>('PATCH', `/v1/rigs/${id}`, { paused }),
+    setAsk: (id: string, model: string, priceNanoPer1k: bigint) =>
+      request<RigView>('PUT', `/v1/rigs/${id}/asks/${model}`, { priceNanoPer1k: priceNanoPer1k.toString() }),
+    rotateRigToken: (id: string) => request<{ token: string }>('POST', `/v1/rigs/${id}/rotate`),
+    revokeRig: (id: string) => request<RigView>('DELETE', `/v1/rigs/${id}`),
+    apiKeys: () =>
+      request<{ keys: Array<{ id: string; name: string; prefix: string; createdAt: string }> }>(
+        'GET',
+        '/v1/me/api-keys',
+      ),
+    createApiKey: (name: string) =>
+      request<{ id: string; name: string; key: string; prefix: string }>('POST', '/v1/me/api-keys', { name }),
+    revokeApiKey: (id: string) => request<{ ok: true }>('DELETE', `/v1/me/api-keys/${id}`),
+    request,
+
+    /** Quote, seal for the candidates, submit, stream and open the result. Plaintext never leaves this process. */
+    async runJob(o: RunJobOptions): Promise<RunJobResult> {
+      const controller = new AbortController();
+      const timer = o.timeoutMs
+        ? setTimeout(() => controller.abort(new Error('timeout')), o.timeoutMs)
+        : undefined;
+      const onAbort = () => controller.abort(o.signal?.reason);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const quote = await api.quote(
+          {
+            model: o.model,
+            kind: o.body.kind,
+            inputTokens: inputTokenBound(o.body),
+            maxTokens: o.body.maxTokens,
+            maxPriceNanoPer1k: o.maxPriceNanoPer1k,
+          },
+          controller.signal,
+        );
+        const { envelope, state } = sealJob(o.body, quote.candidates.map(toRecipient), quote.quoteId);
+        await api.submit(
+          { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
+          controller.signal,
+        );
+        return await readResult(quote.quoteId, state, o.onDelta, controller.signal);
+      } catch (err) {
+        if (controller.signal.aborted && !o.signal?.aborted)
+          throw new ApiError(504, 'timeout', 'the job timed out');
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+
+  async function readResult(
+    jobId: string,
+    state: ClientSealState,
+    onDelta: ((d: string) => void) | undefined,
+    signal: AbortSignal,
+  ): Promise<RunJobResult> {
+    let attempt = 0;
+    let nextSeq = 0;
+    for await (const ev of jobEvents(jobId, signal)) {
+      if (ev.type === 'state' && ev.attempt !== attempt) {
+        // Failover to another rig: its stream starts over.
+        attempt = ev.attempt;
+        nextSeq = 0;
+      } else if (ev.type === 'chunk' && ev.attempt === attempt && ev.seq === nextSeq) {
+        const { delta } = resultChunk.parse(openResultPart(state, ev.rigId, ev.seq, ev.sealed));
+        nextSeq++;
+        onDelta?.(delta);
+      } else if (ev.type === 'done') {
+        const result = finalResult.parse(openResultPart(state, ev.rigId, 'final', ev.result));
+        return { ...result, jobId, rigId: ev.rigId, costNano: BigInt(ev.costNano) };
+      } else if (ev.type === 'failed') {
+        throw new ApiError(502, 'job_failed', ev.reason);
+      }
+    }
+    throw new ApiError(502, 'stream_ended', 'the job stream ended without a result');
+  }
+
+  return api;
+}
+
+export type CocoonClient = ReturnType<typeof createCocoonClient>;
+
+function toRecipient(c: Candidate) {
+  return { rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) };
+}

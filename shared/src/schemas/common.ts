@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** nanoTON on the wire: a decimal string of digits (JSON has no bigint), parsed to bigint. */
+export const nanoString = z
+  .string()
+  .regex(/^\d{1,30}$/, 'must be a non-negative integer amount in nanoTON, as a string of digits')
+  .transform((s) => BigInt(s));
+
+/** A price per 1,000 tokens in nanoTON; accepts a digit string or a safe integer. */
+export const priceNanoPer1k = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const s = String(v);
+  if (!/^\d{1,20}$/.test(s)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a non-negative whole number of nanoTON per 1,000 tokens',
+    });
+    return z.NEVER;
+  }
+  return BigInt(s);
+});
+
+export const modelId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash and underscore only');
+
+export const jobKind = z.enum(['summarize', 'generate', 'chat']);
+export type JobKind = z.infer<typeof jobKind>;
+
+export const device = z.enum(['cuda', 'cpu']);
+export type Device = z.infer<typeof device>;
+
+export const uuid = z.string().uuid();
+export const b64 = z
+  .string()
+  .max(8_000_000)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+/** Formats zod issues as `field: problem` lines, for 4xx bodies and start-up errors. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`).join('; ');
+}

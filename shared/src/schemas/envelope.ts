@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { b64 } from './common';
+
+export const sealedBox = z.object({ nonce: b64, ciphertext: b64 });
+export type SealedBox = z.infer<typeof sealedBox>;
+
+export const sealedEnvelope = z.object({
+  v: z.literal(1),
+  clientPublicKey: b64,
+  body: sealedBox,
+  recipients: z
+    .array(z.object({ rigId: z.string().uuid(), wrappedKey: sealedBox }))
+    .min(1)
+    .max(3),
+});
+export type SealedEnvelope = z.infer<typeof sealedEnvelope>;
+
+/** The plaintext job body a client seals. The proxy never sees it. */
+export const chatMessage = z.object({
+  role: z.enum(['system', 'user', 'assistant']).default('user'),
+  author: z.string().max(128).optional(),
+  content: z.string().max(200_000),
+});
+export const jobBody = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('summarize'),
+    messages: z
+      .array(z.object({ author: z.string().max(128).optional(), text: z.string().max(200_000) }))
+      .max(5000),
+    maxTokens: z.number().int().positive(),
+  }),
+  z.object({
+    kind: z.literal('generate'),
+    prompt: z.string().max(200_000),
+    maxTokens: z.number().int().positive(),
+    temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    stop: z.array(z.string().min(1).max(64)).max(4).optional(),
+  }),
+  z.object({
+    kind: z.literal('chat'),
+    messages: z.array(chatMessage).min(1).max(500),
+    maxTokens: z.number().int().positive(),
+    temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    stop: z.array(z.string().min(1).max(64)).max(4).optional(),
+  }),
+]);
+export type JobBody = z.infer<typeof jobBody>;
+
+/** What the rig seals back: streamed text deltas, then the final text. */
+export const resultChunk = z.object({ delta: z.string() });
+export const finalResult = z.object({
+  text: z.string(),
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  finishReason: z.enum(['stop', 'length']).default('stop'),
+});
+export type FinalResult = z.infer<typeof finalResult>;

@@ -1,0 +1,4 @@
+export * from './api';
+export * from './common';
+export * from './envelope';
+export * from './worker';
