@@ -1,0 +1,51 @@
+// Runs the ranking graph through the engine (CUDA when asked and available, else CPU).
+import * as ort from 'onnxruntime-node';
+import type { EngineLogger } from '../../engine/logger';
+import {
+  createOrtSession,
+  type DeviceChoice,
+  type Provider,
+  type SessionFactory,
+} from '../../engine/ort-session';
+import { RANK_INPUTS, RANK_OUTPUTS, rankGraphBytes } from './rank-graph';
+import type { RankInput } from './rank-math';
+
+export interface OnnxRanker {
+  provider: Provider;
+  /** Scores per sentence (sum ≈ 1); `withSimilarity` also returns the n×n matrix. */
+  rank(
+    input: RankInput,
+    withSimilarity?: boolean,
+  ): Promise<{ scores: Float32Array; similarity?: Float32Array }>;
+  release(): Promise<void>;
+}
+
+export async function createOnnxRanker(opts: {
+  device: DeviceChoice;
+  factory?: SessionFactory;
+  logger?: EngineLogger;
+}): Promise<OnnxRanker> {
+  const { session, provider } = await createOrtSession(rankGraphBytes(), {
+    ...opts,
+    label: 'summarize-extractive',
+  });
+  return {
+    provider,
+    async rank(input, withSimilarity = false) {
+      const { n, v } = input;
+      if (n === 0) return { scores: new Float32Array(0), similarity: new Float32Array(0) };
+      const feeds = {
+        [RANK_INPUTS.tfidf]: new ort.Tensor('float32', input.tfidf, [n, v]),
+        [RANK_INPUTS.residualSq]: new ort.Tensor('float32', input.residualSq, [n]),
+        [RANK_INPUTS.prior]: new ort.Tensor('float32', input.prior, [n]),
+      };
+      const fetches = withSimilarity ? [RANK_OUTPUTS.scores, RANK_OUTPUTS.similarity] : [RANK_OUTPUTS.scores];
+      const out = await session.run(feeds, fetches);
+      return {
+        scores: out[RANK_OUTPUTS.scores].data as Float32Array,
+        similarity: withSimilarity ? (out[RANK_OUTPUTS.similarity].data as Float32Array) : undefined,
+      };
+    },
+    release: () => session.release(),
+  };
+}
