@@ -120,7 +120,7 @@ export function prepareSentences(messages: readonly ChatMessage[]): PreparedSent
         const normals = tokens.out(its.normal) as string[];
         const terms = termsOf(
           types,
-          tokens.out(its.stem) as string[],
+          tokens.out(its.stem as never) as unknown as string[],
           normals,
           tokens.out(its.stopWordFlag) as unknown as boolean[],
         );
