@@ -1,0 +1,139 @@
+// Polls the service wallet for inbound transfers and hands each one to the ledger.
+// Exactly-once crediting is the LEDGER's job (unique txKey); this watcher only guarantees
+// at-least-once delivery: the cursor is saved after every transfer of a tick was accepted, so a
+// crash, a replay from an older cursor, or out-of-order pages only ever cause repeats.
+import type { ChainAdapter, InboundCursor, InboundTransfer } from './chain';
+
+export type DepositCredit = {
+  /** `${txHash}:${lt}`: unique per inbound transfer on chain. */
+  txKey: string;
+  /** Normalized memo (`cocoon-xxxxxxxxxx`, lowercase) or null → credit the `unclaimed` account. */
+  memo: string | null;
+  amountNano: bigint;
+  from: string;
+  utime: number;
+  /** The raw comment, for support (never parsed again). */
+  comment: string | null;
+};
+
+export interface DepositSink {
+  /** Must be idempotent on txKey (unique index); returning normally means "stored or already stored". */
+  creditDeposit(deposit: DepositCredit): Promise<unknown>;
+}
+
+export interface CursorStore {
+  load(): Promise<InboundCursor | null>;
+  save(cursor: InboundCursor | null): Promise<void>;
+}
+
+type Log = {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+};
+
+const MEMO = /^cocoon-([0-9a-z]{10})$/i;
+
+/** `cocoon-<10 base32 chars>`: trimmed, case-insensitive; returns the lowercase memo or null. */
+export function parseDepositMemo(comment: string | null | undefined): string | null {
+  if (!comment) return null;
+  const m = MEMO.exec(comment.trim());
+  return m ? `cocoon-${m[1].toLowerCase()}` : null;
+}
+
+export function depositTxKey(t: Pick<InboundTransfer, 'txHash' | 'lt'>): string {
+  return `${t.txHash}:${t.lt}`;
+}
+
+export function createMemoryCursorStore(
+  initial: InboundCursor | null = null,
+): CursorStore & { current(): InboundCursor | null } {
+  let cursor = initial;
+  return {
+    async load() {
+      return cursor;
+    },
+    async save(c) {
+      cursor = c;
+    },
+    current: () => cursor,
+  };
+}
+
+export type DepositWatcher = {
+  /** One poll. Never overlaps itself: a call during a running tick waits for that one. */
+  tick(): Promise<{ seen: number }>;
+  start(): void;
+  stop(): Promise<void>;
+};
+
+export function createDepositWatcher(opts: {
+  chain: Pick<ChainAdapter, 'listInboundTransfers'>;
+  sink: DepositSink;
+  cursorStore: CursorStore;
+  intervalMs?: number;
+  log?: Log;
+  /** Dust below this is ignored (still not an error), default 0. */
+  minAmountNano?: bigint;
+}): DepositWatcher {
+  const intervalMs = opts.intervalMs ?? 5_000;
+  const minAmount = opts.minAmountNano ?? 0n;
+  let running: Promise<{ seen: number }> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = true;
+
+  async function runTick(): Promise<{ seen: number }> {
+    const cursor = await opts.cursorStore.load();
+    const { transfers, cursor: next } = await opts.chain.listInboundTransfers(cursor);
+    for (const t of transfers) {
+      if (t.amountNano < minAmount) continue;
+      const memo = parseDepositMemo(t.comment);
+      // A throw here leaves the cursor where it was: the whole batch is re-read next tick.
+      await opts.sink.creditDeposit({
+        txKey: depositTxKey(t),
+        memo,
+        amountNano: t.amountNano,
+        from: t.from,
+        utime: t.utime,
+        comment: t.comment,
+      });
+      opts.log?.info(
+        { txKey: depositTxKey(t), amountNano: t.amountNano.toString(), claimed: memo !== null },
+        'deposit seen',
+      );
+    }
+    await opts.cursorStore.save(next);
+    return { seen: transfers.length };
+  }
+
+  const tick = () => {
+    if (!running) running = runTick().finally(() => (running = null));
+    return running;
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      tick()
+        .catch((err: unknown) =>
+          opts.log?.error({ err: err instanceof Error ? err.message : String(err) }, 'deposit tick failed'),
+        )
+        .finally(schedule);
+    }, intervalMs);
+  };
+
+  return {
+    tick,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running?.catch(() => undefined);
+    },
+  };
+}
