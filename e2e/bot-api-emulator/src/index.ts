@@ -1,0 +1,27 @@
+// Public surface of the Telegram Bot API emulator.
+export { parseMultipart, type UploadedFile } from './body';
+export {
+  type ApiCall,
+  type ButtonPress,
+  type ChatRef,
+  defaultBot,
+  Emulator,
+  type EmulatorOptions,
+  type Logger,
+  startBotApiEmulator,
+} from './emulator';
+export { detectEntities, type FormattedText, parseFormattedText } from './entities';
+export { ApiError, type ApiErrorShape } from './errors';
+export { type InitDataInput, signInitData, webAppLaunchUrl } from './initdata';
+export type {
+  BotConfig,
+  CallbackAnswer,
+  MemberStatus,
+  TgChat,
+  TgMessage,
+  TgUser,
+  Update,
+  WorldEvent,
+} from './model';
+export { realisticThrottle, type ThrottleOptions } from './throttle';
+export { botIdFromToken, type UserContent, World } from './world';
