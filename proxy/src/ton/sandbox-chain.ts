@@ -313,6 +313,15 @@ export class SandboxChain implements ChainAdapter {
     });
   }
 
+  /** Raw transactions of any account this adapter observed, newest first (a stand-in indexer). */
+  rawTransactions(address: string): Transaction[] {
+    return [...(this.txLog.get(Address.parse(address).hash.toString('hex')) ?? [])].reverse();
+  }
+
+  async isActive(address: string): Promise<boolean> {
+    return this.isDeployed(Address.parse(address));
+  }
+
   async balanceOf(address: string): Promise<bigint> {
     return (await this.blockchain.getContract(Address.parse(address))).balance;
   }

@@ -1,0 +1,249 @@
+// TON HTTP API v2 (toncenter.com/api/v2 and compatible) adapter for testnet and mainnet.
+// Reads: getAddressBalance, getAddressState, getTransactions (paged by lt+hash), runGetMethod.
+// Writes: sendBoc. Transactions are taken from their raw `data` BoC (checked against
+// transaction_id.hash) and parsed by the same code as the sandbox, not from toncenter's
+// convenience JSON fields, so fees, bounces and comments are read the same way everywhere.
+import { Address, Cell, loadTransaction } from '@ton/core';
+import type { KeyPair } from '@ton/crypto';
+import { WalletContractV4 } from '@ton/ton';
+import { z } from 'zod';
+import type {
+  ChainAdapter,
+  InboundCursor,
+  PreparedTransfer,
+  SendTonArgs,
+  TransferRef,
+  TransferStatus,
+  WalletTransaction,
+} from './chain';
+import { keyPairFromServiceKey, type ServiceKey } from './service-key';
+import {
+  buildWalletTransfer,
+  clampValidUntil,
+  commentCell,
+  findTransferStatus,
+  friendly,
+  scanInbound,
+  toWalletTransaction,
+} from './wallet-tx';
+
+export const ToncenterConfigSchema = z.object({
+  /** e.g. https://testnet.toncenter.com/api/v2 */
+  baseUrl: z.string().url(),
+  apiKey: z.string().min(1).optional(),
+  network: z.enum(['mainnet', 'testnet']),
+  timeoutMs: z.number().int().positive().default(15_000),
+  /** Attempts per request on 429/5xx/network errors. */
+  attempts: z.number().int().min(1).max(10).default(3),
+  /** How far toncenter's index may lag the chain when deciding a message has expired. */
+  indexLagSeconds: z.number().int().nonnegative().default(120),
+});
+export type ToncenterConfig = z.input<typeof ToncenterConfigSchema>;
+
+const envelope = z.object({
+  ok: z.boolean(),
+  result: z.unknown().optional(),
+  error: z.string().optional(),
+  code: z.number().optional(),
+});
+const rawTransaction = z.object({
+  utime: z.number(),
+  data: z.string(),
+  transaction_id: z.object({ lt: z.string(), hash: z.string() }),
+});
+const runResult = z.object({ exit_code: z.number(), stack: z.array(z.tuple([z.string(), z.unknown()])) });
+
+export class ToncenterError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export class ToncenterChain implements ChainAdapter {
+  readonly kind = 'toncenter' as const;
+  private readonly cfg: z.output<typeof ToncenterConfigSchema>;
+  private readonly testOnly: boolean;
+
+  private constructor(
+    cfg: ToncenterConfig,
+    private readonly keyPair: KeyPair,
+    readonly serviceWallet: WalletContractV4,
+  ) {
+    this.cfg = ToncenterConfigSchema.parse(cfg);
+    this.testOnly = this.cfg.network === 'testnet';
+  }
+
+  static async create(opts: ToncenterConfig & { serviceKey: ServiceKey }): Promise<ToncenterChain> {
+    const keyPair = await keyPairFromServiceKey(opts.serviceKey);
+    const wallet = WalletContractV4.create({ workchain: 0, publicKey: keyPair.publicKey });
+    return new ToncenterChain(opts, keyPair, wallet);
+  }
+
+  serviceAddress(): string {
+    return friendly(this.serviceWallet.address, this.testOnly);
+  }
+
+  async getBalance(): Promise<bigint> {
+    return BigInt(
+      z
+        .union([z.string(), z.number()])
+        .parse(await this.get('getAddressBalance', { address: this.serviceAddress() })),
+    );
+  }
+
+  async getSeqno(): Promise<number> {
+    if (!(await this.isDeployed(this.serviceAddress()))) return 0;
+    const res = await this.runGetMethod(this.serviceAddress(), 'seqno');
+    if (res.exit_code !== 0) throw new ToncenterError(`seqno get-method exited ${res.exit_code}`, 200);
+    return Number(stackNumber(res.stack[0]));
+  }
+
+  async listInboundTransfers(sinceCursor?: InboundCursor | null) {
+    return scanInbound((o) => this.listWalletTransactions(o), sinceCursor);
+  }
+
+  async listWalletTransactions(
+    opts: { limit?: number; before?: { lt: bigint; hash: string } } = {},
+  ): Promise<WalletTransaction[]> {
+    const limit = Math.min(opts.limit ?? 50, 100);
+    const params: Record<string, string> = {
+      address: this.serviceAddress(),
+      limit: String(limit),
+      archival: 'true',
+    };
+    if (opts.before) {
+      // toncenter starts AT lt+hash (inclusive): ask for one more and drop it.
+      params.lt = opts.before.lt.toString();
+      params.hash = opts.before.hash;
+      params.limit = String(limit + 1);
+    }
+    const rows = z.array(rawTransaction).parse(await this.get('getTransactions', params));
+    const out: WalletTransaction[] = [];
+    for (const row of rows) {
+      const cell = Cell.fromBase64(row.data);
+      if (!cell.hash().equals(Buffer.from(row.transaction_id.hash, 'base64'))) {
+        throw new ToncenterError('getTransactions: data does not hash to transaction_id.hash', 200);
+      }
+      const tx = toWalletTransaction(loadTransaction(cell.beginParse()), this.testOnly);
+      if (opts.before && tx.lt >= opts.before.lt) continue;
+      out.push(tx);
+    }
+    return out.slice(0, limit);
+  }
+
+  async prepareTransfer(args: SendTonArgs): Promise<PreparedTransfer> {
+    const deployed = await this.isDeployed(this.serviceAddress());
+    return buildWalletTransfer({
+      wallet: this.serviceWallet,
+      secretKey: this.keyPair.secretKey,
+      seqno: deployed ? await this.getSeqno() : 0,
+      deployed,
+      validUntil: clampValidUntil(args.validUntil, nowSec()),
+      messages: [
+        {
+          to: Address.parse(args.to),
+          amountNano: args.amountNano,
+          body: commentCell(args.comment),
+          bounce: false,
+        },
+      ],
+    });
+  }
+
+  async sendExternalBoc(boc: string): Promise<void> {
+    await this.post('sendBoc', { boc });
+  }
+
+  async sendTon(args: SendTonArgs): Promise<PreparedTransfer> {
+    const prepared = await this.prepareTransfer(args);
+    await this.sendExternalBoc(prepared.boc);
+    return prepared;
+  }
+
+  async getTransferStatus(ref: TransferRef): Promise<TransferStatus> {
+    // Only time proves expiry here: the seqno (runGetMethod) may come from a fresher node than
+    // the transaction index, so "seqno moved, tx not seen" could be a lagging index, not a loss.
+    return findTransferStatus((o) => this.listWalletTransactions(o), ref, {
+      seqno: -1,
+      now: nowSec() - this.cfg.indexLagSeconds,
+    });
+  }
+
+  async getWalletPublicKey(address: string): Promise<Buffer | null> {
+    try {
+      if (!(await this.isDeployed(address))) return null;
+      const res = await this.runGetMethod(address, 'get_public_key');
+      if (res.exit_code !== 0 || !res.stack[0]) return null;
+      return Buffer.from(stackNumber(res.stack[0]).toString(16).padStart(64, '0'), 'hex');
+    } catch {
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  // ---------- HTTP ----------
+
+  private async isDeployed(address: string): Promise<boolean> {
+    return z.string().parse(await this.get('getAddressState', { address })) === 'active';
+  }
+
+  private async runGetMethod(address: string, method: string) {
+    return runResult.parse(await this.post('runGetMethod', { address, method, stack: [] }));
+  }
+
+  private get(method: string, params: Record<string, string>) {
+    return this.call(`${method}?${new URLSearchParams(params)}`, { method: 'GET' });
+  }
+
+  private post(method: string, body: unknown) {
+    return this.call(method, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  private async call(path: string, init: RequestInit): Promise<unknown> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(init.headers as Record<string, string>),
+    };
+    if (this.cfg.apiKey) headers['X-API-Key'] = this.cfg.apiKey;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.cfg.attempts; attempt++) {
+      try {
+        const res = await fetch(`${this.cfg.baseUrl.replace(/\/$/, '')}/${path}`, {
+          ...init,
+          headers,
+          signal: AbortSignal.timeout(this.cfg.timeoutMs),
+        });
+        const parsed = envelope.safeParse(await res.json().catch(() => null));
+        if (res.ok && parsed.success && parsed.data.ok) return parsed.data.result;
+        const message = parsed.success ? (parsed.data.error ?? 'not ok') : `HTTP ${res.status}`;
+        const err = new ToncenterError(`toncenter ${path.split('?')[0]}: ${message}`, res.status);
+        if (res.status !== 429 && res.status < 500) throw err;
+        lastError = err;
+      } catch (err) {
+        if (err instanceof ToncenterError && err.status !== 429 && err.status < 500) throw err;
+        lastError = err;
+      }
+      if (attempt < this.cfg.attempts) await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+  }
+}
+
+function stackNumber(entry: [string, unknown] | undefined): bigint {
+  if (!entry || entry[0] !== 'num' || typeof entry[1] !== 'string')
+    throw new Error('expected a number on the stack');
+  const v = entry[1];
+  return v.startsWith('-') ? -BigInt(v.slice(1)) : BigInt(v);
+}
+
+function nowSec(): number {
+  return Math.floor(Date.now() / 1000);
+}
