@@ -1,0 +1,66 @@
+// Turns "the decoded completion so far" into streamed deltas that never have to be taken back.
+// Decoders may still change the tail of the text (a byte-level token that ends mid-character, a
+// word-level decoder that removes the space before "." or "'"), and a stop sequence may be
+// forming at the end, so the tail after the last whitespace and any partial stop is held back.
+export class StopAwareTextStream {
+  private emitted = '';
+  private stoppedText: string | undefined;
+
+  constructor(
+    private readonly stops: readonly string[],
+    private readonly onDelta?: (delta: string) => void,
+  ) {}
+
+  get stopped(): boolean {
+    return this.stoppedText !== undefined;
+  }
+
+  /** Feed the full decoded completion; returns true when a stop sequence appeared. */
+  update(text: string): boolean {
+    if (this.stoppedText !== undefined) return true;
+    let cut = -1;
+    for (const s of this.stops) {
+      if (!s) continue;
+      const i = text.indexOf(s);
+      if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+    }
+    if (cut >= 0) {
+      this.stoppedText = text.slice(0, cut);
+      return true;
+    }
+    this.emitUpTo(this.stablePrefix(text));
+    return false;
+  }
+
+  /** Final text: emits whatever was held back and returns the completion (cut at a stop sequence). */
+  finish(text: string): string {
+    const final = this.stoppedText ?? text;
+    this.emitUpTo(final);
+    return final;
+  }
+
+  private stablePrefix(text: string): string {
+    let end = text.length;
+    while (end > 0 && text[end - 1] === '\uFFFD') end--; // incomplete UTF-8 from a byte-level token
+    const lastSpace = Math.max(text.lastIndexOf(' ', end - 1), text.lastIndexOf('\n', end - 1));
+    end = lastSpace < 0 ? 0 : lastSpace;
+    // Hold back a suffix that could be the start of a stop sequence.
+    for (const s of this.stops) {
+      for (let len = Math.min(s.length - 1, end); len > 0; len--) {
+        if (text.slice(end - len, end) === s.slice(0, len)) {
+          end -= len;
+          break;
+        }
+      }
+    }
+    return text.slice(0, end);
+  }
+
+  private emitUpTo(prefix: string): void {
+    // A decoder may rewrite held text in ways that don't extend what was sent; then wait.
+    if (prefix.length <= this.emitted.length || !prefix.startsWith(this.emitted)) return;
+    const delta = prefix.slice(this.emitted.length);
+    this.emitted = prefix;
+    this.onDelta?.(delta);
+  }
+}
