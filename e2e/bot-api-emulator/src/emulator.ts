@@ -327,6 +327,7 @@ export class Emulator {
     if (!handler) throw notFound();
     this.callLog.push({ method, botId: bot.user.id, params });
     if (this.callLog.length > maxCallLog) this.callLog.splice(0, this.callLog.length - maxCallLog);
+    this.world.emit({ type: 'api_call', method, botId: bot.user.id });
     const queued = this.failures.get(key);
     const failure = queued?.[0];
     if (failure) {
@@ -392,7 +393,7 @@ export class Emulator {
   }
 
   private broadcast(event: WorldEvent): void {
-    if (this.sseClients.size === 0) return;
+    if (this.sseClients.size === 0 || event.type === 'api_call') return;
     const data = `data: ${JSON.stringify(event)}\n\n`;
     for (const client of this.sseClients) client.write(data);
   }

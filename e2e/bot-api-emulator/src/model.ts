@@ -74,7 +74,9 @@ export type WorldEvent =
   | { type: 'delete'; chatKey: string; messageId: number }
   | { type: 'chat_action'; chatKey: string; action: string; botId: number }
   | { type: 'callback_answer'; queryId: string; answer: CallbackAnswer }
-  | { type: 'world' };
+  | { type: 'world' }
+  /** A Bot API request arrived (not sent to the web chat). */
+  | { type: 'api_call'; method: string; botId: number };
 
 export interface CallbackAnswer {
   text?: string;
