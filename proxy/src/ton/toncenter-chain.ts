@@ -238,9 +238,8 @@ export class ToncenterChain implements ChainAdapter {
 }
 
 function stackNumber(entry: [string, unknown] | undefined): bigint {
-  if (!entry || entry[0] !== 'num' || typeof entry[1] !== 'string')
-    throw new Error('expected a number on the stack');
-  const v = entry[1];
+  const v = entry?.[0] === 'num' ? entry[1] : undefined;
+  if (typeof v !== 'string') throw new Error('expected a number on the stack');
   return v.startsWith('-') ? -BigInt(v.slice(1)) : BigInt(v);
 }
 
