@@ -307,9 +307,16 @@ export class Emulator {
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
       }, timeoutMs);
       if (attempt()) return;
-      off = this.world.on(() => {
+      // World events cover most conditions; the slow re-check covers ones outside the world
+      // (a test's own counters). Both stop at the timeout.
+      const recheck = setInterval(attempt, 25);
+      const unsubscribe = this.world.on(() => {
         attempt();
       });
+      off = () => {
+        clearInterval(recheck);
+        unsubscribe();
+      };
     });
   }
 
