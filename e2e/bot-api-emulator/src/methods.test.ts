@@ -84,10 +84,12 @@ describe('sendMessage', () => {
   });
 
   it('rejects empty text and unknown chats', async () => {
-    expect((await grammyError(api.sendMessage(owner.id, '   '))).description).toBe('Bad Request: message text is empty');
-    expect((await grammyError(api.sendMessage(owner.id, '<b></b>', { parse_mode: 'HTML' }))).description).toBe(
+    expect((await grammyError(api.sendMessage(owner.id, '   '))).description).toBe(
       'Bad Request: message text is empty',
     );
+    expect(
+      (await grammyError(api.sendMessage(owner.id, '<b></b>', { parse_mode: 'HTML' }))).description,
+    ).toBe('Bad Request: message text is empty');
     expect((await grammyError(api.sendMessage(999, 'hi'))).description).toBe('Bad Request: chat not found');
     const err = await grammyError(api.sendMessage(outsider.id, 'hi'));
     expect(err.error_code).toBe(403);
@@ -109,7 +111,9 @@ describe('sendMessage', () => {
       { type: 'bold', offset: 0, length: 6 },
       { type: 'code', offset: 15, length: 4 },
     ]);
-    expect((await grammyError(api.sendMessage(owner.id, 'Total: 1.5', { parse_mode: 'MarkdownV2' }))).description).toBe(
+    expect(
+      (await grammyError(api.sendMessage(owner.id, 'Total: 1.5', { parse_mode: 'MarkdownV2' }))).description,
+    ).toBe(
       "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'",
     );
     expect((await grammyError(api.sendMessage(owner.id, 'a<br>b', { parse_mode: 'HTML' }))).description).toBe(
@@ -129,7 +133,10 @@ describe('sendMessage', () => {
       },
     });
     expect(msg.reply_to_message?.message_id).toBe(first.message_id);
-    expect(msg.reply_markup?.inline_keyboard[0][0]).toEqual({ text: 'App', web_app: { url: 'https://example.org/app' } });
+    expect(msg.reply_markup?.inline_keyboard[0][0]).toEqual({
+      text: 'App',
+      web_app: { url: 'https://example.org/app' },
+    });
     const press = emulator.userPressesButton(owner.id, msg.message_id, owner.id, 'App');
     expect(press.kind).toBe('web_app');
     if (press.kind === 'web_app') expect(press.url).toContain('https://example.org/app#tgWebAppData=');
@@ -138,7 +145,9 @@ describe('sendMessage', () => {
       url: 'https://example.org',
     });
     const err = await grammyError(
-      api.sendMessage(owner.id, 'x', { reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'd'.repeat(65) }]] } }),
+      api.sendMessage(owner.id, 'x', {
+        reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'd'.repeat(65) }]] },
+      }),
     );
     expect(err.description).toBe('Bad Request: BUTTON_DATA_INVALID');
   });
@@ -148,7 +157,9 @@ describe('editing', () => {
   it('answers "message is not modified" when nothing changes', async () => {
     const markup = { inline_keyboard: [[{ text: 'A', callback_data: 'a' }]] };
     const msg = await api.sendMessage(owner.id, 'same', { reply_markup: markup });
-    const err = await grammyError(api.editMessageText(owner.id, msg.message_id, 'same', { reply_markup: markup }));
+    const err = await grammyError(
+      api.editMessageText(owner.id, msg.message_id, 'same', { reply_markup: markup }),
+    );
     expect(err.error_code).toBe(400);
     expect(err.description).toBe(
       'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
@@ -156,7 +167,9 @@ describe('editing', () => {
     const edited = await api.editMessageText(owner.id, msg.message_id, 'changed', { reply_markup: markup });
     expect(edited).toMatchObject({ text: 'changed', reply_markup: markup });
     expect(typeof (edited as { edit_date?: number }).edit_date).toBe('number');
-    const sameMarkup = await grammyError(api.editMessageReplyMarkup(owner.id, msg.message_id, { reply_markup: markup }));
+    const sameMarkup = await grammyError(
+      api.editMessageReplyMarkup(owner.id, msg.message_id, { reply_markup: markup }),
+    );
     expect(sameMarkup.description).toContain('message is not modified');
     const cleared = await api.editMessageReplyMarkup(owner.id, msg.message_id);
     expect((cleared as { reply_markup?: unknown }).reply_markup).toBeUndefined();
@@ -178,13 +191,22 @@ describe('editing', () => {
 });
 
 describe('injected failures', () => {
-  it('returns a 429 with retry_after in Telegram\'s shape, for the requested number of calls', async () => {
-    emulator.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 }, 2);
+  it("returns a 429 with retry_after in Telegram's shape, for the requested number of calls", async () => {
+    emulator.failNext(
+      'sendMessage',
+      { error_code: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 },
+      2,
+    );
     for (let i = 0; i < 2; i++) {
       const raw = await rawCall(`/bot${token}/sendMessage`, { chat_id: owner.id, text: 'hi' });
       expect(raw).toEqual({
         status: 429,
-        body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } },
+        body: {
+          ok: false,
+          error_code: 429,
+          description: 'Too Many Requests: retry after 1',
+          parameters: { retry_after: 1 },
+        },
       });
     }
     const err = await api.sendMessage(owner.id, 'now it works');
@@ -194,7 +216,11 @@ describe('injected failures', () => {
   it('throttles realistically when asked to', async () => {
     const throttled = await startBotApiEmulator({
       bots: [{ token, username: 'methods_bot', firstName: 'Methods' }],
-      throttle: { privateChat: { max: 2, windowMs: 60_000 }, groupChat: { max: 2, windowMs: 60_000 }, global: { max: 30, windowMs: 1_000 } },
+      throttle: {
+        privateChat: { max: 2, windowMs: 60_000 },
+        groupChat: { max: 2, windowMs: 60_000 },
+        global: { max: 30, windowMs: 1_000 },
+      },
     });
     try {
       const u = throttled.createUser({ first_name: 'U' });
@@ -214,7 +240,12 @@ describe('injected failures', () => {
 describe('chats and members', () => {
   let groupId: number;
   beforeAll(() => {
-    groupId = emulator.createGroup({ title: 'Team', creator: owner.id, admins: [admin.id], members: [member.id] }).id;
+    groupId = emulator.createGroup({
+      title: 'Team',
+      creator: owner.id,
+      admins: [admin.id],
+      members: [member.id],
+    }).id;
   });
 
   it('answers "chat not found" for a group the bot never joined', async () => {
@@ -229,7 +260,9 @@ describe('chats and members', () => {
     expect(await status(member.id)).toBe('member');
     expect(await status(outsider.id)).toBe('left');
     expect(await status(7000101)).toBe('administrator');
-    expect((await grammyError(api.getChatMember(groupId, 123))).description).toBe('Bad Request: user not found');
+    expect((await grammyError(api.getChatMember(groupId, 123))).description).toBe(
+      'Bad Request: user not found',
+    );
     const admins = await api.getChatAdministrators(groupId);
     expect(admins.map((a) => a.user.id).sort()).toEqual([owner.id, admin.id, 7000101].sort());
     const chat = await api.getChat(groupId);
@@ -247,7 +280,9 @@ describe('chats and members', () => {
     const g = emulator.createGroup({ title: 'Apps', admins: [owner.id] });
     emulator.addBotToChat(g.id);
     const err = await grammyError(
-      api.sendMessage(g.id, 'open', { reply_markup: { inline_keyboard: [[{ text: 'App', web_app: { url: 'https://x.org' } }]] } }),
+      api.sendMessage(g.id, 'open', {
+        reply_markup: { inline_keyboard: [[{ text: 'App', web_app: { url: 'https://x.org' } }]] },
+      }),
     );
     expect(err.description).toBe('Bad Request: BUTTON_TYPE_INVALID');
   });
@@ -256,18 +291,26 @@ describe('chats and members', () => {
 describe('bot settings', () => {
   it('stores commands per scope and the menu button', async () => {
     await api.setMyCommands([{ command: 'summarize', description: 'Summarize this chat' }]);
-    await api.setMyCommands([{ command: 'admin', description: 'Admin' }], { scope: { type: 'all_chat_administrators' } });
+    await api.setMyCommands([{ command: 'admin', description: 'Admin' }], {
+      scope: { type: 'all_chat_administrators' },
+    });
     expect(await api.getMyCommands()).toEqual([{ command: 'summarize', description: 'Summarize this chat' }]);
     expect(await api.getMyCommands({ scope: { type: 'all_chat_administrators' } })).toEqual([
       { command: 'admin', description: 'Admin' },
     ]);
-    expect((await grammyError(api.setMyCommands([{ command: 'Bad-Cmd', description: 'x' }]))).description).toBe(
-      'Bad Request: BOT_COMMAND_INVALID',
-    );
+    expect(
+      (await grammyError(api.setMyCommands([{ command: 'Bad-Cmd', description: 'x' }]))).description,
+    ).toBe('Bad Request: BOT_COMMAND_INVALID');
     await api.deleteMyCommands();
     expect(await api.getMyCommands()).toEqual([]);
-    await api.setChatMenuButton({ menu_button: { type: 'web_app', text: 'Open', web_app: { url: 'https://x.org' } } });
-    expect(await api.getChatMenuButton()).toEqual({ type: 'web_app', text: 'Open', web_app: { url: 'https://x.org' } });
+    await api.setChatMenuButton({
+      menu_button: { type: 'web_app', text: 'Open', web_app: { url: 'https://x.org' } },
+    });
+    expect(await api.getChatMenuButton()).toEqual({
+      type: 'web_app',
+      text: 'Open',
+      web_app: { url: 'https://x.org' },
+    });
     expect(await api.sendChatAction(owner.id, 'typing')).toBe(true);
     expect((await grammyError(api.sendChatAction(owner.id, 'dancing' as 'typing'))).description).toBe(
       'Bad Request: wrong parameter action in request',

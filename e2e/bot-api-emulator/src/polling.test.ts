@@ -7,7 +7,9 @@ const token = '7000001:polling-test-token';
 let emulator: Emulator;
 
 beforeAll(async () => {
-  emulator = await startBotApiEmulator({ bots: [{ token, username: 'polling_test_bot', firstName: 'Polly' }] });
+  emulator = await startBotApiEmulator({
+    bots: [{ token, username: 'polling_test_bot', firstName: 'Polly' }],
+  });
 });
 afterAll(async () => {
   await emulator.close();
@@ -43,9 +45,14 @@ describe('long polling with grammY', () => {
     await started;
 
     const sent = emulator.userSends(alice.id, alice.id, { text: '/start deep-link' });
-    const reply = await emulator.waitForBotMessage(alice.id, (m) => m.text?.startsWith('Hello') === true, 5_000, {
-      after: sent.message_id,
-    });
+    const reply = await emulator.waitForBotMessage(
+      alice.id,
+      (m) => m.text?.startsWith('Hello') === true,
+      5_000,
+      {
+        after: sent.message_id,
+      },
+    );
     expect(reply.text).toBe('Hello, Alice! You said deep-link.');
     expect(reply.from?.username).toBe('polling_test_bot');
     expect(seen[0].entities).toEqual([{ type: 'bot_command', offset: 0, length: 6 }]);
@@ -64,7 +71,9 @@ describe('long polling with grammY', () => {
   it('handles /cmd@botname in a group and ignores commands for other bots under privacy mode', async () => {
     const privacyToken = '7000002:privacy-token';
     const local = await startBotApiEmulator({
-      bots: [{ token: privacyToken, username: 'quiet_bot', firstName: 'Quiet', canReadAllGroupMessages: false }],
+      bots: [
+        { token: privacyToken, username: 'quiet_bot', firstName: 'Quiet', canReadAllGroupMessages: false },
+      ],
     });
     try {
       const a = local.createUser({ first_name: 'A' });
@@ -106,7 +115,11 @@ describe('getUpdates', () => {
     void poll.then(() => {
       answered = true;
     });
-    await emulator.waitUntil(() => (emulator.calls('getUpdates').length > before ? true : undefined), 2_000, 'the poll');
+    await emulator.waitUntil(
+      () => (emulator.calls('getUpdates').length > before ? true : undefined),
+      2_000,
+      'the poll',
+    );
     expect(answered).toBe(false);
     emulator.userSends(bob.id, bob.id, 'wake up');
     const body = await poll;
@@ -141,13 +154,18 @@ describe('getUpdates', () => {
   it('terminates an older long poll with 409 when a newer one arrives', async () => {
     const before = emulator.calls('getUpdates').length;
     const older = getUpdates({ timeout: 30 });
-    await emulator.waitUntil(() => (emulator.calls('getUpdates').length > before ? true : undefined), 2_000, 'poll');
+    await emulator.waitUntil(
+      () => (emulator.calls('getUpdates').length > before ? true : undefined),
+      2_000,
+      'poll',
+    );
     const newer = getUpdates({});
     const conflict = (await older) as unknown as { ok: boolean; error_code: number; description: string };
     expect(conflict).toEqual({
       ok: false,
       error_code: 409,
-      description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+      description:
+        'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
     });
     expect((await newer).result).toEqual([]);
   });

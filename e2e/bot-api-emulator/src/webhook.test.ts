@@ -57,7 +57,8 @@ describe('webhook mode', () => {
     expect(await res.json()).toEqual({
       ok: false,
       error_code: 409,
-      description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      description:
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
     });
   });
 
