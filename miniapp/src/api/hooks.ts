@@ -1,0 +1,76 @@
+// react-query hooks over the shared client: one per resource, with the refresh cadence each screen needs.
+import type { CocoonClient, RunJobOptions } from '@cocoon/shared/client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useGetClient } from './client';
+import { type BindWalletRequest, tonRoutes } from './extra-routes';
+
+export const keys = {
+  me: ['me'] as const,
+  ledger: ['me', 'ledger'] as const,
+  jobs: ['me', 'jobs'] as const,
+  market: ['market'] as const,
+  models: ['models'] as const,
+  rigs: ['rigs'] as const,
+  apiKeys: ['me', 'api-keys'] as const,
+  tonConfig: ['ton', 'config'] as const,
+  withdrawals: ['me', 'withdrawals'] as const,
+};
+
+function useClientQuery<T>(
+  key: readonly unknown[],
+  fn: (c: CocoonClient) => Promise<T>,
+  opts: { refetchInterval?: number; enabled?: boolean } = {},
+) {
+  const getClient = useGetClient();
+  return useQuery({ queryKey: key, queryFn: async () => fn(await getClient()), ...opts });
+}
+
+export const useMe = () => useClientQuery(keys.me, (c) => c.me(), { refetchInterval: 15_000 });
+export const useLedger = () => useClientQuery(keys.ledger, (c) => c.ledger());
+export const useMyJobs = () => useClientQuery(keys.jobs, (c) => c.myJobs(), { refetchInterval: 15_000 });
+export const useMarket = () => useClientQuery(keys.market, (c) => c.market(), { refetchInterval: 15_000 });
+export const useModels = () => useClientQuery(keys.models, (c) => c.models());
+export const useRigs = () => useClientQuery(keys.rigs, (c) => c.rigs(), { refetchInterval: 10_000 });
+export const useApiKeys = () => useClientQuery(keys.apiKeys, (c) => c.apiKeys());
+export const useTonConfig = () => useClientQuery(keys.tonConfig, (c) => tonRoutes.config(c));
+export const useWithdrawals = (refetchInterval?: number) =>
+  useClientQuery(keys.withdrawals, (c) => tonRoutes.withdrawals(c), { refetchInterval });
+
+/** A mutation that refreshes the given queries when it succeeds. */
+function useClientMutation<A, T>(
+  fn: (c: CocoonClient, arg: A) => Promise<T>,
+  invalidate: Array<readonly unknown[]>,
+) {
+  const getClient = useGetClient();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (arg: A) => fn(await getClient(), arg),
+    onSuccess: () => Promise.all(invalidate.map((queryKey) => qc.invalidateQueries({ queryKey }))),
+  });
+}
+
+export const useRegisterRig = () => useClientMutation((c, name: string) => c.registerRig(name), [keys.rigs]);
+export const useSetRigPaused = () =>
+  useClientMutation((c, a: { id: string; paused: boolean }) => c.setRigPaused(a.id, a.paused), [keys.rigs]);
+export const useSetAsk = () =>
+  useClientMutation(
+    (c, a: { id: string; model: string; priceNanoPer1k: bigint }) =>
+      c.setAsk(a.id, a.model, a.priceNanoPer1k),
+    [keys.rigs, keys.market],
+  );
+export const useRotateRigToken = () =>
+  useClientMutation((c, id: string) => c.rotateRigToken(id), [keys.rigs]);
+export const useRevokeRig = () => useClientMutation((c, id: string) => c.revokeRig(id), [keys.rigs]);
+export const useCreateApiKey = () =>
+  useClientMutation((c, name: string) => c.createApiKey(name), [keys.apiKeys]);
+export const useRevokeApiKey = () => useClientMutation((c, id: string) => c.revokeApiKey(id), [keys.apiKeys]);
+export const useBindWallet = () =>
+  useClientMutation((c, body: BindWalletRequest) => tonRoutes.bindWallet(c, body), [keys.me]);
+export const useWithdraw = () =>
+  useClientMutation(
+    (c, a: { amountNano: bigint; idempotencyKey: string }) =>
+      tonRoutes.withdraw(c, a.amountNano, a.idempotencyKey),
+    [keys.me, keys.ledger, keys.withdrawals],
+  );
+export const useRunJob = () =>
+  useClientMutation((c, o: RunJobOptions) => c.runJob(o), [keys.me, keys.jobs, keys.ledger]);

@@ -1,0 +1,91 @@
+// Home: balance, trial credit, and the ways in.
+import type { LedgerEntryView } from '@cocoon/shared/schemas/api';
+import { useLedger, useMe } from '../api/hooks';
+import { PageHeader } from '../components/PageHeader';
+import { ErrorState } from '../components/states';
+import { Section, Skeleton } from '../components/ui';
+import { tonText } from '../format';
+import { navigate } from '../router/hash-router';
+
+/** Trial grants in the ledger (kinds containing "trial"), summed; null when there are none. */
+export function trialCreditNano(entries: LedgerEntryView[]): bigint | null {
+  const grants = entries.filter((e) => /trial/i.test(e.kind));
+  if (grants.length === 0) return null;
+  return grants.reduce((sum, e) => sum + BigInt(e.amountNano), 0n);
+}
+
+const ACTIONS = [
+  {
+    path: '/play',
+    label: 'Try a model',
+    note: 'Summarize or generate, end-to-end encrypted',
+    testId: 'action-play',
+  },
+  { path: '/wallet', label: 'Deposit TON', note: 'Top up with TON Connect', testId: 'action-deposit' },
+  { path: '/rigs', label: 'Sell GPU time', note: 'Register a rig and set your price', testId: 'action-rigs' },
+  { path: '/market', label: 'Market prices', note: 'Asks, fills and price history', testId: 'action-market' },
+  {
+    path: '/jobs',
+    label: 'Job history',
+    note: 'What you ran, on which rig, for how much',
+    testId: 'action-jobs',
+  },
+  { path: '/settings', label: 'API keys', note: 'Use Cocoon from your own apps', testId: 'action-api-keys' },
+];
+
+export function HomePage() {
+  const me = useMe();
+  const ledger = useLedger();
+  const trial = ledger.data ? trialCreditNano(ledger.data.entries) : null;
+  return (
+    <>
+      <PageHeader title={me.data ? `Hi, ${me.data.name}` : 'Cocoon'} />
+      <Section title="Balance" testId="balance-card">
+        {me.isError ? (
+          <ErrorState error={me.error} onRetry={() => void me.refetch()} testId="balance-error" />
+        ) : (
+          <div className="flex flex-col gap-1">
+            <div className="min-h-9 text-[30px] font-bold leading-9 tabular" data-testid="balance">
+              {me.data ? tonText(me.data.balanceNano) : <Skeleton className="h-8 w-40" />}
+            </div>
+            <div className="min-h-5 text-[13px] text-hint tabular">
+              {me.data && (
+                <>
+                  <span data-testid="held">Held for running jobs: {tonText(me.data.heldNano)}</span>
+                  {trial !== null && (
+                    <span data-testid="trial-credit"> · Trial credit: {tonText(trial)}</span>
+                  )}
+                </>
+              )}
+            </div>
+          </div>
+        )}
+      </Section>
+      <Section title="Quick actions">
+        <ul className="-my-1">
+          {ACTIONS.map((a) => (
+            <li key={a.path} className="border-b border-separator last:border-0">
+              <button
+                type="button"
+                data-testid={a.testId}
+                onClick={() => navigate(a.path)}
+                className="flex w-full items-center justify-between gap-2 py-2.5 text-left"
+              >
+                <span className="min-w-0">
+                  <span className="block text-[16px]">{a.label}</span>
+                  <span className="block truncate text-[13px] text-hint">{a.note}</span>
+                </span>
+                <span aria-hidden="true" className="text-hint">
+                  ›
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </Section>
+      <p className="px-4 text-center text-[12px] text-hint">
+        Prompts are sealed on this device; the proxy only routes ciphertext.
+      </p>
+    </>
+  );
+}

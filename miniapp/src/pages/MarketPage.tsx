@@ -1,0 +1,109 @@
+// The public price board: per model, the ask ladder with capacity, recent fills and a price-history chart.
+import type { MarketView } from '@cocoon/shared/schemas/api';
+import { lazy, Suspense } from 'react';
+import { useMarket } from '../api/hooks';
+import { PageHeader } from '../components/PageHeader';
+import { QueryView } from '../components/states';
+import { Badge, Section, Skeleton } from '../components/ui';
+import { shortDate, tonText } from '../format';
+
+const LineChart = lazy(() => import('../components/charts').then((m) => ({ default: m.LineChart })));
+
+type ModelBoard = MarketView['models'][number];
+
+/** Fills as chart points (TON per 1k on the y axis is only for drawing; labels use exact nanoTON). */
+export function fillPoints(fills: ModelBoard['recentFills']) {
+  return fills
+    .map((f) => ({ t: Date.parse(f.at), v: Number(f.priceNanoPer1k) }))
+    .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v));
+}
+
+function ModelCard({ board }: { board: ModelBoard }) {
+  const points = fillPoints(board.recentFills);
+  return (
+    <Section
+      title={board.model}
+      testId={`market-model-${board.model}`}
+      aside={board.demoGrade ? <Badge tone="off">demo grade</Badge> : undefined}
+    >
+      <div className="flex justify-between text-[13px] text-hint">
+        <span>24h median</span>
+        <span className="text-text tabular" data-testid="median">
+          {board.median24hNanoPer1k ? tonText(board.median24hNanoPer1k, 'TON / 1k tok') : '—'}
+        </span>
+      </div>
+      <h3 className="mt-3 text-[13px] font-medium text-hint">Asks</h3>
+      {board.asks.length === 0 ? (
+        <p className="py-1 text-[14px] text-hint">No rig is offering this model right now.</p>
+      ) : (
+        <table className="w-full text-[14px] tabular" data-testid="ask-ladder">
+          <thead>
+            <tr className="text-left text-[12px] text-hint">
+              <th className="font-normal">TON / 1k tokens</th>
+              <th className="text-right font-normal">Rigs</th>
+              <th className="text-right font-normal">Free slots</th>
+            </tr>
+          </thead>
+          <tbody>
+            {board.asks.map((a) => (
+              <tr key={a.priceNanoPer1k} className="border-t border-separator">
+                <td className="py-1">{tonText(a.priceNanoPer1k, '')}</td>
+                <td className="py-1 text-right">{a.rigs}</td>
+                <td className="py-1 text-right">{a.freeSlots}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3 className="mt-3 text-[13px] font-medium text-hint">Price history (recent fills)</h3>
+      {points.length === 0 ? (
+        <p className="py-1 text-[14px] text-hint">No fills yet.</p>
+      ) : (
+        <>
+          <div className="h-[120px]">
+            <Suspense fallback={<Skeleton className="h-[120px] w-full" />}>
+              <LineChart points={points} label={`${board.model} fill prices`} testId="price-chart" />
+            </Suspense>
+          </div>
+          <ul className="mt-2 text-[13px] tabular">
+            {board.recentFills.slice(0, 5).map((f, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: fills have no id
+              <li key={i} className="flex justify-between gap-2 py-0.5">
+                <span className="text-hint">{shortDate(f.at)}</span>
+                <span>{f.tokens} tok</span>
+                <span>{tonText(f.priceNanoPer1k, 'TON/1k')}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </Section>
+  );
+}
+
+export function MarketPage() {
+  const market = useMarket();
+  return (
+    <>
+      <PageHeader title="Market" />
+      <QueryView
+        query={market}
+        rows={5}
+        isEmpty={(d) => d.models.length === 0}
+        empty="No models on the market yet."
+      >
+        {(d) => (
+          <>
+            <p className="px-4 pb-2 text-[13px] text-hint">
+              Jobs go to the cheapest online rig with a free slot. Platform fee: {(d.feeBps / 100).toFixed(2)}
+              % on top.
+            </p>
+            {d.models.map((m) => (
+              <ModelCard key={m.model} board={m} />
+            ))}
+          </>
+        )}
+      </QueryView>
+    </>
+  );
+}

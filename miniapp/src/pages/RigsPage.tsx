@@ -1,0 +1,284 @@
+// Rigs: register a rig (its token is shown once, with the worker command), watch each rig, set asks,
+// pause/resume, rotate or revoke its token.
+import type { RigView } from '@cocoon/shared/schemas/api';
+import { lazy, Suspense, useState } from 'react';
+import { errorMessage } from '../api/errors';
+import {
+  useRegisterRig,
+  useRevokeRig,
+  useRigs,
+  useRotateRigToken,
+  useSetAsk,
+  useSetRigPaused,
+} from '../api/hooks';
+import { CopyBlock } from '../components/CopyBlock';
+import { MainAction } from '../components/MainAction';
+import { PageHeader } from '../components/PageHeader';
+import { QueryView } from '../components/states';
+import { Badge, Button, Section, Skeleton, TextInput } from '../components/ui';
+import { PROXY_URL } from '../env';
+import { parseTonInput, percent, shortDate, tonText } from '../format';
+import { haptic } from '../telegram/ui';
+
+const BarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.BarChart })));
+
+export function workerCommand(proxyUrl: string, token: string): string {
+  return `npm run worker -- --proxy ${proxyUrl} --token ${token}`;
+}
+
+/** The one-time token panel: after "Done" the token is gone from this device for good. */
+function TokenReveal({ rigName, token, onDone }: { rigName: string; token: string; onDone: () => void }) {
+  return (
+    <Section
+      title={`Token for ${rigName}`}
+      testId="token-reveal"
+      footer="This token is shown only once. Keep it secret: it lets a worker sell as this rig."
+    >
+      <CopyBlock label="Rig token" value={token} testId="rig-token" />
+      <CopyBlock
+        label="Start the worker on the rig"
+        value={workerCommand(PROXY_URL, token)}
+        testId="worker-command"
+      />
+      <Button variant="secondary" className="mt-3 w-full" data-testid="token-done" onClick={onDone}>
+        I've saved it
+      </Button>
+    </Section>
+  );
+}
+
+function RegisterRig({ onRegistered }: { onRegistered: (name: string, token: string) => void }) {
+  const register = useRegisterRig();
+  const [name, setName] = useState('');
+  const valid = name.trim().length > 0 && name.trim().length <= 64;
+  function submit() {
+    if (!valid) return;
+    register.mutate(name.trim(), {
+      onSuccess: (r) => {
+        setName('');
+        haptic('success');
+        onRegistered(r.rig.name, r.token);
+      },
+      onError: () => haptic('error'),
+    });
+  }
+  return (
+    <Section title="Register a rig" footer="Any machine with Node 20 works; a GPU (CUDA) makes it faster.">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <TextInput
+          label="Rig name"
+          data-testid="rig-name"
+          maxLength={64}
+          value={name}
+          placeholder="e.g. basement-4090"
+          onChange={(e) => setName(e.target.value)}
+        />
+      </form>
+      {register.isError && (
+        <p role="alert" className="pt-2 text-[14px] text-destructive">
+          {errorMessage(register.error)}
+        </p>
+      )}
+      <MainAction
+        testId="register-rig"
+        text="Register rig"
+        onClick={submit}
+        enabled={valid}
+        loading={register.isPending}
+      />
+    </Section>
+  );
+}
+
+function AskEditor({ rig, model }: { rig: RigView; model: RigView['models'][number] }) {
+  const setAsk = useSetAsk();
+  const current = tonText(model.priceNanoPer1k, '');
+  const [value, setValue] = useState(current);
+  const nano = parseTonInput(value);
+  const changed = nano !== null && nano.toString() !== model.priceNanoPer1k;
+  return (
+    <form
+      className="flex items-end gap-2 py-1.5"
+      data-testid={`ask-${model.id}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (nano === null || !changed) return;
+        setAsk.mutate(
+          { id: rig.id, model: model.id, priceNanoPer1k: nano },
+          { onSuccess: () => haptic('success'), onError: () => haptic('error') },
+        );
+      }}
+    >
+      <TextInput
+        className="min-w-0 flex-1"
+        label={`${model.id}${model.demoGrade ? ' (demo grade)' : ''} · TON per 1k tokens`}
+        inputMode="decimal"
+        value={value}
+        aria-invalid={nano === null}
+        data-testid="ask-input"
+        onChange={(e) => setValue(e.target.value)}
+        hint={
+          setAsk.isError ? <span className="text-destructive">{errorMessage(setAsk.error)}</span> : undefined
+        }
+      />
+      <Button
+        type="submit"
+        variant="secondary"
+        disabled={!changed}
+        busy={setAsk.isPending}
+        data-testid="ask-save"
+      >
+        Set
+      </Button>
+    </form>
+  );
+}
+
+function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token: string) => void }) {
+  const paused = useSetRigPaused();
+  const rotate = useRotateRigToken();
+  const revoke = useRevokeRig();
+  const busyError = paused.error ?? rotate.error ?? revoke.error;
+  const status = rig.revoked ? (
+    <Badge tone="warn">revoked</Badge>
+  ) : rig.paused ? (
+    <Badge tone="off">paused</Badge>
+  ) : rig.online ? (
+    <Badge tone="ok">online</Badge>
+  ) : (
+    <Badge tone="off">offline</Badge>
+  );
+  return (
+    <Section title={rig.name} testId={`rig-${rig.id}`} aside={<span data-testid="rig-status">{status}</span>}>
+      <dl className="grid grid-cols-3 gap-y-2 text-[13px]">
+        <Stat label="Device" value={rig.device ? rig.device.toUpperCase() : '—'} testId="rig-device" />
+        <Stat label="Slots" value={`${rig.running}/${rig.slots}`} />
+        <Stat label="Jobs served" value={String(rig.jobsDone)} testId="rig-jobs" />
+        <Stat label="Success" value={percent(rig.successRate)} />
+        <Stat label="Earned" value={tonText(rig.earningsNano)} testId="rig-earnings" />
+        <Stat label="Last seen" value={rig.online ? 'now' : shortDate(rig.lastSeenAt)} />
+      </dl>
+      {rig.fingerprint && (
+        <p className="mt-2 truncate font-mono text-[12px] text-hint">key {rig.fingerprint}</p>
+      )}
+      {!rig.revoked && (
+        <>
+          <h3 className="mt-3 text-[13px] font-medium text-hint">Asks</h3>
+          {rig.models.length === 0 ? (
+            <p className="text-[14px] text-hint">The rig reports its models when its worker connects.</p>
+          ) : (
+            rig.models.map((m) => <AskEditor key={m.id} rig={rig} model={m} />)
+          )}
+          <div className="mt-3 flex flex-wrap gap-2">
+            <Button
+              variant="secondary"
+              data-testid="rig-pause"
+              busy={paused.isPending}
+              onClick={() => paused.mutate({ id: rig.id, paused: !rig.paused })}
+            >
+              {rig.paused ? 'Resume' : 'Pause'}
+            </Button>
+            <Button
+              variant="secondary"
+              data-testid="rig-rotate"
+              busy={rotate.isPending}
+              onClick={() => {
+                if (!confirm(`Rotate the token of ${rig.name}? Its worker must restart with the new one.`))
+                  return;
+                rotate.mutate(rig.id, {
+                  onSuccess: (r) => {
+                    haptic('success');
+                    onToken(rig.name, r.token);
+                  },
+                  onError: () => haptic('error'),
+                });
+              }}
+            >
+              Rotate token
+            </Button>
+            <Button
+              variant="danger"
+              data-testid="rig-revoke"
+              busy={revoke.isPending}
+              onClick={() => {
+                if (!confirm(`Revoke ${rig.name}? Its token stops working at once.`)) return;
+                revoke.mutate(rig.id, { onSuccess: () => haptic('success'), onError: () => haptic('error') });
+              }}
+            >
+              Revoke
+            </Button>
+          </div>
+        </>
+      )}
+      {busyError && (
+        <p role="alert" className="pt-2 text-[14px] text-destructive">
+          {errorMessage(busyError)}
+        </p>
+      )}
+    </Section>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-hint">{label}</dt>
+      <dd className="truncate text-[15px] tabular" data-testid={testId}>
+        {value}
+      </dd>
+    </div>
+  );
+}
+
+function Earnings({ rigs }: { rigs: RigView[] }) {
+  const bars = rigs.map((r) => ({
+    label: r.name,
+    value: Number(BigInt(r.earningsNano)),
+    text: tonText(r.earningsNano),
+  }));
+  return (
+    <Section title="Earnings by rig">
+      <Suspense fallback={<Skeleton className="h-10 w-full" />}>
+        <BarChart bars={bars} label="Earnings by rig" testId="earnings-chart" />
+      </Suspense>
+    </Section>
+  );
+}
+
+export function RigsPage() {
+  const rigs = useRigs();
+  const [reveal, setReveal] = useState<{ name: string; token: string } | null>(null);
+  const onToken = (name: string, token: string) => setReveal({ name, token });
+  return (
+    <>
+      <PageHeader title="My rigs" />
+      {reveal ? (
+        <TokenReveal rigName={reveal.name} token={reveal.token} onDone={() => setReveal(null)} />
+      ) : (
+        <RegisterRig onRegistered={onToken} />
+      )}
+      <QueryView
+        query={rigs}
+        rows={4}
+        isEmpty={(d) => d.rigs.length === 0}
+        empty="No rigs yet. Register one above, then start its worker."
+      >
+        {(d) => (
+          <>
+            {d.rigs.some((r) => r.earningsNano !== '0') && <Earnings rigs={d.rigs} />}
+            <div data-testid="rig-list">
+              {d.rigs.map((r) => (
+                <RigCard key={r.id} rig={r} onToken={onToken} />
+              ))}
+            </div>
+          </>
+        )}
+      </QueryView>
+    </>
+  );
+}

@@ -1,0 +1,335 @@
+// Wallet: connect a TON wallet (bound to the account by ton_proof), deposit, withdraw, and the ledger.
+import type { LedgerEntryView, MeView } from '@cocoon/shared/schemas/api';
+import { useQueryClient } from '@tanstack/react-query';
+import { TonConnectButton, useTonConnectUI, useTonWallet } from '@tonconnect/ui-react';
+import { useRef, useState } from 'react';
+import { errorMessage } from '../api/errors';
+import type { TonConfig, WithdrawalView } from '../api/extra-routes';
+import { keys, useLedger, useMe, useTonConfig, useWithdraw, useWithdrawals } from '../api/hooks';
+import { MainAction } from '../components/MainAction';
+import { PageHeader } from '../components/PageHeader';
+import { ErrorState, QueryView } from '../components/states';
+import { Badge, Button, Row, Section, TextInput } from '../components/ui';
+import { parseTonInput, shortAddress, shortDate, tonText } from '../format';
+import { haptic } from '../telegram/ui';
+import { TonConnectScope } from '../ton/TonConnectScope';
+import { useTonProofBinding } from '../ton/useTonProofBinding';
+
+export function WalletPage() {
+  const me = useMe();
+  const config = useTonConfig();
+  return (
+    <>
+      <PageHeader title="Wallet" />
+      <Section title="Balance">
+        <QueryView query={me} rows={2}>
+          {(m) => (
+            <>
+              <Row label="Available" testId="wallet-balance">
+                {tonText(m.balanceNano)}
+              </Row>
+              <Row label="Held for running jobs">{tonText(m.heldNano)}</Row>
+            </>
+          )}
+        </QueryView>
+      </Section>
+      <TonConnectScope>
+        <ConnectSection me={me.data} />
+        <DepositSection me={me.data} config={config.data} configError={config.error} />
+        <WithdrawSection me={me.data} config={config.data} />
+      </TonConnectScope>
+      <WithdrawalsSection />
+      <LedgerSection />
+    </>
+  );
+}
+
+function ConnectSection({ me }: { me: MeView | undefined }) {
+  const { bind, payloadError, tonConnectUI } = useTonProofBinding();
+  const wallet = useTonWallet();
+  const proofMissing = wallet && me && !me.wallet && !bind.isPending && !bind.isSuccess;
+  return (
+    <Section
+      title="TON wallet"
+      footer="Withdrawals go only to the wallet you prove you own (TON Connect ton_proof)."
+      testId="wallet-connect"
+    >
+      <div className="flex min-h-10 items-center justify-between gap-2">
+        <div className="min-w-0 text-[15px]">
+          {me?.wallet ? (
+            <>
+              <span className="text-hint">Bound: </span>
+              <span data-testid="bound-wallet" className="font-mono text-[13px]" title={me.wallet}>
+                {shortAddress(me.wallet)}
+              </span>
+            </>
+          ) : (
+            <span className="text-hint">No wallet bound yet</span>
+          )}
+        </div>
+        <TonConnectButton />
+      </div>
+      {bind.isPending && <p className="pt-2 text-[13px] text-hint">Verifying wallet ownership…</p>}
+      {bind.isError && (
+        <div className="pt-2">
+          <ErrorState error={bind.error} testId="bind-error" />
+          <Button variant="secondary" className="mt-1" onClick={() => void tonConnectUI.disconnect()}>
+            Disconnect and try again
+          </Button>
+        </div>
+      )}
+      {proofMissing && !bind.isError && (
+        <p className="pt-2 text-[13px] text-hint">
+          This wallet connected without a proof of ownership.{' '}
+          <button type="button" className="text-link" onClick={() => void tonConnectUI.disconnect()}>
+            Disconnect
+          </button>{' '}
+          and connect again to bind it.
+        </p>
+      )}
+      {payloadError !== null && (
+        <p className="pt-2 text-[13px] text-destructive">
+          Wallet binding unavailable: {errorMessage(payloadError)}
+        </p>
+      )}
+    </Section>
+  );
+}
+
+function DepositSection({
+  me,
+  config,
+  configError,
+}: {
+  me: MeView | undefined;
+  config: TonConfig | undefined;
+  configError: unknown;
+}) {
+  const [tonConnectUI] = useTonConnectUI();
+  const wallet = useTonWallet();
+  const qc = useQueryClient();
+  const [amount, setAmount] = useState('1');
+  const [state, setState] = useState<
+    { kind: 'idle' | 'sending' | 'sent' } | { kind: 'error'; error: unknown }
+  >({
+    kind: 'idle',
+  });
+  const nano = parseTonInput(amount);
+  const ready = Boolean(me && config && nano && nano > 0n);
+
+  async function deposit() {
+    if (!wallet) {
+      await tonConnectUI.openModal();
+      return;
+    }
+    if (!me || !config || !nano) return;
+    setState({ kind: 'sending' });
+    try {
+      // @ton/core (for the comment cell) loads only when a deposit is actually made.
+      const { depositTransaction } = await import('../ton/comment');
+      await tonConnectUI.sendTransaction(depositTransaction(config.serviceAddress, nano, me.depositMemo));
+      setState({ kind: 'sent' });
+      haptic('success');
+      // The chain watcher credits the deposit once the transfer lands; poll for a little while.
+      for (const ms of [2_000, 5_000, 10_000, 20_000]) {
+        setTimeout(() => void qc.invalidateQueries({ queryKey: keys.me }), ms);
+        setTimeout(() => void qc.invalidateQueries({ queryKey: keys.ledger }), ms);
+      }
+    } catch (error) {
+      setState({ kind: 'error', error });
+      haptic('error');
+    }
+  }
+
+  return (
+    <Section
+      title="Deposit"
+      testId="deposit"
+      footer={
+        config
+          ? `Sent to the Cocoon service wallet on ${config.network} with your deposit memo as the comment.`
+          : undefined
+      }
+    >
+      {configError ? (
+        <ErrorState error={configError} testId="ton-config-error" />
+      ) : (
+        <>
+          <TextInput
+            label="Amount, TON"
+            inputMode="decimal"
+            data-testid="deposit-amount"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+            aria-invalid={amount !== '' && !nano}
+          />
+          <Row label="Memo">
+            <span className="font-mono text-[13px]" data-testid="deposit-memo">
+              {me?.depositMemo ?? '—'}
+            </span>
+          </Row>
+          {state.kind === 'sent' && (
+            <p className="pt-1 text-[13px] text-ok" data-testid="deposit-sent">
+              Sent. Your balance updates when the transfer is confirmed on chain.
+            </p>
+          )}
+          {state.kind === 'error' && <ErrorState error={state.error} testId="deposit-error" />}
+        </>
+      )}
+      <MainAction
+        testId="deposit-submit"
+        text={wallet ? `Deposit ${nano ? tonText(nano) : ''}`.trim() : 'Connect wallet to deposit'}
+        onClick={() => void deposit()}
+        enabled={wallet ? ready : true}
+        loading={state.kind === 'sending'}
+      />
+    </Section>
+  );
+}
+
+function WithdrawSection({ me, config }: { me: MeView | undefined; config: TonConfig | undefined }) {
+  const withdraw = useWithdraw();
+  const [amount, setAmount] = useState('');
+  // One idempotency key per intended withdrawal: a retry after a network error can't pay twice.
+  const key = useRef<string | null>(null);
+  const nano = parseTonInput(amount);
+  const min = config ? BigInt(config.minWithdrawalNano) : 0n;
+  const fee = config ? BigInt(config.withdrawalFeeNano) : 0n;
+  const balance = me ? BigInt(me.balanceNano) : 0n;
+  let problem: string | null = null;
+  if (!me?.wallet) problem = 'Bind a wallet first.';
+  else if (amount && !nano) problem = 'Enter an amount like 1.5';
+  else if (nano !== null && nano < min) problem = `The minimum is ${tonText(min)}.`;
+  else if (nano !== null && nano + fee > balance)
+    problem = 'More than your available balance (with the fee).';
+
+  function submit() {
+    if (!nano || problem) return;
+    key.current ??= crypto.randomUUID();
+    withdraw.mutate(
+      { amountNano: nano, idempotencyKey: key.current },
+      {
+        onSuccess: () => {
+          key.current = null;
+          setAmount('');
+          haptic('success');
+        },
+        onError: () => haptic('error'),
+      },
+    );
+  }
+
+  return (
+    <Section
+      title="Withdraw"
+      testId="withdraw"
+      footer={config ? `Network fee ${tonText(fee)}; minimum ${tonText(min)}.` : undefined}
+    >
+      <div className="flex items-end gap-2">
+        <TextInput
+          className="flex-1"
+          label="Amount, TON"
+          inputMode="decimal"
+          data-testid="withdraw-amount"
+          value={amount}
+          onChange={(e) => {
+            setAmount(e.target.value);
+            key.current = null;
+          }}
+        />
+        <Button
+          data-testid="withdraw-submit"
+          onClick={submit}
+          disabled={!nano || problem !== null}
+          busy={withdraw.isPending}
+        >
+          Withdraw
+        </Button>
+      </div>
+      <p className="min-h-5 pt-1 text-[13px] text-hint" data-testid="withdraw-hint">
+        {problem ?? (me?.wallet ? `To ${shortAddress(me.wallet)}` : '')}
+      </p>
+      {withdraw.isSuccess && (
+        <p className="text-[13px] text-ok" data-testid="withdraw-queued">
+          Withdrawal queued.
+        </p>
+      )}
+      {withdraw.isError && <ErrorState error={withdraw.error} testId="withdraw-error" />}
+    </Section>
+  );
+}
+
+const WITHDRAWAL_TONE: Record<string, 'ok' | 'off' | 'warn' | 'info'> = {
+  pending: 'info',
+  sent: 'info',
+  confirmed: 'ok',
+  failed: 'warn',
+};
+
+function WithdrawalsSection() {
+  const withdrawals = useWithdrawals(10_000);
+  return (
+    <Section title="Withdrawals" testId="withdrawals">
+      <QueryView
+        query={withdrawals}
+        rows={2}
+        isEmpty={(d) => d.withdrawals.length === 0}
+        empty="No withdrawals yet."
+      >
+        {(d) => (
+          <ul>
+            {d.withdrawals.map((w: WithdrawalView) => (
+              <li
+                key={w.id}
+                className="flex items-center justify-between gap-2 border-b border-separator py-2 last:border-0"
+              >
+                <span className="text-[15px] tabular">{tonText(w.amountNano)}</span>
+                <span className="text-[13px] text-hint">{shortDate(w.createdAt)}</span>
+                <Badge tone={WITHDRAWAL_TONE[w.status] ?? 'off'}>{w.status}</Badge>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
+    </Section>
+  );
+}
+
+export function LedgerList({ entries }: { entries: LedgerEntryView[] }) {
+  return (
+    <ul data-testid="ledger">
+      {entries.map((e) => {
+        const negative = e.amountNano.startsWith('-');
+        return (
+          <li
+            key={`${e.txId}-${e.kind}`}
+            className="flex items-center justify-between gap-2 border-b border-separator py-2 last:border-0"
+          >
+            <div className="min-w-0">
+              <div className="truncate text-[15px]">{e.kind.replace(/_/g, ' ')}</div>
+              <div className="truncate text-[12px] text-hint">
+                {shortDate(e.createdAt)}
+                {e.memo ? ` · ${e.memo}` : ''}
+              </div>
+            </div>
+            <span className={`shrink-0 text-[15px] tabular ${negative ? '' : 'text-ok'}`}>
+              {negative ? '' : '+'}
+              {tonText(e.amountNano)}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function LedgerSection() {
+  const ledger = useLedger();
+  return (
+    <Section title="History" testId="ledger-section">
+      <QueryView query={ledger} rows={3} isEmpty={(d) => d.entries.length === 0} empty="No transactions yet.">
+        {(d) => <LedgerList entries={d.entries} />}
+      </QueryView>
+    </Section>
+  );
+}

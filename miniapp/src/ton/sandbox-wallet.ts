@@ -1,0 +1,232 @@
+// Local mode only: a "sandbox wallet" injected as window[SANDBOX_BRIDGE_KEY].tonconnect, speaking the TON
+// Connect JS bridge protocol (https://github.com/ton-blockchain/ton-connect/blob/main/bridge.md#js-bridge).
+// TON Connect UI lists it through walletsListConfiguration.includeWallets; the keys live on the proxy's
+// sandbox chain, which signs ton_proof and transfers through /dev/sandbox-wallet/*. The real modal and the
+// real connect → ton_proof → sendTransaction flow then work with no phone wallet.
+import { PROXY_URL } from '../env';
+import { SANDBOX_APP_NAME, SANDBOX_BRIDGE_KEY, sandboxWalletIcon } from './sandbox-entry';
+
+export { SANDBOX_APP_NAME, SANDBOX_BRIDGE_KEY };
+
+/** What the proxy's POST /dev/sandbox-wallet answers. */
+export interface SandboxWallet {
+  id: string;
+  address: string;
+  publicKey: string;
+  stateInit: string;
+  balanceNano: string;
+}
+
+interface ConnectRequestMessage {
+  manifestUrl: string;
+  items: Array<{ name: 'ton_addr'; network?: string } | { name: 'ton_proof'; payload: string }>;
+}
+
+interface RpcRequest {
+  method: string;
+  params: string[];
+  id: string;
+}
+
+type WalletEvent = { event: string; id: number; payload: unknown };
+type Listener = (event: WalletEvent) => void;
+
+export interface SandboxWalletOptions {
+  proxyUrl?: string;
+  fetch?: typeof fetch;
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  /** Chain id reported in ton_addr; -239 mainnet, -3 testnet (the sandbox chain passes as testnet). */
+  network?: string;
+  /** The ton_proof domain; by default the host of the manifest's `url`, as real wallets do. */
+  resolveDomain?: (manifestUrl: string) => Promise<string>;
+}
+
+const DEVICE_INFO = {
+  platform: 'browser' as const,
+  appName: SANDBOX_APP_NAME,
+  appVersion: '1.0.0',
+  maxProtocolVersion: 2,
+  features: ['SendTransaction', { name: 'SendTransaction', maxMessages: 4 }],
+};
+
+const STORAGE_KEY = 'cocoon.sandboxWallet';
+
+async function manifestDomain(manifestUrl: string, fetchImpl: typeof fetch): Promise<string> {
+  try {
+    const res = await fetchImpl(manifestUrl);
+    const manifest = (await res.json()) as { url?: string };
+    if (manifest.url) return new URL(manifest.url).host;
+  } catch {
+    // fall through to the manifest's own host
+  }
+  return new URL(manifestUrl, typeof location === 'undefined' ? undefined : location.href).host;
+}
+
+/** TON Connect wants the raw form "0:<hex>"; convert a user-friendly address when that's what we got. */
+async function rawAddress(address: string): Promise<string> {
+  if (/^-?\d+:[0-9a-fA-F]{64}$/.test(address)) return address.toLowerCase();
+  await import('./buffer-polyfill');
+  const { Address } = await import('@ton/core');
+  return Address.parse(address).toRawString();
+}
+
+export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
+  const proxyUrl = (opts.proxyUrl ?? PROXY_URL).replace(/\/$/, '');
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const storage = opts.storage ?? globalThis.localStorage;
+  const network = opts.network ?? '-3';
+  const resolveDomain = opts.resolveDomain ?? ((u: string) => manifestDomain(u, doFetch));
+  const listeners = new Set<Listener>();
+  let eventId = 0;
+
+  async function post<T>(path: string, body: unknown): Promise<T> {
+    const res = await doFetch(`${proxyUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => undefined);
+    if (!res.ok) throw new Error(json?.error?.message ?? `sandbox wallet: ${path} answered ${res.status}`);
+    return json as T;
+  }
+
+  function stored(): SandboxWallet | null {
+    try {
+      const raw = storage.getItem(STORAGE_KEY);
+      return raw ? (JSON.parse(raw) as SandboxWallet) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async function addressItem(w: SandboxWallet, requestedNetwork?: string) {
+    return {
+      name: 'ton_addr' as const,
+      address: await rawAddress(w.address),
+      network: requestedNetwork ?? network,
+      publicKey: w.publicKey,
+      walletStateInit: w.stateInit,
+    };
+  }
+
+  function connectError(message: string, code = 0): WalletEvent {
+    return { event: 'connect_error', id: ++eventId, payload: { code, message } };
+  }
+
+  const tonconnect = {
+    deviceInfo: DEVICE_INFO,
+    walletInfo: {
+      name: 'Sandbox wallet',
+      app_name: SANDBOX_APP_NAME,
+      image: sandboxWalletIcon(),
+      about_url: proxyUrl,
+      platforms: ['chrome', 'firefox', 'safari', 'macos', 'windows', 'linux'],
+    },
+    protocolVersion: 2,
+    isWalletBrowser: false,
+
+    async connect(protocolVersion: number, message: ConnectRequestMessage): Promise<WalletEvent> {
+      if (protocolVersion > 2) return connectError('unsupported protocol version', 1);
+      try {
+        // One sandbox wallet per browser, reused across connections so deposits accumulate.
+        const wallet = await post<SandboxWallet>('/dev/sandbox-wallet', { id: stored()?.id });
+        storage.setItem(STORAGE_KEY, JSON.stringify(wallet));
+        const addrItem = message.items.find((i) => i.name === 'ton_addr');
+        const items: unknown[] = [
+          await addressItem(wallet, addrItem && 'network' in addrItem ? addrItem.network : undefined),
+        ];
+        const proofItem = message.items.find((i) => i.name === 'ton_proof');
+        if (proofItem && 'payload' in proofItem) {
+          const domain = await resolveDomain(message.manifestUrl);
+          const proof = await post<{
+            timestamp: number;
+            domain: { lengthBytes: number; value: string };
+            payload: string;
+            signature: string;
+            state_init?: string;
+          }>(`/dev/sandbox-wallet/${encodeURIComponent(wallet.id)}/ton-proof`, {
+            domain,
+            payload: proofItem.payload,
+          });
+          items.push({ name: 'ton_proof', proof });
+        }
+        const event = { event: 'connect', id: ++eventId, payload: { items, device: DEVICE_INFO } };
+        return event;
+      } catch (err) {
+        return connectError(err instanceof Error ? err.message : String(err));
+      }
+    },
+
+    async restoreConnection(): Promise<WalletEvent> {
+      const wallet = stored();
+      if (!wallet) return connectError('no sandbox wallet connected');
+      try {
+        return {
+          event: 'connect',
+          id: ++eventId,
+          payload: { items: [await addressItem(wallet)], device: DEVICE_INFO },
+        };
+      } catch (err) {
+        return connectError(err instanceof Error ? err.message : String(err));
+      }
+    },
+
+    async send(
+      request: RpcRequest,
+    ): Promise<{ id: string; result: unknown } | { id: string; error: { code: number; message: string } }> {
+      const wallet = stored();
+      if (request.method === 'disconnect') {
+        storage.removeItem(STORAGE_KEY);
+        return { id: request.id, result: {} };
+      }
+      if (request.method !== 'sendTransaction') {
+        return {
+          id: request.id,
+          error: { code: 400, message: `${request.method} is not supported by the sandbox wallet` },
+        };
+      }
+      if (!wallet)
+        return { id: request.id, error: { code: 1, message: 'the sandbox wallet is not connected' } };
+      try {
+        const tx = JSON.parse(request.params[0]) as {
+          valid_until?: number;
+          messages: Array<{ address: string; amount: string; payload?: string; stateInit?: string }>;
+        };
+        if (tx.valid_until && tx.valid_until * 1000 < Date.now()) {
+          return { id: request.id, error: { code: 1, message: 'the transaction request has expired' } };
+        }
+        const { boc } = await post<{ boc: string }>(
+          `/dev/sandbox-wallet/${encodeURIComponent(wallet.id)}/send`,
+          {
+            messages: tx.messages.map((m) => ({ address: m.address, amount: m.amount, payload: m.payload })),
+          },
+        );
+        return { id: request.id, result: boc };
+      } catch (err) {
+        return {
+          id: request.id,
+          error: { code: 0, message: err instanceof Error ? err.message : String(err) },
+        };
+      }
+    },
+
+    listen(callback: Listener): () => void {
+      listeners.add(callback);
+      return () => listeners.delete(callback);
+    },
+
+    disconnect(): void {
+      storage.removeItem(STORAGE_KEY);
+      const event = { event: 'disconnect', id: ++eventId, payload: {} };
+      for (const l of listeners) l(event);
+    },
+  };
+  return tonconnect;
+}
+
+/** Puts the bridge on window before TON Connect UI reads its wallets list. Idempotent. */
+export function installSandboxWallet(opts: SandboxWalletOptions = {}): void {
+  const w = window as unknown as Record<string, unknown>;
+  if (w[SANDBOX_BRIDGE_KEY]) return;
+  w[SANDBOX_BRIDGE_KEY] = { tonconnect: createSandboxBridge(opts) };
+}
