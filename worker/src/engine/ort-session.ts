@@ -51,6 +51,8 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0] : String(e);
 }
 
+let cudaLoadFailure: string | undefined;
+
 export async function createOrtSession(
   model: Uint8Array | string,
   opts: CreateSessionOptions,
@@ -67,11 +69,26 @@ export async function createOrtSession(
     return { session, provider: 'cpu' };
   }
 
+  // With the real onnxruntime, a CUDA provider that failed to load once will fail again: skip the
+  // retry (and its native error output) for later `auto` sessions in this process.
+  if (device === 'cuda' && !opts.factory && cudaLoadFailure !== undefined) {
+    throw new CudaUnavailableError(new Error(cudaLoadFailure));
+  }
+  if (device === 'auto' && !opts.factory && cudaLoadFailure !== undefined) {
+    const session = await factory(model, { ...base, executionProviders: ['cpu'] });
+    logger.info(
+      { model: label, provider: 'cpu', requested: device, reason: cudaLoadFailure },
+      'onnxruntime session ready',
+    );
+    return { session, provider: 'cpu' };
+  }
+
   try {
     const session = await factory(model, { ...base, executionProviders: ['cuda'] });
     logger.info({ model: label, provider: 'cuda', requested: device }, 'onnxruntime session ready');
     return { session, provider: 'cuda' };
   } catch (err) {
+    if (!opts.factory) cudaLoadFailure = errorMessage(err);
     if (device === 'cuda') throw new CudaUnavailableError(err);
     logger.warn(
       { model: label, provider: 'cpu', requested: device, reason: errorMessage(err) },

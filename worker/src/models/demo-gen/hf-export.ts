@@ -16,6 +16,8 @@ export interface HfExportSpec {
   demoGrade: boolean;
   /** Extra notes stored in config.json under "cocoon". */
   notes?: Record<string, unknown>;
+  /** Default generation settings (generation_config.json), e.g. no_repeat_ngram_size. */
+  generation?: Record<string, unknown>;
 }
 
 function tokenizerJson(vocab: string[]) {
@@ -77,6 +79,7 @@ export async function writeHfModelFolder(dir: string, spec: HfExportSpec): Promi
     bos_token_id: config.bos_token_id,
     eos_token_id: config.eos_token_id,
     pad_token_id: config.pad_token_id,
+    ...spec.generation,
   };
   const tokenizerConfig = {
     tokenizer_class: 'PreTrainedTokenizerFast',

@@ -5,6 +5,8 @@
 import { GraphBuilder } from '../../engine/onnx-builder';
 
 export const BACKOFF_LOG = Math.log(0.4);
+/** Backing off all the way to unigrams is penalised harder: unigram samples read as word salad. */
+export const UNIGRAM_BACKOFF_LOG = Math.log(0.05);
 /** Added to logits of tokens the model must never emit (padding, unknown, sentence start). */
 export const SUPPRESS_LOGIT = -1e9;
 export const HASH_MULT = 40503;
@@ -63,7 +65,7 @@ export function buildNgramGraph(t: NgramTables): Uint8Array {
 
   // Bigram layer over the unigram backoff.
   const unigram = g.init('float', [1, V], t.unigram);
-  const base = g.op('Add', [unigram, g.scalar('float', BACKOFF_LOG)]);
+  const base = g.op('Add', [unigram, g.scalar('float', UNIGRAM_BACKOFF_LOG)]);
   const batchBase = g.op('Expand', [
     base,
     g.op('Concat', [g.op('Shape', [b]), g.vec('int64', [V])], { axis: { int: 0 } }),

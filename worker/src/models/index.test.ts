@@ -1,0 +1,115 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineLogger } from '../engine/logger';
+import { writeTinyModel } from './causal-lm/tiny-model';
+import { DEMO_MODEL_ID, loadModels, type Model, SUMMARIZER_ID } from './index';
+
+let modelsDir: string;
+let models: Map<string, Model>;
+const progress: [string, number][] = [];
+const warnings: Record<string, unknown>[] = [];
+const logger: EngineLogger = { info: () => {}, warn: (obj) => warnings.push(obj) };
+
+beforeAll(async () => {
+  modelsDir = await mkdtemp(path.join(tmpdir(), 'cocoon-models-'));
+  await writeTinyModel(path.join(modelsDir, 'tiny-gpt'));
+  // A folder that looks like a model but is broken, and one that isn't a model at all.
+  await writeTinyModel(path.join(modelsDir, 'broken'));
+  await writeFile(path.join(modelsDir, 'broken', 'onnx', 'model.onnx'), 'not onnx');
+  await mkdir(path.join(modelsDir, 'notes'));
+  // demo-gen is built (or reused) in its default place, worker/models/demo-gen.
+  models = await loadModels({
+    device: 'auto',
+    modelsDir,
+    logger,
+    onProgress: (id, f) => progress.push([id, f]),
+  });
+}, 180_000);
+
+afterAll(async () => {
+  for (const m of models?.values() ?? []) await m.dispose();
+  await rm(modelsDir, { recursive: true, force: true });
+});
+
+describe('loadModels', () => {
+  it('serves the summarizer, demo-gen and each valid model folder', () => {
+    expect([...models.keys()].sort()).toEqual([DEMO_MODEL_ID, SUMMARIZER_ID, 'tiny-gpt'].sort());
+    expect(models.get(SUMMARIZER_ID)).toMatchObject({ kind: 'summarize', demoGrade: false, provider: 'cpu' });
+    expect(models.get(DEMO_MODEL_ID)).toMatchObject({
+      kind: 'generate',
+      demoGrade: true,
+      contextLength: 1024,
+    });
+    expect(models.get(DEMO_MODEL_ID)?.description).toMatch(/[Dd]emo-grade/);
+    expect(models.get('tiny-gpt')).toMatchObject({
+      kind: 'generate',
+      accepts: ['generate'],
+      contextLength: 64,
+    });
+    expect(warnings.some((w) => w.model === 'broken')).toBe(true);
+  });
+
+  it('reports progress from 0 to 1 for every model', () => {
+    for (const id of models.keys()) {
+      const mine = progress.filter(([m]) => m === id).map(([, f]) => f);
+      expect(mine[0]).toBe(0);
+      expect(mine.at(-1)).toBe(1);
+      expect(mine.every((f) => f >= 0 && f <= 1)).toBe(true);
+    }
+  });
+
+  it('runs a summarize job with deltas that add up to the text', async () => {
+    const deltas: string[] = [];
+    const r = await models.get(SUMMARIZER_ID)!.run(
+      {
+        kind: 'summarize',
+        maxTokens: 60,
+        messages: [
+          { author: 'ann', text: 'We need a venue for the team dinner.' },
+          { author: 'bo', text: 'ok' },
+          { author: 'ann', text: 'Decision: the team dinner is at Luigi on Friday at 7pm.' },
+          { author: 'cy', text: 'Luigi on Friday works for me.' },
+        ],
+      },
+      (d) => deltas.push(d),
+    );
+    expect(r.text).toContain('Luigi on Friday at 7pm');
+    expect(deltas.join('')).toBe(r.text);
+    expect(r.completionTokens).toBeLessThanOrEqual(60);
+    expect(r.promptTokens).toBeGreaterThan(r.completionTokens);
+  });
+
+  it('runs a generate job on demo-gen: readable words, streamed, within maxTokens', async () => {
+    const deltas: string[] = [];
+    const r = await models
+      .get(DEMO_MODEL_ID)!
+      .run({ kind: 'generate', prompt: 'The committee said', maxTokens: 30, temperature: 0 }, (d) =>
+        deltas.push(d),
+      );
+    expect(r.completionTokens).toBeGreaterThan(0);
+    expect(r.completionTokens).toBeLessThanOrEqual(30);
+    expect(deltas.join('')).toBe(r.text);
+    const words = r.text.match(/[A-Za-z]+/g) ?? [];
+    expect(words.length).toBeGreaterThan(3);
+    expect(r.text).not.toContain('[UNK]');
+  });
+
+  it('runs a generate job on an extra model folder', async () => {
+    const r = await models
+      .get('tiny-gpt')!
+      .run({ kind: 'generate', prompt: 'the', maxTokens: 3, temperature: 0 }, () => {});
+    expect(r).toEqual({ text: 'quick brown fox', promptTokens: 1, completionTokens: 3 });
+  });
+
+  it('refuses a job of the wrong kind or shape', async () => {
+    await expect(
+      models.get(SUMMARIZER_ID)!.run({ kind: 'generate', prompt: 'x', maxTokens: 5 }, () => {}),
+    ).rejects.toThrow(/runs summarize jobs, not generate/);
+    await expect(
+      models.get('tiny-gpt')!.run({ kind: 'summarize', messages: [], maxTokens: 5 }, () => {}),
+    ).rejects.toThrow(/not summarize/);
+    await expect(models.get('tiny-gpt')!.run({ kind: 'generate' } as never, () => {})).rejects.toThrow();
+  });
+});

@@ -1,0 +1,194 @@
+// The models a worker serves: the extractive summarizer and the demo generator always, plus every
+// Hugging Face ONNX causal-LM folder found in modelsDir (named after its folder).
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { defaultEngineLogger, type EngineLogger } from '../engine/logger';
+import type { DeviceChoice, Provider } from '../engine/ort-session';
+import { isHfCausalLmFolder } from './causal-lm/hf-folder';
+import { type CausalLM, loadCausalLM } from './causal-lm/runner';
+import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
+import { chatMessageSchema, createSummarizer } from './summarizer/summarize';
+
+export const SUMMARIZER_ID = 'summarize-extractive';
+export { DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel };
+
+export const jobInputSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('summarize'),
+    messages: z.array(chatMessageSchema).max(50_000),
+    maxTokens: z.number().int().positive(),
+  }),
+  z.object({
+    kind: z.literal('generate'),
+    prompt: z.string(),
+    maxTokens: z.number().int().positive(),
+    temperature: z.number().min(0).max(5).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    stop: z.array(z.string().min(1)).max(16).optional(),
+  }),
+]);
+export type JobInput = z.infer<typeof jobInputSchema>;
+export type JobKind = JobInput['kind'];
+
+export interface JobResult {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Model {
+  id: string;
+  kind: JobKind;
+  /** Job kinds run() accepts: instruct LMs also take summarize jobs. */
+  accepts: JobKind[];
+  /** Tokens of input the model takes (for the summarizer: the input size it ranks in full). */
+  contextLength: number;
+  description: string;
+  demoGrade: boolean;
+  provider: Provider;
+  run(job: JobInput, onDelta: (textDelta: string) => void, signal?: AbortSignal): Promise<JobResult>;
+  dispose(): Promise<void>;
+}
+
+export interface LoadModelsOptions {
+  device: DeviceChoice;
+  /** Folder of extra model folders; defaults to worker/models. */
+  modelsDir?: string;
+  /** Where demo-gen lives (built there if missing); defaults to worker/models/demo-gen. */
+  demoDir?: string;
+  logger?: EngineLogger;
+  onProgress?: (modelId: string, fraction: number) => void;
+}
+
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** The summarizer ranks up to 4,000 sentences in full; ~25 tokens each. */
+const SUMMARIZER_CONTEXT = 100_000;
+
+class WrongJobKindError extends Error {
+  constructor(modelId: string, kind: string, accepts: string[]) {
+    super(`model ${modelId} runs ${accepts.join(' and ')} jobs, not ${kind}`);
+    this.name = 'WrongJobKindError';
+  }
+}
+
+function summaryPrompt(lm: CausalLM, messages: { author?: string; text: string }[]): string {
+  const transcript = messages.map((m) => (m.author ? `${m.author}: ${m.text}` : m.text)).join('\n');
+  return lm.formatChat([
+    {
+      role: 'system',
+      content:
+        'You summarize chat transcripts. Reply with a short summary: decisions, facts, open questions.',
+    },
+    { role: 'user', content: `Summarize this chat:\n\n${transcript}` },
+  ]);
+}
+
+function lmModel(id: string, lm: CausalLM, fallbackDescription: string): Model {
+  const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
+  return {
+    id,
+    kind: 'generate',
+    accepts,
+    contextLength: lm.contextLength,
+    description: lm.description ?? fallbackDescription,
+    demoGrade: lm.demoGrade,
+    provider: lm.provider,
+    async run(rawJob, onDelta, signal) {
+      const job = jobInputSchema.parse(rawJob);
+      if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
+      const r =
+        job.kind === 'generate'
+          ? await lm.generate({ ...job, onToken: onDelta, signal })
+          : await lm.generate({
+              prompt: summaryPrompt(lm, job.messages),
+              maxTokens: job.maxTokens,
+              temperature: 0.2,
+              onToken: onDelta,
+              signal,
+            });
+      return { text: r.text, promptTokens: r.promptTokens, completionTokens: r.completionTokens };
+    },
+    dispose: () => lm.dispose(),
+  };
+}
+
+export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, Model>> {
+  const logger = opts.logger ?? defaultEngineLogger;
+  const progress = opts.onProgress ?? (() => {});
+  const models = new Map<string, Model>();
+
+  progress(SUMMARIZER_ID, 0);
+  const summarizer = await createSummarizer({ device: opts.device, logger });
+  models.set(SUMMARIZER_ID, {
+    id: SUMMARIZER_ID,
+    kind: 'summarize',
+    accepts: ['summarize'],
+    contextLength: SUMMARIZER_CONTEXT,
+    description:
+      'Extractive chat summarizer: picks the key sentences (biased LexRank over TF-IDF, ranked by an ONNX graph). ' +
+      'Quotes the chat, never invents text.',
+    demoGrade: false,
+    provider: summarizer.provider,
+    async run(rawJob, onDelta) {
+      const job = jobInputSchema.parse(rawJob);
+      if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
+      const r = await summarizer.summarize(job.messages, { maxTokens: job.maxTokens, maxSentences: 8 });
+      // Whole lines as deltas: the summary exists only once ranking is done.
+      if (r.text) {
+        const lines = r.text.split('\n');
+        for (let i = 0; i < lines.length; i++) onDelta(i === 0 ? lines[i] : `\n${lines[i]}`);
+      }
+      return { text: r.text, promptTokens: r.promptTokens, completionTokens: r.completionTokens };
+    },
+    dispose: () => summarizer.release(),
+  });
+  progress(SUMMARIZER_ID, 1);
+
+  progress(DEMO_MODEL_ID, 0);
+  const demoDir = await ensureDemoModel(opts.demoDir ?? DEFAULT_DEMO_DIR);
+  progress(DEMO_MODEL_ID, 0.5);
+  const demo = await loadCausalLM(demoDir, {
+    device: opts.device,
+    logger,
+    label: DEMO_MODEL_ID,
+    onProgress: (f) => progress(DEMO_MODEL_ID, 0.5 + f / 2),
+  });
+  models.set(DEMO_MODEL_ID, lmModel(DEMO_MODEL_ID, demo, 'demo generator'));
+  progress(DEMO_MODEL_ID, 1);
+
+  const modelsDir = path.resolve(opts.modelsDir ?? DEFAULT_MODELS_DIR);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(modelsDir).sort();
+  } catch {
+    // No models folder: only the built-in models.
+  }
+  for (const name of entries) {
+    const dir = path.join(modelsDir, name);
+    if (name === DEMO_MODEL_ID || path.resolve(dir) === path.resolve(demoDir) || !isHfCausalLmFolder(dir))
+      continue;
+    if (!MODEL_ID.test(name) || models.has(name)) {
+      logger.warn({ model: name }, 'model folder name is not a valid model id, skipped');
+      continue;
+    }
+    try {
+      progress(name, 0);
+      const lm = await loadCausalLM(dir, {
+        device: opts.device,
+        logger,
+        label: name,
+        onProgress: (f) => progress(name, f),
+      });
+      models.set(name, lmModel(name, lm, `ONNX causal LM from ${name}/`));
+      progress(name, 1);
+    } catch (err) {
+      // One broken folder must not keep the rig from serving the others.
+      logger.warn(
+        { model: name, reason: err instanceof Error ? err.message : String(err) },
+        'model failed to load, skipped',
+      );
+    }
+  }
+  return models;
+}
