@@ -3,26 +3,12 @@
 import { useTonConnectUI } from '@tonconnect/ui-react';
 import { useEffect, useState } from 'react';
 import { useGetClient } from '../api/client';
-import { type BindWalletRequest, tonRoutes } from '../api/extra-routes';
+import { tonRoutes } from '../api/extra-routes';
 import { useBindWallet } from '../api/hooks';
 import { haptic } from '../telegram/ui';
+import { bindRequestFor } from './bind-request';
 
 const PAYLOAD_REFRESH_MS = 10 * 60_000;
-
-/** The POST /v1/me/wallet body for a connected wallet's account and proof. */
-export function bindRequestFor(wallet: {
-  account: { address: string; chain: string; publicKey?: string; walletStateInit?: string };
-  connectItems?: { tonProof?: { proof: BindWalletRequest['proof'] } | { error: unknown } };
-}): BindWalletRequest | null {
-  const item = wallet.connectItems?.tonProof;
-  if (!item || !('proof' in item)) return null;
-  return {
-    address: wallet.account.address,
-    network: String(wallet.account.chain),
-    public_key: wallet.account.publicKey,
-    proof: { ...item.proof, state_init: item.proof.state_init ?? wallet.account.walletStateInit },
-  };
-}
 
 export function useTonProofBinding() {
   const [tonConnectUI] = useTonConnectUI();

@@ -1,0 +1,96 @@
+import type { RigView } from '@cocoon/shared/schemas/api';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, expect, it, vi } from 'vitest';
+import { apiError, renderWithClient } from '../test/render';
+import { RigsPage } from './RigsPage';
+
+afterEach(cleanup);
+
+function rig(over: Partial<RigView> = {}): RigView {
+  return {
+    id: 'r1',
+    name: 'basement-4090',
+    online: true,
+    paused: false,
+    revoked: false,
+    device: 'cuda',
+    slots: 4,
+    running: 1,
+    models: [{ id: 'textrank-summarizer', priceNanoPer1k: '1000000', demoGrade: false }],
+    jobsDone: 40,
+    jobsFailed: 1,
+    successRate: 0.975,
+    avgJobMs: 900,
+    earningsNano: '2500000000',
+    fingerprint: 'ab12',
+    lastSeenAt: new Date().toISOString(),
+    ...over,
+  };
+}
+
+it('registers a rig and shows its token once, with the worker command', async () => {
+  let rigs: RigView[] = [];
+  const client = {
+    rigs: vi.fn(async () => ({ rigs })),
+    registerRig: vi.fn(async (name: string) => {
+      rigs = [rig({ name, online: false, device: null })];
+      return { rig: rigs[0], token: 'rig_SECRET123' };
+    }),
+  };
+  renderWithClient(<RigsPage />, client);
+  expect((await screen.findByTestId('empty')).textContent).toContain('No rigs yet');
+
+  fireEvent.change(screen.getByTestId('rig-name'), { target: { value: 'garage' } });
+  fireEvent.click(screen.getByTestId('register-rig'));
+
+  expect((await screen.findByTestId('rig-token')).textContent).toContain('rig_SECRET123');
+  expect(screen.getByTestId('worker-command').textContent).toMatch(
+    /^npm run worker -- --proxy https?:\/\/\S+ --token rig_SECRET123$/,
+  );
+  expect(client.registerRig).toHaveBeenCalledWith('garage');
+  expect((await screen.findByTestId('rig-status')).textContent).toContain('offline');
+
+  fireEvent.click(screen.getByTestId('token-done'));
+  expect(screen.queryByTestId('rig-token')).toBeNull();
+  expect(document.body.textContent).not.toContain('rig_SECRET123');
+});
+
+it('shows each rig with device, slots, jobs, success rate and earnings; asks are set in TON per 1k', async () => {
+  const setAsk = vi.fn(async () => rig());
+  renderWithClient(<RigsPage />, { rigs: async () => ({ rigs: [rig()] }), setAsk });
+  expect((await screen.findByTestId('rig-device')).textContent).toContain('CUDA');
+  expect(screen.getByTestId('rig-status').textContent).toContain('online');
+  expect(screen.getByTestId('rig-jobs').textContent).toContain('40');
+  expect(screen.getByText('97.5%')).toBeTruthy();
+  expect(screen.getByTestId('rig-earnings').textContent).toContain('2.5 TON');
+  expect(await screen.findByTestId('earnings-chart')).toBeTruthy();
+
+  const input = screen.getByTestId('ask-input') as HTMLInputElement;
+  expect(input.value).toBe('0.001');
+  fireEvent.change(input, { target: { value: '0.002' } });
+  fireEvent.click(screen.getByTestId('ask-save'));
+  await waitFor(() => expect(setAsk).toHaveBeenCalledWith('r1', 'textrank-summarizer', 2_000_000n));
+});
+
+it('shows the error and a retry when the rigs cannot be loaded', async () => {
+  renderWithClient(<RigsPage />, {
+    rigs: async () => {
+      throw new TypeError('Failed to fetch');
+    },
+  });
+  expect((await screen.findByRole('alert')).textContent).toContain("Can't reach the Cocoon proxy");
+  expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
+});
+
+it('keeps the form and says why when registration is refused', async () => {
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({ rigs: [] }),
+    registerRig: async () => {
+      throw apiError(400, 'bad_request', 'name: too long');
+    },
+  });
+  fireEvent.change(await screen.findByTestId('rig-name'), { target: { value: 'x' } });
+  fireEvent.click(screen.getByTestId('register-rig'));
+  expect(await screen.findByText('name: too long')).toBeTruthy();
+  expect(screen.queryByTestId('rig-token')).toBeNull();
+});
