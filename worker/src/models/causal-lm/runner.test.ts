@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentEngineLogger } from '../../engine/logger';
 import { isHfCausalLmFolder, readHfFolder } from './hf-folder';
 import { type CausalLM, GenerationAbortedError, loadCausalLM, PromptTooLongError } from './runner';
-import { StopAwareTextStream } from './stream-text';
+import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 import { TINY_CHAIN, writeTinyModel } from './tiny-model';
 
 let root: string;
@@ -172,5 +172,44 @@ describe('StopAwareTextStream', () => {
     expect(s.update("Hello, world don't\n\nUser: hi")).toBe(true);
     expect(s.finish('ignored')).toBe("Hello, world don't");
     expect(out.join('')).toBe("Hello, world don't");
+  });
+});
+
+describe('IncrementalDecoder', () => {
+  // A word-level decoder with the same punctuation clean-up rules transformers.js applies.
+  const words = ['the', 'dog', '.', ',', "'", 's', 't', 'don', 'runs', '?', 'é', "n't"];
+  const decodeWords = (ids: bigint[]) =>
+    ids
+      .map((i) => words[Number(i)])
+      .join(' ')
+      .replace(/ \./g, '.')
+      .replace(/ \?/g, '?')
+      .replace(/ ,/g, ',')
+      .replace(/ ' /g, "'")
+      .replace(/ n't/g, "n't");
+
+  it('matches a full decode at every step of long sequences', () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let run = 0; run < 20; run++) {
+      const inc = new IncrementalDecoder(decodeWords, 4, 8);
+      const ids: bigint[] = [];
+      let calls = 0;
+      const counting = (x: bigint[]) => {
+        calls += x.length;
+        return decodeWords(x);
+      };
+      const inc2 = new IncrementalDecoder(counting, 4, 8);
+      for (let i = 0; i < 150; i++) {
+        ids.push(BigInt(Math.floor(rand() * words.length)));
+        expect(inc.text(ids)).toBe(decodeWords(ids));
+        inc2.text(ids);
+      }
+      // Work per step stays bounded instead of growing with the sequence.
+      expect(calls).toBeLessThan(150 * 40);
+    }
   });
 });

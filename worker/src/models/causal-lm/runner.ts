@@ -17,7 +17,7 @@ import { resolveLmDevice } from '../../engine/lm-device';
 import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider } from '../../engine/ort-session';
 import { readHfFolder } from './hf-folder';
-import { StopAwareTextStream } from './stream-text';
+import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 
 export const generateParamsSchema = z.object({
   prompt: z.string(),
@@ -183,7 +183,8 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   opts.onProgress?.(1);
 
   const encode = (text: string): number[] => tokenizer.encode(text);
-  const decode = (ids: bigint[]): string => tokenizer.decode(ids, { skip_special_tokens: true });
+  const decode = (ids: bigint[]): string =>
+    ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '';
   const eosIds = new Set<bigint>(
     [
       model.generation_config?.eos_token_id ??
@@ -206,10 +207,11 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     const maxNew = Math.min(p.maxTokens, info.contextLength - promptTokens);
 
     const stream = new StopAwareTextStream(p.stop ?? [], params.onToken);
+    const incremental = new IncrementalDecoder(decode);
     let sawEos = false;
     const streamer = new CompletionStreamer((ids) => {
       if (eosIds.has(ids[ids.length - 1])) sawEos = true;
-      stream.update(decode(ids));
+      stream.update(incremental.text(ids));
     });
     const greedy = p.temperature === 0;
     await model.generate({

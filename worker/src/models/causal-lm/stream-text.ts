@@ -64,3 +64,41 @@ export class StopAwareTextStream {
     this.onDelta?.(delta);
   }
 }
+
+/**
+ * Text of a growing token list without decoding the whole list at every step (that is O(n²) and
+ * dominated decode time). Tokens before `frozenCount` are decoded once into `frozenText`; each
+ * step decodes only a short tail, with a few tokens of left context so that decoders that look at
+ * neighbours (spacing, byte-level pieces, SentencePiece's leading space) see what they need. When
+ * the context's text is not a prefix of the tail's text, it decodes everything instead.
+ */
+export class IncrementalDecoder {
+  private frozenText = '';
+  private frozenCount = 0;
+
+  constructor(
+    private readonly decode: (ids: bigint[]) => string,
+    private readonly context = 4,
+    private readonly maxTail = 24,
+  ) {}
+
+  text(ids: bigint[]): string {
+    const text = this.extend(ids, ids.length) ?? this.decode(ids);
+    if (ids.length - this.frozenCount > this.maxTail) {
+      const count = ids.length - this.context;
+      const frozen = this.extend(ids, count) ?? this.decode(ids.slice(0, count));
+      this.frozenText = frozen;
+      this.frozenCount = count;
+    }
+    return text;
+  }
+
+  /** Text of ids[0:end] from the frozen part plus a tail decode, or undefined if that isn't safe. */
+  private extend(ids: bigint[], end: number): string | undefined {
+    const start = Math.max(0, this.frozenCount - this.context);
+    const ctx = this.decode(ids.slice(start, this.frozenCount));
+    const tail = this.decode(ids.slice(start, end));
+    if (!tail.startsWith(ctx) || ctx.endsWith('\uFFFD')) return undefined;
+    return this.frozenText + tail.slice(ctx.length);
+  }
+}
