@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineLogger } from '../engine/logger';
-import { writeTinyModel } from './causal-lm/tiny-model';
+import { TINY_CHAIN, writeTinyModel } from './causal-lm/tiny-model';
 import { DEMO_MODEL_ID, loadModels, type Model, SUMMARIZER_ID } from './index';
 
 let modelsDir: string;
@@ -15,6 +15,12 @@ const logger: EngineLogger = { info: () => {}, warn: (obj) => warnings.push(obj)
 beforeAll(async () => {
   modelsDir = await mkdtemp(path.join(tmpdir(), 'cocoon-models-'));
   await writeTinyModel(path.join(modelsDir, 'tiny-gpt'));
+  await writeTinyModel(path.join(modelsDir, 'tiny-instruct'), {
+    chain: TINY_CHAIN,
+    contextLength: 512,
+    chatTemplate:
+      '{% for m in messages %}{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}the{% endif %}',
+  });
   // A folder that looks like a model but is broken, and one that isn't a model at all.
   await writeTinyModel(path.join(modelsDir, 'broken'));
   await writeFile(path.join(modelsDir, 'broken', 'onnx', 'model.onnx'), 'not onnx');
@@ -35,7 +41,9 @@ afterAll(async () => {
 
 describe('loadModels', () => {
   it('serves the summarizer, demo-gen and each valid model folder', () => {
-    expect([...models.keys()].sort()).toEqual([DEMO_MODEL_ID, SUMMARIZER_ID, 'tiny-gpt'].sort());
+    expect([...models.keys()].sort()).toEqual(
+      [DEMO_MODEL_ID, SUMMARIZER_ID, 'tiny-gpt', 'tiny-instruct'].sort(),
+    );
     expect(models.get(SUMMARIZER_ID)).toMatchObject({ kind: 'summarize', demoGrade: false, provider: 'cpu' });
     expect(models.get(DEMO_MODEL_ID)).toMatchObject({
       kind: 'generate',
@@ -101,6 +109,19 @@ describe('loadModels', () => {
       .get('tiny-gpt')!
       .run({ kind: 'generate', prompt: 'the', maxTokens: 3, temperature: 0 }, () => {});
     expect(r).toEqual({ text: 'quick brown fox', promptTokens: 1, completionTokens: 3 });
+  });
+
+  it('lets an instruct model run summarize jobs through its chat template', async () => {
+    const model = models.get('tiny-instruct')!;
+    expect(model.accepts).toEqual(['generate', 'summarize']);
+    const r = await model.run(
+      { kind: 'summarize', maxTokens: 4, messages: [{ author: 'ann', text: 'the dog runs.' }] },
+      () => {},
+    );
+    // The template ends the prompt with "the", so the tiny model's greedy chain follows.
+    expect(r.text).toBe('quick brown fox jumps');
+    expect(r.completionTokens).toBe(4);
+    expect(r.promptTokens).toBeGreaterThan(5);
   });
 
   it('refuses a job of the wrong kind or shape', async () => {

@@ -22,6 +22,8 @@ export interface TinyModelSpec {
   /** Greedy successor of each word (by word); words not listed back off to the unigram. */
   chain: Record<string, string>;
   contextLength?: number;
+  /** Makes it an "instruct" model (a chat template in tokenizer_config.json). */
+  chatTemplate?: string;
 }
 
 /** The default chain: "the quick brown fox jumps over the lazy dog ." then end of sequence. */
@@ -72,6 +74,7 @@ export async function writeTinyModel(
     vocab,
     onnx: buildNgramGraph(tables),
     contextLength: spec.contextLength ?? 64,
+    chatTemplate: spec.chatTemplate,
     description: 'tiny test model',
     demoGrade: true,
   });

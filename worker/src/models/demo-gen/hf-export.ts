@@ -18,6 +18,8 @@ export interface HfExportSpec {
   notes?: Record<string, unknown>;
   /** Default generation settings (generation_config.json), e.g. no_repeat_ngram_size. */
   generation?: Record<string, unknown>;
+  /** Jinja chat template: present on instruct models only. */
+  chatTemplate?: string;
 }
 
 function tokenizerJson(vocab: string[]) {
@@ -89,6 +91,7 @@ export async function writeHfModelFolder(dir: string, spec: HfExportSpec): Promi
     pad_token: SPECIAL_TOKENS.pad,
     clean_up_tokenization_spaces: true,
     model_max_length: spec.contextLength,
+    ...(spec.chatTemplate ? { chat_template: spec.chatTemplate } : {}),
   };
   const json = (v: unknown) => `${JSON.stringify(v, null, 1)}\n`;
   await writeFile(path.join(tmp, 'config.json'), json(config));
