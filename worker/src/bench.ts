@@ -31,7 +31,7 @@ export interface BenchResult {
 const AUTHORS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
 const SUMMARIZER_SIZES = [50, 200, 1000, 3000];
 const LEXRANK_TIMEOUT_MS = 20_000;
-const LM_TOKENS = 200;
+const LM_TOKENS = 256;
 
 function joinWords(words: string[]): string {
   return words
@@ -173,11 +173,11 @@ export async function benchLm(): Promise<BenchResult[]> {
   try {
     await oursRun();
     await directRun();
-    // Alternate the two so both see the same machine state; bounded to ~15 s in all.
+    // Alternate the two so both see the same machine state; bounded to ~12 s in all.
     const oursTps: number[] = [];
     const directTps: number[] = [];
     const start = performance.now();
-    for (let i = 0; i < 5 && performance.now() - start < 15_000; i++) {
+    for (let i = 0; i < 12 && performance.now() - start < 12_000; i++) {
       let t0 = performance.now();
       oursTps.push((await oursRun()) / ((performance.now() - t0) / 1000));
       t0 = performance.now();

@@ -75,11 +75,13 @@ export class StopAwareTextStream {
 export class IncrementalDecoder {
   private frozenText = '';
   private frozenCount = 0;
+  /** Text of the context tokens before the frozen boundary; changes only when the boundary moves. */
+  private contextText = '';
 
   constructor(
     private readonly decode: (ids: bigint[]) => string,
     private readonly context = 4,
-    private readonly maxTail = 24,
+    private readonly maxTail = 12,
   ) {}
 
   text(ids: bigint[]): string {
@@ -89,6 +91,7 @@ export class IncrementalDecoder {
       const frozen = this.extend(ids, count) ?? this.decode(ids.slice(0, count));
       this.frozenText = frozen;
       this.frozenCount = count;
+      this.contextText = this.decode(ids.slice(Math.max(0, count - this.context), count));
     }
     return text;
   }
@@ -96,7 +99,7 @@ export class IncrementalDecoder {
   /** Text of ids[0:end] from the frozen part plus a tail decode, or undefined if that isn't safe. */
   private extend(ids: bigint[], end: number): string | undefined {
     const start = Math.max(0, this.frozenCount - this.context);
-    const ctx = this.decode(ids.slice(start, this.frozenCount));
+    const ctx = this.contextText;
     const tail = this.decode(ids.slice(start, end));
     if (!tail.startsWith(ctx) || ctx.endsWith('\uFFFD')) return undefined;
     return this.frozenText + tail.slice(ctx.length);
