@@ -10,15 +10,17 @@ import './index.css';
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root')!);
   applyFallbackTheme();
+  let mockInitData: string | null = null;
   // Written out (not LOCAL_MODE from env.ts) so the bundler folds it to `false` in production builds and
   // drops the mock and the sandbox wallet chunks entirely.
   if (import.meta.env.DEV || import.meta.env.VITE_COCOON_LOCAL === '1') {
     const { mockTelegramIfOutside } = await import('./telegram/mock-env');
-    await mockTelegramIfOutside();
+    mockInitData = await mockTelegramIfOutside();
   }
   let initData: string;
   try {
-    initData = initTelegram().initData;
+    const session = initTelegram();
+    initData = mockInitData ?? session.initData;
   } catch (err) {
     console.warn('[cocoon] not running in Telegram', err);
     const { OutsideTelegram } = await import('./components/OutsideTelegram');

@@ -42,12 +42,17 @@ function unsignedInitData(user: { telegramId: number; firstName: string }): stri
   return new URLSearchParams([
     ['auth_date', String(Math.floor(Date.now() / 1000))],
     ['user', JSON.stringify({ id: user.telegramId, first_name: user.firstName })],
+    ['signature', 'unsigned'],
     ['hash', '0'.repeat(64)],
   ]).toString();
 }
 
-export async function mockTelegramIfOutside(): Promise<void> {
-  if (await isTMA('complete')) return;
+/**
+ * Mocks Telegram when the page isn't in Telegram. Returns the initData to authenticate with (null when the
+ * page is in Telegram: use the real launch params).
+ */
+export async function mockTelegramIfOutside(): Promise<string | null> {
+  if (await isTMA('complete')) return null;
   const user = devUser(location.search);
   const initData = (await fetchDevInitData(user)) ?? unsignedInitData(user);
   const theme = PALETTES[fallbackTheme(location.search)];
@@ -70,11 +75,15 @@ export async function mockTelegramIfOutside(): Promise<void> {
     },
     launchParams: new URLSearchParams([
       ['tgWebAppThemeParams', JSON.stringify(theme)],
-      ['tgWebAppData', initData],
+      // The SDK's launch-param parser insists on a `signature` field (Telegram's Ed25519 one); initData
+      // signed without it would make the whole mock invalid, so it then stays out of the launch params and
+      // the app authenticates with the raw string returned below.
+      ...(new URLSearchParams(initData).has('signature') ? [['tgWebAppData', initData]] : []),
       ['tgWebAppVersion', '8.4'],
       ['tgWebAppPlatform', 'tdesktop'],
     ]),
   });
   markTelegramMocked();
   console.info('[cocoon] Outside Telegram: using a mocked Telegram environment (local mode only).');
+  return initData;
 }
