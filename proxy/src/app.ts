@@ -1,0 +1,135 @@
+// Builds the proxy: database, job service, HTTP routes, the worker channel and the upkeep loop.
+// Order as in fastify/demo: external things first (db), then app things (services), then routes.
+import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import { type Db, openDb } from './db';
+import { HttpError } from './errors';
+import { type AppContext, makeAuth } from './http/context';
+import { devRoutes } from './http/routes/dev';
+import { jobRoutes } from './http/routes/jobs';
+import { meRoutes } from './http/routes/me';
+import { publicRoutes } from './http/routes/public';
+import { rigRoutes } from './http/routes/rigs';
+import { JobEventHub } from './jobs/events';
+import { JobService } from './jobs/service';
+import { createLogger, type Logger } from './log';
+import { WorkerRegistry } from './ws/registry';
+import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
+
+export interface ProxyServer {
+  app: FastifyInstance;
+  ctx: AppContext;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Reuse an open database (tests share one PGlite per file). */
+  db?: Db;
+  log?: Logger;
+  /** Milliseconds between upkeep sweeps (lease expiry, quote expiry, timeouts). */
+  sweepMs?: number;
+}
+
+export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyServer> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const db =
+    opts.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: `${config.DATA_DIR}/pglite` }));
+  const instanceId = randomUUID();
+  const hub = new JobEventHub();
+  const workers = new WorkerRegistry();
+  const jobs = new JobService(db, config, hub, workers, log);
+  const ctx: AppContext = {
+    db,
+    config,
+    log,
+    jobs,
+    hub,
+    workers,
+    instanceId,
+    chainKind: config.TON_NETWORK,
+    auth: makeAuth(db, config),
+  };
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.MAX_ENVELOPE_BYTES + 64 * 1024,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    // Auth travels in the Authorization header, never in cookies, so any origin may call.
+    reply.header('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      reply
+        .header('access-control-allow-methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS')
+        .header('access-control-allow-headers', 'authorization,content-type,x-cocoon-user,x-cocoon-user-name')
+        .header('access-control-max-age', '600')
+        .code(204)
+        .send();
+    }
+  });
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof HttpError) {
+      reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      const code = (err as { code?: string }).code ?? 'bad_request';
+      const message =
+        code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `the request body is over ${config.MAX_ENVELOPE_BYTES + 64 * 1024} bytes`
+          : (err as Error).message;
+      reply.code(status).send({ error: { code: code.toLowerCase(), message } });
+      return;
+    }
+    req.log.error({ err, url: req.url.split('?')[0] }, 'request failed');
+    reply.code(500).send({ error: { code: 'internal', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  await app.register(websocket, { options: { maxPayload: MAX_WORKER_FRAME_BYTES } });
+  publicRoutes(app, ctx);
+  meRoutes(app, ctx);
+  jobRoutes(app, ctx);
+  rigRoutes(app, ctx);
+  if (config.COCOON_LOCAL) devRoutes(app, ctx);
+  registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId });
+
+  // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
+  await db.query(
+    "UPDATE rigs SET connected_to = NULL WHERE connected_to IS NOT NULL AND last_seen_at < now() - $1 * interval '1 millisecond'",
+    [config.HEARTBEAT_MS * 3],
+  );
+
+  let sweeping = false;
+  const sweeper = setInterval(async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      await jobs.sweep();
+    } catch (err) {
+      log.error({ err }, 'sweep failed');
+    } finally {
+      sweeping = false;
+    }
+  }, opts.sweepMs ?? 1000);
+
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  return {
+    app,
+    ctx,
+    url: address.replace('[::1]', '127.0.0.1'),
+    close: async () => {
+      clearInterval(sweeper);
+      for (const w of workers.all()) w.close(1001, 'proxy shutting down');
+      await app.close();
+      if (!opts.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// Who is calling: a Mini App user (Telegram initData), the bot acting for a user (service key), or a
+// developer app (API key). Each path ends with a user row; new users get the trial credit.
+import { timingSafeEqual } from 'node:crypto';
+import { validateInitData } from '@cocoon/shared';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { unauthorized } from '../errors';
+import { ensureUser, type UserRow } from '../users';
+import { hashSecret } from './tokens';
+
+export interface Caller {
+  user: UserRow;
+  via: 'tma' | 'service' | 'apiKey';
+  apiKeyId: string | null;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export async function authenticate(
+  db: Db,
+  config: Config,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<Caller> {
+  const header = headers.authorization;
+  if (typeof header !== 'string' || !header.includes(' ')) {
+    throw unauthorized('send Authorization: "tma <initData>", "Bearer <api key>" or "Service <key>"');
+  }
+  const [scheme, ...rest] = header.split(' ');
+  const credential = rest.join(' ').trim();
+  switch (scheme.toLowerCase()) {
+    case 'tma': {
+      const res = validateInitData(credential, config.BOT_TOKEN!, config.INIT_DATA_MAX_AGE_S);
+      if (!res.ok) {
+        const why = {
+          malformed: 'initData is malformed',
+          bad_signature: 'initData signature is invalid',
+          expired: `initData is older than ${config.INIT_DATA_MAX_AGE_S} s; reopen the Mini App`,
+          no_user: 'initData has no user',
+        }[res.reason];
+        throw unauthorized(why);
+      }
+      const name = [res.user.first_name, res.user.last_name].filter(Boolean).join(' ');
+      return {
+        user: await ensureUser(db, String(res.user.id), name, config.TRIAL_CREDIT_NANO),
+        via: 'tma',
+        apiKeyId: null,
+      };
+    }
+    case 'service': {
+      if (!safeEqual(credential, config.SERVICE_KEY!)) throw unauthorized('service key is invalid');
+      const id = headers['x-cocoon-user'];
+      if (typeof id !== 'string' || !/^\d{1,20}$/.test(id)) {
+        throw unauthorized('the service key needs X-Cocoon-User: <Telegram user id>');
+      }
+      const rawName = headers['x-cocoon-user-name'];
+      const name = typeof rawName === 'string' ? decodeURIComponent(rawName).slice(0, 128) : '';
+      return {
+        user: await ensureUser(db, id, name, config.TRIAL_CREDIT_NANO),
+        via: 'service',
+        apiKeyId: null,
+      };
+    }
+    case 'bearer': {
+      const r = await db.query<UserRow & { key_id: string }>(
+        `SELECT u.id, u.name, u.deposit_memo, u.wallet_address, k.id AS key_id FROM api_keys k
+         JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+        [hashSecret(credential)],
+      );
+      const row = r.rows[0];
+      if (!row) throw unauthorized('API key is unknown or revoked');
+      const { key_id, ...user } = row;
+      return { user, via: 'apiKey', apiKeyId: key_id };
+    }
+    default:
+      throw unauthorized(`unknown authorization scheme "${scheme}"`);
+  }
+}

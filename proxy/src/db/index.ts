@@ -1,0 +1,84 @@
+// One SQL dialect, two engines: embedded PGlite (a data folder, zero setup) or PostgreSQL (DATABASE_URL).
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { migrate } from './migrate';
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+
+export interface Db extends Queryable {
+  kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction; rolls back when it throws. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+// bigint parameters travel as decimal strings: both engines cast them to numeric/bigint columns exactly.
+function params(p?: unknown[]): unknown[] | undefined {
+  return p?.map((v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = new PGlite(dataDir);
+  await db.waitReady;
+  return {
+    kind: 'pglite',
+    query: async (sql, p) => db.query(sql, params(p)) as never,
+    tx: (fn) => db.transaction((t) => fn({ query: async (sql, p) => t.query(sql, params(p)) as never })),
+    listen: async (channel, cb) => {
+      const unlisten = await db.listen(channel, cb);
+      return () => unlisten();
+    },
+    close: () => db.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const listeners: pg.Client[] = [];
+  return {
+    kind: 'postgres',
+    query: async (sql, p) => pool.query(sql, params(p)) as never,
+    tx: async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn({ query: async (sql, p) => client.query(sql, params(p)) as never });
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    listen: async (channel, cb) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      listeners.push(client);
+      client.on('notification', (n) => {
+        if (n.channel === channel) cb(n.payload ?? '');
+      });
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => {});
+      };
+    },
+    close: async () => {
+      await Promise.all(listeners.map((c) => c.end().catch(() => {})));
+      await pool.end();
+    },
+  };
+}
+
+/** Opens the database named by the config and applies the checked-in migrations. */
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string }): Promise<Db> {
+  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  await migrate(db);
+  return db;
+}

@@ -1,0 +1,25 @@
+import type { FastifyRequest } from 'fastify';
+import { authenticate, type Caller } from '../auth/authenticate';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { JobEventHub } from '../jobs/events';
+import type { JobService } from '../jobs/service';
+import type { Logger } from '../log';
+import type { WorkerRegistry } from '../ws/registry';
+
+/** What route modules need; built once in app.ts. */
+export interface AppContext {
+  db: Db;
+  config: Config;
+  log: Logger;
+  jobs: JobService;
+  hub: JobEventHub;
+  workers: WorkerRegistry;
+  instanceId: string;
+  chainKind: string;
+  auth(req: FastifyRequest): Promise<Caller>;
+}
+
+export function makeAuth(db: Db, config: Config) {
+  return (req: FastifyRequest) => authenticate(db, config, req.headers);
+}

@@ -1,0 +1,93 @@
+// Quotes, sealed job submission, job status and the SSE stream of sealed chunks and the final result.
+import { type JobEvent, quoteRequest, submitJobRequest } from '@cocoon/shared';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { parse } from '../parse';
+
+const jobParams = z.object({ id: z.string().uuid('must be a job id (uuid)') });
+
+export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/v1/quotes', async (req, reply) => {
+    const caller = await ctx.auth(req);
+    const body = parse(quoteRequest, req.body);
+    reply.code(201);
+    return ctx.jobs.quote(caller.user.id, caller.apiKeyId, body);
+  });
+
+  app.post('/v1/jobs', async (req, reply) => {
+    const { user } = await ctx.auth(req);
+    const body = parse(submitJobRequest, req.body);
+    reply.code(202);
+    return ctx.jobs.submit(user.id, body);
+  });
+
+  app.get('/v1/jobs/:id', async (req) => {
+    const { user } = await ctx.auth(req);
+    return ctx.jobs.view(user.id, parse(jobParams, req.params).id);
+  });
+
+  app.get('/v1/jobs/:id/events', async (req, reply) => {
+    const { user } = await ctx.auth(req);
+    const { id } = parse(jobParams, req.params);
+    // Subscribe before reading the state, so nothing published in between is missed.
+    const pending: JobEvent[] = [];
+    let write: (e: JobEvent) => void = (e) => pending.push(e);
+    const sub = ctx.hub.subscribe(id, (e) => write(e));
+    let job: Awaited<ReturnType<typeof ctx.jobs.view>>;
+    try {
+      job = await ctx.jobs.view(user.id, id);
+    } catch (err) {
+      sub.unsubscribe();
+      throw err;
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'access-control-allow-origin': '*',
+    });
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(keepAlive);
+      sub.unsubscribe();
+      res.end();
+    };
+    const send = (e: JobEvent) => {
+      if (ended) return;
+      res.write(`data: ${JSON.stringify(e)}\n\n`);
+      if (e.type === 'done' || e.type === 'failed') end();
+    };
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    req.raw.on('close', end);
+
+    if (job.state === 'done' && job.result && job.rigId) {
+      send({
+        type: 'done',
+        rigId: job.rigId,
+        result: job.result,
+        costNano: job.costNano ?? '0',
+        promptTokens: job.promptTokens ?? 0,
+        completionTokens: job.completionTokens ?? 0,
+      });
+      return;
+    }
+    if (job.state === 'failed' || job.state === 'expired') {
+      send({ type: 'failed', reason: job.failReason ?? job.state });
+      return;
+    }
+    send({
+      type: 'state',
+      state: job.state,
+      rigId: job.rigId,
+      attempt: Math.max(job.attempts - 1, 0),
+    });
+    for (const e of sub.backlog) send(e);
+    write = send;
+    for (const e of pending) send(e);
+  });
+}

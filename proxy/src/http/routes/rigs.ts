@@ -1,0 +1,71 @@
+// A rig owner's rigs: register (token shown once), list with stats, pause, asks, rotate, revoke.
+import { modelId, registerRigRequest, setAskRequest, updateRigRequest } from '@cocoon/shared';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { forbidden, notFound } from '../../errors';
+import { ownedRig, registerRig, rigViews, rotateRigToken } from '../../rigs/rigs';
+import type { AppContext } from '../context';
+import { parse } from '../parse';
+
+const rigParams = z.object({ id: z.string().uuid('must be a rig id (uuid)') });
+
+export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
+  async function owner(req: Parameters<AppContext['auth']>[0]) {
+    const caller = await ctx.auth(req);
+    if (caller.via === 'apiKey') throw forbidden('manage rigs from the Mini App, not with an API key');
+    return caller.user.id;
+  }
+  const view = async (ownerId: string, rigId: string) => (await rigViews(ctx.db, ownerId, rigId))[0];
+
+  app.get('/v1/rigs', async (req) => ({ rigs: await rigViews(ctx.db, await owner(req)) }));
+
+  app.post('/v1/rigs', async (req, reply) => {
+    const ownerId = await owner(req);
+    const { name } = parse(registerRigRequest, req.body);
+    const { id, token } = await registerRig(ctx.db, ownerId, name);
+    reply.code(201);
+    return { rig: await view(ownerId, id), token };
+  });
+
+  app.patch('/v1/rigs/:id', async (req) => {
+    const ownerId = await owner(req);
+    const { id } = parse(rigParams, req.params);
+    const { paused } = parse(updateRigRequest, req.body);
+    await ownedRig(ctx.db, ownerId, id);
+    await ctx.db.query('UPDATE rigs SET paused = $2 WHERE id = $1', [id, paused]);
+    return view(ownerId, id);
+  });
+
+  app.put('/v1/rigs/:id/asks/:model', async (req) => {
+    const ownerId = await owner(req);
+    const { id, model } = parse(rigParams.extend({ model: modelId }), req.params);
+    const { priceNanoPer1k } = parse(setAskRequest, req.body);
+    await ownedRig(ctx.db, ownerId, id);
+    const r = await ctx.db.query(
+      'UPDATE rig_models SET price_nano_per_1k = $3::numeric WHERE rig_id = $1 AND model = $2 RETURNING model',
+      [id, model, priceNanoPer1k],
+    );
+    if (!r.rows.length) throw notFound(`this rig has never served ${model}; start the worker first`);
+    return view(ownerId, id);
+  });
+
+  app.post('/v1/rigs/:id/rotate', async (req) => {
+    const ownerId = await owner(req);
+    const { id } = parse(rigParams, req.params);
+    const token = await rotateRigToken(ctx.db, ownerId, id);
+    ctx.workers.get(id)?.close(4401, 'rig token rotated');
+    return { token };
+  });
+
+  app.delete('/v1/rigs/:id', async (req) => {
+    const ownerId = await owner(req);
+    const { id } = parse(rigParams, req.params);
+    await ownedRig(ctx.db, ownerId, id);
+    await ctx.db.query(
+      'UPDATE rigs SET revoked_at = coalesce(revoked_at, now()), paused = true WHERE id = $1',
+      [id],
+    );
+    ctx.workers.get(id)?.close(4401, 'rig token revoked');
+    return view(ownerId, id);
+  });
+}

@@ -1,0 +1,449 @@
+// Jobs from quote to settlement. The proxy moves sealed envelopes and money; it never reads job text.
+//
+//   quoted ──submit──▶ queued ──assign──▶ running ──done──▶ done (charged, rig paid, fee taken, rest released)
+//     │                  ▲                   │
+//     └─expire─▶ expired └──── failover ─────┘ (rig failed, disconnected or let its lease lapse)
+//                               no candidate left ──▶ failed (hold released in full)
+import { randomUUID } from 'node:crypto';
+import type { quoteRequest, submitJobRequest } from '@cocoon/shared';
+import {
+  chargeFor,
+  formatTon,
+  fromBase64,
+  holdFor,
+  type JobEvent,
+  type JobView,
+  type QuoteResponse,
+  sealedResultHash,
+  verifyReceipt,
+  type WorkerToProxy,
+} from '@cocoon/shared';
+import type { z } from 'zod';
+import type { Config } from '../config';
+import type { Db, Queryable } from '../db';
+import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
+import { balanceOf, holdAccount, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import type { Logger } from '../log';
+import { cheapestAsk, eligibleRigs } from '../market/candidates';
+import type { WorkerRegistry } from '../ws/registry';
+import type { JobEventHub } from './events';
+import { JOB_COLUMNS, type JobRow, toJobView } from './job-row';
+
+type QuoteInput = z.output<typeof quoteRequest>;
+type SubmitInput = z.output<typeof submitJobRequest>;
+type DoneMsg = Extract<WorkerToProxy, { type: 'done' }>;
+
+export class JobService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly hub: JobEventHub,
+    private readonly workers: WorkerRegistry,
+    private readonly log: Logger,
+  ) {}
+
+  async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
+    const ranked = (await eligibleRigs(this.db, req)).slice(0, 3);
+    if (ranked.length === 0) {
+      const cheapest = await cheapestAsk(this.db, req.model, req.kind);
+      if (cheapest !== null && req.maxPriceNanoPer1k !== undefined) {
+        throw new HttpError(
+          503,
+          'price_too_high',
+          `no rig serving ${req.model} asks at most ${req.maxPriceNanoPer1k} nanoTON per 1k tokens; the cheapest ask is ${cheapest}`,
+        );
+      }
+      throw new HttpError(
+        503,
+        'no_capacity',
+        `no rig with a free slot is serving ${req.model} for ${req.kind} right now`,
+      );
+    }
+    const maxPrice = ranked.reduce(
+      (m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m),
+      0n,
+    );
+    const hold = holdFor(req.inputTokens + req.maxTokens, maxPrice, this.config.FEE_BPS);
+    const id = randomUUID();
+    const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
+    await this.db
+      .tx(async (q) => {
+        await q.query(
+          `INSERT INTO jobs (id, user_id, api_key_id, model, kind, state, input_tokens, max_tokens, hold_nano, fee_bps,
+           candidates, expires_at) VALUES ($1, $2, $3, $4, $5, 'quoted', $6, $7, $8::numeric, $9, $10, $11)`,
+          [
+            id,
+            userId,
+            apiKeyId,
+            req.model,
+            req.kind,
+            req.inputTokens,
+            req.maxTokens,
+            hold,
+            this.config.FEE_BPS,
+            JSON.stringify(ranked.map((c) => ({ rigId: c.rigId, priceNanoPer1k: c.priceNanoPer1k }))),
+            expiresAt,
+          ],
+        );
+        await postTx(q, {
+          kind: 'hold',
+          ref: id,
+          uniqueKey: `hold:${id}`,
+          transfers: [{ from: userAccount(userId), to: holdAccount(id), amount: hold }],
+        });
+      })
+      .catch(async (err) => {
+        if (!(err instanceof InsufficientFunds)) throw err;
+        // Read the balance after the rollback: PGlite can't run a second query while the transaction is open.
+        const balance = await balanceOf(this.db, userAccount(userId));
+        throw new InsufficientFunds(
+          `this job needs a hold of ${formatTon(hold)} TON and your balance is ${formatTon(balance)} TON; top up in the Mini App`,
+        );
+      });
+    return {
+      quoteId: id,
+      model: req.model,
+      kind: req.kind,
+      holdNano: hold.toString(),
+      feeBps: this.config.FEE_BPS,
+      expiresAt: expiresAt.toISOString(),
+      candidates: ranked.map(({ rigId, priceNanoPer1k, x25519PublicKey, ed25519PublicKey, device }) => ({
+        rigId,
+        priceNanoPer1k,
+        x25519PublicKey,
+        ed25519PublicKey,
+        device,
+      })),
+    };
+  }
+
+  async submit(userId: string, req: SubmitInput): Promise<JobView> {
+    const bytes = Buffer.byteLength(JSON.stringify(req.envelope));
+    if (bytes > this.config.MAX_ENVELOPE_BYTES) {
+      throw new HttpError(
+        413,
+        'envelope_too_large',
+        `the envelope is ${bytes} bytes; the limit is ${this.config.MAX_ENVELOPE_BYTES}`,
+      );
+    }
+    const previous = await this.jobByIdempotencyKey(userId, req.idempotencyKey);
+    if (previous) return this.view(userId, previous);
+    const outcome = await this.db.tx(async (q) => {
+      const job = await this.lockJob(q, req.quoteId);
+      if (!job || job.user_id !== userId) throw notFound('no such quote');
+      if (job.state === 'expired')
+        throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
+      if (job.state !== 'quoted')
+        throw conflict('this quote was already submitted with another idempotency key', 'already_submitted');
+      const candidates = new Set(job.candidates.map((c) => c.rigId));
+      const stray = req.envelope.recipients.find((r) => !candidates.has(r.rigId));
+      if (stray)
+        throw new HttpError(
+          400,
+          'bad_envelope',
+          `envelope.recipients: rig ${stray.rigId} is not a candidate of this quote`,
+        );
+      const r = await q.query(
+        `UPDATE jobs SET state = 'queued', envelope = $2, envelope_bytes = $3, idempotency_key = $4
+         WHERE id = $1 AND state = 'quoted' AND NOT EXISTS (SELECT 1 FROM jobs WHERE user_id = $5 AND idempotency_key = $4)
+         RETURNING id`,
+        [job.id, JSON.stringify(req.envelope), bytes, req.idempotencyKey, userId],
+      );
+      return r.rows.length ? 'queued' : 'duplicate';
+    });
+    if (outcome === 'duplicate') {
+      const first = await this.jobByIdempotencyKey(userId, req.idempotencyKey);
+      if (first) return this.view(userId, first);
+    }
+    this.hub.publish(req.quoteId, { type: 'state', state: 'queued', rigId: null, attempt: 0 });
+    await this.dispatch(req.quoteId);
+    return this.view(userId, req.quoteId);
+  }
+
+  private async jobByIdempotencyKey(userId: string, key: string): Promise<string | undefined> {
+    const r = await this.db.query<{ id: string }>(
+      'SELECT id FROM jobs WHERE user_id = $1 AND idempotency_key = $2',
+      [userId, key],
+    );
+    return r.rows[0]?.id;
+  }
+
+  private async lockJob(q: Queryable, jobId: string): Promise<JobRow | undefined> {
+    const r = await q.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1 FOR UPDATE`, [jobId]);
+    return r.rows[0];
+  }
+
+  async view(userId: string, jobId: string): Promise<JobView> {
+    const r = await this.db.query<JobRow & { rig_name: string | null }>(
+      `SELECT ${JOB_COLUMNS}, r.name AS rig_name FROM jobs j LEFT JOIN rigs r ON r.id = j.rig_id
+       WHERE j.id = $1 AND j.user_id = $2`,
+      [jobId, userId],
+    );
+    if (!r.rows[0]) throw notFound('no such job');
+    return toJobView(r.rows[0]);
+  }
+
+  async listForUser(userId: string, limit = 50): Promise<JobView[]> {
+    const r = await this.db.query<JobRow & { rig_name: string | null }>(
+      `SELECT ${JOB_COLUMNS}, r.name AS rig_name FROM jobs j LEFT JOIN rigs r ON r.id = j.rig_id
+       WHERE j.user_id = $1 AND j.state <> 'quoted' ORDER BY j.created_at DESC LIMIT $2`,
+      [userId, limit],
+    );
+    return r.rows.map((row) => ({ ...toJobView(row), result: null }));
+  }
+
+  /** Sends a queued job to the first candidate from its current attempt on that is connected here. */
+  async dispatch(jobId: string): Promise<void> {
+    const outcome = await this.db.tx(async (q) => {
+      const job = await this.lockJob(q, jobId);
+      if (job?.state !== 'queued' || !job.envelope) return null;
+      const addressed = new Set(job.envelope.recipients.map((r) => r.rigId));
+      for (let i = job.attempt; i < job.candidates.length; i++) {
+        const { rigId } = job.candidates[i];
+        const conn = this.workers.get(rigId);
+        if (!addressed.has(rigId) || !conn) continue;
+        const usable = await q.query(
+          'SELECT 1 FROM rigs WHERE id = $1 AND NOT paused AND revoked_at IS NULL',
+          [rigId],
+        );
+        if (!usable.rows.length) continue;
+        await q.query(
+          `UPDATE jobs SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
+             lease_until = now() + $4 * interval '1 millisecond' WHERE id = $1`,
+          [jobId, i, rigId, this.config.LEASE_MS],
+        );
+        return { kind: 'assigned' as const, job, attempt: i, rigId, conn };
+      }
+      const reason = job.fail_reason
+        ? `no rig left to try; last: ${job.fail_reason}`
+        : 'no candidate rig is online';
+      await this.failJob(q, job, reason);
+      return { kind: 'failed' as const, reason };
+    });
+    if (!outcome) return;
+    if (outcome.kind === 'failed') {
+      this.hub.publish(jobId, { type: 'failed', reason: outcome.reason });
+      return;
+    }
+    const { job, attempt, rigId, conn } = outcome;
+    this.hub.publish(jobId, { type: 'state', state: 'running', rigId, attempt });
+    conn.send({
+      type: 'assign',
+      jobId,
+      model: job.model,
+      kind: job.kind,
+      envelope: job.envelope!,
+      aad: jobId,
+      inputTokens: job.input_tokens,
+      maxTokens: job.max_tokens,
+      leaseMs: this.config.LEASE_MS,
+    });
+  }
+
+  /** Ends a job as failed and gives its whole hold back. Call inside a transaction holding the job row. */
+  private async failJob(q: Queryable, job: JobRow, reason: string): Promise<void> {
+    await q.query(
+      `UPDATE jobs SET state = 'failed', fail_reason = $2, finished_at = now(), lease_until = NULL WHERE id = $1`,
+      [job.id, reason],
+    );
+    await this.releaseHold(q, job, 'release');
+  }
+
+  private async releaseHold(q: Queryable, job: JobRow, kind: string): Promise<void> {
+    const held = await balanceOf(q, holdAccount(job.id));
+    await postTx(q, {
+      kind,
+      ref: job.id,
+      uniqueKey: `release:${job.id}`,
+      transfers: [{ from: holdAccount(job.id), to: userAccount(job.user_id), amount: held }],
+    });
+  }
+
+  handleChunk(rigId: string, msg: Extract<WorkerToProxy, { type: 'chunk' }>, attempt: number): void {
+    this.hub.publish(msg.jobId, { type: 'chunk', rigId, attempt, seq: msg.seq, sealed: msg.sealed });
+  }
+
+  /** The attempt a running job is on, if `rigId` runs it (chunks from anyone else are dropped). */
+  async runningAttempt(rigId: string, jobId: string): Promise<number | null> {
+    const r = await this.db.query<{ attempt: number }>(
+      "SELECT attempt FROM jobs WHERE id = $1 AND rig_id = $2 AND state = 'running'",
+      [jobId, rigId],
+    );
+    return r.rows[0]?.attempt ?? null;
+  }
+
+  /** Checks the receipt and settles: the user pays tokens × ask + fee, the owner gets tokens × ask. */
+  async handleDone(rigId: string, msg: DoneMsg): Promise<void> {
+    const outcome = await this.db.tx(async (q) => {
+      const job = await this.lockJob(q, msg.jobId);
+      if (job?.state !== 'running' || job.rig_id !== rigId) return { kind: 'ignored' as const };
+      const problem = await this.receiptProblem(q, job, rigId, msg);
+      if (problem) return { kind: 'invalid' as const, problem };
+      const price = BigInt(job.candidates[job.attempt].priceNanoPer1k);
+      const tokens = msg.receipt.promptTokens + msg.receipt.completionTokens;
+      const charge = chargeFor(tokens, price, job.fee_bps);
+      const hold = BigInt(job.hold_nano);
+      if (charge.totalNano > hold)
+        return { kind: 'invalid' as const, problem: 'usage costs more than the hold' };
+      const owner = await q.query<{ owner_id: string }>('SELECT owner_id FROM rigs WHERE id = $1', [rigId]);
+      await postTx(q, {
+        kind: 'settle',
+        ref: job.id,
+        uniqueKey: `settle:${job.id}`,
+        transfers: [
+          { from: holdAccount(job.id), to: userAccount(owner.rows[0].owner_id), amount: charge.rigNano },
+          { from: holdAccount(job.id), to: SYSTEM.fees, amount: charge.feeNano },
+          { from: holdAccount(job.id), to: userAccount(job.user_id), amount: hold - charge.totalNano },
+        ],
+      });
+      await q.query(
+        `UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
+           price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
+           finished_at = now(), lease_until = NULL WHERE id = $1`,
+        [
+          job.id,
+          JSON.stringify(msg.result),
+          msg.receipt.promptTokens,
+          msg.receipt.completionTokens,
+          price,
+          charge.totalNano,
+          charge.rigNano,
+          charge.feeNano,
+        ],
+      );
+      const ms = job.started_at ? Date.now() - new Date(job.started_at).getTime() : 0;
+      await q.query(
+        'UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + $2 WHERE id = $1',
+        [rigId, Math.max(0, ms)],
+      );
+      return { kind: 'settled' as const, charge };
+    });
+    if (outcome.kind === 'settled') {
+      this.hub.publish(msg.jobId, {
+        type: 'done',
+        rigId,
+        result: msg.result,
+        costNano: outcome.charge.totalNano.toString(),
+        promptTokens: msg.receipt.promptTokens,
+        completionTokens: msg.receipt.completionTokens,
+      });
+    } else if (outcome.kind === 'invalid') {
+      this.log.warn({ jobId: msg.jobId, rigId, problem: outcome.problem }, 'rejected a usage receipt');
+      await this.failover(msg.jobId, rigId, `invalid receipt: ${outcome.problem}`, true);
+    }
+  }
+
+  private async receiptProblem(
+    q: Queryable,
+    job: JobRow,
+    rigId: string,
+    msg: DoneMsg,
+  ): Promise<string | null> {
+    const r = msg.receipt;
+    if (r.jobId !== job.id || r.rigId !== rigId || r.model !== job.model) return 'receipt is for another job';
+    if (r.resultHash !== sealedResultHash(msg.result)) return 'result hash does not match';
+    if (r.promptTokens > job.input_tokens) return 'prompt tokens above the quote';
+    if (r.completionTokens > job.max_tokens) return 'completion tokens above maxTokens';
+    const key = await q.query<{ k: string | null }>(
+      'SELECT ed25519_public_key AS k FROM rigs WHERE id = $1',
+      [rigId],
+    );
+    const pub = key.rows[0]?.k;
+    if (!pub || !verifyReceipt(r, msg.signature, fromBase64(pub))) return 'bad signature';
+    return null;
+  }
+
+  /**
+   * Takes a job away from a rig that failed it and sends it to the next candidate. With `retryable` false
+   * (the job itself is bad: too long, malformed), the job fails and the hold goes back in full.
+   */
+  async failover(jobId: string, rigId: string, reason: string, retryable: boolean): Promise<void> {
+    const outcome = await this.db.tx(async (q) => {
+      const job = await this.lockJob(q, jobId);
+      if (job?.state !== 'running' || job.rig_id !== rigId) return null;
+      await q.query('UPDATE rigs SET jobs_failed = jobs_failed + 1 WHERE id = $1', [rigId]);
+      if (!retryable) {
+        await this.failJob(q, job, reason);
+        return 'failed' as const;
+      }
+      await q.query(
+        `UPDATE jobs SET state = 'queued', rig_id = NULL, lease_until = NULL, attempt = attempt + 1, fail_reason = $2
+         WHERE id = $1`,
+        [jobId, reason],
+      );
+      return 'requeued' as const;
+    });
+    if (outcome === 'failed') this.hub.publish(jobId, { type: 'failed', reason });
+    if (outcome === 'requeued') {
+      this.log.info({ jobId, rigId, reason }, 'failing over');
+      await this.dispatch(jobId);
+    }
+  }
+
+  /** A rig's socket closed: every job it was running goes to the next candidate. */
+  async rigGone(rigId: string): Promise<void> {
+    const r = await this.db.query<{ id: string }>(
+      "SELECT id FROM jobs WHERE rig_id = $1 AND state = 'running'",
+      [rigId],
+    );
+    for (const { id } of r.rows) await this.failover(id, rigId, 'the rig disconnected', true);
+  }
+
+  /** A heartbeat renews the leases of the jobs the rig says it is running. */
+  async renewLeases(rigId: string, running: string[]): Promise<void> {
+    if (!running.length) return;
+    await this.db.query(
+      `UPDATE jobs SET lease_until = now() + $3 * interval '1 millisecond'
+       WHERE rig_id = $1 AND state = 'running' AND id = ANY($2::uuid[])`,
+      [rigId, running, this.config.LEASE_MS],
+    );
+  }
+
+  /** Periodic upkeep: expire stale quotes, fail over lapsed leases, time out jobs, retry queued ones. */
+  async sweep(): Promise<void> {
+    const expired = await this.db.query<{ id: string }>(
+      "SELECT id FROM jobs WHERE state = 'quoted' AND expires_at < now() LIMIT 500",
+    );
+    for (const { id } of expired.rows) {
+      await this.db.tx(async (q) => {
+        const job = await this.lockJob(q, id);
+        if (job?.state !== 'quoted') return;
+        await q.query("UPDATE jobs SET state = 'expired', finished_at = now() WHERE id = $1", [id]);
+        await this.releaseHold(q, job, 'expire');
+      });
+    }
+    const timedOut = await this.db.query<{ id: string; rig_id: string | null }>(
+      `SELECT id, rig_id FROM jobs WHERE state IN ('queued', 'running')
+       AND created_at < now() - $1 * interval '1 millisecond' LIMIT 500`,
+      [this.config.JOB_TIMEOUT_MS],
+    );
+    for (const { id, rig_id } of timedOut.rows) {
+      const failed = await this.db.tx(async (q) => {
+        const job = await this.lockJob(q, id);
+        if (!job || (job.state !== 'queued' && job.state !== 'running')) return false;
+        await this.failJob(q, job, 'the job timed out');
+        return true;
+      });
+      if (failed) {
+        this.hub.publish(id, { type: 'failed', reason: 'the job timed out' });
+        if (rig_id) this.workers.get(rig_id)?.send({ type: 'cancel', jobId: id, reason: 'timed out' });
+      }
+    }
+    const lapsed = await this.db.query<{ id: string; rig_id: string }>(
+      "SELECT id, rig_id FROM jobs WHERE state = 'running' AND lease_until < now() LIMIT 500",
+    );
+    for (const { id, rig_id } of lapsed.rows) {
+      this.workers.get(rig_id)?.send({ type: 'cancel', jobId: id, reason: 'lease expired' });
+      await this.failover(id, rig_id, 'the lease expired', true);
+    }
+    const queued = await this.db.query<{ id: string }>(
+      "SELECT id FROM jobs WHERE state = 'queued' LIMIT 500",
+    );
+    for (const { id } of queued.rows) await this.dispatch(id);
+  }
+
+  /** Publishes an event to this process's SSE subscribers. */
+  publish(jobId: string, event: JobEvent): void {
+    this.hub.publish(jobId, event);
+  }
+}

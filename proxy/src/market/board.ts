@@ -1,0 +1,56 @@
+// The public price board: per model, the ask ladder with capacity, recent fills and the 24-hour median.
+import type { MarketView } from '@cocoon/shared';
+import type { Queryable } from '../db';
+
+export async function priceBoard(q: Queryable, feeBps: number): Promise<MarketView> {
+  const asks = await q.query<{ model: string; price: string; rigs: string; free: string; demo: boolean }>(
+    `SELECT rm.model, rm.price_nano_per_1k::text AS price, count(*)::text AS rigs, bool_or(rm.demo_grade) AS demo,
+       sum(GREATEST(r.slots - (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running'), 0))::text AS free
+     FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+     WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
+     GROUP BY rm.model, rm.price_nano_per_1k ORDER BY rm.model, rm.price_nano_per_1k`,
+  );
+  const fills = await q.query<{ model: string; price: string; tokens: number; at: Date }>(
+    `SELECT model, price::text, tokens, at FROM (
+       SELECT model, price_nano_per_1k AS price, prompt_tokens + completion_tokens AS tokens, finished_at AS at,
+         row_number() OVER (PARTITION BY model ORDER BY finished_at DESC) AS n
+       FROM jobs WHERE state = 'done') f WHERE n <= 20 ORDER BY model, at DESC`,
+  );
+  const medians = await q.query<{ model: string; median: string | null }>(
+    `SELECT model, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY price_nano_per_1k))::text AS median
+     FROM jobs WHERE state = 'done' AND finished_at > now() - interval '24 hours' GROUP BY model`,
+  );
+  const models = [...new Set([...asks.rows.map((a) => a.model), ...fills.rows.map((f) => f.model)])].sort();
+  return {
+    feeBps,
+    models: models.map((model) => ({
+      model,
+      demoGrade: asks.rows.some((a) => a.model === model && a.demo),
+      asks: asks.rows
+        .filter((a) => a.model === model)
+        .map((a) => ({ priceNanoPer1k: a.price, rigs: Number(a.rigs), freeSlots: Number(a.free) })),
+      recentFills: fills.rows
+        .filter((f) => f.model === model)
+        .map((f) => ({ priceNanoPer1k: f.price, tokens: f.tokens, at: new Date(f.at).toISOString() })),
+      median24hNanoPer1k: medians.rows.find((m) => m.model === model)?.median ?? null,
+    })),
+  };
+}
+
+/** Models that online rigs serve, in OpenAI's list format. */
+export async function onlineModels(q: Queryable) {
+  const r = await q.query<{ model: string; demo: boolean }>(
+    `SELECT rm.model, bool_or(rm.demo_grade) AS demo FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+     WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
+     GROUP BY rm.model ORDER BY rm.model`,
+  );
+  return {
+    object: 'list' as const,
+    data: r.rows.map((m) => ({
+      id: m.model,
+      object: 'model' as const,
+      owned_by: 'cocoon',
+      demo_grade: m.demo,
+    })),
+  };
+}

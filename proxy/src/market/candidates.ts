@@ -1,0 +1,81 @@
+// The market rule: eligible rigs are online, serve the model and kind, are not paused or revoked, have a
+// free slot and ask at most the client's max price. Cheapest first, then shortest expected wait, then best
+// success rate.
+import type { Candidate } from '@cocoon/shared';
+import type { Queryable } from '../db';
+
+export interface RankedRig extends Candidate {
+  ownerId: string;
+  running: number;
+  slots: number;
+  expectedWaitMs: number;
+  successRate: number;
+}
+
+export async function eligibleRigs(
+  q: Queryable,
+  req: { model: string; kind: string; maxPriceNanoPer1k?: bigint },
+): Promise<RankedRig[]> {
+  const r = await q.query<{
+    id: string;
+    owner_id: string;
+    price: string;
+    x25519_public_key: string;
+    ed25519_public_key: string;
+    device: 'cuda' | 'cpu';
+    slots: number;
+    running: string;
+    jobs_done: number;
+    jobs_failed: number;
+    total_job_ms: string;
+  }>(
+    `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price, r.x25519_public_key, r.ed25519_public_key,
+       r.device, r.slots, r.jobs_done, r.jobs_failed, r.total_job_ms::text AS total_job_ms,
+       (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running
+     FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+     WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds)
+       AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
+       AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric)`,
+    [req.model, req.kind, req.maxPriceNanoPer1k ?? null],
+  );
+  return r.rows
+    .map((row) => {
+      const running = Number(row.running);
+      const avgMs = row.jobs_done ? Number(row.total_job_ms) / row.jobs_done : 1000;
+      const finished = row.jobs_done + row.jobs_failed;
+      return {
+        rigId: row.id,
+        ownerId: row.owner_id,
+        priceNanoPer1k: row.price,
+        x25519PublicKey: row.x25519_public_key,
+        ed25519PublicKey: row.ed25519_public_key,
+        device: row.device,
+        running,
+        slots: row.slots,
+        expectedWaitMs: (running / row.slots) * avgMs,
+        successRate: finished ? row.jobs_done / finished : 1,
+      };
+    })
+    .filter((c) => c.running < c.slots)
+    .sort(
+      (a, b) =>
+        compareBig(BigInt(a.priceNanoPer1k), BigInt(b.priceNanoPer1k)) ||
+        a.expectedWaitMs - b.expectedWaitMs ||
+        b.successRate - a.successRate,
+    );
+}
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The cheapest ask online for a model regardless of the client's limit, to say what it would take. */
+export async function cheapestAsk(q: Queryable, model: string, kind: string): Promise<bigint | null> {
+  const r = await q.query<{ p: string | null }>(
+    `SELECT min(rm.price_nano_per_1k)::text AS p FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+     WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds) AND r.connected_to IS NOT NULL
+       AND NOT r.paused AND r.revoked_at IS NULL`,
+    [model, kind],
+  );
+  return r.rows[0]?.p ? BigInt(r.rows[0].p) : null;
+}

@@ -1,0 +1,102 @@
+// Rigs: registration (token shown once, stored hashed), rotation, revocation, pause, asks and stats.
+import { randomUUID } from 'node:crypto';
+import { fromBase64, keyFingerprint, type RigView } from '@cocoon/shared';
+import { hashSecret, newRigToken } from '../auth/tokens';
+import type { Db, Queryable } from '../db';
+import { notFound } from '../errors';
+
+export interface RigRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  paused: boolean;
+  revoked_at: Date | null;
+  x25519_public_key: string | null;
+  ed25519_public_key: string | null;
+  device: 'cuda' | 'cpu' | null;
+  slots: number;
+  connected_to: string | null;
+  last_seen_at: Date | null;
+  jobs_done: number;
+  jobs_failed: number;
+  total_job_ms: string;
+}
+
+export async function registerRig(
+  db: Db,
+  ownerId: string,
+  name: string,
+): Promise<{ id: string; token: string }> {
+  const id = randomUUID();
+  const token = newRigToken();
+  await db.query('INSERT INTO rigs (id, owner_id, name, token_hash) VALUES ($1, $2, $3, $4)', [
+    id,
+    ownerId,
+    name,
+    hashSecret(token),
+  ]);
+  return { id, token };
+}
+
+export async function rigByToken(q: Queryable, token: string): Promise<RigRow | undefined> {
+  const r = await q.query<RigRow>('SELECT * FROM rigs WHERE token_hash = $1 AND revoked_at IS NULL', [
+    hashSecret(token),
+  ]);
+  return r.rows[0];
+}
+
+/** Loads a rig the caller owns, or answers 404 (never reveals other owners' rigs). */
+export async function ownedRig(q: Queryable, ownerId: string, rigId: string): Promise<RigRow> {
+  const r = await q.query<RigRow>('SELECT * FROM rigs WHERE id = $1 AND owner_id = $2', [rigId, ownerId]);
+  if (!r.rows[0]) throw notFound('no such rig');
+  return r.rows[0];
+}
+
+export async function rotateRigToken(db: Db, ownerId: string, rigId: string): Promise<string> {
+  const rig = await ownedRig(db, ownerId, rigId);
+  if (rig.revoked_at) throw notFound('this rig is revoked; register a new one');
+  const token = newRigToken();
+  await db.query('UPDATE rigs SET token_hash = $2 WHERE id = $1', [rigId, hashSecret(token)]);
+  return token;
+}
+
+export async function rigViews(q: Queryable, ownerId: string, rigId?: string): Promise<RigView[]> {
+  const rigs = await q.query<RigRow & { running: string; earnings: string | null }>(
+    `SELECT r.*,
+       (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
+       (SELECT sum(j.rig_nano) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'done')::text AS earnings
+     FROM rigs r WHERE r.owner_id = $1 AND ($2::uuid IS NULL OR r.id = $2::uuid) ORDER BY r.created_at`,
+    [ownerId, rigId ?? null],
+  );
+  const models = await q.query<{ rig_id: string; model: string; price: string; demo_grade: boolean }>(
+    `SELECT rm.rig_id, rm.model, rm.price_nano_per_1k::text AS price, rm.demo_grade FROM rig_models rm
+     JOIN rigs r ON r.id = rm.rig_id WHERE r.owner_id = $1 AND rm.served ORDER BY rm.model`,
+    [ownerId],
+  );
+  return rigs.rows.map((r) => {
+    const finished = r.jobs_done + r.jobs_failed;
+    return {
+      id: r.id,
+      name: r.name,
+      online: r.connected_to !== null && !r.revoked_at,
+      paused: r.paused,
+      revoked: r.revoked_at !== null,
+      device: r.device,
+      slots: r.slots,
+      running: Number(r.running),
+      models: models.rows
+        .filter((m) => m.rig_id === r.id)
+        .map((m) => ({ id: m.model, priceNanoPer1k: m.price, demoGrade: m.demo_grade })),
+      jobsDone: r.jobs_done,
+      jobsFailed: r.jobs_failed,
+      successRate: finished ? r.jobs_done / finished : null,
+      avgJobMs: r.jobs_done ? Math.round(Number(r.total_job_ms) / r.jobs_done) : null,
+      earningsNano: r.earnings ?? '0',
+      fingerprint:
+        r.x25519_public_key && r.ed25519_public_key
+          ? keyFingerprint(fromBase64(r.x25519_public_key), fromBase64(r.ed25519_public_key))
+          : null,
+      lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null,
+    };
+  });
+}

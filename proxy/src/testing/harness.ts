@@ -1,0 +1,47 @@
+// Test harness: one database per test file (PGlite in memory, or PostgreSQL when DATABASE_URL is set),
+// reset between tests, and a proxy on a random port with users who sign real initData.
+import { type ClientAuth, createCocoonClient, signInitData } from '@cocoon/shared';
+import { buildProxy, type ProxyServer } from '../app';
+import { type Config, loadConfig } from '../config';
+import { type Db, openDb } from '../db';
+import { createLogger } from '../log';
+
+export async function openTestDb(): Promise<Db> {
+  return openDb({ databaseUrl: process.env.DATABASE_URL || undefined });
+}
+
+/** Empties every table, so tests in one file share a database without sharing state. */
+export async function resetDb(db: Db): Promise<void> {
+  const r = await db.query<{ tablename: string }>(
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'",
+  );
+  if (r.rows.length) await db.query(`TRUNCATE ${r.rows.map((t) => `"${t.tablename}"`).join(', ')} CASCADE`);
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ PORT: '0', LOG_LEVEL: 'silent', COCOON_LOCAL: 'true', ...overrides });
+}
+
+export async function startTestProxy(
+  db: Db,
+  overrides: Record<string, string> = {},
+  sweepMs = 200,
+): Promise<ProxyServer> {
+  const config = testConfig(overrides);
+  return buildProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs });
+}
+
+export function userAuth(
+  proxy: ProxyServer,
+  telegramId: number,
+  firstName = `User${telegramId}`,
+): ClientAuth {
+  return {
+    kind: 'tma',
+    initData: signInitData({ user: { id: telegramId, first_name: firstName } }, proxy.ctx.config.BOT_TOKEN!),
+  };
+}
+
+export function userClient(proxy: ProxyServer, telegramId: number, firstName?: string) {
+  return createCocoonClient({ baseUrl: proxy.url, auth: userAuth(proxy, telegramId, firstName) });
+}

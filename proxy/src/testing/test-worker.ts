@@ -1,0 +1,164 @@
+// A worker that speaks the real WebSocket protocol with real keys and sealing, for the proxy's tests.
+// Its "model" upper-cases the prompt word by word (or returns the first message for summarize), so tests
+// can predict the text and the token counts. The onnxruntime worker lives in worker/.
+import {
+  type JobBody,
+  newEd25519KeyPair,
+  newX25519KeyPair,
+  openJob,
+  type ProxyToWorker,
+  sealedResultHash,
+  sealResultPart,
+  signReceipt,
+  toBase64,
+} from '@cocoon/shared';
+import WebSocket from 'ws';
+
+export type TestWorkerBehaviour =
+  | 'ok'
+  | 'fail' // answers fail (retryable)
+  | 'disconnect' // closes its socket when a job arrives
+  | 'silent' // takes the job and never answers (the lease lapses)
+  | 'bad-signature' // signs the receipt with the wrong key
+  | 'overuse'; // claims more completion tokens than maxTokens
+
+export interface TestWorkerOptions {
+  url: string;
+  token: string;
+  models?: Array<{ id: string; kinds: Array<'summarize' | 'generate' | 'chat'> }>;
+  slots?: number;
+  behaviour?: TestWorkerBehaviour;
+  /** Milliseconds between streamed words. */
+  delayMs?: number;
+}
+
+export interface TestWorker {
+  rigId: Promise<string>;
+  received: string[];
+  close(): Promise<void>;
+  closed: Promise<void>;
+}
+
+export function words(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+export function testModelOutput(body: JobBody): string {
+  if (body.kind === 'generate') return words(body.prompt).slice(0, body.maxTokens).join(' ').toUpperCase();
+  if (body.kind === 'summarize')
+    return words(body.messages[0]?.text ?? '')
+      .slice(0, body.maxTokens)
+      .join(' ');
+  return words(body.messages.at(-1)?.content ?? '')
+    .slice(0, body.maxTokens)
+    .join(' ')
+    .toUpperCase();
+}
+
+export function promptTokensOf(body: JobBody): number {
+  if (body.kind === 'generate') return words(body.prompt).length;
+  if (body.kind === 'summarize') return body.messages.reduce((n, m) => n + words(m.text).length, 0);
+  return body.messages.reduce((n, m) => n + words(m.content).length, 0);
+}
+
+export function startTestWorker(opts: TestWorkerOptions): TestWorker {
+  const x = newX25519KeyPair();
+  const ed = newEd25519KeyPair();
+  const wrongEd = newEd25519KeyPair();
+  const behaviour = opts.behaviour ?? 'ok';
+  const ws = new WebSocket(`${opts.url.replace(/^http/, 'ws')}/v1/worker`, {
+    headers: { authorization: `Bearer ${opts.token}` },
+  });
+  const received: string[] = [];
+  let resolveRig!: (id: string) => void;
+  let rejectRig!: (err: Error) => void;
+  const rigId = new Promise<string>((res, rej) => {
+    resolveRig = res;
+    rejectRig = rej;
+  });
+  rigId.catch(() => {});
+  const closed = new Promise<void>((res) => ws.on('close', () => res()));
+  ws.on('close', (code, reason) => rejectRig(new Error(`closed ${code} ${reason}`)));
+  ws.on('error', (err) => rejectRig(err));
+  const send = (m: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+  let myRigId = '';
+  const running = new Set<string>();
+  const beat = setInterval(() => send({ type: 'heartbeat', running: [...running] }), 1000);
+  ws.on('close', () => clearInterval(beat));
+
+  ws.on('open', () =>
+    send({
+      type: 'hello',
+      protocol: 1,
+      models: (opts.models ?? [{ id: 'test-echo', kinds: ['summarize', 'generate', 'chat'] }]).map((m) => ({
+        ...m,
+        contextLength: 4096,
+      })),
+      slots: opts.slots ?? 4,
+      x25519PublicKey: toBase64(x.publicKey),
+      ed25519PublicKey: toBase64(ed.publicKey),
+      device: 'cpu',
+      version: 'test',
+    }),
+  );
+
+  ws.on('message', async (data) => {
+    const msg = JSON.parse(String(data)) as ProxyToWorker;
+    if (msg.type === 'welcome') {
+      myRigId = msg.rigId;
+      resolveRig(msg.rigId);
+      return;
+    }
+    if (msg.type !== 'assign') return;
+    received.push(msg.jobId);
+    if (behaviour === 'disconnect') return ws.close();
+    if (behaviour === 'silent') return;
+    if (behaviour === 'fail')
+      return send({ type: 'fail', jobId: msg.jobId, reason: 'test failure', retryable: true });
+    running.add(msg.jobId);
+    const { body, state } = openJob(msg.envelope, myRigId, x.secretKey, msg.aad);
+    const job = body as JobBody;
+    const out = words(testModelOutput(job));
+    for (const [seq, w] of out.entries()) {
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      send({
+        type: 'chunk',
+        jobId: msg.jobId,
+        seq,
+        sealed: sealResultPart(state, seq, { delta: seq ? ` ${w}` : w }),
+      });
+    }
+    const promptTokens = promptTokensOf(job);
+    const completionTokens = behaviour === 'overuse' ? msg.maxTokens + 1 : out.length;
+    const result = sealResultPart(state, 'final', { text: out.join(' '), promptTokens, completionTokens });
+    const receipt = {
+      jobId: msg.jobId,
+      rigId: myRigId,
+      model: msg.model,
+      promptTokens,
+      completionTokens,
+      resultHash: sealedResultHash(result),
+    };
+    const signer = behaviour === 'bad-signature' ? wrongEd : ed;
+    send({
+      type: 'done',
+      jobId: msg.jobId,
+      result,
+      receipt,
+      signature: signReceipt(receipt, signer.secretKey),
+    });
+    running.delete(msg.jobId);
+  });
+
+  return {
+    rigId,
+    received,
+    closed,
+    close: async () => {
+      if (ws.readyState !== ws.CLOSED) {
+        ws.close();
+        await closed;
+      }
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// The worker sockets held by this proxy process, by rig id.
+import type { ProxyToWorker } from '@cocoon/shared';
+
+export interface WorkerConnection {
+  rigId: string;
+  send(msg: ProxyToWorker): void;
+  close(code: number, reason: string): void;
+}
+
+export class WorkerRegistry {
+  private readonly byRig = new Map<string, WorkerConnection>();
+
+  get(rigId: string): WorkerConnection | undefined {
+    return this.byRig.get(rigId);
+  }
+
+  /** Registers a socket; an older socket of the same rig is closed (a restarted worker replaces itself). */
+  add(conn: WorkerConnection): void {
+    const old = this.byRig.get(conn.rigId);
+    this.byRig.set(conn.rigId, conn);
+    if (old && old !== conn) old.close(4000, 'replaced by a newer connection of this rig');
+  }
+
+  remove(conn: WorkerConnection): boolean {
+    if (this.byRig.get(conn.rigId) !== conn) return false;
+    this.byRig.delete(conn.rigId);
+    return true;
+  }
+
+  all(): WorkerConnection[] {
+    return [...this.byRig.values()];
+  }
+}

@@ -1,0 +1,144 @@
+// The worker channel: WebSocket /v1/worker, authenticated with the rig token. A rig says hello (models,
+// slots, public keys, device), heartbeats, and streams sealed chunks and results for the jobs it is given.
+import { describeIssues, type ProxyToWorker, workerToProxy } from '@cocoon/shared';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { JobService } from '../jobs/service';
+import type { Logger } from '../log';
+import { rigByToken } from '../rigs/rigs';
+import type { WorkerConnection, WorkerRegistry } from './registry';
+
+export const MAX_WORKER_FRAME_BYTES = 4 * 1024 * 1024;
+
+export interface WorkerChannelDeps {
+  db: Db;
+  config: Config;
+  jobs: JobService;
+  workers: WorkerRegistry;
+  log: Logger;
+  instanceId: string;
+}
+
+export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelDeps): void {
+  app.get('/v1/worker', { websocket: true }, (socket: WebSocket, req) => {
+    const auth = req.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+    void serveWorker(socket, token, deps).catch((err) => {
+      deps.log.error({ err }, 'worker channel error');
+      socket.close(1011, 'internal error');
+    });
+  });
+}
+
+async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannelDeps): Promise<void> {
+  const { db, config, jobs, workers, log } = deps;
+  const send = (msg: ProxyToWorker) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+  };
+  // Buffer messages that arrive while the token is being checked.
+  const early: string[] = [];
+  const onEarly = (data: unknown) => early.push(String(data));
+  socket.on('message', onEarly);
+
+  const rig = token ? await rigByToken(db, token) : undefined;
+  if (!rig) {
+    send({ type: 'error', message: 'unknown or revoked rig token' });
+    socket.close(4401, 'unknown or revoked rig token');
+    return;
+  }
+  const rigLog = log.child({ rigId: rig.id });
+  let conn: WorkerConnection | undefined;
+  let lastSeen = Date.now();
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastSeen > config.HEARTBEAT_MS * 3) socket.close(4408, 'heartbeat timeout');
+  }, config.HEARTBEAT_MS);
+
+  // Messages are handled one at a time, in order, so a done never overtakes its chunks.
+  let chain = Promise.resolve();
+  const handle = (raw: string) => {
+    chain = chain.then(() => onMessage(raw)).catch((err) => rigLog.error({ err }, 'worker message failed'));
+  };
+
+  async function onMessage(raw: string): Promise<void> {
+    lastSeen = Date.now();
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      send({ type: 'error', message: 'frame is not JSON' });
+      return;
+    }
+    const parsed = workerToProxy.safeParse(json);
+    if (!parsed.success) {
+      send({ type: 'error', message: `bad message: ${describeIssues(parsed.error)}` });
+      return;
+    }
+    const msg = parsed.data;
+    if (msg.type === 'hello') {
+      await db.tx(async (q) => {
+        await q.query(
+          `UPDATE rigs SET x25519_public_key = $2, ed25519_public_key = $3, device = $4, slots = $5,
+             connected_to = $6, last_seen_at = now() WHERE id = $1`,
+          [rig!.id, msg.x25519PublicKey, msg.ed25519PublicKey, msg.device, msg.slots, deps.instanceId],
+        );
+        await q.query('UPDATE rig_models SET served = false WHERE rig_id = $1', [rig!.id]);
+        for (const m of msg.models) {
+          await q.query(
+            `INSERT INTO rig_models (rig_id, model, kinds, context_length, demo_grade, served, price_nano_per_1k)
+             VALUES ($1, $2, $3, $4, $5, true, $6::numeric)
+             ON CONFLICT (rig_id, model) DO UPDATE SET kinds = $3, context_length = $4, demo_grade = $5, served = true`,
+            [rig!.id, m.id, m.kinds, m.contextLength, m.demoGrade, config.DEFAULT_ASK_NANO_PER_1K],
+          );
+        }
+      });
+      conn = { rigId: rig!.id, send, close: (code, reason) => socket.close(code, reason) };
+      workers.add(conn);
+      send({ type: 'welcome', rigId: rig!.id, heartbeatMs: config.HEARTBEAT_MS, leaseMs: config.LEASE_MS });
+      rigLog.info(
+        { device: msg.device, slots: msg.slots, models: msg.models.map((m) => m.id) },
+        'rig online',
+      );
+      return;
+    }
+    if (!conn) {
+      send({ type: 'error', message: 'say hello first' });
+      return;
+    }
+    switch (msg.type) {
+      case 'heartbeat':
+        await db.query('UPDATE rigs SET last_seen_at = now() WHERE id = $1', [rig!.id]);
+        await jobs.renewLeases(rig!.id, msg.running);
+        return;
+      case 'chunk': {
+        const attempt = await jobs.runningAttempt(rig!.id, msg.jobId);
+        if (attempt !== null) jobs.handleChunk(rig!.id, msg, attempt);
+        return;
+      }
+      case 'done':
+        await jobs.handleDone(rig!.id, msg);
+        return;
+      case 'fail':
+        await jobs.failover(msg.jobId, rig!.id, `rig failed the job: ${msg.reason}`, msg.retryable);
+        return;
+    }
+  }
+
+  socket.off('message', onEarly);
+  socket.on('message', (data) => handle(String(data)));
+  for (const raw of early) handle(raw);
+
+  socket.on('close', () => {
+    clearInterval(watchdog);
+    chain = chain.then(async () => {
+      if (!conn || !workers.remove(conn)) return;
+      await db.query('UPDATE rigs SET connected_to = NULL WHERE id = $1 AND connected_to = $2', [
+        rig!.id,
+        deps.instanceId,
+      ]);
+      rigLog.info('rig offline');
+      await jobs.rigGone(rig!.id);
+    });
+  });
+}
