@@ -1,6 +1,7 @@
 // The whole job path over real HTTP and WebSocket: quote, seal, dispatch, failover, settlement, refunds.
 import { ApiError, type CocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ProxyServer } from '../app';
 import type { Db } from '../db';
 import { balanceOf, ledgerTotals, SYSTEM, userAccount } from '../ledger/ledger';
 import { openTestDb, resetDb, startTestProxy, userClient } from '../testing/harness';
