@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, every Vitest project (database suites on PGlite), the database suites again
+// on PostgreSQL when TEST_DATABASE_URL is set, then the browser specs. Ends with "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const e2eOnly = process.argv.includes('--e2e-only');
+const outDir = join('.test-results');
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const problems = [];
+
+function run(label, cmd, args, env = {}) {
+  console.log(`\n▶ ${label}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status === 0;
+}
+
+function check(label, cmd, args) {
+  if (run(label, cmd, args)) passed++;
+  else {
+    failed++;
+    problems.push(label);
+  }
+}
+
+function vitest(label, args, env = {}) {
+  const file = join(outDir, `${label.replace(/\W+/g, '-')}.json`);
+  const ok = run(
+    label,
+    'npx',
+    ['vitest', 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`],
+    env,
+  );
+  if (!existsSync(file)) {
+    failed++;
+    problems.push(`${label} (no report)`);
+    return;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+  if (!ok || report.numFailedTests > 0 || report.numFailedTestSuites > 0) {
+    problems.push(label);
+    if (report.numFailedTests === 0) failed++;
+  }
+}
+
+if (!e2eOnly) {
+  check('typecheck (tsc)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  check('lint (biome)', 'npx', ['biome', 'check', '.']);
+  vitest('unit + db on PGlite + miniapp', ['--project', 'unit', '--project', 'db', '--project', 'miniapp'], {
+    DATABASE_URL: '',
+  });
+  if (process.env.TEST_DATABASE_URL) {
+    vitest('db on PostgreSQL', ['--project', 'db'], { DATABASE_URL: process.env.TEST_DATABASE_URL });
+  } else {
+    console.log('\n(TEST_DATABASE_URL is not set: the database suites ran on PGlite only)');
+  }
+}
+if (existsSync('e2e/specs')) vitest('browser specs (e2e)', ['--project', 'e2e']);
+
+if (problems.length) console.log(`\nfailed: ${problems.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed ? 1 : 0);
