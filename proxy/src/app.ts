@@ -12,6 +12,7 @@ import { jobRoutes } from './http/routes/jobs';
 import { meRoutes } from './http/routes/me';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
+import { serveMiniApp } from './http/static';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
 import { createLogger, type Logger } from './log';
@@ -99,6 +100,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   jobRoutes(app, ctx);
   rigRoutes(app, ctx);
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
+  await serveMiniApp(app, config);
   registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId });
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.

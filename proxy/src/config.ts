@@ -36,6 +36,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the built Mini App from this folder when it exists. */
   STATIC_DIR: z.string().default('./dist'),
+  /** The URL people reach this proxy (and the Mini App it serves) at; the TON Connect manifest names it. */
+  PUBLIC_URL: z.string().url().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
