@@ -1,0 +1,54 @@
+// `npm run bench`: every benchmark in one run, each figure next to a baseline measured in the same run
+// (the machine is shared and noisy, so ratios mean more than absolute times). Prints a table and writes
+// .bench/results.json. Every loop is bounded; all traffic stays on 127.0.0.1.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+export interface BenchRow {
+  suite: string;
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  note?: string;
+}
+
+type Suite = { name: string; run: () => Promise<Array<Omit<BenchRow, 'suite'>>> };
+
+const suites: Suite[] = [
+  { name: 'worker', run: async () => (await import('../worker/src/bench')).benchWorker() },
+  { name: 'miniapp', run: async () => (await import('./bench-miniapp')).benchMiniappSize() },
+];
+const only = process.argv.slice(2);
+
+const rows: BenchRow[] = [];
+const errors: Record<string, string> = {};
+for (const suite of suites) {
+  if (only.length && !only.includes(suite.name)) continue;
+  console.error(`running ${suite.name}…`);
+  try {
+    for (const r of await suite.run()) rows.push({ suite: suite.name, ...r });
+  } catch (err) {
+    errors[suite.name] = (err as Error).message;
+    console.error(`${suite.name} failed: ${(err as Error).message}`);
+  }
+}
+
+console.table(
+  rows.map((r) => ({
+    suite: r.suite,
+    name: r.name,
+    value: `${r.value} ${r.unit}`,
+    baseline: r.baseline === undefined ? '' : `${r.baseline} ${r.unit}`,
+    ratio: r.ratio ?? '',
+  })),
+);
+for (const r of rows) if (r.note) console.log(`- ${r.suite}/${r.name}: ${r.note}`);
+mkdirSync('.bench', { recursive: true });
+writeFileSync(
+  '.bench/results.json',
+  `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, rows, errors }, null, 2)}\n`,
+);
+console.log('\nwrote .bench/results.json');
+process.exit(Object.keys(errors).length ? 1 : 0);

@@ -1,0 +1,203 @@
+// `npm start`: the whole local network in one process tree. Builds the Mini App, then starts, in order and
+// each after the previous one answers: the proxy (PGlite in ./data, the sandbox chain), a worker with the
+// bundled models (its rig registered for the local dev owner), the bot against the local Bot API emulator
+// (or Telegram when BOT_TOKEN is set), and the OpenAI-compatible client with a dev API key.
+// Ctrl-C stops everything; data stays in DATA_DIR for the next start.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createCocoonClient } from '@cocoon/shared';
+import { build } from 'vite';
+import { z } from 'zod';
+
+const env = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+    DATA_DIR: z.string().default('./data'),
+    CLIENT_PORT: z.coerce.number().int().min(1).max(65535).default(10000),
+    EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
+    BOT_TOKEN: z.string().optional(),
+    SERVICE_KEY: z.string().optional(),
+    DEV_TELEGRAM_ID: z.coerce.number().int().positive().default(1_000_001),
+  })
+  .safeParse(process.env);
+if (!env.success) {
+  console.error(`npm start: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  process.exit(2);
+}
+const cfg = env.data;
+const dataDir = resolve(cfg.DATA_DIR);
+const proxyUrl = `http://127.0.0.1:${cfg.PORT}`;
+const DEV_SERVICE_KEY = 'cocoon-local-dev-service-key';
+mkdirSync(dataDir, { recursive: true });
+
+const children: Array<{ name: string; proc: ChildProcess }> = [];
+let stopping = false;
+
+function startChild(
+  name: string,
+  file: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    env: { ...process.env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `[${name}]`.padEnd(9);
+  for (const stream of [proc.stdout, proc.stderr]) {
+    let buf = '';
+    stream?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) process.stdout.write(`${prefix} ${line}\n`);
+    });
+  }
+  proc.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${prefix} exited (${signal ?? code}); stopping the network`);
+    void stopAll(1);
+  });
+  children.push({ name, proc });
+  return proc;
+}
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstopping…');
+    // Reverse order: the front ends first, the proxy last, so workers finish and settle their jobs.
+    for (const { proc } of [...children].reverse()) {
+      if (proc.exitCode !== null) continue;
+      proc.kill('SIGTERM');
+      await new Promise<void>((res) => {
+        const t = setTimeout(() => {
+          proc.kill('SIGKILL');
+          res();
+        }, 10_000);
+        proc.once('exit', () => {
+          clearTimeout(t);
+          res();
+        });
+      });
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+/** Polls `check` until it answers true, at most `ms` milliseconds. */
+async function waitFor(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error('stopping');
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what} did not become ready in ${ms / 1000} s`);
+}
+
+/** A secret made once and kept in DATA_DIR (rig token, dev API key), so restarts reuse it. */
+function remembered(file: string): Record<string, string> | undefined {
+  const path = resolve(dataDir, file);
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+}
+function remember(file: string, value: Record<string, string>): void {
+  writeFileSync(resolve(dataDir, file), JSON.stringify(value, null, 2), { mode: 0o600 });
+}
+
+async function main(): Promise<void> {
+  console.log('building the Mini App (local mode)…');
+  // Local mode keeps the mocked Telegram environment and the sandbox wallet in the bundle (never in production).
+  process.env.VITE_COCOON_LOCAL = '1';
+  await build({ configFile: resolve('vite.config.ts'), mode: 'production', logLevel: 'warn' });
+
+  startChild('proxy', 'proxy/src/main.ts', [], {
+    PORT: String(cfg.PORT),
+    DATA_DIR: dataDir,
+    COCOON_LOCAL: 'true',
+  });
+  await waitFor('the proxy', async () => (await fetch(`${proxyUrl}/healthz`)).ok);
+
+  // The local dev owner (the Mini App's default dev user) owns the local rig and the dev API key.
+  const dev = createCocoonClient({
+    baseUrl: proxyUrl,
+    auth: {
+      kind: 'service',
+      key: cfg.SERVICE_KEY ?? DEV_SERVICE_KEY,
+      telegramId: cfg.DEV_TELEGRAM_ID,
+      name: 'Dev',
+    },
+  });
+  const rigs = (await dev.rigs()).rigs;
+  let rig = remembered('local-rig.json');
+  if (!rig || !rigs.some((r) => r.id === rig?.id && !r.revoked)) {
+    const created = await dev.registerRig('local rig');
+    rig = { id: created.rig.id, token: created.token };
+    remember('local-rig.json', rig);
+  }
+  startChild('worker', 'worker/src/cli.ts', [
+    '--proxy',
+    proxyUrl,
+    '--token',
+    rig.token,
+    '--config-dir',
+    resolve(dataDir, 'worker'),
+  ]);
+  await waitFor(
+    'the worker',
+    async () => (await dev.rigs()).rigs.some((r) => r.id === rig?.id && r.online),
+    180_000,
+  );
+
+  let apiKey = remembered('dev-api-key.json');
+  const keys = (await dev.apiKeys()).keys;
+  if (!apiKey || !keys.some((k) => k.id === apiKey?.id)) {
+    const created = await dev.createApiKey('local client');
+    apiKey = { id: created.id, key: created.key };
+    remember('dev-api-key.json', apiKey);
+  }
+  startChild('client', 'client/src/cli.ts', [
+    '--proxy',
+    proxyUrl,
+    '--api-key',
+    apiKey.key,
+    '--port',
+    String(cfg.CLIENT_PORT),
+  ]);
+  await waitFor('the client', async () => (await fetch(`http://127.0.0.1:${cfg.CLIENT_PORT}/v1/models`)).ok);
+
+  const botEnv: Record<string, string> = {
+    COCOON_PROXY_URL: proxyUrl,
+    MINIAPP_URL: proxyUrl,
+    EMULATOR_PORT: String(cfg.EMULATOR_PORT),
+  };
+  startChild('bot', 'bot/src/main.ts', cfg.BOT_TOKEN ? [] : ['--local'], botEnv);
+  const chatUrl = cfg.BOT_TOKEN ? 'Telegram (BOT_TOKEN is set)' : `http://127.0.0.1:${cfg.EMULATOR_PORT}/`;
+  if (!cfg.BOT_TOKEN) await waitFor('the bot', async () => (await fetch(chatUrl)).ok);
+
+  const rows = [
+    ['Mini App', `${proxyUrl}/`],
+    ['Chat with the bot', chatUrl],
+    ['OpenAI-compatible API', `http://127.0.0.1:${cfg.CLIENT_PORT}/v1`],
+    ['Proxy API', `${proxyUrl}/v1/market`],
+    ['Data', dataDir],
+  ];
+  console.log(`\nCocoon is running.\n\n${rows.map(([k, v]) => `  ${k.padEnd(24)}${v}`).join('\n')}\n`);
+  console.log('Try first:');
+  console.log(`  1. Open ${proxyUrl}/ → Playground, paste a conversation, press Summarize.`);
+  if (!cfg.BOT_TOKEN)
+    console.log(`  2. Open ${chatUrl}, pick the demo group, chat a little, then send /summarize.`);
+  console.log(
+    `  3. curl http://127.0.0.1:${cfg.CLIENT_PORT}/v1/chat/completions -H 'content-type: application/json' \\\n` +
+      `       -d '{"model":"demo-gen","messages":[{"role":"user","content":"Once upon a time"}]}'`,
+  );
+  console.log('\nCtrl-C stops everything.');
+}
+
+main().catch((err) => {
+  console.error(`npm start failed: ${(err as Error).message}`);
+  void stopAll(1);
+});
