@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
 import type { JobService } from '../jobs/service';
 import type { Logger } from '../log';
+import type { TonService } from '../ton-ledger/attach';
 import type { WorkerRegistry } from '../ws/registry';
 
 /** What route modules need; built once in app.ts. */
@@ -17,6 +18,8 @@ export interface AppContext {
   workers: WorkerRegistry;
   instanceId: string;
   chainKind: string;
+  /** TON payments (chain, deposit watcher, withdrawal sender); set by attachTon. */
+  ton?: TonService;
   auth(req: FastifyRequest): Promise<Caller>;
 }
 

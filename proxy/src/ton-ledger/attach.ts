@@ -1,0 +1,160 @@
+// Wires TON payments into a proxy: the chain from config, the deposit watcher, the withdrawal sender
+// and the routes. app.ts calls attachTon() once before listening and ton.close() on shutdown.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config';
+import type { AppContext } from '../http/context';
+import { devWalletRoutes } from '../http/routes/dev-wallet';
+import { tonRoutes } from '../http/routes/ton';
+import {
+  type ChainAdapter,
+  createDepositWatcher,
+  createWithdrawalSender,
+  type DepositSink,
+  type DepositWatcher,
+  generateServiceKey,
+  type ProofPayloadStore,
+  SandboxChain,
+  type ServiceKey,
+  ServiceKeySchema,
+  ToncenterChain,
+  type WithdrawalSender,
+} from '../ton';
+import {
+  createDbCursorStore,
+  createDbDepositSink,
+  createDbProofPayloadStore,
+  createDbWithdrawalQueue,
+} from './store';
+
+export interface TonService {
+  chain: ChainAdapter;
+  /** 'sandbox' | 'testnet' | 'mainnet': what /healthz and /v1/ton/config report. */
+  network: 'sandbox' | 'testnet' | 'mainnet';
+  sink: DepositSink;
+  watcher: DepositWatcher;
+  sender: WithdrawalSender;
+  payloads: ProofPayloadStore;
+  /** Runs a watcher tick now (after a sandbox send, say); errors are logged, never thrown. */
+  pokeWatcher(): Promise<void>;
+  /** Runs a sender tick soon (after a withdrawal is queued); errors are logged, never thrown. */
+  pokeSender(): void;
+  close(): Promise<void>;
+}
+
+export interface AttachTonOptions {
+  /** A chain built by the caller (tests). It is not closed by close(). */
+  chain?: ChainAdapter;
+  /** Keep the sandbox chain and a generated service key under DATA_DIR/ton (false in tests). */
+  persist?: boolean;
+  watchIntervalMs?: number;
+  sendIntervalMs?: number;
+}
+
+/** The service wallet key: SERVICE_WALLET_MNEMONIC, else (sandbox) a key file kept under DATA_DIR. */
+export async function loadServiceKey(config: Config, persist: boolean): Promise<ServiceKey> {
+  if (config.SERVICE_WALLET_MNEMONIC) {
+    const parsed = ServiceKeySchema.safeParse({ mnemonic: config.SERVICE_WALLET_MNEMONIC.trim().split(/\s+/) });
+    if (!parsed.success) throw new Error('invalid proxy configuration:\n  SERVICE_WALLET_MNEMONIC: must be 24 words');
+    return parsed.data;
+  }
+  if (config.TON_NETWORK !== 'sandbox') {
+    throw new Error(
+      `invalid proxy configuration:\n  SERVICE_WALLET_MNEMONIC: required when TON_NETWORK=${config.TON_NETWORK}`,
+    );
+  }
+  // Not persisted (tests): a random seed is enough, and much faster than deriving a mnemonic.
+  if (!persist) return { seedHex: randomBytes(32).toString('hex') };
+  const dir = join(config.DATA_DIR, 'ton');
+  const file = join(dir, 'service-key.json');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (existsSync(file)) {
+    const parsed = ServiceKeySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) throw new Error(`${file}: not a service key; delete it to make a new sandbox wallet`);
+    return parsed.data;
+  }
+  const key = await generateServiceKey();
+  writeFileSync(file, JSON.stringify(key), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+export async function createChainFromConfig(config: Config, persist: boolean): Promise<ChainAdapter> {
+  if (config.TON_NETWORK === 'sandbox') {
+    const serviceKey = await loadServiceKey(config, persist);
+    const stateFile = persist ? join(config.DATA_DIR, 'ton', 'sandbox-state.json') : undefined;
+    if (stateFile) mkdirSync(join(config.DATA_DIR, 'ton'), { recursive: true, mode: 0o700 });
+    return SandboxChain.create({ serviceKey, stateFile });
+  }
+  if (!config.TONCENTER_URL) {
+    throw new Error(
+      `invalid proxy configuration:\n  TONCENTER_URL: required when TON_NETWORK=${config.TON_NETWORK}`,
+    );
+  }
+  const serviceKey = await loadServiceKey(config, persist);
+  return ToncenterChain.create({
+    baseUrl: config.TONCENTER_URL,
+    apiKey: config.TONCENTER_API_KEY,
+    network: config.TON_NETWORK,
+    serviceKey,
+  });
+}
+
+export async function attachTon(
+  app: FastifyInstance,
+  ctx: AppContext,
+  opts: AttachTonOptions = {},
+): Promise<TonService> {
+  const { config, db, log } = ctx;
+  const chain = opts.chain ?? (await createChainFromConfig(config, opts.persist ?? false));
+  const network = chain instanceof SandboxChain ? 'sandbox' : config.TON_NETWORK;
+  const sandbox = chain instanceof SandboxChain;
+  const sink = createDbDepositSink(db);
+  const watcher = createDepositWatcher({
+    chain,
+    sink,
+    cursorStore: createDbCursorStore(db),
+    intervalMs: opts.watchIntervalMs ?? (sandbox ? 1_000 : 5_000),
+    log,
+  });
+  const sender = createWithdrawalSender({
+    chain,
+    queue: createDbWithdrawalQueue(db),
+    intervalMs: opts.sendIntervalMs ?? (sandbox ? 1_000 : 5_000),
+    log,
+  });
+  const logErr = (what: string) => (err: unknown) =>
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, what);
+
+  const ton: TonService = {
+    chain,
+    network,
+    sink,
+    watcher,
+    sender,
+    payloads: createDbProofPayloadStore(db),
+    pokeWatcher: () =>
+      watcher.tick().then(
+        () => undefined,
+        (err) => logErr('deposit tick failed')(err),
+      ),
+    pokeSender: () => {
+      sender.tick().catch(logErr('withdrawal tick failed'));
+    },
+    close: async () => {
+      await watcher.stop();
+      await sender.stop();
+      if (!opts.chain) await chain.close();
+    },
+  };
+  ctx.ton = ton;
+  ctx.chainKind = network;
+  tonRoutes(app, ctx, ton);
+  if (config.COCOON_LOCAL && chain instanceof SandboxChain) devWalletRoutes(app, ctx, ton, chain);
+  watcher.start();
+  sender.start();
+  log.info({ network, serviceAddress: chain.serviceAddress() }, 'TON payments ready');
+  return ton;
+}
