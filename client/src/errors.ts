@@ -1,0 +1,81 @@
+// Errors in OpenAI's shape: { error: { message, type, code, param } }, from the proxy's answers and ours.
+import { ApiError } from '@cocoon/shared';
+import { InvalidRequest } from './mapping';
+
+export interface OpenAiError {
+  status: number;
+  body: { error: { message: string; type: string; code: string | null; param: string | null } };
+  /** Whether an OpenAI SDK should retry by itself (sent as `x-should-retry`). */
+  retry: boolean;
+}
+
+function make(
+  status: number,
+  type: string,
+  code: string | null,
+  message: string,
+  param: string | null = null,
+  retry = false,
+): OpenAiError {
+  return { status, body: { error: { message, type, code, param } }, retry };
+}
+
+export function invalidRequest(message: string, param: string | null = null, code = 'invalid_request') {
+  return make(400, 'invalid_request_error', code, message, param);
+}
+
+export function modelNotFound(model: string): OpenAiError {
+  return make(
+    404,
+    'invalid_request_error',
+    'model_not_found',
+    `the model "${model}" is not served by any online rig; GET /v1/models lists the models you can use`,
+    'model',
+  );
+}
+
+/**
+ * Maps anything a request handler threw. `modelKnown` answers whether a model is listed by the proxy; it
+ * turns the proxy's 503 no_capacity for a model nobody serves into OpenAI's 404 model_not_found.
+ */
+export async function toOpenAiError(
+  err: unknown,
+  ctx: { model?: string; modelKnown?: (model: string) => Promise<boolean> } = {},
+): Promise<OpenAiError> {
+  if (err instanceof InvalidRequest) return invalidRequest(err.message, err.param);
+  if (!(err instanceof ApiError)) {
+    return make(
+      502,
+      'api_error',
+      'proxy_unreachable',
+      'the Cocoon proxy could not be reached or answered something unreadable',
+      null,
+      true,
+    );
+  }
+  switch (err.code) {
+    case 'insufficient_funds':
+      return make(402, 'insufficient_quota', 'insufficient_funds', err.message);
+    case 'price_too_high':
+      return make(503, 'service_unavailable', 'price_too_high', err.message, 'max_price');
+    case 'no_capacity': {
+      if (ctx.model && ctx.modelKnown && !(await ctx.modelKnown(ctx.model).catch(() => true))) {
+        return modelNotFound(ctx.model);
+      }
+      return make(503, 'service_unavailable', 'no_capacity', err.message, null, true);
+    }
+    case 'timeout':
+      return make(504, 'timeout', 'timeout', 'the job did not finish within the timeout', 'timeout');
+    case 'job_failed':
+      return make(502, 'api_error', 'job_failed', `the job failed on every candidate rig: ${err.message}`);
+    case 'stream_ended':
+      return make(502, 'api_error', 'stream_ended', err.message, null, true);
+  }
+  if (err.status === 401) return make(401, 'authentication_error', 'invalid_api_key', err.message);
+  if (err.status === 403) return make(403, 'permission_error', err.code, err.message);
+  if (err.status === 400)
+    return invalidRequest(`the proxy refused the request: ${err.message}`, null, err.code);
+  if (err.status >= 400 && err.status < 500)
+    return make(err.status, 'invalid_request_error', err.code, err.message);
+  return make(502, 'api_error', err.code, `the proxy failed: ${err.message}`, null, true);
+}

@@ -1,0 +1,275 @@
+// The developer's local gateway: an OpenAI-compatible HTTP server that seals every request in this process
+// (shared's `runJob`: quote, seal to the quoted rigs, submit, stream, open the result here) and pays with
+// the owner's API key. The proxy and the network only ever see sealed envelopes.
+import { randomUUID } from 'node:crypto';
+import { createCocoonClient, type RunJobResult } from '@cocoon/shared';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import { invalidRequest, modelNotFound, type OpenAiError, toOpenAiError } from './errors';
+import {
+  chatChunk,
+  chatCompletion,
+  chatPlan,
+  chatUsageChunk,
+  completionPlan,
+  type JobPlan,
+  type ResponseMeta,
+  textChunk,
+  textCompletion,
+  textUsageChunk,
+  usageOf,
+} from './mapping';
+
+export interface GatewayOptions {
+  proxyUrl: string;
+  apiKey: string;
+  port?: number;
+  host?: string;
+  /** A pino-compatible logger; without one (and without `logLevel`) the gateway logs nothing. */
+  logger?: FastifyBaseLogger;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** For tests: the fetch the proxy client uses. */
+  fetch?: typeof fetch;
+}
+
+export interface ClientGateway {
+  /** e.g. http://127.0.0.1:10000 — OpenAI clients take `${url}/v1` as their base URL. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const BODY_LIMIT = 1_048_576;
+
+function hostnameOf(hostHeader: string): string {
+  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
+  return hostHeader.split(':')[0].toLowerCase();
+}
+
+export async function startClientGateway(opts: GatewayOptions): Promise<ClientGateway> {
+  const host = opts.host ?? '127.0.0.1';
+  const cocoon = createCocoonClient({
+    baseUrl: opts.proxyUrl,
+    auth: { kind: 'apiKey', key: opts.apiKey },
+    fetch: opts.fetch,
+  });
+  const active = new Set<AbortController>();
+
+  const app = Fastify({
+    ...(opts.logger
+      ? { loggerInstance: opts.logger }
+      : { logger: opts.logLevel ? { level: opts.logLevel } : false }),
+    bodyLimit: BODY_LIMIT,
+  });
+
+  const send = (reply: FastifyReply, e: OpenAiError) => {
+    if (!e.retry) reply.header('x-should-retry', 'false');
+    return reply.code(e.status).send(e.body);
+  };
+
+  // The gateway spends its owner's balance for whoever reaches it. Bound to loopback, it answers only
+  // requests addressed to a loopback name, so a web page can't reach it through DNS rebinding.
+  if (LOOPBACK_HOSTS.has(host)) {
+    app.addHook('onRequest', async (req, reply) => {
+      const h = req.headers.host;
+      if (!h || !LOOPBACK_HOSTS.has(hostnameOf(h))) {
+        return send(reply, {
+          status: 403,
+          body: {
+            error: {
+              message: 'this gateway only answers requests addressed to 127.0.0.1 or localhost',
+              type: 'permission_error',
+              code: 'forbidden_host',
+              param: null,
+            },
+          },
+          retry: false,
+        });
+      }
+    });
+  }
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode;
+    if (status && status >= 400 && status < 500) {
+      const message =
+        err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `the request body is over ${BODY_LIMIT} bytes`
+          : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'send the request body as application/json'
+            : err.message;
+      return send(reply, {
+        ...invalidRequest(message, null, (err.code ?? 'invalid_request').toLowerCase()),
+        status,
+      });
+    }
+    req.log.error({ err: { message: err.message, code: err.code } }, 'request failed');
+    return send(reply, {
+      status: 500,
+      body: { error: { message: 'internal error', type: 'api_error', code: 'internal', param: null } },
+      retry: true,
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, {
+      status: 404,
+      body: {
+        error: {
+          message: `no route ${req.method} ${req.url.split('?')[0]}; this gateway serves GET /v1/models, POST /v1/chat/completions and POST /v1/completions`,
+          type: 'invalid_request_error',
+          code: 'not_found',
+          param: null,
+        },
+      },
+      retry: false,
+    }),
+  );
+
+  const modelKnown = async (model: string) => (await cocoon.models()).data.some((m) => m.id === model);
+
+  app.get('/v1/models', async (_req, reply) => {
+    try {
+      const list = await cocoon.models();
+      return {
+        object: 'list',
+        data: list.data.map((m) => ({
+          id: m.id,
+          object: 'model',
+          created: 0,
+          owned_by: m.owned_by,
+          demo_grade: m.demo_grade,
+        })),
+      };
+    } catch (err) {
+      return send(reply, await toOpenAiError(err));
+    }
+  });
+
+  app.get('/v1/models/:id', async (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    try {
+      const m = (await cocoon.models()).data.find((d) => d.id === id);
+      if (!m) return send(reply, modelNotFound(id));
+      return { id: m.id, object: 'model', created: 0, owned_by: m.owned_by, demo_grade: m.demo_grade };
+    } catch (err) {
+      return send(reply, await toOpenAiError(err));
+    }
+  });
+
+  app.post('/v1/chat/completions', (req, reply) => complete(req, reply, 'chat'));
+  app.post('/v1/completions', (req, reply) => complete(req, reply, 'text'));
+
+  async function complete(req: FastifyRequest, reply: FastifyReply, kind: 'chat' | 'text') {
+    let plan: JobPlan;
+    try {
+      plan = kind === 'chat' ? chatPlan(req.body) : completionPlan(req.body);
+    } catch (err) {
+      return send(reply, await toOpenAiError(err));
+    }
+    const meta: ResponseMeta = {
+      id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`,
+      created: Math.floor(Date.now() / 1000),
+      model: plan.model,
+    };
+    const controller = new AbortController();
+    active.add(controller);
+    // The caller hung up: stop waiting (the proxy settles the job by itself).
+    const onClose = () => {
+      if (!reply.raw.writableEnded) controller.abort(new Error('the caller went away'));
+    };
+    reply.raw.on('close', onClose);
+
+    const sse = {
+      started: false,
+      write(data: unknown) {
+        if (!reply.raw.writableEnded) reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
+      },
+      // Headers go out with the first delta, so errors found before it (balance, price, model) keep
+      // their HTTP status, which is what OpenAI's SDKs look at.
+      start() {
+        if (this.started) return;
+        this.started = true;
+        reply.hijack();
+        reply.raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        if (kind === 'chat') this.write(chatChunk(meta, { role: 'assistant', content: '' }, null));
+      },
+    };
+
+    let result: RunJobResult;
+    try {
+      result = await cocoon.runJob({
+        model: plan.model,
+        body: plan.body,
+        maxPriceNanoPer1k: plan.maxPriceNanoPer1k,
+        timeoutMs: plan.timeoutMs,
+        signal: controller.signal,
+        onDelta: plan.stream
+          ? (delta) => {
+              if (!delta) return;
+              sse.start();
+              sse.write(
+                kind === 'chat' ? chatChunk(meta, { content: delta }, null) : textChunk(meta, delta, null),
+              );
+            }
+          : undefined,
+      });
+    } catch (err) {
+      const e = controller.signal.aborted
+        ? cancelled(String((controller.signal.reason as Error | undefined)?.message ?? 'cancelled'))
+        : await toOpenAiError(err, { model: plan.model, modelKnown });
+      if (!sse.started) return send(reply, e);
+      // Mid-stream: OpenAI's SDKs raise an `error` object that arrives as an event.
+      sse.write(e.body);
+      reply.raw.end();
+      return;
+    } finally {
+      active.delete(controller);
+      reply.raw.off('close', onClose);
+    }
+
+    const usage = usageOf(result);
+    req.log.info(
+      { jobId: result.jobId, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
+      'job done',
+    );
+    if (!plan.stream) {
+      const body = kind === 'chat' ? chatCompletion(meta, result) : textCompletion(meta, result);
+      return { ...body, cocoon_job_id: result.jobId };
+    }
+    sse.start();
+    // Usage rides on the last choice chunk, or on its own chunk when the caller asked for
+    // stream_options.include_usage (OpenAI's way); either way it is sent once.
+    const finalUsage = plan.includeUsage ? undefined : usage;
+    sse.write(
+      kind === 'chat'
+        ? chatChunk(meta, {}, result.finishReason, finalUsage)
+        : textChunk(meta, '', result.finishReason, finalUsage),
+    );
+    if (plan.includeUsage)
+      sse.write(kind === 'chat' ? chatUsageChunk(meta, usage) : textUsageChunk(meta, usage));
+    reply.raw.end('data: [DONE]\n\n');
+  }
+
+  await app.listen({ port: opts.port ?? 10000, host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 10000);
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`,
+    close: async () => {
+      for (const c of active) c.abort(new Error('the gateway is closing'));
+      await app.close();
+    },
+  };
+}
+
+function cancelled(message: string): OpenAiError {
+  return {
+    status: 503,
+    body: { error: { message, type: 'api_error', code: 'cancelled', param: null } },
+    retry: false,
+  };
+}

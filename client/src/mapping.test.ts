@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chatChunk,
+  chatCompletion,
+  chatPlan,
+  completionPlan,
+  DEFAULT_MAX_TOKENS,
+  InvalidRequest,
+  textCompletion,
+  usageOf,
+} from './mapping';
+
+function invalid(fn: () => unknown): InvalidRequest {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidRequest);
+    return err as InvalidRequest;
+  }
+  throw new Error('expected InvalidRequest');
+}
+
+const user = (content: string) => ({ role: 'user', content });
+
+describe('chat completion requests → chat job bodies', () => {
+  it('maps messages, limits and sampling', () => {
+    const p = chatPlan({
+      model: 'test-echo',
+      messages: [
+        { role: 'developer', content: 'be brief' },
+        {
+          role: 'user',
+          name: 'ann',
+          content: [
+            { type: 'text', text: 'hi ' },
+            { type: 'text', text: 'there' },
+          ],
+        },
+        { role: 'assistant', content: null },
+      ],
+      max_tokens: 10,
+      temperature: 0.5,
+      top_p: 0.9,
+      stop: 'END',
+      stream: true,
+      stream_options: { include_usage: true },
+      max_price: '2000000',
+      timeout: 1.5,
+      user: 'ignored-extra-field',
+    });
+    expect(p).toEqual({
+      model: 'test-echo',
+      stream: true,
+      includeUsage: true,
+      maxPriceNanoPer1k: 2_000_000n,
+      timeoutMs: 1500,
+      body: {
+        kind: 'chat',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', author: 'ann', content: 'hi there' },
+          { role: 'assistant', content: '' },
+        ],
+        maxTokens: 10,
+        temperature: 0.5,
+        topP: 0.9,
+        stop: ['END'],
+      },
+    });
+  });
+
+  it('prefers max_completion_tokens, defaults the rest, and takes max_price as a number', () => {
+    const p = chatPlan({
+      model: 'm',
+      messages: [user('x')],
+      max_tokens: 5,
+      max_completion_tokens: 7,
+      max_price: 1000,
+      stop: ['a', 'b'],
+    });
+    expect(p.body).toMatchObject({ maxTokens: 7, stop: ['a', 'b'] });
+    expect(p.maxPriceNanoPer1k).toBe(1000n);
+    expect(p.stream).toBe(false);
+    const d = chatPlan({ model: 'm', messages: [user('x')], temperature: null, stop: null });
+    expect(d.body).toEqual({
+      kind: 'chat',
+      messages: [{ role: 'user', content: 'x' }],
+      maxTokens: DEFAULT_MAX_TOKENS,
+    });
+    expect(d.maxPriceNanoPer1k).toBeUndefined();
+    expect(d.timeoutMs).toBe(300_000);
+  });
+
+  it.each([
+    [{ messages: [user('x')] }, 'model', /model: is required/],
+    [{ model: 'm' }, 'messages', /messages: is required/],
+    [{ model: 'm', messages: [] }, 'messages', /at least one message/],
+    [
+      { model: 'm', messages: [{ role: 'tool', content: 'x' }] },
+      'messages[0].role',
+      /tools are not supported/,
+    ],
+    [
+      { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url' }] }] },
+      'messages[0].content',
+      /text parts/,
+    ],
+    [{ model: 'm', messages: [user('x')], temperature: 3 }, 'temperature', /0 to 2/],
+    [{ model: 'm', messages: [user('x')], top_p: 0 }, 'top_p', /above 0/],
+    [{ model: 'm', messages: [user('x')], max_tokens: 0 }, 'max_tokens', /at least 1/],
+    [{ model: 'm', messages: [user('x')], max_tokens: 100_001 }, 'max_tokens', /at most 100000/],
+    [
+      { model: 'm', messages: [user('x')], max_completion_tokens: 1.5 },
+      'max_completion_tokens',
+      /whole number/,
+    ],
+    [{ model: 'm', messages: [user('x')], stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', /at most 4/],
+    [{ model: 'm', messages: [user('x')], stop: '' }, 'stop', /1 to 64/],
+    [{ model: 'm', messages: [user('x')], n: 2 }, 'n', /n = 1/],
+    [{ model: 'm', messages: [user('x')], max_price: -1 }, 'max_price', /nanoTON/],
+    [{ model: 'm', messages: [user('x')], max_price: '1.5' }, 'max_price', /nanoTON/],
+    [{ model: 'm', messages: [user('x')], timeout: 0 }, 'timeout', /seconds/],
+    [{ model: 'm', messages: [user('x')], stream: 'yes' }, 'stream', /boolean/],
+  ])('refuses %j naming %s', (body, param, message) => {
+    const err = invalid(() => chatPlan(body));
+    expect(err.param).toBe(param);
+    expect(err.message.startsWith(`${param}: `)).toBe(true);
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses a body that is not a JSON object', () => {
+    for (const body of [undefined, null, 'text', [1]]) {
+      const err = invalid(() => chatPlan(body));
+      expect(err.param).toBeNull();
+      expect(err.message).toMatch(/JSON object/);
+    }
+  });
+});
+
+describe('text completion requests → generate job bodies', () => {
+  it('maps prompt (string or one-element array), limits and sampling', () => {
+    const p = completionPlan({ model: 'm', prompt: ['say hi'], max_tokens: 3, stop: ['\n'], temperature: 0 });
+    expect(p.body).toEqual({
+      kind: 'generate',
+      prompt: 'say hi',
+      maxTokens: 3,
+      stop: ['\n'],
+      temperature: 0,
+    });
+    expect(completionPlan({ model: 'm', prompt: 'x', echo: false, logprobs: null, best_of: 1 }).body).toEqual(
+      {
+        kind: 'generate',
+        prompt: 'x',
+        maxTokens: DEFAULT_MAX_TOKENS,
+      },
+    );
+  });
+
+  it.each([
+    [{ model: 'm' }, 'prompt'],
+    [{ model: 'm', prompt: ['a', 'b'] }, 'prompt'],
+    [{ model: 'm', prompt: 'x', echo: true }, 'echo'],
+    [{ model: 'm', prompt: 'x', logprobs: 2 }, 'logprobs'],
+    [{ model: 'm', prompt: 'x', best_of: 3 }, 'best_of'],
+    [{ model: 'm', prompt: 'x', suffix: 'y' }, 'suffix'],
+  ])('refuses %j naming %s', (body, param) => {
+    expect(invalid(() => completionPlan(body)).param).toBe(param);
+  });
+});
+
+describe('responses', () => {
+  const meta = { id: 'chatcmpl-1', created: 1700000000, model: 'test-echo' };
+  const result = {
+    text: 'HELLO',
+    promptTokens: 3,
+    completionTokens: 1,
+    finishReason: 'length' as const,
+    jobId: 'j',
+    rigId: 'r',
+    costNano: 123_456_789_012_345_678_901n,
+  };
+
+  it('carries OpenAI usage plus the exact cost as a string', () => {
+    expect(usageOf(result)).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 1,
+      total_tokens: 4,
+      cost_nanoton: '123456789012345678901',
+    });
+  });
+
+  it('builds chat.completion, chunks and text_completion objects', () => {
+    expect(chatCompletion(meta, result)).toMatchObject({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      model: 'test-echo',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'HELLO' }, finish_reason: 'length' }],
+      usage: { total_tokens: 4 },
+    });
+    expect(chatChunk(meta, { content: 'HE' }, null)).toMatchObject({
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { content: 'HE' }, finish_reason: null }],
+    });
+    expect(chatChunk(meta, { content: 'HE' }, null)).not.toHaveProperty('usage');
+    expect(textCompletion(meta, result)).toMatchObject({
+      object: 'text_completion',
+      choices: [{ index: 0, text: 'HELLO', finish_reason: 'length' }],
+    });
+  });
+});

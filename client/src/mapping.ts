@@ -1,0 +1,293 @@
+// OpenAI request bodies → Cocoon job bodies, and Cocoon results → OpenAI response objects.
+// Every request is validated here with zod; a bad field becomes a 400 that names it.
+import type { JobBody, RunJobResult } from '@cocoon/shared';
+import { z } from 'zod';
+
+/** The proxy's limit on `maxTokens` in a quote. */
+export const MAX_TOKENS_LIMIT = 100_000;
+/** Used when a request names no `max_tokens`; the hold is sized from it, the charge from what was used. */
+export const DEFAULT_MAX_TOKENS = 256;
+/** Used when a request names no `timeout`, in seconds. */
+export const DEFAULT_TIMEOUT_S = 300;
+
+const STOP_MSG = 'must be a string or an array of at most 4 strings, each 1 to 64 characters';
+const stopSequence = z.string(STOP_MSG).min(1, STOP_MSG).max(64, STOP_MSG);
+const stop = z
+  .union([stopSequence, z.array(stopSequence, STOP_MSG).max(4, STOP_MSG)], { error: STOP_MSG })
+  .nullish()
+  .transform((s) => (s == null ? undefined : typeof s === 'string' ? [s] : s.length ? s : undefined));
+
+const MAX_PRICE_MSG = 'must be a whole number of nanoTON per 1k tokens (a number or a string of digits)';
+const maxPrice = z
+  .union(
+    [
+      z.number(MAX_PRICE_MSG).int(MAX_PRICE_MSG).nonnegative(MAX_PRICE_MSG),
+      z.string(MAX_PRICE_MSG).regex(/^\d{1,30}$/, MAX_PRICE_MSG),
+    ],
+    { error: MAX_PRICE_MSG },
+  )
+  .transform((v) => BigInt(v));
+
+const tokens = z
+  .number()
+  .int('must be a whole number')
+  .positive('must be at least 1')
+  .max(MAX_TOKENS_LIMIT, `must be at most ${MAX_TOKENS_LIMIT}`);
+
+/** Fields chat and text completions share: sampling, limits, and Cocoon's own `max_price` and `timeout`. */
+const common = {
+  model: z.string().min(1, 'name a model; GET /v1/models lists them').max(128),
+  max_tokens: tokens.nullish(),
+  temperature: z.number('must be a number').min(0, 'must be 0 to 2').max(2, 'must be 0 to 2').nullish(),
+  top_p: z
+    .number('must be a number')
+    .gt(0, 'must be above 0, at most 1')
+    .max(1, 'must be above 0, at most 1')
+    .nullish(),
+  stop,
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  n: z.literal(1, 'only n = 1 is supported').nullish(),
+  /** Cocoon: the most to pay a rig, in nanoTON per 1,000 tokens (before the platform fee). */
+  max_price: maxPrice.nullish(),
+  /** Cocoon: seconds to wait for the whole job. */
+  timeout: z.number().positive('must be a positive number of seconds').max(3600).nullish(),
+};
+
+const textPart = z.object({
+  type: z.literal('text', 'only text content parts are supported'),
+  text: z.string(),
+});
+const messageContent = z
+  .union([z.string(), z.array(textPart)], { error: 'must be a string or an array of text parts' })
+  .nullish()
+  .transform((c) => (c == null ? '' : typeof c === 'string' ? c : c.map((p) => p.text).join('')));
+
+const chatMessage = z.object({
+  role: z.enum(
+    ['system', 'developer', 'user', 'assistant'],
+    'must be one of system, developer, user, assistant (tools are not supported)',
+  ),
+  content: messageContent,
+  name: z.string().max(128).nullish(),
+});
+
+export const chatCompletionRequest = z.looseObject({
+  ...common,
+  messages: z.array(chatMessage).min(1, 'send at least one message').max(500),
+  max_completion_tokens: tokens.nullish(),
+});
+export type ChatCompletionRequest = z.output<typeof chatCompletionRequest>;
+
+export const completionRequest = z.looseObject({
+  ...common,
+  prompt: z.union([z.string(), z.array(z.string()).length(1)], {
+    error: 'must be a string (or an array of one string: one prompt per request)',
+  }),
+  echo: z.literal(false, 'echo is not supported').nullish(),
+  logprobs: z.null('logprobs are not supported').optional(),
+  best_of: z.literal(1, 'only best_of = 1 is supported').nullish(),
+  suffix: z.null('suffix is not supported').optional(),
+});
+export type CompletionRequest = z.output<typeof completionRequest>;
+
+/** A request field that failed validation: the message names it, `param` is its path. */
+export class InvalidRequest extends Error {
+  constructor(
+    message: string,
+    readonly param: string | null,
+  ) {
+    super(message);
+    this.name = 'InvalidRequest';
+  }
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)),
+    '',
+  );
+}
+
+/** Parses with `schema` or throws InvalidRequest naming the first bad field. */
+export function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidRequest('the request body must be a JSON object', null);
+  }
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const param = formatPath(issue.path);
+  const missing = issue.code === 'invalid_type' && issue.message.includes('received undefined');
+  const what = missing ? 'is required' : issue.message;
+  throw new InvalidRequest(param ? `${param}: ${what}` : what, param || null);
+}
+
+/** What a gateway needs to run one job. */
+export interface JobPlan {
+  model: string;
+  body: JobBody;
+  stream: boolean;
+  includeUsage: boolean;
+  maxPriceNanoPer1k?: bigint;
+  timeoutMs: number;
+}
+
+function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobPlan {
+  return {
+    model: r.model,
+    body,
+    stream: r.stream === true,
+    includeUsage: r.stream_options?.include_usage === true,
+    maxPriceNanoPer1k: r.max_price ?? undefined,
+    timeoutMs: Math.round((r.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
+  };
+}
+
+function sampling(r: ChatCompletionRequest | CompletionRequest) {
+  return {
+    ...(r.temperature != null ? { temperature: r.temperature } : {}),
+    ...(r.top_p != null ? { topP: r.top_p } : {}),
+    ...(r.stop ? { stop: r.stop } : {}),
+  };
+}
+
+/** messages → a `chat` job body. `developer` is OpenAI's newer name for `system`. */
+export function chatPlan(raw: unknown): JobPlan {
+  const r = parseRequest(chatCompletionRequest, raw);
+  return plan(r, {
+    kind: 'chat',
+    messages: r.messages.map((m) => ({
+      role: m.role === 'developer' ? 'system' : m.role,
+      ...(m.name ? { author: m.name } : {}),
+      content: m.content,
+    })),
+    maxTokens: r.max_completion_tokens ?? r.max_tokens ?? DEFAULT_MAX_TOKENS,
+    ...sampling(r),
+  });
+}
+
+/** prompt → a `generate` job body. */
+export function completionPlan(raw: unknown): JobPlan {
+  const r = parseRequest(completionRequest, raw);
+  return plan(r, {
+    kind: 'generate',
+    prompt: typeof r.prompt === 'string' ? r.prompt : r.prompt[0],
+    maxTokens: r.max_tokens ?? DEFAULT_MAX_TOKENS,
+    ...sampling(r),
+  });
+}
+
+// ---- responses ----
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** What the job cost the key's owner, in nanoTON (rig price plus the platform fee). */
+  cost_nanoton: string;
+}
+
+export function usageOf(r: Pick<RunJobResult, 'promptTokens' | 'completionTokens' | 'costNano'>): Usage {
+  return {
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.promptTokens + r.completionTokens,
+    cost_nanoton: r.costNano.toString(),
+  };
+}
+
+export interface ResponseMeta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+export function chatCompletion(meta: ResponseMeta, r: RunJobResult) {
+  return {
+    id: meta.id,
+    object: 'chat.completion' as const,
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: null,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant' as const, content: r.text, refusal: null },
+        logprobs: null,
+        finish_reason: r.finishReason,
+      },
+    ],
+    usage: usageOf(r),
+  };
+}
+
+export function chatChunk(
+  meta: ResponseMeta,
+  delta: { role?: 'assistant'; content?: string },
+  finishReason: 'stop' | 'length' | null,
+  usage?: Usage,
+) {
+  return {
+    id: meta.id,
+    object: 'chat.completion.chunk' as const,
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: null,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(usage ? { usage } : {}),
+  };
+}
+
+export function chatUsageChunk(meta: ResponseMeta, usage: Usage) {
+  return {
+    id: meta.id,
+    object: 'chat.completion.chunk' as const,
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: null,
+    choices: [],
+    usage,
+  };
+}
+
+export function textCompletion(meta: ResponseMeta, r: RunJobResult) {
+  return {
+    id: meta.id,
+    object: 'text_completion' as const,
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: null,
+    choices: [{ index: 0, text: r.text, logprobs: null, finish_reason: r.finishReason }],
+    usage: usageOf(r),
+  };
+}
+
+export function textChunk(
+  meta: ResponseMeta,
+  text: string,
+  finishReason: 'stop' | 'length' | null,
+  usage?: Usage,
+) {
+  return {
+    id: meta.id,
+    object: 'text_completion' as const,
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: null,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }],
+    ...(usage ? { usage } : {}),
+  };
+}
+
+export function textUsageChunk(meta: ResponseMeta, usage: Usage) {
+  return {
+    id: meta.id,
+    object: 'text_completion' as const,
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: null,
+    choices: [],
+    usage,
+  };
+}
