@@ -7,15 +7,19 @@ import type { Config } from './config';
 import { type Db, openDb } from './db';
 import { HttpError } from './errors';
 import { type AppContext, makeAuth } from './http/context';
+import { chatHistoryRoutes } from './http/routes/chat-history';
 import { devRoutes } from './http/routes/dev';
 import { jobRoutes } from './http/routes/jobs';
 import { meRoutes } from './http/routes/me';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
 import { serveMiniApp } from './http/static';
+import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
 import { createLogger, type Logger } from './log';
+import type { ChainAdapter } from './ton';
+import { attachTon } from './ton-ledger/attach';
 import { WorkerRegistry } from './ws/registry';
 import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 
@@ -32,6 +36,8 @@ export interface BuildOptions {
   log?: Logger;
   /** Milliseconds between upkeep sweeps (lease expiry, quote expiry, timeouts). */
   sweepMs?: number;
+  /** A TON chain built by the caller (tests); by default it comes from TON_NETWORK. */
+  chain?: ChainAdapter;
 }
 
 export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyServer> {
@@ -41,7 +47,9 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   const instanceId = randomUUID();
   const hub = new JobEventHub();
   const workers = new WorkerRegistry();
-  const jobs = new JobService(db, config, hub, workers, log);
+  const cluster = new Cluster(db, instanceId, log);
+  const jobs = new JobService(db, config, hub, workers, log, cluster, instanceId);
+  await jobs.startCluster();
   const ctx: AppContext = {
     db,
     config,
@@ -99,7 +107,9 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   meRoutes(app, ctx);
   jobRoutes(app, ctx);
   rigRoutes(app, ctx);
+  chatHistoryRoutes(app, ctx);
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
+  const ton = await attachTon(app, ctx, { chain: opts.chain, persist: !opts.db });
   await serveMiniApp(app, config);
   registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId });
 
@@ -129,8 +139,10 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     url: address.replace('[::1]', '127.0.0.1'),
     close: async () => {
       clearInterval(sweeper);
+      await cluster.stop();
       for (const w of workers.all()) w.close(1001, 'proxy shutting down');
       await app.close();
+      await ton.close();
       if (!opts.db) await db.close();
     },
   };

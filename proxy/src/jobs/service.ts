@@ -26,6 +26,7 @@ import { balanceOf, holdAccount, postTx, SYSTEM, userAccount } from '../ledger/l
 import type { Logger } from '../log';
 import { cheapestAsk, eligibleRigs } from '../market/candidates';
 import type { WorkerRegistry } from '../ws/registry';
+import type { Cluster } from './cluster';
 import type { JobEventHub } from './events';
 import { JOB_COLUMNS, type JobRow, toJobView } from './job-row';
 
@@ -40,7 +41,37 @@ export class JobService {
     private readonly hub: JobEventHub,
     private readonly workers: WorkerRegistry,
     private readonly log: Logger,
+    private readonly cluster: Cluster,
+    private readonly instanceId: string,
   ) {}
+
+  /** Joins the other proxies on the same PostgreSQL (no-op on PGlite). */
+  async startCluster(): Promise<void> {
+    await this.cluster.start({
+      onAssign: (jobId) => this.sendAssign(jobId),
+      onEvent: async (jobId, event) => {
+        if (event.type !== 'done' || !('fromDb' in event)) return this.hub.publish(jobId, event as JobEvent);
+        const r = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1`, [jobId]);
+        const job = r.rows[0];
+        if (job?.state === 'done' && job.result && job.rig_id) {
+          this.hub.publish(jobId, {
+            type: 'done',
+            rigId: job.rig_id,
+            result: job.result,
+            costNano: job.cost_nano ?? '0',
+            promptTokens: job.prompt_tokens ?? 0,
+            completionTokens: job.completion_tokens ?? 0,
+          });
+        }
+      },
+    });
+  }
+
+  /** Publishes a job event to this process's SSE subscribers and to the other proxies'. */
+  private emit(jobId: string, event: JobEvent): void {
+    this.hub.publish(jobId, event);
+    this.cluster.relay(jobId, event).catch((err) => this.log.error({ err, jobId }, 'relaying a job event failed'));
+  }
 
   async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
     const ranked = (await eligibleRigs(this.db, req)).slice(0, 3);
@@ -155,7 +186,7 @@ export class JobService {
       const first = await this.jobByIdempotencyKey(userId, req.idempotencyKey);
       if (first) return this.view(userId, first);
     }
-    this.hub.publish(req.quoteId, { type: 'state', state: 'queued', rigId: null, attempt: 0 });
+    this.emit(req.quoteId, { type: 'state', state: 'queued', rigId: null, attempt: 0 });
     await this.dispatch(req.quoteId);
     return this.view(userId, req.quoteId);
   }
@@ -168,9 +199,23 @@ export class JobService {
     return r.rows[0]?.id;
   }
 
-  private async lockJob(q: Queryable, jobId: string): Promise<JobRow | undefined> {
-    const r = await q.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1 FOR UPDATE`, [jobId]);
+  /** Locks a job row. With `skipLocked`, a row another proxy is working on reads as absent (it's theirs). */
+  private async lockJob(q: Queryable, jobId: string, skipLocked = false): Promise<JobRow | undefined> {
+    const r = await q.query<JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+      [jobId],
+    );
     return r.rows[0];
+  }
+
+  /** The proxy process holding a rig's socket, if the rig is usable and recently seen. */
+  private async rigHolder(q: Queryable, rigId: string): Promise<string | null> {
+    const r = await q.query<{ connected_to: string }>(
+      `SELECT connected_to FROM rigs WHERE id = $1 AND NOT paused AND revoked_at IS NULL AND connected_to IS NOT NULL
+         AND last_seen_at > now() - $2 * interval '1 millisecond'`,
+      [rigId, this.config.HEARTBEAT_MS * 3],
+    );
+    return r.rows[0]?.connected_to ?? null;
   }
 
   async view(userId: string, jobId: string): Promise<JobView> {
@@ -192,47 +237,57 @@ export class JobService {
     return r.rows.map((row) => ({ ...toJobView(row), result: null }));
   }
 
-  /** Sends a queued job to the first candidate from its current attempt on that is connected here. */
+  /**
+   * Sends a queued job to the first candidate, from its current attempt on, that is connected: to this
+   * process's socket, or handed over to the proxy that holds the rig. Claimed with SKIP LOCKED, so two
+   * proxies never dispatch the same job.
+   */
   async dispatch(jobId: string): Promise<void> {
     const outcome = await this.db.tx(async (q) => {
-      const job = await this.lockJob(q, jobId);
-      if (job?.state !== 'queued' || !job.envelope) return null;
+      const job = await this.lockJob(q, jobId, true);
+      if (!job || job.state !== 'queued' || !job.envelope) return null;
       const addressed = new Set(job.envelope.recipients.map((r) => r.rigId));
       for (let i = job.attempt; i < job.candidates.length; i++) {
         const { rigId } = job.candidates[i];
-        const conn = this.workers.get(rigId);
-        if (!addressed.has(rigId) || !conn) continue;
-        const usable = await q.query(
-          'SELECT 1 FROM rigs WHERE id = $1 AND NOT paused AND revoked_at IS NULL',
-          [rigId],
-        );
-        if (!usable.rows.length) continue;
+        if (!addressed.has(rigId)) continue;
+        const holder = await this.rigHolder(q, rigId);
+        const local = this.workers.get(rigId);
+        if (!holder) continue;
+        if (holder === this.instanceId ? !local : !this.cluster.enabled) continue;
         await q.query(
           `UPDATE jobs SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
              lease_until = now() + $4 * interval '1 millisecond' WHERE id = $1`,
           [jobId, i, rigId, this.config.LEASE_MS],
         );
-        return { kind: 'assigned' as const, job, attempt: i, rigId, conn };
+        return { kind: 'assigned' as const, attempt: i, rigId, holder };
       }
-      const reason = job.fail_reason
-        ? `no rig left to try; last: ${job.fail_reason}`
-        : 'no candidate rig is online';
+      const reason = job.fail_reason ? `no rig left to try; last: ${job.fail_reason}` : 'no candidate rig is online';
       await this.failJob(q, job, reason);
       return { kind: 'failed' as const, reason };
     });
     if (!outcome) return;
     if (outcome.kind === 'failed') {
-      this.hub.publish(jobId, { type: 'failed', reason: outcome.reason });
+      this.emit(jobId, { type: 'failed', reason: outcome.reason });
       return;
     }
-    const { job, attempt, rigId, conn } = outcome;
-    this.hub.publish(jobId, { type: 'state', state: 'running', rigId, attempt });
+    this.emit(jobId, { type: 'state', state: 'running', rigId: outcome.rigId, attempt: outcome.attempt });
+    if (outcome.holder === this.instanceId) await this.sendAssign(jobId);
+    else await this.cluster.handOver(outcome.holder, jobId);
+  }
+
+  /** Sends the assign message for a running job to its rig's socket here, or fails it over. */
+  private async sendAssign(jobId: string): Promise<void> {
+    const r = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1`, [jobId]);
+    const job = r.rows[0];
+    if (!job || job.state !== 'running' || !job.rig_id || !job.envelope) return;
+    const conn = this.workers.get(job.rig_id);
+    if (!conn) return this.failover(jobId, job.rig_id, 'the rig left before the job reached it', true);
     conn.send({
       type: 'assign',
       jobId,
       model: job.model,
       kind: job.kind,
-      envelope: job.envelope!,
+      envelope: job.envelope,
       aad: jobId,
       inputTokens: job.input_tokens,
       maxTokens: job.max_tokens,
@@ -260,7 +315,7 @@ export class JobService {
   }
 
   handleChunk(rigId: string, msg: Extract<WorkerToProxy, { type: 'chunk' }>, attempt: number): void {
-    this.hub.publish(msg.jobId, { type: 'chunk', rigId, attempt, seq: msg.seq, sealed: msg.sealed });
+    this.emit(msg.jobId, { type: 'chunk', rigId, attempt, seq: msg.seq, sealed: msg.sealed });
   }
 
   /** The attempt a running job is on, if `rigId` runs it (chunks from anyone else are dropped). */
@@ -319,7 +374,7 @@ export class JobService {
       return { kind: 'settled' as const, charge };
     });
     if (outcome.kind === 'settled') {
-      this.hub.publish(msg.jobId, {
+      this.emit(msg.jobId, {
         type: 'done',
         rigId,
         result: msg.result,
@@ -373,7 +428,7 @@ export class JobService {
       );
       return 'requeued' as const;
     });
-    if (outcome === 'failed') this.hub.publish(jobId, { type: 'failed', reason });
+    if (outcome === 'failed') this.emit(jobId, { type: 'failed', reason });
     if (outcome === 'requeued') {
       this.log.info({ jobId, rigId, reason }, 'failing over');
       await this.dispatch(jobId);
@@ -425,7 +480,7 @@ export class JobService {
         return true;
       });
       if (failed) {
-        this.hub.publish(id, { type: 'failed', reason: 'the job timed out' });
+        this.emit(id, { type: 'failed', reason: 'the job timed out' });
         if (rig_id) this.workers.get(rig_id)?.send({ type: 'cancel', jobId: id, reason: 'timed out' });
       }
     }
@@ -442,8 +497,4 @@ export class JobService {
     for (const { id } of queued.rows) await this.dispatch(id);
   }
 
-  /** Publishes an event to this process's SSE subscribers. */
-  publish(jobId: string, event: JobEvent): void {
-    this.hub.publish(jobId, event);
-  }
 }
