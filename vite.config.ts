@@ -37,6 +37,19 @@ export default defineConfig({
         },
       },
       {
+        // Browser specs: the whole network plus Debian's Chromium through playwright-core.
+        extends: false,
+        test: {
+          name: 'e2e',
+          root: '.',
+          include: ['e2e/specs/**/*.spec.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         extends: './vite.config.ts',
         test: {
           name: 'miniapp',
