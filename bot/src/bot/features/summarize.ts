@@ -1,0 +1,128 @@
+// /summarize: in a group, the recent conversation the bot has seen (last N, or from a replied message on);
+// in a private chat, the replied-to (often forwarded) text. The sender pays.
+import type { JobBody } from '@cocoon/shared';
+import { Composer, type Context } from 'grammy';
+import type { Message } from 'grammy/types';
+import { z } from 'zod';
+import type { HistoryMessage } from '../../history/store';
+import type { Features } from '../deps';
+import { displayName } from '../deps';
+import { replyTo, startChatJob, takeRateLimit } from '../job';
+
+export function countArg(max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d{1,7}$/, 'not a number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max));
+}
+
+/** Keeps the newest messages whose text fits in `maxChars` in all (at least the newest one, cut). */
+export function fitMessages(
+  messages: HistoryMessage[],
+  maxChars: number,
+): Array<{ author: string; text: string }> {
+  const out: Array<{ author: string; text: string }> = [];
+  let used = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    const room = maxChars - used;
+    if (room <= 0) break;
+    const text = m.text.length > room ? m.text.slice(0, room) : m.text;
+    out.push({ author: m.author.slice(0, 128), text });
+    used += text.length;
+  }
+  return out.reverse();
+}
+
+function originName(m: Message): string {
+  const o = m.forward_origin;
+  if (o?.type === 'user') return displayName(o.sender_user);
+  if (o?.type === 'hidden_user') return o.sender_user_name.slice(0, 128);
+  if (o?.type === 'chat') return (o.sender_chat.title ?? '').slice(0, 128);
+  if (o?.type === 'channel') return (o.chat.title ?? '').slice(0, 128);
+  return m.from ? displayName(m.from) : '';
+}
+
+export function summarizeFeature(f: Features): Composer<Context> {
+  const { config, deps } = f;
+  const c = new Composer<Context>();
+
+  c.command('summarize', async (ctx) => {
+    const chat = ctx.chat;
+    const from = ctx.from;
+    if (!from) return;
+    const replied = ctx.msg.reply_to_message;
+    const usage =
+      `Usage: /summarize [how many messages, 1–${config.SUMMARIZE_MAX_MESSAGES}] — ` +
+      `the last ${config.SUMMARIZE_DEFAULT_MESSAGES} by default. Reply to a message with /summarize to sum up ` +
+      'from that message on.';
+
+    if (chat.type === 'private') {
+      const text = replied?.text ?? replied?.caption;
+      if (!replied || !text?.trim()) {
+        await ctx.reply(
+          'Forward or paste a message here, then reply to it with /summarize. ' +
+            'In a group I sum up the recent conversation.',
+          { reply_parameters: replyTo(ctx) },
+        );
+        return;
+      }
+      if (!(await takeRateLimit(f, ctx))) return;
+      const body: JobBody = {
+        kind: 'summarize',
+        messages: [{ author: originName(replied), text: text.slice(0, config.SUMMARIZE_MAX_INPUT_CHARS) }],
+        maxTokens: config.SUMMARIZE_MAX_TOKENS,
+      };
+      startChatJob(f, ctx, {
+        name: 'summarize',
+        model: config.SUMMARIZE_MODEL,
+        payer: from,
+        chatId: chat.id,
+        chatType: chat.type,
+        replyToMessageId: ctx.msg.message_id,
+        placeholder: 'Summarizing…',
+        prepare: async () => body,
+      });
+      return;
+    }
+
+    let limit = replied ? config.SUMMARIZE_MAX_MESSAGES : config.SUMMARIZE_DEFAULT_MESSAGES;
+    if (ctx.match.trim()) {
+      const n = countArg(config.SUMMARIZE_MAX_MESSAGES).safeParse(ctx.match);
+      if (!n.success) {
+        await ctx.reply(usage, { reply_parameters: replyTo(ctx) });
+        return;
+      }
+      limit = n.data;
+    }
+    if (!(await takeRateLimit(f, ctx))) return;
+    const fromMessageId = replied?.message_id;
+    startChatJob(f, ctx, {
+      name: 'summarize',
+      model: config.SUMMARIZE_MODEL,
+      payer: from,
+      chatId: chat.id,
+      chatType: chat.type,
+      replyToMessageId: ctx.msg.message_id,
+      placeholder: 'Summarizing…',
+      prepare: async () => {
+        const messages = await deps.history.list(chat.id, { limit, fromMessageId });
+        if (messages.length === 0) {
+          return fromMessageId === undefined
+            ? "I haven't seen any text messages here yet. I read only what is sent while I'm in the group, " +
+                'and keep it for a limited time.'
+            : "I don't have that message or anything after it any more.";
+        }
+        return {
+          kind: 'summarize',
+          messages: fitMessages(messages, config.SUMMARIZE_MAX_INPUT_CHARS),
+          maxTokens: config.SUMMARIZE_MAX_TOKENS,
+        };
+      },
+    });
+  });
+
+  return c;
+}

@@ -1,0 +1,91 @@
+// The bot's configuration, parsed once from the environment. A bad value stops start-up with its name.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { z } from 'zod';
+
+/** The proxy's dev service key (proxy/src/config.ts DEV_SERVICE_KEY); used in local mode only. */
+export const DEV_SERVICE_KEY = 'cocoon-local-dev-service-key';
+/**
+ * The local bot's token when no BOT_TOKEN is set: the proxy's DEV_BOT_TOKEN, so the initData the emulator
+ * signs for web_app buttons is accepted by a local proxy.
+ */
+export const LOCAL_BOT_TOKEN = '1000000001:cocoon-local-dev-bot-token';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const count = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+
+export const configSchema = z.object({
+  BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'must look like 123456:ABC-def (from @BotFather)'),
+  /** grammY's client.apiRoot: https://api.telegram.org, or the Bot API emulator's address. */
+  TELEGRAM_API_ROOT: z.string().url().optional(),
+  COCOON_PROXY_URL: z.string().url().default('http://127.0.0.1:8080'),
+  /** Local mode: dev defaults (service key, history key) for one laptop. */
+  COCOON_LOCAL: bool.default(true),
+  SERVICE_KEY: z.string().min(16).optional(),
+  MINIAPP_URL: z.string().url().default('http://127.0.0.1:8080/'),
+  BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  WEBHOOK_URL: z.string().url().optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, '1-256 characters: letters, digits, _ and -')
+    .optional(),
+  WEBHOOK_HOST: z.string().default('127.0.0.1'),
+  WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /** Secret for sealing stored chat history (at least 32 characters); a dev value is derived in local mode. */
+  HISTORY_KEY: z.string().min(32).optional(),
+  SUMMARIZE_MODEL: z.string().min(1).max(64).default('summarize-extractive'),
+  GENERATE_MODEL: z.string().min(1).max(64).default('demo-gen'),
+  SUMMARIZE_DEFAULT_MESSAGES: count(100, 1000),
+  SUMMARIZE_MAX_MESSAGES: count(1000, 1000),
+  SUMMARIZE_MAX_TOKENS: count(256, 100_000),
+  SUMMARIZE_MAX_INPUT_CHARS: count(200_000, 800_000),
+  GENERATE_MAX_TOKENS: count(512, 100_000),
+  GENERATE_MAX_PROMPT_CHARS: count(4096, 100_000),
+  JOB_TIMEOUT_MS: count(120_000, 3_600_000),
+  /** Streamed answers are edited at most once per this many milliseconds. */
+  EDIT_INTERVAL_MS: count(1000, 60_000),
+  /** Token buckets for jobs: a burst, then one more every N seconds. */
+  RATE_USER_BURST: count(5, 1000),
+  RATE_USER_REFILL_S: count(10, 86_400),
+  RATE_CHAT_BURST: count(20, 10_000),
+  RATE_CHAT_REFILL_S: count(3, 86_400),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type BotConfig = Omit<z.infer<typeof configSchema>, 'SERVICE_KEY' | 'HISTORY_KEY'> & {
+  SERVICE_KEY: string;
+  HISTORY_KEY: string;
+};
+
+/** The dev history key: derived from the bot token, so a local bot can read what it stored before. */
+export function devHistoryKey(botToken: string): string {
+  const digest = sha256(new TextEncoder().encode(`cocoon-dev-history-key:${botToken}`));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Parses the environment; throws an Error naming every bad variable. */
+export function loadBotConfig(env: Record<string, string | undefined> = process.env): BotConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid bot configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  if (!c.COCOON_LOCAL && !c.SERVICE_KEY) problems.push('SERVICE_KEY: required when COCOON_LOCAL=false');
+  if (!c.COCOON_LOCAL && !c.HISTORY_KEY) problems.push('HISTORY_KEY: required when COCOON_LOCAL=false');
+  if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_URL)
+    problems.push('WEBHOOK_URL: required when BOT_MODE=webhook');
+  if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_SECRET)
+    problems.push('WEBHOOK_SECRET: required when BOT_MODE=webhook');
+  if (c.SUMMARIZE_DEFAULT_MESSAGES > c.SUMMARIZE_MAX_MESSAGES)
+    problems.push('SUMMARIZE_DEFAULT_MESSAGES: must not exceed SUMMARIZE_MAX_MESSAGES');
+  if (problems.length) throw new Error(`invalid bot configuration:\n  ${problems.join('\n  ')}`);
+  return {
+    ...c,
+    SERVICE_KEY: c.SERVICE_KEY ?? DEV_SERVICE_KEY,
+    HISTORY_KEY: c.HISTORY_KEY ?? devHistoryKey(c.BOT_TOKEN),
+  };
+}
