@@ -56,8 +56,11 @@ export interface AttachTonOptions {
 /** The service wallet key: SERVICE_WALLET_MNEMONIC, else (sandbox) a key file kept under DATA_DIR. */
 export async function loadServiceKey(config: Config, persist: boolean): Promise<ServiceKey> {
   if (config.SERVICE_WALLET_MNEMONIC) {
-    const parsed = ServiceKeySchema.safeParse({ mnemonic: config.SERVICE_WALLET_MNEMONIC.trim().split(/\s+/) });
-    if (!parsed.success) throw new Error('invalid proxy configuration:\n  SERVICE_WALLET_MNEMONIC: must be 24 words');
+    const parsed = ServiceKeySchema.safeParse({
+      mnemonic: config.SERVICE_WALLET_MNEMONIC.trim().split(/\s+/),
+    });
+    if (!parsed.success)
+      throw new Error('invalid proxy configuration:\n  SERVICE_WALLET_MNEMONIC: must be 24 words');
     return parsed.data;
   }
   if (config.TON_NETWORK !== 'sandbox') {
@@ -72,7 +75,8 @@ export async function loadServiceKey(config: Config, persist: boolean): Promise<
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (existsSync(file)) {
     const parsed = ServiceKeySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file}: not a service key; delete it to make a new sandbox wallet`);
+    if (!parsed.success)
+      throw new Error(`${file}: not a service key; delete it to make a new sandbox wallet`);
     return parsed.data;
   }
   const key = await generateServiceKey();

@@ -48,7 +48,15 @@ export function createDbDepositSink(db: Db): DepositSink {
         const inserted = await q.query<{ tx_key: string }>(
           `INSERT INTO ton_deposits (tx_key, memo, comment, amount_nano, from_address, user_id, utime)
            VALUES ($1, $2, $3, $4::numeric, $5, $6, $7) ON CONFLICT (tx_key) DO NOTHING RETURNING tx_key`,
-          [d.txKey, d.memo, d.comment?.slice(0, 512) ?? null, d.amountNano, d.from, user?.id ?? null, d.utime],
+          [
+            d.txKey,
+            d.memo,
+            d.comment?.slice(0, 512) ?? null,
+            d.amountNano,
+            d.from,
+            user?.id ?? null,
+            d.utime,
+          ],
         );
         if (!inserted.rows.length) return { credited: false as const };
         await postTx(q, {
@@ -56,7 +64,11 @@ export function createDbDepositSink(db: Db): DepositSink {
           ref: d.txKey,
           uniqueKey: `deposit:${d.txKey}`,
           transfers: [
-            { from: SYSTEM.deposits, to: user ? userAccount(user.id) : SYSTEM.unclaimed, amount: d.amountNano },
+            {
+              from: SYSTEM.deposits,
+              to: user ? userAccount(user.id) : SYSTEM.unclaimed,
+              amount: d.amountNano,
+            },
           ],
         });
         return { credited: true as const, userId: user?.id ?? null };

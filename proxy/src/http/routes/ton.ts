@@ -85,7 +85,9 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
 
   app.get('/v1/ton/proof-payload', async (req) => {
     await ctx.auth(req); // issued to signed-in callers only: bounds the payload table
-    const { payload, expiresAt } = await createProofPayload(ton.payloads, { ttlSeconds: PROOF_PAYLOAD_TTL_S });
+    const { payload, expiresAt } = await createProofPayload(ton.payloads, {
+      ttlSeconds: PROOF_PAYLOAD_TTL_S,
+    });
     return { payload, expiresAt };
   });
 

@@ -1,0 +1,411 @@
+// TON payments end to end over HTTP, on a real in-process chain (@ton/sandbox: real V4 wallet
+// contracts, real Ed25519 signatures, real fees): deposits, ton_proof binding, withdrawals, reconciliation.
+import { ApiError, type CocoonClient, createCocoonClient } from '@cocoon/shared';
+import { Address, beginCell } from '@ton/core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ProxyServer } from '../../app';
+import type { Db } from '../../db';
+import { balanceOf, ledgerTotals, SYSTEM, userAccount } from '../../ledger/ledger';
+import { openTestDb, resetDb, startTestProxy, userClient } from '../../testing/harness';
+import {
+  createDepositWatcher,
+  createMemoryCursorStore,
+  type SandboxChain,
+  signTonProof,
+  walletTransactionsSince,
+} from '../../ton';
+import type { TonService } from '../../ton-ledger/attach';
+import { CHAIN_FEES, createDbWithdrawalQueue, requestWithdrawal } from '../../ton-ledger/store';
+
+const TON = 1_000_000_000n;
+const TRIAL = 500_000_000n;
+const FEE = 10_000_000n; // WITHDRAWAL_FEE_NANO default
+let db: Db;
+let proxy: ProxyServer;
+let ton: TonService;
+let chain: SandboxChain;
+
+beforeAll(async () => {
+  db = await openTestDb();
+});
+afterAll(async () => {
+  await db?.close();
+});
+beforeEach(async () => {
+  await resetDb(db);
+  proxy = await startTestProxy(db);
+  ton = proxy.ctx.ton!;
+  chain = ton.chain as SandboxChain;
+  // Tests drive the loops by hand (routes still poke them); no timers racing the assertions.
+  await ton.watcher.stop();
+  await ton.sender.stop();
+});
+afterEach(async () => {
+  await proxy?.close();
+});
+
+async function expectApiError(p: Promise<unknown>, status: number, code?: string): Promise<ApiError> {
+  const err = await p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  expect(err.status).toBe(status);
+  if (code) expect(err.code).toBe(code);
+  return err;
+}
+
+/** Unauthenticated calls (dev routes, like the Mini App's sandbox bridge makes them). */
+const anon = () => createCocoonClient({ baseUrl: proxy.url, auth: { kind: 'none' } });
+const commentPayload = (text: string) =>
+  beginCell().storeUint(0, 32).storeStringTail(text).endCell().toBoc().toString('base64');
+
+type DevWallet = { id: string; address: string; publicKey: string; stateInit: string; balanceNano: string };
+
+async function devWallet(): Promise<DevWallet> {
+  return anon().request<DevWallet>('POST', '/dev/sandbox-wallet', {});
+}
+
+async function proofBody(c: CocoonClient, w: DevWallet, domain = 'localhost') {
+  const { payload } = await c.request<{ payload: string }>('GET', '/v1/ton/proof-payload');
+  const proof = await anon().request<Record<string, unknown>>(
+    'POST',
+    `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/ton-proof`,
+    { domain, payload },
+  );
+  // What TON Connect hands the Mini App: raw address, chain id, public key, and the proof.
+  return { address: Address.parse(w.address).toRawString(), network: '-3', public_key: w.publicKey, proof };
+}
+
+async function bindNewWallet(c: CocoonClient): Promise<DevWallet> {
+  const w = await devWallet();
+  const res = await c.request<{ wallet: string }>('POST', '/v1/me/wallet', await proofBody(c, w));
+  expect(res.wallet).toBe(w.address);
+  return w;
+}
+
+/** A dev wallet sends `amount` to the service wallet with `comment`, through the dev route. */
+async function depositVia(w: DevWallet, amount: bigint, comment: string) {
+  await anon().request('POST', `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/send`, {
+    messages: [
+      { address: chain.serviceAddress(), amount: amount.toString(), payload: commentPayload(comment) },
+    ],
+  });
+}
+
+async function expectLedgerBalanced() {
+  expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+}
+
+describe('TON config and health', () => {
+  it('reports the real chain and the payment settings', async () => {
+    const c = userClient(proxy, 1);
+    expect((await c.request<{ chain: string }>('GET', '/healthz')).chain).toBe('sandbox');
+    expect(await c.request('GET', '/v1/ton/config')).toEqual({
+      network: 'sandbox',
+      serviceAddress: chain.serviceAddress(),
+      minWithdrawalNano: '100000000',
+      withdrawalFeeNano: FEE.toString(),
+    });
+    expect(chain.serviceAddress()).toMatch(/^UQ/);
+  });
+});
+
+describe('deposits', () => {
+  it('credits a memo deposit exactly once, also after the watcher restarts from scratch', async () => {
+    const c = userClient(proxy, 1001);
+    const { depositMemo } = await c.me();
+    const w = await chain.createUserWallet({ fundNano: 50n * TON });
+    // Case and spaces in the comment don't matter.
+    await w.sendTransfer({
+      to: chain.serviceAddress(),
+      amountNano: 3n * TON,
+      comment: ` ${depositMemo.toUpperCase()} `,
+    });
+    await ton.watcher.tick();
+    expect(BigInt((await c.me()).balanceNano)).toBe(TRIAL + 3n * TON);
+
+    await ton.watcher.tick();
+    // A restart with its cursor lost re-reads the whole history…
+    await db.query('DELETE FROM ton_watcher_cursor');
+    await ton.watcher.tick();
+    // …and so does a second watcher (another process) with a fresh in-memory cursor.
+    const other = createDepositWatcher({ chain, sink: ton.sink, cursorStore: createMemoryCursorStore(null) });
+    expect((await other.tick()).seen).toBeGreaterThanOrEqual(2);
+    expect(BigInt((await c.me()).balanceNano)).toBe(TRIAL + 3n * TON);
+
+    const { entries } = await c.ledger();
+    const deposits = entries.filter((e) => e.kind === 'deposit');
+    expect(deposits).toHaveLength(1);
+    expect(deposits[0].amountNano).toBe((3n * TON).toString());
+    await expectLedgerBalanced();
+  });
+
+  it('credits at once when the dev sandbox wallet sends through the proxy (TON Connect path)', async () => {
+    const c = userClient(proxy, 1002);
+    const { depositMemo } = await c.me();
+    const w = await devWallet();
+    expect(BigInt(w.balanceNano)).toBe(100n * TON);
+    expect(w.publicKey).toMatch(/^[0-9a-f]{64}$/);
+    // Same id again: the same wallet back, not a new one.
+    expect((await anon().request<DevWallet>('POST', '/dev/sandbox-wallet', { id: w.id })).address).toBe(
+      w.address,
+    );
+    await depositVia(w, 2n * TON, depositMemo);
+    expect(BigInt((await c.me()).balanceNano)).toBe(TRIAL + 2n * TON);
+    await expectLedgerBalanced();
+  });
+
+  it('puts deposits with an unknown or missing memo in system:unclaimed, listed for the admin only', async () => {
+    const w = await devWallet();
+    await ton.watcher.tick(); // books the service wallet's own initial funding first
+    const before = await balanceOf(db, SYSTEM.unclaimed);
+    await depositVia(w, 1n * TON, 'cocoon-zzzzzzzzzz');
+    await depositVia(w, 2n * TON, 'hello there');
+    expect((await balanceOf(db, SYSTEM.unclaimed)) - before).toBe(3n * TON);
+
+    const admin = createCocoonClient({
+      baseUrl: proxy.url,
+      auth: { kind: 'service', key: proxy.ctx.config.SERVICE_KEY!, telegramId: 1 },
+    });
+    const list = await admin.request<{
+      totalNano: string;
+      deposits: { from: string; amountNano: string; comment: string }[];
+    }>('GET', '/v1/admin/unclaimed');
+    const mine = list.deposits.filter((d) => d.from === w.address);
+    expect(mine.map((d) => [d.amountNano, d.comment]).sort()).toEqual([
+      [(1n * TON).toString(), 'cocoon-zzzzzzzzzz'],
+      [(2n * TON).toString(), 'hello there'],
+    ]);
+    await expectApiError(userClient(proxy, 5).request('GET', '/v1/admin/unclaimed'), 401);
+    await expectLedgerBalanced();
+  });
+});
+
+describe('wallet binding with ton_proof', () => {
+  it('binds a wallet with a real proof and refuses forged ones with distinct reasons', async () => {
+    const c = userClient(proxy, 2001);
+    const w = await devWallet();
+
+    // Wrong key: signed by another wallet's key for this wallet's address.
+    const intruder = await chain.createUserWallet();
+    const good = await proofBody(c, w);
+    const forged = {
+      ...good,
+      proof: signTonProof({
+        secretKey: intruder.secretKey,
+        address: w.address,
+        domain: 'localhost',
+        payload: (good.proof as { payload: string }).payload,
+        stateInit: w.stateInit,
+      }),
+    };
+    const messages = new Set<string>();
+    const refuse = async (body: unknown, code: string) => {
+      const err = await expectApiError(c.request('POST', '/v1/me/wallet', body), 400, code);
+      messages.add(err.message);
+    };
+    await refuse(forged, 'ton_proof_bad_signature');
+    // Wrong domain.
+    await refuse(await proofBody(c, w, 'evil.example'), 'ton_proof_domain_not_allowed');
+    // Expired payload (issued by the proxy, but its time is up).
+    const stale = 'ab'.repeat(32);
+    await ton.payloads.issue(stale, Math.floor(Date.now() / 1000) - 10);
+    const staleProof = await anon().request('POST', `/dev/sandbox-wallet/${w.id}/ton-proof`, {
+      domain: 'localhost',
+      payload: stale,
+    });
+    await refuse({ ...good, proof: staleProof }, 'ton_proof_payload_expired');
+    // A payload the proxy never issued.
+    const unknownProof = await anon().request('POST', `/dev/sandbox-wallet/${w.id}/ton-proof`, {
+      domain: 'localhost',
+      payload: 'cd'.repeat(32),
+    });
+    await refuse({ ...good, proof: unknownProof }, 'ton_proof_payload_unknown');
+
+    // The genuine proof still works (a forged one can't burn its payload)…
+    expect((await c.request<{ wallet: string }>('POST', '/v1/me/wallet', good)).wallet).toBe(w.address);
+    expect((await c.me()).wallet).toBe(w.address);
+    // …once.
+    await refuse(good, 'ton_proof_payload_used');
+    expect(messages.size).toBe(5);
+
+    // The same wallet can't be bound to a second user.
+    const d = userClient(proxy, 2002);
+    await expectApiError(d.request('POST', '/v1/me/wallet', await proofBody(d, w)), 409, 'wallet_taken');
+    expect((await d.me()).wallet).toBeNull();
+  });
+});
+
+describe('withdrawals', () => {
+  it('refuses a user with no bound wallet, and amounts under the minimum', async () => {
+    const c = userClient(proxy, 3001);
+    const err = await expectApiError(
+      c.request('POST', '/v1/me/withdrawals', { amountNano: '200000000', idempotencyKey: 'k1' }),
+      409,
+      'wallet_not_bound',
+    );
+    expect(err.message).toMatch(/bound/);
+    await bindNewWallet(c);
+    await expectApiError(
+      c.request('POST', '/v1/me/withdrawals', { amountNano: '99999999', idempotencyKey: 'k2' }),
+      400,
+      'below_minimum',
+    );
+    expect(BigInt((await c.me()).balanceNano)).toBe(TRIAL);
+  });
+
+  it('20 concurrent withdrawals never overdraw one balance; a key is paid once; a failure refunds', async () => {
+    const c = userClient(proxy, 3002);
+    const { depositMemo } = await c.me();
+    const w = await bindNewWallet(c);
+    await depositVia(w, 7n * TON, depositMemo);
+    const balance = TRIAL + 7n * TON;
+    const amount = 1n * TON;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        c.request<{ id: string; status: string }>('POST', '/v1/me/withdrawals', {
+          amountNano: amount.toString(),
+          idempotencyKey: `k-${i}`,
+        }),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    const expected = Number(balance / (amount + FEE));
+    expect(ok).toHaveLength(expected);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 402 });
+    expect(BigInt((await c.me()).balanceNano)).toBe(balance - BigInt(expected) * (amount + FEE));
+
+    // Retrying a key that succeeded gives the same withdrawal back and debits nothing.
+    const first = (ok[0] as PromiseFulfilledResult<{ id: string }>).value;
+    const keyOfFirst = (await c.request<{ withdrawals: { id: string }[] }>('GET', '/v1/me/withdrawals'))
+      .withdrawals.length;
+    expect(keyOfFirst).toBe(expected);
+    const idx = results.indexOf(ok[0]);
+    const again = await c.request<{ id: string }>('POST', '/v1/me/withdrawals', {
+      amountNano: amount.toString(),
+      idempotencyKey: `k-${idx}`,
+    });
+    expect(again.id).toBe(first.id);
+    expect(BigInt((await c.me()).balanceNano)).toBe(balance - BigInt(expected) * (amount + FEE));
+    await expectLedgerBalanced();
+
+    // A withdrawal that fails gives back amount and fee, once. (Queued without poking the sender.)
+    const left = BigInt((await c.me()).balanceNano);
+    const { withdrawal } = await requestWithdrawal(db, {
+      userId: '3002',
+      amountNano: 200_000_000n,
+      feeNano: FEE,
+      minNano: 100_000_000n,
+      idempotencyKey: 'to-fail',
+    });
+    expect(BigInt((await c.me()).balanceNano)).toBe(left - 200_000_000n - FEE);
+    await createDbWithdrawalQueue(db).markFailed(withdrawal.id, 'test failure');
+    await expect(createDbWithdrawalQueue(db).markFailed(withdrawal.id, 'again')).rejects.toThrow();
+    expect(BigInt((await c.me()).balanceNano)).toBe(left);
+    const refunds = (await c.ledger()).entries.filter((e) => e.kind === 'withdrawal_refund');
+    expect(refunds.map((e) => e.amountNano)).toEqual([(200_000_000n + FEE).toString()]);
+    await expectLedgerBalanced();
+  });
+
+  it('pays the bound wallet on chain and goes pending → sent → confirmed', async () => {
+    const c = userClient(proxy, 3003);
+    const { depositMemo } = await c.me();
+    const w = await bindNewWallet(c);
+    await depositVia(w, 5n * TON, depositMemo);
+    const queued = await c.request<{ id: string; status: string; toAddress: string; feeNano: string }>(
+      'POST',
+      '/v1/me/withdrawals',
+      { amountNano: (2n * TON).toString(), idempotencyKey: 'pay-1' },
+    );
+    expect(queued).toMatchObject({ toAddress: w.address, feeNano: FEE.toString() });
+    // The route poked the sender; one more tick resolves whatever is still in flight.
+    await ton.sender.tick();
+    await ton.sender.tick();
+    const [view] = (
+      await c.request<{ withdrawals: { id: string; status: string; txHash: string }[] }>(
+        'GET',
+        '/v1/me/withdrawals',
+      )
+    ).withdrawals;
+    expect(view).toMatchObject({ id: queued.id, status: 'confirmed' });
+    expect(view.txHash).toMatch(/^[0-9a-f]{64}$/);
+
+    // The user's wallet received exactly the amount, from the service wallet.
+    const received = chain
+      .rawTransactions(w.address)
+      .map((tx) => tx.inMessage?.info)
+      .find((i) => i?.type === 'internal' && i.src.equals(Address.parse(chain.serviceAddress())));
+    expect(received?.type === 'internal' && received.value.coins).toBe(2n * TON);
+
+    const kinds = (await c.ledger()).entries.map((e) => e.kind);
+    expect(kinds).toContain('withdrawal');
+    expect(BigInt((await c.me()).balanceNano)).toBe(TRIAL + 5n * TON - 2n * TON - FEE);
+    await expectLedgerBalanced();
+  });
+
+  it("the service wallet's on-chain balance reconciles with the ledger to the nanoTON", async () => {
+    await ton.watcher.tick(); // the service wallet's own funding (see below)
+    const users = [userClient(proxy, 4001), userClient(proxy, 4002)];
+    const wallets: DevWallet[] = [];
+    for (const c of users) {
+      const w = await bindNewWallet(c);
+      wallets.push(w);
+      await depositVia(w, 4n * TON, (await c.me()).depositMemo);
+    }
+    await depositVia(wallets[0], 1n * TON, 'no memo here');
+    let n = 0;
+    for (const c of users) {
+      for (const amount of [1n * TON, 300_000_000n]) {
+        await c.request('POST', '/v1/me/withdrawals', {
+          amountNano: amount.toString(),
+          idempotencyKey: `r-${n++}`,
+        });
+        await ton.sender.tick();
+      }
+    }
+    await depositVia(wallets[1], 2n * TON, (await users[1].me()).depositMemo);
+    for (let i = 0; i < 10; i++) {
+      const open = await db.query("SELECT 1 FROM ton_withdrawals WHERE status <> 'confirmed'");
+      if (!open.rows.length) break;
+      await ton.sender.tick();
+    }
+    expect((await db.query("SELECT 1 FROM ton_withdrawals WHERE status <> 'confirmed'")).rows).toHaveLength(
+      0,
+    );
+
+    const { transactions, complete } = await walletTransactionsSince(chain, -1n);
+    expect(complete).toBe(true);
+    // Fees the chain took for receiving transfers (deposits and the initial funding), from the
+    // wallet's balance rather than from the credited value; the ledger doesn't book them.
+    const inboundGas = transactions
+      .filter((t) => t.inKind === 'internal')
+      .reduce((s, t) => s + t.feesPaidNano, 0n);
+    const withdrawalFees = transactions
+      .filter((t) => t.inKind === 'external')
+      .reduce((s, t) => s + t.feesPaidNano, 0n);
+    expect(withdrawalFees).toBeGreaterThan(0n);
+    expect(await balanceOf(db, CHAIN_FEES)).toBe(withdrawalFees);
+
+    // Everything that came in is in system:deposits (negative), including the constant offset of the
+    // sandbox's initial 1,000 TON funding of the service wallet, which the watcher books as unclaimed;
+    // what went out is in system:withdrawals and system:chain_fees.
+    const deposits = await balanceOf(db, SYSTEM.deposits);
+    const withdrawals = await balanceOf(db, SYSTEM.withdrawals);
+    const funding = 1_000n * TON;
+    expect(-deposits).toBe(funding + 4n * TON + 4n * TON + 1n * TON + 2n * TON);
+    expect(withdrawals).toBe(2n * (1n * TON + 300_000_000n));
+    expect(await chain.getBalance()).toBe(-(deposits + withdrawals + withdrawalFees) - inboundGas);
+
+    // Users' money is covered: the wallet holds at least user balances + unclaimed, less the trial
+    // credits (granted by the platform, never deposited on chain).
+    let owed = (await balanceOf(db, SYSTEM.unclaimed)) + (await balanceOf(db, SYSTEM.trial));
+    for (const c of users) owed += BigInt((await c.me()).balanceNano);
+    expect(await chain.getBalance()).toBeGreaterThanOrEqual(owed);
+    expect(await balanceOf(db, userAccount('4001'))).toBe(TRIAL + 4n * TON - 1_300_000_000n - 2n * FEE);
+    await expectLedgerBalanced();
+  });
+});
