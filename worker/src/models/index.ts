@@ -9,6 +9,7 @@ import { isHfCausalLmFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM } from './causal-lm/runner';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
 import { chatMessageSchema, createSummarizer } from './summarizer/summarize';
+import { prepareSentences } from './summarizer/text-prep';
 
 export const SUMMARIZER_ID = 'summarize-extractive';
 export { DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel };
@@ -31,10 +32,17 @@ export const jobInputSchema = z.discriminatedUnion('kind', [
 export type JobInput = z.infer<typeof jobInputSchema>;
 export type JobKind = JobInput['kind'];
 
+export interface ChatTurn {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
 export interface JobResult {
   text: string;
   promptTokens: number;
   completionTokens: number;
+  /** 'length' when generation stopped at maxTokens or the context; absent means 'stop'. */
+  finishReason?: 'stop' | 'length';
 }
 
 export interface Model {
@@ -48,6 +56,13 @@ export interface Model {
   demoGrade: boolean;
   provider: Provider;
   run(job: JobInput, onDelta: (textDelta: string) => void, signal?: AbortSignal): Promise<JobResult>;
+  /**
+   * The prompt tokens run() will report for this job, counted the same way but without running it, so
+   * a worker can refuse a job that is over its quote or the context before spending compute on it.
+   */
+  countPromptTokens(job: JobInput): number;
+  /** Generate models only: a chat as one prompt, by the model's chat template when it has one. */
+  chatPrompt?(messages: ChatTurn[]): string;
   dispose(): Promise<void>;
 }
 
@@ -84,6 +99,12 @@ function summaryPrompt(lm: CausalLM, messages: { author?: string; text: string }
   ]);
 }
 
+/** A plain transcript prompt for models without a chat template (base LMs continue it as the assistant). */
+export function plainChatPrompt(messages: ChatTurn[]): string {
+  const label = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
+  return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n')}\n${label.assistant}:`;
+}
+
 function lmModel(id: string, lm: CausalLM, fallbackDescription: string): Model {
   const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
   return {
@@ -107,8 +128,19 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string): Model {
               onToken: onDelta,
               signal,
             });
-      return { text: r.text, promptTokens: r.promptTokens, completionTokens: r.completionTokens };
+      return {
+        text: r.text,
+        promptTokens: r.promptTokens,
+        completionTokens: r.completionTokens,
+        finishReason: r.finishReason,
+      };
     },
+    countPromptTokens(rawJob) {
+      const job = jobInputSchema.parse(rawJob);
+      if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
+      return lm.countTokens(job.kind === 'generate' ? job.prompt : summaryPrompt(lm, job.messages));
+    },
+    chatPrompt: (messages) => (lm.isInstruct ? lm.formatChat(messages) : plainChatPrompt(messages)),
     dispose: () => lm.dispose(),
   };
 }
@@ -140,6 +172,12 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
         for (let i = 0; i < lines.length; i++) onDelta(i === 0 ? lines[i] : `\n${lines[i]}`);
       }
       return { text: r.text, promptTokens: r.promptTokens, completionTokens: r.completionTokens };
+    },
+    countPromptTokens(rawJob) {
+      const job = jobInputSchema.parse(rawJob);
+      if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
+      // The same sum summarize() reports: every sentence's tokens, plus two for "author:" when known.
+      return prepareSentences(job.messages).reduce((n, s) => n + s.tokenCount + (s.author ? 2 : 0), 0);
     },
     dispose: () => summarizer.release(),
   });

@@ -1,0 +1,129 @@
+// The worker's settings from command-line flags and environment variables, validated once with zod.
+// Flags win over env. A bad value gives one precise message per field; the CLI prints it and exits 2.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { deviceChoiceSchema } from './engine/ort-session';
+
+export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [options]
+
+  --proxy URL         the proxy's base URL, http(s):// or ws(s)://     env COCOON_PROXY
+  --token TOKEN       the rig token shown once when you registered it  env COCOON_RIG_TOKEN
+  --models DIR        folder of extra ONNX model folders               env COCOON_MODELS_DIR
+  --device D          auto | cuda | cpu (default auto: CUDA, else CPU) env COCOON_DEVICE
+  --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
+  --config-dir DIR    where the rig keys live                          env COCOON_CONFIG_DIR
+                      (default ~/.config/cocoon-worker)
+  --log-level L       fatal | error | warn | info | debug | silent     env COCOON_LOG_LEVEL
+  -h, --help          show this help
+`;
+
+export const DEFAULT_CONFIG_DIR = path.join(os.homedir(), '.config', 'cocoon-worker');
+
+const proxyUrl = z
+  .string({ error: 'is required (the proxy base URL, e.g. http://127.0.0.1:8080)' })
+  .trim()
+  .refine((s) => URL.canParse(s), 'must be a URL, e.g. http://127.0.0.1:8080')
+  .refine(
+    (s) => ['http:', 'https:', 'ws:', 'wss:'].includes(new URL(s).protocol),
+    'must start with http://, https://, ws:// or wss://',
+  );
+
+export const workerConfigSchema = z.object({
+  proxy: proxyUrl,
+  token: z
+    .string({ error: 'is required (the rig token shown once when you registered the rig)' })
+    .trim()
+    .min(16, 'is too short to be a rig token')
+    .max(512, 'is too long to be a rig token')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  models: z.string().min(1).optional(),
+  device: z.enum(deviceChoiceSchema.options, { error: 'must be auto, cuda or cpu' }).default('auto'),
+  slots: z.coerce
+    .number({ error: 'must be a whole number from 1 to 64' })
+    .int('must be a whole number from 1 to 64')
+    .min(1, 'must be at least 1')
+    .max(64, 'must be at most 64')
+    .default(1),
+  configDir: z.string().min(1).default(DEFAULT_CONFIG_DIR),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be fatal, error, warn, info, debug, trace or silent',
+    })
+    .default('info'),
+});
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+/** Field names as the user typed them, for messages. */
+const FLAG_OF: Record<string, string> = {
+  proxy: '--proxy (COCOON_PROXY)',
+  token: '--token (COCOON_RIG_TOKEN)',
+  models: '--models (COCOON_MODELS_DIR)',
+  device: '--device (COCOON_DEVICE)',
+  slots: '--slots (COCOON_SLOTS)',
+  configDir: '--config-dir (COCOON_CONFIG_DIR)',
+  logLevel: '--log-level (COCOON_LOG_LEVEL)',
+};
+
+export type ParseResult =
+  | { kind: 'ok'; config: WorkerConfig }
+  | { kind: 'help' }
+  | { kind: 'error'; message: string };
+
+/** Parses argv (without node and the script) and env into a config, or a message saying what to fix. */
+export function parseWorkerConfig(argv: string[], env: NodeJS.ProcessEnv): ParseResult {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        proxy: { type: 'string' },
+        token: { type: 'string' },
+        models: { type: 'string' },
+        device: { type: 'string' },
+        slots: { type: 'string' },
+        'config-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+  if (values.help) return { kind: 'help' };
+  const pick = (flag: string, envName: string) => {
+    const v = values[flag] ?? env[envName];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const parsed = workerConfigSchema.safeParse({
+    proxy: pick('proxy', 'COCOON_PROXY'),
+    token: pick('token', 'COCOON_RIG_TOKEN'),
+    models: pick('models', 'COCOON_MODELS_DIR'),
+    device: pick('device', 'COCOON_DEVICE'),
+    slots: pick('slots', 'COCOON_SLOTS'),
+    configDir: pick('config-dir', 'COCOON_CONFIG_DIR'),
+    logLevel: pick('log-level', 'COCOON_LOG_LEVEL'),
+  });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const field = String(i.path[0] ?? '');
+      return `${FLAG_OF[field] ?? field}: ${i.message}`;
+    });
+    return { kind: 'error', message: lines.join('\n') };
+  }
+  return { kind: 'ok', config: parsed.data };
+}
+
+/** The worker channel URL for a proxy base URL: http→ws, https→wss, path /v1/worker. */
+export function workerChannelUrl(proxy: string): string {
+  const u = new URL(proxy);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  if (u.protocol === 'https:') u.protocol = 'wss:';
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/v1/worker`;
+  u.search = '';
+  u.hash = '';
+  return u.toString();
+}

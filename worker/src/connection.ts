@@ -1,0 +1,408 @@
+// The rig's connection to the proxy: it dials OUT to ws(s)://…/v1/worker (rigs sit behind NAT), says
+// hello, runs assigned jobs in up to `slots` at once, heartbeats, and reconnects with backoff.
+// Close code 4401 (bad or revoked token) and 4000 (another worker took over this token) stop it for good.
+import { type ServedModel, toBase64, type WorkerToProxy } from '@cocoon/shared';
+import WebSocket from 'ws';
+import { workerChannelUrl } from './config';
+import type { Provider } from './engine/ort-session';
+import { type JobOutcome, runAssignedJob } from './job-runner';
+import type { RigKeys } from './keys';
+import type { Model } from './models/index';
+import { type AssignMessage, CLOSE_BAD_TOKEN, CLOSE_REPLACED, proxyToWorker } from './protocol';
+
+/** The pino subset the worker logs through. Never pass it job text, keys or the token. */
+export interface WorkerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'draining' | 'stopped';
+
+export interface WorkerStats {
+  state: ConnectionState;
+  rigId: string | null;
+  device: Provider;
+  slots: number;
+  running: number;
+  queued: number;
+  jobsDone: number;
+  jobsFailed: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Completion tokens per second of job run time, over every job done so far. */
+  tokensPerSecond: number;
+  reconnects: number;
+  /** Why the worker stopped for good, when it did on its own (bad token, replaced). */
+  fatal: string | null;
+}
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface ConnectionOptions {
+  proxyUrl: string;
+  token: string;
+  keys: RigKeys;
+  models: ReadonlyMap<string, Model>;
+  slots: number;
+  device: Provider;
+  version: string;
+  logger: WorkerLogger;
+  backoff?: Partial<BackoffOptions>;
+  /** Called whenever stats change, for the CLI's status line. */
+  onChange?: () => void;
+}
+
+export interface StopOptions {
+  /** false: drop the connection at once, as a crash would (running jobs are abandoned). Default true. */
+  graceful?: boolean;
+  /** Longest wait for running jobs to finish before they are failed back to the proxy. */
+  drainMs?: number;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
+/** The proxy's heartbeat message carries at most this many job ids. */
+const MAX_TRACKED_JOBS = 64;
+
+/** Delay before reconnect attempt `n` (0-based): exponential, capped, with jitter in [delay/2, delay]. */
+export function backoffDelay(n: number, opts: BackoffOptions, random = Math.random): number {
+  const exp = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(n, 30));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+/** The models as the hello message lists them: generate models also take chat jobs. */
+export function servedModels(models: ReadonlyMap<string, Model>): ServedModel[] {
+  return [...models.values()].map((m) => ({
+    id: m.id,
+    kinds: [...m.accepts, ...(m.accepts.includes('generate') && m.chatPrompt ? (['chat'] as const) : [])],
+    contextLength: m.contextLength,
+    description: m.description.slice(0, 200),
+    demoGrade: m.demoGrade,
+  }));
+}
+
+interface RunningJob {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class WorkerConnection {
+  readonly rigId: Promise<string>;
+  /** Settles when the worker has stopped: resolves on stop(), rejects on a fatal close (bad token). */
+  readonly closed: Promise<void>;
+
+  private readonly opts: ConnectionOptions;
+  private readonly backoff: BackoffOptions;
+  private state: ConnectionState = 'connecting';
+  private socket: WebSocket | null = null;
+  private currentRigId: string | null = null;
+  private readonly running = new Map<string, RunningJob>();
+  private queue: AssignMessage[] = [];
+  private counters = { jobsDone: 0, jobsFailed: 0, promptTokens: 0, completionTokens: 0, runMs: 0 };
+  private reconnects = 0;
+  private fatal: string | null = null;
+  private stopping = false;
+  private wakeBackoff: (() => void) | null = null;
+  private resolveRig!: (id: string) => void;
+  private rejectRig!: (err: Error) => void;
+  private resolveClosed!: () => void;
+  private rejectClosed!: (err: Error) => void;
+
+  constructor(opts: ConnectionOptions) {
+    this.opts = opts;
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.rigId = new Promise((res, rej) => {
+      this.resolveRig = res;
+      this.rejectRig = rej;
+    });
+    this.closed = new Promise((res, rej) => {
+      this.resolveClosed = res;
+      this.rejectClosed = rej;
+    });
+    // Callers may only await one of them; neither should crash the process as unhandled.
+    this.rigId.catch(() => {});
+    this.closed.catch(() => {});
+  }
+
+  start(): void {
+    void this.loop();
+  }
+
+  stats(): WorkerStats {
+    const c = this.counters;
+    return {
+      state: this.state,
+      rigId: this.currentRigId,
+      device: this.opts.device,
+      slots: this.opts.slots,
+      running: this.running.size,
+      queued: this.queue.length,
+      jobsDone: c.jobsDone,
+      jobsFailed: c.jobsFailed,
+      promptTokens: c.promptTokens,
+      completionTokens: c.completionTokens,
+      tokensPerSecond: c.runMs > 0 ? c.completionTokens / (c.runMs / 1000) : 0,
+      reconnects: this.reconnects,
+      fatal: this.fatal,
+    };
+  }
+
+  /** Stops taking jobs, lets running ones finish (bounded by drainMs), then closes for good. */
+  async stop(options: StopOptions = {}): Promise<void> {
+    const graceful = options.graceful ?? true;
+    if (this.stopping) {
+      if (!graceful) this.socket?.terminate();
+      return this.closed.catch(() => {});
+    }
+    this.stopping = true;
+    this.wakeBackoff?.();
+    if (!graceful) {
+      this.abortAll('worker killed');
+      this.socket?.terminate();
+      return this.closed.catch(() => {});
+    }
+    this.setState('draining');
+    for (const job of this.queue.splice(0)) this.fail(job.jobId, 'the rig is shutting down', true);
+    const drainMs = options.drainMs ?? 30_000;
+    const all = Promise.all([...this.running.values()].map((j) => j.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, drainMs)))]);
+    clearTimeout(timer);
+    for (const [jobId, job] of this.running) {
+      job.controller.abort(new Error('shutdown'));
+      this.fail(jobId, 'the rig shut down before the job finished', true);
+    }
+    this.socket?.close(1000, 'worker stopping');
+    // A socket that doesn't close cleanly in a few seconds is dropped.
+    const sock = this.socket;
+    const force = setTimeout(() => sock?.terminate(), 3000);
+    await this.closed.catch(() => {});
+    clearTimeout(force);
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    this.opts.onChange?.();
+  }
+
+  private send(msg: WorkerToProxy): void {
+    const s = this.socket;
+    if (s && s.readyState === WebSocket.OPEN) s.send(JSON.stringify(msg));
+  }
+
+  private fail(jobId: string, reason: string, retryable: boolean): void {
+    this.send({ type: 'fail', jobId, reason, retryable });
+  }
+
+  private abortAll(reason: string): void {
+    for (const job of this.running.values()) job.controller.abort(new Error(reason));
+    this.queue = [];
+  }
+
+  private async loop(): Promise<void> {
+    let attempt = 0;
+    // Runs until stop() or a fatal close; every wait in it is bounded by backoff.maxMs.
+    while (!this.stopping) {
+      const { code, reason, welcomed } = await this.connectOnce();
+      this.abortAll('connection lost');
+      if (this.stopping) break;
+      if (code === CLOSE_BAD_TOKEN || code === CLOSE_REPLACED) {
+        this.fatal =
+          code === CLOSE_BAD_TOKEN
+            ? 'the proxy refused the rig token (unknown or revoked): register the rig again or rotate its token'
+            : 'another worker connected with this rig token and replaced this one';
+        this.opts.logger.error({ code }, this.fatal);
+        break;
+      }
+      if (welcomed) attempt = 0;
+      const delay = backoffDelay(attempt++, this.backoff);
+      this.reconnects++;
+      this.setState('reconnecting');
+      this.opts.logger.warn({ code, reason, retryInMs: delay }, 'disconnected from the proxy; reconnecting');
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, delay);
+        this.wakeBackoff = () => {
+          clearTimeout(t);
+          res();
+        };
+      });
+      this.wakeBackoff = null;
+    }
+    this.setState('stopped');
+    if (this.fatal) {
+      const err = new Error(this.fatal);
+      this.rejectRig(err);
+      this.rejectClosed(err);
+    } else {
+      this.rejectRig(new Error('the worker stopped before the proxy welcomed it'));
+      this.resolveClosed();
+    }
+  }
+
+  /** One socket's life: resolves when it closes, with the close code. */
+  private connectOnce(): Promise<{ code: number; reason: string; welcomed: boolean }> {
+    return new Promise((resolve) => {
+      const ws = new WebSocket(workerChannelUrl(this.opts.proxyUrl), {
+        headers: { authorization: `Bearer ${this.opts.token}` },
+        handshakeTimeout: 15_000,
+        maxPayload: 16 * 1024 * 1024,
+      });
+      this.socket = ws;
+      let welcomed = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      let lastHeard = Date.now();
+
+      ws.on('open', () => {
+        lastHeard = Date.now();
+        this.send({
+          type: 'hello',
+          protocol: 1,
+          models: servedModels(this.opts.models),
+          slots: this.opts.slots,
+          x25519PublicKey: toBase64(this.opts.keys.x25519.publicKey),
+          ed25519PublicKey: toBase64(this.opts.keys.ed25519.publicKey),
+          device: this.opts.device,
+          version: this.opts.version,
+          attestation: { kind: 'none' },
+        });
+      });
+      ws.on('pong', () => {
+        lastHeard = Date.now();
+      });
+      ws.on('message', (data) => {
+        lastHeard = Date.now();
+        let json: unknown;
+        try {
+          json = JSON.parse(String(data));
+        } catch {
+          this.opts.logger.warn({}, 'proxy sent a frame that is not JSON; ignored');
+          return;
+        }
+        const parsed = proxyToWorker.safeParse(json);
+        if (!parsed.success) {
+          const jobId = (json as { jobId?: unknown })?.jobId;
+          this.opts.logger.warn(
+            { type: (json as { type?: unknown })?.type },
+            'proxy sent a malformed message',
+          );
+          // An assign we can't read must still be answered, or its lease runs out for nothing.
+          if (
+            (json as { type?: unknown })?.type === 'assign' &&
+            typeof jobId === 'string' &&
+            /^[0-9a-f-]{36}$/i.test(jobId)
+          )
+            this.fail(jobId, 'the assign message was malformed', true);
+          return;
+        }
+        const msg = parsed.data;
+        switch (msg.type) {
+          case 'welcome': {
+            welcomed = true;
+            this.currentRigId = msg.rigId;
+            this.resolveRig(msg.rigId);
+            this.setState(this.stopping ? 'draining' : 'connected');
+            this.opts.logger.info({ rigId: msg.rigId, device: this.opts.device }, 'connected to the proxy');
+            clearInterval(heartbeat);
+            heartbeat = setInterval(() => {
+              // No frame or pong for three beats: the path is dead even if TCP hasn't noticed.
+              if (Date.now() - lastHeard > msg.heartbeatMs * 3) {
+                ws.terminate();
+                return;
+              }
+              const ids = [...this.running.keys(), ...this.queue.map((j) => j.jobId)];
+              this.send({ type: 'heartbeat', running: ids.slice(0, MAX_TRACKED_JOBS) });
+              ws.ping();
+            }, msg.heartbeatMs);
+            return;
+          }
+          case 'assign':
+            this.onAssign(msg);
+            return;
+          case 'cancel':
+            this.onCancel(msg.jobId);
+            return;
+          case 'error':
+            // The proxy's own words about our messages; they never hold job text.
+            this.opts.logger.warn({ message: msg.message }, 'the proxy reported an error');
+            return;
+        }
+      });
+      ws.on('error', (err) => {
+        this.opts.logger.warn({ err: err.message }, 'worker socket error');
+      });
+      ws.on('close', (code, reason) => {
+        clearInterval(heartbeat);
+        if (this.socket === ws) this.socket = null;
+        resolve({ code, reason: reason.toString().slice(0, 200), welcomed });
+      });
+    });
+  }
+
+  private onAssign(msg: AssignMessage): void {
+    if (!this.currentRigId) {
+      this.fail(msg.jobId, 'the rig has not been welcomed yet', true);
+    } else if (this.stopping) {
+      this.fail(msg.jobId, 'the rig is shutting down', true);
+    } else if (this.running.has(msg.jobId) || this.queue.some((j) => j.jobId === msg.jobId)) {
+      // A repeated assign for a job already here: nothing to do.
+    } else if (this.running.size < this.opts.slots) {
+      this.startJob(msg);
+    } else if (this.running.size + this.queue.length < MAX_TRACKED_JOBS) {
+      this.queue.push(msg);
+      this.opts.onChange?.();
+    } else {
+      this.fail(msg.jobId, 'the rig is busy', true);
+    }
+  }
+
+  private onCancel(jobId: string): void {
+    const before = this.queue.length;
+    this.queue = this.queue.filter((j) => j.jobId !== jobId);
+    this.running.get(jobId)?.controller.abort(new Error('cancelled'));
+    if (before !== this.queue.length) this.opts.onChange?.();
+  }
+
+  private startJob(msg: AssignMessage): void {
+    const rigId = this.currentRigId;
+    if (!rigId) return;
+    const controller = new AbortController();
+    const deps = { rigId, keys: this.opts.keys, models: this.opts.models };
+    const done = runAssignedJob(msg, deps, (m) => this.send(m), controller.signal)
+      .catch((err): JobOutcome => {
+        // runAssignedJob answers every error itself; this only guards against a bug in it.
+        this.opts.logger.error({ jobId: msg.jobId, err: String(err).slice(0, 200) }, 'job runner crashed');
+        if (!controller.signal.aborted) this.fail(msg.jobId, 'the rig failed the job', true);
+        return { kind: 'failed', reason: 'crash', retryable: true };
+      })
+      .then((outcome) => this.onJobEnd(msg.jobId, outcome));
+    this.running.set(msg.jobId, { controller, done });
+    this.opts.onChange?.();
+  }
+
+  private onJobEnd(jobId: string, outcome: JobOutcome): void {
+    this.running.delete(jobId);
+    const c = this.counters;
+    if (outcome.kind === 'done') {
+      c.jobsDone++;
+      c.promptTokens += outcome.promptTokens;
+      c.completionTokens += outcome.completionTokens;
+      c.runMs += outcome.runMs;
+      this.opts.logger.info(
+        { jobId, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens },
+        'job done',
+      );
+    } else if (outcome.kind === 'failed') {
+      c.jobsFailed++;
+      this.opts.logger.warn({ jobId, reason: outcome.reason, retryable: outcome.retryable }, 'job failed');
+    } else {
+      this.opts.logger.info({ jobId }, 'job stopped (cancelled, disconnected or shutting down)');
+    }
+    // Fill the freed slot from the queue.
+    const next = !this.stopping && this.socket ? this.queue.shift() : undefined;
+    if (next) this.startJob(next);
+    this.opts.onChange?.();
+  }
+}

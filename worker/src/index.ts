@@ -1,0 +1,149 @@
+// The worker as a library: startWorker() loads keys and models and keeps a rig connected to a proxy.
+// The CLI (cli.ts), the `npm start` launcher and the e2e tests all start rigs through it.
+import { createRequire } from 'node:module';
+import { keyFingerprint } from '@cocoon/shared';
+import pino from 'pino';
+import { DEFAULT_CONFIG_DIR } from './config';
+import { type StopOptions, WorkerConnection, type WorkerLogger, type WorkerStats } from './connection';
+import type { DeviceChoice, Provider } from './engine/ort-session';
+import { loadOrCreateKeys, type RigKeys } from './keys';
+import { loadModels, type Model } from './models/index';
+
+export { parseWorkerConfig, USAGE, type WorkerConfig, workerChannelUrl } from './config';
+export {
+  backoffDelay,
+  type StopOptions,
+  servedModels,
+  type WorkerLogger,
+  type WorkerStats,
+} from './connection';
+export { type JobOutcome, runAssignedJob } from './job-runner';
+export { loadOrCreateKeys, type RigKeys } from './keys';
+export { DEMO_MODEL_ID, loadModels, type Model, SUMMARIZER_ID } from './models/index';
+
+export const WORKER_VERSION: string = createRequire(import.meta.url)('../package.json').version;
+
+export interface StartWorkerOptions {
+  /** The proxy's base URL (http(s) or ws(s)). */
+  proxyUrl: string;
+  /** The rig token from registration. */
+  token: string;
+  modelsDir?: string;
+  device?: DeviceChoice;
+  slots?: number;
+  /** Where the rig keys live; default ~/.config/cocoon-worker. */
+  configDir?: string;
+  logger?: WorkerLogger & { child?: unknown };
+  /** Models already loaded (tests share one load between workers); the caller keeps ownership. */
+  models?: ReadonlyMap<string, Model>;
+  /** Model loading progress, 0..1 per model (only when `models` isn't given). */
+  onProgress?: (modelId: string, fraction: number) => void;
+  /** Called whenever stats() changes. */
+  onChange?: () => void;
+  backoff?: { initialMs?: number; maxMs?: number };
+}
+
+export interface WorkerHandle {
+  /** The rig id from the proxy's first welcome; rejects if the worker stops before it (e.g. a bad token). */
+  rigId: Promise<string>;
+  /** Resolves when the keys and models are ready and the first connection attempt has begun. */
+  ready: Promise<{ fingerprint: string; keysCreated: boolean; device: Provider; models: string[] }>;
+  /** Settles when the worker has stopped: resolves after stop(), rejects on a fatal close (bad token). */
+  closed: Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
+  stats(): WorkerStats;
+}
+
+/** The device a rig reports: what its models actually run on after any CUDA→CPU fallback. */
+export function actualDevice(models: ReadonlyMap<string, Model>): Provider {
+  return [...models.values()].some((m) => m.provider === 'cuda') ? 'cuda' : 'cpu';
+}
+
+export function startWorker(opts: StartWorkerOptions): WorkerHandle {
+  const logger: WorkerLogger = opts.logger ?? pino({ name: 'cocoon-worker' });
+  let connection: WorkerConnection | undefined;
+  let stopRequested: StopOptions | undefined;
+  let ownModels: Map<string, Model> | undefined;
+  const idleStats = (): WorkerStats => ({
+    state: stopRequested ? 'stopped' : 'connecting',
+    rigId: null,
+    device: 'cpu',
+    slots: opts.slots ?? 1,
+    running: 0,
+    queued: 0,
+    jobsDone: 0,
+    jobsFailed: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    tokensPerSecond: 0,
+    reconnects: 0,
+    fatal: null,
+  });
+
+  const setup = (async () => {
+    const keys: RigKeys = loadOrCreateKeys(opts.configDir ?? DEFAULT_CONFIG_DIR);
+    let models = opts.models;
+    if (!models) {
+      ownModels = await loadModels({
+        device: opts.device ?? 'auto',
+        modelsDir: opts.modelsDir,
+        logger,
+        onProgress: opts.onProgress,
+      });
+      models = ownModels;
+    }
+    if (models.size === 0) throw new Error('no models to serve');
+    const device = actualDevice(models);
+    connection = new WorkerConnection({
+      proxyUrl: opts.proxyUrl,
+      token: opts.token,
+      keys,
+      models,
+      slots: opts.slots ?? 1,
+      device,
+      version: WORKER_VERSION,
+      logger,
+      backoff: opts.backoff,
+      onChange: opts.onChange,
+    });
+    const started = !stopRequested;
+    if (started) connection.start();
+    return { connection, started, keys, device, models: [...models.keys()] };
+  })();
+
+  const disposeModels = async () => {
+    for (const m of ownModels?.values() ?? []) await m.dispose().catch(() => {});
+    ownModels = undefined;
+  };
+
+  const ready = setup.then(({ keys, device, models }) => ({
+    fingerprint: keyFingerprint(keys.x25519.publicKey, keys.ed25519.publicKey),
+    keysCreated: keys.created,
+    device,
+    models,
+  }));
+  const rigId = setup.then(({ connection: c, started }) =>
+    started ? c.rigId : Promise.reject(new Error('the worker was stopped before it connected')),
+  );
+  const closed = setup.then(async ({ connection: c, started }) => {
+    try {
+      if (started) await c.closed;
+    } finally {
+      await disposeModels();
+    }
+  });
+  for (const p of [ready, rigId, closed]) p.catch(() => {});
+
+  return {
+    rigId,
+    ready,
+    closed,
+    stats: () => connection?.stats() ?? idleStats(),
+    async stop(options) {
+      stopRequested = options ?? {};
+      const s = await setup.catch(() => undefined);
+      if (s?.started) await s.connection.stop(options);
+      await closed.catch(() => {});
+    },
+  };
+}
