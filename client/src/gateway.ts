@@ -16,6 +16,7 @@ import {
   textChunk,
   textCompletion,
   textUsageChunk,
+  unsentText,
   usageOf,
 } from './mapping';
 
@@ -198,6 +199,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       },
     };
 
+    let streamed = '';
     let result: RunJobResult;
     try {
       result = await cocoon.runJob({
@@ -209,6 +211,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
         onDelta: plan.stream
           ? (delta) => {
               if (!delta) return;
+              streamed += delta;
               sse.start();
               sse.write(
                 kind === 'chat' ? chatChunk(meta, { content: delta }, null) : textChunk(meta, delta, null),
@@ -240,6 +243,10 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       return { ...body, cocoon_job_id: result.jobId };
     }
     sse.start();
+    // A job that finished before we subscribed streams no chunks, only its final text: send what is missing.
+    const rest = unsentText(streamed, result.text);
+    if (rest)
+      sse.write(kind === 'chat' ? chatChunk(meta, { content: rest }, null) : textChunk(meta, rest, null));
     // Usage rides on the last choice chunk, or on its own chunk when the caller asked for
     // stream_options.include_usage (OpenAI's way); either way it is sent once.
     const finalUsage = plan.includeUsage ? undefined : usage;

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_TOKENS,
   InvalidRequest,
   textCompletion,
+  unsentText,
   usageOf,
 } from './mapping';
 
@@ -206,5 +207,14 @@ describe('responses', () => {
       object: 'text_completion',
       choices: [{ index: 0, text: 'HELLO', finish_reason: 'length' }],
     });
+  });
+});
+
+describe('the end of a stream', () => {
+  it('sends the part of the final text no chunk carried', () => {
+    expect(unsentText('', 'HELLO WORLD')).toBe('HELLO WORLD');
+    expect(unsentText('HELLO', 'HELLO WORLD')).toBe(' WORLD');
+    expect(unsentText('HELLO WORLD', 'HELLO WORLD')).toBe('');
+    expect(unsentText('OTHER', 'HELLO WORLD')).toBe('');
   });
 });

@@ -180,6 +180,14 @@ export function completionPlan(raw: unknown): JobPlan {
 
 // ---- responses ----
 
+/**
+ * The part of the final text a stream has not carried yet. Chunks can be missing (the job ended before the
+ * stream was read), never reordered; text already sent can't be taken back, so a mismatch sends nothing.
+ */
+export function unsentText(streamed: string, final: string): string {
+  return final.startsWith(streamed) ? final.slice(streamed.length) : '';
+}
+
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
