@@ -125,7 +125,7 @@ export async function attachTon(
   });
   const sender = createWithdrawalSender({
     chain,
-    queue: createDbWithdrawalQueue(db),
+    queue: createDbWithdrawalQueue(db, { leaseHolder: ctx.instanceId }),
     intervalMs: opts.sendIntervalMs ?? (sandbox ? 1_000 : 5_000),
     log,
   });

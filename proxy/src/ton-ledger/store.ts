@@ -40,7 +40,7 @@ export function createDbDepositSink(db: Db): DepositSink {
       return db.tx(async (q) => {
         const user = d.memo
           ? (
-              await q.query<{ id: string }>('SELECT id FROM users WHERE lower(deposit_memo) = $1', [
+              await q.query<{ id: string }>('SELECT id FROM users WHERE deposit_memo = $1', [
                 d.memo.toLowerCase(),
               ])
             ).rows[0]
@@ -224,10 +224,38 @@ export async function requestWithdrawal(
   });
 }
 
-/** The sender's view of ton_withdrawals: the state machine of withdrawal-sender.ts, backed by SQL. */
-export function createDbWithdrawalQueue(db: Db): WithdrawalQueue {
+/** How long a proxy process holds the right to send withdrawals without renewing it. */
+export const SENDER_LEASE_S = 30;
+
+/**
+ * Only one process may sign with the service wallet at a time (one seqno, one message in flight).
+ * Several proxies on one PostgreSQL share a lease row (kept in ton_watcher_cursor, id
+ * 'withdrawal-sender-lease'); the holder renews it every tick, another takes over once it lapses.
+ * Correctness doesn't rest on it (a message lands at most once and is requeued only when it
+ * provably can't land), it just keeps two senders from wasting seqnos on each other.
+ */
+export async function holdSenderLease(q: Queryable, holder: string): Promise<boolean> {
+  const r = await q.query(
+    `INSERT INTO ton_watcher_cursor (id, cursor, updated_at)
+     VALUES ('withdrawal-sender-lease', jsonb_build_object('holder', $1::text), now())
+     ON CONFLICT (id) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()
+     WHERE ton_watcher_cursor.cursor->>'holder' = $1::text
+        OR ton_watcher_cursor.updated_at < now() - $2::int * interval '1 second'
+     RETURNING id`,
+    [holder, SENDER_LEASE_S],
+  );
+  return r.rows.length > 0;
+}
+
+/**
+ * The sender's view of ton_withdrawals: the state machine of withdrawal-sender.ts, backed by SQL.
+ * With `leaseHolder`, this process sees work only while it holds the sender lease.
+ */
+export function createDbWithdrawalQueue(db: Db, opts: { leaseHolder?: string } = {}): WithdrawalQueue {
+  const mine = async () => !opts.leaseHolder || (await holdSenderLease(db, opts.leaseHolder));
   return {
     async nextPending(): Promise<PendingWithdrawal | null> {
+      if (!(await mine())) return null;
       const r = await db.query<{ id: string; to_address: string; amount_nano: string }>(
         `SELECT id::text AS id, to_address, amount_nano::text AS amount_nano FROM ton_withdrawals
          WHERE status = 'pending' ORDER BY created_at, id LIMIT 1`,
@@ -236,6 +264,7 @@ export function createDbWithdrawalQueue(db: Db): WithdrawalQueue {
       return w ? { id: w.id, to: w.to_address, amountNano: BigInt(w.amount_nano) } : null;
     },
     async listSent(): Promise<SentWithdrawal[]> {
+      if (!(await mine())) return [];
       const r = await db.query<{
         id: string;
         to_address: string;

@@ -15,7 +15,12 @@ import {
   walletTransactionsSince,
 } from '../../ton';
 import type { TonService } from '../../ton-ledger/attach';
-import { CHAIN_FEES, createDbWithdrawalQueue, requestWithdrawal } from '../../ton-ledger/store';
+import {
+  CHAIN_FEES,
+  createDbWithdrawalQueue,
+  holdSenderLease,
+  requestWithdrawal,
+} from '../../ton-ledger/store';
 
 const TON = 1_000_000_000n;
 const TRIAL = 500_000_000n;
@@ -345,6 +350,20 @@ describe('withdrawals', () => {
     expect(kinds).toContain('withdrawal');
     expect(BigInt((await c.me()).balanceNano)).toBe(TRIAL + 5n * TON - 2n * TON - FEE);
     await expectLedgerBalanced();
+  });
+
+  it('one proxy process at a time holds the withdrawal sender lease', async () => {
+    expect(await holdSenderLease(db, 'proxy-a')).toBe(true);
+    expect(await holdSenderLease(db, 'proxy-b')).toBe(false);
+    expect(await holdSenderLease(db, 'proxy-a')).toBe(true);
+    // The holder goes quiet past the lease: another process takes over.
+    await db.query(
+      "UPDATE ton_watcher_cursor SET updated_at = now() - interval '1 hour' WHERE id = 'withdrawal-sender-lease'",
+    );
+    expect(await holdSenderLease(db, 'proxy-b')).toBe(true);
+    expect(await holdSenderLease(db, 'proxy-a')).toBe(false);
+    // A queue without the lease sees no work.
+    expect(await createDbWithdrawalQueue(db, { leaseHolder: 'proxy-a' }).listSent()).toEqual([]);
   });
 
   it("the service wallet's on-chain balance reconciles with the ledger to the nanoTON", async () => {
