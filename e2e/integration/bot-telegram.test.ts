@@ -1,0 +1,355 @@
+// The Cocoon bot end to end: the real grammY bot by long polling against the Bot API emulator over HTTP,
+// the real proxy (PGlite or DATABASE_URL) and a protocol-real worker. Nothing in the bot is mocked.
+import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadBotConfig } from '../../bot/src/config';
+import { type RunningBot, startBot } from '../../bot/src/run';
+import type { ProxyServer } from '../../proxy/src/app';
+import { DEV_SERVICE_KEY } from '../../proxy/src/config';
+import type { Db } from '../../proxy/src/db';
+import { openTestDb, resetDb, startTestProxy, userClient } from '../../proxy/src/testing/harness';
+import { startTestWorker, type TestWorker } from '../../proxy/src/testing/test-worker';
+import {
+  type Emulator,
+  startBotApiEmulator,
+  type TgMessage,
+  type TgUser,
+} from '../bot-api-emulator/src/index';
+
+const TOKEN = '7100001:bot-integration-token';
+const MINIAPP = 'http://127.0.0.1:5173/';
+const FOOTER = /— [\d.]+ TON · rig [0-9a-f]{8}$/;
+
+let db: Db;
+let emulator: Emulator;
+let proxy: ProxyServer | undefined;
+let worker: TestWorker | undefined;
+let running: RunningBot | undefined;
+const logs: string[] = [];
+const log = {
+  info: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
+  warn: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
+  error: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
+};
+
+beforeAll(async () => {
+  db = await openTestDb();
+  emulator = await startBotApiEmulator({
+    bots: [{ token: TOKEN, username: 'cocoon_it_bot', firstName: 'Cocoon' }],
+  });
+});
+afterAll(async () => {
+  await emulator?.close();
+  await db?.close();
+});
+beforeEach(async () => {
+  await resetDb(db);
+  logs.length = 0;
+});
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await worker?.close();
+  worker = undefined;
+  await proxy?.close();
+  proxy = undefined;
+});
+
+/** A proxy, one rig serving both bot models, and the bot polling the emulator. */
+async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Record<string, string> = {}) {
+  proxy = await startTestProxy(db, proxyEnv);
+  const owner = userClient(proxy, 990_001, 'RigOwner');
+  const { rig, token } = await owner.registerRig('it-rig');
+  worker = startTestWorker({
+    url: proxy.url,
+    token,
+    models: [
+      { id: 'summarize-extractive', kinds: ['summarize'] },
+      { id: 'demo-gen', kinds: ['generate'] },
+    ],
+    delayMs: Number(botEnv.WORKER_DELAY_MS ?? 0),
+  });
+  await worker.rigId;
+  await owner.setAsk(rig.id, 'summarize-extractive', 2_000_000n);
+  await owner.setAsk(rig.id, 'demo-gen', 3_000_000n);
+  const config = loadBotConfig({
+    BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: emulator.url,
+    COCOON_PROXY_URL: proxy.url,
+    MINIAPP_URL: MINIAPP,
+    EDIT_INTERVAL_MS: '200',
+    SUMMARIZE_MAX_TOKENS: '3000',
+    ...botEnv,
+  });
+  running = await startBot(config, { log }, { pollTimeoutS: 1 });
+  return { rigId: rig.id };
+}
+
+function serviceClient(user: TgUser): CocoonClient {
+  return createCocoonClient({
+    baseUrl: proxy!.url,
+    auth: { kind: 'service', key: DEV_SERVICE_KEY, telegramId: user.id, name: user.first_name },
+  });
+}
+
+function group(title: string) {
+  const alice = emulator.createUser({ first_name: 'Alice' });
+  const bob = emulator.createUser({ first_name: 'Bob' });
+  const carol = emulator.createUser({ first_name: 'Carol' });
+  const chat = emulator.createGroup({ title, creator: alice.id, members: [bob.id, carol.id] });
+  emulator.addBotToChat(chat.id);
+  return { alice, bob, carol, chat };
+}
+
+const finalReply = (chatId: number, after: number, timeoutMs = 20_000) =>
+  emulator.waitForBotMessage(chatId, (m) => FOOTER.test(m.text ?? ''), timeoutMs, { after });
+
+async function historyRows(chatId: number): Promise<number> {
+  const r = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM chat_history WHERE chat_id = $1', [
+    String(chatId),
+  ]);
+  return Number(r.rows[0].n);
+}
+
+/** Re-checks a database condition (outside the emulator's world), a bounded number of times. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+/** Delivers a message the emulator's userSends would refuse (over 4,096 characters), as a raw update. */
+function deliverRaw(chatId: number, from: TgUser, fields: Partial<TgMessage>): TgMessage {
+  const conv = emulator.world.conversationFor(chatId, emulator.bot());
+  const m = emulator.world.appendMessage(conv, { from, ...fields });
+  emulator.world.deliverToBots(conv, m, 'message');
+  return m;
+}
+
+describe('the Cocoon bot in Telegram chats', () => {
+  it('summarizes a group conversation and charges the sender exactly the settled cost', async () => {
+    const { rigId } = await startNetwork();
+    const { alice, bob, carol, chat } = group('Summit');
+    emulator.userSends(chat.id, bob.id, 'The treaty was signed at noon by both delegations.');
+    emulator.userSends(chat.id, carol.id, 'Markets rallied after the announcement.');
+    emulator.userSends(chat.id, alice.id, 'Ministers will meet again next week.');
+
+    const me = serviceClient(alice);
+    const before = BigInt((await me.me()).balanceNano);
+    const cmd = emulator.userSends(chat.id, alice.id, '/summarize');
+    const reply = await finalReply(chat.id, cmd.message_id);
+
+    // The test rig's "summary" is the first message it was given: the oldest stored one.
+    expect(reply.text).toMatch(/^The treaty was signed at noon by both delegations\.\n\n— /);
+    expect(reply.text).toContain(`rig ${rigId.slice(0, 8)}`);
+    expect(reply.reply_to_message?.message_id).toBe(cmd.message_id);
+    const jobs = (await me.myJobs()).jobs;
+    expect(jobs).toHaveLength(1);
+    const cost = BigInt(jobs[0].costNano!);
+    expect(cost).toBeGreaterThan(0n);
+    const after = await me.me();
+    expect(BigInt(after.balanceNano)).toBe(before - cost);
+    expect(after.heldNano).toBe('0');
+    // Bob and Carol talked but paid nothing.
+    expect((await serviceClient(bob).myJobs()).jobs).toHaveLength(0);
+
+    // A count argument is validated.
+    const bad = emulator.userSends(chat.id, alice.id, '/summarize 5000');
+    const usage = await emulator.waitForBotMessage(chat.id, () => true, 5_000, { after: bad.message_id });
+    expect(usage.text).toMatch(/^Usage: \/summarize \[how many messages, 1–1000\]/);
+    const last1 = emulator.userSends(chat.id, alice.id, '/summarize 1');
+    expect((await finalReply(chat.id, last1.message_id)).text).toMatch(/^Ministers will meet again/);
+  });
+
+  it('/forget wipes the stored history for admins only, and leaving a chat wipes it too', async () => {
+    await startNetwork();
+    const { alice, bob, chat } = group('Forgetful');
+    emulator.userSends(chat.id, bob.id, 'first thing to remember');
+    emulator.userSends(chat.id, alice.id, 'second thing to remember');
+
+    const refused = emulator.userSends(chat.id, bob.id, '/forget');
+    const no = await emulator.waitForBotMessage(chat.id, () => true, 5_000, { after: refused.message_id });
+    expect(no.text).toBe("Only the group's admins can delete its stored history.");
+    expect(emulator.calls('getChatMember').some((c) => Number(c.params.user_id) === bob.id)).toBe(true);
+    expect(await historyRows(chat.id)).toBe(2);
+
+    const ok = emulator.userSends(chat.id, alice.id, '/forget');
+    const done = await emulator.waitForBotMessage(chat.id, () => true, 5_000, { after: ok.message_id });
+    expect(done.text).toBe('Done: I deleted the 2 stored messages of this chat.');
+    expect(await historyRows(chat.id)).toBe(0);
+
+    const empty = emulator.userSends(chat.id, alice.id, '/summarize');
+    const nothing = await emulator.waitForBotMessage(
+      chat.id,
+      (m) => m.text?.startsWith("I haven't seen") === true,
+      5_000,
+      { after: empty.message_id },
+    );
+    expect(nothing.text).toContain("I haven't seen any text messages here yet");
+
+    emulator.userSends(chat.id, bob.id, 'said before the bot leaves');
+    await eventually(async () => (await historyRows(chat.id)) === 1, 'a stored message');
+    emulator.removeBotFromChat(chat.id, { by: alice.id });
+    await eventually(async () => (await historyRows(chat.id)) === 0, 'history deleted on leave');
+  });
+
+  it('/generate streams by editing its reply through 429s and "message is not modified"', async () => {
+    await startNetwork({}, { WORKER_DELAY_MS: '60' });
+    const dave = emulator.createUser({ first_name: 'Dave' });
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`);
+    emulator.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      retry_after: 1,
+    });
+    emulator.failNext('editMessageText', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      retry_after: 1,
+    });
+    emulator.failNext('editMessageText', {
+      error_code: 400,
+      description:
+        'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+    });
+    const editsBefore = emulator.calls('editMessageText').length;
+    const cmd = emulator.userSends(dave.id, dave.id, `/generate ${words.join(' ')}`);
+    const reply = await finalReply(dave.id, cmd.message_id, 30_000);
+    expect(reply.text).toMatch(new RegExp(`^${words.join(' ').toUpperCase()}\\n\\n— `));
+    // One message, edited several times: placeholder, partial text, final text.
+    expect(emulator.botMessages(dave.id).filter((m) => m.message_id > cmd.message_id)).toHaveLength(1);
+    const edits = emulator.calls('editMessageText').slice(editsBefore);
+    expect(edits.length).toBeGreaterThanOrEqual(3);
+    expect(edits.some((c) => String(c.params.text).endsWith(' …'))).toBe(true);
+
+    const usage = emulator.userSends(dave.id, dave.id, '/generate');
+    const hint = await emulator.waitForBotMessage(dave.id, () => true, 5_000, { after: usage.message_id });
+    expect(hint.text).toMatch(/^Usage: \/generate <prompt>/);
+  });
+
+  it('a user without balance gets a buy button (web_app in private, url in groups)', async () => {
+    await startNetwork({ TRIAL_CREDIT_NANO: '0' });
+    const { alice, chat } = group('Broke');
+    const cmd = emulator.userSends(alice.id, alice.id, '/generate hello there');
+    const poor = await emulator.waitForBotMessage(alice.id, (m) => m.reply_markup !== undefined, 10_000, {
+      after: cmd.message_id,
+    });
+    expect(poor.text).toMatch(/balance is too low/);
+    expect(poor.reply_markup?.inline_keyboard[0][0]).toEqual({
+      text: 'Buy compute',
+      web_app: { url: `${MINIAPP}#/wallet` },
+    });
+
+    emulator.userSends(chat.id, alice.id, 'some chatter');
+    const inGroup = emulator.userSends(chat.id, alice.id, '/summarize');
+    const poorGroup = await emulator.waitForBotMessage(chat.id, (m) => m.reply_markup !== undefined, 10_000, {
+      after: inGroup.message_id,
+    });
+    expect(poorGroup.reply_markup?.inline_keyboard[0][0]).toEqual({
+      text: 'Buy compute',
+      url: `${MINIAPP}#/wallet`,
+    });
+    expect((await serviceClient(alice).me()).balanceNano).toBe('0');
+  });
+
+  it('photos, stickers, edits, 10,000-character messages and unknown commands break nothing; long replies split', async () => {
+    await startNetwork();
+    const { alice, bob, chat } = group('Noisy');
+    emulator.userSends(chat.id, bob.id, { photo: true });
+    emulator.userSends(chat.id, bob.id, { photo: true, caption: 'a caption counts as text' });
+    emulator.userSends(chat.id, bob.id, { sticker: true });
+    emulator.userSends(chat.id, bob.id, '/nosuchcommand with args');
+    const typo = emulator.userSends(chat.id, bob.id, 'an early typo');
+    emulator.userEdits(chat.id, typo.message_id, 'the corrected sentence', { userId: bob.id });
+    const long = Array.from({ length: 1251 }, (_, i) => `w${String(i).padStart(6, '0')}`).join(' ');
+    expect(long.length).toBeGreaterThan(9_999);
+    const big = deliverRaw(chat.id, alice, { text: long });
+
+    // The edit replaced the stored text: a summary from that message on starts with the corrected one.
+    const fromTypo = emulator.userSends(chat.id, alice.id, '/summarize', { replyTo: typo.message_id });
+    expect((await finalReply(chat.id, fromTypo.message_id)).text).toMatch(/^the corrected sentence\n\n— /);
+
+    // A 10,000-character message summarized (the test rig echoes it) comes back in several messages.
+    const fromBig = emulator.userSends(chat.id, alice.id, '/summarize', { replyTo: big.message_id });
+    const last = await finalReply(chat.id, fromBig.message_id, 30_000);
+    const parts = emulator
+      .botMessages(chat.id)
+      .filter((m) => m.message_id > fromBig.message_id && m.message_id <= last.message_id);
+    expect(parts.length).toBe(3);
+    for (const p of parts) expect((p.text ?? '').length).toBeLessThanOrEqual(4096);
+    const joined = parts.map((p) => p.text).join(' ');
+    expect(joined.replace(/\n\n— .*$/, '')).toBe(long);
+
+    // Unknown commands in a private chat get a hint; the bot still answers afterwards.
+    const unknown = emulator.userSends(bob.id, bob.id, '/frobnicate');
+    const hint = await emulator.waitForBotMessage(bob.id, () => true, 5_000, { after: unknown.message_id });
+    expect(hint.text).toContain("I don't know that command");
+    const help = emulator.userSends(bob.id, bob.id, '/help');
+    expect(
+      (await emulator.waitForBotMessage(bob.id, () => true, 5_000, { after: help.message_id })).text,
+    ).toMatch(/^Commands:/);
+    expect(logs.filter((l) => l.includes('update failed') || l.includes('bot error'))).toEqual([]);
+  });
+
+  it('the proxy stores only ciphertext: a canary is in no table and no log line', async () => {
+    await startNetwork();
+    const { alice, bob, chat } = group('Secret');
+    const canary = 'canary-7f3a9c2e zebra marmalade';
+    emulator.userSends(chat.id, bob.id, `The plan is ${canary}.`);
+    emulator.userSends(chat.id, alice.id, 'Noted.');
+    const cmd = emulator.userSends(chat.id, alice.id, '/summarize');
+    const reply = await finalReply(chat.id, cmd.message_id);
+    expect(reply.text).toContain(canary); // the bot and the rig could read it
+
+    const rows = await db.query<{ sealed: string }>('SELECT * FROM chat_history WHERE chat_id = $1', [
+      String(chat.id),
+    ]);
+    expect(rows.rows).toHaveLength(2);
+    const tables = await db.query<{ tablename: string }>(
+      'SELECT tablename FROM pg_tables WHERE schemaname = current_schema()',
+    );
+    for (const { tablename } of tables.rows) {
+      const dump = JSON.stringify((await db.query(`SELECT * FROM "${tablename}"`)).rows);
+      for (const needle of ['canary-7f3a9c2e', 'marmalade', 'Noted.'])
+        expect(dump.includes(needle), `${needle} in ${tablename}`).toBe(false);
+    }
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.join('\n')).not.toMatch(/canary|marmalade|Noted/);
+  });
+
+  it('/start, /balance and /price answer with Mini App buttons; commands are registered', async () => {
+    await startNetwork();
+    const erin = emulator.createUser({ first_name: 'Erin' });
+    const start = emulator.userSends(erin.id, erin.id, '/start');
+    const hello = await emulator.waitForBotMessage(erin.id, () => true, 5_000, { after: start.message_id });
+    expect(hello.text).toMatch(/^Cocoon is a confidential compute market on TON/);
+    expect(hello.text).toContain('Balance: 0.5 TON');
+    expect(hello.reply_markup?.inline_keyboard[0][0]).toEqual({
+      text: 'Open Cocoon',
+      web_app: { url: MINIAPP },
+    });
+
+    const price = emulator.userSends(erin.id, erin.id, '/price');
+    const board = await emulator.waitForBotMessage(erin.id, () => true, 5_000, { after: price.message_id });
+    expect(board.text).toContain('summarize-extractive: from 0.002 TON per 1,000 tokens · 1 rig');
+    expect(board.text).toContain('demo-gen: from 0.003 TON per 1,000 tokens');
+    expect(board.reply_markup?.inline_keyboard[0][0]).toEqual({
+      text: 'Price board',
+      web_app: { url: `${MINIAPP}#/market` },
+    });
+
+    const bal = emulator.userSends(erin.id, erin.id, '/balance');
+    const b = await emulator.waitForBotMessage(erin.id, () => true, 5_000, { after: bal.message_id });
+    expect(b.text).toBe('Balance: 0.5 TON');
+
+    const commands = emulator.calls('setMyCommands').at(-1)?.params.commands;
+    const names = (typeof commands === 'string' ? JSON.parse(commands) : commands) as Array<{
+      command: string;
+    }>;
+    expect(names.map((c) => c.command)).toEqual(
+      expect.arrayContaining(['summarize', 'generate', 'balance', 'price', 'forget', 'help', 'start']),
+    );
+  });
+});
