@@ -13,7 +13,6 @@ export default defineConfig({
     root: '.',
     projects: [
       {
-        extends: false,
         test: {
           name: 'unit',
           root: '.',
@@ -25,7 +24,6 @@ export default defineConfig({
       },
       {
         // Suites that need a database: run on PGlite, and again on PostgreSQL when DATABASE_URL is set.
-        extends: false,
         test: {
           name: 'db',
           root: '.',
@@ -38,7 +36,6 @@ export default defineConfig({
       },
       {
         // Browser specs: the whole network plus Debian's Chromium through playwright-core.
-        extends: false,
         test: {
           name: 'e2e',
           root: '.',

@@ -6,7 +6,7 @@ import type { ProxyServer } from '../app';
 import type { Db } from '../db';
 import { balanceOf, ledgerTotals, userAccount } from '../ledger/ledger';
 import { openTestDb, resetDb, startTestProxy, userClient } from '../testing/harness';
-import { type TestWorker, startTestWorker } from '../testing/test-worker';
+import { startTestWorker, type TestWorker } from '../testing/test-worker';
 
 const TRIAL = 500_000_000n;
 
@@ -69,7 +69,9 @@ describe.skipIf(!process.env.DATABASE_URL)('several proxies on one PostgreSQL', 
       ),
     );
     expect(new Set(results.map((r) => r.jobId)).size).toBe(8);
-    const settles = await dbA.query<{ n: string }>("SELECT count(*)::text AS n FROM ledger_tx WHERE kind = 'settle'");
+    const settles = await dbA.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM ledger_tx WHERE kind = 'settle'",
+    );
     expect(Number(settles.rows[0].n)).toBe(9);
     expect(workers[0].received.length).toBe(9);
     expect(await ledgerTotals(dbA)).toEqual({ entries: 0n, balances: 0n });

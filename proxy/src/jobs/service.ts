@@ -70,7 +70,9 @@ export class JobService {
   /** Publishes a job event to this process's SSE subscribers and to the other proxies'. */
   private emit(jobId: string, event: JobEvent): void {
     this.hub.publish(jobId, event);
-    this.cluster.relay(jobId, event).catch((err) => this.log.error({ err, jobId }, 'relaying a job event failed'));
+    this.cluster
+      .relay(jobId, event)
+      .catch((err) => this.log.error({ err, jobId }, 'relaying a job event failed'));
   }
 
   async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
@@ -245,7 +247,7 @@ export class JobService {
   async dispatch(jobId: string): Promise<void> {
     const outcome = await this.db.tx(async (q) => {
       const job = await this.lockJob(q, jobId, true);
-      if (!job || job.state !== 'queued' || !job.envelope) return null;
+      if (job?.state !== 'queued' || !job.envelope) return null;
       const addressed = new Set(job.envelope.recipients.map((r) => r.rigId));
       for (let i = job.attempt; i < job.candidates.length; i++) {
         const { rigId } = job.candidates[i];
@@ -261,7 +263,9 @@ export class JobService {
         );
         return { kind: 'assigned' as const, attempt: i, rigId, holder };
       }
-      const reason = job.fail_reason ? `no rig left to try; last: ${job.fail_reason}` : 'no candidate rig is online';
+      const reason = job.fail_reason
+        ? `no rig left to try; last: ${job.fail_reason}`
+        : 'no candidate rig is online';
       await this.failJob(q, job, reason);
       return { kind: 'failed' as const, reason };
     });
@@ -279,7 +283,7 @@ export class JobService {
   private async sendAssign(jobId: string): Promise<void> {
     const r = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1`, [jobId]);
     const job = r.rows[0];
-    if (!job || job.state !== 'running' || !job.rig_id || !job.envelope) return;
+    if (job?.state !== 'running' || !job.rig_id || !job.envelope) return;
     const conn = this.workers.get(job.rig_id);
     if (!conn) return this.failover(jobId, job.rig_id, 'the rig left before the job reached it', true);
     conn.send({
@@ -496,5 +500,4 @@ export class JobService {
     );
     for (const { id } of queued.rows) await this.dispatch(id);
   }
-
 }
