@@ -26,7 +26,7 @@ const proxyUrl = z
   .trim()
   .refine((s) => URL.canParse(s), 'must be a URL, e.g. http://127.0.0.1:8080')
   .refine(
-    (s) => ['http:', 'https:', 'ws:', 'wss:'].includes(new URL(s).protocol),
+    (s) => !URL.canParse(s) || ['http:', 'https:', 'ws:', 'wss:'].includes(new URL(s).protocol),
     'must start with http://, https://, ws:// or wss://',
   );
 

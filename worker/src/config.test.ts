@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG_DIR, parseWorkerConfig, workerChannelUrl } from './config';
+
+const TOKEN = 'rig_0123456789abcdefghijklmnopqrstuvwxyz';
+
+function ok(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = parseWorkerConfig(argv, env);
+  if (r.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`);
+  return r.config;
+}
+
+function error(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  const r = parseWorkerConfig(argv, env);
+  if (r.kind !== 'error') throw new Error(`expected an error, got ${r.kind}`);
+  return r.message;
+}
+
+describe('worker arguments', () => {
+  it('reads flags, with defaults for the rest', () => {
+    expect(ok(['--proxy', 'http://127.0.0.1:8080', '--token', TOKEN])).toEqual({
+      proxy: 'http://127.0.0.1:8080',
+      token: TOKEN,
+      device: 'auto',
+      slots: 1,
+      configDir: DEFAULT_CONFIG_DIR,
+      logLevel: 'info',
+    });
+    expect(
+      ok([
+        '--proxy=https://proxy.example',
+        `--token=${TOKEN}`,
+        '--models',
+        '/m',
+        '--device',
+        'cpu',
+        '--slots',
+        '4',
+        '--config-dir',
+        '/tmp/k',
+      ]),
+    ).toMatchObject({ models: '/m', device: 'cpu', slots: 4, configDir: '/tmp/k' });
+  });
+
+  it('falls back to env, and flags win over env', () => {
+    const env = { COCOON_PROXY: 'ws://10.0.0.1:9', COCOON_RIG_TOKEN: TOKEN, COCOON_SLOTS: '3' };
+    expect(ok([], env)).toMatchObject({ proxy: 'ws://10.0.0.1:9', token: TOKEN, slots: 3 });
+    expect(ok(['--slots', '2'], env).slots).toBe(2);
+  });
+
+  it('names each bad field and says what to fix', () => {
+    const msg = error(['--proxy', 'ftp://x', '--slots', '0', '--device', 'gpu']);
+    expect(msg).toContain('--proxy (COCOON_PROXY): must start with http://');
+    expect(msg).toContain('--token (COCOON_RIG_TOKEN): is required');
+    expect(msg).toContain('--slots (COCOON_SLOTS): must be at least 1');
+    expect(msg).toContain('--device (COCOON_DEVICE): must be auto, cuda or cpu');
+    expect(error(['--proxy', 'not a url', '--token', TOKEN])).toMatch(/--proxy .*must be a URL/);
+    expect(error(['--proxy', 'http://h', '--token', TOKEN, '--slots', '2.5'])).toMatch(/whole number/);
+    expect(error(['--proxy', 'http://h', '--token', TOKEN, '--slots', '65'])).toMatch(/at most 64/);
+    expect(error(['--proxy', 'http://h', '--token', 'short'])).toMatch(/too short/);
+    expect(error(['--bogus'])).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('answers --help', () => {
+    expect(parseWorkerConfig(['-h'], {}).kind).toBe('help');
+  });
+
+  it('turns the proxy base URL into the worker channel URL', () => {
+    expect(workerChannelUrl('http://127.0.0.1:8080')).toBe('ws://127.0.0.1:8080/v1/worker');
+    expect(workerChannelUrl('https://p.example/base/')).toBe('wss://p.example/base/v1/worker');
+    expect(workerChannelUrl('ws://h:1')).toBe('ws://h:1/v1/worker');
+  });
+});
