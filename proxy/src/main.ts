@@ -10,7 +10,10 @@ try {
   console.error((err as Error).message);
   process.exit(1);
 }
-const proxy = await buildProxy(config);
+const proxy = await buildProxy(config).catch((err: Error) => {
+  console.error(`cocoon proxy could not start: ${err.message}`);
+  process.exit(1);
+});
 console.log(
   `cocoon proxy listening on ${proxy.url} (db: ${proxy.ctx.db.kind}, chain: ${proxy.ctx.chainKind})`,
 );
