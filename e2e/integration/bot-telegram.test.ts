@@ -1,8 +1,11 @@
 // The Cocoon bot end to end: the real grammY bot by long polling against the Bot API emulator over HTTP,
 // the real proxy (PGlite or DATABASE_URL) and a protocol-real worker. Nothing in the bot is mocked.
+
+import { createServer } from 'node:net';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadBotConfig } from '../../bot/src/config';
+import { startLocalBot } from '../../bot/src/local';
 import { type RunningBot, startBot } from '../../bot/src/run';
 import type { ProxyServer } from '../../proxy/src/app';
 import { DEV_SERVICE_KEY } from '../../proxy/src/config';
@@ -352,4 +355,62 @@ describe('the Cocoon bot in Telegram chats', () => {
       expect.arrayContaining(['summarize', 'generate', 'balance', 'price', 'forget', 'help', 'start']),
     );
   });
+
+  it('runs in webhook mode with a secret token', async () => {
+    const port = await freePort();
+    await startNetwork(
+      {},
+      {
+        BOT_MODE: 'webhook',
+        WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/hook`,
+        WEBHOOK_SECRET: 'it-webhook-secret',
+        WEBHOOK_PORT: String(port),
+      },
+    );
+    const info = emulator.calls('setWebhook').at(-1)?.params;
+    expect(info?.secret_token).toBe('it-webhook-secret');
+    // Without the secret header the bot refuses the update.
+    const forged = await fetch(`http://127.0.0.1:${port}/telegram/hook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ update_id: 1 }),
+    });
+    expect(forged.status).toBe(401);
+    const fay = emulator.createUser({ first_name: 'Fay' });
+    const cmd = emulator.userSends(fay.id, fay.id, '/generate over the hook');
+    expect((await finalReply(fay.id, cmd.message_id)).text).toMatch(/^OVER THE HOOK\n\n— /);
+  });
+
+  it('startLocalBot runs the bot against a fresh emulator with demo users when no BOT_TOKEN is set', async () => {
+    proxy = await startTestProxy(db);
+    const local = await startLocalBot({ proxyUrl: proxy.url, emulatorPort: 0, env: {} });
+    try {
+      const emu = local.emulator!;
+      expect(local.webChatUrl).toBe(`${emu.url}/`);
+      expect(await (await fetch(local.webChatUrl!)).text()).toContain('<html');
+      const alice = [...emu.world.users.values()].find((u) => u.first_name === 'Alice')!;
+      const cmd = emu.userSends(alice.id, alice.id, '/start');
+      const hello = await emu.waitForBotMessage(alice.id, () => true, 10_000, { after: cmd.message_id });
+      expect(hello.text).toContain('Balance: 0.5 TON');
+      // The web_app button opens the Mini App with initData the local proxy accepts.
+      const press = emu.userPressesButton(alice.id, hello.message_id, alice.id, 'Open Cocoon');
+      if (press.kind !== 'web_app') throw new Error('expected a web_app button');
+      const initData = new URLSearchParams(new URL(press.url).hash.slice(1)).get('tgWebAppData')!;
+      const me = createCocoonClient({ baseUrl: proxy.url, auth: { kind: 'tma', initData } });
+      expect((await me.me()).telegramId).toBe(String(alice.id));
+    } finally {
+      await local.stop();
+    }
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
