@@ -37,6 +37,8 @@ export interface RunJobOptions {
   body: JobBody;
   maxPriceNanoPer1k?: bigint;
   onDelta?: (delta: string) => void;
+  /** The job moved to another rig after some text streamed: discard what `onDelta` gave so far. */
+  onRestart?: () => void;
   signal?: AbortSignal;
   timeoutMs?: number;
   idempotencyKey?: string;
@@ -207,7 +209,7 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
           { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
           controller.signal,
         );
-        return await readResult(quote.quoteId, state, o.onDelta, controller.signal);
+        return await readResult(quote.quoteId, state, o, controller.signal);
       } catch (err) {
         if (controller.signal.aborted && !o.signal?.aborted)
           throw new ApiError(504, 'timeout', 'the job timed out');
@@ -222,7 +224,7 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
   async function readResult(
     jobId: string,
     state: ClientSealState,
-    onDelta: ((d: string) => void) | undefined,
+    o: Pick<RunJobOptions, 'onDelta' | 'onRestart'>,
     signal: AbortSignal,
   ): Promise<RunJobResult> {
     let attempt = 0;
@@ -231,11 +233,12 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
       if (ev.type === 'state' && ev.attempt !== attempt) {
         // Failover to another rig: its stream starts over.
         attempt = ev.attempt;
+        if (nextSeq > 0) o.onRestart?.();
         nextSeq = 0;
       } else if (ev.type === 'chunk' && ev.attempt === attempt && ev.seq === nextSeq) {
         const { delta } = resultChunk.parse(openResultPart(state, ev.rigId, ev.seq, ev.sealed));
         nextSeq++;
-        onDelta?.(delta);
+        o.onDelta?.(delta);
       } else if (ev.type === 'done') {
         const result = finalResult.parse(openResultPart(state, ev.rigId, 'final', ev.result));
         return { ...result, jobId, rigId: ev.rigId, costNano: BigInt(ev.costNano) };
