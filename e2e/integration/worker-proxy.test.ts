@@ -195,6 +195,38 @@ describe('the real worker behind the real proxy', () => {
     expect(good.worker.stats().jobsDone).toBe(1);
   });
 
+  it('on stop, takes no new jobs but finishes the running one before it closes', async () => {
+    let started!: () => void;
+    let release!: () => void;
+    const jobStarted = new Promise<void>((res) => (started = res));
+    const gate = new Promise<void>((res) => (release = res));
+    const realDemo = models.get(DEMO_MODEL_ID)!;
+    const gated: Model = {
+      ...realDemo,
+      run: async (job, onDelta, signal) => {
+        started();
+        await gate;
+        return realDemo.run(job, onDelta, signal);
+      },
+    };
+    const r = await rig(1001, { models: new Map([...models, [DEMO_MODEL_ID, gated]]) });
+    const user = userClient(proxy, 2001);
+    const running = user.runJob({
+      model: DEMO_MODEL_ID,
+      body: { kind: 'generate', prompt: 'She opened the door and', maxTokens: 6, temperature: 0 },
+    });
+    await jobStarted;
+    const stopping = r.worker.stop({ drainMs: 60_000 });
+    expect(r.worker.stats().state).toBe('draining');
+    release();
+    const res = await running;
+    await stopping;
+    expect(res.rigId).toBe(r.id);
+    expect(await user.job(res.jobId)).toMatchObject({ state: 'done', attempts: 1 });
+    expect(r.worker.stats()).toMatchObject({ state: 'stopped', jobsDone: 1, running: 0 });
+    expect((await r.owner.rigs()).rigs[0].online).toBe(false);
+  });
+
   it('reconnects after the proxy drops it, and keeps serving', async () => {
     const r = await rig(1001);
     proxy.ctx.workers.get(r.id)?.close(1012, 'proxy restarting');

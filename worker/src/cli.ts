@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     progress.end();
     err.write(
       `${ready.keysCreated ? 'created new rig keys' : 'rig keys'} in ${config.configDir}\n` +
-        `key fingerprint ${ready.fingerprint}  (check it matches the one the Mini App shows for this rig)\n` +
+        `key fingerprint ${ready.fingerprint}\n` +
         `serving ${ready.models.join(', ')} on ${ready.device}, ${config.slots} slot${config.slots > 1 ? 's' : ''}\n`,
     );
     status = statusLine(err, () => worker.stats());

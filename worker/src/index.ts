@@ -62,6 +62,7 @@ export function actualDevice(models: ReadonlyMap<string, Model>): Provider {
 export function startWorker(opts: StartWorkerOptions): WorkerHandle {
   const logger: WorkerLogger = opts.logger ?? pino({ name: 'cocoon-worker' });
   let connection: WorkerConnection | undefined;
+  let connStarted = false;
   let stopRequested: StopOptions | undefined;
   let ownModels: Map<string, Model> | undefined;
   const idleStats = (): WorkerStats => ({
@@ -107,7 +108,10 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
       onChange: opts.onChange,
     });
     const started = !stopRequested;
-    if (started) connection.start();
+    if (started) {
+      connection.start();
+      connStarted = true;
+    }
     return { connection, started, keys, device, models: [...models.keys()] };
   })();
 
@@ -141,8 +145,9 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
     stats: () => connection?.stats() ?? idleStats(),
     async stop(options) {
       stopRequested = options ?? {};
-      const s = await setup.catch(() => undefined);
-      if (s?.started) await s.connection.stop(options);
+      // Once connected, stop synchronously: the worker must refuse new jobs from this moment on.
+      if (!connection) await setup.catch(() => undefined);
+      if (connection && connStarted) await connection.stop(options);
       await closed.catch(() => {});
     },
   };
