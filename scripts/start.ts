@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     MINIAPP_URL: proxyUrl,
     EMULATOR_PORT: String(cfg.EMULATOR_PORT),
   };
-  startChild('bot', 'bot/src/main.ts', cfg.BOT_TOKEN ? [] : ['--local'], botEnv);
+  startChild('bot', 'scripts/start-bot.ts', [], botEnv);
   const chatUrl = cfg.BOT_TOKEN ? 'Telegram (BOT_TOKEN is set)' : `http://127.0.0.1:${cfg.EMULATOR_PORT}/`;
   if (!cfg.BOT_TOKEN) await waitFor('the bot', async () => (await fetch(chatUrl)).ok);
 
