@@ -108,7 +108,45 @@ describe('loadModels', () => {
     const r = await models
       .get('tiny-gpt')!
       .run({ kind: 'generate', prompt: 'the', maxTokens: 3, temperature: 0 }, () => {});
-    expect(r).toEqual({ text: 'quick brown fox', promptTokens: 1, completionTokens: 3 });
+    expect(r).toEqual({
+      text: 'quick brown fox',
+      promptTokens: 1,
+      completionTokens: 3,
+      finishReason: 'length',
+    });
+  });
+
+  it('counts prompt tokens before running exactly as run() reports them', async () => {
+    const summarize = {
+      kind: 'summarize' as const,
+      maxTokens: 40,
+      messages: [
+        { author: 'ann', text: 'The launch moved to Monday. Marketing agreed!' },
+        { text: 'No author here, two sentences? Yes.' },
+      ],
+    };
+    for (const [id, job] of [
+      [SUMMARIZER_ID, summarize],
+      ['tiny-instruct', { ...summarize, maxTokens: 2 }],
+      [DEMO_MODEL_ID, { kind: 'generate' as const, prompt: 'The jury said that', maxTokens: 3 }],
+    ] as const) {
+      const model = models.get(id)!;
+      const r = await model.run(job, () => {});
+      expect(model.countPromptTokens(job)).toBe(r.promptTokens);
+    }
+    expect(() =>
+      models.get(SUMMARIZER_ID)!.countPromptTokens({ kind: 'generate', prompt: 'x', maxTokens: 1 }),
+    ).toThrow(/runs summarize jobs/);
+  });
+
+  it('formats chats by the chat template, or as a plain transcript for base models', () => {
+    const chat = [
+      { role: 'system' as const, content: 'be brief' },
+      { role: 'user' as const, content: 'hello' },
+    ];
+    expect(models.get('tiny-instruct')!.chatPrompt!(chat)).toBe('be brief\nhello\nthe');
+    expect(models.get('tiny-gpt')!.chatPrompt!(chat)).toBe('System: be brief\nUser: hello\nAssistant:');
+    expect(models.get(SUMMARIZER_ID)!.chatPrompt).toBeUndefined();
   });
 
   it('lets an instruct model run summarize jobs through its chat template', async () => {
