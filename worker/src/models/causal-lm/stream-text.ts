@@ -43,7 +43,7 @@ export class StopAwareTextStream {
     let end = text.length;
     while (end > 0 && text[end - 1] === '\uFFFD') end--; // incomplete UTF-8 from a byte-level token
     const lastSpace = Math.max(text.lastIndexOf(' ', end - 1), text.lastIndexOf('\n', end - 1));
-    end = lastSpace < 0 ? 0 : lastSpace;
+    end = Math.max(lastSpace, 0);
     // Hold back a suffix that could be the start of a stop sequence.
     for (const s of this.stops) {
       for (let len = Math.min(s.length - 1, end); len > 0; len--) {
