@@ -2,7 +2,9 @@
 // Exactly-once crediting is the LEDGER's job (unique txKey); this watcher only guarantees
 // at-least-once delivery: the cursor is saved after every transfer of a tick was accepted, so a
 // crash, a replay from an older cursor, or out-of-order pages only ever cause repeats.
+
 import type { ChainAdapter, InboundCursor, InboundTransfer } from './chain';
+import { periodicTask } from './periodic';
 
 export type DepositCredit = {
   /** `${txHash}:${lt}`: unique per inbound transfer on chain. */
@@ -78,9 +80,6 @@ export function createDepositWatcher(opts: {
 }): DepositWatcher {
   const intervalMs = opts.intervalMs ?? 5_000;
   const minAmount = opts.minAmountNano ?? 0n;
-  let running: Promise<{ seen: number }> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = true;
 
   async function runTick(): Promise<{ seen: number }> {
     const cursor = await opts.cursorStore.load();
@@ -106,34 +105,7 @@ export function createDepositWatcher(opts: {
     return { seen: transfers.length };
   }
 
-  const tick = () => {
-    if (!running) running = runTick().finally(() => (running = null));
-    return running;
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      tick()
-        .catch((err: unknown) =>
-          opts.log?.error({ err: err instanceof Error ? err.message : String(err) }, 'deposit tick failed'),
-        )
-        .finally(schedule);
-    }, intervalMs);
-  };
-
-  return {
-    tick,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running?.catch(() => undefined);
-    },
-  };
+  return periodicTask(runTick, intervalMs, (err: unknown) =>
+    opts.log?.error({ err: err instanceof Error ? err.message : String(err) }, 'deposit tick failed'),
+  );
 }

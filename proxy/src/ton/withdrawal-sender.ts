@@ -6,8 +6,10 @@
 // withdrawal is resolved from the chain: confirmed, failed, or — only when it provably can never
 // land (seqno used by another message, or expired) — requeued to be signed anew. One withdrawal
 // is in flight at a time, because two messages signed with the same seqno can't both land.
+
 import { Address } from '@ton/core';
 import type { ChainAdapter, PreparedTransfer, TransferRef } from './chain';
+import { periodicTask } from './periodic';
 
 export type PendingWithdrawal = { id: string; to: string; amountNano: bigint };
 export type SentWithdrawal = PendingWithdrawal & { transfer: TransferRef & { boc: string } };
@@ -46,9 +48,6 @@ export function createWithdrawalSender(opts: {
 }): WithdrawalSender {
   const intervalMs = opts.intervalMs ?? 5_000;
   const comment = opts.comment ?? ((w: PendingWithdrawal) => `Cocoon withdrawal ${w.id}`);
-  let running: ReturnType<WithdrawalSender['tick']> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = true;
 
   async function resolveSent() {
     const counts = { confirmed: 0, failed: 0, requeued: 0, inFlight: 0 };
@@ -116,36 +115,9 @@ export function createWithdrawalSender(opts: {
     return { ...counts, sent };
   }
 
-  const tick = () => {
-    if (!running) running = runTick().finally(() => (running = null));
-    return running;
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      tick()
-        .catch((err: unknown) =>
-          opts.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'withdrawal tick failed'),
-        )
-        .finally(schedule);
-    }, intervalMs);
-  };
-
-  return {
-    tick,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running?.catch(() => undefined);
-    },
-  };
+  return periodicTask(runTick, intervalMs, (err: unknown) =>
+    opts.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'withdrawal tick failed'),
+  );
 }
 
 function isValidAddress(address: string): boolean {
