@@ -14,6 +14,14 @@ export interface Caller {
   apiKeyId: string | null;
 }
 
+function safeDecodeURIComponent(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -57,7 +65,8 @@ export async function authenticate(
         throw unauthorized('the service key needs X-Cocoon-User: <Telegram user id>');
       }
       const rawName = headers['x-cocoon-user-name'];
-      const name = typeof rawName === 'string' ? decodeURIComponent(rawName).slice(0, 128) : '';
+      // A malformed percent-encoding is a bad header, not a server error: keep the raw text.
+      const name = typeof rawName === 'string' ? safeDecodeURIComponent(rawName).slice(0, 128) : '';
       return {
         user: await ensureUser(db, id, name, config.TRIAL_CREDIT_NANO),
         via: 'service',
