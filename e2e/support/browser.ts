@@ -72,3 +72,9 @@ export class Contexts {
     this.opened = [];
   }
 }
+
+/** A screenshot of a moment worth seeing later (kept in e2e/artifacts/ whatever the outcome). */
+export async function snap(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${slug(name)}.png`), fullPage: true }).catch(() => {});
+}

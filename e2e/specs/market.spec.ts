@@ -1,0 +1,323 @@
+// The market end to end, in the order people meet it (each test builds on the one before, on one network):
+// 1. a GPU owner registers a rig in the Mini App, starts its worker with the command the page shows, sees it
+//    online and sets an ask, which the rig card and the Market page show;
+// 3. a buyer summarizes a pasted conversation in the Playground; the cost shows under Jobs and equals the
+//    settled cost;
+// 4. in a group chat on the Bot API emulator, /summarize answers with a summary paid by the sender;
+// 5. the owner's earnings equal the settled costs less the fee; the owner binds a sandbox wallet, withdraws
+//    the earnings, and the withdrawal is confirmed on chain.
+import { chargeFor, formatTon, parseTon } from '@cocoon/shared/pricing';
+import type { WorkerHandle } from '@cocoon/worker';
+import { Address } from '@ton/core';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Network, startNetwork } from '../network';
+import { Contexts, snap, TON_CONNECT_MIN_DESKTOP } from '../support/browser';
+import { connectSandboxWallet } from '../support/ton-connect';
+
+const MODEL = 'summarize-extractive';
+const ASK_TON = '0.5'; // TON per 1,000 tokens: big enough that a few jobs earn more than the minimum withdrawal
+const ASK_NANO = parseTon(ASK_TON);
+const FEE_BPS = 1000;
+const WITHDRAWAL_FEE_NANO = 10_000_000n;
+const BOT_FOOTER = /— ([\d.]+) TON · rig ([0-9a-f]{8})$/;
+
+const owner = { id: 2_000_201, name: 'Gus' };
+const buyer = { id: 2_000_301, name: 'Pia' };
+
+let net: Network;
+let contexts: Contexts;
+/** What the earlier journeys leave for the later ones. */
+const state: { rigId?: string; worker?: WorkerHandle; settledJobIds: string[] } = { settledJobIds: [] };
+
+beforeAll(async () => {
+  net = await startNetwork({
+    models: true,
+    bot: true,
+    proxyEnv: {
+      FEE_BPS: String(FEE_BPS),
+      WITHDRAWAL_FEE_NANO: WITHDRAWAL_FEE_NANO.toString(),
+      // The earnings of two small jobs are below the default 0.1 TON minimum.
+      MIN_WITHDRAWAL_NANO: '10000000',
+    },
+  });
+  contexts = new Contexts(net.browser, 'market');
+});
+afterAll(async () => {
+  await net?.close();
+});
+afterEach(async (ctx) => {
+  await contexts?.finish(ctx.task.name, ctx.task.result?.state === 'fail');
+});
+
+const nanoOf = (text: string | null) => parseTon((text ?? '').replace(/\s*TON\s*$/, '').trim());
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms);
+    }),
+  ]);
+}
+
+async function go(page: Page, user: { id: number; name: string }, route: string): Promise<void> {
+  await page.goto(net.appUrl(user, route));
+}
+
+describe('the Cocoon market, end to end', () => {
+  it('1. a GPU owner registers a rig, starts its worker with the shown command, and sets an ask', async () => {
+    const page = await contexts.open('owner');
+    await go(page, owner, '/rigs');
+    await page.getByTestId('rig-name').fill('basement-4090');
+    await page.getByTestId('register-rig').click();
+
+    // The token and the worker command, shown once.
+    const command = (await page.getByTestId('worker-command').textContent())?.trim() ?? '';
+    const m = /^npm run worker -- --proxy (\S+) --token (\S+)$/.exec(command);
+    expect(m, `worker command: ${command}`).not.toBeNull();
+    const [, proxyUrl, token] = m!;
+    expect(proxyUrl).toBe(net.url);
+    expect(token).toBe((await page.getByTestId('rig-token').textContent())?.trim());
+    await page.getByTestId('token-done').click();
+    await expect.poll(() => page.getByTestId('worker-command').count()).toBe(0);
+
+    // The rig, offline until its worker connects.
+    const { rigs } = await net.user(owner.id, owner.name).rigs();
+    expect(rigs).toHaveLength(1);
+    const rigId = rigs[0].id;
+    state.rigId = rigId;
+    const card = page.getByTestId(`rig-${rigId}`);
+    await expect.poll(() => card.getByTestId('rig-status').textContent()).toBe('offline');
+
+    // Start the worker with exactly what the page showed. startRig() calls startWorker(), the code path of
+    // `npm run worker -- --proxy URL --token TOKEN` (worker/src/cli.ts), with the models loaded once per file.
+    state.worker = net.startRig(proxyUrl, token);
+    expect(await within(state.worker.rigId, 60_000, 'the worker connecting')).toBe(rigId);
+
+    // Online in the Mini App (the rigs list refreshes by itself), serving the models on the CPU.
+    await expect
+      .poll(() => card.getByTestId('rig-status').textContent(), { timeout: 30_000, interval: 500 })
+      .toBe('online');
+    await expect.poll(() => card.getByTestId('rig-device').textContent()).toBe('CPU');
+
+    // Set the ask for the summarizer.
+    const ask = card.getByTestId(`ask-${MODEL}`);
+    await ask.getByTestId('ask-input').fill(ASK_TON);
+    await ask.getByTestId('ask-save').click();
+    await expect
+      .poll(async () => {
+        const r = (await net.user(owner.id).rigs()).rigs[0];
+        return r.models.find((x) => x.id === MODEL)?.priceNanoPer1k;
+      })
+      .toBe(ASK_NANO.toString());
+    // The rig card shows it after a reload too (it comes from the proxy, not from the form's state).
+    await page.reload();
+    await expect
+      .poll(() => card.getByTestId(`ask-${MODEL}`).getByTestId('ask-input').inputValue())
+      .toBe(ASK_TON);
+
+    // And the public Market page lists the ask, one rig with a free slot.
+    await go(page, owner, '/market');
+    const ladder = page.getByTestId(`market-model-${MODEL}`).getByTestId('ask-ladder');
+    await expect
+      .poll(() => ladder.locator('tbody tr').first().locator('td').allTextContents(), { timeout: 20_000 })
+      .toEqual([ASK_TON, '1', '1']);
+  });
+
+  it('3. the Playground summarizes a pasted conversation; Jobs shows the settled cost', async () => {
+    expect(state.rigId, 'journey 1 left a rig online').toBeDefined();
+    const api = net.user(buyer.id, buyer.name);
+    const page = await contexts.open('buyer');
+    await go(page, buyer, '/play');
+    await expect
+      .poll(() => page.getByTestId('playground-model').inputValue(), { timeout: 20_000 })
+      .toBe(MODEL);
+    const before = BigInt((await api.me()).balanceNano);
+
+    const conversation = [
+      'Ann: We need to pick a venue for the team dinner next week.',
+      'Bo: ok',
+      'Cy: Luigi has a private room for twelve people and takes bookings online.',
+      'Ann: Decision: the team dinner is at Luigi on Friday at 7pm, I will book it today.',
+      'Bo: Great, I will tell the others and collect the dietary needs by Wednesday.',
+    ];
+    await page.getByTestId('playground-input').fill(conversation.join('\n'));
+    await page.getByTestId('playground-max-tokens').fill('128');
+    await page.getByTestId('playground-run').click();
+
+    const receipt = page.getByTestId('playground-receipt');
+    await receipt.waitFor({ state: 'visible', timeout: 60_000 });
+    // The summary streamed into the page: extractive, so each line is a sentence of the conversation.
+    const output = ((await page.getByTestId('playground-output').textContent()) ?? '').trim();
+    expect(output.length).toBeGreaterThan(0);
+    const pasted = conversation.join(' ');
+    for (const line of output.split('\n').filter((l) => l.trim())) expect(pasted).toContain(line.trim());
+
+    const r = /^Cost ([\d.]+) TON · (\d+)\+(\d+) tokens · rig ([0-9a-f]{8})$/.exec(
+      (await receipt.textContent())?.trim() ?? '',
+    );
+    expect(r, 'the receipt line').not.toBeNull();
+    const [, costTon, promptTokens, completionTokens, rigShort] = r!;
+    expect(rigShort).toBe(state.rigId!.slice(0, 8));
+
+    // The job, settled: the proxy's cost is tokens × ask + fee, and it is what the page showed.
+    const [job] = (await api.myJobs()).jobs;
+    expect(job).toMatchObject({ state: 'done', model: MODEL, rigId: state.rigId, kind: 'summarize' });
+    expect([job.promptTokens, job.completionTokens]).toEqual([
+      Number(promptTokens),
+      Number(completionTokens),
+    ]);
+    const charge = chargeFor(job.promptTokens! + job.completionTokens!, ASK_NANO, FEE_BPS);
+    expect(job.costNano).toBe(charge.totalNano.toString());
+    expect(parseTon(costTon)).toBe(charge.totalNano);
+    expect(BigInt((await api.me()).balanceNano)).toBe(before - charge.totalNano);
+    state.settledJobIds.push(job.id);
+
+    await snap(page, 'market--3-playground-result');
+
+    // Under Jobs: one row, done, with that cost.
+    await go(page, buyer, '/jobs');
+    const row = page.getByTestId('job-row');
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    expect(await row.getByTestId('job-cost').textContent()).toBe(`${formatTon(charge.totalNano)} TON`);
+    expect(await row.textContent()).toContain('done');
+    expect(await row.textContent()).toContain('basement-4090');
+  });
+
+  it('4. /summarize in a group chat answers with a summary paid by the sender', async () => {
+    expect(state.rigId, 'journey 1 left a rig online').toBeDefined();
+    const emu = net.emulator!;
+    const alice = emu.createUser({ first_name: 'Alice' });
+    const bob = emu.createUser({ first_name: 'Bob' });
+    const carol = emu.createUser({ first_name: 'Carol' });
+    const chat = emu.createGroup({ title: 'Launch crew', creator: alice.id, members: [bob.id, carol.id] });
+    emu.addBotToChat(chat.id);
+    const said = [
+      [bob.id, 'The launch moved to Thursday because the payment provider needs one more review.'],
+      [carol.id, 'I will update the landing page and the press kit with the new date tonight.'],
+      [alice.id, 'Support should prepare answers about refunds before Thursday morning.'],
+      [bob.id, 'Agreed, and the beta testers get their invites on Wednesday evening.'],
+    ] as const;
+    for (const [from, text] of said) emu.userSends(chat.id, from, text);
+
+    const alicePays = net.service(alice.id, alice.first_name);
+    const bobApi = net.service(bob.id, bob.first_name);
+    const [aliceBefore, bobBefore] = await Promise.all([alicePays.me(), bobApi.me()]);
+
+    const cmd = emu.userSends(chat.id, alice.id, '/summarize');
+    const reply = await emu.waitForBotMessage(chat.id, (msg) => BOT_FOOTER.test(msg.text ?? ''), 60_000, {
+      after: cmd.message_id,
+    });
+    const [summary, footer] = (reply.text ?? '').split(/\n\n(?=— )/);
+    const chatText = said.map(([, t]) => t).join(' ');
+    const lines = summary.split('\n').filter((l) => l.trim());
+    expect(lines.length).toBeGreaterThan(0);
+    // Extractive: every line of the summary is one of the group's sentences (maybe with a bullet/author).
+    for (const line of lines) {
+      const sentence = line.replace(/^[\s•\-*]*(?:[\p{L} ]{1,40}:\s)?/u, '').trim();
+      expect(chatText).toContain(sentence);
+    }
+    const [, footerTon, footerRig] = BOT_FOOTER.exec(`\n${footer}`.trim())!;
+    expect(footerRig).toBe(state.rigId!.slice(0, 8));
+
+    // The sender paid exactly the job's settled cost; nobody else paid anything.
+    const [job] = (await alicePays.myJobs()).jobs;
+    expect(job).toMatchObject({ state: 'done', model: MODEL, kind: 'summarize', rigId: state.rigId });
+    const charge = chargeFor(job.promptTokens! + job.completionTokens!, ASK_NANO, FEE_BPS);
+    expect(job.costNano).toBe(charge.totalNano.toString());
+    expect(parseTon(footerTon)).toBe(charge.totalNano);
+    await expect
+      .poll(async () => BigInt((await alicePays.me()).balanceNano))
+      .toBe(BigInt(aliceBefore.balanceNano) - charge.totalNano);
+    expect((await alicePays.me()).heldNano).toBe('0');
+    expect((await bobApi.me()).balanceNano).toBe(bobBefore.balanceNano);
+    expect((await bobApi.myJobs()).jobs).toHaveLength(0);
+    state.settledJobIds.push(job.id);
+  });
+
+  it('5. the owner sees earnings = settled costs less the fee, and withdraws them to the bound wallet', async () => {
+    expect(state.settledJobIds).toHaveLength(2);
+    const api = net.user(owner.id, owner.name);
+
+    // Earnings: for each settled job, what the buyer paid less the platform fee.
+    const jobs = await net.db.query<{ cost: string; fee: string; tokens: number }>(
+      `SELECT cost_nano::text AS cost, fee_nano::text AS fee, prompt_tokens + completion_tokens AS tokens
+       FROM jobs WHERE state = 'done' AND rig_id = $1`,
+      [state.rigId],
+    );
+    expect(jobs.rows).toHaveLength(2);
+    let earnings = 0n;
+    for (const j of jobs.rows) {
+      const charge = chargeFor(j.tokens, ASK_NANO, FEE_BPS);
+      expect([BigInt(j.cost), BigInt(j.fee)]).toEqual([charge.totalNano, charge.feeNano]);
+      earnings += BigInt(j.cost) - BigInt(j.fee);
+    }
+    expect(earnings).toBeGreaterThanOrEqual(10_000_000n); // at least the minimum withdrawal set above
+    const rig = (await api.rigs()).rigs[0];
+    expect(rig.earningsNano).toBe(earnings.toString());
+    expect(rig.jobsDone).toBe(2);
+    const balanceBefore = BigInt((await api.me()).balanceNano);
+
+    // The rig card shows the same earnings.
+    const page = await contexts.open('owner', TON_CONNECT_MIN_DESKTOP);
+    await go(page, owner, '/rigs');
+    const card = page.getByTestId(`rig-${state.rigId}`);
+    await expect
+      .poll(() => card.getByTestId('rig-earnings').textContent(), { timeout: 20_000 })
+      .toBe(`${formatTon(earnings)} TON`);
+    expect(await card.getByTestId('rig-jobs').textContent()).toBe('2');
+
+    // Bind a sandbox wallet (TON Connect + ton_proof) on the Wallet page.
+    await go(page, owner, '/wallet');
+    await expect
+      .poll(() => page.getByTestId('wallet-balance').textContent(), { timeout: 20_000 })
+      .toMatch(/TON$/);
+    await connectSandboxWallet(page);
+    await page.getByTestId('bound-wallet').waitFor({ state: 'visible', timeout: 30_000 });
+    const wallet = (await api.me()).wallet!;
+    const walletAddress = Address.parse(wallet);
+    const onChainBefore = await net.chain.balanceOf(wallet);
+
+    // Withdraw exactly the earnings.
+    await page.getByTestId('withdraw-amount').fill(formatTon(earnings));
+    await expect.poll(() => page.getByTestId('withdraw-hint').textContent()).toMatch(/^To /);
+    await page.getByTestId('withdraw-submit').click();
+    await page.getByTestId('withdraw-queued').waitFor({ state: 'visible' });
+
+    // pending → sent → confirmed, as the Withdrawals list shows it.
+    const withdrawals = page.getByTestId('withdrawals');
+    await expect
+      .poll(() => withdrawals.locator('li').first().textContent(), { timeout: 45_000, interval: 1_000 })
+      .toContain('confirmed');
+    expect(await withdrawals.locator('li').first().textContent()).toContain(`${formatTon(earnings)} TON`);
+    const [w] = (
+      await net.db.query<{ status: string; amount: string }>(
+        'SELECT status, amount_nano::text AS amount FROM ton_withdrawals',
+      )
+    ).rows;
+    expect(w).toEqual({ status: 'confirmed', amount: earnings.toString() });
+
+    // On chain: the wallet received exactly the amount from the service wallet; its balance rose by it, less
+    // only the network fee its own receiving transaction paid.
+    const received = net.chain.rawTransactions(wallet).filter((tx) => {
+      const info = tx.inMessage?.info;
+      return info?.type === 'internal' && info.src.equals(Address.parse(net.chain.serviceAddress()));
+    });
+    expect(received).toHaveLength(1);
+    const info = received[0].inMessage!.info;
+    expect(info.type === 'internal' && info.value.coins).toBe(earnings);
+    expect(info.type === 'internal' && info.dest.equals(walletAddress)).toBe(true);
+    const onChainAfter = await net.chain.balanceOf(wallet);
+    expect(onChainAfter - onChainBefore).toBe(earnings - received[0].totalFees.coins);
+
+    // The account paid the amount and the withdrawal fee; the page's balance says so.
+    const after = balanceBefore - earnings - WITHDRAWAL_FEE_NANO;
+    expect(BigInt((await api.me()).balanceNano)).toBe(after);
+    await page.reload();
+    await expect
+      .poll(async () => nanoOf(await page.getByTestId('wallet-balance').textContent()), { timeout: 20_000 })
+      .toBe(after);
+  });
+});
