@@ -19,6 +19,7 @@ type Suite = { name: string; run: () => Promise<Array<Omit<BenchRow, 'suite'>>> 
 const suites: Suite[] = [
   { name: 'worker', run: async () => (await import('../worker/src/bench')).benchWorker() },
   { name: 'miniapp', run: async () => (await import('./bench-miniapp')).benchMiniappSize() },
+  { name: 'proxy', run: async () => (await import('../proxy/src/bench')).benchProxy() },
 ];
 const only = process.argv.slice(2);
 
