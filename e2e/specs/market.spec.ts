@@ -12,7 +12,7 @@ import { Address } from '@ton/core';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
-import { Contexts, snap, TON_CONNECT_MIN_DESKTOP } from '../support/browser';
+import { Contexts, snap } from '../support/browser';
 import { connectSandboxWallet } from '../support/ton-connect';
 
 const MODEL = 'summarize-extractive';
@@ -261,7 +261,7 @@ describe('the Cocoon market, end to end', () => {
     const balanceBefore = BigInt((await api.me()).balanceNano);
 
     // The rig card shows the same earnings.
-    const page = await contexts.open('owner', TON_CONNECT_MIN_DESKTOP);
+    const page = await contexts.open('owner');
     await go(page, owner, '/rigs');
     const card = page.getByTestId(`rig-${state.rigId}`);
     await expect

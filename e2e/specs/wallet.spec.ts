@@ -1,12 +1,14 @@
-// Journey 2: a wallet holder opens the Wallet page, connects the sandbox wallet through the real TON Connect
-// modal, the wallet is bound to the account by ton_proof, deposits 5 TON, and sees the balance rise by
-// exactly 5 TON (in the page, in the API and in the ledger).
+// Journey 2: a wallet holder opens the Wallet page in a phone-sized window (390×844, as in Telegram), connects
+// the sandbox wallet through TON Connect (the local-mode sandbox button: TON Connect UI's phone modal offers
+// only universal links / QR), the wallet is bound to the account by ton_proof, deposits 5 TON, and sees the
+// balance rise by exactly 5 TON (in the page, in the API and in the ledger). In a desktop window the real
+// modal connects it in one pick.
 import { parseTon } from '@cocoon/shared/pricing';
 import { Address } from '@ton/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
-import { Contexts, TON_CONNECT_MIN_DESKTOP } from '../support/browser';
-import { connectSandboxWallet } from '../support/ton-connect';
+import { Contexts, DESKTOP, snap } from '../support/browser';
+import { connectFromModal, connectWithSandboxButton } from '../support/ton-connect';
 
 const TON = 1_000_000_000n;
 let net: Network;
@@ -29,8 +31,8 @@ const nanoOf = (text: string | null) => parseTon((text ?? '').replace(/\s*TON\s*
 describe('wallet holder', () => {
   it('connects the sandbox wallet with TON Connect, binds it by ton_proof and deposits 5 TON', async () => {
     const holder = { id: 2_000_101, name: 'Wanda' };
-    // 460 px, not 390: TON Connect UI's phone-width modal can't connect injected wallets at all (see browser.ts).
-    const page = await contexts.open('holder', TON_CONNECT_MIN_DESKTOP);
+    // A phone-sized window (390×844), as in Telegram.
+    const page = await contexts.open('holder');
     await page.goto(net.appUrl(holder, '/wallet'));
 
     const balance = page.getByTestId('wallet-balance');
@@ -42,8 +44,19 @@ describe('wallet holder', () => {
       .poll(() => page.getByTestId('deposit-memo').textContent())
       .toBe((await api.me()).depositMemo);
 
-    // The real TON Connect UI modal: the injected sandbox wallet is listed; picking it connects with ton_proof.
-    await connectSandboxWallet(page);
+    // TON Connect UI's phone modal connects by universal link / QR only, so the real modal doesn't list it
+    // here; the local-mode "Connect sandbox wallet" button connects it through TON Connect's JS bridge with
+    // the same ton_proof request.
+    await page.locator('#ton-connect-button button').first().click();
+    const modal = page.locator('[data-tc-wallets-modal-container="true"]');
+    await modal.waitFor({ state: 'visible' });
+    await snap(page, 'wallet--phone-ton-connect-modal');
+    expect(await modal.getByText('Sandbox wallet').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await modal.waitFor({ state: 'hidden' });
+    await connectWithSandboxButton(page);
+    // TON Connect UI's own button now shows the connected account.
+    await expect.poll(() => page.locator('#ton-connect-button').textContent()).not.toMatch(/Connect/i);
 
     // Bound via ton_proof: the page shows the bound wallet, and the proxy has it on the account.
     const bound = page.getByTestId('bound-wallet');
@@ -81,5 +94,19 @@ describe('wallet holder', () => {
     await expect
       .poll(() => page.getByTestId('ledger').textContent(), { timeout: 20_000 })
       .toContain('+5 TON');
+  });
+
+  it('connects the sandbox wallet from the real TON Connect modal in a desktop window, in one pick', async () => {
+    const holder = { id: 2_000_102, name: 'Dmitri' };
+    const page = await contexts.open('desktop', DESKTOP);
+    await page.goto(net.appUrl(holder, '/wallet'));
+    await expect
+      .poll(() => page.getByTestId('wallet-balance').textContent(), { timeout: 20_000 })
+      .toMatch(/TON$/);
+    // Picking "Sandbox wallet" connects through the JS bridge at once (no QR step), with ton_proof.
+    await connectFromModal(page);
+    const bound = page.getByTestId('bound-wallet');
+    await bound.waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await bound.getAttribute('title')).toBe((await net.user(holder.id, holder.name).me()).wallet);
   });
 });

@@ -6,12 +6,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const PHONE = { width: 390, height: 844 };
-/**
- * The narrowest window in which TON Connect UI (2.4.4) offers an injected wallet a way to connect: at
- * ≤ 440 px it shows its mobile modal, which connects wallets only by universal link / QR, never through a
- * JS bridge, so the sandbox wallet can't be connected in a phone-sized window (reported as a bug).
- */
-export const TON_CONNECT_MIN_DESKTOP = { width: 460, height: 844 };
+/** A desktop browser window, wide enough for TON Connect UI's desktop modal (it goes phone-sized at ≤ 440 px). */
+export const DESKTOP = { width: 1024, height: 768 };
 export const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
 
 interface Opened {

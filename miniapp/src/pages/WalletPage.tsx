@@ -12,6 +12,7 @@ import { ErrorState, QueryView } from '../components/states';
 import { Badge, Button, Row, Section, TextInput } from '../components/ui';
 import { parseTonInput, shortAddress, shortDate, tonText } from '../format';
 import { haptic } from '../telegram/ui';
+import { SandboxConnectButton } from '../ton/SandboxConnectButton';
 import { TonConnectScope } from '../ton/TonConnectScope';
 import { useTonProofBinding } from '../ton/useTonProofBinding';
 
@@ -45,7 +46,7 @@ export function WalletPage() {
 }
 
 function ConnectSection({ me }: { me: MeView | undefined }) {
-  const { bind, payloadError, tonConnectUI } = useTonProofBinding();
+  const { bind, payloadError, tonConnectUI, connectRequest } = useTonProofBinding();
   const wallet = useTonWallet();
   const proofMissing = wallet && me && !me.wallet && !bind.isPending && !bind.isSuccess;
   return (
@@ -69,6 +70,12 @@ function ConnectSection({ me }: { me: MeView | undefined }) {
         </div>
         <TonConnectButton />
       </div>
+      {
+        // Inline condition so production builds drop the sandbox wallet entirely (see SandboxConnectButton).
+        (import.meta.env.DEV || import.meta.env.VITE_COCOON_LOCAL === '1') && (
+          <SandboxConnectButton connectRequest={connectRequest} />
+        )
+      }
       {bind.isPending && <p className="pt-2 text-[13px] text-hint">Verifying wallet ownership…</p>}
       {bind.isError && (
         <div className="pt-2">

@@ -17,8 +17,11 @@ export function sandboxWalletListEntry() {
     imageUrl: sandboxWalletIcon(),
     aboutUrl: 'https://github.com/ton-org/sandbox',
     jsBridgeKey: SANDBOX_BRIDGE_KEY,
-    platforms: ['ios', 'android', 'chrome', 'firefox', 'safari', 'macos', 'windows', 'linux'] as Array<
-      'ios' | 'android' | 'chrome' | 'firefox' | 'safari' | 'macos' | 'windows' | 'linux'
-    >,
+    // Browser-extension platforms only. With 'ios'/'android' listed, TON Connect UI's desktop modal opens the
+    // wallet on a QR code, and with 'macos'/'windows'/'linux' it offers a desktop-app link: neither can
+    // reach an injected wallet. With these, picking it in the desktop modal connects at once through the JS
+    // bridge. The phone layout (≤ 440 px, or any iOS/Android browser) connects wallets by universal link
+    // only and doesn't list it; SandboxConnectButton connects it there.
+    platforms: ['chrome', 'firefox', 'safari'] as Array<'chrome' | 'firefox' | 'safari'>,
   };
 }

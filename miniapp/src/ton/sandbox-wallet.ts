@@ -120,7 +120,7 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
       app_name: SANDBOX_APP_NAME,
       image: sandboxWalletIcon(),
       about_url: proxyUrl,
-      platforms: ['chrome', 'firefox', 'safari', 'macos', 'windows', 'linux'],
+      platforms: ['chrome', 'firefox', 'safari'],
     },
     protocolVersion: 2,
     isWalletBrowser: false,

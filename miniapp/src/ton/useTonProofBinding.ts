@@ -10,26 +10,33 @@ import { bindRequestFor } from './bind-request';
 
 const PAYLOAD_REFRESH_MS = 10 * 60_000;
 
+/** What the modal's connect request carries, kept for the local-mode sandbox button (SandboxConnectButton). */
+export type ConnectRequest = { state: 'loading' } | { state: 'ready'; value?: { tonProof: string } };
+
 export function useTonProofBinding() {
   const [tonConnectUI] = useTonConnectUI();
   const getClient = useGetClient();
   const bind = useBindWallet();
   const [payloadError, setPayloadError] = useState<unknown>(null);
+  const [connectRequest, setConnectRequest] = useState<ConnectRequest>({ state: 'loading' });
 
   useEffect(() => {
     let cancelled = false;
     async function refresh() {
       if (tonConnectUI.connected) return;
       tonConnectUI.setConnectRequestParameters({ state: 'loading' });
+      setConnectRequest({ state: 'loading' });
       try {
         const { payload } = await tonRoutes.proofPayload(await getClient());
         if (cancelled) return;
         tonConnectUI.setConnectRequestParameters({ state: 'ready', value: { tonProof: payload } });
+        setConnectRequest({ state: 'ready', value: { tonProof: payload } });
         setPayloadError(null);
       } catch (err) {
         if (cancelled) return;
         // Without a payload the wallet can still connect (for deposits), just not be bound.
         tonConnectUI.setConnectRequestParameters(null);
+        setConnectRequest({ state: 'ready' });
         setPayloadError(err);
       }
     }
@@ -53,5 +60,5 @@ export function useTonProofBinding() {
     [tonConnectUI, mutate],
   );
 
-  return { bind, payloadError, tonConnectUI };
+  return { bind, payloadError, tonConnectUI, connectRequest };
 }
