@@ -2,7 +2,7 @@
 // Order as in fastify/demo: external things first (db), then app things (services), then routes.
 import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { type Db, openDb } from './db';
 import { HttpError } from './errors';
@@ -68,9 +68,9 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     // Errors the router raises before any route runs (bad URL encoding, over-long path parameters) get the
     // same { error: { code, message } } answer as every other 4xx.
     frameworkErrors: (err, _req, reply) => {
-      reply
-        .code(err.statusCode ?? 400)
-        .send({ error: { code: err.code.toLowerCase(), message: err.message } });
+      // The reply's generic route types don't fit a handler that runs before routing; the shape is plain.
+      const raw = reply as unknown as { code(n: number): { send(body: unknown): void } };
+      raw.code(err.statusCode ?? 400).send({ error: { code: err.code.toLowerCase(), message: err.message } });
     },
   });
   app.addHook('onRequest', async (req, reply) => {
