@@ -147,8 +147,9 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     close: async () => {
       clearInterval(sweeper);
       await cluster.stop();
-      for (const w of workers.all()) w.close(1001, 'proxy shutting down');
+      workers.closeAll(1001, 'proxy shutting down');
       await app.close();
+      await workers.settled();
       await ton.close();
       if (!opts.db) await db.close();
     },

@@ -9,6 +9,18 @@ export interface WorkerConnection {
 
 export class WorkerRegistry {
   private readonly byRig = new Map<string, WorkerConnection>();
+  private readonly cleanups = new Set<Promise<void>>();
+
+  /** Keeps a socket's clean-up (offline mark, failover of its jobs) until it settles. */
+  track(cleanup: Promise<void>): void {
+    this.cleanups.add(cleanup);
+    void cleanup.finally(() => this.cleanups.delete(cleanup));
+  }
+
+  /** Resolves when every tracked clean-up has run. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.cleanups]);
+  }
 
   get(rigId: string): WorkerConnection | undefined {
     return this.byRig.get(rigId);
@@ -29,5 +41,13 @@ export class WorkerRegistry {
 
   all(): WorkerConnection[] {
     return [...this.byRig.values()];
+  }
+
+  /** True once the proxy is shutting down: its rigs' jobs keep their leases for a restarted proxy. */
+  shuttingDown = false;
+
+  closeAll(code: number, reason: string): void {
+    this.shuttingDown = true;
+    for (const conn of this.all()) conn.close(code, reason);
   }
 }

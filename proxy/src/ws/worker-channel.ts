@@ -131,14 +131,20 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
 
   socket.on('close', () => {
     clearInterval(watchdog);
-    chain = chain.then(async () => {
-      if (!conn || !workers.remove(conn)) return;
-      await db.query('UPDATE rigs SET connected_to = NULL WHERE id = $1 AND connected_to = $2', [
-        rig!.id,
-        deps.instanceId,
-      ]);
-      rigLog.info('rig offline');
-      await jobs.rigGone(rig!.id);
-    });
+    chain = chain
+      .then(async () => {
+        if (!conn || !workers.remove(conn)) return;
+        await db.query('UPDATE rigs SET connected_to = NULL WHERE id = $1 AND connected_to = $2', [
+          rig!.id,
+          deps.instanceId,
+        ]);
+        rigLog.info('rig offline');
+        // On shutdown the jobs keep their leases: the rig reconnects to the next proxy and finishes them,
+        // or the leases lapse and they fail over there.
+        if (!workers.shuttingDown) await jobs.rigGone(rig!.id);
+      })
+      .catch((err) => rigLog.error({ err }, 'rig cleanup failed'));
+    // The proxy waits for this before it closes the database.
+    workers.track(chain);
   });
 }
