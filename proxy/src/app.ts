@@ -65,6 +65,9 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.MAX_ENVELOPE_BYTES + 64 * 1024,
+    // Job event streams never end on their own while a job waits for its rig: close them on shutdown, and
+    // clients read the job's state from whichever proxy answers next.
+    forceCloseConnections: true,
     // Errors the router raises before any route runs (bad URL encoding, over-long path parameters) get the
     // same { error: { code, message } } answer as every other 4xx.
     frameworkErrors: (err, _req, reply) => {

@@ -107,7 +107,8 @@ describe('chaos', () => {
     }
 
     const TARGET_KILLS = 105;
-    const deadline = Date.now() + 55_000;
+    // A safety net, not a timing assertion: on an idle machine the target is reached in well under a minute.
+    const deadline = Date.now() + 150_000;
     let kills = 0;
     let midJobKills = 0;
     let stop = false;
@@ -165,12 +166,13 @@ describe('chaos', () => {
     const failReasons = await db.query<{ fail_reason: string }>(
       "SELECT DISTINCT fail_reason FROM jobs WHERE state = 'failed'",
     );
-    for (const r of failReasons.rows) expect(r.fail_reason).toMatch(/disconnected|no rig left|lease expired/);
+    for (const r of failReasons.rows)
+      expect(r.fail_reason).toMatch(/disconnected|no rig left|lease expired|no candidate rig is online/);
     for (const v of victims) {
       v.proc.kill9();
       v.spare.kill9();
     }
-  });
+  }, 240_000);
 
   it('drops worker sockets at random while jobs run; rigs reconnect and every job ends once', async () => {
     const p = await startTestProxy(db, { LEASE_MS: '3000', HEARTBEAT_MS: '2000' }, 100);

@@ -17,9 +17,14 @@ export class WorkerRegistry {
     void cleanup.finally(() => this.cleanups.delete(cleanup));
   }
 
-  /** Resolves when every tracked clean-up has run. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.cleanups]);
+  /** Resolves when every tracked clean-up has run, or after `maxMs` (shutdown must not hang on one). */
+  async settled(maxMs = 3000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((res) => {
+      timer = setTimeout(res, maxMs);
+    });
+    await Promise.race([Promise.all([...this.cleanups]), limit]);
+    clearTimeout(timer);
   }
 
   get(rigId: string): WorkerConnection | undefined {
