@@ -59,6 +59,7 @@ describe('loadCausalLM on the tiny model', () => {
       prompt: 'the',
       maxTokens: 20,
       temperature: 0,
+      streamIntervalMs: 0,
       onToken: (d) => deltas.push(d),
     });
     expect(r.text).toBe('quick brown fox jumps over lazy dog.');

@@ -26,6 +26,8 @@ export const generateParamsSchema = z.object({
   temperature: z.number().min(0).max(5).default(0.7),
   topP: z.number().gt(0).max(1).default(0.9),
   stop: z.array(z.string().min(1)).max(16).optional(),
+  /** Without stop sequences, detokenize for streaming at most this often (0 = every token). */
+  streamIntervalMs: z.number().int().min(0).max(1000).default(25),
 });
 export type GenerateParams = z.input<typeof generateParamsSchema> & {
   onToken?: (textDelta: string) => void;
@@ -209,8 +211,18 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     const stream = new StopAwareTextStream(p.stop ?? [], params.onToken);
     const incremental = new IncrementalDecoder(decode);
     let sawEos = false;
+    // With stop sequences the text is checked at every token, so generation stops right at a stop. Without,
+    // nothing depends on the text until the end: the stream is decoded at most every `streamIntervalMs`, and
+    // clients get deltas in batches of that period instead of paying a detokenize per token.
+    const checkEveryToken = (p.stop ?? []).length > 0;
+    let lastDecodeAt = 0;
     const streamer = new CompletionStreamer((ids) => {
       if (eosIds.has(ids[ids.length - 1])) sawEos = true;
+      if (!checkEveryToken) {
+        const now = performance.now();
+        if (now - lastDecodeAt < p.streamIntervalMs) return;
+        lastDecodeAt = now;
+      }
       stream.update(incremental.text(ids));
     });
     const greedy = p.temperature === 0;
