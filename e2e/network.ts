@@ -128,7 +128,10 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       buildMiniApp(),
       openDb({}),
       opts.models ? loadModels({ device: 'cpu', logger: quiet }) : Promise.resolve(undefined),
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+      chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: CHROMIUM_ARGS,
+      }),
     ]);
     cleanups.push(() => db.close());
     cleanups.push(async () => {
