@@ -14,24 +14,15 @@ import type { SandboxChain } from '@cocoon/proxy/ton/index';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { loadModels, type Model, startWorker, type WorkerHandle } from '@cocoon/worker';
 import pino from 'pino';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type LocalBot, startLocalBot } from '../bot/src/local';
 import type { Emulator } from './bot-api-emulator/src/index';
+import { launchChromium } from './support/chromium';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST_ROOT = path.join(ROOT, '.e2e-dist');
 const quiet = pino({ level: 'warn' });
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Every file the Mini App bundle is made from, with its size and mtime: the build cache key. */
 function sourceKey(): string {
@@ -128,10 +119,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       buildMiniApp(),
       openDb({}),
       opts.models ? loadModels({ device: 'cpu', logger: quiet }) : Promise.resolve(undefined),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: CHROMIUM_ARGS,
-      }),
+      launchChromium(),
     ]);
     cleanups.push(() => db.close());
     cleanups.push(async () => {
