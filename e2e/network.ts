@@ -23,7 +23,6 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST_ROOT = path.join(ROOT, '.e2e-dist');
 const quiet = pino({ level: 'warn' });
 
-
 /** Every file the Mini App bundle is made from, with its size and mtime: the build cache key. */
 function sourceKey(): string {
   const hash = createHash('sha256');
