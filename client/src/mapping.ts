@@ -211,13 +211,14 @@ export interface ResponseMeta {
   model: string;
 }
 
+/** The fields every OpenAI completion object and chunk starts with. */
+function responseHead<O extends string>(meta: ResponseMeta, object: O) {
+  return { id: meta.id, object, created: meta.created, model: meta.model, system_fingerprint: null };
+}
+
 export function chatCompletion(meta: ResponseMeta, r: RunJobResult) {
   return {
-    id: meta.id,
-    object: 'chat.completion' as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...responseHead(meta, 'chat.completion'),
     choices: [
       {
         index: 0,
@@ -237,11 +238,7 @@ export function chatChunk(
   usage?: Usage,
 ) {
   return {
-    id: meta.id,
-    object: 'chat.completion.chunk' as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...responseHead(meta, 'chat.completion.chunk'),
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     ...(usage ? { usage } : {}),
   };
@@ -249,11 +246,7 @@ export function chatChunk(
 
 export function chatUsageChunk(meta: ResponseMeta, usage: Usage) {
   return {
-    id: meta.id,
-    object: 'chat.completion.chunk' as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...responseHead(meta, 'chat.completion.chunk'),
     choices: [],
     usage,
   };
@@ -261,11 +254,7 @@ export function chatUsageChunk(meta: ResponseMeta, usage: Usage) {
 
 export function textCompletion(meta: ResponseMeta, r: RunJobResult) {
   return {
-    id: meta.id,
-    object: 'text_completion' as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...responseHead(meta, 'text_completion'),
     choices: [{ index: 0, text: r.text, logprobs: null, finish_reason: r.finishReason }],
     usage: usageOf(r),
   };
@@ -278,11 +267,7 @@ export function textChunk(
   usage?: Usage,
 ) {
   return {
-    id: meta.id,
-    object: 'text_completion' as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...responseHead(meta, 'text_completion'),
     choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }],
     ...(usage ? { usage } : {}),
   };
@@ -290,11 +275,7 @@ export function textChunk(
 
 export function textUsageChunk(meta: ResponseMeta, usage: Usage) {
   return {
-    id: meta.id,
-    object: 'text_completion' as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...responseHead(meta, 'text_completion'),
     choices: [],
     usage,
   };
