@@ -12,7 +12,7 @@ import {
   useSetRigPaused,
 } from '../api/hooks';
 import { CopyBlock } from '../components/CopyBlock';
-import { MainAction } from '../components/MainAction';
+import { NameForm } from '../components/NameForm';
 import { PageHeader } from '../components/PageHeader';
 import { QueryView } from '../components/states';
 import { Badge, Button, Section, Skeleton, TextInput } from '../components/ui';
@@ -48,50 +48,18 @@ function TokenReveal({ rigName, token, onDone }: { rigName: string; token: strin
 }
 
 function RegisterRig({ onRegistered }: { onRegistered: (name: string, token: string) => void }) {
-  const register = useRegisterRig();
-  const [name, setName] = useState('');
-  const valid = name.trim().length > 0 && name.trim().length <= 64;
-  function submit() {
-    if (!valid) return;
-    register.mutate(name.trim(), {
-      onSuccess: (r) => {
-        setName('');
-        haptic('success');
-        onRegistered(r.rig.name, r.token);
-      },
-      onError: () => haptic('error'),
-    });
-  }
   return (
-    <Section title="Register a rig" footer="Any machine with Node 20 works; a GPU (CUDA) makes it faster.">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        <TextInput
-          label="Rig name"
-          data-testid="rig-name"
-          maxLength={64}
-          value={name}
-          placeholder="e.g. basement-4090"
-          onChange={(e) => setName(e.target.value)}
-        />
-      </form>
-      {register.isError && (
-        <p role="alert" className="pt-2 text-[14px] text-destructive">
-          {errorMessage(register.error)}
-        </p>
-      )}
-      <MainAction
-        testId="register-rig"
-        text="Register rig"
-        onClick={submit}
-        enabled={valid}
-        loading={register.isPending}
-      />
-    </Section>
+    <NameForm
+      title="Register a rig"
+      footer="Any machine with Node 20 works; a GPU (CUDA) makes it faster."
+      label="Rig name"
+      placeholder="e.g. basement-4090"
+      inputTestId="rig-name"
+      actionTestId="register-rig"
+      actionText="Register rig"
+      mutation={useRegisterRig()}
+      onCreated={(r) => onRegistered(r.rig.name, r.token)}
+    />
   );
 }
 

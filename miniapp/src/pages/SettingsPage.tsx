@@ -3,10 +3,10 @@ import { useState } from 'react';
 import { errorMessage } from '../api/errors';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from '../api/hooks';
 import { CopyBlock } from '../components/CopyBlock';
-import { MainAction } from '../components/MainAction';
+import { NameForm } from '../components/NameForm';
 import { PageHeader } from '../components/PageHeader';
 import { QueryView } from '../components/states';
-import { Button, Section, TextInput } from '../components/ui';
+import { Button, Section } from '../components/ui';
 import { PROXY_URL } from '../env';
 import { shortDate } from '../format';
 import { haptic } from '../telegram/ui';
@@ -15,21 +15,7 @@ export function SettingsPage() {
   const keysQuery = useApiKeys();
   const create = useCreateApiKey();
   const revoke = useRevokeApiKey();
-  const [name, setName] = useState('');
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const valid = name.trim().length > 0 && name.trim().length <= 64;
-
-  function submit() {
-    if (!valid) return;
-    create.mutate(name.trim(), {
-      onSuccess: (r) => {
-        setName('');
-        setCreated({ name: r.name, key: r.key });
-        haptic('success');
-      },
-      onError: () => haptic('error'),
-    });
-  }
 
   return (
     <>
@@ -50,35 +36,16 @@ export function SettingsPage() {
           </Button>
         </Section>
       ) : (
-        <Section title="New key">
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              submit();
-            }}
-          >
-            <TextInput
-              label="Name"
-              data-testid="api-key-name"
-              maxLength={64}
-              value={name}
-              placeholder="e.g. laptop"
-              onChange={(e) => setName(e.target.value)}
-            />
-          </form>
-          {create.isError && (
-            <p role="alert" className="pt-2 text-[14px] text-destructive">
-              {errorMessage(create.error)}
-            </p>
-          )}
-          <MainAction
-            testId="create-api-key"
-            text="Create key"
-            onClick={submit}
-            enabled={valid}
-            loading={create.isPending}
-          />
-        </Section>
+        <NameForm
+          title="New key"
+          label="Name"
+          placeholder="e.g. laptop"
+          inputTestId="api-key-name"
+          actionTestId="create-api-key"
+          actionText="Create key"
+          mutation={create}
+          onCreated={(r) => setCreated({ name: r.name, key: r.key })}
+        />
       )}
       <Section title="Your keys" testId="api-keys">
         <QueryView query={keysQuery} rows={2} isEmpty={(d) => d.keys.length === 0} empty="No API keys yet.">
