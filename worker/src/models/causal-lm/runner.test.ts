@@ -71,6 +71,29 @@ describe('loadCausalLM on the tiny model', () => {
     expect(deltas.length).toBeGreaterThan(1);
   });
 
+  it('streams every delta with the default throttle, and ends at end of sequence without a listener', async () => {
+    const deltas: string[] = [];
+    const streamed = await lm.generate({
+      prompt: 'the',
+      maxTokens: 20,
+      temperature: 0,
+      streamIntervalMs: 1000,
+      onToken: (d) => deltas.push(d),
+    });
+    expect(streamed.text).toBe('quick brown fox jumps over lazy dog.');
+    expect(deltas.join('')).toBe(streamed.text);
+    // No listener, no stop sequences, no signal: nothing is decoded or checked per token.
+    const quiet = await lm.generate({ prompt: 'the', maxTokens: 20, temperature: 0 });
+    expect(quiet).toEqual({ ...streamed, finishReason: 'stop' });
+    const withSignal = await lm.generate({
+      prompt: 'the',
+      maxTokens: 20,
+      temperature: 0,
+      signal: new AbortController().signal,
+    });
+    expect(withSignal).toEqual(quiet);
+  });
+
   it('continues from the last prompt word', async () => {
     const r = await lm.generate({ prompt: 'fox , and', maxTokens: 20, temperature: 0 });
     expect(r.text).toBe('runs.');
@@ -212,5 +235,41 @@ describe('IncrementalDecoder', () => {
       // Work per step stays bounded instead of growing with the sequence.
       expect(calls).toBeLessThan(150 * 40);
     }
+  });
+
+  it('matches a full decode when asked only now and then, as the throttled stream does', () => {
+    let seed = 11;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let run = 0; run < 20; run++) {
+      const inc = new IncrementalDecoder(decodeWords, 4, 8);
+      const ids: bigint[] = [];
+      let next = 1;
+      for (let i = 0; i < 200; i++) {
+        ids.push(BigInt(Math.floor(rand() * words.length)));
+        if (ids.length < next) continue;
+        expect(inc.text(ids)).toBe(decodeWords(ids));
+        next = ids.length + 1 + Math.floor(rand() * 40);
+      }
+    }
+  });
+
+  it('decodes each new token about once when asked every 30 tokens', () => {
+    let decoded = 0;
+    const plain = (x: bigint[]) => {
+      decoded += x.length;
+      return x.map((i) => `w${i}`).join(' ');
+    };
+    const inc = new IncrementalDecoder(plain, 4, 8);
+    const ids: bigint[] = [];
+    for (let i = 0; i < 300; i++) {
+      ids.push(BigInt(i));
+      if (ids.length % 30 === 0) expect(inc.text(ids)).toBe(ids.map((x) => `w${x}`).join(' '));
+    }
+    // Moving the frozen boundary before the tail decode: 300 new ids plus a few context ids per call
+    // (decoding the long tail twice, before and after the move, was over 700).
+    expect(decoded).toBeLessThan(500);
   });
 });

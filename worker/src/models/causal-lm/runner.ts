@@ -113,11 +113,11 @@ class FlagStoppingCriteria extends StoppingCriteria {
   }
 }
 
-/** Collects generated ids (the first put is the prompt) and feeds the text stream. */
+/** Collects generated ids (the first put is the prompt) and hands each step to `onIds`, if any. */
 class CompletionStreamer extends BaseStreamer {
   readonly ids: bigint[] = [];
   private seenPrompt = false;
-  constructor(private readonly onIds: (ids: bigint[]) => void) {
+  constructor(private readonly onIds?: (ids: bigint[]) => void) {
     super();
   }
   override put(value: bigint[][]): void {
@@ -126,7 +126,7 @@ class CompletionStreamer extends BaseStreamer {
       return;
     }
     this.ids.push(value[0][0]);
-    this.onIds(this.ids);
+    this.onIds?.(this.ids);
   }
   override end(): void {}
 }
@@ -208,23 +208,35 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     if (promptTokens === 0) throw new Error('prompt is empty after tokenization');
     const maxNew = Math.min(p.maxTokens, info.contextLength - promptTokens);
 
-    const stream = new StopAwareTextStream(p.stop ?? [], params.onToken);
-    const incremental = new IncrementalDecoder(decode);
-    let sawEos = false;
+    const stops = p.stop ?? [];
+    const stream = new StopAwareTextStream(stops, params.onToken);
     // With stop sequences the text is checked at every token, so generation stops right at a stop. Without,
     // nothing depends on the text until the end: the stream is decoded at most every `streamIntervalMs`, and
-    // clients get deltas in batches of that period instead of paying a detokenize per token.
-    const checkEveryToken = (p.stop ?? []).length > 0;
-    let lastDecodeAt = 0;
-    const streamer = new CompletionStreamer((ids) => {
-      if (eosIds.has(ids[ids.length - 1])) sawEos = true;
-      if (!checkEveryToken) {
+    // clients get deltas in batches of that period instead of paying a detokenize per token. With neither
+    // stops nor a listener there is nothing to decode before the end.
+    const checkEveryToken = stops.length > 0;
+    let onIds: ((ids: bigint[]) => void) | undefined;
+    if (checkEveryToken) {
+      const incremental = new IncrementalDecoder(decode);
+      onIds = (ids) => stream.update(incremental.text(ids));
+    } else if (params.onToken) {
+      const incremental = new IncrementalDecoder(decode);
+      const interval = p.streamIntervalMs;
+      let lastDecodeAt = Number.NEGATIVE_INFINITY;
+      onIds = (ids) => {
         const now = performance.now();
-        if (now - lastDecodeAt < p.streamIntervalMs) return;
+        if (now - lastDecodeAt < interval) return;
         lastDecodeAt = now;
-      }
-      stream.update(incremental.text(ids));
-    });
+        stream.update(incremental.text(ids));
+      };
+    }
+    const streamer = new CompletionStreamer(onIds);
+    const signal = params.signal;
+    // Only a stop sequence or an abort can end generation early; otherwise no check runs per token.
+    const stoppingCriteria =
+      checkEveryToken || signal
+        ? [new FlagStoppingCriteria(() => stream.stopped || Boolean(signal?.aborted))]
+        : null;
     const greedy = p.temperature === 0;
     await model.generate({
       ...inputs,
@@ -233,12 +245,15 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       temperature: greedy ? 1 : p.temperature,
       top_k: 0,
       logits_processor: !greedy && p.topP < 1 ? [new TopPLogitsWarper(p.topP)] : null,
-      stopping_criteria: [new FlagStoppingCriteria(() => stream.stopped || Boolean(params.signal?.aborted))],
+      stopping_criteria: stoppingCriteria,
       streamer,
     } as unknown as Parameters<PreTrainedModel['generate']>[0]);
 
-    const completionTokens = streamer.ids.length;
-    const text = stream.finish(decode(streamer.ids));
+    const ids = streamer.ids;
+    const completionTokens = ids.length;
+    // Generation ends at the first end-of-sequence token, so only the last id can be one.
+    const sawEos = completionTokens > 0 && eosIds.has(ids[completionTokens - 1]);
+    const text = stream.finish(decode(ids));
     const finishReason = stream.stopped || sawEos || completionTokens < maxNew ? 'stop' : 'length';
     const result: GenerateResult = { text, promptTokens, completionTokens, finishReason };
     if (params.signal?.aborted) throw new GenerationAbortedError(result);

@@ -85,7 +85,8 @@ export class IncrementalDecoder {
   ) {}
 
   text(ids: bigint[]): string {
-    const text = this.extend(ids, ids.length) ?? this.decode(ids);
+    // Move the boundary first when the tail has grown, so the tail decoded below stays short: a caller
+    // that asks only now and then pays one decode of the new tokens, not two.
     if (ids.length - this.frozenCount > this.maxTail) {
       const count = ids.length - this.context;
       const frozen = this.extend(ids, count) ?? this.decode(ids.slice(0, count));
@@ -93,7 +94,7 @@ export class IncrementalDecoder {
       this.frozenCount = count;
       this.contextText = this.decode(ids.slice(Math.max(0, count - this.context), count));
     }
-    return text;
+    return this.extend(ids, ids.length) ?? this.decode(ids);
   }
 
   /** Text of ids[0:end] from the frozen part plus a tail decode, or undefined if that isn't safe. */
