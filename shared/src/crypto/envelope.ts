@@ -5,12 +5,13 @@
 // only ever sees this envelope. The result travels back sealed with a key derived from the same shared
 // secret, so only the client that holds the ephemeral secret can read it.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { concatBytes, fromBase64, toBase64, toHex, utf8 } from '../bytes';
 import type { SealedBox, SealedEnvelope } from '../schemas/envelope';
+import { curves } from './curves';
+import { newX25519KeyPair } from './keys';
 
 const WRAP_INFO = utf8.encode('cocoon/v1/wrap');
 const RESULT_INFO = utf8.encode('cocoon/v1/result');
@@ -46,6 +47,8 @@ export interface ClientSealState {
   ephemeralPublicKey: Uint8Array;
   /** The public key of each candidate, by rig id, to derive that rig's result key. */
   rigKeys: Map<string, Uint8Array>;
+  /** Result keys already derived, by rig id: one key agreement per rig, not one per chunk. */
+  resultKeys: Map<string, Uint8Array>;
   aad: string;
 }
 
@@ -61,19 +64,25 @@ export function sealJob(
   if (recipients.length < 1 || recipients.length > MAX_RECIPIENTS) {
     throw new RangeError(`an envelope needs 1 to ${MAX_RECIPIENTS} recipients`);
   }
-  const eph = x25519.keygen();
+  const eph = newX25519KeyPair();
   const contentKey = randomBytes(32);
   const bodyBox = seal(contentKey, utf8.encode(JSON.stringify(body)), aad);
   const rigKeys = new Map<string, Uint8Array>();
   const wrapped = recipients.map((r) => {
     rigKeys.set(r.rigId, r.x25519PublicKey);
-    const shared = x25519.getSharedSecret(eph.secretKey, r.x25519PublicKey);
+    const shared = curves.x25519SharedSecret(eph.secretKey, r.x25519PublicKey);
     const kek = deriveKey(shared, eph.publicKey, r.x25519PublicKey, WRAP_INFO);
     return { rigId: r.rigId, wrappedKey: seal(kek, contentKey, `${aad}|${r.rigId}`) };
   });
   return {
     envelope: { v: 1, clientPublicKey: toBase64(eph.publicKey), body: bodyBox, recipients: wrapped },
-    state: { ephemeralSecretKey: eph.secretKey, ephemeralPublicKey: eph.publicKey, rigKeys, aad },
+    state: {
+      ephemeralSecretKey: eph.secretKey,
+      ephemeralPublicKey: eph.publicKey,
+      rigKeys,
+      resultKeys: new Map(),
+      aad,
+    },
   };
 }
 
@@ -93,8 +102,8 @@ export function openJob(
   const entry = envelope.recipients.find((r) => r.rigId === rigId);
   if (!entry) throw new Error('envelope is not addressed to this rig');
   const clientPub = fromBase64(envelope.clientPublicKey);
-  const rigPub = x25519.getPublicKey(rigSecretKey);
-  const shared = x25519.getSharedSecret(rigSecretKey, clientPub);
+  const rigPub = curves.x25519PublicKey(rigSecretKey);
+  const shared = curves.x25519SharedSecret(rigSecretKey, clientPub);
   const kek = deriveKey(shared, clientPub, rigPub, WRAP_INFO);
   const contentKey = open(kek, entry.wrappedKey, `${aad}|${rigId}`);
   const body = JSON.parse(utf8.decode(open(contentKey, envelope.body, aad)));
@@ -117,10 +126,14 @@ export function openResultPart(
   part: number | 'final',
   box: SealedBox,
 ): unknown {
-  const rigPub = state.rigKeys.get(rigId);
-  if (!rigPub) throw new Error(`rig ${rigId} was not a recipient of this job`);
-  const shared = x25519.getSharedSecret(state.ephemeralSecretKey, rigPub);
-  const key = deriveKey(shared, state.ephemeralPublicKey, rigPub, RESULT_INFO);
+  let key = state.resultKeys.get(rigId);
+  if (!key) {
+    const rigPub = state.rigKeys.get(rigId);
+    if (!rigPub) throw new Error(`rig ${rigId} was not a recipient of this job`);
+    const shared = curves.x25519SharedSecret(state.ephemeralSecretKey, rigPub);
+    key = deriveKey(shared, state.ephemeralPublicKey, rigPub, RESULT_INFO);
+    state.resultKeys.set(rigId, key);
+  }
   return JSON.parse(utf8.decode(open(key, box, resultAad(state.aad, part))));
 }
 

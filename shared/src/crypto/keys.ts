@@ -1,7 +1,8 @@
 // Key pairs for rigs and clients: X25519 for sealing, Ed25519 for signing usage receipts.
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes } from '@noble/hashes/utils.js';
 import { toHex } from '../bytes';
+import { curves } from './curves';
 
 export interface KeyPair {
   secretKey: Uint8Array;
@@ -9,21 +10,21 @@ export interface KeyPair {
 }
 
 export function newX25519KeyPair(): KeyPair {
-  const { secretKey, publicKey } = x25519.keygen();
-  return { secretKey, publicKey };
+  const secretKey = randomBytes(32);
+  return { secretKey, publicKey: curves.x25519PublicKey(secretKey) };
 }
 
 export function newEd25519KeyPair(): KeyPair {
-  const { secretKey, publicKey } = ed25519.keygen();
-  return { secretKey, publicKey };
+  const secretKey = randomBytes(32);
+  return { secretKey, publicKey: curves.ed25519PublicKey(secretKey) };
 }
 
 export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
-  return x25519.getPublicKey(secretKey);
+  return curves.x25519PublicKey(secretKey);
 }
 
 export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
-  return ed25519.getPublicKey(secretKey);
+  return curves.ed25519PublicKey(secretKey);
 }
 
 /** A short human-checkable fingerprint of public keys, shown by the worker and the Mini App. */

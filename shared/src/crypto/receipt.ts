@@ -1,7 +1,7 @@
 // Usage receipts: the rig signs what it used, the proxy checks the signature before it charges anyone.
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { fromBase64, toBase64, utf8 } from '../bytes';
 import type { UsageReceipt } from '../schemas/worker';
+import { curves } from './curves';
 
 /** Canonical bytes of a receipt: fixed field order, so signer and verifier agree. */
 export function receiptBytes(r: UsageReceipt): Uint8Array {
@@ -13,7 +13,7 @@ export function receiptBytes(r: UsageReceipt): Uint8Array {
 }
 
 export function signReceipt(receipt: UsageReceipt, ed25519SecretKey: Uint8Array): string {
-  return toBase64(ed25519.sign(receiptBytes(receipt), ed25519SecretKey));
+  return toBase64(curves.ed25519Sign(receiptBytes(receipt), ed25519SecretKey));
 }
 
 export function verifyReceipt(
@@ -22,7 +22,7 @@ export function verifyReceipt(
   ed25519PublicKey: Uint8Array,
 ): boolean {
   try {
-    return ed25519.verify(fromBase64(signatureB64), receiptBytes(receipt), ed25519PublicKey);
+    return curves.ed25519Verify(fromBase64(signatureB64), receiptBytes(receipt), ed25519PublicKey);
   } catch {
     return false;
   }
