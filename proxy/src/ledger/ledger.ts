@@ -35,14 +35,6 @@ export async function postTx(
   q: Queryable,
   tx: { kind: string; ref?: string; uniqueKey?: string; transfers: Transfer[] },
 ): Promise<{ txId: string; duplicate: boolean }> {
-  const txId = randomUUID();
-  const inserted = await q.query<{ id: string }>(
-    `INSERT INTO ledger_tx (id, kind, ref, unique_key) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (unique_key) DO NOTHING RETURNING id`,
-    [txId, tx.kind, tx.ref ?? null, tx.uniqueKey ?? null],
-  );
-  if (inserted.rows.length === 0) return { txId, duplicate: true };
-
   const deltas = new Map<string, bigint>();
   for (const t of tx.transfers) {
     if (t.amount < 0n) throw new RangeError('transfer amounts are non-negative');
@@ -51,25 +43,46 @@ export async function postTx(
     deltas.set(t.to, (deltas.get(t.to) ?? 0n) + t.amount);
   }
   // Sorted account order keeps concurrent transactions from deadlocking on each other's rows.
-  for (const account of [...deltas.keys()].sort()) {
-    const delta = deltas.get(account)!;
-    await q.query('INSERT INTO accounts (id, may_go_negative) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
-      account,
-      mayGoNegative(account),
-    ]);
-    try {
-      await q.query('UPDATE accounts SET balance = balance + $2::numeric WHERE id = $1', [account, delta]);
-    } catch (err) {
-      if ((err as { code?: string }).code === '23514') {
-        throw new InsufficientFunds(account.startsWith('user:') ? 'insufficient balance' : 'hold exceeded');
-      }
-      throw err;
+  const accounts = [...deltas.keys()].sort();
+  const txId = randomUUID();
+  const amounts = accounts.map((a) => deltas.get(a)!.toString());
+  // Two round trips whatever the number of accounts. First the ledger_tx row (a duplicate key stops
+  // here) and any account seen for the first time. Not one upsert: PostgreSQL checks the CHECK
+  // constraint on the proposed row before it sees the conflict, so a debit would fail on a new row.
+  const t = await q.query<{ id: string }>(
+    `WITH t AS (
+       INSERT INTO ledger_tx (id, kind, ref, unique_key) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (unique_key) DO NOTHING RETURNING id
+     ), a AS (
+       INSERT INTO accounts (id, may_go_negative)
+       SELECT * FROM unnest($5::text[], $6::boolean[]) WHERE EXISTS (SELECT 1 FROM t)
+       ON CONFLICT (id) DO NOTHING
+     )
+     SELECT id FROM t`,
+    [txId, tx.kind, tx.ref ?? null, tx.uniqueKey ?? null, accounts, accounts.map(mayGoNegative)],
+  );
+  if (t.rows.length === 0) return { txId, duplicate: true };
+  // Then the balances and the entries. The account rows are locked in sorted order (the locking
+  // sub-select sorts before it locks), so concurrent postings never deadlock on each other's rows; the
+  // CHECK constraint refuses a user or hold account below zero.
+  try {
+    await q.query(
+      `WITH d AS (
+         SELECT * FROM unnest($2::text[], $3::numeric[]) AS d(id, delta)
+       ), u AS (
+         UPDATE accounts SET balance = accounts.balance + d.delta
+         FROM (SELECT id FROM accounts WHERE id = ANY($2::text[]) ORDER BY id FOR UPDATE) l, d
+         WHERE accounts.id = l.id AND d.id = l.id
+       )
+       INSERT INTO ledger_entries (tx_id, account_id, amount) SELECT $1, id, delta FROM d`,
+      [txId, accounts, amounts],
+    );
+  } catch (err) {
+    if ((err as { code?: string }).code === '23514') {
+      const short = accounts.find((a) => !mayGoNegative(a) && deltas.get(a)! < 0n) ?? '';
+      throw new InsufficientFunds(short.startsWith('user:') ? 'insufficient balance' : 'hold exceeded');
     }
-    await q.query('INSERT INTO ledger_entries (tx_id, account_id, amount) VALUES ($1, $2, $3::numeric)', [
-      txId,
-      account,
-      delta,
-    ]);
+    throw err;
   }
   return { txId, duplicate: false };
 }
