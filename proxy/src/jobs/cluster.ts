@@ -2,6 +2,11 @@
 // may live in another. Through LISTEN/NOTIFY a proxy hands a job over to the process that holds the
 // chosen rig, and job events reach whichever process streams them to the client.
 // On PGlite (one process by construction) nothing is sent.
+//
+// NOTIFY is not free (PostgreSQL serialises it at commit), so a job's stream is only relayed while another
+// proxy watches it: a proxy that opens an SSE stream says "watch"; the others then relay that job's events
+// and replay the chunks they already streamed. Ends (done, failed) are always relayed: a watch can arrive
+// after the job ended, and a client must never wait for an end that was not sent.
 import type { JobEvent } from '@cocoon/shared';
 import type { Db } from '../db';
 import type { Logger } from '../log';
@@ -12,6 +17,7 @@ const MAX_PAYLOAD = 7_500;
 
 type Message =
   | { kind: 'assign'; to: string; jobId: string }
+  | { kind: 'watch'; from: string; jobId: string }
   | { kind: 'event'; from: string; jobId: string; event: JobEvent | { type: 'done'; fromDb: true } };
 
 export interface ClusterHandlers {
@@ -19,10 +25,19 @@ export interface ClusterHandlers {
   onAssign(jobId: string): Promise<void>;
   /** An event published by another proxy, for our SSE subscribers. A done arrives without its result. */
   onEvent(jobId: string, event: JobEvent | { type: 'done'; fromDb: true }): Promise<void>;
+  /** Another proxy started watching a job: the events we streamed so far, to relay again. */
+  backlog(jobId: string): JobEvent[];
 }
+
+// Forget a watch after this long without an end (the job ended on a third proxy, or the watcher left).
+const WATCH_TTL_MS = 60 * 60_000;
 
 export class Cluster {
   private unlisten?: () => Promise<void>;
+  /** Jobs some other proxy streams to a client, with when we stop relaying them regardless. */
+  private readonly watched = new Map<string, number>();
+  /** The last relay sent per job: a job's events go out one after another, so they arrive in order. */
+  private readonly relaying = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -43,15 +58,24 @@ export class Cluster {
       } catch {
         return;
       }
-      const work =
-        msg.kind === 'assign'
-          ? msg.to === this.instanceId
-            ? handlers.onAssign(msg.jobId)
-            : undefined
-          : msg.from !== this.instanceId
-            ? handlers.onEvent(msg.jobId, msg.event)
-            : undefined;
-      work?.catch((err) => this.log.error({ err, jobId: msg.jobId }, 'cluster message failed'));
+      if (msg.kind === 'assign') {
+        if (msg.to === this.instanceId) {
+          handlers
+            .onAssign(msg.jobId)
+            .catch((err) => this.log.error({ err, jobId: msg.jobId }, 'cluster message failed'));
+        }
+        return;
+      }
+      if (msg.from === this.instanceId) return;
+      if (msg.kind === 'watch') {
+        this.watch(msg.jobId);
+        for (const event of handlers.backlog(msg.jobId)) void this.relay(msg.jobId, event);
+        return;
+      }
+      if (msg.event.type === 'done' || msg.event.type === 'failed') this.watched.delete(msg.jobId);
+      handlers
+        .onEvent(msg.jobId, msg.event)
+        .catch((err) => this.log.error({ err, jobId: msg.jobId }, 'cluster message failed'));
     });
   }
 
@@ -63,10 +87,35 @@ export class Cluster {
     await this.send({ kind: 'assign', to, jobId });
   }
 
+  /** Asks the other proxies to relay a job's events here (an SSE stream opened on this proxy). */
+  async requestWatch(jobId: string): Promise<void> {
+    await this.send({ kind: 'watch', from: this.instanceId, jobId });
+  }
+
+  private watch(jobId: string): void {
+    const now = Date.now();
+    if (this.watched.size >= 10_000) {
+      for (const [id, until] of this.watched) if (until < now) this.watched.delete(id);
+    }
+    this.watched.set(jobId, now + WATCH_TTL_MS);
+  }
+
   async relay(jobId: string, event: JobEvent): Promise<void> {
     if (!this.enabled) return;
+    const ends = event.type === 'done' || event.type === 'failed';
+    if (!ends && !this.watched.has(jobId)) return;
+    if (ends) this.watched.delete(jobId);
     const slim = event.type === 'done' ? ({ type: 'done', fromDb: true } as const) : event;
-    await this.send({ kind: 'event', from: this.instanceId, jobId, event: slim });
+    const sent = (this.relaying.get(jobId) ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => this.send({ kind: 'event', from: this.instanceId, jobId, event: slim }));
+    this.relaying.set(jobId, sent);
+    void sent
+      .finally(() => {
+        if (this.relaying.get(jobId) === sent) this.relaying.delete(jobId);
+      })
+      .catch(() => {});
+    await sent;
   }
 
   private async send(msg: Message): Promise<void> {

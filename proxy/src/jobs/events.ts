@@ -6,13 +6,19 @@ type Listener = (event: JobEvent) => void;
 
 export class JobEventHub {
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly backlog = new Map<string, JobEvent[]>();
+  private readonly backlogs = new Map<string, JobEvent[]>();
 
   publish(jobId: string, event: JobEvent): void {
-    if (event.type === 'state') this.backlog.set(jobId, []);
-    else if (event.type === 'chunk') this.backlog.get(jobId)?.push(event) ?? this.backlog.set(jobId, [event]);
-    else this.backlog.delete(jobId);
+    if (event.type === 'state') this.backlogs.set(jobId, []);
+    else if (event.type === 'chunk')
+      this.backlogs.get(jobId)?.push(event) ?? this.backlogs.set(jobId, [event]);
+    else this.backlogs.delete(jobId);
     for (const l of this.listeners.get(jobId) ?? []) l(event);
+  }
+
+  /** The chunks streamed so far for the current attempt of a job. */
+  backlog(jobId: string): JobEvent[] {
+    return [...(this.backlogs.get(jobId) ?? [])];
   }
 
   /** Starts listening and returns the chunks already streamed for the current attempt. */
@@ -21,7 +27,7 @@ export class JobEventHub {
     this.listeners.set(jobId, set);
     set.add(listener);
     return {
-      backlog: [...(this.backlog.get(jobId) ?? [])],
+      backlog: this.backlog(jobId),
       unsubscribe: () => {
         set.delete(listener);
         if (set.size === 0) this.listeners.delete(jobId);

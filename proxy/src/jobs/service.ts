@@ -33,8 +33,19 @@ import { JOB_COLUMNS, type JobRow, toJobView } from './job-row';
 type QuoteInput = z.output<typeof quoteRequest>;
 type SubmitInput = z.output<typeof submitJobRequest>;
 type DoneMsg = Extract<WorkerToProxy, { type: 'done' }>;
+type Claim =
+  | { kind: 'assigned'; job: JobRow; holder: string; rigName: string }
+  | { kind: 'failed'; reason: string };
 
 export class JobService {
+  /**
+   * The rig and attempt of each job this proxy sent out, until it ends here: a chunk from any other rig is
+   * dropped without a database read. Kept per rig, not per socket, so a rig that reconnects mid-job goes
+   * on streaming. A job another proxy took away lingers until pruneSent (its chunks carry an old attempt,
+   * which clients ignore).
+   */
+  private readonly sent = new Map<string, { rigId: string; attempt: number }>();
+
   constructor(
     private readonly db: Db,
     private readonly config: Config,
@@ -64,7 +75,13 @@ export class JobService {
           });
         }
       },
+      backlog: (jobId) => this.hub.backlog(jobId),
     });
+  }
+
+  /** An SSE stream for this job opened here: have the other proxies relay its events to us. */
+  async watch(jobId: string): Promise<void> {
+    await this.cluster.requestWatch(jobId);
   }
 
   /** Publishes a job event to this process's SSE subscribers and to the other proxies'. */
@@ -159,15 +176,15 @@ export class JobService {
         `the envelope is ${bytes} bytes; the limit is ${this.config.MAX_ENVELOPE_BYTES}`,
       );
     }
-    const previous = await this.jobByIdempotencyKey(userId, req.idempotencyKey);
-    if (previous) return this.view(userId, previous);
     const outcome = await this.db.tx(async (q) => {
       const job = await this.lockJob(q, req.quoteId);
       if (!job || job.user_id !== userId) throw notFound('no such quote');
       if (job.state === 'expired')
         throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
-      if (job.state !== 'quoted')
+      if (job.state !== 'quoted') {
+        if (job.idempotency_key === req.idempotencyKey) return { kind: 'replay' as const };
         throw conflict('this quote was already submitted with another idempotency key', 'already_submitted');
+      }
       const candidates = new Set(job.candidates.map((c) => c.rigId));
       const stray = req.envelope.recipients.find((r) => !candidates.has(r.rigId));
       if (stray)
@@ -176,21 +193,28 @@ export class JobService {
           'bad_envelope',
           `envelope.recipients: rig ${stray.rigId} is not a candidate of this quote`,
         );
-      const r = await q.query(
-        `UPDATE jobs SET state = 'queued', envelope = $2, envelope_bytes = $3, idempotency_key = $4
-         WHERE id = $1 AND state = 'quoted' AND NOT EXISTS (SELECT 1 FROM jobs WHERE user_id = $5 AND idempotency_key = $4)
-         RETURNING id`,
+      const r = await q.query<JobRow>(
+        `UPDATE jobs j SET state = 'queued', envelope = $2, envelope_bytes = $3, idempotency_key = $4
+         WHERE j.id = $1 AND j.state = 'quoted'
+           AND NOT EXISTS (SELECT 1 FROM jobs WHERE user_id = $5 AND idempotency_key = $4)
+         RETURNING ${JOB_COLUMNS}`,
         [job.id, JSON.stringify(req.envelope), bytes, req.idempotencyKey, userId],
       );
-      return r.rows.length ? 'queued' : 'duplicate';
+      // The same idempotency key on another quote: that job is the answer.
+      if (!r.rows.length) return { kind: 'duplicate' as const };
+      // Queued and sent on in the same transaction: one lock of the row, not two.
+      return { kind: 'queued' as const, claim: await this.claimRig(q, r.rows[0]) };
     });
-    if (outcome === 'duplicate') {
+    if (outcome.kind === 'replay') return this.view(userId, req.quoteId);
+    if (outcome.kind === 'duplicate') {
       const first = await this.jobByIdempotencyKey(userId, req.idempotencyKey);
       if (first) return this.view(userId, first);
+      throw conflict('this idempotency key is taken', 'already_submitted');
     }
     this.emit(req.quoteId, { type: 'state', state: 'queued', rigId: null, attempt: 0 });
-    await this.dispatch(req.quoteId);
-    return this.view(userId, req.quoteId);
+    await this.afterClaim(req.quoteId, outcome.claim);
+    if (outcome.claim.kind === 'failed') return this.view(userId, req.quoteId);
+    return toJobView({ ...outcome.claim.job, rig_name: outcome.claim.rigName });
   }
 
   private async jobByIdempotencyKey(userId: string, key: string): Promise<string | undefined> {
@@ -211,13 +235,14 @@ export class JobService {
   }
 
   /** The proxy process holding a rig's socket, if the rig is usable and recently seen. */
-  private async rigHolder(q: Queryable, rigId: string): Promise<string | null> {
-    const r = await q.query<{ connected_to: string }>(
-      `SELECT connected_to FROM rigs WHERE id = $1 AND NOT paused AND revoked_at IS NULL AND connected_to IS NOT NULL
-         AND last_seen_at > now() - $2 * interval '1 millisecond'`,
+  private async rigHolder(q: Queryable, rigId: string): Promise<{ holder: string; name: string } | null> {
+    const r = await q.query<{ connected_to: string; name: string }>(
+      `SELECT connected_to, name FROM rigs WHERE id = $1 AND NOT paused AND revoked_at IS NULL
+         AND connected_to IS NOT NULL AND last_seen_at > now() - $2 * interval '1 millisecond'`,
       [rigId, this.config.HEARTBEAT_MS * 3],
     );
-    return r.rows[0]?.connected_to ?? null;
+    const row = r.rows[0];
+    return row ? { holder: row.connected_to, name: row.name } : null;
   }
 
   async view(userId: string, jobId: string): Promise<JobView> {
@@ -239,60 +264,74 @@ export class JobService {
     return r.rows.map((row) => ({ ...toJobView(row), result: null }));
   }
 
-  /**
-   * Sends a queued job to the first candidate, from its current attempt on, that is connected: to this
-   * process's socket, or handed over to the proxy that holds the rig. Claimed with SKIP LOCKED, so two
-   * proxies never dispatch the same job.
-   */
+  /** Sends a queued job on (see claimRig). Claimed with SKIP LOCKED, so two proxies never dispatch it. */
   async dispatch(jobId: string): Promise<void> {
-    const outcome = await this.db.tx(async (q) => {
+    const claim = await this.db.tx(async (q) => {
       const job = await this.lockJob(q, jobId, true);
       if (job?.state !== 'queued' || !job.envelope) return null;
-      const addressed = new Set(job.envelope.recipients.map((r) => r.rigId));
-      for (let i = job.attempt; i < job.candidates.length; i++) {
-        const { rigId } = job.candidates[i];
-        if (!addressed.has(rigId)) continue;
-        const holder = await this.rigHolder(q, rigId);
-        const local = this.workers.get(rigId);
-        if (!holder) continue;
-        if (holder === this.instanceId ? !local : !this.cluster.enabled) continue;
-        await q.query(
-          `UPDATE jobs SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
-             lease_until = now() + $4 * interval '1 millisecond' WHERE id = $1`,
-          [jobId, i, rigId, this.config.LEASE_MS],
-        );
-        return { kind: 'assigned' as const, attempt: i, rigId, holder };
-      }
-      const reason = job.fail_reason
-        ? `no rig left to try; last: ${job.fail_reason}`
-        : 'no candidate rig is online';
-      await this.failJob(q, job, reason);
-      return { kind: 'failed' as const, reason };
+      return this.claimRig(q, job);
     });
-    if (!outcome) return;
-    if (outcome.kind === 'failed') {
-      this.emit(jobId, { type: 'failed', reason: outcome.reason });
+    if (claim) await this.afterClaim(jobId, claim);
+  }
+
+  /**
+   * Gives a queued job (its row locked by the caller) to the first candidate, from its current attempt on,
+   * that is connected: to this process's socket, or to the proxy that holds the rig. With none left, the
+   * job fails and its hold goes back.
+   */
+  private async claimRig(q: Queryable, job: JobRow): Promise<Claim> {
+    const addressed = new Set(job.envelope?.recipients.map((r) => r.rigId));
+    for (let i = job.attempt; i < job.candidates.length; i++) {
+      const { rigId } = job.candidates[i];
+      if (!addressed.has(rigId)) continue;
+      const rig = await this.rigHolder(q, rigId);
+      if (!rig) continue;
+      if (rig.holder === this.instanceId ? !this.workers.get(rigId) : !this.cluster.enabled) continue;
+      const r = await q.query<JobRow>(
+        `UPDATE jobs j SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
+           lease_until = now() + $4 * interval '1 millisecond' WHERE j.id = $1 RETURNING ${JOB_COLUMNS}`,
+        [job.id, i, rigId, this.config.LEASE_MS],
+      );
+      return { kind: 'assigned', job: r.rows[0], holder: rig.holder, rigName: rig.name };
+    }
+    const reason = job.fail_reason
+      ? `no rig left to try; last: ${job.fail_reason}`
+      : 'no candidate rig is online';
+    await this.failJob(q, job, reason);
+    return { kind: 'failed', reason };
+  }
+
+  /** After the claim's transaction committed: tell the subscribers, and send the job to its rig. */
+  private async afterClaim(jobId: string, claim: Claim): Promise<void> {
+    if (claim.kind === 'failed') {
+      this.emit(jobId, { type: 'failed', reason: claim.reason });
       return;
     }
-    this.emit(jobId, { type: 'state', state: 'running', rigId: outcome.rigId, attempt: outcome.attempt });
-    if (outcome.holder === this.instanceId) await this.sendAssign(jobId);
-    else await this.cluster.handOver(outcome.holder, jobId);
+    const { job, holder } = claim;
+    this.emit(jobId, { type: 'state', state: 'running', rigId: job.rig_id, attempt: job.attempt });
+    if (holder === this.instanceId) await this.assign(job);
+    else await this.cluster.handOver(holder, jobId);
+  }
+
+  /** A job another proxy handed over to us, for a rig whose socket we hold. */
+  private async sendAssign(jobId: string): Promise<void> {
+    const r = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1`, [jobId]);
+    if (r.rows[0]) await this.assign(r.rows[0]);
   }
 
   /** Sends the assign message for a running job to its rig's socket here, or fails it over. */
-  private async sendAssign(jobId: string): Promise<void> {
-    const r = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1`, [jobId]);
-    const job = r.rows[0];
-    if (job?.state !== 'running' || !job.rig_id || !job.envelope) return;
+  private async assign(job: JobRow): Promise<void> {
+    if (job.state !== 'running' || !job.rig_id || !job.envelope) return;
     const conn = this.workers.get(job.rig_id);
-    if (!conn) return this.failover(jobId, job.rig_id, 'the rig left before the job reached it', true);
+    if (!conn) return this.failover(job.id, job.rig_id, 'the rig left before the job reached it', true);
+    this.sent.set(job.id, { rigId: job.rig_id, attempt: job.attempt });
     conn.send({
       type: 'assign',
-      jobId,
+      jobId: job.id,
       model: job.model,
       kind: job.kind,
       envelope: job.envelope,
-      aad: jobId,
+      aad: job.id,
       inputTokens: job.input_tokens,
       maxTokens: job.max_tokens,
       leaseMs: this.config.LEASE_MS,
@@ -318,25 +357,41 @@ export class JobService {
     });
   }
 
-  handleChunk(rigId: string, msg: Extract<WorkerToProxy, { type: 'chunk' }>, attempt: number): void {
-    this.emit(msg.jobId, { type: 'chunk', rigId, attempt, seq: msg.seq, sealed: msg.sealed });
+  /** Streams a sealed chunk on to the client, if `rigId` is the rig we sent the job to. */
+  handleChunk(rigId: string, msg: Extract<WorkerToProxy, { type: 'chunk' }>): void {
+    const sent = this.sent.get(msg.jobId);
+    if (sent?.rigId !== rigId) return;
+    this.emit(msg.jobId, { type: 'chunk', rigId, attempt: sent.attempt, seq: msg.seq, sealed: msg.sealed });
   }
 
-  /** The attempt a running job is on, if `rigId` runs it (chunks from anyone else are dropped). */
-  async runningAttempt(rigId: string, jobId: string): Promise<number | null> {
-    const r = await this.db.query<{ attempt: number }>(
-      "SELECT attempt FROM jobs WHERE id = $1 AND rig_id = $2 AND state = 'running'",
-      [jobId, rigId],
+  private forgetSent(jobId: string, rigId: string): void {
+    if (this.sent.get(jobId)?.rigId === rigId) this.sent.delete(jobId);
+  }
+
+  /** Forgets sent jobs that no longer run on the rig we sent them to (another proxy moved them on). */
+  private async pruneSent(): Promise<void> {
+    if (this.sent.size < 1000) return;
+    const ids = [...this.sent.keys()];
+    const r = await this.db.query<{ id: string; rig_id: string }>(
+      "SELECT id, rig_id FROM jobs WHERE id = ANY($1::uuid[]) AND state = 'running'",
+      [ids],
     );
-    return r.rows[0]?.attempt ?? null;
+    const live = new Map(r.rows.map((row) => [row.id, row.rig_id]));
+    for (const id of ids) if (live.get(id) !== this.sent.get(id)?.rigId) this.sent.delete(id);
   }
 
   /** Checks the receipt and settles: the user pays tokens × ask + fee, the owner gets tokens × ask. */
   async handleDone(rigId: string, msg: DoneMsg): Promise<void> {
+    this.forgetSent(msg.jobId, rigId);
     const outcome = await this.db.tx(async (q) => {
-      const job = await this.lockJob(q, msg.jobId);
+      const r = await q.query<JobRow & { owner_id: string; ed25519_public_key: string | null }>(
+        `SELECT ${JOB_COLUMNS}, r.owner_id, r.ed25519_public_key FROM jobs j JOIN rigs r ON r.id = j.rig_id
+         WHERE j.id = $1 FOR UPDATE OF j`,
+        [msg.jobId],
+      );
+      const job = r.rows[0];
       if (job?.state !== 'running' || job.rig_id !== rigId) return { kind: 'ignored' as const };
-      const problem = await this.receiptProblem(q, job, rigId, msg);
+      const problem = this.receiptProblem(job, rigId, msg);
       if (problem) return { kind: 'invalid' as const, problem };
       const price = BigInt(job.candidates[job.attempt].priceNanoPer1k);
       const tokens = msg.receipt.promptTokens + msg.receipt.completionTokens;
@@ -344,21 +399,26 @@ export class JobService {
       const hold = BigInt(job.hold_nano);
       if (charge.totalNano > hold)
         return { kind: 'invalid' as const, problem: 'usage costs more than the hold' };
-      const owner = await q.query<{ owner_id: string }>('SELECT owner_id FROM rigs WHERE id = $1', [rigId]);
       await postTx(q, {
         kind: 'settle',
         ref: job.id,
         uniqueKey: `settle:${job.id}`,
         transfers: [
-          { from: holdAccount(job.id), to: userAccount(owner.rows[0].owner_id), amount: charge.rigNano },
+          { from: holdAccount(job.id), to: userAccount(job.owner_id), amount: charge.rigNano },
           { from: holdAccount(job.id), to: SYSTEM.fees, amount: charge.feeNano },
           { from: holdAccount(job.id), to: userAccount(job.user_id), amount: hold - charge.totalNano },
         ],
       });
+      // The job row and the rig's counters in one statement.
       await q.query(
-        `UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
-           price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
-           finished_at = now(), lease_until = NULL WHERE id = $1`,
+        `WITH done AS (
+           UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
+             price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
+             finished_at = now(), lease_until = NULL WHERE id = $1
+           RETURNING rig_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
+         )
+         UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms FROM done
+         WHERE rigs.id = done.rig_id`,
         [
           job.id,
           JSON.stringify(msg.result),
@@ -369,11 +429,6 @@ export class JobService {
           charge.rigNano,
           charge.feeNano,
         ],
-      );
-      const ms = job.started_at ? Date.now() - new Date(job.started_at).getTime() : 0;
-      await q.query(
-        'UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + $2 WHERE id = $1',
-        [rigId, Math.max(0, ms)],
       );
       return { kind: 'settled' as const, charge };
     });
@@ -392,22 +447,17 @@ export class JobService {
     }
   }
 
-  private async receiptProblem(
-    q: Queryable,
-    job: JobRow,
+  private receiptProblem(
+    job: JobRow & { ed25519_public_key: string | null },
     rigId: string,
     msg: DoneMsg,
-  ): Promise<string | null> {
+  ): string | null {
     const r = msg.receipt;
     if (r.jobId !== job.id || r.rigId !== rigId || r.model !== job.model) return 'receipt is for another job';
     if (r.resultHash !== sealedResultHash(msg.result)) return 'result hash does not match';
     if (r.promptTokens > job.input_tokens) return 'prompt tokens above the quote';
     if (r.completionTokens > job.max_tokens) return 'completion tokens above maxTokens';
-    const key = await q.query<{ k: string | null }>(
-      'SELECT ed25519_public_key AS k FROM rigs WHERE id = $1',
-      [rigId],
-    );
-    const pub = key.rows[0]?.k;
+    const pub = job.ed25519_public_key;
     if (!pub || !verifyReceipt(r, msg.signature, fromBase64(pub))) return 'bad signature';
     return null;
   }
@@ -417,6 +467,7 @@ export class JobService {
    * (the job itself is bad: too long, malformed), the job fails and the hold goes back in full.
    */
   async failover(jobId: string, rigId: string, reason: string, retryable: boolean): Promise<void> {
+    this.forgetSent(jobId, rigId);
     const outcome = await this.db.tx(async (q) => {
       const job = await this.lockJob(q, jobId);
       if (job?.state !== 'running' || job.rig_id !== rigId) return null;
@@ -485,6 +536,7 @@ export class JobService {
       });
       if (failed) {
         this.emit(id, { type: 'failed', reason: 'the job timed out' });
+        this.sent.delete(id);
         if (rig_id) this.workers.get(rig_id)?.send({ type: 'cancel', jobId: id, reason: 'timed out' });
       }
     }
@@ -499,5 +551,6 @@ export class JobService {
       "SELECT id FROM jobs WHERE state = 'queued' LIMIT 500",
     );
     for (const { id } of queued.rows) await this.dispatch(id);
+    await this.pruneSent();
   }
 }

@@ -111,11 +111,9 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
         await db.query('UPDATE rigs SET last_seen_at = now() WHERE id = $1', [rig!.id]);
         await jobs.renewLeases(rig!.id, msg.running);
         return;
-      case 'chunk': {
-        const attempt = await jobs.runningAttempt(rig!.id, msg.jobId);
-        if (attempt !== null) jobs.handleChunk(rig!.id, msg, attempt);
+      case 'chunk':
+        jobs.handleChunk(rig!.id, msg);
         return;
-      }
       case 'done':
         await jobs.handleDone(rig!.id, msg);
         return;

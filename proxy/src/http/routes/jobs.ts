@@ -37,6 +37,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
     let job: Awaited<ReturnType<typeof ctx.jobs.view>>;
     try {
       job = await ctx.jobs.view(user.id, id);
+      if (job.state !== 'done' && job.state !== 'failed' && job.state !== 'expired') await ctx.jobs.watch(id);
     } catch (err) {
       sub.unsubscribe();
       throw err;
