@@ -9,7 +9,8 @@ import { ensureUser, type UserRow } from '../users';
 import { hashSecret } from './tokens';
 
 export interface Caller {
-  user: UserRow;
+  /** The caller's Telegram id; the user row exists. Routes that need more read it (findUser). */
+  user: Pick<UserRow, 'id'>;
   via: 'tma' | 'service' | 'apiKey';
   apiKeyId: string | null;
 }
@@ -28,10 +29,30 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * Users this process has already created or renamed, with the name it last saw: a request from a known
+ * user with the same name needs no database round trip (users are never deleted). Bounded: forgets all
+ * when full.
+ */
+export class KnownUsers {
+  private readonly names = new Map<string, string>();
+
+  /** Makes sure the user row exists with this name (empty: keep the stored one). */
+  async ensure(db: Db, id: string, name: string, trialCreditNano: bigint): Promise<Pick<UserRow, 'id'>> {
+    const seen = this.names.get(id);
+    if (seen !== undefined && (seen === name || name === '')) return { id };
+    const row = await ensureUser(db, id, name, trialCreditNano);
+    if (this.names.size >= 50_000) this.names.clear();
+    this.names.set(id, row.name);
+    return { id };
+  }
+}
+
 export async function authenticate(
   db: Db,
   config: Config,
   headers: Record<string, string | string[] | undefined>,
+  known = new KnownUsers(),
 ): Promise<Caller> {
   const header = headers.authorization;
   if (typeof header !== 'string' || !header.includes(' ')) {
@@ -53,7 +74,7 @@ export async function authenticate(
       }
       const name = [res.user.first_name, res.user.last_name].filter(Boolean).join(' ');
       return {
-        user: await ensureUser(db, String(res.user.id), name, config.TRIAL_CREDIT_NANO),
+        user: await known.ensure(db, String(res.user.id), name, config.TRIAL_CREDIT_NANO),
         via: 'tma',
         apiKeyId: null,
       };
@@ -68,7 +89,7 @@ export async function authenticate(
       // A malformed percent-encoding is a bad header, not a server error: keep the raw text.
       const name = typeof rawName === 'string' ? safeDecodeURIComponent(rawName).slice(0, 128) : '';
       return {
-        user: await ensureUser(db, id, name, config.TRIAL_CREDIT_NANO),
+        user: await known.ensure(db, id, name, config.TRIAL_CREDIT_NANO),
         via: 'service',
         apiKeyId: null,
       };
@@ -81,8 +102,7 @@ export async function authenticate(
       );
       const row = r.rows[0];
       if (!row) throw unauthorized('API key is unknown or revoked');
-      const { key_id, ...user } = row;
-      return { user, via: 'apiKey', apiKeyId: key_id };
+      return { user: { id: row.id }, via: 'apiKey', apiKeyId: row.key_id };
     }
     default:
       throw unauthorized(`unknown authorization scheme "${scheme}"`);

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { authenticate, type Caller } from '../auth/authenticate';
+import { authenticate, type Caller, KnownUsers } from '../auth/authenticate';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
@@ -24,5 +24,6 @@ export interface AppContext {
 }
 
 export function makeAuth(db: Db, config: Config) {
-  return (req: FastifyRequest) => authenticate(db, config, req.headers);
+  const known = new KnownUsers();
+  return (req: FastifyRequest) => authenticate(db, config, req.headers, known);
 }

@@ -6,12 +6,14 @@ import { z } from 'zod';
 import { hashSecret, newApiKey } from '../../auth/tokens';
 import { forbidden, notFound } from '../../errors';
 import { balanceOf, heldFor, userAccount } from '../../ledger/ledger';
+import { findUser } from '../../users';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
 
 export function meRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/v1/me', async (req): Promise<MeView> => {
-    const { user } = await ctx.auth(req);
+    const { user: caller } = await ctx.auth(req);
+    const user = (await findUser(ctx.db, caller.id))!;
     return {
       telegramId: user.id,
       name: user.name,
