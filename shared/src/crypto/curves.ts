@@ -22,11 +22,8 @@ export const nobleCurves: Curves = {
 
 type NodeCrypto = typeof import('node:crypto');
 
-// DER prefixes that wrap a raw 32-byte key as PKCS#8 (secret) or SPKI (public), RFC 8410.
-const DER = {
-  x25519: { pkcs8: '302e020100300506032b656e04220420', spki: '302a300506032b656e032100' },
-  ed25519: { pkcs8: '302e020100300506032b657004220420', spki: '302a300506032b6570032100' },
-} as const;
+const JWK_CURVE = { x25519: 'X25519', ed25519: 'Ed25519' } as const;
+const b64url = (raw: Uint8Array) => Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('base64url');
 
 /** A small map that forgets everything when full: key objects are cheap to rebuild, memory is not free. */
 function boundedCache<V>(limit: number, make: (id: string) => V): (id: string) => V {
@@ -43,25 +40,31 @@ function boundedCache<V>(limit: number, make: (id: string) => V): (id: string) =
 }
 
 export function nodeCurves(c: NodeCrypto): Curves {
-  type Curve = keyof typeof DER;
-  const der = (prefix: string, rawHex: string) => Buffer.from(prefix + rawHex, 'hex');
-  // Parsing a key costs as much as using it, and the same keys come back job after job (a rig's own
-  // secret keys, the rigs' public keys a client seals for, the keys a proxy checks receipts with).
+  type Curve = keyof typeof JWK_CURVE;
+  // Keys go in and out as JWK: OpenSSL's DER decoders cost ~0.7 ms a key, the raw-key JWK path ~0.07 ms.
+  // A private JWK must carry "x", but Node builds the key from "d" alone (the public half is derived;
+  // curves.test.ts checks it against @noble/curves), so a placeholder serves.
+  const placeholder = b64url(new Uint8Array(32));
+  // The same keys come back job after job (a rig's own secret keys, the rigs' public keys a client seals
+  // for, the keys a proxy checks receipts with): keep the parsed ones.
   const secretKeys = boundedCache(256, (id) => {
-    const [curve, hex] = id.split(':') as [Curve, string];
-    return c.createPrivateKey({ key: der(DER[curve].pkcs8, hex), format: 'der', type: 'pkcs8' });
+    const [curve, d] = id.split(':') as [Curve, string];
+    return c.createPrivateKey({
+      key: { kty: 'OKP', crv: JWK_CURVE[curve], d, x: placeholder },
+      format: 'jwk',
+    });
   });
   const publicKeys = boundedCache(4096, (id) => {
-    const [curve, hex] = id.split(':') as [Curve, string];
-    return c.createPublicKey({ key: der(DER[curve].spki, hex), format: 'der', type: 'spki' });
+    const [curve, x] = id.split(':') as [Curve, string];
+    return c.createPublicKey({ key: { kty: 'OKP', crv: JWK_CURVE[curve], x }, format: 'jwk' });
   });
   const rawPublicKeys = boundedCache(256, (id) => {
-    const spki = c.createPublicKey(secretKeys(id)).export({ format: 'der', type: 'spki' });
-    return new Uint8Array(spki.subarray(spki.length - 32));
+    const x = c.createPublicKey(secretKeys(id)).export({ format: 'jwk' }).x!;
+    return new Uint8Array(Buffer.from(x, 'base64url'));
   });
   const keyId = (curve: Curve, kind: string, raw: Uint8Array) => {
     if (raw.length !== 32) throw new Error(`${curve} ${kind} key must be 32 bytes, got ${raw.length}`);
-    return `${curve}:${Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('hex')}`;
+    return `${curve}:${b64url(raw)}`;
   };
   return {
     x25519PublicKey: (sk) => rawPublicKeys(keyId('x25519', 'secret', sk)).slice(),
