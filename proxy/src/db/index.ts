@@ -1,4 +1,5 @@
 // One SQL dialect, two engines: embedded PGlite (a data folder, zero setup) or PostgreSQL (DATABASE_URL).
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -37,17 +38,30 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
   };
 }
 
+// Statements with parameters run as named prepared statements: each connection parses and plans one
+// once, not on every call (the proxy sends the same few dozen statements for every job).
+const statementNames = new Map<string, string>();
+function prepared(sql: string, p?: unknown[]): pg.QueryConfig {
+  if (!p?.length) return { text: sql };
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `cocoon_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params(p) };
+}
+
 async function openPostgres(url: string): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const listeners: pg.Client[] = [];
   return {
     kind: 'postgres',
-    query: async (sql, p) => pool.query(sql, params(p)) as never,
+    query: async (sql, p) => pool.query(prepared(sql, p)) as never,
     tx: async (fn) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const out = await fn({ query: async (sql, p) => client.query(sql, params(p)) as never });
+        const out = await fn({ query: async (sql, p) => client.query(prepared(sql, p)) as never });
         await client.query('COMMIT');
         return out;
       } catch (err) {
