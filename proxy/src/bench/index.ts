@@ -11,9 +11,9 @@
 //   npx tsx proxy/src/bench/index.ts
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -76,11 +76,16 @@ async function startProcess(
   file: string,
   env: Record<string, string>,
   ready: RegExp,
-): Promise<{ match: RegExpMatchArray; stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, file)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+): Promise<{ pid: number; match: RegExpMatchArray; stop(): Promise<void> }> {
+  const nodeArgs = process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', join(import.meta.dirname, file)],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
     void exited.then(() => reject(new Error(`${file} exited before it was ready`)));
@@ -90,6 +95,7 @@ async function startProcess(
     });
   });
   return {
+    pid: proc.pid!,
     match,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
@@ -114,6 +120,7 @@ const userAt = (url: string, telegramId: number) =>
 
 interface Market {
   users: CocoonClient[];
+  pids: { proxy: number; workers: number };
   close(): Promise<void>;
 }
 
@@ -148,6 +155,7 @@ async function market(db: { DATABASE_URL: string } | { DATA_DIR: string }): Prom
     await Promise.all(users.map((u) => u.me())); // create the users (and their trial credit) up front
     return {
       users,
+      pids: { proxy: proxy.pid, workers: fleet.pid },
       close: async () => {
         await fleet?.stop();
         await proxy.stop();
@@ -189,7 +197,7 @@ const throughProxy =
  * the client opens every chunk and the final result: the same crypto and frames a job costs end to end,
  * with no HTTP, no database, no market and no SSE.
  */
-async function directWorkers(): Promise<{ run: RunOne; close(): Promise<void> }> {
+async function directWorkers(): Promise<{ run: RunOne; pid: number; close(): Promise<void> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const url = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
@@ -244,6 +252,7 @@ async function directWorkers(): Promise<{ run: RunOne; close(): Promise<void> }>
     });
   return {
     run,
+    pid: fleet.pid,
     close: async () => {
       await fleet.stop();
       await new Promise<void>((r) => wss.close(() => r()));
@@ -290,22 +299,116 @@ async function overhead(db: DbEnv, label: string): Promise<BenchResult[]> {
   return rows;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc; 0 where there is no /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return 0;
+  }
+}
+
+/** Every PostgreSQL server process on this machine (the bench's server is the only one in CI). */
+function postgresPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+type CpuShare = Record<string, number>;
+
+/** Measures the CPU each named process group spends while `work` runs, in ms per job. */
+async function cpuPerJob(
+  groups: Record<string, () => number[]>,
+  jobs: number,
+  work: () => Promise<void>,
+): Promise<CpuShare> {
+  const sample = () =>
+    Object.fromEntries(
+      Object.entries(groups).map(([name, pids]) => [
+        name,
+        pids().reduce(
+          (sum, pid) =>
+            sum +
+            (pid === process.pid
+              ? process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6
+              : cpuSeconds(pid)),
+          0,
+        ),
+      ]),
+    );
+  const before = sample();
+  await work();
+  const after = sample();
+  return Object.fromEntries(
+    Object.keys(groups).map((k) => [k, round(((after[k] - before[k]) * 1000) / jobs, 2)]),
+  );
+}
+
+function describeCpu(cpu: CpuShare): string {
+  const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(cpu).map(([k, v]) => `${k} ${v}`);
+  return (
+    `CPU per job (ms): ${parts.join(', ')}; total ${round(total, 2)} ms, so ${availableParallelism()} cores ` +
+    `can settle at most ~${Math.round((availableParallelism() * 1000) / total)} jobs/s this way`
+  );
+}
+
 /** Settled jobs per second through the proxy: THROUGHPUT_JOBS jobs, THROUGHPUT_CONCURRENCY in flight. */
-async function settledPerSecond(db: DbEnv): Promise<number> {
+async function settledPerSecond(db: DbEnv): Promise<{ rate: number; cpu: CpuShare }> {
   const m = await market(db);
   try {
     const run = throughProxy(m);
     await latencies(run, 50, 0, true);
     const t = performance.now();
-    await pool(THROUGHPUT_JOBS, THROUGHPUT_CONCURRENCY, run); // each resolves on its settled, opened result
-    return THROUGHPUT_JOBS / ((performance.now() - t) / 1000);
+    const cpu = await cpuPerJob(
+      {
+        proxy: () => [m.pids.proxy],
+        postgres: postgresPids,
+        workers: () => [m.pids.workers],
+        clients: () => [process.pid],
+      },
+      THROUGHPUT_JOBS,
+      // Each job resolves on its settled, opened result.
+      () => pool(THROUGHPUT_JOBS, THROUGHPUT_CONCURRENCY, run),
+    );
+    return { rate: THROUGHPUT_JOBS / ((performance.now() - t) / 1000), cpu };
   } finally {
     await m.close();
   }
 }
 
+/** The same jobs at the same concurrency straight to the workers: what any proxy's figure is bounded by. */
+async function directPerSecond(): Promise<{ rate: number; cpu: CpuShare }> {
+  const d = await directWorkers();
+  try {
+    await latencies(d.run, 50, 0, true);
+    const t = performance.now();
+    const cpu = await cpuPerJob(
+      { workers: () => [d.pid], clients: () => [process.pid] },
+      THROUGHPUT_JOBS,
+      () => pool(THROUGHPUT_JOBS, THROUGHPUT_CONCURRENCY, d.run),
+    );
+    return { rate: THROUGHPUT_JOBS / ((performance.now() - t) / 1000), cpu };
+  } finally {
+    await d.close();
+  }
+}
+
 /** pg-boss on the same server: each job is send → fetch → complete, with the same concurrency. */
-async function pgBossPerSecond(url: string): Promise<number> {
+async function pgBossPerSecond(url: string): Promise<{ rate: number; cpu: CpuShare }> {
   const { default: PgBoss } = await import('pg-boss');
   const boss = new PgBoss({ connectionString: url, max: 10, schedule: false, supervise: false });
   boss.on('error', () => {});
@@ -316,21 +419,26 @@ async function pgBossPerSecond(url: string): Promise<number> {
     for (const j of await boss.fetch('bench', { batchSize: 50 })) await boss.complete('bench', j.id);
     const t = performance.now();
     let completed = 0;
-    await pool(THROUGHPUT_JOBS, THROUGHPUT_CONCURRENCY, async (i) => {
-      await boss.send('bench', { i, body: body(i) });
-      for (let tries = 0; tries < 100; tries++) {
-        const [job] = await boss.fetch('bench', { batchSize: 1 });
-        if (job) {
-          await boss.complete('bench', job.id);
-          completed++;
-          return;
-        }
-      }
-      throw new Error('pg-boss: no job to fetch after 100 tries');
-    });
+    const cpu = await cpuPerJob(
+      { postgres: postgresPids, 'pg-boss': () => [process.pid] },
+      THROUGHPUT_JOBS,
+      () =>
+        pool(THROUGHPUT_JOBS, THROUGHPUT_CONCURRENCY, async (i) => {
+          await boss.send('bench', { i, body: body(i) });
+          for (let tries = 0; tries < 100; tries++) {
+            const [job] = await boss.fetch('bench', { batchSize: 1 });
+            if (job) {
+              await boss.complete('bench', job.id);
+              completed++;
+              return;
+            }
+          }
+          throw new Error('pg-boss: no job to fetch after 100 tries');
+        }),
+    );
     const rate = THROUGHPUT_JOBS / ((performance.now() - t) / 1000);
     if (completed !== THROUGHPUT_JOBS) throw new Error(`pg-boss completed ${completed}`);
-    return rate;
+    return { rate, cpu };
   } finally {
     await boss.stop({ graceful: false, wait: true }).catch(() => {});
   }
@@ -360,6 +468,18 @@ async function scratchDatabase(url: string): Promise<{ url: string; drop(): Prom
   };
 }
 
+async function onlyThroughputPg(): Promise<number> {
+  const scratch = await scratchDatabase(process.env.BENCH_DATABASE_URL || DEFAULT_PG);
+  if (!scratch) throw new Error('no PostgreSQL');
+  try {
+    const { rate, cpu } = await settledPerSecond({ DATABASE_URL: scratch.url });
+    console.log(describeCpu(cpu));
+    return rate;
+  } finally {
+    await scratch.drop();
+  }
+}
+
 export async function benchProxy(): Promise<BenchResult[]> {
   const rows: BenchResult[] = [];
   const pgUrl = process.env.BENCH_DATABASE_URL || DEFAULT_PG;
@@ -383,19 +503,31 @@ export async function benchProxy(): Promise<BenchResult[]> {
   } else {
     try {
       rows.push(...(await overhead({ DATABASE_URL: scratch.url }, 'PostgreSQL')));
-      const proxyRate = await settledPerSecond({ DATABASE_URL: scratch.url });
-      const bossRate = await pgBossPerSecond(scratch.url);
+      const proxy = await settledPerSecond({ DATABASE_URL: scratch.url });
+      const boss = await pgBossPerSecond(scratch.url);
+      const direct = await directPerSecond();
       rows.push({
         name: 'settled jobs/s, one PostgreSQL',
-        value: round(proxyRate),
+        value: round(proxy.rate),
         unit: 'jobs/s',
-        baseline: round(bossRate),
-        ratio: round(proxyRate / bossRate, 2),
+        baseline: round(boss.rate),
+        ratio: round(proxy.rate / boss.rate, 2),
         note:
           `${THROUGHPUT_JOBS} jobs, ${THROUGHPUT_CONCURRENCY} in flight, each the whole path (quote with a ledger hold, sealed ` +
           'submit, dispatch, 8 streamed chunks over SSE, receipt check, settlement in one ledger transaction); the ' +
-          `proxy, ${RIGS} no-op workers and the clients in three processes. Baseline: pg-boss 10 on the same server doing ` +
-          `send → fetch → complete per job with the same ${THROUGHPUT_CONCURRENCY} in flight (target ratio ≥ 2).`,
+          `proxy, ${RIGS} no-op workers and the clients in three processes. ${describeCpu(proxy.cpu)}. ` +
+          `Baseline: pg-boss 10 on the same server doing send → fetch → complete per job with the same ` +
+          `${THROUGHPUT_CONCURRENCY} in flight (target ratio ≥ 2); ${describeCpu(boss.cpu)}.`,
+      });
+      rows.push({
+        name: 'jobs/s straight to the workers, no proxy',
+        value: round(direct.rate),
+        unit: 'jobs/s',
+        baseline: round(boss.rate),
+        ratio: round(direct.rate / boss.rate, 2),
+        note:
+          `The same ${THROUGHPUT_JOBS} sealed jobs at the same concurrency over the direct WebSocket: the ceiling for ` +
+          `any proxy on this machine, since a job through the proxy does all of this work too. ${describeCpu(direct.cpu)}.`,
       });
     } finally {
       await scratch.drop();
@@ -404,12 +536,13 @@ export async function benchProxy(): Promise<BenchResult[]> {
 
   const dir2 = liteDir();
   try {
-    const rate = await settledPerSecond({ DATA_DIR: dir2 });
+    const { rate, cpu } = await settledPerSecond({ DATA_DIR: dir2 });
+    delete cpu.postgres; // PGlite runs inside the proxy process
     rows.push({
       name: 'settled jobs/s, PGlite',
       value: round(rate),
       unit: 'jobs/s',
-      note: `${THROUGHPUT_JOBS} jobs, ${THROUGHPUT_CONCURRENCY} in flight; PGlite runs inside the proxy process (one connection, WebAssembly), so SQL and the proxy share one core; pg-boss needs a PostgreSQL server and has no PGlite figure`,
+      note: `${THROUGHPUT_JOBS} jobs, ${THROUGHPUT_CONCURRENCY} in flight; PGlite runs inside the proxy process (one connection, WebAssembly), so SQL and the proxy share one core; pg-boss needs a PostgreSQL server and has no PGlite figure. ${describeCpu(cpu)}.`,
     });
   } finally {
     rmSync(dir2, { recursive: true, force: true });
@@ -418,7 +551,12 @@ export async function benchProxy(): Promise<BenchResult[]> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const rows = await benchProxy();
+  // BENCH_ONLY=throughput-pg: just the PostgreSQL jobs/s figure (to profile the proxy with
+  // BENCH_CHILD_NODE_ARGS=--cpu-prof).
+  const rows =
+    process.env.BENCH_ONLY === 'throughput-pg'
+      ? [{ name: 'settled jobs/s, one PostgreSQL', value: round(await onlyThroughputPg()), unit: 'jobs/s' }]
+      : await benchProxy();
   console.table(rows.map(({ note, ...r }) => r));
   for (const r of rows) if (r.note) console.log(`- ${r.name}: ${r.note}`);
   process.exit(0);
