@@ -234,17 +234,6 @@ export class JobService {
     return r.rows[0];
   }
 
-  /** The proxy process holding a rig's socket, if the rig is usable and recently seen. */
-  private async rigHolder(q: Queryable, rigId: string): Promise<{ holder: string; name: string } | null> {
-    const r = await q.query<{ connected_to: string; name: string }>(
-      `SELECT connected_to, name FROM rigs WHERE id = $1 AND NOT paused AND revoked_at IS NULL
-         AND connected_to IS NOT NULL AND last_seen_at > now() - $2 * interval '1 millisecond'`,
-      [rigId, this.config.HEARTBEAT_MS * 3],
-    );
-    const row = r.rows[0];
-    return row ? { holder: row.connected_to, name: row.name } : null;
-  }
-
   async view(userId: string, jobId: string): Promise<JobView> {
     const r = await this.db.query<JobRow & { rig_name: string | null }>(
       `SELECT ${JOB_COLUMNS}, r.name AS rig_name FROM jobs j LEFT JOIN rigs r ON r.id = j.rig_id
@@ -284,15 +273,30 @@ export class JobService {
     for (let i = job.attempt; i < job.candidates.length; i++) {
       const { rigId } = job.candidates[i];
       if (!addressed.has(rigId)) continue;
-      const rig = await this.rigHolder(q, rigId);
-      if (!rig) continue;
-      if (rig.holder === this.instanceId ? !this.workers.get(rigId) : !this.cluster.enabled) continue;
-      const r = await q.query<JobRow>(
+      // Claimed only if the rig is usable, recently seen and reachable: its socket is here, or (with
+      // several proxies) another process holds it. One statement checks and claims.
+      const r = await q.query<JobRow & { holder: string; rig_name: string }>(
         `UPDATE jobs j SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
-           lease_until = now() + $4 * interval '1 millisecond' WHERE j.id = $1 RETURNING ${JOB_COLUMNS}`,
-        [job.id, i, rigId, this.config.LEASE_MS],
+           lease_until = now() + $4 * interval '1 millisecond'
+         FROM rigs r
+         WHERE j.id = $1 AND r.id = $3 AND NOT r.paused AND r.revoked_at IS NULL
+           AND r.last_seen_at > now() - $5 * interval '1 millisecond'
+           AND CASE WHEN r.connected_to = $6 THEN $7::boolean ELSE r.connected_to IS NOT NULL AND $8::boolean END
+         RETURNING ${JOB_COLUMNS}, r.connected_to AS holder, r.name AS rig_name`,
+        [
+          job.id,
+          i,
+          rigId,
+          this.config.LEASE_MS,
+          this.config.HEARTBEAT_MS * 3,
+          this.instanceId,
+          this.workers.get(rigId) !== undefined,
+          this.cluster.enabled,
+        ],
       );
-      return { kind: 'assigned', job: r.rows[0], holder: rig.holder, rigName: rig.name };
+      const claimed = r.rows[0];
+      if (claimed)
+        return { kind: 'assigned', job: claimed, holder: claimed.holder, rigName: claimed.rig_name };
     }
     const reason = job.fail_reason
       ? `no rig left to try; last: ${job.fail_reason}`
