@@ -34,6 +34,17 @@ export function modelNotFound(model: string): OpenAiError {
   );
 }
 
+/** A streamed job moved to another rig mid-stream and that rig's text differs from what was sent. */
+export function midStreamDivergence(jobId: string): OpenAiError {
+  return make(
+    502,
+    'api_error',
+    'stream_diverged',
+    `job ${jobId} moved to another rig mid-stream and that rig's text differs from what was already ` +
+      'streamed, so this stream can not be completed; retry, or ask without stream for the whole text at once',
+  );
+}
+
 /**
  * Maps anything a request handler threw. `modelKnown` answers whether a model is listed by the proxy; it
  * turns the proxy's 503 no_capacity for a model nobody serves into OpenAI's 404 model_not_found.

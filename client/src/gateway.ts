@@ -4,8 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import { createCocoonClient, type RunJobResult } from '@cocoon/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
-import { invalidRequest, modelNotFound, type OpenAiError, toOpenAiError } from './errors';
 import {
+  invalidRequest,
+  midStreamDivergence,
+  modelNotFound,
+  type OpenAiError,
+  toOpenAiError,
+} from './errors';
+import {
+  AppendOnlyText,
   chatChunk,
   chatCompletion,
   chatPlan,
@@ -199,7 +206,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       },
     };
 
-    let streamed = '';
+    const streamed = new AppendOnlyText();
     let result: RunJobResult;
     try {
       result = await cocoon.runJob({
@@ -209,15 +216,16 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
         timeoutMs: plan.timeoutMs,
         signal: controller.signal,
         onDelta: plan.stream
-          ? (delta) => {
+          ? (d) => {
+              const delta = streamed.push(d);
               if (!delta) return;
-              streamed += delta;
               sse.start();
               sse.write(
                 kind === 'chat' ? chatChunk(meta, { content: delta }, null) : textChunk(meta, delta, null),
               );
             }
           : undefined,
+        onRestart: () => streamed.restart(),
       });
     } catch (err) {
       const e = controller.signal.aborted
@@ -243,8 +251,15 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       return { ...body, cocoon_job_id: result.jobId };
     }
     sse.start();
+    if (streamed.diverged) {
+      // The job moved to another rig mid-stream and that rig wrote something else: what the caller has
+      // can't be completed into the result (which was charged; its job id is in the message).
+      sse.write(midStreamDivergence(result.jobId).body);
+      reply.raw.end();
+      return;
+    }
     // A job that finished before we subscribed streams no chunks, only its final text: send what is missing.
-    const rest = unsentText(streamed, result.text);
+    const rest = unsentText(streamed.sent, result.text);
     if (rest)
       sse.write(kind === 'chat' ? chatChunk(meta, { content: rest }, null) : textChunk(meta, rest, null));
     // Usage rides on the last choice chunk, or on its own chunk when the caller asked for

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AppendOnlyText,
   chatChunk,
   chatCompletion,
   chatPlan,
@@ -216,5 +217,26 @@ describe('the end of a stream', () => {
     expect(unsentText('HELLO', 'HELLO WORLD')).toBe(' WORLD');
     expect(unsentText('HELLO WORLD', 'HELLO WORLD')).toBe('');
     expect(unsentText('OTHER', 'HELLO WORLD')).toBe('');
+  });
+});
+
+describe('a stream that starts over on another rig', () => {
+  it('holds the new rig back until it passes what was sent, then goes on from there', () => {
+    const t = new AppendOnlyText();
+    expect([t.push('HELLO'), t.push(' BIG')]).toEqual(['HELLO', ' BIG']);
+    t.restart();
+    expect([t.push('HEL'), t.push('LO'), t.push(' BIG W'), t.push('ORLD')]).toEqual(['', '', ' W', 'ORLD']);
+    expect(t.sent).toBe('HELLO BIG WORLD');
+    expect(t.diverged).toBe(false);
+  });
+
+  it('sends nothing more once the new rig says something else', () => {
+    const t = new AppendOnlyText();
+    t.push('HELLO WORLD');
+    t.restart();
+    expect(t.push('HELP')).toBe('');
+    expect(t.diverged).toBe(true);
+    expect(t.push(' ME AND MORE TEXT')).toBe('');
+    expect(t.sent).toBe('HELLO WORLD');
   });
 });

@@ -188,6 +188,39 @@ export function unsentText(streamed: string, final: string): string {
   return final.startsWith(streamed) ? final.slice(streamed.length) : '';
 }
 
+/**
+ * What an append-only stream (OpenAI SSE: sent deltas can't be taken back) may send of a job's deltas,
+ * which start over when the job fails over to another rig mid-stream. The new rig's text is held back
+ * until it passes what was already sent and forwarded from there; if it says something else (sampling
+ * differs between rigs), nothing more goes out and `diverged` says the stream can't be completed.
+ */
+export class AppendOnlyText {
+  sent = '';
+  diverged = false;
+  private attempt = '';
+
+  /** The job started over on another rig. */
+  restart(): void {
+    this.attempt = '';
+  }
+
+  /** Takes a delta of the current attempt; returns the text to send now ('' for nothing). */
+  push(delta: string): string {
+    this.attempt += delta;
+    if (this.diverged) return '';
+    const [shorter, longer] =
+      this.attempt.length <= this.sent.length ? [this.attempt, this.sent] : [this.sent, this.attempt];
+    if (!longer.startsWith(shorter)) {
+      this.diverged = true;
+      return '';
+    }
+    if (this.attempt.length <= this.sent.length) return '';
+    const out = this.attempt.slice(this.sent.length);
+    this.sent = this.attempt;
+    return out;
+  }
+}
+
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;

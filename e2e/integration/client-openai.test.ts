@@ -79,6 +79,28 @@ async function apiError(p: Promise<unknown>): Promise<APIError> {
 const expectedCost = (tokens: number) => chargeFor(tokens, ASK, FEE_BPS).totalNano;
 
 describe('the OpenAI-compatible gateway', () => {
+  it('streams each word once when the job moves to another rig mid-stream', async () => {
+    const { p, openai, worker } = await network('fail-mid-stream', 20);
+    // A second, dearer rig that finishes what the first one started.
+    const owner = userClient(p, OWNER);
+    const { rig, token } = await owner.registerRig('rig-b');
+    const backup = startTestWorker({ url: p.url, token, delayMs: 20 });
+    workers.push(backup);
+    await backup.rigId;
+    await owner.setAsk(rig.id, 'test-echo', ASK * 2n);
+
+    const stream = await openai.chat.completions.create({
+      model: 'test-echo',
+      messages: [{ role: 'user', content: 'one two three four five' }],
+      stream: true,
+    });
+    const deltas: string[] = [];
+    for await (const c of stream) deltas.push(c.choices[0]?.delta.content ?? '');
+    expect(worker.received).toHaveLength(1); // the cheap rig streamed "ONE TWO" and failed
+    expect(backup.received).toEqual(worker.received); // the same job went on on the backup
+    expect(deltas.join('')).toBe('ONE TWO THREE FOUR FIVE');
+  });
+
   it('lists the models online rigs serve', async () => {
     const { openai } = await network();
     const page = await openai.models.list();

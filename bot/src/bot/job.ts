@@ -76,6 +76,10 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
           streamed += d;
           reply.update(streamed);
         },
+        // The job moved to another rig mid-stream: its text starts over and replaces what was shown.
+        onRestart: () => {
+          streamed = '';
+        },
       });
       const text = (res.text || streamed).trim() || '(the model returned no text)';
       await reply.finish(`${text}\n\n${costFooter(res.costNano, res.rigId)}`);

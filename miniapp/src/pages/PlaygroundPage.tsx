@@ -52,6 +52,7 @@ export function PlaygroundPage() {
         model,
         body: buildJobBody(mode, text, maxTokens),
         onDelta: (d) => setOutput((o) => o + d),
+        onRestart: () => setOutput(''), // moved to another rig mid-stream: its text starts over
         signal: abort.current.signal,
         timeoutMs: 120_000,
       },

@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 export type TestWorkerBehaviour =
   | 'ok'
   | 'fail' // answers fail (retryable)
+  | 'fail-mid-stream' // streams two words, then answers fail (retryable)
   | 'disconnect' // closes its socket when a job arrives
   | 'silent' // takes the job and never answers (the lease lapses)
   | 'bad-signature' // signs the receipt with the wrong key
@@ -121,6 +122,10 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     const out = words(testModelOutput(job));
     for (const [seq, w] of out.entries()) {
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (behaviour === 'fail-mid-stream' && seq === 2) {
+        running.delete(msg.jobId);
+        return send({ type: 'fail', jobId: msg.jobId, reason: 'test failure mid-stream', retryable: true });
+      }
       send({
         type: 'chunk',
         jobId: msg.jobId,
