@@ -89,29 +89,23 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
+    if (!res.ok) throw await failure(res);
     const text = await res.text();
-    const json = text ? JSON.parse(text) : undefined;
-    if (!res.ok) {
-      throw new ApiError(
-        res.status,
-        json?.error?.code ?? 'http_error',
-        json?.error?.message ?? res.statusText,
-      );
-    }
-    return json as T;
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  /** Streams a job's server-sent events until `done` or `failed`. */
-  async function* jobEvents(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
-    const res = await doFetch(`${base}/v1/jobs/${jobId}/events`, { headers: headers(), signal });
-    if (!res.ok || !res.body) {
-      const json = await res.json().catch(() => undefined);
-      throw new ApiError(
-        res.status,
-        json?.error?.code ?? 'http_error',
-        json?.error?.message ?? res.statusText,
-      );
-    }
+  async function failure(res: Response): Promise<ApiError> {
+    const json = await res.json().catch(() => undefined);
+    return new ApiError(
+      res.status,
+      json?.error?.code ?? 'http_error',
+      json?.error?.message ?? res.statusText,
+    );
+  }
+
+  /** Reads server-sent job events from a response until `done` or `failed`. */
+  async function* eventsOf(res: Response): AsyncGenerator<JobEvent> {
+    if (!res.ok || !res.body) throw await failure(res);
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let buf = '';
@@ -141,6 +135,32 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
       reader.releaseLock();
       await res.body.cancel().catch(() => {});
     }
+  }
+
+  /** Streams a job's server-sent events until `done` or `failed`. */
+  async function* jobEvents(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
+    yield* eventsOf(await doFetch(`${base}/v1/jobs/${jobId}/events`, { headers: headers(), signal }));
+  }
+
+  /** Submits a sealed job and streams its events from the same response (one request, not two). */
+  async function* submitAndStream(
+    s: { quoteId: string; envelope: unknown; idempotencyKey: string },
+    signal?: AbortSignal,
+  ): AsyncGenerator<JobEvent> {
+    const res = await doFetch(`${base}/v1/jobs`, {
+      method: 'POST',
+      headers: headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
+      body: JSON.stringify(s),
+      signal,
+    });
+    if (!res.ok) throw await failure(res);
+    // A proxy that answers with the job as JSON (an older one): stream from /events instead.
+    if (!res.headers.get('content-type')?.includes('text/event-stream')) {
+      await res.body?.cancel().catch(() => {});
+      yield* jobEvents(s.quoteId, signal);
+      return;
+    }
+    yield* eventsOf(res);
   }
 
   const api = {
@@ -205,11 +225,11 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
           controller.signal,
         );
         const { envelope, state } = sealJob(o.body, quote.candidates.map(toRecipient), quote.quoteId);
-        await api.submit(
+        const events = submitAndStream(
           { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
           controller.signal,
         );
-        return await readResult(quote.quoteId, state, o, controller.signal);
+        return await readResult(quote.quoteId, state, o, events);
       } catch (err) {
         if (controller.signal.aborted && !o.signal?.aborted)
           throw new ApiError(504, 'timeout', 'the job timed out');
@@ -225,11 +245,11 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     jobId: string,
     state: ClientSealState,
     o: Pick<RunJobOptions, 'onDelta' | 'onRestart'>,
-    signal: AbortSignal,
+    events: AsyncIterable<JobEvent>,
   ): Promise<RunJobResult> {
     let attempt = 0;
     let nextSeq = 0;
-    for await (const ev of jobEvents(jobId, signal)) {
+    for await (const ev of events) {
       if (ev.type === 'state' && ev.attempt !== attempt) {
         // Failover to another rig: its stream starts over.
         attempt = ev.attempt;

@@ -1,6 +1,6 @@
 // Quotes, sealed job submission, job status and the SSE stream of sealed chunks and the final result.
-import { type JobEvent, quoteRequest, submitJobRequest } from '@cocoon/shared';
-import type { FastifyInstance } from 'fastify';
+import { type JobEvent, type JobView, quoteRequest, submitJobRequest } from '@cocoon/shared';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
@@ -15,11 +15,17 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
     return ctx.jobs.quote(caller.user.id, caller.apiKeyId, body);
   });
 
+  // With `Accept: text/event-stream` the answer is the job's event stream (as from /events), which saves
+  // a client one request per job; otherwise the job as JSON.
   app.post('/v1/jobs', async (req, reply) => {
     const { user } = await ctx.auth(req);
     const body = parse(submitJobRequest, req.body);
-    reply.code(202);
-    return ctx.jobs.submit(user.id, body);
+    if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
+      reply.code(202);
+      return ctx.jobs.submit(user.id, body);
+    }
+    // Subscribe before submitting, so the events the submit itself causes are not missed.
+    await streamJobEvents(ctx, req, reply, body.quoteId, () => ctx.jobs.submit(user.id, body));
   });
 
   app.get('/v1/jobs/:id', async (req) => {
@@ -31,64 +37,75 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { user } = await ctx.auth(req);
     const { id } = parse(jobParams, req.params);
     // Subscribe before reading the state, so nothing published in between is missed.
-    const pending: JobEvent[] = [];
-    let write: (e: JobEvent) => void = (e) => pending.push(e);
-    const sub = ctx.hub.subscribe(id, (e) => write(e));
-    let job: Awaited<ReturnType<typeof ctx.jobs.view>>;
-    try {
-      job = await ctx.jobs.view(user.id, id);
-      if (job.state !== 'done' && job.state !== 'failed' && job.state !== 'expired') await ctx.jobs.watch(id);
-    } catch (err) {
-      sub.unsubscribe();
-      throw err;
-    }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'access-control-allow-origin': '*',
-    });
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      clearInterval(keepAlive);
-      sub.unsubscribe();
-      res.end();
-    };
-    const send = (e: JobEvent) => {
-      if (ended) return;
-      res.write(`data: ${JSON.stringify(e)}\n\n`);
-      if (e.type === 'done' || e.type === 'failed') end();
-    };
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    req.raw.on('close', end);
-
-    if (job.state === 'done' && job.result && job.rigId) {
-      send({
-        type: 'done',
-        rigId: job.rigId,
-        result: job.result,
-        costNano: job.costNano ?? '0',
-        promptTokens: job.promptTokens ?? 0,
-        completionTokens: job.completionTokens ?? 0,
-      });
-      return;
-    }
-    if (job.state === 'failed' || job.state === 'expired') {
-      send({ type: 'failed', reason: job.failReason ?? job.state });
-      return;
-    }
-    send({
-      type: 'state',
-      state: job.state,
-      rigId: job.rigId,
-      attempt: Math.max(job.attempts - 1, 0),
-    });
-    for (const e of sub.backlog) send(e);
-    write = send;
-    for (const e of pending) send(e);
+    await streamJobEvents(ctx, req, reply, id, () => ctx.jobs.view(user.id, id));
   });
+}
+
+/**
+ * Answers with a job's server-sent events: its state now (from `current`, called after subscribing),
+ * the chunks already streamed for the current attempt, then everything published until done or failed.
+ * An error thrown by `current` is answered as usual (nothing has been sent yet).
+ */
+async function streamJobEvents(
+  ctx: AppContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  jobId: string,
+  current: () => Promise<JobView>,
+): Promise<void> {
+  const pending: JobEvent[] = [];
+  let write: (e: JobEvent) => void = (e) => pending.push(e);
+  const sub = ctx.hub.subscribe(jobId, (e) => write(e));
+  let job: JobView;
+  try {
+    job = await current();
+    if (job.state !== 'done' && job.state !== 'failed' && job.state !== 'expired')
+      await ctx.jobs.watch(jobId);
+  } catch (err) {
+    sub.unsubscribe();
+    throw err;
+  }
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'access-control-allow-origin': '*',
+  });
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(keepAlive);
+    sub.unsubscribe();
+    res.end();
+  };
+  const send = (e: JobEvent) => {
+    if (ended) return;
+    res.write(`data: ${JSON.stringify(e)}\n\n`);
+    if (e.type === 'done' || e.type === 'failed') end();
+  };
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  req.raw.on('close', end);
+
+  if (job.state === 'done' && job.result && job.rigId) {
+    send({
+      type: 'done',
+      rigId: job.rigId,
+      result: job.result,
+      costNano: job.costNano ?? '0',
+      promptTokens: job.promptTokens ?? 0,
+      completionTokens: job.completionTokens ?? 0,
+    });
+    return;
+  }
+  if (job.state === 'failed' || job.state === 'expired') {
+    send({ type: 'failed', reason: job.failReason ?? job.state });
+    return;
+  }
+  send({ type: 'state', state: job.state, rigId: job.rigId, attempt: Math.max(job.attempts - 1, 0) });
+  for (const e of sub.backlog) send(e);
+  write = send;
+  for (const e of pending) send(e);
 }
