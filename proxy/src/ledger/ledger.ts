@@ -29,7 +29,8 @@ function mayGoNegative(account: string): boolean {
 /**
  * Posts one ledger transaction. With `uniqueKey`, a second post with the same key does nothing and
  * reports `duplicate: true` (a deposit seen twice, a job settled twice). Throws InsufficientFunds when a
- * user or hold account would go below zero; the caller's database transaction then rolls back.
+ * user or hold account would go below zero (or doesn't exist); the caller's database transaction then
+ * rolls back, so post inside one whenever a user or hold account pays.
  */
 export async function postTx(
   q: Queryable,
@@ -42,49 +43,71 @@ export async function postTx(
     deltas.set(t.from, (deltas.get(t.from) ?? 0n) - t.amount);
     deltas.set(t.to, (deltas.get(t.to) ?? 0n) + t.amount);
   }
-  // Sorted account order keeps concurrent transactions from deadlocking on each other's rows.
   const accounts = [...deltas.keys()].sort();
+  // A user or hold account that pays must already exist and stays at or above zero (the CHECK
+  // constraint): a plain UPDATE. Every other account (credited, or a system account) is created on first
+  // use: an upsert, which is safe because PostgreSQL checks the CHECK constraint on the proposed row
+  // before it sees the conflict, and these proposed rows always pass it.
+  const debits = accounts.filter((a) => !mayGoNegative(a) && deltas.get(a)! < 0n);
+  const upserts = accounts.filter((a) => !debits.includes(a));
   const txId = randomUUID();
-  const amounts = accounts.map((a) => deltas.get(a)!.toString());
-  // Two round trips whatever the number of accounts. First the ledger_tx row (a duplicate key stops
-  // here) and any account seen for the first time. Not one upsert: PostgreSQL checks the CHECK
-  // constraint on the proposed row before it sees the conflict, so a debit would fail on a new row.
-  const t = await q.query<{ id: string }>(
-    `WITH t AS (
-       INSERT INTO ledger_tx (id, kind, ref, unique_key) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (unique_key) DO NOTHING RETURNING id
-     ), a AS (
-       INSERT INTO accounts (id, may_go_negative)
-       SELECT * FROM unnest($5::text[], $6::boolean[]) WHERE EXISTS (SELECT 1 FROM t)
-       ON CONFLICT (id) DO NOTHING
-     )
-     SELECT id FROM t`,
-    [txId, tx.kind, tx.ref ?? null, tx.uniqueKey ?? null, accounts, accounts.map(mayGoNegative)],
-  );
-  if (t.rows.length === 0) return { txId, duplicate: true };
-  // Then the balances and the entries. The account rows are locked in sorted order (the locking
-  // sub-select sorts before it locks), so concurrent postings never deadlock on each other's rows; the
-  // CHECK constraint refuses a user or hold account below zero.
+  let r: { rows: Array<{ inserted: number; debited: number }> };
   try {
-    await q.query(
-      `WITH d AS (
-         SELECT * FROM unnest($2::text[], $3::numeric[]) AS d(id, delta)
-       ), u AS (
+    // One statement, one round trip: the ledger_tx row (a duplicate key stops everything else), the
+    // balances and the entries. The upserted rows are locked in sorted order. Deadlock-free for the
+    // transactions we post, where the only paying user or hold account is never credited by another
+    // posting at the same time (a hold is paid from once; a user pays only for their own quote or
+    // withdrawal); a user-to-user transfer would need both sides in one sorted lock order.
+    r = await q.query(
+      `WITH t AS (
+         INSERT INTO ledger_tx (id, kind, ref, unique_key) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (unique_key) DO NOTHING RETURNING id
+       ), debit AS (
          UPDATE accounts SET balance = accounts.balance + d.delta
-         FROM (SELECT id FROM accounts WHERE id = ANY($2::text[]) ORDER BY id FOR UPDATE) l, d
-         WHERE accounts.id = l.id AND d.id = l.id
+         FROM unnest($5::text[], $6::numeric[]) AS d(id, delta)
+         WHERE accounts.id = d.id AND EXISTS (SELECT 1 FROM t)
+         RETURNING accounts.id
+       ), credit AS (
+         INSERT INTO accounts (id, may_go_negative, balance)
+         SELECT c.id, c.neg, c.delta FROM unnest($7::text[], $8::numeric[], $9::boolean[]) AS c(id, delta, neg)
+         WHERE EXISTS (SELECT 1 FROM t) ORDER BY c.id
+         ON CONFLICT (id) DO UPDATE SET balance = accounts.balance + EXCLUDED.balance
+         RETURNING id
+       ), entries AS (
+         INSERT INTO ledger_entries (tx_id, account_id, amount)
+         SELECT $1, a.id, a.delta FROM unnest($10::text[], $11::numeric[]) AS a(id, delta)
+         WHERE a.id IN (SELECT id FROM debit UNION ALL SELECT id FROM credit)
        )
-       INSERT INTO ledger_entries (tx_id, account_id, amount) SELECT $1, id, delta FROM d`,
-      [txId, accounts, amounts],
+       SELECT (SELECT count(*) FROM t)::int AS inserted, (SELECT count(*) FROM debit)::int AS debited`,
+      [
+        txId,
+        tx.kind,
+        tx.ref ?? null,
+        tx.uniqueKey ?? null,
+        debits,
+        debits.map((a) => deltas.get(a)!.toString()),
+        upserts,
+        upserts.map((a) => deltas.get(a)!.toString()),
+        upserts.map(mayGoNegative),
+        accounts,
+        accounts.map((a) => deltas.get(a)!.toString()),
+      ],
     );
   } catch (err) {
-    if ((err as { code?: string }).code === '23514') {
-      const short = accounts.find((a) => !mayGoNegative(a) && deltas.get(a)! < 0n) ?? '';
-      throw new InsufficientFunds(short.startsWith('user:') ? 'insufficient balance' : 'hold exceeded');
-    }
+    if ((err as { code?: string }).code === '23514') throw insufficient(debits);
     throw err;
   }
+  const { inserted, debited } = r.rows[0];
+  if (inserted === 0) return { txId, duplicate: true };
+  // A paying account that doesn't exist has nothing to pay with; the caller's transaction rolls back.
+  if (debited < debits.length) throw insufficient(debits);
   return { txId, duplicate: false };
+}
+
+function insufficient(debits: string[]): InsufficientFunds {
+  return new InsufficientFunds(
+    debits.some((a) => a.startsWith('user:')) ? 'insufficient balance' : 'hold exceeded',
+  );
 }
 
 export async function balanceOf(q: Queryable, account: string): Promise<bigint> {
