@@ -33,6 +33,7 @@ import { JOB_COLUMNS, type JobRow, toJobView } from './job-row';
 type QuoteInput = z.output<typeof quoteRequest>;
 type SubmitInput = z.output<typeof submitJobRequest>;
 type DoneMsg = Extract<WorkerToProxy, { type: 'done' }>;
+type Submission = { envelope: SubmitInput['envelope']; bytes: number; idempotencyKey: string };
 type Claim =
   | { kind: 'assigned'; job: JobRow; holder: string; rigName: string }
   | { kind: 'failed'; reason: string };
@@ -176,35 +177,44 @@ export class JobService {
         `the envelope is ${bytes} bytes; the limit is ${this.config.MAX_ENVELOPE_BYTES}`,
       );
     }
-    const outcome = await this.db.tx(async (q) => {
-      const job = await this.lockJob(q, req.quoteId);
-      if (!job || job.user_id !== userId) throw notFound('no such quote');
-      if (job.state === 'expired')
-        throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
-      if (job.state !== 'quoted') {
-        if (job.idempotency_key === req.idempotencyKey) return { kind: 'replay' as const };
-        throw conflict('this quote was already submitted with another idempotency key', 'already_submitted');
-      }
-      const candidates = new Set(job.candidates.map((c) => c.rigId));
-      const stray = req.envelope.recipients.find((r) => !candidates.has(r.rigId));
-      if (stray)
-        throw new HttpError(
-          400,
-          'bad_envelope',
-          `envelope.recipients: rig ${stray.rigId} is not a candidate of this quote`,
+    const submitted = { envelope: req.envelope, bytes, idempotencyKey: req.idempotencyKey };
+    const outcome = await this.db
+      .tx(async (q) => {
+        const r = await q.query<JobRow & { key_taken: boolean }>(
+          `SELECT ${JOB_COLUMNS}, EXISTS (SELECT 1 FROM jobs k WHERE k.user_id = $2 AND k.idempotency_key = $3
+             AND k.id <> j.id) AS key_taken
+           FROM jobs j WHERE j.id = $1 FOR UPDATE OF j`,
+          [req.quoteId, userId, req.idempotencyKey],
         );
-      const r = await q.query<JobRow>(
-        `UPDATE jobs j SET state = 'queued', envelope = $2, envelope_bytes = $3, idempotency_key = $4
-         WHERE j.id = $1 AND j.state = 'quoted'
-           AND NOT EXISTS (SELECT 1 FROM jobs WHERE user_id = $5 AND idempotency_key = $4)
-         RETURNING ${JOB_COLUMNS}`,
-        [job.id, JSON.stringify(req.envelope), bytes, req.idempotencyKey, userId],
-      );
-      // The same idempotency key on another quote: that job is the answer.
-      if (!r.rows.length) return { kind: 'duplicate' as const };
-      // Queued and sent on in the same transaction: one lock of the row, not two.
-      return { kind: 'queued' as const, claim: await this.claimRig(q, r.rows[0]) };
-    });
+        const job = r.rows[0];
+        if (!job || job.user_id !== userId) throw notFound('no such quote');
+        if (job.state === 'expired')
+          throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
+        if (job.state !== 'quoted') {
+          if (job.idempotency_key === req.idempotencyKey) return { kind: 'replay' as const };
+          throw conflict(
+            'this quote was already submitted with another idempotency key',
+            'already_submitted',
+          );
+        }
+        // The same idempotency key on another quote: that job is the answer.
+        if (job.key_taken) return { kind: 'duplicate' as const };
+        const candidates = new Set(job.candidates.map((c) => c.rigId));
+        const stray = req.envelope.recipients.find((r) => !candidates.has(r.rigId));
+        if (stray)
+          throw new HttpError(
+            400,
+            'bad_envelope',
+            `envelope.recipients: rig ${stray.rigId} is not a candidate of this quote`,
+          );
+        // Stored and sent on in one transaction: one lock of the row, one UPDATE.
+        return { kind: 'claimed' as const, claim: await this.claimRig(q, job, submitted) };
+      })
+      .catch((err) => {
+        // Another quote took the same key at the same moment (the unique index caught it).
+        if ((err as { code?: string }).code === '23505') return { kind: 'duplicate' as const };
+        throw err;
+      });
     if (outcome.kind === 'replay') return this.view(userId, req.quoteId);
     if (outcome.kind === 'duplicate') {
       const first = await this.jobByIdempotencyKey(userId, req.idempotencyKey);
@@ -268,8 +278,12 @@ export class JobService {
    * that is connected: to this process's socket, or to the proxy that holds the rig. With none left, the
    * job fails and its hold goes back.
    */
-  private async claimRig(q: Queryable, job: JobRow): Promise<Claim> {
-    const addressed = new Set(job.envelope?.recipients.map((r) => r.rigId));
+  private async claimRig(q: Queryable, job: JobRow, submitted?: Submission): Promise<Claim> {
+    const addressed = new Set((submitted?.envelope ?? job.envelope)?.recipients.map((r) => r.rigId));
+    // A job being submitted gets its envelope and idempotency key in the same UPDATE.
+    const stored = submitted
+      ? [JSON.stringify(submitted.envelope), submitted.bytes, submitted.idempotencyKey]
+      : [null, null, null];
     for (let i = job.attempt; i < job.candidates.length; i++) {
       const { rigId } = job.candidates[i];
       if (!addressed.has(rigId)) continue;
@@ -277,7 +291,8 @@ export class JobService {
       // several proxies) another process holds it. One statement checks and claims.
       const r = await q.query<JobRow & { holder: string; rig_name: string }>(
         `UPDATE jobs j SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
-           lease_until = now() + $4 * interval '1 millisecond'
+           lease_until = now() + $4 * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
+           envelope_bytes = coalesce($10::int, j.envelope_bytes), idempotency_key = coalesce($11, j.idempotency_key)
          FROM rigs r
          WHERE j.id = $1 AND r.id = $3 AND NOT r.paused AND r.revoked_at IS NULL
            AND r.last_seen_at > now() - $5 * interval '1 millisecond'
@@ -292,11 +307,18 @@ export class JobService {
           this.instanceId,
           this.workers.get(rigId) !== undefined,
           this.cluster.enabled,
+          ...stored,
         ],
       );
       const claimed = r.rows[0];
       if (claimed)
         return { kind: 'assigned', job: claimed, holder: claimed.holder, rigName: claimed.rig_name };
+    }
+    if (submitted) {
+      await q.query(
+        'UPDATE jobs SET envelope = $2, envelope_bytes = $3, idempotency_key = $4 WHERE id = $1',
+        [job.id, ...stored],
+      );
     }
     const reason = job.fail_reason
       ? `no rig left to try; last: ${job.fail_reason}`

@@ -59,8 +59,10 @@ async function streamJobEvents(
   let job: JobView;
   try {
     job = await current();
-    if (job.state !== 'done' && job.state !== 'failed' && job.state !== 'expired')
-      await ctx.jobs.watch(jobId);
+    if (job.state !== 'done' && job.state !== 'failed' && job.state !== 'expired') {
+      // Not awaited: the stream starts now; what another proxy relays arrives whenever it does.
+      ctx.jobs.watch(jobId).catch((err) => ctx.log.error({ err, jobId }, 'asking to watch a job failed'));
+    }
   } catch (err) {
     sub.unsubscribe();
     throw err;
