@@ -54,6 +54,12 @@ describe('wallet holder', () => {
     expect(await modal.getByText('Sandbox wallet').count()).toBe(0);
     await page.keyboard.press('Escape');
     await modal.waitFor({ state: 'hidden' });
+    // "Connect wallet to deposit" points at the sandbox button rather than that modal.
+    await page.getByTestId('deposit-submit').click();
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+      .toBe('sandbox-connect-button');
+    expect(await modal.isVisible()).toBe(false);
     await connectWithSandboxButton(page);
     // TON Connect UI's own button now shows the connected account.
     await expect.poll(() => page.locator('#ton-connect-button').textContent()).not.toMatch(/Connect/i);

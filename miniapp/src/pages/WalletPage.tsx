@@ -126,6 +126,14 @@ function DepositSection({
 
   async function deposit() {
     if (!wallet) {
+      // Local mode: TON Connect UI's phone-width modal can't list the sandbox wallet, so point at the
+      // sandbox button in the wallet section instead (it is only in local-mode builds).
+      const sandbox = document.querySelector<HTMLButtonElement>('[data-testid="sandbox-connect-button"]');
+      if (sandbox) {
+        sandbox.scrollIntoView({ block: 'center', behavior: 'smooth' });
+        sandbox.focus();
+        return;
+      }
       await tonConnectUI.openModal();
       return;
     }
