@@ -1,10 +1,10 @@
 // The whole job path over real HTTP and WebSocket: quote, seal, dispatch, failover, settlement, refunds.
-import { ApiError, type CocoonClient } from '@cocoon/shared';
+import { ApiError, type CocoonClient, fromBase64, sealJob } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';
 import { balanceOf, ledgerTotals, SYSTEM, userAccount } from '../ledger/ledger';
-import { openTestDb, resetDb, startTestProxy, userClient } from '../testing/harness';
+import { openTestDb, resetDb, startTestProxy, userAuth, userClient } from '../testing/harness';
 import { startTestWorker, type TestWorker, type TestWorkerBehaviour } from '../testing/test-worker';
 
 const TRIAL = 500_000_000n;
@@ -204,7 +204,6 @@ describe('a sealed job through the proxy', () => {
       .catch((e) => e);
     // The envelope is validated first; a valid retry returns the first job.
     expect(again).toBeInstanceOf(ApiError);
-    const { sealJob, fromBase64 } = await import('@cocoon/shared');
     const { envelope } = sealJob(
       { kind: 'generate', prompt: 'x', maxTokens: 5 },
       q.candidates.map((c) => ({ rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) })),
@@ -213,6 +212,58 @@ describe('a sealed job through the proxy', () => {
     const replay = await user.submit({ quoteId: q.quoteId, envelope, idempotencyKey: 'idem-key-0001' });
     expect(replay.id).toBe(first.jobId);
     expect(r.worker.received).toEqual([first.jobId]);
+  });
+
+  it('streams the job from the submit itself, and answers bad input and replays as before', async () => {
+    await startProxy();
+    await rig(1001, 1_000_000n);
+    const user = userClient(proxy, 2001);
+    const auth = userAuth(proxy, 2001);
+    const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 20, maxTokens: 5 });
+    const { envelope } = sealJob(
+      { kind: 'generate', prompt: 'one two three', maxTokens: 5 },
+      q.candidates.map((c) => ({ rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) })),
+      q.quoteId,
+    );
+    const submit = (body: unknown) =>
+      fetch(`${proxy.url}/v1/jobs`, {
+        method: 'POST',
+        headers: {
+          authorization: `tma ${auth.kind === 'tma' ? auth.initData : ''}`,
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+        },
+        body: JSON.stringify(body),
+      });
+    const events = async (res: Response) =>
+      (await res.text())
+        .split('\n\n')
+        .filter((f) => f.startsWith('data: '))
+        .map((f) => JSON.parse(f.slice(6)) as { type: string });
+
+    // A bad body is a JSON 400, not a stream.
+    const bad = await submit({
+      quoteId: q.quoteId,
+      envelope: { bogus: true },
+      idempotencyKey: 'sse-key-0001',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/json');
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+
+    // A good one answers with the job's events, ending with done.
+    const ok = await submit({ quoteId: q.quoteId, envelope, idempotencyKey: 'sse-key-0001' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toContain('text/event-stream');
+    const types = (await events(ok)).map((e) => e.type);
+    expect(types[0]).toBe('state');
+    expect(types.filter((t) => t === 'chunk')).toHaveLength(3);
+    expect(types.at(-1)).toBe('done');
+
+    // The same submit again streams the finished job: just done.
+    const replay = await submit({ quoteId: q.quoteId, envelope, idempotencyKey: 'sse-key-0001' });
+    expect((await events(replay)).map((e) => e.type)).toEqual(['done']);
+    await expectLedgerBalanced();
   });
 
   it('expires unsubmitted quotes and releases their hold', async () => {
@@ -289,7 +340,6 @@ describe('bad input is refused with a 4xx that names the problem', () => {
   it('envelopes over the size limit, malformed quotes and unknown jobs', async () => {
     await rig(1001, 1_000_000n);
     const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 10, maxTokens: 10 });
-    const { sealJob, fromBase64 } = await import('@cocoon/shared');
     const recipients = q.candidates.map((c) => ({
       rigId: c.rigId,
       x25519PublicKey: fromBase64(c.x25519PublicKey),
