@@ -14,6 +14,7 @@ import type {
   RigView,
 } from './schemas/api';
 import { type FinalResult, finalResult, type JobBody, resultChunk } from './schemas/envelope';
+import { defaultTransport, type HttpResponse } from './transport';
 
 export type ClientAuth =
   | { kind: 'tma'; initData: string }
@@ -67,7 +68,7 @@ function randomId(): string {
 
 export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fetch?: typeof fetch }) {
   const base = opts.baseUrl.replace(/\/$/, '');
-  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const send = defaultTransport(opts.fetch);
 
   function headers(extra?: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { ...extra };
@@ -83,8 +84,9 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
   }
 
   async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const res = await doFetch(`${base}${path}`, {
+    const res = await send({
       method,
+      url: `${base}${path}`,
       headers: headers(body === undefined ? undefined : { 'content-type': 'application/json' }),
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
@@ -94,8 +96,11 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  async function failure(res: Response): Promise<ApiError> {
-    const json = await res.json().catch(() => undefined);
+  async function failure(res: HttpResponse): Promise<ApiError> {
+    const json = await res
+      .text()
+      .then((t) => JSON.parse(t))
+      .catch(() => undefined);
     return new ApiError(
       res.status,
       json?.error?.code ?? 'http_error',
@@ -104,16 +109,13 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
   }
 
   /** Reads server-sent job events from a response until `done` or `failed`. */
-  async function* eventsOf(res: Response): AsyncGenerator<JobEvent> {
-    if (!res.ok || !res.body) throw await failure(res);
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
+  async function* eventsOf(res: HttpResponse): AsyncGenerator<JobEvent> {
+    if (!res.ok) throw await failure(res);
     let buf = '';
+    let ended = false;
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += decoder.decode(value, { stream: true });
+      for await (const piece of res.chunks()) {
+        buf += piece;
         let idx = buf.indexOf('\n\n');
         while (idx >= 0) {
           const frame = buf.slice(0, idx);
@@ -125,21 +127,25 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
             .join('\n');
           if (data) {
             const event = JSON.parse(data) as JobEvent;
+            // The proxy ends the stream right after an end event: keep the connection for reuse.
+            ended = event.type === 'done' || event.type === 'failed';
             yield event;
-            if (event.type === 'done' || event.type === 'failed') return;
+            if (ended) return;
           }
           idx = buf.indexOf('\n\n');
         }
       }
     } finally {
-      reader.releaseLock();
-      await res.body.cancel().catch(() => {});
+      if (ended) res.release();
+      else res.cancel();
     }
   }
 
   /** Streams a job's server-sent events until `done` or `failed`. */
   async function* jobEvents(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
-    yield* eventsOf(await doFetch(`${base}/v1/jobs/${jobId}/events`, { headers: headers(), signal }));
+    yield* eventsOf(
+      await send({ method: 'GET', url: `${base}/v1/jobs/${jobId}/events`, headers: headers(), signal }),
+    );
   }
 
   /** Submits a sealed job and streams its events from the same response (one request, not two). */
@@ -147,16 +153,17 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     s: { quoteId: string; envelope: unknown; idempotencyKey: string },
     signal?: AbortSignal,
   ): AsyncGenerator<JobEvent> {
-    const res = await doFetch(`${base}/v1/jobs`, {
+    const res = await send({
       method: 'POST',
+      url: `${base}/v1/jobs`,
       headers: headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
       body: JSON.stringify(s),
       signal,
     });
     if (!res.ok) throw await failure(res);
     // A proxy that answers with the job as JSON (an older one): stream from /events instead.
-    if (!res.headers.get('content-type')?.includes('text/event-stream')) {
-      await res.body?.cancel().catch(() => {});
+    if (!res.contentType.includes('text/event-stream')) {
+      res.cancel();
       yield* jobEvents(s.quoteId, signal);
       return;
     }
