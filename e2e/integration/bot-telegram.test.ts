@@ -232,6 +232,42 @@ describe('the Cocoon bot in Telegram chats', () => {
     expect(hint.text).toMatch(/^Usage: \/generate <prompt>/);
   });
 
+  it('/generate starts its streamed text over when the job moves to another rig mid-stream', async () => {
+    await startNetwork({}, { WORKER_DELAY_MS: '60' });
+    // A cheaper rig that streams two words and then fails the job; the proxy moves it to the first rig.
+    const owner = userClient(proxy!, 990_002, 'FlakyOwner');
+    const { rig, token } = await owner.registerRig('flaky-rig');
+    const flaky = startTestWorker({
+      url: proxy!.url,
+      token,
+      behaviour: 'fail-mid-stream',
+      delayMs: 60,
+      models: [{ id: 'demo-gen', kinds: ['generate'] }],
+    });
+    try {
+      await flaky.rigId;
+      await owner.setAsk(rig.id, 'demo-gen', 1_000_000n);
+      const erin = emulator.createUser({ first_name: 'Erin' });
+      const words = Array.from({ length: 12 }, (_, i) => `word${i}`);
+      const editsBefore = emulator.calls('editMessageText').length;
+      const cmd = emulator.userSends(erin.id, erin.id, `/generate ${words.join(' ')}`);
+      const reply = await finalReply(erin.id, cmd.message_id, 30_000);
+      const text = words.join(' ').toUpperCase();
+      expect(reply.text).toMatch(new RegExp(`^${text}\\n\\n— `));
+      expect(flaky.received).toHaveLength(1);
+      // Every streamed edit shows a beginning of the final text: the failed rig's words are not repeated.
+      const shown = emulator
+        .calls('editMessageText')
+        .slice(editsBefore)
+        .map((c) => String(c.params.text).replace(/ …$/, ''))
+        .filter((t) => t.startsWith('WORD'));
+      expect(shown.length).toBeGreaterThan(1);
+      for (const t of shown) expect(`${text}\n`.startsWith(t.split('\n')[0])).toBe(true);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('a user without balance gets a buy button (web_app in private, url in groups)', async () => {
     await startNetwork({ TRIAL_CREDIT_NANO: '0' });
     const { alice, chat } = group('Broke');
