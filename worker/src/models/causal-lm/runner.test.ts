@@ -52,16 +52,22 @@ describe('tiny model folder', () => {
   });
 });
 
+/** Greedy decoding after "the", up to 20 tokens, with the streamed deltas collected. */
+async function greedyFromThe(options: Partial<Parameters<CausalLM['generate']>[0]> = {}) {
+  const deltas: string[] = [];
+  const result = await lm.generate({
+    prompt: 'the',
+    maxTokens: 20,
+    temperature: 0,
+    onToken: (d) => deltas.push(d),
+    ...options,
+  });
+  return { result, deltas };
+}
+
 describe('loadCausalLM on the tiny model', () => {
   it('greedy-decodes the known sequence, stopping at end of sequence', async () => {
-    const deltas: string[] = [];
-    const r = await lm.generate({
-      prompt: 'the',
-      maxTokens: 20,
-      temperature: 0,
-      streamIntervalMs: 0,
-      onToken: (d) => deltas.push(d),
-    });
+    const { result: r, deltas } = await greedyFromThe({ streamIntervalMs: 0 });
     expect(r.text).toBe('quick brown fox jumps over lazy dog.');
     expect(r.finishReason).toBe('stop');
     expect(r.promptTokens).toBe(1);
@@ -72,23 +78,14 @@ describe('loadCausalLM on the tiny model', () => {
   });
 
   it('streams every delta with the default throttle, and ends at end of sequence without a listener', async () => {
-    const deltas: string[] = [];
-    const streamed = await lm.generate({
-      prompt: 'the',
-      maxTokens: 20,
-      temperature: 0,
-      streamIntervalMs: 1000,
-      onToken: (d) => deltas.push(d),
-    });
+    const { result: streamed, deltas } = await greedyFromThe({ streamIntervalMs: 1000 });
     expect(streamed.text).toBe('quick brown fox jumps over lazy dog.');
     expect(deltas.join('')).toBe(streamed.text);
     // No listener, no stop sequences, no signal: nothing is decoded or checked per token.
-    const quiet = await lm.generate({ prompt: 'the', maxTokens: 20, temperature: 0 });
+    const { result: quiet } = await greedyFromThe({ onToken: undefined });
     expect(quiet).toEqual({ ...streamed, finishReason: 'stop' });
-    const withSignal = await lm.generate({
-      prompt: 'the',
-      maxTokens: 20,
-      temperature: 0,
+    const { result: withSignal } = await greedyFromThe({
+      onToken: undefined,
       signal: new AbortController().signal,
     });
     expect(withSignal).toEqual(quiet);
@@ -106,14 +103,7 @@ describe('loadCausalLM on the tiny model', () => {
   });
 
   it('stops at a stop sequence and leaves it out', async () => {
-    const deltas: string[] = [];
-    const r = await lm.generate({
-      prompt: 'the',
-      maxTokens: 20,
-      temperature: 0,
-      stop: ['jumps'],
-      onToken: (d) => deltas.push(d),
-    });
+    const { result: r, deltas } = await greedyFromThe({ stop: ['jumps'] });
     expect(r.text).toBe('quick brown fox ');
     expect(r.finishReason).toBe('stop');
     expect(r.completionTokens).toBe(4);
@@ -212,12 +202,14 @@ describe('IncrementalDecoder', () => {
       .replace(/ ' /g, "'")
       .replace(/ n't/g, "n't");
 
+  /** A small seeded generator (an LCG), so the random sequences are the same on every run. */
+  const seeded = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+
   it('matches a full decode at every step of long sequences', () => {
-    let seed = 7;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const rand = seeded(7);
     for (let run = 0; run < 20; run++) {
       const inc = new IncrementalDecoder(decodeWords, 4, 8);
       const ids: bigint[] = [];
@@ -238,11 +230,7 @@ describe('IncrementalDecoder', () => {
   });
 
   it('matches a full decode when asked only now and then, as the throttled stream does', () => {
-    let seed = 11;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const rand = seeded(11);
     for (let run = 0; run < 20; run++) {
       const inc = new IncrementalDecoder(decodeWords, 4, 8);
       const ids: bigint[] = [];
