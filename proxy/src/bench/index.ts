@@ -299,8 +299,12 @@ async function overhead(db: DbEnv, label: string): Promise<BenchResult[]> {
   return rows;
 }
 
-/** CPU seconds (user + system) a process has used, from /proc; 0 where there is no /proc. */
+/** CPU seconds (user + system) a process has used: this one from Node, others from /proc (0 where there is none). */
 function cpuSeconds(pid: number): number {
+  if (pid === process.pid) {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  }
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
@@ -339,14 +343,7 @@ async function cpuPerJob(
     Object.fromEntries(
       Object.entries(groups).map(([name, pids]) => [
         name,
-        pids().reduce(
-          (sum, pid) =>
-            sum +
-            (pid === process.pid
-              ? process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6
-              : cpuSeconds(pid)),
-          0,
-        ),
+        pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
       ]),
     );
   const before = sample();
