@@ -1,40 +1,62 @@
+import type { MeView } from '@cocoon/shared/schemas/api';
 import { cleanup, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 import { apiError, renderWithClient } from '../test/render';
-import { HomePage, trialCreditNano } from './HomePage';
+import { HomePage } from './HomePage';
 
 afterEach(cleanup);
 
-const me = {
+const me: MeView = {
   telegramId: '1',
   name: 'Ada',
   balanceNano: '12345000000',
-  heldNano: '500000000',
+  withdrawableNano: '11845000000',
+  trialNano: '500000000',
+  heldNano: '250000000',
   depositMemo: 'c-1',
   wallet: null,
 };
 
-it('shows the balance in TON, the held amount and the trial credit', async () => {
-  renderWithClient(<HomePage />, {
-    me: async () => me,
-    ledger: async () => ({
-      entries: [
-        {
-          txId: 't1',
-          kind: 'trial_grant',
-          amountNano: '1000000000',
-          memo: null,
-          createdAt: '2025-01-01T00:00:00Z',
-        },
-        { txId: 't2', kind: 'job_charge', amountNano: '-5', memo: null, createdAt: '2025-01-01T00:00:00Z' },
-      ],
-    }),
-  });
+it('shows the spendable balance, and apart from it what is withdrawable and what is trial credit', async () => {
+  renderWithClient(<HomePage />, { me: async () => me });
   expect(await screen.findByText('12.345 TON')).toBeTruthy();
   expect(screen.getByTestId('balance').textContent).toContain('12.345 TON');
-  expect(screen.getByTestId('held').textContent).toContain('0.5 TON');
-  expect((await screen.findByTestId('trial-credit')).textContent).toContain('Trial credit: 1 TON');
+  expect(screen.getByTestId('withdrawable').textContent).toBe('Withdrawable: 11.845 TON');
+  expect(screen.getByTestId('trial-credit').textContent).toBe('Trial credit: 0.5 TON · jobs only');
+  expect(screen.getByTestId('held').textContent).toContain('0.25 TON');
   expect(screen.getByText('Hi, Ada')).toBeTruthy();
+});
+
+it('takes the trial credit from /v1/me, not from the ledger, and hides it when there is none', async () => {
+  // A user whose trial credit is spent: the ledger still has the grant, but nothing of it is left.
+  const ledger = async () => ({
+    entries: [
+      {
+        txId: 't1',
+        kind: 'trial_grant',
+        trial: true,
+        amountNano: '500000000',
+        memo: null,
+        createdAt: '2025-01-01T00:00:00Z',
+      },
+    ],
+  });
+  renderWithClient(<HomePage />, {
+    me: async () => ({ ...me, balanceNano: '2000000000', withdrawableNano: '2000000000', trialNano: '0' }),
+    ledger,
+  });
+  expect((await screen.findByTestId('withdrawable')).textContent).toBe('Withdrawable: 2 TON');
+  expect(screen.queryByTestId('trial-credit')).toBeNull();
+});
+
+it('shows a new user trial credit only, with nothing withdrawable', async () => {
+  renderWithClient(<HomePage />, {
+    me: async () => ({ ...me, balanceNano: '500000000', withdrawableNano: '0', trialNano: '500000000' }),
+  });
+  expect((await screen.findByTestId('withdrawable')).textContent).toBe('Withdrawable: 0 TON');
+  expect(screen.getByTestId('balance').textContent).toBe('0.5 TON');
+  expect(screen.getByTestId('withdrawable').textContent).toBe('Withdrawable: 0 TON');
+  expect(screen.getByTestId('trial-credit').textContent).toBe('Trial credit: 0.5 TON · jobs only');
 });
 
 it('explains an expired session instead of showing a balance', async () => {
@@ -42,18 +64,7 @@ it('explains an expired session instead of showing a balance', async () => {
     me: async () => {
       throw apiError(401, 'unauthorized', 'bad initData');
     },
-    ledger: async () => ({ entries: [] }),
   });
   expect((await screen.findByTestId('balance-error')).textContent).toContain('Not signed in');
   expect(screen.queryByTestId('balance')).toBeNull();
-});
-
-it('sums only trial grants', () => {
-  expect(trialCreditNano([])).toBeNull();
-  expect(
-    trialCreditNano([
-      { txId: 'a', kind: 'trial', amountNano: '3', memo: null, createdAt: '' },
-      { txId: 'b', kind: 'deposit', amountNano: '7', memo: null, createdAt: '' },
-    ]),
-  ).toBe(3n);
 });

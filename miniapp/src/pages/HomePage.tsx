@@ -1,18 +1,10 @@
-// Home: balance, trial credit, and the ways in.
-import type { LedgerEntryView } from '@cocoon/shared/schemas/api';
-import { useLedger, useMe } from '../api/hooks';
+// Home: balance (what is withdrawable and what is trial credit, apart), and the ways in.
+import { useMe } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorState } from '../components/states';
 import { Section, Skeleton } from '../components/ui';
 import { tonText } from '../format';
 import { navigate } from '../router/hash-router';
-
-/** Trial grants in the ledger (kinds containing "trial"), summed; null when there are none. */
-export function trialCreditNano(entries: LedgerEntryView[]): bigint | null {
-  const grants = entries.filter((e) => /trial/i.test(e.kind));
-  if (grants.length === 0) return null;
-  return grants.reduce((sum, e) => sum + BigInt(e.amountNano), 0n);
-}
 
 const ACTIONS = [
   {
@@ -35,8 +27,7 @@ const ACTIONS = [
 
 export function HomePage() {
   const me = useMe();
-  const ledger = useLedger();
-  const trial = ledger.data ? trialCreditNano(ledger.data.entries) : null;
+  const trial = me.data ? BigInt(me.data.trialNano) : 0n;
   return (
     <>
       <PageHeader title={me.data ? `Hi, ${me.data.name}` : 'Cocoon'} />
@@ -48,13 +39,14 @@ export function HomePage() {
             <div className="min-h-9 text-[30px] font-bold leading-9 tabular" data-testid="balance">
               {me.data ? tonText(me.data.balanceNano) : <Skeleton className="h-8 w-40" />}
             </div>
-            <div className="min-h-5 text-[13px] text-hint tabular">
+            <div className="min-h-10 text-[13px] text-hint tabular">
               {me.data && (
                 <>
-                  <span data-testid="held">Held for running jobs: {tonText(me.data.heldNano)}</span>
-                  {trial !== null && (
-                    <span data-testid="trial-credit"> · Trial credit: {tonText(trial)}</span>
+                  <div data-testid="withdrawable">Withdrawable: {tonText(me.data.withdrawableNano)}</div>
+                  {trial > 0n && (
+                    <div data-testid="trial-credit">Trial credit: {tonText(trial)} · jobs only</div>
                   )}
+                  <div data-testid="held">Held for running jobs: {tonText(me.data.heldNano)}</div>
                 </>
               )}
             </div>
