@@ -128,14 +128,34 @@ describe('sandbox wallet JS bridge', () => {
     });
   });
 
-  it('notifies listeners on disconnect and forgets the wallet', async () => {
-    const { b } = bridge();
+  it('notifies listeners on disconnect and forgets the connection, but keeps the wallet for the next connect', async () => {
+    const { b, proxy } = bridge();
     await b.connect(2, { manifestUrl: 'http://x/m.json', items: [{ name: 'ton_addr' }] });
     const events: string[] = [];
     const off = b.listen((e) => events.push(e.event));
     b.disconnect();
     off();
     expect(events).toEqual(['disconnect']);
+    expect((await b.restoreConnection()).event).toBe('connect_error');
+    expect(
+      await b.send({ method: 'sendTransaction', params: [JSON.stringify({ messages: [] })], id: '3' }),
+    ).toMatchObject({ id: '3', error: { code: 1 } });
+    // Connecting again (say, for a fresh ton_proof) proves the same wallet, not a new one.
+    await b.connect(2, {
+      manifestUrl: 'http://x/m.json',
+      items: [{ name: 'ton_addr' }, { name: 'ton_proof', payload: 'again' }],
+    });
+    expect(proxy.calls.filter((c) => c.url.endsWith('/dev/sandbox-wallet')).map((c) => c.body)).toEqual([
+      {},
+      { id: 'w1' },
+    ]);
+    expect((await b.restoreConnection()).event).toBe('connect');
+  });
+
+  it('disconnects on the SDK disconnect request too', async () => {
+    const { b } = bridge();
+    await b.connect(2, { manifestUrl: 'http://x/m.json', items: [{ name: 'ton_addr' }] });
+    expect(await b.send({ method: 'disconnect', params: [], id: '9' })).toEqual({ id: '9', result: {} });
     expect((await b.restoreConnection()).event).toBe('connect_error');
   });
 

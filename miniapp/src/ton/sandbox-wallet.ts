@@ -50,6 +50,10 @@ const DEVICE_INFO = {
 };
 
 const STORAGE_KEY = 'cocoon.sandboxWallet';
+/** Set while the app is disconnected. The wallet itself stays (as a real wallet keeps its keys): connecting
+ * again gives the same wallet, so reconnecting for a fresh ton_proof proves the bound wallet rather than
+ * making a new one (which would start a wallet change). */
+const DISCONNECTED_KEY = 'cocoon.sandboxWallet.disconnected';
 
 async function manifestDomain(manifestUrl: string, fetchImpl: typeof fetch): Promise<string> {
   try {
@@ -131,6 +135,7 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
         // One sandbox wallet per browser, reused across connections so deposits accumulate.
         const wallet = await post<SandboxWallet>('/dev/sandbox-wallet', { id: stored()?.id });
         storage.setItem(STORAGE_KEY, JSON.stringify(wallet));
+        storage.removeItem(DISCONNECTED_KEY);
         const addrItem = message.items.find((i) => i.name === 'ton_addr');
         const items: unknown[] = [
           await addressItem(wallet, addrItem && 'network' in addrItem ? addrItem.network : undefined),
@@ -158,7 +163,7 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
     },
 
     async restoreConnection(): Promise<WalletEvent> {
-      const wallet = stored();
+      const wallet = storage.getItem(DISCONNECTED_KEY) ? null : stored();
       if (!wallet) return connectError('no sandbox wallet connected');
       try {
         return {
@@ -174,9 +179,9 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
     async send(
       request: RpcRequest,
     ): Promise<{ id: string; result: unknown } | { id: string; error: { code: number; message: string } }> {
-      const wallet = stored();
+      const wallet = storage.getItem(DISCONNECTED_KEY) ? null : stored();
       if (request.method === 'disconnect') {
-        storage.removeItem(STORAGE_KEY);
+        storage.setItem(DISCONNECTED_KEY, '1');
         return { id: request.id, result: {} };
       }
       if (request.method !== 'sendTransaction') {
@@ -216,7 +221,7 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
     },
 
     disconnect(): void {
-      storage.removeItem(STORAGE_KEY);
+      storage.setItem(DISCONNECTED_KEY, '1');
       const event = { event: 'disconnect', id: ++eventId, payload: {} };
       for (const l of listeners) l(event);
     },
