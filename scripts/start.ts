@@ -4,9 +4,10 @@
 // (or Telegram when BOT_TOKEN is set), and the OpenAI-compatible client with a dev API key.
 // Ctrl-C stops everything; data stays in DATA_DIR for the next start.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createCocoonClient } from '@cocoon/shared';
+import { createCocoonClient, DEV_BOT_TOKEN, signInitData } from '@cocoon/shared';
 import { build } from 'vite';
 import { z } from 'zod';
 
@@ -18,6 +19,8 @@ const env = z
     EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
     BOT_TOKEN: z.string().optional(),
     SERVICE_KEY: z.string().optional(),
+    HISTORY_KEY: z.string().optional(),
+    ADMIN_KEY: z.string().optional(),
     DEV_TELEGRAM_ID: z.coerce.number().int().positive().default(1_000_001),
   })
   .safeParse(process.env);
@@ -28,8 +31,9 @@ if (!env.success) {
 const cfg = env.data;
 const dataDir = resolve(cfg.DATA_DIR);
 const proxyUrl = `http://127.0.0.1:${cfg.PORT}`;
-const DEV_SERVICE_KEY = 'cocoon-local-dev-service-key';
-mkdirSync(dataDir, { recursive: true });
+// The data folder holds the database, keys and tokens: the owner's alone.
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+chmodSync(dataDir, 0o700);
 
 const children: Array<{ name: string; proc: ChildProcess }> = [];
 let stopping = false;
@@ -38,10 +42,13 @@ function startChild(
   name: string,
   file: string,
   args: string[],
-  extraEnv: Record<string, string> = {},
+  extraEnv: Record<string, string | undefined> = {},
 ): ChildProcess {
+  // An undefined value keeps that variable from the child (a secret it must not hold).
+  const env = { ...process.env, ...extraEnv };
+  for (const [k, v] of Object.entries(extraEnv)) if (v === undefined) delete env[k];
   const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    env: { ...process.env, ...extraEnv },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}]`.padEnd(9);
@@ -108,27 +115,55 @@ function remember(file: string, value: Record<string, string>): void {
   writeFileSync(resolve(dataDir, file), JSON.stringify(value, null, 2), { mode: 0o600 });
 }
 
+/**
+ * With a real BOT_TOKEN the proxy and the bot leave local mode, so each needs its own secrets: taken from
+ * the environment, else made at random once and kept in DATA_DIR (0600). Never derived from the token.
+ * With the dev token, local mode's dev keys apply and nothing is passed.
+ */
+function realTokenSecrets(): {
+  proxy: Record<string, string | undefined>;
+  bot: Record<string, string | undefined>;
+} {
+  if (!cfg.BOT_TOKEN) return { proxy: {}, bot: {} };
+  const kept = remembered('secrets.json') ?? {};
+  const secrets: Record<string, string> = {};
+  for (const name of ['SERVICE_KEY', 'HISTORY_KEY', 'ADMIN_KEY'] as const) {
+    secrets[name] = cfg[name] ?? kept[name] ?? randomBytes(32).toString('base64url');
+  }
+  remember('secrets.json', secrets);
+  const { SERVICE_KEY, HISTORY_KEY, ADMIN_KEY } = secrets;
+  return {
+    // The history key is the bot's alone: the proxy stores sealed history it must not be able to open.
+    proxy: { BOT_TOKEN: cfg.BOT_TOKEN, SERVICE_KEY, ADMIN_KEY, HISTORY_KEY: undefined },
+    bot: { BOT_TOKEN: cfg.BOT_TOKEN, SERVICE_KEY, HISTORY_KEY, ADMIN_KEY: undefined },
+  };
+}
+
 async function main(): Promise<void> {
   console.log('building the Mini App (local mode)…');
   // Local mode keeps the mocked Telegram environment and the sandbox wallet in the bundle (never in production).
   process.env.VITE_COCOON_LOCAL = '1';
   await build({ configFile: resolve('vite.config.ts'), mode: 'production', logLevel: 'warn' });
 
+  const secrets = realTokenSecrets();
   startChild('proxy', 'proxy/src/main.ts', [], {
     PORT: String(cfg.PORT),
     DATA_DIR: dataDir,
-    COCOON_LOCAL: 'true',
+    ...secrets.proxy,
   });
   await waitFor('the proxy', async () => (await fetch(`${proxyUrl}/healthz`)).ok);
 
-  // The local dev owner (the Mini App's default dev user) owns the local rig and the dev API key.
+  // The local dev owner (the Mini App's default dev user) owns the local rig and the dev API key. The
+  // launcher signs its initData itself with the bot token it started the proxy with: registering rigs and
+  // making API keys is the owner's alone, never the bot's service key's.
   const dev = createCocoonClient({
     baseUrl: proxyUrl,
     auth: {
-      kind: 'service',
-      key: cfg.SERVICE_KEY ?? DEV_SERVICE_KEY,
-      telegramId: cfg.DEV_TELEGRAM_ID,
-      name: 'Dev',
+      kind: 'tma',
+      initData: signInitData(
+        { user: { id: cfg.DEV_TELEGRAM_ID, first_name: 'Dev' } },
+        cfg.BOT_TOKEN ?? DEV_BOT_TOKEN,
+      ),
     },
   });
   const rigs = (await dev.rigs()).rigs;
@@ -138,14 +173,15 @@ async function main(): Promise<void> {
     rig = { id: created.rig.id, token: created.token };
     remember('local-rig.json', rig);
   }
-  startChild('worker', 'worker/src/cli.ts', [
-    '--proxy',
-    proxyUrl,
-    '--token',
-    rig.token,
-    '--config-dir',
-    resolve(dataDir, 'worker'),
-  ]);
+  // Secrets travel in the environment, not on the command line where `ps` shows them.
+  startChild(
+    'worker',
+    'worker/src/cli.ts',
+    ['--proxy', proxyUrl, '--config-dir', resolve(dataDir, 'worker')],
+    {
+      COCOON_RIG_TOKEN: rig.token,
+    },
+  );
   await waitFor(
     'the worker',
     async () => (await dev.rigs()).rigs.some((r) => r.id === rig?.id && r.online),
@@ -159,17 +195,13 @@ async function main(): Promise<void> {
     apiKey = { id: created.id, key: created.key };
     remember('dev-api-key.json', apiKey);
   }
-  startChild('client', 'client/src/cli.ts', [
-    '--proxy',
-    proxyUrl,
-    '--api-key',
-    apiKey.key,
-    '--port',
-    String(cfg.CLIENT_PORT),
-  ]);
+  startChild('client', 'client/src/cli.ts', ['--proxy', proxyUrl, '--port', String(cfg.CLIENT_PORT)], {
+    COCOON_API_KEY: apiKey.key,
+  });
   await waitFor('the client', async () => (await fetch(`http://127.0.0.1:${cfg.CLIENT_PORT}/v1/models`)).ok);
 
-  const botEnv: Record<string, string> = {
+  const botEnv: Record<string, string | undefined> = {
+    ...secrets.bot,
     COCOON_PROXY_URL: proxyUrl,
     MINIAPP_URL: proxyUrl,
     EMULATOR_PORT: String(cfg.EMULATOR_PORT),

@@ -1,15 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { DEV_SERVICE_KEY, devHistoryKey, loadBotConfig } from './config';
+import { DEV_SERVICE_KEY, devHistoryKey, LOCAL_BOT_TOKEN, loadBotConfig } from './config';
+
+const REAL = { BOT_TOKEN: '123:abc', SERVICE_KEY: 's'.repeat(32), HISTORY_KEY: 'h'.repeat(32) };
 
 describe('bot config', () => {
-  it('fills local defaults', () => {
-    const c = loadBotConfig({ BOT_TOKEN: '123:abc' });
+  it('fills local defaults with the dev bot token', () => {
+    const c = loadBotConfig({ BOT_TOKEN: LOCAL_BOT_TOKEN });
+    expect(c.COCOON_LOCAL).toBe(true);
     expect(c.SERVICE_KEY).toBe(DEV_SERVICE_KEY);
-    expect(c.HISTORY_KEY).toBe(devHistoryKey('123:abc'));
+    expect(c.HISTORY_KEY).toBe(devHistoryKey(LOCAL_BOT_TOKEN));
     expect(c.COCOON_PROXY_URL).toBe('http://127.0.0.1:8080');
     expect(c.BOT_MODE).toBe('polling');
     expect(c.SUMMARIZE_MODEL).toBe('summarize-extractive');
     expect(c.GENERATE_MODEL).toBe('demo-gen');
+  });
+
+  it('with a real token: no dev defaults, every secret its own and required', () => {
+    const c = loadBotConfig(REAL);
+    expect(c.COCOON_LOCAL).toBe(false);
+    expect(c.HISTORY_KEY).toBe(REAL.HISTORY_KEY);
+    // No history key derived from the token (the proxy holds the token too, it could derive it).
+    expect(() => loadBotConfig({ ...REAL, HISTORY_KEY: '' })).toThrow(
+      /HISTORY_KEY: required outside local mode/,
+    );
+    expect(() => loadBotConfig({ ...REAL, SERVICE_KEY: '' })).toThrow(
+      /SERVICE_KEY: required outside local mode/,
+    );
+    expect(() => loadBotConfig({ ...REAL, SERVICE_KEY: DEV_SERVICE_KEY })).toThrow(/public dev key/);
+    expect(() => loadBotConfig({ ...REAL, HISTORY_KEY: REAL.SERVICE_KEY })).toThrow(
+      /HISTORY_KEY: must be its own secret, not the same as SERVICE_KEY/,
+    );
+  });
+
+  it('refuses local mode with a real token or in production, naming the conflict', () => {
+    expect(() => loadBotConfig({ ...REAL, COCOON_LOCAL: 'true' })).toThrow(/COCOON_LOCAL.*a real BOT_TOKEN/);
+    expect(() => loadBotConfig({ BOT_TOKEN: LOCAL_BOT_TOKEN, NODE_ENV: 'production' })).toThrow(
+      /BOT_TOKEN: NODE_ENV=production needs the real bot token/,
+    );
+    expect(() => loadBotConfig({ ...REAL, NODE_ENV: 'production', COCOON_LOCAL: 'true' })).toThrow(
+      /NODE_ENV=production/,
+    );
+    expect(loadBotConfig({ ...REAL, NODE_ENV: 'production' }).COCOON_LOCAL).toBe(false);
   });
 
   it('names every bad or missing variable', () => {

@@ -1,14 +1,14 @@
 // The bot's configuration, parsed once from the environment. A bad value stops start-up with its name.
+import { DEV_BOT_TOKEN, DEV_SERVICE_KEY, resolveLocalMode } from '@cocoon/shared';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
 
-/** The proxy's dev service key (proxy/src/config.ts DEV_SERVICE_KEY); used in local mode only. */
-export const DEV_SERVICE_KEY = 'cocoon-local-dev-service-key';
+export { DEV_SERVICE_KEY };
 /**
  * The local bot's token when no BOT_TOKEN is set: the proxy's DEV_BOT_TOKEN, so the initData the emulator
  * signs for web_app buttons is accepted by a local proxy.
  */
-export const LOCAL_BOT_TOKEN = '1000000001:cocoon-local-dev-bot-token';
+export const LOCAL_BOT_TOKEN = DEV_BOT_TOKEN;
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -20,8 +20,12 @@ export const configSchema = z.object({
   /** grammY's client.apiRoot: https://api.telegram.org, or the Bot API emulator's address. */
   TELEGRAM_API_ROOT: z.string().url().optional(),
   COCOON_PROXY_URL: z.string().url().default('http://127.0.0.1:8080'),
-  /** Local mode: dev defaults (service key, history key) for one laptop. */
-  COCOON_LOCAL: bool.default(true),
+  NODE_ENV: z.string().optional(),
+  /**
+   * Local mode: dev defaults (the public service key, a history key derived from the dev token). Unset: on
+   * only with the dev bot token outside production; `true` with a real token refuses to start.
+   */
+  COCOON_LOCAL: bool.optional(),
   SERVICE_KEY: z.string().min(16).optional(),
   MINIAPP_URL: z.string().url().default('http://127.0.0.1:8080/'),
   BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
@@ -32,7 +36,10 @@ export const configSchema = z.object({
     .optional(),
   WEBHOOK_HOST: z.string().default('127.0.0.1'),
   WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
-  /** Secret for sealing stored chat history (at least 32 characters); a dev value is derived in local mode. */
+  /**
+   * Secret for sealing stored chat history (at least 32 characters), known to the bot alone: required with a
+   * real token, never derived from anything the proxy holds. Local mode derives one from the dev token.
+   */
   HISTORY_KEY: z.string().min(32).optional(),
   SUMMARIZE_MODEL: z.string().min(1).max(64).default('summarize-extractive'),
   GENERATE_MODEL: z.string().min(1).max(64).default('demo-gen'),
@@ -53,7 +60,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type BotConfig = Omit<z.infer<typeof configSchema>, 'SERVICE_KEY' | 'HISTORY_KEY'> & {
+export type BotConfig = Omit<z.infer<typeof configSchema>, 'SERVICE_KEY' | 'HISTORY_KEY' | 'COCOON_LOCAL'> & {
+  COCOON_LOCAL: boolean;
   SERVICE_KEY: string;
   HISTORY_KEY: string;
 };
@@ -73,9 +81,27 @@ export function loadBotConfig(env: Record<string, string | undefined> = process.
     throw new Error(`invalid bot configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  const problems: string[] = [];
-  if (!c.COCOON_LOCAL && !c.SERVICE_KEY) problems.push('SERVICE_KEY: required when COCOON_LOCAL=false');
-  if (!c.COCOON_LOCAL && !c.HISTORY_KEY) problems.push('HISTORY_KEY: required when COCOON_LOCAL=false');
+  const { local, problems } = resolveLocalMode(c.COCOON_LOCAL, {
+    botToken: c.BOT_TOKEN,
+    nodeEnv: c.NODE_ENV,
+  });
+  if (!local) {
+    if (!c.SERVICE_KEY) problems.push("SERVICE_KEY: required outside local mode (the proxy's SERVICE_KEY)");
+    if (c.SERVICE_KEY === DEV_SERVICE_KEY)
+      problems.push('SERVICE_KEY: the public dev key only works in local mode');
+    if (!c.HISTORY_KEY) problems.push('HISTORY_KEY: required outside local mode (a secret of the bot alone)');
+  }
+  const secrets = [
+    ['BOT_TOKEN', c.BOT_TOKEN],
+    ['SERVICE_KEY', c.SERVICE_KEY],
+    ['HISTORY_KEY', c.HISTORY_KEY],
+  ].filter((e): e is [string, string] => e[1] !== undefined);
+  for (let i = 0; i < secrets.length; i++) {
+    for (let j = i + 1; j < secrets.length; j++) {
+      if (secrets[i][1] === secrets[j][1])
+        problems.push(`${secrets[j][0]}: must be its own secret, not the same as ${secrets[i][0]}`);
+    }
+  }
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_URL)
     problems.push('WEBHOOK_URL: required when BOT_MODE=webhook');
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_SECRET)
@@ -85,6 +111,7 @@ export function loadBotConfig(env: Record<string, string | undefined> = process.
   if (problems.length) throw new Error(`invalid bot configuration:\n  ${problems.join('\n  ')}`);
   return {
     ...c,
+    COCOON_LOCAL: local,
     SERVICE_KEY: c.SERVICE_KEY ?? DEV_SERVICE_KEY,
     HISTORY_KEY: c.HISTORY_KEY ?? devHistoryKey(c.BOT_TOKEN),
   };

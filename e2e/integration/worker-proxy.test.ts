@@ -6,8 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ProxyServer } from '@cocoon/proxy/app';
 import type { Db } from '@cocoon/proxy/db/index';
-import { balanceOf, ledgerTotals, SYSTEM, userAccount } from '@cocoon/proxy/ledger/ledger';
-import { openTestDb, resetDb, startTestProxy, userClient } from '@cocoon/proxy/testing/harness';
+import { balanceOf, ledgerTotals, SYSTEM } from '@cocoon/proxy/ledger/ledger';
+import {
+  openTestDb,
+  resetDb,
+  spendableNano,
+  startTestProxy,
+  userClient,
+} from '@cocoon/proxy/testing/harness';
 import { chargeFor } from '@cocoon/shared';
 import {
   DEMO_MODEL_ID,
@@ -143,7 +149,7 @@ describe('the real worker behind the real proxy', () => {
     }
     const sum = (k: 'rigNano' | 'feeNano' | 'totalNano') => charges.reduce((n, c) => n + c[k], 0n);
     expect(BigInt((await user.me()).balanceNano)).toBe(trial() - sum('totalNano'));
-    expect(await balanceOf(db, userAccount('1001'))).toBe(trial() + sum('rigNano'));
+    expect(await spendableNano(db, '1001')).toBe(trial() + sum('rigNano'));
     expect(await balanceOf(db, SYSTEM.fees)).toBe(sum('feeNano'));
     expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
     expect(r.worker.stats()).toMatchObject({ state: 'connected', jobsDone: 2, jobsFailed: 0, running: 0 });
@@ -186,8 +192,8 @@ describe('the real worker behind the real proxy', () => {
     const charge = chargeFor(res.promptTokens + res.completionTokens, good.price, feeBps());
     expect(res.costNano).toBe(charge.totalNano);
     expect(BigInt((await user.me()).balanceNano)).toBe(trial() - charge.totalNano);
-    expect(await balanceOf(db, userAccount('1002'))).toBe(trial() + charge.rigNano);
-    expect(await balanceOf(db, userAccount('1001'))).toBe(trial());
+    expect(await spendableNano(db, '1002')).toBe(trial() + charge.rigNano);
+    expect(await spendableNano(db, '1001')).toBe(trial());
     const settles = await db.query("SELECT count(*)::int AS n FROM ledger_tx WHERE kind = 'settle'");
     expect(settles.rows[0].n).toBe(1);
     expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });

@@ -1,4 +1,5 @@
 // The proxy's configuration, parsed once from the environment. A bad value stops start-up with its name.
+import { DEV_ADMIN_KEY, DEV_BOT_TOKEN, DEV_SERVICE_KEY, resolveLocalMode } from '@cocoon/shared';
 import { z } from 'zod';
 
 const bool = z
@@ -11,12 +12,18 @@ export const configSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
-  /** Local mode: dev-only routes (signed test initData, sandbox wallet, faucet) and defaults for one laptop. */
-  COCOON_LOCAL: bool.default(true),
-  /** The bot token initData is signed with. In local mode a fixed dev token is used when unset. */
+  NODE_ENV: z.string().optional(),
+  /**
+   * Local mode: dev-only routes (signed test initData) and the public dev keys. Unset: on only where it is
+   * harmless (the dev bot token, the sandbox chain, not production); `true` anywhere else refuses to start.
+   */
+  COCOON_LOCAL: bool.optional(),
+  /** The bot token initData is signed with. Unset: the dev token (local mode only). */
   BOT_TOKEN: z.string().min(10).optional(),
-  /** The key the bot uses to act for Telegram users. In local mode a dev key is used when unset. */
+  /** The key the bot uses to act for Telegram users (quote, submit, balance, chat history). Its own secret. */
   SERVICE_KEY: z.string().min(16).optional(),
+  /** The key of the admin routes (/v1/admin/*). Its own secret; without it outside local mode they are off. */
+  ADMIN_KEY: z.string().min(16).optional(),
   INIT_DATA_MAX_AGE_S: z.coerce.number().int().positive().default(86_400),
   FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(1000),
   TRIAL_CREDIT_NANO: nano.default(500_000_000n),
@@ -32,6 +39,15 @@ export const configSchema = z.object({
   SERVICE_WALLET_MNEMONIC: z.string().optional(),
   MIN_WITHDRAWAL_NANO: nano.default(100_000_000n),
   WITHDRAWAL_FEE_NANO: nano.default(10_000_000n),
+  /** Withdrawals above this need a fresh ton_proof from the bound wallet (reconnect it). */
+  WITHDRAWAL_PROOF_ABOVE_NANO: nano.default(10_000_000_000n),
+  /** A wallet change without a proof from the old wallet takes effect after this many seconds. */
+  WALLET_CHANGE_DELAY_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(86_400),
   TON_PROOF_DOMAINS: z.string().default('localhost,127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the built Mini App from this folder when it exists. */
@@ -40,10 +56,18 @@ export const configSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = Omit<
+  z.infer<typeof configSchema>,
+  'COCOON_LOCAL' | 'BOT_TOKEN' | 'SERVICE_KEY' | 'ADMIN_KEY'
+> & {
+  COCOON_LOCAL: boolean;
+  BOT_TOKEN: string;
+  SERVICE_KEY: string;
+  /** Unset: the admin routes are off. */
+  ADMIN_KEY: string | undefined;
+};
 
-export const DEV_BOT_TOKEN = '1000000001:cocoon-local-dev-bot-token';
-export const DEV_SERVICE_KEY = 'cocoon-local-dev-service-key';
+export { DEV_ADMIN_KEY, DEV_BOT_TOKEN, DEV_SERVICE_KEY };
 
 /** Parses the environment; throws an Error naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -54,10 +78,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`invalid proxy configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  if (!c.COCOON_LOCAL && (!c.BOT_TOKEN || !c.SERVICE_KEY)) {
-    throw new Error(
-      'invalid proxy configuration:\n  BOT_TOKEN and SERVICE_KEY are required when COCOON_LOCAL=false',
-    );
+  const { local, problems } = resolveLocalMode(c.COCOON_LOCAL, {
+    botToken: c.BOT_TOKEN,
+    tonNetwork: c.TON_NETWORK,
+    nodeEnv: c.NODE_ENV,
+  });
+  if (!local) {
+    // Outside local mode every secret is its own variable: none defaulted, none public, none shared.
+    if (!c.BOT_TOKEN) problems.push('BOT_TOKEN: required outside local mode');
+    if (!c.SERVICE_KEY) problems.push('SERVICE_KEY: required outside local mode');
+    if (c.SERVICE_KEY === DEV_SERVICE_KEY)
+      problems.push('SERVICE_KEY: the public dev key only works in local mode');
+    if (c.ADMIN_KEY === DEV_ADMIN_KEY)
+      problems.push('ADMIN_KEY: the public dev key only works in local mode');
   }
-  return { ...c, BOT_TOKEN: c.BOT_TOKEN ?? DEV_BOT_TOKEN, SERVICE_KEY: c.SERVICE_KEY ?? DEV_SERVICE_KEY };
+  const secrets = [
+    ['BOT_TOKEN', c.BOT_TOKEN],
+    ['SERVICE_KEY', c.SERVICE_KEY],
+    ['ADMIN_KEY', c.ADMIN_KEY],
+  ].filter((e): e is [string, string] => e[1] !== undefined);
+  for (let i = 0; i < secrets.length; i++) {
+    for (let j = i + 1; j < secrets.length; j++) {
+      if (secrets[i][1] === secrets[j][1])
+        problems.push(`${secrets[j][0]}: must be its own secret, not the same as ${secrets[i][0]}`);
+    }
+  }
+  if (problems.length) throw new Error(`invalid proxy configuration:\n  ${problems.join('\n  ')}`);
+  return {
+    ...c,
+    COCOON_LOCAL: local,
+    BOT_TOKEN: c.BOT_TOKEN ?? DEV_BOT_TOKEN,
+    SERVICE_KEY: c.SERVICE_KEY ?? DEV_SERVICE_KEY,
+    ADMIN_KEY: c.ADMIN_KEY ?? (local ? DEV_ADMIN_KEY : undefined),
+  };
 }

@@ -1,7 +1,7 @@
 // Users are keyed by Telegram id. A new user gets a deposit memo and the trial credit, once.
 import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from './db';
-import { postTx, SYSTEM, userAccount } from './ledger/ledger';
+import { postTx, SYSTEM, trialAccount } from './ledger/ledger';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -46,7 +46,7 @@ export async function ensureUser(
         kind: 'trial',
         ref: id,
         uniqueKey: `trial:${id}`,
-        transfers: [{ from: SYSTEM.trial, to: userAccount(id), amount: trialCreditNano }],
+        transfers: [{ from: SYSTEM.trial, to: trialAccount(id), amount: trialCreditNano }],
       });
     }
     return (await findUser(q, id))!;

@@ -20,6 +20,8 @@ export type ClientAuth =
   | { kind: 'tma'; initData: string }
   | { kind: 'service'; key: string; telegramId: number | string; name?: string }
   | { kind: 'apiKey'; key: string }
+  /** The operator's ADMIN_KEY, for /v1/admin routes only. */
+  | { kind: 'admin'; key: string }
   | { kind: 'none' };
 
 export class ApiError extends Error {
@@ -75,6 +77,7 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     const a = opts.auth;
     if (a.kind === 'tma') h.authorization = `tma ${a.initData}`;
     if (a.kind === 'apiKey') h.authorization = `Bearer ${a.key}`;
+    if (a.kind === 'admin') h.authorization = `Admin ${a.key}`;
     if (a.kind === 'service') {
       h.authorization = `Service ${a.key}`;
       h['x-cocoon-user'] = String(a.telegramId);

@@ -1,12 +1,11 @@
 // Who is calling: a Mini App user (Telegram initData), the bot acting for a user (service key), or a
 // developer app (API key). Each path ends with a user row; new users get the trial credit.
-import { timingSafeEqual } from 'node:crypto';
 import { validateInitData } from '@cocoon/shared';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { unauthorized } from '../errors';
 import { ensureUser, type UserRow } from '../users';
-import { hashSecret } from './tokens';
+import { hashSecret, secretMatches } from './tokens';
 
 export interface Caller {
   /** The caller's Telegram id; the user row exists. Routes that need more read it (findUser). */
@@ -21,12 +20,6 @@ function safeDecodeURIComponent(s: string): string {
   } catch {
     return s;
   }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -62,7 +55,7 @@ export async function authenticate(
   const credential = rest.join(' ').trim();
   switch (scheme.toLowerCase()) {
     case 'tma': {
-      const res = validateInitData(credential, config.BOT_TOKEN!, config.INIT_DATA_MAX_AGE_S);
+      const res = validateInitData(credential, config.BOT_TOKEN, config.INIT_DATA_MAX_AGE_S);
       if (!res.ok) {
         const why = {
           malformed: 'initData is malformed',
@@ -80,7 +73,7 @@ export async function authenticate(
       };
     }
     case 'service': {
-      if (!safeEqual(credential, config.SERVICE_KEY!)) throw unauthorized('service key is invalid');
+      if (!secretMatches(credential, config.SERVICE_KEY)) throw unauthorized('service key is invalid');
       const id = headers['x-cocoon-user'];
       if (typeof id !== 'string' || !/^\d{1,20}$/.test(id)) {
         throw unauthorized('the service key needs X-Cocoon-User: <Telegram user id>');

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';
-import { balanceOf, ledgerTotals, userAccount } from '../ledger/ledger';
-import { openTestDb, resetDb, startTestProxy, userClient } from '../testing/harness';
+import { ledgerTotals } from '../ledger/ledger';
+import { openTestDb, resetDb, spendableNano, startTestProxy, userClient } from '../testing/harness';
 import { startTestWorker, type TestWorker } from '../testing/test-worker';
 
 const TRIAL = 500_000_000n;
@@ -53,8 +53,8 @@ describe.skipIf(!process.env.DATABASE_URL)('several proxies on one PostgreSQL', 
     expect(w.received).toEqual([res.jobId]);
     // 3 + 3 tokens at 1,000,000 per 1k = 6,000 to the owner, + 10 % fee.
     expect(res.costNano).toBe(6_600n);
-    expect(await balanceOf(dbA, userAccount('4001'))).toBe(TRIAL - 6_600n);
-    expect(await balanceOf(dbA, userAccount('3001'))).toBe(TRIAL + 6_000n);
+    expect(await spendableNano(dbA, '4001')).toBe(TRIAL - 6_600n);
+    expect(await spendableNano(dbA, '3001')).toBe(TRIAL + 6_000n);
     expect(await ledgerTotals(dbA)).toEqual({ entries: 0n, balances: 0n });
   });
 

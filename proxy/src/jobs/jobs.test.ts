@@ -3,8 +3,8 @@ import { ApiError, type CocoonClient, fromBase64, sealJob } from '@cocoon/shared
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';
-import { balanceOf, ledgerTotals, SYSTEM, userAccount } from '../ledger/ledger';
-import { openTestDb, resetDb, startTestProxy, userAuth, userClient } from '../testing/harness';
+import { balanceOf, ledgerTotals, SYSTEM } from '../ledger/ledger';
+import { openTestDb, resetDb, spendableNano, startTestProxy, userAuth, userClient } from '../testing/harness';
 import { startTestWorker, type TestWorker, type TestWorkerBehaviour } from '../testing/test-worker';
 
 const TRIAL = 500_000_000n;
@@ -80,9 +80,9 @@ describe('a sealed job through the proxy', () => {
     expect(cheap.worker.received).toEqual([res.jobId]);
     // 3 prompt + 3 completion tokens at the dear rig's 2,000,000 nanoTON per 1k: 12,000 + 10% fee.
     expect(res.costNano).toBe(13_200n);
-    expect(await balanceOf(db, userAccount('2001'))).toBe(TRIAL - 13_200n);
-    expect(await balanceOf(db, userAccount('1002'))).toBe(TRIAL + 12_000n);
-    expect(await balanceOf(db, userAccount('1001'))).toBe(TRIAL);
+    expect(await spendableNano(db, '2001')).toBe(TRIAL - 13_200n);
+    expect(await spendableNano(db, '1002')).toBe(TRIAL + 12_000n);
+    expect(await spendableNano(db, '1001')).toBe(TRIAL);
     expect(await balanceOf(db, SYSTEM.fees)).toBe(1_200n);
     const job = await user.job(res.jobId);
     expect(job).toMatchObject({
@@ -147,7 +147,7 @@ describe('a sealed job through the proxy', () => {
       502,
       'job_failed',
     );
-    expect(await balanceOf(db, userAccount('2001'))).toBe(TRIAL);
+    expect(await spendableNano(db, '2001')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 
@@ -165,9 +165,9 @@ describe('a sealed job through the proxy', () => {
     expect(gone.worker.received).toHaveLength(1);
     expect(silent.worker.received).toHaveLength(1);
     expect((await user.job(res.jobId)).attempts).toBe(3);
-    expect(await balanceOf(db, userAccount('1003'))).toBe(TRIAL + 18_000n);
-    expect(await balanceOf(db, userAccount('1001'))).toBe(TRIAL);
-    expect(await balanceOf(db, userAccount('1002'))).toBe(TRIAL);
+    expect(await spendableNano(db, '1003')).toBe(TRIAL + 18_000n);
+    expect(await spendableNano(db, '1001')).toBe(TRIAL);
+    expect(await spendableNano(db, '1002')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 
@@ -183,9 +183,9 @@ describe('a sealed job through the proxy', () => {
     expect(err.message).toMatch(/invalid receipt: completion tokens above maxTokens/);
     const jobs = await db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs');
     expect(jobs.rows[0].fail_reason).toContain('invalid receipt');
-    expect(await balanceOf(db, userAccount('2001'))).toBe(TRIAL);
-    expect(await balanceOf(db, userAccount('1001'))).toBe(TRIAL);
-    expect(await balanceOf(db, userAccount('1002'))).toBe(TRIAL);
+    expect(await spendableNano(db, '2001')).toBe(TRIAL);
+    expect(await spendableNano(db, '1001')).toBe(TRIAL);
+    expect(await spendableNano(db, '1002')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 
@@ -275,7 +275,7 @@ describe('a sealed job through the proxy', () => {
     for (let i = 0; i < 50 && (await user.job(q.quoteId)).state !== 'expired'; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect((await user.job(q.quoteId)).state).toBe('expired');
-    expect(await balanceOf(db, userAccount('2001'))).toBe(TRIAL);
+    expect(await spendableNano(db, '2001')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 });

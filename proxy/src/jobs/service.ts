@@ -22,7 +22,8 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
-import { balanceOf, holdAccount, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { balanceOf, holdAccount, postTx, trialAccount, userBalances } from '../ledger/ledger';
+import { holdTransfers, releaseTransfers, settleTransfers } from '../ledger/trial-credit';
 import type { Logger } from '../log';
 import { cheapestAsk, eligibleRigs } from '../market/candidates';
 import type { WorkerRegistry } from '../ws/registry';
@@ -119,9 +120,21 @@ export class JobService {
     const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
     await this.db
       .tx(async (q) => {
+        // Locked, so two quotes at once can't both count on the same trial credit.
+        const trial = await q.query<{ balance: string }>(
+          'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
+          [trialAccount(userId)],
+        );
+        const { fromTrial, transfers } = holdTransfers(
+          id,
+          userId,
+          hold,
+          BigInt(trial.rows[0]?.balance ?? '0'),
+        );
         await q.query(
           `INSERT INTO jobs (id, user_id, api_key_id, model, kind, state, input_tokens, max_tokens, hold_nano, fee_bps,
-           candidates, expires_at) VALUES ($1, $2, $3, $4, $5, 'quoted', $6, $7, $8::numeric, $9, $10, $11)`,
+           candidates, expires_at, hold_trial_nano)
+           VALUES ($1, $2, $3, $4, $5, 'quoted', $6, $7, $8::numeric, $9, $10, $11, $12::numeric)`,
           [
             id,
             userId,
@@ -134,19 +147,16 @@ export class JobService {
             this.config.FEE_BPS,
             JSON.stringify(ranked.map((c) => ({ rigId: c.rigId, priceNanoPer1k: c.priceNanoPer1k }))),
             expiresAt,
+            fromTrial.toString(),
           ],
         );
-        await postTx(q, {
-          kind: 'hold',
-          ref: id,
-          uniqueKey: `hold:${id}`,
-          transfers: [{ from: userAccount(userId), to: holdAccount(id), amount: hold }],
-        });
+        await postTx(q, { kind: 'hold', ref: id, uniqueKey: `hold:${id}`, transfers });
       })
       .catch(async (err) => {
         if (!(err instanceof InsufficientFunds)) throw err;
         // Read the balance after the rollback: PGlite can't run a second query while the transaction is open.
-        const balance = await balanceOf(this.db, userAccount(userId));
+        const { withdrawable, trial } = await userBalances(this.db, userId);
+        const balance = withdrawable + trial;
         throw new InsufficientFunds(
           `this job needs a hold of ${formatTon(hold)} TON and your balance is ${formatTon(balance)} TON; top up in the Mini App`,
         );
@@ -379,7 +389,7 @@ export class JobService {
       kind,
       ref: job.id,
       uniqueKey: `release:${job.id}`,
-      transfers: [{ from: holdAccount(job.id), to: userAccount(job.user_id), amount: held }],
+      transfers: releaseTransfers(job.id, job.user_id, held, BigInt(job.hold_trial_nano)),
     });
   }
 
@@ -429,11 +439,15 @@ export class JobService {
         kind: 'settle',
         ref: job.id,
         uniqueKey: `settle:${job.id}`,
-        transfers: [
-          { from: holdAccount(job.id), to: userAccount(job.owner_id), amount: charge.rigNano },
-          { from: holdAccount(job.id), to: SYSTEM.fees, amount: charge.feeNano },
-          { from: holdAccount(job.id), to: userAccount(job.user_id), amount: hold - charge.totalNano },
-        ],
+        transfers: settleTransfers({
+          jobId: job.id,
+          userId: job.user_id,
+          ownerId: job.owner_id,
+          hold,
+          trialHeld: BigInt(job.hold_trial_nano),
+          rigNano: charge.rigNano,
+          feeNano: charge.feeNano,
+        }),
       });
       // The job row and the rig's counters in one statement.
       await q.query(

@@ -14,6 +14,8 @@ export const SYSTEM = {
 } as const;
 
 export const userAccount = (userId: string) => `user:${userId}`;
+/** Trial credit: spendable on jobs, never withdrawable (see trial-credit.ts). */
+export const trialAccount = (userId: string) => `trial:${userId}`;
 export const holdAccount = (jobId: string) => `hold:${jobId}`;
 
 export interface Transfer {
@@ -106,7 +108,9 @@ export async function postTx(
 
 function insufficient(debits: string[]): InsufficientFunds {
   return new InsufficientFunds(
-    debits.some((a) => a.startsWith('user:')) ? 'insufficient balance' : 'hold exceeded',
+    debits.some((a) => a.startsWith('user:') || a.startsWith('trial:'))
+      ? 'insufficient balance'
+      : 'hold exceeded',
   );
 }
 
@@ -116,6 +120,19 @@ export async function balanceOf(q: Queryable, account: string): Promise<bigint> 
     [account],
   );
   return BigInt(r.rows[0]?.balance ?? '0');
+}
+
+/** A user's money: what can be withdrawn, and trial credit that can only pay for jobs. */
+export async function userBalances(
+  q: Queryable,
+  userId: string,
+): Promise<{ withdrawable: bigint; trial: bigint }> {
+  const r = await q.query<{ id: string; balance: string }>(
+    'SELECT id, balance::text AS balance FROM accounts WHERE id = ANY($1::text[])',
+    [[userAccount(userId), trialAccount(userId)]],
+  );
+  const of = (id: string) => BigInt(r.rows.find((a) => a.id === id)?.balance ?? '0');
+  return { withdrawable: of(userAccount(userId)), trial: of(trialAccount(userId)) };
 }
 
 /** Sum of every entry and of every balance: both are zero in a healthy ledger. */

@@ -4,6 +4,7 @@ import { type ClientAuth, createCocoonClient, signInitData } from '@cocoon/share
 import { buildProxy, type ProxyServer } from '../app';
 import { type Config, loadConfig } from '../config';
 import { type Db, openDb } from '../db';
+import { userBalances } from '../ledger/ledger';
 import { createLogger } from '../log';
 
 export async function openTestDb(): Promise<Db> {
@@ -18,8 +19,19 @@ export async function resetDb(db: Db): Promise<void> {
   if (r.rows.length) await db.query(`TRUNCATE ${r.rows.map((t) => `"${t.tablename}"`).join(', ')} CASCADE`);
 }
 
+/**
+ * A proxy configured as in production (a real-looking bot token, its own service and admin keys): no dev
+ * routes, no public keys. Pass it to startTestProxy to test what a real deployment allows.
+ */
+export const PRODUCTION_SECRETS = {
+  BOT_TOKEN: '7000000001:AAE-real-looking-test-token',
+  SERVICE_KEY: 'test-service-key-not-the-dev-one',
+  ADMIN_KEY: 'test-admin-key-not-the-service-key',
+};
+
+/** Local mode by default (the dev token, the sandbox chain), as `npm start` runs it. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ PORT: '0', LOG_LEVEL: 'silent', COCOON_LOCAL: 'true', ...overrides });
+  return loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...overrides });
 }
 
 export async function startTestProxy(
@@ -44,4 +56,10 @@ export function userAuth(
 
 export function userClient(proxy: ProxyServer, telegramId: number, firstName?: string) {
   return createCocoonClient({ baseUrl: proxy.url, auth: userAuth(proxy, telegramId, firstName) });
+}
+
+/** What a user can spend on jobs: their withdrawable balance plus their trial credit. */
+export async function spendableNano(db: Db, userId: string): Promise<bigint> {
+  const { withdrawable, trial } = await userBalances(db, userId);
+  return withdrawable + trial;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../testing/harness';
+import { PRODUCTION_SECRETS, testConfig } from '../testing/harness';
 import { SandboxChain } from '../ton';
 import { createChainFromConfig } from './attach';
 
@@ -39,18 +39,23 @@ describe('createChainFromConfig', () => {
   });
 
   it('fails start-up naming the missing variable for testnet and mainnet', async () => {
-    await expect(createChainFromConfig(testConfig({ TON_NETWORK: 'testnet' }), false)).rejects.toThrow(
-      /TONCENTER_URL/,
-    );
+    await expect(
+      createChainFromConfig(testConfig({ ...PRODUCTION_SECRETS, TON_NETWORK: 'testnet' }), false),
+    ).rejects.toThrow(/TONCENTER_URL/);
     await expect(
       createChainFromConfig(
-        testConfig({ TON_NETWORK: 'mainnet', TONCENTER_URL: 'http://127.0.0.1:9/api/v2' }),
+        testConfig({
+          ...PRODUCTION_SECRETS,
+          TON_NETWORK: 'mainnet',
+          TONCENTER_URL: 'http://127.0.0.1:9/api/v2',
+        }),
         false,
       ),
     ).rejects.toThrow(/SERVICE_WALLET_MNEMONIC/);
     await expect(
       createChainFromConfig(
         testConfig({
+          ...PRODUCTION_SECRETS,
           TON_NETWORK: 'testnet',
           TONCENTER_URL: 'http://127.0.0.1:9/api/v2',
           SERVICE_WALLET_MNEMONIC: 'one two three',

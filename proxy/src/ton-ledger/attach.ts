@@ -156,7 +156,9 @@ export async function attachTon(
   ctx.ton = ton;
   ctx.chainKind = network;
   tonRoutes(app, ctx, ton);
-  if (config.COCOON_LOCAL && chain instanceof SandboxChain) devWalletRoutes(app, ctx, ton, chain);
+  // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
+  // chain, not local mode (production refuses the sandbox chain).
+  if (chain instanceof SandboxChain) devWalletRoutes(app, ctx, ton, chain);
   watcher.start();
   sender.start();
   log.info({ network, serviceAddress: chain.serviceAddress() }, 'TON payments ready');

@@ -98,28 +98,30 @@ export function createDbCursorStore(db: Queryable, id = 'service-wallet'): Curso
 
 // ---------- ton_proof payloads ----------
 
-export function createDbProofPayloadStore(db: Queryable): ProofPayloadStore {
+/** With `userId`, payloads are issued to that user and a payload issued to anyone else is unknown. */
+export function createDbProofPayloadStore(db: Queryable, userId: string | null = null): ProofPayloadStore {
   return {
     async issue(payload, expiresAtSec) {
       // Bounded table: payloads expired for a day are of no use to anyone.
       await db.query("DELETE FROM ton_proof_payloads WHERE expires_at < now() - interval '1 day'");
-      await db.query('INSERT INTO ton_proof_payloads (payload, expires_at) VALUES ($1, to_timestamp($2))', [
-        payload,
-        expiresAtSec,
-      ]);
+      await db.query(
+        'INSERT INTO ton_proof_payloads (payload, expires_at, user_id) VALUES ($1, to_timestamp($2), $3)',
+        [payload, expiresAtSec, userId],
+      );
     },
     async consume(payload, nowSec) {
       // One UPDATE decides: concurrent consumers can't both see used_at IS NULL.
       const r = await db.query(
         `UPDATE ton_proof_payloads SET used_at = now()
-         WHERE payload = $1 AND used_at IS NULL AND expires_at >= to_timestamp($2) RETURNING payload`,
-        [payload, nowSec],
+         WHERE payload = $1 AND used_at IS NULL AND expires_at >= to_timestamp($2)
+           AND user_id IS NOT DISTINCT FROM $3 RETURNING payload`,
+        [payload, nowSec, userId],
       );
       if (r.rows.length) return 'ok';
       const row = (
         await db.query<{ used: boolean }>(
-          'SELECT used_at IS NOT NULL AS used FROM ton_proof_payloads WHERE payload = $1',
-          [payload],
+          'SELECT used_at IS NOT NULL AS used FROM ton_proof_payloads WHERE payload = $1 AND user_id IS NOT DISTINCT FROM $2',
+          [payload, userId],
         )
       ).rows[0];
       if (!row) return 'unknown';
@@ -158,6 +160,18 @@ export function withdrawalView(w: WithdrawalRow) {
     reason: w.reason,
     createdAt: new Date(w.created_at).toISOString(),
   };
+}
+
+export async function findWithdrawal(
+  q: Queryable,
+  userId: string,
+  idempotencyKey: string,
+): Promise<WithdrawalRow | undefined> {
+  const r = await q.query<WithdrawalRow>(
+    `SELECT ${ROW} FROM ton_withdrawals WHERE user_id = $1 AND idempotency_key = $2`,
+    [userId, idempotencyKey],
+  );
+  return r.rows[0];
 }
 
 export async function listWithdrawals(q: Queryable, userId: string): Promise<WithdrawalRow[]> {

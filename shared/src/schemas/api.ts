@@ -100,7 +100,12 @@ export type JobEvent =
 export interface MeView {
   telegramId: string;
   name: string;
+  /** What the user can spend on jobs: withdrawableNano + trialNano. */
   balanceNano: string;
+  /** The user's own money (deposits, earnings paid from others' own money): can be withdrawn. */
+  withdrawableNano: string;
+  /** Trial credit, and earnings paid from others' trial credit: spendable on jobs, never withdrawable. */
+  trialNano: string;
   heldNano: string;
   depositMemo: string;
   wallet: string | null;
@@ -109,6 +114,8 @@ export interface MeView {
 export interface LedgerEntryView {
   txId: string;
   kind: string;
+  /** An entry of the trial-credit account (spendable on jobs only). */
+  trial: boolean;
   amountNano: string;
   memo: string | null;
   createdAt: string;

@@ -1,12 +1,11 @@
 // The bot's sealed chat history (for /summarize). Service key only: the bot seals every message with a
 // key the proxy never has, so these routes move ciphertext they can't read. No user row is touched.
-import { timingSafeEqual } from 'node:crypto';
 import { b64 } from '@cocoon/shared';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { loadChatHistoryConfig } from '../../chat-history/config';
 import { appendMessage, deleteChat, listMessages, pruneExpired } from '../../chat-history/store';
-import { forbidden, unauthorized } from '../../errors';
+import { requireService, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
 
@@ -32,40 +31,25 @@ const listQuery = z.object({
 export function chatHistoryRoutes(app: FastifyInstance, ctx: AppContext): void {
   const limits = loadChatHistoryConfig();
 
-  const requireService = (req: FastifyRequest) => {
-    const header = req.headers.authorization;
-    if (typeof header !== 'string' || !header.includes(' ')) {
-      throw unauthorized('send Authorization: "Service <key>"');
-    }
-    const [scheme, ...rest] = header.split(' ');
-    if (scheme.toLowerCase() !== 'service') throw forbidden('chat history is for the bot (service key) only');
-    const a = Buffer.from(rest.join(' ').trim());
-    const b = Buffer.from(ctx.config.SERVICE_KEY ?? '');
-    if (!b.length || a.length !== b.length || !timingSafeEqual(a, b)) {
-      throw unauthorized('service key is invalid');
-    }
-  };
+  routeGroup(app, ctx, requireService, (app) => {
+    app.post('/v1/chat-history/:chatId/messages', async (req, reply) => {
+      const { chatId } = parse(chatParams, req.params);
+      const body = parse(appendBody, req.body);
+      const res = await appendMessage(ctx.db, limits, chatId, body);
+      reply.code(res.stored ? 201 : 200);
+      return res;
+    });
 
-  app.post('/v1/chat-history/:chatId/messages', async (req, reply) => {
-    requireService(req);
-    const { chatId } = parse(chatParams, req.params);
-    const body = parse(appendBody, req.body);
-    const res = await appendMessage(ctx.db, limits, chatId, body);
-    reply.code(res.stored ? 201 : 200);
-    return res;
-  });
+    app.get('/v1/chat-history/:chatId/messages', async (req) => {
+      const { chatId } = parse(chatParams, req.params);
+      const q = parse(listQuery, req.query);
+      return { messages: await listMessages(ctx.db, chatId, q) };
+    });
 
-  app.get('/v1/chat-history/:chatId/messages', async (req) => {
-    requireService(req);
-    const { chatId } = parse(chatParams, req.params);
-    const q = parse(listQuery, req.query);
-    return { messages: await listMessages(ctx.db, chatId, q) };
-  });
-
-  app.delete('/v1/chat-history/:chatId', async (req) => {
-    requireService(req);
-    const { chatId } = parse(chatParams, req.params);
-    return { deleted: await deleteChat(ctx.db, chatId) };
+    app.delete('/v1/chat-history/:chatId', async (req) => {
+      const { chatId } = parse(chatParams, req.params);
+      return { deleted: await deleteChat(ctx.db, chatId) };
+    });
   });
 
   let pruning = false;

@@ -1,4 +1,4 @@
-// Dev-only sandbox wallet routes (COCOON_LOCAL with the sandbox chain): the Mini App's injected
+// Sandbox wallet routes (the sandbox chain only; production refuses that chain): the Mini App's injected
 // TON Connect wallet signs ton_proof and transfers here, with keys that live on the sandbox chain.
 import { Address } from '@ton/core';
 import type { FastifyInstance } from 'fastify';

@@ -4,43 +4,59 @@ import { createApiKeyRequest, type LedgerEntryView, type MeView } from '@cocoon/
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { hashSecret, newApiKey } from '../../auth/tokens';
-import { forbidden, notFound } from '../../errors';
-import { balanceOf, heldFor, userAccount } from '../../ledger/ledger';
+import { notFound } from '../../errors';
+import { heldFor, trialAccount, userAccount, userBalances } from '../../ledger/ledger';
 import { findUser } from '../../users';
+import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
 
 export function meRoutes(app: FastifyInstance, ctx: AppContext): void {
+  routeGroup(app, ctx, requireUser, (app) => balanceRoutes(app, ctx));
+  routeGroup(app, ctx, requireAccount, (app) => accountRoutes(app, ctx));
+  routeGroup(app, ctx, requireOwner, (app) => credentialRoutes(app, ctx));
+}
+
+/** The balance: the bot's /balance reads it too. */
+function balanceRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/v1/me', async (req): Promise<MeView> => {
-    const { user: caller } = await ctx.auth(req);
+    const caller = req.caller.user;
     const user = (await findUser(ctx.db, caller.id))!;
+    const balances = await userBalances(ctx.db, user.id);
     return {
       telegramId: user.id,
       name: user.name,
-      balanceNano: (await balanceOf(ctx.db, userAccount(user.id))).toString(),
+      balanceNano: (balances.withdrawable + balances.trial).toString(),
+      withdrawableNano: balances.withdrawable.toString(),
+      trialNano: balances.trial.toString(),
       heldNano: (await heldFor(ctx.db, user.id)).toString(),
       depositMemo: user.deposit_memo,
       wallet: user.wallet_address,
     };
   });
+}
 
+/** What the account did: ledger, jobs, API keys. */
+function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/v1/me/ledger', async (req): Promise<{ entries: LedgerEntryView[] }> => {
-    const { user } = await ctx.auth(req);
+    const { user } = req.caller;
     const r = await ctx.db.query<{
       tx_id: string;
+      account_id: string;
       kind: string;
       amount: string;
       ref: string | null;
       created_at: Date;
     }>(
-      `SELECT e.tx_id, t.kind, e.amount::text AS amount, t.ref, e.created_at FROM ledger_entries e
-       JOIN ledger_tx t ON t.id = e.tx_id WHERE e.account_id = $1 ORDER BY e.id DESC LIMIT 200`,
-      [userAccount(user.id)],
+      `SELECT e.tx_id, e.account_id, t.kind, e.amount::text AS amount, t.ref, e.created_at FROM ledger_entries e
+       JOIN ledger_tx t ON t.id = e.tx_id WHERE e.account_id = ANY($1::text[]) ORDER BY e.id DESC LIMIT 200`,
+      [[userAccount(user.id), trialAccount(user.id)]],
     );
     return {
       entries: r.rows.map((e) => ({
         txId: e.tx_id,
         kind: e.kind,
+        trial: e.account_id === trialAccount(user.id),
         amountNano: e.amount,
         memo: e.ref,
         createdAt: new Date(e.created_at).toISOString(),
@@ -49,12 +65,12 @@ export function meRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.get('/v1/me/jobs', async (req) => {
-    const { user } = await ctx.auth(req);
+    const { user } = req.caller;
     return { jobs: await ctx.jobs.listForUser(user.id) };
   });
 
   app.get('/v1/me/api-keys', async (req) => {
-    const { user } = await ctx.auth(req);
+    const { user } = req.caller;
     const r = await ctx.db.query<{ id: string; name: string; prefix: string; created_at: Date }>(
       'SELECT id, name, prefix, created_at FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at',
       [user.id],
@@ -68,10 +84,12 @@ export function meRoutes(app: FastifyInstance, ctx: AppContext): void {
       })),
     };
   });
+}
 
+/** Making and revoking credentials: the account's owner in the Mini App only. */
+function credentialRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/v1/me/api-keys', async (req, reply) => {
-    const caller = await ctx.auth(req);
-    if (caller.via === 'apiKey') throw forbidden('API keys cannot create API keys; use the Mini App');
+    const caller = req.caller;
     const { name } = parse(createApiKeyRequest, req.body);
     const key = newApiKey();
     const id = randomUUID();
@@ -84,7 +102,7 @@ export function meRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.delete('/v1/me/api-keys/:id', async (req) => {
-    const { user } = await ctx.auth(req);
+    const { user } = req.caller;
     const { id } = parse(z.object({ id: z.string().uuid() }), req.params);
     const r = await ctx.db.query(
       'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id',

@@ -1,26 +1,27 @@
 // A rig owner's rigs: register (token shown once), list with stats, pause, asks, rotate, revoke.
 import { modelId, registerRigRequest, setAskRequest, updateRigRequest } from '@cocoon/shared';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { forbidden, notFound } from '../../errors';
+import { notFound } from '../../errors';
 import { ownedRig, registerRig, rigViews, rotateRigToken } from '../../rigs/rigs';
+import { requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
 
 const rigParams = z.object({ id: z.string().uuid('must be a rig id (uuid)') });
 
 export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
-  async function owner(req: Parameters<AppContext['auth']>[0]) {
-    const caller = await ctx.auth(req);
-    if (caller.via === 'apiKey') throw forbidden('manage rigs from the Mini App, not with an API key');
-    return caller.user.id;
-  }
+  routeGroup(app, ctx, requireOwner, (app) => rigOwnerRoutes(app, ctx));
+}
+
+function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const owner = (req: FastifyRequest) => req.caller.user.id;
   const view = async (ownerId: string, rigId: string) => (await rigViews(ctx.db, ownerId, rigId))[0];
 
-  app.get('/v1/rigs', async (req) => ({ rigs: await rigViews(ctx.db, await owner(req)) }));
+  app.get('/v1/rigs', async (req) => ({ rigs: await rigViews(ctx.db, owner(req)) }));
 
   app.post('/v1/rigs', async (req, reply) => {
-    const ownerId = await owner(req);
+    const ownerId = owner(req);
     const { name } = parse(registerRigRequest, req.body);
     const { id, token } = await registerRig(ctx.db, ownerId, name);
     reply.code(201);
@@ -28,7 +29,7 @@ export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.patch('/v1/rigs/:id', async (req) => {
-    const ownerId = await owner(req);
+    const ownerId = owner(req);
     const { id } = parse(rigParams, req.params);
     const { paused } = parse(updateRigRequest, req.body);
     await ownedRig(ctx.db, ownerId, id);
@@ -37,7 +38,7 @@ export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.put('/v1/rigs/:id/asks/:model', async (req) => {
-    const ownerId = await owner(req);
+    const ownerId = owner(req);
     const { id, model } = parse(rigParams.extend({ model: modelId }), req.params);
     const { priceNanoPer1k } = parse(setAskRequest, req.body);
     await ownedRig(ctx.db, ownerId, id);
@@ -50,7 +51,7 @@ export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.post('/v1/rigs/:id/rotate', async (req) => {
-    const ownerId = await owner(req);
+    const ownerId = owner(req);
     const { id } = parse(rigParams, req.params);
     const token = await rotateRigToken(ctx.db, ownerId, id);
     ctx.workers.get(id)?.close(4401, 'rig token rotated');
@@ -58,7 +59,7 @@ export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.delete('/v1/rigs/:id', async (req) => {
-    const ownerId = await owner(req);
+    const ownerId = owner(req);
     const { id } = parse(rigParams, req.params);
     await ownedRig(ctx.db, ownerId, id);
     await ctx.db.query(

@@ -5,8 +5,8 @@ import { Address, beginCell } from '@ton/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../../app';
 import type { Db } from '../../db';
-import { balanceOf, ledgerTotals, SYSTEM, userAccount } from '../../ledger/ledger';
-import { openTestDb, resetDb, startTestProxy, userClient } from '../../testing/harness';
+import { balanceOf, ledgerTotals, SYSTEM } from '../../ledger/ledger';
+import { openTestDb, resetDb, spendableNano, startTestProxy, userClient } from '../../testing/harness';
 import {
   createDepositWatcher,
   createMemoryCursorStore,
@@ -17,6 +17,7 @@ import {
 import type { TonService } from '../../ton-ledger/attach';
 import {
   CHAIN_FEES,
+  createDbProofPayloadStore,
   createDbWithdrawalQueue,
   holdSenderLease,
   requestWithdrawal,
@@ -113,6 +114,8 @@ describe('TON config and health', () => {
       serviceAddress: chain.serviceAddress(),
       minWithdrawalNano: '100000000',
       withdrawalFeeNano: FEE.toString(),
+      withdrawalProofAboveNano: (10n * TON).toString(),
+      walletChangeDelayS: 86_400,
     });
     expect(chain.serviceAddress()).toMatch(/^UQ/);
   });
@@ -173,7 +176,7 @@ describe('deposits', () => {
 
     const admin = createCocoonClient({
       baseUrl: proxy.url,
-      auth: { kind: 'service', key: proxy.ctx.config.SERVICE_KEY!, telegramId: 1 },
+      auth: { kind: 'admin', key: proxy.ctx.config.ADMIN_KEY! },
     });
     const list = await admin.request<{
       totalNano: string;
@@ -185,6 +188,12 @@ describe('deposits', () => {
       [(2n * TON).toString(), 'hello there'],
     ]);
     await expectApiError(userClient(proxy, 5).request('GET', '/v1/admin/unclaimed'), 401);
+    // The bot's service key is not the admin credential.
+    const bot = createCocoonClient({
+      baseUrl: proxy.url,
+      auth: { kind: 'service', key: proxy.ctx.config.SERVICE_KEY, telegramId: 1 },
+    });
+    await expectApiError(bot.request('GET', '/v1/admin/unclaimed'), 401);
     await expectLedgerBalanced();
   });
 });
@@ -217,7 +226,7 @@ describe('wallet binding with ton_proof', () => {
     await refuse(await proofBody(c, w, 'evil.example'), 'ton_proof_domain_not_allowed');
     // Expired payload (issued by the proxy, but its time is up).
     const stale = 'ab'.repeat(32);
-    await ton.payloads.issue(stale, Math.floor(Date.now() / 1000) - 10);
+    await createDbProofPayloadStore(db, '2001').issue(stale, Math.floor(Date.now() / 1000) - 10);
     const staleProof = await anon().request('POST', `/dev/sandbox-wallet/${w.id}/ton-proof`, {
       domain: 'localhost',
       payload: stale,
@@ -267,7 +276,9 @@ describe('withdrawals', () => {
     const { depositMemo } = await c.me();
     const w = await bindNewWallet(c);
     await depositVia(w, 7n * TON, depositMemo);
-    const balance = TRIAL + 7n * TON;
+    // Trial credit pays for jobs only: only the deposit can be withdrawn.
+    const withdrawable = 7n * TON;
+    const balance = TRIAL + withdrawable;
     const amount = 1n * TON;
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
@@ -279,7 +290,7 @@ describe('withdrawals', () => {
     );
     const ok = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected');
-    const expected = Number(balance / (amount + FEE));
+    const expected = Number(withdrawable / (amount + FEE));
     expect(ok).toHaveLength(expected);
     for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 402 });
     expect(BigInt((await c.me()).balanceNano)).toBe(balance - BigInt(expected) * (amount + FEE));
@@ -424,7 +435,7 @@ describe('withdrawals', () => {
     let owed = (await balanceOf(db, SYSTEM.unclaimed)) + (await balanceOf(db, SYSTEM.trial));
     for (const c of users) owed += BigInt((await c.me()).balanceNano);
     expect(await chain.getBalance()).toBeGreaterThanOrEqual(owed);
-    expect(await balanceOf(db, userAccount('4001'))).toBe(TRIAL + 4n * TON - 1_300_000_000n - 2n * FEE);
+    expect(await spendableNano(db, '4001')).toBe(TRIAL + 4n * TON - 1_300_000_000n - 2n * FEE);
     await expectLedgerBalanced();
   });
 });

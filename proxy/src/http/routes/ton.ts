@@ -1,18 +1,33 @@
 // TON payments: chain config, ton_proof payloads, wallet binding, withdrawals, unclaimed deposits (admin).
-import { timingSafeEqual } from 'node:crypto';
 import { Address } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { conflict, forbidden, HttpError, unauthorized } from '../../errors';
+import { forbidden, HttpError, InsufficientFunds } from '../../errors';
+import { userBalances } from '../../ledger/ledger';
 import {
   createProofPayload,
   TON_NETWORK,
   type TonProofFailure,
+  type TonProofRequest,
   TonProofRequestSchema,
   verifyTonProof,
 } from '../../ton';
 import type { TonService } from '../../ton-ledger/attach';
-import { listWithdrawals, requestWithdrawal, withdrawalView } from '../../ton-ledger/store';
+import {
+  createDbProofPayloadStore,
+  findWithdrawal,
+  listWithdrawals,
+  requestWithdrawal,
+  withdrawalView,
+} from '../../ton-ledger/store';
+import {
+  assertNoPendingChange,
+  bindWallet,
+  cancelWalletChange,
+  type WalletState,
+  walletState,
+} from '../../ton-ledger/wallet-binding';
+import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
 
@@ -31,10 +46,16 @@ const PROOF_MESSAGES: Record<TonProofFailure, string> = {
   proof_expired: 'the proof is too old; connect the wallet again',
   timestamp_in_future: 'the proof timestamp is in the future',
   bad_signature: 'the proof signature does not match the wallet key',
-  payload_unknown: 'the proof payload was not issued by this proxy; fetch GET /v1/ton/proof-payload',
+  payload_unknown:
+    'the proof payload was not issued to you by this proxy; fetch GET /v1/ton/proof-payload and connect again',
   payload_expired: 'the proof payload has expired; fetch a new one and connect again',
   payload_used: 'the proof payload was already used; fetch a new one and connect again',
 };
+
+const bindRequest = TonProofRequestSchema.extend({
+  /** A proof from the wallet bound now: the change takes effect at once instead of after the delay. */
+  previousWalletProof: TonProofRequestSchema.optional(),
+});
 
 const withdrawalRequest = z.object({
   amountNano: z
@@ -42,6 +63,8 @@ const withdrawalRequest = z.object({
     .regex(/^\d{1,30}$/, 'must be a whole number of nanoTON, as a string')
     .transform(BigInt),
   idempotencyKey: z.string().min(1).max(128),
+  /** A fresh ton_proof from the bound wallet (reconnect it): needed above WITHDRAWAL_PROOF_ABOVE_NANO. */
+  tonProof: TonProofRequestSchema.optional(),
 });
 
 function hostOf(value: string | undefined): string | null {
@@ -51,6 +74,14 @@ function hostOf(value: string | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+function walletView(s: WalletState) {
+  return {
+    wallet: s.wallet,
+    pendingWallet: s.pendingWallet,
+    pendingWalletAt: s.pendingWalletAt?.toISOString() ?? null,
+  };
 }
 
 export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService): void {
@@ -76,103 +107,132 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
     });
   }
 
-  app.get('/v1/ton/config', async () => ({
-    network: ton.network,
-    serviceAddress: ton.chain.serviceAddress(),
-    minWithdrawalNano: config.MIN_WITHDRAWAL_NANO.toString(),
-    withdrawalFeeNano: config.WITHDRAWAL_FEE_NANO.toString(),
-  }));
-
-  app.get('/v1/ton/proof-payload', async (req) => {
-    await ctx.auth(req); // issued to signed-in callers only: bounds the payload table
-    const { payload, expiresAt } = await createProofPayload(ton.payloads, {
-      ttlSeconds: PROOF_PAYLOAD_TTL_S,
-    });
-    return { payload, expiresAt };
-  });
-
-  app.post('/v1/me/wallet', async (req) => {
-    const caller = await ctx.auth(req);
-    if (caller.via === 'apiKey') throw forbidden('bind a wallet from the Mini App, not with an API key');
-    const body = parse(TonProofRequestSchema, req.body);
-    const result = await verifyTonProof(body, {
+  /** Checks a ton_proof made for this user; answers the proven wallet's canonical address. */
+  async function provenWallet(req: FastifyRequest, proof: TonProofRequest): Promise<string> {
+    const result = await verifyTonProof(proof, {
       allowedDomains: allowedDomains(req),
-      payloadStore: ton.payloads,
+      payloadStore: createDbProofPayloadStore(ctx.db, req.caller.user.id),
       maxAgeSeconds: PROOF_PAYLOAD_TTL_S,
       // The sandbox chain passes for testnet or mainnet; real chains require their own network id.
       network: ton.network === 'sandbox' ? undefined : TON_NETWORK[ton.network],
       getWalletPublicKey: (a) => ton.chain.getWalletPublicKey(a),
     });
     if (!result.ok) throw new HttpError(400, `ton_proof_${result.reason}`, PROOF_MESSAGES[result.reason]);
-    const wallet = canonical(result.rawAddress);
-    try {
-      // One wallet per user: binding a new wallet (with a fresh proof) replaces the old one.
-      await ctx.db.query('UPDATE users SET wallet_address = $2 WHERE id = $1', [caller.user.id, wallet]);
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') {
-        throw conflict('this wallet is already bound to another account', 'wallet_taken');
-      }
-      throw err;
-    }
-    return { wallet, publicKey: result.publicKey };
-  });
+    return canonical(result.rawAddress);
+  }
 
-  app.post('/v1/me/withdrawals', async (req, reply) => {
-    const caller = await ctx.auth(req);
-    if (caller.via === 'apiKey') throw forbidden('withdraw from the Mini App, not with an API key');
-    const { amountNano, idempotencyKey } = parse(withdrawalRequest, req.body);
-    const { withdrawal, created } = await requestWithdrawal(ctx.db, {
-      userId: caller.user.id,
-      amountNano,
-      feeNano: config.WITHDRAWAL_FEE_NANO,
-      minNano: config.MIN_WITHDRAWAL_NANO,
-      idempotencyKey,
+  app.get('/v1/ton/config', async () => ({
+    network: ton.network,
+    serviceAddress: ton.chain.serviceAddress(),
+    minWithdrawalNano: config.MIN_WITHDRAWAL_NANO.toString(),
+    withdrawalFeeNano: config.WITHDRAWAL_FEE_NANO.toString(),
+    withdrawalProofAboveNano: config.WITHDRAWAL_PROOF_ABOVE_NANO.toString(),
+    walletChangeDelayS: config.WALLET_CHANGE_DELAY_S,
+  }));
+
+  routeGroup(app, ctx, requireOwner, (app) => {
+    // Issued to the signed-in owner only, and usable by that user only: bounds the payload table, and a
+    // payload someone else fetched can't be replayed into this account.
+    app.get('/v1/ton/proof-payload', async (req) => {
+      const { payload, expiresAt } = await createProofPayload(
+        createDbProofPayloadStore(ctx.db, req.caller.user.id),
+        { ttlSeconds: PROOF_PAYLOAD_TTL_S },
+      );
+      return { payload, expiresAt };
     });
-    if (created) ton.pokeSender();
-    reply.code(created ? 201 : 200);
-    return withdrawalView(withdrawal);
+
+    app.post('/v1/me/wallet', async (req, reply) => {
+      const body = parse(bindRequest, req.body);
+      const wallet = await provenWallet(req, body);
+      const previous = body.previousWalletProof ? await provenWallet(req, body.previousWalletProof) : null;
+      const state = await bindWallet(ctx.db, {
+        userId: req.caller.user.id,
+        wallet,
+        oldWalletProven: previous,
+        delayS: config.WALLET_CHANGE_DELAY_S,
+      });
+      // 202: accepted, takes effect at pendingWalletAt.
+      if (state.wallet !== wallet) reply.code(202);
+      return walletView(state);
+    });
+
+    app.delete('/v1/me/wallet/pending', async (req) =>
+      walletView(await cancelWalletChange(ctx.db, req.caller.user.id)),
+    );
+
+    app.post('/v1/me/withdrawals', async (req, reply) => {
+      const userId = req.caller.user.id;
+      const { amountNano, idempotencyKey, tonProof } = parse(withdrawalRequest, req.body);
+      const replay = await findWithdrawal(ctx.db, userId, idempotencyKey);
+      if (replay) return withdrawalView(replay);
+      const state = await walletState(ctx.db, userId);
+      assertNoPendingChange(state);
+      if (amountNano > config.WITHDRAWAL_PROOF_ABOVE_NANO) {
+        if (!tonProof) {
+          throw new HttpError(
+            403,
+            'fresh_proof_required',
+            `withdrawals above ${config.WITHDRAWAL_PROOF_ABOVE_NANO} nanoTON need a fresh ton_proof from the bound wallet: reconnect your wallet and send its proof as tonProof`,
+          );
+        }
+        if ((await provenWallet(req, tonProof)) !== state.wallet) {
+          throw forbidden('the ton_proof is from another wallet than the one withdrawals go to');
+        }
+      }
+      const { withdrawal, created } = await requestWithdrawal(ctx.db, {
+        userId,
+        amountNano,
+        feeNano: config.WITHDRAWAL_FEE_NANO,
+        minNano: config.MIN_WITHDRAWAL_NANO,
+        idempotencyKey,
+      }).catch(async (err) => {
+        if (!(err instanceof InsufficientFunds)) throw err;
+        const { withdrawable, trial } = await userBalances(ctx.db, userId);
+        throw new InsufficientFunds(
+          `you can withdraw at most ${withdrawable} nanoTON less the ${config.WITHDRAWAL_FEE_NANO} nanoTON fee` +
+            (trial > 0n
+              ? `; your ${trial} nanoTON of trial credit pays for jobs only and can't be withdrawn`
+              : ''),
+        );
+      });
+      if (created) ton.pokeSender();
+      reply.code(created ? 201 : 200);
+      return withdrawalView(withdrawal);
+    });
   });
 
-  app.get('/v1/me/withdrawals', async (req) => {
-    const { user } = await ctx.auth(req);
-    return { withdrawals: (await listWithdrawals(ctx.db, user.id)).map(withdrawalView) };
+  routeGroup(app, ctx, requireAccount, (app) => {
+    app.get('/v1/me/wallet', async (req) => walletView(await walletState(ctx.db, req.caller.user.id)));
+    app.get('/v1/me/withdrawals', async (req) => ({
+      withdrawals: (await listWithdrawals(ctx.db, req.caller.user.id)).map(withdrawalView),
+    }));
   });
 
-  app.get('/v1/admin/unclaimed', async (req) => {
-    const header = req.headers.authorization;
-    const [scheme, ...rest] = typeof header === 'string' ? header.split(' ') : [];
-    const given = Buffer.from(rest.join(' ').trim());
-    const key = Buffer.from(config.SERVICE_KEY ?? '');
-    if (
-      scheme?.toLowerCase() !== 'service' ||
-      given.length !== key.length ||
-      key.length === 0 ||
-      !timingSafeEqual(given, key)
-    ) {
-      throw unauthorized('send Authorization: "Service <key>"');
-    }
-    const r = await ctx.db.query<{
-      tx_key: string;
-      amount_nano: string;
-      from_address: string;
-      comment: string | null;
-      created_at: Date;
-    }>(
-      `SELECT tx_key, amount_nano::text AS amount_nano, from_address, comment, created_at FROM ton_deposits
-       WHERE user_id IS NULL ORDER BY created_at DESC, tx_key LIMIT 500`,
-    );
-    const total = await ctx.db.query<{ s: string | null }>(
-      'SELECT sum(amount_nano)::text AS s FROM ton_deposits WHERE user_id IS NULL',
-    );
-    return {
-      totalNano: total.rows[0].s ?? '0',
-      deposits: r.rows.map((d) => ({
-        txKey: d.tx_key,
-        amountNano: d.amount_nano,
-        from: d.from_address,
-        comment: d.comment,
-        createdAt: new Date(d.created_at).toISOString(),
-      })),
-    };
+  adminGroup(app, ctx, (app) => {
+    app.get('/v1/admin/unclaimed', async () => {
+      const r = await ctx.db.query<{
+        tx_key: string;
+        amount_nano: string;
+        from_address: string;
+        comment: string | null;
+        created_at: Date;
+      }>(
+        `SELECT tx_key, amount_nano::text AS amount_nano, from_address, comment, created_at FROM ton_deposits
+         WHERE user_id IS NULL ORDER BY created_at DESC, tx_key LIMIT 500`,
+      );
+      const total = await ctx.db.query<{ s: string | null }>(
+        'SELECT sum(amount_nano)::text AS s FROM ton_deposits WHERE user_id IS NULL',
+      );
+      return {
+        totalNano: total.rows[0].s ?? '0',
+        deposits: r.rows.map((d) => ({
+          txKey: d.tx_key,
+          amountNano: d.amount_nano,
+          from: d.from_address,
+          comment: d.comment,
+          createdAt: new Date(d.created_at).toISOString(),
+        })),
+      };
+    });
   });
 }

@@ -1,0 +1,56 @@
+// Trial credit: what a new user gets to try the network. It lives in its own account per user
+// (trial:<id>), pays for jobs before the user's own money does, and can never be withdrawn. A rig paid
+// from someone's trial credit earns trial credit, so "A's trial pays B's rig, B withdraws" moves nothing
+// withdrawable: the trial account stays a closed loop of job payments.
+import { holdAccount, SYSTEM, type Transfer, trialAccount, userAccount } from './ledger';
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** The transfers that take a job's hold: trial credit first, the rest from the withdrawable balance. */
+export function holdTransfers(jobId: string, userId: string, hold: bigint, trialBalance: bigint) {
+  const fromTrial = min(hold, trialBalance);
+  return {
+    fromTrial,
+    transfers: [
+      { from: trialAccount(userId), to: holdAccount(jobId), amount: fromTrial },
+      { from: userAccount(userId), to: holdAccount(jobId), amount: hold - fromTrial },
+    ] satisfies Transfer[],
+  };
+}
+
+/** Gives a whole hold back where it came from (a failed or expired job). */
+export function releaseTransfers(jobId: string, userId: string, held: bigint, trialHeld: bigint): Transfer[] {
+  const toTrial = min(held, trialHeld);
+  return [
+    { from: holdAccount(jobId), to: trialAccount(userId), amount: toTrial },
+    { from: holdAccount(jobId), to: userAccount(userId), amount: held - toTrial },
+  ];
+}
+
+/**
+ * Settles a job: the charge is paid from the trial part of the hold first, and the rig's share of that
+ * part reaches its owner as trial credit; the fee goes to the platform; the rest of the hold goes back
+ * where it came from.
+ */
+export function settleTransfers(a: {
+  jobId: string;
+  userId: string;
+  ownerId: string;
+  hold: bigint;
+  trialHeld: bigint;
+  rigNano: bigint;
+  feeNano: bigint;
+}): Transfer[] {
+  const total = a.rigNano + a.feeNano;
+  const trialSpent = min(a.trialHeld, total);
+  const rigFromTrial = min(a.rigNano, trialSpent);
+  const trialBack = a.trialHeld - trialSpent;
+  const hold = holdAccount(a.jobId);
+  return [
+    { from: hold, to: trialAccount(a.ownerId), amount: rigFromTrial },
+    { from: hold, to: userAccount(a.ownerId), amount: a.rigNano - rigFromTrial },
+    { from: hold, to: SYSTEM.fees, amount: a.feeNano },
+    { from: hold, to: trialAccount(a.userId), amount: trialBack },
+    { from: hold, to: userAccount(a.userId), amount: a.hold - total - trialBack },
+  ];
+}

@@ -1,0 +1,108 @@
+// Which wallet withdrawals go to. Binding the first wallet takes effect at once; changing it takes a
+// proof from the old wallet, or else waits out a cooling-off period (WALLET_CHANGE_DELAY_S) during which
+// withdrawals wait and the Mini App shows the pending change. So a stolen initData alone can't redirect
+// the money: the real owner sees the change coming and can cancel it.
+import type { Db, Queryable } from '../db';
+import { conflict } from '../errors';
+
+export interface WalletState {
+  wallet: string | null;
+  pendingWallet: string | null;
+  pendingWalletAt: Date | null;
+}
+
+/** The user's wallet state, after applying a pending change whose time has come. */
+export async function walletState(db: Queryable, userId: string): Promise<WalletState> {
+  const r = await db
+    .query<{
+      wallet_address: string | null;
+      pending_wallet_address: string | null;
+      pending_wallet_at: Date | null;
+    }>(
+      `UPDATE users SET
+       wallet_address = CASE WHEN pending_wallet_at <= now() THEN pending_wallet_address ELSE wallet_address END,
+       pending_wallet_address = CASE WHEN pending_wallet_at <= now() THEN NULL ELSE pending_wallet_address END,
+       pending_wallet_at = CASE WHEN pending_wallet_at <= now() THEN NULL ELSE pending_wallet_at END
+     WHERE id = $1 RETURNING wallet_address, pending_wallet_address, pending_wallet_at`,
+      [userId],
+    )
+    .catch(async (err) => {
+      // The pending wallet was bound by another account meanwhile: the change is void.
+      if ((err as { code?: string }).code !== '23505') throw err;
+      return db.query<{
+        wallet_address: string | null;
+        pending_wallet_address: string | null;
+        pending_wallet_at: Date | null;
+      }>(
+        `UPDATE users SET pending_wallet_address = NULL, pending_wallet_at = NULL WHERE id = $1
+       RETURNING wallet_address, pending_wallet_address, pending_wallet_at`,
+        [userId],
+      );
+    });
+  const row = r.rows[0];
+  return {
+    wallet: row?.wallet_address ?? null,
+    pendingWallet: row?.pending_wallet_address ?? null,
+    pendingWalletAt: row?.pending_wallet_at ? new Date(row.pending_wallet_at) : null,
+  };
+}
+
+async function takenByAnother(q: Queryable, userId: string, wallet: string): Promise<boolean> {
+  const r = await q.query('SELECT 1 FROM users WHERE wallet_address = $1 AND id <> $2', [wallet, userId]);
+  return r.rows.length > 0;
+}
+
+/**
+ * Binds `wallet` (already proven by a ton_proof). `oldWalletProven`: the request also carried a valid proof
+ * from the currently bound wallet, so the change needs no waiting.
+ */
+export async function bindWallet(
+  db: Db,
+  args: { userId: string; wallet: string; oldWalletProven: string | null; delayS: number },
+): Promise<WalletState> {
+  const current = await walletState(db, args.userId);
+  if (await takenByAnother(db, args.userId, args.wallet)) {
+    throw conflict('this wallet is already bound to another account', 'wallet_taken');
+  }
+  const immediate =
+    current.wallet === null || current.wallet === args.wallet || args.oldWalletProven === current.wallet;
+  try {
+    if (immediate) {
+      await db.query(
+        `UPDATE users SET wallet_address = $2, pending_wallet_address = NULL, pending_wallet_at = NULL
+         WHERE id = $1`,
+        [args.userId, args.wallet],
+      );
+    } else {
+      await db.query(
+        `UPDATE users SET pending_wallet_address = $2, pending_wallet_at = now() + $3 * interval '1 second'
+         WHERE id = $1`,
+        [args.userId, args.wallet, args.delayS],
+      );
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw conflict('this wallet is already bound to another account', 'wallet_taken');
+    }
+    throw err;
+  }
+  return walletState(db, args.userId);
+}
+
+/** Drops a pending wallet change (either the owner changed their mind, or it wasn't them). */
+export async function cancelWalletChange(db: Db, userId: string): Promise<WalletState> {
+  await db.query('UPDATE users SET pending_wallet_address = NULL, pending_wallet_at = NULL WHERE id = $1', [
+    userId,
+  ]);
+  return walletState(db, userId);
+}
+
+/** Refuses a withdrawal while a wallet change is pending. */
+export function assertNoPendingChange(state: WalletState): void {
+  if (state.pendingWalletAt) {
+    throw conflict(
+      `a change of your withdrawal wallet is pending until ${state.pendingWalletAt.toISOString()}; withdrawals wait until then (cancel the change in the Mini App if it wasn't you)`,
+      'wallet_change_pending',
+    );
+  }
+}
