@@ -2,7 +2,7 @@
 import type { CocoonClient, RunJobOptions } from '@cocoon/shared/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useGetClient } from './client';
-import { type BindWalletRequest, tonRoutes } from './extra-routes';
+import { type BindWalletRequest, tonRoutes, type WithdrawRequest } from './extra-routes';
 
 export const keys = {
   me: ['me'] as const,
@@ -14,6 +14,7 @@ export const keys = {
   apiKeys: ['me', 'api-keys'] as const,
   tonConfig: ['ton', 'config'] as const,
   withdrawals: ['me', 'withdrawals'] as const,
+  wallet: ['me', 'wallet'] as const,
 };
 
 function useClientQuery<T>(
@@ -33,6 +34,9 @@ export const useModels = () => useClientQuery(keys.models, (c) => c.models());
 export const useRigs = () => useClientQuery(keys.rigs, (c) => c.rigs(), { refetchInterval: 10_000 });
 export const useApiKeys = () => useClientQuery(keys.apiKeys, (c) => c.apiKeys());
 export const useTonConfig = () => useClientQuery(keys.tonConfig, (c) => tonRoutes.config(c));
+/** The bound wallet and any pending change of it (refreshed often: a change someone else started shows up). */
+export const useWalletState = () =>
+  useClientQuery(keys.wallet, (c) => tonRoutes.wallet(c), { refetchInterval: 30_000 });
 export const useWithdrawals = (refetchInterval?: number) =>
   useClientQuery(keys.withdrawals, (c) => tonRoutes.withdrawals(c), { refetchInterval });
 
@@ -65,12 +69,13 @@ export const useCreateApiKey = () =>
   useClientMutation((c, name: string) => c.createApiKey(name), [keys.apiKeys]);
 export const useRevokeApiKey = () => useClientMutation((c, id: string) => c.revokeApiKey(id), [keys.apiKeys]);
 export const useBindWallet = () =>
-  useClientMutation((c, body: BindWalletRequest) => tonRoutes.bindWallet(c, body), [keys.me]);
+  useClientMutation((c, body: BindWalletRequest) => tonRoutes.bindWallet(c, body), [keys.me, keys.wallet]);
+export const useCancelWalletChange = () =>
+  useClientMutation((c, _: undefined) => tonRoutes.cancelWalletChange(c), [keys.me, keys.wallet]);
 export const useWithdraw = () =>
   useClientMutation(
-    (c, a: { amountNano: bigint; idempotencyKey: string }) =>
-      tonRoutes.withdraw(c, a.amountNano, a.idempotencyKey),
-    [keys.me, keys.ledger, keys.withdrawals],
+    (c, a: WithdrawRequest) => tonRoutes.withdraw(c, a),
+    [keys.me, keys.ledger, keys.withdrawals, keys.wallet],
   );
 export const useRunJob = () =>
   useClientMutation((c, o: RunJobOptions) => c.runJob(o), [keys.me, keys.jobs, keys.ledger]);

@@ -1,7 +1,7 @@
 import { Cell } from '@ton/core';
 import { expect, it } from 'vitest';
-import { bindRequestFor } from './bind-request';
 import { commentPayload, depositTransaction } from './comment';
+import { proofRequestFor } from './proof-request';
 
 it('encodes the deposit memo as a TON text comment cell (op 0 + UTF-8)', () => {
   const slice = Cell.fromBase64(commentPayload('cocoon-42-xyz')).beginParse();
@@ -18,9 +18,9 @@ it('builds a five-minute sendTransaction to the service wallet carrying the memo
   expect(() => depositTransaction('EQservice', 0n, 'memo1')).toThrow(RangeError);
 });
 
-it('turns a TON Connect wallet with a proof into the POST /v1/me/wallet body', () => {
+it('turns a TON Connect wallet with a proof into the ton_proof request body (binding, large withdrawals)', () => {
   const proof = { timestamp: 1, domain: { lengthBytes: 3, value: 'a.b' }, payload: 'p', signature: 's' };
-  const body = bindRequestFor({
+  const body = proofRequestFor({
     account: { address: '0:ab', chain: '-3', publicKey: 'pk', walletStateInit: 'si' },
     connectItems: { tonProof: { proof } },
   });
@@ -30,8 +30,8 @@ it('turns a TON Connect wallet with a proof into the POST /v1/me/wallet body', (
     public_key: 'pk',
     proof: { ...proof, state_init: 'si' },
   });
-  expect(bindRequestFor({ account: { address: '0:ab', chain: '-3' } })).toBeNull();
+  expect(proofRequestFor({ account: { address: '0:ab', chain: '-3' } })).toBeNull();
   expect(
-    bindRequestFor({ account: { address: '0:ab', chain: '-3' }, connectItems: { tonProof: { error: {} } } }),
+    proofRequestFor({ account: { address: '0:ab', chain: '-3' }, connectItems: { tonProof: { error: {} } } }),
   ).toBeNull();
 });

@@ -1,12 +1,15 @@
 // Binds the connected wallet to the user with ton_proof, as TON Connect's docs describe: fetch a payload
-// from the proxy before the modal opens (and refresh it, it expires), then post the wallet's proof back.
+// from the proxy before the modal opens (and refresh it: it expires, and it is single-use, so again after a
+// disconnect), then post the wallet's proof back. A proof asked for a large withdrawal (fresh-proof.ts) is
+// not posted here: its payload is reserved for that withdrawal.
 import { useTonConnectUI } from '@tonconnect/ui-react';
 import { useEffect, useState } from 'react';
 import { useGetClient } from '../api/client';
 import { tonRoutes } from '../api/extra-routes';
 import { useBindWallet } from '../api/hooks';
 import { haptic } from '../telegram/ui';
-import { bindRequestFor } from './bind-request';
+import { isReservedProofPayload, onProofRequestEnd, proofRequestActive } from './fresh-proof';
+import { proofPayloadOf, proofRequestFor } from './proof-request';
 
 const PAYLOAD_REFRESH_MS = 10 * 60_000;
 
@@ -23,17 +26,18 @@ export function useTonProofBinding() {
   useEffect(() => {
     let cancelled = false;
     async function refresh() {
-      if (tonConnectUI.connected) return;
+      // While a withdrawal proof is asked for, the connect request is that one's.
+      if (tonConnectUI.connected || proofRequestActive()) return;
       tonConnectUI.setConnectRequestParameters({ state: 'loading' });
       setConnectRequest({ state: 'loading' });
       try {
         const { payload } = await tonRoutes.proofPayload(await getClient());
-        if (cancelled) return;
+        if (cancelled || proofRequestActive()) return;
         tonConnectUI.setConnectRequestParameters({ state: 'ready', value: { tonProof: payload } });
         setConnectRequest({ state: 'ready', value: { tonProof: payload } });
         setPayloadError(null);
       } catch (err) {
-        if (cancelled) return;
+        if (cancelled || proofRequestActive()) return;
         // Without a payload the wallet can still connect (for deposits), just not be bound.
         tonConnectUI.setConnectRequestParameters(null);
         setConnectRequest({ state: 'ready' });
@@ -42,9 +46,16 @@ export function useTonProofBinding() {
     }
     void refresh();
     const timer = setInterval(refresh, PAYLOAD_REFRESH_MS);
+    // A payload is good for one proof: after a disconnect (or a withdrawal proof), fetch a new one.
+    const offStatus = tonConnectUI.onStatusChange((wallet) => {
+      if (!wallet) void refresh();
+    });
+    const offProof = onProofRequestEnd(() => void refresh());
     return () => {
       cancelled = true;
       clearInterval(timer);
+      offStatus();
+      offProof();
     };
   }, [tonConnectUI, getClient]);
 
@@ -53,7 +64,10 @@ export function useTonProofBinding() {
     () =>
       tonConnectUI.onStatusChange((wallet) => {
         if (!wallet) return;
-        const body = bindRequestFor(wallet as Parameters<typeof bindRequestFor>[0]);
+        const proven = wallet as Parameters<typeof proofRequestFor>[0];
+        // A proof for a withdrawal: posting it here would spend its payload.
+        if (isReservedProofPayload(proofPayloadOf(proven))) return;
+        const body = proofRequestFor(proven);
         if (!body) return;
         mutate(body, { onSuccess: () => haptic('success'), onError: () => haptic('error') });
       }),

@@ -1,0 +1,27 @@
+// The hook the Withdraw form uses to get a fresh ton_proof from the bound wallet (see fresh-proof.ts).
+import { useTonConnectUI } from '@tonconnect/ui-react';
+import { useCallback } from 'react';
+import { useGetClient } from '../api/client';
+import { type TonProofRequest, tonRoutes } from '../api/extra-routes';
+import { requestFreshProof } from './fresh-proof';
+import { SANDBOX_APP_NAME, SANDBOX_BRIDGE_KEY } from './sandbox-entry';
+
+export function useFreshWalletProof(): () => Promise<TonProofRequest> {
+  const [tonConnectUI] = useTonConnectUI();
+  const getClient = useGetClient();
+  return useCallback(async () => {
+    const { payload } = await tonRoutes.proofPayload(await getClient());
+    return requestFreshProof(
+      tonConnectUI,
+      payload,
+      // Inline condition so production builds drop the sandbox wallet entirely.
+      import.meta.env.DEV || import.meta.env.VITE_COCOON_LOCAL === '1'
+        ? {
+            sandboxAppName: SANDBOX_APP_NAME,
+            connectSandbox: (tonProof) =>
+              tonConnectUI.connector.connect({ jsBridgeKey: SANDBOX_BRIDGE_KEY }, { tonProof }),
+          }
+        : {},
+    );
+  }, [tonConnectUI, getClient]);
+}
