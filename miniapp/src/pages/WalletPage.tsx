@@ -1,11 +1,22 @@
 // Wallet: connect a TON wallet (bound to the account by ton_proof), deposit, withdraw, and the ledger.
+// Trial credit pays for jobs only; only the withdrawable part can leave. A change of the bound wallet waits
+// out a cooling-off period, shown here with a way to cancel it; large withdrawals take a fresh ton_proof.
 import type { LedgerEntryView, MeView } from '@cocoon/shared/schemas/api';
 import { useQueryClient } from '@tanstack/react-query';
 import { TonConnectButton, useTonConnectUI, useTonWallet } from '@tonconnect/ui-react';
 import { useRef, useState } from 'react';
 import { errorMessage } from '../api/errors';
-import type { TonConfig, WithdrawalView } from '../api/extra-routes';
-import { keys, useLedger, useMe, useTonConfig, useWithdraw, useWithdrawals } from '../api/hooks';
+import type { TonConfig, TonProofRequest, WalletState, WithdrawalView } from '../api/extra-routes';
+import {
+  keys,
+  useCancelWalletChange,
+  useLedger,
+  useMe,
+  useTonConfig,
+  useWalletState,
+  useWithdraw,
+  useWithdrawals,
+} from '../api/hooks';
 import { MainAction } from '../components/MainAction';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorState, QueryView } from '../components/states';
@@ -14,20 +25,28 @@ import { parseTonInput, shortAddress, shortDate, tonText } from '../format';
 import { haptic } from '../telegram/ui';
 import { SandboxConnectButton } from '../ton/SandboxConnectButton';
 import { TonConnectScope } from '../ton/TonConnectScope';
+import { useFreshWalletProof } from '../ton/useFreshWalletProof';
 import { useTonProofBinding } from '../ton/useTonProofBinding';
 
 export function WalletPage() {
   const me = useMe();
   const config = useTonConfig();
+  const walletState = useWalletState();
   return (
     <>
       <PageHeader title="Wallet" />
-      <Section title="Balance">
-        <QueryView query={me} rows={2}>
+      <Section title="Balance" footer="Trial credit pays for jobs only; it can't be withdrawn.">
+        <QueryView query={me} rows={4}>
           {(m) => (
             <>
-              <Row label="Available" testId="wallet-balance">
+              <Row label="Available for jobs" testId="wallet-balance">
                 {tonText(m.balanceNano)}
+              </Row>
+              <Row label="Withdrawable" testId="wallet-withdrawable">
+                {tonText(m.withdrawableNano)}
+              </Row>
+              <Row label="Trial credit (jobs only)" testId="wallet-trial">
+                {tonText(m.trialNano)}
               </Row>
               <Row label="Held for running jobs">{tonText(m.heldNano)}</Row>
             </>
@@ -35,9 +54,9 @@ export function WalletPage() {
         </QueryView>
       </Section>
       <TonConnectScope>
-        <ConnectSection me={me.data} />
+        <ConnectSection me={me.data} walletState={walletState.data} />
         <DepositSection me={me.data} config={config.data} configError={config.error} />
-        <WithdrawSection me={me.data} config={config.data} />
+        <WithdrawSection me={me.data} config={config.data} walletState={walletState.data} />
       </TonConnectScope>
       <WithdrawalsSection />
       <LedgerSection />
@@ -45,10 +64,24 @@ export function WalletPage() {
   );
 }
 
-function ConnectSection({ me }: { me: MeView | undefined }) {
+/** The wallet withdrawals go to: GET /v1/me/wallet's (which applies a change whose time has come), else /v1/me's. */
+function boundWallet(me: MeView | undefined, state: WalletState | undefined): string | null {
+  return state ? state.wallet : (me?.wallet ?? null);
+}
+
+function ConnectSection({
+  me,
+  walletState,
+}: {
+  me: MeView | undefined;
+  walletState: WalletState | undefined;
+}) {
   const { bind, payloadError, tonConnectUI, connectRequest } = useTonProofBinding();
   const wallet = useTonWallet();
-  const proofMissing = wallet && me && !me.wallet && !bind.isPending && !bind.isSuccess;
+  const bound = boundWallet(me, walletState);
+  const proofMissing = wallet && me && !bound && !bind.isPending && !bind.isSuccess;
+  // 202: the proxy accepted a change of the bound wallet, effective after the cooling-off period.
+  const bindPending = bind.isSuccess && bind.data.pendingWallet !== null;
   return (
     <Section
       title="TON wallet"
@@ -57,11 +90,11 @@ function ConnectSection({ me }: { me: MeView | undefined }) {
     >
       <div className="flex min-h-10 items-center justify-between gap-2">
         <div className="min-w-0 text-[15px]">
-          {me?.wallet ? (
+          {bound ? (
             <>
               <span className="text-hint">Bound: </span>
-              <span data-testid="bound-wallet" className="font-mono text-[13px]" title={me.wallet}>
-                {shortAddress(me.wallet)}
+              <span data-testid="bound-wallet" className="font-mono text-[13px]" title={bound}>
+                {shortAddress(bound)}
               </span>
             </>
           ) : (
@@ -76,7 +109,14 @@ function ConnectSection({ me }: { me: MeView | undefined }) {
           <SandboxConnectButton connectRequest={connectRequest} />
         )
       }
+      {walletState?.pendingWallet && <PendingWalletChange state={walletState} />}
       {bind.isPending && <p className="pt-2 text-[13px] text-hint">Verifying wallet ownership…</p>}
+      {bindPending && (
+        <p className="pt-2 text-[13px] text-hint" data-testid="bind-pending">
+          Wallet change requested, not bound yet: for your safety it takes effect on{' '}
+          {shortDate(bind.data.pendingWalletAt)}, and withdrawals wait until then.
+        </p>
+      )}
       {bind.isError && (
         <div className="pt-2">
           <ErrorState error={bind.error} testId="bind-error" />
@@ -100,6 +140,38 @@ function ConnectSection({ me }: { me: MeView | undefined }) {
         </p>
       )}
     </Section>
+  );
+}
+
+function PendingWalletChange({ state }: { state: WalletState }) {
+  const cancel = useCancelWalletChange();
+  return (
+    <div
+      className="mt-2 rounded-lg border border-destructive/40 bg-destructive/10 p-2 text-[13px]"
+      data-testid="pending-wallet"
+      role="alert"
+    >
+      <p>
+        Withdrawal wallet changing to{' '}
+        <span className="font-mono" title={state.pendingWallet ?? undefined}>
+          {state.pendingWallet ? shortAddress(state.pendingWallet) : ''}
+        </span>{' '}
+        on <span data-testid="pending-wallet-at">{shortDate(state.pendingWalletAt)}</span>; withdrawals wait
+        until then. If this wasn't you, cancel it.
+      </p>
+      <Button
+        variant="secondary"
+        className="mt-1"
+        data-testid="cancel-wallet-change"
+        busy={cancel.isPending}
+        onClick={() =>
+          cancel.mutate(undefined, { onSuccess: () => haptic('success'), onError: () => haptic('error') })
+        }
+      >
+        Cancel change
+      </Button>
+      {cancel.isError && <ErrorState error={cancel.error} testId="cancel-wallet-change-error" />}
+    </div>
   );
 }
 
@@ -202,27 +274,60 @@ function DepositSection({
   );
 }
 
-function WithdrawSection({ me, config }: { me: MeView | undefined; config: TonConfig | undefined }) {
+function WithdrawSection({
+  me,
+  config,
+  walletState,
+}: {
+  me: MeView | undefined;
+  config: TonConfig | undefined;
+  walletState: WalletState | undefined;
+}) {
   const withdraw = useWithdraw();
+  const freshProof = useFreshWalletProof();
   const [amount, setAmount] = useState('');
+  const [proofState, setProofState] = useState<
+    { kind: 'idle' | 'asking' } | { kind: 'error'; error: unknown }
+  >({ kind: 'idle' });
   // One idempotency key per intended withdrawal: a retry after a network error can't pay twice.
   const key = useRef<string | null>(null);
   const nano = parseTonInput(amount);
   const min = config ? BigInt(config.minWithdrawalNano) : 0n;
   const fee = config ? BigInt(config.withdrawalFeeNano) : 0n;
-  const balance = me ? BigInt(me.balanceNano) : 0n;
+  const proofAbove = config ? BigInt(config.withdrawalProofAboveNano) : null;
+  // Only the user's own money can leave; trial credit pays for jobs only.
+  const withdrawable = me ? BigInt(me.withdrawableNano) : 0n;
+  const max = withdrawable > fee ? withdrawable - fee : 0n;
+  const bound = boundWallet(me, walletState);
+  const needsProof = nano !== null && proofAbove !== null && nano > proofAbove;
   let problem: string | null = null;
-  if (!me?.wallet) problem = 'Bind a wallet first.';
+  if (!bound) problem = 'Bind a wallet first.';
+  else if (walletState?.pendingWallet)
+    problem = `A wallet change is pending: withdrawals wait until ${shortDate(walletState.pendingWalletAt)}.`;
   else if (amount && !nano) problem = 'Enter an amount like 1.5';
   else if (nano !== null && nano < min) problem = `The minimum is ${tonText(min)}.`;
-  else if (nano !== null && nano + fee > balance)
-    problem = 'More than your available balance (with the fee).';
+  else if (nano !== null && nano + fee > withdrawable)
+    problem = `More than you can withdraw: at most ${tonText(max)} after the fee. Trial credit can't be withdrawn.`;
 
-  function submit() {
+  async function submit() {
     if (!nano || problem) return;
     key.current ??= crypto.randomUUID();
+    const idempotencyKey = key.current;
+    let tonProof: TonProofRequest | undefined;
+    if (needsProof) {
+      // A fresh proof is single-use: ask for a new one on every try.
+      setProofState({ kind: 'asking' });
+      try {
+        tonProof = await freshProof();
+        setProofState({ kind: 'idle' });
+      } catch (error) {
+        setProofState({ kind: 'error', error });
+        haptic('error');
+        return;
+      }
+    }
     withdraw.mutate(
-      { amountNano: nano, idempotencyKey: key.current },
+      { amountNano: nano, idempotencyKey, tonProof },
       {
         onSuccess: () => {
           key.current = null;
@@ -238,7 +343,11 @@ function WithdrawSection({ me, config }: { me: MeView | undefined; config: TonCo
     <Section
       title="Withdraw"
       testId="withdraw"
-      footer={config ? `Network fee ${tonText(fee)}; minimum ${tonText(min)}.` : undefined}
+      footer={
+        config
+          ? `Network fee ${tonText(fee)}; minimum ${tonText(min)}. Trial credit pays for jobs only and can't be withdrawn.`
+          : undefined
+      }
     >
       <div className="flex items-end gap-2">
         <TextInput
@@ -250,20 +359,33 @@ function WithdrawSection({ me, config }: { me: MeView | undefined; config: TonCo
           onChange={(e) => {
             setAmount(e.target.value);
             key.current = null;
+            setProofState({ kind: 'idle' });
           }}
         />
         <Button
           data-testid="withdraw-submit"
-          onClick={submit}
+          onClick={() => void submit()}
           disabled={!nano || problem !== null}
-          busy={withdraw.isPending}
+          busy={withdraw.isPending || proofState.kind === 'asking'}
         >
-          Withdraw
+          {needsProof ? 'Reconnect wallet to confirm' : 'Withdraw'}
         </Button>
       </div>
       <p className="min-h-5 pt-1 text-[13px] text-hint" data-testid="withdraw-hint">
-        {problem ?? (me?.wallet ? `To ${shortAddress(me.wallet)}` : '')}
+        {problem ?? (bound ? `Up to ${tonText(max)} to ${shortAddress(bound)}` : '')}
       </p>
+      {needsProof && proofAbove !== null && !problem && (
+        <p className="text-[13px] text-hint" data-testid="withdraw-proof-note">
+          Withdrawals above {tonText(proofAbove)} need a fresh proof that you hold the wallet: reconnect{' '}
+          {shortAddress(bound ?? '')} when your wallet asks.
+        </p>
+      )}
+      {proofState.kind === 'asking' && (
+        <p className="text-[13px] text-hint" data-testid="withdraw-proof-asking">
+          Waiting for your wallet to reconnect…
+        </p>
+      )}
+      {proofState.kind === 'error' && <ErrorState error={proofState.error} testId="withdraw-proof-error" />}
       {withdraw.isSuccess && (
         <p className="text-[13px] text-ok" data-testid="withdraw-queued">
           Withdrawal queued.
@@ -317,11 +439,21 @@ export function LedgerList({ entries }: { entries: LedgerEntryView[] }) {
         const negative = e.amountNano.startsWith('-');
         return (
           <li
-            key={`${e.txId}-${e.kind}`}
+            key={`${e.txId}-${e.kind}-${e.trial ? 't' : 'u'}`}
             className="flex items-center justify-between gap-2 border-b border-separator py-2 last:border-0"
           >
             <div className="min-w-0">
-              <div className="truncate text-[15px]">{e.kind.replace(/_/g, ' ')}</div>
+              <div className="flex items-center gap-1.5 truncate text-[15px]">
+                {e.kind.replace(/_/g, ' ')}
+                {e.trial && (
+                  <span
+                    data-testid="ledger-trial"
+                    title="Trial credit: pays for jobs only, can't be withdrawn"
+                  >
+                    <Badge tone="off">trial</Badge>
+                  </span>
+                )}
+              </div>
               <div className="truncate text-[12px] text-hint">
                 {shortDate(e.createdAt)}
                 {e.memo ? ` · ${e.memo}` : ''}
