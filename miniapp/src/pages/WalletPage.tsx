@@ -372,7 +372,7 @@ function WithdrawSection({
         </Button>
       </div>
       <p className="min-h-5 pt-1 text-[13px] text-hint" data-testid="withdraw-hint">
-        {problem ?? (bound ? `Up to ${tonText(max)} to ${shortAddress(bound)}` : '')}
+        {problem ?? (bound ? `To ${shortAddress(bound)} · up to ${tonText(max)}` : '')}
       </p>
       {needsProof && proofAbove !== null && !problem && (
         <p className="text-[13px] text-hint" data-testid="withdraw-proof-note">
