@@ -1,8 +1,10 @@
 // Journey 2: a wallet holder opens the Wallet page in a phone-sized window (390×844, as in Telegram), connects
 // the sandbox wallet through TON Connect (the local-mode sandbox button: TON Connect UI's phone modal offers
 // only universal links / QR), the wallet is bound to the account by ton_proof, deposits 5 TON, and sees the
-// balance rise by exactly 5 TON (in the page, in the API and in the ledger). In a desktop window the real
-// modal connects it in one pick.
+// balance rise by exactly 5 TON (in the page, in the API and in the ledger). Its trial credit and its
+// withdrawable money are shown apart: a new user has trial credit only, and the deposit is withdrawable. In a
+// desktop window the real modal connects it in one pick. A withdrawal above the fresh-proof threshold is
+// confirmed by reconnecting the bound wallet (a new ton_proof), without re-binding or changing the wallet.
 import { parseTon } from '@cocoon/shared/pricing';
 import { Address } from '@ton/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,11 +13,13 @@ import { Contexts, DESKTOP, snap } from '../support/browser';
 import { connectFromModal, connectWithSandboxButton } from '../support/ton-connect';
 
 const TON = 1_000_000_000n;
+/** Above this a withdrawal needs a fresh ton_proof (set low so a 5 TON deposit can exercise it). */
+const PROOF_ABOVE_NANO = 2n * TON;
 let net: Network;
 let contexts: Contexts;
 
 beforeAll(async () => {
-  net = await startNetwork();
+  net = await startNetwork({ proxyEnv: { WITHDRAWAL_PROOF_ABOVE_NANO: PROOF_ABOVE_NANO.toString() } });
   contexts = new Contexts(net.browser, 'wallet');
 });
 afterAll(async () => {
@@ -40,6 +44,14 @@ describe('wallet holder', () => {
     const before = nanoOf(await balance.textContent());
     const api = net.user(holder.id, holder.name);
     expect(BigInt((await api.me()).balanceNano)).toBe(before);
+    // A new user: all of it is trial credit (jobs only), nothing is withdrawable; the page shows them apart.
+    const fresh = await api.me();
+    expect(before).toBeGreaterThan(0n);
+    expect([BigInt(fresh.trialNano), BigInt(fresh.withdrawableNano)]).toEqual([before, 0n]);
+    const withdrawable = page.getByTestId('wallet-withdrawable');
+    const trial = page.getByTestId('wallet-trial');
+    expect(nanoOf(await withdrawable.textContent())).toBe(0n);
+    expect(nanoOf(await trial.textContent())).toBe(before);
     await expect
       .poll(() => page.getByTestId('deposit-memo').textContent())
       .toBe((await api.me()).depositMemo);
@@ -89,6 +101,11 @@ describe('wallet holder', () => {
       .poll(async () => nanoOf(await balance.textContent()), { timeout: 40_000, interval: 500 })
       .toBe(before + 5n * TON);
     expect(BigInt((await api.me()).balanceNano)).toBe(before + 5n * TON);
+    // The deposit is the user's own money: withdrawable. The trial credit stays apart.
+    await expect
+      .poll(async () => nanoOf(await withdrawable.textContent()), { timeout: 20_000 })
+      .toBe(5n * TON);
+    expect(nanoOf(await trial.textContent())).toBe(before);
     const deposits = (await api.ledger()).entries.filter((e) => e.kind === 'deposit');
     expect(deposits.map((e) => e.amountNano)).toEqual([(5n * TON).toString()]);
     // The TON really left the wallet on chain: 5 TON plus the wallet's own network fee.
@@ -114,5 +131,52 @@ describe('wallet holder', () => {
     const bound = page.getByTestId('bound-wallet');
     await bound.waitFor({ state: 'visible', timeout: 30_000 });
     expect(await bound.getAttribute('title')).toBe((await net.user(holder.id, holder.name).me()).wallet);
+  });
+
+  it('withdraws above the threshold by reconnecting the bound wallet for a fresh ton_proof, without re-binding', async () => {
+    const holder = { id: 2_000_103, name: 'Rosa' };
+    const page = await contexts.open('large-withdrawal');
+    await page.goto(net.appUrl(holder, '/wallet'));
+    const api = net.user(holder.id, holder.name);
+    await connectWithSandboxButton(page);
+    const bound = page.getByTestId('bound-wallet');
+    await bound.waitFor({ state: 'visible', timeout: 30_000 });
+    const wallet = (await api.me()).wallet!;
+
+    await page.getByTestId('deposit-amount').fill('5');
+    await page.getByTestId('deposit-submit').click();
+    await page.getByTestId('deposit-sent').waitFor({ state: 'visible', timeout: 30_000 });
+    await expect
+      .poll(async () => nanoOf(await page.getByTestId('wallet-withdrawable').textContent()), {
+        timeout: 40_000,
+        interval: 500,
+      })
+      .toBe(5n * TON);
+
+    // Below the threshold: a plain withdraw button. Above it: reconnect the wallet to confirm.
+    const submit = page.getByTestId('withdraw-submit');
+    await page.getByTestId('withdraw-amount').fill('1');
+    await expect.poll(() => submit.textContent()).toBe('Withdraw');
+    await page.getByTestId('withdraw-amount').fill('3');
+    await expect.poll(() => submit.textContent()).toBe('Reconnect wallet to confirm');
+    expect(await page.getByTestId('withdraw-proof-note').textContent()).toContain(
+      'Withdrawals above 2 TON need a fresh proof that you hold the wallet',
+    );
+    await snap(page, 'wallet--large-withdrawal');
+    await submit.click();
+    await page.getByTestId('withdraw-queued').waitFor({ state: 'visible', timeout: 30_000 });
+
+    // The withdrawal went out with the fresh proof; the reconnection neither re-bound nor changed the wallet.
+    const { withdrawals } = await net
+      .user(holder.id, holder.name)
+      .request<{ withdrawals: Array<{ amountNano: string }> }>('GET', '/v1/me/withdrawals');
+    expect(withdrawals.map((w) => w.amountNano)).toEqual([(3n * TON).toString()]);
+    expect(
+      await api.request<{ wallet: string | null; pendingWallet: string | null }>('GET', '/v1/me/wallet'),
+    ).toMatchObject({ wallet, pendingWallet: null });
+    expect(await page.getByTestId('pending-wallet').count()).toBe(0);
+    expect(await bound.getAttribute('title')).toBe(wallet);
+    // The sandbox wallet is connected again (TON Connect UI's button shows the account).
+    await expect.poll(() => page.locator('#ton-connect-button').textContent()).not.toMatch(/Connect/i);
   });
 });
