@@ -27,6 +27,8 @@ export interface ProxyServer {
   app: FastifyInstance;
   ctx: AppContext;
   url: string;
+  /** Every route registered, as "METHOD /path" (tests check each has its auth group and contract). */
+  routes: string[];
   close(): Promise<void>;
 }
 
@@ -75,6 +77,10 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       const raw = reply as unknown as { code(n: number): { send(body: unknown): void } };
       raw.code(err.statusCode ?? 400).send({ error: { code: err.code.toLowerCase(), message: err.message } });
     },
+  });
+  const routes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
   app.addHook('onRequest', async (req, reply) => {
     // Auth travels in the Authorization header, never in cookies, so any origin may call.
@@ -146,6 +152,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   return {
     app,
     ctx,
+    routes,
     url: address.replace('[::1]', '127.0.0.1'),
     close: async () => {
       clearInterval(sweeper);

@@ -1,12 +1,26 @@
 // TON payments end to end over HTTP, on a real in-process chain (@ton/sandbox: real V4 wallet
 // contracts, real Ed25519 signatures, real fees): deposits, ton_proof binding, withdrawals, reconciliation.
 import { ApiError, type CocoonClient, createCocoonClient } from '@cocoon/shared';
-import { Address, beginCell } from '@ton/core';
+import { Address } from '@ton/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../../app';
 import type { Db } from '../../db';
 import { balanceOf, ledgerTotals, SYSTEM } from '../../ledger/ledger';
-import { openTestDb, resetDb, spendableNano, startTestProxy, userClient } from '../../testing/harness';
+import {
+  openTestDb,
+  resetDb,
+  spendableNano,
+  startTestProxy,
+  userAuth,
+  userClient,
+} from '../../testing/harness';
+import {
+  anonClient,
+  type DevWallet,
+  depositVia as depositFrom,
+  devWallet as newDevWallet,
+  proofBody as proofBodyFor,
+} from '../../testing/sandbox-wallets';
 import {
   createDepositWatcher,
   createMemoryCursorStore,
@@ -63,42 +77,16 @@ async function expectApiError(p: Promise<unknown>, status: number, code?: string
   return err;
 }
 
-/** Unauthenticated calls (dev routes, like the Mini App's sandbox bridge makes them). */
-const anon = () => createCocoonClient({ baseUrl: proxy.url, auth: { kind: 'none' } });
-const commentPayload = (text: string) =>
-  beginCell().storeUint(0, 32).storeStringTail(text).endCell().toBoc().toString('base64');
-
-type DevWallet = { id: string; address: string; publicKey: string; stateInit: string; balanceNano: string };
-
-async function devWallet(): Promise<DevWallet> {
-  return anon().request<DevWallet>('POST', '/dev/sandbox-wallet', {});
-}
-
-async function proofBody(c: CocoonClient, w: DevWallet, domain = 'localhost') {
-  const { payload } = await c.request<{ payload: string }>('GET', '/v1/ton/proof-payload');
-  const proof = await anon().request<Record<string, unknown>>(
-    'POST',
-    `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/ton-proof`,
-    { domain, payload },
-  );
-  // What TON Connect hands the Mini App: raw address, chain id, public key, and the proof.
-  return { address: Address.parse(w.address).toRawString(), network: '-3', public_key: w.publicKey, proof };
-}
+const anon = () => anonClient(proxy);
+const devWallet = () => newDevWallet(proxy);
+const proofBody = (c: CocoonClient, w: DevWallet, domain?: string) => proofBodyFor(proxy, c, w, domain);
+const depositVia = (w: DevWallet, amount: bigint, comment: string) => depositFrom(proxy, w, amount, comment);
 
 async function bindNewWallet(c: CocoonClient): Promise<DevWallet> {
   const w = await devWallet();
   const res = await c.request<{ wallet: string }>('POST', '/v1/me/wallet', await proofBody(c, w));
   expect(res.wallet).toBe(w.address);
   return w;
-}
-
-/** A dev wallet sends `amount` to the service wallet with `comment`, through the dev route. */
-async function depositVia(w: DevWallet, amount: bigint, comment: string) {
-  await anon().request('POST', `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/send`, {
-    messages: [
-      { address: chain.serviceAddress(), amount: amount.toString(), payload: commentPayload(comment) },
-    ],
-  });
 }
 
 async function expectLedgerBalanced() {
@@ -437,5 +425,116 @@ describe('withdrawals', () => {
     expect(await chain.getBalance()).toBeGreaterThanOrEqual(owed);
     expect(await spendableNano(db, '4001')).toBe(TRIAL + 4n * TON - 1_300_000_000n - 2n * FEE);
     await expectLedgerBalanced();
+  });
+});
+
+describe('a stolen session cannot redirect withdrawals', () => {
+  type WalletView = { wallet: string | null; pendingWallet: string | null; pendingWalletAt: string | null };
+
+  it('a wallet change without the old wallet’s proof waits; withdrawals wait meanwhile; it can be cancelled', async () => {
+    const c = userClient(proxy, 5001);
+    const { depositMemo } = await c.me();
+    const old = await bindNewWallet(c);
+    await depositVia(old, 3n * TON, depositMemo);
+    await ton.watcher.tick();
+
+    // Someone holding the user's initData binds their own wallet: accepted, but only after the delay.
+    const thief = await devWallet();
+    const res = await proxy.app.inject({
+      method: 'POST',
+      url: '/v1/me/wallet',
+      headers: { authorization: `tma ${(userAuth(proxy, 5001) as { initData: string }).initData}` },
+      payload: await proofBody(c, thief),
+    });
+    expect(res.statusCode).toBe(202);
+    const pending = res.json() as WalletView;
+    expect(pending).toMatchObject({ wallet: old.address, pendingWallet: thief.address });
+    expect(Date.parse(pending.pendingWalletAt!) - Date.now()).toBeGreaterThan(86_000_000);
+    expect(await c.request<WalletView>('GET', '/v1/me/wallet')).toEqual(pending);
+    await expectApiError(
+      c.request('POST', '/v1/me/withdrawals', { amountNano: `${TON}`, idempotencyKey: 'w-1' }),
+      409,
+      'wallet_change_pending',
+    );
+
+    // The owner sees it and cancels it; withdrawals go to the old wallet again.
+    expect(await c.request<WalletView>('DELETE', '/v1/me/wallet/pending')).toEqual({
+      wallet: old.address,
+      pendingWallet: null,
+      pendingWalletAt: null,
+    });
+    const w = await c.request<{ toAddress: string }>('POST', '/v1/me/withdrawals', {
+      amountNano: `${TON}`,
+      idempotencyKey: 'w-2',
+    });
+    expect(w.toAddress).toBe(old.address);
+  });
+
+  it('takes effect at once with a proof from the old wallet, or once the delay has passed', async () => {
+    const c = userClient(proxy, 5002);
+    const old = await bindNewWallet(c);
+    const next = await devWallet();
+    const both = { ...(await proofBody(c, next)), previousWalletProof: await proofBody(c, old) };
+    expect(await c.request<WalletView>('POST', '/v1/me/wallet', both)).toMatchObject({
+      wallet: next.address,
+      pendingWallet: null,
+    });
+
+    // A proof from some other wallet is not the old wallet's.
+    const other = await devWallet();
+    const third = await devWallet();
+    const wrong = { ...(await proofBody(c, third)), previousWalletProof: await proofBody(c, other) };
+    expect(await c.request<WalletView>('POST', '/v1/me/wallet', wrong)).toMatchObject({
+      wallet: next.address,
+      pendingWallet: third.address,
+    });
+    // Its time comes (moved into the past here): the change applies on the next read.
+    await db.query("UPDATE users SET pending_wallet_at = now() - interval '1 second' WHERE id = '5002'");
+    expect(await c.request<WalletView>('GET', '/v1/me/wallet')).toEqual({
+      wallet: third.address,
+      pendingWallet: null,
+      pendingWalletAt: null,
+    });
+  });
+
+  it('a withdrawal above the limit needs a fresh proof from the bound wallet', async () => {
+    const c = userClient(proxy, 5003);
+    const { depositMemo } = await c.me();
+    const w = await bindNewWallet(c);
+    await depositVia(w, 30n * TON, depositMemo);
+    await ton.watcher.tick();
+    const big = { amountNano: `${20n * TON}`, idempotencyKey: 'big-1' };
+    const err = await expectApiError(
+      c.request('POST', '/v1/me/withdrawals', big),
+      403,
+      'fresh_proof_required',
+    );
+    expect(err.message).toMatch(/reconnect your wallet/);
+    const other = await devWallet();
+    await expectApiError(
+      c.request('POST', '/v1/me/withdrawals', { ...big, tonProof: await proofBody(c, other) }),
+      403,
+      'forbidden',
+    );
+    const ok = await c.request<{ amountNano: string }>('POST', '/v1/me/withdrawals', {
+      ...big,
+      tonProof: await proofBody(c, w),
+    });
+    expect(ok.amountNano).toBe(`${20n * TON}`);
+    // The same request again (a retry) is answered with the same withdrawal, not a second one.
+    expect(
+      (await c.request<{ withdrawals: unknown[] }>('GET', '/v1/me/withdrawals')).withdrawals,
+    ).toHaveLength(1);
+    // Below the limit no proof is asked.
+    await c.request('POST', '/v1/me/withdrawals', { amountNano: `${TON}`, idempotencyKey: 'small-1' });
+  });
+
+  it('a ton_proof payload issued to one user does not work for another', async () => {
+    const a = userClient(proxy, 5004);
+    const b = userClient(proxy, 5005);
+    const w = await devWallet();
+    const forA = await proofBody(a, w);
+    await expectApiError(b.request('POST', '/v1/me/wallet', forA), 400, 'ton_proof_payload_unknown');
+    expect((await a.request<WalletView>('POST', '/v1/me/wallet', forA)).wallet).toBe(w.address);
   });
 });

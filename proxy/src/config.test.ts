@@ -1,0 +1,70 @@
+// A production start is safe by default: local mode (dev routes, public dev keys) only where harmless.
+import { describe, expect, it } from 'vitest';
+import { DEV_ADMIN_KEY, DEV_BOT_TOKEN, DEV_SERVICE_KEY, loadConfig } from './config';
+import { PRODUCTION_SECRETS } from './testing/harness';
+
+const MNEMONIC = { TONCENTER_URL: 'http://127.0.0.1:9/api/v2', SERVICE_WALLET_MNEMONIC: 'w '.repeat(24) };
+
+describe('proxy configuration', () => {
+  it('with nothing set runs in local mode with the dev token and the public dev keys', () => {
+    const c = loadConfig({});
+    expect(c.COCOON_LOCAL).toBe(true);
+    expect(c.BOT_TOKEN).toBe(DEV_BOT_TOKEN);
+    expect(c.SERVICE_KEY).toBe(DEV_SERVICE_KEY);
+    expect(c.ADMIN_KEY).toBe(DEV_ADMIN_KEY);
+  });
+
+  it('with a real bot token leaves local mode and needs every secret of its own', () => {
+    const c = loadConfig(PRODUCTION_SECRETS);
+    expect(c.COCOON_LOCAL).toBe(false);
+    expect(c.SERVICE_KEY).toBe(PRODUCTION_SECRETS.SERVICE_KEY);
+    expect(loadConfig({ ...PRODUCTION_SECRETS, ADMIN_KEY: '' }).ADMIN_KEY).toBeUndefined();
+    expect(() => loadConfig({ BOT_TOKEN: PRODUCTION_SECRETS.BOT_TOKEN })).toThrow(
+      /SERVICE_KEY: required outside local mode/,
+    );
+    expect(() => loadConfig({ ...PRODUCTION_SECRETS, SERVICE_KEY: DEV_SERVICE_KEY })).toThrow(
+      /SERVICE_KEY: the public dev key only works in local mode/,
+    );
+    expect(() => loadConfig({ ...PRODUCTION_SECRETS, ADMIN_KEY: DEV_ADMIN_KEY })).toThrow(
+      /ADMIN_KEY: the public dev key/,
+    );
+    expect(() => loadConfig({ ...PRODUCTION_SECRETS, ADMIN_KEY: PRODUCTION_SECRETS.SERVICE_KEY })).toThrow(
+      /ADMIN_KEY: must be its own secret, not the same as SERVICE_KEY/,
+    );
+  });
+
+  it('on testnet or mainnet leaves local mode even with the dev token', () => {
+    expect(() => loadConfig({ TON_NETWORK: 'testnet', ...MNEMONIC })).toThrow(/BOT_TOKEN: required/);
+    expect(loadConfig({ ...PRODUCTION_SECRETS, TON_NETWORK: 'mainnet', ...MNEMONIC }).COCOON_LOCAL).toBe(
+      false,
+    );
+  });
+
+  it('refuses an explicit COCOON_LOCAL=true wherever local mode is unsafe, naming the conflict', () => {
+    expect(() => loadConfig({ ...PRODUCTION_SECRETS, COCOON_LOCAL: 'true' })).toThrow(
+      /COCOON_LOCAL: .*a real BOT_TOKEN/,
+    );
+    expect(() => loadConfig({ COCOON_LOCAL: 'true', TON_NETWORK: 'testnet', ...MNEMONIC })).toThrow(
+      /COCOON_LOCAL: .*TON_NETWORK=testnet/,
+    );
+    expect(() => loadConfig({ COCOON_LOCAL: 'true', NODE_ENV: 'production' })).toThrow(
+      /COCOON_LOCAL: .*NODE_ENV=production/,
+    );
+    // Turning it off is always allowed (then the secrets are required).
+    expect(() => loadConfig({ COCOON_LOCAL: 'false' })).toThrow(/BOT_TOKEN: required outside local mode/);
+  });
+
+  it('in production refuses the dev token and the sandbox chain', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /BOT_TOKEN: NODE_ENV=production needs the real bot token[\s\S]*TON_NETWORK: NODE_ENV=production needs testnet or mainnet/,
+    );
+    expect(() => loadConfig({ ...PRODUCTION_SECRETS, NODE_ENV: 'production' })).toThrow(/TON_NETWORK/);
+    const c = loadConfig({
+      ...PRODUCTION_SECRETS,
+      NODE_ENV: 'production',
+      TON_NETWORK: 'mainnet',
+      ...MNEMONIC,
+    });
+    expect(c.COCOON_LOCAL).toBe(false);
+  });
+});
