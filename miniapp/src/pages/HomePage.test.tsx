@@ -15,6 +15,8 @@ const me: MeView = {
   heldNano: '250000000',
   depositMemo: 'c-1',
   wallet: null,
+  pendingWallet: null,
+  pendingWalletAt: null,
 };
 
 it('shows the spendable balance, and apart from it what is withdrawable and what is trial credit', async () => {

@@ -70,6 +70,8 @@ const me: MeView = {
   heldNano: '0',
   depositMemo: 'c-7',
   wallet: BOUND,
+  pendingWallet: null,
+  pendingWalletAt: null,
 };
 
 const config: TonConfig = {

@@ -11,35 +11,35 @@ export interface WalletState {
   pendingWalletAt: Date | null;
 }
 
+type WalletRow = {
+  wallet_address: string | null;
+  pending_wallet_address: string | null;
+  pending_wallet_at: Date | null;
+};
+const COLUMNS = 'wallet_address, pending_wallet_address, pending_wallet_at';
+
 /** The user's wallet state, after applying a pending change whose time has come. */
 export async function walletState(db: Queryable, userId: string): Promise<WalletState> {
-  const r = await db
-    .query<{
-      wallet_address: string | null;
-      pending_wallet_address: string | null;
-      pending_wallet_at: Date | null;
-    }>(
-      `UPDATE users SET
-       wallet_address = CASE WHEN pending_wallet_at <= now() THEN pending_wallet_address ELSE wallet_address END,
-       pending_wallet_address = CASE WHEN pending_wallet_at <= now() THEN NULL ELSE pending_wallet_address END,
-       pending_wallet_at = CASE WHEN pending_wallet_at <= now() THEN NULL ELSE pending_wallet_at END
-     WHERE id = $1 RETURNING wallet_address, pending_wallet_address, pending_wallet_at`,
-      [userId],
-    )
-    .catch(async (err) => {
-      // The pending wallet was bound by another account meanwhile: the change is void.
-      if ((err as { code?: string }).code !== '23505') throw err;
-      return db.query<{
-        wallet_address: string | null;
-        pending_wallet_address: string | null;
-        pending_wallet_at: Date | null;
-      }>(
-        `UPDATE users SET pending_wallet_address = NULL, pending_wallet_at = NULL WHERE id = $1
-       RETURNING wallet_address, pending_wallet_address, pending_wallet_at`,
+  let row = (await db.query<WalletRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [userId])).rows[0];
+  if (row?.pending_wallet_at && new Date(row.pending_wallet_at).getTime() <= Date.now()) {
+    const applied = await db
+      .query<WalletRow>(
+        `UPDATE users SET wallet_address = pending_wallet_address, pending_wallet_address = NULL,
+           pending_wallet_at = NULL
+         WHERE id = $1 AND pending_wallet_at <= now() RETURNING ${COLUMNS}`,
         [userId],
-      );
-    });
-  const row = r.rows[0];
+      )
+      .catch(async (err) => {
+        // The pending wallet was bound by another account meanwhile: the change is void.
+        if ((err as { code?: string }).code !== '23505') throw err;
+        return db.query<WalletRow>(
+          `UPDATE users SET pending_wallet_address = NULL, pending_wallet_at = NULL WHERE id = $1
+           RETURNING ${COLUMNS}`,
+          [userId],
+        );
+      });
+    row = applied.rows[0] ?? row;
+  }
   return {
     wallet: row?.wallet_address ?? null,
     pendingWallet: row?.pending_wallet_address ?? null,
@@ -54,7 +54,8 @@ async function takenByAnother(q: Queryable, userId: string, wallet: string): Pro
 
 /**
  * Binds `wallet` (already proven by a ton_proof). `oldWalletProven`: the request also carried a valid proof
- * from the currently bound wallet, so the change needs no waiting.
+ * from the currently bound wallet, so the change needs no waiting. Proving the bound wallet itself again
+ * cancels a pending change: whoever holds the old wallet has the last word.
  */
 export async function bindWallet(
   db: Db,

@@ -108,7 +108,11 @@ export interface MeView {
   trialNano: string;
   heldNano: string;
   depositMemo: string;
+  /** Where withdrawals go. */
   wallet: string | null;
+  /** A wallet change waiting out its cooling-off period, and when it takes effect (ISO). */
+  pendingWallet: string | null;
+  pendingWalletAt: string | null;
 }
 
 export interface LedgerEntryView {

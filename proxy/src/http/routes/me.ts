@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { hashSecret, newApiKey } from '../../auth/tokens';
 import { notFound } from '../../errors';
 import { heldFor, trialAccount, userAccount, userBalances } from '../../ledger/ledger';
+import { walletState } from '../../ton-ledger/wallet-binding';
 import { findUser } from '../../users';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
@@ -23,6 +24,7 @@ function balanceRoutes(app: FastifyInstance, ctx: AppContext): void {
     const caller = req.caller.user;
     const user = (await findUser(ctx.db, caller.id))!;
     const balances = await userBalances(ctx.db, user.id);
+    const wallet = await walletState(ctx.db, user.id);
     return {
       telegramId: user.id,
       name: user.name,
@@ -31,7 +33,9 @@ function balanceRoutes(app: FastifyInstance, ctx: AppContext): void {
       trialNano: balances.trial.toString(),
       heldNano: (await heldFor(ctx.db, user.id)).toString(),
       depositMemo: user.deposit_memo,
-      wallet: user.wallet_address,
+      wallet: wallet.wallet,
+      pendingWallet: wallet.pendingWallet,
+      pendingWalletAt: wallet.pendingWalletAt?.toISOString() ?? null,
     };
   });
 }

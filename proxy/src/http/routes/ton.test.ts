@@ -514,7 +514,7 @@ describe('a stolen session cannot redirect withdrawals', () => {
     await expectApiError(
       c.request('POST', '/v1/me/withdrawals', { ...big, tonProof: await proofBody(c, other) }),
       403,
-      'forbidden',
+      'wrong_wallet',
     );
     const ok = await c.request<{ amountNano: string }>('POST', '/v1/me/withdrawals', {
       ...big,

@@ -2,7 +2,7 @@
 import { Address } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { forbidden, HttpError, InsufficientFunds } from '../../errors';
+import { HttpError, InsufficientFunds } from '../../errors';
 import { userBalances } from '../../ledger/ledger';
 import {
   createProofPayload,
@@ -121,6 +121,16 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
     return canonical(result.rawAddress);
   }
 
+  async function tooLittle(userId: string): Promise<InsufficientFunds> {
+    const { withdrawable, trial } = await userBalances(ctx.db, userId);
+    return new InsufficientFunds(
+      `you can withdraw at most ${withdrawable} nanoTON less the ${config.WITHDRAWAL_FEE_NANO} nanoTON fee` +
+        (trial > 0n
+          ? `; your ${trial} nanoTON of trial credit pays for jobs only and can't be withdrawn`
+          : ''),
+    );
+  }
+
   app.get('/v1/ton/config', async () => ({
     network: ton.network,
     serviceAddress: ton.chain.serviceAddress(),
@@ -175,8 +185,15 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
             `withdrawals above ${config.WITHDRAWAL_PROOF_ABOVE_NANO} nanoTON need a fresh ton_proof from the bound wallet: reconnect your wallet and send its proof as tonProof`,
           );
         }
+        // Check what can be checked before spending the proof's single-use payload.
+        const { withdrawable } = await userBalances(ctx.db, userId);
+        if (amountNano + config.WITHDRAWAL_FEE_NANO > withdrawable) throw await tooLittle(userId);
         if ((await provenWallet(req, tonProof)) !== state.wallet) {
-          throw forbidden('the ton_proof is from another wallet than the one withdrawals go to');
+          throw new HttpError(
+            403,
+            'wrong_wallet',
+            'the ton_proof is from another wallet than the one withdrawals go to: reconnect the bound wallet',
+          );
         }
       }
       const { withdrawal, created } = await requestWithdrawal(ctx.db, {
@@ -186,14 +203,7 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
         minNano: config.MIN_WITHDRAWAL_NANO,
         idempotencyKey,
       }).catch(async (err) => {
-        if (!(err instanceof InsufficientFunds)) throw err;
-        const { withdrawable, trial } = await userBalances(ctx.db, userId);
-        throw new InsufficientFunds(
-          `you can withdraw at most ${withdrawable} nanoTON less the ${config.WITHDRAWAL_FEE_NANO} nanoTON fee` +
-            (trial > 0n
-              ? `; your ${trial} nanoTON of trial credit pays for jobs only and can't be withdrawn`
-              : ''),
-        );
+        throw err instanceof InsufficientFunds ? await tooLittle(userId) : err;
       });
       if (created) ton.pokeSender();
       reply.code(created ? 201 : 200);
