@@ -1,11 +1,20 @@
 // The market end to end, in the order people meet it (each test builds on the one before, on one network):
 // 1. a GPU owner registers a rig in the Mini App, starts its worker with the command the page shows, sees it
 //    online and sets an ask, which the rig card and the Market page show;
-// 3. a buyer summarizes a pasted conversation in the Playground; the cost shows under Jobs and equals the
-//    settled cost;
-// 4. in a group chat on the Bot API emulator, /summarize answers with a summary paid by the sender;
+// 3. a buyer tops up 1 TON from a sandbox wallet on the Wallet page (TON Connect, then a real transfer with
+//    her deposit memo, credited by the proxy's chain watcher), then summarizes a pasted conversation in the
+//    Playground; the cost shows under Jobs and equals the settled cost;
+// 4. in a group chat on the Bot API emulator, the sender tops up 1 TON from her own sandbox wallet (a transfer
+//    to the service wallet with her deposit memo as comment), and /summarize answers with a summary she pays;
 // 5. the owner's earnings equal the settled costs less the fee; the owner binds a sandbox wallet, withdraws
-//    the earnings, and the withdrawal is confirmed on chain.
+//    everything withdrawable, and the withdrawal is confirmed on chain.
+// Trial credit is never withdrawable, and pays for jobs first; a rig paid from a buyer's trial credit earns
+// trial credit for that part. So every user here starts with a small trial credit (TRIAL_NANO, less than one
+// job's rig share): each buyer's job spends all of it and the rest of the cost from the deposit, and the
+// owner's earnings split exactly: TRIAL_NANO per job as trial credit (jobs only), the rest withdrawable.
+
+import { depositVia, devWallet } from '@cocoon/proxy/testing/sandbox-wallets';
+import type { CocoonClient } from '@cocoon/shared';
 import { chargeFor, formatTon, parseTon } from '@cocoon/shared/pricing';
 import type { WorkerHandle } from '@cocoon/worker';
 import { Address } from '@ton/core';
@@ -20,6 +29,10 @@ const ASK_TON = '0.5'; // TON per 1,000 tokens: big enough that a few jobs earn 
 const ASK_NANO = parseTon(ASK_TON);
 const FEE_BPS = 1000;
 const WITHDRAWAL_FEE_NANO = 10_000_000n;
+/** Every new user's trial credit: below one job's rig share, so each job is paid partly by a deposit. */
+const TRIAL_NANO = 20_000_000n;
+/** What each buyer deposits before buying. */
+const DEPOSIT_NANO = 1_000_000_000n;
 const BOT_FOOTER = /— ([\d.]+) TON · rig ([0-9a-f]{8})$/;
 
 const owner = { id: 2_000_201, name: 'Gus' };
@@ -36,8 +49,9 @@ beforeAll(async () => {
     bot: true,
     proxyEnv: {
       FEE_BPS: String(FEE_BPS),
+      TRIAL_CREDIT_NANO: TRIAL_NANO.toString(),
       WITHDRAWAL_FEE_NANO: WITHDRAWAL_FEE_NANO.toString(),
-      // The earnings of two small jobs are below the default 0.1 TON minimum.
+      // The withdrawable earnings of two small jobs are below the default 0.1 TON minimum.
       MIN_WITHDRAWAL_NANO: '10000000',
     },
   });
@@ -65,6 +79,22 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function go(page: Page, user: { id: number; name: string }, route: string): Promise<void> {
   await page.goto(net.appUrl(user, route));
 }
+
+/** A user's spendable money, apart: [withdrawable, trial credit]. */
+async function split(api: CocoonClient): Promise<[bigint, bigint]> {
+  const me = await api.me();
+  expect(BigInt(me.balanceNano)).toBe(BigInt(me.withdrawableNano) + BigInt(me.trialNano));
+  return [BigInt(me.withdrawableNano), BigInt(me.trialNano)];
+}
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/**
+ * How much of a job's rig share the owner earned as trial credit: the buyer's trial credit pays the charge
+ * first, and the rig's share before the fee.
+ */
+const rigShareFromTrial = (charge: { rigNano: bigint; totalNano: bigint }, buyerTrial: bigint) =>
+  min(min(buyerTrial, charge.totalNano), charge.rigNano);
 
 describe('the Cocoon market, end to end', () => {
   it('1. a GPU owner registers a rig, starts its worker with the shown command, and sets an ask', async () => {
@@ -126,10 +156,31 @@ describe('the Cocoon market, end to end', () => {
       .toEqual([ASK_TON, '1', '1']);
   });
 
-  it('3. the Playground summarizes a pasted conversation; Jobs shows the settled cost', async () => {
+  it('3. a buyer deposits 1 TON, the Playground summarizes a pasted conversation; Jobs shows the settled cost', async () => {
     expect(state.rigId, 'journey 1 left a rig online').toBeDefined();
     const api = net.user(buyer.id, buyer.name);
     const page = await contexts.open('buyer');
+
+    // Top up first: connect the sandbox wallet on the Wallet page and deposit 1 TON (a real transfer to the
+    // service wallet with the buyer's memo, credited once the proxy's chain watcher sees it).
+    await go(page, buyer, '/wallet');
+    await expect
+      .poll(() => page.getByTestId('wallet-balance').textContent(), { timeout: 20_000 })
+      .toMatch(/TON$/);
+    expect(await split(api)).toEqual([0n, TRIAL_NANO]);
+    await connectSandboxWallet(page);
+    await page.getByTestId('bound-wallet').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.getByTestId('deposit-amount').fill(formatTon(DEPOSIT_NANO));
+    await page.getByTestId('deposit-submit').click();
+    await page.getByTestId('deposit-sent').waitFor({ state: 'visible', timeout: 30_000 });
+    await expect
+      .poll(async () => nanoOf(await page.getByTestId('wallet-withdrawable').textContent()), {
+        timeout: 40_000,
+        interval: 500,
+      })
+      .toBe(DEPOSIT_NANO);
+    expect(await split(api)).toEqual([DEPOSIT_NANO, TRIAL_NANO]);
+
     await go(page, buyer, '/play');
     await expect
       .poll(() => page.getByTestId('playground-model').inputValue(), { timeout: 20_000 })
@@ -173,6 +224,9 @@ describe('the Cocoon market, end to end', () => {
     expect(job.costNano).toBe(charge.totalNano.toString());
     expect(parseTon(costTon)).toBe(charge.totalNano);
     expect(BigInt((await api.me()).balanceNano)).toBe(before - charge.totalNano);
+    // Paid from the trial credit first (all of it: the job costs more), the rest from the deposit.
+    expect(charge.totalNano).toBeGreaterThan(TRIAL_NANO);
+    expect(await split(api)).toEqual([DEPOSIT_NANO - (charge.totalNano - TRIAL_NANO), 0n]);
     state.settledJobIds.push(job.id);
 
     await snap(page, 'market--3-playground-result');
@@ -202,8 +256,20 @@ describe('the Cocoon market, end to end', () => {
     ] as const;
     for (const [from, text] of said) emu.userSends(chat.id, from, text);
 
+    // The bot's service key acts for them (it quotes, submits and reads balances); their jobs are read as
+    // they would read them, in the Mini App.
     const alicePays = net.service(alice.id, alice.first_name);
     const bobApi = net.service(bob.id, bob.first_name);
+    const aliceApp = net.user(alice.id, alice.first_name);
+    const bobApp = net.user(bob.id, bob.first_name);
+
+    // Alice tops up 1 TON: her sandbox wallet sends it to the service wallet with her deposit memo as the
+    // comment, and the proxy's chain watcher credits it to her account.
+    const aliceWallet = await devWallet(net.proxy);
+    await depositVia(net.proxy, aliceWallet, DEPOSIT_NANO, (await alicePays.me()).depositMemo);
+    await expect
+      .poll(() => split(alicePays), { timeout: 40_000, interval: 500 })
+      .toEqual([DEPOSIT_NANO, TRIAL_NANO]);
     const [aliceBefore, bobBefore] = await Promise.all([alicePays.me(), bobApi.me()]);
 
     const cmd = emu.userSends(chat.id, alice.id, '/summarize');
@@ -223,7 +289,7 @@ describe('the Cocoon market, end to end', () => {
     expect(footerRig).toBe(state.rigId!.slice(0, 8));
 
     // The sender paid exactly the job's settled cost; nobody else paid anything.
-    const [job] = (await alicePays.myJobs()).jobs;
+    const [job] = (await aliceApp.myJobs()).jobs;
     expect(job).toMatchObject({ state: 'done', model: MODEL, kind: 'summarize', rigId: state.rigId });
     const charge = chargeFor(job.promptTokens! + job.completionTokens!, ASK_NANO, FEE_BPS);
     expect(job.costNano).toBe(charge.totalNano.toString());
@@ -232,12 +298,15 @@ describe('the Cocoon market, end to end', () => {
       .poll(async () => BigInt((await alicePays.me()).balanceNano))
       .toBe(BigInt(aliceBefore.balanceNano) - charge.totalNano);
     expect((await alicePays.me()).heldNano).toBe('0');
+    // Her trial credit paid first (all of it), her deposit the rest.
+    expect(charge.totalNano).toBeGreaterThan(TRIAL_NANO);
+    expect(await split(alicePays)).toEqual([DEPOSIT_NANO - (charge.totalNano - TRIAL_NANO), 0n]);
     expect((await bobApi.me()).balanceNano).toBe(bobBefore.balanceNano);
-    expect((await bobApi.myJobs()).jobs).toHaveLength(0);
+    expect((await bobApp.myJobs()).jobs).toHaveLength(0);
     state.settledJobIds.push(job.id);
   });
 
-  it('5. the owner sees earnings = settled costs less the fee, and withdraws them to the bound wallet', async () => {
+  it('5. the owner sees earnings = settled costs less the fee, and withdraws the withdrawable part to the bound wallet', async () => {
     expect(state.settledJobIds).toHaveLength(2);
     const api = net.user(owner.id, owner.name);
 
@@ -248,17 +317,30 @@ describe('the Cocoon market, end to end', () => {
       [state.rigId],
     );
     expect(jobs.rows).toHaveLength(2);
+    // Each buyer's trial credit (TRIAL_NANO, all of it) paid first; the rig's share of that part reached the
+    // owner as trial credit, and the rest of the rig's share, paid from the buyers' deposits, is withdrawable.
     let earnings = 0n;
+    let earnedAsTrial = 0n;
     for (const j of jobs.rows) {
       const charge = chargeFor(j.tokens, ASK_NANO, FEE_BPS);
       expect([BigInt(j.cost), BigInt(j.fee)]).toEqual([charge.totalNano, charge.feeNano]);
       earnings += BigInt(j.cost) - BigInt(j.fee);
+      earnedAsTrial += rigShareFromTrial(charge, TRIAL_NANO);
     }
-    expect(earnings).toBeGreaterThanOrEqual(10_000_000n); // at least the minimum withdrawal set above
+    expect(earnedAsTrial).toBe(2n * TRIAL_NANO); // each rig share is above TRIAL_NANO
+    const fromDeposits = earnings - earnedAsTrial;
     const rig = (await api.rigs()).rigs[0];
     expect(rig.earningsNano).toBe(earnings.toString());
     expect(rig.jobsDone).toBe(2);
-    const balanceBefore = BigInt((await api.me()).balanceNano);
+    // The owner's withdrawable money is exactly the earnings that came from deposited money; the earnings
+    // paid from trial credit joined the owner's own trial credit, which can't leave.
+    const me = await api.me();
+    expect(BigInt(me.withdrawableNano)).toBe(fromDeposits);
+    expect(BigInt(me.trialNano)).toBe(TRIAL_NANO + earnedAsTrial);
+    const balanceBefore = BigInt(me.balanceNano);
+    // Everything withdrawable goes out: the amount plus the flat fee, at least the minimum set above.
+    const amount = fromDeposits - WITHDRAWAL_FEE_NANO;
+    expect(amount).toBeGreaterThanOrEqual(10_000_000n);
 
     // The rig card shows the same earnings.
     const page = await contexts.open('owner');
@@ -274,15 +356,23 @@ describe('the Cocoon market, end to end', () => {
     await expect
       .poll(() => page.getByTestId('wallet-balance').textContent(), { timeout: 20_000 })
       .toMatch(/TON$/);
+    // The page shows the two apart: withdrawable (from deposits) and trial credit (jobs only).
+    expect(nanoOf(await page.getByTestId('wallet-withdrawable').textContent())).toBe(fromDeposits);
+    expect(nanoOf(await page.getByTestId('wallet-trial').textContent())).toBe(TRIAL_NANO + earnedAsTrial);
     await connectSandboxWallet(page);
     await page.getByTestId('bound-wallet').waitFor({ state: 'visible', timeout: 30_000 });
     const wallet = (await api.me()).wallet!;
     const walletAddress = Address.parse(wallet);
     const onChainBefore = await net.chain.balanceOf(wallet);
 
-    // Withdraw exactly the earnings.
-    await page.getByTestId('withdraw-amount').fill(formatTon(earnings));
-    await expect.poll(() => page.getByTestId('withdraw-hint').textContent()).toMatch(/^To /);
+    // The page offers exactly the withdrawable earnings less the fee; one more nanoTON is refused.
+    const hint = page.getByTestId('withdraw-hint');
+    await page.getByTestId('withdraw-amount').fill(formatTon(amount + 1n));
+    await expect.poll(() => hint.textContent()).toMatch(/^More than you can withdraw/);
+    expect(await page.getByTestId('withdraw-submit').isDisabled()).toBe(true);
+    await page.getByTestId('withdraw-amount').fill(formatTon(amount));
+    await expect.poll(() => hint.textContent()).toMatch(/^To /);
+    expect(await hint.textContent()).toContain(`up to ${formatTon(amount)} TON`);
     await page.getByTestId('withdraw-submit').click();
     await page.getByTestId('withdraw-queued').waitFor({ state: 'visible' });
 
@@ -291,13 +381,13 @@ describe('the Cocoon market, end to end', () => {
     await expect
       .poll(() => withdrawals.locator('li').first().textContent(), { timeout: 45_000, interval: 1_000 })
       .toContain('confirmed');
-    expect(await withdrawals.locator('li').first().textContent()).toContain(`${formatTon(earnings)} TON`);
+    expect(await withdrawals.locator('li').first().textContent()).toContain(`${formatTon(amount)} TON`);
     const [w] = (
       await net.db.query<{ status: string; amount: string }>(
         'SELECT status, amount_nano::text AS amount FROM ton_withdrawals',
       )
     ).rows;
-    expect(w).toEqual({ status: 'confirmed', amount: earnings.toString() });
+    expect(w).toEqual({ status: 'confirmed', amount: amount.toString() });
 
     // On chain: the wallet received exactly the amount from the service wallet; its balance rose by it, less
     // only the network fee its own receiving transaction paid.
@@ -307,14 +397,16 @@ describe('the Cocoon market, end to end', () => {
     });
     expect(received).toHaveLength(1);
     const info = received[0].inMessage!.info;
-    expect(info.type === 'internal' && info.value.coins).toBe(earnings);
+    expect(info.type === 'internal' && info.value.coins).toBe(amount);
     expect(info.type === 'internal' && info.dest.equals(walletAddress)).toBe(true);
     const onChainAfter = await net.chain.balanceOf(wallet);
-    expect(onChainAfter - onChainBefore).toBe(earnings - received[0].totalFees.coins);
+    expect(onChainAfter - onChainBefore).toBe(amount - received[0].totalFees.coins);
 
-    // The account paid the amount and the withdrawal fee; the page's balance says so.
-    const after = balanceBefore - earnings - WITHDRAWAL_FEE_NANO;
+    // The account paid the amount and the withdrawal fee: nothing withdrawable is left, and the trial credit
+    // (its own and what it earned from trial credit) stays, for jobs only; the page's balance says so.
+    const after = balanceBefore - amount - WITHDRAWAL_FEE_NANO;
     expect(BigInt((await api.me()).balanceNano)).toBe(after);
+    expect(await split(api)).toEqual([0n, TRIAL_NANO + earnedAsTrial]);
     await page.reload();
     await expect
       .poll(async () => nanoOf(await page.getByTestId('wallet-balance').textContent()), { timeout: 20_000 })
