@@ -1,6 +1,13 @@
 import { ApiError } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
-import { classifyJobError, costFooter, splitMessage } from './text';
+import {
+  CUT_MARKER,
+  classifyJobError,
+  costFooter,
+  layoutReply,
+  MAX_REPLY_MESSAGES,
+  splitMessage,
+} from './text';
 
 describe('splitMessage', () => {
   it('keeps short text whole and splits long text at word boundaries within the limit', () => {
@@ -23,6 +30,29 @@ describe('splitMessage', () => {
       expect(p.length).toBeLessThanOrEqual(4096);
       expect(p.length % 2).toBe(0);
     }
+  });
+});
+
+describe('layoutReply', () => {
+  it('never takes more than MAX_REPLY_MESSAGES messages, cut with a marker, footer kept last', () => {
+    const flood = Array.from({ length: 15_000 }, (_, i) => `w${i}`).join(' '); // ~90,000 characters
+    const parts = layoutReply(flood, '— 0.1 TON · rig abcdef12');
+    expect(parts).toHaveLength(MAX_REPLY_MESSAGES);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(4096);
+    expect(parts.at(-1)).toContain(CUT_MARKER);
+    expect(parts.at(-1)?.endsWith('— 0.1 TON · rig abcdef12')).toBe(true);
+    expect(flood.startsWith(parts[0])).toBe(true);
+  });
+
+  it('keeps a short answer whole with its footer, and a footer that no longer fits goes in its own message', () => {
+    expect(layoutReply('hello', 'footer')).toEqual(['hello\n\nfooter']);
+    const full = 'x'.repeat(4096);
+    expect(layoutReply(full, 'footer')).toEqual([full, 'footer']);
+    const threeFull = Array.from({ length: 3 }, () => 'y'.repeat(4096)).join('\n\n');
+    const parts = layoutReply(threeFull, 'footer');
+    expect(parts).toHaveLength(3);
+    expect(parts[2].endsWith('\n\nfooter')).toBe(true);
+    expect(parts[2].length).toBeLessThanOrEqual(4096);
   });
 });
 

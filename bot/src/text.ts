@@ -34,6 +34,41 @@ export function splitMessage(text: string, limit = TELEGRAM_TEXT_LIMIT): string[
   return parts;
 }
 
+/** The most messages one command's reply may take, whatever a rig sends. */
+export const MAX_REPLY_MESSAGES = 3;
+export const CUT_MARKER = '[…cut: the answer is longer than this chat reply allows]';
+
+/** Cuts to at most `max` UTF-16 units without splitting a surrogate pair. */
+function cutAt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max);
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return text.slice(0, end).trimEnd();
+}
+
+/**
+ * The messages a reply is posted as: `text` split at Telegram's limit, never more than `max` messages (cut
+ * with a marker past that), with `footer` kept at the end of the last one.
+ */
+export function layoutReply(
+  text: string,
+  footer = '',
+  max = MAX_REPLY_MESSAGES,
+  limit = TELEGRAM_TEXT_LIMIT,
+): string[] {
+  let parts = splitMessage(text.trim() ? text : '…', limit);
+  const cut = parts.length > max;
+  if (cut) parts = parts.slice(0, max);
+  const tail = [cut ? CUT_MARKER : '', footer].filter(Boolean).join('\n\n');
+  if (!tail) return parts;
+  const last = parts.length - 1;
+  if (parts[last].length + 2 + tail.length <= limit) parts[last] = `${parts[last]}\n\n${tail}`;
+  else if (parts.length < max) parts.push(cutAt(tail, limit));
+  else parts[last] = `${cutAt(parts[last], limit - 2 - tail.length)}\n\n${cutAt(tail, limit - 2)}`;
+  return parts;
+}
+
 export function costFooter(costNano: bigint, rigId: string): string {
   return `— ${formatTon(costNano)} TON · rig ${rigId.slice(0, 8)}`;
 }

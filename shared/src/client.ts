@@ -2,6 +2,7 @@
 // `runJob` is the whole private path: quote, seal in this process, submit, stream, open the result here.
 import { fromBase64, utf8 } from './bytes';
 import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
+import { resultByteBudget, truncateUtf8 } from './result-budget';
 import type {
   Candidate,
   JobEvent,
@@ -51,6 +52,8 @@ export interface RunJobResult extends FinalResult {
   jobId: string;
   rigId: string;
   costNano: bigint;
+  /** Set when the rig sent more text than the job's token budget allows; `text` was cut to the budget. */
+  truncated?: true;
 }
 
 /** An upper bound on the tokens a body's text can take: every tokenizer we run uses at most one per byte. */
@@ -254,9 +257,12 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
   async function readResult(
     jobId: string,
     state: ClientSealState,
-    o: Pick<RunJobOptions, 'onDelta' | 'onRestart'>,
+    o: Pick<RunJobOptions, 'onDelta' | 'onRestart' | 'body'>,
     events: AsyncIterable<JobEvent>,
   ): Promise<RunJobResult> {
+    // A rig's stream and result are bounded by the job's token budget, whatever the proxy let through.
+    const budget = resultByteBudget(o.body.maxTokens);
+    let streamedBytes = 0;
     let attempt = 0;
     let nextSeq = 0;
     for await (const ev of events) {
@@ -265,13 +271,20 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
         attempt = ev.attempt;
         if (nextSeq > 0) o.onRestart?.();
         nextSeq = 0;
+        streamedBytes = 0;
       } else if (ev.type === 'chunk' && ev.attempt === attempt && ev.seq === nextSeq) {
         const { delta } = resultChunk.parse(openResultPart(state, ev.rigId, ev.seq, ev.sealed));
         nextSeq++;
-        o.onDelta?.(delta);
+        const room = budget - streamedBytes;
+        if (room <= 0) continue;
+        const { text: kept } = truncateUtf8(delta, room);
+        streamedBytes += utf8.encode(kept).length;
+        if (kept) o.onDelta?.(kept);
       } else if (ev.type === 'done') {
         const result = finalResult.parse(openResultPart(state, ev.rigId, 'final', ev.result));
-        return { ...result, jobId, rigId: ev.rigId, costNano: BigInt(ev.costNano) };
+        const { text, truncated } = truncateUtf8(result.text, budget);
+        const done = { ...result, text, jobId, rigId: ev.rigId, costNano: BigInt(ev.costNano) };
+        return truncated ? { ...done, truncated } : done;
       } else if (ev.type === 'failed') {
         throw new ApiError(502, 'job_failed', ev.reason);
       }

@@ -5,5 +5,6 @@ export * from './crypto/keys';
 export * from './crypto/receipt';
 export * from './local-mode';
 export * from './pricing';
+export * from './result-budget';
 export * from './schemas';
 export * from './telegram-init-data';

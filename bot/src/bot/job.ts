@@ -82,7 +82,7 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
         },
       });
       const text = (res.text || streamed).trim() || '(the model returned no text)';
-      await reply.finish(`${text}\n\n${costFooter(res.costNano, res.rigId)}`);
+      await reply.finish(text, undefined, costFooter(res.costNano, res.rigId));
       deps.log.info(
         {
           job: job.name,

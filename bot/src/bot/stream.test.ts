@@ -41,6 +41,22 @@ describe('StreamingReply', () => {
     expect(lastSend.payload.reply_markup).toBeDefined();
   });
 
+  it('posts a flood from a rig as at most three messages, however it streams', async () => {
+    const tg = fakeTelegram();
+    const r = new StreamingReply(tg.api, 1, 7, 0);
+    await r.start('Working…');
+    let text = '';
+    for (let i = 0; i < 50; i++) {
+      text += `${'chunk '.repeat(300)}\n`;
+      r.update(text);
+      await new Promise((res) => setTimeout(res, 1));
+    }
+    await r.finish(text, undefined, '— 0.2 TON · rig 12345678');
+    expect(tg.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(3);
+    expect(r.messageIds).toHaveLength(3);
+    expect(tg.texts.get(r.messageIds[2])?.endsWith('— 0.2 TON · rig 12345678')).toBe(true);
+  });
+
   it('treats "message is not modified" as done', async () => {
     const tg = fakeTelegram();
     const r = new StreamingReply(tg.api, 1, undefined, 0);

@@ -1,8 +1,8 @@
 // A reply that grows while a job streams: edits at most once per interval, spills into new messages past
-// 4,096 characters, and shrugs off "message is not modified". 429s are retried by the auto-retry transformer.
+// 4,096 characters (at most MAX_REPLY_MESSAGES of them), and shrugs off "message is not modified". 429s are retried by the auto-retry transformer.
 import { type Api, GrammyError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
-import { splitMessage } from '../text';
+import { layoutReply } from '../text';
 
 const STREAMING_MARK = ' …';
 
@@ -42,13 +42,13 @@ export class StreamingReply {
     }, wait);
   }
 
-  /** The final text (and buttons on its last part); waits until every part is on screen. */
-  async finish(text: string, markup?: InlineKeyboardMarkup): Promise<void> {
+  /** The final text and footer (and buttons on the last part); waits until every part is on screen. */
+  async finish(text: string, markup?: InlineKeyboardMarkup, footer = ''): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.chain.catch(() => {});
-    await this.enqueue(() => this.render(text, markup));
+    await this.enqueue(() => this.render(text, markup, footer));
   }
 
   get messageIds(): number[] {
@@ -61,9 +61,10 @@ export class StreamingReply {
     return next;
   }
 
-  private async render(text: string, markup?: InlineKeyboardMarkup): Promise<void> {
+  private async render(text: string, markup?: InlineKeyboardMarkup, footer = ''): Promise<void> {
     this.lastRender = Date.now();
-    const parts = splitMessage(text.trim() ? text : '…');
+    // Never more than MAX_REPLY_MESSAGES messages per command, however much a rig streams.
+    const parts = layoutReply(text, footer);
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
       const withMarkup = last && markup !== undefined;
