@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { type Db, openDb } from './db';
 import { HttpError } from './errors';
+import { answerClientError } from './http/client-errors';
 import { type AppContext, makeAuth } from './http/context';
 import { chatHistoryRoutes } from './http/routes/chat-history';
 import { devRoutes } from './http/routes/dev';
@@ -70,6 +71,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     // Job event streams never end on their own while a job waits for its rig: close them on shutdown, and
     // clients read the job's state from whichever proxy answers next.
     forceCloseConnections: true,
+    clientErrorHandler: answerClientError,
     // Errors the router raises before any route runs (bad URL encoding, over-long path parameters) get the
     // same { error: { code, message } } answer as every other 4xx.
     frameworkErrors: (err, _req, reply) => {

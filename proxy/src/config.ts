@@ -48,7 +48,8 @@ export const configSchema = z.object({
     .min(0)
     .max(30 * 86_400)
     .default(86_400),
-  TON_PROOF_DOMAINS: z.string().default('localhost,127.0.0.1'),
+  /** Hosts a wallet's ton_proof may name (the Mini App's), besides PUBLIC_URL's; Vite's dev server by default. */
+  TON_PROOF_DOMAINS: z.string().default('localhost,127.0.0.1,localhost:5173,127.0.0.1:5173'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the built Mini App from this folder when it exists. */
   STATIC_DIR: z.string().default('./dist'),

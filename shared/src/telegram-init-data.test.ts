@@ -32,4 +32,12 @@ describe('Telegram initData', () => {
     expect(validateInitData(old, token, 3600)).toEqual({ ok: false, reason: 'expired' });
     expect(validateInitData('garbage', token, 3600)).toEqual({ ok: false, reason: 'malformed' });
   });
+
+  it('refuses initData dated in the future, which would never expire (small clock skew is fine)', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const future = signInitData({ user, auth_date: now + 10 * 365 * 86_400 }, token);
+    expect(validateInitData(future, token, 3600)).toEqual({ ok: false, reason: 'from_the_future' });
+    const skewed = signInitData({ user, auth_date: now + 60 }, token);
+    expect(validateInitData(skewed, token, 3600)).toMatchObject({ ok: true });
+  });
 });

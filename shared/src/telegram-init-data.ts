@@ -35,7 +35,10 @@ function timingSafeEqualHex(a: string, b: string): boolean {
 
 export type InitDataResult =
   | { ok: true; user: TelegramUser; authDate: Date }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'no_user' };
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'from_the_future' | 'no_user' };
+
+/** How far ahead of this clock an auth_date may be (Telegram's clock and ours differ a little). */
+export const MAX_CLOCK_SKEW_S = 300;
 
 /** Checks initData's signature with the bot token and that it is at most `maxAgeSeconds` old. */
 export function validateInitData(
@@ -56,7 +59,10 @@ export function validateInitData(
     return { ok: false, reason: 'malformed' };
   const expected = toHex(hmac(sha256, secretKey(botToken), utf8.encode(dataCheckString(params))));
   if (!timingSafeEqualHex(expected, hash)) return { ok: false, reason: 'bad_signature' };
-  if (now.getTime() / 1000 - authDate > maxAgeSeconds) return { ok: false, reason: 'expired' };
+  const age = now.getTime() / 1000 - authDate;
+  if (age > maxAgeSeconds) return { ok: false, reason: 'expired' };
+  // Signed for a moment that hasn't come (beyond clock skew): it would never expire.
+  if (age < -MAX_CLOCK_SKEW_S) return { ok: false, reason: 'from_the_future' };
   let user: TelegramUser;
   try {
     user = telegramUser.parse(JSON.parse(params.get('user') ?? 'null'));

@@ -61,6 +61,7 @@ export async function authenticate(
           malformed: 'initData is malformed',
           bad_signature: 'initData signature is invalid',
           expired: `initData is older than ${config.INIT_DATA_MAX_AGE_S} s; reopen the Mini App`,
+          from_the_future: 'initData is dated in the future; check the clock and reopen the Mini App',
           no_user: 'initData has no user',
         }[res.reason];
         throw unauthorized(why);

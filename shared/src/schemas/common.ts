@@ -6,9 +6,19 @@ export const nanoString = z
   .regex(/^\d{1,30}$/, 'must be a non-negative integer amount in nanoTON, as a string of digits')
   .transform((s) => BigInt(s));
 
-/** A price per 1,000 tokens in nanoTON; accepts a digit string or a safe integer. */
+/**
+ * A price per 1,000 tokens in nanoTON, as a decimal string. A JSON number is refused: above 2^53 it has
+ * already lost digits by the time it is parsed, so the ask would silently be another price.
+ */
 export const priceNanoPer1k = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const s = String(v);
+  if (typeof v === 'number') {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a string of digits (nanoTON per 1,000 tokens), not a JSON number: send "${Number.isSafeInteger(v) && v >= 0 ? v : '1000000'}"`,
+    });
+    return z.NEVER;
+  }
+  const s = v;
   if (!/^\d{1,20}$/.test(s)) {
     ctx.addIssue({
       code: 'custom',

@@ -529,6 +529,28 @@ describe('a stolen session cannot redirect withdrawals', () => {
     await c.request('POST', '/v1/me/withdrawals', { amountNano: `${TON}`, idempotencyKey: 'small-1' });
   });
 
+  it("the request's Origin and Host are not proof domains, even in local mode", async () => {
+    const c = userClient(proxy, 5006);
+    const w = await devWallet();
+    const res = await proxy.app.inject({
+      method: 'POST',
+      url: '/v1/me/wallet',
+      headers: {
+        authorization: `tma ${(userAuth(proxy, 5006) as { initData: string }).initData}`,
+        origin: 'https://evil.example',
+        host: 'evil.example',
+      },
+      payload: await proofBody(c, w, 'evil.example'),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('ton_proof_domain_not_allowed');
+    // The proxy's own address is one (npm start serves the Mini App there).
+    const own = new URL(proxy.url).host;
+    expect((await c.request<WalletView>('POST', '/v1/me/wallet', await proofBody(c, w, own))).wallet).toBe(
+      w.address,
+    );
+  });
+
   it('a ton_proof payload issued to one user does not work for another', async () => {
     const a = userClient(proxy, 5004);
     const b = userClient(proxy, 5005);

@@ -90,10 +90,18 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
     .map((d) => d.trim())
     .filter(Boolean);
 
-  function allowedDomains(req: FastifyRequest): string[] {
+  /**
+   * The hosts a ton_proof may name: TON_PROOF_DOMAINS, PUBLIC_URL's host, and in local mode this proxy's
+   * own loopback address (where `npm start` serves the Mini App). Never the request's Origin or Host
+   * header: whoever sends the request chooses those.
+   */
+  function allowedDomains(): string[] {
     const out = [...configuredDomains];
-    if (config.COCOON_LOCAL) {
-      for (const h of [hostOf(req.headers.origin), hostOf(req.headers.host)]) if (h) out.push(h);
+    const pub = hostOf(config.PUBLIC_URL);
+    if (pub) out.push(pub);
+    const bound = app.server.address();
+    if (config.COCOON_LOCAL && bound && typeof bound === 'object') {
+      out.push(`127.0.0.1:${bound.port}`, `localhost:${bound.port}`);
     }
     return out;
   }
@@ -110,7 +118,7 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
   /** Checks a ton_proof made for this user; answers the proven wallet's canonical address. */
   async function provenWallet(req: FastifyRequest, proof: TonProofRequest): Promise<string> {
     const result = await verifyTonProof(proof, {
-      allowedDomains: allowedDomains(req),
+      allowedDomains: allowedDomains(),
       payloadStore: createDbProofPayloadStore(ctx.db, req.caller.user.id),
       maxAgeSeconds: PROOF_PAYLOAD_TTL_S,
       // The sandbox chain passes for testnet or mainnet; real chains require their own network id.
