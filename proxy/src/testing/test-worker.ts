@@ -21,7 +21,12 @@ export type TestWorkerBehaviour =
   | 'disconnect' // closes its socket when a job arrives
   | 'silent' // takes the job and never answers (the lease lapses)
   | 'bad-signature' // signs the receipt with the wrong key
-  | 'overuse'; // claims more completion tokens than maxTokens
+  | 'overuse' // claims more completion tokens than maxTokens
+  // Attacks (the security regression tests):
+  | 'fail-final' // says every job is bad input (a non-retryable fail), to deny service
+  | 'hold-forever' // takes the job and keeps it alive in heartbeats, never answering
+  | 'huge-result' // streams and returns far more text than the job's token budget
+  | 'chunk-bomb'; // streams ~3.8 MB chunks for the job it holds, as fast as the socket takes them
 
 export interface TestWorkerOptions {
   url: string;
@@ -116,10 +121,27 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     if (behaviour === 'silent') return;
     if (behaviour === 'fail')
       return send({ type: 'fail', jobId: msg.jobId, reason: 'test failure', retryable: true });
+    if (behaviour === 'fail-final')
+      return send({ type: 'fail', jobId: msg.jobId, reason: 'your input is invalid', retryable: false });
+    if (behaviour === 'hold-forever') {
+      running.add(msg.jobId);
+      return;
+    }
     running.add(msg.jobId);
     const { body, state } = openJob(msg.envelope, myRigId, x.secretKey, msg.aad);
     const job = body as JobBody;
-    const out = words(testModelOutput(job));
+    if (behaviour === 'chunk-bomb') {
+      const big = 'x'.repeat(2_800_000); // ~3.8 MB sealed (base64)
+      for (let seq = 0; ws.readyState === ws.OPEN && seq < 10_000; seq++) {
+        send({ type: 'chunk', jobId: msg.jobId, seq, sealed: sealResultPart(state, seq, { delta: big }) });
+        // Let the socket drain so the proxy, not this process, is what's under pressure.
+        while (ws.readyState === ws.OPEN && ws.bufferedAmount > 8_000_000)
+          await new Promise((r) => setTimeout(r, 5));
+      }
+      return;
+    }
+    const flood = behaviour === 'huge-result';
+    const out = flood ? Array.from({ length: 40 }, () => 'y'.repeat(60_000)) : words(testModelOutput(job));
     for (const [seq, w] of out.entries()) {
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       if (behaviour === 'fail-mid-stream' && seq === 2) {
@@ -134,7 +156,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       });
     }
     const promptTokens = promptTokensOf(job);
-    const completionTokens = behaviour === 'overuse' ? msg.maxTokens + 1 : out.length;
+    const completionTokens = behaviour === 'overuse' ? msg.maxTokens + 1 : Math.min(out.length, msg.maxTokens);
     const result = sealResultPart(state, 'final', { text: out.join(' '), promptTokens, completionTokens });
     const receipt = {
       jobId: msg.jobId,
