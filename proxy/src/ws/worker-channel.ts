@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobService } from '../jobs/service';
 import type { Logger } from '../log';
-import { rigByToken } from '../rigs/rigs';
+import { rigByToken } from '../rigs/repository';
 import type { WorkerConnection, WorkerRegistry } from './registry';
 
 export const MAX_WORKER_FRAME_BYTES = 4 * 1024 * 1024;

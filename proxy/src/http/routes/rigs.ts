@@ -3,7 +3,7 @@ import { modelId, registerRigRequest, setAskRequest, updateRigRequest } from '@c
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../errors';
-import { ownedRig, registerRig, rigViews, rotateRigToken } from '../../rigs/rigs';
+import { ownedRig, registerRig, rigViews, rotateRigToken } from '../../rigs/repository';
 import { requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
