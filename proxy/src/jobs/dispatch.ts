@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import type { Logger } from '../log';
+import { countFailedJob } from '../rigs/repository';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
@@ -173,7 +174,7 @@ export class Dispatcher {
     const outcome = await this.db.tx(async (q) => {
       const job = await lockJob(q, jobId);
       if (job?.state !== 'running' || job.rig_id !== rigId) return null;
-      await q.query('UPDATE rigs SET jobs_failed = jobs_failed + 1 WHERE id = $1', [rigId]);
+      await countFailedJob(q, rigId);
       if (!retryable) {
         await failJob(q, job, reason);
         return 'failed' as const;
