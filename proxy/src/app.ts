@@ -19,6 +19,7 @@ import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
 import { createLogger, type Logger } from './log';
+import { clearStaleConnections } from './rigs/repository';
 import type { ChainAdapter } from './ton';
 import { attachTon } from './ton-ledger/attach';
 import { WorkerRegistry } from './ws/registry';
@@ -132,10 +133,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId });
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
-  await db.query(
-    "UPDATE rigs SET connected_to = NULL WHERE connected_to IS NOT NULL AND last_seen_at < now() - $1 * interval '1 millisecond'",
-    [config.HEARTBEAT_MS * 3],
-  );
+  await clearStaleConnections(db, config.HEARTBEAT_MS * 3);
 
   let sweeping = false;
   const sweeper = setInterval(async () => {

@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobService } from '../jobs/service';
 import type { Logger } from '../log';
-import { rigByToken } from '../rigs/rigs';
+import { markDisconnected, recordHello, rigByToken, touchRig } from '../rigs/repository';
 import type { WorkerConnection, WorkerRegistry } from './registry';
 
 export const MAX_WORKER_FRAME_BYTES = 4 * 1024 * 1024;
@@ -77,22 +77,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     }
     const msg = parsed.data;
     if (msg.type === 'hello') {
-      await db.tx(async (q) => {
-        await q.query(
-          `UPDATE rigs SET x25519_public_key = $2, ed25519_public_key = $3, device = $4, slots = $5,
-             connected_to = $6, last_seen_at = now() WHERE id = $1`,
-          [rig!.id, msg.x25519PublicKey, msg.ed25519PublicKey, msg.device, msg.slots, deps.instanceId],
-        );
-        await q.query('UPDATE rig_models SET served = false WHERE rig_id = $1', [rig!.id]);
-        for (const m of msg.models) {
-          await q.query(
-            `INSERT INTO rig_models (rig_id, model, kinds, context_length, demo_grade, served, price_nano_per_1k)
-             VALUES ($1, $2, $3, $4, $5, true, $6::numeric)
-             ON CONFLICT (rig_id, model) DO UPDATE SET kinds = $3, context_length = $4, demo_grade = $5, served = true`,
-            [rig!.id, m.id, m.kinds, m.contextLength, m.demoGrade, config.DEFAULT_ASK_NANO_PER_1K],
-          );
-        }
-      });
+      await recordHello(db, rig!.id, msg, deps.instanceId, config.DEFAULT_ASK_NANO_PER_1K);
       conn = { rigId: rig!.id, send, close: (code, reason) => socket.close(code, reason) };
       workers.add(conn);
       send({ type: 'welcome', rigId: rig!.id, heartbeatMs: config.HEARTBEAT_MS, leaseMs: config.LEASE_MS });
@@ -108,7 +93,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     }
     switch (msg.type) {
       case 'heartbeat':
-        await db.query('UPDATE rigs SET last_seen_at = now() WHERE id = $1', [rig!.id]);
+        await touchRig(db, rig!.id);
         await jobs.renewLeases(rig!.id, msg.running);
         return;
       case 'chunk':
@@ -132,10 +117,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     chain = chain
       .then(async () => {
         if (!conn || !workers.remove(conn)) return;
-        await db.query('UPDATE rigs SET connected_to = NULL WHERE id = $1 AND connected_to = $2', [
-          rig!.id,
-          deps.instanceId,
-        ]);
+        await markDisconnected(db, rig!.id, deps.instanceId);
         rigLog.info('rig offline');
         // On shutdown the jobs keep their leases: the rig reconnects to the next proxy and finishes them,
         // or the leases lapse and they fail over there.

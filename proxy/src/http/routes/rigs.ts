@@ -3,7 +3,15 @@ import { modelId, registerRigRequest, setAskRequest, updateRigRequest } from '@c
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../errors';
-import { ownedRig, registerRig, rigViews, rotateRigToken } from '../../rigs/rigs';
+import {
+  ownedRig,
+  registerRig,
+  revokeRig,
+  rigViews,
+  rotateRigToken,
+  setAsk,
+  setPaused,
+} from '../../rigs/repository';
 import { requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
@@ -33,7 +41,7 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { id } = parse(rigParams, req.params);
     const { paused } = parse(updateRigRequest, req.body);
     await ownedRig(ctx.db, ownerId, id);
-    await ctx.db.query('UPDATE rigs SET paused = $2 WHERE id = $1', [id, paused]);
+    await setPaused(ctx.db, id, paused);
     return view(ownerId, id);
   });
 
@@ -42,11 +50,8 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { id, model } = parse(rigParams.extend({ model: modelId }), req.params);
     const { priceNanoPer1k } = parse(setAskRequest, req.body);
     await ownedRig(ctx.db, ownerId, id);
-    const r = await ctx.db.query(
-      'UPDATE rig_models SET price_nano_per_1k = $3::numeric WHERE rig_id = $1 AND model = $2 RETURNING model',
-      [id, model, priceNanoPer1k],
-    );
-    if (!r.rows.length) throw notFound(`this rig has never served ${model}; start the worker first`);
+    if (!(await setAsk(ctx.db, id, model, priceNanoPer1k)))
+      throw notFound(`this rig has never served ${model}; start the worker first`);
     return view(ownerId, id);
   });
 
@@ -62,10 +67,7 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     const ownerId = owner(req);
     const { id } = parse(rigParams, req.params);
     await ownedRig(ctx.db, ownerId, id);
-    await ctx.db.query(
-      'UPDATE rigs SET revoked_at = coalesce(revoked_at, now()), paused = true WHERE id = $1',
-      [id],
-    );
+    await revokeRig(ctx.db, id);
     ctx.workers.get(id)?.close(4401, 'rig token revoked');
     return view(ownerId, id);
   });

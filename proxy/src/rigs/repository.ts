@@ -1,6 +1,9 @@
 // Rigs: registration (token shown once, stored hashed), rotation, revocation, pause, asks and stats.
+// Every write to the `rigs` and `rig_models` tables is here, save one: settling a job bumps the rig's
+// jobs_done and total_job_ms in the same statement as the job row (jobs/repository.ts,
+// markDoneAndCountForRig), to keep settlement at one round trip.
 import { randomUUID } from 'node:crypto';
-import { fromBase64, keyFingerprint, type RigView } from '@cocoon/shared';
+import { fromBase64, keyFingerprint, type RigView, type WorkerToProxy } from '@cocoon/shared';
 import { hashSecret, newRigToken } from '../auth/tokens';
 import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';
@@ -58,6 +61,89 @@ export async function rotateRigToken(db: Db, ownerId: string, rigId: string): Pr
   const token = newRigToken();
   await db.query('UPDATE rigs SET token_hash = $2 WHERE id = $1', [rigId, hashSecret(token)]);
   return token;
+}
+
+/** Pauses a rig (it gets no new jobs) or resumes it. */
+export async function setPaused(q: Queryable, rigId: string, paused: boolean): Promise<void> {
+  await q.query('UPDATE rigs SET paused = $2 WHERE id = $1', [rigId, paused]);
+}
+
+/** Sets a rig's ask for a model; false when the rig has never served that model. */
+export async function setAsk(
+  q: Queryable,
+  rigId: string,
+  model: string,
+  priceNanoPer1k: bigint,
+): Promise<boolean> {
+  const r = await q.query(
+    'UPDATE rig_models SET price_nano_per_1k = $3::numeric WHERE rig_id = $1 AND model = $2 RETURNING model',
+    [rigId, model, priceNanoPer1k],
+  );
+  return r.rows.length > 0;
+}
+
+/** Revokes a rig for good (the first revocation time is kept) and pauses it. */
+export async function revokeRig(q: Queryable, rigId: string): Promise<void> {
+  await q.query('UPDATE rigs SET revoked_at = coalesce(revoked_at, now()), paused = true WHERE id = $1', [
+    rigId,
+  ]);
+}
+
+type Hello = Extract<WorkerToProxy, { type: 'hello' }>;
+
+/**
+ * A rig said hello on this proxy's socket: its keys, device and slots, that it is connected here, and the
+ * models it serves now (new ones at the default ask; an existing ask is kept), in one transaction.
+ */
+export async function recordHello(
+  db: Db,
+  rigId: string,
+  hello: Pick<Hello, 'x25519PublicKey' | 'ed25519PublicKey' | 'device' | 'slots' | 'models'>,
+  instanceId: string,
+  defaultAskNanoPer1k: bigint,
+): Promise<void> {
+  await db.tx(async (q) => {
+    await q.query(
+      `UPDATE rigs SET x25519_public_key = $2, ed25519_public_key = $3, device = $4, slots = $5,
+         connected_to = $6, last_seen_at = now() WHERE id = $1`,
+      [rigId, hello.x25519PublicKey, hello.ed25519PublicKey, hello.device, hello.slots, instanceId],
+    );
+    await q.query('UPDATE rig_models SET served = false WHERE rig_id = $1', [rigId]);
+    for (const m of hello.models) {
+      await q.query(
+        `INSERT INTO rig_models (rig_id, model, kinds, context_length, demo_grade, served, price_nano_per_1k)
+         VALUES ($1, $2, $3, $4, $5, true, $6::numeric)
+         ON CONFLICT (rig_id, model) DO UPDATE SET kinds = $3, context_length = $4, demo_grade = $5, served = true`,
+        [rigId, m.id, m.kinds, m.contextLength, m.demoGrade, defaultAskNanoPer1k],
+      );
+    }
+  });
+}
+
+/** A heartbeat: the rig was seen now. */
+export async function touchRig(q: Queryable, rigId: string): Promise<void> {
+  await q.query('UPDATE rigs SET last_seen_at = now() WHERE id = $1', [rigId]);
+}
+
+/** The rig's socket on this proxy closed (a newer socket on another proxy keeps its mark). */
+export async function markDisconnected(q: Queryable, rigId: string, instanceId: string): Promise<void> {
+  await q.query('UPDATE rigs SET connected_to = NULL WHERE id = $1 AND connected_to = $2', [
+    rigId,
+    instanceId,
+  ]);
+}
+
+/** At start: rigs marked connected but not seen for `staleAfterMs` are offline (their proxy crashed). */
+export async function clearStaleConnections(q: Queryable, staleAfterMs: number): Promise<void> {
+  await q.query(
+    "UPDATE rigs SET connected_to = NULL WHERE connected_to IS NOT NULL AND last_seen_at < now() - $1 * interval '1 millisecond'",
+    [staleAfterMs],
+  );
+}
+
+/** A rig lost a job it was running (failed it, disconnected, let its lease lapse, sent a bad receipt). */
+export async function countFailedJob(q: Queryable, rigId: string): Promise<void> {
+  await q.query('UPDATE rigs SET jobs_failed = jobs_failed + 1 WHERE id = $1', [rigId]);
 }
 
 export async function rigViews(q: Queryable, ownerId: string, rigId?: string): Promise<RigView[]> {

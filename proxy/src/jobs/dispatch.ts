@@ -1,0 +1,197 @@
+// Dispatch: a queued job goes to its first reachable candidate (claimed in the database, so two proxies never
+// send it twice), then to the rig's socket here or to the proxy that holds the rig. A rig that fails,
+// disconnects or lets its lease lapse loses the job to the next candidate (failover).
+import type { JobEvent, submitJobRequest, WorkerToProxy } from '@cocoon/shared';
+import type { z } from 'zod';
+import type { Config } from '../config';
+import type { Db, Queryable } from '../db';
+import type { Logger } from '../log';
+import { countFailedJob } from '../rigs/repository';
+import type { WorkerRegistry } from '../ws/registry';
+import type { Cluster } from './cluster';
+import type { JobRow } from './job-row';
+import {
+  claimForRig,
+  jobById,
+  lockJob,
+  requeue,
+  runningOnRig,
+  runningRigs,
+  type StoredSubmission,
+  storeSubmission,
+} from './repository';
+import { failJob } from './settlement';
+
+/** Publishes a job event to this process's SSE subscribers and to the other proxies'. */
+export type EmitJobEvent = (jobId: string, event: JobEvent) => void;
+
+/** A job being submitted: its envelope and idempotency key are stored with the claim. */
+export type Submission = {
+  envelope: z.output<typeof submitJobRequest>['envelope'];
+  bytes: number;
+  idempotencyKey: string;
+};
+
+export type Claim =
+  | { kind: 'assigned'; job: JobRow; holder: string; rigName: string }
+  | { kind: 'failed'; reason: string };
+
+export class Dispatcher {
+  /**
+   * The rig and attempt of each job this proxy sent out, until it ends here: a chunk from any other rig is
+   * dropped without a database read. Kept per rig, not per socket, so a rig that reconnects mid-job goes
+   * on streaming. A job another proxy took away lingers until pruneSent (its chunks carry an old attempt,
+   * which clients ignore).
+   */
+  private readonly sent = new Map<string, { rigId: string; attempt: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly workers: WorkerRegistry,
+    private readonly log: Logger,
+    private readonly cluster: Cluster,
+    private readonly instanceId: string,
+    private readonly emit: EmitJobEvent,
+  ) {}
+
+  /** Sends a queued job on (see claimRig). Claimed with SKIP LOCKED, so two proxies never dispatch it. */
+  async dispatch(jobId: string): Promise<void> {
+    const claim = await this.db.tx(async (q) => {
+      const job = await lockJob(q, jobId, true);
+      if (job?.state !== 'queued' || !job.envelope) return null;
+      return this.claimRig(q, job);
+    });
+    if (claim) await this.afterClaim(jobId, claim);
+  }
+
+  /**
+   * Gives a queued job (its row locked by the caller) to the first candidate, from its current attempt on,
+   * that is connected: to this process's socket, or to the proxy that holds the rig. With none left, the
+   * job fails and its hold goes back.
+   */
+  async claimRig(q: Queryable, job: JobRow, submitted?: Submission): Promise<Claim> {
+    const addressed = new Set((submitted?.envelope ?? job.envelope)?.recipients.map((r) => r.rigId));
+    // A job being submitted gets its envelope and idempotency key in the same UPDATE.
+    const stored: StoredSubmission = submitted
+      ? [JSON.stringify(submitted.envelope), submitted.bytes, submitted.idempotencyKey]
+      : [null, null, null];
+    for (let i = job.attempt; i < job.candidates.length; i++) {
+      const { rigId } = job.candidates[i];
+      if (!addressed.has(rigId)) continue;
+      // Claimed only if the rig is usable, recently seen and reachable: its socket is here, or (with
+      // several proxies) another process holds it. One statement checks and claims.
+      const claimed = await claimForRig(q, {
+        jobId: job.id,
+        attempt: i,
+        rigId,
+        leaseMs: this.config.LEASE_MS,
+        seenWithinMs: this.config.HEARTBEAT_MS * 3,
+        instanceId: this.instanceId,
+        socketHere: this.workers.get(rigId) !== undefined,
+        clusterEnabled: this.cluster.enabled,
+        stored,
+      });
+      if (claimed)
+        return { kind: 'assigned', job: claimed, holder: claimed.holder, rigName: claimed.rig_name };
+    }
+    if (submitted) await storeSubmission(q, job.id, stored);
+    const reason = job.fail_reason
+      ? `no rig left to try; last: ${job.fail_reason}`
+      : 'no candidate rig is online';
+    await failJob(q, job, reason);
+    return { kind: 'failed', reason };
+  }
+
+  /** After the claim's transaction committed: tell the subscribers, and send the job to its rig. */
+  async afterClaim(jobId: string, claim: Claim): Promise<void> {
+    if (claim.kind === 'failed') {
+      this.emit(jobId, { type: 'failed', reason: claim.reason });
+      return;
+    }
+    const { job, holder } = claim;
+    this.emit(jobId, { type: 'state', state: 'running', rigId: job.rig_id, attempt: job.attempt });
+    if (holder === this.instanceId) await this.assign(job);
+    else await this.cluster.handOver(holder, jobId);
+  }
+
+  /** A job another proxy handed over to us, for a rig whose socket we hold. */
+  async sendAssign(jobId: string): Promise<void> {
+    const job = await jobById(this.db, jobId);
+    if (job) await this.assign(job);
+  }
+
+  /** Sends the assign message for a running job to its rig's socket here, or fails it over. */
+  private async assign(job: JobRow): Promise<void> {
+    if (job.state !== 'running' || !job.rig_id || !job.envelope) return;
+    const conn = this.workers.get(job.rig_id);
+    if (!conn) return this.failover(job.id, job.rig_id, 'the rig left before the job reached it', true);
+    this.sent.set(job.id, { rigId: job.rig_id, attempt: job.attempt });
+    conn.send({
+      type: 'assign',
+      jobId: job.id,
+      model: job.model,
+      kind: job.kind,
+      envelope: job.envelope,
+      aad: job.id,
+      inputTokens: job.input_tokens,
+      maxTokens: job.max_tokens,
+      leaseMs: this.config.LEASE_MS,
+    });
+  }
+
+  /** Streams a sealed chunk on to the client, if `rigId` is the rig we sent the job to. */
+  handleChunk(rigId: string, msg: Extract<WorkerToProxy, { type: 'chunk' }>): void {
+    const sent = this.sent.get(msg.jobId);
+    if (sent?.rigId !== rigId) return;
+    this.emit(msg.jobId, { type: 'chunk', rigId, attempt: sent.attempt, seq: msg.seq, sealed: msg.sealed });
+  }
+
+  /** The job ended on `rigId` (done or failed there): its chunks are no longer streamed. */
+  forgetSent(jobId: string, rigId: string): void {
+    if (this.sent.get(jobId)?.rigId === rigId) this.sent.delete(jobId);
+  }
+
+  /** The job ended here whatever rig runs it (timed out). */
+  dropSent(jobId: string): void {
+    this.sent.delete(jobId);
+  }
+
+  /** Forgets sent jobs that no longer run on the rig we sent them to (another proxy moved them on). */
+  async pruneSent(): Promise<void> {
+    if (this.sent.size < 1000) return;
+    const ids = [...this.sent.keys()];
+    const live = await runningRigs(this.db, ids);
+    for (const id of ids) if (live.get(id) !== this.sent.get(id)?.rigId) this.sent.delete(id);
+  }
+
+  /**
+   * Takes a job away from a rig that failed it and sends it to the next candidate. With `retryable` false
+   * (the job itself is bad: too long, malformed), the job fails and the hold goes back in full.
+   */
+  async failover(jobId: string, rigId: string, reason: string, retryable: boolean): Promise<void> {
+    this.forgetSent(jobId, rigId);
+    const outcome = await this.db.tx(async (q) => {
+      const job = await lockJob(q, jobId);
+      if (job?.state !== 'running' || job.rig_id !== rigId) return null;
+      await countFailedJob(q, rigId);
+      if (!retryable) {
+        await failJob(q, job, reason);
+        return 'failed' as const;
+      }
+      await requeue(q, jobId, reason);
+      return 'requeued' as const;
+    });
+    if (outcome === 'failed') this.emit(jobId, { type: 'failed', reason });
+    if (outcome === 'requeued') {
+      this.log.info({ jobId, rigId, reason }, 'failing over');
+      await this.dispatch(jobId);
+    }
+  }
+
+  /** A rig's socket closed: every job it was running goes to the next candidate. */
+  async rigGone(rigId: string): Promise<void> {
+    for (const id of await runningOnRig(this.db, rigId))
+      await this.failover(id, rigId, 'the rig disconnected', true);
+  }
+}

@@ -1,0 +1,160 @@
+// The user's side of a job: a quote (candidates ranked, hold taken), its submission (the sealed envelope
+// stored and handed to the dispatcher, idempotently), and reading jobs back.
+import { randomUUID } from 'node:crypto';
+import type { quoteRequest, submitJobRequest } from '@cocoon/shared';
+import { formatTon, holdFor, type JobView, type QuoteResponse } from '@cocoon/shared';
+import type { z } from 'zod';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
+import { userBalances } from '../ledger/ledger';
+import { cheapestAsk, eligibleRigs } from '../market/candidates';
+import type { Dispatcher, EmitJobEvent } from './dispatch';
+import { toJobView } from './job-row';
+import { insertQuote, jobIdByIdempotencyKey, listRows, lockForSubmit, viewRow } from './repository';
+import { planHold, postHold } from './settlement';
+
+export type QuoteInput = z.output<typeof quoteRequest>;
+export type SubmitInput = z.output<typeof submitJobRequest>;
+
+export class Quotes {
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly dispatcher: Dispatcher,
+    private readonly emit: EmitJobEvent,
+  ) {}
+
+  async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
+    const ranked = (await eligibleRigs(this.db, req)).slice(0, 3);
+    if (ranked.length === 0) {
+      const cheapest = await cheapestAsk(this.db, req.model, req.kind);
+      if (cheapest !== null && req.maxPriceNanoPer1k !== undefined) {
+        throw new HttpError(
+          503,
+          'price_too_high',
+          `no rig serving ${req.model} asks at most ${req.maxPriceNanoPer1k} nanoTON per 1k tokens; the cheapest ask is ${cheapest}`,
+        );
+      }
+      throw new HttpError(
+        503,
+        'no_capacity',
+        `no rig with a free slot is serving ${req.model} for ${req.kind} right now`,
+      );
+    }
+    const maxPrice = ranked.reduce(
+      (m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m),
+      0n,
+    );
+    const hold = holdFor(req.inputTokens + req.maxTokens, maxPrice, this.config.FEE_BPS);
+    const id = randomUUID();
+    const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
+    await this.db
+      .tx(async (q) => {
+        const { fromTrial, transfers } = await planHold(q, id, userId, hold);
+        await insertQuote(q, {
+          id,
+          userId,
+          apiKeyId,
+          model: req.model,
+          kind: req.kind,
+          inputTokens: req.inputTokens,
+          maxTokens: req.maxTokens,
+          holdNano: hold,
+          feeBps: this.config.FEE_BPS,
+          candidates: ranked.map((c) => ({ rigId: c.rigId, priceNanoPer1k: c.priceNanoPer1k })),
+          expiresAt,
+          holdTrialNano: fromTrial,
+        });
+        await postHold(q, id, transfers);
+      })
+      .catch(async (err) => {
+        if (!(err instanceof InsufficientFunds)) throw err;
+        // Read the balance after the rollback: PGlite can't run a second query while the transaction is open.
+        const { withdrawable, trial } = await userBalances(this.db, userId);
+        const balance = withdrawable + trial;
+        throw new InsufficientFunds(
+          `this job needs a hold of ${formatTon(hold)} TON and your balance is ${formatTon(balance)} TON; top up in the Mini App`,
+        );
+      });
+    return {
+      quoteId: id,
+      model: req.model,
+      kind: req.kind,
+      holdNano: hold.toString(),
+      feeBps: this.config.FEE_BPS,
+      expiresAt: expiresAt.toISOString(),
+      candidates: ranked.map(({ rigId, priceNanoPer1k, x25519PublicKey, ed25519PublicKey, device }) => ({
+        rigId,
+        priceNanoPer1k,
+        x25519PublicKey,
+        ed25519PublicKey,
+        device,
+      })),
+    };
+  }
+
+  async submit(userId: string, req: SubmitInput): Promise<JobView> {
+    const bytes = Buffer.byteLength(JSON.stringify(req.envelope));
+    if (bytes > this.config.MAX_ENVELOPE_BYTES) {
+      throw new HttpError(
+        413,
+        'envelope_too_large',
+        `the envelope is ${bytes} bytes; the limit is ${this.config.MAX_ENVELOPE_BYTES}`,
+      );
+    }
+    const submitted = { envelope: req.envelope, bytes, idempotencyKey: req.idempotencyKey };
+    const outcome = await this.db
+      .tx(async (q) => {
+        const job = await lockForSubmit(q, req.quoteId, userId, req.idempotencyKey);
+        if (!job || job.user_id !== userId) throw notFound('no such quote');
+        if (job.state === 'expired')
+          throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
+        if (job.state !== 'quoted') {
+          if (job.idempotency_key === req.idempotencyKey) return { kind: 'replay' as const };
+          throw conflict(
+            'this quote was already submitted with another idempotency key',
+            'already_submitted',
+          );
+        }
+        // The same idempotency key on another quote: that job is the answer.
+        if (job.key_taken) return { kind: 'duplicate' as const };
+        const candidates = new Set(job.candidates.map((c) => c.rigId));
+        const stray = req.envelope.recipients.find((r) => !candidates.has(r.rigId));
+        if (stray)
+          throw new HttpError(
+            400,
+            'bad_envelope',
+            `envelope.recipients: rig ${stray.rigId} is not a candidate of this quote`,
+          );
+        // Stored and sent on in one transaction: one lock of the row, one UPDATE.
+        return { kind: 'claimed' as const, claim: await this.dispatcher.claimRig(q, job, submitted) };
+      })
+      .catch((err) => {
+        // Another quote took the same key at the same moment (the unique index caught it).
+        if ((err as { code?: string }).code === '23505') return { kind: 'duplicate' as const };
+        throw err;
+      });
+    if (outcome.kind === 'replay') return this.view(userId, req.quoteId);
+    if (outcome.kind === 'duplicate') {
+      const first = await jobIdByIdempotencyKey(this.db, userId, req.idempotencyKey);
+      if (first) return this.view(userId, first);
+      throw conflict('this idempotency key is taken', 'already_submitted');
+    }
+    this.emit(req.quoteId, { type: 'state', state: 'queued', rigId: null, attempt: 0 });
+    await this.dispatcher.afterClaim(req.quoteId, outcome.claim);
+    if (outcome.claim.kind === 'failed') return this.view(userId, req.quoteId);
+    return toJobView({ ...outcome.claim.job, rig_name: outcome.claim.rigName });
+  }
+
+  async view(userId: string, jobId: string): Promise<JobView> {
+    const row = await viewRow(this.db, userId, jobId);
+    if (!row) throw notFound('no such job');
+    return toJobView(row);
+  }
+
+  async listForUser(userId: string, limit = 50): Promise<JobView[]> {
+    const rows = await listRows(this.db, userId, limit);
+    return rows.map((row) => ({ ...toJobView(row), result: null }));
+  }
+}

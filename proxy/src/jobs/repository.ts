@@ -1,0 +1,300 @@
+// The SQL on the `jobs` table, in one place. Every function takes a Queryable: the caller decides whether it
+// runs alone or inside a transaction (and which row locks that transaction holds). No business rules here:
+// the states a statement moves between are the callers' (see the diagram in service.ts).
+import type { SealedBox } from '@cocoon/shared';
+import type { Queryable } from '../db';
+import { JOB_COLUMNS, type JobCandidate, type JobRow } from './job-row';
+
+export type JobViewRow = JobRow & { rig_name: string | null };
+
+/** A job row as it is now, unlocked. */
+export async function jobById(q: Queryable, jobId: string): Promise<JobRow | undefined> {
+  const r = await q.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1`, [jobId]);
+  return r.rows[0];
+}
+
+/** Locks a job row. With `skipLocked`, a row another proxy is working on reads as absent (it's theirs). */
+export async function lockJob(q: Queryable, jobId: string, skipLocked = false): Promise<JobRow | undefined> {
+  const r = await q.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+    [jobId],
+  );
+  return r.rows[0];
+}
+
+/** Locks a quote being submitted, and says whether the user's idempotency key is taken by another job. */
+export async function lockForSubmit(
+  q: Queryable,
+  jobId: string,
+  userId: string,
+  idempotencyKey: string,
+): Promise<(JobRow & { key_taken: boolean }) | undefined> {
+  const r = await q.query<JobRow & { key_taken: boolean }>(
+    `SELECT ${JOB_COLUMNS}, EXISTS (SELECT 1 FROM jobs k WHERE k.user_id = $2 AND k.idempotency_key = $3
+       AND k.id <> j.id) AS key_taken
+     FROM jobs j WHERE j.id = $1 FOR UPDATE OF j`,
+    [jobId, userId, idempotencyKey],
+  );
+  return r.rows[0];
+}
+
+/** Locks a job being settled, with its rig's owner and receipt-signing key. */
+export async function lockForSettlement(
+  q: Queryable,
+  jobId: string,
+): Promise<(JobRow & { owner_id: string; ed25519_public_key: string | null }) | undefined> {
+  const r = await q.query<JobRow & { owner_id: string; ed25519_public_key: string | null }>(
+    `SELECT ${JOB_COLUMNS}, r.owner_id, r.ed25519_public_key FROM jobs j JOIN rigs r ON r.id = j.rig_id
+     WHERE j.id = $1 FOR UPDATE OF j`,
+    [jobId],
+  );
+  return r.rows[0];
+}
+
+export async function jobIdByIdempotencyKey(
+  q: Queryable,
+  userId: string,
+  key: string,
+): Promise<string | undefined> {
+  const r = await q.query<{ id: string }>('SELECT id FROM jobs WHERE user_id = $1 AND idempotency_key = $2', [
+    userId,
+    key,
+  ]);
+  return r.rows[0]?.id;
+}
+
+/** A user's job with its rig's name; undefined for another user's job. */
+export async function viewRow(q: Queryable, userId: string, jobId: string): Promise<JobViewRow | undefined> {
+  const r = await q.query<JobViewRow>(
+    `SELECT ${JOB_COLUMNS}, r.name AS rig_name FROM jobs j LEFT JOIN rigs r ON r.id = j.rig_id
+     WHERE j.id = $1 AND j.user_id = $2`,
+    [jobId, userId],
+  );
+  return r.rows[0];
+}
+
+/** A user's submitted jobs, newest first. */
+export async function listRows(q: Queryable, userId: string, limit: number): Promise<JobViewRow[]> {
+  const r = await q.query<JobViewRow>(
+    `SELECT ${JOB_COLUMNS}, r.name AS rig_name FROM jobs j LEFT JOIN rigs r ON r.id = j.rig_id
+     WHERE j.user_id = $1 AND j.state <> 'quoted' ORDER BY j.created_at DESC LIMIT $2`,
+    [userId, limit],
+  );
+  return r.rows;
+}
+
+export async function insertQuote(
+  q: Queryable,
+  quote: {
+    id: string;
+    userId: string;
+    apiKeyId: string | null;
+    model: string;
+    kind: JobRow['kind'];
+    inputTokens: number;
+    maxTokens: number;
+    holdNano: bigint;
+    feeBps: number;
+    candidates: JobCandidate[];
+    expiresAt: Date;
+    holdTrialNano: bigint;
+  },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO jobs (id, user_id, api_key_id, model, kind, state, input_tokens, max_tokens, hold_nano, fee_bps,
+     candidates, expires_at, hold_trial_nano)
+     VALUES ($1, $2, $3, $4, $5, 'quoted', $6, $7, $8::numeric, $9, $10, $11, $12::numeric)`,
+    [
+      quote.id,
+      quote.userId,
+      quote.apiKeyId,
+      quote.model,
+      quote.kind,
+      quote.inputTokens,
+      quote.maxTokens,
+      quote.holdNano,
+      quote.feeBps,
+      JSON.stringify(quote.candidates),
+      quote.expiresAt,
+      quote.holdTrialNano.toString(),
+    ],
+  );
+}
+
+/** What a submission stores with the job: [envelope JSON, its size in bytes, idempotency key], or nulls. */
+export type StoredSubmission = [string, number, string] | [null, null, null];
+
+/**
+ * Claims a job for one candidate rig: sets it running on that rig with a lease, only if the rig is usable,
+ * recently seen and reachable (its socket is here: `socketHere`, or another process holds it and
+ * `clusterEnabled`). One statement checks and claims; undefined when the rig doesn't qualify.
+ */
+export async function claimForRig(
+  q: Queryable,
+  c: {
+    jobId: string;
+    attempt: number;
+    rigId: string;
+    leaseMs: number;
+    seenWithinMs: number;
+    instanceId: string;
+    socketHere: boolean;
+    clusterEnabled: boolean;
+    stored: StoredSubmission;
+  },
+): Promise<(JobRow & { holder: string; rig_name: string }) | undefined> {
+  const r = await q.query<JobRow & { holder: string; rig_name: string }>(
+    `UPDATE jobs j SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
+       lease_until = now() + $4 * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
+       envelope_bytes = coalesce($10::int, j.envelope_bytes), idempotency_key = coalesce($11, j.idempotency_key)
+     FROM rigs r
+     WHERE j.id = $1 AND r.id = $3 AND NOT r.paused AND r.revoked_at IS NULL
+       AND r.last_seen_at > now() - $5 * interval '1 millisecond'
+       AND CASE WHEN r.connected_to = $6 THEN $7::boolean ELSE r.connected_to IS NOT NULL AND $8::boolean END
+     RETURNING ${JOB_COLUMNS}, r.connected_to AS holder, r.name AS rig_name`,
+    [
+      c.jobId,
+      c.attempt,
+      c.rigId,
+      c.leaseMs,
+      c.seenWithinMs,
+      c.instanceId,
+      c.socketHere,
+      c.clusterEnabled,
+      ...c.stored,
+    ],
+  );
+  return r.rows[0];
+}
+
+/** Stores a submission's envelope and idempotency key on a job no rig could take. */
+export async function storeSubmission(q: Queryable, jobId: string, stored: StoredSubmission): Promise<void> {
+  await q.query('UPDATE jobs SET envelope = $2, envelope_bytes = $3, idempotency_key = $4 WHERE id = $1', [
+    jobId,
+    ...stored,
+  ]);
+}
+
+export async function markFailed(q: Queryable, jobId: string, reason: string): Promise<void> {
+  await q.query(
+    `UPDATE jobs SET state = 'failed', fail_reason = $2, finished_at = now(), lease_until = NULL WHERE id = $1`,
+    [jobId, reason],
+  );
+}
+
+export async function markExpired(q: Queryable, jobId: string): Promise<void> {
+  await q.query("UPDATE jobs SET state = 'expired', finished_at = now() WHERE id = $1", [jobId]);
+}
+
+/** Takes a running job off its rig and queues it for the next candidate. */
+export async function requeue(q: Queryable, jobId: string, reason: string): Promise<void> {
+  await q.query(
+    `UPDATE jobs SET state = 'queued', rig_id = NULL, lease_until = NULL, attempt = attempt + 1, fail_reason = $2
+     WHERE id = $1`,
+    [jobId, reason],
+  );
+}
+
+/**
+ * Marks a job done with its result and charge. The same statement also updates the rig's counters
+ * (rigs.jobs_done, rigs.total_job_ms): one round trip per settled job, a tuned hot path. It is the one
+ * write to `rigs` outside rigs/repository.ts.
+ */
+export async function markDoneAndCountForRig(
+  q: Queryable,
+  d: {
+    jobId: string;
+    result: SealedBox;
+    promptTokens: number;
+    completionTokens: number;
+    priceNanoPer1k: bigint;
+    costNano: bigint;
+    rigNano: bigint;
+    feeNano: bigint;
+  },
+): Promise<void> {
+  await q.query(
+    `WITH done AS (
+       UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
+         price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
+         finished_at = now(), lease_until = NULL WHERE id = $1
+       RETURNING rig_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
+     )
+     UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms FROM done
+     WHERE rigs.id = done.rig_id`,
+    [
+      d.jobId,
+      JSON.stringify(d.result),
+      d.promptTokens,
+      d.completionTokens,
+      d.priceNanoPer1k,
+      d.costNano,
+      d.rigNano,
+      d.feeNano,
+    ],
+  );
+}
+
+/** Renews the leases of the running jobs of `rigId` among `jobIds`. */
+export async function renewLeases(
+  q: Queryable,
+  rigId: string,
+  jobIds: string[],
+  leaseMs: number,
+): Promise<void> {
+  await q.query(
+    `UPDATE jobs SET lease_until = now() + $3 * interval '1 millisecond'
+     WHERE rig_id = $1 AND state = 'running' AND id = ANY($2::uuid[])`,
+    [rigId, jobIds, leaseMs],
+  );
+}
+
+export async function runningOnRig(q: Queryable, rigId: string): Promise<string[]> {
+  const r = await q.query<{ id: string }>("SELECT id FROM jobs WHERE rig_id = $1 AND state = 'running'", [
+    rigId,
+  ]);
+  return r.rows.map((row) => row.id);
+}
+
+/** The rig each of `jobIds` is running on now (jobs not running are left out). */
+export async function runningRigs(q: Queryable, jobIds: string[]): Promise<Map<string, string>> {
+  const r = await q.query<{ id: string; rig_id: string }>(
+    "SELECT id, rig_id FROM jobs WHERE id = ANY($1::uuid[]) AND state = 'running'",
+    [jobIds],
+  );
+  return new Map(r.rows.map((row) => [row.id, row.rig_id]));
+}
+
+// Sweep selections: at most 500 a pass each.
+
+export async function expiredQuotes(q: Queryable): Promise<string[]> {
+  const r = await q.query<{ id: string }>(
+    "SELECT id FROM jobs WHERE state = 'quoted' AND expires_at < now() LIMIT 500",
+  );
+  return r.rows.map((row) => row.id);
+}
+
+/** Queued or running jobs created more than `timeoutMs` ago. */
+export async function timedOutJobs(
+  q: Queryable,
+  timeoutMs: number,
+): Promise<Array<{ id: string; rig_id: string | null }>> {
+  const r = await q.query<{ id: string; rig_id: string | null }>(
+    `SELECT id, rig_id FROM jobs WHERE state IN ('queued', 'running')
+     AND created_at < now() - $1 * interval '1 millisecond' LIMIT 500`,
+    [timeoutMs],
+  );
+  return r.rows;
+}
+
+export async function lapsedLeases(q: Queryable): Promise<Array<{ id: string; rig_id: string }>> {
+  const r = await q.query<{ id: string; rig_id: string }>(
+    "SELECT id, rig_id FROM jobs WHERE state = 'running' AND lease_until < now() LIMIT 500",
+  );
+  return r.rows;
+}
+
+export async function queuedJobs(q: Queryable): Promise<string[]> {
+  const r = await q.query<{ id: string }>("SELECT id FROM jobs WHERE state = 'queued' LIMIT 500");
+  return r.rows.map((row) => row.id);
+}

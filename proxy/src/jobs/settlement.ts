@@ -1,0 +1,115 @@
+// The money side of a job: its hold taken at quote time, the receipt check and the ledger posting when it
+// is done, and the hold given back when it fails or expires. Postings go through the trial-credit rules
+// (ledger/trial-credit.ts): trial credit pays first and is never made withdrawable.
+import { chargeFor, fromBase64, sealedResultHash, verifyReceipt, type WorkerToProxy } from '@cocoon/shared';
+import type { Db, Queryable } from '../db';
+import { balanceOf, holdAccount, postTx, type Transfer, trialAccount } from '../ledger/ledger';
+import { holdTransfers, releaseTransfers, settleTransfers } from '../ledger/trial-credit';
+import type { JobRow } from './job-row';
+import { lockForSettlement, markDoneAndCountForRig, markFailed } from './repository';
+
+export type DoneMsg = Extract<WorkerToProxy, { type: 'done' }>;
+
+export type SettleOutcome =
+  | { kind: 'ignored' }
+  | { kind: 'invalid'; problem: string }
+  | { kind: 'settled'; charge: ReturnType<typeof chargeFor> };
+
+/**
+ * Locks the user's trial credit (so two quotes at once can't both count on it) and splits a hold between
+ * it and the withdrawable balance. Post the transfers with postHold once the job row exists.
+ */
+export async function planHold(
+  q: Queryable,
+  jobId: string,
+  userId: string,
+  hold: bigint,
+): Promise<{ fromTrial: bigint; transfers: Transfer[] }> {
+  const trial = await q.query<{ balance: string }>(
+    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
+    [trialAccount(userId)],
+  );
+  return holdTransfers(jobId, userId, hold, BigInt(trial.rows[0]?.balance ?? '0'));
+}
+
+/** Takes a job's hold. Throws InsufficientFunds when the user's balance doesn't cover it. */
+export async function postHold(q: Queryable, jobId: string, transfers: Transfer[]): Promise<void> {
+  await postTx(q, { kind: 'hold', ref: jobId, uniqueKey: `hold:${jobId}`, transfers });
+}
+
+/** Gives a job's whole hold back where it came from. */
+export async function releaseHold(q: Queryable, job: JobRow, kind: string): Promise<void> {
+  const held = await balanceOf(q, holdAccount(job.id));
+  await postTx(q, {
+    kind,
+    ref: job.id,
+    uniqueKey: `release:${job.id}`,
+    transfers: releaseTransfers(job.id, job.user_id, held, BigInt(job.hold_trial_nano)),
+  });
+}
+
+/** Ends a job as failed and gives its whole hold back. Call inside a transaction holding the job row. */
+export async function failJob(q: Queryable, job: JobRow, reason: string): Promise<void> {
+  await markFailed(q, job.id, reason);
+  await releaseHold(q, job, 'release');
+}
+
+/**
+ * Checks the receipt and settles, in one transaction: the user pays tokens × ask + fee, the owner gets
+ * tokens × ask. A done from a rig the job isn't running on is ignored; a bad receipt is reported, not paid.
+ */
+export async function settleDone(db: Db, rigId: string, msg: DoneMsg): Promise<SettleOutcome> {
+  return db.tx(async (q): Promise<SettleOutcome> => {
+    const job = await lockForSettlement(q, msg.jobId);
+    if (job?.state !== 'running' || job.rig_id !== rigId) return { kind: 'ignored' };
+    const problem = receiptProblem(job, rigId, msg);
+    if (problem) return { kind: 'invalid', problem };
+    const price = BigInt(job.candidates[job.attempt].priceNanoPer1k);
+    const tokens = msg.receipt.promptTokens + msg.receipt.completionTokens;
+    const charge = chargeFor(tokens, price, job.fee_bps);
+    const hold = BigInt(job.hold_nano);
+    if (charge.totalNano > hold) return { kind: 'invalid', problem: 'usage costs more than the hold' };
+    await postTx(q, {
+      kind: 'settle',
+      ref: job.id,
+      uniqueKey: `settle:${job.id}`,
+      transfers: settleTransfers({
+        jobId: job.id,
+        userId: job.user_id,
+        ownerId: job.owner_id,
+        hold,
+        trialHeld: BigInt(job.hold_trial_nano),
+        rigNano: charge.rigNano,
+        feeNano: charge.feeNano,
+      }),
+    });
+    // The job row and the rig's counters in one statement.
+    await markDoneAndCountForRig(q, {
+      jobId: job.id,
+      result: msg.result,
+      promptTokens: msg.receipt.promptTokens,
+      completionTokens: msg.receipt.completionTokens,
+      priceNanoPer1k: price,
+      costNano: charge.totalNano,
+      rigNano: charge.rigNano,
+      feeNano: charge.feeNano,
+    });
+    return { kind: 'settled', charge };
+  });
+}
+
+/** Why a usage receipt can't be paid, or null when it can. */
+export function receiptProblem(
+  job: JobRow & { ed25519_public_key: string | null },
+  rigId: string,
+  msg: DoneMsg,
+): string | null {
+  const r = msg.receipt;
+  if (r.jobId !== job.id || r.rigId !== rigId || r.model !== job.model) return 'receipt is for another job';
+  if (r.resultHash !== sealedResultHash(msg.result)) return 'result hash does not match';
+  if (r.promptTokens > job.input_tokens) return 'prompt tokens above the quote';
+  if (r.completionTokens > job.max_tokens) return 'completion tokens above maxTokens';
+  const pub = job.ed25519_public_key;
+  if (!pub || !verifyReceipt(r, msg.signature, fromBase64(pub))) return 'bad signature';
+  return null;
+}
