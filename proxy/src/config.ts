@@ -33,6 +33,22 @@ export const configSchema = z.object({
   LEASE_MS: z.coerce.number().int().positive().default(30_000),
   HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   JOB_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /** What one rig's socket may send: a sustained rate, a burst, and bytes waiting to be handled. */
+  RIG_BYTES_PER_S: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
+  RIG_BURST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  RIG_MAX_QUEUED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
   TON_NETWORK: z.enum(['sandbox', 'testnet', 'mainnet']).default('sandbox'),
   TONCENTER_URL: z.string().url().optional(),
   TONCENTER_API_KEY: z.string().optional(),

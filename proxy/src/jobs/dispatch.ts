@@ -1,7 +1,13 @@
 // Dispatch: a queued job goes to its first reachable candidate (claimed in the database, so two proxies never
 // send it twice), then to the rig's socket here or to the proxy that holds the rig. A rig that fails,
 // disconnects or lets its lease lapse loses the job to the next candidate (failover).
-import type { JobEvent, submitJobRequest, WorkerToProxy } from '@cocoon/shared';
+import {
+  type JobEvent,
+  sealedStreamBudget,
+  type submitJobRequest,
+  WORKER_CLOSE,
+  type WorkerToProxy,
+} from '@cocoon/shared';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
@@ -36,6 +42,19 @@ export type Claim =
   | { kind: 'assigned'; job: JobRow; holder: string; rigName: string }
   | { kind: 'failed'; reason: string };
 
+/**
+ * A job this proxy sent to a rig, and what that attempt has streamed so far against its budget
+ * (sealedStreamBudget of the job's maxTokens: at most maxTokens + 16 chunks, and the bytes its token
+ * budget's text takes sealed).
+ */
+interface SentJob {
+  rigId: string;
+  attempt: number;
+  chunks: number;
+  bytes: number;
+  budget: { maxChunks: number; maxBytes: number };
+}
+
 export class Dispatcher {
   /**
    * The rig and attempt of each job this proxy sent out, until it ends here: a chunk from any other rig is
@@ -43,7 +62,7 @@ export class Dispatcher {
    * on streaming. A job another proxy took away lingers until pruneSent (its chunks carry an old attempt,
    * which clients ignore).
    */
-  private readonly sent = new Map<string, { rigId: string; attempt: number }>();
+  private readonly sent = new Map<string, SentJob>();
 
   constructor(
     private readonly db: Db,
@@ -126,7 +145,13 @@ export class Dispatcher {
     if (job.state !== 'running' || !job.rig_id || !job.envelope) return;
     const conn = this.workers.get(job.rig_id);
     if (!conn) return this.failover(job.id, job.rig_id, 'the rig left before the job reached it', true);
-    this.sent.set(job.id, { rigId: job.rig_id, attempt: job.attempt });
+    this.sent.set(job.id, {
+      rigId: job.rig_id,
+      attempt: job.attempt,
+      chunks: 0,
+      bytes: 0,
+      budget: sealedStreamBudget(job.max_tokens),
+    });
     conn.send({
       type: 'assign',
       jobId: job.id,
@@ -140,10 +165,28 @@ export class Dispatcher {
     });
   }
 
-  /** Streams a sealed chunk on to the client, if `rigId` is the rig we sent the job to. */
+  /**
+   * Streams a sealed chunk on to the client, if `rigId` is the rig we sent the job to and the attempt stays
+   * within its budget. A rig past it loses the job (failover) and its socket: it streams more than the
+   * tokens it is paid for, which only a broken or hostile rig does.
+   */
   handleChunk(rigId: string, msg: Extract<WorkerToProxy, { type: 'chunk' }>): void {
     const sent = this.sent.get(msg.jobId);
     if (sent?.rigId !== rigId) return;
+    sent.chunks++;
+    sent.bytes += msg.sealed.ciphertext.length + msg.sealed.nonce.length;
+    if (sent.chunks > sent.budget.maxChunks || sent.bytes > sent.budget.maxBytes) {
+      const why = `streamed more than the job's token budget allows (${sent.budget.maxChunks} chunks, ${sent.budget.maxBytes} bytes)`;
+      this.log.warn(
+        { jobId: msg.jobId, rigId, chunks: sent.chunks, bytes: sent.bytes },
+        'rig over a job budget',
+      );
+      this.workers.get(rigId)?.close(WORKER_CLOSE.overLimit, why);
+      void this.failover(msg.jobId, rigId, why, true).catch((err) =>
+        this.log.error({ err, jobId: msg.jobId }, 'failover after an over-budget stream failed'),
+      );
+      return;
+    }
     this.emit(msg.jobId, { type: 'chunk', rigId, attempt: sent.attempt, seq: msg.seq, sealed: msg.sealed });
   }
 

@@ -1,7 +1,14 @@
 // The money side of a job: its hold taken at quote time, the receipt check and the ledger posting when it
 // is done, and the hold given back when it fails or expires. Postings go through the trial-credit rules
 // (ledger/trial-credit.ts): trial credit pays first and is never made withdrawable.
-import { chargeFor, fromBase64, sealedResultHash, verifyReceipt, type WorkerToProxy } from '@cocoon/shared';
+import {
+  chargeFor,
+  fromBase64,
+  sealedResultBudget,
+  sealedResultHash,
+  verifyReceipt,
+  type WorkerToProxy,
+} from '@cocoon/shared';
 import type { Db, Queryable } from '../db';
 import { balanceOf, holdAccount, postTx, type Transfer, trialAccount } from '../ledger/ledger';
 import { holdTransfers, releaseTransfers, settleTransfers } from '../ledger/trial-credit';
@@ -109,6 +116,9 @@ export function receiptProblem(
   if (r.resultHash !== sealedResultHash(msg.result)) return 'result hash does not match';
   if (r.promptTokens > job.input_tokens) return 'prompt tokens above the quote';
   if (r.completionTokens > job.max_tokens) return 'completion tokens above maxTokens';
+  // More sealed text than the token budget can hold: the result would flood the client.
+  if (msg.result.ciphertext.length + msg.result.nonce.length > sealedResultBudget(job.max_tokens))
+    return "result larger than the job's token budget allows";
   const pub = job.ed25519_public_key;
   if (!pub || !verifyReceipt(r, msg.signature, fromBase64(pub))) return 'bad signature';
   return null;

@@ -26,6 +26,7 @@ export type TestWorkerBehaviour =
   | 'fail-final' // says every job is bad input (a non-retryable fail), to deny service
   | 'hold-forever' // takes the job and keeps it alive in heartbeats, never answering
   | 'huge-result' // streams and returns far more text than the job's token budget
+  | 'huge-final' // streams nothing, then returns far more text than the job's token budget
   | 'chunk-bomb'; // streams ~3.8 MB chunks for the job it holds, as fast as the socket takes them
 
 export interface TestWorkerOptions {
@@ -41,6 +42,10 @@ export interface TestWorkerOptions {
 export interface TestWorker {
   rigId: Promise<string>;
   received: string[];
+  /** The close code and reason the proxy (or this side) closed the socket with. */
+  closedWith: Promise<{ code: number; reason: string }>;
+  /** Bytes this worker has sent (what an attack put on the wire). */
+  sentBytes(): number;
   close(): Promise<void>;
   closed: Promise<void>;
 }
@@ -84,9 +89,18 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   });
   rigId.catch(() => {});
   const closed = new Promise<void>((res) => ws.on('close', () => res()));
+  const closedWith = new Promise<{ code: number; reason: string }>((res) =>
+    ws.on('close', (code, reason) => res({ code, reason: String(reason) })),
+  );
+  let sentBytes = 0;
   ws.on('close', (code, reason) => rejectRig(new Error(`closed ${code} ${reason}`)));
   ws.on('error', (err) => rejectRig(err));
-  const send = (m: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+  const send = (m: unknown) => {
+    if (ws.readyState !== ws.OPEN) return;
+    const raw = JSON.stringify(m);
+    sentBytes += raw.length;
+    ws.send(raw);
+  };
   let myRigId = '';
   const running = new Set<string>();
   const beat = setInterval(() => send({ type: 'heartbeat', running: [...running] }), 1000);
@@ -140,9 +154,9 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       }
       return;
     }
-    const flood = behaviour === 'huge-result';
+    const flood = behaviour === 'huge-result' || behaviour === 'huge-final';
     const out = flood ? Array.from({ length: 40 }, () => 'y'.repeat(60_000)) : words(testModelOutput(job));
-    for (const [seq, w] of out.entries()) {
+    for (const [seq, w] of (behaviour === 'huge-final' ? [] : out).entries()) {
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       if (behaviour === 'fail-mid-stream' && seq === 2) {
         running.delete(msg.jobId);
@@ -156,7 +170,8 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       });
     }
     const promptTokens = promptTokensOf(job);
-    const completionTokens = behaviour === 'overuse' ? msg.maxTokens + 1 : Math.min(out.length, msg.maxTokens);
+    const completionTokens =
+      behaviour === 'overuse' ? msg.maxTokens + 1 : Math.min(out.length, msg.maxTokens);
     const result = sealResultPart(state, 'final', { text: out.join(' '), promptTokens, completionTokens });
     const receipt = {
       jobId: msg.jobId,
@@ -181,6 +196,8 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     rigId,
     received,
     closed,
+    closedWith,
+    sentBytes: () => sentBytes,
     close: async () => {
       if (ws.readyState !== ws.CLOSED) {
         ws.close();

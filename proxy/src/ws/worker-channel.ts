@@ -1,6 +1,6 @@
 // The worker channel: WebSocket /v1/worker, authenticated with the rig token. A rig says hello (models,
 // slots, public keys, device), heartbeats, and streams sealed chunks and results for the jobs it is given.
-import { describeIssues, type ProxyToWorker, workerToProxy } from '@cocoon/shared';
+import { describeIssues, type ProxyToWorker, WORKER_CLOSE, workerToProxy } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Config } from '../config';
@@ -9,6 +9,7 @@ import type { JobService } from '../jobs/service';
 import type { Logger } from '../log';
 import { markDisconnected, recordHello, rigByToken, touchRig } from '../rigs/repository';
 import type { WorkerConnection, WorkerRegistry } from './registry';
+import { SocketBudget } from './socket-budget';
 
 export const MAX_WORKER_FRAME_BYTES = 4 * 1024 * 1024;
 
@@ -39,7 +40,14 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   };
   // Buffer messages that arrive while the token is being checked.
   const early: string[] = [];
-  const onEarly = (data: unknown) => early.push(String(data));
+  let earlyBytes = 0;
+  const onEarly = (data: unknown) => {
+    const raw = String(data);
+    earlyBytes += raw.length;
+    if (earlyBytes > 1024 * 1024)
+      socket.close(WORKER_CLOSE.overLimit, 'too much sent before the token was checked');
+    else early.push(raw);
+  };
   socket.on('message', onEarly);
 
   const rig = token ? await rigByToken(db, token) : undefined;
@@ -55,11 +63,31 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     if (Date.now() - lastSeen > config.HEARTBEAT_MS * 3) socket.close(4408, 'heartbeat timeout');
   }, config.HEARTBEAT_MS);
 
-  // Messages are handled one at a time, in order, so a done never overtakes its chunks.
+  // Messages are handled one at a time, in order, so a done never overtakes its chunks. What waits is
+  // bounded (bytes, rate): a rig that floods is cut off before the queue can grow.
   let chain = Promise.resolve();
+  const budget = new SocketBudget({
+    bytesPerS: config.RIG_BYTES_PER_S,
+    burstBytes: config.RIG_BURST_BYTES,
+    maxQueuedBytes: config.RIG_MAX_QUEUED_BYTES,
+  });
+  let cutOff = false;
   const handle = (raw: string) => {
-    chain = chain.then(() => onMessage(raw)).catch((err) => rigLog.error({ err }, 'worker message failed'));
+    if (cutOff) return;
+    const over = budget.receive(raw.length);
+    if (over) {
+      cutOff = true;
+      rigLog.warn({ over }, 'closing a rig socket over its byte budget');
+      socket.close(WORKER_CLOSE.overLimit, `over the socket's byte budget: ${over}`);
+      return;
+    }
+    chain = chain
+      .then(() => onMessage(raw))
+      .catch((err) => rigLog.error({ err }, 'worker message failed'))
+      .finally(() => budget.handled(raw.length));
   };
+  // Heartbeats renew leases in the database: at most a few per interval are worth a round trip.
+  let lastBeatHandled = 0;
 
   async function onMessage(raw: string): Promise<void> {
     lastSeen = Date.now();
@@ -78,7 +106,14 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     const msg = parsed.data;
     if (msg.type === 'hello') {
       await recordHello(db, rig!.id, msg, deps.instanceId, config.DEFAULT_ASK_NANO_PER_1K);
-      conn = { rigId: rig!.id, send, close: (code, reason) => socket.close(code, reason) };
+      conn = {
+        rigId: rig!.id,
+        send,
+        close: (code, reason) => {
+          cutOff ||= code === WORKER_CLOSE.overLimit;
+          socket.close(code, reason);
+        },
+      };
       workers.add(conn);
       send({ type: 'welcome', rigId: rig!.id, heartbeatMs: config.HEARTBEAT_MS, leaseMs: config.LEASE_MS });
       rigLog.info(
@@ -93,6 +128,8 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     }
     switch (msg.type) {
       case 'heartbeat':
+        if (Date.now() - lastBeatHandled < config.HEARTBEAT_MS / 4) return;
+        lastBeatHandled = Date.now();
         await touchRig(db, rig!.id);
         await jobs.renewLeases(rig!.id, msg.running);
         return;

@@ -78,3 +78,15 @@ export type ProxyToWorker =
     }
   | { type: 'cancel'; jobId: string; reason: string }
   | { type: 'error'; message: string };
+
+/** Why the proxy closed a worker's socket. The worker stops for good on badToken and replaced. */
+export const WORKER_CLOSE = {
+  /** Another connection of the same rig took over. */
+  replaced: 4000,
+  /** The rig token is unknown, revoked or rotated. */
+  badToken: 4401,
+  /** No heartbeat for three intervals. */
+  heartbeatTimeout: 4408,
+  /** The rig broke a bound: flooding its socket, or streaming past a job's token budget. */
+  overLimit: 4429,
+} as const;
