@@ -5,6 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type LocalBot, startLocalBot } from '@cocoon/bot';
+import type { Emulator } from '@cocoon/emulator';
 import { buildProxy, type ProxyServer } from '@cocoon/proxy/app';
 import { DEV_SERVICE_KEY, loadConfig } from '@cocoon/proxy/config';
 import { type Db, openDb } from '@cocoon/proxy/db/index';
@@ -15,8 +17,6 @@ import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { loadModels, type Model, startWorker, type WorkerHandle } from '@cocoon/worker';
 import pino from 'pino';
 import type { Browser } from 'playwright-core';
-import { type LocalBot, startLocalBot } from '../bot/src/local';
-import type { Emulator } from './bot-api-emulator/src/index';
 import { launchChromium } from './support/chromium';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

@@ -1,4 +1,4 @@
-// Manual use: tsx e2e/bot-api-emulator/src/main.ts --port 8081 --token 123:ABC [--username my_bot] [--no-demo]
+// Manual use: npm run emulator -- --port 8081 --token 123:ABC [--username my_bot] [--no-demo]
 // Then point the bot at apiRoot http://127.0.0.1:8081 and open the same address in a browser.
 import { parseArgs } from 'node:util';
 import pino from 'pino';
