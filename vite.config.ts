@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'db',
           root: '.',
-          include: ['proxy/src/**/*.test.ts', 'e2e/integration/**/*.test.ts'],
+          include: ['proxy/src/**/*.test.ts', 'bench/src/**/*.test.ts', 'e2e/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -4,5 +4,6 @@ export * from './crypto/envelope';
 export * from './crypto/keys';
 export * from './crypto/receipt';
 export * from './pricing';
+export * from './resilient-job';
 export * from './schemas';
 export * from './telegram-init-data';

@@ -1,9 +1,10 @@
 // A bench helper process: no-op test workers (the real protocol, keys and sealing) connected to one URL,
 // so the bench's clients, the proxy and the workers each get their own process and event loop.
-//   FLEET='{"url":"http://127.0.0.1:port","tokens":["…"],"slots":64}' npx tsx proxy/src/bench/worker-fleet.ts
+//   FLEET='{"url":"http://127.0.0.1:port","tokens":["…"],"slots":64}' npx tsx bench/src/worker-fleet.ts
 // Prints "ready" once every worker is welcomed; SIGTERM closes them.
+
+import { startTestWorker } from '@cocoon/proxy/testing';
 import { z } from 'zod';
-import { startTestWorker } from '../testing/test-worker';
 
 const fleet = z
   .object({ url: z.string().url(), tokens: z.array(z.string()).min(1), slots: z.number().int().positive() })

@@ -12,7 +12,7 @@ export interface BenchResult {
   note?: string;
 }
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The JS files index.html loads before any lazy import: module scripts and modulepreload links. */
 export function initialScripts(indexHtml: string): string[] {

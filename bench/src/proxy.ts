@@ -5,17 +5,19 @@
 //      signs → client opens);
 //   2. settled jobs per second on one PostgreSQL against pg-boss doing enqueue → fetch → complete on the
 //      same server, and the PGlite figure.
-// The proxy (`main.ts`) and the workers (`worker-fleet.ts`) run as their own processes, the clients in this
+// The proxy (its `main.ts`, what `npm run proxy` runs) and the workers (`worker-fleet.ts`) run as their own processes, the clients in this
 // one, as they would in production; the direct baseline uses the same worker process. Everything stays on
 // 127.0.0.1 and every loop is bounded by a job count.
-//   npx tsx proxy/src/bench/index.ts
+//   npx tsx bench/src/proxy.ts
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DEV_BOT_TOKEN } from '@cocoon/proxy';
 import {
   type CocoonClient,
   createCocoonClient,
@@ -30,7 +32,6 @@ import {
 } from '@cocoon/shared';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
-import { DEV_BOT_TOKEN } from '../config';
 
 export interface BenchResult {
   name: string;
@@ -71,6 +72,9 @@ async function pool(total: number, concurrency: number, task: (i: number) => Pro
   );
 }
 
+/** The proxy's entry point (`npm run proxy`), next to the @cocoon/proxy entry. */
+const PROXY_MAIN = join(dirname(fileURLToPath(import.meta.resolve('@cocoon/proxy'))), 'main.ts');
+
 /** A child process running `file` under tsx; resolves once a stdout line matches `ready`. */
 async function startProcess(
   file: string,
@@ -80,7 +84,7 @@ async function startProcess(
   const nodeArgs = process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const proc: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(import.meta.dirname, file)],
+    [...nodeArgs, '--import', 'tsx', resolvePath(import.meta.dirname, file)],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -127,7 +131,7 @@ interface Market {
 /** A proxy process on the given database, RIGS no-op rigs in a worker process, USERS clients here. */
 async function market(db: { DATABASE_URL: string } | { DATA_DIR: string }): Promise<Market> {
   const proxy = await startProcess(
-    '../main.ts',
+    PROXY_MAIN,
     {
       ...db,
       PORT: '0',

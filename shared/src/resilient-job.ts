@@ -1,17 +1,11 @@
 // A client that survives proxy restarts: quote, seal, submit (retrying network errors with the same
 // idempotency key), stream the result, and when the stream breaks, read GET /v1/jobs/:id until the job is
-// terminal. Every retry loop is bounded in count and time.
-import { randomUUID } from 'node:crypto';
-import {
-  ApiError,
-  type CocoonClient,
-  finalResult,
-  fromBase64,
-  inputTokenBound,
-  type JobBody,
-  openResultPart,
-  sealJob,
-} from '@cocoon/shared';
+// terminal. Every retry loop is bounded in count and time. Runs in Node and in the browser (the idempotency
+// key comes from the global Web Crypto, not node:crypto).
+import { fromBase64 } from './bytes';
+import { ApiError, type CocoonClient, inputTokenBound } from './client';
+import { openResultPart, sealJob } from './crypto/envelope';
+import { finalResult, type JobBody } from './schemas/envelope';
 
 export type ResilientOutcome =
   | { kind: 'done'; jobId: string; rigId: string; text: string; costNano: bigint; viaPolling: boolean }
@@ -53,7 +47,7 @@ export async function runJobResilient(
     quote.candidates.map((c) => ({ rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) })),
     jobId,
   );
-  const idempotencyKey = randomUUID();
+  const idempotencyKey = globalThis.crypto.randomUUID();
   try {
     await retrying(() => client.submit({ quoteId: jobId, envelope, idempotencyKey }));
   } catch (err) {

@@ -3,12 +3,10 @@
 // nor in its base64 or hex spellings, while the client did read it back through the sealed result.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { buildProxy, createLogger, type Db, type ProxyServer } from '@cocoon/proxy';
+import { openTestDb, resetDb, testConfig, userClient } from '@cocoon/proxy/testing';
 import type { JobBody } from '@cocoon/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProxy, type ProxyServer } from '../app';
-import type { Db } from '../db';
-import { createLogger } from '../log';
-import { openTestDb, resetDb, testConfig, userClient } from '../testing/harness';
 import { type ChaosWorker, startChaosWorker } from './chaos-worker';
 
 let db: Db;

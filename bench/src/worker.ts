@@ -1,12 +1,20 @@
 // Worker benchmarks: the extractive summarizer against the `lexrank` npm package (plain JS) on the
 // same synthetic chats, and LM decoding speed of our runner against @huggingface/transformers
 // called directly on the same demo model. Every run is bounded in time.
-//   npx tsx worker/src/bench.ts
+//   npx tsx bench/src/worker.ts
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import {
+  type ChatMessage,
+  createSummarizer,
+  ensureDemoModel,
+  loadCausalLM,
+  readBrownParagraphs,
+  silentEngineLogger,
+} from '@cocoon/worker';
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
@@ -14,12 +22,6 @@ import {
   type PreTrainedModel,
   type Tensor,
 } from '@huggingface/transformers';
-import { silentEngineLogger } from './engine/logger';
-import { loadCausalLM } from './models/causal-lm/runner';
-import { ensureDemoModel } from './models/demo-gen/index';
-import { readBrownParagraphs } from './models/demo-gen/train';
-import { createSummarizer } from './models/summarizer/summarize';
-import type { ChatMessage } from './models/summarizer/text-prep';
 
 export interface BenchResult {
   name: string;

@@ -3,6 +3,7 @@
 // reconnects after its socket or the proxy went away — keeps its keys and can still open envelopes that
 // were sealed to it before. That is what a real rig does: worker/ keeps its keys on disk.
 import { createHash } from 'node:crypto';
+import { promptTokensOf, testModelOutput, words } from '@cocoon/proxy/testing';
 import {
   ed25519PublicKey,
   type JobBody,
@@ -15,7 +16,6 @@ import {
   x25519PublicKey,
 } from '@cocoon/shared';
 import WebSocket from 'ws';
-import { promptTokensOf, testModelOutput, words } from '../testing/test-worker';
 
 export interface ChaosWorkerOptions {
   url: string;

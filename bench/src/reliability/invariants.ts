@@ -1,8 +1,8 @@
 // Money and job-state invariants the reliability suites check after chaos. Each check returns the list of
 // problems found (empty when healthy), so a failing test prints every broken rule at once.
+
+import { ledgerTotals, type Queryable } from '@cocoon/proxy';
 import { chargeFor } from '@cocoon/shared';
-import type { Queryable } from '../db';
-import { ledgerTotals } from '../ledger/ledger';
 
 const TERMINAL = new Set(['done', 'failed', 'expired']);
 

@@ -2,6 +2,16 @@
 // and forged frames on the worker channel. The proxy never crashes, never answers 5xx (503 no_capacity is
 // the one 5xx by design), and every rejection is a 4xx with { error: { code, message } }.
 import http from 'node:http';
+import type { Db, ProxyServer } from '@cocoon/proxy';
+import {
+  openTestDb,
+  resetDb,
+  startTestProxy,
+  startTestWorker,
+  type TestWorker,
+  userAuth,
+  userClient,
+} from '@cocoon/proxy/testing';
 import {
   fromBase64,
   sealJob,
@@ -13,10 +23,6 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ProxyServer } from '../app';
-import type { Db } from '../db';
-import { openTestDb, resetDb, startTestProxy, userAuth, userClient } from '../testing/harness';
-import { startTestWorker, type TestWorker } from '../testing/test-worker';
 import { type ChaosWorker, seededKeys, startChaosWorker } from './chaos-worker';
 import { checkInvariants, waitForTerminalJobs } from './invariants';
 

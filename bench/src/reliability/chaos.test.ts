@@ -1,16 +1,14 @@
 // Chaos: worker processes killed with SIGKILL mid-job (100+ times), worker sockets dropped at random, and
 // the proxy itself restarted under load. Afterwards every job has ended exactly once and the ledger is
 // exact to the nanoTON. Bounded: each scenario stops at its count or its deadline, whichever comes first.
-import { ApiError, type JobBody } from '@cocoon/shared';
+
+import type { Db, ProxyServer } from '@cocoon/proxy';
+import { openTestDb, resetDb, startTestProxy, testModelOutput, userClient } from '@cocoon/proxy/testing';
+import { ApiError, type JobBody, runJobResilient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProxyServer } from '../app';
-import type { Db } from '../db';
-import { openTestDb, resetDb, startTestProxy, userClient } from '../testing/harness';
-import { testModelOutput } from '../testing/test-worker';
 import { type ChaosWorker, startChaosWorker } from './chaos-worker';
 import { checkInvariants, waitForTerminalJobs } from './invariants';
 import { type WorkerLauncher, type WorkerProcess, workerLauncher } from './processes';
-import { runJobResilient } from './resilient-job';
 
 const TRIAL = 500_000_000n;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
