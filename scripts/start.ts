@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     apiKey = { id: created.id, key: created.key };
     remember('dev-api-key.json', apiKey);
   }
-  startChild('client', 'client/src/cli.ts', [
+  startChild('client', 'gateway/src/cli.ts', [
     '--proxy',
     proxyUrl,
     '--api-key',

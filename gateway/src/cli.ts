@@ -1,4 +1,4 @@
-// `npm run client -- --proxy URL --api-key KEY`: the OpenAI-compatible gateway on 127.0.0.1:10000.
+// `npm run gateway -- --proxy URL --api-key KEY` (or `npm run client`): the OpenAI-compatible gateway on 127.0.0.1:10000.
 import { ApiError, createCocoonClient, formatTon } from '@cocoon/shared';
 import { ConfigError, loadClientConfig, USAGE } from './config';
 import { startClientGateway } from './gateway';

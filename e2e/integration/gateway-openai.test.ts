@@ -1,7 +1,7 @@
 // The developer path end to end: the official `openai` SDK → the local gateway (sealing here) → the real
 // proxy → a protocol-real test worker, and back. Money, privacy and OpenAI's error shape are all checked.
 import { request as httpRequest } from 'node:http';
-import { type ClientGateway, startClientGateway } from '@cocoon/client';
+import { type ClientGateway, startClientGateway } from '@cocoon/gateway';
 import type { ProxyServer } from '@cocoon/proxy/app';
 import type { Db } from '@cocoon/proxy/db/index';
 import { openTestDb, resetDb, startTestProxy, userClient } from '@cocoon/proxy/testing/harness';
