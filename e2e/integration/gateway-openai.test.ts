@@ -2,14 +2,16 @@
 // proxy → a protocol-real test worker, and back. Money, privacy and OpenAI's error shape are all checked.
 import { request as httpRequest } from 'node:http';
 import { type ClientGateway, startClientGateway } from '@cocoon/gateway';
-import type { ProxyServer } from '@cocoon/proxy/app';
-import type { Db } from '@cocoon/proxy/db/index';
-import { openTestDb, resetDb, startTestProxy, userClient } from '@cocoon/proxy/testing/harness';
+import type { Db, ProxyServer } from '@cocoon/proxy';
 import {
+  openTestDb,
+  resetDb,
+  startTestProxy,
   startTestWorker,
   type TestWorker,
   type TestWorkerBehaviour,
-} from '@cocoon/proxy/testing/test-worker';
+  userClient,
+} from '@cocoon/proxy/testing';
 import { chargeFor, createCocoonClient } from '@cocoon/shared';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -6,7 +6,7 @@
 // 4. in a group chat on the Bot API emulator, /summarize answers with a summary paid by the sender;
 // 5. the owner's earnings equal the settled costs less the fee; the owner binds a sandbox wallet, withdraws
 //    the earnings, and the withdrawal is confirmed on chain.
-import { chargeFor, formatTon, parseTon } from '@cocoon/shared/pricing';
+import { chargeFor, formatTon, parseTon } from '@cocoon/shared';
 import type { WorkerHandle } from '@cocoon/worker';
 import { Address } from '@ton/core';
 import type { Page } from 'playwright-core';

@@ -3,7 +3,7 @@
 // only universal links / QR), the wallet is bound to the account by ton_proof, deposits 5 TON, and sees the
 // balance rise by exactly 5 TON (in the page, in the API and in the ledger). In a desktop window the real
 // modal connects it in one pick.
-import { parseTon } from '@cocoon/shared/pricing';
+import { parseTon } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';

@@ -3,3 +3,4 @@ export { type Config, DEV_BOT_TOKEN, DEV_SERVICE_KEY, loadConfig } from './confi
 export { type Db, openDb, type Queryable } from './db';
 export { balanceOf, ledgerTotals, SYSTEM, userAccount } from './ledger/ledger';
 export { createLogger, type Logger } from './log';
+export type { SandboxChain } from './ton';

@@ -1,5 +1,5 @@
 // Home: balance, trial credit, and the ways in.
-import type { LedgerEntryView } from '@cocoon/shared/schemas/api';
+import type { LedgerEntryView } from '@cocoon/shared';
 import { useLedger, useMe } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorState } from '../components/states';

@@ -1,5 +1,5 @@
 // Wallet: connect a TON wallet (bound to the account by ton_proof), deposit, withdraw, and the ledger.
-import type { LedgerEntryView, MeView } from '@cocoon/shared/schemas/api';
+import type { LedgerEntryView, MeView } from '@cocoon/shared';
 import { useQueryClient } from '@tanstack/react-query';
 import { TonConnectButton, useTonConnectUI, useTonWallet } from '@tonconnect/ui-react';
 import { useRef, useState } from 'react';
