@@ -1,7 +1,7 @@
-// A protocol-real worker for the reliability suites. Like testing/test-worker.ts (same "model", same
-// token counts), but its keys come from a seed, so a rig that is killed and started again — or that
-// reconnects after its socket or the proxy went away — keeps its keys and can still open envelopes that
-// were sealed to it before. That is what a real rig does: worker/ keeps its keys on disk.
+// A protocol-real worker for the reliability suites. Like @cocoon/proxy/testing's test worker (same
+// "model", same token counts), but its keys come from a seed, so a rig that is killed and started again
+// — or that reconnects after its socket or the proxy went away — keeps its keys and can still open
+// envelopes that were sealed to it before. That is what a real rig does: worker/ keeps its keys on disk.
 import { createHash } from 'node:crypto';
 import { promptTokensOf, testModelOutput, words } from '@cocoon/proxy/testing';
 import {
