@@ -26,7 +26,10 @@ const SCOPE = '@cocoon/';
 const CODE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'models', 'artifacts']);
 
-/** Every module specifier in `text`: static imports and re-exports, side-effect imports, import(), require(), vi.mock(). */
+/**
+ * Every module specifier in `text`: static imports and re-exports, side-effect imports, import(), require()
+ * and vi.mock(). Comment lines are skipped.
+ */
 export function importSpecifiers(text: string): string[] {
   const code = text
     .replace(/\/\*[\s\S]*?\*\//g, '')
@@ -34,8 +37,14 @@ export function importSpecifiers(text: string): string[] {
     .filter((line) => !line.trimStart().startsWith('//'))
     .join('\n');
   const specs: string[] = [];
-  const re =
-    /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+|\brequire\s*\(\s*|\bvi\.(?:mock|doMock|importActual)\s*(?:<[^>]*>)?\s*\(\s*)(['"`])([^'"`\n]+)\1/gm;
+  const lead = [
+    String.raw`\bfrom\s*`,
+    String.raw`\bimport\s*\(\s*`,
+    String.raw`^\s*import\s+`,
+    String.raw`\brequire\s*\(\s*`,
+    String.raw`\bvi\.(?:mock|doMock|importActual)\s*(?:<[^>]*>)?\s*\(\s*`,
+  ].join('|');
+  const re = new RegExp(`(?:${lead})(['"\`])([^'"\`\n]+)\\1`, 'gm');
   for (const m of code.matchAll(re)) specs.push(m[2]);
   return specs;
 }
@@ -69,10 +78,12 @@ export function checkBoundaries(packages: PackageInfo[], files: SourceFile[]): s
       if (spec.startsWith('.')) {
         const target = path.posix.normalize(path.posix.join(path.posix.dirname(file.path), spec));
         const targetOwner = target.startsWith('../') ? undefined : ownerOf(target, packages);
-        if (targetOwner !== owner)
-          problems.push(
-            `${file.path}: '${spec}' leaves ${owner.name} for ${targetOwner ? `${targetOwner.name}'s files` : 'outside the repository'}; import ${targetOwner ? `'${targetOwner.name}'` : 'a package'} instead`,
-          );
+        if (targetOwner !== owner) {
+          const where = targetOwner
+            ? `${targetOwner.name}'s files; import '${targetOwner.name}' instead`
+            : 'outside';
+          problems.push(`${file.path}: '${spec}' leaves ${owner.name} for ${where}`);
+        }
         continue;
       }
       if (!spec.startsWith(SCOPE)) continue;
@@ -88,10 +99,10 @@ export function checkBoundaries(packages: PackageInfo[], files: SourceFile[]): s
         problems.push(`${file.path}: '${spec}' imports its own package by name; use a relative import`);
       else if (!owner.declared.includes(name))
         problems.push(`${file.path}: '${spec}' is not declared in ${owner.name}'s package.json dependencies`);
-      if (!exportMatches(target.exports, subpath))
-        problems.push(
-          `${file.path}: '${spec}' is not an entry point ${name} exports (it exports ${target.exports.map((e) => `'${e}'`).join(', ') || 'nothing'})`,
-        );
+      if (!exportMatches(target.exports, subpath)) {
+        const listed = target.exports.map((e) => `'${e}'`).join(', ') || 'nothing';
+        problems.push(`${file.path}: '${spec}' is not an entry point ${name} exports (it exports ${listed})`);
+      }
     }
   }
   return problems;

@@ -5,8 +5,8 @@
 //      signs → client opens);
 //   2. settled jobs per second on one PostgreSQL against pg-boss doing enqueue → fetch → complete on the
 //      same server, and the PGlite figure.
-// The proxy (its `main.ts`, what `npm run proxy` runs) and the workers (`worker-fleet.ts`) run as their own processes, the clients in this
-// one, as they would in production; the direct baseline uses the same worker process. Everything stays on
+// The proxy (its `main.ts`, what `npm run proxy` runs) and the workers (`worker-fleet.ts`) run as their
+// own processes, the clients in this one, as they would in production; the direct baseline uses the same worker process. Everything stays on
 // 127.0.0.1 and every loop is bounded by a job count.
 //   npx tsx bench/src/proxy.ts
 import { type ChildProcess, spawn } from 'node:child_process';
