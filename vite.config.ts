@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           root: '.',
-          include: ['{shared,worker,bot,client}/src/**/*.test.ts', 'e2e/bot-api-emulator/**/*.test.ts'],
+          include: ['{shared,worker,bot,gateway,emulator}/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'db',
           root: '.',
-          include: ['proxy/src/**/*.test.ts', 'e2e/integration/**/*.test.ts'],
+          include: ['proxy/src/**/*.test.ts', 'bench/src/**/*.test.ts', 'e2e/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -5,18 +5,23 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildProxy, type ProxyServer } from '@cocoon/proxy/app';
-import { DEV_SERVICE_KEY, loadConfig } from '@cocoon/proxy/config';
-import { type Db, openDb } from '@cocoon/proxy/db/index';
-import { createLogger } from '@cocoon/proxy/log';
-import { userClient } from '@cocoon/proxy/testing/harness';
-import type { SandboxChain } from '@cocoon/proxy/ton/index';
+import { type LocalBot, startLocalBot } from '@cocoon/bot';
+import type { Emulator } from '@cocoon/emulator';
+import {
+  buildProxy,
+  createLogger,
+  type Db,
+  DEV_SERVICE_KEY,
+  loadConfig,
+  openDb,
+  type ProxyServer,
+  type SandboxChain,
+} from '@cocoon/proxy';
+import { userClient } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { loadModels, type Model, startWorker, type WorkerHandle } from '@cocoon/worker';
 import pino from 'pino';
 import type { Browser } from 'playwright-core';
-import { type LocalBot, startLocalBot } from '../bot/src/local';
-import type { Emulator } from './bot-api-emulator/src/index';
 import { launchChromium } from './support/chromium';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

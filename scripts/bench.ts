@@ -3,6 +3,7 @@
 // .bench/results.json. Every loop is bounded; all traffic stays on 127.0.0.1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { benchMiniappSize, benchProxy, benchWorker } from '@cocoon/bench';
 
 export interface BenchRow {
   suite: string;
@@ -17,9 +18,9 @@ export interface BenchRow {
 type Suite = { name: string; run: () => Promise<Array<Omit<BenchRow, 'suite'>>> };
 
 const suites: Suite[] = [
-  { name: 'worker', run: async () => (await import('../worker/src/bench')).benchWorker() },
-  { name: 'miniapp', run: async () => (await import('./bench-miniapp')).benchMiniappSize() },
-  { name: 'proxy', run: async () => (await import('../proxy/src/bench')).benchProxy() },
+  { name: 'worker', run: benchWorker },
+  { name: 'miniapp', run: benchMiniappSize },
+  { name: 'proxy', run: benchProxy },
 ];
 const only = process.argv.slice(2);
 

@@ -1,7 +1,8 @@
 // The bot as `npm start` runs it: against the local Bot API emulator and its web chat when BOT_TOKEN is
 // unset, against Telegram otherwise. Configured from the environment the launcher passes.
+
+import { startLocalBot } from '@cocoon/bot';
 import pino from 'pino';
-import { startLocalBot } from '../bot/src/local';
 
 const log = pino({ name: 'cocoon-bot', level: process.env.LOG_LEVEL ?? 'info' });
 const bot = await startLocalBot({

@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     apiKey = { id: created.id, key: created.key };
     remember('dev-api-key.json', apiKey);
   }
-  startChild('client', 'client/src/cli.ts', ['--proxy', proxyUrl, '--port', String(cfg.CLIENT_PORT)], {
+  startChild('client', 'gateway/src/cli.ts', ['--proxy', proxyUrl, '--port', String(cfg.CLIENT_PORT)], {
     COCOON_API_KEY: apiKey.key,
   });
   await waitFor('the client', async () => (await fetch(`http://127.0.0.1:${cfg.CLIENT_PORT}/v1/models`)).ok);

@@ -1,7 +1,7 @@
 // Local use without Telegram, for the `npm start` launcher: with no BOT_TOKEN, start the Bot API emulator
 // (demo users and a demo group, web chat at its address) and run the bot against it by long polling.
 // With BOT_TOKEN set, run the bot against Telegram (or TELEGRAM_API_ROOT) instead.
-import type { Emulator } from '../../e2e/bot-api-emulator/src/index';
+import type { Emulator } from '@cocoon/emulator';
 import type { BotDeps, Logger } from './bot/deps';
 import { LOCAL_BOT_TOKEN, loadBotConfig } from './config';
 import { type RunningBot, startBot } from './run';
@@ -37,7 +37,7 @@ export async function startLocalBot(opts: LocalBotOptions = {}): Promise<LocalBo
     return { running, stop: () => running.stop() };
   }
 
-  const { startBotApiEmulator } = await import('../../e2e/bot-api-emulator/src/index');
+  const { startBotApiEmulator } = await import('@cocoon/emulator');
   const emulator = await startBotApiEmulator({
     port: opts.emulatorPort ?? 8081,
     demo: true,

@@ -2,22 +2,19 @@
 // the real proxy (PGlite or DATABASE_URL) and a protocol-real worker. Nothing in the bot is mocked.
 
 import { createServer } from 'node:net';
+import { loadBotConfig, type RunningBot, startBot, startLocalBot } from '@cocoon/bot';
+import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from '@cocoon/emulator';
+import { type Db, DEV_SERVICE_KEY, type ProxyServer } from '@cocoon/proxy';
+import {
+  openTestDb,
+  resetDb,
+  startTestProxy,
+  startTestWorker,
+  type TestWorker,
+  userClient,
+} from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadBotConfig } from '../../bot/src/config';
-import { startLocalBot } from '../../bot/src/local';
-import { type RunningBot, startBot } from '../../bot/src/run';
-import type { ProxyServer } from '../../proxy/src/app';
-import { DEV_SERVICE_KEY } from '../../proxy/src/config';
-import type { Db } from '../../proxy/src/db';
-import { openTestDb, resetDb, startTestProxy, userClient } from '../../proxy/src/testing/harness';
-import { startTestWorker, type TestWorker } from '../../proxy/src/testing/test-worker';
-import {
-  type Emulator,
-  startBotApiEmulator,
-  type TgMessage,
-  type TgUser,
-} from '../bot-api-emulator/src/index';
 
 const TOKEN = '7100001:bot-integration-token';
 const MINIAPP = 'http://127.0.0.1:5173/';

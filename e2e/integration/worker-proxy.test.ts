@@ -4,26 +4,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ProxyServer } from '@cocoon/proxy/app';
-import type { Db } from '@cocoon/proxy/db/index';
-import { balanceOf, ledgerTotals, SYSTEM } from '@cocoon/proxy/ledger/ledger';
-import {
-  openTestDb,
-  resetDb,
-  spendableNano,
-  startTestProxy,
-  userClient,
-} from '@cocoon/proxy/testing/harness';
+import { balanceOf, type Db, ledgerTotals, type ProxyServer, SYSTEM } from '@cocoon/proxy';
+import { openTestDb, resetDb, spendableNano, startTestProxy, userClient } from '@cocoon/proxy/testing';
 import { chargeFor } from '@cocoon/shared';
 import {
+  countTokens,
   DEMO_MODEL_ID,
   loadModels,
   type Model,
+  prepareSentences,
   SUMMARIZER_ID,
   startWorker,
   type WorkerHandle,
 } from '@cocoon/worker';
-import { countTokens, prepareSentences } from '@cocoon/worker/models/summarizer/text-prep';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -13,9 +13,8 @@
 // job's rig share): each buyer's job spends all of it and the rest of the cost from the deposit, and the
 // owner's earnings split exactly: TRIAL_NANO per job as trial credit (jobs only), the rest withdrawable.
 
-import { depositVia, devWallet } from '@cocoon/proxy/testing/sandbox-wallets';
-import type { CocoonClient } from '@cocoon/shared';
-import { chargeFor, formatTon, parseTon } from '@cocoon/shared/pricing';
+import { depositVia, devWallet } from '@cocoon/proxy/testing';
+import { type CocoonClient, chargeFor, formatTon, parseTon } from '@cocoon/shared';
 import type { WorkerHandle } from '@cocoon/worker';
 import { Address } from '@ton/core';
 import type { Page } from 'playwright-core';

@@ -5,7 +5,7 @@
 // withdrawable money are shown apart: a new user has trial credit only, and the deposit is withdrawable. In a
 // desktop window the real modal connects it in one pick. A withdrawal above the fresh-proof threshold is
 // confirmed by reconnecting the bound wallet (a new ton_proof), without re-binding or changing the wallet.
-import { parseTon } from '@cocoon/shared/pricing';
+import { parseTon } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';

@@ -1,5 +1,5 @@
 // Display helpers. Money stays bigint nanoTON until the last step; formatTon never goes through floats.
-import { formatTon, parseTon } from '@cocoon/shared/pricing';
+import { formatTon, parseTon } from '@cocoon/shared';
 
 /** nanoTON (a digit string from the API, or a bigint) as "1.5 TON"; "—" when the value is unusable. */
 export function tonText(nano: string | bigint | null | undefined, unit = 'TON'): string {

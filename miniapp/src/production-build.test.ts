@@ -4,8 +4,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { measureDist } from '@cocoon/bench';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureDist } from '../../scripts/bench-miniapp';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let outDir = '';

@@ -5,6 +5,7 @@ export * from './crypto/keys';
 export * from './crypto/receipt';
 export * from './local-mode';
 export * from './pricing';
+export * from './resilient-job';
 export * from './result-budget';
 export * from './schemas';
 export * from './telegram-init-data';

@@ -17,9 +17,16 @@ export {
   type WorkerLogger,
   type WorkerStats,
 } from './connection';
+// For the benchmarks (@cocoon/bench) and the integration tests: the engine and models underneath loadModels.
+export { type EngineLogger, silentEngineLogger } from './engine/logger';
 export { type JobOutcome, runAssignedJob } from './job-runner';
 export { loadOrCreateKeys, type RigKeys } from './keys';
+export { loadCausalLM } from './models/causal-lm/runner';
+export { ensureDemoModel } from './models/demo-gen/index';
+export { readBrownParagraphs } from './models/demo-gen/train';
 export { DEMO_MODEL_ID, loadModels, type Model, SUMMARIZER_ID } from './models/index';
+export { createSummarizer } from './models/summarizer/summarize';
+export { type ChatMessage, countTokens, prepareSentences } from './models/summarizer/text-prep';
 
 export const WORKER_VERSION: string = createRequire(import.meta.url)('../package.json').version;
 

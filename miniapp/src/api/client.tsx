@@ -1,7 +1,7 @@
 // The API client for the pages. The shared client (zod schemas and envelope crypto included) is loaded on
 // first use rather than with the entry script: the first paint doesn't need it, and it keeps index.html's JS
 // within budget. Tests provide their own client through <ApiProvider getClient={...}>.
-import type { CocoonClient } from '@cocoon/shared/client';
+import type { CocoonClient } from '@cocoon/shared';
 import { createContext, type ReactNode, useContext } from 'react';
 import { PROXY_URL } from '../env';
 
@@ -11,7 +11,7 @@ export type GetClient = () => Promise<CocoonClient>;
 export function lazyTmaClient(initData: string, baseUrl: string = PROXY_URL): GetClient {
   let client: Promise<CocoonClient> | null = null;
   return () => {
-    client ??= import('@cocoon/shared/client').then(({ createCocoonClient }) =>
+    client ??= import('@cocoon/shared').then(({ createCocoonClient }) =>
       createCocoonClient({ baseUrl, auth: { kind: 'tma', initData } }),
     );
     return client;

@@ -1,6 +1,6 @@
 // Routes the shared client has no typed method for (yet): TON payments. Called through its generic
 // `request`, so they use the same auth header and error type. Shapes follow the agreed contract.
-import type { CocoonClient } from '@cocoon/shared/client';
+import type { CocoonClient } from '@cocoon/shared';
 
 export type TonNetwork = 'sandbox' | 'testnet' | 'mainnet';
 

@@ -1,5 +1,5 @@
 // react-query hooks over the shared client: one per resource, with the refresh cadence each screen needs.
-import type { CocoonClient, RunJobOptions } from '@cocoon/shared/client';
+import type { CocoonClient, RunJobOptions } from '@cocoon/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useGetClient } from './client';
 import { type BindWalletRequest, tonRoutes, type WithdrawRequest } from './extra-routes';

@@ -1,4 +1,4 @@
-import type { MeView } from '@cocoon/shared/schemas/api';
+import type { MeView } from '@cocoon/shared';
 import { cleanup, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 import { apiError, renderWithClient } from '../test/render';

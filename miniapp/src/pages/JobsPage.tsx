@@ -1,5 +1,5 @@
 // Job history: model, state, cost and the rig that served it.
-import type { JobView } from '@cocoon/shared/schemas/api';
+import type { JobView } from '@cocoon/shared';
 import { useMyJobs } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';
 import { QueryView } from '../components/states';

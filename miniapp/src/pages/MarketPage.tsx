@@ -1,5 +1,5 @@
 // The public price board: per model, the ask ladder with capacity, recent fills and a price-history chart.
-import type { MarketView } from '@cocoon/shared/schemas/api';
+import type { MarketView } from '@cocoon/shared';
 import { lazy, Suspense } from 'react';
 import { useMarket } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';

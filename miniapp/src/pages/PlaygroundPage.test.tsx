@@ -1,4 +1,4 @@
-import type { RunJobOptions } from '@cocoon/shared/client';
+import type { RunJobOptions } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
 import { renderWithClient } from '../test/render';

@@ -1,6 +1,6 @@
 // Playground: summarize or generate with streamed output. `runJob` seals the text in this browser before
 // anything leaves it; the proxy only ever sees the envelope.
-import type { JobBody } from '@cocoon/shared/schemas/envelope';
+import type { JobBody } from '@cocoon/shared';
 import { useRef, useState } from 'react';
 import { useModels, useRunJob } from '../api/hooks';
 import { MainAction } from '../components/MainAction';

@@ -1,4 +1,4 @@
-import type { RigView } from '@cocoon/shared/schemas/api';
+import type { RigView } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
 import { apiError, renderWithClient } from '../test/render';

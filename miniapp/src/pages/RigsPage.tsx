@@ -1,6 +1,6 @@
 // Rigs: register a rig (its token is shown once, with the worker command), watch each rig, set asks,
 // pause/resume, rotate or revoke its token.
-import type { RigView } from '@cocoon/shared/schemas/api';
+import type { RigView } from '@cocoon/shared';
 import { lazy, Suspense, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import {

@@ -1,4 +1,4 @@
-import type { MeView } from '@cocoon/shared/schemas/api';
+import type { MeView } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, expect, it, vi } from 'vitest';

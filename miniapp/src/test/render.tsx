@@ -1,5 +1,5 @@
 // Test helper: render a page with a fake API client (only the methods the test needs).
-import type { CocoonClient } from '@cocoon/shared/client';
+import type { CocoonClient } from '@cocoon/shared';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';

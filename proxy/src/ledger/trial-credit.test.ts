@@ -1,7 +1,7 @@
 // Trial credit can't be cashed out: not directly, and not laundered through a rig ("A's trial credit pays
 // B's rig at a high ask, B withdraws"). Real proxy, real sealed jobs on a protocol-real test worker, real
 // wallets and withdrawals on the sandbox chain.
-import { ApiError, type CocoonClient, chargeFor } from '@cocoon/shared';
+import { ApiError, type CocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';

@@ -1,0 +1,7 @@
+// @cocoon/bench: the benchmark suites `npm run bench` (scripts/bench.ts) runs. Each suite loads its module
+// only when it runs, so importing this entry stays cheap (the Mini App's size test imports measureDist).
+export { type BenchResult, initialScripts, measureDist } from './miniapp';
+
+export const benchWorker = async () => (await import('./worker')).benchWorker();
+export const benchMiniappSize = async () => (await import('./miniapp')).benchMiniappSize();
+export const benchProxy = async () => (await import('./proxy')).benchProxy();

@@ -1,0 +1,112 @@
+// Privacy canary: jobs of every kind carry a unique string; afterwards it is nowhere the proxy keeps
+// anything — not in any column of any table (cast to text), not in a single log line at trace level —
+// nor in its base64 or hex spellings, while the client did read it back through the sealed result.
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { buildProxy, createLogger, type Db, type ProxyServer } from '@cocoon/proxy';
+import { openTestDb, resetDb, testConfig, userClient } from '@cocoon/proxy/testing';
+import type { JobBody } from '@cocoon/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChaosWorker, startChaosWorker } from './chaos-worker';
+
+let db: Db;
+let proxy: ProxyServer;
+let worker: ChaosWorker;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  db = await openTestDb();
+  await resetDb(db);
+  const config = testConfig({ LOG_LEVEL: 'trace', LEASE_MS: '2000' });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  proxy = await buildProxy(config, { db, log: createLogger('trace', sink), sweepMs: 200 });
+});
+afterAll(async () => {
+  await worker?.close();
+  await proxy?.close();
+  await new Promise((r) => setTimeout(r, 200));
+  await db?.close();
+});
+
+/** The canary and the spellings a careless encoder would store it in. */
+function spellings(canary: string): string[] {
+  const bytes = Buffer.from(canary);
+  const b64 = [0, 1, 2].map((skip) =>
+    bytes.subarray(skip).toString('base64').replace(/=+$/, '').slice(2, -2),
+  );
+  return [canary, canary.toUpperCase(), bytes.toString('hex'), ...b64, encodeURIComponent(canary)];
+}
+
+async function databaseDump(): Promise<string> {
+  const tables = await db.query<{ schemaname: string; tablename: string }>(
+    "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+  );
+  expect(tables.rows.map((t) => t.tablename)).toEqual(
+    expect.arrayContaining(['jobs', 'ledger_tx', 'accounts']),
+  );
+  const parts: string[] = [];
+  for (const t of tables.rows) {
+    const r = await db.query<{ row: string }>(
+      `SELECT t::text AS row FROM "${t.schemaname}"."${t.tablename}" t`,
+    );
+    for (const row of r.rows) parts.push(`${t.tablename}: ${row.row}`);
+  }
+  return parts.join('\n');
+}
+
+describe('privacy canary', () => {
+  it('a canary in generate, summarize and chat jobs reaches no table, column or log line', async () => {
+    const owner = userClient(proxy, 1001);
+    const { rig, token } = await owner.registerRig('canary rig');
+    worker = startChaosWorker({ url: proxy.url, token, seed: 'canary', slots: 4, delayMs: 1 });
+    await worker.rigId;
+    await owner.setAsk(rig.id, 'test-echo', 1_000_000n);
+    const user = userClient(proxy, 2001, 'Canary Tester');
+
+    const canary = `canary${randomUUID().replace(/-/g, '')}`;
+    const bodies: JobBody[] = [
+      { kind: 'generate', prompt: `please repeat ${canary} twice ${canary}`, maxTokens: 20 },
+      {
+        kind: 'summarize',
+        messages: [{ author: `a-${canary}`, text: `${canary} is the secret word` }],
+        maxTokens: 20,
+      },
+      {
+        kind: 'chat',
+        messages: [
+          { role: 'system', content: `never say ${canary}` },
+          { role: 'user', content: `say ${canary} now` },
+        ],
+        maxTokens: 20,
+      },
+    ];
+    let echoed = 0;
+    for (const body of bodies) {
+      const res = await user.runJob({ model: 'test-echo', body, idempotencyKey: `idem-${randomUUID()}` });
+      // The client reads the canary back (the model echoes it): it did travel, sealed, both ways.
+      if (res.text.toLowerCase().includes(canary)) echoed++;
+    }
+    expect(echoed).toBe(3);
+    // A refused job too (no rig left online).
+    await worker.close();
+    await expect(
+      user.runJob({ model: 'test-echo', body: { kind: 'generate', prompt: canary, maxTokens: 5 } }),
+    ).rejects.toThrow();
+
+    const dump = await databaseDump();
+    expect(dump).toContain('test-echo'); // the dump is real: it holds the jobs
+    const logs = logLines.join('');
+    expect(logLines.length).toBeGreaterThan(20);
+    expect(proxy.ctx.log.level).toBe('trace'); // everything the proxy logs at any level was captured
+    expect(logs).toContain('rig offline');
+    for (const s of spellings(canary)) {
+      expect(dump.includes(s), `database holds ${s}`).toBe(false);
+      expect(logs.includes(s), `logs hold ${s}`).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,322 @@
+// The developer path end to end: the official `openai` SDK → the local gateway (sealing here) → the real
+// proxy → a protocol-real test worker, and back. Money, privacy and OpenAI's error shape are all checked.
+import { request as httpRequest } from 'node:http';
+import { type ClientGateway, startClientGateway } from '@cocoon/gateway';
+import type { Db, ProxyServer } from '@cocoon/proxy';
+import {
+  openTestDb,
+  resetDb,
+  startTestProxy,
+  startTestWorker,
+  type TestWorker,
+  type TestWorkerBehaviour,
+  userClient,
+} from '@cocoon/proxy/testing';
+import { chargeFor, createCocoonClient } from '@cocoon/shared';
+import OpenAI, { APIError } from 'openai';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const TRIAL = 500_000_000n;
+const ASK = 10_000_000n; // nanoTON per 1k tokens
+const FEE_BPS = 1000;
+const OWNER = 1001;
+const DEV = 2001;
+
+let db: Db;
+let proxy: ProxyServer | undefined;
+let workers: TestWorker[] = [];
+let gateways: ClientGateway[] = [];
+
+beforeAll(async () => {
+  db = await openTestDb();
+});
+afterAll(async () => {
+  await db?.close();
+});
+beforeEach(async () => {
+  await resetDb(db);
+});
+afterEach(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  gateways = [];
+  await Promise.all(workers.map((w) => w.close()));
+  workers = [];
+  await proxy?.close();
+  proxy = undefined;
+});
+
+/** A proxy with one rig serving test-echo at ASK, a developer's API key, and a gateway that uses it. */
+async function network(behaviour: TestWorkerBehaviour = 'ok', delayMs = 0) {
+  const p = await startTestProxy(db, { LEASE_MS: '30000', HEARTBEAT_MS: '5000' });
+  proxy = p;
+  const owner = userClient(p, OWNER);
+  const { rig, token } = await owner.registerRig('rig-a');
+  const worker = startTestWorker({
+    url: p.url,
+    token,
+    behaviour,
+    delayMs,
+    models: [{ id: 'test-echo', kinds: ['chat', 'generate', 'summarize'] }],
+  });
+  workers.push(worker);
+  await worker.rigId;
+  await owner.setAsk(rig.id, 'test-echo', ASK);
+  const { key } = await userClient(p, DEV).createApiKey('test');
+  const gateway = await startClientGateway({ proxyUrl: p.url, apiKey: key, port: 0 });
+  gateways.push(gateway);
+  const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const dev = createCocoonClient({ baseUrl: p.url, auth: { kind: 'apiKey', key } });
+  return { p, gateway, openai, dev, worker };
+}
+
+async function apiError(p: Promise<unknown>): Promise<APIError> {
+  const err = await p.then(
+    () => new Error('expected a rejection'),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(APIError);
+  return err as APIError;
+}
+
+const expectedCost = (tokens: number) => chargeFor(tokens, ASK, FEE_BPS).totalNano;
+
+describe('the OpenAI-compatible gateway', () => {
+  it('streams each word once when the job moves to another rig mid-stream', async () => {
+    const { p, openai, worker } = await network('fail-mid-stream', 20);
+    // A second, dearer rig that finishes what the first one started.
+    const owner = userClient(p, OWNER);
+    const { rig, token } = await owner.registerRig('rig-b');
+    const backup = startTestWorker({ url: p.url, token, delayMs: 20 });
+    workers.push(backup);
+    await backup.rigId;
+    await owner.setAsk(rig.id, 'test-echo', ASK * 2n);
+
+    const stream = await openai.chat.completions.create({
+      model: 'test-echo',
+      messages: [{ role: 'user', content: 'one two three four five' }],
+      stream: true,
+    });
+    const deltas: string[] = [];
+    for await (const c of stream) deltas.push(c.choices[0]?.delta.content ?? '');
+    expect(worker.received).toHaveLength(1); // the cheap rig streamed "ONE TWO" and failed
+    expect(backup.received).toEqual(worker.received); // the same job went on on the backup
+    expect(deltas.join('')).toBe('ONE TWO THREE FOUR FIVE');
+  });
+
+  it('lists the models online rigs serve', async () => {
+    const { openai } = await network();
+    const page = await openai.models.list();
+    expect(page.data.map((m) => m.id)).toEqual(['test-echo']);
+    expect(page.data[0]).toMatchObject({ object: 'model', owned_by: 'cocoon' });
+    expect((await openai.models.retrieve('test-echo')).id).toBe('test-echo');
+    const missing = await apiError(openai.models.retrieve('nope'));
+    expect(missing.status).toBe(404);
+  });
+
+  it('runs plain and streamed chat and text completions, charges exactly their cost and stores no plaintext', async () => {
+    const { openai, dev } = await network('ok', 20);
+    const canary = 'canary-5d1e';
+
+    // Plain chat: 2 + 3 prompt words, 3 completion words.
+    const plain = await openai.chat.completions.create({
+      model: 'test-echo',
+      messages: [
+        { role: 'system', content: 'be terse' },
+        { role: 'user', content: `hello ${canary} world` },
+      ],
+      max_tokens: 16,
+      temperature: 0.2,
+      stop: ['\n\n'],
+    });
+    expect(plain.object).toBe('chat.completion');
+    expect(plain.choices[0].message).toMatchObject({
+      role: 'assistant',
+      content: `HELLO ${canary.toUpperCase()} WORLD`,
+    });
+    expect(plain.choices[0].finish_reason).toBe('stop');
+    const plainUsage = plain.usage as OpenAI.CompletionUsage & { cost_nanoton: string };
+    expect(plainUsage).toMatchObject({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 });
+    expect(plainUsage.cost_nanoton).toBe(expectedCost(8).toString());
+
+    // Streamed chat: chunks in OpenAI's format, usage on the last one.
+    const stream = await openai.chat.completions.create({
+      model: 'test-echo',
+      messages: [{ role: 'user', content: `stream ${canary} these four` }],
+      stream: true,
+    });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const c of stream) chunks.push(c);
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === chunks[0].id)).toBe(true);
+    expect(chunks[0].choices[0].delta.role).toBe('assistant');
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(
+      `STREAM ${canary.toUpperCase()} THESE FOUR`,
+    );
+    const last = chunks.at(-1)!;
+    expect(last.choices[0].finish_reason).toBe('stop');
+    const streamUsage = last.usage as OpenAI.CompletionUsage & { cost_nanoton: string };
+    expect(streamUsage).toMatchObject({ prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 });
+
+    // Text completion, plain and streamed with stream_options.include_usage (usage on its own chunk).
+    const text = await openai.completions.create({
+      model: 'test-echo',
+      prompt: `${canary} one two`,
+      max_tokens: 8,
+    });
+    expect(text.object).toBe('text_completion');
+    expect(text.choices[0].text).toBe(`${canary.toUpperCase()} ONE TWO`);
+    const textUsage = text.usage as OpenAI.CompletionUsage & { cost_nanoton: string };
+    expect(textUsage).toMatchObject({ prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 });
+
+    const textStream = await openai.completions.create({
+      model: 'test-echo',
+      prompt: 'alpha beta',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const textChunks: OpenAI.Completion[] = [];
+    for await (const c of textStream) textChunks.push(c);
+    expect(textChunks.map((c) => c.choices[0]?.text ?? '').join('')).toBe('ALPHA BETA');
+    const usageChunks = textChunks.filter((c) => c.usage);
+    expect(usageChunks).toHaveLength(1);
+    expect(usageChunks[0].choices).toEqual([]);
+    const textStreamUsage = usageChunks[0].usage as OpenAI.CompletionUsage & { cost_nanoton: string };
+    expect(textStreamUsage.total_tokens).toBe(4);
+
+    // The owner paid exactly the sum of the four costs, and nothing is left on hold.
+    const costs = [plainUsage, streamUsage, textUsage, textStreamUsage].map((u) => BigInt(u.cost_nanoton));
+    expect(costs).toEqual([expectedCost(8), expectedCost(8), expectedCost(6), expectedCost(4)]);
+    const total = costs.reduce((a, b) => a + b, 0n);
+    const me = await dev.me();
+    expect(BigInt(me.balanceNano)).toBe(TRIAL - total);
+    expect(me.heldNano).toBe('0');
+    const jobs = await db.query<{ cost_nano: string; state: string }>(
+      'SELECT cost_nano::text AS cost_nano, state FROM jobs ORDER BY created_at',
+    );
+    expect(jobs.rows.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(jobs.rows.reduce((a, j) => a + BigInt(j.cost_nano), 0n)).toBe(total);
+
+    // The proxy's job rows hold sealed bytes only.
+    const dump = await db.query('SELECT * FROM jobs');
+    expect(JSON.stringify(dump.rows)).not.toMatch(new RegExp(canary, 'i'));
+  });
+
+  it('answers too little balance with 402, in OpenAI error shape', async () => {
+    const { openai, dev } = await network();
+    // The hold for 100,000 tokens at 0.01 TON per 1k is over 1 TON; the trial credit is 0.5 TON.
+    const err = await apiError(
+      openai.chat.completions.create({
+        model: 'test-echo',
+        messages: [{ role: 'user', content: 'too dear' }],
+        max_tokens: 100_000,
+      }),
+    );
+    expect(err.status).toBe(402);
+    expect(err.code).toBe('insufficient_funds');
+    expect(err.type).toBe('insufficient_quota');
+    expect(err.message).toMatch(/balance is 0\.5 TON/);
+    expect((await dev.me()).balanceNano).toBe(TRIAL.toString());
+  });
+
+  it('answers max_price below every ask with 503 naming the cheapest ask, streamed or not', async () => {
+    const { openai } = await network();
+    // max_price is Cocoon's extra field; the SDK sends unknown body fields as they are.
+    const body = {
+      model: 'test-echo',
+      messages: [{ role: 'user' as const, content: 'cheap please' }],
+      max_price: 1000,
+    };
+    for (const call of [
+      () => openai.chat.completions.create(body),
+      () => openai.chat.completions.create({ ...body, stream: true }),
+    ]) {
+      const err = await apiError(call());
+      expect(err.status).toBe(503);
+      expect(err.code).toBe('price_too_high');
+      expect(err.param).toBe('max_price');
+      expect(err.message).toContain(ASK.toString());
+    }
+  });
+
+  it('answers an unknown model with 404 and a request no rig can take in time with 504', async () => {
+    const { openai, worker } = await network('silent');
+    const unknown = await apiError(openai.completions.create({ model: 'no-such-model', prompt: 'x' }));
+    expect(unknown.status).toBe(404);
+    expect(unknown.code).toBe('model_not_found');
+
+    const slow = await apiError(
+      openai.chat.completions.create({
+        model: 'test-echo',
+        messages: [{ role: 'user', content: 'never answered' }],
+        // @ts-expect-error Cocoon's extra field
+        timeout: 0.5,
+      }),
+    );
+    expect(slow.status).toBe(504);
+    expect(slow.code).toBe('timeout');
+    expect(worker.received).toHaveLength(1);
+  });
+
+  it('answers an invalid request with 400 naming the field, before anything is quoted', async () => {
+    const { openai, gateway } = await network();
+    const err = await apiError(
+      openai.chat.completions.create({
+        model: 'test-echo',
+        messages: [{ role: 'user', content: 'x' }],
+        temperature: 5,
+      }),
+    );
+    expect(err.status).toBe(400);
+    expect(err.param).toBe('temperature');
+    expect(err.message).toMatch(/temperature/);
+
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'test-echo', messages: [{ role: 'tool', content: 'x' }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: {
+        message: expect.stringMatching(/^messages\[0\]\.role: /),
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        param: 'messages[0].role',
+      },
+    });
+    const bad = await fetch(`${gateway.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.type).toBe('invalid_request_error');
+    expect((await db.query('SELECT count(*)::int AS n FROM jobs')).rows[0]).toEqual({ n: 0 });
+  });
+
+  it('refuses an unknown API key with 401 and requests addressed to another host name with 403', async () => {
+    const { p, gateway } = await network();
+    const stranger = await startClientGateway({ proxyUrl: p.url, apiKey: 'ck_not_a_real_key', port: 0 });
+    gateways.push(stranger);
+    const openai = new OpenAI({ baseURL: `${stranger.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const err = await apiError(
+      openai.chat.completions.create({ model: 'test-echo', messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(err.status).toBe(401);
+    expect(err.type).toBe('authentication_error');
+
+    // A web page that rebinds its DNS name to 127.0.0.1 still sends its own name as Host.
+    const { port } = new URL(gateway.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const r = httpRequest(
+        { host: '127.0.0.1', port, path: '/v1/models', headers: { host: `evil.example:${port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      r.on('error', reject);
+      r.end();
+    });
+    expect(status).toBe(403);
+  });
+});

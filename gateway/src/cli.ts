@@ -1,0 +1,69 @@
+// `npm run gateway -- --proxy URL --api-key KEY` (or `npm run client`): the OpenAI-compatible gateway on 127.0.0.1:10000.
+import { ApiError, createCocoonClient, formatTon } from '@cocoon/shared';
+import { ConfigError, loadClientConfig, USAGE } from './config';
+import { startClientGateway } from './gateway';
+
+async function main(): Promise<void> {
+  let loaded: ReturnType<typeof loadClientConfig>;
+  try {
+    loaded = loadClientConfig(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (loaded.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { config } = loaded;
+
+  // Check the key before serving, so a typo shows now rather than on the first request.
+  const proxy = createCocoonClient({
+    baseUrl: config.proxyUrl,
+    auth: { kind: 'apiKey', key: config.apiKey },
+  });
+  try {
+    const me = await proxy.me();
+    console.error(`cocoon-client: key accepted; balance ${formatTon(BigInt(me.balanceNano))} TON`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      console.error(`cocoon-client: the proxy refused the API key: ${err.message}`);
+      process.exit(1);
+    }
+    console.error(
+      `cocoon-client: the proxy at ${config.proxyUrl} is not answering yet (${(err as Error).message}); serving anyway`,
+    );
+  }
+
+  const gateway = await startClientGateway({
+    proxyUrl: config.proxyUrl,
+    apiKey: config.apiKey,
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+  });
+  if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+    console.error(
+      `cocoon-client: WARNING: bound to ${config.host}; anyone who reaches it spends this key's balance`,
+    );
+  }
+  console.error(`cocoon-client: OpenAI-compatible API at ${gateway.url}/v1 (proxy ${config.proxyUrl})`);
+
+  let closing = false;
+  const stop = async () => {
+    if (closing) return;
+    closing = true;
+    await gateway.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(`cocoon-client: ${(err as Error).message}`);
+  process.exit(1);
+});

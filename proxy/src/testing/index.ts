@@ -1,0 +1,21 @@
+// @cocoon/proxy/testing: what tests and harnesses in other packages use to run a proxy and play its rigs.
+export {
+  openTestDb,
+  PRODUCTION_SECRETS,
+  resetDb,
+  spendableNano,
+  startTestProxy,
+  testConfig,
+  userAuth,
+  userClient,
+} from './harness';
+export { anonClient, type DevWallet, depositVia, devWallet, proofBody } from './sandbox-wallets';
+export {
+  promptTokensOf,
+  startTestWorker,
+  type TestWorker,
+  type TestWorkerBehaviour,
+  type TestWorkerOptions,
+  testModelOutput,
+  words,
+} from './test-worker';

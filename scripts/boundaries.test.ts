@@ -1,0 +1,97 @@
+// The package boundaries hold on the real tree, and the checker catches each kind of violation when one is
+// planted (virtual files, checked with the real packages' package.json).
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkBoundaries, importSpecifiers, loadWorkspace } from './boundaries';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const workspace = loadWorkspace(ROOT);
+// This file's string literals are the planted violations below; every other source file is checked.
+const realFiles = workspace.files.filter((f) => f.path !== 'scripts/boundaries.test.ts');
+const check = (file: string, text: string) => checkBoundaries(workspace.packages, [{ path: file, text }]);
+
+describe('package boundaries', () => {
+  it('reads every workspace package and its source', () => {
+    const names = workspace.packages.map((p) => p.name);
+    for (const n of ['@cocoon/shared', '@cocoon/proxy', '@cocoon/worker', '@cocoon/bot', '@cocoon/gateway'])
+      expect(names).toContain(n);
+    for (const n of ['@cocoon/emulator', '@cocoon/bench', '@cocoon/miniapp', '@cocoon/e2e'])
+      expect(names).toContain(n);
+    expect(workspace.files.length).toBeGreaterThan(150);
+    const specs = realFiles.flatMap((f) => importSpecifiers(f.text));
+    expect(specs.filter((s) => s.startsWith('@cocoon/')).length).toBeGreaterThan(50);
+  });
+
+  it('the real tree has no violation', () => {
+    expect(checkBoundaries(workspace.packages, realFiles)).toEqual([]);
+  });
+
+  it('finds the specifiers of every import form, not those in comments', () => {
+    const text = [
+      "import { a } from '@cocoon/shared';",
+      "import type { B } from '../b';",
+      "export { c } from './c';",
+      "import './side-effect';",
+      "const d = await import('@cocoon/proxy');",
+      "vi.mock('../mocked', () => ({}));",
+      "// import { e } from '../../commented-out';",
+      "/* import { f } from '../../also-commented'; */",
+    ].join('\n');
+    expect(importSpecifiers(text)).toEqual([
+      '@cocoon/shared',
+      '../b',
+      './c',
+      './side-effect',
+      '@cocoon/proxy',
+      '../mocked',
+    ]);
+  });
+
+  it('(a) fails on a relative import that leaves its package', () => {
+    const problems = check('bot/src/planted.ts', "import { buildProxy } from '../../proxy/src/app';");
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("bot/src/planted.ts: '../../proxy/src/app' leaves @cocoon/bot");
+    expect(check('scripts/planted.ts', "import { startLocalBot } from '../bot/src/local';")[0]).toContain(
+      'leaves cocoon',
+    );
+    expect(check('e2e/planted.ts', "export { x } from '../emulator/src/world';")[0]).toContain(
+      "leaves @cocoon/e2e for @cocoon/emulator's files",
+    );
+    // Within the package, relative imports are fine.
+    expect(check('bot/src/bot/planted.ts', "import { text } from '../text';")).toEqual([]);
+  });
+
+  it('(b) fails on an import of a package the importer does not declare', () => {
+    const problems = check('gateway/src/planted.ts', "import { buildProxy } from '@cocoon/proxy';");
+    expect(problems).toEqual([
+      "gateway/src/planted.ts: '@cocoon/proxy' is not declared in @cocoon/gateway's package.json dependencies",
+    ]);
+    expect(check('shared/src/planted.ts', "const w = await import('@cocoon/worker');")[0]).toContain(
+      'is not declared in @cocoon/shared',
+    );
+    expect(check('proxy/src/planted.ts', "import { x } from '@cocoon/nope';")[0]).toContain(
+      'names no workspace package',
+    );
+    expect(check('shared/src/planted.ts', "import { x } from '@cocoon/shared';")[0]).toContain(
+      'its own package',
+    );
+    // Declared and exported: fine.
+    expect(check('gateway/src/planted.ts', "import { ApiError } from '@cocoon/shared';")).toEqual([]);
+  });
+
+  it('(c) fails on an import of a subpath the target package does not export', () => {
+    const problems = check('e2e/planted.ts', "import type { Db } from '@cocoon/proxy/db/index';");
+    expect(problems).toEqual([
+      "e2e/planted.ts: '@cocoon/proxy/db/index' is not an entry point @cocoon/proxy exports (it exports '.', './testing')",
+    ]);
+    expect(
+      check('miniapp/src/planted.ts', "import { formatTon } from '@cocoon/shared/pricing';")[0],
+    ).toContain("'@cocoon/shared/pricing' is not an entry point @cocoon/shared exports");
+    // Both (b) and (c) at once.
+    expect(
+      check('bot/src/planted.ts', "import { harness } from '@cocoon/proxy/testing/harness';"),
+    ).toHaveLength(2);
+    // A declared package's exported testing entry: fine.
+    expect(check('e2e/planted.ts', "import { openTestDb } from '@cocoon/proxy/testing';")).toEqual([]);
+  });
+});

@@ -1,0 +1,148 @@
+// Package boundaries, checked over the source text (no build needed). A workspace package may import another
+// only by name (`@cocoon/x`), only if its package.json declares it, and only through an entry point the other
+// package exports ("." and, for tests, "./testing"). The root package (scripts/, vite.config.ts) follows
+// the same rules. scripts/boundaries.test.ts runs this over the real tree.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export interface PackageInfo {
+  /** Its package.json name, e.g. @cocoon/proxy. */
+  name: string;
+  /** Its folder relative to the repository root, with forward slashes; '' for the root package. */
+  dir: string;
+  /** Every package it declares in dependencies, devDependencies, peerDependencies or optionalDependencies. */
+  declared: string[];
+  /** The subpaths its `exports` field lists ('.', './testing'); an empty list when it has none. */
+  exports: string[];
+}
+
+export interface SourceFile {
+  /** Relative to the repository root, with forward slashes. */
+  path: string;
+  text: string;
+}
+
+const SCOPE = '@cocoon/';
+const CODE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'models', 'artifacts']);
+
+/**
+ * Every module specifier in `text`: static imports and re-exports, side-effect imports, import(), require()
+ * and vi.mock(). Comment lines are skipped.
+ */
+export function importSpecifiers(text: string): string[] {
+  const code = text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('//'))
+    .join('\n');
+  const specs: string[] = [];
+  const lead = [
+    String.raw`\bfrom\s*`,
+    String.raw`\bimport\s*\(\s*`,
+    String.raw`^\s*import\s+`,
+    String.raw`\brequire\s*\(\s*`,
+    String.raw`\bvi\.(?:mock|doMock|importActual)\s*(?:<[^>]*>)?\s*\(\s*`,
+  ].join('|');
+  const re = new RegExp(`(?:${lead})(['"\`])([^'"\`\n]+)\\1`, 'gm');
+  for (const m of code.matchAll(re)) specs.push(m[2]);
+  return specs;
+}
+
+/** The package that owns `file`: the workspace whose folder holds it (the deepest), else the root package. */
+function ownerOf(file: string, packages: PackageInfo[]): PackageInfo | undefined {
+  let best: PackageInfo | undefined;
+  for (const p of packages) {
+    const inside = p.dir === '' || file === p.dir || file.startsWith(`${p.dir}/`);
+    if (inside && (!best || p.dir.length > best.dir.length)) best = p;
+  }
+  return best;
+}
+
+function exportMatches(keys: string[], subpath: string): boolean {
+  return keys.some((k) => {
+    if (k === subpath) return true;
+    const star = k.indexOf('*');
+    return star >= 0 && subpath.startsWith(k.slice(0, star)) && subpath.endsWith(k.slice(star + 1));
+  });
+}
+
+/** Every boundary violation in `files`, one line each ("path: what is wrong"); empty when there is none. */
+export function checkBoundaries(packages: PackageInfo[], files: SourceFile[]): string[] {
+  const byName = new Map(packages.map((p) => [p.name, p]));
+  const problems: string[] = [];
+  for (const file of files) {
+    const owner = ownerOf(file.path, packages);
+    if (!owner) continue;
+    for (const spec of importSpecifiers(file.text)) {
+      if (spec.startsWith('.')) {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(file.path), spec));
+        const targetOwner = target.startsWith('../') ? undefined : ownerOf(target, packages);
+        if (targetOwner !== owner) {
+          const where = targetOwner
+            ? `${targetOwner.name}'s files; import '${targetOwner.name}' instead`
+            : 'outside';
+          problems.push(`${file.path}: '${spec}' leaves ${owner.name} for ${where}`);
+        }
+        continue;
+      }
+      if (!spec.startsWith(SCOPE)) continue;
+      const [scope, base, ...rest] = spec.split('/');
+      const name = `${scope}/${base}`;
+      const subpath = rest.length ? `./${rest.join('/')}` : '.';
+      const target = byName.get(name);
+      if (!target) {
+        problems.push(`${file.path}: '${spec}' names no workspace package`);
+        continue;
+      }
+      if (target === owner)
+        problems.push(`${file.path}: '${spec}' imports its own package by name; use a relative import`);
+      else if (!owner.declared.includes(name))
+        problems.push(`${file.path}: '${spec}' is not declared in ${owner.name}'s package.json dependencies`);
+      if (!exportMatches(target.exports, subpath)) {
+        const listed = target.exports.map((e) => `'${e}'`).join(', ') || 'nothing';
+        problems.push(`${file.path}: '${spec}' is not an entry point ${name} exports (it exports ${listed})`);
+      }
+    }
+  }
+  return problems;
+}
+
+function readPackage(root: string, dir: string): PackageInfo {
+  const json = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
+  const declared = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'].flatMap(
+    (k) => Object.keys(json[k] ?? {}),
+  );
+  const exp = json.exports;
+  const exports =
+    exp === undefined
+      ? []
+      : typeof exp === 'string' || Array.isArray(exp) || !Object.keys(exp).some((k) => k.startsWith('.'))
+        ? ['.']
+        : Object.keys(exp);
+  return { name: json.name, dir, declared, exports };
+}
+
+function walk(root: string, dir: string, out: string[]): void {
+  for (const name of readdirSync(path.join(root, dir))) {
+    if (name.startsWith('.') || SKIP_DIRS.has(name)) continue;
+    const rel = dir ? `${dir}/${name}` : name;
+    if (statSync(path.join(root, rel)).isDirectory()) walk(root, rel, out);
+    else if (CODE.test(name)) out.push(rel);
+  }
+}
+
+/** The root package and every workspace in `root`/package.json, and their source files. */
+export function loadWorkspace(root: string): { packages: PackageInfo[]; files: SourceFile[] } {
+  const rootJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const dirs: string[] = (rootJson.workspaces ?? []).map((d: string) => d.replace(/\/$/, ''));
+  const packages = [readPackage(root, ''), ...dirs.map((d) => readPackage(root, d))];
+  const paths: string[] = [];
+  for (const d of dirs) walk(root, d, paths);
+  // The root package's own code: scripts/ and the config files beside package.json.
+  if (existsSync(path.join(root, 'scripts'))) walk(root, 'scripts', paths);
+  for (const name of readdirSync(root))
+    if (CODE.test(name) && statSync(path.join(root, name)).isFile()) paths.push(name);
+  const files = paths.map((p) => ({ path: p, text: readFileSync(path.join(root, p), 'utf8') }));
+  return { packages, files };
+}
