@@ -4,9 +4,10 @@
 import { createServer } from 'node:net';
 import { loadBotConfig, type RunningBot, startBot, startLocalBot } from '@cocoon/bot';
 import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from '@cocoon/emulator';
-import { type Db, DEV_SERVICE_KEY, type ProxyServer } from '@cocoon/proxy';
+import type { Db, ProxyServer } from '@cocoon/proxy';
 import {
   openTestDb,
+  PRODUCTION_SECRETS,
   resetDb,
   startTestProxy,
   startTestWorker,
@@ -17,6 +18,9 @@ import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const TOKEN = '7100001:bot-integration-token';
+// A real token: the proxy and the bot run as in production, each secret its own.
+const SECRETS = { ...PRODUCTION_SECRETS, BOT_TOKEN: TOKEN };
+const HISTORY_KEY = 'bot-integration-history-key-of-the-bot-alone';
 const MINIAPP = 'http://127.0.0.1:5173/';
 const FOOTER = /— [\d.]+ TON · rig [0-9a-f]{8}$/;
 
@@ -57,7 +61,7 @@ afterEach(async () => {
 
 /** A proxy, one rig serving both bot models, and the bot polling the emulator. */
 async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Record<string, string> = {}) {
-  proxy = await startTestProxy(db, proxyEnv);
+  proxy = await startTestProxy(db, { ...SECRETS, ...proxyEnv });
   const owner = userClient(proxy, 990_001, 'RigOwner');
   const { rig, token } = await owner.registerRig('it-rig');
   worker = startTestWorker({
@@ -74,6 +78,8 @@ async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Recor
   await owner.setAsk(rig.id, 'demo-gen', 3_000_000n);
   const config = loadBotConfig({
     BOT_TOKEN: TOKEN,
+    SERVICE_KEY: SECRETS.SERVICE_KEY,
+    HISTORY_KEY,
     TELEGRAM_API_ROOT: emulator.url,
     COCOON_PROXY_URL: proxy.url,
     MINIAPP_URL: MINIAPP,
@@ -88,7 +94,7 @@ async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Recor
 function serviceClient(user: TgUser): CocoonClient {
   return createCocoonClient({
     baseUrl: proxy!.url,
-    auth: { kind: 'service', key: DEV_SERVICE_KEY, telegramId: user.id, name: user.first_name },
+    auth: { kind: 'service', key: SECRETS.SERVICE_KEY, telegramId: user.id, name: user.first_name },
   });
 }
 
@@ -145,7 +151,8 @@ describe('the Cocoon bot in Telegram chats', () => {
     expect(reply.text).toMatch(/^The treaty was signed at noon by both delegations\.\n\n— /);
     expect(reply.text).toContain(`rig ${rigId.slice(0, 8)}`);
     expect(reply.reply_to_message?.message_id).toBe(cmd.message_id);
-    const jobs = (await me.myJobs()).jobs;
+    // The bot's service key reads balances, not accounts: the jobs list is read as in the Mini App.
+    const jobs = (await userClient(proxy!, alice.id).myJobs()).jobs;
     expect(jobs).toHaveLength(1);
     const cost = BigInt(jobs[0].costNano!);
     expect(cost).toBeGreaterThan(0n);
@@ -153,7 +160,7 @@ describe('the Cocoon bot in Telegram chats', () => {
     expect(BigInt(after.balanceNano)).toBe(before - cost);
     expect(after.heldNano).toBe('0');
     // Bob and Carol talked but paid nothing.
-    expect((await serviceClient(bob).myJobs()).jobs).toHaveLength(0);
+    expect((await userClient(proxy!, bob.id).myJobs()).jobs).toHaveLength(0);
 
     // A count argument is validated.
     const bad = emulator.userSends(chat.id, alice.id, '/summarize 5000');
