@@ -33,6 +33,22 @@ export const configSchema = z.object({
   LEASE_MS: z.coerce.number().int().positive().default(30_000),
   HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   JOB_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /**
+   * How long a rig may hold a job, from the claim: RUN_BASE_MS + (input + max tokens) × RUN_MS_PER_TOKEN.
+   * Heartbeats renew a lease up to that and no further; then the job goes to the next candidate.
+   */
+  RUN_BASE_MS: z.coerce.number().int().positive().default(20_000),
+  RUN_MS_PER_TOKEN: z.coerce.number().int().min(0).default(100),
+  /** A rig that loses this many jobs in a row (fails, stalls, disconnects) gets no quotes for RIG_COOLDOWN_MS. */
+  RIG_COOLDOWN_AFTER_FAILURES: z.coerce.number().int().positive().default(3),
+  RIG_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),
+  /** The highest ask a rig may post, per 1,000 tokens (1 TON: a thousand times the default ask). */
+  MAX_ASK_NANO_PER_1K: nano.default(1_000_000_000n),
+  /**
+   * A quote's candidates ask at most this multiple of the cheapest eligible ask (or of the default ask, if
+   * the cheapest is below it), and the hold is for the highest of them: an outlier ask can't inflate it.
+   */
+  HOLD_ASK_MULTIPLE: z.coerce.number().int().min(1).max(100).default(3),
   /** What one rig's socket may send: a sustained rate, a burst, and bytes waiting to be handled. */
   RIG_BYTES_PER_S: z.coerce
     .number()

@@ -65,7 +65,8 @@ async function expectHealthyLedger() {
 
 describe('chaos', () => {
   it('kills worker processes with SIGKILL mid-job 100+ times; every job ends once, money is exact', async () => {
-    const p = await startTestProxy(db, { LEASE_MS: '3000', HEARTBEAT_MS: '2000' }, 250);
+    // Cool-downs off: this test kills rigs on purpose, over and over; it checks crash recovery, not standing.
+    const p = await startTestProxy(db, { LEASE_MS: '3000', HEARTBEAT_MS: '2000', RIG_COOLDOWN_MS: '0' }, 250);
     proxy = p;
     // Healthy rigs in this process (dearer), victims as processes (cheapest, one slot each, slow words),
     // so jobs go to a victim first and fail over to another victim or a healthy rig when it dies.
@@ -173,7 +174,7 @@ describe('chaos', () => {
   }, 240_000);
 
   it('drops worker sockets at random while jobs run; rigs reconnect and every job ends once', async () => {
-    const p = await startTestProxy(db, { LEASE_MS: '3000', HEARTBEAT_MS: '2000' }, 100);
+    const p = await startTestProxy(db, { LEASE_MS: '3000', HEARTBEAT_MS: '2000', RIG_COOLDOWN_MS: '0' }, 100);
     proxy = p;
     const rigs: ChaosWorker[] = [];
     for (let i = 0; i < 4; i++) {
@@ -226,7 +227,7 @@ describe('chaos', () => {
   });
 
   it('restarts the proxy under load on the same database and port; clients recover by polling', async () => {
-    const env = { LEASE_MS: '1500', HEARTBEAT_MS: '1000', QUOTE_TTL_MS: '2000' };
+    const env = { LEASE_MS: '1500', HEARTBEAT_MS: '1000', QUOTE_TTL_MS: '2000', RIG_COOLDOWN_MS: '0' };
     let p = await startTestProxy(db, env, 100);
     proxy = p;
     const port = new URL(p.url).port;

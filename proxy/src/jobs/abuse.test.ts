@@ -88,3 +88,74 @@ describe('a rig that sends more than a job is worth', () => {
     expect(res).toMatchObject({ text: 'STILL SERVING', rigId: honest.id });
   });
 });
+
+describe('a cheap rig that denies service', () => {
+  it('saying every job is bad input only moves the job on; a second rig agreeing fails it', async () => {
+    await startProxy();
+    const liar = await rig(1001, 0n, 'fail-final');
+    const honest = await rig(1002, 2_000n);
+    const res = await generate(userClient(proxy, 2001), 'perfectly fine input');
+    expect(res).toMatchObject({ text: 'PERFECTLY FINE INPUT', rigId: honest.id });
+    expect(liar.worker.received).toHaveLength(1);
+
+    // Two rigs that both refuse the input: then it is the input.
+    await proxy.close();
+    await resetDb(db);
+    workers = [];
+    await startProxy();
+    await rig(1001, 0n, 'fail-final');
+    await rig(1002, 1_000n, 'fail-final');
+    await rig(1003, 2_000n);
+    const err = await generate(userClient(proxy, 2001), 'x').catch((e) => e);
+    expect(err.message).toMatch(/your input is invalid/);
+    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('holding a job forever in heartbeats ends at its run deadline, not the job timeout', async () => {
+    await startProxy({
+      LEASE_MS: '500',
+      RUN_BASE_MS: '1000',
+      RUN_MS_PER_TOKEN: '10',
+      JOB_TIMEOUT_MS: '600000',
+    });
+    const holder = await rig(1001, 0n, 'hold-forever');
+    const honest = await rig(1002, 2_000n);
+    const res = await generate(userClient(proxy, 2001), 'eventually done');
+    expect(res).toMatchObject({ text: 'EVENTUALLY DONE', rigId: honest.id });
+    expect(holder.worker.received).toHaveLength(1);
+    const job = (await db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs')).rows[0];
+    expect(job.fail_reason).toBe('the lease expired');
+  });
+
+  it('an absurd ask is refused, and an outlier ask neither sets the hold nor becomes a candidate', async () => {
+    await startProxy();
+    const outlier = await rig(1001, 1_000_000_000n); // the ceiling itself: allowed, but far off the market
+    const err = await outlier.owner
+      .setAsk(outlier.id, 'test-echo', 1_000_000_000_000_000_000n)
+      .catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: 'ask_too_high' });
+    const cheap = await rig(1002, 1_000_000n, 'fail');
+    const pricier = await rig(1003, 3_000_000n);
+    const user = userClient(proxy, 2001);
+    const quote = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 10, maxTokens: 10 });
+    expect(quote.candidates.map((c) => c.rigId)).toEqual([cheap.id, pricier.id]);
+    // Held at the highest candidate ask (3 × the cheapest at most), not the outlier's.
+    expect(BigInt(quote.holdNano)).toBe((((20n * 3_000_000n) / 1000n) * 11n) / 10n);
+    // A failover to the pricier candidate settles within that hold.
+    const res = await generate(user, 'within the hold');
+    expect(res.rigId).toBe(pricier.id);
+    expect(outlier.worker.received).toHaveLength(0);
+    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('a rig that keeps failing is cooled down and gets no quotes for a while', async () => {
+    await startProxy({ RIG_COOLDOWN_AFTER_FAILURES: '2', RIG_COOLDOWN_MS: '600000' });
+    const flaky = await rig(1001, 0n, 'fail');
+    await rig(1002, 2_000n);
+    const user = userClient(proxy, 2001);
+    for (const p of ['one', 'two', 'three', 'four']) await generate(user, p);
+    expect(flaky.worker.received).toHaveLength(2);
+    const quote = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 5, maxTokens: 5 });
+    expect(quote.candidates.map((c) => c.rigId)).not.toContain(flaky.id);
+  });
+});

@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import type { Logger } from '../log';
-import { countFailedJob } from '../rigs/repository';
+import { recordRigFailure } from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
@@ -105,6 +105,7 @@ export class Dispatcher {
         attempt: i,
         rigId,
         leaseMs: this.config.LEASE_MS,
+        runMs: this.config.RUN_BASE_MS + (job.input_tokens + job.max_tokens) * this.config.RUN_MS_PER_TOKEN,
         seenWithinMs: this.config.HEARTBEAT_MS * 3,
         instanceId: this.instanceId,
         socketHere: this.workers.get(rigId) !== undefined,
@@ -209,20 +210,21 @@ export class Dispatcher {
   }
 
   /**
-   * Takes a job away from a rig that failed it and sends it to the next candidate. With `retryable` false
-   * (the job itself is bad: too long, malformed), the job fails and the hold goes back in full.
+   * Takes a job away from a rig that failed it and sends it to the next candidate. With `retryable` false the
+   * rig says the input itself is bad: one rig's word isn't enough (it could be a rig denying service), so
+   * the job moves on; when a second rig says so too, the job fails and the hold goes back in full.
    */
   async failover(jobId: string, rigId: string, reason: string, retryable: boolean): Promise<void> {
     this.forgetSent(jobId, rigId);
     const outcome = await this.db.tx(async (q) => {
       const job = await lockJob(q, jobId);
       if (job?.state !== 'running' || job.rig_id !== rigId) return null;
-      await countFailedJob(q, rigId);
-      if (!retryable) {
+      await recordRigFailure(q, rigId, this.config);
+      if (!retryable && job.input_refused_by && job.input_refused_by !== rigId) {
         await failJob(q, job, reason);
         return 'failed' as const;
       }
-      await requeue(q, jobId, reason);
+      await requeue(q, jobId, reason, retryable ? undefined : rigId);
       return 'requeued' as const;
     });
     if (outcome === 'failed') this.emit(jobId, { type: 'failed', reason });

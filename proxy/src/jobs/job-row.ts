@@ -16,6 +16,8 @@ export interface JobRow {
   hold_nano: string;
   /** The part of the hold that came from trial credit. */
   hold_trial_nano: string;
+  /** The first rig that said this job's input is invalid. */
+  input_refused_by: string | null;
   fee_bps: number;
   candidates: JobCandidate[];
   attempt: number;
@@ -35,7 +37,7 @@ export interface JobRow {
 
 /** Columns to select for a JobRow: numerics as text so bigints survive both database engines. */
 export const JOB_COLUMNS = `j.id, j.user_id, j.model, j.kind, j.state, j.input_tokens, j.max_tokens,
-  j.hold_nano::text AS hold_nano, j.hold_trial_nano::text AS hold_trial_nano, j.fee_bps, j.candidates, j.attempt, j.rig_id, j.envelope, j.idempotency_key,
+  j.hold_nano::text AS hold_nano, j.hold_trial_nano::text AS hold_trial_nano, j.input_refused_by, j.fee_bps, j.candidates, j.attempt, j.rig_id, j.envelope, j.idempotency_key,
   j.result, j.prompt_tokens, j.completion_tokens, j.cost_nano::text AS cost_nano, j.fail_reason, j.created_at,
   j.expires_at, j.started_at, j.finished_at`;
 

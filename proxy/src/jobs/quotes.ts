@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
 import { userBalances } from '../ledger/ledger';
-import { cheapestAsk, eligibleRigs } from '../market/candidates';
+import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
 import { insertQuote, jobIdByIdempotencyKey, listRows, lockForSubmit, viewRow } from './repository';
@@ -26,7 +26,11 @@ export class Quotes {
   ) {}
 
   async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
-    const ranked = (await eligibleRigs(this.db, req)).slice(0, 3);
+    const { candidates: ranked, heldPriceNanoPer1k: maxPrice } = pickCandidates(
+      await eligibleRigs(this.db, req, this.config.MAX_ASK_NANO_PER_1K),
+      this.config.HOLD_ASK_MULTIPLE,
+      this.config.DEFAULT_ASK_NANO_PER_1K,
+    );
     if (ranked.length === 0) {
       const cheapest = await cheapestAsk(this.db, req.model, req.kind);
       if (cheapest !== null && req.maxPriceNanoPer1k !== undefined) {
@@ -42,10 +46,6 @@ export class Quotes {
         `no rig with a free slot is serving ${req.model} for ${req.kind} right now`,
       );
     }
-    const maxPrice = ranked.reduce(
-      (m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m),
-      0n,
-    );
     const hold = holdFor(req.inputTokens + req.maxTokens, maxPrice, this.config.FEE_BPS);
     const id = randomUUID();
     const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);

@@ -136,6 +136,8 @@ export async function claimForRig(
     attempt: number;
     rigId: string;
     leaseMs: number;
+    /** The lease can't be renewed past this many milliseconds from the claim. */
+    runMs: number;
     seenWithinMs: number;
     instanceId: string;
     socketHere: boolean;
@@ -145,7 +147,8 @@ export async function claimForRig(
 ): Promise<(JobRow & { holder: string; rig_name: string }) | undefined> {
   const r = await q.query<JobRow & { holder: string; rig_name: string }>(
     `UPDATE jobs j SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
-       lease_until = now() + $4 * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
+       lease_until = now() + least($4::float8, $12::float8) * interval '1 millisecond',
+       run_deadline = now() + $12::float8 * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
        envelope_bytes = coalesce($10::int, j.envelope_bytes), idempotency_key = coalesce($11, j.idempotency_key)
      FROM rigs r
      WHERE j.id = $1 AND r.id = $3 AND NOT r.paused AND r.revoked_at IS NULL
@@ -162,6 +165,7 @@ export async function claimForRig(
       c.socketHere,
       c.clusterEnabled,
       ...c.stored,
+      c.runMs,
     ],
   );
   return r.rows[0];
@@ -186,19 +190,28 @@ export async function markExpired(q: Queryable, jobId: string): Promise<void> {
   await q.query("UPDATE jobs SET state = 'expired', finished_at = now() WHERE id = $1", [jobId]);
 }
 
-/** Takes a running job off its rig and queues it for the next candidate. */
-export async function requeue(q: Queryable, jobId: string, reason: string): Promise<void> {
+/**
+ * Takes a running job off its rig and queues it for the next candidate. `refusedBy`: the rig said the input
+ * is invalid (remembered, so a second rig agreeing can fail the job).
+ */
+export async function requeue(
+  q: Queryable,
+  jobId: string,
+  reason: string,
+  refusedBy?: string,
+): Promise<void> {
   await q.query(
-    `UPDATE jobs SET state = 'queued', rig_id = NULL, lease_until = NULL, attempt = attempt + 1, fail_reason = $2
+    `UPDATE jobs SET state = 'queued', rig_id = NULL, lease_until = NULL, run_deadline = NULL,
+       attempt = attempt + 1, fail_reason = $2, input_refused_by = coalesce(input_refused_by, $3::uuid)
      WHERE id = $1`,
-    [jobId, reason],
+    [jobId, reason, refusedBy ?? null],
   );
 }
 
 /**
  * Marks a job done with its result and charge. The same statement also updates the rig's counters
- * (rigs.jobs_done, rigs.total_job_ms): one round trip per settled job, a tuned hot path. It is the one
- * write to `rigs` outside rigs/repository.ts.
+ * (rigs.jobs_done, rigs.total_job_ms, and its standing: consecutive_failures back to 0): one round trip per
+ * settled job, a tuned hot path. With rigs/standing.ts, the only writes to `rigs` outside rigs/repository.ts.
  */
 export async function markDoneAndCountForRig(
   q: Queryable,
@@ -220,7 +233,8 @@ export async function markDoneAndCountForRig(
          finished_at = now(), lease_until = NULL WHERE id = $1
        RETURNING rig_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
      )
-     UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms FROM done
+     UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms, consecutive_failures = 0
+     FROM done
      WHERE rigs.id = done.rig_id`,
     [
       d.jobId,
@@ -235,7 +249,10 @@ export async function markDoneAndCountForRig(
   );
 }
 
-/** Renews the leases of the running jobs of `rigId` among `jobIds`. */
+/**
+ * Renews the leases of the running jobs of `rigId` among `jobIds`, never past a job's run deadline: a rig
+ * can't keep a job alive with heartbeats beyond the time its tokens should take.
+ */
 export async function renewLeases(
   q: Queryable,
   rigId: string,
@@ -243,7 +260,7 @@ export async function renewLeases(
   leaseMs: number,
 ): Promise<void> {
   await q.query(
-    `UPDATE jobs SET lease_until = now() + $3 * interval '1 millisecond'
+    `UPDATE jobs SET lease_until = least(now() + $3 * interval '1 millisecond', coalesce(run_deadline, 'infinity'))
      WHERE rig_id = $1 AND state = 'running' AND id = ANY($2::uuid[])`,
     [rigId, jobIds, leaseMs],
   );

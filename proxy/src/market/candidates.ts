@@ -1,8 +1,9 @@
-// The market rule: eligible rigs are online, serve the model and kind, are not paused or revoked, have a
-// free slot and ask at most the client's max price. Cheapest first, then shortest expected wait, then best
-// success rate.
+// The market rule: eligible rigs are online, serve the model and kind, are not paused, revoked or cooling
+// down (rigs/standing.ts), have a free slot and ask at most the client's max price and the ask ceiling.
+// Cheapest first, then shortest expected wait, then best success rate.
 import type { Candidate } from '@cocoon/shared';
 import type { Queryable } from '../db';
+import { IN_GOOD_STANDING } from '../rigs/standing';
 
 export interface RankedRig extends Candidate {
   ownerId: string;
@@ -15,6 +16,7 @@ export interface RankedRig extends Candidate {
 export async function eligibleRigs(
   q: Queryable,
   req: { model: string; kind: string; maxPriceNanoPer1k?: bigint },
+  askCeilingNanoPer1k: bigint,
 ): Promise<RankedRig[]> {
   const r = await q.query<{
     id: string;
@@ -34,9 +36,9 @@ export async function eligibleRigs(
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds)
-       AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
-       AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric)`,
-    [req.model, req.kind, req.maxPriceNanoPer1k ?? null],
+       AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL AND ${IN_GOOD_STANDING}
+       AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric) AND rm.price_nano_per_1k <= $4::numeric`,
+    [req.model, req.kind, req.maxPriceNanoPer1k ?? null, askCeilingNanoPer1k],
   );
   return r.rows
     .map((row) => {
@@ -69,12 +71,33 @@ function compareBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The candidates a quote offers and the price it holds for: the cheapest eligible rig first, then others
+ * asking no more than `holdMultiple` × the cheapest ask (or × `floorNanoPer1k`, when the cheapest asks less:
+ * a rig asking 0 must not leave a job no rig to fail over to). The hold is for the highest of those. So
+ * an outlier ask, however absurd, can't raise a hold, and a failover to a pricier candidate still settles
+ * within it.
+ */
+export function pickCandidates(
+  ranked: RankedRig[],
+  holdMultiple: number,
+  floorNanoPer1k: bigint,
+  max = 3,
+): { candidates: RankedRig[]; heldPriceNanoPer1k: bigint } {
+  if (ranked.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
+  const cheapest = BigInt(ranked[0].priceNanoPer1k);
+  const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
+  const candidates = ranked.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling).slice(0, max);
+  const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);
+  return { candidates, heldPriceNanoPer1k: held };
+}
+
 /** The cheapest ask online for a model regardless of the client's limit, to say what it would take. */
 export async function cheapestAsk(q: Queryable, model: string, kind: string): Promise<bigint | null> {
   const r = await q.query<{ p: string | null }>(
     `SELECT min(rm.price_nano_per_1k)::text AS p FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds) AND r.connected_to IS NOT NULL
-       AND NOT r.paused AND r.revoked_at IS NULL`,
+       AND NOT r.paused AND r.revoked_at IS NULL AND ${IN_GOOD_STANDING}`,
     [model, kind],
   );
   return r.rows[0]?.p ? BigInt(r.rows[0].p) : null;

@@ -141,11 +141,6 @@ export async function clearStaleConnections(q: Queryable, staleAfterMs: number):
   );
 }
 
-/** A rig lost a job it was running (failed it, disconnected, let its lease lapse, sent a bad receipt). */
-export async function countFailedJob(q: Queryable, rigId: string): Promise<void> {
-  await q.query('UPDATE rigs SET jobs_failed = jobs_failed + 1 WHERE id = $1', [rigId]);
-}
-
 export async function rigViews(q: Queryable, ownerId: string, rigId?: string): Promise<RigView[]> {
   const rigs = await q.query<RigRow & { running: string; earnings: string | null }>(
     `SELECT r.*,

@@ -2,7 +2,7 @@
 import { modelId, registerRigRequest, setAskRequest, updateRigRequest } from '@cocoon/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { notFound } from '../../errors';
+import { badRequest, notFound } from '../../errors';
 import {
   ownedRig,
   registerRig,
@@ -49,6 +49,12 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     const ownerId = owner(req);
     const { id, model } = parse(rigParams.extend({ model: modelId }), req.params);
     const { priceNanoPer1k } = parse(setAskRequest, req.body);
+    const ceiling = ctx.config.MAX_ASK_NANO_PER_1K;
+    if (priceNanoPer1k > ceiling)
+      throw badRequest(
+        `priceNanoPer1k: the highest ask is ${ceiling} nanoTON per 1,000 tokens`,
+        'ask_too_high',
+      );
     await ownedRig(ctx.db, ownerId, id);
     if (!(await setAsk(ctx.db, id, model, priceNanoPer1k)))
       throw notFound(`this rig has never served ${model}; start the worker first`);

@@ -1,0 +1,27 @@
+// A rig's standing in the market: failures in a row cool a rig down (it gets no quotes for a while), and a
+// settled job clears the count. One module per rig's standing, that reputation and audits extend.
+//
+// Every way a rig can lose a job counts: it said fail, it disconnected, its lease lapsed (a stall), it
+// streamed past the job's budget, or its receipt was invalid. After RIG_COOLDOWN_AFTER_FAILURES of those in
+// a row the rig is out of quotes for RIG_COOLDOWN_MS, and its count starts again.
+import type { Queryable } from '../db';
+
+export interface StandingLimits {
+  RIG_COOLDOWN_AFTER_FAILURES: number;
+  RIG_COOLDOWN_MS: number;
+}
+
+/** A rig lost a job it was running. Call inside the transaction that moves the job on. */
+export async function recordRigFailure(q: Queryable, rigId: string, limits: StandingLimits): Promise<void> {
+  await q.query(
+    `UPDATE rigs SET jobs_failed = jobs_failed + 1,
+       consecutive_failures = CASE WHEN consecutive_failures + 1 >= $2 THEN 0 ELSE consecutive_failures + 1 END,
+       cooldown_until = CASE WHEN consecutive_failures + 1 >= $2 THEN now() + $3 * interval '1 millisecond'
+                        ELSE cooldown_until END
+     WHERE id = $1`,
+    [rigId, limits.RIG_COOLDOWN_AFTER_FAILURES, limits.RIG_COOLDOWN_MS],
+  );
+}
+
+/** The SQL condition a rig (aliased `r`) must meet to be quoted: not cooling down. */
+export const IN_GOOD_STANDING = '(r.cooldown_until IS NULL OR r.cooldown_until <= now())';
