@@ -8,6 +8,7 @@ import { type Db, openDb } from './db';
 import { HttpError } from './errors';
 import { answerClientError } from './http/client-errors';
 import { type AppContext, makeAuth } from './http/context';
+import { registerRateLimits } from './http/rate-limits';
 import { chatHistoryRoutes } from './http/routes/chat-history';
 import { devRoutes } from './http/routes/dev';
 import { jobRoutes } from './http/routes/jobs';
@@ -121,6 +122,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 
+  await registerRateLimits(app, config);
   await app.register(websocket, { options: { maxPayload: MAX_WORKER_FRAME_BYTES } });
   publicRoutes(app, ctx);
   meRoutes(app, ctx);

@@ -33,6 +33,8 @@ export const configSchema = z.object({
   LEASE_MS: z.coerce.number().int().positive().default(30_000),
   HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   JOB_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /** Finished jobs' sealed envelopes and results are dropped this long after the job ended (24 h). */
+  SEALED_RETENTION_MS: z.coerce.number().int().positive().default(86_400_000),
   /**
    * How long a rig may hold a job, from the claim: RUN_BASE_MS + (input + max tokens) × RUN_MS_PER_TOKEN.
    * Heartbeats renew a lease up to that and no further; then the job goes to the next candidate.
@@ -49,6 +51,14 @@ export const configSchema = z.object({
    * the cheapest is below it), and the hold is for the highest of them: an outlier ask can't inflate it.
    */
   HOLD_ASK_MULTIPLE: z.coerce.number().int().min(1).max(100).default(3),
+  /**
+   * Requests a minute, per proxy process: per signed-in caller (a Telegram user, also when the bot acts for
+   * them; an API key), per IP address for everyone else, quotes per caller, and rig connections per token.
+   */
+  RATE_CALLER_PER_MIN: z.coerce.number().int().positive().default(600),
+  RATE_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
+  RATE_QUOTES_PER_MIN: z.coerce.number().int().positive().default(120),
+  RATE_RIG_CONNECTS_PER_MIN: z.coerce.number().int().positive().default(30),
   /** What one rig's socket may send: a sustained rate, a burst, and bytes waiting to be handled. */
   RIG_BYTES_PER_S: z.coerce
     .number()

@@ -266,16 +266,47 @@ describe('a sealed job through the proxy', () => {
     await expectLedgerBalanced();
   });
 
-  it('expires unsubmitted quotes and releases their hold', async () => {
+  it('an unsubmitted quote takes no money, and once expired leaves nothing behind but a counter', async () => {
     await startProxy({ QUOTE_TTL_MS: '300' });
     await rig(1001, 1_000_000n);
     const user = userClient(proxy, 2001);
+    const ledgerRows = async () =>
+      Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger_tx')).rows[0].n);
+    await user.me(); // the user's trial grant, before counting
+    const before = await ledgerRows();
     const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 100, maxTokens: 100 });
-    expect(BigInt((await user.me()).heldNano)).toBe(BigInt(q.holdNano));
-    for (let i = 0; i < 50 && (await user.job(q.quoteId)).state !== 'expired'; i++)
+    expect(BigInt(q.holdNano)).toBeGreaterThan(0n);
+    expect((await user.me()).heldNano).toBe('0');
+    for (let i = 0; i < 50 && (await db.query('SELECT 1 FROM jobs')).rows.length > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
-    expect((await user.job(q.quoteId)).state).toBe('expired');
+    expect((await db.query('SELECT 1 FROM jobs')).rows).toHaveLength(0);
+    expect(await ledgerRows()).toBe(before);
+    expect((await db.query("SELECT 1 FROM accounts WHERE id LIKE 'hold:%'")).rows).toHaveLength(0);
+    const counter = await db.query<{ value: string }>(
+      "SELECT value::text FROM counters WHERE name = 'quotes_expired'",
+    );
+    expect(counter.rows[0].value).toBe('1');
+    await expectApiError(user.job(q.quoteId), 404);
     expect(await spendableNano(db, '2001')).toBe(TRIAL);
+    await expectLedgerBalanced();
+  });
+
+  it('takes the hold at submit, and refuses a quote the balance could not pay', async () => {
+    await startProxy({ TRIAL_CREDIT_NANO: '1000' });
+    await rig(1001, 1_000n);
+    const user = userClient(proxy, 2001);
+    await expectApiError(
+      user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 100_000, maxTokens: 100_000 }),
+      402,
+      'insufficient_funds',
+    );
+    const res = await user.runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'a b', maxTokens: 5 },
+    });
+    expect(res.text).toBe('A B');
+    const holds = await db.query("SELECT 1 FROM ledger_tx WHERE kind = 'hold'");
+    expect(holds.rows).toHaveLength(1);
     await expectLedgerBalanced();
   });
 });
@@ -394,5 +425,27 @@ describe('privacy by construction', () => {
     walk(join(import.meta.dirname, '..'));
     expect(files.length).toBeGreaterThan(10);
     for (const f of files) expect(readFileSync(f, 'utf8')).not.toMatch(/\bopen(Job|ResultPart)\b/);
+  });
+});
+
+describe('retention', () => {
+  it("drops a finished job's sealed envelope and result after SEALED_RETENTION_MS, keeping its account", async () => {
+    await startProxy({ SEALED_RETENTION_MS: '1' });
+    await rig(1001, 1_000_000n);
+    const user = userClient(proxy, 2001);
+    const res = await user.runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'kept a day', maxTokens: 5 },
+    });
+    const sealed = async () =>
+      (
+        await db.query<{ e: boolean; r: boolean }>(
+          'SELECT envelope IS NOT NULL AS e, result IS NOT NULL AS r FROM jobs',
+        )
+      ).rows[0];
+    for (let i = 0; i < 50 && (await sealed()).e; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await sealed()).toEqual({ e: false, r: false });
+    const job = await user.job(res.jobId);
+    expect(job).toMatchObject({ state: 'done', costNano: res.costNano.toString() });
   });
 });

@@ -1,5 +1,6 @@
-// The user's side of a job: a quote (candidates ranked, hold taken), its submission (the sealed envelope
-// stored and handed to the dispatcher, idempotently), and reading jobs back.
+// The user's side of a job: a quote (candidates ranked, the hold priced), its submission (the hold taken, the
+// sealed envelope stored and handed to the dispatcher, idempotently), and reading jobs back. A quote takes no
+// money and, never submitted, is deleted when it expires: it leaves nothing behind but a counter.
 import { randomUUID } from 'node:crypto';
 import type { quoteRequest, submitJobRequest } from '@cocoon/shared';
 import { formatTon, holdFor, type JobView, type QuoteResponse } from '@cocoon/shared';
@@ -11,7 +12,14 @@ import { userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
-import { insertQuote, jobIdByIdempotencyKey, listRows, lockForSubmit, viewRow } from './repository';
+import {
+  insertQuote,
+  jobIdByIdempotencyKey,
+  listRows,
+  lockForSubmit,
+  setHoldTrial,
+  viewRow,
+} from './repository';
 import { planHold, postHold } from './settlement';
 
 export type QuoteInput = z.output<typeof quoteRequest>;
@@ -49,34 +57,23 @@ export class Quotes {
     const hold = holdFor(req.inputTokens + req.maxTokens, maxPrice, this.config.FEE_BPS);
     const id = randomUUID();
     const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
-    await this.db
-      .tx(async (q) => {
-        const { fromTrial, transfers } = await planHold(q, id, userId, hold);
-        await insertQuote(q, {
-          id,
-          userId,
-          apiKeyId,
-          model: req.model,
-          kind: req.kind,
-          inputTokens: req.inputTokens,
-          maxTokens: req.maxTokens,
-          holdNano: hold,
-          feeBps: this.config.FEE_BPS,
-          candidates: ranked.map((c) => ({ rigId: c.rigId, priceNanoPer1k: c.priceNanoPer1k })),
-          expiresAt,
-          holdTrialNano: fromTrial,
-        });
-        await postHold(q, id, transfers);
-      })
-      .catch(async (err) => {
-        if (!(err instanceof InsufficientFunds)) throw err;
-        // Read the balance after the rollback: PGlite can't run a second query while the transaction is open.
-        const { withdrawable, trial } = await userBalances(this.db, userId);
-        const balance = withdrawable + trial;
-        throw new InsufficientFunds(
-          `this job needs a hold of ${formatTon(hold)} TON and your balance is ${formatTon(balance)} TON; top up in the Mini App`,
-        );
-      });
+    // Refuse now what couldn't be paid at submit (the hold itself is taken then).
+    const { withdrawable, trial } = await userBalances(this.db, userId);
+    if (withdrawable + trial < hold) throw this.tooLittle(hold, withdrawable + trial);
+    await insertQuote(this.db, {
+      id,
+      userId,
+      apiKeyId,
+      model: req.model,
+      kind: req.kind,
+      inputTokens: req.inputTokens,
+      maxTokens: req.maxTokens,
+      holdNano: hold,
+      feeBps: this.config.FEE_BPS,
+      candidates: ranked.map((c) => ({ rigId: c.rigId, priceNanoPer1k: c.priceNanoPer1k })),
+      expiresAt,
+      holdTrialNano: 0n,
+    });
     return {
       quoteId: id,
       model: req.model,
@@ -94,6 +91,12 @@ export class Quotes {
     };
   }
 
+  private tooLittle(hold: bigint, balance: bigint): InsufficientFunds {
+    return new InsufficientFunds(
+      `this job needs a hold of ${formatTon(hold)} TON and your balance is ${formatTon(balance)} TON; top up in the Mini App`,
+    );
+  }
+
   async submit(userId: string, req: SubmitInput): Promise<JobView> {
     const bytes = Buffer.byteLength(JSON.stringify(req.envelope));
     if (bytes > this.config.MAX_ENVELOPE_BYTES) {
@@ -107,7 +110,8 @@ export class Quotes {
     const outcome = await this.db
       .tx(async (q) => {
         const job = await lockForSubmit(q, req.quoteId, userId, req.idempotencyKey);
-        if (!job || job.user_id !== userId) throw notFound('no such quote');
+        if (!job || job.user_id !== userId)
+          throw notFound('no such quote (quotes expire unsubmitted after QUOTE_TTL_MS; ask for a new one)');
         if (job.state === 'expired')
           throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
         if (job.state !== 'quoted') {
@@ -127,10 +131,23 @@ export class Quotes {
             'bad_envelope',
             `envelope.recipients: rig ${stray.rigId} is not a candidate of this quote`,
           );
+        if (new Date(job.expires_at).getTime() < Date.now())
+          throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
+        // The hold is taken with the submission: trial credit first, then the user's own money.
+        const { fromTrial, transfers } = await planHold(q, job.id, userId, BigInt(job.hold_nano));
+        await postHold(q, job.id, transfers);
+        await setHoldTrial(q, job.id, fromTrial);
+        job.hold_trial_nano = fromTrial.toString();
         // Stored and sent on in one transaction: one lock of the row, one UPDATE.
         return { kind: 'claimed' as const, claim: await this.dispatcher.claimRig(q, job, submitted) };
       })
-      .catch((err) => {
+      .catch(async (err) => {
+        if (err instanceof InsufficientFunds) {
+          // Read after the rollback: PGlite can't run a second query while the transaction is open.
+          const { withdrawable, trial } = await userBalances(this.db, userId);
+          const job = await viewRow(this.db, userId, req.quoteId);
+          throw this.tooLittle(BigInt(job?.hold_nano ?? '0'), withdrawable + trial);
+        }
         // Another quote took the same key at the same moment (the unique index caught it).
         if ((err as { code?: string }).code === '23505') return { kind: 'duplicate' as const };
         throw err;

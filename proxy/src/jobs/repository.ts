@@ -171,6 +171,44 @@ export async function claimForRig(
   return r.rows[0];
 }
 
+/** Records how much of a job's hold came from trial credit (taken at submit). */
+export async function setHoldTrial(q: Queryable, jobId: string, trialNano: bigint): Promise<void> {
+  await q.query('UPDATE jobs SET hold_trial_nano = $2::numeric WHERE id = $1', [jobId, trialNano]);
+}
+
+/**
+ * Deletes quotes that expired unsubmitted and took no hold (every quote since holds moved to submit), and
+ * counts them: an unsubmitted quote leaves nothing behind but that counter.
+ */
+export async function deleteExpiredQuotes(q: Queryable): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `WITH gone AS (
+       DELETE FROM jobs j WHERE j.id IN (
+         SELECT id FROM jobs WHERE state = 'quoted' AND expires_at < now() LIMIT 500)
+       AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = 'hold:' || j.id::text)
+       RETURNING 1
+     ), counted AS (
+       INSERT INTO counters (name, value) SELECT 'quotes_expired', count(*) FROM gone HAVING count(*) > 0
+       ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value
+     )
+     SELECT count(*)::int AS n FROM gone`,
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/**
+ * Drops the sealed envelope and result of jobs finished more than `retentionMs` ago (500 a pass): the proxy
+ * can't read them, but it has no reason to keep them either. The job's row, prices and tokens stay.
+ */
+export async function dropSealedPayloads(q: Queryable, retentionMs: number): Promise<void> {
+  await q.query(
+    `UPDATE jobs SET envelope = NULL, result = NULL WHERE id IN (
+       SELECT id FROM jobs WHERE (envelope IS NOT NULL OR result IS NOT NULL)
+         AND finished_at < now() - $1 * interval '1 millisecond' LIMIT 500)`,
+    [retentionMs],
+  );
+}
+
 /** Stores a submission's envelope and idempotency key on a job no rig could take. */
 export async function storeSubmission(q: Queryable, jobId: string, stored: StoredSubmission): Promise<void> {
   await q.query('UPDATE jobs SET envelope = $2, envelope_bytes = $3, idempotency_key = $4 WHERE id = $1', [

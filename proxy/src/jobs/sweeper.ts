@@ -4,7 +4,16 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
-import { expiredQuotes, lapsedLeases, lockJob, markExpired, queuedJobs, timedOutJobs } from './repository';
+import {
+  deleteExpiredQuotes,
+  dropSealedPayloads,
+  expiredQuotes,
+  lapsedLeases,
+  lockJob,
+  markExpired,
+  queuedJobs,
+  timedOutJobs,
+} from './repository';
 import { failJob, releaseHold } from './settlement';
 
 export class Sweeper {
@@ -22,10 +31,16 @@ export class Sweeper {
     await this.failOverLapsedLeases();
     for (const id of await queuedJobs(this.db)) await this.dispatcher.dispatch(id);
     await this.dispatcher.pruneSent();
+    // Audits of finished jobs (which need the envelope) would have to close before this; there are none yet.
+    await dropSealedPayloads(this.db, this.config.SEALED_RETENTION_MS);
   }
 
-  /** A quote not submitted in time expires, and its hold goes back. */
+  /**
+   * A quote not submitted in time is deleted (it took no money). Quotes from before holds moved to submit
+   * still hold money: those expire and give it back.
+   */
   private async expireQuotes(): Promise<void> {
+    await deleteExpiredQuotes(this.db);
     for (const id of await expiredQuotes(this.db)) {
       await this.db.tx(async (q) => {
         const job = await lockJob(q, id);

@@ -10,6 +10,9 @@ ALTER TABLE jobs ADD COLUMN run_deadline timestamptz;
 ALTER TABLE rigs ADD COLUMN consecutive_failures integer NOT NULL DEFAULT 0;
 ALTER TABLE rigs ADD COLUMN cooldown_until timestamptz;
 
+-- Finished jobs whose sealed envelope or result is still kept (the sweeper drops them after a while).
+CREATE INDEX jobs_sealed_kept ON jobs (finished_at) WHERE envelope IS NOT NULL OR result IS NOT NULL;
+
 -- Counters of things that leave no rows behind (expired quotes).
 CREATE TABLE counters (
   name text PRIMARY KEY,
