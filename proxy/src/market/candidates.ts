@@ -73,7 +73,7 @@ function compareBig(a: bigint, b: bigint): number {
 
 /**
  * The candidates a quote offers and the price it holds for: the cheapest eligible rig first, then others
- * asking no more than `holdMultiple` × the cheapest ask (or × `floorNanoPer1k`, when the cheapest asks less:
+ * of other owners asking no more than `holdMultiple` × the cheapest ask (or × `floorNanoPer1k`, when the cheapest asks less:
  * a rig asking 0 must not leave a job no rig to fail over to). The hold is for the highest of those. So
  * an outlier ask, however absurd, can't raise a hold, and a failover to a pricier candidate still settles
  * within it.
@@ -87,7 +87,13 @@ export function pickCandidates(
   if (ranked.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
   const cheapest = BigInt(ranked[0].priceNanoPer1k);
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
-  const candidates = ranked.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling).slice(0, max);
+  // One candidate per owner: whoever runs many cheap rigs still takes one place in a job's failover list,
+  // so rigs of one owner can't deny a job every way out.
+  const owners = new Set<string>();
+  const candidates = ranked
+    .filter((c) => BigInt(c.priceNanoPer1k) <= ceiling)
+    .filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId))
+    .slice(0, max);
   const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);
   return { candidates, heldPriceNanoPer1k: held };
 }

@@ -1,6 +1,8 @@
 // A worker that speaks the real WebSocket protocol with real keys and sealing, for the proxy's tests.
 // Its "model" upper-cases the prompt word by word (or returns the first message for summarize), so tests
 // can predict the text and the token counts. The onnxruntime worker lives in worker/.
+
+import { randomUUID } from 'node:crypto';
 import {
   type JobBody,
   newEd25519KeyPair,
@@ -27,7 +29,7 @@ export type TestWorkerBehaviour =
   | 'hold-forever' // takes the job and keeps it alive in heartbeats, never answering
   | 'huge-result' // streams and returns far more text than the job's token budget
   | 'huge-final' // streams nothing, then returns far more text than the job's token budget
-  | 'chunk-bomb'; // streams ~3.8 MB chunks for the job it holds, as fast as the socket takes them
+  | 'chunk-bomb'; // ~3.8 MB chunks as fast as the socket takes them: at once (for no job), and for each job
 
 export interface TestWorkerOptions {
   url: string;
@@ -71,6 +73,8 @@ export function promptTokensOf(body: JobBody): number {
   if (body.kind === 'summarize') return body.messages.reduce((n, m) => n + words(m.text).length, 0);
   return body.messages.reduce((n, m) => n + words(m.content).length, 0);
 }
+
+const BOMB_FILLER = 'A'.repeat(3_800_000);
 
 export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   const x = newX25519KeyPair();
@@ -122,11 +126,30 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     }),
   );
 
+  /** Sends ~3.8 MB chunk frames for `jobId` until the socket closes (the ciphertext is filler). */
+  async function bomb(jobId: string): Promise<void> {
+    const [head, tail] = JSON.stringify({
+      type: 'chunk',
+      jobId,
+      seq: -1,
+      sealed: { nonce: 'A'.repeat(32), ciphertext: BOMB_FILLER },
+    }).split('-1');
+    for (let seq = 0; ws.readyState === ws.OPEN && seq < 10_000; seq++) {
+      const raw = `${head}${seq}${tail}`;
+      sentBytes += raw.length;
+      ws.send(raw);
+      // Let the socket drain so the proxy, not this process, is what's under pressure.
+      while (ws.readyState === ws.OPEN && ws.bufferedAmount > 8_000_000)
+        await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   ws.on('message', async (data) => {
     const msg = JSON.parse(String(data)) as ProxyToWorker;
     if (msg.type === 'welcome') {
       myRigId = msg.rigId;
       resolveRig(msg.rigId);
+      if (behaviour === 'chunk-bomb') void bomb(randomUUID());
       return;
     }
     if (msg.type !== 'assign') return;
@@ -144,16 +167,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     running.add(msg.jobId);
     const { body, state } = openJob(msg.envelope, myRigId, x.secretKey, msg.aad);
     const job = body as JobBody;
-    if (behaviour === 'chunk-bomb') {
-      const big = 'x'.repeat(2_800_000); // ~3.8 MB sealed (base64)
-      for (let seq = 0; ws.readyState === ws.OPEN && seq < 10_000; seq++) {
-        send({ type: 'chunk', jobId: msg.jobId, seq, sealed: sealResultPart(state, seq, { delta: big }) });
-        // Let the socket drain so the proxy, not this process, is what's under pressure.
-        while (ws.readyState === ws.OPEN && ws.bufferedAmount > 8_000_000)
-          await new Promise((r) => setTimeout(r, 5));
-      }
-      return;
-    }
+    if (behaviour === 'chunk-bomb') return bomb(msg.jobId);
     const flood = behaviour === 'huge-result' || behaviour === 'huge-final';
     const out = flood ? Array.from({ length: 40 }, () => 'y'.repeat(60_000)) : words(testModelOutput(job));
     for (const [seq, w] of (behaviour === 'huge-final' ? [] : out).entries()) {
