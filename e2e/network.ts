@@ -9,7 +9,6 @@ import { type LocalBot, startLocalBot } from '@cocoon/bot';
 import type { Emulator } from '@cocoon/emulator';
 import {
   buildProxy,
-  createLogger,
   type Db,
   DEV_SERVICE_KEY,
   loadConfig,
@@ -19,6 +18,7 @@ import {
 } from '@cocoon/proxy';
 import { userClient } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
+import { createLogger } from '@cocoon/shared/node';
 import { loadModels, type Model, startWorker, type WorkerHandle } from '@cocoon/worker';
 import pino from 'pino';
 import type { Browser } from 'playwright-core';

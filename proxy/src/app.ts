@@ -1,6 +1,7 @@
 // Builds the proxy: database, job service, HTTP routes, the worker channel and the upkeep loop.
 // Order as in fastify/demo: external things first (db), then app things (services), then routes.
 import { randomUUID } from 'node:crypto';
+import { createLogger, type Logger } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
@@ -18,7 +19,6 @@ import { serveMiniApp } from './http/static';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
-import { createLogger, type Logger } from './log';
 import { clearStaleConnections } from './rigs/repository';
 import type { ChainAdapter } from './ton';
 import { attachTon } from './ton-ledger/attach';

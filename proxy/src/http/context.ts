@@ -1,10 +1,10 @@
+import type { Logger } from '@cocoon/shared/node';
 import type { FastifyRequest } from 'fastify';
 import { authenticate, type Caller, KnownUsers } from '../auth/authenticate';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
 import type { JobService } from '../jobs/service';
-import type { Logger } from '../log';
 import type { TonService } from '../ton-ledger/attach';
 import type { WorkerRegistry } from '../ws/registry';
 

@@ -1,11 +1,11 @@
 // Test harness: one database per test file (PGlite in memory, or PostgreSQL when DATABASE_URL is set),
 // reset between tests, and a proxy on a random port with users who sign real initData.
 import { type ClientAuth, createCocoonClient, signInitData } from '@cocoon/shared';
+import { createLogger } from '@cocoon/shared/node';
 import { buildProxy, type ProxyServer } from '../app';
 import { type Config, loadConfig } from '../config';
 import { type Db, openDb } from '../db';
 import { userBalances } from '../ledger/ledger';
-import { createLogger } from '../log';
 
 export async function openTestDb(): Promise<Db> {
   return openDb({ databaseUrl: process.env.DATABASE_URL || undefined });
