@@ -17,30 +17,34 @@ export const logLevelSchema = z.enum(LOG_LEVELS, {
 export type LogLevel = z.infer<typeof logLevelSchema>;
 
 /**
- * Variables renamed for consistency, old name → new name. The old name still works for one release (the new
- * one wins when both are set), with a warning.
+ * Variables renamed for consistency, old name → new name. Where a program read the old name, it still does
+ * for one release (the new one wins when both are set), with a warning.
  */
-export const RENAMED_ENV: Readonly<Record<string, string>> = {
+export const RENAMED_ENV = {
   COCOON_PROXY: 'COCOON_PROXY_URL',
   COCOON_LOG_LEVEL: 'LOG_LEVEL',
-};
+} as const;
+export type RenamedEnv = keyof typeof RENAMED_ENV;
 
-export function deprecationWarning(oldName: string): string {
+export function deprecationWarning(oldName: RenamedEnv): string {
   return `${oldName} is deprecated; use ${RENAMED_ENV[oldName]}`;
 }
 
-/** The value of `name`, or of the old name it replaced (calling `warn` once), or undefined; '' counts as unset. */
-export function readEnv(env: EnvRecord, name: string, warn?: (message: string) => void): string | undefined {
+/**
+ * The value of `name` ('' counts as unset), else of `former` (its old name, calling `warn`), else undefined.
+ */
+export function readEnv(
+  env: EnvRecord,
+  name: string,
+  former?: RenamedEnv,
+  warn?: (message: string) => void,
+): string | undefined {
   const v = env[name];
   if (v !== undefined && v !== '') return v;
-  for (const [oldName, newName] of Object.entries(RENAMED_ENV)) {
-    const old = env[oldName];
-    if (newName === name && old !== undefined && old !== '') {
-      warn?.(deprecationWarning(oldName));
-      return old;
-    }
-  }
-  return undefined;
+  const old = former === undefined ? undefined : env[former];
+  if (former === undefined || old === undefined || old === '') return undefined;
+  warn?.(deprecationWarning(former));
+  return old;
 }
 
 /** One Error for a service's configuration, a line per problem: `invalid <service> configuration:\n  VAR: message`. */
@@ -56,12 +60,14 @@ export function issueLines(error: z.ZodError, label: (field: string) => string =
 export interface ParseEnvOptions {
   /** Named in the error: "invalid <service> configuration". */
   service: string;
-  /** Told about each renamed variable still in use (default: nothing). */
+  /** Old names this program used to read, still read for their new names (see RENAMED_ENV). */
+  renamed?: readonly RenamedEnv[];
+  /** Told about each old name still in use (default: nothing). */
   warn?: (message: string) => void;
 }
 
 /**
- * Parses an environment record with `schema`: empty strings are unset, renamed variables are read under
+ * Parses an environment record with `schema`: empty strings are unset, old names in `renamed` are read under
  * their new names, and a bad value throws one Error naming every bad variable.
  */
 export function parseEnv<S extends z.ZodObject>(
@@ -71,10 +77,9 @@ export function parseEnv<S extends z.ZodObject>(
 ): z.output<S> {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
-  // Only the renamed variables this schema reads: another program's old name is none of its business.
-  for (const newName of Object.values(RENAMED_ENV).filter((n) => n in schema.shape)) {
-    const v = readEnv(env, newName, opts.warn);
-    if (v !== undefined) cleaned[newName] = v;
+  for (const former of opts.renamed ?? []) {
+    const v = readEnv(env, RENAMED_ENV[former], former, opts.warn);
+    if (v !== undefined) cleaned[RENAMED_ENV[former]] = v;
   }
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) throw configError(opts.service, issueLines(parsed.error));

@@ -8,7 +8,7 @@ const schema = z.object({
   demo: z.boolean().default(true),
 });
 const flags = {
-  proxy: { flag: 'proxy', env: 'COCOON_PROXY_URL' },
+  proxy: { flag: 'proxy', env: 'COCOON_PROXY_URL', formerEnv: 'COCOON_PROXY' as const },
   slots: { flag: 'slots', env: 'COCOON_SLOTS' },
   demo: { flag: 'demo', boolean: true },
 };

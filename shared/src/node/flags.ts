@@ -2,13 +2,15 @@
 // (worker, gateway, emulator). Flags win over env; renamed env variables still work with a warning.
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import { type EnvRecord, issueLines, readEnv } from '../env';
+import { type EnvRecord, issueLines, type RenamedEnv, readEnv } from '../env';
 
 export interface FlagSpec {
   /** The flag without dashes, e.g. 'config-dir'. */
   flag: string;
   /** The environment variable it falls back to. */
   env?: string;
+  /** The variable's old name, still read for one release with a warning. */
+  formerEnv?: RenamedEnv;
   /** A switch (`--no-demo`) rather than a value. */
   boolean?: boolean;
 }
@@ -64,7 +66,7 @@ export function parseFlags<S extends z.ZodObject>(opts: ParseFlagsOptions<S>): F
       typeof v === 'boolean' || (typeof v === 'string' && v !== '')
         ? v
         : spec.env && opts.env
-          ? readEnv(opts.env, spec.env, opts.warn)
+          ? readEnv(opts.env, spec.env, spec.formerEnv, opts.warn)
           : undefined;
   }
   const parsed = opts.schema.safeParse(input);
