@@ -19,9 +19,9 @@ import { serveMiniApp } from './http/static';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
+import { attachTon } from './payments/service';
 import { clearStaleConnections } from './rigs/repository';
 import type { ChainAdapter } from './ton';
-import { attachTon } from './ton-ledger/attach';
 import { WorkerRegistry } from './ws/registry';
 import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
 import type { JobService } from '../jobs/service';
-import type { TonService } from '../ton-ledger/attach';
+import type { TonService } from '../payments/service';
 import type { WorkerRegistry } from '../ws/registry';
 
 /** What route modules need; built once in app.ts. */

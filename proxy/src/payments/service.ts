@@ -1,4 +1,4 @@
-// Wires TON payments into a proxy: the chain from config, the deposit watcher, the withdrawal sender
+// TON payments of a proxy: the chain from config, the deposit watcher, the withdrawal sender
 // and the routes. app.ts calls attachTon() once before listening and ton.close() on shutdown.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
