@@ -1,10 +1,10 @@
 // `npm run proxy`: start the proxy from the environment.
 import { EXIT_FAILED, failStartup, loadOrExit } from '@cocoon/shared/node';
-import { buildProxy } from './app';
+import { startProxy } from './app';
 import { loadConfig } from './config';
 
 const config = loadOrExit('cocoon-proxy', () => loadConfig());
-const proxy = await buildProxy(config).catch((err: Error) =>
+const proxy = await startProxy(config).catch((err: Error) =>
   failStartup('cocoon-proxy', `could not start: ${err.message}`, EXIT_FAILED),
 );
 console.log(

@@ -3,7 +3,7 @@
 // nor in its base64 or hex spellings, while the client did read it back through the sealed result.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { buildProxy, type Db, type ProxyServer } from '@cocoon/proxy';
+import { type Db, type ProxyServer, startProxy } from '@cocoon/proxy';
 import { openTestDb, resetDb, testConfig, userClient } from '@cocoon/proxy/testing';
 import type { JobBody } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
@@ -25,7 +25,7 @@ beforeAll(async () => {
       done();
     },
   });
-  proxy = await buildProxy(config, { db, log: createLogger('trace', sink), sweepMs: 200 });
+  proxy = await startProxy(config, { db, log: createLogger('trace', sink), sweepMs: 200 });
 });
 afterAll(async () => {
   await worker?.close();

@@ -2,7 +2,7 @@
 // reset between tests, and a proxy on a random port with users who sign real initData.
 import { type ClientAuth, createCocoonClient, signInitData } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
-import { buildProxy, type ProxyServer } from '../app';
+import { type ProxyServer, startProxy } from '../app';
 import { type Config, loadConfig } from '../config';
 import { type Db, openDb } from '../db';
 import { userBalances } from '../ledger/ledger';
@@ -40,7 +40,7 @@ export async function startTestProxy(
   sweepMs = 200,
 ): Promise<ProxyServer> {
   const config = testConfig(overrides);
-  return buildProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs });
+  return startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs });
 }
 
 export function userAuth(
