@@ -20,13 +20,12 @@ import { userClient } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
 import { loadModels, type Model, startWorker, type WorkerHandle } from '@cocoon/worker';
-import pino from 'pino';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/chromium';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST_ROOT = path.join(ROOT, '.e2e-dist');
-const quiet = pino({ level: 'warn' });
+const quiet = createLogger('warn');
 
 /** Every file the Mini App bundle is made from, with its size and mtime: the build cache key. */
 function sourceKey(): string {
