@@ -143,7 +143,12 @@ async function main(): Promise<void> {
   console.log('building the Mini App (local mode)…');
   // Local mode keeps the mocked Telegram environment and the sandbox wallet in the bundle (never in production).
   process.env.VITE_COCOON_LOCAL = '1';
+  // Vite's build sets NODE_ENV=production in this process when it is unset; the children must not inherit
+  // it (the proxy and the bot refuse local mode under NODE_ENV=production).
+  const nodeEnv = process.env.NODE_ENV;
   await build({ configFile: resolve('vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  if (nodeEnv === undefined) delete process.env.NODE_ENV;
+  else process.env.NODE_ENV = nodeEnv;
 
   const secrets = realTokenSecrets();
   startChild('proxy', 'proxy/src/main.ts', [], {
