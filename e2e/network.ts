@@ -8,25 +8,24 @@ import path from 'node:path';
 import { type LocalBot, startLocalBot } from '@cocoon/bot';
 import type { Emulator } from '@cocoon/emulator';
 import {
-  buildProxy,
-  createLogger,
   type Db,
   DEV_SERVICE_KEY,
   loadConfig,
   openDb,
   type ProxyServer,
   type SandboxChain,
+  startProxy,
 } from '@cocoon/proxy';
 import { userClient } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
+import { createLogger } from '@cocoon/shared/node';
 import { loadModels, type Model, startWorker, type WorkerHandle } from '@cocoon/worker';
-import pino from 'pino';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/chromium';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST_ROOT = path.join(ROOT, '.e2e-dist');
-const quiet = pino({ level: 'warn' });
+const quiet = createLogger('warn');
 
 /** Every file the Mini App bundle is made from, with its size and mtime: the build cache key. */
 function sourceKey(): string {
@@ -139,9 +138,9 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       STATIC_DIR: staticDir,
       ...opts.proxyEnv,
     });
-    const proxy = await buildProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs: 500 });
+    const proxy = await startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs: 500 });
     cleanups.push(() => proxy.close());
-    const chain = proxy.ctx.ton?.chain as SandboxChain | undefined;
+    const chain = proxy.ctx.ton.chain as SandboxChain | undefined;
     if (chain?.kind !== 'sandbox') throw new Error('the e2e proxy must run on the sandbox chain');
 
     const configRoot = mkdtempSync(path.join(tmpdir(), 'cocoon-e2e-rigs-'));

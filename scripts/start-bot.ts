@@ -2,18 +2,29 @@
 // unset, against Telegram otherwise. Configured from the environment the launcher passes.
 
 import { startLocalBot } from '@cocoon/bot';
-import pino from 'pino';
+import { logLevelSchema, parseEnv } from '@cocoon/shared';
+import { createLogger, failStartup, loadOrExit } from '@cocoon/shared/node';
+import { z } from 'zod';
 
-const log = pino({ name: 'cocoon-bot', level: process.env.LOG_LEVEL ?? 'info' });
+const env = loadOrExit('cocoon-bot', () =>
+  parseEnv(
+    z.object({
+      COCOON_PROXY_URL: z.string().url().optional(),
+      MINIAPP_URL: z.string().url().optional(),
+      EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+      LOG_LEVEL: logLevelSchema.default('info'),
+    }),
+    process.env,
+    { service: 'bot' },
+  ),
+);
+const log = createLogger({ name: 'cocoon-bot', level: env.LOG_LEVEL });
 const bot = await startLocalBot({
-  proxyUrl: process.env.COCOON_PROXY_URL,
-  miniAppUrl: process.env.MINIAPP_URL,
-  emulatorPort: Number(process.env.EMULATOR_PORT ?? 8081),
+  proxyUrl: env.COCOON_PROXY_URL,
+  miniAppUrl: env.MINIAPP_URL,
+  emulatorPort: env.EMULATOR_PORT,
   log,
-}).catch((err: Error) => {
-  console.error(`the bot could not start: ${err.message}`);
-  process.exit(1);
-});
+}).catch((err: Error) => failStartup('cocoon-bot', `could not start: ${err.message}`));
 if (bot.webChatUrl) log.info(`chat with the bot at ${bot.webChatUrl}`);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => void bot.stop().then(() => process.exit(0)));

@@ -7,28 +7,28 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createCocoonClient, DEV_BOT_TOKEN, signInitData } from '@cocoon/shared';
+import { createCocoonClient, DEV_BOT_TOKEN, parseEnv, signInitData } from '@cocoon/shared';
+import { loadOrExit } from '@cocoon/shared/node';
 import { build } from 'vite';
 import { z } from 'zod';
 
-const env = z
-  .object({
-    PORT: z.coerce.number().int().min(1).max(65535).default(8080),
-    DATA_DIR: z.string().default('./data'),
-    CLIENT_PORT: z.coerce.number().int().min(1).max(65535).default(10000),
-    EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
-    BOT_TOKEN: z.string().optional(),
-    SERVICE_KEY: z.string().optional(),
-    HISTORY_KEY: z.string().optional(),
-    ADMIN_KEY: z.string().optional(),
-    DEV_TELEGRAM_ID: z.coerce.number().int().positive().default(1_000_001),
-  })
-  .safeParse(process.env);
-if (!env.success) {
-  console.error(`npm start: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  process.exit(2);
-}
-const cfg = env.data;
+const cfg = loadOrExit('npm start', () =>
+  parseEnv(
+    z.object({
+      PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+      DATA_DIR: z.string().default('./data'),
+      CLIENT_PORT: z.coerce.number().int().min(1).max(65535).default(10000),
+      EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
+      BOT_TOKEN: z.string().optional(),
+      SERVICE_KEY: z.string().optional(),
+      HISTORY_KEY: z.string().optional(),
+      ADMIN_KEY: z.string().optional(),
+      DEV_TELEGRAM_ID: z.coerce.number().int().positive().default(1_000_001),
+    }),
+    process.env,
+    { service: 'npm start' },
+  ),
+);
 const dataDir = resolve(cfg.DATA_DIR);
 const proxyUrl = `http://127.0.0.1:${cfg.PORT}`;
 // The data folder holds the database, keys and tokens: the owner's alone.
@@ -143,7 +143,12 @@ async function main(): Promise<void> {
   console.log('building the Mini App (local mode)…');
   // Local mode keeps the mocked Telegram environment and the sandbox wallet in the bundle (never in production).
   process.env.VITE_COCOON_LOCAL = '1';
+  // Vite's build sets NODE_ENV=production in this process when it is unset; the children must not inherit
+  // it (the proxy and the bot refuse local mode under NODE_ENV=production).
+  const nodeEnv = process.env.NODE_ENV;
   await build({ configFile: resolve('vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  if (nodeEnv === undefined) delete process.env.NODE_ENV;
+  else process.env.NODE_ENV = nodeEnv;
 
   const secrets = realTokenSecrets();
   startChild('proxy', 'proxy/src/main.ts', [], {

@@ -1,5 +1,15 @@
 // The bot's configuration, parsed once from the environment. A bad value stops start-up with its name.
-import { DEV_BOT_TOKEN, DEV_SERVICE_KEY, resolveLocalMode } from '@cocoon/shared';
+import {
+  configError,
+  DEV_BOT_TOKEN,
+  DEV_SERVICE_KEY,
+  type EnvRecord,
+  envBool,
+  logLevelSchema,
+  parseEnv,
+  resolveLocalMode,
+  sharedSecretProblems,
+} from '@cocoon/shared';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
 
@@ -10,9 +20,6 @@ export { DEV_SERVICE_KEY };
  */
 export const LOCAL_BOT_TOKEN = DEV_BOT_TOKEN;
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const count = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 
 export const configSchema = z.object({
@@ -25,7 +32,7 @@ export const configSchema = z.object({
    * Local mode: dev defaults (the public service key, a history key derived from the dev token). Unset: on
    * only with the dev bot token outside production; `true` with a real token refuses to start.
    */
-  COCOON_LOCAL: bool.optional(),
+  COCOON_LOCAL: envBool.optional(),
   SERVICE_KEY: z.string().min(16).optional(),
   MINIAPP_URL: z.string().url().default('http://127.0.0.1:8080/'),
   BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
@@ -57,7 +64,7 @@ export const configSchema = z.object({
   RATE_USER_REFILL_S: count(10, 86_400),
   RATE_CHAT_BURST: count(20, 10_000),
   RATE_CHAT_REFILL_S: count(3, 86_400),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelSchema.default('info'),
 });
 
 export type BotConfig = Omit<z.infer<typeof configSchema>, 'SERVICE_KEY' | 'HISTORY_KEY' | 'COCOON_LOCAL'> & {
@@ -73,14 +80,8 @@ export function devHistoryKey(botToken: string): string {
 }
 
 /** Parses the environment; throws an Error naming every bad variable. */
-export function loadBotConfig(env: Record<string, string | undefined> = process.env): BotConfig {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = configSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid bot configuration:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
+export function loadBotConfig(env: EnvRecord = process.env): BotConfig {
+  const c = parseEnv(configSchema, env, { service: 'bot' });
   const { local, problems } = resolveLocalMode(c.COCOON_LOCAL, {
     botToken: c.BOT_TOKEN,
     nodeEnv: c.NODE_ENV,
@@ -91,24 +92,20 @@ export function loadBotConfig(env: Record<string, string | undefined> = process.
       problems.push('SERVICE_KEY: the public dev key only works in local mode');
     if (!c.HISTORY_KEY) problems.push('HISTORY_KEY: required outside local mode (a secret of the bot alone)');
   }
-  const secrets = [
-    ['BOT_TOKEN', c.BOT_TOKEN],
-    ['SERVICE_KEY', c.SERVICE_KEY],
-    ['HISTORY_KEY', c.HISTORY_KEY],
-  ].filter((e): e is [string, string] => e[1] !== undefined);
-  for (let i = 0; i < secrets.length; i++) {
-    for (let j = i + 1; j < secrets.length; j++) {
-      if (secrets[i][1] === secrets[j][1])
-        problems.push(`${secrets[j][0]}: must be its own secret, not the same as ${secrets[i][0]}`);
-    }
-  }
+  problems.push(
+    ...sharedSecretProblems([
+      ['BOT_TOKEN', c.BOT_TOKEN],
+      ['SERVICE_KEY', c.SERVICE_KEY],
+      ['HISTORY_KEY', c.HISTORY_KEY],
+    ]),
+  );
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_URL)
     problems.push('WEBHOOK_URL: required when BOT_MODE=webhook');
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_SECRET)
     problems.push('WEBHOOK_SECRET: required when BOT_MODE=webhook');
   if (c.SUMMARIZE_DEFAULT_MESSAGES > c.SUMMARIZE_MAX_MESSAGES)
     problems.push('SUMMARIZE_DEFAULT_MESSAGES: must not exceed SUMMARIZE_MAX_MESSAGES');
-  if (problems.length) throw new Error(`invalid bot configuration:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw configError('bot', problems);
   return {
     ...c,
     COCOON_LOCAL: local,

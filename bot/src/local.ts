@@ -2,8 +2,8 @@
 // (demo users and a demo group, web chat at its address) and run the bot against it by long polling.
 // With BOT_TOKEN set, run the bot against Telegram (or TELEGRAM_API_ROOT) instead.
 import type { Emulator } from '@cocoon/emulator';
-import type { BotDeps, Logger } from './bot/deps';
 import { LOCAL_BOT_TOKEN, loadBotConfig } from './config';
+import type { BotDeps, Logger } from './deps';
 import { type RunningBot, startBot } from './run';
 
 export interface LocalBotOptions {

@@ -1,17 +1,11 @@
 // `npm run bot`: the Cocoon bot against Telegram (or TELEGRAM_API_ROOT), configured from the environment.
-import pino from 'pino';
+import { createLogger, failStartup, loadOrExit } from '@cocoon/shared/node';
 import { loadBotConfig } from './config';
 import { startBot } from './run';
 
-let config: ReturnType<typeof loadBotConfig>;
-try {
-  config = loadBotConfig();
-} catch (err) {
-  console.error((err as Error).message);
-  process.exit(2);
-}
-const log = pino({ name: 'cocoon-bot', level: config.LOG_LEVEL });
-const running = await startBot(config, { log });
+const config = loadOrExit('cocoon-bot', () => loadBotConfig());
+const log = createLogger({ name: 'cocoon-bot', level: config.LOG_LEVEL });
+const running = await startBot(config, { log }).catch((err) => failStartup('cocoon-bot', err));
 log.info({ proxy: config.COCOON_PROXY_URL, mode: config.BOT_MODE }, 'bot ready');
 
 let stopping = false;

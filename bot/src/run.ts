@@ -3,9 +3,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webhookCallback } from 'grammy';
-import type { BotDeps } from './bot/deps';
-import { COMMANDS, createBot } from './bot/index';
 import type { BotConfig } from './config';
+import { COMMANDS, createBot } from './create-bot';
+import type { BotDeps } from './deps';
 
 export interface RunningBot {
   bot: ReturnType<typeof createBot>;

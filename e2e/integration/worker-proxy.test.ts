@@ -7,6 +7,7 @@ import path from 'node:path';
 import { balanceOf, type Db, ledgerTotals, type ProxyServer, SYSTEM } from '@cocoon/proxy';
 import { openTestDb, resetDb, spendableNano, startTestProxy, userClient } from '@cocoon/proxy/testing';
 import { chargeFor } from '@cocoon/shared';
+import { createLogger } from '@cocoon/shared/node';
 import {
   countTokens,
   DEMO_MODEL_ID,
@@ -18,11 +19,10 @@ import {
   type WorkerHandle,
 } from '@cocoon/worker';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const DEMO_DIR = path.resolve(import.meta.dirname, '../../worker/models/demo-gen');
-const silent = pino({ level: 'silent' });
+const silent = createLogger('silent');
 const CHAT = [
   { author: 'ann', text: 'We need to pick a venue for the team dinner next week.' },
   { author: 'bo', text: 'ok' },

@@ -1,46 +1,57 @@
 // Manual use: npm run emulator -- --port 8081 --token 123:ABC [--username my_bot] [--no-demo]
 // Then point the bot at apiRoot http://127.0.0.1:8081 and open the same address in a browser.
-import { parseArgs } from 'node:util';
-import pino from 'pino';
+import { createLogger, EXIT_BAD_CONFIG, failStartup, parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 import { defaultBot, startBotApiEmulator } from './index';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '8081' },
-    host: { type: 'string', default: '127.0.0.1' },
-    token: { type: 'string', default: defaultBot.token },
-    username: { type: 'string', default: defaultBot.username },
-    name: { type: 'string', default: defaultBot.firstName },
-    'no-demo': { type: 'boolean', default: false },
-    strict: { type: 'boolean', default: false },
-    throttle: { type: 'boolean', default: false },
+const USAGE = `Usage: npm run emulator -- [--port 8081] [--host 127.0.0.1] [--token 123:ABC] [--username my_bot]
+                             [--name "My bot"] [--no-demo] [--strict] [--throttle]`;
+
+const parsed = parseFlags({
+  argv: process.argv.slice(2),
+  flags: {
+    port: { flag: 'port' },
+    host: { flag: 'host' },
+    token: { flag: 'token' },
+    username: { flag: 'username' },
+    name: { flag: 'name' },
+    noDemo: { flag: 'no-demo', boolean: true },
+    strict: { flag: 'strict', boolean: true },
+    throttle: { flag: 'throttle', boolean: true },
   },
+  schema: z.object({
+    port: z.coerce.number().int().min(0).max(65535).default(8081),
+    host: z.string().min(1).default('127.0.0.1'),
+    token: z
+      .string()
+      .regex(/^\d+:[\w-]+$/, 'token must look like 123456:ABC-def')
+      .default(defaultBot.token),
+    username: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'username must be 4-32 letters, digits or _')
+      .default(defaultBot.username),
+    name: z.string().min(1).default(defaultBot.firstName),
+    noDemo: z.boolean().default(false),
+    strict: z.boolean().default(false),
+    throttle: z.boolean().default(false),
+  }),
 });
-
-const config = z
-  .object({
-    port: z.coerce.number().int().min(0).max(65535),
-    host: z.string().min(1),
-    token: z.string().regex(/^\d+:[\w-]+$/, 'token must look like 123456:ABC-def'),
-    username: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'username must be 4-32 letters, digits or _'),
-    name: z.string().min(1),
-  })
-  .safeParse(values);
-if (!config.success) {
-  const issue = config.error.issues[0];
-  console.error(`bad --${String(issue.path[0])}: ${issue.message}`);
-  process.exit(2);
+if (parsed.kind === 'help') {
+  console.log(USAGE);
+  process.exit(0);
 }
+if (parsed.kind === 'error')
+  failStartup('bot-api-emulator', `${parsed.message}\n\n${USAGE}`, EXIT_BAD_CONFIG);
+const config = parsed.config;
 
-const logger = pino({ name: 'bot-api-emulator' });
+const logger = createLogger({ name: 'bot-api-emulator' });
 const emulator = await startBotApiEmulator({
-  port: config.data.port,
-  host: config.data.host,
-  bots: [{ token: config.data.token, username: config.data.username, firstName: config.data.name }],
-  demo: !values['no-demo'],
-  strictUrls: values.strict,
-  throttle: values.throttle,
+  port: config.port,
+  host: config.host,
+  bots: [{ token: config.token, username: config.username, firstName: config.name }],
+  demo: !config.noDemo,
+  strictUrls: config.strict,
+  throttle: config.throttle,
   logger,
 });
 logger.info({ url: emulator.url, apiRoot: emulator.url, webChat: `${emulator.url}/` }, 'emulator_ready');

@@ -1,19 +1,13 @@
 // `npm run gateway -- --proxy URL --api-key KEY` (or `npm run client`): the OpenAI-compatible gateway on 127.0.0.1:10000.
 import { ApiError, createCocoonClient, formatTon } from '@cocoon/shared';
-import { ConfigError, loadClientConfig, USAGE } from './config';
+import { failStartup, loadOrExit, warnStartup } from '@cocoon/shared/node';
+import { loadClientConfig, USAGE } from './config';
 import { startClientGateway } from './gateway';
 
 async function main(): Promise<void> {
-  let loaded: ReturnType<typeof loadClientConfig>;
-  try {
-    loaded = loadClientConfig(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const loaded = loadOrExit('cocoon-client', () =>
+    loadClientConfig(process.argv.slice(2), process.env, warnStartup('cocoon-client')),
+  );
   if (loaded.help) {
     console.log(USAGE);
     return;
@@ -30,8 +24,7 @@ async function main(): Promise<void> {
     console.error(`cocoon-client: key accepted; balance ${formatTon(BigInt(me.balanceNano))} TON`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      console.error(`cocoon-client: the proxy refused the API key: ${err.message}`);
-      process.exit(1);
+      failStartup('cocoon-client', `the proxy refused the API key: ${err.message}`);
     }
     console.error(
       `cocoon-client: the proxy at ${config.proxyUrl} is not answering yet (${(err as Error).message}); serving anyway`,
@@ -63,7 +56,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-main().catch((err) => {
-  console.error(`cocoon-client: ${(err as Error).message}`);
-  process.exit(1);
-});
+main().catch((err) => failStartup('cocoon-client', err));

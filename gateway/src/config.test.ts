@@ -36,7 +36,7 @@ describe('the gateway command line', () => {
 
   it('names every bad or missing value', () => {
     const msg = fails(['--port', '70000', '--proxy', 'ftp://x'], {});
-    expect(msg).toContain('--proxy (or COCOON_PROXY): must be an http:// or https:// URL');
+    expect(msg).toContain('--proxy (or COCOON_PROXY_URL): must be an http:// or https:// URL');
     expect(msg).toContain('--api-key (or COCOON_API_KEY): is required');
     expect(msg).toContain('--port (or COCOON_CLIENT_PORT): must be 0–65535');
     expect(fails(['--proxy', 'not a url', '--api-key', 'ck_1234567890'])).toContain('must be a URL');

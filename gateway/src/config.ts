@@ -1,5 +1,7 @@
-// The gateway's command line and environment, parsed once with zod. A bad value stops start-up naming it.
-import { parseArgs } from 'node:util';
+// The gateway's command line and environment, parsed once with zod (the shared flag parser). A bad value stops
+// start-up naming it. COCOON_PROXY still works for one release, with a warning.
+import { logLevelSchema } from '@cocoon/shared';
+import { parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 
 export const USAGE = `Usage: cocoon-client --proxy URL --api-key KEY [--port 10000] [--host 127.0.0.1] [--log-level info]
@@ -7,7 +9,7 @@ export const USAGE = `Usage: cocoon-client --proxy URL --api-key KEY [--port 100
 An OpenAI-compatible gateway on this machine. Requests are sealed here to the rigs the proxy quotes;
 results are opened here. Point any OpenAI SDK at http://HOST:PORT/v1.
 
-  --proxy URL       the Cocoon proxy (env COCOON_PROXY)
+  --proxy URL       the Cocoon proxy (env COCOON_PROXY_URL)
   --api-key KEY     an API key from the Mini App's API keys page (env COCOON_API_KEY)
   --port N          port to serve on (env COCOON_CLIENT_PORT, default 10000)
   --host ADDR       address to bind (env COCOON_CLIENT_HOST, default 127.0.0.1)
@@ -27,62 +29,34 @@ export const clientConfig = z.object({
     .max(65535, 'must be 0–65535')
     .default(10000),
   host: z.string().min(1).default('127.0.0.1'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logLevel: logLevelSchema.default('info'),
 });
 export type ClientConfig = z.output<typeof clientConfig>;
 
-const NAMES: Record<string, string> = {
-  proxyUrl: '--proxy (or COCOON_PROXY)',
-  apiKey: '--api-key (or COCOON_API_KEY)',
-  port: '--port (or COCOON_CLIENT_PORT)',
-  host: '--host (or COCOON_CLIENT_HOST)',
-  logLevel: '--log-level (or LOG_LEVEL)',
-};
+const FLAGS = {
+  proxyUrl: { flag: 'proxy', env: 'COCOON_PROXY_URL', formerEnv: 'COCOON_PROXY' },
+  apiKey: { flag: 'api-key', env: 'COCOON_API_KEY' },
+  port: { flag: 'port', env: 'COCOON_CLIENT_PORT' },
+  host: { flag: 'host', env: 'COCOON_CLIENT_HOST' },
+  logLevel: { flag: 'log-level', env: 'LOG_LEVEL' },
+} as const;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Flags win over the environment. Returns `help: true` for -h/--help; throws ConfigError otherwise. */
+/**
+ * Flags win over the environment. Returns `help: true` for -h/--help; throws ConfigError otherwise. `warn`
+ * hears of old variable names still in use.
+ */
 export function loadClientConfig(
   argv: string[],
   env: Record<string, string | undefined> = process.env,
+  warn?: (message: string) => void,
 ): { help: true } | { help: false; config: ClientConfig } {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        proxy: { type: 'string' },
-        'api-key': { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new ConfigError(`invalid arguments: ${(err as Error).message}\n\n${USAGE}`);
-  }
-  if (values.help) return { help: true };
-  const pick = (flag: string, envName: string) => {
-    const v = values[flag] ?? env[envName];
-    return typeof v === 'string' && v !== '' ? v : undefined;
-  };
-  const parsed = clientConfig.safeParse({
-    proxyUrl: pick('proxy', 'COCOON_PROXY'),
-    apiKey: pick('api-key', 'COCOON_API_KEY'),
-    port: pick('port', 'COCOON_CLIENT_PORT'),
-    host: pick('host', 'COCOON_CLIENT_HOST'),
-    logLevel: pick('log-level', 'LOG_LEVEL'),
-  });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) => `  ${NAMES[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`,
-    );
-    throw new ConfigError(`invalid arguments:\n${lines.join('\n')}\n\n${USAGE}`);
-  }
-  return { help: false, config: parsed.data };
+  const parsed = parseFlags({ argv, env, flags: FLAGS, schema: clientConfig, warn });
+  if (parsed.kind === 'help') return { help: true };
+  if (parsed.kind === 'error')
+    throw new ConfigError(`invalid arguments:\n  ${parsed.lines.join('\n  ')}\n\n${USAGE}`);
+  return { help: false, config: parsed.config };
 }

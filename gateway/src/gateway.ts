@@ -2,7 +2,8 @@
 // (shared's `runJob`: quote, seal to the quoted rigs, submit, stream, open the result here) and pays with
 // the owner's API key. The proxy and the network only ever see sealed envelopes.
 import { randomUUID } from 'node:crypto';
-import { createCocoonClient, type RunJobResult } from '@cocoon/shared';
+import { createCocoonClient, type LogLevel, type RunJobResult } from '@cocoon/shared';
+import { createLogger } from '@cocoon/shared/node';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   invalidRequest,
@@ -34,7 +35,7 @@ export interface GatewayOptions {
   host?: string;
   /** A pino-compatible logger; without one (and without `logLevel`) the gateway logs nothing. */
   logger?: FastifyBaseLogger;
-  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel?: LogLevel;
   /** For tests: the fetch the proxy client uses. */
   fetch?: typeof fetch;
 }
@@ -63,9 +64,12 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
   const active = new Set<AbortController>();
 
   const app = Fastify({
-    ...(opts.logger
-      ? { loggerInstance: opts.logger }
-      : { logger: opts.logLevel ? { level: opts.logLevel } : false }),
+    ...(opts.logger || opts.logLevel
+      ? {
+          loggerInstance: (opts.logger ??
+            createLogger({ name: 'cocoon-client', level: opts.logLevel })) as FastifyBaseLogger,
+        }
+      : { logger: false }),
     bodyLimit: BODY_LIMIT,
   });
 

@@ -1,6 +1,8 @@
-// Builds the proxy: database, job service, HTTP routes, the worker channel and the upkeep loop.
-// Order as in fastify/demo: external things first (db), then app things (services), then routes.
+// Builds the proxy: database, job service, TON payments, HTTP routes, the worker channel and the upkeep loop.
+// Order as in fastify/demo: external things first (db, chain), then app things (services), then routes.
+// buildProxy() builds the Fastify app without listening (app.inject() tests); startProxy() also listens.
 import { randomUUID } from 'node:crypto';
+import { createLogger, type Logger } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
@@ -11,28 +13,34 @@ import { type AppContext, makeAuth } from './http/context';
 import { registerRateLimits } from './http/rate-limits';
 import { chatHistoryRoutes } from './http/routes/chat-history';
 import { devRoutes } from './http/routes/dev';
+import { devWalletRoutes } from './http/routes/dev-wallet';
 import { jobRoutes } from './http/routes/jobs';
 import { meRoutes } from './http/routes/me';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
+import { tonRoutes } from './http/routes/ton';
 import { serveMiniApp } from './http/static';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
-import { createLogger, type Logger } from './log';
+import { createTonService } from './payments/service';
 import { clearStaleConnections } from './rigs/repository';
 import type { ChainAdapter } from './ton';
-import { attachTon } from './ton-ledger/attach';
 import { WorkerRegistry } from './ws/registry';
 import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 
-export interface ProxyServer {
+/** A built proxy: every route registered and the background loops running, not listening. */
+export interface ProxyApp {
   app: FastifyInstance;
   ctx: AppContext;
-  url: string;
   /** Every route registered, as "METHOD /path" (tests check each has its auth group and contract). */
   routes: string[];
   close(): Promise<void>;
+}
+
+/** A proxy listening on config.HOST:PORT. */
+export interface ProxyServer extends ProxyApp {
+  url: string;
 }
 
 export interface BuildOptions {
@@ -45,7 +53,8 @@ export interface BuildOptions {
   chain?: ChainAdapter;
 }
 
-export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyServer> {
+/** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
+export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyApp> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const db =
     opts.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: `${config.DATA_DIR}/pglite` }));
@@ -55,6 +64,10 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   const cluster = new Cluster(db, instanceId, log);
   const jobs = new JobService(db, config, hub, workers, log, cluster, instanceId);
   await jobs.startCluster();
+  const ton = await createTonService(
+    { config, db, log, instanceId },
+    { chain: opts.chain, persist: !opts.db },
+  );
   const ctx: AppContext = {
     db,
     config,
@@ -63,7 +76,8 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     hub,
     workers,
     instanceId,
-    chainKind: config.TON_NETWORK,
+    chainKind: ton.network,
+    ton,
     auth: makeAuth(db, config),
   };
 
@@ -130,7 +144,11 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   rigRoutes(app, ctx);
   chatHistoryRoutes(app, ctx);
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
-  const ton = await attachTon(app, ctx, { chain: opts.chain, persist: !opts.db });
+  tonRoutes(app, ctx, ctx.ton);
+  // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
+  // chain, not local mode (production refuses the sandbox chain).
+  if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);
+  ton.start();
   await serveMiniApp(app, config);
   registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId });
 
@@ -150,12 +168,10 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     }
   }, opts.sweepMs ?? 1000);
 
-  const address = await app.listen({ port: config.PORT, host: config.HOST });
   return {
     app,
     ctx,
     routes,
-    url: address.replace('[::1]', '127.0.0.1'),
     close: async () => {
       clearInterval(sweeper);
       await cluster.stop();
@@ -166,4 +182,17 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       if (!opts.db) await db.close();
     },
   };
+}
+
+/** Builds the proxy and listens on config.HOST:PORT (PORT 0: a free port, see `url`). */
+export async function startProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyServer> {
+  const proxy = await buildProxy(config, opts);
+  let address: string;
+  try {
+    address = await proxy.app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    await proxy.close();
+    throw err;
+  }
+  return { ...proxy, url: address.replace('[::1]', '127.0.0.1') };
 }

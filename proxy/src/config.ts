@@ -1,10 +1,18 @@
 // The proxy's configuration, parsed once from the environment. A bad value stops start-up with its name.
-import { DEV_ADMIN_KEY, DEV_BOT_TOKEN, DEV_SERVICE_KEY, resolveLocalMode } from '@cocoon/shared';
+import {
+  configError,
+  DEV_ADMIN_KEY,
+  DEV_BOT_TOKEN,
+  DEV_SERVICE_KEY,
+  type EnvRecord,
+  envBool,
+  logLevelSchema,
+  parseEnv,
+  resolveLocalMode,
+  sharedSecretProblems,
+} from '@cocoon/shared';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const nano = z.string().regex(/^\d+$/, 'must be a whole number of nanoTON').transform(BigInt);
 
 export const configSchema = z.object({
@@ -17,7 +25,7 @@ export const configSchema = z.object({
    * Local mode: dev-only routes (signed test initData) and the public dev keys. Unset: on only where it is
    * harmless (the dev bot token, the sandbox chain, not production); `true` anywhere else refuses to start.
    */
-  COCOON_LOCAL: bool.optional(),
+  COCOON_LOCAL: envBool.optional(),
   /** The bot token initData is signed with. Unset: the dev token (local mode only). */
   BOT_TOKEN: z.string().min(10).optional(),
   /** The key the bot uses to act for Telegram users (quote, submit, balance, chat history). Its own secret. */
@@ -92,11 +100,19 @@ export const configSchema = z.object({
     .default(86_400),
   /** Hosts a wallet's ton_proof may name (the Mini App's), besides PUBLIC_URL's; Vite's dev server by default. */
   TON_PROOF_DOMAINS: z.string().default('localhost,127.0.0.1,localhost:5173,127.0.0.1:5173'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelSchema.default('info'),
   /** Serve the built Mini App from this folder when it exists. */
   STATIC_DIR: z.string().default('./dist'),
   /** The URL people reach this proxy (and the Mini App it serves) at; the TON Connect manifest names it. */
   PUBLIC_URL: z.string().url().optional(),
+  /** Retention of the bot's sealed chat history: messages kept per chat, their age, and the prune interval. */
+  CHAT_HISTORY_MAX_MESSAGES: z.coerce.number().int().min(1).max(100_000).default(1000),
+  CHAT_HISTORY_MAX_AGE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(48),
+  CHAT_HISTORY_PRUNE_MS: z.coerce.number().int().min(1000).default(600_000),
 });
 
 export type Config = Omit<
@@ -113,14 +129,8 @@ export type Config = Omit<
 export { DEV_ADMIN_KEY, DEV_BOT_TOKEN, DEV_SERVICE_KEY };
 
 /** Parses the environment; throws an Error naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = configSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid proxy configuration:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
+export function loadConfig(env: EnvRecord = process.env): Config {
+  const c = parseEnv(configSchema, env, { service: 'proxy' });
   const { local, problems } = resolveLocalMode(c.COCOON_LOCAL, {
     botToken: c.BOT_TOKEN,
     tonNetwork: c.TON_NETWORK,
@@ -135,18 +145,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (c.ADMIN_KEY === DEV_ADMIN_KEY)
       problems.push('ADMIN_KEY: the public dev key only works in local mode');
   }
-  const secrets = [
-    ['BOT_TOKEN', c.BOT_TOKEN],
-    ['SERVICE_KEY', c.SERVICE_KEY],
-    ['ADMIN_KEY', c.ADMIN_KEY],
-  ].filter((e): e is [string, string] => e[1] !== undefined);
-  for (let i = 0; i < secrets.length; i++) {
-    for (let j = i + 1; j < secrets.length; j++) {
-      if (secrets[i][1] === secrets[j][1])
-        problems.push(`${secrets[j][0]}: must be its own secret, not the same as ${secrets[i][0]}`);
-    }
-  }
-  if (problems.length) throw new Error(`invalid proxy configuration:\n  ${problems.join('\n  ')}`);
+  problems.push(
+    ...sharedSecretProblems([
+      ['BOT_TOKEN', c.BOT_TOKEN],
+      ['SERVICE_KEY', c.SERVICE_KEY],
+      ['ADMIN_KEY', c.ADMIN_KEY],
+    ]),
+  );
+  if (problems.length) throw configError('proxy', problems);
   return {
     ...c,
     COCOON_LOCAL: local,

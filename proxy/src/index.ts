@@ -1,6 +1,6 @@
-export { type BuildOptions, buildProxy, type ProxyServer } from './app';
+export type { Logger } from '@cocoon/shared/node';
+export { type BuildOptions, buildProxy, type ProxyApp, type ProxyServer, startProxy } from './app';
 export { type Config, DEV_BOT_TOKEN, DEV_SERVICE_KEY, loadConfig } from './config';
 export { type Db, openDb, type Queryable } from './db';
 export { balanceOf, ledgerTotals, SYSTEM, userAccount } from './ledger/ledger';
-export { createLogger, type Logger } from './log';
 export type { SandboxChain } from './ton';

@@ -1,19 +1,12 @@
 // `npm run proxy`: start the proxy from the environment.
-
-import { buildProxy } from './app';
+import { EXIT_FAILED, failStartup, loadOrExit } from '@cocoon/shared/node';
+import { startProxy } from './app';
 import { loadConfig } from './config';
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (err) {
-  console.error((err as Error).message);
-  process.exit(1);
-}
-const proxy = await buildProxy(config).catch((err: Error) => {
-  console.error(`cocoon proxy could not start: ${err.message}`);
-  process.exit(1);
-});
+const config = loadOrExit('cocoon-proxy', () => loadConfig());
+const proxy = await startProxy(config).catch((err: Error) =>
+  failStartup('cocoon-proxy', `could not start: ${err.message}`, EXIT_FAILED),
+);
 console.log(
   `cocoon proxy listening on ${proxy.url} (db: ${proxy.ctx.db.kind}, chain: ${proxy.ctx.chainKind})`,
 );

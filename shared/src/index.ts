@@ -3,6 +3,7 @@ export * from './client';
 export * from './crypto/envelope';
 export * from './crypto/keys';
 export * from './crypto/receipt';
+export * from './env';
 export * from './local-mode';
 export * from './pricing';
 export * from './resilient-job';

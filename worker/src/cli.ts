@@ -1,6 +1,6 @@
 // cocoon-worker: turns this machine into a rig. `npm run worker -- --proxy URL --token RIG_TOKEN`.
 // Exit codes: 0 stopped by a signal, 1 could not keep serving (bad token, load failure), 2 bad arguments.
-import pino from 'pino';
+import { createLogger, EXIT_BAD_CONFIG, failStartup, warnStartup } from '@cocoon/shared/node';
 import { parseWorkerConfig, USAGE } from './config';
 import { startWorker } from './index';
 import { modelProgress, statusLine } from './status-line';
@@ -9,16 +9,17 @@ import { modelProgress, statusLine } from './status-line';
 const DRAIN_MS = 30_000;
 
 async function main(): Promise<number> {
-  const parsed = parseWorkerConfig(process.argv.slice(2), process.env);
+  const parsed = parseWorkerConfig(process.argv.slice(2), process.env, warnStartup('cocoon-worker'));
   if (parsed.kind === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
   if (parsed.kind === 'error') {
-    process.stderr.write(
-      `cocoon-worker: ${parsed.message.replaceAll('\n', '\ncocoon-worker: ')}\n\n${USAGE}`,
+    return failStartup(
+      'cocoon-worker',
+      `${parsed.lines.join('\ncocoon-worker: ')}\n\n${USAGE}`,
+      EXIT_BAD_CONFIG,
     );
-    return 2;
   }
   const config = parsed.config;
   const err = process.stderr;
@@ -27,16 +28,17 @@ async function main(): Promise<number> {
   // Logs go to stdout as JSON lines; on a terminal the status line on stderr is cleared first so the two
   // don't share a line. pino never gets job text, keys or the token.
   let status: ReturnType<typeof statusLine> | undefined;
-  const logger = pino(
-    { name: 'cocoon-worker', level: config.logLevel },
-    {
+  const logger = createLogger({
+    name: 'cocoon-worker',
+    level: config.logLevel,
+    destination: {
       write(line: string) {
         if (tty && process.stdout.isTTY) err.write('\r\x1b[2K');
         process.stdout.write(line);
         status?.refresh();
       },
     },
-  );
+  });
 
   const progress = modelProgress(err);
   const worker = startWorker({
@@ -81,15 +83,11 @@ async function main(): Promise<number> {
   } catch (e) {
     progress.end();
     status?.end();
-    err.write(`cocoon-worker: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return failStartup('cocoon-worker', e);
   }
 }
 
 main().then(
   (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`cocoon-worker: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
+  (e) => failStartup('cocoon-worker', e),
 );

@@ -49,10 +49,10 @@ describe('worker arguments', () => {
 
   it('names each bad field and says what to fix', () => {
     const msg = error(['--proxy', 'ftp://x', '--slots', '0', '--device', 'gpu']);
-    expect(msg).toContain('--proxy (COCOON_PROXY): must start with http://');
-    expect(msg).toContain('--token (COCOON_RIG_TOKEN): is required');
-    expect(msg).toContain('--slots (COCOON_SLOTS): must be at least 1');
-    expect(msg).toContain('--device (COCOON_DEVICE): must be auto, cuda or cpu');
+    expect(msg).toContain('--proxy (or COCOON_PROXY_URL): must start with http://');
+    expect(msg).toContain('--token (or COCOON_RIG_TOKEN): is required');
+    expect(msg).toContain('--slots (or COCOON_SLOTS): must be at least 1');
+    expect(msg).toContain('--device (or COCOON_DEVICE): must be auto, cuda or cpu');
     expect(error(['--proxy', 'not a url', '--token', TOKEN])).toMatch(/--proxy .*must be a URL/);
     expect(error(['--proxy', 'http://h', '--token', TOKEN, '--slots', '2.5'])).toMatch(/whole number/);
     expect(error(['--proxy', 'http://h', '--token', TOKEN, '--slots', '65'])).toMatch(/at most 64/);

@@ -1,21 +1,23 @@
 // The worker's settings from command-line flags and environment variables, validated once with zod.
-// Flags win over env. A bad value gives one precise message per field; the CLI prints it and exits 2.
+// Flags win over env (the shared flag parser). A bad value gives one precise message per field; the CLI prints
+// it and exits 2. COCOON_PROXY and COCOON_LOG_LEVEL still work for one release, with a warning.
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { logLevelSchema } from '@cocoon/shared';
+import { type FlagsResult, parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 import { deviceChoiceSchema } from './engine/ort-session';
 
 export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [options]
 
-  --proxy URL         the proxy's base URL, http(s):// or ws(s)://     env COCOON_PROXY
+  --proxy URL         the proxy's base URL, http(s):// or ws(s)://     env COCOON_PROXY_URL
   --token TOKEN       the rig token shown once when you registered it  env COCOON_RIG_TOKEN
   --models DIR        folder of extra ONNX model folders               env COCOON_MODELS_DIR
   --device D          auto | cuda | cpu (default auto: CUDA, else CPU) env COCOON_DEVICE
   --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
   --config-dir DIR    where the rig keys live                          env COCOON_CONFIG_DIR
                       (default ~/.config/cocoon-worker)
-  --log-level L       fatal | error | warn | info | debug | silent     env COCOON_LOG_LEVEL
+  --log-level L       fatal | error | warn | info | debug | silent     env LOG_LEVEL
   -h, --help          show this help
 `;
 
@@ -47,74 +49,32 @@ export const workerConfigSchema = z.object({
     .max(64, 'must be at most 64')
     .default(1),
   configDir: z.string().min(1).default(DEFAULT_CONFIG_DIR),
-  logLevel: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      error: 'must be fatal, error, warn, info, debug, trace or silent',
-    })
-    .default('info'),
+  logLevel: logLevelSchema.default('info'),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
-/** Field names as the user typed them, for messages. */
-const FLAG_OF: Record<string, string> = {
-  proxy: '--proxy (COCOON_PROXY)',
-  token: '--token (COCOON_RIG_TOKEN)',
-  models: '--models (COCOON_MODELS_DIR)',
-  device: '--device (COCOON_DEVICE)',
-  slots: '--slots (COCOON_SLOTS)',
-  configDir: '--config-dir (COCOON_CONFIG_DIR)',
-  logLevel: '--log-level (COCOON_LOG_LEVEL)',
-};
+const FLAGS = {
+  proxy: { flag: 'proxy', env: 'COCOON_PROXY_URL', formerEnv: 'COCOON_PROXY' },
+  token: { flag: 'token', env: 'COCOON_RIG_TOKEN' },
+  models: { flag: 'models', env: 'COCOON_MODELS_DIR' },
+  device: { flag: 'device', env: 'COCOON_DEVICE' },
+  slots: { flag: 'slots', env: 'COCOON_SLOTS' },
+  configDir: { flag: 'config-dir', env: 'COCOON_CONFIG_DIR' },
+  logLevel: { flag: 'log-level', env: 'LOG_LEVEL', formerEnv: 'COCOON_LOG_LEVEL' },
+} as const;
 
-export type ParseResult =
-  | { kind: 'ok'; config: WorkerConfig }
-  | { kind: 'help' }
-  | { kind: 'error'; message: string };
+export type ParseResult = FlagsResult<WorkerConfig>;
 
-/** Parses argv (without node and the script) and env into a config, or a message saying what to fix. */
-export function parseWorkerConfig(argv: string[], env: NodeJS.ProcessEnv): ParseResult {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        proxy: { type: 'string' },
-        token: { type: 'string' },
-        models: { type: 'string' },
-        device: { type: 'string' },
-        slots: { type: 'string' },
-        'config-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
-  }
-  if (values.help) return { kind: 'help' };
-  const pick = (flag: string, envName: string) => {
-    const v = values[flag] ?? env[envName];
-    return typeof v === 'string' && v !== '' ? v : undefined;
-  };
-  const parsed = workerConfigSchema.safeParse({
-    proxy: pick('proxy', 'COCOON_PROXY'),
-    token: pick('token', 'COCOON_RIG_TOKEN'),
-    models: pick('models', 'COCOON_MODELS_DIR'),
-    device: pick('device', 'COCOON_DEVICE'),
-    slots: pick('slots', 'COCOON_SLOTS'),
-    configDir: pick('config-dir', 'COCOON_CONFIG_DIR'),
-    logLevel: pick('log-level', 'COCOON_LOG_LEVEL'),
-  });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const field = String(i.path[0] ?? '');
-      return `${FLAG_OF[field] ?? field}: ${i.message}`;
-    });
-    return { kind: 'error', message: lines.join('\n') };
-  }
-  return { kind: 'ok', config: parsed.data };
+/**
+ * Parses argv (without node and the script) and env into a config, or a message saying what to fix.
+ * `warn` hears of old variable names still in use.
+ */
+export function parseWorkerConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  warn?: (message: string) => void,
+): ParseResult {
+  return parseFlags({ argv, env, flags: FLAGS, schema: workerConfigSchema, warn });
 }
 
 /** The worker channel URL for a proxy base URL: http→ws, https→wss, path /v1/worker. */

@@ -2,7 +2,7 @@
 // The CLI (cli.ts), the `npm start` launcher and the e2e tests all start rigs through it.
 import { createRequire } from 'node:module';
 import { keyFingerprint } from '@cocoon/shared';
-import pino from 'pino';
+import { createLogger } from '@cocoon/shared/node';
 import { DEFAULT_CONFIG_DIR } from './config';
 import { type StopOptions, WorkerConnection, type WorkerLogger, type WorkerStats } from './connection';
 import type { DeviceChoice, Provider } from './engine/ort-session';
@@ -67,7 +67,7 @@ export function actualDevice(models: ReadonlyMap<string, Model>): Provider {
 }
 
 export function startWorker(opts: StartWorkerOptions): WorkerHandle {
-  const logger: WorkerLogger = opts.logger ?? pino({ name: 'cocoon-worker' });
+  const logger: WorkerLogger = opts.logger ?? createLogger({ name: 'cocoon-worker' });
   let connection: WorkerConnection | undefined;
   let connStarted = false;
   let stopRequested: StopOptions | undefined;

@@ -3,9 +3,10 @@
 // nor in its base64 or hex spellings, while the client did read it back through the sealed result.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { buildProxy, createLogger, type Db, type ProxyServer } from '@cocoon/proxy';
+import { type Db, type ProxyServer, startProxy } from '@cocoon/proxy';
 import { openTestDb, resetDb, testConfig, userClient } from '@cocoon/proxy/testing';
 import type { JobBody } from '@cocoon/shared';
+import { createLogger } from '@cocoon/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChaosWorker, startChaosWorker } from './chaos-worker';
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
       done();
     },
   });
-  proxy = await buildProxy(config, { db, log: createLogger('trace', sink), sweepMs: 200 });
+  proxy = await startProxy(config, { db, log: createLogger('trace', sink), sweepMs: 200 });
 });
 afterAll(async () => {
   await worker?.close();

@@ -18,13 +18,9 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await resetDb(db);
-  process.env.CHAT_HISTORY_MAX_MESSAGES = '3';
-  process.env.CHAT_HISTORY_MAX_AGE_HOURS = '1';
-  proxy = await startTestProxy(db);
+  proxy = await startTestProxy(db, { CHAT_HISTORY_MAX_MESSAGES: '3', CHAT_HISTORY_MAX_AGE_HOURS: '1' });
 });
 afterEach(async () => {
-  delete process.env.CHAT_HISTORY_MAX_MESSAGES;
-  delete process.env.CHAT_HISTORY_MAX_AGE_HOURS;
   await proxy?.close();
 });
 

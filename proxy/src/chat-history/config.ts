@@ -1,29 +1,11 @@
-// Retention of the bot's chat history, read once from the environment (proxy side).
-import { z } from 'zod';
+// Retention of the bot's chat history: the CHAT_HISTORY_* fields of the proxy's one config.
+import type { Config } from '../config';
 import type { ChatHistoryLimits } from './store';
 
-const schema = z.object({
-  CHAT_HISTORY_MAX_MESSAGES: z.coerce.number().int().min(1).max(100_000).default(1000),
-  CHAT_HISTORY_MAX_AGE_HOURS: z.coerce
-    .number()
-    .positive()
-    .max(24 * 365)
-    .default(48),
-  CHAT_HISTORY_PRUNE_MS: z.coerce.number().int().min(1000).default(600_000),
-});
-
-export function loadChatHistoryConfig(
-  env: Record<string, string | undefined> = process.env,
-): ChatHistoryLimits & { pruneMs: number } {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const r = schema.safeParse(cleaned);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid proxy configuration:\n${lines.join('\n')}`);
-  }
+export function chatHistoryLimits(config: Config): ChatHistoryLimits & { pruneMs: number } {
   return {
-    maxMessages: r.data.CHAT_HISTORY_MAX_MESSAGES,
-    maxAgeHours: r.data.CHAT_HISTORY_MAX_AGE_HOURS,
-    pruneMs: r.data.CHAT_HISTORY_PRUNE_MS,
+    maxMessages: config.CHAT_HISTORY_MAX_MESSAGES,
+    maxAgeHours: config.CHAT_HISTORY_MAX_AGE_HOURS,
+    pruneMs: config.CHAT_HISTORY_PRUNE_MS,
   };
 }

@@ -1,25 +1,26 @@
+import type { Logger } from '@cocoon/shared/node';
 import type { FastifyRequest } from 'fastify';
 import { authenticate, type Caller, KnownUsers } from '../auth/authenticate';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
 import type { JobService } from '../jobs/service';
-import type { Logger } from '../log';
-import type { TonService } from '../ton-ledger/attach';
+import type { TonService } from '../payments/service';
 import type { WorkerRegistry } from '../ws/registry';
 
-/** What route modules need; built once in app.ts. */
+/** What route modules need; built once in app.ts, before any route, and never changed after. */
 export interface AppContext {
-  db: Db;
-  config: Config;
-  log: Logger;
-  jobs: JobService;
-  hub: JobEventHub;
-  workers: WorkerRegistry;
-  instanceId: string;
-  chainKind: string;
-  /** TON payments (chain, deposit watcher, withdrawal sender); set by attachTon. */
-  ton?: TonService;
+  readonly db: Db;
+  readonly config: Config;
+  readonly log: Logger;
+  readonly jobs: JobService;
+  readonly hub: JobEventHub;
+  readonly workers: WorkerRegistry;
+  readonly instanceId: string;
+  /** The chain in use ('sandbox' | 'testnet' | 'mainnet'): the TON service's network. */
+  readonly chainKind: string;
+  /** TON payments (chain, deposit watcher, withdrawal sender). */
+  readonly ton: TonService;
   auth(req: FastifyRequest): Promise<Caller>;
 }
 

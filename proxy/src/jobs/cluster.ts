@@ -8,8 +8,8 @@
 // and replay the chunks they already streamed. Ends (done, failed) are always relayed: a watch can arrive
 // after the job ended, and a client must never wait for an end that was not sent.
 import type { JobEvent } from '@cocoon/shared';
+import type { Logger } from '@cocoon/shared/node';
 import type { Db } from '../db';
-import type { Logger } from '../log';
 
 const CHANNEL = 'cocoon_jobs';
 // NOTIFY payloads are capped at 8,000 bytes; bigger chunks stay local (the final result is in the database).

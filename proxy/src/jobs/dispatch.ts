@@ -8,10 +8,10 @@ import {
   WORKER_CLOSE,
   type WorkerToProxy,
 } from '@cocoon/shared';
+import type { Logger } from '@cocoon/shared/node';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
-import type { Logger } from '../log';
 import { recordRigFailure } from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';

@@ -13,9 +13,9 @@
 //   repository.ts  the SQL on the jobs table
 //   cluster.ts     several proxies on one PostgreSQL (LISTEN/NOTIFY)
 import type { JobEvent, JobView, QuoteResponse, WorkerToProxy } from '@cocoon/shared';
+import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db } from '../db';
-import type { Logger } from '../log';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import { Dispatcher } from './dispatch';

@@ -1,11 +1,11 @@
 // Test harness: one database per test file (PGlite in memory, or PostgreSQL when DATABASE_URL is set),
 // reset between tests, and a proxy on a random port with users who sign real initData.
 import { type ClientAuth, createCocoonClient, signInitData } from '@cocoon/shared';
-import { buildProxy, type ProxyServer } from '../app';
+import { createLogger } from '@cocoon/shared/node';
+import { type ProxyServer, startProxy } from '../app';
 import { type Config, loadConfig } from '../config';
 import { type Db, openDb } from '../db';
 import { userBalances } from '../ledger/ledger';
-import { createLogger } from '../log';
 
 export async function openTestDb(): Promise<Db> {
   return openDb({ databaseUrl: process.env.DATABASE_URL || undefined });
@@ -40,7 +40,7 @@ export async function startTestProxy(
   sweepMs = 200,
 ): Promise<ProxyServer> {
   const config = testConfig(overrides);
-  return buildProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs });
+  return startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs });
 }
 
 export function userAuth(

@@ -41,7 +41,7 @@ export async function depositVia(proxy: ProxyServer, w: DevWallet, amount: bigin
   await anonClient(proxy).request('POST', `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/send`, {
     messages: [
       {
-        address: proxy.ctx.ton!.chain.serviceAddress(),
+        address: proxy.ctx.ton.chain.serviceAddress(),
         amount: amount.toString(),
         payload: commentPayload(comment),
       },

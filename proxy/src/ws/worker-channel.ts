@@ -1,12 +1,12 @@
 // The worker channel: WebSocket /v1/worker, authenticated with the rig token. A rig says hello (models,
 // slots, public keys, device), heartbeats, and streams sealed chunks and results for the jobs it is given.
 import { describeIssues, type ProxyToWorker, WORKER_CLOSE, workerToProxy } from '@cocoon/shared';
+import type { Logger } from '@cocoon/shared/node';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobService } from '../jobs/service';
-import type { Logger } from '../log';
 import { markDisconnected, recordHello, rigByToken, touchRig } from '../rigs/repository';
 import type { WorkerConnection, WorkerRegistry } from './registry';
 import { SocketBudget } from './socket-budget';

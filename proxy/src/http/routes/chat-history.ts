@@ -3,7 +3,7 @@
 import { b64 } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { loadChatHistoryConfig } from '../../chat-history/config';
+import { chatHistoryLimits } from '../../chat-history/config';
 import { appendMessage, deleteChat, listMessages, pruneExpired } from '../../chat-history/store';
 import { requireService, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
@@ -29,7 +29,7 @@ const listQuery = z.object({
 });
 
 export function chatHistoryRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const limits = loadChatHistoryConfig();
+  const limits = chatHistoryLimits(ctx.config);
 
   routeGroup(app, ctx, requireService, (app) => {
     app.post('/v1/chat-history/:chatId/messages', async (req, reply) => {

@@ -4,8 +4,8 @@ import { Address } from '@ton/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors';
+import type { TonService } from '../../payments/service';
 import type { SandboxChain } from '../../ton';
-import type { TonService } from '../../ton-ledger/attach';
 import type { AppContext } from '../context';
 import { parse } from '../parse';
 

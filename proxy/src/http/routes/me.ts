@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { hashSecret, newApiKey } from '../../auth/tokens';
 import { notFound } from '../../errors';
 import { heldFor, trialAccount, userAccount, userBalances } from '../../ledger/ledger';
-import { walletState } from '../../ton-ledger/wallet-binding';
+import { walletState } from '../../payments/wallet-binding';
 import { findUser } from '../../users';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';

@@ -6,6 +6,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ProxyServer } from '../../app';
 import type { Db } from '../../db';
 import { balanceOf, ledgerTotals, SYSTEM } from '../../ledger/ledger';
+import type { TonService } from '../../payments/service';
+import {
+  CHAIN_FEES,
+  createDbProofPayloadStore,
+  createDbWithdrawalQueue,
+  holdSenderLease,
+  requestWithdrawal,
+} from '../../payments/store';
 import {
   openTestDb,
   resetDb,
@@ -28,14 +36,6 @@ import {
   signTonProof,
   walletTransactionsSince,
 } from '../../ton';
-import type { TonService } from '../../ton-ledger/attach';
-import {
-  CHAIN_FEES,
-  createDbProofPayloadStore,
-  createDbWithdrawalQueue,
-  holdSenderLease,
-  requestWithdrawal,
-} from '../../ton-ledger/store';
 
 const TON = 1_000_000_000n;
 const TRIAL = 500_000_000n;

@@ -4,6 +4,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError, InsufficientFunds } from '../../errors';
 import { userBalances } from '../../ledger/ledger';
+import type { TonService } from '../../payments/service';
+import {
+  createDbProofPayloadStore,
+  findWithdrawal,
+  listWithdrawals,
+  requestWithdrawal,
+  withdrawalView,
+} from '../../payments/store';
+import {
+  assertNoPendingChange,
+  bindWallet,
+  cancelWalletChange,
+  type WalletState,
+  walletState,
+} from '../../payments/wallet-binding';
 import {
   createProofPayload,
   TON_NETWORK,
@@ -12,21 +27,6 @@ import {
   TonProofRequestSchema,
   verifyTonProof,
 } from '../../ton';
-import type { TonService } from '../../ton-ledger/attach';
-import {
-  createDbProofPayloadStore,
-  findWithdrawal,
-  listWithdrawals,
-  requestWithdrawal,
-  withdrawalView,
-} from '../../ton-ledger/store';
-import {
-  assertNoPendingChange,
-  bindWallet,
-  cancelWalletChange,
-  type WalletState,
-  walletState,
-} from '../../ton-ledger/wallet-binding';
 import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { parse } from '../parse';

@@ -1,8 +1,8 @@
 // What the bot's features need from the outside world; createBot() fills in the defaults.
 import type { CocoonClient } from '@cocoon/shared';
-import type { BotConfig } from '../config';
-import type { HistoryStore } from '../history/store';
-import type { RateLimiter } from '../rate-limit';
+import type { BotConfig } from './config';
+import type { HistoryStore } from './history/store';
+import type { RateLimiter } from './rate-limit';
 
 /** pino-compatible. Fields never hold message text, prompts, summaries or keys. */
 export interface Logger {

@@ -1,13 +1,11 @@
-// Wires TON payments into a proxy: the chain from config, the deposit watcher, the withdrawal sender
-// and the routes. app.ts calls attachTon() once before listening and ton.close() on shutdown.
+// TON payments of a proxy: the chain from config, the deposit watcher and the withdrawal sender. app.ts builds
+// the service before any route (routes read it from the context), starts it, and closes it on shutdown.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
-import type { AppContext } from '../http/context';
-import { devWalletRoutes } from '../http/routes/dev-wallet';
-import { tonRoutes } from '../http/routes/ton';
+import type { Db } from '../db';
 import {
   type ChainAdapter,
   createDepositWatcher,
@@ -30,13 +28,17 @@ import {
 } from './store';
 
 export interface TonService {
-  chain: ChainAdapter;
+  readonly chain: ChainAdapter;
   /** 'sandbox' | 'testnet' | 'mainnet': what /healthz and /v1/ton/config report. */
-  network: 'sandbox' | 'testnet' | 'mainnet';
-  sink: DepositSink;
-  watcher: DepositWatcher;
-  sender: WithdrawalSender;
-  payloads: ProofPayloadStore;
+  readonly network: 'sandbox' | 'testnet' | 'mainnet';
+  readonly sink: DepositSink;
+  readonly watcher: DepositWatcher;
+  readonly sender: WithdrawalSender;
+  readonly payloads: ProofPayloadStore;
+  /** The in-process sandbox chain, when that is the chain (its dev wallet routes follow it). */
+  readonly sandbox: SandboxChain | undefined;
+  /** Starts the deposit watcher and the withdrawal sender. */
+  start(): void;
   /** Runs a watcher tick now (after a sandbox send, say); errors are logged, never thrown. */
   pokeWatcher(): Promise<void>;
   /** Runs a sender tick soon (after a withdrawal is queued); errors are logged, never thrown. */
@@ -44,7 +46,15 @@ export interface TonService {
   close(): Promise<void>;
 }
 
-export interface AttachTonOptions {
+export interface TonServiceDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  /** This proxy process: the withdrawal queue's lease holder. */
+  instanceId: string;
+}
+
+export interface TonServiceOptions {
   /** A chain built by the caller (tests). It is not closed by close(). */
   chain?: ChainAdapter;
   /** Keep the sandbox chain and a generated service key under DATA_DIR/ton (false in tests). */
@@ -106,15 +116,16 @@ export async function createChainFromConfig(config: Config, persist: boolean): P
   });
 }
 
-export async function attachTon(
-  app: FastifyInstance,
-  ctx: AppContext,
-  opts: AttachTonOptions = {},
+/** Builds the TON service (nothing runs until start()). */
+export async function createTonService(
+  deps: TonServiceDeps,
+  opts: TonServiceOptions = {},
 ): Promise<TonService> {
-  const { config, db, log } = ctx;
+  const { config, db, log } = deps;
   const chain = opts.chain ?? (await createChainFromConfig(config, opts.persist ?? false));
-  const network = chain instanceof SandboxChain ? 'sandbox' : config.TON_NETWORK;
-  const sandbox = chain instanceof SandboxChain;
+  const sandboxChain = chain instanceof SandboxChain ? chain : undefined;
+  const network = sandboxChain ? 'sandbox' : config.TON_NETWORK;
+  const sandbox = sandboxChain !== undefined;
   const sink = createDbDepositSink(db);
   const watcher = createDepositWatcher({
     chain,
@@ -125,20 +136,26 @@ export async function attachTon(
   });
   const sender = createWithdrawalSender({
     chain,
-    queue: createDbWithdrawalQueue(db, { leaseHolder: ctx.instanceId }),
+    queue: createDbWithdrawalQueue(db, { leaseHolder: deps.instanceId }),
     intervalMs: opts.sendIntervalMs ?? (sandbox ? 1_000 : 5_000),
     log,
   });
   const logErr = (what: string) => (err: unknown) =>
     log.warn({ err: err instanceof Error ? err.message : String(err) }, what);
 
-  const ton: TonService = {
+  return {
     chain,
     network,
     sink,
     watcher,
     sender,
     payloads: createDbProofPayloadStore(db),
+    sandbox: sandboxChain,
+    start: () => {
+      watcher.start();
+      sender.start();
+      log.info({ network, serviceAddress: chain.serviceAddress() }, 'TON payments ready');
+    },
     pokeWatcher: () =>
       watcher.tick().then(
         () => undefined,
@@ -153,14 +170,4 @@ export async function attachTon(
       if (!opts.chain) await chain.close();
     },
   };
-  ctx.ton = ton;
-  ctx.chainKind = network;
-  tonRoutes(app, ctx, ton);
-  // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
-  // chain, not local mode (production refuses the sandbox chain).
-  if (chain instanceof SandboxChain) devWalletRoutes(app, ctx, ton, chain);
-  watcher.start();
-  sender.start();
-  log.info({ network, serviceAddress: chain.serviceAddress() }, 'TON payments ready');
-  return ton;
 }

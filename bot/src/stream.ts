@@ -2,7 +2,7 @@
 // 4,096 characters (at most MAX_REPLY_MESSAGES of them), and shrugs off "message is not modified". 429s are retried by the auto-retry transformer.
 import { type Api, GrammyError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
-import { layoutReply } from '../text';
+import { layoutReply } from './text';
 
 const STREAMING_MARK = ' …';
 

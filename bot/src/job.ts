@@ -2,9 +2,9 @@
 // job through @cocoon/shared's client (plaintext stays in this process) and streams it into the chat.
 import type { JobBody } from '@cocoon/shared';
 import type { Context } from 'grammy';
-import { classifyJobError, costFooter, jobErrorText } from '../text';
 import { describeError, type Features, type TelegramUserRef } from './deps';
 import { StreamingReply } from './stream';
+import { classifyJobError, costFooter, jobErrorText } from './text';
 import { keyboard, miniAppButton } from './ui';
 
 /** Takes a token from the user's and the chat's bucket; replies and returns false when either is empty. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PRODUCTION_SECRETS, testConfig } from '../testing/harness';
 import { SandboxChain } from '../ton';
-import { createChainFromConfig } from './attach';
+import { createChainFromConfig } from './service';
 
 const dirs: string[] = [];
 afterAll(() => {

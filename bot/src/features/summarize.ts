@@ -4,9 +4,9 @@ import type { JobBody } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import { z } from 'zod';
-import type { HistoryMessage } from '../../history/store';
 import type { Features } from '../deps';
 import { displayName } from '../deps';
+import type { HistoryMessage } from '../history/store';
 import { replyTo, startChatJob, takeRateLimit } from '../job';
 
 export function countArg(max: number) {
