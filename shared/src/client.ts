@@ -1,8 +1,6 @@
 // The typed client for the proxy's HTTP API, used by the bot, the Mini App and the developer gateway.
 // `runJob` is the whole private path: quote, seal in this process, submit, stream, open the result here.
 import { fromBase64, utf8 } from './bytes';
-import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
-import { resultByteBudget, truncateUtf8 } from './result-budget';
 import type {
   Candidate,
   JobEvent,
@@ -13,7 +11,9 @@ import type {
   QuoteRequest,
   QuoteResponse,
   RigView,
-} from './schemas/api';
+} from './contract';
+import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
+import { resultByteBudget, truncateUtf8 } from './result-budget';
 import { type FinalResult, finalResult, type JobBody, resultChunk } from './schemas/envelope';
 import { defaultTransport, type HttpResponse } from './transport';
 

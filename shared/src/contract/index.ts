@@ -1,0 +1,55 @@
+// The API contract: per resource, each HTTP route's method, path, request and response schemas; and the
+// worker channel both ways. The proxy registers its routes from these entries, the clients call them.
+import { adminRoutes } from './admin';
+import { chatHistoryRoutes } from './chat-history';
+import { devRoutes } from './dev';
+import { healthRoutes } from './health';
+import { jobRoutes } from './jobs';
+import { marketRoutes } from './market';
+import { meRoutes } from './me';
+import { rigRoutes } from './rigs';
+import type { HttpRoute } from './route';
+import { tonRoutes } from './ton';
+import { WORKER_CHANNEL_PATH } from './worker-channel';
+
+export * from './admin';
+export * from './chat-history';
+export * from './dev';
+export * from './health';
+export * from './jobs';
+export * from './market';
+export * from './me';
+export * from './rigs';
+export * from './route';
+export * from './ton';
+export * from './worker-channel';
+
+/** Every HTTP route, by name. */
+export const CONTRACT = {
+  ...healthRoutes,
+  ...marketRoutes,
+  ...meRoutes,
+  ...jobRoutes,
+  ...rigRoutes,
+  ...tonRoutes,
+  ...chatHistoryRoutes,
+  ...adminRoutes,
+  ...devRoutes,
+} as const satisfies Record<string, HttpRoute>;
+export type ContractRouteName = keyof typeof CONTRACT;
+
+/** "METHOD /path" for a route, as the proxy lists what it registered. */
+export function routeKey(r: Pick<HttpRoute, 'method' | 'path'>): string {
+  return `${r.method} ${r.path}`;
+}
+
+/** The contract's routes by "METHOD /path". */
+export const CONTRACT_BY_KEY: ReadonlyMap<string, HttpRoute> = new Map(
+  Object.values(CONTRACT).map((r) => [routeKey(r), r as HttpRoute]),
+);
+
+/**
+ * Routes the proxy registers that are not JSON HTTP routes, so have no entry above: the worker's WebSocket
+ * (its messages are `workerToProxy` / `proxyToWorker`) and the built Mini App's static files.
+ */
+export const NON_CONTRACT_ROUTES: readonly string[] = [`GET ${WORKER_CHANNEL_PATH}`, 'GET /*'];
