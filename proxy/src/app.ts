@@ -1,6 +1,7 @@
 // Builds the proxy: database, job service, HTTP routes, the worker channel and the upkeep loop.
 // Order as in fastify/demo: external things first (db), then app things (services), then routes.
 import { randomUUID } from 'node:crypto';
+import { describeIssues, routeKey } from '@cocoon/shared';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
@@ -31,6 +32,8 @@ export interface ProxyServer {
   url: string;
   /** Every route registered, as "METHOD /path" (tests check each has its auth group and contract). */
   routes: string[];
+  /** With `checkResponses`: each success answer that broke its route's contract, as "METHOD /path: why". */
+  responseViolations: string[];
   close(): Promise<void>;
 }
 
@@ -42,6 +45,11 @@ export interface BuildOptions {
   sweepMs?: number;
   /** A TON chain built by the caller (tests); by default it comes from TON_NETWORK. */
   chain?: ChainAdapter;
+  /**
+   * Check every 2xx JSON answer against its route's contract (status and strict response schema); one that
+   * breaks it becomes a 500 and is recorded in `responseViolations`. The test harness turns this on.
+   */
+  checkResponses?: boolean;
 }
 
 export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyServer> {
@@ -85,6 +93,24 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
+  const responseViolations: string[] = [];
+  if (opts.checkResponses) {
+    app.addHook('preSerialization', async (req, reply, payload) => {
+      const contract = req.routeOptions.config.contract;
+      if (!contract || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+      const problems: string[] = [];
+      const statuses = contract.status ?? [200];
+      if (!statuses.includes(reply.statusCode)) {
+        problems.push(`status ${reply.statusCode}, the contract says ${statuses.join(' or ')}`);
+      }
+      const checked = contract.response.safeParse(payload);
+      if (!checked.success) problems.push(describeIssues(checked.error));
+      if (problems.length === 0) return payload;
+      const violation = `${routeKey(contract)}: ${problems.join('; ')}`;
+      responseViolations.push(violation);
+      throw new Error(`the response breaks the contract: ${violation}`);
+    });
+  }
   app.addHook('onRequest', async (req, reply) => {
     // Auth travels in the Authorization header, never in cookies, so any origin may call.
     reply.header('access-control-allow-origin', '*');
@@ -153,6 +179,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     app,
     ctx,
     routes,
+    responseViolations,
     url: address.replace('[::1]', '127.0.0.1'),
     close: async () => {
       clearInterval(sweeper);
