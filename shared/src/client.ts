@@ -1,15 +1,16 @@
 // The typed client for the proxy's HTTP API, used by the bot, the Mini App and the developer gateway.
 // `runJob` is the whole private path: quote, seal in this process, submit, stream, open the result here.
 import { fromBase64, utf8 } from './bytes';
-import {
-  type BindWalletRequest,
-  type Candidate,
-  CONTRACT,
-  type JobEvent,
-  type ListChatMessagesQuery,
-  type QuoteRequest,
-  type TonProofRequest,
+import type {
+  BindWalletRequest,
+  Candidate,
+  JobEvent,
+  ListChatMessagesQuery,
+  QuoteRequest,
+  TonProofRequest,
 } from './contract';
+// Not the whole CONTRACT: the dev routes stay out of what the Mini App bundles.
+import { API_ROUTES as CONTRACT } from './contract/api';
 import { type BodyOf, type HttpRoute, pathFor, type ResponseOf } from './contract/route';
 import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
 import { resultByteBudget, truncateUtf8 } from './result-budget';

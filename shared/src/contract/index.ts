@@ -1,18 +1,12 @@
 // The API contract: per resource, each HTTP route's method, path, request and response schemas; and the
 // worker channel both ways. The proxy registers its routes from these entries, the clients call them.
-import { adminRoutes } from './admin';
-import { chatHistoryRoutes } from './chat-history';
+import { API_ROUTES } from './api';
 import { devRoutes } from './dev';
-import { healthRoutes } from './health';
-import { jobRoutes } from './jobs';
-import { marketRoutes } from './market';
-import { meRoutes } from './me';
-import { rigRoutes } from './rigs';
 import type { HttpRoute } from './route';
-import { tonRoutes } from './ton';
 import { WORKER_CHANNEL_PATH } from './worker-channel';
 
 export * from './admin';
+export * from './api';
 export * from './chat-history';
 export * from './dev';
 export * from './health';
@@ -24,18 +18,8 @@ export * from './route';
 export * from './ton';
 export * from './worker-channel';
 
-/** Every HTTP route, by name. */
-export const CONTRACT = {
-  ...healthRoutes,
-  ...marketRoutes,
-  ...meRoutes,
-  ...jobRoutes,
-  ...rigRoutes,
-  ...tonRoutes,
-  ...chatHistoryRoutes,
-  ...adminRoutes,
-  ...devRoutes,
-} as const satisfies Record<string, HttpRoute>;
+/** Every HTTP route, by name: the API and the dev routes (local mode, the sandbox chain). */
+export const CONTRACT = { ...API_ROUTES, ...devRoutes } as const satisfies Record<string, HttpRoute>;
 export type ContractRouteName = keyof typeof CONTRACT;
 
 /** "METHOD /path" for a route, as the proxy lists what it registered. */
