@@ -167,13 +167,9 @@ describe('wallet holder', () => {
     await page.getByTestId('withdraw-queued').waitFor({ state: 'visible', timeout: 30_000 });
 
     // The withdrawal went out with the fresh proof; the reconnection neither re-bound nor changed the wallet.
-    const { withdrawals } = await net
-      .user(holder.id, holder.name)
-      .request<{ withdrawals: Array<{ amountNano: string }> }>('GET', '/v1/me/withdrawals');
+    const { withdrawals } = await net.user(holder.id, holder.name).withdrawals();
     expect(withdrawals.map((w) => w.amountNano)).toEqual([(3n * TON).toString()]);
-    expect(
-      await api.request<{ wallet: string | null; pendingWallet: string | null }>('GET', '/v1/me/wallet'),
-    ).toMatchObject({ wallet, pendingWallet: null });
+    expect(await api.wallet()).toMatchObject({ wallet, pendingWallet: null });
     expect(await page.getByTestId('pending-wallet').count()).toBe(0);
     expect(await bound.getAttribute('title')).toBe(wallet);
     // The sandbox wallet is connected again (TON Connect UI's button shows the account).

@@ -1,6 +1,6 @@
 // OpenAI request bodies → Cocoon job bodies, and Cocoon results → OpenAI response objects.
 // Every request is validated here with zod; a bad field becomes a 400 that names it.
-import type { JobBody, RunJobResult } from '@cocoon/shared';
+import { type JobBody, NANO_DIGITS, type RunJobResult } from '@cocoon/shared';
 import { z } from 'zod';
 
 /** The proxy's limit on `maxTokens` in a quote. */
@@ -22,7 +22,7 @@ const maxPrice = z
   .union(
     [
       z.number(MAX_PRICE_MSG).int(MAX_PRICE_MSG).nonnegative(MAX_PRICE_MSG),
-      z.string(MAX_PRICE_MSG).regex(/^\d{1,30}$/, MAX_PRICE_MSG),
+      z.string(MAX_PRICE_MSG).regex(NANO_DIGITS, MAX_PRICE_MSG),
     ],
     { error: MAX_PRICE_MSG },
   )

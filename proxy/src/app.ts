@@ -2,6 +2,7 @@
 // Order as in fastify/demo: external things first (db, chain), then app things (services), then routes.
 // buildProxy() builds the Fastify app without listening (app.inject() tests); startProxy() also listens.
 import { randomUUID } from 'node:crypto';
+import { describeIssues, routeKey } from '@cocoon/shared';
 import { createLogger, type Logger } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -35,6 +36,8 @@ export interface ProxyApp {
   ctx: AppContext;
   /** Every route registered, as "METHOD /path" (tests check each has its auth group and contract). */
   routes: string[];
+  /** With `checkResponses`: each success answer that broke its route's contract, as "METHOD /path: why". */
+  responseViolations: string[];
   close(): Promise<void>;
 }
 
@@ -51,6 +54,11 @@ export interface BuildOptions {
   sweepMs?: number;
   /** A TON chain built by the caller (tests); by default it comes from TON_NETWORK. */
   chain?: ChainAdapter;
+  /**
+   * Check every 2xx JSON answer against its route's contract (status and strict response schema); one that
+   * breaks it becomes a 500 and is recorded in `responseViolations`. The test harness turns this on.
+   */
+  checkResponses?: boolean;
 }
 
 /** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
@@ -100,6 +108,24 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
+  const responseViolations: string[] = [];
+  if (opts.checkResponses) {
+    app.addHook('preSerialization', async (req, reply, payload) => {
+      const contract = req.routeOptions.config.contract;
+      if (!contract || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+      const problems: string[] = [];
+      const statuses = contract.status ?? [200];
+      if (!statuses.includes(reply.statusCode)) {
+        problems.push(`status ${reply.statusCode}, the contract says ${statuses.join(' or ')}`);
+      }
+      const checked = contract.response.safeParse(payload);
+      if (!checked.success) problems.push(describeIssues(checked.error));
+      if (problems.length === 0) return payload;
+      const violation = `${routeKey(contract)}: ${problems.join('; ')}`;
+      responseViolations.push(violation);
+      throw new Error(`the response breaks the contract: ${violation}`);
+    });
+  }
   app.addHook('onRequest', async (req, reply) => {
     // Auth travels in the Authorization header, never in cookies, so any origin may call.
     reply.header('access-control-allow-origin', '*');
@@ -172,6 +198,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     app,
     ctx,
     routes,
+    responseViolations,
     close: async () => {
       clearInterval(sweeper);
       await cluster.stop();

@@ -1,25 +1,26 @@
 // The typed client for the proxy's HTTP API, used by the bot, the Mini App and the developer gateway.
 // `runJob` is the whole private path: quote, seal in this process, submit, stream, open the result here.
 import { fromBase64, utf8 } from './bytes';
-import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
-import { resultByteBudget, truncateUtf8 } from './result-budget';
 import type {
+  BindWalletRequest,
   Candidate,
   JobEvent,
-  JobView,
-  LedgerEntryView,
-  MarketView,
-  MeView,
+  ListChatMessagesQuery,
   QuoteRequest,
-  QuoteResponse,
-  RigView,
-} from './schemas/api';
+  TonProofRequest,
+} from './contract';
+// Not the whole CONTRACT: the dev routes stay out of what the Mini App bundles.
+import { API_ROUTES as CONTRACT } from './contract/api';
+import { type BodyOf, type HttpRoute, pathFor, type ResponseOf } from './contract/route';
+import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
+import { resultByteBudget, truncateUtf8 } from './result-budget';
 import { type FinalResult, finalResult, type JobBody, resultChunk } from './schemas/envelope';
 import { defaultTransport, type HttpResponse } from './transport';
 
 export type ClientAuth =
   | { kind: 'tma'; initData: string }
-  | { kind: 'service'; key: string; telegramId: number | string; name?: string }
+  /** The bot's service key, acting for `telegramId` (no user for its own routes: the chat history). */
+  | { kind: 'service'; key: string; telegramId?: number | string; name?: string }
   | { kind: 'apiKey'; key: string }
   /** The operator's ADMIN_KEY, for /v1/admin routes only. */
   | { kind: 'admin'; key: string }
@@ -46,6 +47,13 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   idempotencyKey?: string;
+}
+
+/** A withdrawal as the Mini App asks for it; `tonProof` is needed above the proxy's threshold. */
+export interface WithdrawRequest {
+  amountNano: bigint;
+  idempotencyKey: string;
+  tonProof?: TonProofRequest;
 }
 
 export interface RunJobResult extends FinalResult {
@@ -83,7 +91,7 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     if (a.kind === 'admin') h.authorization = `Admin ${a.key}`;
     if (a.kind === 'service') {
       h.authorization = `Service ${a.key}`;
-      h['x-cocoon-user'] = String(a.telegramId);
+      if (a.telegramId !== undefined) h['x-cocoon-user'] = String(a.telegramId);
       if (a.name) h['x-cocoon-user-name'] = encodeURIComponent(a.name);
     }
     return h;
@@ -112,6 +120,24 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
       json?.error?.code ?? 'http_error',
       json?.error?.message ?? res.statusText,
     );
+  }
+
+  /** Calls a contract route: its path filled from `params`, `query` appended, `body` sent as JSON. */
+  function call<R extends HttpRoute>(
+    r: R,
+    o: {
+      params?: Record<string, string | number>;
+      query?: Record<string, string | number | undefined>;
+      body?: BodyOf<R>;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<ResponseOf<R>> {
+    let path = pathFor(r, o.params);
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) q.set(k, String(v));
+    const qs = q.toString();
+    if (qs) path += `?${qs}`;
+    return request<ResponseOf<R>>(r.method, path, o.body, o.signal);
   }
 
   /** Reads server-sent job events from a response until `done` or `failed`. */
@@ -150,7 +176,12 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
   /** Streams a job's server-sent events until `done` or `failed`. */
   async function* jobEvents(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
     yield* eventsOf(
-      await send({ method: 'GET', url: `${base}/v1/jobs/${jobId}/events`, headers: headers(), signal }),
+      await send({
+        method: 'GET',
+        url: `${base}${pathFor(CONTRACT.jobEvents, { id: jobId })}`,
+        headers: headers(),
+        signal,
+      }),
     );
   }
 
@@ -161,7 +192,7 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
   ): AsyncGenerator<JobEvent> {
     const res = await send({
       method: 'POST',
-      url: `${base}/v1/jobs`,
+      url: `${base}${pathFor(CONTRACT.submitJob)}`,
       headers: headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
       body: JSON.stringify(s),
       signal,
@@ -177,45 +208,68 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
   }
 
   const api = {
-    health: () => request<{ ok: boolean; db: string; chain: string }>('GET', '/healthz'),
-    me: () => request<MeView>('GET', '/v1/me'),
-    ledger: () => request<{ entries: LedgerEntryView[] }>('GET', '/v1/me/ledger'),
-    myJobs: () => request<{ jobs: JobView[] }>('GET', '/v1/me/jobs'),
-    market: () => request<MarketView>('GET', '/v1/market'),
-    models: () =>
-      request<{
-        object: 'list';
-        data: Array<{ id: string; object: 'model'; owned_by: string; demo_grade: boolean }>;
-      }>('GET', '/v1/models'),
+    health: () => call(CONTRACT.health),
+    me: () => call(CONTRACT.me),
+    ledger: () => call(CONTRACT.ledger),
+    myJobs: () => call(CONTRACT.myJobs),
+    market: () => call(CONTRACT.market),
+    models: () => call(CONTRACT.models),
     quote: (
       q: Omit<QuoteRequest, 'maxPriceNanoPer1k'> & { maxPriceNanoPer1k?: bigint },
       signal?: AbortSignal,
-    ) =>
-      request<QuoteResponse>(
-        'POST',
-        '/v1/quotes',
-        { ...q, maxPriceNanoPer1k: q.maxPriceNanoPer1k?.toString() },
-        signal,
-      ),
+    ) => call(CONTRACT.quote, { body: { ...q, maxPriceNanoPer1k: q.maxPriceNanoPer1k?.toString() }, signal }),
     submit: (s: { quoteId: string; envelope: unknown; idempotencyKey: string }, signal?: AbortSignal) =>
-      request<JobView>('POST', '/v1/jobs', s, signal),
-    job: (id: string) => request<JobView>('GET', `/v1/jobs/${id}`),
+      request<ResponseOf<typeof CONTRACT.submitJob>>('POST', pathFor(CONTRACT.submitJob), s, signal),
+    job: (id: string) => call(CONTRACT.job, { params: { id } }),
     jobEvents,
-    rigs: () => request<{ rigs: RigView[] }>('GET', '/v1/rigs'),
-    registerRig: (name: string) => request<{ rig: RigView; token: string }>('POST', '/v1/rigs', { name }),
-    setRigPaused: (id: string, paused: boolean) => request<RigView>('PATCH', `/v1/rigs/${id}`, { paused }),
+    rigs: () => call(CONTRACT.rigs),
+    registerRig: (name: string) => call(CONTRACT.registerRig, { body: { name } }),
+    setRigPaused: (id: string, paused: boolean) =>
+      call(CONTRACT.setRigPaused, { params: { id }, body: { paused } }),
     setAsk: (id: string, model: string, priceNanoPer1k: bigint) =>
-      request<RigView>('PUT', `/v1/rigs/${id}/asks/${model}`, { priceNanoPer1k: priceNanoPer1k.toString() }),
-    rotateRigToken: (id: string) => request<{ token: string }>('POST', `/v1/rigs/${id}/rotate`),
-    revokeRig: (id: string) => request<RigView>('DELETE', `/v1/rigs/${id}`),
-    apiKeys: () =>
-      request<{ keys: Array<{ id: string; name: string; prefix: string; createdAt: string }> }>(
-        'GET',
-        '/v1/me/api-keys',
+      call(CONTRACT.setAsk, { params: { id, model }, body: { priceNanoPer1k: priceNanoPer1k.toString() } }),
+    rotateRigToken: (id: string) => call(CONTRACT.rotateRigToken, { params: { id } }),
+    revokeRig: (id: string) => call(CONTRACT.revokeRig, { params: { id } }),
+    apiKeys: () => call(CONTRACT.apiKeys),
+    createApiKey: (name: string) => call(CONTRACT.createApiKey, { body: { name } }),
+    revokeApiKey: (id: string) => call(CONTRACT.revokeApiKey, { params: { id } }),
+
+    // TON payments.
+    tonConfig: () => call(CONTRACT.tonConfig),
+    proofPayload: () => call(CONTRACT.proofPayload),
+    /** 200: bound at once; 202: a change of the bound wallet, pending until `pendingWalletAt`. */
+    bindWallet: (body: BindWalletRequest) => call(CONTRACT.bindWallet, { body }),
+    wallet: () => call(CONTRACT.wallet),
+    cancelWalletChange: () => call(CONTRACT.cancelWalletChange),
+    /** 409 `wallet_change_pending` while a wallet change waits; 403 `fresh_proof_required` above the threshold without `tonProof`. */
+    withdraw: ({ amountNano, idempotencyKey, tonProof }: WithdrawRequest) =>
+      call(CONTRACT.withdraw, {
+        body: { amountNano: amountNano.toString(), idempotencyKey, ...(tonProof ? { tonProof } : {}) },
+      }),
+    withdrawals: () => call(CONTRACT.withdrawals),
+
+    // The bot's sealed chat history (service key, for no user); answers are checked against the contract.
+    appendChatMessage: async (chatId: number | string, body: BodyOf<typeof CONTRACT.appendChatMessage>) =>
+      CONTRACT.appendChatMessage.response.parse(
+        await call(CONTRACT.appendChatMessage, { params: { chatId }, body }),
       ),
-    createApiKey: (name: string) =>
-      request<{ id: string; name: string; key: string; prefix: string }>('POST', '/v1/me/api-keys', { name }),
-    revokeApiKey: (id: string) => request<{ ok: true }>('DELETE', `/v1/me/api-keys/${id}`),
+    chatMessages: async (chatId: number | string, query: ListChatMessagesQuery) =>
+      CONTRACT.chatMessages.response.parse(
+        await call(CONTRACT.chatMessages, {
+          params: { chatId },
+          query: {
+            limit: query.limit as number | undefined,
+            fromMessageId: query.fromMessageId as number | undefined,
+          },
+        }),
+      ),
+    forgetChat: async (chatId: number | string) =>
+      CONTRACT.forgetChat.response.parse(await call(CONTRACT.forgetChat, { params: { chatId } })),
+
+    /** The operator's view of deposits nobody could be credited for (ADMIN_KEY). */
+    unclaimed: () => call(CONTRACT.unclaimed),
+
+    call,
     request,
 
     /** Quote, seal for the candidates, submit, stream and open the result. Plaintext never leaves this process. */

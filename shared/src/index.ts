@@ -1,5 +1,6 @@
 export * from './bytes';
 export * from './client';
+export * from './contract';
 export * from './crypto/envelope';
 export * from './crypto/keys';
 export * from './crypto/receipt';

@@ -1,14 +1,23 @@
 // The rig's connection to the proxy: it dials OUT to ws(s)://…/v1/worker (rigs sit behind NAT), says
 // hello, runs assigned jobs in up to `slots` at once, heartbeats, and reconnects with backoff.
-// Close code 4401 (bad or revoked token) and 4000 (another worker took over this token) stop it for good.
-import { type ServedModel, toBase64, type WorkerToProxy } from '@cocoon/shared';
+// The close codes WORKER_CLOSE.badToken (bad or revoked token) and .replaced (another worker took over this
+// token) stop it for good.
+import {
+  type AssignMessage,
+  PROTOCOL_VERSION,
+  proxyToWorker,
+  type ServedModel,
+  toBase64,
+  WORKER_CLOSE,
+  WORKER_CLOSE_FINAL,
+  type WorkerToProxy,
+} from '@cocoon/shared';
 import WebSocket from 'ws';
 import { workerChannelUrl } from './config';
 import type { Provider } from './engine/ort-session';
 import { type JobOutcome, runAssignedJob } from './job-runner';
 import type { RigKeys } from './keys';
 import type { Model } from './models/index';
-import { type AssignMessage, CLOSE_BAD_TOKEN, CLOSE_REPLACED, proxyToWorker } from './protocol';
 
 /** The pino subset the worker logs through. Never pass it job text, keys or the token. */
 export interface WorkerLogger {
@@ -209,9 +218,9 @@ export class WorkerConnection {
       const { code, reason, welcomed } = await this.connectOnce();
       this.abortAll('connection lost');
       if (this.stopping) break;
-      if (code === CLOSE_BAD_TOKEN || code === CLOSE_REPLACED) {
+      if (WORKER_CLOSE_FINAL.includes(code)) {
         this.fatal =
-          code === CLOSE_BAD_TOKEN
+          code === WORKER_CLOSE.badToken
             ? 'the proxy refused the rig token (unknown or revoked): register the rig again or rotate its token'
             : 'another worker connected with this rig token and replaced this one';
         this.opts.logger.error({ code }, this.fatal);
@@ -259,7 +268,7 @@ export class WorkerConnection {
         lastHeard = Date.now();
         this.send({
           type: 'hello',
-          protocol: 1,
+          protocol: PROTOCOL_VERSION,
           models: servedModels(this.opts.models),
           slots: this.opts.slots,
           x25519PublicKey: toBase64(this.opts.keys.x25519.publicKey),

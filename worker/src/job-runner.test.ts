@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  type AssignMessage,
   type ClientSealState,
   openResultPart,
   sealJob,
@@ -13,7 +14,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runAssignedJob } from './job-runner';
 import { loadOrCreateKeys } from './keys';
 import type { JobInput, Model } from './models/index';
-import type { AssignMessage } from './protocol';
 
 const RIG = '00000000-0000-4000-8000-0000000000aa';
 const OTHER_RIG = '00000000-0000-4000-8000-0000000000bb';

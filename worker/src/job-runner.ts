@@ -2,6 +2,7 @@
 // model, stream sealed chunks, then send the sealed result with a signed usage receipt.
 // Plaintext lives only in this function's memory: it is never logged, written to disk or sent unsealed.
 import {
+  type AssignMessage,
   describeIssues,
   type FinalResult,
   type JobBody,
@@ -16,7 +17,6 @@ import {
 } from '@cocoon/shared';
 import type { RigKeys } from './keys';
 import type { ChatTurn, JobInput, Model } from './models/index';
-import type { AssignMessage } from './protocol';
 
 /** The sealed body may be at most this long (base64 chars): the proxy's frame limit is 4 MiB. */
 export const MAX_SEALED_BODY_CHARS = 4 * 1024 * 1024;

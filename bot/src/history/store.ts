@@ -1,5 +1,6 @@
-// The bot's side of the proxy's chat-history routes: seals before storing, opens after listing.
-import { z } from 'zod';
+// The bot's side of the proxy's chat-history routes: seals before storing, opens after listing. Calls go
+// through the shared client's typed chat-history methods.
+import { ApiError, createCocoonClient } from '@cocoon/shared';
 import { type HistoryText, historyKey, openMessage, sealMessage } from './seal';
 
 export interface HistoryMessage extends HistoryText {
@@ -28,40 +29,29 @@ export class HistoryError extends Error {
   }
 }
 
-const listResponse = z.object({
-  messages: z.array(
-    z.object({
-      messageId: z.number(),
-      senderId: z.string().nullable(),
-      sealed: z.string(),
-      date: z.number(),
-    }),
-  ),
-});
-const deleteResponse = z.object({ deleted: z.number() });
-
 export function createHistoryStore(opts: {
   proxyUrl: string;
   serviceKey: string;
   historyKey: string;
   fetch?: typeof fetch;
 }): HistoryStore & { undecryptable: number } {
-  const base = opts.proxyUrl.replace(/\/$/, '');
   const key = historyKey(opts.historyKey);
-  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  // The bot's own routes: the service key for no user.
+  const client = createCocoonClient({
+    baseUrl: opts.proxyUrl,
+    auth: { kind: 'service', key: opts.serviceKey },
+    fetch: opts.fetch,
+  });
 
-  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await doFetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Service ${opts.serviceKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new HistoryError(res.status, `chat history ${method} failed with ${res.status}`);
-    return text ? JSON.parse(text) : undefined;
+  /** Runs a chat-history call; a refusal becomes a HistoryError with the status. */
+  async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof ApiError)
+        throw new HistoryError(err.status, `chat history ${what} failed with ${err.status}`);
+      throw err;
+    }
   }
 
   const store = {
@@ -72,18 +62,20 @@ export function createHistoryStore(opts: {
       m: { messageId: number; senderId: number | null; date: number; author: string; text: string },
       edit = false,
     ) {
-      await call('POST', `/v1/chat-history/${chatId}/messages`, {
-        messageId: m.messageId,
-        senderId: m.senderId === null ? null : String(m.senderId),
-        sealed: sealMessage(key, chatId, m.messageId, { author: m.author, text: m.text }),
-        date: m.date,
-        edit,
-      });
+      await call('POST', () =>
+        client.appendChatMessage(chatId, {
+          messageId: m.messageId,
+          senderId: m.senderId === null ? null : String(m.senderId),
+          sealed: sealMessage(key, chatId, m.messageId, { author: m.author, text: m.text }),
+          date: m.date,
+          edit,
+        }),
+      );
     },
     async list(chatId: number, o: { limit: number; fromMessageId?: number }) {
-      const q = new URLSearchParams({ limit: String(o.limit) });
-      if (o.fromMessageId !== undefined) q.set('fromMessageId', String(o.fromMessageId));
-      const { messages } = listResponse.parse(await call('GET', `/v1/chat-history/${chatId}/messages?${q}`));
+      const { messages } = await call('GET', () =>
+        client.chatMessages(chatId, { limit: o.limit, fromMessageId: o.fromMessageId }),
+      );
       const out: HistoryMessage[] = [];
       for (const r of messages) {
         try {
@@ -100,7 +92,7 @@ export function createHistoryStore(opts: {
       return out;
     },
     async forget(chatId: number) {
-      return deleteResponse.parse(await call('DELETE', `/v1/chat-history/${chatId}`)).deleted;
+      return (await call('DELETE', () => client.forgetChat(chatId))).deleted;
     },
   };
   return store;

@@ -1,8 +1,8 @@
 // react-query hooks over the shared client: one per resource, with the refresh cadence each screen needs.
-import type { CocoonClient, RunJobOptions } from '@cocoon/shared';
+import type { BindWalletRequest, CocoonClient, RunJobOptions, WithdrawRequest } from '@cocoon/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useGetClient } from './client';
-import { type BindWalletRequest, tonRoutes, type WithdrawRequest } from './extra-routes';
+import { tonRoutes } from './routes';
 
 export const keys = {
   me: ['me'] as const,

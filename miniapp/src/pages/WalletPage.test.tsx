@@ -1,8 +1,7 @@
-import type { MeView } from '@cocoon/shared';
+import type { MeView, TonConfig, WalletState } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, expect, it, vi } from 'vitest';
-import type { TonConfig, WalletState } from '../api/extra-routes';
 import { renderWithClient } from '../test/render';
 import { WalletPage } from './WalletPage';
 

@@ -1,12 +1,18 @@
 // Wallet: connect a TON wallet (bound to the account by ton_proof), deposit, withdraw, and the ledger.
 // Trial credit pays for jobs only; only the withdrawable part can leave. A change of the bound wallet waits
 // out a cooling-off period, shown here with a way to cancel it; large withdrawals take a fresh ton_proof.
-import type { LedgerEntryView, MeView } from '@cocoon/shared';
+import type {
+  LedgerEntryView,
+  MeView,
+  TonConfig,
+  TonProofRequest,
+  WalletState,
+  WithdrawalView,
+} from '@cocoon/shared';
 import { useQueryClient } from '@tanstack/react-query';
 import { TonConnectButton, useTonConnectUI, useTonWallet } from '@tonconnect/ui-react';
 import { useRef, useState } from 'react';
 import { errorMessage } from '../api/errors';
-import type { TonConfig, TonProofRequest, WalletState, WithdrawalView } from '../api/extra-routes';
 import {
   keys,
   useCancelWalletChange,

@@ -7,7 +7,7 @@
 // re-bind: that would spend the single-use payload before the withdrawal can. So the payloads asked for here
 // are reserved (isReservedProofPayload), and while a proof is being asked for the binding hook doesn't replace
 // the connect request (proofRequestActive); when the asking ends it refreshes its own (onProofRequestEnd).
-import type { TonProofRequest } from '../api/extra-routes';
+import type { TonProofRequest } from '@cocoon/shared';
 import { type ProvenWallet, proofPayloadOf, proofRequestFor } from './proof-request';
 
 const reserved = new Set<string>();

@@ -1,8 +1,10 @@
 // The hook the Withdraw form uses to get a fresh ton_proof from the bound wallet (see fresh-proof.ts).
+
+import type { TonProofRequest } from '@cocoon/shared';
 import { useTonConnectUI } from '@tonconnect/ui-react';
 import { useCallback } from 'react';
 import { useGetClient } from '../api/client';
-import { type TonProofRequest, tonRoutes } from '../api/extra-routes';
+import { tonRoutes } from '../api/routes';
 import { requestFreshProof } from './fresh-proof';
 import { SANDBOX_APP_NAME, SANDBOX_BRIDGE_KEY } from './sandbox-entry';
 

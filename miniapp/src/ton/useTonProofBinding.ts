@@ -5,8 +5,8 @@
 import { useTonConnectUI } from '@tonconnect/ui-react';
 import { useEffect, useState } from 'react';
 import { useGetClient } from '../api/client';
-import { tonRoutes } from '../api/extra-routes';
 import { useBindWallet } from '../api/hooks';
+import { tonRoutes } from '../api/routes';
 import { haptic } from '../telegram/ui';
 import { isReservedProofPayload, onProofRequestEnd, proofRequestActive } from './fresh-proof';
 import { proofPayloadOf, proofRequestFor } from './proof-request';

@@ -2,16 +2,18 @@
 // wallets sign ton_proof for the host people actually open.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CONTRACT } from '@cocoon/shared';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config';
+import { serve } from './contract-route';
 
 export function publicUrl(config: Config, port: number): string {
   return (config.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, '');
 }
 
 export async function serveMiniApp(app: FastifyInstance, config: Config): Promise<void> {
-  app.get('/tonconnect-manifest.json', async (req) => {
+  serve(app, CONTRACT.tonConnectManifest, async (_, req) => {
     const base =
       config.PUBLIC_URL?.replace(/\/$/, '') ?? `http://${req.headers.host ?? `127.0.0.1:${config.PORT}`}`;
     return {

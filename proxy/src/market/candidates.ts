@@ -87,13 +87,15 @@ export function pickCandidates(
   if (ranked.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
   const cheapest = BigInt(ranked[0].priceNanoPer1k);
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
-  // One candidate per owner: whoever runs many cheap rigs still takes one place in a job's failover list,
-  // so rigs of one owner can't deny a job every way out.
+  // Other owners first: whoever runs many cheap rigs takes one place in a job's failover list while rigs of
+  // other owners are there to take the rest, so one owner's rigs can't deny a job every way out. (Only
+  // when no other owner has a rig does a job fail over among one owner's rigs.)
+  const affordable = ranked.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
   const owners = new Set<string>();
-  const candidates = ranked
-    .filter((c) => BigInt(c.priceNanoPer1k) <= ceiling)
-    .filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId))
-    .slice(0, max);
+  const firstOfEachOwner = affordable.filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId));
+  const candidates = [...firstOfEachOwner, ...affordable.filter((c) => !firstOfEachOwner.includes(c))]
+    .slice(0, max)
+    .sort((a, b) => affordable.indexOf(a) - affordable.indexOf(b));
   const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);
   return { candidates, heldPriceNanoPer1k: held };
 }

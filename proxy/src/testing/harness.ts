@@ -34,13 +34,18 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...overrides });
 }
 
+/**
+ * A proxy on a random port. Every 2xx JSON answer is checked against its route's contract
+ * (`checkResponses`): one that breaks it is answered 500 and recorded in `proxy.responseViolations`.
+ */
 export async function startTestProxy(
   db: Db,
   overrides: Record<string, string> = {},
   sweepMs = 200,
+  { checkResponses = true }: { checkResponses?: boolean } = {},
 ): Promise<ProxyServer> {
   const config = testConfig(overrides);
-  return startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs });
+  return startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs, checkResponses });
 }
 
 export function userAuth(

@@ -37,8 +37,6 @@ export {
   TON_NETWORK,
   type TonProof,
   type TonProofFailure,
-  type TonProofRequest,
-  TonProofRequestSchema,
   tonProofSigningHash,
   type VerifyTonProofOptions,
   type VerifyTonProofResult,

@@ -2,6 +2,7 @@
 // Follows the TON Connect spec (requests-responses.md, "Address proof signature") and the
 // reference check in ton-connect/demo-dapp-with-react-ui src/server/services/ton-proof-service.ts.
 
+import { TON_NETWORK, tonProofRequest } from '@cocoon/shared';
 import { Address, Cell, contractAddress, loadStateInit, type StateInit } from '@ton/core';
 import { getSecureRandomBytes, sha256_sync, sign, signVerify } from '@ton/crypto';
 import {
@@ -11,12 +12,12 @@ import {
   WalletContractV5Beta,
   WalletContractV5R1,
 } from '@ton/ton';
-import { z } from 'zod';
 
 const TON_PROOF_PREFIX = 'ton-proof-item-v2/';
 const TON_CONNECT_PREFIX = 'ton-connect';
-/** TON Connect CHAIN values. */
-export const TON_NETWORK = { mainnet: '-239', testnet: '-3' } as const;
+
+/** TON Connect CHAIN values (the shared contract's). */
+export { TON_NETWORK };
 
 // ---------- payloads ----------
 
@@ -156,24 +157,6 @@ export function publicKeyFromStateInit(init: StateInit): Buffer | null {
 
 // ---------- verification ----------
 
-/** The `tonProof` item TON Connect returns, plus the account, as the Mini App posts it. */
-export const TonProofRequestSchema = z.object({
-  address: z.string().min(1),
-  network: z.enum([TON_NETWORK.mainnet, TON_NETWORK.testnet]),
-  public_key: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/)
-    .optional(),
-  proof: z.object({
-    timestamp: z.number().int().nonnegative(),
-    domain: z.object({ lengthBytes: z.number().int().nonnegative(), value: z.string() }),
-    payload: z.string().min(1).max(512),
-    signature: z.string().min(1),
-    state_init: z.string().min(1),
-  }),
-});
-export type TonProofRequest = z.infer<typeof TonProofRequestSchema>;
-
 export type TonProofFailure =
   | 'malformed'
   | 'wrong_network'
@@ -219,7 +202,7 @@ export async function verifyTonProof(
   opts: VerifyTonProofOptions,
 ): Promise<VerifyTonProofResult> {
   const fail = (reason: TonProofFailure): VerifyTonProofResult => ({ ok: false, reason });
-  const parsed = TonProofRequestSchema.safeParse(input);
+  const parsed = tonProofRequest.safeParse(input);
   if (!parsed.success) return fail('malformed');
   const req = parsed.data;
   const now = opts.nowSec ?? Math.floor(Date.now() / 1000);

@@ -38,14 +38,24 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   const send = (msg: ProxyToWorker) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
   };
+  let cutOff = false;
+  /**
+   * Closes the socket for breaking a bound, and destroys it a moment later whatever the peer does: a hostile
+   * rig that never answers the close handshake must not keep the socket (and what it sends) for ws's 30 s.
+   */
+  const cutOffSocket = (reason: string) => {
+    if (cutOff) return;
+    cutOff = true;
+    socket.close(WORKER_CLOSE.overLimit, reason);
+    setTimeout(() => socket.terminate(), 1000).unref();
+  };
   // Buffer messages that arrive while the token is being checked.
   const early: string[] = [];
   let earlyBytes = 0;
   const onEarly = (data: unknown) => {
     const raw = String(data);
     earlyBytes += raw.length;
-    if (earlyBytes > 1024 * 1024)
-      socket.close(WORKER_CLOSE.overLimit, 'too much sent before the token was checked');
+    if (earlyBytes > 1024 * 1024) cutOffSocket('too much sent before the token was checked');
     else early.push(raw);
   };
   socket.on('message', onEarly);
@@ -71,14 +81,12 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     burstBytes: config.RIG_BURST_BYTES,
     maxQueuedBytes: config.RIG_MAX_QUEUED_BYTES,
   });
-  let cutOff = false;
   const handle = (raw: string) => {
     if (cutOff) return;
     const over = budget.receive(raw.length);
     if (over) {
-      cutOff = true;
       rigLog.warn({ over }, 'closing a rig socket over its byte budget');
-      socket.close(WORKER_CLOSE.overLimit, `over the socket's byte budget: ${over}`);
+      cutOffSocket(`over the socket's byte budget: ${over}`);
       return;
     }
     chain = chain
@@ -109,10 +117,8 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
       conn = {
         rigId: rig!.id,
         send,
-        close: (code, reason) => {
-          cutOff ||= code === WORKER_CLOSE.overLimit;
-          socket.close(code, reason);
-        },
+        close: (code, reason) =>
+          code === WORKER_CLOSE.overLimit ? cutOffSocket(reason) : socket.close(code, reason),
       };
       workers.add(conn);
       send({ type: 'welcome', rigId: rig!.id, heartbeatMs: config.HEARTBEAT_MS, leaseMs: config.LEASE_MS });

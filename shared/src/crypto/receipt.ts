@@ -1,6 +1,6 @@
 // Usage receipts: the rig signs what it used, the proxy checks the signature before it charges anyone.
 import { fromBase64, toBase64, utf8 } from '../bytes';
-import type { UsageReceipt } from '../schemas/worker';
+import type { UsageReceipt } from '../contract/worker-channel';
 import { curves } from './curves';
 
 /** Canonical bytes of a receipt: fixed field order, so signer and verifier agree. */

@@ -1,10 +1,16 @@
 import { z } from 'zod';
 
-/** nanoTON on the wire: a decimal string of digits (JSON has no bigint), parsed to bigint. */
+/** nanoTON on the wire: a decimal string of digits (JSON has no bigint). The one rule for amounts. */
+export const NANO_DIGITS = /^\d{1,30}$/;
 export const nanoString = z
   .string()
-  .regex(/^\d{1,30}$/, 'must be a non-negative integer amount in nanoTON, as a string of digits')
-  .transform((s) => BigInt(s));
+  .regex(NANO_DIGITS, 'must be a whole, non-negative number of nanoTON, as a string of digits');
+/** A nanoString parsed to bigint (request bodies). */
+export const nanoAmount = nanoString.transform((s) => BigInt(s));
+/** A ledger movement: a nanoString that may be negative (a debit). */
+export const signedNanoString = z
+  .string()
+  .regex(/^-?\d{1,30}$/, 'must be a whole number of nanoTON, as a string of digits');
 
 /**
  * A price per 1,000 tokens in nanoTON, as a decimal string. A JSON number is refused: above 2^53 it has

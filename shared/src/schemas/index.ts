@@ -1,4 +1,2 @@
-export * from './api';
 export * from './common';
 export * from './envelope';
-export * from './worker';

@@ -1,30 +1,27 @@
 // Sandbox wallet routes (the sandbox chain only; production refuses that chain): the Mini App's injected
 // TON Connect wallet signs ton_proof and transfers here, with keys that live on the sandbox chain.
+
+import { CONTRACT } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { badRequest, notFound } from '../../errors';
 import type { TonService } from '../../payments/service';
 import type { SandboxChain } from '../../ton';
 import type { AppContext } from '../context';
-import { parse } from '../parse';
+import { serve } from '../contract-route';
 
 /** What a fresh sandbox wallet gets from the faucet. */
 export const SANDBOX_WALLET_FUNDING_NANO = 100n * 1_000_000_000n;
 const MAX_FAUCET_NANO = 10_000n * 1_000_000_000n;
 
-const address = z.string().refine((a) => {
+/** The contract checks an address's form; this parses it (checksum included), as the chain will. */
+function assertTonAddress(a: string, field: string): void {
   try {
     Address.parse(a);
-    return true;
   } catch {
-    return false;
+    throw badRequest(`${field}: must be a TON address`, 'invalid_request');
   }
-}, 'must be a TON address');
-const nano = z
-  .union([z.string().regex(/^\d{1,30}$/), z.number().int().nonnegative()])
-  .transform((v) => BigInt(v));
-const walletParams = z.object({ id: z.string().min(1).max(100) });
+}
 
 export function devWalletRoutes(
   app: FastifyInstance,
@@ -47,8 +44,7 @@ export function devWalletRoutes(
     };
   }
 
-  app.post('/dev/sandbox-wallet', async (req, reply) => {
-    const { id } = parse(z.object({ id: z.string().min(1).max(100).optional() }), req.body);
+  serve(app, CONTRACT.createSandboxWallet, async ({ body: { id } }, _req, reply) => {
     // An id the chain no longer knows (sandbox state was reset) gets a fresh wallet.
     if (id && chain.listUserWallets().includes(id)) return view(id);
     const created = await chain.createUserWallet({ fundNano: SANDBOX_WALLET_FUNDING_NANO });
@@ -56,33 +52,12 @@ export function devWalletRoutes(
     return view(created.id);
   });
 
-  app.post('/dev/sandbox-wallet/:id/ton-proof', async (req) => {
-    const { id } = parse(walletParams, req.params);
-    const { domain, payload } = parse(
-      z.object({ domain: z.string().min(1).max(253), payload: z.string().min(1).max(512) }),
-      req.body,
-    );
+  serve(app, CONTRACT.sandboxTonProof, async ({ params: { id }, body: { domain, payload } }) => {
     return wallet(id).signTonProof(domain, payload);
   });
 
-  app.post('/dev/sandbox-wallet/:id/send', async (req) => {
-    const { id } = parse(walletParams, req.params);
-    const { messages } = parse(
-      z.object({
-        messages: z
-          .array(
-            z.object({
-              address,
-              amount: nano,
-              payload: z.string().max(8192).optional(),
-              stateInit: z.string().max(16384).optional(),
-            }),
-          )
-          .min(1)
-          .max(4),
-      }),
-      req.body,
-    );
+  serve(app, CONTRACT.sandboxSend, async ({ params: { id }, body: { messages } }) => {
+    for (const [i, m] of messages.entries()) assertTonAddress(m.address, `messages.${i}.address`);
     const w = wallet(id);
     let boc: string;
     try {
@@ -94,13 +69,13 @@ export function devWalletRoutes(
     return { boc };
   });
 
-  app.post('/dev/faucet', async (req) => {
-    const body = parse(z.object({ address, amountNano: nano }), req.body);
+  serve(app, CONTRACT.faucet, async ({ body }) => {
+    assertTonAddress(body.address, 'address');
     if (body.amountNano <= 0n || body.amountNano > MAX_FAUCET_NANO) {
       throw badRequest(`amountNano must be between 1 and ${MAX_FAUCET_NANO}`);
     }
     await chain.faucet(body.address, body.amountNano);
     await ton.pokeWatcher();
-    return { ok: true, balanceNano: (await chain.balanceOf(body.address)).toString() };
+    return { ok: true as const, balanceNano: (await chain.balanceOf(body.address)).toString() };
   });
 }

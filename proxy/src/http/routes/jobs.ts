@@ -1,45 +1,41 @@
 // Quotes, sealed job submission, job status and the SSE stream of sealed chunks and the final result.
-import { type JobEvent, type JobView, quoteRequest, submitJobRequest } from '@cocoon/shared';
+import { CONTRACT, type JobEvent, type JobView } from '@cocoon/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
-import { parse } from '../parse';
-
-const jobParams = z.object({ id: z.string().uuid('must be a job id (uuid)') });
+import { serve } from '../contract-route';
 
 export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
   routeGroup(app, ctx, requireUser, (app) => {
-    app.post('/v1/quotes', async (req, reply) => {
+    serve(app, CONTRACT.quote, async ({ body }, req, reply) => {
       const caller = req.caller;
-      const body = parse(quoteRequest, req.body);
       reply.code(201);
       return ctx.jobs.quote(caller.user.id, caller.apiKeyId, body);
     });
 
     // With `Accept: text/event-stream` the answer is the job's event stream (as from /events), which saves
     // a client one request per job; otherwise the job as JSON.
-    app.post('/v1/jobs', async (req, reply) => {
+    serve(app, CONTRACT.submitJob, async ({ body }, req, reply) => {
       const { user } = req.caller;
-      const body = parse(submitJobRequest, req.body);
       if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
         reply.code(202);
         return ctx.jobs.submit(user.id, body);
       }
       // Subscribe before submitting, so the events the submit itself causes are not missed.
       await streamJobEvents(ctx, req, reply, body.quoteId, () => ctx.jobs.submit(user.id, body));
+      return undefined; // hijacked: the events went out on the raw response
     });
 
-    app.get('/v1/jobs/:id', async (req) => {
+    serve(app, CONTRACT.job, async ({ params }, req) => {
       const { user } = req.caller;
-      return ctx.jobs.view(user.id, parse(jobParams, req.params).id);
+      return ctx.jobs.view(user.id, params.id);
     });
 
-    app.get('/v1/jobs/:id/events', async (req, reply) => {
+    serve(app, CONTRACT.jobEvents, async ({ params: { id } }, req, reply) => {
       const { user } = req.caller;
-      const { id } = parse(jobParams, req.params);
       // Subscribe before reading the state, so nothing published in between is missed.
       await streamJobEvents(ctx, req, reply, id, () => ctx.jobs.view(user.id, id));
+      return undefined; // hijacked: the events went out on the raw response
     });
   });
 }

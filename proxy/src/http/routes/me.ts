@@ -1,8 +1,7 @@
 // The caller's own account: balance, holds, ledger history, API keys.
 import { randomUUID } from 'node:crypto';
-import { createApiKeyRequest, type LedgerEntryView, type MeView } from '@cocoon/shared';
+import { CONTRACT } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { hashSecret, newApiKey } from '../../auth/tokens';
 import { notFound } from '../../errors';
 import { heldFor, trialAccount, userAccount, userBalances } from '../../ledger/ledger';
@@ -10,7 +9,7 @@ import { walletState } from '../../payments/wallet-binding';
 import { findUser } from '../../users';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
-import { parse } from '../parse';
+import { serve } from '../contract-route';
 
 export function meRoutes(app: FastifyInstance, ctx: AppContext): void {
   routeGroup(app, ctx, requireUser, (app) => balanceRoutes(app, ctx));
@@ -20,7 +19,7 @@ export function meRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 /** The balance: the bot's /balance reads it too. */
 function balanceRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/v1/me', async (req): Promise<MeView> => {
+  serve(app, CONTRACT.me, async (_, req) => {
     const caller = req.caller.user;
     const user = (await findUser(ctx.db, caller.id))!;
     const balances = await userBalances(ctx.db, user.id);
@@ -42,7 +41,7 @@ function balanceRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 /** What the account did: ledger, jobs, API keys. */
 function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/v1/me/ledger', async (req): Promise<{ entries: LedgerEntryView[] }> => {
+  serve(app, CONTRACT.ledger, async (_, req) => {
     const { user } = req.caller;
     const r = await ctx.db.query<{
       tx_id: string;
@@ -68,12 +67,12 @@ function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
   });
 
-  app.get('/v1/me/jobs', async (req) => {
+  serve(app, CONTRACT.myJobs, async (_, req) => {
     const { user } = req.caller;
     return { jobs: await ctx.jobs.listForUser(user.id) };
   });
 
-  app.get('/v1/me/api-keys', async (req) => {
+  serve(app, CONTRACT.apiKeys, async (_, req) => {
     const { user } = req.caller;
     const r = await ctx.db.query<{ id: string; name: string; prefix: string; created_at: Date }>(
       'SELECT id, name, prefix, created_at FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at',
@@ -92,9 +91,8 @@ function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 /** Making and revoking credentials: the account's owner in the Mini App only. */
 function credentialRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/v1/me/api-keys', async (req, reply) => {
+  serve(app, CONTRACT.createApiKey, async ({ body: { name } }, req, reply) => {
     const caller = req.caller;
-    const { name } = parse(createApiKeyRequest, req.body);
     const key = newApiKey();
     const id = randomUUID();
     await ctx.db.query(
@@ -105,14 +103,13 @@ function credentialRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { id, name, key, prefix: key.slice(0, 10) };
   });
 
-  app.delete('/v1/me/api-keys/:id', async (req) => {
+  serve(app, CONTRACT.revokeApiKey, async ({ params: { id } }, req) => {
     const { user } = req.caller;
-    const { id } = parse(z.object({ id: z.string().uuid() }), req.params);
     const r = await ctx.db.query(
       'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id',
       [id, user.id],
     );
     if (!r.rows.length) throw notFound('no such API key');
-    return { ok: true };
+    return { ok: true as const };
   });
 }

@@ -1,7 +1,6 @@
 // A rig owner's rigs: register (token shown once), list with stats, pause, asks, rotate, revoke.
-import { modelId, registerRigRequest, setAskRequest, updateRigRequest } from '@cocoon/shared';
+import { CONTRACT, WORKER_CLOSE } from '@cocoon/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { badRequest, notFound } from '../../errors';
 import {
   ownedRig,
@@ -14,9 +13,7 @@ import {
 } from '../../rigs/repository';
 import { requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
-import { parse } from '../parse';
-
-const rigParams = z.object({ id: z.string().uuid('must be a rig id (uuid)') });
+import { serve } from '../contract-route';
 
 export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
   routeGroup(app, ctx, requireOwner, (app) => rigOwnerRoutes(app, ctx));
@@ -26,29 +23,24 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
   const owner = (req: FastifyRequest) => req.caller.user.id;
   const view = async (ownerId: string, rigId: string) => (await rigViews(ctx.db, ownerId, rigId))[0];
 
-  app.get('/v1/rigs', async (req) => ({ rigs: await rigViews(ctx.db, owner(req)) }));
+  serve(app, CONTRACT.rigs, async (_, req) => ({ rigs: await rigViews(ctx.db, owner(req)) }));
 
-  app.post('/v1/rigs', async (req, reply) => {
+  serve(app, CONTRACT.registerRig, async ({ body: { name } }, req, reply) => {
     const ownerId = owner(req);
-    const { name } = parse(registerRigRequest, req.body);
     const { id, token } = await registerRig(ctx.db, ownerId, name);
     reply.code(201);
     return { rig: await view(ownerId, id), token };
   });
 
-  app.patch('/v1/rigs/:id', async (req) => {
+  serve(app, CONTRACT.setRigPaused, async ({ params: { id }, body: { paused } }, req) => {
     const ownerId = owner(req);
-    const { id } = parse(rigParams, req.params);
-    const { paused } = parse(updateRigRequest, req.body);
     await ownedRig(ctx.db, ownerId, id);
     await setPaused(ctx.db, id, paused);
     return view(ownerId, id);
   });
 
-  app.put('/v1/rigs/:id/asks/:model', async (req) => {
+  serve(app, CONTRACT.setAsk, async ({ params: { id, model }, body: { priceNanoPer1k } }, req) => {
     const ownerId = owner(req);
-    const { id, model } = parse(rigParams.extend({ model: modelId }), req.params);
-    const { priceNanoPer1k } = parse(setAskRequest, req.body);
     const ceiling = ctx.config.MAX_ASK_NANO_PER_1K;
     if (priceNanoPer1k > ceiling)
       throw badRequest(
@@ -61,20 +53,18 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     return view(ownerId, id);
   });
 
-  app.post('/v1/rigs/:id/rotate', async (req) => {
+  serve(app, CONTRACT.rotateRigToken, async ({ params: { id } }, req) => {
     const ownerId = owner(req);
-    const { id } = parse(rigParams, req.params);
     const token = await rotateRigToken(ctx.db, ownerId, id);
-    ctx.workers.get(id)?.close(4401, 'rig token rotated');
+    ctx.workers.get(id)?.close(WORKER_CLOSE.badToken, 'rig token rotated');
     return { token };
   });
 
-  app.delete('/v1/rigs/:id', async (req) => {
+  serve(app, CONTRACT.revokeRig, async ({ params: { id } }, req) => {
     const ownerId = owner(req);
-    const { id } = parse(rigParams, req.params);
     await ownedRig(ctx.db, ownerId, id);
     await revokeRig(ctx.db, id);
-    ctx.workers.get(id)?.close(4401, 'rig token revoked');
+    ctx.workers.get(id)?.close(WORKER_CLOSE.badToken, 'rig token revoked');
     return view(ownerId, id);
   });
 }

@@ -1,7 +1,7 @@
 // TON payments: chain config, ton_proof payloads, wallet binding, withdrawals, unclaimed deposits (admin).
+import { CONTRACT, type TonProofRequest } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { HttpError, InsufficientFunds } from '../../errors';
 import { userBalances } from '../../ledger/ledger';
 import type { TonService } from '../../payments/service';
@@ -19,17 +19,10 @@ import {
   type WalletState,
   walletState,
 } from '../../payments/wallet-binding';
-import {
-  createProofPayload,
-  TON_NETWORK,
-  type TonProofFailure,
-  type TonProofRequest,
-  TonProofRequestSchema,
-  verifyTonProof,
-} from '../../ton';
+import { createProofPayload, TON_NETWORK, type TonProofFailure, verifyTonProof } from '../../ton';
 import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
-import { parse } from '../parse';
+import { serve } from '../contract-route';
 
 /** How long a ton_proof payload may be used (the Mini App refreshes it every 10 minutes). */
 export const PROOF_PAYLOAD_TTL_S = 15 * 60;
@@ -51,21 +44,6 @@ const PROOF_MESSAGES: Record<TonProofFailure, string> = {
   payload_expired: 'the proof payload has expired; fetch a new one and connect again',
   payload_used: 'the proof payload was already used; fetch a new one and connect again',
 };
-
-const bindRequest = TonProofRequestSchema.extend({
-  /** A proof from the wallet bound now: the change takes effect at once instead of after the delay. */
-  previousWalletProof: TonProofRequestSchema.optional(),
-});
-
-const withdrawalRequest = z.object({
-  amountNano: z
-    .string()
-    .regex(/^\d{1,30}$/, 'must be a whole number of nanoTON, as a string')
-    .transform(BigInt),
-  idempotencyKey: z.string().min(1).max(128),
-  /** A fresh ton_proof from the bound wallet (reconnect it): needed above WITHDRAWAL_PROOF_ABOVE_NANO. */
-  tonProof: TonProofRequestSchema.optional(),
-});
 
 function hostOf(value: string | undefined): string | null {
   if (!value) return null;
@@ -139,7 +117,7 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
     );
   }
 
-  app.get('/v1/ton/config', async () => ({
+  serve(app, CONTRACT.tonConfig, async () => ({
     network: ton.network,
     serviceAddress: ton.chain.serviceAddress(),
     minWithdrawalNano: config.MIN_WITHDRAWAL_NANO.toString(),
@@ -151,7 +129,7 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
   routeGroup(app, ctx, requireOwner, (app) => {
     // Issued to the signed-in owner only, and usable by that user only: bounds the payload table, and a
     // payload someone else fetched can't be replayed into this account.
-    app.get('/v1/ton/proof-payload', async (req) => {
+    serve(app, CONTRACT.proofPayload, async (_, req) => {
       const { payload, expiresAt } = await createProofPayload(
         createDbProofPayloadStore(ctx.db, req.caller.user.id),
         { ttlSeconds: PROOF_PAYLOAD_TTL_S },
@@ -159,8 +137,7 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
       return { payload, expiresAt };
     });
 
-    app.post('/v1/me/wallet', async (req, reply) => {
-      const body = parse(bindRequest, req.body);
+    serve(app, CONTRACT.bindWallet, async ({ body }, req, reply) => {
       const wallet = await provenWallet(req, body);
       const previous = body.previousWalletProof ? await provenWallet(req, body.previousWalletProof) : null;
       const state = await bindWallet(ctx.db, {
@@ -174,13 +151,12 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
       return walletView(state);
     });
 
-    app.delete('/v1/me/wallet/pending', async (req) =>
+    serve(app, CONTRACT.cancelWalletChange, async (_, req) =>
       walletView(await cancelWalletChange(ctx.db, req.caller.user.id)),
     );
 
-    app.post('/v1/me/withdrawals', async (req, reply) => {
+    serve(app, CONTRACT.withdraw, async ({ body: { amountNano, idempotencyKey, tonProof } }, req, reply) => {
       const userId = req.caller.user.id;
-      const { amountNano, idempotencyKey, tonProof } = parse(withdrawalRequest, req.body);
       const replay = await findWithdrawal(ctx.db, userId, idempotencyKey);
       if (replay) return withdrawalView(replay);
       const state = await walletState(ctx.db, userId);
@@ -220,14 +196,14 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService
   });
 
   routeGroup(app, ctx, requireAccount, (app) => {
-    app.get('/v1/me/wallet', async (req) => walletView(await walletState(ctx.db, req.caller.user.id)));
-    app.get('/v1/me/withdrawals', async (req) => ({
+    serve(app, CONTRACT.wallet, async (_, req) => walletView(await walletState(ctx.db, req.caller.user.id)));
+    serve(app, CONTRACT.withdrawals, async (_, req) => ({
       withdrawals: (await listWithdrawals(ctx.db, req.caller.user.id)).map(withdrawalView),
     }));
   });
 
   adminGroup(app, ctx, (app) => {
-    app.get('/v1/admin/unclaimed', async () => {
+    serve(app, CONTRACT.unclaimed, async () => {
       const r = await ctx.db.query<{
         tx_key: string;
         amount_nano: string;

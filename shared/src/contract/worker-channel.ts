@@ -1,7 +1,12 @@
-// The worker channel: JSON messages over the WebSocket at /v1/worker.
+// The worker channel: JSON messages over the WebSocket at /v1/worker, both ways, and its close codes.
+// The proxy parses what a worker sends with `workerToProxy`; a worker parses what the proxy sends with
+// `proxyToWorker` (it checks everything that crosses its socket too).
 import { z } from 'zod';
-import { b64, device, jobKind, modelId } from './common';
-import { sealedBox, type sealedEnvelope } from './envelope';
+import { b64, device, jobKind, modelId } from '../schemas/common';
+import { sealedBox, sealedEnvelope } from '../schemas/envelope';
+
+/** Where a rig's worker connects (a WebSocket, `Authorization: Bearer <rig token>`). */
+export const WORKER_CHANNEL_PATH = '/v1/worker';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -62,22 +67,35 @@ export const workerToProxy = z.discriminatedUnion('type', [
 ]);
 export type WorkerToProxy = z.infer<typeof workerToProxy>;
 
-export type ProxyToWorker =
-  | { type: 'welcome'; rigId: string; heartbeatMs: number; leaseMs: number }
-  | {
-      type: 'assign';
-      jobId: string;
-      model: string;
-      kind: z.infer<typeof jobKind>;
-      envelope: z.infer<typeof sealedEnvelope>;
-      /** Binds the envelope to its quote; the same string the client used as AAD. */
-      aad: string;
-      inputTokens: number;
-      maxTokens: number;
-      leaseMs: number;
-    }
-  | { type: 'cancel'; jobId: string; reason: string }
-  | { type: 'error'; message: string };
+const positiveInt = z.number().int().positive();
+
+export const assignMessage = z.object({
+  type: z.literal('assign'),
+  jobId: z.string().uuid(),
+  model: modelId,
+  kind: jobKind,
+  envelope: sealedEnvelope,
+  /** Binds the envelope to its quote; the same string the client used as AAD. */
+  aad: z.string().min(1).max(256),
+  inputTokens: z.number().int().nonnegative(),
+  maxTokens: positiveInt,
+  leaseMs: positiveInt,
+});
+export type AssignMessage = z.infer<typeof assignMessage>;
+
+export const proxyToWorker = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    rigId: z.string().uuid(),
+    // Bounded so a bad value can't make the worker spin or go silent past the proxy's watchdog.
+    heartbeatMs: positiveInt.min(100).max(600_000),
+    leaseMs: positiveInt,
+  }),
+  assignMessage,
+  z.object({ type: z.literal('cancel'), jobId: z.string().uuid(), reason: z.string().max(1000) }),
+  z.object({ type: z.literal('error'), message: z.string().max(2000) }),
+]);
+export type ProxyToWorker = z.infer<typeof proxyToWorker>;
 
 /** Why the proxy closed a worker's socket. The worker stops for good on badToken and replaced. */
 export const WORKER_CLOSE = {
@@ -90,3 +108,6 @@ export const WORKER_CLOSE = {
   /** The rig broke a bound: flooding its socket, or streaming past a job's token budget. */
   overLimit: 4429,
 } as const;
+
+/** Close codes after which a worker stops for good instead of reconnecting. */
+export const WORKER_CLOSE_FINAL: readonly number[] = [WORKER_CLOSE.badToken, WORKER_CLOSE.replaced];

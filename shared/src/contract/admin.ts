@@ -1,0 +1,22 @@
+// Operator routes (ADMIN_KEY): deposits nobody could be credited for.
+import { z } from 'zod';
+import { nanoString } from '../schemas/common';
+import { isoTime, route } from './route';
+
+export const unclaimedDeposits = z.strictObject({
+  totalNano: nanoString,
+  deposits: z.array(
+    z.strictObject({
+      txKey: z.string(),
+      amountNano: nanoString,
+      from: z.string(),
+      comment: z.string().nullable(),
+      createdAt: isoTime,
+    }),
+  ),
+});
+export type UnclaimedDeposits = z.infer<typeof unclaimedDeposits>;
+
+export const adminRoutes = {
+  unclaimed: route({ method: 'GET', path: '/v1/admin/unclaimed', request: {}, response: unclaimedDeposits }),
+} as const;

@@ -1,0 +1,14 @@
+// Liveness: the database answered, and which chain the proxy runs on.
+import { z } from 'zod';
+import { route } from './route';
+
+export const healthView = z.strictObject({
+  ok: z.boolean(),
+  db: z.enum(['pglite', 'postgres']),
+  chain: z.string(),
+});
+export type HealthView = z.infer<typeof healthView>;
+
+export const healthRoutes = {
+  health: route({ method: 'GET', path: '/healthz', request: {}, response: healthView }),
+} as const;

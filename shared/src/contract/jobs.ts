@@ -1,0 +1,124 @@
+// Quotes, sealed job submission, a job's state and its event stream.
+import { z } from 'zod';
+import { b64, device, jobKind, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
+import { sealedBox, sealedEnvelope } from '../schemas/envelope';
+import { isoTime, route } from './route';
+
+export const quoteRequest = z.object({
+  model: modelId,
+  kind: jobKind,
+  /** An upper bound on prompt tokens; the rig refuses a prompt longer than this. */
+  inputTokens: z.number().int().nonnegative().max(1_000_000),
+  maxTokens: z.number().int().positive().max(100_000),
+  /** The most the client pays per 1,000 tokens to the rig (before the fee). */
+  maxPriceNanoPer1k: priceNanoPer1k.optional(),
+});
+export type QuoteRequest = z.input<typeof quoteRequest>;
+
+export const submitJobRequest = z.object({
+  quoteId: z.string().uuid(),
+  envelope: sealedEnvelope,
+  idempotencyKey: z.string().min(8).max(128),
+});
+export type SubmitJobRequest = z.input<typeof submitJobRequest>;
+
+export const jobParams = z.object({ id: z.string().uuid('must be a job id (uuid)') });
+
+/** A sealed part as the proxy hands it on: exactly nonce and ciphertext. */
+const sealedOut = sealedBox.strict();
+
+export const candidate = z.strictObject({
+  rigId: uuid,
+  priceNanoPer1k: nanoString,
+  x25519PublicKey: b64,
+  ed25519PublicKey: b64,
+  device,
+});
+export type Candidate = z.infer<typeof candidate>;
+
+export const quoteResponse = z.strictObject({
+  quoteId: uuid,
+  model: modelId,
+  kind: jobKind,
+  holdNano: nanoString,
+  feeBps: z.number().int().nonnegative(),
+  expiresAt: isoTime,
+  candidates: z.array(candidate),
+});
+export type QuoteResponse = z.infer<typeof quoteResponse>;
+
+export const jobState = z.enum(['quoted', 'queued', 'running', 'done', 'failed', 'expired']);
+export type JobState = z.infer<typeof jobState>;
+
+export const jobView = z.strictObject({
+  id: uuid,
+  model: modelId,
+  kind: jobKind,
+  state: jobState,
+  rigId: uuid.nullable(),
+  rigName: z.string().nullable(),
+  attempts: z.number().int().nonnegative(),
+  holdNano: nanoString,
+  costNano: nanoString.nullable(),
+  promptTokens: z.number().int().nonnegative().nullable(),
+  completionTokens: z.number().int().nonnegative().nullable(),
+  failReason: z.string().nullable(),
+  createdAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  result: sealedOut.nullable(),
+});
+export type JobView = z.infer<typeof jobView>;
+
+/** Server-sent events on GET /v1/jobs/:id/events (and POST /v1/jobs with `Accept: text/event-stream`). */
+export const jobEvent = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('state'),
+    state: jobState,
+    rigId: uuid.nullable(),
+    attempt: z.number().int().nonnegative(),
+  }),
+  z.strictObject({
+    type: z.literal('chunk'),
+    rigId: uuid,
+    attempt: z.number().int().nonnegative(),
+    seq: z.number().int().nonnegative(),
+    sealed: sealedOut,
+  }),
+  z.strictObject({
+    type: z.literal('done'),
+    rigId: uuid,
+    result: sealedOut,
+    costNano: nanoString,
+    promptTokens: z.number().int().nonnegative(),
+    completionTokens: z.number().int().nonnegative(),
+  }),
+  z.strictObject({ type: z.literal('failed'), reason: z.string() }),
+]);
+export type JobEvent = z.infer<typeof jobEvent>;
+
+export const jobRoutes = {
+  quote: route({
+    method: 'POST',
+    path: '/v1/quotes',
+    request: { body: quoteRequest },
+    response: quoteResponse,
+    status: [201],
+  }),
+  /** The job as JSON (202), or with `Accept: text/event-stream` its events, as from /events. */
+  submitJob: route({
+    method: 'POST',
+    path: '/v1/jobs',
+    request: { body: submitJobRequest },
+    response: jobView,
+    status: [202],
+    events: jobEvent,
+  }),
+  job: route({ method: 'GET', path: '/v1/jobs/:id', request: { params: jobParams }, response: jobView }),
+  jobEvents: route({
+    method: 'GET',
+    path: '/v1/jobs/:id/events',
+    request: { params: jobParams },
+    response: jobEvent,
+    events: jobEvent,
+  }),
+} as const;

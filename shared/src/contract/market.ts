@@ -1,0 +1,44 @@
+// The public price board and the model list (OpenAI's format).
+import { z } from 'zod';
+import { modelId, nanoString } from '../schemas/common';
+import { isoTime, route } from './route';
+
+export const marketView = z.strictObject({
+  feeBps: z.number().int().nonnegative(),
+  models: z.array(
+    z.strictObject({
+      model: modelId,
+      demoGrade: z.boolean(),
+      asks: z.array(
+        z.strictObject({
+          priceNanoPer1k: nanoString,
+          rigs: z.number().int().nonnegative(),
+          freeSlots: z.number().int().nonnegative(),
+        }),
+      ),
+      recentFills: z.array(
+        z.strictObject({ priceNanoPer1k: nanoString, tokens: z.number().int().nonnegative(), at: isoTime }),
+      ),
+      median24hNanoPer1k: nanoString.nullable(),
+    }),
+  ),
+});
+export type MarketView = z.infer<typeof marketView>;
+
+export const modelList = z.strictObject({
+  object: z.literal('list'),
+  data: z.array(
+    z.strictObject({
+      id: modelId,
+      object: z.literal('model'),
+      owned_by: z.string(),
+      demo_grade: z.boolean(),
+    }),
+  ),
+});
+export type ModelList = z.infer<typeof modelList>;
+
+export const marketRoutes = {
+  market: route({ method: 'GET', path: '/v1/market', request: {}, response: marketView }),
+  models: route({ method: 'GET', path: '/v1/models', request: {}, response: modelList }),
+} as const;

@@ -1,0 +1,81 @@
+// The caller's own account: balance, ledger history, jobs, API keys.
+import { z } from 'zod';
+import { nanoString, signedNanoString, uuid } from '../schemas/common';
+import { jobView } from './jobs';
+import { isoTime, route } from './route';
+
+export const meView = z.strictObject({
+  telegramId: z.string(),
+  name: z.string(),
+  /** What the user can spend on jobs: withdrawableNano + trialNano. */
+  balanceNano: nanoString,
+  /** The user's own money (deposits, earnings paid from others' own money): can be withdrawn. */
+  withdrawableNano: nanoString,
+  /** Trial credit, and earnings paid from others' trial credit: spendable on jobs, never withdrawable. */
+  trialNano: nanoString,
+  heldNano: nanoString,
+  depositMemo: z.string(),
+  /** Where withdrawals go. */
+  wallet: z.string().nullable(),
+  /** A wallet change waiting out its cooling-off period, and when it takes effect (ISO). */
+  pendingWallet: z.string().nullable(),
+  pendingWalletAt: isoTime.nullable(),
+});
+export type MeView = z.infer<typeof meView>;
+
+export const ledgerEntryView = z.strictObject({
+  txId: z.string(),
+  kind: z.string(),
+  /** An entry of the trial-credit account (spendable on jobs only). */
+  trial: z.boolean(),
+  amountNano: signedNanoString,
+  memo: z.string().nullable(),
+  createdAt: isoTime,
+});
+export type LedgerEntryView = z.infer<typeof ledgerEntryView>;
+
+export const createApiKeyRequest = z.object({ name: z.string().trim().min(1).max(64) });
+
+export const apiKeyView = z.strictObject({
+  id: uuid,
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: isoTime,
+});
+export type ApiKeyView = z.infer<typeof apiKeyView>;
+
+export const meRoutes = {
+  me: route({ method: 'GET', path: '/v1/me', request: {}, response: meView }),
+  ledger: route({
+    method: 'GET',
+    path: '/v1/me/ledger',
+    request: {},
+    response: z.strictObject({ entries: z.array(ledgerEntryView) }),
+  }),
+  myJobs: route({
+    method: 'GET',
+    path: '/v1/me/jobs',
+    request: {},
+    response: z.strictObject({ jobs: z.array(jobView) }),
+  }),
+  apiKeys: route({
+    method: 'GET',
+    path: '/v1/me/api-keys',
+    request: {},
+    response: z.strictObject({ keys: z.array(apiKeyView) }),
+  }),
+  /** The key is shown this once. */
+  createApiKey: route({
+    method: 'POST',
+    path: '/v1/me/api-keys',
+    request: { body: createApiKeyRequest },
+    response: z.strictObject({ id: uuid, name: z.string(), key: z.string(), prefix: z.string() }),
+    status: [201],
+  }),
+  revokeApiKey: route({
+    method: 'DELETE',
+    path: '/v1/me/api-keys/:id',
+    request: { params: z.object({ id: z.string().uuid() }) },
+    response: z.strictObject({ ok: z.literal(true) }),
+  }),
+} as const;

@@ -1,0 +1,73 @@
+// A rig owner's rigs: register (token shown once), list with stats, pause, asks, rotate, revoke.
+import { z } from 'zod';
+import { device, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
+import { isoTime, route } from './route';
+
+export const registerRigRequest = z.object({ name: z.string().trim().min(1).max(64) });
+export const updateRigRequest = z.object({ paused: z.boolean() });
+export const setAskRequest = z.object({ priceNanoPer1k });
+
+export const rigParams = z.object({ id: z.string().uuid('must be a rig id (uuid)') });
+
+export const rigView = z.strictObject({
+  id: uuid,
+  name: z.string(),
+  online: z.boolean(),
+  paused: z.boolean(),
+  revoked: z.boolean(),
+  device: device.nullable(),
+  slots: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  models: z.array(z.strictObject({ id: modelId, priceNanoPer1k: nanoString, demoGrade: z.boolean() })),
+  jobsDone: z.number().int().nonnegative(),
+  jobsFailed: z.number().int().nonnegative(),
+  successRate: z.number().min(0).max(1).nullable(),
+  avgJobMs: z.number().nonnegative().nullable(),
+  earningsNano: nanoString,
+  fingerprint: z.string().nullable(),
+  lastSeenAt: isoTime.nullable(),
+});
+export type RigView = z.infer<typeof rigView>;
+
+/** A rig's token: shown when registered or rotated, never again. */
+const rigToken = z.string().min(1);
+
+export const rigRoutes = {
+  rigs: route({
+    method: 'GET',
+    path: '/v1/rigs',
+    request: {},
+    response: z.strictObject({ rigs: z.array(rigView) }),
+  }),
+  registerRig: route({
+    method: 'POST',
+    path: '/v1/rigs',
+    request: { body: registerRigRequest },
+    response: z.strictObject({ rig: rigView, token: rigToken }),
+    status: [201],
+  }),
+  setRigPaused: route({
+    method: 'PATCH',
+    path: '/v1/rigs/:id',
+    request: { params: rigParams, body: updateRigRequest },
+    response: rigView,
+  }),
+  setAsk: route({
+    method: 'PUT',
+    path: '/v1/rigs/:id/asks/:model',
+    request: { params: rigParams.extend({ model: modelId }), body: setAskRequest },
+    response: rigView,
+  }),
+  rotateRigToken: route({
+    method: 'POST',
+    path: '/v1/rigs/:id/rotate',
+    request: { params: rigParams },
+    response: z.strictObject({ token: rigToken }),
+  }),
+  revokeRig: route({
+    method: 'DELETE',
+    path: '/v1/rigs/:id',
+    request: { params: rigParams },
+    response: rigView,
+  }),
+} as const;
