@@ -75,6 +75,9 @@ export function inputTokenBound(body: JobBody): number {
   return texts.reduce((n, t) => n + utf8.encode(t).length + 4, 16);
 }
 
+/** How many times a broken job stream is reopened before the client gives up (about a minute of tries). */
+const RESUME_TRIES = 30;
+
 function randomId(): string {
   return globalThis.crypto.randomUUID();
 }
@@ -207,6 +210,41 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     yield* eventsOf(res);
   }
 
+  /**
+   * A job's events that survive a proxy restart: while the proxy can't be reached the submit is retried with
+   * the same idempotency key (a replay answers with the same job), and a stream that breaks before the job
+   * ends is reopened at GET /v1/jobs/:id/events, which replays the job's state and the current attempt's
+   * chunks (already-seen chunks are skipped by their seq). Bounded: RESUME_TRIES reconnections, backing off
+   * to 2 s, and the job's own timeout. An API error (4xx, 5xx answered) is final.
+   */
+  async function* resumableEvents(
+    s: { quoteId: string; envelope: unknown; idempotencyKey: string },
+    signal: AbortSignal,
+  ): AsyncGenerator<JobEvent> {
+    let accepted = false;
+    for (let tries = 0; ; tries++) {
+      try {
+        const stream = accepted ? jobEvents(s.quoteId, signal) : submitAndStream(s, signal);
+        for await (const ev of stream) {
+          accepted = true;
+          tries = 0;
+          yield ev;
+          if (ev.type === 'done' || ev.type === 'failed') return;
+        }
+      } catch (err) {
+        if (err instanceof ApiError || signal.aborted) throw err;
+      }
+      if (tries >= RESUME_TRIES) {
+        throw new ApiError(
+          502,
+          'stream_ended',
+          'the job stream ended without a result and could not be resumed',
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** tries)));
+    }
+  }
+
   const api = {
     health: () => call(CONTRACT.health),
     me: () => call(CONTRACT.me),
@@ -292,7 +330,7 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
           controller.signal,
         );
         const { envelope, state } = sealJob(o.body, quote.candidates.map(toRecipient), quote.quoteId);
-        const events = submitAndStream(
+        const events = resumableEvents(
           { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
           controller.signal,
         );
