@@ -12,6 +12,7 @@ import {
   startTestProxy,
   startTestWorker,
   type TestWorker,
+  type TestWorkerBehaviour,
   userClient,
 } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
@@ -72,6 +73,7 @@ async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Recor
       { id: 'demo-gen', kinds: ['generate'] },
     ],
     delayMs: Number(botEnv.WORKER_DELAY_MS ?? 0),
+    behaviour: (botEnv.WORKER_BEHAVIOUR as TestWorkerBehaviour | undefined) ?? 'ok',
   });
   await worker.rigId;
   await owner.setAsk(rig.id, 'summarize-extractive', 2_000_000n);
@@ -334,6 +336,22 @@ describe('the Cocoon bot in Telegram chats', () => {
       (await emulator.waitForBotMessage(bob.id, () => true, 5_000, { after: help.message_id })).text,
     ).toMatch(/^Commands:/);
     expect(logs.filter((l) => l.includes('update failed') || l.includes('bot error'))).toEqual([]);
+  });
+
+  it('a rig that answers with all its token budget allows gets at most three messages per command', async () => {
+    await startNetwork({}, { WORKER_BEHAVIOUR: 'whole-budget' });
+    const { alice, chat } = group('Verbose');
+    const cmd = emulator.userSends(chat.id, alice.id, '/generate tell me everything');
+    const last = await finalReply(chat.id, cmd.message_id, 30_000);
+    const parts = emulator
+      .botMessages(chat.id)
+      .filter((m) => m.message_id > cmd.message_id && m.message_id <= last.message_id);
+    // 512 tokens of 60 characters (~31,000) would take eight messages; the bot posts three, cut with a mark,
+    // and keeps the cost footer.
+    expect(parts).toHaveLength(3);
+    for (const p of parts) expect((p.text ?? '').length).toBeLessThanOrEqual(4096);
+    expect(last.text).toContain('cut: the answer is longer than this chat reply allows');
+    expect(last.text).toMatch(/— [\d.]+ TON · rig [0-9a-f]{8}$/);
   });
 
   it('the proxy stores only ciphertext: a canary is in no table and no log line', async () => {

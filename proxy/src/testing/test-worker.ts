@@ -29,6 +29,7 @@ export type TestWorkerBehaviour =
   | 'hold-forever' // takes the job and keeps it alive in heartbeats, never answering
   | 'huge-result' // streams and returns far more text than the job's token budget
   | 'huge-final' // streams nothing, then returns far more text than the job's token budget
+  | 'whole-budget' // answers with maxTokens words of 60 characters: all its token budget allows, and more than three Telegram messages
   | 'chunk-bomb'; // ~3.8 MB chunks as fast as the socket takes them: at once (for no job), and for each job
 
 export interface TestWorkerOptions {
@@ -169,7 +170,11 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     const job = body as JobBody;
     if (behaviour === 'chunk-bomb') return bomb(msg.jobId);
     const flood = behaviour === 'huge-result' || behaviour === 'huge-final';
-    const out = flood ? Array.from({ length: 40 }, () => 'y'.repeat(60_000)) : words(testModelOutput(job));
+    const out = flood
+      ? Array.from({ length: 40 }, () => 'y'.repeat(60_000))
+      : behaviour === 'whole-budget'
+        ? Array.from({ length: msg.maxTokens }, (_, i) => `${i}`.padStart(59, 'z'))
+        : words(testModelOutput(job));
     for (const [seq, w] of (behaviour === 'huge-final' ? [] : out).entries()) {
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       if (behaviour === 'fail-mid-stream' && seq === 2) {
