@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { toBase64, utf8 } from './bytes';
 import { createCocoonClient } from './client';
+import { commitResult } from './crypto/commitment';
 import { openJob, sealResultPart } from './crypto/envelope';
 import { newEd25519KeyPair, newX25519KeyPair } from './crypto/keys';
 import { resultByteBudget } from './result-budget';
@@ -53,12 +54,14 @@ beforeAll(async () => {
       send({ type: 'state', state: 'running', rigId, attempt: 0 });
       for (let seq = 0; seq < 5; seq++)
         send({ type: 'chunk', rigId, attempt: 0, seq, sealed: sealResultPart(state, seq, { delta: flood }) });
-      const result = sealResultPart(state, 'final', {
+      const { final, commitment } = commitResult({
         text: flood.repeat(5),
         promptTokens: 1,
         completionTokens: 10,
+        finishReason: 'stop',
       });
-      send({ type: 'done', rigId, result, costNano: '0', promptTokens: 1, completionTokens: 10 });
+      const result = sealResultPart(state, 'final', final);
+      send({ type: 'done', rigId, result, commitment, costNano: '0', promptTokens: 1, completionTokens: 10 });
       res.end();
     });
   });

@@ -12,6 +12,7 @@ import type {
 // Not the whole CONTRACT: the dev routes stay out of what the Mini App bundles.
 import { API_ROUTES as CONTRACT } from './contract/api';
 import { type BodyOf, type HttpRoute, pathFor, type ResponseOf } from './contract/route';
+import { resultCommitment } from './crypto/commitment';
 import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
 import { resultByteBudget, truncateUtf8 } from './result-budget';
 import { type FinalResult, finalResult, type JobBody, resultChunk } from './schemas/envelope';
@@ -56,7 +57,7 @@ export interface WithdrawRequest {
   tonProof?: TonProofRequest;
 }
 
-export interface RunJobResult extends FinalResult {
+export interface RunJobResult extends Omit<FinalResult, 'salt'> {
   jobId: string;
   rigId: string;
   costNano: bigint;
@@ -374,8 +375,21 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
         if (kept) o.onDelta?.(kept);
       } else if (ev.type === 'done') {
         const result = finalResult.parse(openResultPart(state, ev.rigId, 'final', ev.result));
+        // The rig signed a commitment to the plaintext; what it sealed to us must be that text.
+        if (resultCommitment(result) !== ev.commitment) {
+          await call(CONTRACT.reportJob, {
+            params: { id: jobId },
+            body: { reason: 'commitment_mismatch' },
+          }).catch(() => {});
+          throw new ApiError(
+            502,
+            'commitment_mismatch',
+            "the rig's result does not match what its receipt committed to; it was not shown, and was reported",
+          );
+        }
         const { text, truncated } = truncateUtf8(result.text, budget);
-        const done = { ...result, text, jobId, rigId: ev.rigId, costNano: BigInt(ev.costNano) };
+        const { salt: _salt, ...opened } = result;
+        const done = { ...opened, text, jobId, rigId: ev.rigId, costNano: BigInt(ev.costNano) };
         return truncated ? { ...done, truncated } : done;
       } else if (ev.type === 'failed') {
         throw new ApiError(502, 'job_failed', ev.reason);

@@ -1,6 +1,7 @@
 export * from './bytes';
 export * from './client';
 export * from './contract';
+export * from './crypto/commitment';
 export * from './crypto/envelope';
 export * from './crypto/keys';
 export * from './crypto/receipt';

@@ -4,7 +4,9 @@ import path from 'node:path';
 import {
   type AssignMessage,
   type ClientSealState,
+  type FinalResult,
   openResultPart,
+  resultCommitment,
   sealJob,
   verifyReceipt,
   type WorkerToProxy,
@@ -119,12 +121,16 @@ describe('running an assigned job', () => {
     ).toBe('SECRET WORDS HERE');
     const done = sent.at(-1);
     if (done?.type !== 'done') throw new Error('expected done');
-    expect(openResultPart(state, RIG, 'final', done.result)).toEqual({
+    const final = openResultPart(state, RIG, 'final', done.result) as FinalResult;
+    expect(final).toEqual({
       text: 'SECRET WORDS HERE',
       promptTokens: 3,
       completionTokens: 3,
       finishReason: 'stop',
+      salt: expect.any(String),
     });
+    // The signed receipt commits to exactly that plaintext (salted).
+    expect(done.receipt.commitment).toBe(resultCommitment(final));
     expect(done.receipt).toMatchObject({
       jobId: JOB,
       rigId: RIG,

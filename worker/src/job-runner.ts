@@ -3,8 +3,8 @@
 // Plaintext lives only in this function's memory: it is never logged, written to disk or sent unsealed.
 import {
   type AssignMessage,
+  commitResult,
   describeIssues,
-  type FinalResult,
   type JobBody,
   jobBody,
   openJob,
@@ -162,14 +162,16 @@ export async function runAssignedJob(
       // A model that miscounts would be refused at settlement anyway; say so plainly instead.
       throw rigSide(`model ${model.id} reported more tokens than the quote allows`);
     }
-    const final: FinalResult = {
+    // The result is salted and committed to: the receipt signs the commitment, the client checks it.
+    const { final, commitment } = commitResult({
       text: r.text,
       promptTokens: r.promptTokens,
       completionTokens: r.completionTokens,
       finishReason: r.finishReason ?? 'stop',
-    };
+    });
     const result = sealResultPart(state, 'final', final);
     const receipt: UsageReceipt = {
+      commitment,
       jobId: assign.jobId,
       rigId: deps.rigId,
       model: assign.model,

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { promptTokensOf, testModelOutput, words } from '@cocoon/proxy/testing';
 import {
+  commitResult,
   ed25519PublicKey,
   type JobBody,
   openJob,
@@ -154,12 +155,15 @@ export function startChaosWorker(opts: ChaosWorkerOptions): ChaosWorker {
           });
         }
         const promptTokens = promptTokensOf(job);
-        const result = sealResultPart(state, 'final', {
+        const { final, commitment } = commitResult({
           text: out.join(' '),
           promptTokens,
           completionTokens: out.length,
+          finishReason: 'stop',
         });
+        const result = sealResultPart(state, 'final', final);
         const receipt = {
+          commitment,
           jobId: msg.jobId,
           rigId: myRigId,
           model: msg.model,

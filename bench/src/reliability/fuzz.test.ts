@@ -602,6 +602,7 @@ describe('worker channel fuzz', () => {
       promptTokens: 1,
       completionTokens: 1,
       resultHash: '0'.repeat(64),
+      commitment: '0'.repeat(64),
     };
     const forged: WorkerToProxy[] = [
       { type: 'chunk', jobId: q.quoteId, seq: 0, sealed: box },

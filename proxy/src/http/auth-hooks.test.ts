@@ -17,10 +17,12 @@ const GROUPS: Record<string, Group> = {
   'GET /v1/models': 'public',
   'GET /v1/ton/config': 'public',
   'GET /tonconnect-manifest.json': 'public',
+  'GET /*': 'public', // the built Mini App, when dist/ exists
   'POST /v1/quotes': 'user',
   'POST /v1/jobs': 'user',
   'GET /v1/jobs/:id': 'user',
   'GET /v1/jobs/:id/events': 'user',
+  'POST /v1/jobs/:id/report': 'user',
   'GET /v1/me': 'user',
   'GET /v1/me/ledger': 'account',
   'GET /v1/me/jobs': 'account',

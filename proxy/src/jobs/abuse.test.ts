@@ -159,3 +159,24 @@ describe('a cheap rig that denies service', () => {
     expect(quote.candidates.map((c) => c.rigId)).not.toContain(flaky.id);
   });
 });
+
+describe('a rig that says one thing and seals another', () => {
+  it("is caught by the client: a result that doesn't match the signed commitment is refused and reported", async () => {
+    await startProxy();
+    await rig(1001, 1_000n, 'two-faced');
+    const user = userClient(proxy, 2001);
+    const err = await generate(user, 'what was said').catch((e) => e);
+    expect(err).toMatchObject({ status: 502, code: 'commitment_mismatch' });
+    const reports = await db.query<{ reason: string }>('SELECT reason FROM job_reports');
+    expect(reports.rows.map((r) => r.reason)).toEqual(['commitment_mismatch']);
+    // An honest rig's result passes the same check, and its commitment is kept with the job.
+    await proxy.close();
+    workers = [];
+    await resetDb(db);
+    await startProxy();
+    await rig(1002, 1_000n);
+    const ok = await generate(userClient(proxy, 2002), 'what was said');
+    expect(ok.text).toBe('WHAT WAS SAID');
+    expect((await userClient(proxy, 2002).job(ok.jobId)).commitment).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

@@ -25,6 +25,7 @@ export interface JobRow {
   envelope: SealedEnvelope | null;
   idempotency_key: string | null;
   result: SealedBox | null;
+  result_commitment: string | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
   cost_nano: string | null;
@@ -38,7 +39,7 @@ export interface JobRow {
 /** Columns to select for a JobRow: numerics as text so bigints survive both database engines. */
 export const JOB_COLUMNS = `j.id, j.user_id, j.model, j.kind, j.state, j.input_tokens, j.max_tokens,
   j.hold_nano::text AS hold_nano, j.hold_trial_nano::text AS hold_trial_nano, j.input_refused_by, j.fee_bps, j.candidates, j.attempt, j.rig_id, j.envelope, j.idempotency_key,
-  j.result, j.prompt_tokens, j.completion_tokens, j.cost_nano::text AS cost_nano, j.fail_reason, j.created_at,
+  j.result, j.result_commitment, j.prompt_tokens, j.completion_tokens, j.cost_nano::text AS cost_nano, j.fail_reason, j.created_at,
   j.expires_at, j.started_at, j.finished_at`;
 
 export function toJobView(j: JobRow & { rig_name?: string | null }): JobView {
@@ -58,5 +59,6 @@ export function toJobView(j: JobRow & { rig_name?: string | null }): JobView {
     createdAt: new Date(j.created_at).toISOString(),
     finishedAt: j.finished_at ? new Date(j.finished_at).toISOString() : null,
     result: j.result,
+    commitment: j.result_commitment,
   };
 }

@@ -256,6 +256,7 @@ export async function markDoneAndCountForRig(
   d: {
     jobId: string;
     result: SealedBox;
+    commitment: string;
     promptTokens: number;
     completionTokens: number;
     priceNanoPer1k: bigint;
@@ -268,7 +269,7 @@ export async function markDoneAndCountForRig(
     `WITH done AS (
        UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
          price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
-         finished_at = now(), lease_until = NULL WHERE id = $1
+         finished_at = now(), lease_until = NULL, result_commitment = $9 WHERE id = $1
        RETURNING rig_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
      )
      UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms, consecutive_failures = 0
@@ -283,6 +284,7 @@ export async function markDoneAndCountForRig(
       d.costNano,
       d.rigNano,
       d.feeNano,
+      d.commitment,
     ],
   );
 }
@@ -352,4 +354,17 @@ export async function lapsedLeases(q: Queryable): Promise<Array<{ id: string; ri
 export async function queuedJobs(q: Queryable): Promise<string[]> {
   const r = await q.query<{ id: string }>("SELECT id FROM jobs WHERE state = 'queued' LIMIT 500");
   return r.rows.map((row) => row.id);
+}
+
+/** Records a client's report about a job (at most once per job, user and reason). */
+export async function insertReport(
+  q: Queryable,
+  jobId: string,
+  userId: string,
+  reason: string,
+): Promise<void> {
+  await q.query(
+    'INSERT INTO job_reports (job_id, user_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [jobId, userId, reason],
+  );
 }

@@ -21,7 +21,7 @@ import type { Cluster } from './cluster';
 import { Dispatcher } from './dispatch';
 import type { JobEventHub } from './events';
 import { type QuoteInput, Quotes, type SubmitInput } from './quotes';
-import { jobById, renewLeases } from './repository';
+import { insertReport, jobById, renewLeases } from './repository';
 import { type DoneMsg, settleDone } from './settlement';
 import { Sweeper } from './sweeper';
 
@@ -57,6 +57,7 @@ export class JobService {
             type: 'done',
             rigId: job.rig_id,
             result: job.result,
+            commitment: job.result_commitment ?? '',
             costNano: job.cost_nano ?? '0',
             promptTokens: job.prompt_tokens ?? 0,
             completionTokens: job.completion_tokens ?? 0,
@@ -106,6 +107,12 @@ export class JobService {
     this.dispatcher.handleChunk(rigId, msg);
   }
 
+  /** A client says the job's result broke its rig's commitment: kept (once) for audits. */
+  async report(userId: string, jobId: string, reason: string): Promise<void> {
+    await this.quotes.view(userId, jobId); // 404 unless it is the caller's job
+    await insertReport(this.db, jobId, userId, reason);
+  }
+
   /** Checks the receipt and settles; a bad receipt fails the job over to the next candidate. */
   async handleDone(rigId: string, msg: DoneMsg): Promise<void> {
     this.dispatcher.forgetSent(msg.jobId, rigId);
@@ -115,6 +122,7 @@ export class JobService {
         type: 'done',
         rigId,
         result: msg.result,
+        commitment: msg.receipt.commitment,
         costNano: outcome.charge.totalNano.toString(),
         promptTokens: msg.receipt.promptTokens,
         completionTokens: msg.receipt.completionTokens,

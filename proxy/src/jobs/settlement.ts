@@ -94,6 +94,7 @@ export async function settleDone(db: Db, rigId: string, msg: DoneMsg): Promise<S
     await markDoneAndCountForRig(q, {
       jobId: job.id,
       result: msg.result,
+      commitment: msg.receipt.commitment,
       promptTokens: msg.receipt.promptTokens,
       completionTokens: msg.receipt.completionTokens,
       priceNanoPer1k: price,

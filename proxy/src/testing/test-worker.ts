@@ -4,11 +4,13 @@
 
 import { randomUUID } from 'node:crypto';
 import {
+  commitResult,
   type JobBody,
   newEd25519KeyPair,
   newX25519KeyPair,
   openJob,
   type ProxyToWorker,
+  resultCommitment,
   sealedResultHash,
   sealResultPart,
   signReceipt,
@@ -29,6 +31,7 @@ export type TestWorkerBehaviour =
   | 'hold-forever' // takes the job and keeps it alive in heartbeats, never answering
   | 'huge-result' // streams and returns far more text than the job's token budget
   | 'huge-final' // streams nothing, then returns far more text than the job's token budget
+  | 'two-faced' // its receipt commits to another text than the one it seals to the client
   | 'whole-budget' // answers with maxTokens words of 60 characters: all its token budget allows, and more than three Telegram messages
   | 'chunk-bomb'; // ~3.8 MB chunks as fast as the socket takes them: at once (for no job), and for each job
 
@@ -191,8 +194,18 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     const promptTokens = promptTokensOf(job);
     const completionTokens =
       behaviour === 'overuse' ? msg.maxTokens + 1 : Math.min(out.length, msg.maxTokens);
-    const result = sealResultPart(state, 'final', { text: out.join(' '), promptTokens, completionTokens });
+    const { final, commitment: honest } = commitResult({
+      text: out.join(' '),
+      promptTokens,
+      completionTokens,
+      finishReason: 'stop',
+    });
+    // 'two-faced': seals this text to the client but commits (and would seal to an auditor) another one.
+    const commitment =
+      behaviour === 'two-faced' ? resultCommitment({ ...final, text: 'SOMETHING ELSE ENTIRELY' }) : honest;
+    const result = sealResultPart(state, 'final', final);
     const receipt = {
+      commitment,
       jobId: msg.jobId,
       rigId: myRigId,
       model: msg.model,

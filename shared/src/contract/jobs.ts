@@ -66,6 +66,10 @@ export const jobView = z.strictObject({
   createdAt: isoTime,
   finishedAt: isoTime.nullable(),
   result: sealedOut.nullable(),
+  commitment: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
 });
 export type JobView = z.infer<typeof jobView>;
 
@@ -88,6 +92,8 @@ export const jobEvent = z.discriminatedUnion('type', [
     type: z.literal('done'),
     rigId: uuid,
     result: sealedOut,
+    /** The rig's signed commitment to the plaintext result; the client checks it against what it opens. */
+    commitment: z.string().regex(/^[0-9a-f]{64}$/),
     costNano: nanoString,
     promptTokens: z.number().int().nonnegative(),
     completionTokens: z.number().int().nonnegative(),
@@ -120,5 +126,13 @@ export const jobRoutes = {
     request: { params: jobParams },
     response: jobEvent,
     events: jobEvent,
+  }),
+  /** A client reports a result that broke its rig's commitment (kept for audits). */
+  reportJob: route({
+    method: 'POST',
+    path: '/v1/jobs/:id/report',
+    request: { params: jobParams, body: z.strictObject({ reason: z.enum(['commitment_mismatch']) }) },
+    response: z.strictObject({ ok: z.literal(true) }),
+    status: [201],
   }),
 } as const;

@@ -17,6 +17,8 @@ export const usageReceipt = z.object({
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
   resultHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** sha256 over the salted plaintext result (crypto/commitment.ts): the client checks it. */
+  commitment: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type UsageReceipt = z.infer<typeof usageReceipt>;
 

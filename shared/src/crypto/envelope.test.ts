@@ -65,10 +65,12 @@ describe('usage receipts', () => {
       promptTokens: 10,
       completionTokens: 20,
       resultHash: sealedResultHash(box),
+      commitment: 'c'.repeat(64),
     };
     const sig = signReceipt(receipt, keys.secretKey);
     expect(verifyReceipt(receipt, sig, keys.publicKey)).toBe(true);
     expect(verifyReceipt({ ...receipt, completionTokens: 21 }, sig, keys.publicKey)).toBe(false);
+    expect(verifyReceipt({ ...receipt, commitment: 'd'.repeat(64) }, sig, keys.publicKey)).toBe(false);
     expect(verifyReceipt(receipt, sig, newEd25519KeyPair().publicKey)).toBe(false);
     expect(verifyReceipt(receipt, 'not-base64!', keys.publicKey)).toBe(false);
   });

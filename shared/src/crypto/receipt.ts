@@ -6,9 +6,16 @@ import { curves } from './curves';
 /** Canonical bytes of a receipt: fixed field order, so signer and verifier agree. */
 export function receiptBytes(r: UsageReceipt): Uint8Array {
   return utf8.encode(
-    ['cocoon/v1/receipt', r.jobId, r.rigId, r.model, r.promptTokens, r.completionTokens, r.resultHash].join(
-      '|',
-    ),
+    [
+      'cocoon/v1/receipt',
+      r.jobId,
+      r.rigId,
+      r.model,
+      r.promptTokens,
+      r.completionTokens,
+      r.resultHash,
+      r.commitment,
+    ].join('|'),
   );
 }
 

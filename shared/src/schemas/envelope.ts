@@ -55,5 +55,7 @@ export const finalResult = z.object({
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
   finishReason: z.enum(['stop', 'length']).default('stop'),
+  /** Random, per result: salts the commitment the rig's receipt signs (see crypto/commitment.ts). */
+  salt: z.string().min(16).max(64),
 });
 export type FinalResult = z.infer<typeof finalResult>;

@@ -31,6 +31,12 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
       return ctx.jobs.view(user.id, params.id);
     });
 
+    serve(app, CONTRACT.reportJob, async ({ params: { id }, body: { reason } }, req, reply) => {
+      await ctx.jobs.report(req.caller.user.id, id, reason);
+      reply.code(201);
+      return { ok: true as const };
+    });
+
     serve(app, CONTRACT.jobEvents, async ({ params: { id } }, req, reply) => {
       const { user } = req.caller;
       // Subscribe before reading the state, so nothing published in between is missed.
@@ -95,6 +101,7 @@ async function streamJobEvents(
       type: 'done',
       rigId: job.rigId,
       result: job.result,
+      commitment: job.commitment ?? '',
       costNano: job.costNano ?? '0',
       promptTokens: job.promptTokens ?? 0,
       completionTokens: job.completionTokens ?? 0,
