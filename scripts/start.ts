@@ -11,6 +11,7 @@ import { createCocoonClient, DEV_BOT_TOKEN, parseEnv, signInitData } from '@coco
 import { loadOrExit } from '@cocoon/shared/node';
 import { build } from 'vite';
 import { z } from 'zod';
+import { builtInCatalogue } from '../worker/src/models/index';
 
 const cfg = loadOrExit('npm start', () =>
   parseEnv(
@@ -150,10 +151,22 @@ async function main(): Promise<void> {
   if (nodeEnv === undefined) delete process.env.NODE_ENV;
   else process.env.NODE_ENV = nodeEnv;
 
+  // The catalogue pins the built-in models to the digests of this checkout's code, computed as the worker
+  // computes them (the demo model is built here first if missing, in the folder the worker loads it from).
+  // Rewritten at every start, so a newer build is pinned after an update. An operator's own MODEL_CATALOGUE wins.
+  let modelCatalogue = process.env.MODEL_CATALOGUE;
+  if (!modelCatalogue) {
+    console.log('pinning the built-in models (building the demo model if needed)…');
+    modelCatalogue = resolve(dataDir, 'model-catalogue.json');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(modelCatalogue, `${JSON.stringify({ models: await builtInCatalogue() }, null, 2)}\n`);
+  }
+
   const secrets = realTokenSecrets();
   startChild('proxy', 'proxy/src/main.ts', [], {
     PORT: String(cfg.PORT),
     DATA_DIR: dataDir,
+    MODEL_CATALOGUE: modelCatalogue,
     ...secrets.proxy,
   });
   await waitFor('the proxy', async () => (await fetch(`${proxyUrl}/healthz`)).ok);

@@ -149,6 +149,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
           created: 0,
           owned_by: m.owned_by,
           demo_grade: m.demo_grade,
+          digest: m.digest,
         })),
       };
     } catch (err) {
@@ -161,7 +162,14 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     try {
       const m = (await cocoon.models()).data.find((d) => d.id === id);
       if (!m) return send(reply, modelNotFound(id));
-      return { id: m.id, object: 'model', created: 0, owned_by: m.owned_by, demo_grade: m.demo_grade };
+      return {
+        id: m.id,
+        object: 'model',
+        created: 0,
+        owned_by: m.owned_by,
+        demo_grade: m.demo_grade,
+        digest: m.digest,
+      };
     } catch (err) {
       return send(reply, await toOpenAiError(err));
     }

@@ -25,6 +25,7 @@ import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
 import { createTonService } from './payments/service';
+import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
 import type { ChainAdapter } from './ton';
 import { WorkerRegistry } from './ws/registry';
@@ -64,6 +65,11 @@ export interface BuildOptions {
 /** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
 export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyApp> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  // Read first: a bad catalogue file stops the start before anything is opened.
+  const catalogue = new ModelCatalogue(
+    config.MODEL_CATALOGUE ? readCatalogueFile(config.MODEL_CATALOGUE) : [],
+    config.COCOON_LOCAL,
+  );
   const db =
     opts.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: `${config.DATA_DIR}/pglite` }));
   const instanceId = randomUUID();
@@ -176,7 +182,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);
   ton.start();
   await serveMiniApp(app, config);
-  registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId });
+  registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId, catalogue });
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
   await clearStaleConnections(db, config.HEARTBEAT_MS * 3);

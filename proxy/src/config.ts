@@ -32,6 +32,12 @@ export const configSchema = z.object({
   SERVICE_KEY: z.string().min(16).optional(),
   /** The key of the admin routes (/v1/admin/*). Its own secret; without it outside local mode they are off. */
   ADMIN_KEY: z.string().min(16).optional(),
+  /**
+   * The model catalogue, a JSON file the operator keeps (proxy/src/rigs/catalogue.ts): each model name's
+   * digest, kinds, context and grade. Read at start. Unset: an empty catalogue, so outside local mode no
+   * model is served; in local mode uncatalogued models are accepted.
+   */
+  MODEL_CATALOGUE: z.string().min(1).optional(),
   INIT_DATA_MAX_AGE_S: z.coerce.number().int().positive().default(86_400),
   FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(1000),
   TRIAL_CREDIT_NANO: nano.default(500_000_000n),

@@ -90,6 +90,7 @@ export function servedModels(models: ReadonlyMap<string, Model>): ServedModel[] 
     contextLength: m.contextLength,
     description: m.description.slice(0, 200),
     demoGrade: m.demoGrade,
+    ...(m.digest ? { digest: m.digest } : {}),
   }));
 }
 
@@ -314,6 +315,11 @@ export class WorkerConnection {
             this.resolveRig(msg.rigId);
             this.setState(this.stopping ? 'draining' : 'connected');
             this.opts.logger.info({ rigId: msg.rigId, device: this.opts.device }, 'connected to the proxy');
+            for (const r of msg.refused ?? [])
+              this.opts.logger.warn(
+                { model: r.model, reason: r.reason },
+                'the proxy refused this model: no jobs for it',
+              );
             clearInterval(heartbeat);
             heartbeat = setInterval(() => {
               // No frame or pong for three beats: the path is dead even if TCP hasn't noticed.

@@ -1,6 +1,7 @@
 // The worker as a library: startWorker() loads keys and models and keeps a rig connected to a proxy.
 // The CLI (cli.ts), the `npm start` launcher and the e2e tests all start rigs through it.
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { keyFingerprint } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
 import { DEFAULT_CONFIG_DIR } from './config';
@@ -24,7 +25,14 @@ export { loadOrCreateKeys, type RigKeys } from './keys';
 export { loadCausalLM } from './models/causal-lm/runner';
 export { ensureDemoModel } from './models/demo-gen/index';
 export { readBrownParagraphs } from './models/demo-gen/train';
-export { DEMO_MODEL_ID, loadModels, type Model, SUMMARIZER_ID } from './models/index';
+export {
+  builtInCatalogue,
+  type CatalogueEntry,
+  DEMO_MODEL_ID,
+  loadModels,
+  type Model,
+  SUMMARIZER_ID,
+} from './models/index';
 export { createSummarizer } from './models/summarizer/summarize';
 export { type ChatMessage, countTokens, prepareSentences } from './models/summarizer/text-prep';
 
@@ -97,6 +105,7 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
         modelsDir: opts.modelsDir,
         logger,
         onProgress: opts.onProgress,
+        digestCacheFile: path.join(opts.configDir ?? DEFAULT_CONFIG_DIR, 'model-digests.json'),
       });
       models = ownModels;
     }

@@ -26,6 +26,14 @@ function ModelCard({ board }: { board: ModelBoard }) {
       testId={`market-model-${board.model}`}
       aside={board.demoGrade ? <Badge tone="off">demo grade</Badge> : undefined}
     >
+      {board.digest ? (
+        <div className="flex justify-between text-[13px] text-hint">
+          <span>Digest</span>
+          <span className="text-text tabular" data-testid="digest">
+            {board.digest}
+          </span>
+        </div>
+      ) : null}
       <div className="flex justify-between text-[13px] text-hint">
         <span>24h median</span>
         <span className="text-text tabular" data-testid="median">

@@ -9,8 +9,14 @@ afterEach(cleanup);
 const models = async () => ({
   object: 'list' as const,
   data: [
-    { id: 'demo-gen', object: 'model' as const, owned_by: 'cocoon', demo_grade: true },
-    { id: 'textrank-summarizer', object: 'model' as const, owned_by: 'cocoon', demo_grade: false },
+    { id: 'demo-gen', object: 'model' as const, owned_by: 'cocoon', demo_grade: true, digest: null },
+    {
+      id: 'textrank-summarizer',
+      object: 'model' as const,
+      owned_by: 'cocoon',
+      demo_grade: false,
+      digest: null,
+    },
   ],
 });
 

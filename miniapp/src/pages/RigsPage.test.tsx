@@ -16,7 +16,9 @@ function rig(over: Partial<RigView> = {}): RigView {
     device: 'cuda',
     slots: 4,
     running: 1,
-    models: [{ id: 'textrank-summarizer', priceNanoPer1k: '1000000', demoGrade: false }],
+    models: [
+      { id: 'textrank-summarizer', priceNanoPer1k: '1000000', demoGrade: false, digest: null, refused: null },
+    ],
     jobsDone: 40,
     jobsFailed: 1,
     successRate: 0.975,

@@ -91,7 +91,15 @@ function AskEditor({ rig, model }: { rig: RigView; model: RigView['models'][numb
         data-testid="ask-input"
         onChange={(e) => setValue(e.target.value)}
         hint={
-          setAsk.isError ? <span className="text-destructive">{errorMessage(setAsk.error)}</span> : undefined
+          setAsk.isError ? (
+            <span className="text-destructive">{errorMessage(setAsk.error)}</span>
+          ) : model.refused ? (
+            <span className="text-destructive" data-testid="model-refused">
+              Refused: {model.refused}
+            </span>
+          ) : model.digest ? (
+            <span className="tabular">digest {model.digest}</span>
+          ) : undefined
         }
       />
       <Button

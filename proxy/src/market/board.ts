@@ -1,10 +1,18 @@
 // The public price board: per model, the ask ladder with capacity, recent fills and the 24-hour median.
-import type { MarketView } from '@cocoon/shared';
+import { DIGEST_PREFIX_LENGTH, type MarketView } from '@cocoon/shared';
 import type { Queryable } from '../db';
 
 export async function priceBoard(q: Queryable, feeBps: number): Promise<MarketView> {
-  const asks = await q.query<{ model: string; price: string; rigs: string; free: string; demo: boolean }>(
+  const asks = await q.query<{
+    model: string;
+    price: string;
+    rigs: string;
+    free: string;
+    demo: boolean;
+    digest: string | null;
+  }>(
     `SELECT rm.model, rm.price_nano_per_1k::text AS price, count(*)::text AS rigs, bool_or(rm.demo_grade) AS demo,
+       min(rm.digest) AS digest,
        sum(GREATEST(r.slots - (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running'), 0))::text AS free
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
@@ -26,6 +34,7 @@ export async function priceBoard(q: Queryable, feeBps: number): Promise<MarketVi
     models: models.map((model) => ({
       model,
       demoGrade: asks.rows.some((a) => a.model === model && a.demo),
+      digest: prefix(asks.rows.find((a) => a.model === model && a.digest)?.digest ?? null),
       asks: asks.rows
         .filter((a) => a.model === model)
         .map((a) => ({ priceNanoPer1k: a.price, rigs: Number(a.rigs), freeSlots: Number(a.free) })),
@@ -37,10 +46,17 @@ export async function priceBoard(q: Queryable, feeBps: number): Promise<MarketVi
   };
 }
 
-/** Models that online rigs serve, in OpenAI's list format. */
+function prefix(digest: string | null): string | null {
+  return digest ? digest.slice(0, DIGEST_PREFIX_LENGTH) : null;
+}
+
+/**
+ * Models that online rigs serve, in OpenAI's list format, with their digest's first digits (catalogued
+ * models are served only by rigs with the catalogue's digest; in local mode an uncatalogued one shows one).
+ */
 export async function onlineModels(q: Queryable) {
-  const r = await q.query<{ model: string; demo: boolean }>(
-    `SELECT rm.model, bool_or(rm.demo_grade) AS demo FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+  const r = await q.query<{ model: string; demo: boolean; digest: string | null }>(
+    `SELECT rm.model, bool_or(rm.demo_grade) AS demo, min(rm.digest) AS digest FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
      GROUP BY rm.model ORDER BY rm.model`,
   );
@@ -51,6 +67,7 @@ export async function onlineModels(q: Queryable) {
       object: 'model' as const,
       owned_by: 'cocoon',
       demo_grade: m.demo,
+      digest: prefix(m.digest),
     })),
   };
 }

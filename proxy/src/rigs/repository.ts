@@ -3,10 +3,17 @@
 // jobs_done and total_job_ms in the same statement as the job row (jobs/repository.ts,
 // markDoneAndCountForRig), to keep settlement at one round trip.
 import { randomUUID } from 'node:crypto';
-import { fromBase64, keyFingerprint, type RigView, type WorkerToProxy } from '@cocoon/shared';
+import {
+  DIGEST_PREFIX_LENGTH,
+  fromBase64,
+  keyFingerprint,
+  type RigView,
+  type WorkerToProxy,
+} from '@cocoon/shared';
 import { hashSecret, newRigToken } from '../auth/tokens';
 import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';
+import type { ModelCatalogue } from './catalogue';
 
 export interface RigRow {
   id: string;
@@ -93,7 +100,9 @@ type Hello = Extract<WorkerToProxy, { type: 'hello' }>;
 
 /**
  * A rig said hello on this proxy's socket: its keys, device and slots, that it is connected here, and the
- * models it serves now (new ones at the default ask; an existing ask is kept), in one transaction.
+ * models it serves now (new ones at the default ask; an existing ask is kept), in one transaction. Each model
+ * is judged by the catalogue: a catalogued one takes the catalogue's kinds, context and grade; a refused one
+ * is kept unserved with its reason (the rig's owner sees it). Returns the refusals, for the worker.
  */
 export async function recordHello(
   db: Db,
@@ -101,23 +110,43 @@ export async function recordHello(
   hello: Pick<Hello, 'x25519PublicKey' | 'ed25519PublicKey' | 'device' | 'slots' | 'models'>,
   instanceId: string,
   defaultAskNanoPer1k: bigint,
-): Promise<void> {
+  catalogue: ModelCatalogue,
+): Promise<Array<{ model: string; reason: string }>> {
+  const refused: Array<{ model: string; reason: string }> = [];
   await db.tx(async (q) => {
     await q.query(
       `UPDATE rigs SET x25519_public_key = $2, ed25519_public_key = $3, device = $4, slots = $5,
          connected_to = $6, last_seen_at = now() WHERE id = $1`,
       [rigId, hello.x25519PublicKey, hello.ed25519PublicKey, hello.device, hello.slots, instanceId],
     );
-    await q.query('UPDATE rig_models SET served = false WHERE rig_id = $1', [rigId]);
+    await q.query('UPDATE rig_models SET served = false, refused = NULL WHERE rig_id = $1', [rigId]);
     for (const m of hello.models) {
+      const verdict = catalogue.judge(m);
+      const reason = verdict.served ? null : verdict.reason;
+      if (reason) refused.push({ model: m.id, reason });
+      const kinds = verdict.entry?.kinds ?? m.kinds;
+      const contextLength = verdict.entry?.contextLength ?? m.contextLength;
+      const demoGrade = verdict.entry?.demoGrade ?? m.demoGrade;
       await q.query(
-        `INSERT INTO rig_models (rig_id, model, kinds, context_length, demo_grade, served, price_nano_per_1k)
-         VALUES ($1, $2, $3, $4, $5, true, $6::numeric)
-         ON CONFLICT (rig_id, model) DO UPDATE SET kinds = $3, context_length = $4, demo_grade = $5, served = true`,
-        [rigId, m.id, m.kinds, m.contextLength, m.demoGrade, defaultAskNanoPer1k],
+        `INSERT INTO rig_models (rig_id, model, kinds, context_length, demo_grade, served, price_nano_per_1k, digest, refused)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9)
+         ON CONFLICT (rig_id, model) DO UPDATE SET kinds = $3, context_length = $4, demo_grade = $5, served = $6,
+           digest = $8, refused = $9`,
+        [
+          rigId,
+          m.id,
+          kinds,
+          contextLength,
+          demoGrade,
+          verdict.served,
+          defaultAskNanoPer1k,
+          m.digest ?? null,
+          reason,
+        ],
       );
     }
   });
+  return refused;
 }
 
 /** A heartbeat: the rig was seen now. */
@@ -149,9 +178,17 @@ export async function rigViews(q: Queryable, ownerId: string, rigId?: string): P
      FROM rigs r WHERE r.owner_id = $1 AND ($2::uuid IS NULL OR r.id = $2::uuid) ORDER BY r.created_at`,
     [ownerId, rigId ?? null],
   );
-  const models = await q.query<{ rig_id: string; model: string; price: string; demo_grade: boolean }>(
-    `SELECT rm.rig_id, rm.model, rm.price_nano_per_1k::text AS price, rm.demo_grade FROM rig_models rm
-     JOIN rigs r ON r.id = rm.rig_id WHERE r.owner_id = $1 AND rm.served ORDER BY rm.model`,
+  const models = await q.query<{
+    rig_id: string;
+    model: string;
+    price: string;
+    demo_grade: boolean;
+    digest: string | null;
+    refused: string | null;
+  }>(
+    `SELECT rm.rig_id, rm.model, rm.price_nano_per_1k::text AS price, rm.demo_grade, rm.digest, rm.refused
+     FROM rig_models rm JOIN rigs r ON r.id = rm.rig_id
+     WHERE r.owner_id = $1 AND (rm.served OR rm.refused IS NOT NULL) ORDER BY rm.model`,
     [ownerId],
   );
   return rigs.rows.map((r) => {
@@ -167,7 +204,13 @@ export async function rigViews(q: Queryable, ownerId: string, rigId?: string): P
       running: Number(r.running),
       models: models.rows
         .filter((m) => m.rig_id === r.id)
-        .map((m) => ({ id: m.model, priceNanoPer1k: m.price, demoGrade: m.demo_grade })),
+        .map((m) => ({
+          id: m.model,
+          priceNanoPer1k: m.price,
+          demoGrade: m.demo_grade,
+          digest: m.digest ? m.digest.slice(0, DIGEST_PREFIX_LENGTH) : null,
+          refused: m.refused,
+        })),
       jobsDone: r.jobs_done,
       jobsFailed: r.jobs_failed,
       successRate: finished ? r.jobs_done / finished : null,

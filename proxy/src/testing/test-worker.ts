@@ -38,7 +38,8 @@ export type TestWorkerBehaviour =
 export interface TestWorkerOptions {
   url: string;
   token: string;
-  models?: Array<{ id: string; kinds: Array<'summarize' | 'generate' | 'chat'> }>;
+  /** `digest`: the model's content digest in hello (none: as an older worker, without one). */
+  models?: Array<{ id: string; kinds: Array<'summarize' | 'generate' | 'chat'>; digest?: string }>;
   slots?: number;
   behaviour?: TestWorkerBehaviour;
   /** Milliseconds between streamed words. */
@@ -48,6 +49,8 @@ export interface TestWorkerOptions {
 export interface TestWorker {
   rigId: Promise<string>;
   received: string[];
+  /** The models the proxy's welcome refused, and why. */
+  refused: Array<{ model: string; reason: string }>;
   /** The close code and reason the proxy (or this side) closed the socket with. */
   closedWith: Promise<{ code: number; reason: string }>;
   /** Bytes this worker has sent (what an attack put on the wire). */
@@ -89,6 +92,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     headers: { authorization: `Bearer ${opts.token}` },
   });
   const received: string[] = [];
+  const refused: Array<{ model: string; reason: string }> = [];
   let resolveRig!: (id: string) => void;
   let rejectRig!: (err: Error) => void;
   const rigId = new Promise<string>((res, rej) => {
@@ -151,6 +155,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   ws.on('message', async (data) => {
     const msg = JSON.parse(String(data)) as ProxyToWorker;
     if (msg.type === 'welcome') {
+      refused.push(...(msg.refused ?? []));
       myRigId = msg.rigId;
       resolveRig(msg.rigId);
       if (behaviour === 'chunk-bomb') void bomb(randomUUID());
@@ -227,6 +232,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   return {
     rigId,
     received,
+    refused,
     closed,
     closedWith,
     sentBytes: () => sentBytes,

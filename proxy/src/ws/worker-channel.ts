@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobService } from '../jobs/service';
+import type { ModelCatalogue } from '../rigs/catalogue';
 import { markDisconnected, recordHello, rigByToken, touchRig } from '../rigs/repository';
 import type { WorkerConnection, WorkerRegistry } from './registry';
 import { SocketBudget } from './socket-budget';
@@ -20,6 +21,7 @@ export interface WorkerChannelDeps {
   workers: WorkerRegistry;
   log: Logger;
   instanceId: string;
+  catalogue: ModelCatalogue;
 }
 
 export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelDeps): void {
@@ -113,7 +115,14 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     }
     const msg = parsed.data;
     if (msg.type === 'hello') {
-      await recordHello(db, rig!.id, msg, deps.instanceId, config.DEFAULT_ASK_NANO_PER_1K);
+      const refused = await recordHello(
+        db,
+        rig!.id,
+        msg,
+        deps.instanceId,
+        config.DEFAULT_ASK_NANO_PER_1K,
+        deps.catalogue,
+      );
       conn = {
         rigId: rig!.id,
         send,
@@ -121,11 +130,18 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
           code === WORKER_CLOSE.overLimit ? cutOffSocket(reason) : socket.close(code, reason),
       };
       workers.add(conn);
-      send({ type: 'welcome', rigId: rig!.id, heartbeatMs: config.HEARTBEAT_MS, leaseMs: config.LEASE_MS });
+      send({
+        type: 'welcome',
+        rigId: rig!.id,
+        heartbeatMs: config.HEARTBEAT_MS,
+        leaseMs: config.LEASE_MS,
+        ...(refused.length ? { refused } : {}),
+      });
       rigLog.info(
         { device: msg.device, slots: msg.slots, models: msg.models.map((m) => m.id) },
         'rig online',
       );
+      if (refused.length) rigLog.warn({ refused }, 'rig refused for some models');
       return;
     }
     if (!conn) {

@@ -1,6 +1,6 @@
 // The public price board and the model list (OpenAI's format).
 import { z } from 'zod';
-import { modelId, nanoString } from '../schemas/common';
+import { digestPrefix, modelId, nanoString } from '../schemas/common';
 import { isoTime, route } from './route';
 
 export const marketView = z.strictObject({
@@ -9,6 +9,8 @@ export const marketView = z.strictObject({
     z.strictObject({
       model: modelId,
       demoGrade: z.boolean(),
+      /** The first digits of the model's digest (the catalogue's, or what the rigs report); null: none known. */
+      digest: digestPrefix.nullable(),
       asks: z.array(
         z.strictObject({
           priceNanoPer1k: nanoString,
@@ -33,6 +35,8 @@ export const modelList = z.strictObject({
       object: z.literal('model'),
       owned_by: z.string(),
       demo_grade: z.boolean(),
+      /** The first digits of the model's content digest; null when no rig reported one. */
+      digest: digestPrefix.nullable(),
     }),
   ),
 });

@@ -1,6 +1,6 @@
 // A rig owner's rigs: register (token shown once), list with stats, pause, asks, rotate, revoke.
 import { z } from 'zod';
-import { device, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
+import { device, digestPrefix, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
 import { isoTime, route } from './route';
 
 export const registerRigRequest = z.object({ name: z.string().trim().min(1).max(64) });
@@ -18,7 +18,17 @@ export const rigView = z.strictObject({
   device: device.nullable(),
   slots: z.number().int().nonnegative(),
   running: z.number().int().nonnegative(),
-  models: z.array(z.strictObject({ id: modelId, priceNanoPer1k: nanoString, demoGrade: z.boolean() })),
+  models: z.array(
+    z.strictObject({
+      id: modelId,
+      priceNanoPer1k: nanoString,
+      demoGrade: z.boolean(),
+      /** The first digits of the digest the rig reported for the model; null: it reported none. */
+      digest: digestPrefix.nullable(),
+      /** Why the proxy gives the rig no jobs for this model (its digest is not the catalogue's); null: served. */
+      refused: z.string().nullable(),
+    }),
+  ),
   jobsDone: z.number().int().nonnegative(),
   jobsFailed: z.number().int().nonnegative(),
   successRate: z.number().min(0).max(1).nullable(),

@@ -2,7 +2,7 @@
 // The proxy parses what a worker sends with `workerToProxy`; a worker parses what the proxy sends with
 // `proxyToWorker` (it checks everything that crosses its socket too).
 import { z } from 'zod';
-import { b64, device, jobKind, modelId } from '../schemas/common';
+import { b64, device, jobKind, modelDigest, modelId } from '../schemas/common';
 import { sealedBox, sealedEnvelope } from '../schemas/envelope';
 
 /** Where a rig's worker connects (a WebSocket, `Authorization: Bearer <rig token>`). */
@@ -28,6 +28,11 @@ export const servedModel = z.object({
   contextLength: z.number().int().positive(),
   description: z.string().max(200).default(''),
   demoGrade: z.boolean().default(false),
+  /**
+   * The model's content digest. Optional so older workers still connect; the proxy treats a missing digest
+   * as a mismatch for a catalogued model (refused for it). To become required in the next protocol version.
+   */
+  digest: modelDigest.optional(),
 });
 export type ServedModel = z.infer<typeof servedModel>;
 
@@ -92,6 +97,11 @@ export const proxyToWorker = z.discriminatedUnion('type', [
     // Bounded so a bad value can't make the worker spin or go silent past the proxy's watchdog.
     heartbeatMs: positiveInt.min(100).max(600_000),
     leaseMs: positiveInt,
+    /** Models of the hello the proxy will not give this rig jobs for, and why (a digest off the catalogue's). */
+    refused: z
+      .array(z.object({ model: modelId, reason: z.string().max(500) }))
+      .max(32)
+      .optional(),
   }),
   assignMessage,
   z.object({ type: z.literal('cancel'), jobId: z.string().uuid(), reason: z.string().max(1000) }),

@@ -41,6 +41,12 @@ export const modelId = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash and underscore only');
 
+/** A model's content digest: sha256 (hex) over the canonical listing of its files (worker/src/models/digest.ts). */
+export const modelDigest = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 digest (64 hex digits)');
+/** How a digest is shown: its first 12 hex digits. */
+export const DIGEST_PREFIX_LENGTH = 12;
+export const digestPrefix = z.string().regex(/^[0-9a-f]{12}$/);
+
 export const jobKind = z.enum(['summarize', 'generate', 'chat']);
 export type JobKind = z.infer<typeof jobKind>;
 

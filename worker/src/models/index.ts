@@ -5,9 +5,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defaultEngineLogger, type EngineLogger } from '../engine/logger';
 import type { DeviceChoice, Provider } from '../engine/ort-session';
-import { isHfCausalLmFolder } from './causal-lm/hf-folder';
+import { isHfCausalLmFolder, readHfFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM } from './causal-lm/runner';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
+import { type DigestCache, fileDigestCache, folderDigest, summarizerDigest } from './digest';
 import { chatMessageSchema, createSummarizer } from './summarizer/summarize';
 import { prepareSentences } from './summarizer/text-prep';
 
@@ -54,6 +55,11 @@ export interface Model {
   contextLength: number;
   description: string;
   demoGrade: boolean;
+  /**
+   * sha256 over the canonical listing of the model's files (models/digest.ts): what the proxy's catalogue
+   * pins the model's name to. Absent for models made up in tests; the proxy refuses those if catalogued.
+   */
+  digest?: string;
   provider: Provider;
   run(job: JobInput, onDelta: (textDelta: string) => void, signal?: AbortSignal): Promise<JobResult>;
   /**
@@ -74,6 +80,8 @@ export interface LoadModelsOptions {
   demoDir?: string;
   logger?: EngineLogger;
   onProgress?: (modelId: string, fraction: number) => void;
+  /** Where per-file hashes are cached (by size and mtime) between starts; none: every file is hashed. */
+  digestCacheFile?: string;
 }
 
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -105,7 +113,7 @@ export function plainChatPrompt(messages: ChatTurn[]): string {
   return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n')}\n${label.assistant}:`;
 }
 
-function lmModel(id: string, lm: CausalLM, fallbackDescription: string): Model {
+function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
   const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
   return {
     id,
@@ -114,6 +122,7 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string): Model {
     contextLength: lm.contextLength,
     description: lm.description ?? fallbackDescription,
     demoGrade: lm.demoGrade,
+    digest,
     provider: lm.provider,
     async run(rawJob, onDelta, signal) {
       const job = jobInputSchema.parse(rawJob);
@@ -149,6 +158,14 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
   const logger = opts.logger ?? defaultEngineLogger;
   const progress = opts.onProgress ?? (() => {});
   const models = new Map<string, Model>();
+  const cache = opts.digestCacheFile ? fileDigestCache(opts.digestCacheFile) : undefined;
+  const saveCache = () => {
+    try {
+      cache?.save();
+    } catch (err) {
+      logger.warn({ reason: err instanceof Error ? err.message : String(err) }, 'digest cache not saved');
+    }
+  };
 
   progress(SUMMARIZER_ID, 0);
   const summarizer = await createSummarizer({ device: opts.device, logger });
@@ -161,6 +178,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
       'Extractive chat summarizer: picks the key sentences (biased LexRank over TF-IDF, ranked by an ONNX graph). ' +
       'Quotes the chat, never invents text.',
     demoGrade: false,
+    digest: summarizerDigest(),
     provider: summarizer.provider,
     async run(rawJob, onDelta) {
       const job = jobInputSchema.parse(rawJob);
@@ -192,7 +210,8 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
     label: DEMO_MODEL_ID,
     onProgress: (f) => progress(DEMO_MODEL_ID, 0.5 + f / 2),
   });
-  models.set(DEMO_MODEL_ID, lmModel(DEMO_MODEL_ID, demo, 'demo generator'));
+  models.set(DEMO_MODEL_ID, lmModel(DEMO_MODEL_ID, demo, 'demo generator', folderDigest(demoDir, cache)));
+  saveCache();
   progress(DEMO_MODEL_ID, 1);
 
   const modelsDir = path.resolve(opts.modelsDir ?? DEFAULT_MODELS_DIR);
@@ -218,7 +237,8 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
         label: name,
         onProgress: (f) => progress(name, f),
       });
-      models.set(name, lmModel(name, lm, `ONNX causal LM from ${name}/`));
+      models.set(name, lmModel(name, lm, `ONNX causal LM from ${name}/`, folderDigest(dir, cache)));
+      saveCache();
       progress(name, 1);
     } catch (err) {
       // One broken folder must not keep the rig from serving the others.
@@ -229,4 +249,46 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
     }
   }
   return models;
+}
+
+/** A catalogue entry as the proxy's MODEL_CATALOGUE file lists it (proxy/src/rigs/catalogue.ts). */
+export interface CatalogueEntry {
+  name: string;
+  digest: string;
+  kinds: Array<'summarize' | 'generate' | 'chat'>;
+  contextLength: number;
+  demoGrade: boolean;
+  /** Same input, same output (greedy or extractive); false for sampled generation. */
+  deterministic: boolean;
+}
+
+/**
+ * The catalogue entries of the built-in models, digests computed as loadModels does, without loading them
+ * (the demo model is built first if missing). What `npm start` seeds the local proxy's catalogue with.
+ */
+export async function builtInCatalogue(
+  demoDir: string = DEFAULT_DEMO_DIR,
+  cache?: DigestCache,
+): Promise<CatalogueEntry[]> {
+  const dir = await ensureDemoModel(demoDir);
+  const demo = readHfFolder(dir);
+  return [
+    {
+      name: SUMMARIZER_ID,
+      digest: summarizerDigest(),
+      kinds: ['summarize'],
+      contextLength: SUMMARIZER_CONTEXT,
+      demoGrade: false,
+      deterministic: true,
+    },
+    {
+      name: DEMO_MODEL_ID,
+      digest: folderDigest(dir, cache),
+      // As the hello lists it: a base LM takes generate jobs, and chat jobs through a plain prompt.
+      kinds: demo.isInstruct ? ['generate', 'summarize', 'chat'] : ['generate', 'chat'],
+      contextLength: demo.contextLength,
+      demoGrade: demo.demoGrade,
+      deterministic: false,
+    },
+  ];
 }
