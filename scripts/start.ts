@@ -9,9 +9,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { resolve } from 'node:path';
 import { createCocoonClient, DEV_BOT_TOKEN, parseEnv, signInitData } from '@cocoon/shared';
 import { loadOrExit } from '@cocoon/shared/node';
+import { builtInCatalogue } from '@cocoon/worker';
 import { build } from 'vite';
 import { z } from 'zod';
-import { builtInCatalogue } from '../worker/src/models/index';
 
 const cfg = loadOrExit('npm start', () =>
   parseEnv(
