@@ -1,7 +1,10 @@
 // The Cocoon bot end to end: the real grammY bot by long polling against the Bot API emulator over HTTP,
 // the real proxy (PGlite or DATABASE_URL) and a protocol-real worker. Nothing in the bot is mocked.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadBotConfig, type RunningBot, startBot, startLocalBot } from '@cocoon/bot';
 import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from '@cocoon/emulator';
 import type { Db, ProxyServer } from '@cocoon/proxy';
@@ -60,18 +63,35 @@ afterEach(async () => {
   proxy = undefined;
 });
 
+// Outside local mode a proxy serves catalogued models only: the test rig's two, pinned to the digests it
+// reports.
+const MODELS = [
+  { id: 'summarize-extractive', kinds: ['summarize' as const], digest: 'a'.repeat(64) },
+  { id: 'demo-gen', kinds: ['generate' as const], digest: 'b'.repeat(64) },
+];
+function catalogue(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'cocoon-bot-it-')), 'catalogue.json');
+  const models = MODELS.map((m) => ({
+    name: m.id,
+    digest: m.digest,
+    kinds: m.kinds,
+    contextLength: 4096,
+    demoGrade: false,
+    deterministic: m.id !== 'demo-gen',
+  }));
+  writeFileSync(file, JSON.stringify({ models }));
+  return file;
+}
+
 /** A proxy, one rig serving both bot models, and the bot polling the emulator. */
 async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Record<string, string> = {}) {
-  proxy = await startTestProxy(db, { ...SECRETS, ...proxyEnv });
+  proxy = await startTestProxy(db, { ...SECRETS, MODEL_CATALOGUE: catalogue(), ...proxyEnv });
   const owner = userClient(proxy, 990_001, 'RigOwner');
   const { rig, token } = await owner.registerRig('it-rig');
   worker = startTestWorker({
     url: proxy.url,
     token,
-    models: [
-      { id: 'summarize-extractive', kinds: ['summarize'] },
-      { id: 'demo-gen', kinds: ['generate'] },
-    ],
+    models: MODELS,
     delayMs: Number(botEnv.WORKER_DELAY_MS ?? 0),
     behaviour: (botEnv.WORKER_BEHAVIOUR as TestWorkerBehaviour | undefined) ?? 'ok',
   });
@@ -248,7 +268,7 @@ describe('the Cocoon bot in Telegram chats', () => {
       token,
       behaviour: 'fail-mid-stream',
       delayMs: 60,
-      models: [{ id: 'demo-gen', kinds: ['generate'] }],
+      models: [MODELS[1]],
     });
     try {
       await flaky.rigId;
