@@ -105,7 +105,7 @@ export interface Network {
   service(id: number, name?: string): CocoonClient;
   /**
    * Runs a rig worker in this process with the shared, preloaded models. startWorker() is the very code
-   * path the `npm run worker -- --proxy URL --token TOKEN` CLI takes (worker/src/cli.ts calls it); only the
+   * path the `COCOON_RIG_TOKEN=TOKEN npm run worker -- --proxy URL` CLI takes (worker/src/cli.ts calls it); only the
    * model load is shared, so specs don't load the ONNX models once per rig.
    */
   startRig(proxyUrl: string, token: string): WorkerHandle;

@@ -104,9 +104,10 @@ describe('the Cocoon market, end to end', () => {
 
     // The token and the worker command, shown once.
     const command = (await page.getByTestId('worker-command').textContent())?.trim() ?? '';
-    const m = /^npm run worker -- --proxy (\S+) --token (\S+)$/.exec(command);
+    // The token in the environment, not on the command line (where `ps` shows it).
+    const m = /^COCOON_RIG_TOKEN=(\S+) npm run worker -- --proxy (\S+)$/.exec(command);
     expect(m, `worker command: ${command}`).not.toBeNull();
-    const [, proxyUrl, token] = m!;
+    const [, token, proxyUrl] = m!;
     expect(proxyUrl).toBe(net.url);
     expect(token).toBe((await page.getByTestId('rig-token').textContent())?.trim());
     await page.getByTestId('token-done').click();
@@ -121,7 +122,8 @@ describe('the Cocoon market, end to end', () => {
     await expect.poll(() => card.getByTestId('rig-status').textContent()).toBe('offline');
 
     // Start the worker with exactly what the page showed. startRig() calls startWorker(), the code path of
-    // `npm run worker -- --proxy URL --token TOKEN` (worker/src/cli.ts), with the models loaded once per file.
+    // `COCOON_RIG_TOKEN=TOKEN npm run worker -- --proxy URL` (worker/src/cli.ts), with the models loaded once
+    // per file.
     state.worker = net.startRig(proxyUrl, token);
     expect(await within(state.worker.rigId, 60_000, 'the worker connecting')).toBe(rigId);
 

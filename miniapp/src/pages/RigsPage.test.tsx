@@ -47,7 +47,7 @@ it('registers a rig and shows its token once, with the worker command', async ()
 
   expect((await screen.findByTestId('rig-token')).textContent).toContain('rig_SECRET123');
   expect(screen.getByTestId('worker-command').textContent).toMatch(
-    /^npm run worker -- --proxy https?:\/\/\S+ --token rig_SECRET123$/,
+    /^COCOON_RIG_TOKEN=rig_SECRET123 npm run worker -- --proxy https?:\/\/\S+$/,
   );
   expect(client.registerRig).toHaveBeenCalledWith('garage');
   expect((await screen.findByTestId('rig-status')).textContent).toContain('offline');

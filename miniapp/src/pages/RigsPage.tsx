@@ -22,8 +22,9 @@ import { haptic } from '../telegram/ui';
 
 const BarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.BarChart })));
 
+/** The token goes in the environment, not on the command line, where `ps` would show it to everyone. */
 export function workerCommand(proxyUrl: string, token: string): string {
-  return `npm run worker -- --proxy ${proxyUrl} --token ${token}`;
+  return `COCOON_RIG_TOKEN=${token} npm run worker -- --proxy ${proxyUrl}`;
 }
 
 /** The one-time token panel: after "Done" the token is gone from this device for good. */
