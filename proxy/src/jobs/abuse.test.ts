@@ -2,81 +2,46 @@
 // must hold is that the attack fails that one job attempt (or that rig), never the process, and honest jobs
 // finish.
 import { type CocoonClient, WORKER_CLOSE } from '@cocoon/shared';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ProxyServer } from '../app';
-import type { Db } from '../db';
 import { ledgerTotals } from '../ledger/ledger';
-import { openTestDb, resetDb, startTestProxy, userClient } from '../testing/harness';
-import { startTestWorker, type TestWorker, type TestWorkerBehaviour } from '../testing/test-worker';
+import { userClient } from '../testing/harness';
+import { useTestBed } from '../testing/test-bed';
 
-let db: Db;
-let proxy: ProxyServer;
-let workers: TestWorker[] = [];
-
-beforeAll(async () => {
-  db = await openTestDb();
-});
-afterAll(async () => {
-  await db?.close();
-});
-beforeEach(async () => {
-  await resetDb(db);
-});
-afterEach(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  workers = [];
-  await proxy?.close();
-});
-
-async function startProxy(env: Record<string, string> = {}) {
-  proxy = await startTestProxy(db, { LEASE_MS: '2000', ...env });
-  return proxy;
-}
-
-/** A rig of `ownerId` with `behaviour`, asking `price` for test-echo. */
-async function rig(ownerId: number, price: bigint, behaviour: TestWorkerBehaviour = 'ok') {
-  const owner = userClient(proxy, ownerId);
-  const { rig: view, token } = await owner.registerRig(`rig-${ownerId}-${behaviour}`);
-  const worker = startTestWorker({ url: proxy.url, token, behaviour });
-  workers.push(worker);
-  await worker.rigId;
-  await owner.setAsk(view.id, 'test-echo', price);
-  return { id: view.id, worker, owner };
-}
+const bed = useTestBed({ LEASE_MS: '2000' });
 
 const generate = (c: CocoonClient, prompt: string, maxTokens = 10) =>
   c.runJob({ model: 'test-echo', body: { kind: 'generate', prompt, maxTokens } });
 
 describe('a rig that sends more than a job is worth', () => {
   it('streaming past the token budget loses the job and its socket; the next rig finishes it', async () => {
-    await startProxy();
-    const flood = await rig(1001, 1_000n, 'huge-result');
-    const honest = await rig(1002, 2_000n);
-    const res = await generate(userClient(proxy, 2001), 'three honest words');
+    await bed.start();
+    const flood = await bed.rig(1001, 1_000n, 'huge-result');
+    const honest = await bed.rig(1002, 2_000n);
+    const res = await generate(userClient(bed.proxy, 2001), 'three honest words');
     expect(res.text).toBe('THREE HONEST WORDS');
     expect(res.rigId).toBe(honest.id);
     expect((await flood.worker.closedWith).code).toBe(WORKER_CLOSE.overLimit);
-    expect(proxy.ctx.hub.keptBytes).toBe(0);
-    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+    expect(bed.proxy.ctx.hub.keptBytes).toBe(0);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 
   it('a final result past the token budget is not paid and fails over', async () => {
-    await startProxy();
-    await rig(1001, 1_000n, 'huge-final');
-    const honest = await rig(1002, 2_000n);
-    const res = await generate(userClient(proxy, 2001), 'a b c');
+    await bed.start();
+    await bed.rig(1001, 1_000n, 'huge-final');
+    const honest = await bed.rig(1002, 2_000n);
+    const res = await generate(userClient(bed.proxy, 2001), 'a b c');
     expect(res).toMatchObject({ text: 'A B C', rigId: honest.id });
-    const job = (await db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs')).rows[0];
+    const job = (await bed.db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs')).rows[0];
     expect(job.fail_reason).toMatch(/larger than the job's token budget/);
   });
 
   it('a socket that floods frames is closed with a reason, and the proxy keeps serving', async () => {
-    await startProxy({ RIG_BURST_BYTES: String(2 * 1024 * 1024), RIG_BYTES_PER_S: String(1024 * 1024) });
-    const honest = await rig(1002, 2_000n);
-    const owner = userClient(proxy, 1003);
+    await bed.start({ RIG_BURST_BYTES: String(2 * 1024 * 1024), RIG_BYTES_PER_S: String(1024 * 1024) });
+    const honest = await bed.rig(1002, 2_000n);
+    const owner = userClient(bed.proxy, 1003);
     const { token } = await owner.registerRig('flooder');
-    const ws = new WebSocket(`${proxy.url.replace(/^http/, 'ws')}/v1/worker`, {
+    const ws = new WebSocket(`${bed.proxy.url.replace(/^http/, 'ws')}/v1/worker`, {
       headers: { authorization: `Bearer ${token}` },
     });
     await new Promise((r) => ws.once('open', r));
@@ -84,59 +49,57 @@ describe('a rig that sends more than a job is worth', () => {
     const junk = JSON.stringify({ type: 'heartbeat', running: [], pad: 'z'.repeat(512 * 1024) });
     for (let i = 0; i < 40 && ws.readyState === ws.OPEN; i++) ws.send(junk);
     expect(await code).toBe(WORKER_CLOSE.overLimit);
-    const res = await generate(userClient(proxy, 2001), 'still serving');
+    const res = await generate(userClient(bed.proxy, 2001), 'still serving');
     expect(res).toMatchObject({ text: 'STILL SERVING', rigId: honest.id });
   });
 });
 
 describe('a cheap rig that denies service', () => {
   it('saying every job is bad input only moves the job on; a second rig agreeing fails it', async () => {
-    await startProxy();
-    const liar = await rig(1001, 0n, 'fail-final');
-    const honest = await rig(1002, 2_000n);
-    const res = await generate(userClient(proxy, 2001), 'perfectly fine input');
+    await bed.start();
+    const liar = await bed.rig(1001, 0n, 'fail-final');
+    const honest = await bed.rig(1002, 2_000n);
+    const res = await generate(userClient(bed.proxy, 2001), 'perfectly fine input');
     expect(res).toMatchObject({ text: 'PERFECTLY FINE INPUT', rigId: honest.id });
     expect(liar.worker.received).toHaveLength(1);
 
     // Two rigs that both refuse the input: then it is the input.
-    await proxy.close();
-    await resetDb(db);
-    workers = [];
-    await startProxy();
-    await rig(1001, 0n, 'fail-final');
-    await rig(1002, 1_000n, 'fail-final');
-    await rig(1003, 2_000n);
-    const err = await generate(userClient(proxy, 2001), 'x').catch((e) => e);
+    await bed.reset();
+    await bed.start();
+    await bed.rig(1001, 0n, 'fail-final');
+    await bed.rig(1002, 1_000n, 'fail-final');
+    await bed.rig(1003, 2_000n);
+    const err = await generate(userClient(bed.proxy, 2001), 'x').catch((e) => e);
     expect(err.message).toMatch(/your input is invalid/);
-    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 
   it('holding a job forever in heartbeats ends at its run deadline, not the job timeout', async () => {
-    await startProxy({
+    await bed.start({
       LEASE_MS: '500',
       RUN_BASE_MS: '1000',
       RUN_MS_PER_TOKEN: '10',
       JOB_TIMEOUT_MS: '600000',
     });
-    const holder = await rig(1001, 0n, 'hold-forever');
-    const honest = await rig(1002, 2_000n);
-    const res = await generate(userClient(proxy, 2001), 'eventually done');
+    const holder = await bed.rig(1001, 0n, 'hold-forever');
+    const honest = await bed.rig(1002, 2_000n);
+    const res = await generate(userClient(bed.proxy, 2001), 'eventually done');
     expect(res).toMatchObject({ text: 'EVENTUALLY DONE', rigId: honest.id });
     expect(holder.worker.received).toHaveLength(1);
-    const job = (await db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs')).rows[0];
+    const job = (await bed.db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs')).rows[0];
     expect(job.fail_reason).toBe('the lease expired');
   });
 
   it('an absurd ask is refused, and an outlier ask neither sets the hold nor becomes a candidate', async () => {
-    await startProxy();
-    const outlier = await rig(1001, 1_000_000_000n); // the ceiling itself: allowed, but far off the market
+    await bed.start();
+    const outlier = await bed.rig(1001, 1_000_000_000n); // the ceiling itself: allowed, but far off the market
     const err = await outlier.owner
       .setAsk(outlier.id, 'test-echo', 1_000_000_000_000_000_000n)
       .catch((e) => e);
     expect(err).toMatchObject({ status: 400, code: 'ask_too_high' });
-    const cheap = await rig(1002, 1_000_000n, 'fail');
-    const pricier = await rig(1003, 3_000_000n);
-    const user = userClient(proxy, 2001);
+    const cheap = await bed.rig(1002, 1_000_000n, 'fail');
+    const pricier = await bed.rig(1003, 3_000_000n);
+    const user = userClient(bed.proxy, 2001);
     const quote = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 10, maxTokens: 10 });
     expect(quote.candidates.map((c) => c.rigId)).toEqual([cheap.id, pricier.id]);
     // Held at the highest candidate ask (3 × the cheapest at most), not the outlier's.
@@ -145,14 +108,14 @@ describe('a cheap rig that denies service', () => {
     const res = await generate(user, 'within the hold');
     expect(res.rigId).toBe(pricier.id);
     expect(outlier.worker.received).toHaveLength(0);
-    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 
   it('a rig that keeps failing is cooled down and gets no quotes for a while', async () => {
-    await startProxy({ RIG_COOLDOWN_AFTER_FAILURES: '2', RIG_COOLDOWN_MS: '600000' });
-    const flaky = await rig(1001, 0n, 'fail');
-    await rig(1002, 2_000n);
-    const user = userClient(proxy, 2001);
+    await bed.start({ RIG_COOLDOWN_AFTER_FAILURES: '2', RIG_COOLDOWN_MS: '600000' });
+    const flaky = await bed.rig(1001, 0n, 'fail');
+    await bed.rig(1002, 2_000n);
+    const user = userClient(bed.proxy, 2001);
     for (const p of ['one', 'two', 'three', 'four']) await generate(user, p);
     expect(flaky.worker.received).toHaveLength(2);
     const quote = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 5, maxTokens: 5 });
@@ -162,21 +125,19 @@ describe('a cheap rig that denies service', () => {
 
 describe('a rig that says one thing and seals another', () => {
   it("is caught by the client: a result that doesn't match the signed commitment is refused and reported", async () => {
-    await startProxy();
-    await rig(1001, 1_000n, 'two-faced');
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    await bed.rig(1001, 1_000n, 'two-faced');
+    const user = userClient(bed.proxy, 2001);
     const err = await generate(user, 'what was said').catch((e) => e);
     expect(err).toMatchObject({ status: 502, code: 'commitment_mismatch' });
-    const reports = await db.query<{ reason: string }>('SELECT reason FROM job_reports');
+    const reports = await bed.db.query<{ reason: string }>('SELECT reason FROM job_reports');
     expect(reports.rows.map((r) => r.reason)).toEqual(['commitment_mismatch']);
     // An honest rig's result passes the same check, and its commitment is kept with the job.
-    await proxy.close();
-    workers = [];
-    await resetDb(db);
-    await startProxy();
-    await rig(1002, 1_000n);
-    const ok = await generate(userClient(proxy, 2002), 'what was said');
+    await bed.reset();
+    await bed.start();
+    await bed.rig(1002, 1_000n);
+    const ok = await generate(userClient(bed.proxy, 2002), 'what was said');
     expect(ok.text).toBe('WHAT WAS SAID');
-    expect((await userClient(proxy, 2002).job(ok.jobId)).commitment).toMatch(/^[0-9a-f]{64}$/);
+    expect((await userClient(bed.proxy, 2002).job(ok.jobId)).commitment).toMatch(/^[0-9a-f]{64}$/);
   });
 });

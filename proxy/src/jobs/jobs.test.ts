@@ -1,47 +1,13 @@
 // The whole job path over real HTTP and WebSocket: quote, seal, dispatch, failover, settlement, refunds.
 import { ApiError, type CocoonClient, fromBase64, sealJob } from '@cocoon/shared';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProxyServer } from '../app';
-import type { Db } from '../db';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { balanceOf, ledgerTotals, SYSTEM } from '../ledger/ledger';
-import { openTestDb, resetDb, spendableNano, startTestProxy, userAuth, userClient } from '../testing/harness';
-import { startTestWorker, type TestWorker, type TestWorkerBehaviour } from '../testing/test-worker';
+import { spendableNano, userAuth, userClient } from '../testing/harness';
+import { useTestBed } from '../testing/test-bed';
+import { startTestWorker } from '../testing/test-worker';
 
 const TRIAL = 500_000_000n;
-let db: Db;
-let proxy: ProxyServer;
-let workers: TestWorker[] = [];
-
-beforeAll(async () => {
-  db = await openTestDb();
-});
-afterAll(async () => {
-  await db?.close();
-});
-beforeEach(async () => {
-  await resetDb(db);
-});
-afterEach(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  workers = [];
-  await proxy?.close();
-});
-
-async function startProxy(env: Record<string, string> = {}) {
-  proxy = await startTestProxy(db, { LEASE_MS: '800', HEARTBEAT_MS: '5000', ...env });
-  return proxy;
-}
-
-/** Registers a rig for `ownerId`, starts a test worker for it and sets its ask. */
-async function rig(ownerId: number, price: bigint, behaviour: TestWorkerBehaviour = 'ok') {
-  const owner = userClient(proxy, ownerId);
-  const { rig: view, token } = await owner.registerRig(`rig-${ownerId}`);
-  const w = startTestWorker({ url: proxy.url, token, behaviour });
-  workers.push(w);
-  await w.rigId;
-  await owner.setAsk(view.id, 'test-echo', price);
-  return { id: view.id, worker: w, owner };
-}
+const bed = useTestBed({ LEASE_MS: '800', HEARTBEAT_MS: '5000' });
 
 async function expectApiError(p: Promise<unknown>, status: number, code?: string): Promise<ApiError> {
   const err = await p.then(
@@ -57,15 +23,15 @@ async function expectApiError(p: Promise<unknown>, status: number, code?: string
 }
 
 async function expectLedgerBalanced() {
-  expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
 }
 
 describe('a sealed job through the proxy', () => {
   it('is quoted, fails over once, settles, and every balance is exact to the nanoTON', async () => {
-    await startProxy();
-    const cheap = await rig(1001, 1_000_000n, 'fail');
-    const dear = await rig(1002, 2_000_000n, 'ok');
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    const cheap = await bed.rig(1001, 1_000_000n, 'fail');
+    const dear = await bed.rig(1002, 2_000_000n, 'ok');
+    const user = userClient(bed.proxy, 2001);
 
     const deltas: string[] = [];
     const res = await user.runJob({
@@ -80,10 +46,10 @@ describe('a sealed job through the proxy', () => {
     expect(cheap.worker.received).toEqual([res.jobId]);
     // 3 prompt + 3 completion tokens at the dear rig's 2,000,000 nanoTON per 1k: 12,000 + 10% fee.
     expect(res.costNano).toBe(13_200n);
-    expect(await spendableNano(db, '2001')).toBe(TRIAL - 13_200n);
-    expect(await spendableNano(db, '1002')).toBe(TRIAL + 12_000n);
-    expect(await spendableNano(db, '1001')).toBe(TRIAL);
-    expect(await balanceOf(db, SYSTEM.fees)).toBe(1_200n);
+    expect(await spendableNano(bed.db, '2001')).toBe(TRIAL - 13_200n);
+    expect(await spendableNano(bed.db, '1002')).toBe(TRIAL + 12_000n);
+    expect(await spendableNano(bed.db, '1001')).toBe(TRIAL);
+    expect(await balanceOf(bed.db, SYSTEM.fees)).toBe(1_200n);
     const job = await user.job(res.jobId);
     expect(job).toMatchObject({
       state: 'done',
@@ -98,22 +64,22 @@ describe('a sealed job through the proxy', () => {
   });
 
   it('never stores or forwards plaintext: the database holds only sealed bytes', async () => {
-    await startProxy();
-    await rig(1001, 1_000_000n);
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    await bed.rig(1001, 1_000_000n);
+    const user = userClient(bed.proxy, 2001);
     await user.runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'canary-7f3a9 private', maxTokens: 5 },
     });
-    const dump = await db.query('SELECT * FROM jobs');
+    const dump = await bed.db.query('SELECT * FROM jobs');
     expect(JSON.stringify(dump.rows)).not.toMatch(/canary-7f3a9/i);
   });
 
   it('picks the cheapest rig and refuses when every ask is above the max price', async () => {
-    await startProxy();
-    const a = await rig(1001, 3_000_000n);
-    const b = await rig(1002, 2_000_000n);
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    const a = await bed.rig(1001, 3_000_000n);
+    const b = await bed.rig(1002, 2_000_000n);
+    const user = userClient(bed.proxy, 2001);
     const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 10, maxTokens: 10 });
     expect(q.candidates.map((c) => c.rigId)).toEqual([b.id, a.id]);
     // Hold: 20 tokens at the highest candidate ask, plus the fee.
@@ -138,25 +104,25 @@ describe('a sealed job through the proxy', () => {
   });
 
   it('refunds in full when no candidate is left', async () => {
-    await startProxy();
-    await rig(1001, 1_000_000n, 'fail');
-    await rig(1002, 1_000_000n, 'fail');
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    await bed.rig(1001, 1_000_000n, 'fail');
+    await bed.rig(1002, 1_000_000n, 'fail');
+    const user = userClient(bed.proxy, 2001);
     await expectApiError(
       user.runJob({ model: 'test-echo', body: { kind: 'generate', prompt: 'x y', maxTokens: 4 } }),
       502,
       'job_failed',
     );
-    expect(await spendableNano(db, '2001')).toBe(TRIAL);
+    expect(await spendableNano(bed.db, '2001')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 
   it('fails over when a worker disconnects mid-job and when a lease lapses', async () => {
-    await startProxy();
-    const gone = await rig(1001, 1_000_000n, 'disconnect');
-    const silent = await rig(1002, 2_000_000n, 'silent');
-    const good = await rig(1003, 3_000_000n, 'ok');
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    const gone = await bed.rig(1001, 1_000_000n, 'disconnect');
+    const silent = await bed.rig(1002, 2_000_000n, 'silent');
+    const good = await bed.rig(1003, 3_000_000n, 'ok');
+    const user = userClient(bed.proxy, 2001);
     const res = await user.runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'a b c', maxTokens: 5 },
@@ -165,34 +131,34 @@ describe('a sealed job through the proxy', () => {
     expect(gone.worker.received).toHaveLength(1);
     expect(silent.worker.received).toHaveLength(1);
     expect((await user.job(res.jobId)).attempts).toBe(3);
-    expect(await spendableNano(db, '1003')).toBe(TRIAL + 18_000n);
-    expect(await spendableNano(db, '1001')).toBe(TRIAL);
-    expect(await spendableNano(db, '1002')).toBe(TRIAL);
+    expect(await spendableNano(bed.db, '1003')).toBe(TRIAL + 18_000n);
+    expect(await spendableNano(bed.db, '1001')).toBe(TRIAL);
+    expect(await spendableNano(bed.db, '1002')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 
   it('rejects receipts with a bad signature or usage above the hold, and charges nobody for them', async () => {
-    await startProxy();
-    await rig(1001, 1_000_000n, 'bad-signature');
-    await rig(1002, 2_000_000n, 'overuse');
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    await bed.rig(1001, 1_000_000n, 'bad-signature');
+    await bed.rig(1002, 2_000_000n, 'overuse');
+    const user = userClient(bed.proxy, 2001);
     const err = await expectApiError(
       user.runJob({ model: 'test-echo', body: { kind: 'generate', prompt: 'a b', maxTokens: 3 } }),
       502,
     );
     expect(err.message).toMatch(/invalid receipt: completion tokens above maxTokens/);
-    const jobs = await db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs');
+    const jobs = await bed.db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs');
     expect(jobs.rows[0].fail_reason).toContain('invalid receipt');
-    expect(await spendableNano(db, '2001')).toBe(TRIAL);
-    expect(await spendableNano(db, '1001')).toBe(TRIAL);
-    expect(await spendableNano(db, '1002')).toBe(TRIAL);
+    expect(await spendableNano(bed.db, '2001')).toBe(TRIAL);
+    expect(await spendableNano(bed.db, '1001')).toBe(TRIAL);
+    expect(await spendableNano(bed.db, '1002')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 
   it('answers a second submit with the same idempotency key with the first job, run once', async () => {
-    await startProxy();
-    const r = await rig(1001, 1_000_000n);
-    const user = userClient(proxy, 2001);
+    await bed.start();
+    const r = await bed.rig(1001, 1_000_000n);
+    const user = userClient(bed.proxy, 2001);
     const first = await user.runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'once only', maxTokens: 5 },
@@ -215,10 +181,10 @@ describe('a sealed job through the proxy', () => {
   });
 
   it('streams the job from the submit itself, and answers bad input and replays as before', async () => {
-    await startProxy();
-    await rig(1001, 1_000_000n);
-    const user = userClient(proxy, 2001);
-    const auth = userAuth(proxy, 2001);
+    await bed.start();
+    await bed.rig(1001, 1_000_000n);
+    const user = userClient(bed.proxy, 2001);
+    const auth = userAuth(bed.proxy, 2001);
     const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 20, maxTokens: 5 });
     const { envelope } = sealJob(
       { kind: 'generate', prompt: 'one two three', maxTokens: 5 },
@@ -226,7 +192,7 @@ describe('a sealed job through the proxy', () => {
       q.quoteId,
     );
     const submit = (body: unknown) =>
-      fetch(`${proxy.url}/v1/jobs`, {
+      fetch(`${bed.proxy.url}/v1/jobs`, {
         method: 'POST',
         headers: {
           authorization: `tma ${auth.kind === 'tma' ? auth.initData : ''}`,
@@ -267,34 +233,34 @@ describe('a sealed job through the proxy', () => {
   });
 
   it('an unsubmitted quote takes no money, and once expired leaves nothing behind but a counter', async () => {
-    await startProxy({ QUOTE_TTL_MS: '300' });
-    await rig(1001, 1_000_000n);
-    const user = userClient(proxy, 2001);
+    await bed.start({ QUOTE_TTL_MS: '300' });
+    await bed.rig(1001, 1_000_000n);
+    const user = userClient(bed.proxy, 2001);
     const ledgerRows = async () =>
-      Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger_tx')).rows[0].n);
+      Number((await bed.db.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger_tx')).rows[0].n);
     await user.me(); // the user's trial grant, before counting
     const before = await ledgerRows();
     const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 100, maxTokens: 100 });
     expect(BigInt(q.holdNano)).toBeGreaterThan(0n);
     expect((await user.me()).heldNano).toBe('0');
-    for (let i = 0; i < 50 && (await db.query('SELECT 1 FROM jobs')).rows.length > 0; i++)
+    for (let i = 0; i < 50 && (await bed.db.query('SELECT 1 FROM jobs')).rows.length > 0; i++)
       await new Promise((r) => setTimeout(r, 100));
-    expect((await db.query('SELECT 1 FROM jobs')).rows).toHaveLength(0);
+    expect((await bed.db.query('SELECT 1 FROM jobs')).rows).toHaveLength(0);
     expect(await ledgerRows()).toBe(before);
-    expect((await db.query("SELECT 1 FROM accounts WHERE id LIKE 'hold:%'")).rows).toHaveLength(0);
-    const counter = await db.query<{ value: string }>(
+    expect((await bed.db.query("SELECT 1 FROM accounts WHERE id LIKE 'hold:%'")).rows).toHaveLength(0);
+    const counter = await bed.db.query<{ value: string }>(
       "SELECT value::text FROM counters WHERE name = 'quotes_expired'",
     );
     expect(counter.rows[0].value).toBe('1');
     await expectApiError(user.job(q.quoteId), 404);
-    expect(await spendableNano(db, '2001')).toBe(TRIAL);
+    expect(await spendableNano(bed.db, '2001')).toBe(TRIAL);
     await expectLedgerBalanced();
   });
 
   it('takes the hold at submit, and refuses a quote the balance could not pay', async () => {
-    await startProxy({ TRIAL_CREDIT_NANO: '1000' });
-    await rig(1001, 1_000n);
-    const user = userClient(proxy, 2001);
+    await bed.start({ TRIAL_CREDIT_NANO: '1000' });
+    await bed.rig(1001, 1_000n);
+    const user = userClient(bed.proxy, 2001);
     await expectApiError(
       user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 100_000, maxTokens: 100_000 }),
       402,
@@ -305,7 +271,7 @@ describe('a sealed job through the proxy', () => {
       body: { kind: 'generate', prompt: 'a b', maxTokens: 5 },
     });
     expect(res.text).toBe('A B');
-    const holds = await db.query("SELECT 1 FROM ledger_tx WHERE kind = 'hold'");
+    const holds = await bed.db.query("SELECT 1 FROM ledger_tx WHERE kind = 'hold'");
     expect(holds.rows).toHaveLength(1);
     await expectLedgerBalanced();
   });
@@ -314,26 +280,26 @@ describe('a sealed job through the proxy', () => {
 describe('bad input is refused with a 4xx that names the problem', () => {
   let user: CocoonClient;
   beforeEach(async () => {
-    await startProxy({ MAX_ENVELOPE_BYTES: '2048' });
-    user = userClient(proxy, 2001);
+    await bed.start({ MAX_ENVELOPE_BYTES: '2048' });
+    user = userClient(bed.proxy, 2001);
   });
 
   it('unknown and revoked rig tokens cannot connect', async () => {
-    const w = startTestWorker({ url: proxy.url, token: 'rig_unknown' });
-    workers.push(w);
+    const w = startTestWorker({ url: bed.proxy.url, token: 'rig_unknown' });
+    bed.track(w);
     await expect(w.rigId).rejects.toThrow(/4401/);
-    const owner = userClient(proxy, 1001);
+    const owner = userClient(bed.proxy, 1001);
     const { rig: r, token } = await owner.registerRig('soon revoked');
     await owner.revokeRig(r.id);
-    const w2 = startTestWorker({ url: proxy.url, token });
-    workers.push(w2);
+    const w2 = startTestWorker({ url: bed.proxy.url, token });
+    bed.track(w2);
     await expect(w2.rigId).rejects.toThrow(/4401/);
   });
 
   it('forged, expired and missing initData', async () => {
     const { createCocoonClient, signInitData } = await import('@cocoon/shared');
     const forged = createCocoonClient({
-      baseUrl: proxy.url,
+      baseUrl: bed.proxy.url,
       auth: {
         kind: 'tma',
         initData: signInitData({ user: { id: 5, first_name: 'Eve' } }, '999:not-the-bot-token'),
@@ -341,23 +307,23 @@ describe('bad input is refused with a 4xx that names the problem', () => {
     });
     expect((await expectApiError(forged.me(), 401)).message).toMatch(/signature/);
     const old = createCocoonClient({
-      baseUrl: proxy.url,
+      baseUrl: bed.proxy.url,
       auth: {
         kind: 'tma',
         initData: signInitData(
           { user: { id: 5, first_name: 'Old' }, auth_date: 1_600_000_000 },
-          proxy.ctx.config.BOT_TOKEN!,
+          bed.proxy.ctx.config.BOT_TOKEN!,
         ),
       },
     });
     expect((await expectApiError(old.me(), 401)).message).toMatch(/older than/);
-    const anon = createCocoonClient({ baseUrl: proxy.url, auth: { kind: 'none' } });
+    const anon = createCocoonClient({ baseUrl: bed.proxy.url, auth: { kind: 'none' } });
     await expectApiError(anon.me(), 401);
   });
 
   it('negative or fractional prices', async () => {
-    const owner = userClient(proxy, 1001);
-    const r = await rig(1001, 1_000_000n);
+    const owner = userClient(bed.proxy, 1001);
+    const r = await bed.rig(1001, 1_000_000n);
     for (const bad of ['-5', '1.5', 1.5, 'abc']) {
       const err = await expectApiError(
         owner.request('PUT', `/v1/rigs/${r.id}/asks/test-echo`, { priceNanoPer1k: bad }),
@@ -369,7 +335,7 @@ describe('bad input is refused with a 4xx that names the problem', () => {
   });
 
   it('envelopes over the size limit, malformed quotes and unknown jobs', async () => {
-    await rig(1001, 1_000_000n);
+    await bed.rig(1001, 1_000_000n);
     const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 10, maxTokens: 10 });
     const recipients = q.candidates.map((c) => ({
       rigId: c.rigId,
@@ -396,7 +362,7 @@ describe('bad input is refused with a 4xx that names the problem', () => {
   });
 
   it('a job beyond the balance is refused with 402', async () => {
-    await rig(1001, 1_000_000_000n);
+    await bed.rig(1001, 1_000_000_000n);
     const err = await expectApiError(
       user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 1000, maxTokens: 1000 }),
       402,
@@ -430,16 +396,16 @@ describe('privacy by construction', () => {
 
 describe('retention', () => {
   it("drops a finished job's sealed envelope and result after SEALED_RETENTION_MS, keeping its account", async () => {
-    await startProxy({ SEALED_RETENTION_MS: '1' });
-    await rig(1001, 1_000_000n);
-    const user = userClient(proxy, 2001);
+    await bed.start({ SEALED_RETENTION_MS: '1' });
+    await bed.rig(1001, 1_000_000n);
+    const user = userClient(bed.proxy, 2001);
     const res = await user.runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'kept a day', maxTokens: 5 },
     });
     const sealed = async () =>
       (
-        await db.query<{ e: boolean; r: boolean }>(
+        await bed.db.query<{ e: boolean; r: boolean }>(
           'SELECT envelope IS NOT NULL AS e, result IS NOT NULL AS r FROM jobs',
         )
       ).rows[0];

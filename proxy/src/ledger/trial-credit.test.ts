@@ -2,51 +2,35 @@
 // B's rig at a high ask, B withdraws"). Real proxy, real sealed jobs on a protocol-real test worker, real
 // wallets and withdrawals on the sandbox chain.
 import { ApiError, type CocoonClient } from '@cocoon/shared';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProxyServer } from '../app';
-import type { Db } from '../db';
-import { openTestDb, resetDb, startTestProxy, userClient } from '../testing/harness';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { userClient } from '../testing/harness';
 import { depositVia, devWallet, proofBody } from '../testing/sandbox-wallets';
-import { startTestWorker, type TestWorker } from '../testing/test-worker';
+import { useTestBed } from '../testing/test-bed';
+import { startTestWorker } from '../testing/test-worker';
 import { ledgerTotals } from './ledger';
 import { holdTransfers, releaseTransfers, settleTransfers } from './trial-credit';
 
 const TON = 1_000_000_000n;
 const TRIAL = 500_000_000n;
 const HIGH_ASK = 1n * TON; // per 1,000 tokens: a few jobs drain the trial credit
-let db: Db;
-let proxy: ProxyServer;
-let workers: TestWorker[] = [];
-
-beforeAll(async () => {
-  db = await openTestDb();
-});
-afterAll(async () => {
-  await db?.close();
-});
+const bed = useTestBed();
 beforeEach(async () => {
-  await resetDb(db);
-  proxy = await startTestProxy(db);
-  await proxy.ctx.ton!.sender.stop();
-});
-afterEach(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  workers = [];
-  await proxy?.close();
+  await bed.start();
+  await bed.proxy.ctx.ton!.sender.stop();
 });
 
 async function rigFor(owner: CocoonClient, ask: bigint) {
   const { rig, token } = await owner.registerRig('rig');
-  const w = startTestWorker({ url: proxy.url, token });
-  workers.push(w);
+  const w = startTestWorker({ url: bed.proxy.url, token });
+  bed.track(w);
   await w.rigId;
   await owner.setAsk(rig.id, 'test-echo', ask);
   return rig.id;
 }
 
 async function bindWallet(c: CocoonClient) {
-  const w = await devWallet(proxy);
-  const res = await c.request<{ wallet: string }>('POST', '/v1/me/wallet', await proofBody(proxy, c, w));
+  const w = await devWallet(bed.proxy);
+  const res = await c.request<{ wallet: string }>('POST', '/v1/me/wallet', await proofBody(bed.proxy, c, w));
   expect(res.wallet).toBe(w.address);
   return w;
 }
@@ -66,8 +50,8 @@ async function refusal(p: Promise<unknown>): Promise<ApiError> {
 
 describe('trial credit', () => {
   it("is refused at withdrawal, and a rig it paid earns trial credit that B can't withdraw either", async () => {
-    const alice = userClient(proxy, 8001);
-    const bob = userClient(proxy, 8002);
+    const alice = userClient(bed.proxy, 8001);
+    const bob = userClient(bed.proxy, 8002);
     await rigFor(bob, HIGH_ASK);
     await bindWallet(alice);
     await bindWallet(bob);
@@ -97,7 +81,7 @@ describe('trial credit', () => {
     }
     const earned = BigInt(
       (
-        await db.query<{ s: string }>(
+        await bed.db.query<{ s: string }>(
           "SELECT coalesce(sum(rig_nano), 0)::text AS s FROM jobs WHERE state = 'done'",
         )
       ).rows[0].s,
@@ -110,17 +94,17 @@ describe('trial credit', () => {
     expect(b.withdrawableNano).toBe('0');
     const laundered = await refusal(withdraw(bob, 100_000_000n, 'b-1'));
     expect(laundered.status).toBe(402);
-    expect((await db.query('SELECT 1 FROM ton_withdrawals')).rows).toHaveLength(0);
-    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+    expect((await bed.db.query('SELECT 1 FROM ton_withdrawals')).rows).toHaveLength(0);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 
   it('pays first; once it is spent a deposit pays, and what that pays the rig is withdrawable', async () => {
-    const alice = userClient(proxy, 8011);
-    const bob = userClient(proxy, 8012);
+    const alice = userClient(bed.proxy, 8011);
+    const bob = userClient(bed.proxy, 8012);
     await rigFor(bob, HIGH_ASK);
     const w = await bindWallet(alice);
-    await depositVia(proxy, w, 5n * TON, (await alice.me()).depositMemo);
-    await proxy.ctx.ton!.pokeWatcher();
+    await depositVia(bed.proxy, w, 5n * TON, (await alice.me()).depositMemo);
+    await bed.proxy.ctx.ton!.pokeWatcher();
     expect(await alice.me()).toMatchObject({ trialNano: `${TRIAL}`, withdrawableNano: `${5n * TON}` });
 
     let paid = 0n;
@@ -137,7 +121,7 @@ describe('trial credit', () => {
     // Bob's rig earned trial credit for the part Alice paid from trial, withdrawable money for the rest.
     expect(BigInt(b.trialNano) + BigInt(b.withdrawableNano)).toBeGreaterThan(TRIAL);
     expect(BigInt(b.withdrawableNano)).toBeGreaterThan(0n);
-    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 });
 
