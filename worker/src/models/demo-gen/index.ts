@@ -11,7 +11,7 @@ import { type TrainOptions, trainBrownNgram } from './train';
 
 export const DEMO_MODEL_ID = 'demo-gen';
 /** Bump when training or the graph changes, so stale folders are rebuilt. */
-export const DEMO_BUILD_VERSION = 1;
+export const DEMO_BUILD_VERSION = 2;
 export const DEMO_CONTEXT_LENGTH = 1024;
 export const DEMO_DESCRIPTION =
   'Demo-grade word-level trigram model (stupid backoff) trained on the Brown corpus (1961 American English), ' +

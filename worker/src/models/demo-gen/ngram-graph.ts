@@ -2,6 +2,11 @@
 // LM with the GPT-2 interface transformers.js drives: input_ids + past_key_values.0.{key,value} in,
 // logits + present.0.{key,value} out. The "KV cache" holds the token history as floats
 // ([batch, 1, seq, 1]), so each step only needs the last two tokens, like a real cache would.
+// Like a real causal-LM export, `logits` covers every position of the current input_ids
+// ([batch, sequence_length, V]): position k is scored from the context (hist[t-1], hist[t]) with
+// t = past_len + k, exactly what feeding the tokens one at a time would give, so a prompt plus a
+// claimed continuation can be scored in one pass. Generation takes logits[:, -1, :]; the price is a
+// prefill of n tokens computing n × V floats (a full 1024-token context: ~49 MB of logits, ~0.2 s).
 import { GraphBuilder } from '../../engine/onnx-builder';
 
 export const BACKOFF_LOG = Math.log(0.4);
@@ -53,15 +58,17 @@ export function buildNgramGraph(t: NgramTables): Uint8Array {
 
   const hist = g.op('Reshape', [present, g.vec('int64', [0, -1])]);
   const padded = g.op('Pad', [hist, g.vec('int64', [0, 2, 0, 0]), g.scalar('float', t.bosId)]);
-  const last2f = g.op('Slice', [
-    padded,
-    g.vec('int64', [-2]),
-    g.vec('int64', [2 ** 31 - 1]),
-    g.vec('int64', [1]),
-  ]);
-  const last2 = g.op('Cast', [last2f], { to: { int: 7 } });
-  const a = g.op('Gather', [last2, g.scalar('int64', 0)], { axis: { int: 1 } });
-  const b = g.op('Gather', [last2, g.scalar('int64', 1)], { axis: { int: 1 } });
+  // padded[i] = hist[i - 2], so the context of current position k (t = past_len + k) is
+  // (padded[t + 1], padded[t + 2]): a = padded[:, -S-1 : -1], b = padded[:, -S :], S = sequence_length.
+  const seqLen = g.op('Shape', [inputIds], { start: { int: 1 }, end: { int: 2 } });
+  const negS = g.op('Neg', [seqLen]);
+  const axis1 = g.vec('int64', [1]);
+  const aF = g.op('Slice', [padded, g.op('Sub', [negS, g.vec('int64', [1])]), g.vec('int64', [-1]), axis1]);
+  const bF = g.op('Slice', [padded, negS, g.vec('int64', [2 ** 31 - 1]), axis1]);
+  // One row per (batch, position): every step below is row-wise, as it was for the last position.
+  const flat = g.vec('int64', [-1]);
+  const a = g.op('Reshape', [g.op('Cast', [aF], { to: { int: 7 } }), flat]);
+  const b = g.op('Reshape', [g.op('Cast', [bF], { to: { int: 7 } }), flat]);
 
   // Bigram layer over the unigram backoff.
   const unigram = g.init('float', [1, V], t.unigram);
@@ -103,9 +110,10 @@ export function buildNgramGraph(t: NgramTables): Uint8Array {
   const suppress = new Float32Array(V);
   for (const id of t.suppress) suppress[id] = SUPPRESS_LOGIT;
   const logits = g.op('Add', [mixed, g.init('float', [1, V], suppress)]);
-  g.op('Unsqueeze', [logits, g.vec('int64', [1])], {}, 'logits');
+  const logitsShape = g.op('Concat', [g.op('Shape', [inputIds]), g.vec('int64', [V])], { axis: { int: 0 } });
+  g.op('Reshape', [logits, logitsShape], {}, 'logits');
 
-  g.output('logits', 'float', ['batch_size', 1, V]);
+  g.output('logits', 'float', ['batch_size', 'sequence_length', V]);
   g.output('present.0.key', 'float', ['batch_size', 1, 'total_sequence_length', 1]);
   g.output('present.0.value', 'float', ['batch_size', 1, 'total_sequence_length', 1]);
   return g.toBytes();
