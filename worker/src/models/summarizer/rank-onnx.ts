@@ -20,13 +20,29 @@ export interface OnnxRanker {
   release(): Promise<void>;
 }
 
-export async function createOnnxRanker(opts: {
+export interface OnnxRankerOptions {
   device: DeviceChoice;
+  /** onnxruntime intra-op threads (CPU kernels); inter-op threads are then 1. Default: onnxruntime's. */
+  threads?: number;
   factory?: SessionFactory;
   logger?: EngineLogger;
-}): Promise<OnnxRanker> {
+}
+
+/** Session options for a thread count; none (onnxruntime's defaults) when it isn't given. */
+export function rankSessionOptions(threads: number | undefined): ort.InferenceSession.SessionOptions {
+  if (threads === undefined) return {};
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  }
+  return { intraOpNumThreads: threads, interOpNumThreads: 1 };
+}
+
+export async function createOnnxRanker(opts: OnnxRankerOptions): Promise<OnnxRanker> {
   const { session, provider } = await createOrtSession(rankGraphBytes(), {
-    ...opts,
+    device: opts.device,
+    factory: opts.factory,
+    logger: opts.logger,
+    sessionOptions: rankSessionOptions(opts.threads),
     label: 'summarize-extractive',
   });
   return {
