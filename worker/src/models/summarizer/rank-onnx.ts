@@ -28,13 +28,19 @@ export interface OnnxRankerOptions {
   logger?: EngineLogger;
 }
 
-/** Session options for a thread count; none (onnxruntime's defaults) when it isn't given. */
+/**
+ * Session options for the ranking graph. Graph optimisation stops at 'basic' (constant folding,
+ * no fusions): the extended fusions are chosen per execution provider and change the arithmetic
+ * (MatMul·scale → FusedMatMul takes the damping as a float32 attribute, 1.5e-7 off), so CPU and
+ * CUDA would not run the same model. Threads: onnxruntime's default unless given.
+ */
 export function rankSessionOptions(threads: number | undefined): ort.InferenceSession.SessionOptions {
-  if (threads === undefined) return {};
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'basic' };
+  if (threads === undefined) return options;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`threads must be a positive integer, got ${threads}`);
   }
-  return { intraOpNumThreads: threads, interOpNumThreads: 1 };
+  return { ...options, intraOpNumThreads: threads, interOpNumThreads: 1 };
 }
 
 export async function createOnnxRanker(opts: OnnxRankerOptions): Promise<OnnxRanker> {

@@ -13,11 +13,12 @@
  * Grid steps per average score. A sentence's score times n (1 = the average sentence) is rounded
  * to 1/SCORE_GRID_STEPS = 1e-3 of the average.
  *
- * Why this step: float noise between rigs is ~1e-6 of a score (the float32 graph is measured within
- * 6e-7 of the average of a float64 reference, so two rigs are within ~1.2e-6 of each other), about
- * 1000× below the step, so an exact tie (true scores equal) rounds differently on two rigs only
- * when it falls within that noise of a rounding midpoint (≈ 2·noise/step ≈ 2e-3 of such ties).
- * The step is still finer than anything the scores can tell apart: the graph stops
+ * Why this step: the graph computes in float64 (rank-graph.ts), so rigs differ by ~1e-15 of a
+ * score before its one rounding to float32; even a float32 graph run without TF32 differs by
+ * ~1e-6 (measured: CPU and an H200, against a float64 reference). Both are far below the step,
+ * so an exact tie (true scores equal) rounds differently on two rigs only when it falls within
+ * that noise of a rounding midpoint (≈ 2·noise/step: ~1e-12 in float64, ~2e-3 of such ties in
+ * float32). The step is still finer than anything the scores can tell apart: the graph stops
  * power iteration after 50 steps, which leaves an error of up to 0.85^50 ≈ 3e-4 of a score, so
  * scores closer than ~1e-3 of the average carry no ranking signal and may as well be decided by
  * position.

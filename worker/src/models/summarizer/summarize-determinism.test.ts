@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { silentEngineLogger } from '../../engine/logger';
 import { defaultSessionFactory } from '../../engine/ort-session';
 import { DETERMINISM_FIXTURES, type SelectionDigest } from './determinism-fixtures';
-import { rankSessionOptions } from './rank-onnx';
+import { createOnnxRanker, rankSessionOptions } from './rank-onnx';
 import { rankReference } from './rank-reference';
 import {
   FLOOR_STEPS,
@@ -21,7 +21,9 @@ import {
   shareTiedScores,
   tieKey,
 } from './rank-select';
-import { createSummarizer, type SummaryResult, summarizeWith } from './summarize';
+import { createSummarizer, type SummaryResult, sentencePrior, summarizeWith } from './summarize';
+import { prepareSentences } from './text-prep';
+import { buildTfidf } from './tfidf';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -100,10 +102,40 @@ describe('summary selection across onnxruntime thread counts', () => {
   });
 });
 
+describe('ranking graph arithmetic', () => {
+  it('computes in float64: scores are the float64 reference rounded to float32 (no TF32, no drift)', async () => {
+    const ranker = await createOnnxRanker({ device: 'cpu', logger: silentEngineLogger });
+    try {
+      for (const [name, { messages }] of Object.entries(DETERMINISM_FIXTURES)) {
+        const sentences = prepareSentences(messages);
+        const m = buildTfidf(sentences.map((s) => s.terms));
+        const input = {
+          n: m.n,
+          v: m.v,
+          tfidf: m.tfidf,
+          residualSq: m.residualSq,
+          prior: sentencePrior(sentences),
+        };
+        const ref = rankReference(input).scores;
+        const { scores } = await ranker.rank(input);
+        // One float32 rounding (2^-24 relative), where a float32 graph is off by ~1e-6.
+        for (let i = 0; i < m.n; i++)
+          expect(Math.abs(scores[i] - ref[i]), name).toBeLessThanOrEqual(ref[i] * 2 ** -23);
+      }
+    } finally {
+      await ranker.release();
+    }
+  });
+});
+
 describe('thread option', () => {
   it('becomes intraOpNumThreads (inter-op 1) in the session options', async () => {
-    expect(rankSessionOptions(undefined)).toEqual({});
-    expect(rankSessionOptions(3)).toEqual({ intraOpNumThreads: 3, interOpNumThreads: 1 });
+    expect(rankSessionOptions(undefined)).toEqual({ graphOptimizationLevel: 'basic' });
+    expect(rankSessionOptions(3)).toEqual({
+      graphOptimizationLevel: 'basic',
+      intraOpNumThreads: 3,
+      interOpNumThreads: 1,
+    });
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => rankSessionOptions(bad)).toThrow(RangeError);
 
     const seen: ort.InferenceSession.SessionOptions[] = [];
@@ -117,7 +149,14 @@ describe('thread option', () => {
       },
     });
     await summarizer.release();
-    expect(seen).toEqual([{ intraOpNumThreads: 2, interOpNumThreads: 1, executionProviders: ['cpu'] }]);
+    expect(seen).toEqual([
+      {
+        graphOptimizationLevel: 'basic',
+        intraOpNumThreads: 2,
+        interOpNumThreads: 1,
+        executionProviders: ['cpu'],
+      },
+    ]);
   });
 });
 
