@@ -20,13 +20,35 @@ export interface OnnxRanker {
   release(): Promise<void>;
 }
 
-export async function createOnnxRanker(opts: {
+export interface OnnxRankerOptions {
   device: DeviceChoice;
+  /** onnxruntime intra-op threads (CPU kernels); inter-op threads are then 1. Default: onnxruntime's. */
+  threads?: number;
   factory?: SessionFactory;
   logger?: EngineLogger;
-}): Promise<OnnxRanker> {
+}
+
+/**
+ * Session options for the ranking graph. Graph optimisation stops at 'basic' (constant folding,
+ * no fusions): the extended fusions are chosen per execution provider and change the arithmetic
+ * (MatMul·scale → FusedMatMul takes the damping as a float32 attribute, 1.5e-7 off), so CPU and
+ * CUDA would not run the same model. Threads: onnxruntime's default unless given.
+ */
+export function rankSessionOptions(threads: number | undefined): ort.InferenceSession.SessionOptions {
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'basic' };
+  if (threads === undefined) return options;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  }
+  return { ...options, intraOpNumThreads: threads, interOpNumThreads: 1 };
+}
+
+export async function createOnnxRanker(opts: OnnxRankerOptions): Promise<OnnxRanker> {
   const { session, provider } = await createOrtSession(rankGraphBytes(), {
-    ...opts,
+    device: opts.device,
+    factory: opts.factory,
+    logger: opts.logger,
+    sessionOptions: rankSessionOptions(opts.threads),
     label: 'summarize-extractive',
   });
   return {

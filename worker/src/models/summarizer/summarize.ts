@@ -1,11 +1,19 @@
 // summarize-extractive: picks the most central, most informative sentences of a chat transcript
 // and returns them in their original order. Graph ranking runs in ONNX (rank-graph.ts); this
-// module prepares its inputs and turns scores into a summary within the caller's budget.
+// module prepares its inputs and turns scores into a summary within the caller's budget; the
+// choice itself (rank-select.ts) compares scores on a grid, so every rig picks the same sentences.
 import { z } from 'zod';
 import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider, SessionFactory } from '../../engine/ort-session';
 import type { RankInput } from './rank-math';
 import { createOnnxRanker } from './rank-onnx';
+import {
+  dequantizeScore,
+  NEAR_DUPLICATE_COSINE,
+  selectSentences,
+  shareTiedScores,
+  tieKey,
+} from './rank-select';
 import {
   type ChatMessage,
   countTokens,
@@ -94,90 +102,94 @@ function truncateToTokens(text: string, maxTokens: number, count: (t: string) =>
   return lo === 0 ? '' : `${words.slice(0, lo).join(' ')} …`;
 }
 
-export async function createSummarizer(opts: {
+/** Ranks sentences: scores per sentence (sum ≈ 1), in sentence order. */
+export type RankFn = (input: RankInput) => Promise<ArrayLike<number>>;
+
+export interface CreateSummarizerOptions {
   device: DeviceChoice;
+  /**
+   * onnxruntime CPU threads for the ranking session (intraOpNumThreads; interOpNumThreads is then 1).
+   * Default: onnxruntime's own (one per physical core). The summary is the same for every value.
+   */
+  threads?: number;
   factory?: SessionFactory;
   logger?: EngineLogger;
-}): Promise<Summarizer> {
-  const ranker = await createOnnxRanker(opts);
+}
 
+export async function createSummarizer(opts: CreateSummarizerOptions): Promise<Summarizer> {
+  const ranker = await createOnnxRanker(opts);
   return {
     provider: ranker.provider,
     release: () => ranker.release(),
-    async summarize(rawInput, rawOptions = {}) {
-      const input = summarizeInputSchema.parse(rawInput);
-      const options = summarizeOptionsSchema.parse(rawOptions);
-      const messages: ChatMessage[] = typeof input === 'string' ? parsePlainTranscript(input) : input;
-      const chatLike = messages.some((m) => m.author);
-
-      let sentences = prepareSentences(messages);
-      const promptTokens = sentences.reduce((a, s) => a + s.tokenCount + (s.author ? 2 : 0), 0);
-      const truncatedInput = sentences.length > options.maxInputSentences;
-      const offset = truncatedInput ? sentences.length - options.maxInputSentences : 0;
-      if (truncatedInput) sentences = sentences.slice(offset);
-      const n = sentences.length;
-      if (n === 0) return { sentences: [], text: '', promptTokens, completionTokens: 0, truncatedInput };
-
-      const matrix = buildTfidf(sentences.map((s) => s.terms));
-      const rankInput: RankInput = {
-        n,
-        v: matrix.v,
-        tfidf: matrix.tfidf,
-        residualSq: matrix.residualSq,
-        prior: sentencePrior(sentences),
-      };
-      const { scores } = await ranker.rank(rankInput);
-
-      const k = Math.max(1, Math.min(options.maxSentences, Math.round(n * options.ratio)));
-      const order = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b);
-      // Filler ("ok", "lol", emoji) is only picked when nothing else exists.
-      const substantive = order.filter((i) => sentences[i].terms.length >= 2);
-      // Sentences ranked far below average are noise, even when the budget has room for them.
-      const floor = 0.5 / n;
-      const strong = substantive.filter((i) => scores[i] >= floor);
-      const candidates = strong.length > 0 ? strong : substantive.length > 0 ? substantive : order;
-
-      const picked: number[] = [];
-      let used = 0;
-      for (const i of candidates) {
-        if (picked.length >= k) break;
-        if (picked.some((j) => cosine(matrix, i, j) > 0.6)) continue; // near-duplicate of a pick
-        const cost = countTokens(formatLine(sentences[i]));
-        if (options.maxTokens !== undefined && used + cost > options.maxTokens) continue;
-        picked.push(i);
-        used += cost;
-      }
-
-      let chosen = picked
-        .sort((a, b) => a - b)
-        .map((i) => ({
-          text: sentences[i].text,
-          author: sentences[i].author,
-          messageIndex: sentences[i].messageIndex,
-          sentenceIndex: i + offset,
-          score: scores[i],
-        }));
-      // Budget smaller than any sentence: cut the best one rather than return nothing.
-      if (chosen.length === 0 && options.maxTokens !== undefined) {
-        const best = candidates[0];
-        const prefix = sentences[best].author ? `${sentences[best].author}: ` : '';
-        const text = truncateToTokens(sentences[best].text, options.maxTokens - countTokens(prefix), (t) =>
-          countTokens(prefix + t),
-        );
-        chosen = text
-          ? [
-              {
-                text,
-                author: sentences[best].author,
-                messageIndex: sentences[best].messageIndex,
-                sentenceIndex: best + offset,
-                score: scores[best],
-              },
-            ]
-          : [];
-      }
-      const text = chosen.map(formatLine).join(chatLike ? '\n' : ' ');
-      return { sentences: chosen, text, promptTokens, completionTokens: countTokens(text), truncatedInput };
-    },
+    summarize: (input, options) => summarizeWith(async (r) => (await ranker.rank(r)).scores, input, options),
   };
+}
+
+/** The summarizer with any ranking function (tests run it on the float64 reference too). */
+export async function summarizeWith(
+  rank: RankFn,
+  rawInput: SummarizeInput,
+  rawOptions: SummarizeOptions = {},
+): Promise<SummaryResult> {
+  const input = summarizeInputSchema.parse(rawInput);
+  const options = summarizeOptionsSchema.parse(rawOptions);
+  const messages: ChatMessage[] = typeof input === 'string' ? parsePlainTranscript(input) : input;
+  const chatLike = messages.some((m) => m.author);
+
+  let sentences = prepareSentences(messages);
+  const promptTokens = sentences.reduce((a, s) => a + s.tokenCount + (s.author ? 2 : 0), 0);
+  const truncatedInput = sentences.length > options.maxInputSentences;
+  const offset = truncatedInput ? sentences.length - options.maxInputSentences : 0;
+  if (truncatedInput) sentences = sentences.slice(offset);
+  const n = sentences.length;
+  if (n === 0) return { sentences: [], text: '', promptTokens, completionTokens: 0, truncatedInput };
+
+  const matrix = buildTfidf(sentences.map((s) => s.terms));
+  const prior = sentencePrior(sentences);
+  const rankInput: RankInput = { n, v: matrix.v, tfidf: matrix.tfidf, residualSq: matrix.residualSq, prior };
+  const scores = shareTiedScores(
+    await rank(rankInput),
+    sentences.map((s, i) => tieKey(s.terms, prior[i])),
+  );
+
+  const k = Math.max(1, Math.min(options.maxSentences, Math.round(n * options.ratio)));
+  const { picked, candidates, quantized } = selectSentences({
+    scores,
+    substantive: sentences.map((s) => s.terms.length >= 2),
+    k,
+    maxTokens: options.maxTokens,
+    cost: (i) => countTokens(formatLine(sentences[i])),
+    isNearDuplicate: (i, j) => cosine(matrix, i, j) > NEAR_DUPLICATE_COSINE,
+  });
+  // Reported scores are the quantized ones: the same on every rig, like the choice they explain.
+  const scoreOf = (i: number) => dequantizeScore(quantized[i], n);
+
+  let chosen: SummarySentence[] = picked.map((i) => ({
+    text: sentences[i].text,
+    author: sentences[i].author,
+    messageIndex: sentences[i].messageIndex,
+    sentenceIndex: i + offset,
+    score: scoreOf(i),
+  }));
+  // Budget smaller than any sentence: cut the best one rather than return nothing.
+  if (chosen.length === 0 && options.maxTokens !== undefined) {
+    const best = candidates[0];
+    const prefix = sentences[best].author ? `${sentences[best].author}: ` : '';
+    const text = truncateToTokens(sentences[best].text, options.maxTokens - countTokens(prefix), (t) =>
+      countTokens(prefix + t),
+    );
+    chosen = text
+      ? [
+          {
+            text,
+            author: sentences[best].author,
+            messageIndex: sentences[best].messageIndex,
+            sentenceIndex: best + offset,
+            score: scoreOf(best),
+          },
+        ]
+      : [];
+  }
+  const text = chosen.map(formatLine).join(chatLike ? '\n' : ' ');
+  return { sentences: chosen, text, promptTokens, completionTokens: countTokens(text), truncatedInput };
 }
