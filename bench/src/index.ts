@@ -4,4 +4,5 @@ export { type BenchResult, initialScripts, measureDist } from './miniapp';
 
 export const benchWorker = async () => (await import('./worker')).benchWorker();
 export const benchMiniappSize = async () => (await import('./miniapp')).benchMiniappSize();
+export const benchCheckable = async () => (await import('./checkable')).benchCheckable();
 export const benchProxy = async () => (await import('./proxy')).benchProxy();

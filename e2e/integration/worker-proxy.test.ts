@@ -149,6 +149,31 @@ describe('the real worker behind the real proxy', () => {
     expect(r.worker.stats().tokensPerSecond).toBeGreaterThan(0);
   });
 
+  it("samples with the client's sealed seed: same seed, same text; the text scores as honest", async () => {
+    await rig(1001);
+    const user = userClient(proxy, 2001);
+    const prompt = 'The old man walked to the church and said';
+    const body = {
+      kind: 'generate',
+      prompt,
+      maxTokens: 24,
+      temperature: 0.9,
+      topP: 0.95,
+      seed: 4242,
+    } as const;
+    const a = await user.runJob({ model: DEMO_MODEL_ID, body });
+    const b = await user.runJob({ model: DEMO_MODEL_ID, body });
+    const c = await user.runJob({ model: DEMO_MODEL_ID, body: { ...body, seed: 4243 } });
+    expect(b.text).toBe(a.text);
+    expect(c.text).not.toBe(a.text);
+    // What an auditing rig would do: one scoring pass over the prompt and the claimed text.
+    const demo = models.get(DEMO_MODEL_ID)!;
+    const honest = await demo.score!(body, { text: a.text, finishReason: a.finishReason });
+    expect(honest.agreement).toBeGreaterThanOrEqual(0.99);
+    const swapped = await demo.score!(body, { text: c.text, finishReason: c.finishReason });
+    expect(swapped.agreement).toBeLessThan(0.5);
+  });
+
   it('fails a job over to a second worker when the first is killed mid-job, and settles it once', async () => {
     // The first rig's demo-gen takes the job and holds it until its worker dies, so the kill is mid-job.
     let started!: () => void;

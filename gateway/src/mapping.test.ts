@@ -43,6 +43,8 @@ describe('chat completion requests → chat job bodies', () => {
       max_tokens: 10,
       temperature: 0.5,
       top_p: 0.9,
+      top_k: 40,
+      seed: 1234,
       stop: 'END',
       stream: true,
       stream_options: { include_usage: true },
@@ -66,6 +68,8 @@ describe('chat completion requests → chat job bodies', () => {
         maxTokens: 10,
         temperature: 0.5,
         topP: 0.9,
+        topK: 40,
+        seed: 1234,
         stop: ['END'],
       },
     });
@@ -109,6 +113,9 @@ describe('chat completion requests → chat job bodies', () => {
     ],
     [{ model: 'm', messages: [user('x')], temperature: 3 }, 'temperature', /0 to 2/],
     [{ model: 'm', messages: [user('x')], top_p: 0 }, 'top_p', /above 0/],
+    [{ model: 'm', messages: [user('x')], seed: 1.5 }, 'seed', /whole number/],
+    [{ model: 'm', messages: [user('x')], seed: -1 }, 'seed', /0 or more/],
+    [{ model: 'm', messages: [user('x')], top_k: 'x' }, 'top_k', /whole number/],
     [{ model: 'm', messages: [user('x')], max_tokens: 0 }, 'max_tokens', /at least 1/],
     [{ model: 'm', messages: [user('x')], max_tokens: 100_001 }, 'max_tokens', /at most 100000/],
     [

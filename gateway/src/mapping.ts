@@ -44,6 +44,15 @@ const common = {
     .gt(0, 'must be above 0, at most 1')
     .max(1, 'must be above 0, at most 1')
     .nullish(),
+  /** OpenAI's `seed`: the same seed, model and request give the same output on any honest rig. */
+  seed: z
+    .number('must be a whole number')
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(Number.MAX_SAFE_INTEGER, `must be at most ${Number.MAX_SAFE_INTEGER}`)
+    .nullish(),
+  /** Not in OpenAI's API, as in vLLM's: sample only among the k likeliest tokens (0 = no cut). */
+  top_k: z.number('must be a whole number').int('must be a whole number').min(0).max(1000).nullish(),
   stop,
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
@@ -148,6 +157,8 @@ function sampling(r: ChatCompletionRequest | CompletionRequest) {
   return {
     ...(r.temperature != null ? { temperature: r.temperature } : {}),
     ...(r.top_p != null ? { topP: r.top_p } : {}),
+    ...(r.top_k != null ? { topK: r.top_k } : {}),
+    ...(r.seed != null ? { seed: r.seed } : {}),
     ...(r.stop ? { stop: r.stop } : {}),
   };
 }

@@ -83,6 +83,16 @@ function randomId(): string {
   return globalThis.crypto.randomUUID();
 }
 
+/**
+ * The body as it is sealed: a generate or chat job without a seed gets a random one (53 bits), so that the
+ * rig's sampling is reproducible by another rig from the sealed body alone. A seed the caller chose is kept.
+ */
+export function seededBody(body: JobBody): JobBody {
+  if (body.kind === 'summarize' || body.seed !== undefined) return body;
+  const [hi, lo] = globalThis.crypto.getRandomValues(new Uint32Array(2));
+  return { ...body, seed: (hi >>> 11) * 2 ** 32 + lo };
+}
+
 export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fetch?: typeof fetch }) {
   const base = opts.baseUrl.replace(/\/$/, '');
   const send = defaultTransport(opts.fetch);
@@ -330,7 +340,11 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
           },
           controller.signal,
         );
-        const { envelope, state } = sealJob(o.body, quote.candidates.map(toRecipient), quote.quoteId);
+        const { envelope, state } = sealJob(
+          seededBody(o.body),
+          quote.candidates.map(toRecipient),
+          quote.quoteId,
+        );
         const events = resumableEvents(
           { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
           controller.signal,

@@ -3,7 +3,7 @@
 // terminal. Every retry loop is bounded in count and time. Runs in Node and in the browser (the idempotency
 // key comes from the global Web Crypto, not node:crypto).
 import { fromBase64 } from './bytes';
-import { ApiError, type CocoonClient, inputTokenBound } from './client';
+import { ApiError, type CocoonClient, inputTokenBound, seededBody } from './client';
 import { openResultPart, sealJob } from './crypto/envelope';
 import { finalResult, type JobBody } from './schemas/envelope';
 
@@ -43,7 +43,7 @@ export async function runJobResilient(
   }
   const jobId = quote.quoteId;
   const { envelope, state } = sealJob(
-    body,
+    seededBody(body),
     quote.candidates.map((c) => ({ rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) })),
     jobId,
   );

@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     token: config.token,
     modelsDir: config.models,
     device: config.device,
+    threads: config.threads,
     slots: config.slots,
     configDir: config.configDir,
     logger,

@@ -45,6 +45,9 @@ describe('worker arguments', () => {
     const env = { COCOON_PROXY: 'ws://10.0.0.1:9', COCOON_RIG_TOKEN: TOKEN, COCOON_SLOTS: '3' };
     expect(ok([], env)).toMatchObject({ proxy: 'ws://10.0.0.1:9', token: TOKEN, slots: 3 });
     expect(ok(['--slots', '2'], env).slots).toBe(2);
+    expect(ok([], env).threads).toBeUndefined();
+    expect(ok(['--threads', '4'], { ...env, COCOON_THREADS: '2' }).threads).toBe(4);
+    expect(ok([], { ...env, COCOON_THREADS: '2' }).threads).toBe(2);
   });
 
   it('names each bad field and says what to fix', () => {
@@ -56,6 +59,9 @@ describe('worker arguments', () => {
     expect(error(['--proxy', 'not a url', '--token', TOKEN])).toMatch(/--proxy .*must be a URL/);
     expect(error(['--proxy', 'http://h', '--token', TOKEN, '--slots', '2.5'])).toMatch(/whole number/);
     expect(error(['--proxy', 'http://h', '--token', TOKEN, '--slots', '65'])).toMatch(/at most 64/);
+    expect(error(['--proxy', 'http://h', '--token', TOKEN, '--threads', '0'])).toMatch(
+      /--threads \(or COCOON_THREADS\): must be at least 1/,
+    );
     expect(error(['--proxy', 'http://h', '--token', 'short'])).toMatch(/too short/);
     expect(error(['--bogus'])).toMatch(/Unknown option '--bogus'/);
   });

@@ -15,6 +15,8 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
   --models DIR        folder of extra ONNX model folders               env COCOON_MODELS_DIR
   --device D          auto | cuda | cpu (default auto: CUDA, else CPU) env COCOON_DEVICE
   --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
+  --threads N         onnxruntime CPU threads per model, 1-256         env COCOON_THREADS
+                      (default: onnxruntime's choice, one per core)
   --config-dir DIR    where the rig keys live                          env COCOON_CONFIG_DIR
                       (default ~/.config/cocoon-worker)
   --log-level L       fatal | error | warn | info | debug | silent     env LOG_LEVEL
@@ -48,6 +50,12 @@ export const workerConfigSchema = z.object({
     .min(1, 'must be at least 1')
     .max(64, 'must be at most 64')
     .default(1),
+  threads: z.coerce
+    .number({ error: 'must be a whole number from 1 to 256' })
+    .int('must be a whole number from 1 to 256')
+    .min(1, 'must be at least 1')
+    .max(256, 'must be at most 256')
+    .optional(),
   configDir: z.string().min(1).default(DEFAULT_CONFIG_DIR),
   logLevel: logLevelSchema.default('info'),
 });
@@ -59,6 +67,7 @@ const FLAGS = {
   models: { flag: 'models', env: 'COCOON_MODELS_DIR' },
   device: { flag: 'device', env: 'COCOON_DEVICE' },
   slots: { flag: 'slots', env: 'COCOON_SLOTS' },
+  threads: { flag: 'threads', env: 'COCOON_THREADS' },
   configDir: { flag: 'config-dir', env: 'COCOON_CONFIG_DIR' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', formerEnv: 'COCOON_LOG_LEVEL' },
 } as const;

@@ -22,9 +22,11 @@ export {
 export { type EngineLogger, silentEngineLogger } from './engine/logger';
 export { type JobOutcome, runAssignedJob } from './job-runner';
 export { loadOrCreateKeys, type RigKeys } from './keys';
+export { type ProbeRequest, type ProbeResponse, runProbe } from './models/causal-lm/probe-process';
 export { loadCausalLM } from './models/causal-lm/runner';
 export { ensureDemoModel } from './models/demo-gen/index';
 export { readBrownParagraphs } from './models/demo-gen/train';
+export { fileDigestCache, folderDigest, summarizerDigest } from './models/digest';
 export {
   builtInCatalogue,
   type CatalogueEntry,
@@ -45,6 +47,8 @@ export interface StartWorkerOptions {
   token: string;
   modelsDir?: string;
   device?: DeviceChoice;
+  /** onnxruntime CPU threads per model session; default: onnxruntime's own choice. */
+  threads?: number;
   slots?: number;
   /** Where the rig keys live; default ~/.config/cocoon-worker. */
   configDir?: string;
@@ -102,6 +106,7 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
     if (!models) {
       ownModels = await loadModels({
         device: opts.device ?? 'auto',
+        threads: opts.threads,
         modelsDir: opts.modelsDir,
         logger,
         onProgress: opts.onProgress,

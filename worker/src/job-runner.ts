@@ -93,9 +93,10 @@ function modelInput(
     return { model, input: { kind: 'summarize', messages: body.messages, maxTokens } };
   }
   if (!model.accepts.includes('generate')) throw rigSide(`model ${model.id} does not run ${body.kind} jobs`);
-  const { temperature, topP, stop } = body;
+  const { temperature, topP, topK, seed, stop } = body;
+  const sampling = { maxTokens, temperature, topP, topK, seed, stop };
   if (body.kind === 'generate') {
-    return { model, input: { kind: 'generate', prompt: body.prompt, maxTokens, temperature, topP, stop } };
+    return { model, input: { kind: 'generate', prompt: body.prompt, ...sampling } };
   }
   if (!model.chatPrompt) throw rigSide(`model ${model.id} does not run chat jobs`);
   let prompt: string;
@@ -105,7 +106,7 @@ function modelInput(
     // A chat template may refuse some role orders (e.g. two user turns in a row).
     throw badJob(`model ${model.id}'s chat template does not accept these messages`);
   }
-  return { model, input: { kind: 'generate', prompt, maxTokens, temperature, topP, stop } };
+  return { model, input: { kind: 'generate', prompt, ...sampling } };
 }
 
 function checkPromptSize(assign: AssignMessage, model: Model, input: JobInput): number {

@@ -15,6 +15,18 @@ export const sealedEnvelope = z.object({
 });
 export type SealedEnvelope = z.infer<typeof sealedEnvelope>;
 
+/**
+ * How a generate or chat job samples. The seed is chosen by the client (the client library picks a random one
+ * when none is given) and travels sealed: with it, another rig can reproduce or score the output.
+ */
+const sampling = {
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  topK: z.number().int().min(0).max(1000).optional(),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  stop: z.array(z.string().min(1).max(64)).max(4).optional(),
+};
+
 /** The plaintext job body a client seals. The proxy never sees it. */
 export const chatMessage = z.object({
   role: z.enum(['system', 'user', 'assistant']).default('user'),
@@ -33,17 +45,13 @@ export const jobBody = z.discriminatedUnion('kind', [
     kind: z.literal('generate'),
     prompt: z.string().max(200_000),
     maxTokens: z.number().int().positive(),
-    temperature: z.number().min(0).max(2).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    stop: z.array(z.string().min(1).max(64)).max(4).optional(),
+    ...sampling,
   }),
   z.object({
     kind: z.literal('chat'),
     messages: z.array(chatMessage).min(1).max(500),
     maxTokens: z.number().int().positive(),
-    temperature: z.number().min(0).max(2).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    stop: z.array(z.string().min(1).max(64)).max(4).optional(),
+    ...sampling,
   }),
 ]);
 export type JobBody = z.infer<typeof jobBody>;

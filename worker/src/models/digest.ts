@@ -10,7 +10,8 @@ import { rankGraphBytes } from './summarizer/rank-graph';
 
 export type DigestPart =
   | { kind: 'file'; path: string; size: number; sha256: string }
-  | { kind: 'npm'; name: string; version: string };
+  | { kind: 'npm'; name: string; version: string }
+  | { kind: 'code'; name: string; version: number };
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -19,7 +20,11 @@ export function sha256Hex(data: Uint8Array | string): string {
 /** The canonical listing: one line per part, sorted by code unit, each ending in a newline. */
 export function canonicalListing(parts: readonly DigestPart[]): string {
   const lines = parts.map((p) =>
-    p.kind === 'file' ? `file ${p.path} ${p.size} ${p.sha256}` : `npm ${p.name} ${p.version}`,
+    p.kind === 'file'
+      ? `file ${p.path} ${p.size} ${p.sha256}`
+      : p.kind === 'npm'
+        ? `npm ${p.name} ${p.version}`
+        : `code ${p.name} ${p.version}`,
   );
   for (const l of lines) if (/[\n\r]/.test(l)) throw new Error(`a digest part has a line break: ${l}`);
   lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -121,10 +126,17 @@ function installedVersion(name: string): string {
   }
 }
 
+/**
+ * Bump when the summarizer's own code changes what it selects (text preparation, priors, quantization, tie
+ * rules): rigs on different versions must not share a digest, since audits compare summaries exactly.
+ */
+export const SUMMARIZER_CODE_VERSION = 2;
+
 /** The summarizer's parts: its ranking graph's bytes (built by our code) and its libraries' versions. */
 export function summarizerParts(graph: Uint8Array = rankGraphBytes()): DigestPart[] {
   return [
     { kind: 'file', path: 'onnx/rank.onnx', size: graph.byteLength, sha256: sha256Hex(graph) },
+    { kind: 'code', name: 'summarize-extractive', version: SUMMARIZER_CODE_VERSION },
     ...SUMMARIZER_LIBRARIES.map((name) => ({ kind: 'npm' as const, name, version: installedVersion(name) })),
   ];
 }

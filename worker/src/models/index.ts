@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defaultEngineLogger, type EngineLogger } from '../engine/logger';
 import type { DeviceChoice, Provider } from '../engine/ort-session';
 import { isHfCausalLmFolder, readHfFolder } from './causal-lm/hf-folder';
-import { type CausalLM, loadCausalLM } from './causal-lm/runner';
+import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runner';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
 import { type DigestCache, fileDigestCache, folderDigest, summarizerDigest } from './digest';
 import { chatMessageSchema, createSummarizer } from './summarizer/summarize';
@@ -27,6 +27,9 @@ export const jobInputSchema = z.discriminatedUnion('kind', [
     maxTokens: z.number().int().positive(),
     temperature: z.number().min(0).max(5).optional(),
     topP: z.number().gt(0).max(1).optional(),
+    topK: z.number().int().min(0).max(100_000).optional(),
+    /** The client's seed (sealed): the same seed gives the same tokens on any rig (causal-lm/sampler.ts). */
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     stop: z.array(z.string().min(1)).max(16).optional(),
   }),
 ]);
@@ -44,6 +47,12 @@ export interface JobResult {
   completionTokens: number;
   /** 'length' when generation stopped at maxTokens or the context; absent means 'stop'. */
   finishReason?: 'stop' | 'length';
+}
+
+/** What a rig claims a model produced for a job: the text and how it ended. */
+export interface ClaimedOutput {
+  text: string;
+  finishReason: 'stop' | 'length';
 }
 
 export interface Model {
@@ -69,11 +78,18 @@ export interface Model {
   countPromptTokens(job: JobInput): number;
   /** Generate models only: a chat as one prompt, by the model's chat template when it has one. */
   chatPrompt?(messages: ChatTurn[]): string;
+  /**
+   * Generate models only: how well a claimed output matches what this model gives for the job (its prompt,
+   * sampling parameters and seed), in one forward pass. What an auditing rig runs on a sampled job.
+   */
+  score?(job: Extract<JobInput, { kind: 'generate' }>, claimed: ClaimedOutput): Promise<ScoreResult>;
   dispose(): Promise<void>;
 }
 
 export interface LoadModelsOptions {
   device: DeviceChoice;
+  /** onnxruntime CPU threads per session (outputs must not depend on it: see the reproducibility tests). */
+  threads?: number;
   /** Folder of extra model folders; defaults to worker/models. */
   modelsDir?: string;
   /** Where demo-gen lives (built there if missing); defaults to worker/models/demo-gen. */
@@ -133,7 +149,8 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
           : await lm.generate({
               prompt: summaryPrompt(lm, job.messages),
               maxTokens: job.maxTokens,
-              temperature: 0.2,
+              // Greedy: a summary is checked by re-running it, so it must not depend on a draw.
+              temperature: 0,
               onToken: onDelta,
               signal,
             });
@@ -150,6 +167,8 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
       return lm.countTokens(job.kind === 'generate' ? job.prompt : summaryPrompt(lm, job.messages));
     },
     chatPrompt: (messages) => (lm.isInstruct ? lm.formatChat(messages) : plainChatPrompt(messages)),
+    score: (job, claimed) =>
+      lm.score({ ...job, completion: claimed.text, finishReason: claimed.finishReason }),
     dispose: () => lm.dispose(),
   };
 }
@@ -168,7 +187,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
   };
 
   progress(SUMMARIZER_ID, 0);
-  const summarizer = await createSummarizer({ device: opts.device, logger });
+  const summarizer = await createSummarizer({ device: opts.device, threads: opts.threads, logger });
   models.set(SUMMARIZER_ID, {
     id: SUMMARIZER_ID,
     kind: 'summarize',
@@ -206,6 +225,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
   progress(DEMO_MODEL_ID, 0.5);
   const demo = await loadCausalLM(demoDir, {
     device: opts.device,
+    threads: opts.threads,
     logger,
     label: DEMO_MODEL_ID,
     onProgress: (f) => progress(DEMO_MODEL_ID, 0.5 + f / 2),
@@ -233,6 +253,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
       progress(name, 0);
       const lm = await loadCausalLM(dir, {
         device: opts.device,
+        threads: opts.threads,
         logger,
         label: name,
         onProgress: (f) => progress(name, f),

@@ -10,21 +10,27 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
   StoppingCriteria,
-  type Tensor,
+  Tensor,
 } from '@huggingface/transformers';
 import { z } from 'zod';
 import { resolveLmDevice } from '../../engine/lm-device';
 import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider } from '../../engine/ort-session';
 import { readHfFolder } from './hf-folder';
+import {
+  type DecodingRules,
+  decodingRules,
+  drawToken,
+  judgePosition,
+  LIBRARY_RULES_OFF,
+  type SamplingParams,
+  samplingSchema,
+} from './sampler';
 import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 
-export const generateParamsSchema = z.object({
+export const generateParamsSchema = samplingSchema.extend({
   prompt: z.string(),
   maxTokens: z.number().int().positive().max(100_000),
-  /** 0 = greedy. */
-  temperature: z.number().min(0).max(5).default(0.7),
-  topP: z.number().gt(0).max(1).default(0.9),
   stop: z.array(z.string().min(1)).max(16).optional(),
   /** Without stop sequences, detokenize for streaming at most this often (0 = every token). */
   streamIntervalMs: z.number().int().min(0).max(1000).default(25),
@@ -41,6 +47,34 @@ export interface GenerateResult {
   finishReason: 'stop' | 'length';
 }
 
+export const scoreParamsSchema = samplingSchema.extend({
+  prompt: z.string(),
+  /** The output a rig claims the model gave for this prompt, parameters and seed. */
+  completion: z.string(),
+  /** How the rig says generation ended; the end is checked like a token. */
+  finishReason: z.enum(['stop', 'length']).default('stop'),
+  maxTokens: z.number().int().positive().max(100_000),
+  stop: z.array(z.string().min(1)).max(16).optional(),
+});
+export type ScoreParams = z.input<typeof scoreParamsSchema>;
+
+export interface ScoreResult {
+  promptTokens: number;
+  /** The completion's tokens by this model's own tokenizer: what an honest receipt counts (before a stop). */
+  completionTokens: number;
+  /** Positions judged: every completion token, plus the end of the output. */
+  positions: number;
+  /** Judged positions where the seeded sampler reproduces the claim (up to float noise). */
+  agreeing: number;
+  /** agreeing / positions. */
+  agreement: number;
+  /**
+   * Whether the output ends where the model would end it: at an end-of-sequence token or a stop sequence the
+   * sampler draws there ('stop'), or at the token limit ('length'). A truncated output fails here.
+   */
+  endAgrees: boolean;
+}
+
 export interface CausalLM {
   dir: string;
   provider: Provider;
@@ -49,6 +83,11 @@ export interface CausalLM {
   demoGrade: boolean;
   description?: string;
   generate(params: GenerateParams): Promise<GenerateResult>;
+  /**
+   * Checks a claimed completion in one forward pass over prompt + completion: the seeded sampler is replayed
+   * at every completion position against the model's logits there.
+   */
+  score(params: ScoreParams): Promise<ScoreResult>;
   /** Tokens the model sees for this text, special tokens included (as in promptTokens). */
   countTokens(text: string): number;
   /** For instruct models: the prompt for a chat, by the model's own chat template. */
@@ -76,29 +115,32 @@ export class GenerationAbortedError extends Error {
   }
 }
 
-/** Nucleus sampling: transformers.js samples with temperature and top-k only. */
-class TopPLogitsWarper extends LogitsProcessor {
-  constructor(private readonly topP: number) {
+/**
+ * Chooses each token with the network's seeded sampler (sampler.ts) and hands the library a one-hot row, so
+ * its greedy step picks exactly that token: the library keeps the KV cache, the sampler owns the choice.
+ */
+class SeededSamplerProcessor extends LogitsProcessor {
+  constructor(
+    private readonly promptLength: number,
+    private readonly params: SamplingParams,
+    private readonly rules: DecodingRules,
+  ) {
     super();
   }
-  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
-    const [batch, vocab] = logits.dims.length === 2 ? logits.dims : [1, logits.dims.at(-1)!];
+  override _call(inputIds: bigint[][], logits: Tensor): Tensor {
+    const vocab = logits.dims.at(-1) as number;
     const data = logits.data as Float32Array;
-    for (let b = 0; b < batch; b++) {
+    inputIds.forEach((ids, b) => {
       const row = data.subarray(b * vocab, (b + 1) * vocab);
-      const order = Array.from(row.keys()).sort((x, y) => row[y] - row[x]);
-      const max = row[order[0]];
-      let total = 0;
-      for (const i of order) total += Math.exp(row[i] - max);
-      let mass = 0;
-      let keep = 0;
-      for (const i of order) {
-        mass += Math.exp(row[i] - max) / total;
-        keep++;
-        if (mass >= this.topP) break;
-      }
-      for (let j = keep; j < order.length; j++) row[order[j]] = Number.NEGATIVE_INFINITY;
-    }
+      const history = Int32Array.from(ids, Number);
+      const token = drawToken(
+        { logits: row, history, position: history.length - this.promptLength },
+        this.params,
+        this.rules,
+      );
+      row.fill(Number.NEGATIVE_INFINITY);
+      row[token] = 0;
+    });
     return logits;
   }
 }
@@ -141,6 +183,8 @@ function serialLoad<T>(fn: () => Promise<T>): Promise<T> {
 
 export interface LoadCausalLMOptions {
   device: DeviceChoice;
+  /** onnxruntime intra-op threads; default: onnxruntime's own choice. */
+  threads?: number;
   logger?: EngineLogger;
   /** 0..1 while files are read and the session is created. */
   onProgress?: (fraction: number) => void;
@@ -168,6 +212,9 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
           device,
           dtype: info.dtype as 'fp32',
           use_external_data_format: info.externalData,
+          ...(opts.threads
+            ? { session_options: { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } }
+            : {}),
           progress_callback: (p: { status: string; progress?: number }) => {
             if (p.status === 'progress_total' && typeof p.progress === 'number') {
               opts.onProgress?.(0.1 + 0.8 * Math.min(1, p.progress / 100));
@@ -196,8 +243,11 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       .filter((x): x is number => typeof x === 'number')
       .map((x) => BigInt(x)),
   );
+  const rules = decodingRules(
+    model.generation_config as unknown as Record<string, unknown> | undefined,
+    [...eosIds].map(Number),
+  );
 
-  // One generation at a time per model: a rig serves one job per slot.
   let queue: Promise<unknown> = Promise.resolve();
 
   async function generateNow(params: GenerateParams): Promise<GenerateResult> {
@@ -237,14 +287,11 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       checkEveryToken || signal
         ? [new FlagStoppingCriteria(() => stream.stopped || Boolean(signal?.aborted))]
         : null;
-    const greedy = p.temperature === 0;
     await model.generate({
       ...inputs,
+      ...LIBRARY_RULES_OFF,
       max_new_tokens: maxNew,
-      do_sample: !greedy,
-      temperature: greedy ? 1 : p.temperature,
-      top_k: 0,
-      logits_processor: !greedy && p.topP < 1 ? [new TopPLogitsWarper(p.topP)] : null,
+      logits_processor: [new SeededSamplerProcessor(promptTokens, p, rules)],
       stopping_criteria: stoppingCriteria,
       streamer,
     } as unknown as Parameters<PreTrainedModel['generate']>[0]);
@@ -258,6 +305,83 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     const result: GenerateResult = { text, promptTokens, completionTokens, finishReason };
     if (params.signal?.aborted) throw new GenerationAbortedError(result);
     return result;
+  }
+
+  async function scoreNow(params: ScoreParams): Promise<ScoreResult> {
+    const p = scoreParamsSchema.parse(params);
+    const promptIds = encode(p.prompt);
+    const completionIds: number[] = p.completion
+      ? tokenizer.encode(p.completion, { add_special_tokens: false })
+      : [];
+    const all = [...promptIds, ...completionIds];
+    if (promptIds.length === 0) throw new Error('prompt is empty after tokenization');
+    if (all.length > info.contextLength) throw new PromptTooLongError(all.length, info.contextLength);
+    const maxNew = Math.min(p.maxTokens, info.contextLength - promptIds.length);
+
+    const data = await allLogits(all);
+    const vocab = data.length / all.length;
+    const history = Int32Array.from(all);
+    const stepAt = (i: number) => {
+      const at = promptIds.length - 1 + i; // the logits at position t are for token t + 1
+      return {
+        logits: data.subarray(at * vocab, (at + 1) * vocab),
+        history: history.subarray(0, promptIds.length + i),
+        position: i,
+      };
+    };
+    let agreeing = 0;
+    for (let i = 0; i < completionIds.length; i++) {
+      if (judgePosition(stepAt(i), completionIds[i], p, rules)) agreeing++;
+    }
+
+    let endAgrees: boolean;
+    if (p.finishReason === 'length') {
+      endAgrees = completionIds.length >= maxNew;
+    } else if (completionIds.length >= maxNew) {
+      // The limit came first; a claimed 'stop' here is a stop sequence found in the last token at most.
+      endAgrees = (p.stop?.length ?? 0) > 0;
+    } else {
+      // The next token must be one that ends the output: end of sequence, or the first token of a stop.
+      const enders = [...eosIds].map(Number);
+      for (const s of p.stop ?? []) {
+        const first = tokenizer.encode(s, { add_special_tokens: false })[0];
+        if (first !== undefined) enders.push(first);
+      }
+      const step = stepAt(completionIds.length);
+      endAgrees = enders.some((t) => judgePosition(step, t, p, rules));
+    }
+    if (endAgrees) agreeing++;
+    const positions = completionIds.length + 1;
+    return {
+      promptTokens: promptIds.length,
+      completionTokens: completionIds.length,
+      positions,
+      agreeing,
+      agreement: agreeing / positions,
+      endAgrees,
+    };
+  }
+
+  /** One forward pass over `ids`: the logits at every position, [ids.length × vocab]. */
+  async function allLogits(ids: number[]): Promise<Float32Array> {
+    const inputIds = new Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+    const mask = new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
+    const forward = model as unknown as (x: object) => Promise<{ logits: Tensor }>;
+    const logits = (await forward({ input_ids: inputIds, attention_mask: mask })).logits.to('float32');
+    const positions = logits.dims.at(-2);
+    if (positions !== ids.length) {
+      throw new Error(
+        `the model returned logits for ${positions} of ${ids.length} positions; scoring needs all`,
+      );
+    }
+    return logits.data as Float32Array;
+  }
+
+  /** One forward pass at a time per model: a rig serves one job per slot. */
+  function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
   }
 
   return {
@@ -277,13 +401,9 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     },
     generate(params) {
       if (params.signal?.aborted) return Promise.reject(new GenerationAbortedError(emptyResult()));
-      const run = queue.then(
-        () => generateNow(params),
-        () => generateNow(params),
-      );
-      queue = run.catch(() => undefined);
-      return run;
+      return inTurn(() => generateNow(params));
     },
+    score: (params) => inTurn(() => scoreNow(params)),
     dispose: async () => {
       await model.dispose();
     },
