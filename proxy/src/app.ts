@@ -6,6 +6,7 @@ import { describeIssues, routeKey } from '@cocoon/shared';
 import { createLogger, type Logger } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { AuditService } from './audits/service';
 import type { Config } from './config';
 import { type Db, openDb } from './db';
 import { HttpError } from './errors';
@@ -78,6 +79,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   const cluster = new Cluster(db, instanceId, log);
   const jobs = new JobService(db, config, hub, workers, log, cluster, instanceId);
   await jobs.startCluster();
+  const audits = new AuditService(db, config, workers, log);
   const ton = await createTonService(
     { config, db, log, instanceId },
     { chain: opts.chain, persist: !opts.db },
@@ -87,6 +89,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     config,
     log,
     jobs,
+    audits,
     hub,
     workers,
     instanceId,
@@ -182,7 +185,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);
   ton.start();
   await serveMiniApp(app, config);
-  registerWorkerChannel(app, { db, config, jobs, workers, log, instanceId, catalogue });
+  registerWorkerChannel(app, { db, config, jobs, audits, workers, log, instanceId, catalogue });
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
   await clearStaleConnections(db, config.HEARTBEAT_MS * 3);
@@ -193,6 +196,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     sweeping = true;
     try {
       await jobs.sweep();
+      await audits.sweep();
     } catch (err) {
       log.error({ err }, 'sweep failed');
     } finally {

@@ -58,6 +58,14 @@ export const configSchema = z.object({
   /** A rig that loses this many jobs in a row (fails, stalls, disconnects) gets no quotes for RIG_COOLDOWN_MS. */
   RIG_COOLDOWN_AFTER_FAILURES: z.coerce.number().int().positive().default(3),
   RIG_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),
+  /** Share of finished jobs past probation that another candidate audits (audits/service.ts). */
+  AUDIT_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  /** A rig's first jobs are all audited (probation). */
+  AUDIT_PROBATION_JOBS: z.coerce.number().int().min(0).default(20),
+  /** An audit without a verdict by then is dropped (the job counts as unaudited). */
+  AUDIT_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Taken from the owner of a rig proven wrong, on top of the refunds, into the platform's fee account. */
+  AUDIT_PENALTY_NANO: nano.default(100_000_000n),
   /** The highest ask a rig may post, per 1,000 tokens (1 TON: a thousand times the default ask). */
   MAX_ASK_NANO_PER_1K: nano.default(1_000_000_000n),
   /**

@@ -279,6 +279,8 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
       call(CONTRACT.setAsk, { params: { id, model }, body: { priceNanoPer1k: priceNanoPer1k.toString() } }),
     rotateRigToken: (id: string) => call(CONTRACT.rotateRigToken, { params: { id } }),
     revokeRig: (id: string) => call(CONTRACT.revokeRig, { params: { id } }),
+    rigAudits: (id: string) => call(CONTRACT.rigAudits, { params: { id } }),
+    releaseRig: (id: string) => call(CONTRACT.releaseRig, { params: { id } }),
     apiKeys: () => call(CONTRACT.apiKeys),
     createApiKey: (name: string) => call(CONTRACT.createApiKey, { body: { name } }),
     revokeApiKey: (id: string) => call(CONTRACT.revokeApiKey, { params: { id } }),

@@ -5,6 +5,7 @@ export * from './crypto/commitment';
 export * from './crypto/envelope';
 export * from './crypto/keys';
 export * from './crypto/receipt';
+export * from './crypto/verdict';
 export * from './env';
 export * from './local-mode';
 export * from './pricing';

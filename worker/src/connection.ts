@@ -4,6 +4,7 @@
 // token) stop it for good.
 import {
   type AssignMessage,
+  type AuditMessage,
   PROTOCOL_VERSION,
   proxyToWorker,
   type ServedModel,
@@ -13,6 +14,7 @@ import {
   type WorkerToProxy,
 } from '@cocoon/shared';
 import WebSocket from 'ws';
+import { runAudit, unableVerdict } from './audit-runner';
 import { workerChannelUrl } from './config';
 import type { Provider } from './engine/ort-session';
 import { type JobOutcome, runAssignedJob } from './job-runner';
@@ -75,6 +77,8 @@ export interface StopOptions {
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 /** The proxy's heartbeat message carries at most this many job ids. */
 const MAX_TRACKED_JOBS = 64;
+/** Audits of other rigs' jobs this rig runs at once. */
+const MAX_AUDITS_AT_ONCE = 2;
 
 /** Delay before reconnect attempt `n` (0-based): exponential, capped, with jitter in [delay/2, delay]. */
 export function backoffDelay(n: number, opts: BackoffOptions, random = Math.random): number {
@@ -111,6 +115,7 @@ export class WorkerConnection {
   private currentRigId: string | null = null;
   private readonly running = new Map<string, RunningJob>();
   private queue: AssignMessage[] = [];
+  private auditsRunning = 0;
   private counters = { jobsDone: 0, jobsFailed: 0, promptTokens: 0, completionTokens: 0, runMs: 0 };
   private reconnects = 0;
   private fatal: string | null = null;
@@ -336,6 +341,9 @@ export class WorkerConnection {
           case 'assign':
             this.onAssign(msg);
             return;
+          case 'audit':
+            this.onAudit(msg);
+            return;
           case 'cancel':
             this.onCancel(msg.jobId);
             return;
@@ -371,6 +379,29 @@ export class WorkerConnection {
     } else {
       this.fail(msg.jobId, 'the rig is busy', true);
     }
+  }
+
+  /**
+   * Audits run beside the job slots (a scoring pass is short), a few at a time; past that, or while stopping,
+   * the rig says it can't, and the proxy asks no one else's opinion of it.
+   */
+  private onAudit(msg: AuditMessage): void {
+    const rigId = this.currentRigId;
+    if (!rigId) return;
+    const deps = { rigId, keys: this.opts.keys, models: this.opts.models };
+    if (this.stopping || this.auditsRunning >= MAX_AUDITS_AT_ONCE) {
+      this.send(unableVerdict(msg, deps, this.stopping ? 'the rig is shutting down' : 'the rig is busy'));
+      return;
+    }
+    this.auditsRunning++;
+    void runAudit(msg, deps)
+      .then((verdict) => {
+        this.send(verdict);
+        this.opts.logger.info({ jobId: msg.jobId, outcome: verdict.outcome }, 'audit done');
+      })
+      .finally(() => {
+        this.auditsRunning--;
+      });
   }
 
   private onCancel(jobId: string): void {

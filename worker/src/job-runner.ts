@@ -9,6 +9,7 @@ import {
   jobBody,
   openJob,
   type RigOpenState,
+  sealAuditCopy,
   sealedResultHash,
   sealResultPart,
   signReceipt,
@@ -79,9 +80,12 @@ function chatTurns(messages: Extract<JobBody, { kind: 'chat' }>['messages']): Ch
   }));
 }
 
+/** What a job's model and input are decided by: an assign, or an audit of a finished job. */
+export type JobTerms = Pick<AssignMessage, 'model' | 'kind' | 'inputTokens' | 'maxTokens'>;
+
 /** The model and the input it runs for this body; throws JobRejected when this rig can't run it. */
-function modelInput(
-  assign: AssignMessage,
+export function modelInput(
+  assign: JobTerms,
   body: JobBody,
   deps: JobRunnerDeps,
 ): { model: Model; input: JobInput } {
@@ -109,7 +113,7 @@ function modelInput(
   return { model, input: { kind: 'generate', prompt, ...sampling } };
 }
 
-function checkPromptSize(assign: AssignMessage, model: Model, input: JobInput): number {
+export function checkPromptSize(assign: JobTerms, model: Model, input: JobInput): number {
   let promptTokens: number;
   try {
     promptTokens = model.countPromptTokens(input);
@@ -180,12 +184,15 @@ export async function runAssignedJob(
       completionTokens: r.completionTokens,
       resultHash: sealedResultHash(result),
     };
+    // The same result for the other candidates, one of whom may be asked to audit it.
+    const others = assign.envelope.recipients.some((r) => r.rigId !== deps.rigId);
     send({
       type: 'done',
       jobId: assign.jobId,
       result,
       receipt,
       signature: signReceipt(receipt, deps.keys.ed25519.secretKey),
+      ...(others ? { auditCopy: sealAuditCopy(state, final) } : {}),
     });
     return {
       kind: 'done',

@@ -10,6 +10,7 @@ import {
   type JobBody,
   openJob,
   type ProxyToWorker,
+  sealAuditCopy,
   sealedResultHash,
   sealResultPart,
   signReceipt,
@@ -177,6 +178,10 @@ export function startChaosWorker(opts: ChaosWorkerOptions): ChaosWorker {
           result,
           receipt,
           signature: signReceipt(receipt, keys.ed25519.secretKey),
+          // The copy for the other candidates (possible auditors), as every rig sends it.
+          ...(msg.envelope.recipients.some((r) => r.rigId !== myRigId)
+            ? { auditCopy: sealAuditCopy(state, final) }
+            : {}),
         });
         opts.onEvent?.({ event: 'done', jobId: msg.jobId });
       } catch (err) {

@@ -65,6 +65,10 @@ export const useSetAsk = () =>
 export const useRotateRigToken = () =>
   useClientMutation((c, id: string) => c.rotateRigToken(id), [keys.rigs]);
 export const useRevokeRig = () => useClientMutation((c, id: string) => c.revokeRig(id), [keys.rigs]);
+/** The audits that concern a rig (the evidence behind its standing), fetched when shown. */
+export const useRigAudits = (id: string, enabled: boolean) =>
+  useClientQuery([...keys.rigs, id, 'audits'], (c) => c.rigAudits(id), { enabled });
+export const useReleaseRig = () => useClientMutation((c, id: string) => c.releaseRig(id), [keys.rigs]);
 export const useCreateApiKey = () =>
   useClientMutation((c, name: string) => c.createApiKey(name), [keys.apiKeys]);
 export const useRevokeApiKey = () => useClientMutation((c, id: string) => c.revokeApiKey(id), [keys.apiKeys]);

@@ -26,6 +26,9 @@ function rig(over: Partial<RigView> = {}): RigView {
     earningsNano: '2500000000',
     fingerprint: 'ab12',
     lastSeenAt: new Date().toISOString(),
+    auditsPassed: 12,
+    auditsFailed: 0,
+    quarantine: null,
     ...over,
   };
 }
@@ -95,4 +98,47 @@ it('keeps the form and says why when registration is refused', async () => {
   fireEvent.click(screen.getByTestId('register-rig'));
   expect(await screen.findByText('name: too long')).toBeTruthy();
   expect(screen.queryByTestId('rig-token')).toBeNull();
+});
+
+it('shows audit standing, and a quarantined rig with its evidence and a way back to the market', async () => {
+  let rigs = [
+    rig({
+      auditsPassed: 3,
+      auditsFailed: 1,
+      quarantine: { since: new Date().toISOString(), reason: 'audits of job 1234 found its result wrong' },
+    }),
+  ];
+  const client = {
+    rigs: vi.fn(async () => ({ rigs })),
+    rigAudits: vi.fn(async () => ({
+      audits: [
+        {
+          jobId: '0a1b2c3d-0000-4000-8000-000000000000',
+          model: 'demo-gen',
+          role: 'audited' as const,
+          round: 1,
+          state: 'fail' as const,
+          agreement: 0.42,
+          reason: 'the output does not end where the model ends it',
+          jobAudit: 'refunded',
+          at: new Date().toISOString(),
+        },
+      ],
+    })),
+    releaseRig: vi.fn(async () => {
+      rigs = [rig({ auditsPassed: 3, auditsFailed: 1 })];
+      return rigs[0];
+    }),
+  };
+  renderWithClient(<RigsPage />, client);
+  expect((await screen.findByTestId('rig-audits-count')).textContent).toContain('3 passed · 1 failed');
+  expect(screen.getByTestId('rig-status').textContent).toContain('quarantined');
+  expect(screen.getByTestId('rig-quarantine').textContent).toContain('found its result wrong');
+  // The way back appears only once the evidence has been shown.
+  expect(screen.queryByTestId('rig-release')).toBeNull();
+  fireEvent.click(screen.getByTestId('rig-evidence'));
+  expect((await screen.findByTestId('rig-audits')).textContent).toContain('42 % agreed');
+  fireEvent.click(await screen.findByTestId('rig-release'));
+  await waitFor(() => expect(client.releaseRig).toHaveBeenCalledWith('r1'));
+  await waitFor(() => expect(screen.queryByTestId('rig-quarantine')).toBeNull());
 });

@@ -5,7 +5,9 @@ import { lazy, Suspense, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import {
   useRegisterRig,
+  useReleaseRig,
   useRevokeRig,
+  useRigAudits,
   useRigs,
   useRotateRigToken,
   useSetAsk,
@@ -116,6 +118,64 @@ function AskEditor({ rig, model }: { rig: RigView; model: RigView['models'][numb
   );
 }
 
+/**
+ * A rig an audit found wrong (or an auditor outvoted) is off the market until its owner has seen why: the
+ * evidence (each verdict, its agreement and reason) and a button to put it back.
+ */
+function Quarantine({ rig }: { rig: RigView }) {
+  const [open, setOpen] = useState(false);
+  const audits = useRigAudits(rig.id, open);
+  const release = useReleaseRig();
+  if (!rig.quarantine) return null;
+  const seen = open && audits.isSuccess;
+  return (
+    <div
+      role="alert"
+      className="mt-3 rounded-md border border-destructive/40 p-3 text-[14px]"
+      data-testid="rig-quarantine"
+    >
+      <p className="font-medium text-destructive">Off the market since {shortDate(rig.quarantine.since)}</p>
+      <p className="pt-1">{rig.quarantine.reason}</p>
+      <p className="pt-1 text-hint">
+        Its unaudited jobs since its last passed audit were refunded to their users. Check the rig runs the
+        catalogued model files unmodified before you put it back.
+      </p>
+      {!open ? (
+        <Button variant="secondary" className="mt-2" data-testid="rig-evidence" onClick={() => setOpen(true)}>
+          See the evidence
+        </Button>
+      ) : audits.isPending ? (
+        <p className="pt-2 text-hint">Loading the audits…</p>
+      ) : audits.error ? (
+        <p className="pt-2 text-destructive">{errorMessage(audits.error)}</p>
+      ) : (
+        <ul className="mt-2 space-y-1" data-testid="rig-audits">
+          {audits.data.audits.map((a) => (
+            <li key={`${a.jobId}-${a.round}-${a.role}`} className="text-[13px]">
+              <span className="font-mono">{a.jobId.slice(0, 8)}</span>{' '}
+              {a.role === 'auditor' ? 'as auditor, ' : ''}
+              round {a.round}: <strong>{a.state}</strong>
+              {a.agreement !== null && ` · ${Math.round(a.agreement * 1000) / 10} % agreed`}
+              {a.reason && ` · ${a.reason}`}
+            </li>
+          ))}
+        </ul>
+      )}
+      {seen && (
+        <Button
+          variant="secondary"
+          className="mt-2"
+          data-testid="rig-release"
+          busy={release.isPending}
+          onClick={() => release.mutate(rig.id)}
+        >
+          I've seen it: back on the market
+        </Button>
+      )}
+    </div>
+  );
+}
+
 function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token: string) => void }) {
   const paused = useSetRigPaused();
   const rotate = useRotateRigToken();
@@ -123,6 +183,8 @@ function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token
   const busyError = paused.error ?? rotate.error ?? revoke.error;
   const status = rig.revoked ? (
     <Badge tone="warn">revoked</Badge>
+  ) : rig.quarantine ? (
+    <Badge tone="warn">quarantined</Badge>
   ) : rig.paused ? (
     <Badge tone="off">paused</Badge>
   ) : rig.online ? (
@@ -139,7 +201,13 @@ function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token
         <Stat label="Success" value={percent(rig.successRate)} />
         <Stat label="Earned" value={tonText(rig.earningsNano)} testId="rig-earnings" />
         <Stat label="Last seen" value={rig.online ? 'now' : shortDate(rig.lastSeenAt)} />
+        <Stat
+          label="Audits"
+          value={`${rig.auditsPassed} passed${rig.auditsFailed ? ` · ${rig.auditsFailed} failed` : ''}`}
+          testId="rig-audits-count"
+        />
       </dl>
+      <Quarantine rig={rig} />
       {rig.fingerprint && (
         <p className="mt-2 truncate font-mono text-[12px] text-hint">key {rig.fingerprint}</p>
       )}

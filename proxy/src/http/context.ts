@@ -1,5 +1,6 @@
 import type { Logger } from '@cocoon/shared/node';
 import type { FastifyRequest } from 'fastify';
+import type { AuditService } from '../audits/service';
 import { authenticate, type Caller, KnownUsers } from '../auth/authenticate';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -14,6 +15,7 @@ export interface AppContext {
   readonly config: Config;
   readonly log: Logger;
   readonly jobs: JobService;
+  readonly audits: AuditService;
   readonly hub: JobEventHub;
   readonly workers: WorkerRegistry;
   readonly instanceId: string;

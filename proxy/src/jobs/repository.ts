@@ -256,6 +256,7 @@ export async function markDoneAndCountForRig(
   d: {
     jobId: string;
     result: SealedBox;
+    auditCopy: SealedBox | null;
     commitment: string;
     promptTokens: number;
     completionTokens: number;
@@ -269,7 +270,7 @@ export async function markDoneAndCountForRig(
     `WITH done AS (
        UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
          price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
-         finished_at = now(), lease_until = NULL, result_commitment = $9 WHERE id = $1
+         finished_at = now(), lease_until = NULL, result_commitment = $9, audit_copy = $10 WHERE id = $1
        RETURNING rig_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
      )
      UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms, consecutive_failures = 0
@@ -285,6 +286,7 @@ export async function markDoneAndCountForRig(
       d.rigNano,
       d.feeNano,
       d.commitment,
+      d.auditCopy ? JSON.stringify(d.auditCopy) : null,
     ],
   );
 }

@@ -114,7 +114,8 @@ export class JobService {
   }
 
   /** Checks the receipt and settles; a bad receipt fails the job over to the next candidate. */
-  async handleDone(rigId: string, msg: DoneMsg): Promise<void> {
+  /** A rig's result and receipt. True when the job was settled (and so may be audited). */
+  async handleDone(rigId: string, msg: DoneMsg): Promise<boolean> {
     this.dispatcher.forgetSent(msg.jobId, rigId);
     const outcome = await settleDone(this.db, rigId, msg);
     if (outcome.kind === 'settled') {
@@ -131,6 +132,7 @@ export class JobService {
       this.log.warn({ jobId: msg.jobId, rigId, problem: outcome.problem }, 'rejected a usage receipt');
       await this.dispatcher.failover(msg.jobId, rigId, `invalid receipt: ${outcome.problem}`, true);
     }
+    return outcome.kind === 'settled';
   }
 
   /**

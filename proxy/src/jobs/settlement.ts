@@ -94,6 +94,7 @@ export async function settleDone(db: Db, rigId: string, msg: DoneMsg): Promise<S
     await markDoneAndCountForRig(q, {
       jobId: job.id,
       result: msg.result,
+      auditCopy: msg.auditCopy ?? null,
       commitment: msg.receipt.commitment,
       promptTokens: msg.receipt.promptTokens,
       completionTokens: msg.receipt.completionTokens,
@@ -120,6 +121,14 @@ export function receiptProblem(
   // More sealed text than the token budget can hold: the result would flood the client.
   if (msg.result.ciphertext.length + msg.result.nonce.length > sealedResultBudget(job.max_tokens))
     return "result larger than the job's token budget allows";
+  // Without the copy for the other candidates the job couldn't be audited: not paid, as if unfinished.
+  const others = job.envelope?.recipients.some((c) => c.rigId !== rigId) ?? false;
+  if (others && !msg.auditCopy) return 'no audit copy of the result for the other candidates';
+  if (
+    msg.auditCopy &&
+    msg.auditCopy.ciphertext.length + msg.auditCopy.nonce.length > sealedResultBudget(job.max_tokens)
+  )
+    return "audit copy larger than the job's token budget allows";
   const pub = job.ed25519_public_key;
   if (!pub || !verifyReceipt(r, msg.signature, fromBase64(pub))) return 'bad signature';
   return null;

@@ -111,4 +111,29 @@ describe('the model catalogue', () => {
       expect.objectContaining({ id: 'test-echo', digest: 'bbbbbbbbbbbb' }),
     ]);
   });
+
+  it('refuses a digest that changes while the rig stays connected (a second hello on the socket)', async () => {
+    proxy = await startTestProxy(db, { MODEL_CATALOGUE: await catalogueFile() });
+    const good = await rig(proxy, 1001, PINNED);
+    good.worker.send({
+      type: 'hello',
+      protocol: 1,
+      models: [{ id: 'test-echo', kinds: KINDS, digest: OTHER, contextLength: 4096 }],
+      slots: 4,
+      x25519PublicKey: 'AAAA',
+      ed25519PublicKey: 'AAAA',
+      device: 'cpu',
+      version: 'test',
+    });
+    for (let i = 0; i < 100 && good.worker.errors.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(good.worker.errors[0]).toMatch(/hello was already said on this connection/);
+    const [view] = (await good.owner.rigs()).rigs;
+    expect(view.models).toEqual([expect.objectContaining({ digest: 'aaaaaaaaaaaa', refused: null })]);
+    const res = await userClient(proxy, 2001).runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'still pinned', maxTokens: 5 },
+    });
+    expect(res.rigId).toBe(good.id);
+  });
 });

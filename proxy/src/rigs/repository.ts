@@ -7,6 +7,7 @@ import {
   DIGEST_PREFIX_LENGTH,
   fromBase64,
   keyFingerprint,
+  type RigAuditView,
   type RigView,
   type WorkerToProxy,
 } from '@cocoon/shared';
@@ -30,6 +31,10 @@ export interface RigRow {
   jobs_done: number;
   jobs_failed: number;
   total_job_ms: string;
+  audits_passed: number;
+  audits_failed: number;
+  quarantined_at: Date | null;
+  quarantine_reason: string | null;
 }
 
 export async function registerRig(
@@ -221,6 +226,48 @@ export async function rigViews(q: Queryable, ownerId: string, rigId?: string): P
           ? keyFingerprint(fromBase64(r.x25519_public_key), fromBase64(r.ed25519_public_key))
           : null,
       lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null,
+      auditsPassed: r.audits_passed,
+      auditsFailed: r.audits_failed,
+      quarantine: r.quarantined_at
+        ? { since: new Date(r.quarantined_at).toISOString(), reason: r.quarantine_reason ?? '' }
+        : null,
     };
   });
+}
+
+/** The audits that concern an owner's rig, newest first: of its jobs, and the ones it gave as an auditor. */
+export async function rigAudits(q: Queryable, rigId: string, limit = 100): Promise<RigAuditView[]> {
+  const r = await q.query<{
+    job_id: string;
+    model: string;
+    role: 'audited' | 'auditor';
+    round: number;
+    state: RigAuditView['state'];
+    agreement_ppm: number | null;
+    reason: string | null;
+    audit_state: string | null;
+    created_at: Date;
+  }>(
+    `SELECT a.job_id, j.model, CASE WHEN a.audited_rig_id = $1 THEN 'audited' ELSE 'auditor' END AS role,
+       a.round, a.state, a.agreement_ppm, a.reason, j.audit_state, a.created_at
+     FROM audits a JOIN jobs j ON j.id = a.job_id
+     WHERE a.audited_rig_id = $1 OR a.auditor_rig_id = $1 ORDER BY a.created_at DESC LIMIT $2`,
+    [rigId, limit],
+  );
+  return r.rows.map((a) => ({
+    jobId: a.job_id,
+    model: a.model,
+    role: a.role,
+    round: a.round,
+    state: a.state,
+    agreement: a.agreement_ppm === null ? null : a.agreement_ppm / 1_000_000,
+    reason: a.reason || null,
+    jobAudit: a.audit_state,
+    at: new Date(a.created_at).toISOString(),
+  }));
+}
+
+/** Puts a quarantined rig back on the market (its owner has seen the evidence). */
+export async function releaseRig(q: Queryable, rigId: string): Promise<void> {
+  await q.query('UPDATE rigs SET quarantined_at = NULL, quarantine_reason = NULL WHERE id = $1', [rigId]);
 }

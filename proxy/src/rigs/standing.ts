@@ -23,5 +23,6 @@ export async function recordRigFailure(q: Queryable, rigId: string, limits: Stan
   );
 }
 
-/** The SQL condition a rig (aliased `r`) must meet to be quoted: not cooling down. */
-export const IN_GOOD_STANDING = '(r.cooldown_until IS NULL OR r.cooldown_until <= now())';
+/** The SQL condition a rig (aliased `r`) must meet to be quoted: not cooling down, not quarantined by an audit. */
+export const IN_GOOD_STANDING =
+  '((r.cooldown_until IS NULL OR r.cooldown_until <= now()) AND r.quarantined_at IS NULL)';

@@ -30,8 +30,18 @@ export const PRODUCTION_SECRETS = {
 };
 
 /** Local mode by default (the dev token, the sandbox chain), as `npm start` runs it. */
+/**
+ * Audits are off in tests unless a test turns them on (AUDIT_PROBATION_JOBS, AUDIT_RATE): other tests count
+ * the platform's fees to the nanoTON, and auditors are paid from them.
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    AUDIT_RATE: '0',
+    AUDIT_PROBATION_JOBS: '0',
+    ...overrides,
+  });
 }
 
 /**

@@ -10,10 +10,13 @@ import {
   newX25519KeyPair,
   openJob,
   type ProxyToWorker,
+  requestHash,
   resultCommitment,
+  sealAuditCopy,
   sealedResultHash,
   sealResultPart,
   signReceipt,
+  signVerdict,
   toBase64,
 } from '@cocoon/shared';
 import WebSocket from 'ws';
@@ -32,6 +35,8 @@ export type TestWorkerBehaviour =
   | 'huge-result' // streams and returns far more text than the job's token budget
   | 'huge-final' // streams nothing, then returns far more text than the job's token budget
   | 'two-faced' // its receipt commits to another text than the one it seals to the client
+  | 'two-faced-audit' // seals one text to the client (and commits to it) and another to the auditors
+  | 'lying-auditor' // answers every audit it is given with a signed fail
   | 'whole-budget' // answers with maxTokens words of 60 characters: all its token budget allows, and more than three Telegram messages
   | 'chunk-bomb'; // ~3.8 MB chunks as fast as the socket takes them: at once (for no job), and for each job
 
@@ -44,11 +49,25 @@ export interface TestWorkerOptions {
   behaviour?: TestWorkerBehaviour;
   /** Milliseconds between streamed words. */
   delayMs?: number;
+  /**
+   * The rig's "model": its text and token counts for a job body (default: the echo model below). Lets a test
+   * serve a real model's name with a cheat of its choosing.
+   */
+  output?: (body: JobBody) => Promise<{ text: string; promptTokens: number; completionTokens: number }>;
 }
 
 export interface TestWorker {
   rigId: Promise<string>;
   received: string[];
+  /** Jobs this rig was asked to audit, and the audit messages themselves. */
+  audits: string[];
+  auditMessages: Array<Extract<ProxyToWorker, { type: 'audit' }>>;
+  /** The proxy's error messages to this rig (e.g. a refused verdict). */
+  errors: string[];
+  /** Sends any message as this rig (for tests that forge or replay). */
+  send(msg: unknown): void;
+  /** Signs a verdict with this rig's key. */
+  signVerdict(v: Parameters<typeof signVerdict>[0]): string;
   /** The models the proxy's welcome refused, and why. */
   refused: Array<{ model: string; reason: string }>;
   /** The close code and reason the proxy (or this side) closed the socket with. */
@@ -92,6 +111,9 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     headers: { authorization: `Bearer ${opts.token}` },
   });
   const received: string[] = [];
+  const audits: string[] = [];
+  const auditMessages: Array<Extract<ProxyToWorker, { type: 'audit' }>> = [];
+  const errors: string[] = [];
   const refused: Array<{ model: string; reason: string }> = [];
   let resolveRig!: (id: string) => void;
   let rejectRig!: (err: Error) => void;
@@ -152,8 +174,28 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     }
   }
 
+  /** Every audit this rig is given is answered with a signed fail, whatever the job (a lying auditor). */
+  function lieAbout(msg: Extract<ProxyToWorker, { type: 'audit' }>): void {
+    const verdict = {
+      auditId: msg.auditId,
+      jobId: msg.jobId,
+      requestHash: requestHash(msg.envelope),
+      commitment: msg.receipt.commitment,
+      agreementPpm: 0,
+      outcome: 'fail' as const,
+    };
+    send({ type: 'verdict', ...verdict, reason: 'no', signature: signVerdict(verdict, ed.secretKey) });
+  }
+
   ws.on('message', async (data) => {
     const msg = JSON.parse(String(data)) as ProxyToWorker;
+    if (msg.type === 'error') errors.push(msg.message);
+    if (msg.type === 'audit') {
+      audits.push(msg.jobId);
+      auditMessages.push(msg);
+      if (behaviour === 'lying-auditor') lieAbout(msg);
+      return;
+    }
     if (msg.type === 'welcome') {
       refused.push(...(msg.refused ?? []));
       myRigId = msg.rigId;
@@ -178,11 +220,14 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     const job = body as JobBody;
     if (behaviour === 'chunk-bomb') return bomb(msg.jobId);
     const flood = behaviour === 'huge-result' || behaviour === 'huge-final';
+    const custom = opts.output ? await opts.output(job) : undefined;
     const out = flood
       ? Array.from({ length: 40 }, () => 'y'.repeat(60_000))
       : behaviour === 'whole-budget'
         ? Array.from({ length: msg.maxTokens }, (_, i) => `${i}`.padStart(59, 'z'))
-        : words(testModelOutput(job));
+        : custom
+          ? [custom.text]
+          : words(testModelOutput(job));
     for (const [seq, w] of (behaviour === 'huge-final' ? [] : out).entries()) {
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       if (behaviour === 'fail-mid-stream' && seq === 2) {
@@ -196,9 +241,11 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
         sealed: sealResultPart(state, seq, { delta: seq ? ` ${w}` : w }),
       });
     }
-    const promptTokens = promptTokensOf(job);
+    const promptTokens = custom?.promptTokens ?? promptTokensOf(job);
     const completionTokens =
-      behaviour === 'overuse' ? msg.maxTokens + 1 : Math.min(out.length, msg.maxTokens);
+      behaviour === 'overuse'
+        ? msg.maxTokens + 1
+        : (custom?.completionTokens ?? Math.min(out.length, msg.maxTokens));
     const { final, commitment: honest } = commitResult({
       text: out.join(' '),
       promptTokens,
@@ -219,12 +266,18 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       resultHash: sealedResultHash(result),
     };
     const signer = behaviour === 'bad-signature' ? wrongEd : ed;
+    // 'two-faced-audit': the auditors get another text than the client, under the same salt.
+    const forAuditors =
+      behaviour === 'two-faced-audit' ? { ...final, text: `${final.text} (edited)` } : final;
+    // (The flooding behaviours send no copy: one oversized result is the attack; two would pass the frame limit.)
+    const others = !flood && msg.envelope.recipients.some((r) => r.rigId !== myRigId);
     send({
       type: 'done',
       jobId: msg.jobId,
       result,
       receipt,
       signature: signReceipt(receipt, signer.secretKey),
+      ...(others ? { auditCopy: sealAuditCopy(state, forAuditors) } : {}),
     });
     running.delete(msg.jobId);
   });
@@ -232,6 +285,11 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   return {
     rigId,
     received,
+    audits,
+    auditMessages,
+    errors,
+    send,
+    signVerdict: (v) => signVerdict(v, ed.secretKey),
     refused,
     closed,
     closedWith,

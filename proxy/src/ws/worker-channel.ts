@@ -4,6 +4,8 @@ import { describeIssues, type ProxyToWorker, WORKER_CLOSE, workerToProxy } from 
 import type { Logger } from '@cocoon/shared/node';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { AuditService } from '../audits/service';
+import { VerdictRefused } from '../audits/service';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobService } from '../jobs/service';
@@ -18,6 +20,7 @@ export interface WorkerChannelDeps {
   db: Db;
   config: Config;
   jobs: JobService;
+  audits: AuditService;
   workers: WorkerRegistry;
   log: Logger;
   instanceId: string;
@@ -115,6 +118,15 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     }
     const msg = parsed.data;
     if (msg.type === 'hello') {
+      // Models, digests and keys are fixed for a connection: a rig that changes them reconnects, and is
+      // judged afresh. (Otherwise it could pass the catalogue's check and then swap what it claims to run.)
+      if (conn) {
+        send({
+          type: 'error',
+          message: 'hello was already said on this connection; reconnect to change models or keys',
+        });
+        return;
+      }
       const refused = await recordHello(
         db,
         rig!.id,
@@ -159,7 +171,17 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
         jobs.handleChunk(rig!.id, msg);
         return;
       case 'done':
-        await jobs.handleDone(rig!.id, msg);
+        // Decided after the result is in: the rig can't tell an audited job from another.
+        if (await jobs.handleDone(rig!.id, msg)) void deps.audits.afterSettled(msg.jobId);
+        return;
+      case 'verdict':
+        try {
+          await deps.audits.handleVerdict(rig!.id, msg);
+        } catch (err) {
+          if (!(err instanceof VerdictRefused)) throw err;
+          rigLog.warn({ auditId: msg.auditId, reason: err.message }, 'refused a verdict');
+          send({ type: 'error', message: `verdict refused: ${err.message}` });
+        }
         return;
       case 'fail':
         await jobs.failover(msg.jobId, rig!.id, `rig failed the job: ${msg.reason}`, msg.retryable);

@@ -36,8 +36,29 @@ export const rigView = z.strictObject({
   earningsNano: nanoString,
   fingerprint: z.string().nullable(),
   lastSeenAt: isoTime.nullable(),
+  /** Audits of this rig's jobs by other rigs: passed, and failed (each failure quarantines it). */
+  auditsPassed: z.number().int().nonnegative(),
+  auditsFailed: z.number().int().nonnegative(),
+  /** Off the market since an audit proved it wrong (or outvoted it as an auditor); null: in the market. */
+  quarantine: z.strictObject({ since: isoTime, reason: z.string() }).nullable(),
 });
 export type RigView = z.infer<typeof rigView>;
+
+/** One audit that concerns a rig: of its job, or one it gave as an auditor. The evidence an owner sees. */
+export const rigAuditView = z.strictObject({
+  jobId: uuid,
+  model: modelId,
+  role: z.enum(['audited', 'auditor']),
+  round: z.number().int().min(1).max(2),
+  state: z.enum(['sent', 'pass', 'fail', 'unable', 'expired']),
+  /** Share of the output's positions the auditor's run agreed with; null until a verdict. */
+  agreement: z.number().min(0).max(1).nullable(),
+  reason: z.string().nullable(),
+  /** The job's audit outcome: passed, disputed, refunded, unauditable, or pending. */
+  jobAudit: z.string().nullable(),
+  at: isoTime,
+});
+export type RigAuditView = z.infer<typeof rigAuditView>;
 
 /** A rig's token: shown when registered or rotated, never again. */
 const rigToken = z.string().min(1);
@@ -73,6 +94,19 @@ export const rigRoutes = {
     path: '/v1/rigs/:id/rotate',
     request: { params: rigParams },
     response: z.strictObject({ token: rigToken }),
+  }),
+  rigAudits: route({
+    method: 'GET',
+    path: '/v1/rigs/:id/audits',
+    request: { params: rigParams },
+    response: z.strictObject({ audits: z.array(rigAuditView) }),
+  }),
+  /** Back on the market after a quarantine, once the owner has seen the evidence (its audits). */
+  releaseRig: route({
+    method: 'POST',
+    path: '/v1/rigs/:id/release',
+    request: { params: rigParams },
+    response: rigView,
   }),
   revokeRig: route({
     method: 'DELETE',

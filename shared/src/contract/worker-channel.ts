@@ -10,6 +10,8 @@ export const WORKER_CHANNEL_PATH = '/v1/worker';
 
 export const PROTOCOL_VERSION = 1;
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex');
+
 export const usageReceipt = z.object({
   jobId: z.string().uuid(),
   rigId: z.string().uuid(),
@@ -64,6 +66,23 @@ export const workerToProxy = z.discriminatedUnion('type', [
     result: sealedBox,
     receipt: usageReceipt,
     signature: b64,
+    /**
+     * The same final result sealed for the job's other candidates (crypto/envelope.ts sealAuditCopy), so one
+     * of them can audit it. Sent when the envelope has other candidates; without it the job can't be audited.
+     */
+    auditCopy: sealedBox.optional(),
+  }),
+  z.object({
+    type: z.literal('verdict'),
+    auditId: z.string().uuid(),
+    jobId: z.string().uuid(),
+    requestHash: sha256Hex,
+    commitment: sha256Hex,
+    agreementPpm: z.number().int().min(0).max(1_000_000),
+    outcome: z.enum(['pass', 'fail', 'unable']),
+    /** Why it failed, in words (no job text): shown to the audited rig's owner as evidence. */
+    reason: z.string().max(300).default(''),
+    signature: b64,
   }),
   z.object({
     type: z.literal('fail'),
@@ -90,6 +109,31 @@ export const assignMessage = z.object({
 });
 export type AssignMessage = z.infer<typeof assignMessage>;
 
+/**
+ * An audit: the proxy asks another candidate of a finished job to check it. Sent after the result is in, so
+ * the executing rig can't know whether its job is audited.
+ */
+export const auditMessage = z.object({
+  type: z.literal('audit'),
+  auditId: z.string().uuid(),
+  jobId: z.string().uuid(),
+  model: modelId,
+  kind: jobKind,
+  envelope: sealedEnvelope,
+  aad: z.string().min(1).max(256),
+  /** The executing rig's result, sealed for the candidates. */
+  auditCopy: sealedBox,
+  /** What the executing rig signed: its token counts and its commitment to the result. */
+  receipt: z.object({
+    promptTokens: z.number().int().nonnegative(),
+    completionTokens: z.number().int().nonnegative(),
+    commitment: sha256Hex,
+  }),
+  inputTokens: z.number().int().nonnegative(),
+  maxTokens: positiveInt,
+});
+export type AuditMessage = z.infer<typeof auditMessage>;
+
 export const proxyToWorker = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('welcome'),
@@ -104,6 +148,7 @@ export const proxyToWorker = z.discriminatedUnion('type', [
       .optional(),
   }),
   assignMessage,
+  auditMessage,
   z.object({ type: z.literal('cancel'), jobId: z.string().uuid(), reason: z.string().max(1000) }),
   z.object({ type: z.literal('error'), message: z.string().max(2000) }),
 ]);

@@ -15,6 +15,7 @@ import { newX25519KeyPair } from './keys';
 
 const WRAP_INFO = utf8.encode('cocoon/v1/wrap');
 const RESULT_INFO = utf8.encode('cocoon/v1/result');
+const AUDIT_COPY_INFO = utf8.encode('cocoon/v1/audit-copy');
 export const MAX_RECIPIENTS = 3;
 
 export interface Recipient {
@@ -89,6 +90,8 @@ export function sealJob(
 /** What a rig keeps after opening a job, to seal chunks and the result back to the client. */
 export interface RigOpenState {
   resultKey: Uint8Array;
+  /** The job's content key: every candidate holds it, so what is sealed under it reaches each of them. */
+  contentKey: Uint8Array;
   aad: string;
 }
 
@@ -107,7 +110,38 @@ export function openJob(
   const kek = deriveKey(shared, clientPub, rigPub, WRAP_INFO);
   const contentKey = open(kek, entry.wrappedKey, `${aad}|${rigId}`);
   const body = JSON.parse(utf8.decode(open(contentKey, envelope.body, aad)));
-  return { body, state: { resultKey: deriveKey(shared, clientPub, rigPub, RESULT_INFO), aad } };
+  return { body, state: { resultKey: deriveKey(shared, clientPub, rigPub, RESULT_INFO), contentKey, aad } };
+}
+
+function auditCopyKey(contentKey: Uint8Array): Uint8Array {
+  return hkdf(sha256, contentKey, undefined, AUDIT_COPY_INFO, 32);
+}
+
+/**
+ * Rig side: seals the final result for the job's other candidates, its possible auditors. The key comes
+ * from the job's content key, which the client wrapped for every candidate (and nobody else): the proxy
+ * stores the copy but can't open it. The receipt's commitment binds it to what the client got.
+ */
+export function sealAuditCopy(state: RigOpenState, value: unknown): SealedBox {
+  return seal(auditCopyKey(state.contentKey), utf8.encode(JSON.stringify(value)), `${state.aad}|audit-copy`);
+}
+
+/** Auditor side: opens the job (as one of its candidates) and the executing rig's copy of the result. */
+export function openAuditCopy(
+  envelope: SealedEnvelope,
+  rigId: string,
+  rigSecretKey: Uint8Array,
+  aad: string,
+  copy: SealedBox,
+): { body: unknown; result: unknown } {
+  const { body, state } = openJob(envelope, rigId, rigSecretKey, aad);
+  const result = JSON.parse(utf8.decode(open(auditCopyKey(state.contentKey), copy, `${aad}|audit-copy`)));
+  return { body, result };
+}
+
+/** What a verdict names as the request: sha256 over the sealed body, which the proxy and every candidate see. */
+export function requestHash(envelope: SealedEnvelope): string {
+  return toHex(sha256(utf8.encode(`${envelope.body.nonce}.${envelope.body.ciphertext}`)));
 }
 
 function resultAad(aad: string, part: number | 'final'): string {

@@ -5,7 +5,9 @@ import { badRequest, notFound } from '../../errors';
 import {
   ownedRig,
   registerRig,
+  releaseRig,
   revokeRig,
+  rigAudits,
   rigViews,
   rotateRigToken,
   setAsk,
@@ -58,6 +60,18 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     const token = await rotateRigToken(ctx.db, ownerId, id);
     ctx.workers.get(id)?.close(WORKER_CLOSE.badToken, 'rig token rotated');
     return { token };
+  });
+
+  serve(app, CONTRACT.rigAudits, async ({ params: { id } }, req) => {
+    await ownedRig(ctx.db, owner(req), id);
+    return { audits: await rigAudits(ctx.db, id) };
+  });
+
+  serve(app, CONTRACT.releaseRig, async ({ params: { id } }, req) => {
+    const ownerId = owner(req);
+    await ownedRig(ctx.db, ownerId, id);
+    await releaseRig(ctx.db, id);
+    return view(ownerId, id);
   });
 
   serve(app, CONTRACT.revokeRig, async ({ params: { id } }, req) => {

@@ -1,0 +1,94 @@
+// What follows from audits, in the ledger: auditors are paid out of the platform's fees, and a rig proven
+// wrong pays back in full every job nothing vouches for (its earnings first, the platform's fees for the
+// rest), plus a penalty. Every movement is one double-entry posting with a unique key: never twice.
+import type { Queryable } from '../db';
+import { balanceOf, postTx, SYSTEM, type Transfer, trialAccount, userAccount } from '../ledger/ledger';
+import type { AuditedJob } from './repository';
+import { setAuditState, unvouchedJobs } from './repository';
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/**
+ * The auditor's pay: the tokens it processed at its own ask, never above the job's, from the platform's fee
+ * account (the user pays nothing for audits). During probation this can exceed the job's fee.
+ */
+export function auditorPay(
+  job: Pick<AuditedJob, 'prompt_tokens' | 'completion_tokens' | 'price_nano_per_1k'>,
+  auditorAsk: bigint,
+): bigint {
+  const price = min(auditorAsk, BigInt(job.price_nano_per_1k));
+  return (BigInt(job.prompt_tokens + job.completion_tokens) * price) / 1000n;
+}
+
+export async function payAuditor(
+  q: Queryable,
+  auditId: string,
+  jobId: string,
+  auditorOwnerId: string,
+  amount: bigint,
+): Promise<void> {
+  await postTx(q, {
+    kind: 'audit-pay',
+    ref: jobId,
+    uniqueKey: `audit-pay:${auditId}`,
+    transfers: [{ from: SYSTEM.fees, to: userAccount(auditorOwnerId), amount }],
+  });
+}
+
+export interface Restitution {
+  jobs: number;
+  refundedNano: bigint;
+  fromOwnerNano: bigint;
+  penaltyNano: bigint;
+}
+
+/**
+ * A rig was proven wrong: every finished job of it since its last passed audit goes back to its user in
+ * full (what came from trial credit back to trial credit). The rig's share is taken back from its owner's
+ * earnings (withdrawable, then trial) as far as they reach; the platform's fees cover the rest and the fee
+ * part. Then `penalty` is taken from what the owner has left.
+ */
+export async function refundUnvouched(
+  q: Queryable,
+  rigId: string,
+  ownerId: string,
+  penalty: bigint,
+  key: string,
+): Promise<Restitution> {
+  const out: Restitution = { jobs: 0, refundedNano: 0n, fromOwnerNano: 0n, penaltyNano: 0n };
+  for (const job of await unvouchedJobs(q, rigId)) {
+    const total = BigInt(job.cost_nano);
+    const ownerCash = await balanceOf(q, userAccount(ownerId));
+    const ownerTrial = await balanceOf(q, trialAccount(ownerId));
+    const fromCash = min(BigInt(job.rig_nano), ownerCash);
+    const fromTrial = min(BigInt(job.rig_nano) - fromCash, ownerTrial);
+    const toTrial = min(total, BigInt(job.hold_trial_nano));
+    // The fee account pays the user in full; the owner's share comes back to it as far as it reaches.
+    const transfers: Transfer[] = [
+      { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
+      { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
+      { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
+      { from: SYSTEM.fees, to: userAccount(job.user_id), amount: total - toTrial },
+    ];
+    const r = await postTx(q, {
+      kind: 'audit-refund',
+      ref: job.id,
+      uniqueKey: `audit-refund:${job.id}`,
+      transfers,
+    });
+    await setAuditState(q, job.id, 'refunded');
+    if (r.duplicate) continue;
+    out.jobs++;
+    out.refundedNano += total;
+    out.fromOwnerNano += fromCash + fromTrial;
+  }
+  const left = await balanceOf(q, userAccount(ownerId));
+  out.penaltyNano = min(penalty, left);
+  await postTx(q, {
+    kind: 'audit-penalty',
+    ref: rigId,
+    uniqueKey: `audit-penalty:${key}`,
+    transfers: [{ from: userAccount(ownerId), to: SYSTEM.fees, amount: out.penaltyNano }],
+  });
+  return out;
+}

@@ -1,0 +1,186 @@
+// The SQL of audits: who may audit a job, the audit rows, and the rigs' audit records.
+import type { SealedBox, SealedEnvelope } from '@cocoon/shared';
+import type { Queryable } from '../db';
+import { IN_GOOD_STANDING } from '../rigs/standing';
+
+/** A finished job as an audit needs it. */
+export interface AuditedJob {
+  id: string;
+  user_id: string;
+  model: string;
+  kind: 'summarize' | 'generate' | 'chat';
+  rig_id: string;
+  owner_id: string;
+  envelope: SealedEnvelope;
+  audit_copy: SealedBox | null;
+  result_commitment: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  input_tokens: number;
+  max_tokens: number;
+  price_nano_per_1k: string;
+  audit_state: string | null;
+  jobs_done: number;
+}
+
+export async function auditedJob(q: Queryable, jobId: string, lock = false): Promise<AuditedJob | undefined> {
+  const r = await q.query<AuditedJob>(
+    `SELECT j.id, j.user_id, j.model, j.kind, j.rig_id, r.owner_id, j.envelope, j.audit_copy, j.result_commitment,
+       j.prompt_tokens, j.completion_tokens, j.input_tokens, j.max_tokens, j.price_nano_per_1k::text AS price_nano_per_1k,
+       j.audit_state, r.jobs_done
+     FROM jobs j JOIN rigs r ON r.id = j.rig_id WHERE j.id = $1 AND j.state = 'done'${lock ? ' FOR UPDATE OF j' : ''}`,
+    [jobId],
+  );
+  return r.rows[0];
+}
+
+export interface AuditorRig {
+  id: string;
+  owner_id: string;
+  price: string;
+}
+
+/**
+ * Rigs that may audit `job`: its other candidates (the envelope is sealed to them alone), online, in good
+ * standing, serving the job's model (with the catalogue's digest: refused models aren't `served`), and never
+ * a rig of the audited rig's owner. `exclude`: rigs that already gave a verdict on it.
+ */
+export async function eligibleAuditors(
+  q: Queryable,
+  job: AuditedJob,
+  exclude: readonly string[],
+): Promise<AuditorRig[]> {
+  const addressed = job.envelope.recipients.map((c) => c.rigId).filter((id) => id !== job.rig_id);
+  if (addressed.length === 0) return [];
+  const r = await q.query<AuditorRig>(
+    `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+     WHERE r.id = ANY($1::uuid[]) AND NOT (r.id = ANY($2::uuid[])) AND r.owner_id <> $3
+       AND rm.model = $4 AND rm.served AND r.connected_to IS NOT NULL AND r.revoked_at IS NULL
+       AND ${IN_GOOD_STANDING}`,
+    [addressed, exclude, job.owner_id, job.model],
+  );
+  return r.rows;
+}
+
+export interface AuditRow {
+  id: string;
+  job_id: string;
+  audited_rig_id: string;
+  auditor_rig_id: string;
+  round: number;
+  state: 'sent' | 'pass' | 'fail' | 'unable' | 'expired';
+  agreement_ppm: number | null;
+  reason: string | null;
+}
+
+export async function insertAudit(
+  q: Queryable,
+  a: { id: string; jobId: string; auditedRigId: string; auditorRigId: string; round: number },
+): Promise<void> {
+  await q.query(
+    'INSERT INTO audits (id, job_id, audited_rig_id, auditor_rig_id, round) VALUES ($1, $2, $3, $4, $5)',
+    [a.id, a.jobId, a.auditedRigId, a.auditorRigId, a.round],
+  );
+}
+
+export async function lockAudit(q: Queryable, auditId: string): Promise<AuditRow | undefined> {
+  const r = await q.query<AuditRow>('SELECT * FROM audits WHERE id = $1 FOR UPDATE', [auditId]);
+  return r.rows[0];
+}
+
+export async function auditsOfJob(q: Queryable, jobId: string): Promise<AuditRow[]> {
+  const r = await q.query<AuditRow>('SELECT * FROM audits WHERE job_id = $1 ORDER BY round', [jobId]);
+  return r.rows;
+}
+
+export async function recordVerdict(
+  q: Queryable,
+  auditId: string,
+  v: { state: AuditRow['state']; agreementPpm: number; reason: string; signature: string },
+): Promise<void> {
+  await q.query(
+    `UPDATE audits SET state = $2, agreement_ppm = $3, reason = $4, signature = $5, decided_at = now()
+     WHERE id = $1`,
+    [auditId, v.state, v.agreementPpm, v.reason, v.signature],
+  );
+}
+
+export async function setAuditState(q: Queryable, jobId: string, state: string | null): Promise<void> {
+  await q.query('UPDATE jobs SET audit_state = $2 WHERE id = $1', [jobId, state]);
+}
+
+/** A passed audit vouches for the rig's jobs up to the audited one's finish. */
+export async function recordPassed(q: Queryable, rigId: string, jobId: string): Promise<void> {
+  await q.query(
+    `UPDATE rigs SET audits_passed = audits_passed + 1,
+       last_passed_audit_at = greatest(last_passed_audit_at, (SELECT finished_at FROM jobs WHERE id = $2))
+     WHERE id = $1`,
+    [rigId, jobId],
+  );
+}
+
+export async function quarantine(q: Queryable, rigId: string, reason: string): Promise<void> {
+  await q.query(
+    `UPDATE rigs SET audits_failed = audits_failed + 1, quarantined_at = now(), quarantine_reason = $2
+     WHERE id = $1`,
+    [rigId, reason.slice(0, 500)],
+  );
+}
+
+/** The rig's ed25519 key and owner, to check a verdict it signed. */
+export async function rigKey(
+  q: Queryable,
+  rigId: string,
+): Promise<{ owner_id: string; ed25519_public_key: string | null } | undefined> {
+  const r = await q.query<{ owner_id: string; ed25519_public_key: string | null }>(
+    'SELECT owner_id, ed25519_public_key FROM rigs WHERE id = $1',
+    [rigId],
+  );
+  return r.rows[0];
+}
+
+/**
+ * The finished jobs of a rig proven wrong that nothing vouches for: done since its last passed audit (all of
+ * them if it never passed one), not yet refunded. Locked, oldest first.
+ */
+export async function unvouchedJobs(
+  q: Queryable,
+  rigId: string,
+): Promise<
+  Array<{
+    id: string;
+    user_id: string;
+    cost_nano: string;
+    rig_nano: string;
+    fee_nano: string;
+    hold_trial_nano: string;
+  }>
+> {
+  const r = await q.query<{
+    id: string;
+    user_id: string;
+    cost_nano: string;
+    rig_nano: string;
+    fee_nano: string;
+    hold_trial_nano: string;
+  }>(
+    `SELECT j.id, j.user_id, j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano,
+       j.fee_nano::text AS fee_nano, j.hold_trial_nano::text AS hold_trial_nano
+     FROM jobs j JOIN rigs r ON r.id = j.rig_id
+     WHERE j.rig_id = $1 AND j.state = 'done' AND j.audit_state IS DISTINCT FROM 'refunded'
+       AND (r.last_passed_audit_at IS NULL OR j.finished_at > r.last_passed_audit_at)
+     ORDER BY j.finished_at FOR UPDATE OF j`,
+    [rigId],
+  );
+  return r.rows;
+}
+
+/** Audits without a verdict past their time. */
+export async function expireAudits(q: Queryable, olderThanMs: number): Promise<string[]> {
+  const r = await q.query<{ job_id: string }>(
+    `UPDATE audits SET state = 'expired', decided_at = now()
+     WHERE state = 'sent' AND created_at < now() - $1 * interval '1 millisecond' RETURNING job_id`,
+    [olderThanMs],
+  );
+  return r.rows.map((x) => x.job_id);
+}

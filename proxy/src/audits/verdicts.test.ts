@@ -1,0 +1,113 @@
+// Verdicts the proxy must refuse, each with its reason, with nothing in the ledger moving: unknown audits,
+// verdicts from a rig the audit wasn't given to, verdicts naming another job, request or result, forged
+// signatures, replays. And an auditor is never a rig of the audited rig's owner.
+import { requestHash, type Verdict } from '@cocoon/shared';
+import { describe, expect, it } from 'vitest';
+import { ledgerTotals } from '../ledger/ledger';
+import { userClient } from '../testing/harness';
+import { useTestBed } from '../testing/test-bed';
+import type { TestWorker } from '../testing/test-worker';
+
+const bed = useTestBed({ AUDIT_PROBATION_JOBS: '1000' });
+const price = 1_000_000n;
+
+async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const v = await get();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function auditState(jobId: string): Promise<string | null> {
+  const r = await bed.db.query<{ audit_state: string | null }>('SELECT audit_state FROM jobs WHERE id = $1', [
+    jobId,
+  ]);
+  return r.rows[0]?.audit_state ?? null;
+}
+
+/** What the ledger holds, account by account: nothing may move on a refused verdict. */
+async function balances(): Promise<Record<string, string>> {
+  const r = await bed.db.query<{ id: string; balance: string }>(
+    'SELECT id, balance::text AS balance FROM accounts ORDER BY id',
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.id, x.balance]));
+}
+
+describe('verdicts', () => {
+  it('refuses forged, misdirected and replayed verdicts with a reason; only the real one counts', async () => {
+    await bed.start();
+    const executor = await bed.rig(1001, price);
+    const auditor = await bed.rig(1002, price * 2n);
+    const stranger = await bed.rig(1003, price * 2n);
+    const r = await userClient(bed.proxy, 2001).runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'check me please', maxTokens: 10 },
+    });
+    expect(r.rigId).toBe(executor.id);
+    // The audit went to one of the two other candidates (drawn at random): call it the auditor.
+    const given = await until('the audit', () =>
+      [auditor, stranger].find((x) => x.worker.auditMessages.length > 0),
+    );
+    const other = given === auditor ? stranger : auditor;
+    const audit = given.worker.auditMessages[0];
+    expect(audit.jobId).toBe(r.jobId);
+    expect(await auditState(r.jobId)).toBe('pending');
+    const ledgerBefore = await balances();
+
+    const honest: Verdict = {
+      auditId: audit.auditId,
+      jobId: audit.jobId,
+      requestHash: requestHash(audit.envelope),
+      commitment: audit.receipt.commitment,
+      agreementPpm: 1_000_000,
+      outcome: 'pass',
+    };
+    const sendVerdict = (w: TestWorker, v: Verdict, signer: TestWorker = w) =>
+      w.send({ type: 'verdict', ...v, reason: '', signature: signer.signVerdict(v) });
+    const expectRefused = async (w: TestWorker, v: Verdict, reason: RegExp, signer: TestWorker = w) => {
+      const seen = w.errors.length;
+      sendVerdict(w, v, signer);
+      expect(await until('a refusal', () => w.errors[seen])).toMatch(reason);
+    };
+
+    await expectRefused(given.worker, { ...honest, auditId: crypto.randomUUID() }, /no such audit/);
+    await expectRefused(given.worker, { ...honest, jobId: crypto.randomUUID() }, /names another job/);
+    await expectRefused(given.worker, { ...honest, requestHash: 'a'.repeat(64) }, /another request/);
+    await expectRefused(given.worker, { ...honest, commitment: 'b'.repeat(64) }, /another result/);
+    await expectRefused(given.worker, honest, /bad verdict signature/, other.worker);
+    await expectRefused(other.worker, honest, /not given to this rig/);
+    expect(await auditState(r.jobId)).toBe('pending');
+    expect(await balances()).toEqual(ledgerBefore);
+
+    // The real verdict counts; the same verdict again is a replay.
+    sendVerdict(given.worker, honest);
+    expect(
+      await until('the pass', async () => ((await auditState(r.jobId)) === 'passed' ? true : undefined)),
+    ).toBe(true);
+    await expectRefused(given.worker, honest, /already has a verdict/);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it("never asks a rig of the audited rig's owner: with no one else, the job is unauditable", async () => {
+    await bed.start();
+    const owner = userClient(bed.proxy, 1001);
+    const executor = await bed.rig(1001, price);
+    // A second rig of the same owner, a candidate of the job but not an auditor of it.
+    const { rig: view, token } = await owner.registerRig('same-owner');
+    const { startTestWorker } = await import('../testing/test-worker');
+    const sibling = bed.track(startTestWorker({ url: bed.proxy.url, token }));
+    await sibling.rigId;
+    await owner.setAsk(view.id, 'test-echo', price * 2n);
+    const r = await userClient(bed.proxy, 2001).runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'one owner only', maxTokens: 10 },
+    });
+    expect(r.rigId).toBe(executor.id);
+    expect(await until('a decision', async () => (await auditState(r.jobId)) ?? undefined)).toBe(
+      'unauditable',
+    );
+    expect(sibling.audits).toEqual([]);
+  });
+});
