@@ -3,12 +3,14 @@
 // bundled models (its rig registered for the local dev owner), the bot against the local Bot API emulator
 // (or Telegram when BOT_TOKEN is set), and the OpenAI-compatible client with a dev API key.
 // Ctrl-C stops everything; data stays in DATA_DIR for the next start.
+// The console: one short line per event, each prefixed with its service (coloured on a terminal) and the local
+// time. The services log pretty lines (LOG_FORMAT=pretty, passed down; LOG_FORMAT=json keeps pino's JSON).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createCocoonClient, DEV_BOT_TOKEN, parseEnv, signInitData } from '@cocoon/shared';
-import { loadOrExit } from '@cocoon/shared/node';
+import { createCocoonClient, DEV_BOT_TOKEN, logFormatSchema, parseEnv, signInitData } from '@cocoon/shared';
+import { clock, loadOrExit, wantsColor } from '@cocoon/shared/node';
 import { builtInCatalogue } from '@cocoon/worker';
 import { build } from 'vite';
 import { z } from 'zod';
@@ -25,6 +27,8 @@ const cfg = loadOrExit('npm start', () =>
       HISTORY_KEY: z.string().optional(),
       ADMIN_KEY: z.string().optional(),
       DEV_TELEGRAM_ID: z.coerce.number().int().positive().default(1_000_001),
+      /** What the services log: pretty lines for people here, unless LOG_FORMAT=json asks for pino's JSON. */
+      LOG_FORMAT: logFormatSchema.default('pretty'),
     }),
     process.env,
     { service: 'npm start' },
@@ -39,6 +43,25 @@ chmodSync(dataDir, 0o700);
 const children: Array<{ name: string; proc: ChildProcess }> = [];
 let stopping = false;
 
+const color = wantsColor(process.stdout);
+/** A colour per service, so a glance tells whose line it is. */
+const SERVICE_COLORS: Record<string, string> = {
+  proxy: '\x1b[36m', // cyan
+  worker: '\x1b[35m', // magenta
+  gateway: '\x1b[32m', // green
+  bot: '\x1b[34m', // blue
+  cocoon: '\x1b[1m', // bold: the launcher itself
+};
+function prefix(name: string): string {
+  const text = name.padEnd(8);
+  return color ? `${SERVICE_COLORS[name] ?? ''}${text}\x1b[0m` : text;
+}
+/** The launcher's own lines, shaped like the services' pretty ones. */
+function say(message: string): void {
+  const time = color ? `\x1b[2m${clock()}\x1b[0m` : clock();
+  process.stdout.write(`${prefix('cocoon')}${time} ${message}\n`);
+}
+
 function startChild(
   name: string,
   file: string,
@@ -46,25 +69,31 @@ function startChild(
   extraEnv: Record<string, string | undefined> = {},
 ): ChildProcess {
   // An undefined value keeps that variable from the child (a secret it must not hold).
-  const env = { ...process.env, ...extraEnv };
+  // The same log format for every service; colours when this console has them (the children write to pipes).
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LOG_FORMAT: cfg.LOG_FORMAT,
+    ...(color ? { FORCE_COLOR: '1' } : {}),
+    ...extraEnv,
+  };
   for (const [k, v] of Object.entries(extraEnv)) if (v === undefined) delete env[k];
   const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = `[${name}]`.padEnd(9);
+  const tag = prefix(name);
   for (const stream of [proc.stdout, proc.stderr]) {
     let buf = '';
     stream?.on('data', (d: Buffer) => {
       buf += d.toString();
       const lines = buf.split('\n');
       buf = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) process.stdout.write(`${prefix} ${line}\n`);
+      for (const line of lines) if (line.trim()) process.stdout.write(`${tag}${line}\n`);
     });
   }
   proc.on('exit', (code, signal) => {
     if (stopping) return;
-    console.error(`${prefix} exited (${signal ?? code}); stopping the network`);
+    console.error(`${tag}exited (${signal ?? code}); stopping the network`);
     void stopAll(1);
   });
   children.push({ name, proc });
@@ -97,12 +126,17 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 /** Polls `check` until it answers true, at most `ms` milliseconds. */
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  ms = 120_000,
+  everyMs = 300,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (stopping) throw new Error('stopping');
     if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`${what} did not become ready in ${ms / 1000} s`);
 }
@@ -141,13 +175,19 @@ function realTokenSecrets(): {
 }
 
 async function main(): Promise<void> {
-  console.log('building the Mini App (local mode)…');
+  say('building the Mini App (local mode)…');
   // Local mode keeps the mocked Telegram environment and the sandbox wallet in the bundle (never in production).
   process.env.VITE_COCOON_LOCAL = '1';
   // Vite's build sets NODE_ENV=production in this process when it is unset; the children must not inherit
   // it (the proxy and the bot refuse local mode under NODE_ENV=production).
   const nodeEnv = process.env.NODE_ENV;
-  await build({ configFile: resolve('vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  // The bundle's size warning is for whoever ships it, not for a local start: the console stays quiet.
+  await build({
+    configFile: resolve('vite.config.ts'),
+    mode: 'production',
+    logLevel: 'warn',
+    build: { chunkSizeWarningLimit: 8192 },
+  });
   if (nodeEnv === undefined) delete process.env.NODE_ENV;
   else process.env.NODE_ENV = nodeEnv;
 
@@ -156,7 +196,7 @@ async function main(): Promise<void> {
   // Rewritten at every start, so a newer build is pinned after an update. An operator's own MODEL_CATALOGUE wins.
   let modelCatalogue = process.env.MODEL_CATALOGUE;
   if (!modelCatalogue) {
-    console.log('pinning the built-in models (building the demo model if needed)…');
+    say('pinning the built-in models (building the demo model if needed)…');
     modelCatalogue = resolve(dataDir, 'model-catalogue.json');
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(modelCatalogue, `${JSON.stringify({ models: await builtInCatalogue() }, null, 2)}\n`);
@@ -204,6 +244,7 @@ async function main(): Promise<void> {
     'the worker',
     async () => (await dev.rigs()).rigs.some((r) => r.id === rig?.id && r.online),
     180_000,
+    1000,
   );
 
   let apiKey = remembered('dev-api-key.json');
@@ -213,10 +254,10 @@ async function main(): Promise<void> {
     apiKey = { id: created.id, key: created.key };
     remember('dev-api-key.json', apiKey);
   }
-  startChild('client', 'gateway/src/cli.ts', ['--proxy', proxyUrl, '--port', String(cfg.CLIENT_PORT)], {
+  startChild('gateway', 'gateway/src/cli.ts', ['--proxy', proxyUrl, '--port', String(cfg.CLIENT_PORT)], {
     COCOON_API_KEY: apiKey.key,
   });
-  await waitFor('the client', async () => (await fetch(`http://127.0.0.1:${cfg.CLIENT_PORT}/v1/models`)).ok);
+  await waitFor('the gateway', async () => (await fetch(`http://127.0.0.1:${cfg.CLIENT_PORT}/v1/models`)).ok);
 
   const botEnv: Record<string, string | undefined> = {
     ...secrets.bot,

@@ -5,6 +5,7 @@ import {
   DEV_SERVICE_KEY,
   type EnvRecord,
   envBool,
+  logFormatSchema,
   logLevelSchema,
   parseEnv,
   resolveLocalMode,
@@ -65,6 +66,7 @@ export const configSchema = z.object({
   RATE_CHAT_BURST: count(20, 10_000),
   RATE_CHAT_REFILL_S: count(3, 86_400),
   LOG_LEVEL: logLevelSchema.default('info'),
+  LOG_FORMAT: logFormatSchema.default('json'),
 });
 
 export type BotConfig = Omit<z.infer<typeof configSchema>, 'SERVICE_KEY' | 'HISTORY_KEY' | 'COCOON_LOCAL'> & {

@@ -4,7 +4,7 @@ import { loadBotConfig } from './config';
 import { startBot } from './run';
 
 const config = loadOrExit('cocoon-bot', () => loadBotConfig());
-const log = createLogger({ name: 'cocoon-bot', level: config.LOG_LEVEL });
+const log = createLogger({ name: 'cocoon-bot', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const running = await startBot(config, { log }).catch((err) => failStartup('cocoon-bot', err));
 log.info({ proxy: config.COCOON_PROXY_URL, mode: config.BOT_MODE }, 'bot ready');
 

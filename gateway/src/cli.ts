@@ -1,6 +1,6 @@
 // `npm run gateway -- --proxy URL --api-key KEY` (or `npm run client`): the OpenAI-compatible gateway on 127.0.0.1:10000.
 import { ApiError, createCocoonClient, formatTon } from '@cocoon/shared';
-import { failStartup, loadOrExit, warnStartup } from '@cocoon/shared/node';
+import { createLogger, failStartup, loadOrExit, warnStartup } from '@cocoon/shared/node';
 import { loadClientConfig, USAGE } from './config';
 import { startClientGateway } from './gateway';
 
@@ -13,6 +13,14 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
+  // One logger for the server and for what this command says: JSON lines by default, pretty ones with
+  // LOG_FORMAT=pretty (then these notes are log lines too, with their time).
+  const logger = createLogger({ name: 'cocoon-client', level: config.logLevel, format: config.logFormat });
+  const pretty = config.logFormat === 'pretty';
+  const say = (level: 'info' | 'warn', message: string) => {
+    if (pretty) logger[level](message);
+    else console.error(`cocoon-client: ${level === 'warn' ? 'WARNING: ' : ''}${message}`);
+  };
 
   // Check the key before serving, so a typo shows now rather than on the first request.
   const proxy = createCocoonClient({
@@ -21,13 +29,14 @@ async function main(): Promise<void> {
   });
   try {
     const me = await proxy.me();
-    console.error(`cocoon-client: key accepted; balance ${formatTon(BigInt(me.balanceNano))} TON`);
+    say('info', `key accepted; balance ${formatTon(BigInt(me.balanceNano))} TON`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       failStartup('cocoon-client', `the proxy refused the API key: ${err.message}`);
     }
-    console.error(
-      `cocoon-client: the proxy at ${config.proxyUrl} is not answering yet (${(err as Error).message}); serving anyway`,
+    say(
+      'warn',
+      `the proxy at ${config.proxyUrl} is not answering yet (${(err as Error).message}); serving anyway`,
     );
   }
 
@@ -36,14 +45,14 @@ async function main(): Promise<void> {
     apiKey: config.apiKey,
     port: config.port,
     host: config.host,
-    logLevel: config.logLevel,
+    logger,
   });
   if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-    console.error(
-      `cocoon-client: WARNING: bound to ${config.host}; anyone who reaches it spends this key's balance`,
-    );
+    say('warn', `bound to ${config.host}; anyone who reaches it spends this key's balance`);
   }
-  console.error(`cocoon-client: OpenAI-compatible API at ${gateway.url}/v1 (proxy ${config.proxyUrl})`);
+  // Pretty: the server's own "OpenAI-compatible API at" line says it.
+  if (!pretty)
+    console.error(`cocoon-client: OpenAI-compatible API at ${gateway.url}/v1 (proxy ${config.proxyUrl})`);
 
   let closing = false;
   const stop = async () => {

@@ -21,6 +21,7 @@ describe('the gateway command line', () => {
         port: 10000,
         host: '127.0.0.1',
         logLevel: 'info',
+        logFormat: 'json',
       },
     });
     const fromEnv = loadClientConfig(['--port', '0'], {

@@ -1,6 +1,6 @@
 // The gateway's command line and environment, parsed once with zod (the shared flag parser). A bad value stops
 // start-up naming it. COCOON_PROXY still works for one release, with a warning.
-import { logLevelSchema } from '@cocoon/shared';
+import { logFormatSchema, logLevelSchema } from '@cocoon/shared';
 import { parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 
@@ -14,6 +14,7 @@ results are opened here. Point any OpenAI SDK at http://HOST:PORT/v1.
   --port N          port to serve on (env COCOON_CLIENT_PORT, default 10000)
   --host ADDR       address to bind (env COCOON_CLIENT_HOST, default 127.0.0.1)
   --log-level L     fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)
+  --log-format F    json|pretty (env LOG_FORMAT, default json): pretty is one short line per event
   -h, --help        this text`;
 
 export const clientConfig = z.object({
@@ -30,6 +31,7 @@ export const clientConfig = z.object({
     .default(10000),
   host: z.string().min(1).default('127.0.0.1'),
   logLevel: logLevelSchema.default('info'),
+  logFormat: logFormatSchema.default('json'),
 });
 export type ClientConfig = z.output<typeof clientConfig>;
 
@@ -39,6 +41,7 @@ const FLAGS = {
   port: { flag: 'port', env: 'COCOON_CLIENT_PORT' },
   host: { flag: 'host', env: 'COCOON_CLIENT_HOST' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL' },
+  logFormat: { flag: 'log-format', env: 'LOG_FORMAT' },
 } as const;
 
 export class ConfigError extends Error {

@@ -2,9 +2,14 @@
 // (shared's `runJob`: quote, seal to the quoted rigs, submit, stream, open the result here) and pays with
 // the owner's API key. The proxy and the network only ever see sealed envelopes.
 import { randomUUID } from 'node:crypto';
-import { createCocoonClient, type LogLevel, type RunJobResult } from '@cocoon/shared';
+import { createCocoonClient, type LogFormat, type LogLevel, type RunJobResult } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import {
   invalidRequest,
   midStreamDivergence,
@@ -36,6 +41,8 @@ export interface GatewayOptions {
   /** A pino-compatible logger; without one (and without `logLevel`) the gateway logs nothing. */
   logger?: FastifyBaseLogger;
   logLevel?: LogLevel;
+  /** With `logLevel` and no `logger`: json (the default) or pretty lines. */
+  logFormat?: LogFormat;
   /** For tests: the fetch the proxy client uses. */
   fetch?: typeof fetch;
 }
@@ -67,10 +74,27 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     ...(opts.logger || opts.logLevel
       ? {
           loggerInstance: (opts.logger ??
-            createLogger({ name: 'cocoon-client', level: opts.logLevel })) as FastifyBaseLogger,
+            createLogger({
+              name: 'cocoon-client',
+              level: opts.logLevel,
+              format: opts.logFormat,
+            })) as FastifyBaseLogger,
         }
       : { logger: false }),
     bodyLimit: BODY_LIMIT,
+    // Request logs only at debug (the onResponse hook): at info the console shows events.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug(
+      {
+        method: req.method,
+        url: req.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
 
   const send = (reply: FastifyReply, e: OpenAiError) => {
@@ -254,7 +278,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     }
 
     const usage = usageOf(result);
-    req.log.info(
+    req.log.debug(
       { jobId: result.jobId, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
       'job done',
     );
@@ -287,7 +311,11 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     reply.raw.end('data: [DONE]\n\n');
   }
 
-  await app.listen({ port: opts.port ?? 10000, host });
+  await app.listen({
+    port: opts.port ?? 10000,
+    host,
+    listenTextResolver: (at) => `OpenAI-compatible API at ${at}/v1 (proxy ${opts.proxyUrl})`,
+  });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 10000);
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { describeIssues, routeKey } from '@cocoon/shared';
 import { createLogger, type Logger } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { AuditService } from './audits/service';
 import type { Config } from './config';
 import { type Db, openDb } from './db';
@@ -65,7 +65,7 @@ export interface BuildOptions {
 
 /** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
 export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyApp> {
-  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   // Read first: a bad catalogue file stops the start before anything is opened.
   const catalogue = new ModelCatalogue(
     config.MODEL_CATALOGUE ? readCatalogueFile(config.MODEL_CATALOGUE) : [],
@@ -100,6 +100,8 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    // One line per request only at debug (see the onResponse hook): at info the console shows events.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.MAX_ENVELOPE_BYTES + 64 * 1024,
     // Job event streams never end on their own while a job waits for its rig: close them on shutdown, and
     // clients read the job's state from whichever proxy answers next.
@@ -135,6 +137,17 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       throw new Error(`the response breaks the contract: ${violation}`);
     });
   }
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug(
+      {
+        method: req.method,
+        url: req.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
   app.addHook('onRequest', async (req, reply) => {
     // Auth travels in the Authorization header, never in cookies, so any origin may call.
     reply.header('access-control-allow-origin', '*');
@@ -226,7 +239,13 @@ export async function startProxy(config: Config, opts: BuildOptions = {}): Promi
   const proxy = await buildProxy(config, opts);
   let address: string;
   try {
-    address = await proxy.app.listen({ port: config.PORT, host: config.HOST });
+    // Fastify logs this line at info: the proxy's "started" event.
+    const { db, chainKind } = proxy.ctx;
+    address = await proxy.app.listen({
+      port: config.PORT,
+      host: config.HOST,
+      listenTextResolver: (at) => `started on ${at} (db ${db.kind}, chain ${chainKind})`,
+    });
   } catch (err) {
     await proxy.close();
     throw err;

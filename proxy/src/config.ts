@@ -6,6 +6,7 @@ import {
   DEV_SERVICE_KEY,
   type EnvRecord,
   envBool,
+  logFormatSchema,
   logLevelSchema,
   parseEnv,
   resolveLocalMode,
@@ -115,6 +116,8 @@ export const configSchema = z.object({
   /** Hosts a wallet's ton_proof may name (the Mini App's), besides PUBLIC_URL's; Vite's dev server by default. */
   TON_PROOF_DOMAINS: z.string().default('localhost,127.0.0.1,localhost:5173,127.0.0.1:5173'),
   LOG_LEVEL: logLevelSchema.default('info'),
+  /** json (pino lines, the default) or pretty (one short line per event; `npm start` passes it). */
+  LOG_FORMAT: logFormatSchema.default('json'),
   /** Serve the built Mini App from this folder when it exists. */
   STATIC_DIR: z.string().default('./dist'),
   /** The URL people reach this proxy (and the Mini App it serves) at; the TON Connect manifest names it. */

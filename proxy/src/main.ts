@@ -7,9 +7,6 @@ const config = loadOrExit('cocoon-proxy', () => loadConfig());
 const proxy = await startProxy(config).catch((err: Error) =>
   failStartup('cocoon-proxy', `could not start: ${err.message}`, EXIT_FAILED),
 );
-console.log(
-  `cocoon proxy listening on ${proxy.url} (db: ${proxy.ctx.db.kind}, chain: ${proxy.ctx.chainKind})`,
-);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     void proxy.close().then(() => process.exit(0));

@@ -17,6 +17,14 @@ export const logLevelSchema = z.enum(LOG_LEVELS, {
 export type LogLevel = z.infer<typeof logLevelSchema>;
 
 /**
+ * How a service writes its logs: `json` (one pino line per event, the default for services run on their own)
+ * or `pretty` (one short line for people, in local time; `npm start` picks it and passes it down).
+ */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export const logFormatSchema = z.enum(LOG_FORMATS, { error: 'must be json or pretty' });
+export type LogFormat = z.infer<typeof logFormatSchema>;
+
+/**
  * Variables renamed for consistency, old name → new name. Where a program read the old name, it still does
  * for one release (the new one wins when both are set), with a warning.
  */

@@ -25,12 +25,16 @@ async function main(): Promise<number> {
   const err = process.stderr;
   const tty = Boolean(err.isTTY);
 
-  // Logs go to stdout as JSON lines; on a terminal the status line on stderr is cleared first so the two
-  // don't share a line. pino never gets job text, keys or the token.
+  // Logs go to stdout (JSON lines, or pretty ones with --log-format pretty); on a terminal the status line on
+  // stderr is cleared first so the two don't share a line. pino never gets job text, keys or the token.
+  // Pretty and not on a terminal (`npm start`): no progress bars and no status line, the log lines say it all.
+  const pretty = config.logFormat === 'pretty';
+  const quietStatus = pretty && !tty;
   let status: ReturnType<typeof statusLine> | undefined;
   const logger = createLogger({
     name: 'cocoon-worker',
     level: config.logLevel,
+    format: config.logFormat,
     destination: {
       write(line: string) {
         if (tty && process.stdout.isTTY) err.write('\r\x1b[2K');
@@ -40,7 +44,7 @@ async function main(): Promise<number> {
     },
   });
 
-  const progress = modelProgress(err);
+  const progress = quietStatus ? { update() {}, end() {} } : modelProgress(err);
   const worker = startWorker({
     proxyUrl: config.proxy,
     token: config.token,
@@ -71,15 +75,22 @@ async function main(): Promise<number> {
   try {
     const ready = await worker.ready;
     progress.end();
-    err.write(
-      `${ready.keysCreated ? 'created new rig keys' : 'rig keys'} in ${config.configDir}\n` +
-        `key fingerprint ${ready.fingerprint}\n` +
-        `serving ${ready.models.join(', ')} on ${ready.device}, ${config.slots} slot${config.slots > 1 ? 's' : ''}\n`,
-    );
-    status = statusLine(err, () => worker.stats());
-    status.refresh();
+    const serving = `serving ${ready.models.join(', ')} on ${ready.device}, ${config.slots} slot${config.slots > 1 ? 's' : ''}`;
+    if (pretty) {
+      if (ready.keysCreated) logger.info({ configDir: config.configDir }, 'created new rig keys');
+      logger.info({ fingerprint: ready.fingerprint }, serving);
+    } else {
+      err.write(
+        `${ready.keysCreated ? 'created new rig keys' : 'rig keys'} in ${config.configDir}\n` +
+          `key fingerprint ${ready.fingerprint}\n${serving}\n`,
+      );
+    }
+    if (!quietStatus) {
+      status = statusLine(err, () => worker.stats());
+      status.refresh();
+    }
     await worker.closed;
-    status.end();
+    status?.end();
     return 0;
   } catch (e) {
     progress.end();

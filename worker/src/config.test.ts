@@ -24,6 +24,7 @@ describe('worker arguments', () => {
       slots: 1,
       configDir: DEFAULT_CONFIG_DIR,
       logLevel: 'info',
+      logFormat: 'json',
     });
     expect(
       ok([

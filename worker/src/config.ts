@@ -3,7 +3,7 @@
 // it and exits 2. COCOON_PROXY and COCOON_LOG_LEVEL still work for one release, with a warning.
 import os from 'node:os';
 import path from 'node:path';
-import { logLevelSchema } from '@cocoon/shared';
+import { logFormatSchema, logLevelSchema } from '@cocoon/shared';
 import { type FlagsResult, parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 import { deviceChoiceSchema } from './engine/ort-session';
@@ -20,6 +20,7 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
   --config-dir DIR    where the rig keys live                          env COCOON_CONFIG_DIR
                       (default ~/.config/cocoon-worker)
   --log-level L       fatal | error | warn | info | debug | silent     env LOG_LEVEL
+  --log-format F      json (default) | pretty: one short line per event env LOG_FORMAT
   -h, --help          show this help
 `;
 
@@ -58,6 +59,7 @@ export const workerConfigSchema = z.object({
     .optional(),
   configDir: z.string().min(1).default(DEFAULT_CONFIG_DIR),
   logLevel: logLevelSchema.default('info'),
+  logFormat: logFormatSchema.default('json'),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
@@ -70,6 +72,7 @@ const FLAGS = {
   threads: { flag: 'threads', env: 'COCOON_THREADS' },
   configDir: { flag: 'config-dir', env: 'COCOON_CONFIG_DIR' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', formerEnv: 'COCOON_LOG_LEVEL' },
+  logFormat: { flag: 'log-format', env: 'LOG_FORMAT' },
 } as const;
 
 export type ParseResult = FlagsResult<WorkerConfig>;

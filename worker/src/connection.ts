@@ -423,12 +423,12 @@ export class WorkerConnection {
         if (!controller.signal.aborted) this.fail(msg.jobId, 'the rig failed the job', true);
         return { kind: 'failed', reason: 'crash', retryable: true };
       })
-      .then((outcome) => this.onJobEnd(msg.jobId, outcome));
+      .then((outcome) => this.onJobEnd(msg.jobId, outcome, msg.model));
     this.running.set(msg.jobId, { controller, done });
     this.opts.onChange?.();
   }
 
-  private onJobEnd(jobId: string, outcome: JobOutcome): void {
+  private onJobEnd(jobId: string, outcome: JobOutcome, model: string): void {
     this.running.delete(jobId);
     const c = this.counters;
     if (outcome.kind === 'done') {
@@ -437,7 +437,13 @@ export class WorkerConnection {
       c.completionTokens += outcome.completionTokens;
       c.runMs += outcome.runMs;
       this.opts.logger.info(
-        { jobId, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens },
+        {
+          jobId,
+          model,
+          promptTokens: outcome.promptTokens,
+          completionTokens: outcome.completionTokens,
+          ms: Math.round(outcome.runMs),
+        },
         'job done',
       );
     } else if (outcome.kind === 'failed') {

@@ -13,6 +13,7 @@
 //   repository.ts  the SQL on the jobs table
 //   cluster.ts     several proxies on one PostgreSQL (LISTEN/NOTIFY)
 import type { JobEvent, JobView, QuoteResponse, WorkerToProxy } from '@cocoon/shared';
+import { formatTon } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -128,6 +129,16 @@ export class JobService {
         promptTokens: msg.receipt.promptTokens,
         completionTokens: msg.receipt.completionTokens,
       });
+      this.log.info(
+        {
+          jobId: msg.jobId,
+          model: outcome.model,
+          tokens: outcome.tokens,
+          cost: `${formatTon(outcome.charge.totalNano)} TON`,
+          ms: outcome.ms,
+        },
+        'job done',
+      );
     } else if (outcome.kind === 'invalid') {
       this.log.warn({ jobId: msg.jobId, rigId, problem: outcome.problem }, 'rejected a usage receipt');
       await this.dispatcher.failover(msg.jobId, rigId, `invalid receipt: ${outcome.problem}`, true);

@@ -20,7 +20,14 @@ export type DoneMsg = Extract<WorkerToProxy, { type: 'done' }>;
 export type SettleOutcome =
   | { kind: 'ignored' }
   | { kind: 'invalid'; problem: string }
-  | { kind: 'settled'; charge: ReturnType<typeof chargeFor> };
+  | {
+      kind: 'settled';
+      charge: ReturnType<typeof chargeFor>;
+      /** For the "job done" log line: the model, tokens charged and ms since the job was created. */
+      model: string;
+      tokens: number;
+      ms: number;
+    };
 
 /**
  * Locks the user's trial credit (so two quotes at once can't both count on it) and splits a hold between
@@ -103,7 +110,8 @@ export async function settleDone(db: Db, rigId: string, msg: DoneMsg): Promise<S
       rigNano: charge.rigNano,
       feeNano: charge.feeNano,
     });
-    return { kind: 'settled', charge };
+    const ms = Date.now() - new Date(job.created_at).getTime();
+    return { kind: 'settled', charge, model: job.model, tokens, ms };
   });
 }
 

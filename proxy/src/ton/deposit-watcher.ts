@@ -3,6 +3,7 @@
 // at-least-once delivery: the cursor is saved after every transfer of a tick was accepted, so a
 // crash, a replay from an older cursor, or out-of-order pages only ever cause repeats.
 
+import { formatTon } from '@cocoon/shared';
 import type { ChainAdapter, InboundCursor, InboundTransfer } from './chain';
 import { periodicTask } from './periodic';
 
@@ -29,6 +30,7 @@ export interface CursorStore {
 }
 
 type Log = {
+  debug?(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
@@ -88,7 +90,7 @@ export function createDepositWatcher(opts: {
       if (t.amountNano < minAmount) continue;
       const memo = parseDepositMemo(t.comment);
       // A throw here leaves the cursor where it was: the whole batch is re-read next tick.
-      await opts.sink.creditDeposit({
+      const outcome = await opts.sink.creditDeposit({
         txKey: depositTxKey(t),
         memo,
         amountNano: t.amountNano,
@@ -96,10 +98,7 @@ export function createDepositWatcher(opts: {
         utime: t.utime,
         comment: t.comment,
       });
-      opts.log?.info(
-        { txKey: depositTxKey(t), amountNano: t.amountNano.toString(), claimed: memo !== null },
-        'deposit seen',
-      );
+      logDeposit(opts.log, outcome, depositTxKey(t), t.amountNano);
     }
     await opts.cursorStore.save(next);
     return { seen: transfers.length };
@@ -108,4 +107,14 @@ export function createDepositWatcher(opts: {
   return periodicTask(runTick, intervalMs, (err: unknown) =>
     opts.log?.error({ err: err instanceof Error ? err.message : String(err) }, 'deposit tick failed'),
   );
+}
+
+/** One line per stored deposit: credited to a user, or kept unclaimed (no known memo); a re-read one at debug. */
+function logDeposit(log: Log | undefined, outcome: unknown, txKey: string, amountNano: bigint): void {
+  const o = (outcome ?? {}) as { credited?: boolean; userId?: string | null };
+  const fields = { txKey, amount: `${formatTon(amountNano)} TON` };
+  if (o.credited === false) log?.debug?.(fields, 'deposit already credited');
+  else if (o.userId) log?.info({ ...fields, userId: o.userId }, 'deposit credited');
+  else
+    log?.info(fields, 'transfer without a known deposit memo, kept unclaimed (assign or refund it by hand)');
 }

@@ -7,6 +7,7 @@
 // land (seqno used by another message, or expired) — requeued to be signed anew. One withdrawal
 // is in flight at a time, because two messages signed with the same seqno can't both land.
 
+import { formatTon } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import type { ChainAdapter, PreparedTransfer, TransferRef } from './chain';
 import { periodicTask } from './periodic';
@@ -93,6 +94,7 @@ export function createWithdrawalSender(opts: {
         });
         await opts.queue.markSent(w.id, prepared);
         sent = 1;
+        opts.log?.info({ withdrawalId: w.id, amount: `${formatTon(w.amountNano)} TON` }, 'withdrawal sent');
         try {
           await opts.chain.sendExternalBoc(prepared.boc);
         } catch (err) {

@@ -1,4 +1,5 @@
 // Node-only plumbing (pino, node:util, process): the logger factory, the flag parser, start-up failure.
 export * from './flags';
 export * from './logger';
+export * from './pretty';
 export * from './startup';

@@ -1,5 +1,7 @@
 // The one pino logger factory, with the redaction list: logs never carry message text, envelopes, keys or tokens.
 import pino from 'pino';
+import type { LogFormat } from '../env';
+import { prettyDestination, wantsColor } from './pretty';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -27,17 +29,23 @@ export interface LoggerOptions {
   /** A pino level; 'info' by default. */
   level?: string;
   destination?: LogDestination;
+  /** 'json' (the default: one pino line per event) or 'pretty' (one short line for people, see pretty.ts). */
+  format?: LogFormat;
 }
 
-/** A redacting pino logger: `createLogger({ name, level })`, or `createLogger(level, destination)`. */
+/** A redacting pino logger: `createLogger({ name, level, format })`, or `createLogger(level, destination)`. */
 export function createLogger(opts: LoggerOptions | string = {}, destination?: LogDestination): Logger {
-  const o = typeof opts === 'string' ? { level: opts, destination } : opts;
+  const o: LoggerOptions = typeof opts === 'string' ? { level: opts, destination } : opts;
+  const dest =
+    o.format === 'pretty'
+      ? prettyDestination(o.destination ?? process.stdout, { color: wantsColor(process.stdout) })
+      : o.destination;
   return pino(
     {
       ...(o.name ? { name: o.name } : {}),
       level: o.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },
-    o.destination,
+    dest,
   );
 }

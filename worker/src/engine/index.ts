@@ -1,6 +1,6 @@
 export { type DeviceReport, detectDevice } from './detect-device';
 export { resolveLmDevice } from './lm-device';
-export { defaultEngineLogger, type EngineLogger, silentEngineLogger } from './logger';
+export { defaultEngineLogger, type EngineLogger, logDetail, silentEngineLogger } from './logger';
 export { GraphBuilder } from './onnx-builder';
 export {
   type CreateSessionOptions,

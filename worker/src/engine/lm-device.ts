@@ -1,7 +1,7 @@
 // The same device policy for libraries that create their own onnxruntime sessions
 // (@huggingface/transformers takes `device: 'cuda' | 'cpu'` on Node): auto tries CUDA, then CPU.
 import { type DeviceReport, detectDevice } from './detect-device';
-import { defaultEngineLogger, type EngineLogger } from './logger';
+import { defaultEngineLogger, type EngineLogger, logDetail } from './logger';
 import { CudaUnavailableError, type DeviceChoice, type Provider } from './ort-session';
 
 export async function resolveLmDevice<T>(
@@ -13,7 +13,7 @@ export async function resolveLmDevice<T>(
   const label = opts.label ?? 'model';
   if (choice === 'cpu') {
     const value = await load('cpu');
-    logger.info({ model: label, provider: 'cpu', requested: choice }, 'model ready');
+    logDetail(logger, { model: label, provider: 'cpu', requested: choice }, 'model ready');
     return { value, provider: 'cpu' };
   }
   // Skip a doomed CUDA attempt (and its native error output) when the probe already failed.
@@ -21,7 +21,7 @@ export async function resolveLmDevice<T>(
   if (report.provider === 'cuda' || choice === 'cuda') {
     try {
       const value = await load('cuda');
-      logger.info({ model: label, provider: 'cuda', requested: choice }, 'model ready');
+      logDetail(logger, { model: label, provider: 'cuda', requested: choice }, 'model ready');
       return { value, provider: 'cuda' };
     } catch (err) {
       if (choice === 'cuda') throw new CudaUnavailableError(err);
@@ -36,12 +36,14 @@ export async function resolveLmDevice<T>(
       );
     }
   } else {
-    logger.warn(
+    // The probe already found no CUDA (said once, by loadModels): the model goes to CPU without a retry.
+    logDetail(
+      logger,
       { model: label, provider: 'cpu', requested: choice, reason: report.reason },
       'CUDA execution provider unavailable, using CPU',
     );
   }
   const value = await load('cpu');
-  logger.info({ model: label, provider: 'cpu', requested: choice }, 'model ready');
+  logDetail(logger, { model: label, provider: 'cpu', requested: choice }, 'model ready');
   return { value, provider: 'cpu' };
 }

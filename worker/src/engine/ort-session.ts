@@ -3,7 +3,7 @@
 // so `auto` asks for CUDA first and retries on CPU, reporting what it actually got.
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { defaultEngineLogger, type EngineLogger } from './logger';
+import { defaultEngineLogger, type EngineLogger, logDetail } from './logger';
 
 export const deviceChoiceSchema = z.enum(['auto', 'cuda', 'cpu']);
 export type DeviceChoice = z.infer<typeof deviceChoiceSchema>;
@@ -53,6 +53,14 @@ function errorMessage(e: unknown): string {
 
 let cudaLoadFailure: string | undefined;
 
+/**
+ * What the CUDA probe (detectDevice, in a child process) found: after a failed probe, sessions in this process
+ * go straight to CPU (`auto`) or throw CudaUnavailableError (`cuda`) without trying CUDA here.
+ */
+export function noteCudaProbe(result: { ok: boolean; reason?: string }): void {
+  if (!result.ok) cudaLoadFailure = result.reason ?? 'the CUDA probe failed';
+}
+
 export async function createOrtSession(
   model: Uint8Array | string,
   opts: CreateSessionOptions,
@@ -65,7 +73,7 @@ export async function createOrtSession(
 
   if (device === 'cpu') {
     const session = await factory(model, { ...base, executionProviders: ['cpu'] });
-    logger.info({ model: label, provider: 'cpu', requested: device }, 'onnxruntime session ready');
+    logDetail(logger, { model: label, provider: 'cpu', requested: device }, 'onnxruntime session ready');
     return { session, provider: 'cpu' };
   }
 
@@ -76,7 +84,8 @@ export async function createOrtSession(
   }
   if (device === 'auto' && !opts.factory && cudaLoadFailure !== undefined) {
     const session = await factory(model, { ...base, executionProviders: ['cpu'] });
-    logger.info(
+    logDetail(
+      logger,
       { model: label, provider: 'cpu', requested: device, reason: cudaLoadFailure },
       'onnxruntime session ready',
     );
@@ -85,7 +94,7 @@ export async function createOrtSession(
 
   try {
     const session = await factory(model, { ...base, executionProviders: ['cuda'] });
-    logger.info({ model: label, provider: 'cuda', requested: device }, 'onnxruntime session ready');
+    logDetail(logger, { model: label, provider: 'cuda', requested: device }, 'onnxruntime session ready');
     return { session, provider: 'cuda' };
   } catch (err) {
     if (!opts.factory) cudaLoadFailure = errorMessage(err);
@@ -96,6 +105,6 @@ export async function createOrtSession(
     );
   }
   const session = await factory(model, { ...base, executionProviders: ['cpu'] });
-  logger.info({ model: label, provider: 'cpu', requested: device }, 'onnxruntime session ready');
+  logDetail(logger, { model: label, provider: 'cpu', requested: device }, 'onnxruntime session ready');
   return { session, provider: 'cpu' };
 }

@@ -3,8 +3,9 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultEngineLogger, type EngineLogger } from '../engine/logger';
-import type { DeviceChoice, Provider } from '../engine/ort-session';
+import { detectDevice } from '../engine/detect-device';
+import { defaultEngineLogger, type EngineLogger, logDetail } from '../engine/logger';
+import { CudaUnavailableError, type DeviceChoice, type Provider } from '../engine/ort-session';
 import { isHfCausalLmFolder, readHfFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runner';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
@@ -173,6 +174,22 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
   };
 }
 
+/**
+ * Probes CUDA once (in a child process, so onnxruntime's native error lines stay off the console) and says
+ * in one line what the models will run on. `cuda` asked for and not loadable: throws with the reason.
+ */
+async function sayDevice(device: DeviceChoice, logger: EngineLogger): Promise<void> {
+  if (device === 'cpu') return;
+  const report = await detectDevice(device);
+  if (report.provider === null) throw new CudaUnavailableError(new Error(report.reason));
+  if (report.provider === 'cuda') {
+    logger.info({ provider: 'cuda' }, 'CUDA found; running on the GPU');
+    return;
+  }
+  logger.info({}, 'no CUDA here; running on CPU');
+  logDetail(logger, { reason: report.reason }, 'why CUDA is not used');
+}
+
 export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, Model>> {
   const logger = opts.logger ?? defaultEngineLogger;
   const progress = opts.onProgress ?? (() => {});
@@ -186,6 +203,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
     }
   };
 
+  await sayDevice(opts.device, logger);
   progress(SUMMARIZER_ID, 0);
   const summarizer = await createSummarizer({ device: opts.device, threads: opts.threads, logger });
   models.set(SUMMARIZER_ID, {
