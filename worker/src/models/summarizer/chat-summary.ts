@@ -230,7 +230,16 @@ export async function summarizeChatWith(
     previousReal = i;
   });
 
-  let units = buildUnits(sentences).filter((u) => !ackIndexes.has(u.messageIndex));
+  // A text said again ("anyone for lunch?", a bot's notice) is one unit, at its first occurrence: repeats
+  // would otherwise vote for each other in the graph.
+  const seen = new Set<string>();
+  let units = buildUnits(sentences).filter((u) => {
+    if (ackIndexes.has(u.messageIndex)) return false;
+    const key = u.text.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const allUnits = units.length;
   const truncatedInput = allUnits > options.maxInputUnits;
   if (truncatedInput) units = units.slice(allUnits - options.maxInputUnits);

@@ -255,12 +255,14 @@ const ACK = new RegExp(
 );
 
 export function isAck(text: string): boolean {
-  const t = text.trim();
+  const t = text.trim().replace(/[\u2018\u2019]/g, "'");
   return t.length > 0 && t.length <= 40 && ACK.test(t);
 }
 
 /** The cue kinds in a unit of text (bounded: callers pass at most a few hundred characters). */
-export function cuesOf(text: string): Set<CueKind> {
+export function cuesOf(raw: string): Set<CueKind> {
+  // Phones type curly apostrophes ("I’ll"); the cue lists spell the straight one.
+  const text = raw.replace(/[\u2018\u2019\u02bc]/g, "'");
   const out = new Set<CueKind>();
   if (DECISION.test(text)) out.add('decision');
   if (COMMITMENT.test(text)) out.add('commitment');
