@@ -121,7 +121,8 @@ export function buildTranscript(scene: Scene, index: number): EvalTranscript {
   const slots = new Set<number>();
   while (slots.size < parsed.length) slots.add(Math.floor(rand() * total));
   const positions = [...slots].sort((a, b) => a - b);
-  const pool = scene.lang === 'ru' ? CHATTER_RU : scene.lang === 'mixed' ? [...CHATTER_EN, ...CHATTER_RU] : CHATTER_EN;
+  const pool =
+    scene.lang === 'ru' ? CHATTER_RU : scene.lang === 'mixed' ? [...CHATTER_EN, ...CHATTER_RU] : CHATTER_EN;
   const messages: EvalMessage[] = [];
   const sceneIds: number[] = [];
   let date = 1_772_355_600; // 2026-03-01 09:00 UTC
@@ -164,5 +165,7 @@ if (process.argv[1]?.endsWith('build-eval-set.ts')) {
   const out = SCENES.map(buildTranscript);
   const file = new URL('../../data/summaries/transcripts.json', import.meta.url);
   writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
-  console.log(`wrote ${out.length} transcripts (${out.filter((t) => t.split === 'heldout').length} held out)`);
+  console.log(
+    `wrote ${out.length} transcripts (${out.filter((t) => t.split === 'heldout').length} held out)`,
+  );
 }

@@ -36,7 +36,11 @@ export function factsFound(summary: string, facts: string[][]): number {
 }
 
 type LexrankModule = {
-  summarize(text: string, lines: number, cb: (err: unknown, top: Array<{ text: string; index: number }>) => void): void;
+  summarize(
+    text: string,
+    lines: number,
+    cb: (err: unknown, top: Array<{ text: string; index: number }>) => void,
+  ): void;
 };
 
 function lexrankSummary(text: string, lines: number): string {
@@ -57,10 +61,19 @@ function asPlainText(t: EvalTranscript): string {
   return t.messages.map((m) => (/[.!?]$/.test(m.text.trim()) ? m.text : `${m.text}.`)).join('\n');
 }
 
-export async function scoreTranscripts(summarizer: Summarizer, set = loadEvalSet()): Promise<TranscriptScore[]> {
+export async function scoreTranscripts(
+  summarizer: Summarizer,
+  set = loadEvalSet(),
+): Promise<TranscriptScore[]> {
   const out: TranscriptScore[] = [];
   for (const t of set) {
-    const chat = t.messages.map((m) => ({ author: m.author, text: m.text, id: m.id, replyTo: m.replyTo, date: m.date }));
+    const chat = t.messages.map((m) => ({
+      author: m.author,
+      text: m.text,
+      id: m.id,
+      replyTo: m.replyTo,
+      date: m.date,
+    }));
     const summaries: Record<Method, string> = {
       'chat (new)': (await summarizer.summarizeChat(chat, { maxTokens: JOB_MAX_TOKENS })).text,
       'sentences (old)': (
@@ -81,7 +94,15 @@ export async function scoreTranscripts(summarizer: Summarizer, set = loadEvalSet
       hit[m] = factsFound(summaries[m], t.facts);
       chars[m] = summaries[m].length;
     }
-    out.push({ id: t.id, split: t.split, messages: t.messages.length, facts: t.facts.length, hit, chars, summaries });
+    out.push({
+      id: t.id,
+      split: t.split,
+      messages: t.messages.length,
+      facts: t.facts.length,
+      hit,
+      chars,
+      summaries,
+    });
   }
   return out;
 }

@@ -30,7 +30,12 @@ export const SCENES: Scene[] = [
       'Ben>8|👍',
       'Chloe|I’ll bring the map and snacks',
     ],
-    facts: [['14th'], ['7am'], ['central station', 'station under the clock'], ['bring the map', 'map and snacks']],
+    facts: [
+      ['14th'],
+      ['7am'],
+      ['central station', 'station under the clock'],
+      ['bring the map', 'map and snacks'],
+    ],
   },
   {
     id: 'outage-cache',
@@ -128,7 +133,13 @@ export const SCENES: Scene[] = [
       'Bob>6|sounds good',
       'Dave|I will give marketing notice today',
     ],
-    facts: [['Friday'], ['10:00'], ['payment fix', 'payment bug'], ['pull/412'], ['marketing notice', 'notice today']],
+    facts: [
+      ['Friday'],
+      ['10:00'],
+      ['payment fix', 'payment bug'],
+      ['pull/412'],
+      ['marketing notice', 'notice today'],
+    ],
   },
   {
     id: 'mixed-standup',
@@ -172,7 +183,7 @@ export const SCENES: Scene[] = [
       'Pete|final is Sunday 9pm, my place, I have the big screen',
       'Ola|I’ll bring beer',
     ],
-    facts: [['Sunday'], ['9pm'], ['my place', "Pete"], ['beer']],
+    facts: [['Sunday'], ['9pm'], ['my place', 'Pete'], ['beer']],
   },
   {
     id: 'ru-incident',

@@ -9,9 +9,8 @@ import { isHfCausalLmFolder, readHfFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runner';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
 import { type DigestCache, fileDigestCache, folderDigest, summarizerDigest } from './digest';
-import { chatSummaryMessageSchema } from './summarizer/chat-summary';
+import { chatPromptTokens, chatSummaryMessageSchema } from './summarizer/chat-summary';
 import { createSummarizer } from './summarizer/summarize';
-import { prepareSentences } from './summarizer/text-prep';
 
 export const SUMMARIZER_ID = 'summarize-extractive';
 export { DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel };
@@ -216,7 +215,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
       const job = jobInputSchema.parse(rawJob);
       if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
       // The same sum summarize() reports: every sentence's tokens, plus two for "author:" when known.
-      return prepareSentences(job.messages).reduce((n, s) => n + s.tokenCount + (s.author ? 2 : 0), 0);
+      return chatPromptTokens(job.messages);
     },
     dispose: () => summarizer.release(),
   });

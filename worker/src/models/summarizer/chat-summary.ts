@@ -193,6 +193,26 @@ function unitPrior(units: readonly Unit[], points: readonly number[]): Float32Ar
   return Float32Array.from(raw, (w) => (total > 0 ? w / total : 1 / raw.length));
 }
 
+/**
+ * The messages an input stands for. A transcript pasted as one message ("Name: text" lines; the gateway
+ * sends a prompt so) is read as the messages it lists.
+ */
+export function chatMessagesOf(input: ChatSummaryInput): ChatSummaryMessage[] {
+  if (typeof input === 'string') return parsePlainTranscript(input);
+  if (input.length === 1 && !input[0].author && input[0].id === undefined)
+    return parsePlainTranscript(input[0].text);
+  return input;
+}
+
+function promptTokensOf(sentences: readonly PreparedSentence[]): number {
+  return sentences.reduce((a, s) => a + s.tokenCount + (s.author ? 2 : 0), 0);
+}
+
+/** What a summary job's input costs in tokens: every sentence's tokens, plus two for "author:" when known. */
+export function chatPromptTokens(input: ChatSummaryInput): number {
+  return promptTokensOf(prepareSentences(chatMessagesOf(chatSummaryInputSchema.parse(input))));
+}
+
 /** The chat summarizer with any ranking function (the ONNX graph, or the float64 reference in tests). */
 export async function summarizeChatWith(
   rank: RankFn,
@@ -201,10 +221,9 @@ export async function summarizeChatWith(
 ): Promise<ChatSummary> {
   const input = chatSummaryInputSchema.parse(rawInput);
   const options = chatSummaryOptionsSchema.parse(rawOptions);
-  const messages: ChatSummaryMessage[] = typeof input === 'string' ? parsePlainTranscript(input) : input;
-
+  const messages = chatMessagesOf(input);
   const sentences = prepareSentences(messages);
-  const promptTokens = sentences.reduce((a, s) => a + s.tokenCount + (s.author ? 2 : 0), 0);
+  const promptTokens = promptTokensOf(sentences);
   const withText = new Set(sentences.map((s) => s.messageIndex));
   const messageCount = withText.size;
 
@@ -259,7 +278,8 @@ export async function summarizeChatWith(
     let p = 0;
     for (const k of u.cues) p += CUE_STEPS[k];
     p += Math.max(0, factCount(u.cues) - 1) * EXTRA_FACT_STEPS;
-    if (u.cues.has('question') && !repliedTo.has(u.messageIndex) && u.terms.length >= 3) p += OPEN_QUESTION_STEPS;
+    if (u.cues.has('question') && !repliedTo.has(u.messageIndex) && u.terms.length >= 3)
+      p += OPEN_QUESTION_STEPS;
     p += Math.min(ACK_MAX, acks.get(u.messageIndex) ?? 0) * ACK_STEPS;
     return p;
   });
@@ -272,9 +292,7 @@ export async function summarizeChatWith(
     await rank(rankInput),
     units.map((u, i) => tieKey(u.terms, prior[i])),
   );
-  const final = units.map(
-    (_, i) => Math.min(quantizeScore(scores[i], n), GRAPH_CAP_STEPS) + points[i],
-  );
+  const final = units.map((_, i) => Math.min(quantizeScore(scores[i], n), GRAPH_CAP_STEPS) + points[i]);
 
   // Candidates: substantive units by final score, ties by position.
   let order = units.map((_, i) => i).filter((i) => substantive[i]);
@@ -293,7 +311,8 @@ export async function summarizeChatWith(
   const remaining = new Set(order);
   // Bounds the loop on huge chats: only the best candidates are ever considered.
   const pool = order.slice(0, Math.max(64, maxLines * 16));
-  const lineTokens = (i: number) => countTokens(formatLine(units[i].author, cut(units[i].text, UNIT_MAX_CHARS)));
+  const lineTokens = (i: number) =>
+    countTokens(formatLine(units[i].author, cut(units[i].text, UNIT_MAX_CHARS)));
   while (picked.length < maxLines) {
     let best = -1;
     let bestValue = 0;
@@ -330,7 +349,8 @@ export async function summarizeChatWith(
     let hi = Math.min(words.length, 400);
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (countTokens(formatLine(u.author, `${words.slice(0, mid).join(' ')} …`)) <= options.maxTokens) lo = mid;
+      if (countTokens(formatLine(u.author, `${words.slice(0, mid).join(' ')} …`)) <= options.maxTokens)
+        lo = mid;
       else hi = mid - 1;
     }
     if (lo === 0) return empty;

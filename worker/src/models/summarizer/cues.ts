@@ -129,7 +129,9 @@ const TIME = new RegExp(
   [
     `${L}\\d{1,2}[:.]\\d{2}${R}(?!\\s*(?:%|руб|\\$|€))`,
     `${L}\\d{1,2}\\s?(?:am|pm|a\\.m\\.|p\\.m\\.)`,
-    words('noon|midnight|morning|afternoon|evening|tonight|o\'?clock|утром|утра|вечером|вечера|днём|днем|дня|ночью|полдень|полночь').source,
+    words(
+      "noon|midnight|morning|afternoon|evening|tonight|o'?clock|утром|утра|вечером|вечера|днём|днем|дня|ночью|полдень|полночь",
+    ).source,
     `${L}в\\s\\d{1,2}(?:[:.]\\d{2})?${R}`,
     `${L}\\d{1,2}\\s?(?:h|hrs?|ч)${R}`,
   ].join('|'),
@@ -249,10 +251,8 @@ const CHATTER = words(
 );
 
 /** A reply that only agrees or acknowledges: it adds weight to what it answers, not a line of its own. */
-const ACK = new RegExp(
-  `^(?:(?:yes|yep|yeah|yup|ok|okay|k|kk|sure|agreed|agree|deal|done|sounds good|works for me|same|fine|great|perfect|\\+1|\\+|да|ага|угу|ок|окей|хорошо|договорились|согласен|согласна|норм|го|ладно|принято|понял|поняла|отлично)[\\s!.,)]*)+$|^[\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\u200d\\ufe0f\\s+!]+$`,
-  'iu',
-);
+const ACK =
+  /^(?:(?:yes|yep|yeah|yup|ok|okay|k|kk|sure|agreed|agree|deal|done|sounds good|works for me|same|fine|great|perfect|\+1|\+|да|ага|угу|ок|окей|хорошо|договорились|согласен|согласна|норм|го|ладно|принято|понял|поняла|отлично)[\s!.,)]*)+$|^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|[\s+!])+$/iu;
 
 export function isAck(text: string): boolean {
   const t = text.trim().replace(/[\u2018\u2019]/g, "'");
