@@ -25,7 +25,7 @@ export function messageLink(chat: SummaryChat, messageId: number | undefined): s
     return `https://t.me/${chat.username}/${messageId}`;
   const id = String(chat.id);
   // Supergroup and channel ids are -100 followed by the internal id.
-  if (id.startsWith('-100') && id.length > 4) return `https://t.me/c/${id.slice(4)}/${messageId}`;
+  if (/^-100\d+$/.test(id)) return `https://t.me/c/${BigInt(id.slice(4)).toString()}/${messageId}`;
   return undefined;
 }
 

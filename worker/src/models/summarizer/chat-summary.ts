@@ -102,6 +102,11 @@ export const MMR_STEPS = 3000;
 /** Similarity grid (1e-3) and the near-duplicate bar, on that grid. */
 export const SIM_GRID = 1000;
 export const DUPLICATE_SIM = 700;
+/** Numbers, times and ordinals ("14th", "7am", "10:00", "120"): what a restating message repeats. */
+const FACT_TOKEN = /\d+(?:[:.]\d+)?(?:st|nd|rd|th|am|pm)?/g;
+const FACT_CUES: ReadonlySet<CueKind> = new Set(['time', 'date', 'amount']);
+/** How many units back a restating message reaches. */
+export const RESTATE_LOOKBACK = 50;
 /** A unit with fewer index terms than this is filler unless it has a cue. */
 export const MIN_TERMS = 2;
 
@@ -135,7 +140,30 @@ function cut(text: string, max: number): string {
   return `${text.slice(0, end).trimEnd()} …`;
 }
 
-function buildUnits(sentences: PreparedSentence[]): Unit[] {
+/**
+ * A run of a message's sentences as the message has it: wink splits "Math.max" into two sentences, and
+ * joining them with a space would quote text nobody wrote. Found in order in the whitespace-collapsed
+ * message; joined only if the text can't be found (it always can: sentences are slices of its lines).
+ */
+function runText(message: string, run: readonly PreparedSentence[], cursor: { at: number }): string {
+  const first = message.indexOf(run[0].text, cursor.at);
+  let end = first;
+  if (first >= 0) {
+    for (const s of run) {
+      const at = message.indexOf(s.text, end);
+      if (at < 0) {
+        end = -1;
+        break;
+      }
+      end = at + s.text.length;
+    }
+  }
+  if (first < 0 || end < 0) return run.map((s) => s.text).join(' ');
+  cursor.at = end;
+  return message.slice(first, end);
+}
+
+function buildUnits(sentences: PreparedSentence[], messages: readonly { text: string }[]): Unit[] {
   const byMessage = new Map<number, PreparedSentence[]>();
   for (const s of sentences) {
     const list = byMessage.get(s.messageIndex);
@@ -143,8 +171,10 @@ function buildUnits(sentences: PreparedSentence[]): Unit[] {
     else byMessage.set(s.messageIndex, [s]);
   }
   const units: Unit[] = [];
+  let collapsed = '';
+  let cursor = { at: 0 };
   const push = (messageIndex: number, run: PreparedSentence[]) => {
-    const text = run.map((s) => s.text).join(' ');
+    const text = runText(collapsed, run, cursor);
     units.push({
       messageIndex,
       sentences: run,
@@ -156,6 +186,8 @@ function buildUnits(sentences: PreparedSentence[]): Unit[] {
     });
   };
   for (const [messageIndex, list] of byMessage) {
+    collapsed = messages[messageIndex].text.replace(/\s+/g, ' ').trim();
+    cursor = { at: 0 };
     const total = list.reduce((a, s) => a + s.tokenCount, 0);
     if (total <= LONG_MESSAGE_TOKENS) {
       push(messageIndex, list);
@@ -252,7 +284,7 @@ export async function summarizeChatWith(
   // A text said again ("anyone for lunch?", a bot's notice) is one unit, at its first occurrence: repeats
   // would otherwise vote for each other in the graph.
   const seen = new Set<string>();
-  let units = buildUnits(sentences).filter((u) => {
+  let units = buildUnits(sentences, messages).filter((u) => {
     if (ackIndexes.has(u.messageIndex)) return false;
     const key = u.text.toLowerCase();
     if (seen.has(key)) return false;
@@ -273,12 +305,29 @@ export async function summarizeChatWith(
   };
   if (n === 0) return empty;
 
+  // A message that restates the plan ("so: 14th, 7am, station") makes the earlier messages it repeats
+  // facts of (numbers, times, dates) old news: they keep their words' points, not their facts'.
+  const factTokens = units.map((u) => new Set((u.text.toLowerCase().match(FACT_TOKEN) ?? []).slice(0, 64)));
+  const restated = new Set<number>();
+  units.forEach((r, j) => {
+    if (!r.cues.has('restate') || factCount(r.cues) < 2) return;
+    for (let i = Math.max(0, j - RESTATE_LOOKBACK); i < j; i++) {
+      for (const t of factTokens[i])
+        if (factTokens[j].has(t)) {
+          restated.add(i);
+          break;
+        }
+    }
+  });
+  // Open questions: only when the chat says who replies to whom, a question nobody answered.
+  const hasReplies = messages.some((m) => m.replyTo !== undefined);
+
   // Cue points, integers.
-  const points = units.map((u) => {
+  const points = units.map((u, i) => {
     let p = 0;
-    for (const k of u.cues) p += CUE_STEPS[k];
-    p += Math.max(0, factCount(u.cues) - 1) * EXTRA_FACT_STEPS;
-    if (u.cues.has('question') && !repliedTo.has(u.messageIndex) && u.terms.length >= 3)
+    for (const k of u.cues) if (!(restated.has(i) && FACT_CUES.has(k))) p += CUE_STEPS[k];
+    if (!restated.has(i)) p += Math.max(0, factCount(u.cues) - 1) * EXTRA_FACT_STEPS;
+    if (hasReplies && u.cues.has('question') && !repliedTo.has(u.messageIndex) && u.terms.length >= 3)
       p += OPEN_QUESTION_STEPS;
     p += Math.min(ACK_MAX, acks.get(u.messageIndex) ?? 0) * ACK_STEPS;
     return p;
