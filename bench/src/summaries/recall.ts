@@ -137,6 +137,43 @@ export function recallRows(scores: TranscriptScore[]): RecallRow[] {
   return rows;
 }
 
+/** The `summaries` suite of `npm run bench`: recall per method and split, in one run. */
+export async function benchSummaries(): Promise<
+  Array<{ name: string; value: number; unit: string; baseline?: number; ratio?: number; note?: string }>
+> {
+  const summarizer = await createSummarizer({ device: 'cpu', logger: silentEngineLogger });
+  let scores: TranscriptScore[];
+  try {
+    scores = await scoreTranscripts(summarizer);
+  } finally {
+    await summarizer.release();
+  }
+  const rows = recallRows(scores);
+  const out: Array<{
+    name: string;
+    value: number;
+    unit: string;
+    baseline?: number;
+    ratio?: number;
+    note?: string;
+  }> = [];
+  for (const split of ['tune', 'heldout', 'all'] as const) {
+    const of = (m: Method) => rows.find((r) => r.split === split && r.method === m)!;
+    const ours = of('chat (new)');
+    for (const m of METHODS) {
+      const r = of(m);
+      out.push({
+        name: `fact recall ${split}: ${m}`,
+        value: r.recall,
+        unit: 'recall',
+        ...(m === 'chat (new)' ? {} : { baseline: ours.recall }),
+        note: `${r.found}/${r.facts} facts, ${r.avgChars} chars per summary on average`,
+      });
+    }
+  }
+  return out;
+}
+
 if (process.argv[1]?.endsWith('recall.ts')) {
   const summarizer = await createSummarizer({ device: 'cpu', logger: silentEngineLogger });
   const scores = await scoreTranscripts(summarizer);
