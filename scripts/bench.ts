@@ -3,7 +3,7 @@
 // .bench/results.json. Every loop is bounded; all traffic stays on 127.0.0.1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { benchCheckable, benchMiniappSize, benchProxy, benchWorker } from '@cocoon/bench';
+import { benchCheckable, benchMiniappSize, benchProxy, benchSummaries, benchWorker } from '@cocoon/bench';
 
 export interface BenchRow {
   suite: string;
@@ -19,6 +19,7 @@ type Suite = { name: string; run: () => Promise<Array<Omit<BenchRow, 'suite'>>> 
 
 const suites: Suite[] = [
   { name: 'worker', run: benchWorker },
+  { name: 'summaries', run: benchSummaries },
   { name: 'checkable', run: benchCheckable },
   { name: 'miniapp', run: benchMiniappSize },
   { name: 'proxy', run: benchProxy },

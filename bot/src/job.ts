@@ -45,6 +45,8 @@ export interface ChatJob {
   placeholder: string;
   /** Builds the body (may read history); a string answer instead ends the task with that message. */
   prepare(): Promise<JobBody | string>;
+  /** The final message as Telegram HTML (fits one message), from the result's text and the cost line. */
+  formatHtml?(text: string, footer: string): string;
 }
 
 /** Runs the job beside the update loop; every outcome, error included, ends as a message in the chat. */
@@ -82,7 +84,9 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
         },
       });
       const text = (res.text || streamed).trim() || '(the model returned no text)';
-      await reply.finish(text, undefined, costFooter(res.costNano, res.rigId));
+      const footer = costFooter(res.costNano, res.rigId);
+      if (job.formatHtml) await reply.finishHtml(job.formatHtml(text, footer));
+      else await reply.finish(text, undefined, footer);
       deps.log.info(
         {
           job: job.name,

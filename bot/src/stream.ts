@@ -51,6 +51,39 @@ export class StreamingReply {
     await this.enqueue(() => this.render(text, markup, footer));
   }
 
+  /** The final text as one Telegram HTML message (the caller keeps it within 4,096 characters). */
+  async finishHtml(html: string): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.chain.catch(() => {});
+    await this.enqueue(async () => {
+      this.lastRender = Date.now();
+      const options = { parse_mode: 'HTML' as const, link_preview_options: { is_disabled: true } };
+      const old = this.sent[0];
+      if (!old) {
+        const m = await this.api.sendMessage(this.chatId, html, {
+          ...options,
+          reply_parameters:
+            this.replyTo === undefined
+              ? undefined
+              : { message_id: this.replyTo, allow_sending_without_reply: true },
+        });
+        this.sent.push({ id: m.message_id, text: html, markup: false });
+        return;
+      }
+      try {
+        await this.api.editMessageText(this.chatId, old.id, html, options);
+      } catch (err) {
+        if (!isNotModified(err)) throw err;
+      }
+      this.sent[0] = { id: old.id, text: html, markup: false };
+      // Streamed text that spilled into more messages is replaced by the one above.
+      for (const extra of this.sent.splice(1))
+        await this.api.deleteMessage(this.chatId, extra.id).catch(() => {});
+    });
+  }
+
   get messageIds(): number[] {
     return this.sent.map((m) => m.id);
   }

@@ -160,7 +160,7 @@ describe('the Cocoon bot in Telegram chats', () => {
   it('summarizes a group conversation and charges the sender exactly the settled cost', async () => {
     const { rigId } = await startNetwork();
     const { alice, bob, carol, chat } = group('Summit');
-    emulator.userSends(chat.id, bob.id, 'The treaty was signed at noon by both delegations.');
+    const treaty = emulator.userSends(chat.id, bob.id, 'The treaty was signed at noon by both delegations.');
     emulator.userSends(chat.id, carol.id, 'Markets rallied after the announcement.');
     emulator.userSends(chat.id, alice.id, 'Ministers will meet again next week.');
 
@@ -169,8 +169,21 @@ describe('the Cocoon bot in Telegram chats', () => {
     const cmd = emulator.userSends(chat.id, alice.id, '/summarize');
     const reply = await finalReply(chat.id, cmd.message_id);
 
-    // The test rig's "summary" is the first message it was given: the oldest stored one.
-    expect(reply.text).toMatch(/^The treaty was signed at noon by both delegations\.\n\n— /);
+    // The test rig's "summary" is the first message it was given: the oldest stored one. The bot formats it:
+    // a header, the speaker in bold, the text, a link to the message (a supergroup: t.me/c/<internal id>/<id>).
+    expect(reply.text).toMatch(
+      /^Summary of the last 3 messages, last [^\n]+\n• Bob: The treaty was signed at noon by both delegations\. ↗\n\n— /,
+    );
+    const internalId = BigInt(String(chat.id).slice(4)).toString();
+    expect(reply.entities).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'bold' }),
+        expect.objectContaining({
+          type: 'text_link',
+          url: `https://t.me/c/${internalId}/${treaty.message_id}`,
+        }),
+      ]),
+    );
     expect(reply.text).toContain(`rig ${rigId.slice(0, 8)}`);
     expect(reply.reply_to_message?.message_id).toBe(cmd.message_id);
     // The bot's service key reads balances, not accounts: the jobs list is read as in the Mini App.
@@ -189,7 +202,9 @@ describe('the Cocoon bot in Telegram chats', () => {
     const usage = await emulator.waitForBotMessage(chat.id, () => true, 5_000, { after: bad.message_id });
     expect(usage.text).toMatch(/^Usage: \/summarize \[how many messages, 1–1000\]/);
     const last1 = emulator.userSends(chat.id, alice.id, '/summarize 1');
-    expect((await finalReply(chat.id, last1.message_id)).text).toMatch(/^Ministers will meet again/);
+    expect((await finalReply(chat.id, last1.message_id)).text).toMatch(
+      /^Summary of 1 message, last [^\n]+\n• Alice: Ministers will meet again/,
+    );
   });
 
   it('/forget wipes the stored history for admins only, and leaving a chat wipes it too', async () => {
@@ -334,18 +349,18 @@ describe('the Cocoon bot in Telegram chats', () => {
 
     // The edit replaced the stored text: a summary from that message on starts with the corrected one.
     const fromTypo = emulator.userSends(chat.id, alice.id, '/summarize', { replyTo: typo.message_id });
-    expect((await finalReply(chat.id, fromTypo.message_id)).text).toMatch(/^the corrected sentence\n\n— /);
+    expect((await finalReply(chat.id, fromTypo.message_id)).text).toMatch(
+      /^Summary of the last \d+ messages, last [^\n]+\n• Bob: the corrected sentence ↗\n\n— /,
+    );
 
-    // A 10,000-character message summarized (the test rig echoes it) comes back in several messages.
+    // A 10,000-character message summarized (the test rig echoes it): its line is cut with an ellipsis, and
+    // the summary, streamed over several messages, ends as one message within Telegram's limit.
     const fromBig = emulator.userSends(chat.id, alice.id, '/summarize', { replyTo: big.message_id });
     const last = await finalReply(chat.id, fromBig.message_id, 30_000);
-    const parts = emulator
-      .botMessages(chat.id)
-      .filter((m) => m.message_id > fromBig.message_id && m.message_id <= last.message_id);
-    expect(parts.length).toBe(3);
-    for (const p of parts) expect((p.text ?? '').length).toBeLessThanOrEqual(4096);
-    const joined = parts.map((p) => p.text).join(' ');
-    expect(joined.replace(/\n\n— .*$/, '')).toBe(long);
+    expect((last.text ?? '').length).toBeLessThanOrEqual(4096);
+    expect(last.text).toMatch(
+      /^Summary of 1 message, last [^\n]+\n• Alice: w000000 w000001 [w\d ]+… ↗\n\n— /,
+    );
 
     // Unknown commands in a private chat get a hint; the bot still answers afterwards.
     const unknown = emulator.userSends(bob.id, bob.id, '/frobnicate');

@@ -2,7 +2,13 @@
 // (shared's `runJob`: quote, seal to the quoted rigs, submit, stream, open the result here) and pays with
 // the owner's API key. The proxy and the network only ever see sealed envelopes.
 import { randomUUID } from 'node:crypto';
-import { createCocoonClient, type LogFormat, type LogLevel, type RunJobResult } from '@cocoon/shared';
+import {
+  createCocoonClient,
+  type JobKind,
+  type LogFormat,
+  type LogLevel,
+  type RunJobResult,
+} from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
 import Fastify, {
   type FastifyBaseLogger,
@@ -19,6 +25,7 @@ import {
 } from './errors';
 import {
   AppendOnlyText,
+  asSummarizePlan,
   chatChunk,
   chatCompletion,
   chatPlan,
@@ -26,10 +33,12 @@ import {
   completionPlan,
   type JobPlan,
   type ResponseMeta,
+  summarySources,
   textChunk,
   textCompletion,
   textUsageChunk,
   unsentText,
+  unsupportedKindMessage,
   usageOf,
 } from './mapping';
 
@@ -160,6 +169,20 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     }),
   );
 
+  // The kinds each model is served for, from the proxy's model list, kept for a few seconds.
+  let kindsCache: { at: number; kinds: Map<string, JobKind[] | undefined> } | undefined;
+  async function servedKinds(model: string): Promise<JobKind[] | undefined> {
+    if (!kindsCache || Date.now() - kindsCache.at > 10_000) {
+      try {
+        const list = await cocoon.models();
+        kindsCache = { at: Date.now(), kinds: new Map(list.data.map((m) => [m.id, m.kinds])) };
+      } catch {
+        return undefined; // the job's own error will say what is wrong
+      }
+    }
+    return kindsCache.kinds.get(model);
+  }
+
   const modelKnown = async (model: string) => (await cocoon.models()).data.some((m) => m.id === model);
 
   app.get('/v1/models', async (_req, reply) => {
@@ -208,6 +231,21 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       plan = kind === 'chat' ? chatPlan(req.body) : completionPlan(req.body);
     } catch (err) {
       return send(reply, await toOpenAiError(err));
+    }
+    // A model that takes another kind of job: a summarizer summarizes the conversation; anything else is a
+    // 400 naming what the model serves (never a retryable 503 for a request that can't succeed).
+    const served = await servedKinds(plan.model);
+    if (served && !served.includes(plan.body.kind)) {
+      if (served.includes('summarize')) plan = asSummarizePlan(plan);
+      else
+        return send(
+          reply,
+          invalidRequest(
+            unsupportedKindMessage(plan.model, plan.body.kind, served),
+            'model',
+            'unsupported_kind',
+          ),
+        );
     }
     const meta: ResponseMeta = {
       id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`,
@@ -284,6 +322,8 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     );
     if (!plan.stream) {
       const body = kind === 'chat' ? chatCompletion(meta, result) : textCompletion(meta, result);
+      if (plan.body.kind === 'summarize')
+        return { ...body, cocoon_job_id: result.jobId, cocoon_sources: summarySources(plan, result.text) };
       return { ...body, cocoon_job_id: result.jobId };
     }
     sse.start();

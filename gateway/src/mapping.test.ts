@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   AppendOnlyText,
+  asSummarizePlan,
   chatChunk,
   chatCompletion,
   chatPlan,
   completionPlan,
   DEFAULT_MAX_TOKENS,
   InvalidRequest,
+  summarySources,
   textCompletion,
   unsentText,
+  unsupportedKindMessage,
   usageOf,
 } from './mapping';
 
@@ -245,5 +248,37 @@ describe('a stream that starts over on another rig', () => {
     expect(t.diverged).toBe(true);
     expect(t.push(' ME AND MORE TEXT')).toBe('');
     expect(t.sent).toBe('HELLO WORLD');
+  });
+});
+
+describe('requests for a model that serves another kind', () => {
+  it('a chat completion becomes a summary of its conversation (system messages left out)', () => {
+    const p = asSummarizePlan(
+      chatPlan({
+        model: 'summarize-extractive',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', name: 'ann', content: 'We meet Friday at 10' },
+          { role: 'user', content: 'ok' },
+        ],
+      }),
+    );
+    expect(p.body).toEqual({
+      kind: 'summarize',
+      messages: [{ author: 'ann', text: 'We meet Friday at 10' }, { text: 'ok' }],
+      maxTokens: DEFAULT_MAX_TOKENS,
+    });
+    expect(summarySources(p, 'ann: We meet Friday at 10')).toEqual([{ line: 0, message_index: 0 }]);
+  });
+
+  it('a text completion becomes a summary of its prompt', () => {
+    const p = asSummarizePlan(completionPlan({ model: 'm', prompt: 'Ann: hi\nBob: bye', max_tokens: 50 }));
+    expect(p.body).toEqual({ kind: 'summarize', messages: [{ text: 'Ann: hi\nBob: bye' }], maxTokens: 50 });
+  });
+
+  it('names what a model serves', () => {
+    const msg = unsupportedKindMessage('demo-gen', 'chat', ['generate']);
+    expect(msg).toContain('model demo-gen does not serve chat requests; it serves generate');
+    expect(msg).toContain('POST /v1/completions');
   });
 });

@@ -1,6 +1,12 @@
 // OpenAI request bodies → Cocoon job bodies, and Cocoon results → OpenAI response objects.
 // Every request is validated here with zod; a bad field becomes a 400 that names it.
-import { type JobBody, NANO_DIGITS, type RunJobResult } from '@cocoon/shared';
+import {
+  attributeSummaryLines,
+  type JobBody,
+  type JobKind,
+  NANO_DIGITS,
+  type RunJobResult,
+} from '@cocoon/shared';
 import { z } from 'zod';
 
 /** The proxy's limit on `maxTokens` in a quote. */
@@ -323,4 +329,47 @@ export function textUsageChunk(meta: ResponseMeta, usage: Usage) {
     choices: [],
     usage,
   };
+}
+
+// ---- models that serve another kind ----
+
+const KIND_ROUTES: Record<JobKind, string> = {
+  chat: 'POST /v1/chat/completions (a conversation)',
+  generate: 'POST /v1/completions (a prompt)',
+  summarize: 'POST /v1/chat/completions or /v1/completions (the conversation or transcript to summarize)',
+};
+
+/** Why a model can't take a request: names what it does serve and where to send it. */
+export function unsupportedKindMessage(model: string, asked: JobKind, served: readonly JobKind[]): string {
+  const list = served.map((k) => `${k}: ${KIND_ROUTES[k]}`).join('; ');
+  return `model ${model} does not serve ${asked} requests; it serves ${served.join(', ') || 'nothing right now'}${list ? ` (${list})` : ''}`;
+}
+
+/**
+ * A chat or text plan turned into a summarize job, for a model that only summarizes (summarize-extractive):
+ * the conversation's messages (system and developer ones left out; `name` as the author) or the prompt as
+ * one transcript ("Name: text" lines are read as messages by the summarizer).
+ */
+export function asSummarizePlan(p: JobPlan): JobPlan {
+  const body = p.body;
+  if (body.kind === 'summarize') return p;
+  const messages =
+    body.kind === 'chat'
+      ? body.messages
+          .filter((m) => m.role !== 'system' && m.content.trim().length > 0)
+          .map((m) => ({ ...(m.author ? { author: m.author } : {}), text: m.content }))
+      : [{ text: body.prompt }];
+  return { ...p, body: { kind: 'summarize', messages, maxTokens: body.maxTokens } };
+}
+
+/** For a summary: which message (index in the request's conversation) each line of the answer quotes. */
+export function summarySources(
+  p: JobPlan,
+  text: string,
+): Array<{ line: number; message_index: number | null }> {
+  if (p.body.kind !== 'summarize') return [];
+  return attributeSummaryLines(text, p.body.messages).map((l, line) => ({
+    line,
+    message_index: l.messageIndex ?? null,
+  }));
 }

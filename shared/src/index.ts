@@ -12,4 +12,5 @@ export * from './pricing';
 export * from './resilient-job';
 export * from './result-budget';
 export * from './schemas';
+export * from './summary-lines';
 export * from './telegram-init-data';

@@ -35,7 +35,14 @@ export {
   type Model,
   SUMMARIZER_ID,
 } from './models/index';
-export { createSummarizer } from './models/summarizer/summarize';
+export {
+  type ChatSummary,
+  type ChatSummaryMessage,
+  maxLinesFor,
+  type SummaryUnit,
+  summarizeChatWith,
+} from './models/summarizer/chat-summary';
+export { createSummarizer, type Summarizer } from './models/summarizer/summarize';
 export { type ChatMessage, countTokens, prepareSentences } from './models/summarizer/text-prep';
 
 export const WORKER_VERSION: string = createRequire(import.meta.url)('../package.json').version;

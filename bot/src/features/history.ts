@@ -38,6 +38,11 @@ export function historyFeature(f: Features): Composer<Context> {
           date: m.date,
           author: author(m),
           text,
+          // A reply inside a forum topic points at the topic's first message; that is not an answer.
+          replyTo:
+            m.reply_to_message && !m.reply_to_message.forum_topic_created
+              ? m.reply_to_message.message_id
+              : undefined,
         },
         edit,
       );

@@ -8,6 +8,7 @@ import type { Features } from '../deps';
 import { displayName } from '../deps';
 import type { HistoryMessage } from '../history/store';
 import { replyTo, startChatJob, takeRateLimit } from '../job';
+import { summaryHtml } from '../summary-format';
 
 export function countArg(max: number) {
   return z
@@ -18,19 +19,30 @@ export function countArg(max: number) {
     .pipe(z.number().int().min(1).max(max));
 }
 
+export interface SummaryMessage {
+  author: string;
+  text: string;
+  id?: number;
+  replyTo?: number;
+  date?: number;
+}
+
 /** Keeps the newest messages whose text fits in `maxChars` in all (at least the newest one, cut). */
-export function fitMessages(
-  messages: HistoryMessage[],
-  maxChars: number,
-): Array<{ author: string; text: string }> {
-  const out: Array<{ author: string; text: string }> = [];
+export function fitMessages(messages: HistoryMessage[], maxChars: number): SummaryMessage[] {
+  const out: SummaryMessage[] = [];
   let used = 0;
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
     const room = maxChars - used;
     if (room <= 0) break;
     const text = m.text.length > room ? m.text.slice(0, room) : m.text;
-    out.push({ author: m.author.slice(0, 128), text });
+    out.push({
+      author: m.author.slice(0, 128),
+      text,
+      id: m.messageId,
+      ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+      date: m.date,
+    });
     used += text.length;
   }
   return out.reverse();
@@ -70,9 +82,14 @@ export function summarizeFeature(f: Features): Composer<Context> {
         return;
       }
       if (!(await takeRateLimit(f, ctx))) return;
+      const message = {
+        author: originName(replied),
+        text: text.slice(0, config.SUMMARIZE_MAX_INPUT_CHARS),
+        date: replied.forward_origin?.date ?? replied.date,
+      };
       const body: JobBody = {
         kind: 'summarize',
-        messages: [{ author: originName(replied), text: text.slice(0, config.SUMMARIZE_MAX_INPUT_CHARS) }],
+        messages: [message],
         maxTokens: config.SUMMARIZE_MAX_TOKENS,
       };
       startChatJob(f, ctx, {
@@ -84,6 +101,14 @@ export function summarizeFeature(f: Features): Composer<Context> {
         replyToMessageId: ctx.msg.message_id,
         placeholder: 'Summarizing…',
         prepare: async () => body,
+        formatHtml: (summary, footer) =>
+          summaryHtml({
+            summary,
+            messages: [message],
+            chat,
+            nowSeconds: Math.floor(Date.now() / 1000),
+            footer,
+          }),
       });
       return;
     }
@@ -99,6 +124,7 @@ export function summarizeFeature(f: Features): Composer<Context> {
     }
     if (!(await takeRateLimit(f, ctx))) return;
     const fromMessageId = replied?.message_id;
+    let sent: SummaryMessage[] = [];
     startChatJob(f, ctx, {
       name: 'summarize',
       model: config.SUMMARIZE_MODEL,
@@ -115,12 +141,11 @@ export function summarizeFeature(f: Features): Composer<Context> {
                 'and keep it for a limited time.'
             : "I don't have that message or anything after it any more.";
         }
-        return {
-          kind: 'summarize',
-          messages: fitMessages(messages, config.SUMMARIZE_MAX_INPUT_CHARS),
-          maxTokens: config.SUMMARIZE_MAX_TOKENS,
-        };
+        sent = fitMessages(messages, config.SUMMARIZE_MAX_INPUT_CHARS);
+        return { kind: 'summarize', messages: sent, maxTokens: config.SUMMARIZE_MAX_TOKENS };
       },
+      formatHtml: (summary, footer) =>
+        summaryHtml({ summary, messages: sent, chat, nowSeconds: Math.floor(Date.now() / 1000), footer }),
     });
   });
 

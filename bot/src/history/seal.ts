@@ -9,8 +9,13 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 
 const NONCE_BYTES = 24;
-const plain = z.object({ a: z.string().max(256), t: z.string().max(20_000) });
-export type HistoryText = { author: string; text: string };
+const plain = z.object({
+  a: z.string().max(256),
+  t: z.string().max(20_000),
+  /** The id of the message this one replies to (sealed: the proxy doesn't learn who answers whom). */
+  r: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type HistoryText = { author: string; text: string; replyTo?: number };
 
 export function historyKey(secret: string): Uint8Array {
   return hkdf(sha256, utf8.encode(secret), utf8.encode('cocoon-bot-history'), utf8.encode('v1'), 32);
@@ -20,7 +25,11 @@ const aad = (chatId: number, messageId: number) => utf8.encode(`cocoon-history:v
 
 export function sealMessage(key: Uint8Array, chatId: number, messageId: number, m: HistoryText): string {
   const nonce = randomBytes(NONCE_BYTES);
-  const body = utf8.encode(JSON.stringify({ a: m.author, t: m.text }));
+  const body = utf8.encode(
+    JSON.stringify(
+      m.replyTo === undefined ? { a: m.author, t: m.text } : { a: m.author, t: m.text, r: m.replyTo },
+    ),
+  );
   const ct = xchacha20poly1305(key, nonce, aad(chatId, messageId)).encrypt(body);
   return toBase64(concatBytes(nonce, ct));
 }
@@ -33,5 +42,5 @@ export function openMessage(key: Uint8Array, chatId: number, messageId: number, 
     bytes.subarray(NONCE_BYTES),
   );
   const m = plain.parse(JSON.parse(utf8.decode(pt)));
-  return { author: m.a, text: m.t };
+  return m.r === undefined ? { author: m.a, text: m.t } : { author: m.a, text: m.t, replyTo: m.r };
 }

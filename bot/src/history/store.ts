@@ -12,7 +12,14 @@ export interface HistoryMessage extends HistoryText {
 export interface HistoryStore {
   append(
     chatId: number,
-    m: { messageId: number; senderId: number | null; date: number; author: string; text: string },
+    m: {
+      messageId: number;
+      senderId: number | null;
+      date: number;
+      author: string;
+      text: string;
+      replyTo?: number;
+    },
     edit?: boolean,
   ): Promise<void>;
   list(chatId: number, opts: { limit: number; fromMessageId?: number }): Promise<HistoryMessage[]>;
@@ -59,14 +66,25 @@ export function createHistoryStore(opts: {
     undecryptable: 0,
     async append(
       chatId: number,
-      m: { messageId: number; senderId: number | null; date: number; author: string; text: string },
+      m: {
+        messageId: number;
+        senderId: number | null;
+        date: number;
+        author: string;
+        text: string;
+        replyTo?: number;
+      },
       edit = false,
     ) {
       await call('POST', () =>
         client.appendChatMessage(chatId, {
           messageId: m.messageId,
           senderId: m.senderId === null ? null : String(m.senderId),
-          sealed: sealMessage(key, chatId, m.messageId, { author: m.author, text: m.text }),
+          sealed: sealMessage(key, chatId, m.messageId, {
+            author: m.author,
+            text: m.text,
+            replyTo: m.replyTo,
+          }),
           date: m.date,
           edit,
         }),

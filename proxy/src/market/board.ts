@@ -1,5 +1,5 @@
 // The public price board: per model, the ask ladder with capacity, recent fills and the 24-hour median.
-import { DIGEST_PREFIX_LENGTH, type MarketView } from '@cocoon/shared';
+import { DIGEST_PREFIX_LENGTH, type JobKind, jobKind, type MarketView } from '@cocoon/shared';
 import type { Queryable } from '../db';
 
 export async function priceBoard(q: Queryable, feeBps: number): Promise<MarketView> {
@@ -60,6 +60,18 @@ export async function onlineModels(q: Queryable) {
      WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
      GROUP BY rm.model ORDER BY rm.model`,
   );
+  // The job kinds each model is served for (a client maps a request to a kind the model takes).
+  const k = await q.query<{ model: string; kind: string }>(
+    `SELECT DISTINCT rm.model, k AS kind FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id, unnest(rm.kinds) AS k
+     WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
+     ORDER BY rm.model, k`,
+  );
+  const kinds = new Map<string, JobKind[]>();
+  for (const row of k.rows) {
+    const parsed = jobKind.safeParse(row.kind);
+    if (!parsed.success) continue;
+    kinds.set(row.model, [...(kinds.get(row.model) ?? []), parsed.data]);
+  }
   return {
     object: 'list' as const,
     data: r.rows.map((m) => ({
@@ -68,6 +80,7 @@ export async function onlineModels(q: Queryable) {
       owned_by: 'cocoon',
       demo_grade: m.demo,
       digest: prefix(m.digest),
+      kinds: kinds.get(m.model) ?? [],
     })),
   };
 }

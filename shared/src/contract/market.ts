@@ -1,6 +1,6 @@
 // The public price board and the model list (OpenAI's format).
 import { z } from 'zod';
-import { digestPrefix, modelId, nanoString } from '../schemas/common';
+import { digestPrefix, jobKind, modelId, nanoString } from '../schemas/common';
 import { isoTime, route } from './route';
 
 export const marketView = z.strictObject({
@@ -37,6 +37,8 @@ export const modelList = z.strictObject({
       demo_grade: z.boolean(),
       /** The first digits of the model's content digest; null when no rig reported one. */
       digest: digestPrefix.nullable(),
+      /** The job kinds rigs serve the model for (summarize, generate, chat); absent from older proxies. */
+      kinds: z.array(jobKind).optional(),
     }),
   ),
 });

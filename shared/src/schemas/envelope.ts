@@ -33,12 +33,26 @@ export const chatMessage = z.object({
   author: z.string().max(128).optional(),
   content: z.string().max(200_000),
 });
+/**
+ * One chat message to summarize. `id`, `replyTo` and `date` are optional: with them the summarizer merges
+ * "ok"/"👍" replies into what they answer and every summary line can be tied to (and linked to) its message.
+ */
+export const summarizeMessage = z.object({
+  author: z.string().max(128).optional(),
+  text: z.string().max(200_000),
+  /** The chat's message id (Telegram's message_id). */
+  id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** The id of the message this one replies to. */
+  replyTo: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Unix seconds. */
+  date: z.number().int().nonnegative().max(4_102_444_800).optional(),
+});
+export type SummarizeMessage = z.infer<typeof summarizeMessage>;
+
 export const jobBody = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('summarize'),
-    messages: z
-      .array(z.object({ author: z.string().max(128).optional(), text: z.string().max(200_000) }))
-      .max(5000),
+    messages: z.array(summarizeMessage).max(5000),
     maxTokens: z.number().int().positive(),
   }),
   z.object({

@@ -130,7 +130,7 @@ function installedVersion(name: string): string {
  * Bump when the summarizer's own code changes what it selects (text preparation, priors, quantization, tie
  * rules): rigs on different versions must not share a digest, since audits compare summaries exactly.
  */
-export const SUMMARIZER_CODE_VERSION = 2;
+export const SUMMARIZER_CODE_VERSION = 3;
 
 /** The summarizer's parts: its ranking graph's bytes (built by our code) and its libraries' versions. */
 export function summarizerParts(graph: Uint8Array = rankGraphBytes()): DigestPart[] {

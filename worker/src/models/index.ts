@@ -10,8 +10,8 @@ import { isHfCausalLmFolder, readHfFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runner';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
 import { type DigestCache, fileDigestCache, folderDigest, summarizerDigest } from './digest';
-import { chatMessageSchema, createSummarizer } from './summarizer/summarize';
-import { prepareSentences } from './summarizer/text-prep';
+import { chatPromptTokens, chatSummaryMessageSchema } from './summarizer/chat-summary';
+import { createSummarizer } from './summarizer/summarize';
 
 export const SUMMARIZER_ID = 'summarize-extractive';
 export { DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel };
@@ -19,7 +19,7 @@ export { DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel };
 export const jobInputSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('summarize'),
-    messages: z.array(chatMessageSchema).max(50_000),
+    messages: z.array(chatSummaryMessageSchema).max(50_000),
     maxTokens: z.number().int().positive(),
   }),
   z.object({
@@ -212,7 +212,8 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
     accepts: ['summarize'],
     contextLength: SUMMARIZER_CONTEXT,
     description:
-      'Extractive chat summarizer: picks the key sentences (biased LexRank over TF-IDF, ranked by an ONNX graph). ' +
+      'Extractive chat summarizer: picks the key messages (biased LexRank over TF-IDF, ranked by an ONNX graph, ' +
+      'plus cue words for decisions, commitments, times, dates, places, amounts and links), in chat order. ' +
       'Quotes the chat, never invents text.',
     demoGrade: false,
     digest: summarizerDigest(),
@@ -220,7 +221,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
     async run(rawJob, onDelta) {
       const job = jobInputSchema.parse(rawJob);
       if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
-      const r = await summarizer.summarize(job.messages, { maxTokens: job.maxTokens, maxSentences: 8 });
+      const r = await summarizer.summarizeChat(job.messages, { maxTokens: job.maxTokens });
       // Whole lines as deltas: the summary exists only once ranking is done.
       if (r.text) {
         const lines = r.text.split('\n');
@@ -232,7 +233,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
       const job = jobInputSchema.parse(rawJob);
       if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
       // The same sum summarize() reports: every sentence's tokens, plus two for "author:" when known.
-      return prepareSentences(job.messages).reduce((n, s) => n + s.tokenCount + (s.author ? 2 : 0), 0);
+      return chatPromptTokens(job.messages);
     },
     dispose: () => summarizer.release(),
   });

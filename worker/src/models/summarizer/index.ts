@@ -1,3 +1,16 @@
+export {
+  type ChatSummary,
+  type ChatSummaryInput,
+  type ChatSummaryMessage,
+  type ChatSummaryOptions,
+  chatSummaryInputSchema,
+  chatSummaryMessageSchema,
+  maxCharsFor,
+  maxLinesFor,
+  type SummaryUnit,
+  summarizeChatWith,
+} from './chat-summary';
+export { type CueKind, cuesOf, isAck } from './cues';
 export { buildRankGraph, rankGraphBytes } from './rank-graph';
 export { DAMPING, ITERATIONS, type RankInput } from './rank-math';
 export { createOnnxRanker, type OnnxRanker, type OnnxRankerOptions, rankSessionOptions } from './rank-onnx';

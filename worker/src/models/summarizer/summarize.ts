@@ -5,6 +5,12 @@
 import { z } from 'zod';
 import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider, SessionFactory } from '../../engine/ort-session';
+import {
+  type ChatSummary,
+  type ChatSummaryInput,
+  type ChatSummaryOptions,
+  summarizeChatWith,
+} from './chat-summary';
 import type { RankInput } from './rank-math';
 import { createOnnxRanker } from './rank-onnx';
 import {
@@ -60,7 +66,10 @@ export interface SummaryResult {
 
 export interface Summarizer {
   provider: Provider;
+  /** The sentence-level summarizer of SUMMARIZER_CODE_VERSION 2, kept for comparison (bench) and its tests. */
   summarize(input: SummarizeInput, options?: SummarizeOptions): Promise<SummaryResult>;
+  /** What the served model runs: message units, cue points, a length budget, MMR (chat-summary.ts). */
+  summarizeChat(input: ChatSummaryInput, options?: ChatSummaryOptions): Promise<ChatSummary>;
   release(): Promise<void>;
 }
 
@@ -122,6 +131,8 @@ export async function createSummarizer(opts: CreateSummarizerOptions): Promise<S
     provider: ranker.provider,
     release: () => ranker.release(),
     summarize: (input, options) => summarizeWith(async (r) => (await ranker.rank(r)).scores, input, options),
+    summarizeChat: (input, options) =>
+      summarizeChatWith(async (r) => (await ranker.rank(r)).scores, input, options),
   };
 }
 

@@ -97,9 +97,16 @@ function tokenUnits(normals: string[]): number {
   return n;
 }
 
-/** Chat text lines; CJK full stops get a break after them, since wink doesn't split CJK text. */
+/**
+ * Chat text lines; CJK full stops get a break after them, since wink doesn't split CJK text. A run of
+ * more than MAX_RUN non-space characters (a pasted blob, "aaaa…") is broken into lines of MAX_RUN: wink's
+ * tokenizer takes time quadratic in a token's length (16 s for one 50,000-character word).
+ */
+const MAX_RUN = 200;
+const LONG_RUN = new RegExp(`\\S{${MAX_RUN}}(?=\\S)`, 'g');
 function linesOf(text: string): string[] {
   return text
+    .replace(LONG_RUN, '$&\n')
     .replace(/([。！？])/g, '$1\n')
     .split(/\r?\n+/)
     .map((l) => l.replace(/\s+/g, ' ').trim())
