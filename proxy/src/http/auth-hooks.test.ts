@@ -40,6 +40,8 @@ const GROUPS: Record<string, Group> = {
   'PATCH /v1/rigs/:id': 'owner',
   'PUT /v1/rigs/:id/asks/:model': 'owner',
   'POST /v1/rigs/:id/rotate': 'owner',
+  'GET /v1/rigs/:id/audits': 'owner',
+  'POST /v1/rigs/:id/release': 'owner',
   'DELETE /v1/rigs/:id': 'owner',
   'POST /v1/chat-history/:chatId/messages': 'service',
   'GET /v1/chat-history/:chatId/messages': 'service',
