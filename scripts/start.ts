@@ -207,6 +207,8 @@ async function main(): Promise<void> {
     PORT: String(cfg.PORT),
     DATA_DIR: dataDir,
     MODEL_CATALOGUE: modelCatalogue,
+    // The local rig is the operator's own: no probation and no bond (one rig has no one to audit it).
+    OPERATOR_OWNER_IDS: process.env.OPERATOR_OWNER_IDS ?? String(cfg.DEV_TELEGRAM_ID),
     ...secrets.proxy,
   });
   await waitFor('the proxy', async () => (await fetch(`${proxyUrl}/healthz`)).ok);

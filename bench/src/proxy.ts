@@ -140,6 +140,10 @@ async function market(db: { DATABASE_URL: string } | { DATA_DIR: string }): Prom
       LEASE_MS: '60000',
       QUOTE_TTL_MS: '120000',
       TRIAL_CREDIT_NANO: '100000000000',
+      // The proxy's own overhead is measured: no audits (its rigs are no-op rigs) and no bonds.
+      AUDIT_RATE: '0',
+      AUDIT_PROBATION_JOBS: '0',
+      BOND_NANO: '0',
       STATIC_DIR: '/nonexistent',
     },
     /listening on (http:\/\/\S+)/,

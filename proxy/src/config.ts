@@ -67,6 +67,31 @@ export const configSchema = z.object({
   AUDIT_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Taken from the owner of a rig proven wrong, on top of the refunds, into the platform's fee account. */
   AUDIT_PENALTY_NANO: nano.default(100_000_000n),
+  /**
+   * The bond a rig needs past probation (audits/bonds.ts): its unaudited work is capped by it, and a rig
+   * proven wrong pays its victims back from it first. 0 turns bonds off.
+   */
+  BOND_NANO: nano.default(1_000_000_000n),
+  /** How long a bond stays after its owner asks for it back (with no open audit at the end). */
+  BOND_COOLING_OFF_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 24 * 3600 * 1000),
+  /**
+   * Users (ids, comma-separated) whose rigs are the operator's own: exempt from probation and bonds, and
+   * shown as such. `npm start` names its local owner.
+   */
+  OPERATOR_OWNER_IDS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^\d{1,20}$/, 'must be user ids (digits), comma-separated')).max(100)),
   /** The highest ask a rig may post, per 1,000 tokens (1 TON: a thousand times the default ask). */
   MAX_ASK_NANO_PER_1K: nano.default(1_000_000_000n),
   /**

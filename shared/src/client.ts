@@ -281,6 +281,9 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     revokeRig: (id: string) => call(CONTRACT.revokeRig, { params: { id } }),
     rigAudits: (id: string) => call(CONTRACT.rigAudits, { params: { id } }),
     releaseRig: (id: string) => call(CONTRACT.releaseRig, { params: { id } }),
+    addBond: (id: string, amountNano: bigint) =>
+      call(CONTRACT.addBond, { params: { id }, body: { amountNano: amountNano.toString() } }),
+    withdrawBond: (id: string) => call(CONTRACT.withdrawBond, { params: { id } }),
     apiKeys: () => call(CONTRACT.apiKeys),
     createApiKey: (name: string) => call(CONTRACT.createApiKey, { body: { name } }),
     revokeApiKey: (id: string) => call(CONTRACT.revokeApiKey, { params: { id } }),

@@ -36,6 +36,7 @@ async function startProxy(): Promise<string> {
       PORT: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
+      BOND_NANO: '0', // every rig here is new: no bonds, so none drops out of the market mid-test
       DATABASE_URL: '',
       STATIC_DIR: dataDir,
     },

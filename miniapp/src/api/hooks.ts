@@ -69,6 +69,13 @@ export const useRevokeRig = () => useClientMutation((c, id: string) => c.revokeR
 export const useRigAudits = (id: string, enabled: boolean) =>
   useClientQuery([...keys.rigs, id, 'audits'], (c) => c.rigAudits(id), { enabled });
 export const useReleaseRig = () => useClientMutation((c, id: string) => c.releaseRig(id), [keys.rigs]);
+export const useAddBond = () =>
+  useClientMutation(
+    (c, a: { id: string; amountNano: bigint }) => c.addBond(a.id, a.amountNano),
+    [keys.rigs, keys.me],
+  );
+export const useWithdrawBond = () =>
+  useClientMutation((c, id: string) => c.withdrawBond(id), [keys.rigs, keys.me]);
 export const useCreateApiKey = () =>
   useClientMutation((c, name: string) => c.createApiKey(name), [keys.apiKeys]);
 export const useRevokeApiKey = () => useClientMutation((c, id: string) => c.revokeApiKey(id), [keys.apiKeys]);

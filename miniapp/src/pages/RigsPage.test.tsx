@@ -29,6 +29,12 @@ function rig(over: Partial<RigView> = {}): RigView {
     auditsPassed: 12,
     auditsFailed: 0,
     quarantine: null,
+    operator: false,
+    probationJobsLeft: 0,
+    bondNano: '1000000000',
+    bondRequiredNano: '1000000000',
+    exposureNano: '3000000',
+    bondWithdrawableAt: null,
     ...over,
   };
 }
@@ -141,4 +147,29 @@ it('shows audit standing, and a quarantined rig with its evidence and a way back
   fireEvent.click(await screen.findByTestId('rig-release'));
   await waitFor(() => expect(client.releaseRig).toHaveBeenCalledWith('r1'));
   await waitFor(() => expect(screen.queryByTestId('rig-quarantine')).toBeNull());
+});
+
+it('shows probation, the bond against the unaudited work, and adds to the bond in TON', async () => {
+  const addBond = vi.fn(async () => rig());
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [rig({ probationJobsLeft: 0, bondNano: '400000000', exposureNano: '500000000' })],
+    }),
+    addBond,
+  });
+  expect((await screen.findByTestId('rig-standing')).textContent).toContain('Paused by its bond');
+  expect(screen.getByTestId('rig-bond').textContent).toContain('kept from its earnings');
+  fireEvent.change(screen.getByTestId('bond-input'), { target: { value: '0.6' } });
+  fireEvent.click(screen.getByTestId('bond-add'));
+  await waitFor(() => expect(addBond).toHaveBeenCalledWith('r1', 600_000_000n));
+});
+
+it("says when a rig is in probation, or the operator's own", async () => {
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [rig({ probationJobsLeft: 7, bondNano: '0' }), rig({ id: 'r2', operator: true })],
+    }),
+  });
+  expect((await screen.findByTestId('rig-standing')).textContent).toContain('next 7 jobs are all audited');
+  expect(screen.getByTestId('rig-operator').textContent).toContain("operator's own rig");
 });

@@ -4,6 +4,7 @@ import type { RigView } from '@cocoon/shared';
 import { lazy, Suspense, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import {
+  useAddBond,
   useRegisterRig,
   useReleaseRig,
   useRevokeRig,
@@ -12,6 +13,7 @@ import {
   useRotateRigToken,
   useSetAsk,
   useSetRigPaused,
+  useWithdrawBond,
 } from '../api/hooks';
 import { CopyBlock } from '../components/CopyBlock';
 import { NameForm } from '../components/NameForm';
@@ -119,6 +121,89 @@ function AskEditor({ rig, model }: { rig: RigView; model: RigView['models'][numb
 }
 
 /**
+ * Standing in the market: probation (every job audited), then a bond that caps the rig's unaudited work and
+ * pays its victims back if an audit proves it wrong. The operator's own rigs need neither.
+ */
+function Bond({ rig }: { rig: RigView }) {
+  const add = useAddBond();
+  const withdraw = useWithdrawBond();
+  const [value, setValue] = useState('');
+  const nano = parseTonInput(value);
+  if (rig.operator)
+    return (
+      <p className="mt-2 text-[13px] text-hint" data-testid="rig-operator">
+        The operator's own rig: no probation, no bond.
+      </p>
+    );
+  const short = BigInt(rig.bondRequiredNano) - BigInt(rig.bondNano);
+  const capped = rig.probationJobsLeft === 0 && BigInt(rig.exposureNano) >= BigInt(rig.bondNano);
+  const error = add.error ?? withdraw.error;
+  return (
+    <div className="mt-3 text-[13px]" data-testid="rig-bond">
+      <h3 className="font-medium text-hint">Standing</h3>
+      <p className="pt-1" data-testid="rig-standing">
+        {rig.probationJobsLeft > 0
+          ? `Probation: its next ${rig.probationJobsLeft} jobs are all audited by other rigs; no bond needed yet.`
+          : capped
+            ? 'Paused by its bond: its unaudited work has reached the bond. It gets jobs again after its next passed audit or a bigger bond.'
+            : 'In the market: a share of its jobs is audited by other rigs.'}
+      </p>
+      <p className="pt-1 tabular">
+        Bond {tonText(rig.bondNano)} of {tonText(rig.bondRequiredNano)} · unaudited work{' '}
+        {tonText(rig.exposureNano)}
+        {short > 0n && rig.probationJobsLeft === 0 && ' · the shortfall is kept from its earnings'}
+      </p>
+      {rig.bondWithdrawableAt && (
+        <p className="pt-1 text-hint">
+          Bond back from {shortDate(rig.bondWithdrawableAt)} (if no audit is open).
+        </p>
+      )}
+      <form
+        className="flex items-end gap-2 pt-1.5"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!nano) return;
+          add.mutate({ id: rig.id, amountNano: nano }, { onSuccess: () => setValue('') });
+        }}
+      >
+        <TextInput
+          className="min-w-0 flex-1"
+          label="Add to the bond from your balance · TON"
+          inputMode="decimal"
+          value={value}
+          data-testid="bond-input"
+          onChange={(e) => setValue(e.target.value)}
+        />
+        <Button
+          type="submit"
+          variant="secondary"
+          disabled={!nano}
+          busy={add.isPending}
+          data-testid="bond-add"
+        >
+          Add
+        </Button>
+        {BigInt(rig.bondNano) > 0n && (
+          <Button
+            variant="secondary"
+            busy={withdraw.isPending}
+            data-testid="bond-withdraw"
+            onClick={() => withdraw.mutate(rig.id)}
+          >
+            {rig.bondWithdrawableAt ? 'Withdraw' : 'Ask it back'}
+          </Button>
+        )}
+      </form>
+      {error && (
+        <p role="alert" className="pt-1 text-destructive">
+          {errorMessage(error)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
  * A rig an audit found wrong (or an auditor outvoted) is off the market until its owner has seen why: the
  * evidence (each verdict, its agreement and reason) and a button to put it back.
  */
@@ -208,6 +293,7 @@ function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token
         />
       </dl>
       <Quarantine rig={rig} />
+      {!rig.revoked && <Bond rig={rig} />}
       {rig.fingerprint && (
         <p className="mt-2 truncate font-mono text-[12px] text-hint">key {rig.fingerprint}</p>
       )}

@@ -3,6 +3,7 @@
 // rest), plus a penalty. Every movement is one double-entry posting with a unique key: never twice.
 import type { Queryable } from '../db';
 import { balanceOf, postTx, SYSTEM, type Transfer, trialAccount, userAccount } from '../ledger/ledger';
+import { bondAccount } from './bonds';
 import type { AuditedJob } from './repository';
 import { setAuditState, unvouchedJobs } from './repository';
 
@@ -44,9 +45,9 @@ export interface Restitution {
 
 /**
  * A rig was proven wrong: every finished job of it since its last passed audit goes back to its user in
- * full (what came from trial credit back to trial credit). The rig's share is taken back from its owner's
- * earnings (withdrawable, then trial) as far as they reach; the platform's fees cover the rest and the fee
- * part. Then `penalty` is taken from what the owner has left.
+ * full (what came from trial credit back to trial credit). The rig's share is taken back from its bond, then
+ * its owner's earnings (withdrawable, then trial), as far as they reach; the platform's fees cover the rest
+ * and the fee part. Then `penalty` is taken from what is left of the bond, then of the owner's balance.
  */
 export async function refundUnvouched(
   q: Queryable,
@@ -58,13 +59,14 @@ export async function refundUnvouched(
   const out: Restitution = { jobs: 0, refundedNano: 0n, fromOwnerNano: 0n, penaltyNano: 0n };
   for (const job of await unvouchedJobs(q, rigId)) {
     const total = BigInt(job.cost_nano);
-    const ownerCash = await balanceOf(q, userAccount(ownerId));
-    const ownerTrial = await balanceOf(q, trialAccount(ownerId));
-    const fromCash = min(BigInt(job.rig_nano), ownerCash);
-    const fromTrial = min(BigInt(job.rig_nano) - fromCash, ownerTrial);
+    const rigShare = BigInt(job.rig_nano);
+    const fromBond = min(rigShare, await balanceOf(q, bondAccount(rigId)));
+    const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
+    const fromTrial = min(rigShare - fromBond - fromCash, await balanceOf(q, trialAccount(ownerId)));
     const toTrial = min(total, BigInt(job.hold_trial_nano));
     // The fee account pays the user in full; the owner's share comes back to it as far as it reaches.
     const transfers: Transfer[] = [
+      { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
       { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
       { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
       { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
@@ -80,15 +82,19 @@ export async function refundUnvouched(
     if (r.duplicate) continue;
     out.jobs++;
     out.refundedNano += total;
-    out.fromOwnerNano += fromCash + fromTrial;
+    out.fromOwnerNano += fromBond + fromCash + fromTrial;
   }
-  const left = await balanceOf(q, userAccount(ownerId));
-  out.penaltyNano = min(penalty, left);
+  const fromBond = min(penalty, await balanceOf(q, bondAccount(rigId)));
+  const fromCash = min(penalty - fromBond, await balanceOf(q, userAccount(ownerId)));
+  out.penaltyNano = fromBond + fromCash;
   await postTx(q, {
     kind: 'audit-penalty',
     ref: rigId,
     uniqueKey: `audit-penalty:${key}`,
-    transfers: [{ from: userAccount(ownerId), to: SYSTEM.fees, amount: out.penaltyNano }],
+    transfers: [
+      { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
+      { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
+    ],
   });
   return out;
 }

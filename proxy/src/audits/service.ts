@@ -20,6 +20,7 @@ import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import type { WorkerRegistry } from '../ws/registry';
+import { isOperatorRig } from './bonds';
 import { auditorPay, payAuditor, refundUnvouched } from './consequences';
 import {
   type AuditedJob,
@@ -58,7 +59,10 @@ export class AuditService {
       const order = await this.db.tx(async (q) => {
         const job = await auditedJob(q, jobId, true);
         if (!job || job.audit_state !== null) return null;
-        const probation = job.jobs_done <= this.config.AUDIT_PROBATION_JOBS;
+        // The operator's own rigs have no probation; a rig back from quarantine has one again.
+        const probation =
+          !isOperatorRig(this.config, job.owner_id) &&
+          job.jobs_done - job.probation_from <= this.config.AUDIT_PROBATION_JOBS;
         if (!probation && this.random() >= this.config.AUDIT_RATE) return null;
         return this.orderAudit(q, job, 1, []);
       });

@@ -42,6 +42,8 @@ const GROUPS: Record<string, Group> = {
   'POST /v1/rigs/:id/rotate': 'owner',
   'GET /v1/rigs/:id/audits': 'owner',
   'POST /v1/rigs/:id/release': 'owner',
+  'POST /v1/rigs/:id/bond': 'owner',
+  'POST /v1/rigs/:id/bond/withdraw': 'owner',
   'DELETE /v1/rigs/:id': 'owner',
   'POST /v1/chat-history/:chatId/messages': 'service',
   'GET /v1/chat-history/:chatId/messages': 'service',

@@ -35,7 +35,7 @@ export class Quotes {
 
   async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
     const { candidates: ranked, heldPriceNanoPer1k: maxPrice } = pickCandidates(
-      await eligibleRigs(this.db, req, this.config.MAX_ASK_NANO_PER_1K),
+      await eligibleRigs(this.db, req, this.config.MAX_ASK_NANO_PER_1K, this.config),
       this.config.HOLD_ASK_MULTIPLE,
       this.config.DEFAULT_ASK_NANO_PER_1K,
     );

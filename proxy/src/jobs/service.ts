@@ -118,7 +118,7 @@ export class JobService {
   /** A rig's result and receipt. True when the job was settled (and so may be audited). */
   async handleDone(rigId: string, msg: DoneMsg): Promise<boolean> {
     this.dispatcher.forgetSent(msg.jobId, rigId);
-    const outcome = await settleDone(this.db, rigId, msg);
+    const outcome = await settleDone(this.db, rigId, msg, this.config);
     if (outcome.kind === 'settled') {
       this.emit(msg.jobId, {
         type: 'done',

@@ -9,9 +9,10 @@ import {
   verifyReceipt,
   type WorkerToProxy,
 } from '@cocoon/shared';
+import { keepForBond } from '../audits/bonds';
 import type { Db, Queryable } from '../db';
 import { balanceOf, holdAccount, postTx, type Transfer, trialAccount } from '../ledger/ledger';
-import { holdTransfers, releaseTransfers, settleTransfers } from '../ledger/trial-credit';
+import { holdTransfers, ownerCashShare, releaseTransfers, settleTransfers } from '../ledger/trial-credit';
 import type { JobRow } from './job-row';
 import { lockForSettlement, markDoneAndCountForRig, markFailed } from './repository';
 
@@ -72,7 +73,12 @@ export async function failJob(q: Queryable, job: JobRow, reason: string): Promis
  * Checks the receipt and settles, in one transaction: the user pays tokens × ask + fee, the owner gets
  * tokens × ask. A done from a rig the job isn't running on is ignored; a bad receipt is reported, not paid.
  */
-export async function settleDone(db: Db, rigId: string, msg: DoneMsg): Promise<SettleOutcome> {
+export async function settleDone(
+  db: Db,
+  rigId: string,
+  msg: DoneMsg,
+  bondRules: Parameters<typeof keepForBond>[1],
+): Promise<SettleOutcome> {
   return db.tx(async (q): Promise<SettleOutcome> => {
     const job = await lockForSettlement(q, msg.jobId);
     if (job?.state !== 'running' || job.rig_id !== rigId) return { kind: 'ignored' };
@@ -96,6 +102,12 @@ export async function settleDone(db: Db, rigId: string, msg: DoneMsg): Promise<S
         rigNano: charge.rigNano,
         feeNano: charge.feeNano,
       }),
+    });
+    await keepForBond(q, bondRules, {
+      id: job.id,
+      rigId,
+      ownerId: job.owner_id,
+      cashShare: ownerCashShare(BigInt(job.hold_trial_nano), charge.rigNano, charge.feeNano),
     });
     // The job row and the rig's counters in one statement.
     await markDoneAndCountForRig(q, {

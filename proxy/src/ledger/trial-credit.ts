@@ -27,6 +27,11 @@ export function releaseTransfers(jobId: string, userId: string, held: bigint, tr
   ];
 }
 
+/** The part of a rig's earnings on a job that reaches its owner as withdrawable money (the rest is trial credit). */
+export function ownerCashShare(trialHeld: bigint, rigNano: bigint, feeNano: bigint): bigint {
+  return rigNano - min(rigNano, min(trialHeld, rigNano + feeNano));
+}
+
 /**
  * Settles a job: the charge is paid from the trial part of the hold first, and the rig's share of that
  * part reaches its owner as trial credit; the fee goes to the platform; the rest of the hold goes back
@@ -43,7 +48,7 @@ export function settleTransfers(a: {
 }): Transfer[] {
   const total = a.rigNano + a.feeNano;
   const trialSpent = min(a.trialHeld, total);
-  const rigFromTrial = min(a.rigNano, trialSpent);
+  const rigFromTrial = a.rigNano - ownerCashShare(a.trialHeld, a.rigNano, a.feeNano);
   const trialBack = a.trialHeld - trialSpent;
   const hold = holdAccount(a.jobId);
   return [

@@ -1,7 +1,8 @@
-// The market rule: eligible rigs are online, serve the model and kind, are not paused, revoked or cooling
-// down (rigs/standing.ts), have a free slot and ask at most the client's max price and the ask ceiling.
+// The market rule: eligible rigs are online, serve the model and kind, are not paused, revoked, cooling down
+// or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts), have a free slot and ask at most the client's max price and the ask ceiling.
 // Cheapest first, then shortest expected wait, then best success rate.
 import type { Candidate } from '@cocoon/shared';
+import { bondedSql } from '../audits/bonds';
 import type { Queryable } from '../db';
 import { IN_GOOD_STANDING } from '../rigs/standing';
 
@@ -17,6 +18,8 @@ export async function eligibleRigs(
   q: Queryable,
   req: { model: string; kind: string; maxPriceNanoPer1k?: bigint },
   askCeilingNanoPer1k: bigint,
+  /** Bonds: past probation a rig is offered only while its unvouched work is below its bond (audits/bonds.ts). */
+  bondRules: Parameters<typeof bondedSql>[0],
 ): Promise<RankedRig[]> {
   const r = await q.query<{
     id: string;
@@ -37,6 +40,7 @@ export async function eligibleRigs(
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds)
        AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL AND ${IN_GOOD_STANDING}
+       AND ${bondedSql(bondRules)}
        AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric) AND rm.price_nano_per_1k <= $4::numeric`,
     [req.model, req.kind, req.maxPriceNanoPer1k ?? null, askCeilingNanoPer1k],
   );

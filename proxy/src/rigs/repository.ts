@@ -2,6 +2,7 @@
 // Every write to the `rigs` and `rig_models` tables is here, save one: settling a job bumps the rig's
 // jobs_done and total_job_ms in the same statement as the job row (jobs/repository.ts,
 // markDoneAndCountForRig), to keep settlement at one round trip.
+
 import { randomUUID } from 'node:crypto';
 import {
   DIGEST_PREFIX_LENGTH,
@@ -11,7 +12,9 @@ import {
   type RigView,
   type WorkerToProxy,
 } from '@cocoon/shared';
+import { BOND_SQL, EXPOSURE_SQL, isOperatorRig } from '../audits/bonds';
 import { hashSecret, newRigToken } from '../auth/tokens';
+import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';
 import type { ModelCatalogue } from './catalogue';
@@ -35,7 +38,11 @@ export interface RigRow {
   audits_failed: number;
   quarantined_at: Date | null;
   quarantine_reason: string | null;
+  probation_from: number;
+  bond_withdraw_requested_at: Date | null;
 }
+
+type BondRules = Parameters<typeof isOperatorRig>[0] & Pick<Config, 'BOND_COOLING_OFF_MS'>;
 
 export async function registerRig(
   db: Db,
@@ -175,11 +182,19 @@ export async function clearStaleConnections(q: Queryable, staleAfterMs: number):
   );
 }
 
-export async function rigViews(q: Queryable, ownerId: string, rigId?: string): Promise<RigView[]> {
-  const rigs = await q.query<RigRow & { running: string; earnings: string | null }>(
+export async function rigViews(
+  q: Queryable,
+  rules: BondRules,
+  ownerId: string,
+  rigId?: string,
+): Promise<RigView[]> {
+  const rigs = await q.query<
+    RigRow & { running: string; earnings: string | null; bond: string; exposure: string }
+  >(
     `SELECT r.*,
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
-       (SELECT sum(j.rig_nano) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'done')::text AS earnings
+       (SELECT sum(j.rig_nano) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'done')::text AS earnings,
+       ${BOND_SQL}::text AS bond, ${EXPOSURE_SQL}::text AS exposure
      FROM rigs r WHERE r.owner_id = $1 AND ($2::uuid IS NULL OR r.id = $2::uuid) ORDER BY r.created_at`,
     [ownerId, rigId ?? null],
   );
@@ -198,6 +213,7 @@ export async function rigViews(q: Queryable, ownerId: string, rigId?: string): P
   );
   return rigs.rows.map((r) => {
     const finished = r.jobs_done + r.jobs_failed;
+    const operator = isOperatorRig(rules, r.owner_id);
     return {
       id: r.id,
       name: r.name,
@@ -230,6 +246,16 @@ export async function rigViews(q: Queryable, ownerId: string, rigId?: string): P
       auditsFailed: r.audits_failed,
       quarantine: r.quarantined_at
         ? { since: new Date(r.quarantined_at).toISOString(), reason: r.quarantine_reason ?? '' }
+        : null,
+      operator,
+      probationJobsLeft: operator
+        ? 0
+        : Math.max(0, rules.AUDIT_PROBATION_JOBS - (r.jobs_done - r.probation_from)),
+      bondNano: r.bond,
+      bondRequiredNano: operator ? '0' : rules.BOND_NANO.toString(),
+      exposureNano: r.exposure,
+      bondWithdrawableAt: r.bond_withdraw_requested_at
+        ? new Date(new Date(r.bond_withdraw_requested_at).getTime() + rules.BOND_COOLING_OFF_MS).toISOString()
         : null,
     };
   });
@@ -267,7 +293,11 @@ export async function rigAudits(q: Queryable, rigId: string, limit = 100): Promi
   }));
 }
 
-/** Puts a quarantined rig back on the market (its owner has seen the evidence). */
+/** Puts a quarantined rig back on the market (its owner has seen the evidence); its probation starts over. */
 export async function releaseRig(q: Queryable, rigId: string): Promise<void> {
-  await q.query('UPDATE rigs SET quarantined_at = NULL, quarantine_reason = NULL WHERE id = $1', [rigId]);
+  await q.query(
+    `UPDATE rigs SET quarantined_at = NULL, quarantine_reason = NULL, probation_from = jobs_done
+     WHERE id = $1`,
+    [rigId],
+  );
 }

@@ -31,8 +31,8 @@ export const PRODUCTION_SECRETS = {
 
 /** Local mode by default (the dev token, the sandbox chain), as `npm start` runs it. */
 /**
- * Audits are off in tests unless a test turns them on (AUDIT_PROBATION_JOBS, AUDIT_RATE): other tests count
- * the platform's fees to the nanoTON, and auditors are paid from them.
+ * Audits and bonds are off in tests unless a test turns them on (AUDIT_PROBATION_JOBS, AUDIT_RATE, BOND_NANO):
+ * other tests count the platform's fees to the nanoTON, and auditors are paid from them.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -40,6 +40,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     AUDIT_RATE: '0',
     AUDIT_PROBATION_JOBS: '0',
+    BOND_NANO: '0',
     ...overrides,
   });
 }

@@ -8,6 +8,7 @@ export const updateRigRequest = z.object({ paused: z.boolean() });
 export const setAskRequest = z.object({ priceNanoPer1k });
 
 export const rigParams = z.object({ id: z.string().uuid('must be a rig id (uuid)') });
+export const addBondRequest = z.object({ amountNano: nanoString });
 
 export const rigView = z.strictObject({
   id: uuid,
@@ -41,6 +42,17 @@ export const rigView = z.strictObject({
   auditsFailed: z.number().int().nonnegative(),
   /** Off the market since an audit proved it wrong (or outvoted it as an auditor); null: in the market. */
   quarantine: z.strictObject({ since: isoTime, reason: z.string() }).nullable(),
+  /** One of the operator's own rigs: no probation, no bond. */
+  operator: z.boolean(),
+  /** Jobs left in probation (every one audited); 0: past it, a bond is needed. */
+  probationJobsLeft: z.number().int().nonnegative(),
+  /** The bond at stake, and what this network asks past probation. */
+  bondNano: nanoString,
+  bondRequiredNano: nanoString,
+  /** What its jobs since its last passed audit cost: it is offered to clients only while this is below the bond. */
+  exposureNano: nanoString,
+  /** Set when the owner asked for the bond back: from then it can be withdrawn. */
+  bondWithdrawableAt: isoTime.nullable(),
 });
 export type RigView = z.infer<typeof rigView>;
 
@@ -101,7 +113,24 @@ export const rigRoutes = {
     request: { params: rigParams },
     response: z.strictObject({ audits: z.array(rigAuditView) }),
   }),
-  /** Back on the market after a quarantine, once the owner has seen the evidence (its audits). */
+  /** Moves TON from the owner's balance into the rig's bond. */
+  addBond: route({
+    method: 'POST',
+    path: '/v1/rigs/:id/bond',
+    request: { params: rigParams, body: addBondRequest },
+    response: rigView,
+  }),
+  /** First call: starts the cooling-off. A call after it (no audit open): the bond goes back to the owner. */
+  withdrawBond: route({
+    method: 'POST',
+    path: '/v1/rigs/:id/bond/withdraw',
+    request: { params: rigParams },
+    response: rigView,
+  }),
+  /**
+   * Back on the market after a quarantine, once the owner has seen the evidence (its audits) and the bond is
+   * whole again; probation starts over.
+   */
   releaseRig: route({
     method: 'POST',
     path: '/v1/rigs/:id/release',

@@ -1,7 +1,10 @@
 // A rig owner's rigs: register (token shown once), list with stats, pause, asks, rotate, revoke.
-import { CONTRACT, WORKER_CLOSE } from '@cocoon/shared';
+
+import { randomUUID } from 'node:crypto';
+import { CONTRACT, formatTon, WORKER_CLOSE } from '@cocoon/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, notFound } from '../../errors';
+import { addToBond, withdrawBond } from '../../audits/bonds';
+import { badRequest, HttpError, notFound } from '../../errors';
 import {
   ownedRig,
   registerRig,
@@ -23,9 +26,10 @@ export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
   const owner = (req: FastifyRequest) => req.caller.user.id;
-  const view = async (ownerId: string, rigId: string) => (await rigViews(ctx.db, ownerId, rigId))[0];
+  const view = async (ownerId: string, rigId: string) =>
+    (await rigViews(ctx.db, ctx.config, ownerId, rigId))[0];
 
-  serve(app, CONTRACT.rigs, async (_, req) => ({ rigs: await rigViews(ctx.db, owner(req)) }));
+  serve(app, CONTRACT.rigs, async (_, req) => ({ rigs: await rigViews(ctx.db, ctx.config, owner(req)) }));
 
   serve(app, CONTRACT.registerRig, async ({ body: { name } }, req, reply) => {
     const ownerId = owner(req);
@@ -70,7 +74,32 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
   serve(app, CONTRACT.releaseRig, async ({ params: { id } }, req) => {
     const ownerId = owner(req);
     await ownedRig(ctx.db, ownerId, id);
+    const before = await view(ownerId, id);
+    if (!before.quarantine) return before;
+    const short = BigInt(before.bondRequiredNano) - BigInt(before.bondNano);
+    if (short > 0n)
+      throw new HttpError(
+        409,
+        'bond_short',
+        `put ${formatTon(short)} TON more into the rig's bond first: a rig comes back bonded`,
+      );
     await releaseRig(ctx.db, id);
+    return view(ownerId, id);
+  });
+
+  serve(app, CONTRACT.addBond, async ({ params: { id }, body: { amountNano } }, req) => {
+    const ownerId = owner(req);
+    await ownedRig(ctx.db, ownerId, id);
+    const amount = BigInt(amountNano);
+    if (amount <= 0n) throw badRequest('amountNano: must be more than 0', 'bad_amount');
+    await ctx.db.tx((q) => addToBond(q, id, ownerId, amount, randomUUID()));
+    return view(ownerId, id);
+  });
+
+  serve(app, CONTRACT.withdrawBond, async ({ params: { id } }, req) => {
+    const ownerId = owner(req);
+    await ownedRig(ctx.db, ownerId, id);
+    await ctx.db.tx((q) => withdrawBond(q, ctx.config, id, ownerId));
     return view(ownerId, id);
   });
 

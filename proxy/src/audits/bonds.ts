@@ -1,0 +1,126 @@
+// Bonds: what a rig's owner puts at stake so strangers can trust its unaudited work. The money is the ledger
+// account bond:<rig id>. Past probation (its first AUDIT_PROBATION_JOBS jobs, all audited) a rig is offered
+// to clients only while the value of its unvouched work (jobs done since its last passed audit) is below its
+// bond; a bond short of BOND_NANO is filled from the rig's earnings as they come. A rig proven wrong pays
+// its victims back from the bond first (consequences.ts). The bond comes back to its owner on request,
+// after BOND_COOLING_OFF_MS, with no audit of the rig open. The operator's own rigs need no bond.
+import type { Config } from '../config';
+import type { Queryable } from '../db';
+import { HttpError } from '../errors';
+import { balanceOf, postTx, userAccount } from '../ledger/ledger';
+
+export const bondAccount = (rigId: string) => `bond:${rigId}`;
+
+type BondRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
+
+/** SQL for a rig (aliased `r`): the cost of its done jobs no passed audit vouches for, not refunded. */
+export const EXPOSURE_SQL = `(SELECT coalesce(sum(j.cost_nano), 0) FROM jobs j
+  WHERE j.rig_id = r.id AND j.state = 'done' AND j.audit_state IS DISTINCT FROM 'refunded'
+    AND (r.last_passed_audit_at IS NULL OR j.finished_at > r.last_passed_audit_at))`;
+
+/** SQL for a rig (aliased `r`): its bond. */
+export const BOND_SQL = `(SELECT coalesce(max(a.balance), 0) FROM accounts a WHERE a.id = 'bond:' || r.id)`;
+
+/** The operator's owner ids as a SQL array literal (they are digits: checked by the config). */
+function operatorsSql(rules: BondRules): string {
+  return `ARRAY[${rules.OPERATOR_OWNER_IDS.map((id) => `'${id}'`).join(',')}]::text[]`;
+}
+
+/** SQL for a rig (aliased `r`) in probation: every job audited, no bond needed yet. */
+export function inProbationSql(rules: BondRules): string {
+  return `(r.jobs_done - r.probation_from < ${Math.trunc(rules.AUDIT_PROBATION_JOBS)})`;
+}
+
+/**
+ * SQL for a rig (aliased `r`) the market may offer: the operator's own, or in probation, or with its unvouched
+ * work below its bond. BOND_NANO = 0 turns bonds off.
+ */
+export function bondedSql(rules: BondRules): string {
+  if (rules.BOND_NANO === 0n) return 'TRUE'; // bonds off
+  return `(r.owner_id = ANY(${operatorsSql(rules)}) OR ${inProbationSql(rules)} OR ${EXPOSURE_SQL} < ${BOND_SQL})`;
+}
+
+export function isOperatorRig(rules: BondRules, ownerId: string): boolean {
+  return rules.OPERATOR_OWNER_IDS.includes(ownerId);
+}
+
+/** Moves `amount` of the owner's withdrawable balance into the rig's bond. */
+export async function addToBond(
+  q: Queryable,
+  rigId: string,
+  ownerId: string,
+  amount: bigint,
+  key: string,
+): Promise<void> {
+  await postTx(q, {
+    kind: 'bond',
+    ref: rigId,
+    uniqueKey: `bond:${key}`,
+    transfers: [{ from: userAccount(ownerId), to: bondAccount(rigId), amount }],
+  });
+}
+
+/**
+ * After a settlement: a rig past probation whose bond is short of BOND_NANO keeps the shortfall from its
+ * owner's withdrawable share of this job (trial credit never becomes a bond). Call in the settlement's
+ * transaction, after the owner was paid.
+ */
+export async function keepForBond(
+  q: Queryable,
+  rules: BondRules,
+  job: { id: string; rigId: string; ownerId: string; cashShare: bigint },
+): Promise<void> {
+  if (job.cashShare <= 0n || isOperatorRig(rules, job.ownerId)) return;
+  const r = await q.query<{ probation: boolean }>(
+    `SELECT ${inProbationSql(rules)} AS probation FROM rigs r WHERE r.id = $1`,
+    [job.rigId],
+  );
+  if (r.rows[0]?.probation !== false) return;
+  const short = rules.BOND_NANO - (await balanceOf(q, bondAccount(job.rigId)));
+  if (short <= 0n) return;
+  const keep = short < job.cashShare ? short : job.cashShare;
+  await postTx(q, {
+    kind: 'bond',
+    ref: job.rigId,
+    uniqueKey: `bond-keep:${job.id}`,
+    transfers: [{ from: userAccount(job.ownerId), to: bondAccount(job.rigId), amount: keep }],
+  });
+}
+
+/**
+ * The owner asks for the bond back: the first call starts the cooling-off; a call after it, with no audit
+ * of the rig open, pays the bond out. Throws HttpError 409 saying when, or what is open.
+ */
+export async function withdrawBond(
+  q: Queryable,
+  config: Pick<Config, 'BOND_COOLING_OFF_MS'>,
+  rigId: string,
+  ownerId: string,
+): Promise<{ paidNano: bigint }> {
+  const r = await q.query<{ requested: Date | null; open: string }>(
+    `SELECT r.bond_withdraw_requested_at AS requested,
+       (SELECT count(*) FROM audits a WHERE a.audited_rig_id = r.id AND a.state = 'sent')::text AS open
+     FROM rigs r WHERE r.id = $1 FOR UPDATE`,
+    [rigId],
+  );
+  const row = r.rows[0];
+  const bond = await balanceOf(q, bondAccount(rigId));
+  if (bond === 0n) throw new HttpError(409, 'no_bond', 'this rig has no bond to withdraw');
+  if (!row.requested) {
+    await q.query('UPDATE rigs SET bond_withdraw_requested_at = now() WHERE id = $1', [rigId]);
+    return { paidNano: 0n };
+  }
+  const at = new Date(new Date(row.requested).getTime() + config.BOND_COOLING_OFF_MS);
+  if (at.getTime() > Date.now())
+    throw new HttpError(409, 'bond_cooling_off', `the bond can be withdrawn from ${at.toISOString()}`);
+  if (Number(row.open) > 0)
+    throw new HttpError(409, 'audit_open', 'an audit of this rig is open; try again when it is decided');
+  await postTx(q, {
+    kind: 'bond-return',
+    ref: rigId,
+    uniqueKey: `bond-return:${rigId}:${new Date(row.requested).getTime()}`,
+    transfers: [{ from: bondAccount(rigId), to: userAccount(ownerId), amount: bond }],
+  });
+  await q.query('UPDATE rigs SET bond_withdraw_requested_at = NULL WHERE id = $1', [rigId]);
+  return { paidNano: bond };
+}

@@ -1,0 +1,6 @@
+-- Bonds (audits/bonds.ts): the money is the ledger account bond:<rig id>; these are its rules' state.
+
+-- Probation counts jobs from here: 0 for a new rig, its jobs_done when it comes back from a quarantine.
+ALTER TABLE rigs ADD COLUMN probation_from integer NOT NULL DEFAULT 0;
+-- When the owner asked for the bond back; it is paid out after the cooling-off, with no open audit.
+ALTER TABLE rigs ADD COLUMN bond_withdraw_requested_at timestamptz;
