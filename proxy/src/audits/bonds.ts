@@ -7,7 +7,7 @@
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { HttpError } from '../errors';
-import { balanceOf, postTx, userAccount } from '../ledger/ledger';
+import { balanceOf, minNano, postTx, userAccount } from '../ledger/ledger';
 
 export const bondAccount = (rigId: string) => `bond:${rigId}`;
 
@@ -78,7 +78,7 @@ export async function keepForBond(
   if (r.rows[0]?.probation !== false) return;
   const short = rules.BOND_NANO - (await balanceOf(q, bondAccount(job.rigId)));
   if (short <= 0n) return;
-  const keep = short < job.cashShare ? short : job.cashShare;
+  const keep = minNano(short, job.cashShare);
   await postTx(q, {
     kind: 'bond',
     ref: job.rigId,

@@ -2,12 +2,20 @@
 // wrong pays back in full every job nothing vouches for (its earnings first, the platform's fees for the
 // rest), plus a penalty. Every movement is one double-entry posting with a unique key: never twice.
 import type { Queryable } from '../db';
-import { balanceOf, postTx, SYSTEM, type Transfer, trialAccount, userAccount } from '../ledger/ledger';
+import {
+  balanceOf,
+  minNano,
+  postTx,
+  SYSTEM,
+  type Transfer,
+  trialAccount,
+  userAccount,
+} from '../ledger/ledger';
 import { bondAccount } from './bonds';
 import type { AuditedJob } from './repository';
 import { setAuditState, unvouchedJobs } from './repository';
 
-const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const min = minNano;
 
 /**
  * The auditor's pay: the tokens it processed at its own ask, never above the job's, from the platform's fee

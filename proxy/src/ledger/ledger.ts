@@ -14,6 +14,8 @@ export const SYSTEM = {
 } as const;
 
 export const userAccount = (userId: string) => `user:${userId}`;
+/** The smaller of two amounts (Math.min takes no bigints). */
+export const minNano = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 /** Trial credit: spendable on jobs, never withdrawable (see trial-credit.ts). */
 export const trialAccount = (userId: string) => `trial:${userId}`;
 export const holdAccount = (jobId: string) => `hold:${jobId}`;

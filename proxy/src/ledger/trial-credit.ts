@@ -2,9 +2,9 @@
 // (trial:<id>), pays for jobs before the user's own money does, and can never be withdrawn. A rig paid
 // from someone's trial credit earns trial credit, so "A's trial pays B's rig, B withdraws" moves nothing
 // withdrawable: the trial account stays a closed loop of job payments.
-import { holdAccount, SYSTEM, type Transfer, trialAccount, userAccount } from './ledger';
+import { holdAccount, minNano, SYSTEM, type Transfer, trialAccount, userAccount } from './ledger';
 
-const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const min = minNano;
 
 /** The transfers that take a job's hold: trial credit first, the rest from the withdrawable balance. */
 export function holdTransfers(jobId: string, userId: string, hold: bigint, trialBalance: bigint) {
