@@ -35,6 +35,19 @@ export default defineConfig({
         },
       },
       {
+        // Chaos: cheaters among real worker processes, audits and bonds as the network runs them. Once per
+        // `npm test` (on PGlite), not in both database passes: it takes minutes.
+        test: {
+          name: 'chaos',
+          root: '.',
+          include: ['e2e/chaos/**/*.chaos.test.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Browser specs: the whole network plus Debian's Chromium through playwright-core.
         test: {
           name: 'e2e',

@@ -58,6 +58,7 @@ if (!e2eOnly) {
   vitest('unit + db on PGlite + miniapp', ['--project', 'unit', '--project', 'db', '--project', 'miniapp'], {
     DATABASE_URL: '',
   });
+  vitest('chaos: a cheater among real rigs', ['--project', 'chaos'], { DATABASE_URL: '' });
   if (process.env.TEST_DATABASE_URL) {
     vitest('db on PostgreSQL', ['--project', 'db'], { DATABASE_URL: process.env.TEST_DATABASE_URL });
   } else {

@@ -111,7 +111,8 @@ async function honestOutput(body: JobBody) {
   }
   if (body.kind !== 'generate') throw new Error('only generate and summarize here');
   const r = await models.get(DEMO_MODEL_ID)!.run(body, () => {});
-  return { text: r.text, promptTokens: r.promptTokens, completionTokens: r.completionTokens };
+  const { text, promptTokens, completionTokens } = r;
+  return { text, promptTokens, completionTokens, finishReason: r.finishReason ?? 'stop' };
 }
 
 type Cheat = 'junk' | 'inflate' | 'two-faced-audit' | 'cut-short' | 'lying-auditor';

@@ -22,13 +22,14 @@ export interface AuditedJob {
   audit_state: string | null;
   jobs_done: number;
   probation_from: number;
+  proven_wrong_at: Date | null;
 }
 
 export async function auditedJob(q: Queryable, jobId: string, lock = false): Promise<AuditedJob | undefined> {
   const r = await q.query<AuditedJob>(
     `SELECT j.id, j.user_id, j.model, j.kind, j.rig_id, r.owner_id, j.envelope, j.audit_copy, j.result_commitment,
        j.prompt_tokens, j.completion_tokens, j.input_tokens, j.max_tokens, j.price_nano_per_1k::text AS price_nano_per_1k,
-       j.audit_state, r.jobs_done, r.probation_from
+       j.audit_state, r.jobs_done, r.probation_from, r.proven_wrong_at
      FROM jobs j JOIN rigs r ON r.id = j.rig_id WHERE j.id = $1 AND j.state = 'done'${lock ? ' FOR UPDATE OF j' : ''}`,
     [jobId],
   );
@@ -120,11 +121,18 @@ export async function recordPassed(q: Queryable, rigId: string, jobId: string): 
   );
 }
 
-export async function quarantine(q: Queryable, rigId: string, reason: string): Promise<void> {
+/** Off the market; `provenWrong`: its own results were found wrong (not only its verdict as an auditor). */
+export async function quarantine(
+  q: Queryable,
+  rigId: string,
+  reason: string,
+  provenWrong: boolean,
+): Promise<void> {
   await q.query(
-    `UPDATE rigs SET audits_failed = audits_failed + 1, quarantined_at = now(), quarantine_reason = $2
+    `UPDATE rigs SET audits_failed = audits_failed + 1, quarantined_at = now(), quarantine_reason = $2,
+       proven_wrong_at = CASE WHEN $3 THEN now() ELSE proven_wrong_at END
      WHERE id = $1`,
-    [rigId, reason.slice(0, 500)],
+    [rigId, reason.slice(0, 500), provenWrong],
   );
 }
 

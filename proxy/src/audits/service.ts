@@ -59,6 +59,11 @@ export class AuditService {
       const order = await this.db.tx(async (q) => {
         const job = await auditedJob(q, jobId, true);
         if (!job || job.audit_state !== null) return null;
+        // A job that was still running when audits proved its rig wrong is paid back as the others were.
+        if (job.proven_wrong_at) {
+          await refundUnvouched(q, job.rig_id, job.owner_id, 0n, job.id);
+          return null;
+        }
         // The operator's own rigs have no probation; a rig back from quarantine has one again.
         const probation =
           !isOperatorRig(this.config, job.owner_id) &&
@@ -201,7 +206,7 @@ export class AuditService {
       job,
       passes.map((a) => a.id),
     );
-    await quarantine(q, liar, `its audit verdict on job ${job.id} was outvoted two to one`);
+    await quarantine(q, liar, `its audit verdict on job ${job.id} was outvoted two to one`, false);
     this.log.warn({ jobId: job.id, rigId: liar, lastAuditor }, 'auditor outvoted: quarantined');
     return null;
   }
@@ -214,7 +219,12 @@ export class AuditService {
 
   private async provenWrong(q: Queryable, job: AuditedJob, auditIds: string[]): Promise<void> {
     const r = await refundUnvouched(q, job.rig_id, job.owner_id, this.config.AUDIT_PENALTY_NANO, job.id);
-    await quarantine(q, job.rig_id, `audits of job ${job.id} found its result wrong, two auditors to none`);
+    await quarantine(
+      q,
+      job.rig_id,
+      `audits of job ${job.id} found its result wrong, two auditors to none`,
+      true,
+    );
     await this.payAuditors(q, job, auditIds);
     this.log.warn(
       { jobId: job.id, rigId: job.rig_id, refundedJobs: r.jobs, refundedNano: r.refundedNano.toString() },

@@ -296,7 +296,8 @@ export async function rigAudits(q: Queryable, rigId: string, limit = 100): Promi
 /** Puts a quarantined rig back on the market (its owner has seen the evidence); its probation starts over. */
 export async function releaseRig(q: Queryable, rigId: string): Promise<void> {
   await q.query(
-    `UPDATE rigs SET quarantined_at = NULL, quarantine_reason = NULL, probation_from = jobs_done
+    `UPDATE rigs SET quarantined_at = NULL, quarantine_reason = NULL, proven_wrong_at = NULL,
+       probation_from = jobs_done
      WHERE id = $1`,
     [rigId],
   );

@@ -9,6 +9,7 @@ export {
   userAuth,
   userClient,
 } from './harness';
+export { canarySpellings, databaseDump } from './privacy';
 export { anonClient, type DevWallet, depositVia, devWallet, proofBody } from './sandbox-wallets';
 export {
   promptTokensOf,

@@ -46,14 +46,20 @@ export interface TestWorkerOptions {
   /** `digest`: the model's content digest in hello (none: as an older worker, without one). */
   models?: Array<{ id: string; kinds: Array<'summarize' | 'generate' | 'chat'>; digest?: string }>;
   slots?: number;
-  behaviour?: TestWorkerBehaviour;
+  /** Or, per job, from the number of jobs it was given before (a rig that turns bad after a while). */
+  behaviour?: TestWorkerBehaviour | ((jobsBefore: number) => TestWorkerBehaviour);
   /** Milliseconds between streamed words. */
   delayMs?: number;
   /**
    * The rig's "model": its text and token counts for a job body (default: the echo model below). Lets a test
    * serve a real model's name with a cheat of its choosing.
    */
-  output?: (body: JobBody) => Promise<{ text: string; promptTokens: number; completionTokens: number }>;
+  output?: (body: JobBody) => Promise<{
+    text: string;
+    promptTokens: number;
+    completionTokens: number;
+    finishReason?: 'stop' | 'length';
+  }>;
 }
 
 export interface TestWorker {
@@ -106,7 +112,9 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   const x = newX25519KeyPair();
   const ed = newEd25519KeyPair();
   const wrongEd = newEd25519KeyPair();
-  const behaviour = opts.behaviour ?? 'ok';
+  const behaviourAt = (n: number): TestWorkerBehaviour =>
+    typeof opts.behaviour === 'function' ? opts.behaviour(n) : (opts.behaviour ?? 'ok');
+  let behaviour = behaviourAt(0);
   const ws = new WebSocket(`${opts.url.replace(/^http/, 'ws')}/v1/worker`, {
     headers: { authorization: `Bearer ${opts.token}` },
   });
@@ -204,6 +212,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       return;
     }
     if (msg.type !== 'assign') return;
+    behaviour = behaviourAt(received.length);
     received.push(msg.jobId);
     if (behaviour === 'disconnect') return ws.close();
     if (behaviour === 'silent') return;
@@ -250,7 +259,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       text: out.join(' '),
       promptTokens,
       completionTokens,
-      finishReason: 'stop',
+      finishReason: custom?.finishReason ?? 'stop',
     });
     // 'two-faced': seals this text to the client but commits (and would seal to an auditor) another one.
     const commitment =

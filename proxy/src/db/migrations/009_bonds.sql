@@ -4,3 +4,7 @@
 ALTER TABLE rigs ADD COLUMN probation_from integer NOT NULL DEFAULT 0;
 -- When the owner asked for the bond back; it is paid out after the cooling-off, with no open audit.
 ALTER TABLE rigs ADD COLUMN bond_withdraw_requested_at timestamptz;
+
+-- Set when audits proved the rig's results wrong (not when it was outvoted as an auditor): a job of it that
+-- settles afterwards (it was already running) is refunded at once. Cleared when the owner releases it.
+ALTER TABLE rigs ADD COLUMN proven_wrong_at timestamptz;
