@@ -3,7 +3,14 @@
 // .bench/results.json. Every loop is bounded; all traffic stays on 127.0.0.1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { benchCheckable, benchMiniappSize, benchProxy, benchSummaries, benchWorker } from '@cocoon/bench';
+import {
+  benchAudits,
+  benchCheckable,
+  benchMiniappSize,
+  benchProxy,
+  benchSummaries,
+  benchWorker,
+} from '@cocoon/bench';
 
 export interface BenchRow {
   suite: string;
@@ -21,6 +28,7 @@ const suites: Suite[] = [
   { name: 'worker', run: benchWorker },
   { name: 'summaries', run: benchSummaries },
   { name: 'checkable', run: benchCheckable },
+  { name: 'audits', run: benchAudits },
   { name: 'miniapp', run: benchMiniappSize },
   { name: 'proxy', run: benchProxy },
 ];

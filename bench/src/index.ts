@@ -4,6 +4,7 @@ export { type BenchResult, initialScripts, measureDist } from './miniapp';
 
 export const benchWorker = async () => (await import('./worker')).benchWorker();
 export const benchMiniappSize = async () => (await import('./miniapp')).benchMiniappSize();
+export const benchAudits = async () => (await import('./audits')).benchAudits();
 export const benchCheckable = async () => (await import('./checkable')).benchCheckable();
 export const benchProxy = async () => (await import('./proxy')).benchProxy();
 export const benchSummaries = async () => (await import('./summaries/recall')).benchSummaries();

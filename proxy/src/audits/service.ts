@@ -20,7 +20,6 @@ import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import type { WorkerRegistry } from '../ws/registry';
-import { isOperatorRig } from './bonds';
 import { auditorPay, payAuditor, refundUnvouched } from './consequences';
 import {
   type AuditedJob,
@@ -38,6 +37,21 @@ import {
 } from './repository';
 
 export type VerdictMsg = Extract<WorkerToProxy, { type: 'verdict' }>;
+
+/**
+ * Whether a settled job is audited: every job of a rig in probation (its first AUDIT_PROBATION_JOBS, counted
+ * again from a quarantine), else AUDIT_RATE of them. The operator's own rigs have no probation.
+ */
+export function shouldAudit(
+  rig: { owner_id: string; jobs_done: number; probation_from: number },
+  config: Pick<Config, 'AUDIT_RATE' | 'AUDIT_PROBATION_JOBS' | 'OPERATOR_OWNER_IDS'>,
+  random: () => number,
+): boolean {
+  const probation =
+    !config.OPERATOR_OWNER_IDS.includes(rig.owner_id) &&
+    rig.jobs_done - rig.probation_from <= config.AUDIT_PROBATION_JOBS;
+  return probation || random() < config.AUDIT_RATE;
+}
 type AuditOrder = { auditorRigId: string; message: Extract<ProxyToWorker, { type: 'audit' }> };
 
 /** Why a verdict was refused; nothing moved. */
@@ -64,11 +78,7 @@ export class AuditService {
           await refundUnvouched(q, job.rig_id, job.owner_id, 0n, job.id);
           return null;
         }
-        // The operator's own rigs have no probation; a rig back from quarantine has one again.
-        const probation =
-          !isOperatorRig(this.config, job.owner_id) &&
-          job.jobs_done - job.probation_from <= this.config.AUDIT_PROBATION_JOBS;
-        if (!probation && this.random() >= this.config.AUDIT_RATE) return null;
+        if (!shouldAudit(job, this.config, this.random)) return null;
         return this.orderAudit(q, job, 1, []);
       });
       if (order) this.send(order);
