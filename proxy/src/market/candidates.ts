@@ -77,29 +77,33 @@ function compareBig(a: bigint, b: bigint): number {
 
 /**
  * The candidates a quote offers and the price it holds for: the cheapest eligible rig first, then others
- * of other owners asking no more than `holdMultiple` × the cheapest ask (or × `floorNanoPer1k`, when the cheapest asks less:
+ * asking no more than `holdMultiple` × the cheapest ask (or × `floorNanoPer1k`, when the cheapest asks less:
  * a rig asking 0 must not leave a job no rig to fail over to). The hold is for the highest of those. So
  * an outlier ask, however absurd, can't raise a hold, and a failover to a pricier candidate still settles
- * within it.
+ * within it. The other slots are drawn at random among those rigs, not simply the next cheapest: they are
+ * the job's possible auditors (audits/service.ts), and a cheater must not be able to pick them by its ask.
  */
 export function pickCandidates(
   ranked: RankedRig[],
   holdMultiple: number,
   floorNanoPer1k: bigint,
   max = 3,
+  random: () => number = Math.random,
 ): { candidates: RankedRig[]; heldPriceNanoPer1k: bigint } {
   if (ranked.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
   const cheapest = BigInt(ranked[0].priceNanoPer1k);
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
-  // Other owners first: whoever runs many cheap rigs takes one place in a job's failover list while rigs of
-  // other owners are there to take the rest, so one owner's rigs can't deny a job every way out. (Only
-  // when no other owner has a rig does a job fail over among one owner's rigs.)
   const affordable = ranked.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
-  const owners = new Set<string>();
-  const firstOfEachOwner = affordable.filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId));
-  const candidates = [...firstOfEachOwner, ...affordable.filter((c) => !firstOfEachOwner.includes(c))]
-    .slice(0, max)
-    .sort((a, b) => affordable.indexOf(a) - affordable.indexOf(b));
+  const [first, ...rest] = affordable;
+  // Other owners first: whoever runs many cheap rigs takes one place in a job's failover list while rigs of
+  // other owners are there to take the rest, so one owner's rigs can't deny a job every way out (or audit
+  // it). Only when no other owner has a rig does a job fail over among one owner's rigs.
+  const others = shuffled(rest, random);
+  const owners = new Set<string>([first.ownerId]);
+  const firstOfEachOwner = others.filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId));
+  const drawn = [...firstOfEachOwner, ...others.filter((c) => !firstOfEachOwner.includes(c))].slice(0, max - 1);
+  // Failover goes cheapest first among those drawn.
+  const candidates = [first, ...drawn.sort((a, b) => affordable.indexOf(a) - affordable.indexOf(b))];
   const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);
   return { candidates, heldPriceNanoPer1k: held };
 }
@@ -113,4 +117,14 @@ export async function cheapestAsk(q: Queryable, model: string, kind: string): Pr
     [model, kind],
   );
   return r.rows[0]?.p ? BigInt(r.rows[0].p) : null;
+}
+
+/** A random permutation (Fisher–Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
