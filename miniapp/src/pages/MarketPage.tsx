@@ -50,6 +50,7 @@ function ModelCard({ board }: { board: ModelBoard }) {
               <th className="font-normal">TON / 1k tokens</th>
               <th className="text-right font-normal">Rigs</th>
               <th className="text-right font-normal">Free slots</th>
+              <th className="text-right font-normal">Standing</th>
             </tr>
           </thead>
           <tbody>
@@ -58,6 +59,9 @@ function ModelCard({ board }: { board: ModelBoard }) {
                 <td className="py-1">{tonText(a.priceNanoPer1k, '')}</td>
                 <td className="py-1 text-right">{a.rigs}</td>
                 <td className="py-1 text-right">{a.freeSlots}</td>
+                <td className="py-1 text-right text-[12px] text-hint" data-testid="ask-standing">
+                  {standingText(a.standing)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -114,4 +118,20 @@ export function MarketPage() {
       </QueryView>
     </>
   );
+}
+
+const STANDING_LABELS = {
+  operator: "operator's",
+  probation: 'in probation',
+  bonded: 'bonded',
+  capped: 'at bond cap',
+  quarantined: 'quarantined',
+} as const;
+
+/** "2 bonded · 1 in probation": how the rigs at an ask stand (audits and bonds). */
+function standingText(s: Record<keyof typeof STANDING_LABELS, number>): string {
+  const parts = (Object.keys(STANDING_LABELS) as Array<keyof typeof STANDING_LABELS>)
+    .filter((k) => s[k] > 0)
+    .map((k) => `${s[k]} ${STANDING_LABELS[k]}`);
+  return parts.join(' · ') || '—';
 }

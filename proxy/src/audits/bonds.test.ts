@@ -49,8 +49,11 @@ describe('bonds', () => {
     expect(view).toMatchObject({ probationJobsLeft: 0, exposureNano: first.costNano.toString() });
     // Past probation with no bond: its unaudited work is over the bond, so it is not offered.
     expect(await codeOf(user.runJob({ model: 'test-echo', body }))).toBe('no_capacity');
+    const standing = async () => (await user.market()).models[0].asks[0].standing;
+    expect(await standing()).toMatchObject({ capped: 1, bonded: 0 });
 
     await rig.owner.addBond(rig.id, first.costNano + 1n);
+    expect(await standing()).toMatchObject({ capped: 0, bonded: 1 });
     const before = await balanceOf(bed.db, userAccount('1001'));
     const second = await user.runJob({ model: 'test-echo', body });
     // The bond was short of BOND_NANO: the whole of the rig's share of the second job went into it.
@@ -123,6 +126,7 @@ describe('bonds', () => {
     await user.me();
     await fund('2001', 1_000_000_000n);
     expect((await rig.owner.rigs()).rigs[0]).toMatchObject({ operator: true, bondRequiredNano: '0' });
+    expect((await user.market()).models[0].asks[0].standing).toMatchObject({ operator: 1 });
     for (let i = 0; i < 3; i++) expect((await user.runJob({ model: 'test-echo', body })).rigId).toBe(rig.id);
   });
 });

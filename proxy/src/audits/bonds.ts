@@ -22,7 +22,7 @@ export const EXPOSURE_SQL = `(SELECT coalesce(sum(j.cost_nano), 0) FROM jobs j
 export const BOND_SQL = `(SELECT coalesce(max(a.balance), 0) FROM accounts a WHERE a.id = 'bond:' || r.id)`;
 
 /** The operator's owner ids as a SQL array literal (they are digits: checked by the config). */
-function operatorsSql(rules: BondRules): string {
+export function operatorsSql(rules: Pick<BondRules, 'OPERATOR_OWNER_IDS'>): string {
   return `ARRAY[${rules.OPERATOR_OWNER_IDS.map((id) => `'${id}'`).join(',')}]::text[]`;
 }
 

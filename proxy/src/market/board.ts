@@ -1,19 +1,36 @@
 // The public price board: per model, the ask ladder with capacity, recent fills and the 24-hour median.
 import { DIGEST_PREFIX_LENGTH, type JobKind, jobKind, type MarketView } from '@cocoon/shared';
+import { bondedSql, inProbationSql, operatorsSql } from '../audits/bonds';
+import type { Config } from '../config';
 import type { Queryable } from '../db';
 
-export async function priceBoard(q: Queryable, feeBps: number): Promise<MarketView> {
-  const asks = await q.query<{
-    model: string;
-    price: string;
-    rigs: string;
-    free: string;
-    demo: boolean;
-    digest: string | null;
-  }>(
+type Standing = 'operator' | 'probation' | 'bonded' | 'capped' | 'quarantined';
+const STANDINGS: Standing[] = ['operator', 'probation', 'bonded', 'capped', 'quarantined'];
+
+export async function priceBoard(
+  q: Queryable,
+  config: Pick<Config, 'FEE_BPS'> & Parameters<typeof bondedSql>[0],
+): Promise<MarketView> {
+  const feeBps = config.FEE_BPS;
+  // Each rig's standing (audits/bonds.ts), counted per ask.
+  const standing = `CASE WHEN r.quarantined_at IS NOT NULL THEN 'quarantined'
+      WHEN r.owner_id = ANY(${operatorsSql(config)}) THEN 'operator'
+      WHEN ${inProbationSql(config)} THEN 'probation'
+      WHEN ${bondedSql(config)} THEN 'bonded' ELSE 'capped' END`;
+  const asks = await q.query<
+    {
+      model: string;
+      price: string;
+      rigs: string;
+      free: string;
+      demo: boolean;
+      digest: string | null;
+    } & Record<Standing, string>
+  >(
     `SELECT rm.model, rm.price_nano_per_1k::text AS price, count(*)::text AS rigs, bool_or(rm.demo_grade) AS demo,
        min(rm.digest) AS digest,
-       sum(GREATEST(r.slots - (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running'), 0))::text AS free
+       sum(GREATEST(r.slots - (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running'), 0))::text AS free,
+       ${STANDINGS.map((s) => `count(*) FILTER (WHERE ${standing} = '${s}')::text AS ${s}`).join(', ')}
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
      GROUP BY rm.model, rm.price_nano_per_1k ORDER BY rm.model, rm.price_nano_per_1k`,
@@ -37,7 +54,12 @@ export async function priceBoard(q: Queryable, feeBps: number): Promise<MarketVi
       digest: prefix(asks.rows.find((a) => a.model === model && a.digest)?.digest ?? null),
       asks: asks.rows
         .filter((a) => a.model === model)
-        .map((a) => ({ priceNanoPer1k: a.price, rigs: Number(a.rigs), freeSlots: Number(a.free) })),
+        .map((a) => ({
+          priceNanoPer1k: a.price,
+          rigs: Number(a.rigs),
+          freeSlots: Number(a.free),
+          standing: Object.fromEntries(STANDINGS.map((s) => [s, Number(a[s])])) as Record<Standing, number>,
+        })),
       recentFills: fills.rows
         .filter((f) => f.model === model)
         .map((f) => ({ priceNanoPer1k: f.price, tokens: f.tokens, at: new Date(f.at).toISOString() })),

@@ -101,7 +101,10 @@ export function pickCandidates(
   const others = shuffled(rest, random);
   const owners = new Set<string>([first.ownerId]);
   const firstOfEachOwner = others.filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId));
-  const drawn = [...firstOfEachOwner, ...others.filter((c) => !firstOfEachOwner.includes(c))].slice(0, max - 1);
+  const drawn = [...firstOfEachOwner, ...others.filter((c) => !firstOfEachOwner.includes(c))].slice(
+    0,
+    max - 1,
+  );
   // Failover goes cheapest first among those drawn.
   const candidates = [first, ...drawn.sort((a, b) => affordable.indexOf(a) - affordable.indexOf(b))];
   const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);

@@ -16,6 +16,18 @@ export const marketView = z.strictObject({
           priceNanoPer1k: nanoString,
           rigs: z.number().int().nonnegative(),
           freeSlots: z.number().int().nonnegative(),
+          /**
+           * The rigs at this ask by standing: the operator's own; in probation (every job audited); bonded for
+           * their unaudited work; capped (their unaudited work reached their bond: no jobs until an audit
+           * passes); quarantined by an audit.
+           */
+          standing: z.strictObject({
+            operator: z.number().int().nonnegative(),
+            probation: z.number().int().nonnegative(),
+            bonded: z.number().int().nonnegative(),
+            capped: z.number().int().nonnegative(),
+            quarantined: z.number().int().nonnegative(),
+          }),
         }),
       ),
       recentFills: z.array(

@@ -10,6 +10,6 @@ export function publicRoutes(app: FastifyInstance, ctx: AppContext): void {
     await ctx.db.query('SELECT 1');
     return { ok: true, db: ctx.db.kind, chain: ctx.chainKind };
   });
-  serve(app, CONTRACT.market, async () => priceBoard(ctx.db, ctx.config.FEE_BPS));
+  serve(app, CONTRACT.market, async () => priceBoard(ctx.db, ctx.config));
   serve(app, CONTRACT.models, async () => onlineModels(ctx.db));
 }
