@@ -173,3 +173,27 @@ it("says when a rig is in probation, or the operator's own", async () => {
   expect((await screen.findByTestId('rig-standing')).textContent).toContain('next 7 jobs are all audited');
   expect(screen.getByTestId('rig-operator').textContent).toContain("operator's own rig");
 });
+
+it('shows any rig its audit history on request', async () => {
+  const rigAudits = vi.fn(async () => ({
+    audits: [
+      {
+        jobId: '1b2c3d4e-0000-4000-8000-000000000000',
+        model: 'demo-gen',
+        role: 'auditor' as const,
+        round: 1,
+        state: 'pass' as const,
+        agreement: 1,
+        reason: null,
+        jobAudit: 'passed',
+        at: new Date().toISOString(),
+      },
+    ],
+  }));
+  renderWithClient(<RigsPage />, { rigs: async () => ({ rigs: [rig()] }), rigAudits });
+  fireEvent.click(await screen.findByTestId('rig-audit-history'));
+  expect((await screen.findByTestId('rig-audits')).textContent).toContain(
+    'as auditor, round 1: pass · 100 % agreed',
+  );
+  expect(rigAudits).toHaveBeenCalledWith('r1');
+});
