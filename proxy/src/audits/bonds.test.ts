@@ -3,6 +3,7 @@
 // comes back only re-bonded, into a new probation; the operator's own rigs need none of it.
 import { describe, expect, it } from 'vitest';
 import { balanceOf, ledgerTotals, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { requestWithdrawal } from '../payments/store';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import { bondAccount } from './bonds';
@@ -89,6 +90,24 @@ describe('bonds', () => {
     await new Promise((res) => setTimeout(res, 350));
     expect(await codeOf(rig.owner.withdrawBond(rig.id))).toBe('audit_open');
     expect(await balanceOf(bed.db, bondAccount(rig.id))).toBe(50_000_000n);
+
+    // Meanwhile the rig's earnings from the job under audit can't be withdrawn.
+    await bed.db.query('UPDATE users SET wallet_address = $2 WHERE id = $1', ['1001', 'EQ-test-wallet']);
+    const cash = await balanceOf(bed.db, userAccount('1001'));
+    const withdraw = (amountNano: bigint, key: string) =>
+      requestWithdrawal(bed.db, {
+        userId: '1001',
+        amountNano,
+        feeNano: 1n,
+        minNano: 1n,
+        idempotencyKey: key,
+      });
+    await expect(withdraw(cash - 1n, 'all')).rejects.toThrow(/wait for their audits/);
+    const earned = BigInt(
+      (await bed.db.query<{ n: string }>('SELECT rig_nano::text AS n FROM jobs WHERE id = $1', [r.jobId]))
+        .rows[0].n,
+    );
+    expect((await withdraw(cash - earned - 1n, 'the rest')).created).toBe(true);
 
     // The audit lapses unanswered; then the bond goes back to its owner in full.
     await bed.db.query("UPDATE audits SET state = 'expired' WHERE job_id = $1", [r.jobId]);

@@ -14,9 +14,10 @@
 // where "inbound gas" is the compute fee the wallet pays to receive each deposit (the chain takes it
 // from the wallet's balance, not from the credited value); see ton.test.ts for the exact assertion.
 import { randomUUID } from 'node:crypto';
+import { formatTon } from '@cocoon/shared';
 import type { Db, Queryable } from '../db';
-import { badRequest, conflict } from '../errors';
-import { postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { badRequest, conflict, InsufficientFunds } from '../errors';
+import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
 import type {
   CursorStore,
   DepositCredit,
@@ -215,6 +216,23 @@ export async function requestWithdrawal(
         'no wallet is bound to this account: connect a wallet with ton_proof (POST /v1/me/wallet) first',
         'wallet_not_bound',
       );
+    }
+    // Earnings of the user's rigs from jobs whose audit is still open stay put until it is decided.
+    const waiting = BigInt(
+      (
+        await q.query<{ n: string }>(
+          `SELECT coalesce(sum(j.rig_nano), 0)::text AS n FROM jobs j JOIN rigs r ON r.id = j.rig_id
+           WHERE r.owner_id = $1 AND j.state = 'done' AND j.audit_state = 'pending'`,
+          [args.userId],
+        )
+      ).rows[0].n,
+    );
+    if (waiting > 0n) {
+      const balance = await balanceOf(q, userAccount(args.userId));
+      if (balance - waiting < args.amountNano + args.feeNano)
+        throw new InsufficientFunds(
+          `${formatTon(waiting)} TON of your rigs' earnings wait for their audits (minutes); withdraw at most ${formatTon(balance - waiting - args.feeNano > 0n ? balance - waiting - args.feeNano : 0n)} TON now`,
+        );
     }
     const id = randomUUID();
     const inserted = await q.query<WithdrawalRow>(
