@@ -150,27 +150,29 @@ async function honestOutput(body: JobBody) {
 
 let served = 0;
 async function cheatedOutput(body: JobBody) {
+  // Counted before anything is awaited: the n-th call is the n-th job the rig was given (its `received`).
+  const n = ++served;
   const honest = await honestOutput(body);
-  served++;
-  if (
-    served <= PROBATION + HONEST_AFTER_PROBATION ||
-    CHEAT === 'two-faced-audit' ||
-    CHEAT === 'lying-auditor'
-  )
+  if (n <= PROBATION + HONEST_AFTER_PROBATION || CHEAT === 'two-faced-audit' || CHEAT === 'lying-auditor')
     return honest;
   switch (CHEAT) {
     case 'junk':
       return { ...honest, text: 'the of and the in was said the of and' };
     case 'other-model': {
-      // Another model under the pinned name: here, the demo model sampled hotter with another seed.
-      if (body.kind !== 'generate') return { ...honest, text: honest.text.split('\n').reverse().join('\n') };
+      // Another model under the pinned name: for summaries, another selection (one more line, in another
+      // order); for generation, the demo model sampled hotter with another seed.
+      if (body.kind !== 'generate')
+        return { ...honest, text: [...honest.text.split('\n').reverse(), 'cy: ok'].join('\n') };
       const other = await models.get(DEMO_MODEL_ID)!.run({ ...body, temperature: 1.5, seed: 7 }, () => {});
       return { ...honest, text: other.text };
     }
     case 'cut-short':
       return { ...honest, text: honest.text.slice(0, Math.ceil(honest.text.length / 2)) };
     case 'inflate':
-      return { ...honest, completionTokens: body.maxTokens };
+      // Bills more than it ran: the whole token budget, or (when the output already filled it) the prompt.
+      return honest.completionTokens < body.maxTokens
+        ? { ...honest, completionTokens: body.maxTokens }
+        : { ...honest, promptTokens: honest.promptTokens + 8 };
   }
 }
 

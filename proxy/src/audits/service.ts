@@ -163,6 +163,12 @@ export class AuditService {
         reason: msg.reason,
         signature: msg.signature,
       });
+      // Already paid back (its rig was proven wrong on another job meanwhile): the verdict is kept and its
+      // auditor paid, but nothing about the job changes any more.
+      if (job.audit_state === 'refunded') {
+        if (msg.outcome !== 'unable') await this.payAuditors(q, job, [audit.id]);
+        return null;
+      }
       return this.decide(q, job, audit.round, rigId);
     });
     if (next) this.send(next);
