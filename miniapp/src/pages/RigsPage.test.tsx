@@ -29,6 +29,8 @@ function rig(over: Partial<RigView> = {}): RigView {
     auditsPassed: 12,
     auditsFailed: 0,
     quarantine: null,
+    latencyMs: { p50: 850, p95: 2100 },
+    uptime: 0.93,
     operator: false,
     probationJobsLeft: 0,
     bondNano: '1000000000',
@@ -73,6 +75,8 @@ it('shows each rig with device, slots, jobs, success rate and earnings; asks are
   expect(screen.getByTestId('rig-status').textContent).toContain('online');
   expect(screen.getByTestId('rig-jobs').textContent).toContain('40');
   expect(screen.getByText('97.5%')).toBeTruthy();
+  expect(screen.getByTestId('rig-latency').textContent).toContain('0.85 s / 2.1 s');
+  expect(screen.getByTestId('rig-uptime').textContent).toContain('93');
   expect(screen.getByTestId('rig-earnings').textContent).toContain('2.5 TON');
   expect(await screen.findByTestId('earnings-chart')).toBeTruthy();
 

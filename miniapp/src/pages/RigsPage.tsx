@@ -313,6 +313,16 @@ function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token
         <Stat label="Earned" value={tonText(rig.earningsNano)} testId="rig-earnings" />
         <Stat label="Last seen" value={rig.online ? 'now' : shortDate(rig.lastSeenAt)} />
         <Stat
+          label="Latency p50 / p95"
+          value={
+            rig.latencyMs.p50 === null
+              ? '—'
+              : `${seconds(rig.latencyMs.p50)} / ${seconds(rig.latencyMs.p95 ?? rig.latencyMs.p50)}`
+          }
+          testId="rig-latency"
+        />
+        <Stat label="Uptime" value={percent(rig.uptime)} testId="rig-uptime" />
+        <Stat
           label="Audits"
           value={`${rig.auditsPassed} passed${rig.auditsFailed ? ` · ${rig.auditsFailed} failed` : ''}`}
           testId="rig-audits-count"
@@ -439,4 +449,9 @@ export function RigsPage() {
       </QueryView>
     </>
   );
+}
+
+/** 850 → "0.85 s", 2100 → "2.1 s". */
+function seconds(ms: number): string {
+  return `${Math.round(ms / 10) / 100} s`;
 }

@@ -147,5 +147,19 @@ describe('bonds', () => {
     expect((await rig.owner.rigs()).rigs[0]).toMatchObject({ operator: true, bondRequiredNano: '0' });
     expect((await user.market()).models[0].asks[0].standing).toMatchObject({ operator: 1 });
     for (let i = 0; i < 3; i++) expect((await user.runJob({ model: 'test-echo', body })).rigId).toBe(rig.id);
+    // Its record: job latency from its jobs, uptime from its connection (online since it was registered).
+    const view = (await rig.owner.rigs()).rigs[0];
+    expect(view.latencyMs.p50).toBeGreaterThanOrEqual(0);
+    expect(view.latencyMs.p95).toBeGreaterThanOrEqual(view.latencyMs.p50!);
+    expect(view.uptime).toBeGreaterThan(0.5);
+    expect(view.uptime).toBeLessThanOrEqual(1);
+    await rig.worker.close();
+    for (let i = 0; i < 50 && (await rig.owner.rigs()).rigs[0].online; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const online = await bed.db.query<{ online_ms: string }>(
+      'SELECT online_ms::text FROM rigs WHERE id = $1',
+      [rig.id],
+    );
+    expect(Number(online.rows[0].online_ms)).toBeGreaterThan(0);
   });
 });

@@ -128,7 +128,8 @@ export async function recordHello(
   await db.tx(async (q) => {
     await q.query(
       `UPDATE rigs SET x25519_public_key = $2, ed25519_public_key = $3, device = $4, slots = $5,
-         connected_to = $6, last_seen_at = now() WHERE id = $1`,
+         connected_to = $6, last_seen_at = now(), connected_since = coalesce(connected_since, now())
+       WHERE id = $1`,
       [rigId, hello.x25519PublicKey, hello.ed25519PublicKey, hello.device, hello.slots, instanceId],
     );
     await q.query('UPDATE rig_models SET served = false, refused = NULL WHERE rig_id = $1', [rigId]);
@@ -167,8 +168,12 @@ export async function touchRig(q: Queryable, rigId: string): Promise<void> {
 }
 
 /** The rig's socket on this proxy closed (a newer socket on another proxy keeps its mark). */
+/** The SQL that ends a rig's connection at `end`: its time online is added up (for its uptime). */
+const goOffline = (end: string) => `connected_to = NULL, connected_since = NULL,
+  online_ms = online_ms + coalesce(greatest(0, extract(epoch FROM ${end} - connected_since) * 1000)::bigint, 0)`;
+
 export async function markDisconnected(q: Queryable, rigId: string, instanceId: string): Promise<void> {
-  await q.query('UPDATE rigs SET connected_to = NULL WHERE id = $1 AND connected_to = $2', [
+  await q.query(`UPDATE rigs SET ${goOffline('now()')} WHERE id = $1 AND connected_to = $2`, [
     rigId,
     instanceId,
   ]);
@@ -177,7 +182,9 @@ export async function markDisconnected(q: Queryable, rigId: string, instanceId: 
 /** At start: rigs marked connected but not seen for `staleAfterMs` are offline (their proxy crashed). */
 export async function clearStaleConnections(q: Queryable, staleAfterMs: number): Promise<void> {
   await q.query(
-    "UPDATE rigs SET connected_to = NULL WHERE connected_to IS NOT NULL AND last_seen_at < now() - $1 * interval '1 millisecond'",
+    // Their proxy crashed: they were last known online when last seen.
+    `UPDATE rigs SET ${goOffline('last_seen_at')}
+     WHERE connected_to IS NOT NULL AND last_seen_at < now() - $1 * interval '1 millisecond'`,
     [staleAfterMs],
   );
 }
@@ -189,12 +196,27 @@ export async function rigViews(
   rigId?: string,
 ): Promise<RigView[]> {
   const rigs = await q.query<
-    RigRow & { running: string; earnings: string | null; bond: string; exposure: string }
+    RigRow & {
+      running: string;
+      earnings: string | null;
+      bond: string;
+      exposure: string;
+      latency: { p50: number | null; p95: number | null } | null;
+      uptime: number;
+    }
   >(
     `SELECT r.*,
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
        (SELECT sum(j.rig_nano) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'done')::text AS earnings,
-       ${BOND_SQL}::text AS bond, ${EXPOSURE_SQL}::text AS exposure
+       ${BOND_SQL}::text AS bond, ${EXPOSURE_SQL}::text AS exposure,
+       (SELECT json_build_object(
+          'p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), 'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY ms))
+        FROM (SELECT extract(epoch FROM j.finished_at - j.started_at) * 1000 AS ms FROM jobs j
+              WHERE j.rig_id = r.id AND j.state = 'done' AND j.started_at IS NOT NULL
+              ORDER BY j.finished_at DESC LIMIT 500) recent) AS latency,
+       (r.online_ms + CASE WHEN r.connected_since IS NULL THEN 0
+          ELSE greatest(0, extract(epoch FROM now() - r.connected_since) * 1000) END)::float8
+         / greatest(1, extract(epoch FROM now() - r.created_at) * 1000)::float8 AS uptime
      FROM rigs r WHERE r.owner_id = $1 AND ($2::uuid IS NULL OR r.id = $2::uuid) ORDER BY r.created_at`,
     [ownerId, rigId ?? null],
   );
@@ -247,6 +269,11 @@ export async function rigViews(
       quarantine: r.quarantined_at
         ? { since: new Date(r.quarantined_at).toISOString(), reason: r.quarantine_reason ?? '' }
         : null,
+      latencyMs: {
+        p50: r.latency?.p50 == null ? null : Math.round(r.latency.p50),
+        p95: r.latency?.p95 == null ? null : Math.round(r.latency.p95),
+      },
+      uptime: Math.min(1, Math.max(0, Number(r.uptime))),
       operator,
       probationJobsLeft: operator
         ? 0

@@ -42,6 +42,13 @@ export const rigView = z.strictObject({
   auditsFailed: z.number().int().nonnegative(),
   /** Off the market since an audit proved it wrong (or outvoted it as an auditor); null: in the market. */
   quarantine: z.strictObject({ since: isoTime, reason: z.string() }).nullable(),
+  /** Job latency (from its start on the rig to its result) over its last 500 jobs; null: no jobs yet. */
+  latencyMs: z.strictObject({
+    p50: z.number().nonnegative().nullable(),
+    p95: z.number().nonnegative().nullable(),
+  }),
+  /** Share of the time since it was registered that it was connected. */
+  uptime: z.number().min(0).max(1),
   /** One of the operator's own rigs: no probation, no bond. */
   operator: z.boolean(),
   /** Jobs left in probation (every one audited); 0: past it, a bond is needed. */

@@ -8,3 +8,7 @@ ALTER TABLE rigs ADD COLUMN bond_withdraw_requested_at timestamptz;
 -- Set when audits proved the rig's results wrong (not when it was outvoted as an auditor): a job of it that
 -- settles afterwards (it was already running) is refunded at once. Cleared when the owner releases it.
 ALTER TABLE rigs ADD COLUMN proven_wrong_at timestamptz;
+
+-- Uptime, for a rig's standing: time online before the current connection, and when that one began.
+ALTER TABLE rigs ADD COLUMN online_ms bigint NOT NULL DEFAULT 0;
+ALTER TABLE rigs ADD COLUMN connected_since timestamptz;
