@@ -136,10 +136,9 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       LOG_LEVEL: 'error',
       COCOON_LOCAL: 'true',
       STATIC_DIR: staticDir,
-      // The journeys count money to the nanoTON: no audits (paid from fees) or bonds unless a spec asks.
+      // The journeys count money to the nanoTON: no random audits (auditors are paid from the fees). A new rig
+      // is in probation as on any network; its jobs have no other candidate to audit them.
       AUDIT_RATE: '0',
-      AUDIT_PROBATION_JOBS: '0',
-      BOND_NANO: '0',
       ...opts.proxyEnv,
     });
     const proxy = await startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs: 500 });

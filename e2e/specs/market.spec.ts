@@ -154,7 +154,7 @@ describe('the Cocoon market, end to end', () => {
     const ladder = page.getByTestId(`market-model-${MODEL}`).getByTestId('ask-ladder');
     await expect
       .poll(() => ladder.locator('tbody tr').first().locator('td').allTextContents(), { timeout: 20_000 })
-      .toEqual([ASK_TON, '1', '1']);
+      .toEqual([ASK_TON, '1', '1', '1 in probation']);
   });
 
   it('3. a buyer deposits 1 TON, the Playground summarizes a pasted conversation; Jobs shows the settled cost', async () => {
