@@ -23,13 +23,16 @@ export interface AuditedJob {
   jobs_done: number;
   probation_from: number;
   proven_wrong_at: Date | null;
+  /** Its jobs whose audit ended disputed (one auditor against it, no second one). */
+  disputed: number;
 }
 
 export async function auditedJob(q: Queryable, jobId: string, lock = false): Promise<AuditedJob | undefined> {
   const r = await q.query<AuditedJob>(
     `SELECT j.id, j.user_id, j.model, j.kind, j.rig_id, r.owner_id, j.envelope, j.audit_copy, j.result_commitment,
        j.prompt_tokens, j.completion_tokens, j.input_tokens, j.max_tokens, j.price_nano_per_1k::text AS price_nano_per_1k,
-       j.audit_state, r.jobs_done, r.probation_from, r.proven_wrong_at
+       j.audit_state, r.jobs_done, r.probation_from, r.proven_wrong_at,
+       (SELECT count(*) FROM jobs d WHERE d.rig_id = r.id AND d.audit_state = 'disputed')::int AS disputed
      FROM jobs j JOIN rigs r ON r.id = j.rig_id WHERE j.id = $1 AND j.state = 'done'${lock ? ' FOR UPDATE OF j' : ''}`,
     [jobId],
   );

@@ -40,17 +40,19 @@ export type VerdictMsg = Extract<WorkerToProxy, { type: 'verdict' }>;
 
 /**
  * Whether a settled job is audited: every job of a rig in probation (its first AUDIT_PROBATION_JOBS, counted
- * again from a quarantine), else AUDIT_RATE of them. The operator's own rigs have no probation.
+ * again from a quarantine), else AUDIT_RATE of them, more for a rig with disputed jobs on its record (each one
+ * adds AUDIT_RATE again: one auditor said it was wrong and nobody could settle it). The operator's own rigs
+ * have no probation.
  */
 export function shouldAudit(
-  rig: { owner_id: string; jobs_done: number; probation_from: number },
+  rig: { owner_id: string; jobs_done: number; probation_from: number; disputed?: number },
   config: Pick<Config, 'AUDIT_RATE' | 'AUDIT_PROBATION_JOBS' | 'OPERATOR_OWNER_IDS'>,
   random: () => number,
 ): boolean {
   const probation =
     !config.OPERATOR_OWNER_IDS.includes(rig.owner_id) &&
     rig.jobs_done - rig.probation_from <= config.AUDIT_PROBATION_JOBS;
-  return probation || random() < config.AUDIT_RATE;
+  return probation || random() < config.AUDIT_RATE * (1 + (rig.disputed ?? 0));
 }
 type AuditOrder = { auditorRigId: string; message: Extract<ProxyToWorker, { type: 'audit' }> };
 
