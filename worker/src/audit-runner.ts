@@ -11,11 +11,18 @@ import {
   openJob,
   requestHash,
   resultCommitment,
+  sealedResultBudget,
   signVerdict,
   type Verdict,
   type WorkerToProxy,
 } from '@cocoon/shared';
-import { checkPromptSize, JobRejected, type JobRunnerDeps, modelInput } from './job-runner';
+import {
+  checkPromptSize,
+  JobRejected,
+  type JobRunnerDeps,
+  MAX_SEALED_BODY_CHARS,
+  modelInput,
+} from './job-runner';
 import type { ClaimedOutput, JobInput, Model } from './models/index';
 
 /**
@@ -72,6 +79,13 @@ function signedVerdict(msg: AuditMessage, deps: JobRunnerDeps, finding: Finding)
 }
 
 async function check(msg: AuditMessage, deps: JobRunnerDeps): Promise<Finding> {
+  // The same bounds as a job of its own: nothing larger is opened, whoever sent it.
+  const copyChars = msg.auditCopy.ciphertext.length + msg.auditCopy.nonce.length;
+  if (
+    msg.envelope.body.ciphertext.length > MAX_SEALED_BODY_CHARS ||
+    copyChars > sealedResultBudget(msg.maxTokens)
+  )
+    return unable("the job or its result is larger than the job's terms allow");
   try {
     openJob(msg.envelope, deps.rigId, deps.keys.x25519.secretKey, msg.aad);
   } catch {

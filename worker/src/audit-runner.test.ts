@@ -1,0 +1,85 @@
+// The auditing rig's checks that need no model: bounds on what it opens, jobs not sealed to it, copies that
+// don't match the signed commitment. (The model checks run against real models in e2e/integration/audits.)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  type AuditMessage,
+  commitResult,
+  fromBase64,
+  openJob,
+  requestHash,
+  sealAuditCopy,
+  sealJob,
+  verifyVerdict,
+} from '@cocoon/shared';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runAudit } from './audit-runner';
+import { loadOrCreateKeys } from './keys';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'cocoon-audit-runner-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const executor = loadOrCreateKeys(path.join(dir, 'executor'));
+const auditor = loadOrCreateKeys(path.join(dir, 'auditor'));
+const EXEC = '11111111-1111-4111-8111-111111111111';
+const AUD = '22222222-2222-4222-8222-222222222222';
+const JOB = '33333333-3333-4333-8333-333333333333';
+
+/** A job sealed to both rigs, its result committed and copied for the auditor by the executor. */
+function audit(over: { text?: string; copyText?: string; recipients?: string[] } = {}): AuditMessage {
+  const rigs = over.recipients ?? [EXEC, AUD];
+  const keyOf = (id: string) => (id === EXEC ? executor : auditor).x25519.publicKey;
+  const { envelope } = sealJob(
+    { kind: 'generate', prompt: 'hello there', maxTokens: 8, seed: 1 },
+    rigs.map((rigId) => ({ rigId, x25519PublicKey: keyOf(rigId) })),
+    JOB,
+  );
+  const { state } = openJob(envelope, EXEC, executor.x25519.secretKey, JOB);
+  const { final, commitment } = commitResult({
+    text: over.text ?? 'general kenobi',
+    promptTokens: 3,
+    completionTokens: 2,
+    finishReason: 'stop',
+  });
+  const copy = sealAuditCopy(state, { ...final, text: over.copyText ?? final.text });
+  return {
+    type: 'audit',
+    auditId: '44444444-4444-4444-8444-444444444444',
+    jobId: JOB,
+    model: 'demo-gen',
+    kind: 'generate',
+    envelope,
+    aad: JOB,
+    auditCopy: copy,
+    receipt: { promptTokens: 3, completionTokens: 2, commitment },
+    inputTokens: 100,
+    maxTokens: 8,
+  };
+}
+
+const deps = { rigId: AUD, keys: auditor, models: new Map() };
+
+describe('runAudit', () => {
+  it('signs a verdict over the request and the commitment it was given', async () => {
+    const msg = audit();
+    const v = await runAudit(msg, deps);
+    expect(v).toMatchObject({ requestHash: requestHash(msg.envelope), commitment: msg.receipt.commitment });
+    expect(verifyVerdict(v, v.signature, auditor.ed25519.publicKey)).toBe(true);
+    // No model here: it can't judge the output, and says so rather than failing the rig.
+    expect(v.outcome).toBe('unable');
+  });
+
+  it('fails a copy that is not what the receipt committed to', async () => {
+    const v = await runAudit(audit({ copyText: 'something else' }), deps);
+    expect(v).toMatchObject({ outcome: 'fail', reason: expect.stringContaining("receipt's commitment") });
+  });
+
+  it('is unable, not failing, when the job was not sealed to it or is over its bounds', async () => {
+    expect((await runAudit(audit({ recipients: [EXEC] }), deps)).outcome).toBe('unable');
+    const huge = audit();
+    huge.auditCopy = { ...huge.auditCopy, ciphertext: 'A'.repeat(2_000_000) };
+    const v = await runAudit(huge, deps);
+    expect(v).toMatchObject({ outcome: 'unable', reason: expect.stringContaining('larger') });
+    expect(fromBase64(v.signature).length).toBe(64);
+  });
+});
