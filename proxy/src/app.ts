@@ -18,6 +18,7 @@ import { devRoutes } from './http/routes/dev';
 import { devWalletRoutes } from './http/routes/dev-wallet';
 import { jobRoutes } from './http/routes/jobs';
 import { meRoutes } from './http/routes/me';
+import { metricsRoutes } from './http/routes/metrics';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
 import { tonRoutes } from './http/routes/ton';
@@ -25,6 +26,7 @@ import { serveMiniApp } from './http/static';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
+import { createProxyMetrics } from './metrics';
 import { createTonService } from './payments/service';
 import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
@@ -77,7 +79,10 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   const hub = new JobEventHub();
   const workers = new WorkerRegistry();
   const cluster = new Cluster(db, instanceId, log);
-  const jobs = new JobService(db, config, hub, workers, log, cluster, instanceId);
+  const metrics = createProxyMetrics(db, config);
+  const jobs = new JobService(db, config, hub, workers, log, cluster, instanceId, (job) =>
+    metrics.jobSettled(job),
+  );
   await jobs.startCluster();
   const audits = new AuditService(db, config, workers, log);
   const ton = await createTonService(
@@ -193,6 +198,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   chatHistoryRoutes(app, ctx);
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
   tonRoutes(app, ctx, ctx.ton);
+  metricsRoutes(app, ctx, metrics);
   // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
   // chain, not local mode (production refuses the sandbox chain).
   if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);

@@ -40,6 +40,18 @@ export function bondedSql(rules: BondRules): string {
   return `(r.owner_id = ANY(${operatorsSql(rules)}) OR ${inProbationSql(rules)} OR ${EXPOSURE_SQL} < ${BOND_SQL})`;
 }
 
+/** A rig's standing, as the price board and the metrics count it. */
+export type Standing = 'operator' | 'probation' | 'bonded' | 'capped' | 'quarantined';
+export const STANDINGS: readonly Standing[] = ['operator', 'probation', 'bonded', 'capped', 'quarantined'];
+
+/** SQL for a rig (aliased `r`): its standing, one of STANDINGS (quarantine first, then the operator's own). */
+export function standingSql(rules: BondRules): string {
+  return `CASE WHEN r.quarantined_at IS NOT NULL THEN 'quarantined'
+      WHEN r.owner_id = ANY(${operatorsSql(rules)}) THEN 'operator'
+      WHEN ${inProbationSql(rules)} THEN 'probation'
+      WHEN ${bondedSql(rules)} THEN 'bonded' ELSE 'capped' END`;
+}
+
 export function isOperatorRig(rules: BondRules, ownerId: string): boolean {
   return rules.OPERATOR_OWNER_IDS.includes(ownerId);
 }

@@ -49,6 +49,7 @@ const GROUPS: Record<string, Group> = {
   'GET /v1/chat-history/:chatId/messages': 'service',
   'DELETE /v1/chat-history/:chatId': 'service',
   'GET /v1/admin/unclaimed': 'admin',
+  'GET /metrics': 'admin',
   'POST /dev/sandbox-wallet': 'sandbox',
   'POST /dev/sandbox-wallet/:id/ton-proof': 'sandbox',
   'POST /dev/sandbox-wallet/:id/send': 'sandbox',

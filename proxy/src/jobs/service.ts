@@ -17,6 +17,7 @@ import { formatTon } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import type { SettledJob } from '../metrics';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import { Dispatcher } from './dispatch';
@@ -39,6 +40,8 @@ export class JobService {
     private readonly log: Logger,
     private readonly cluster: Cluster,
     instanceId: string,
+    /** Told of each job this proxy settles (the metrics' latency histograms). */
+    private readonly onSettled: (job: SettledJob) => void = () => {},
   ) {
     const emit = (jobId: string, event: JobEvent) => this.emit(jobId, event);
     this.dispatcher = new Dispatcher(db, config, workers, log, cluster, instanceId, emit);
@@ -139,6 +142,7 @@ export class JobService {
         },
         'job done',
       );
+      this.onSettled({ model: outcome.model, totalMs: outcome.ms, runMs: outcome.runMs });
     } else if (outcome.kind === 'invalid') {
       this.log.warn({ jobId: msg.jobId, rigId, problem: outcome.problem }, 'rejected a usage receipt');
       await this.dispatcher.failover(msg.jobId, rigId, `invalid receipt: ${outcome.problem}`, true);

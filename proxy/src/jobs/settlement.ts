@@ -28,6 +28,8 @@ export type SettleOutcome =
       model: string;
       tokens: number;
       ms: number;
+      /** Ms since the job was sent to the rig that ran it (the metrics' run latency). */
+      runMs: number;
     };
 
 /**
@@ -122,8 +124,10 @@ export async function settleDone(
       rigNano: charge.rigNano,
       feeNano: charge.feeNano,
     });
-    const ms = Date.now() - new Date(job.created_at).getTime();
-    return { kind: 'settled', charge, model: job.model, tokens, ms };
+    const now = Date.now();
+    const ms = now - new Date(job.created_at).getTime();
+    const runMs = job.started_at ? now - new Date(job.started_at).getTime() : ms;
+    return { kind: 'settled', charge, model: job.model, tokens, ms, runMs };
   });
 }
 

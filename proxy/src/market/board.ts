@@ -1,11 +1,8 @@
 // The public price board: per model, the ask ladder with capacity, recent fills and the 24-hour median.
 import { DIGEST_PREFIX_LENGTH, type JobKind, jobKind, type MarketView } from '@cocoon/shared';
-import { bondedSql, inProbationSql, operatorsSql } from '../audits/bonds';
+import { type bondedSql, STANDINGS, type Standing, standingSql } from '../audits/bonds';
 import type { Config } from '../config';
 import type { Queryable } from '../db';
-
-type Standing = 'operator' | 'probation' | 'bonded' | 'capped' | 'quarantined';
-const STANDINGS: Standing[] = ['operator', 'probation', 'bonded', 'capped', 'quarantined'];
 
 export async function priceBoard(
   q: Queryable,
@@ -13,10 +10,7 @@ export async function priceBoard(
 ): Promise<MarketView> {
   const feeBps = config.FEE_BPS;
   // Each rig's standing (audits/bonds.ts), counted per ask.
-  const standing = `CASE WHEN r.quarantined_at IS NOT NULL THEN 'quarantined'
-      WHEN r.owner_id = ANY(${operatorsSql(config)}) THEN 'operator'
-      WHEN ${inProbationSql(config)} THEN 'probation'
-      WHEN ${bondedSql(config)} THEN 'bonded' ELSE 'capped' END`;
+  const standing = standingSql(config);
   const asks = await q.query<
     {
       model: string;

@@ -1,4 +1,4 @@
-// Operator routes (ADMIN_KEY): deposits nobody could be credited for.
+// Operator routes (ADMIN_KEY): deposits nobody could be credited for, and the proxy's metrics.
 import { z } from 'zod';
 import { nanoString } from '../schemas/common';
 import { isoTime, route } from './route';
@@ -20,3 +20,9 @@ export type UnclaimedDeposits = z.infer<typeof unclaimedDeposits>;
 export const adminRoutes = {
   unclaimed: route({ method: 'GET', path: '/v1/admin/unclaimed', request: {}, response: unclaimedDeposits }),
 } as const;
+
+/**
+ * The proxy's metrics for Prometheus (ADMIN_KEY): text/plain in the Prometheus exposition format, not JSON,
+ * so outside the contract's routes (see NON_CONTRACT_ROUTES). The series are listed in docs/metrics.md.
+ */
+export const METRICS_PATH = '/metrics';

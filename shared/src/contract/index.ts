@@ -1,5 +1,6 @@
 // The API contract: per resource, each HTTP route's method, path, request and response schemas; and the
 // worker channel both ways. The proxy registers its routes from these entries, the clients call them.
+import { METRICS_PATH } from './admin';
 import { API_ROUTES } from './api';
 import { devRoutes } from './dev';
 import type { HttpRoute } from './route';
@@ -34,6 +35,11 @@ export const CONTRACT_BY_KEY: ReadonlyMap<string, HttpRoute> = new Map(
 
 /**
  * Routes the proxy registers that are not JSON HTTP routes, so have no entry above: the worker's WebSocket
- * (its messages are `workerToProxy` / `proxyToWorker`) and the built Mini App's static files.
+ * (its messages are `workerToProxy` / `proxyToWorker`), the built Mini App's static files, and the metrics
+ * (Prometheus text, ADMIN_KEY).
  */
-export const NON_CONTRACT_ROUTES: readonly string[] = [`GET ${WORKER_CHANNEL_PATH}`, 'GET /*'];
+export const NON_CONTRACT_ROUTES: readonly string[] = [
+  `GET ${WORKER_CHANNEL_PATH}`,
+  'GET /*',
+  `GET ${METRICS_PATH}`,
+];
