@@ -190,10 +190,11 @@ export class AuditService {
     const asked = audits.map((a) => a.auditor_rig_id);
 
     if (said.length === 0) {
-      // The auditor couldn't check it: ask another, once.
-      if (round === 1) return this.orderAudit(q, job, 2, asked);
-      await setAuditState(q, job.id, 'unauditable');
-      return null;
+      // The auditor couldn't check it: ask another, once; with no one to ask, the job stays unaudited (and
+      // its rig's earnings from it are no longer held back).
+      const second = round === 1 ? await this.orderAudit(q, job, 2, asked) : null;
+      if (!second) await setAuditState(q, job.id, 'unauditable');
+      return second;
     }
     if (fails.length === 0) {
       await this.passed(

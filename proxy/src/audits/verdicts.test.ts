@@ -110,4 +110,30 @@ describe('verdicts', () => {
     );
     expect(sibling.audits).toEqual([]);
   });
+
+  it('leaves a job unaudited, not pending, when its only auditor could not check it', async () => {
+    await bed.start();
+    await bed.rig(1001, price);
+    const auditor = await bed.rig(1002, price * 2n);
+    const r = await userClient(bed.proxy, 2001).runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'nobody else can check me', maxTokens: 10 },
+    });
+    const audit = await until('the audit', () => auditor.worker.auditMessages[0]);
+    const v: Verdict = {
+      auditId: audit.auditId,
+      jobId: audit.jobId,
+      requestHash: requestHash(audit.envelope),
+      commitment: audit.receipt.commitment,
+      agreementPpm: 0,
+      outcome: 'unable',
+    };
+    auditor.worker.send({ type: 'verdict', ...v, reason: 'busy', signature: auditor.worker.signVerdict(v) });
+    expect(
+      await until('a decision', async () => {
+        const s = await auditState(r.jobId);
+        return s === 'pending' ? undefined : s;
+      }),
+    ).toBe('unauditable');
+  });
 });
