@@ -13,10 +13,22 @@ export const bondAccount = (rigId: string) => `bond:${rigId}`;
 
 type BondRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
-/** SQL for a rig (aliased `r`): the cost of its done jobs no passed audit vouches for, not refunded. */
+/**
+ * SQL for a rig (aliased `r`): the cost of its done jobs no passed audit vouches for (audits/repository.ts
+ * recordPassed), not refunded: the same set a proof of cheating refunds.
+ */
 export const EXPOSURE_SQL = `(SELECT coalesce(sum(j.cost_nano), 0) FROM jobs j
-  WHERE j.rig_id = r.id AND j.state = 'done' AND j.audit_state IS DISTINCT FROM 'refunded'
-    AND (r.last_passed_audit_at IS NULL OR j.finished_at > r.last_passed_audit_at))`;
+  WHERE j.rig_id = r.id AND ${unvouchedSql('j', 'r')})`;
+
+/**
+ * SQL: job `j` of rig `r` is one nothing vouches for: done, neither passed its own audit nor refunded, and
+ * finished after the start of the rig's last passed audit's job (or the rig never passed one).
+ */
+export function unvouchedSql(j: string, r: string): string {
+  return `${j}.state = 'done' AND ${j}.audit_state IS DISTINCT FROM 'refunded'
+    AND ${j}.audit_state IS DISTINCT FROM 'passed'
+    AND (${r}.last_passed_audit_at IS NULL OR ${j}.finished_at > ${r}.last_passed_audit_at)`;
+}
 
 /** SQL for a rig (aliased `r`): its bond. */
 export const BOND_SQL = `(SELECT coalesce(max(a.balance), 0) FROM accounts a WHERE a.id = 'bond:' || r.id)`;

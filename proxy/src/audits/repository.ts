@@ -2,6 +2,7 @@
 import type { SealedBox, SealedEnvelope } from '@cocoon/shared';
 import type { Queryable } from '../db';
 import { IN_GOOD_STANDING } from '../rigs/standing';
+import { unvouchedSql } from './bonds';
 
 /** A finished job as an audit needs it. */
 export interface AuditedJob {
@@ -114,11 +115,14 @@ export async function setAuditState(q: Queryable, jobId: string, state: string |
   await q.query('UPDATE jobs SET audit_state = $2 WHERE id = $1', [jobId, state]);
 }
 
-/** A passed audit vouches for the rig's jobs up to the audited one's finish. */
+/**
+ * A passed audit vouches for the audited job and for the rig's jobs that were finished before it started. (Not
+ * up to its finish: a job run beside it, finished first, may be one the rig cheated on.)
+ */
 export async function recordPassed(q: Queryable, rigId: string, jobId: string): Promise<void> {
   await q.query(
     `UPDATE rigs SET audits_passed = audits_passed + 1,
-       last_passed_audit_at = greatest(last_passed_audit_at, (SELECT finished_at FROM jobs WHERE id = $2))
+       last_passed_audit_at = greatest(last_passed_audit_at, (SELECT started_at FROM jobs WHERE id = $2))
      WHERE id = $1`,
     [rigId, jobId],
   );
@@ -179,8 +183,7 @@ export async function unvouchedJobs(
     `SELECT j.id, j.user_id, j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano,
        j.fee_nano::text AS fee_nano, j.hold_trial_nano::text AS hold_trial_nano
      FROM jobs j JOIN rigs r ON r.id = j.rig_id
-     WHERE j.rig_id = $1 AND j.state = 'done' AND j.audit_state IS DISTINCT FROM 'refunded'
-       AND (r.last_passed_audit_at IS NULL OR j.finished_at > r.last_passed_audit_at)
+     WHERE j.rig_id = $1 AND ${unvouchedSql('j', 'r')}
      ORDER BY j.finished_at FOR UPDATE OF j`,
     [rigId],
   );
