@@ -40,7 +40,18 @@ describe('bot config', () => {
     expect(() => loadBotConfig({ ...REAL, NODE_ENV: 'production', COCOON_LOCAL: 'true' })).toThrow(
       /NODE_ENV=production/,
     );
-    expect(loadBotConfig({ ...REAL, NODE_ENV: 'production' }).COCOON_LOCAL).toBe(false);
+    const https = { MINIAPP_URL: 'https://app.example.org/' };
+    expect(loadBotConfig({ ...REAL, ...https, NODE_ENV: 'production' }).COCOON_LOCAL).toBe(false);
+  });
+
+  it('in production refuses a Mini App URL that is not https (the default one included)', () => {
+    const prod = { ...REAL, NODE_ENV: 'production' };
+    expect(() => loadBotConfig({ ...prod, MINIAPP_URL: 'http://app.example.org/' })).toThrow(
+      /MINIAPP_URL: NODE_ENV=production needs an https:\/\/ address/,
+    );
+    expect(() => loadBotConfig(prod)).toThrow(/MINIAPP_URL/);
+    // Outside production (the emulator, a staging bot on a LAN) http stays allowed.
+    expect(loadBotConfig({ ...REAL, MINIAPP_URL: 'http://127.0.0.1:8080/' }).MINIAPP_URL).toMatch(/^http:/);
   });
 
   it('names every bad or missing variable', () => {

@@ -5,6 +5,7 @@ import {
   DEV_SERVICE_KEY,
   type EnvRecord,
   envBool,
+  httpsProblems,
   logFormatSchema,
   logLevelSchema,
   parseEnv,
@@ -101,6 +102,7 @@ export function loadBotConfig(env: EnvRecord = process.env): BotConfig {
       ['HISTORY_KEY', c.HISTORY_KEY],
     ]),
   );
+  problems.push(...httpsProblems('MINIAPP_URL', c.MINIAPP_URL, c.NODE_ENV));
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_URL)
     problems.push('WEBHOOK_URL: required when BOT_MODE=webhook');
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_SECRET)

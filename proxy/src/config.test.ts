@@ -67,4 +67,26 @@ describe('proxy configuration', () => {
     });
     expect(c.COCOON_LOCAL).toBe(false);
   });
+
+  it('refuses a TON endpoint of the other network, naming TONCENTER_URL', () => {
+    const base = { ...PRODUCTION_SECRETS, SERVICE_WALLET_MNEMONIC: MNEMONIC.SERVICE_WALLET_MNEMONIC };
+    expect(() =>
+      loadConfig({ ...base, TON_NETWORK: 'mainnet', TONCENTER_URL: 'https://testnet.toncenter.com/api/v2' }),
+    ).toThrow(/TONCENTER_URL: a testnet endpoint with TON_NETWORK=mainnet/);
+    expect(() =>
+      loadConfig({ ...base, TON_NETWORK: 'testnet', TONCENTER_URL: 'https://toncenter.com/api/v2' }),
+    ).toThrow(/TONCENTER_URL: the mainnet endpoint with TON_NETWORK=testnet/);
+    expect(
+      loadConfig({ ...base, TON_NETWORK: 'testnet', TONCENTER_URL: 'https://testnet.toncenter.com/api/v2' })
+        .TON_NETWORK,
+    ).toBe('testnet');
+  });
+
+  it('in production refuses an http PUBLIC_URL (the TON Connect manifest names it)', () => {
+    const prod = { ...PRODUCTION_SECRETS, NODE_ENV: 'production', TON_NETWORK: 'mainnet', ...MNEMONIC };
+    expect(() => loadConfig({ ...prod, PUBLIC_URL: 'http://cocoon.example.org' })).toThrow(
+      /PUBLIC_URL: NODE_ENV=production needs an https:\/\/ address/,
+    );
+    expect(loadConfig({ ...prod, PUBLIC_URL: 'https://cocoon.example.org' }).PUBLIC_URL).toMatch(/^https:/);
+  });
 });

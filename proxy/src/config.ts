@@ -6,6 +6,7 @@ import {
   DEV_SERVICE_KEY,
   type EnvRecord,
   envBool,
+  httpsProblems,
   logFormatSchema,
   logLevelSchema,
   parseEnv,
@@ -124,6 +125,7 @@ export const configSchema = z.object({
     .min(1024)
     .default(16 * 1024 * 1024),
   TON_NETWORK: z.enum(['sandbox', 'testnet', 'mainnet']).default('sandbox'),
+  /** The TON HTTP API v2 endpoint of TON_NETWORK (https://testnet.toncenter.com/api/v2 on testnet). */
   TONCENTER_URL: z.string().url().optional(),
   TONCENTER_API_KEY: z.string().optional(),
   SERVICE_WALLET_MNEMONIC: z.string().optional(),
@@ -147,6 +149,8 @@ export const configSchema = z.object({
   STATIC_DIR: z.string().default('./dist'),
   /** The URL people reach this proxy (and the Mini App it serves) at; the TON Connect manifest names it. */
   PUBLIC_URL: z.string().url().optional(),
+  /** Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN. */
+  TELEGRAM_API_ROOT: z.string().url().optional(),
   /** Retention of the bot's sealed chat history: messages kept per chat, their age, and the prune interval. */
   CHAT_HISTORY_MAX_MESSAGES: z.coerce.number().int().min(1).max(100_000).default(1000),
   CHAT_HISTORY_MAX_AGE_HOURS: z.coerce
@@ -187,6 +191,8 @@ export function loadConfig(env: EnvRecord = process.env): Config {
     if (c.ADMIN_KEY === DEV_ADMIN_KEY)
       problems.push('ADMIN_KEY: the public dev key only works in local mode');
   }
+  problems.push(...endpointNetworkProblems(c.TON_NETWORK, c.TONCENTER_URL));
+  problems.push(...httpsProblems('PUBLIC_URL', c.PUBLIC_URL, c.NODE_ENV));
   problems.push(
     ...sharedSecretProblems([
       ['BOT_TOKEN', c.BOT_TOKEN],
@@ -202,4 +208,23 @@ export function loadConfig(env: EnvRecord = process.env): Config {
     SERVICE_KEY: c.SERVICE_KEY ?? DEV_SERVICE_KEY,
     ADMIN_KEY: c.ADMIN_KEY ?? (local ? DEV_ADMIN_KEY : undefined),
   };
+}
+
+/**
+ * A TON endpoint that names the other network: toncenter's testnet host (or any URL saying "testnet") with
+ * mainnet configured, or toncenter's mainnet host with testnet. Other hosts can't be told by name; `check`
+ * asks them for their zero state.
+ */
+export function endpointNetworkProblems(network: Config['TON_NETWORK'], url: string | undefined): string[] {
+  if (!url || network === 'sandbox') return [];
+  const host = new URL(url).hostname.toLowerCase();
+  if (network === 'mainnet' && /testnet/i.test(url))
+    return [
+      'TONCENTER_URL: a testnet endpoint with TON_NETWORK=mainnet; use the mainnet one (https://toncenter.com/api/v2)',
+    ];
+  if (network === 'testnet' && host === 'toncenter.com')
+    return [
+      'TONCENTER_URL: the mainnet endpoint with TON_NETWORK=testnet; use https://testnet.toncenter.com/api/v2',
+    ];
+  return [];
 }

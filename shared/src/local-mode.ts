@@ -53,3 +53,12 @@ export function resolveLocalMode(
   }
   return { local: explicit ?? conflicts.length === 0, problems };
 }
+
+/**
+ * An address people open (the Mini App, the proxy's public URL) must be HTTPS in production: Telegram opens
+ * Mini Apps over HTTPS only, and TON Connect wallets fetch the manifest from it. Empty: fine.
+ */
+export function httpsProblems(name: string, url: string | undefined, nodeEnv: string | undefined): string[] {
+  if (nodeEnv !== 'production' || url === undefined || url.startsWith('https://')) return [];
+  return [`${name}: NODE_ENV=production needs an https:// address (Telegram and TON Connect refuse http)`];
+}

@@ -90,9 +90,14 @@ async function openPostgres(url: string): Promise<Db> {
   };
 }
 
+/** Opens the database named by the config as it is, applying nothing (`check` reads its migrations). */
+export async function connectDb(opts: { databaseUrl?: string; dataDir?: string }): Promise<Db> {
+  return opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+}
+
 /** Opens the database named by the config and applies the checked-in migrations. */
 export async function openDb(opts: { databaseUrl?: string; dataDir?: string }): Promise<Db> {
-  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  const db = await connectDb(opts);
   await migrate(db);
   return db;
 }

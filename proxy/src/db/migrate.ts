@@ -2,15 +2,35 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db } from './index';
+import type { Db, Queryable } from './index';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const LOCK_ID = 727_001;
 
-export async function migrate(db: Db): Promise<void> {
-  const files = readdirSync(dir)
+/** The checked-in migrations, in the order they apply. */
+export function migrationFiles(): string[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort();
+}
+
+/**
+ * What a database lacks (`pending`, checked-in migrations not applied) and what it has that this code does
+ * not know (`unknown`: applied by a newer proxy). Applies nothing.
+ */
+export async function migrationStatus(db: Queryable): Promise<{ pending: string[]; unknown: string[] }> {
+  const files = migrationFiles();
+  const table = await db.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+  const applied = table.rows[0]?.t
+    ? (await db.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name)
+    : [];
+  const known = new Set(files);
+  const done = new Set(applied);
+  return { pending: files.filter((f) => !done.has(f)), unknown: applied.filter((f) => !known.has(f)).sort() };
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const files = migrationFiles();
   await db.tx(async (q) => {
     if (db.kind === 'postgres') await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
     await q.query(

@@ -95,7 +95,12 @@ export async function loadServiceKey(config: Config, persist: boolean): Promise<
   return key;
 }
 
-export async function createChainFromConfig(config: Config, persist: boolean): Promise<ChainAdapter> {
+export async function createChainFromConfig(
+  config: Config,
+  persist: boolean,
+  /** Per-request limits of the TON HTTP API (`check` asks once, briefly). */
+  http: { timeoutMs?: number; attempts?: number } = {},
+): Promise<ChainAdapter> {
   if (config.TON_NETWORK === 'sandbox') {
     const serviceKey = await loadServiceKey(config, persist);
     const stateFile = persist ? join(config.DATA_DIR, 'ton', 'sandbox-state.json') : undefined;
@@ -113,6 +118,7 @@ export async function createChainFromConfig(config: Config, persist: boolean): P
     apiKey: config.TONCENTER_API_KEY,
     network: config.TON_NETWORK,
     serviceKey,
+    ...http,
   });
 }
 

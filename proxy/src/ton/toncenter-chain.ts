@@ -185,6 +185,19 @@ export class ToncenterChain implements ChainAdapter {
 
   async close(): Promise<void> {}
 
+  /** The service wallet's account state: active, uninitialized (never sent from) or frozen. */
+  async serviceWalletState(): Promise<string> {
+    return z.string().parse(await this.get('getAddressState', { address: this.serviceAddress() }));
+  }
+
+  /** The base64 root hash of the endpoint's masterchain zero state: which network it serves. */
+  async zeroStateRootHash(): Promise<string> {
+    const info = z
+      .object({ init: z.object({ root_hash: z.string() }) })
+      .parse(await this.get('getMasterchainInfo', {}));
+    return info.init.root_hash;
+  }
+
   // ---------- HTTP ----------
 
   private async isDeployed(address: string): Promise<boolean> {
