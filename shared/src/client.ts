@@ -280,6 +280,7 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
     rotateRigToken: (id: string) => call(CONTRACT.rotateRigToken, { params: { id } }),
     revokeRig: (id: string) => call(CONTRACT.revokeRig, { params: { id } }),
     rigAudits: (id: string) => call(CONTRACT.rigAudits, { params: { id } }),
+    rigHistory: (id: string) => call(CONTRACT.rigHistory, { params: { id } }),
     releaseRig: (id: string) => call(CONTRACT.releaseRig, { params: { id } }),
     addBond: (id: string, amountNano: bigint) =>
       call(CONTRACT.addBond, { params: { id }, body: { amountNano: amountNano.toString() } }),

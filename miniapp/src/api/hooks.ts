@@ -68,6 +68,9 @@ export const useRevokeRig = () => useClientMutation((c, id: string) => c.revokeR
 /** The audits that concern a rig (the evidence behind its standing), fetched when shown. */
 export const useRigAudits = (id: string, enabled: boolean) =>
   useClientQuery([...keys.rigs, id, 'audits'], (c) => c.rigAudits(id), { enabled });
+/** A rig's last 30 days, fill and ask estimate, fetched when shown. */
+export const useRigHistory = (id: string, enabled: boolean) =>
+  useClientQuery([...keys.rigs, id, 'history'], (c) => c.rigHistory(id), { enabled });
 export const useReleaseRig = () => useClientMutation((c, id: string) => c.releaseRig(id), [keys.rigs]);
 export const useAddBond = () =>
   useClientMutation(

@@ -201,3 +201,29 @@ it('shows any rig its audit history on request', async () => {
   );
   expect(rigAudits).toHaveBeenCalledWith('r1');
 });
+
+it('shows a rig its last 30 days, its fill and what other asks would have won', async () => {
+  const days = Array.from({ length: 30 }, (_, i) => ({
+    day: new Date(Date.UTC(2026, 10, 1 + i)).toISOString().slice(0, 10),
+    jobs: i === 29 ? 4 : 0,
+    tokens: i === 29 ? 400 : 0,
+    earningsNano: i === 29 ? '500000000' : '0',
+  }));
+  const rigHistory = vi.fn(async () => ({
+    days,
+    fill: { offered: 8, ran: 4 },
+    askEstimate: [
+      { askNanoPer1k: '500000', jobsWon: 9 },
+      { askNanoPer1k: '1000000', jobsWon: 4 },
+    ],
+    jobsLastDay: 9,
+  }));
+  renderWithClient(<RigsPage />, { rigs: async () => ({ rigs: [rig()] }), rigHistory });
+  fireEvent.click(await screen.findByTestId('rig-history-open'));
+  expect((await screen.findByTestId('rig-history')).textContent).toContain(
+    '4 jobs · 400 tokens · 0.5 TON earned',
+  );
+  expect(screen.getByTestId('rig-fill').textContent).toContain('ran 4 of the 8 jobs it was offered (50.0%)');
+  expect(screen.getByTestId('rig-ask-estimate').textContent).toContain('it would have won, of 9');
+  expect(await screen.findByTestId('rig-earnings-by-day')).toBeTruthy();
+});

@@ -9,6 +9,7 @@ import {
   useReleaseRig,
   useRevokeRig,
   useRigAudits,
+  useRigHistory,
   useRigs,
   useRotateRigToken,
   useSetAsk,
@@ -25,6 +26,7 @@ import { parseTonInput, percent, shortDate, tonText } from '../format';
 import { haptic } from '../telegram/ui';
 
 const BarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.BarChart })));
+const LineChart = lazy(() => import('../components/charts').then((m) => ({ default: m.LineChart })));
 
 /** The token goes in the environment, not on the command line, where `ps` would show it to everyone. */
 export function workerCommand(proxyUrl: string, token: string): string {
@@ -224,6 +226,71 @@ function AuditList({ audits }: { audits: ReturnType<typeof useRigAudits> }) {
   );
 }
 
+/**
+ * What an owner decides by: earnings by day over 30 days, how many offered jobs it ran, and how many of the
+ * last day's jobs other asks would have won.
+ */
+function History({ rig }: { rig: RigView }) {
+  const [open, setOpen] = useState(false);
+  const history = useRigHistory(rig.id, open);
+  if (!open)
+    return (
+      <Button
+        variant="secondary"
+        className="mt-2"
+        data-testid="rig-history-open"
+        onClick={() => setOpen(true)}
+      >
+        Last 30 days
+      </Button>
+    );
+  if (history.isPending) return <p className="pt-2 text-hint">Loading its history…</p>;
+  if (history.error) return <p className="pt-2 text-destructive">{errorMessage(history.error)}</p>;
+  const h = history.data;
+  const total = h.days.reduce((n, d) => n + BigInt(d.earningsNano), 0n);
+  const jobs = h.days.reduce((n, d) => n + d.jobs, 0);
+  const tokens = h.days.reduce((n, d) => n + d.tokens, 0);
+  return (
+    <div className="mt-3 text-[13px]" data-testid="rig-history">
+      <h3 className="font-medium text-hint">Last 30 days</h3>
+      <p className="pt-1 tabular">
+        {jobs} jobs · {tokens} tokens · {tonText(total.toString())} earned
+      </p>
+      <div className="h-[120px]">
+        <Suspense fallback={<Skeleton className="h-[120px] w-full" />}>
+          <LineChart
+            points={h.days.map((d) => ({ t: Date.parse(d.day), v: Number(BigInt(d.earningsNano)) }))}
+            label={`${rig.name} earnings by day`}
+            testId="rig-earnings-by-day"
+          />
+        </Suspense>
+      </div>
+      <p className="pt-1" data-testid="rig-fill">
+        Last 24 h: ran {h.fill.ran} of the {h.fill.offered} jobs it was offered
+        {h.fill.offered ? ` (${percent(h.fill.ran / h.fill.offered)})` : ''}.
+      </p>
+      {h.askEstimate.length > 0 && (
+        <table className="mt-1 w-full tabular" data-testid="rig-ask-estimate">
+          <thead>
+            <tr className="text-left text-[12px] text-hint">
+              <th className="font-normal">At an ask of (TON / 1k)</th>
+              <th className="text-right font-normal">it would have won, of {h.jobsLastDay}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {h.askEstimate.map((e) => (
+              <tr key={e.askNanoPer1k} className="border-t border-separator">
+                <td className="py-0.5">{tonText(e.askNanoPer1k, '')}</td>
+                <td className="py-0.5 text-right">{e.jobsWon}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
 /** Any rig's audit history, on request. */
 function AuditHistory({ rig }: { rig: RigView }) {
   const [open, setOpen] = useState(false);
@@ -329,6 +396,7 @@ function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token
         />
       </dl>
       <Quarantine rig={rig} />
+      <History rig={rig} />
       <AuditHistory rig={rig} />
       {!rig.revoked && <Bond rig={rig} />}
       {rig.fingerprint && (

@@ -41,6 +41,7 @@ const GROUPS: Record<string, Group> = {
   'PUT /v1/rigs/:id/asks/:model': 'owner',
   'POST /v1/rigs/:id/rotate': 'owner',
   'GET /v1/rigs/:id/audits': 'owner',
+  'GET /v1/rigs/:id/history': 'owner',
   'POST /v1/rigs/:id/release': 'owner',
   'POST /v1/rigs/:id/bond': 'owner',
   'POST /v1/rigs/:id/bond/withdraw': 'owner',

@@ -9,6 +9,7 @@ import {
   fromBase64,
   keyFingerprint,
   type RigAuditView,
+  type RigHistoryView,
   type RigView,
   type WorkerToProxy,
 } from '@cocoon/shared';
@@ -328,4 +329,59 @@ export async function releaseRig(q: Queryable, rigId: string): Promise<void> {
      WHERE id = $1`,
     [rigId],
   );
+}
+
+/** Asks the estimator tries, as shares of the rig's lowest current ask (and that ask itself). */
+const ESTIMATE_SHARES = [0.5, 0.8, 1, 1.25, 2];
+
+/** A rig's last 30 days by day, its fill over the last day, and what other asks would have won (RigHistoryView). */
+export async function rigHistory(q: Queryable, rigId: string): Promise<RigHistoryView> {
+  const byDay = await q.query<{ day: string; jobs: string; tokens: string; earnings: string }>(
+    `SELECT to_char(date_trunc('day', finished_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, count(*)::text AS jobs,
+       sum(prompt_tokens + completion_tokens)::text AS tokens, sum(rig_nano)::text AS earnings
+     FROM jobs WHERE rig_id = $1 AND state = 'done' AND finished_at > now() - interval '30 days'
+     GROUP BY 1`,
+    [rigId],
+  );
+  const found = new Map(byDay.rows.map((r) => [r.day, r]));
+  const days = Array.from({ length: 30 }, (_, i) => {
+    const day = new Date(Date.now() - (29 - i) * 86_400_000).toISOString().slice(0, 10);
+    const r = found.get(day);
+    return {
+      day,
+      jobs: Number(r?.jobs ?? 0),
+      tokens: Number(r?.tokens ?? 0),
+      earningsNano: r?.earnings ?? '0',
+    };
+  });
+  const fill = await q.query<{ offered: string; ran: string }>(
+    `SELECT count(*)::text AS offered, count(*) FILTER (WHERE rig_id = $1 AND state = 'done')::text AS ran
+     FROM jobs WHERE created_at > now() - interval '1 day' AND state <> 'quoted'
+       AND candidates @> jsonb_build_array(jsonb_build_object('rigId', $1::text))`,
+    [rigId],
+  );
+  const asks = await q.query<{ price: string }>(
+    'SELECT min(price_nano_per_1k)::text AS price FROM rig_models WHERE rig_id = $1 AND served',
+    [rigId],
+  );
+  const won = await q.query<{ price: string }>(
+    `SELECT j.price_nano_per_1k::text AS price FROM jobs j
+     WHERE j.state = 'done' AND j.finished_at > now() - interval '1 day'
+       AND j.model IN (SELECT model FROM rig_models WHERE rig_id = $1 AND served)`,
+    [rigId],
+  );
+  const own = asks.rows[0]?.price ? BigInt(asks.rows[0].price) : null;
+  const prices = won.rows.map((r) => BigInt(r.price));
+  const askEstimate = own
+    ? ESTIMATE_SHARES.map((share) => {
+        const ask = (own * BigInt(Math.round(share * 100))) / 100n;
+        return { askNanoPer1k: ask.toString(), jobsWon: prices.filter((p) => p >= ask).length };
+      })
+    : [];
+  return {
+    days,
+    fill: { offered: Number(fill.rows[0].offered), ran: Number(fill.rows[0].ran) },
+    askEstimate,
+    jobsLastDay: prices.length,
+  };
 }

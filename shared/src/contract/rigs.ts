@@ -79,6 +79,28 @@ export const rigAuditView = z.strictObject({
 });
 export type RigAuditView = z.infer<typeof rigAuditView>;
 
+/** A rig's record over time, for its owner deciding whether (and at what ask) it is worth running. */
+export const rigHistoryView = z.strictObject({
+  /** The last 30 days (UTC), oldest first, days without jobs included. */
+  days: z.array(
+    z.strictObject({
+      day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      jobs: z.number().int().nonnegative(),
+      tokens: z.number().int().nonnegative(),
+      earningsNano: nanoString,
+    }),
+  ),
+  /** The last 24 hours: jobs that offered it as a candidate, and how many it ran. */
+  fill: z.strictObject({ offered: z.number().int().nonnegative(), ran: z.number().int().nonnegative() }),
+  /**
+   * The last 24 hours' jobs of the models it serves, and how many it would have won at each ask: those whose
+   * winning ask was at least that (ties counted as won; its free slots not considered).
+   */
+  askEstimate: z.array(z.strictObject({ askNanoPer1k: nanoString, jobsWon: z.number().int().nonnegative() })),
+  jobsLastDay: z.number().int().nonnegative(),
+});
+export type RigHistoryView = z.infer<typeof rigHistoryView>;
+
 /** A rig's token: shown when registered or rotated, never again. */
 const rigToken = z.string().min(1);
 
@@ -113,6 +135,12 @@ export const rigRoutes = {
     path: '/v1/rigs/:id/rotate',
     request: { params: rigParams },
     response: z.strictObject({ token: rigToken }),
+  }),
+  rigHistory: route({
+    method: 'GET',
+    path: '/v1/rigs/:id/history',
+    request: { params: rigParams },
+    response: rigHistoryView,
   }),
   rigAudits: route({
     method: 'GET',

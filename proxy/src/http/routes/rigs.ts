@@ -11,6 +11,7 @@ import {
   releaseRig,
   revokeRig,
   rigAudits,
+  rigHistory,
   rigViews,
   rotateRigToken,
   setAsk,
@@ -64,6 +65,11 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     const token = await rotateRigToken(ctx.db, ownerId, id);
     ctx.workers.get(id)?.close(WORKER_CLOSE.badToken, 'rig token rotated');
     return { token };
+  });
+
+  serve(app, CONTRACT.rigHistory, async ({ params: { id } }, req) => {
+    await ownedRig(ctx.db, owner(req), id);
+    return rigHistory(ctx.db, id);
   });
 
   serve(app, CONTRACT.rigAudits, async ({ params: { id } }, req) => {
