@@ -16,6 +16,7 @@ import { registerRateLimits } from './http/rate-limits';
 import { chatHistoryRoutes } from './http/routes/chat-history';
 import { devRoutes } from './http/routes/dev';
 import { devWalletRoutes } from './http/routes/dev-wallet';
+import { exportRoutes } from './http/routes/exports';
 import { jobRoutes } from './http/routes/jobs';
 import { meRoutes } from './http/routes/me';
 import { metricsRoutes } from './http/routes/metrics';
@@ -195,6 +196,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   meRoutes(app, ctx);
   jobRoutes(app, ctx);
   rigRoutes(app, ctx);
+  exportRoutes(app, ctx);
   chatHistoryRoutes(app, ctx);
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
   tonRoutes(app, ctx, ctx.ton);

@@ -42,6 +42,8 @@ const GROUPS: Record<string, Group> = {
   'POST /v1/rigs/:id/rotate': 'owner',
   'GET /v1/rigs/:id/audits': 'owner',
   'GET /v1/rigs/:id/history': 'owner',
+  'GET /v1/rigs/:id/jobs.csv': 'owner',
+  'GET /v1/me/withdrawals.csv': 'owner',
   'POST /v1/rigs/:id/release': 'owner',
   'POST /v1/rigs/:id/bond': 'owner',
   'POST /v1/rigs/:id/bond/withdraw': 'owner',

@@ -3,6 +3,7 @@
 import { METRICS_PATH } from './admin';
 import { API_ROUTES } from './api';
 import { devRoutes } from './dev';
+import { PAYOUTS_CSV_PATH, RIG_JOBS_CSV_PATH } from './rigs';
 import type { HttpRoute } from './route';
 import { WORKER_CHANNEL_PATH } from './worker-channel';
 
@@ -42,4 +43,6 @@ export const NON_CONTRACT_ROUTES: readonly string[] = [
   `GET ${WORKER_CHANNEL_PATH}`,
   'GET /*',
   `GET ${METRICS_PATH}`,
+  `GET ${RIG_JOBS_CSV_PATH}`,
+  `GET ${PAYOUTS_CSV_PATH}`,
 ];

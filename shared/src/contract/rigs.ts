@@ -101,6 +101,14 @@ export const rigHistoryView = z.strictObject({
 });
 export type RigHistoryView = z.infer<typeof rigHistoryView>;
 
+/**
+ * A rig's finished jobs as CSV, for its owner's books (taxes): one row per job, amounts in nanoTON and TON.
+ * Text, not JSON: outside the contract's routes (NON_CONTRACT_ROUTES).
+ */
+export const RIG_JOBS_CSV_PATH = '/v1/rigs/:id/jobs.csv';
+/** The owner's payouts (withdrawals) as CSV. */
+export const PAYOUTS_CSV_PATH = '/v1/me/withdrawals.csv';
+
 /** A rig's token: shown when registered or rotated, never again. */
 const rigToken = z.string().min(1);
 
