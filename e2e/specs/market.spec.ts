@@ -357,6 +357,22 @@ describe('the Cocoon market, end to end', () => {
       .poll(() => card.getByTestId('rig-earnings').textContent(), { timeout: 20_000 })
       .toBe(`${formatTon(earnings)} TON`);
     expect(await card.getByTestId('rig-jobs').textContent()).toBe('2');
+    // Its standing and record: in probation (every job audited), latency and uptime, and its last 30 days with
+    // the fill and the ask estimator (both jobs were offered to it and run by it).
+    expect(await card.getByTestId('rig-standing').textContent()).toMatch(/Probation: its next 18 jobs/);
+    expect(await card.getByTestId('rig-latency').textContent()).toMatch(/s \/ .* s$/);
+    expect(await card.getByTestId('rig-uptime').textContent()).toMatch(/%$/);
+    await card.getByTestId('rig-history-open').click();
+    await expect
+      .poll(() => card.getByTestId('rig-history').textContent(), { timeout: 20_000 })
+      .toContain(
+        `2 jobs · ${jobs.rows.reduce((n, j) => n + j.tokens, 0)} tokens · ${formatTon(earnings)} TON earned`,
+      );
+    expect(await card.getByTestId('rig-fill').textContent()).toContain('ran 2 of the 2 jobs it was offered');
+    const estimate = await card.getByTestId('rig-ask-estimate').locator('tbody tr').allTextContents();
+    // Its lowest ask (another model's default) is far below the ask that won both jobs: each estimate wins both.
+    expect(estimate).toHaveLength(5);
+    expect(estimate.every((row) => row.endsWith('2'))).toBe(true);
 
     // Bind a sandbox wallet (TON Connect + ton_proof) on the Wallet page.
     await go(page, owner, '/wallet');
