@@ -36,8 +36,13 @@ const only = process.argv.slice(2);
 
 const rows: BenchRow[] = [];
 const errors: Record<string, string> = {};
+// A suite may change the process's environment (vite's build sets NODE_ENV=production): each starts from
+// the environment the bench was started with, so the proxy suite's child proxy isn't a production one.
+const startEnv = { ...process.env };
 for (const suite of suites) {
   if (only.length && !only.includes(suite.name)) continue;
+  for (const k of Object.keys(process.env)) if (!(k in startEnv)) delete process.env[k];
+  Object.assign(process.env, startEnv);
   console.error(`running ${suite.name}…`);
   try {
     for (const r of await suite.run()) rows.push({ suite: suite.name, ...r });

@@ -3,7 +3,7 @@
 // times. Every third transcript is held out of tuning.
 //   npx tsx bench/src/summaries/build-eval-set.ts
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { SCENES, type Scene } from './scenes';
 
 export interface EvalMessage {
@@ -164,6 +164,7 @@ export function buildTranscript(scene: Scene, index: number): EvalTranscript {
 if (process.argv[1]?.endsWith('build-eval-set.ts')) {
   const out = SCENES.map(buildTranscript);
   const file = new URL('../../data/summaries/transcripts.json', import.meta.url);
+  mkdirSync(new URL('.', file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
   console.log(
     `wrote ${out.length} transcripts (${out.filter((t) => t.split === 'heldout').length} held out)`,
