@@ -6,6 +6,7 @@ import { describeIssues, routeKey } from '@cocoon/shared';
 import { createLogger, type Logger } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type AttestationOptions, AttestationService, loadAttestationPolicy } from './attestation/service';
 import { AuditService } from './audits/service';
 import type { Config } from './config';
 import { type Db, openDb } from './db';
@@ -64,6 +65,8 @@ export interface BuildOptions {
    * breaks it becomes a 500 and is recorded in `responseViolations`. The test harness turns this on.
    */
   checkResponses?: boolean;
+  /** The quote verifier and collateral source (tests: a test root and a PCCS emulator). */
+  attestation?: AttestationOptions;
 }
 
 /** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
@@ -74,6 +77,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     config.MODEL_CATALOGUE ? readCatalogueFile(config.MODEL_CATALOGUE) : [],
     config.COCOON_LOCAL,
   );
+  const policy = loadAttestationPolicy(config);
   const db =
     opts.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: `${config.DATA_DIR}/pglite` }));
   const instanceId = randomUUID();
@@ -81,8 +85,17 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   const workers = new WorkerRegistry();
   const cluster = new Cluster(db, instanceId, log);
   const metrics = createProxyMetrics(db, config);
-  const jobs = new JobService(db, config, hub, workers, log, cluster, instanceId, (job) =>
-    metrics.jobSettled(job),
+  const attestation = new AttestationService(db, policy, config, log, opts.attestation);
+  const jobs = new JobService(
+    db,
+    config,
+    hub,
+    workers,
+    log,
+    cluster,
+    instanceId,
+    (job) => metrics.jobSettled(job),
+    attestation.allowedModelDigests(),
   );
   await jobs.startCluster();
   const audits = new AuditService(db, config, workers, log);
@@ -96,6 +109,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     log,
     jobs,
     audits,
+    attestation,
     hub,
     workers,
     instanceId,
@@ -206,7 +220,17 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);
   ton.start();
   await serveMiniApp(app, config);
-  registerWorkerChannel(app, { db, config, jobs, audits, workers, log, instanceId, catalogue });
+  registerWorkerChannel(app, {
+    db,
+    config,
+    jobs,
+    audits,
+    workers,
+    log,
+    instanceId,
+    catalogue,
+    attestation,
+  });
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
   await clearStaleConnections(db, config.HEARTBEAT_MS * 3);

@@ -149,6 +149,19 @@ export const configSchema = z.object({
   STATIC_DIR: z.string().default('./dist'),
   /** The URL people reach this proxy (and the Mini App it serves) at; the TON Connect manifest names it. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * The confidential tier (proxy/src/attestation): the operator's signed attestation policy (a file made by
+   * `npm run policy -- sign`), the operator's public key it must be signed with, the PCCS that serves Intel's
+   * collateral, and how often a TDX rig is asked for a fresh quote. No policy or no PCCS: every rig is in the
+   * open tier, and says why on its Rigs page.
+   */
+  ATTESTATION_POLICY_FILE: z.string().min(1).optional(),
+  ATTESTATION_POLICY_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be an Ed25519 public key in base64 (32 bytes)')
+    .optional(),
+  PCCS_URL: z.string().url().optional(),
+  ATTESTATION_REFRESH_MS: z.coerce.number().int().min(10_000).default(3_600_000),
   /** Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN. */
   TELEGRAM_API_ROOT: z.string().url().optional(),
   /** Retention of the bot's sealed chat history: messages kept per chat, their age, and the prune interval. */
@@ -193,6 +206,7 @@ export function loadConfig(env: EnvRecord = process.env): Config {
   }
   problems.push(...endpointNetworkProblems(c.TON_NETWORK, c.TONCENTER_URL));
   problems.push(...httpsProblems('PUBLIC_URL', c.PUBLIC_URL, c.NODE_ENV));
+  problems.push(...httpsProblems('PCCS_URL', c.PCCS_URL, c.NODE_ENV));
   problems.push(
     ...sharedSecretProblems([
       ['BOT_TOKEN', c.BOT_TOKEN],

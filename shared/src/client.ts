@@ -1,5 +1,6 @@
 // The typed client for the proxy's HTTP API, used by the bot, the Mini App and the developer gateway.
 // `runJob` is the whole private path: quote, seal in this process, submit, stream, open the result here.
+import { type ClientAttestationOptions, createAttestationChecker } from './attestation/client-check';
 import { fromBase64, utf8 } from './bytes';
 import type {
   BindWalletRequest,
@@ -8,9 +9,11 @@ import type {
   ListChatMessagesQuery,
   QuoteRequest,
   TonProofRequest,
+  TrustTier,
 } from './contract';
 // Not the whole CONTRACT: the dev routes stay out of what the Mini App bundles.
 import { API_ROUTES as CONTRACT } from './contract/api';
+import { rigEvidenceView } from './contract/attestation';
 import { type BodyOf, type HttpRoute, pathFor, type ResponseOf } from './contract/route';
 import { resultCommitment } from './crypto/commitment';
 import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
@@ -48,6 +51,11 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   idempotencyKey?: string;
+  /**
+   * `tdx`: only rigs in the confidential tier, each checked by this client itself (its quote, the
+   * operator's signed policy) before anything is sealed to it. Needs the client's `attestation` option.
+   */
+  minTrust?: TrustTier;
 }
 
 /** A withdrawal as the Mini App asks for it; `tonProof` is needed above the proxy's threshold. */
@@ -93,9 +101,45 @@ export function seededBody(body: JobBody): JobBody {
   return { ...body, seed: (hi >>> 11) * 2 ** 32 + lo };
 }
 
-export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fetch?: typeof fetch }) {
+export function createCocoonClient(opts: {
+  baseUrl: string;
+  auth: ClientAuth;
+  fetch?: typeof fetch;
+  /** For `minTrust: 'tdx'` jobs: the operator's policy key, and optionally a verifier and a PCCS. */
+  attestation?: ClientAttestationOptions;
+}) {
   const base = opts.baseUrl.replace(/\/$/, '');
   const send = defaultTransport(opts.fetch);
+  const attestation = opts.attestation
+    ? createAttestationChecker(
+        opts.attestation,
+        () => call(CONTRACT.attestationPolicy),
+        async (id) => rigEvidenceView.parse(await call(CONTRACT.rigEvidence, { params: { id } })),
+      )
+    : undefined;
+
+  /** The candidates a job may be sealed to: all of them, or for `tdx` those this client verified itself. */
+  async function sealableCandidates(candidates: Candidate[], minTrust: TrustTier): Promise<Candidate[]> {
+    if (minTrust === 'open') return candidates;
+    if (!attestation)
+      throw new ApiError(
+        400,
+        'attestation_not_configured',
+        "min_trust tdx needs the operator's attestation policy key (ATTESTATION_POLICY_KEY) to check rigs with",
+      );
+    const { kept, refused } = await attestation.check(candidates).catch((err: Error) => {
+      throw new ApiError(502, 'policy_rejected', err.message);
+    });
+    if (kept.length === 0)
+      throw new ApiError(
+        503,
+        'no_verified_rig',
+        `no candidate's TDX evidence verified here, so nothing was sealed: ${refused
+          .map((r) => `rig ${r.rigId.slice(0, 8)}: ${r.reason}`)
+          .join('; ')}`,
+      );
+    return kept;
+  }
 
   function headers(extra?: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { ...extra };
@@ -343,14 +387,12 @@ export function createCocoonClient(opts: { baseUrl: string; auth: ClientAuth; fe
             inputTokens: inputTokenBound(o.body),
             maxTokens: o.body.maxTokens,
             maxPriceNanoPer1k: o.maxPriceNanoPer1k,
+            minTrust: o.minTrust ?? 'open',
           },
           controller.signal,
         );
-        const { envelope, state } = sealJob(
-          seededBody(o.body),
-          quote.candidates.map(toRecipient),
-          quote.quoteId,
-        );
+        const sealable = await sealableCandidates(quote.candidates, o.minTrust ?? 'open');
+        const { envelope, state } = sealJob(seededBody(o.body), sealable.map(toRecipient), quote.quoteId);
         const events = resumableEvents(
           { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
           controller.signal,

@@ -1,3 +1,5 @@
+export * from './attestation/policy';
+export * from './attestation/report-data';
 export * from './bytes';
 export * from './client';
 export * from './contract';

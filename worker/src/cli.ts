@@ -51,6 +51,8 @@ async function main(): Promise<number> {
     modelsDir: config.models,
     device: config.device,
     threads: config.threads,
+    tee: config.tee,
+    tsmDir: config.tsmDir,
     slots: config.slots,
     configDir: config.configDir,
     logger,

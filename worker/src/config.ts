@@ -7,6 +7,7 @@ import { logFormatSchema, logLevelSchema } from '@cocoon/shared';
 import { type FlagsResult, parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 import { deviceChoiceSchema } from './engine/ort-session';
+import { TEE_CHOICES } from './tee/index';
 
 export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [options]
 
@@ -17,6 +18,8 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
   --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
   --threads N         onnxruntime CPU threads per model, 1-256         env COCOON_THREADS
                       (default: onnxruntime's choice, one per core)
+  --tee T             auto | tdx | none (default auto: TDX when       env COCOON_TEE
+                      configfs-tsm offers it); tdx runs models on CPU
   --config-dir DIR    where the rig keys live                          env COCOON_CONFIG_DIR
                       (default ~/.config/cocoon-worker)
   --log-level L       fatal | error | warn | info | debug | silent     env LOG_LEVEL
@@ -57,6 +60,9 @@ export const workerConfigSchema = z.object({
     .min(1, 'must be at least 1')
     .max(256, 'must be at most 256')
     .optional(),
+  tee: z.enum(TEE_CHOICES, { error: 'must be auto, tdx or none' }).default('auto'),
+  /** Where configfs-tsm's report directory is; only tests point it elsewhere (a stand-in directory). */
+  tsmDir: z.string().min(1).optional(),
   configDir: z.string().min(1).default(DEFAULT_CONFIG_DIR),
   logLevel: logLevelSchema.default('info'),
   logFormat: logFormatSchema.default('json'),
@@ -70,6 +76,8 @@ const FLAGS = {
   device: { flag: 'device', env: 'COCOON_DEVICE' },
   slots: { flag: 'slots', env: 'COCOON_SLOTS' },
   threads: { flag: 'threads', env: 'COCOON_THREADS' },
+  tee: { flag: 'tee', env: 'COCOON_TEE' },
+  tsmDir: { flag: 'tsm-dir', env: 'COCOON_TSM_DIR' },
   configDir: { flag: 'config-dir', env: 'COCOON_CONFIG_DIR' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', formerEnv: 'COCOON_LOG_LEVEL' },
   logFormat: { flag: 'log-format', env: 'LOG_FORMAT' },

@@ -5,6 +5,7 @@
 import {
   type AssignMessage,
   type AuditMessage,
+  fromBase64,
   PROTOCOL_VERSION,
   proxyToWorker,
   type ServedModel,
@@ -20,6 +21,7 @@ import type { Provider } from './engine/ort-session';
 import { type JobOutcome, runAssignedJob } from './job-runner';
 import type { RigKeys } from './keys';
 import type { Model } from './models/index';
+import type { Tee } from './tee/index';
 
 /** The pino subset the worker logs through. Never pass it job text, keys or the token. */
 export interface WorkerLogger {
@@ -60,6 +62,8 @@ export interface ConnectionOptions {
   models: ReadonlyMap<string, Model>;
   slots: number;
   device: Provider;
+  /** The TEE the rig attests from (tee/index.ts); none by default. */
+  tee?: Tee;
   version: string;
   logger: WorkerLogger;
   backoff?: Partial<BackoffOptions>;
@@ -208,6 +212,17 @@ export class WorkerConnection {
     if (s && s.readyState === WebSocket.OPEN) s.send(JSON.stringify(msg));
   }
 
+  /** Answers a challenge with evidence (a TD quote over the keys and it), whenever the proxy asks. */
+  private sendEvidence(challengeB64: string): void {
+    const tee = this.opts.tee;
+    if (!tee || tee.kind === 'none') return;
+    void tee.evidence(fromBase64(challengeB64)).then((evidence) => {
+      if (evidence.kind === 'none')
+        this.opts.logger.warn({ reason: evidence.reason }, 'no TDX quote for the proxy: open tier');
+      this.send({ type: 'evidence', evidence });
+    });
+  }
+
   private fail(jobId: string, reason: string, retryable: boolean): void {
     this.send({ type: 'fail', jobId, reason, retryable });
   }
@@ -281,7 +296,7 @@ export class WorkerConnection {
           ed25519PublicKey: toBase64(this.opts.keys.ed25519.publicKey),
           device: this.opts.device,
           version: this.opts.version,
-          attestation: { kind: 'none' },
+          attestation: { kind: this.opts.tee?.kind ?? 'none' },
         });
       });
       ws.on('pong', () => {
@@ -320,6 +335,7 @@ export class WorkerConnection {
             this.resolveRig(msg.rigId);
             this.setState(this.stopping ? 'draining' : 'connected');
             this.opts.logger.info({ rigId: msg.rigId, device: this.opts.device }, 'connected to the proxy');
+            if (msg.challenge) this.sendEvidence(msg.challenge);
             for (const r of msg.refused ?? [])
               this.opts.logger.warn(
                 { model: r.model, reason: r.reason },
@@ -338,6 +354,9 @@ export class WorkerConnection {
             }, msg.heartbeatMs);
             return;
           }
+          case 'attest':
+            this.sendEvidence(msg.challenge);
+            return;
           case 'assign':
             this.onAssign(msg);
             return;

@@ -9,6 +9,7 @@ import { type StopOptions, WorkerConnection, type WorkerLogger, type WorkerStats
 import type { DeviceChoice, Provider } from './engine/ort-session';
 import { loadOrCreateKeys, type RigKeys } from './keys';
 import { loadModels, type Model } from './models/index';
+import { resolveTee, type TeeChoice } from './tee/index';
 
 export { parseWorkerConfig, USAGE, type WorkerConfig, workerChannelUrl } from './config';
 export {
@@ -57,6 +58,10 @@ export interface StartWorkerOptions {
   /** onnxruntime CPU threads per model session; default: onnxruntime's own choice. */
   threads?: number;
   slots?: number;
+  /** The TEE to attest from (default none here; the CLI's default is auto). */
+  tee?: TeeChoice;
+  /** configfs-tsm's report directory; tests point it at a stand-in. */
+  tsmDir?: string;
   /** Where the rig keys live; default ~/.config/cocoon-worker. */
   configDir?: string;
   logger?: WorkerLogger & { child?: unknown };
@@ -109,10 +114,19 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
 
   const setup = (async () => {
     const keys: RigKeys = loadOrCreateKeys(opts.configDir ?? DEFAULT_CONFIG_DIR);
+    const tee = await resolveTee(opts.tee ?? 'none', keys, {
+      tsmDir: opts.tsmDir,
+      log: (message) => logger.info({}, message),
+    });
+    // In the confidential tier the models run inside the TD: a GPU outside it would see every prompt.
+    if (tee.kind === 'tdx' && opts.device === 'cuda')
+      throw new Error(
+        'a TDX rig runs its models on CPU inside the TD: drop --device cuda, or use --tee none',
+      );
     let models = opts.models;
     if (!models) {
       ownModels = await loadModels({
-        device: opts.device ?? 'auto',
+        device: tee.kind === 'tdx' ? 'cpu' : (opts.device ?? 'auto'),
         threads: opts.threads,
         modelsDir: opts.modelsDir,
         logger,
@@ -130,6 +144,7 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
       models,
       slots: opts.slots ?? 1,
       device,
+      tee,
       version: WORKER_VERSION,
       logger,
       backoff: opts.backoff,

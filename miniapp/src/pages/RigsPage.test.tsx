@@ -37,6 +37,16 @@ function rig(over: Partial<RigView> = {}): RigView {
     bondRequiredNano: '1000000000',
     exposureNano: '3000000',
     bondWithdrawableAt: null,
+    trust: {
+      tier: 'open',
+      tee: 'none',
+      code: null,
+      reason: null,
+      tcbStatus: null,
+      image: null,
+      measurements: null,
+      checkedAt: null,
+    },
     ...over,
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@cocoon/shared/node';
 import type { FastifyRequest } from 'fastify';
+import type { AttestationService } from '../attestation/service';
 import type { AuditService } from '../audits/service';
 import { authenticate, type Caller, KnownUsers } from '../auth/authenticate';
 import type { Config } from '../config';
@@ -16,6 +17,8 @@ export interface AppContext {
   readonly log: Logger;
   readonly jobs: JobService;
   readonly audits: AuditService;
+  /** The confidential tier: the signed policy, evidence checks, each rig's evidence. */
+  readonly attestation: AttestationService;
   readonly hub: JobEventHub;
   readonly workers: WorkerRegistry;
   readonly instanceId: string;

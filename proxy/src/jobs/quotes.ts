@@ -31,14 +31,23 @@ export class Quotes {
     private readonly config: Config,
     private readonly dispatcher: Dispatcher,
     private readonly emit: EmitJobEvent,
+    /** The attestation policy's model digests for the `tdx` tier (null: any). */
+    private readonly tdxModelDigests: string[] | null = null,
   ) {}
 
   async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
     const { candidates: ranked, heldPriceNanoPer1k: maxPrice } = pickCandidates(
-      await eligibleRigs(this.db, req, this.config.MAX_ASK_NANO_PER_1K, this.config),
+      await eligibleRigs(this.db, req, this.config.MAX_ASK_NANO_PER_1K, this.config, this.tdxModelDigests),
       this.config.HOLD_ASK_MULTIPLE,
       this.config.DEFAULT_ASK_NANO_PER_1K,
     );
+    if (ranked.length === 0 && req.minTrust === 'tdx') {
+      throw new HttpError(
+        503,
+        'no_confidential_capacity',
+        `no rig in the confidential (TDX) tier with a free slot is serving ${req.model} for ${req.kind} right now; ask without min_trust to use the open tier`,
+      );
+    }
     if (ranked.length === 0) {
       const cheapest = await cheapestAsk(this.db, req.model, req.kind);
       if (cheapest !== null && req.maxPriceNanoPer1k !== undefined) {
@@ -81,13 +90,16 @@ export class Quotes {
       holdNano: hold.toString(),
       feeBps: this.config.FEE_BPS,
       expiresAt: expiresAt.toISOString(),
-      candidates: ranked.map(({ rigId, priceNanoPer1k, x25519PublicKey, ed25519PublicKey, device }) => ({
-        rigId,
-        priceNanoPer1k,
-        x25519PublicKey,
-        ed25519PublicKey,
-        device,
-      })),
+      candidates: ranked.map(
+        ({ rigId, priceNanoPer1k, x25519PublicKey, ed25519PublicKey, device, trust }) => ({
+          rigId,
+          priceNanoPer1k,
+          x25519PublicKey,
+          ed25519PublicKey,
+          device,
+          trust,
+        }),
+      ),
     };
   }
 

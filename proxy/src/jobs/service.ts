@@ -42,10 +42,12 @@ export class JobService {
     instanceId: string,
     /** Told of each job this proxy settles (the metrics' latency histograms). */
     private readonly onSettled: (job: SettledJob) => void = () => {},
+    /** The attestation policy's "model:digest" pairs for the `tdx` tier (null: any digest). */
+    tdxModelDigests: string[] | null = null,
   ) {
     const emit = (jobId: string, event: JobEvent) => this.emit(jobId, event);
     this.dispatcher = new Dispatcher(db, config, workers, log, cluster, instanceId, emit);
-    this.quotes = new Quotes(db, config, this.dispatcher, emit);
+    this.quotes = new Quotes(db, config, this.dispatcher, emit, tdxModelDigests);
     this.sweeper = new Sweeper(db, config, workers, this.dispatcher, emit);
   }
 

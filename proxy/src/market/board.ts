@@ -1,5 +1,5 @@
-// The public price board: per model, the ask ladder with capacity, recent fills and the 24-hour median.
-import { DIGEST_PREFIX_LENGTH, type JobKind, jobKind, type MarketView } from '@cocoon/shared';
+// The public price board: per model, the ask ladder per trust tier with capacity, recent fills and the 24-hour median.
+import { DIGEST_PREFIX_LENGTH, type JobKind, jobKind, type MarketView, type TrustTier } from '@cocoon/shared';
 import { type bondedSql, STANDINGS, type Standing, standingSql } from '../audits/bonds';
 import type { Config } from '../config';
 import type { Queryable } from '../db';
@@ -19,15 +19,16 @@ export async function priceBoard(
       free: string;
       demo: boolean;
       digest: string | null;
+      tier: TrustTier;
     } & Record<Standing, string>
   >(
-    `SELECT rm.model, rm.price_nano_per_1k::text AS price, count(*)::text AS rigs, bool_or(rm.demo_grade) AS demo,
+    `SELECT rm.model, r.trust_tier AS tier, rm.price_nano_per_1k::text AS price, count(*)::text AS rigs, bool_or(rm.demo_grade) AS demo,
        min(rm.digest) AS digest,
        sum(GREATEST(r.slots - (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running'), 0))::text AS free,
        ${STANDINGS.map((s) => `count(*) FILTER (WHERE ${standing} = '${s}')::text AS ${s}`).join(', ')}
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
-     GROUP BY rm.model, rm.price_nano_per_1k ORDER BY rm.model, rm.price_nano_per_1k`,
+     GROUP BY rm.model, r.trust_tier, rm.price_nano_per_1k ORDER BY rm.model, r.trust_tier, rm.price_nano_per_1k`,
   );
   const fills = await q.query<{ model: string; price: string; tokens: number; at: Date }>(
     `SELECT model, price::text, tokens, at FROM (
@@ -49,6 +50,7 @@ export async function priceBoard(
       asks: asks.rows
         .filter((a) => a.model === model)
         .map((a) => ({
+          tier: a.tier,
           priceNanoPer1k: a.price,
           rigs: Number(a.rigs),
           freeSlots: Number(a.free),

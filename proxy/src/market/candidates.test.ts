@@ -11,6 +11,7 @@ function rig(id: string, ownerId: string, price: number): RankedRig {
     x25519PublicKey: '',
     ed25519PublicKey: '',
     device: 'cpu',
+    trust: 'open',
     running: 0,
     slots: 1,
     expectedWaitMs: 0,

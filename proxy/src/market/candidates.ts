@@ -1,7 +1,7 @@
-// The market rule: eligible rigs are online, serve the model and kind, are not paused, revoked, cooling down
+// The market rule: eligible rigs are online, in the tier asked for (attestation/service.ts), serve the model and kind, are not paused, revoked, cooling down
 // or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts), have a free slot and ask at most the client's max price and the ask ceiling.
 // Cheapest first, then shortest expected wait, then best success rate.
-import type { Candidate } from '@cocoon/shared';
+import type { Candidate, TrustTier } from '@cocoon/shared';
 import { bondedSql } from '../audits/bonds';
 import type { Queryable } from '../db';
 import { IN_GOOD_STANDING } from '../rigs/standing';
@@ -16,10 +16,12 @@ export interface RankedRig extends Candidate {
 
 export async function eligibleRigs(
   q: Queryable,
-  req: { model: string; kind: string; maxPriceNanoPer1k?: bigint },
+  req: { model: string; kind: string; maxPriceNanoPer1k?: bigint; minTrust?: TrustTier },
   askCeilingNanoPer1k: bigint,
   /** Bonds: past probation a rig is offered only while its unvouched work is below its bond (audits/bonds.ts). */
   bondRules: Parameters<typeof bondedSql>[0],
+  /** For the `tdx` tier: the "model:digest" pairs the attestation policy allows; null: any digest. */
+  tdxModelDigests: string[] | null = null,
 ): Promise<RankedRig[]> {
   const r = await q.query<{
     id: string;
@@ -30,19 +32,29 @@ export async function eligibleRigs(
     device: 'cuda' | 'cpu';
     slots: number;
     running: string;
+    trust_tier: TrustTier;
     jobs_done: number;
     jobs_failed: number;
     total_job_ms: string;
   }>(
     `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price, r.x25519_public_key, r.ed25519_public_key,
-       r.device, r.slots, r.jobs_done, r.jobs_failed, r.total_job_ms::text AS total_job_ms,
+       r.device, r.slots, r.trust_tier, r.jobs_done, r.jobs_failed, r.total_job_ms::text AS total_job_ms,
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds)
        AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL AND ${IN_GOOD_STANDING}
        AND ${bondedSql(bondRules)}
-       AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric) AND rm.price_nano_per_1k <= $4::numeric`,
-    [req.model, req.kind, req.maxPriceNanoPer1k ?? null, askCeilingNanoPer1k],
+       AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric) AND rm.price_nano_per_1k <= $4::numeric
+       AND ($5 = 'open' OR (r.trust_tier = 'tdx'
+         AND ($6::text[] IS NULL OR (rm.model || ':' || coalesce(rm.digest, '')) = ANY($6::text[]))))`,
+    [
+      req.model,
+      req.kind,
+      req.maxPriceNanoPer1k ?? null,
+      askCeilingNanoPer1k,
+      req.minTrust ?? 'open',
+      tdxModelDigests,
+    ],
   );
   return r.rows
     .map((row) => {
@@ -56,6 +68,7 @@ export async function eligibleRigs(
         x25519PublicKey: row.x25519_public_key,
         ed25519PublicKey: row.ed25519_public_key,
         device: row.device,
+        trust: row.trust_tier,
         running,
         slots: row.slots,
         expectedWaitMs: (running / row.slots) * avgMs,

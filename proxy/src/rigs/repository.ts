@@ -13,6 +13,7 @@ import {
   type RigView,
   type WorkerToProxy,
 } from '@cocoon/shared';
+import { type TrustRow, trustView } from '../attestation/trust-view';
 import { BOND_SQL, EXPOSURE_SQL, isOperatorRig } from '../audits/bonds';
 import { hashSecret, newRigToken } from '../auth/tokens';
 import type { Config } from '../config';
@@ -20,7 +21,7 @@ import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';
 import type { ModelCatalogue } from './catalogue';
 
-export interface RigRow {
+export interface RigRow extends TrustRow {
   id: string;
   owner_id: string;
   name: string;
@@ -120,18 +121,29 @@ type Hello = Extract<WorkerToProxy, { type: 'hello' }>;
 export async function recordHello(
   db: Db,
   rigId: string,
-  hello: Pick<Hello, 'x25519PublicKey' | 'ed25519PublicKey' | 'device' | 'slots' | 'models'>,
+  hello: Pick<Hello, 'x25519PublicKey' | 'ed25519PublicKey' | 'device' | 'slots' | 'models' | 'attestation'>,
   instanceId: string,
   defaultAskNanoPer1k: bigint,
   catalogue: ModelCatalogue,
 ): Promise<Array<{ model: string; reason: string }>> {
   const refused: Array<{ model: string; reason: string }> = [];
   await db.tx(async (q) => {
+    // New keys start in the open tier, in the same write: a tier earned by evidence for the old keys must
+    // never be offered with new ones (attestation/service.ts puts it back once evidence for these verifies).
     await q.query(
       `UPDATE rigs SET x25519_public_key = $2, ed25519_public_key = $3, device = $4, slots = $5,
-         connected_to = $6, last_seen_at = now(), connected_since = coalesce(connected_since, now())
+         connected_to = $6, last_seen_at = now(), connected_since = coalesce(connected_since, now()),
+         tee = $7, trust_tier = 'open', evidence = NULL, evidence_checked_at = NULL
        WHERE id = $1`,
-      [rigId, hello.x25519PublicKey, hello.ed25519PublicKey, hello.device, hello.slots, instanceId],
+      [
+        rigId,
+        hello.x25519PublicKey,
+        hello.ed25519PublicKey,
+        hello.device,
+        hello.slots,
+        instanceId,
+        hello.attestation.kind,
+      ],
     );
     await q.query('UPDATE rig_models SET served = false, refused = NULL WHERE rig_id = $1', [rigId]);
     for (const m of hello.models) {
@@ -285,6 +297,7 @@ export async function rigViews(
       bondWithdrawableAt: r.bond_withdraw_requested_at
         ? new Date(new Date(r.bond_withdraw_requested_at).getTime() + rules.BOND_COOLING_OFF_MS).toISOString()
         : null,
+      trust: trustView(r),
     };
   });
 }

@@ -1,9 +1,10 @@
 // The worker channel: WebSocket /v1/worker, authenticated with the rig token. A rig says hello (models,
 // slots, public keys, device), heartbeats, and streams sealed chunks and results for the jobs it is given.
-import { describeIssues, type ProxyToWorker, WORKER_CLOSE, workerToProxy } from '@cocoon/shared';
+import { describeIssues, type ProxyToWorker, toBase64, WORKER_CLOSE, workerToProxy } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { AttestationService } from '../attestation/service';
 import type { AuditService } from '../audits/service';
 import { VerdictRefused } from '../audits/service';
 import type { Config } from '../config';
@@ -25,6 +26,7 @@ export interface WorkerChannelDeps {
   log: Logger;
   instanceId: string;
   catalogue: ModelCatalogue;
+  attestation: AttestationService;
 }
 
 export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelDeps): void {
@@ -73,6 +75,11 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   }
   const rigLog = log.child({ rigId: rig.id });
   let conn: WorkerConnection | undefined;
+  /** What the rig said in its hello, for checking its evidence against its keys and device. */
+  let said: { x25519PublicKey: string; ed25519PublicKey: string; device: string } | undefined;
+  /** The last challenge a TDX rig was given: only a quote over it counts. */
+  let challenge: Uint8Array | null = null;
+  let attestTimer: NodeJS.Timeout | undefined;
   let lastSeen = Date.now();
   const watchdog = setInterval(() => {
     if (Date.now() - lastSeen > config.HEARTBEAT_MS * 3) socket.close(4408, 'heartbeat timeout');
@@ -142,12 +149,23 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
           code === WORKER_CLOSE.overLimit ? cutOffSocket(reason) : socket.close(code, reason),
       };
       workers.add(conn);
+      said = msg;
+      if (msg.attestation.kind === 'tdx') {
+        challenge = deps.attestation.newChallenge();
+        // A fresh quote on a schedule: a rig whose platform was revoked or fell out of date since leaves the tier.
+        attestTimer = setInterval(() => {
+          challenge = deps.attestation.newChallenge();
+          send({ type: 'attest', challenge: toBase64(challenge) });
+        }, config.ATTESTATION_REFRESH_MS);
+        attestTimer.unref();
+      }
       send({
         type: 'welcome',
         rigId: rig!.id,
         heartbeatMs: config.HEARTBEAT_MS,
         leaseMs: config.LEASE_MS,
         ...(refused.length ? { refused } : {}),
+        ...(challenge ? { challenge: toBase64(challenge) } : {}),
       });
       rigLog.info(
         { device: msg.device, slots: msg.slots, models: msg.models.map((m) => m.id) },
@@ -183,6 +201,13 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
           send({ type: 'error', message: `verdict refused: ${err.message}` });
         }
         return;
+      case 'evidence':
+        if (!said || !challenge) {
+          send({ type: 'error', message: 'evidence is only for a rig whose hello said attestation tdx' });
+          return;
+        }
+        await deps.attestation.check({ id: rig!.id, ...said }, msg.evidence, challenge);
+        return;
       case 'fail':
         await jobs.failover(msg.jobId, rig!.id, `rig failed the job: ${msg.reason}`, msg.retryable);
         return;
@@ -195,6 +220,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
 
   socket.on('close', () => {
     clearInterval(watchdog);
+    clearInterval(attestTimer);
     chain = chain
       .then(async () => {
         if (!conn || !workers.remove(conn)) return;

@@ -1,6 +1,7 @@
 // The routes a deployed proxy serves, by name: everything but the dev routes, so what imports this (the
 // shared client, and with it the Mini App's production bundle) carries no /dev/* path.
 import { adminRoutes } from './admin';
+import { attestationRoutes } from './attestation';
 import { chatHistoryRoutes } from './chat-history';
 import { healthRoutes } from './health';
 import { jobRoutes } from './jobs';
@@ -16,6 +17,7 @@ export const API_ROUTES = {
   ...meRoutes,
   ...jobRoutes,
   ...rigRoutes,
+  ...attestationRoutes,
   ...tonRoutes,
   ...chatHistoryRoutes,
   ...adminRoutes,

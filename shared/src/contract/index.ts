@@ -9,6 +9,7 @@ import { WORKER_CHANNEL_PATH } from './worker-channel';
 
 export * from './admin';
 export * from './api';
+export * from './attestation';
 export * from './chat-history';
 export * from './dev';
 export * from './health';

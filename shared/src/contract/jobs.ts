@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { b64, device, jobKind, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
 import { sealedBox, sealedEnvelope } from '../schemas/envelope';
+import { trustTier } from './attestation';
 import { isoTime, route } from './route';
 
 export const quoteRequest = z.object({
@@ -12,6 +13,8 @@ export const quoteRequest = z.object({
   maxTokens: z.number().int().positive().max(100_000),
   /** The most the client pays per 1,000 tokens to the rig (before the fee). */
   maxPriceNanoPer1k: priceNanoPer1k.optional(),
+  /** `tdx`: only rigs in the confidential tier (the client checks each one's evidence itself, too). */
+  minTrust: trustTier.default('open'),
 });
 export type QuoteRequest = z.input<typeof quoteRequest>;
 
@@ -33,6 +36,7 @@ export const candidate = z.strictObject({
   x25519PublicKey: b64,
   ed25519PublicKey: b64,
   device,
+  trust: trustTier,
 });
 export type Candidate = z.infer<typeof candidate>;
 

@@ -1,6 +1,7 @@
 // The public price board and the model list (OpenAI's format).
 import { z } from 'zod';
 import { digestPrefix, jobKind, modelId, nanoString } from '../schemas/common';
+import { trustTier } from './attestation';
 import { isoTime, route } from './route';
 
 export const marketView = z.strictObject({
@@ -11,8 +12,10 @@ export const marketView = z.strictObject({
       demoGrade: z.boolean(),
       /** The first digits of the model's digest (the catalogue's, or what the rigs report); null: none known. */
       digest: digestPrefix.nullable(),
+      /** The ask ladder: per trust tier (open, then tdx), cheapest first. */
       asks: z.array(
         z.strictObject({
+          tier: trustTier,
           priceNanoPer1k: nanoString,
           rigs: z.number().int().nonnegative(),
           freeSlots: z.number().int().nonnegative(),

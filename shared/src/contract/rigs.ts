@@ -1,6 +1,7 @@
 // A rig owner's rigs: register (token shown once), list with stats, pause, asks, rotate, revoke.
 import { z } from 'zod';
 import { device, digestPrefix, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
+import { rigTrustView } from './attestation';
 import { isoTime, route } from './route';
 
 export const registerRigRequest = z.object({ name: z.string().trim().min(1).max(64) });
@@ -60,6 +61,8 @@ export const rigView = z.strictObject({
   exposureNano: nanoString,
   /** Set when the owner asked for the bond back: from then it can be withdrawn. */
   bondWithdrawableAt: isoTime.nullable(),
+  /** Its trust tier and the evidence behind it (the confidential tier, attestation.ts). */
+  trust: rigTrustView,
 });
 export type RigView = z.infer<typeof rigView>;
 

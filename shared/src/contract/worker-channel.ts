@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { b64, device, jobKind, modelDigest, modelId } from '../schemas/common';
 import { sealedBox, sealedEnvelope } from '../schemas/envelope';
+import { teeKind } from './attestation';
 
 /** Where a rig's worker connects (a WebSocket, `Authorization: Bearer <rig token>`). */
 export const WORKER_CHANNEL_PATH = '/v1/worker';
@@ -38,8 +39,23 @@ export const servedModel = z.object({
 });
 export type ServedModel = z.infer<typeof servedModel>;
 
-/** Attestation is a placeholder for a TDX quote verifier; today rigs send `none` and the README says so. */
-export const attestation = z.object({ kind: z.literal('none') });
+/**
+ * What the rig runs in, said in its hello. A TDX rig's evidence follows in an `evidence` message once the
+ * proxy's `welcome` gave it a challenge to bind (the proxy checks it; until then the rig is in the open tier).
+ */
+export const attestation = z.object({ kind: teeKind });
+
+/** A TDX quote as sent, in base64; a real one is about 5 KB (attestation/verify.ts bounds the bytes). */
+const quoteB64 = b64.max(24 * 1024);
+const challengeB64 = b64.max(64);
+
+export const rigEvidence = z.discriminatedUnion('kind', [
+  /** The rig's TDX quote over its keys and the proxy's latest challenge (attestation/report-data.ts). */
+  z.object({ kind: z.literal('tdx'), quote: quoteB64, challenge: challengeB64 }),
+  /** A rig that said it runs in TDX could not produce a quote this time: it stays in the open tier. */
+  z.object({ kind: z.literal('none'), reason: z.string().max(500) }),
+]);
+export type RigEvidence = z.infer<typeof rigEvidence>;
 
 export const workerToProxy = z.discriminatedUnion('type', [
   z.object({
@@ -84,6 +100,7 @@ export const workerToProxy = z.discriminatedUnion('type', [
     reason: z.string().max(300).default(''),
     signature: b64,
   }),
+  z.object({ type: z.literal('evidence'), evidence: rigEvidence }),
   z.object({
     type: z.literal('fail'),
     jobId: z.string().uuid(),
@@ -146,7 +163,11 @@ export const proxyToWorker = z.discriminatedUnion('type', [
       .array(z.object({ model: modelId, reason: z.string().max(500) }))
       .max(32)
       .optional(),
+    /** For a rig that said it runs in TDX: bind this to a quote and send it as `evidence`. */
+    challenge: challengeB64.optional(),
   }),
+  /** A fresh challenge: send new evidence (on the proxy's schedule, or when its operator asks). */
+  z.object({ type: z.literal('attest'), challenge: challengeB64 }),
   assignMessage,
   auditMessage,
   z.object({ type: z.literal('cancel'), jobId: z.string().uuid(), reason: z.string().max(1000) }),

@@ -1,0 +1,96 @@
+// The client's own check of the confidential tier: before it seals a `min_trust: tdx` job, it fetches the
+// operator's policy (and checks the operator's signature with the key it was configured with) and each
+// candidate's evidence, and verifies every quote itself against the keys it is about to seal to. A candidate
+// that fails is left out of the envelope, whatever the proxy said of it; with none left the job is refused.
+// The verifier is imported on first use, so the Mini App loads it as a separate chunk only when asked.
+import { fromBase64 } from '../bytes';
+import type { Candidate, RigEvidenceView } from '../contract';
+import type { CollateralCache, QuoteVerifierLike } from './index';
+import { type AttestationPolicy, openSignedPolicy } from './policy';
+
+export interface ClientAttestationOptions {
+  /** The operator's policy key (Ed25519 public key), configured out of band: the proxy can't swap it. */
+  operatorKey: Uint8Array;
+  /** Intel's root by default; tests pass a verifier with a test root. */
+  verifier?: QuoteVerifierLike;
+  /** Fetch collateral from this PCCS instead of taking the proxy's copy (both are signed by Intel). */
+  pccsUrl?: string;
+  now?: () => number;
+}
+
+export interface CandidateRefusal {
+  rigId: string;
+  reason: string;
+}
+
+const POLICY_TTL_MS = 10 * 60_000;
+
+export function createAttestationChecker(
+  opts: ClientAttestationOptions,
+  fetchPolicy: () => Promise<unknown>,
+  fetchEvidence: (rigId: string) => Promise<RigEvidenceView>,
+) {
+  const now = opts.now ?? Date.now;
+  let policy: { value: Promise<AttestationPolicy>; until: number } | undefined;
+  let pccs: CollateralCache | undefined;
+
+  function currentPolicy(): Promise<AttestationPolicy> {
+    if (!policy || policy.until <= now()) {
+      const value = fetchPolicy().then((served) => openSignedPolicy(served, opts.operatorKey));
+      policy = { value, until: now() + POLICY_TTL_MS };
+      value.catch(() => {
+        policy = undefined;
+      });
+    }
+    return policy.value;
+  }
+
+  async function checkOne(
+    c: Candidate,
+    p: AttestationPolicy,
+    lib: typeof import('./index'),
+  ): Promise<CandidateRefusal | null> {
+    let evidence: RigEvidenceView;
+    try {
+      evidence = await fetchEvidence(c.rigId);
+    } catch (err) {
+      return { rigId: c.rigId, reason: `its evidence could not be fetched: ${(err as Error).message}` };
+    }
+    if (!evidence.quote || !evidence.challenge) return { rigId: c.rigId, reason: 'it has sent no quote' };
+    const quote = fromBase64(evidence.quote);
+    let collateral = evidence.collateral;
+    try {
+      if (opts.pccsUrl) {
+        pccs ??= new lib.CollateralCache(lib.pccsFetcher(opts.pccsUrl), now);
+        collateral = await pccs.forQuote(quote);
+      }
+    } catch (err) {
+      return { rigId: c.rigId, reason: `no collateral: ${(err as Error).message}` };
+    }
+    if (!collateral) return { rigId: c.rigId, reason: 'the proxy has no collateral for its quote' };
+    // The keys checked are the quote's candidate keys, the ones this job is sealed to.
+    const v = lib.verifyTdxEvidence({
+      quote,
+      challenge: fromBase64(evidence.challenge),
+      x25519PublicKey: fromBase64(c.x25519PublicKey),
+      ed25519PublicKey: fromBase64(c.ed25519PublicKey),
+      collateral,
+      policy: p,
+      nowSecs: now() / 1000,
+      verifier: opts.verifier,
+    });
+    return v.ok ? null : { rigId: c.rigId, reason: `${v.code}: ${v.reason}` };
+  }
+
+  return {
+    /** The candidates whose evidence this client verified itself, and why each other one was refused. */
+    async check(candidates: Candidate[]): Promise<{ kept: Candidate[]; refused: CandidateRefusal[] }> {
+      const [p, lib] = await Promise.all([currentPolicy(), import('./index')]);
+      const verdicts = await Promise.all(candidates.map((c) => checkOne(c, p, lib)));
+      return {
+        kept: candidates.filter((_, i) => verdicts[i] === null),
+        refused: verdicts.filter((v): v is CandidateRefusal => v !== null),
+      };
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// Collateral for TDX quotes (Intel's TCB info, QE identity and CRLs for a platform family), fetched from a
+// PCCS and kept until the earliest `nextUpdate` it carries, or a day at most, so CRL updates still arrive.
+// Every quote of one platform family (FMSPC) and PCK issuer shares its collateral: one fetch serves them all.
+import { type Collateral, getCollateral, intel } from '@phala/dcap-qvl';
+import { toHex } from '../bytes';
+import { parseTdxQuote } from './verify';
+
+const MAX_AGE_MS = 24 * 3600_000;
+const FETCH_TIMEOUT_MS = 10_000;
+/** Platform families a cache keeps at once; a flood of made-up FMSPCs must not grow it without end. */
+const MAX_ENTRIES = 256;
+
+export type CollateralFetcher = (quote: Uint8Array) => Promise<Collateral>;
+
+/** Fetches from a PCCS (or Intel's PCS) by its base URL, as dcap-qvl does, bounded in time. */
+export function pccsFetcher(pccsUrl: string): CollateralFetcher {
+  return (quote) =>
+    withTimeout(getCollateral(pccsUrl, quote), FETCH_TIMEOUT_MS, `the PCCS at ${pccsUrl} did not answer`);
+}
+
+export class CollateralCache {
+  private readonly entries = new Map<string, { collateral: Promise<Collateral>; until: number }>();
+  fetches = 0;
+
+  constructor(
+    private readonly fetcher: CollateralFetcher,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The collateral for a quote's platform family: from the cache while it is current, else fetched. */
+  async forQuote(quote: Uint8Array): Promise<Collateral> {
+    const parsed = parseTdxQuote(quote);
+    const key = `${toHex(intel.getFmspc(parsed))}/${intel.getCa(parsed)}`;
+    const hit = this.entries.get(key);
+    if (hit && hit.until > this.now()) return hit.collateral;
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.fetches++;
+    const collateral = this.fetcher(quote);
+    // Until it settles, callers share the fetch; a failed fetch is forgotten at once.
+    const entry = { collateral, until: this.now() + MAX_AGE_MS };
+    this.entries.set(key, entry);
+    try {
+      entry.until = Math.min(entry.until, earliestNextUpdate(await collateral));
+    } catch (err) {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      throw err;
+    }
+    return collateral;
+  }
+}
+
+/** The earliest `nextUpdate` of the collateral's TCB info and QE identity, in ms. */
+export function earliestNextUpdate(c: Collateral): number {
+  const times = [c.tcb_info, c.qe_identity].map((json) => {
+    try {
+      return Date.parse(JSON.parse(json).nextUpdate);
+    } catch {
+      return Number.NaN;
+    }
+  });
+  const valid = times.filter((t) => Number.isFinite(t));
+  return valid.length ? Math.min(...valid) : 0;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
