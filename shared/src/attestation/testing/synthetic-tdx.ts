@@ -134,21 +134,43 @@ function svnComponents(svns: number[]): { svn: number }[] {
 
 export async function createSyntheticTdx(opts: SyntheticTdxOptions = {}): Promise<SyntheticTdx> {
   const nowSecs = opts.nowSecs ?? Math.floor(Date.now() / 1000);
-  const validity = { notBefore: new Date((nowSecs - DAY_SECS) * 1000), notAfter: new Date((nowSecs + 365 * DAY_SECS) * 1000) };
+  const validity = {
+    notBefore: new Date((nowSecs - DAY_SECS) * 1000),
+    notAfter: new Date((nowSecs + 365 * DAY_SECS) * 1000),
+  };
   const ca = (pathLength?: number) => [
     new x509.BasicConstraintsExtension(true, pathLength, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
   ];
   const endEntity = () => [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation,
+      true,
+    ),
   ];
-  const pckExtensions = () => [...endEntity(), new x509.Extension(SGX_EXTENSION_OID, false, Buffer.from(SGX_EXTENSION_DER, 'hex'))];
+  const pckExtensions = () => [
+    ...endEntity(),
+    new x509.Extension(SGX_EXTENSION_OID, false, Buffer.from(SGX_EXTENSION_DER, 'hex')),
+  ];
 
-  const [rootKeys, pckCaKeys, tcbKeys, pckKeys, revokedPckKeys] = await Promise.all([newKeys(), newKeys(), newKeys(), newKeys(), newKeys()]);
+  const [rootKeys, pckCaKeys, tcbKeys, pckKeys, revokedPckKeys] = await Promise.all([
+    newKeys(),
+    newKeys(),
+    newKeys(),
+    newKeys(),
+    newKeys(),
+  ]);
   const rootName = 'CN=Cocoon TEST-ONLY SGX Root CA, O=Cocoon Synthetic, C=ZZ';
   const rootCert = await x509.X509CertificateGenerator.createSelfSigned(
-    { serialNumber: '01', name: rootName, keys: rootKeys, signingAlgorithm: SIGNING_ALGORITHM, ...validity, extensions: ca(1) },
+    {
+      serialNumber: '01',
+      name: rootName,
+      keys: rootKeys,
+      signingAlgorithm: SIGNING_ALGORITHM,
+      ...validity,
+      extensions: ca(1),
+    },
     webcrypto as Crypto,
   );
   const root = { name: rootName, keys: rootKeys };
@@ -157,13 +179,41 @@ export async function createSyntheticTdx(opts: SyntheticTdxOptions = {}): Promis
   const pckCa = { name: pckCaName, keys: pckCaKeys };
   const [pckCaCert, tcbCert, pckCert, revokedPckCert] = await Promise.all([
     issue(pckCaName, '02', root, pckCaKeys, validity, ca(0)),
-    issue('CN=Cocoon TEST-ONLY SGX TCB Signing, O=Cocoon Synthetic, C=ZZ', '03', root, tcbKeys, validity, endEntity()),
-    issue('CN=Cocoon TEST-ONLY SGX PCK Certificate, O=Cocoon Synthetic, C=ZZ', '04', pckCa, pckKeys, validity, pckExtensions()),
-    issue('CN=Cocoon TEST-ONLY SGX PCK Certificate (revoked), O=Cocoon Synthetic, C=ZZ', '05', pckCa, revokedPckKeys, validity, pckExtensions()),
+    issue(
+      'CN=Cocoon TEST-ONLY SGX TCB Signing, O=Cocoon Synthetic, C=ZZ',
+      '03',
+      root,
+      tcbKeys,
+      validity,
+      endEntity(),
+    ),
+    issue(
+      'CN=Cocoon TEST-ONLY SGX PCK Certificate, O=Cocoon Synthetic, C=ZZ',
+      '04',
+      pckCa,
+      pckKeys,
+      validity,
+      pckExtensions(),
+    ),
+    issue(
+      'CN=Cocoon TEST-ONLY SGX PCK Certificate (revoked), O=Cocoon Synthetic, C=ZZ',
+      '05',
+      pckCa,
+      revokedPckKeys,
+      validity,
+      pckExtensions(),
+    ),
   ]);
-  const crlTimes = { thisUpdate: validity.notBefore, nextUpdate: validity.notAfter, signingAlgorithm: SIGNING_ALGORITHM };
+  const crlTimes = {
+    thisUpdate: validity.notBefore,
+    nextUpdate: validity.notAfter,
+    signingAlgorithm: SIGNING_ALGORITHM,
+  };
   const [rootCrl, pckCrl] = await Promise.all([
-    x509.X509CrlGenerator.create({ issuer: rootName, signingKey: rootKeys.privateKey, ...crlTimes }, webcrypto as Crypto),
+    x509.X509CrlGenerator.create(
+      { issuer: rootName, signingKey: rootKeys.privateKey, ...crlTimes },
+      webcrypto as Crypto,
+    ),
     x509.X509CrlGenerator.create(
       {
         issuer: pckCaName,
@@ -186,7 +236,10 @@ export async function createSyntheticTdx(opts: SyntheticTdxOptions = {}): Promis
   const jwk = attestation.publicKey.export({ format: 'jwk' });
   const attestationKey = {
     privateKey: attestation.privateKey,
-    raw: Buffer.concat([Buffer.from(jwk.x as string, 'base64url'), Buffer.from(jwk.y as string, 'base64url')]),
+    raw: Buffer.concat([
+      Buffer.from(jwk.x as string, 'base64url'),
+      Buffer.from(jwk.y as string, 'base64url'),
+    ]),
   };
   const measurements = {
     mrTd: measurement('mrtd'),
@@ -209,7 +262,14 @@ export async function createSyntheticTdx(opts: SyntheticTdxOptions = {}): Promis
       }),
     quote: (reportData, qopts = {}) => {
       const which = qopts.revokedPck ? 'revoked' : 'good';
-      return buildQuote(reportData, qopts, measurements, attestationKey, pcks[which].privateKey, pckChains[which]);
+      return buildQuote(
+        reportData,
+        qopts,
+        measurements,
+        attestationKey,
+        pcks[which].privateKey,
+        pckChains[which],
+      );
     },
   };
 }
@@ -221,7 +281,12 @@ interface CollateralPki {
   tcbIssuerChain: string;
 }
 
-function buildCollateral(nowSecs: number, opts: SyntheticCollateralOptions, tcbSigner: Signer, pki: CollateralPki): Collateral {
+function buildCollateral(
+  nowSecs: number,
+  opts: SyntheticCollateralOptions,
+  tcbSigner: Signer,
+  pki: CollateralPki,
+): Collateral {
   const status = opts.tcbStatus ?? 'UpToDate';
   // Expired collateral was issued a month ago and should have been refreshed yesterday.
   const issueDate = isoSecs(opts.expired ? nowSecs - 31 * DAY_SECS : nowSecs - 3600);
@@ -239,7 +304,10 @@ function buildCollateral(nowSecs: number, opts: SyntheticCollateralOptions, tcbS
   const tcbLevels =
     status === 'UpToDate'
       ? [level(PCK_CPUSVN, TEE_TCB_SVN, 'UpToDate', [])]
-      : [level(PCK_CPUSVN, newer, 'UpToDate', []), level(PCK_CPUSVN, TEE_TCB_SVN, status, ['INTEL-SA-00000'])];
+      : [
+          level(PCK_CPUSVN, newer, 'UpToDate', []),
+          level(PCK_CPUSVN, TEE_TCB_SVN, status, ['INTEL-SA-00000']),
+        ];
   // The signed strings are compact JSON, as PCS serves them; dcap-qvl's getCollateral re-serialises what it fetches
   // with JSON.stringify, so any other formatting would break the signature after a round trip through a PCCS.
   const tcbInfo = JSON.stringify({
