@@ -64,13 +64,6 @@ const DAY_SECS = 86_400;
 const EC_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
-interface Signer {
-  keys: CryptoKeyPair;
-  /** The same private key for node:crypto's synchronous sign(), which quote() needs. */
-  privateKey: KeyObject;
-  cert: x509.X509Certificate;
-}
-
 /** Raw r||s over sha256(data): the form every DCAP signature takes. */
 function signRaw(key: KeyObject, data: Uint8Array): Buffer {
   return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
@@ -116,8 +109,9 @@ async function issue(
   );
 }
 
-function signer(keys: CryptoKeyPair, cert: x509.X509Certificate): Signer {
-  return { keys, cert, privateKey: KeyObject.from(keys.privateKey) };
+/** The same private key for node:crypto's synchronous sign(), which quote() needs. */
+function syncSigner(keys: CryptoKeyPair): KeyObject {
+  return KeyObject.from(keys.privateKey);
 }
 
 function pemChain(...certs: x509.X509Certificate[]): string {
@@ -225,8 +219,8 @@ export async function createSyntheticTdx(opts: SyntheticTdxOptions = {}): Promis
     ),
   ]);
 
-  const tcbSigner = signer(tcbKeys, tcbCert);
-  const pcks = { good: signer(pckKeys, pckCert), revoked: signer(revokedPckKeys, revokedPckCert) };
+  const tcbSigner = syncSigner(tcbKeys);
+  const pckSigners = { good: syncSigner(pckKeys), revoked: syncSigner(revokedPckKeys) };
   const pckChains = {
     good: Buffer.from(pemChain(pckCert, pckCaCert, rootCert)),
     revoked: Buffer.from(pemChain(revokedPckCert, pckCaCert, rootCert)),
@@ -262,14 +256,7 @@ export async function createSyntheticTdx(opts: SyntheticTdxOptions = {}): Promis
       }),
     quote: (reportData, qopts = {}) => {
       const which = qopts.revokedPck ? 'revoked' : 'good';
-      return buildQuote(
-        reportData,
-        qopts,
-        measurements,
-        attestationKey,
-        pcks[which].privateKey,
-        pckChains[which],
-      );
+      return buildQuote(reportData, qopts, measurements, attestationKey, pckSigners[which], pckChains[which]);
     },
   };
 }
@@ -284,7 +271,7 @@ interface CollateralPki {
 function buildCollateral(
   nowSecs: number,
   opts: SyntheticCollateralOptions,
-  tcbSigner: Signer,
+  tcbSigner: KeyObject,
   pki: CollateralPki,
 ): Collateral {
   const status = opts.tcbStatus ?? 'UpToDate';
@@ -341,10 +328,10 @@ function buildCollateral(
     pck_crl: pki.pckCrl.toString('hex'),
     tcb_info_issuer_chain: pki.tcbIssuerChain,
     tcb_info: tcbInfo,
-    tcb_info_signature: signRaw(tcbSigner.privateKey, Buffer.from(tcbInfo)).toString('hex'),
+    tcb_info_signature: signRaw(tcbSigner, Buffer.from(tcbInfo)).toString('hex'),
     qe_identity_issuer_chain: pki.tcbIssuerChain,
     qe_identity: qeIdentity,
-    qe_identity_signature: signRaw(tcbSigner.privateKey, Buffer.from(qeIdentity)).toString('hex'),
+    qe_identity_signature: signRaw(tcbSigner, Buffer.from(qeIdentity)).toString('hex'),
   };
 }
 
