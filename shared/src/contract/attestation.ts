@@ -25,16 +25,20 @@ export const measurementsView = z.strictObject({
 
 /** Collateral as dcap-qvl takes it; bounded, since a client fetches it from the proxy. */
 const collateralText = z.string().max(64 * 1024);
-export const collateralView = z.object({
+/** DER bytes or signatures: hex, or the bytes as numbers (dcap-qvl takes both). */
+const collateralBytes = z.union([collateralText, z.array(z.number().int().min(0).max(255)).max(64 * 1024)]);
+export const collateralView = z.strictObject({
   pck_crl_issuer_chain: collateralText,
-  root_ca_crl: collateralText,
-  pck_crl: collateralText,
+  root_ca_crl: collateralBytes,
+  pck_crl: collateralBytes,
   tcb_info_issuer_chain: collateralText,
   tcb_info: collateralText,
-  tcb_info_signature: collateralText,
+  tcb_info_signature: collateralBytes,
   qe_identity_issuer_chain: collateralText,
   qe_identity: collateralText,
-  qe_identity_signature: collateralText,
+  qe_identity_signature: collateralBytes,
+  /** The PCK chain fetched from the PCCS, used instead of the quote's own when present. */
+  pck_certificate_chain: collateralText.optional(),
 });
 
 /** A rig's standing in the trust tiers, as its owner and everyone else see it. */
