@@ -161,7 +161,7 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be an Ed25519 public key in base64 (32 bytes)')
     .optional(),
   PCCS_URL: z.string().url().optional(),
-  ATTESTATION_REFRESH_MS: z.coerce.number().int().min(10_000).default(3_600_000),
+  ATTESTATION_REFRESH_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN. */
   TELEGRAM_API_ROOT: z.string().url().optional(),
   /** Retention of the bot's sealed chat history: messages kept per chat, their age, and the prune interval. */

@@ -1,3 +1,4 @@
+export type { CandidateRefusal, ClientAttestationOptions } from './attestation/client-check';
 export * from './attestation/policy';
 export * from './attestation/report-data';
 export * from './bytes';

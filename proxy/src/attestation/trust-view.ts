@@ -23,11 +23,12 @@ export interface TrustRow {
 
 export function trustView(row: TrustRow): RigTrustView {
   const e = row.evidence as StoredEvidence | null;
+  const awaiting = !e && row.tee === 'tdx';
   return {
     tier: row.trust_tier === 'tdx' ? 'tdx' : 'open',
     tee: row.tee === 'tdx' ? 'tdx' : 'none',
-    code: e?.code ?? (row.tee === 'tdx' ? 'awaiting' : null),
-    reason: e?.reason ?? (row.tee === 'tdx' ? 'waiting for the rig to send its quote' : null),
+    code: awaiting ? 'awaiting' : (e?.code ?? null),
+    reason: awaiting ? 'waiting for the rig to send its quote' : (e?.reason ?? null),
     tcbStatus: e?.tcbStatus ?? null,
     image: e?.image ?? null,
     measurements: e?.measurements ?? null,

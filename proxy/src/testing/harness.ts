@@ -2,7 +2,7 @@
 // reset between tests, and a proxy on a random port with users who sign real initData.
 import { type ClientAuth, createCocoonClient, signInitData } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
-import { type ProxyServer, startProxy } from '../app';
+import { type BuildOptions, type ProxyServer, startProxy } from '../app';
 import { type Config, loadConfig } from '../config';
 import { type Db, openDb } from '../db';
 import { userBalances } from '../ledger/ledger';
@@ -53,10 +53,19 @@ export async function startTestProxy(
   db: Db,
   overrides: Record<string, string> = {},
   sweepMs = 200,
-  { checkResponses = true }: { checkResponses?: boolean } = {},
+  {
+    checkResponses = true,
+    attestation,
+  }: { checkResponses?: boolean; attestation?: BuildOptions['attestation'] } = {},
 ): Promise<ProxyServer> {
   const config = testConfig(overrides);
-  return startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs, checkResponses });
+  return startProxy(config, {
+    db,
+    log: createLogger(config.LOG_LEVEL),
+    sweepMs,
+    checkResponses,
+    attestation,
+  });
 }
 
 export function userAuth(
@@ -70,8 +79,13 @@ export function userAuth(
   };
 }
 
-export function userClient(proxy: ProxyServer, telegramId: number, firstName?: string) {
-  return createCocoonClient({ baseUrl: proxy.url, auth: userAuth(proxy, telegramId, firstName) });
+export function userClient(
+  proxy: ProxyServer,
+  telegramId: number,
+  firstName?: string,
+  extra: Pick<Parameters<typeof createCocoonClient>[0], 'attestation' | 'fetch'> = {},
+) {
+  return createCocoonClient({ baseUrl: proxy.url, auth: userAuth(proxy, telegramId, firstName), ...extra });
 }
 
 /** What a user can spend on jobs: their withdrawable balance plus their trial credit. */

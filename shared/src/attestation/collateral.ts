@@ -1,7 +1,12 @@
 // Collateral for TDX quotes (Intel's TCB info, QE identity and CRLs for a platform family), fetched from a
 // PCCS and kept until the earliest `nextUpdate` it carries, or a day at most, so CRL updates still arrive.
-// Every quote of one platform family (FMSPC) and PCK issuer shares its collateral: one fetch serves them all.
-import { type Collateral, getCollateral, intel } from '@phala/dcap-qvl';
+// Every quote of one platform family (FMSPC) and PCK issuer shares that collateral: one fetch serves them all.
+// The PCK certificate chain is the platform's own, not the family's: a quote that carries its chain (cert
+// type 5, as TDX quotes do) is verified with that chain, never with another quote's from the cache (a
+// platform whose PCK was revoked since must not pass on a sibling's certificate). A quote that doesn't carry
+// it (an encrypted PPID) gets an entry of its own.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { type Collateral, getCollateral, intel, type Quote } from '@phala/dcap-qvl';
 import { toHex } from '../bytes';
 import { parseTdxQuote } from './verify';
 
@@ -30,9 +35,12 @@ export class CollateralCache {
   /** The collateral for a quote's platform family: from the cache while it is current, else fetched. */
   async forQuote(quote: Uint8Array): Promise<Collateral> {
     const parsed = parseTdxQuote(quote);
-    const key = `${toHex(intel.getFmspc(parsed))}/${intel.getCa(parsed)}`;
+    const ownChain = carriesPckChain(parsed) ? new TextDecoder().decode(parsed.rawCertChain()) : null;
+    const family = `${toHex(intel.getFmspc(parsed))}/${intel.getCa(parsed)}`;
+    const key = ownChain ? family : `${family}/${toHex(sha256(parsed.rawCertChain()))}`;
+    const withOwnChain = (c: Collateral) => (ownChain ? { ...c, pck_certificate_chain: ownChain } : c);
     const hit = this.entries.get(key);
-    if (hit && hit.until > this.now()) return hit.collateral;
+    if (hit && hit.until > this.now()) return withOwnChain(await hit.collateral);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.fetches++;
     const collateral = this.fetcher(quote);
@@ -45,8 +53,15 @@ export class CollateralCache {
       if (this.entries.get(key) === entry) this.entries.delete(key);
       throw err;
     }
-    return collateral;
+    return withOwnChain(await collateral);
   }
+}
+
+/** PCK_ID_PCK_CERT_CHAIN: the quote carries its PCK certificate chain (dcap-qvl's `innerCertType`). */
+const PCK_CERT_CHAIN = 5;
+
+function carriesPckChain(quote: Quote): boolean {
+  return (quote as Quote & { innerCertType(): number }).innerCertType() === PCK_CERT_CHAIN;
 }
 
 /** The earliest `nextUpdate` of the collateral's TCB info and QE identity, in ms. */

@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { newEd25519KeyPair, newX25519KeyPair } from '../crypto/keys';
 import type { AttestationPolicy } from './policy';
 import { tdxReportData } from './report-data';
-import { createSyntheticTdx, type SyntheticTdx } from './testing/synthetic-tdx';
 import { TDX_SAMPLE, TDX_SAMPLE_OUTDATED } from './testing/samples';
+import { createSyntheticTdx, type SyntheticTdx } from './testing/synthetic-tdx';
 import { type EvidenceInput, MAX_QUOTE_BYTES, verifyTdxEvidence } from './verify';
 
 const x = newX25519KeyPair().publicKey;
@@ -51,7 +51,13 @@ function sample(s: typeof TDX_SAMPLE) {
 describe('real TDX quotes (dcap-qvl samples, Intel root)', () => {
   it('the sample verifies UpToDate, and is refused for binding other keys, since it was made for none of ours', () => {
     const { quote, collateral } = sample(TDX_SAMPLE);
-    const v = verifyTdxEvidence({ ...input, quote, collateral, nowSecs: TDX_SAMPLE.nowSecs, verifier: undefined });
+    const v = verifyTdxEvidence({
+      ...input,
+      quote,
+      collateral,
+      nowSecs: TDX_SAMPLE.nowSecs,
+      verifier: undefined,
+    });
     // The crypto and TCB checks passed (Intel's root, real collateral): what stops it is our binding.
     expect(v).toMatchObject({ ok: false, code: 'binding', tcbStatus: 'UpToDate' });
     expect(v.ok ? null : v.measurements?.mrTd).toMatch(/^[0-9a-f]{96}$/);
@@ -78,7 +84,10 @@ describe('real TDX quotes (dcap-qvl samples, Intel root)', () => {
   });
 
   it('a synthetic quote does not verify against Intel’s root: the test root is trusted only where a test says so', () => {
-    expect(verifyTdxEvidence({ ...input, verifier: undefined })).toMatchObject({ ok: false, code: 'invalid_quote' });
+    expect(verifyTdxEvidence({ ...input, verifier: undefined })).toMatchObject({
+      ok: false,
+      code: 'invalid_quote',
+    });
   });
 });
 
@@ -122,7 +131,12 @@ describe('evidence for this network (synthetic quotes, test root)', () => {
       'collateral_expired',
       /expired/,
     ],
-    ['a revoked PCK (CRL)', () => ({ quote: tdx.quote(reportData, { revokedPck: true }) }), 'revoked', /revoked/],
+    [
+      'a revoked PCK (CRL)',
+      () => ({ quote: tdx.quote(reportData, { revokedPck: true }) }),
+      'revoked',
+      /revoked/,
+    ],
     [
       'measurements outside the policy',
       () => ({ quote: tdx.quote(reportData, { mrTd: 'ab'.repeat(48) }) }),
