@@ -18,7 +18,9 @@ import {
 } from '@cocoon/shared';
 import {
   CollateralCache,
+  EvidenceError,
   intelQuoteVerifier,
+  parseTdxQuote,
   pccsFetcher,
   type QuoteVerifierLike,
   verifyTdxEvidence,
@@ -136,6 +138,12 @@ export class AttestationService {
       );
     if (!this.collateral) return open('no_pccs', 'this proxy has no PCCS to fetch collateral from', kept);
     const quote = fromBase64(evidence.quote);
+    try {
+      parseTdxQuote(quote);
+    } catch (err) {
+      if (err instanceof EvidenceError) return open(err.code, err.message, kept);
+      throw err;
+    }
     let collateral: Awaited<ReturnType<CollateralCache['forQuote']>>;
     try {
       collateral = await this.collateral.forQuote(quote);

@@ -15,6 +15,8 @@ const GROUPS: Record<string, Group> = {
   'GET /healthz': 'public',
   'GET /v1/market': 'public',
   'GET /v1/models': 'public',
+  'GET /v1/attestation/policy': 'public',
+  'GET /v1/rigs/:id/evidence': 'public',
   'GET /v1/ton/config': 'public',
   'GET /tonconnect-manifest.json': 'public',
   'GET /*': 'public', // the built Mini App, when dist/ exists

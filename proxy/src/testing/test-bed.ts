@@ -38,8 +38,11 @@ export function useTestBed(defaults: Record<string, string> = {}) {
       return proxy;
     },
     /** Starts this test's proxy with the file's defaults and `env` on top. */
-    async start(env: Record<string, string> = {}): Promise<ProxyServer> {
-      proxy = await startTestProxy(bed.db, { ...defaults, ...env });
+    async start(
+      env: Record<string, string> = {},
+      opts: Parameters<typeof startTestProxy>[3] = {},
+    ): Promise<ProxyServer> {
+      proxy = await startTestProxy(bed.db, { ...defaults, ...env }, 200, opts);
       return proxy;
     },
     /** A test rig started by the test: closed after it. */

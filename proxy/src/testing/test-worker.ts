@@ -60,6 +60,9 @@ export interface TestWorkerOptions {
     completionTokens: number;
     finishReason?: 'stop' | 'length';
   }>;
+  /** What the hello says it runs in and on (default none, cpu); a TDX rig's challenges land in `challenges`. */
+  tee?: 'none' | 'tdx';
+  device?: 'cpu' | 'cuda';
 }
 
 export interface TestWorker {
@@ -74,6 +77,10 @@ export interface TestWorker {
   send(msg: unknown): void;
   /** Signs a verdict with this rig's key. */
   signVerdict(v: Parameters<typeof signVerdict>[0]): string;
+  /** The challenges the proxy gave this rig (welcome, then each `attest`), oldest first. */
+  challenges: string[];
+  /** This rig's public keys, in base64 (what a quote must bind). */
+  keys: { x25519PublicKey: string; ed25519PublicKey: string };
   /** The models the proxy's welcome refused, and why. */
   refused: Array<{ model: string; reason: string }>;
   /** The close code and reason the proxy (or this side) closed the socket with. */
@@ -123,6 +130,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   const auditMessages: Array<Extract<ProxyToWorker, { type: 'audit' }>> = [];
   const errors: string[] = [];
   const refused: Array<{ model: string; reason: string }> = [];
+  const challenges: string[] = [];
   let resolveRig!: (id: string) => void;
   let rejectRig!: (err: Error) => void;
   const rigId = new Promise<string>((res, rej) => {
@@ -159,8 +167,9 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       slots: opts.slots ?? 4,
       x25519PublicKey: toBase64(x.publicKey),
       ed25519PublicKey: toBase64(ed.publicKey),
-      device: 'cpu',
+      device: opts.device ?? 'cpu',
       version: 'test',
+      attestation: { kind: opts.tee ?? 'none' },
     }),
   );
 
@@ -204,7 +213,12 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       if (behaviour === 'lying-auditor') lieAbout(msg);
       return;
     }
+    if (msg.type === 'attest') {
+      challenges.push(msg.challenge);
+      return;
+    }
     if (msg.type === 'welcome') {
+      if (msg.challenge) challenges.push(msg.challenge);
       refused.push(...(msg.refused ?? []));
       myRigId = msg.rigId;
       resolveRig(msg.rigId);
@@ -298,6 +312,8 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     auditMessages,
     errors,
     send,
+    challenges,
+    keys: { x25519PublicKey: toBase64(x.publicKey), ed25519PublicKey: toBase64(ed.publicKey) },
     signVerdict: (v) => signVerdict(v, ed.secretKey),
     refused,
     closed,

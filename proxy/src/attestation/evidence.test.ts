@@ -1,0 +1,188 @@
+// The proxy's side of the confidential tier, over the worker channel with the protocol-real test worker:
+// every way a rig's evidence can fall short keeps it in the open tier with its own reason, and it stays
+// usable there. The quotes are synthetic, for a test root the proxy is given by injection only.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fromBase64, newEd25519KeyPair, signPolicy, tdxReportData, toBase64 } from '@cocoon/shared';
+import {
+  createSyntheticTdx,
+  type PccsEmulator,
+  type SyntheticTdx,
+  startPccsEmulator,
+} from '@cocoon/shared/attestation/testing';
+import { QuoteVerifier } from '@phala/dcap-qvl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userClient } from '../testing/harness';
+import { useTestBed } from '../testing/test-bed';
+import { startTestWorker, type TestWorker } from '../testing/test-worker';
+
+const bed = useTestBed({ RIG_COOLDOWN_MS: '0' });
+const operator = newEd25519KeyPair();
+let tdx: SyntheticTdx;
+let pccs: PccsEmulator;
+let dir: string;
+let policyFile: string;
+
+beforeAll(async () => {
+  tdx = await createSyntheticTdx();
+  pccs = await startPccsEmulator(tdx);
+  dir = await mkdtemp(path.join(tmpdir(), 'cocoon-evidence-'));
+  policyFile = path.join(dir, 'policy.json');
+  const policy = signPolicy(
+    {
+      version: 1,
+      issuedAt: new Date().toISOString(),
+      tcbStatuses: ['UpToDate'],
+      images: [{ name: 'td', ...tdx.measurements }],
+    },
+    operator.secretKey,
+  );
+  await writeFile(policyFile, JSON.stringify(policy));
+});
+afterAll(async () => {
+  await pccs?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function start(env: Record<string, string> = {}) {
+  return bed.start({ ATTESTATION_POLICY_FILE: policyFile, PCCS_URL: pccs.url, ...env });
+}
+
+/** The bed's proxy with the test root injected (never through configuration). */
+function startWithTestRoot(env: Record<string, string> = {}) {
+  return bed.start(
+    { ATTESTATION_POLICY_FILE: policyFile, PCCS_URL: pccs.url, ...env },
+    { attestation: { verifier: QuoteVerifier.newWithRootCa(tdx.rootCaDer) } },
+  );
+}
+
+/** A TDX test rig for an owner; its first challenge has arrived when this returns. */
+async function tdxRig(proxy: { url: string }, ownerId: number, device: 'cpu' | 'cuda' = 'cpu') {
+  const owner = userClient(bed.proxy, ownerId);
+  const { rig, token } = await owner.registerRig(`tdx-${ownerId}`);
+  const worker = bed.track(startTestWorker({ url: proxy.url, token, tee: 'tdx', device }));
+  await worker.rigId;
+  return { id: rig.id, worker, owner };
+}
+
+function quoteFor(worker: TestWorker, challengeB64: string, opts = {}) {
+  const reportData = tdxReportData({
+    x25519PublicKey: fromBase64(worker.keys.x25519PublicKey),
+    ed25519PublicKey: fromBase64(worker.keys.ed25519PublicKey),
+    challenge: fromBase64(challengeB64),
+  });
+  return toBase64(tdx.quote(reportData, opts));
+}
+
+async function trustOf(owner: ReturnType<typeof userClient>, rigId: string, since = '') {
+  for (let i = 0; i < 200; i++) {
+    const view = (await owner.rigs()).rigs.find((r) => r.id === rigId);
+    if (view?.trust.checkedAt && view.trust.checkedAt > since) return view.trust;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('never checked');
+}
+
+describe('TDX evidence at the proxy', () => {
+  it('a rig that says TDX gets a challenge, waits in the open tier, and enters the tier with a good quote', async () => {
+    const proxy = await startWithTestRoot();
+    const { id, worker, owner } = await tdxRig(proxy, 31);
+    expect(worker.challenges).toHaveLength(1);
+    expect(fromBase64(worker.challenges[0])).toHaveLength(32);
+    const waiting = (await owner.rigs()).rigs[0].trust;
+    expect(waiting).toMatchObject({ tier: 'open', tee: 'tdx', code: 'awaiting', checkedAt: null });
+    worker.send({
+      type: 'evidence',
+      evidence: {
+        kind: 'tdx',
+        quote: quoteFor(worker, worker.challenges[0]),
+        challenge: worker.challenges[0],
+      },
+    });
+    expect(await trustOf(owner, id)).toMatchObject({ tier: 'tdx', image: 'td', tcbStatus: 'UpToDate' });
+  });
+
+  it('an old challenge, a GPU rig, a rig without a quote and a garbage quote each stay open with their reason', async () => {
+    const proxy = await startWithTestRoot({ ATTESTATION_REFRESH_MS: '1000' });
+    const stale = await tdxRig(proxy, 32);
+    // Wait for the scheduled refresh: the welcome's challenge is then an old one.
+    while (stale.worker.challenges.length < 2) await new Promise((r) => setTimeout(r, 50));
+    const old = stale.worker.challenges[0];
+    stale.worker.send({
+      type: 'evidence',
+      evidence: { kind: 'tdx', quote: quoteFor(stale.worker, old), challenge: old },
+    });
+    expect(await trustOf(stale.owner, stale.id)).toMatchObject({ tier: 'open', code: 'stale_challenge' });
+
+    const gpu = await tdxRig(proxy, 33, 'cuda');
+    const c = gpu.worker.challenges.at(-1)!;
+    gpu.worker.send({
+      type: 'evidence',
+      evidence: { kind: 'tdx', quote: quoteFor(gpu.worker, c), challenge: c },
+    });
+    const onGpu = await trustOf(gpu.owner, gpu.id);
+    expect(onGpu).toMatchObject({ tier: 'open', code: 'gpu' });
+    expect(onGpu.reason).toMatch(/outside the TD/);
+
+    const none = await tdxRig(proxy, 34);
+    none.worker.send({
+      type: 'evidence',
+      evidence: { kind: 'none', reason: 'configfs-tsm produced no quote in time' },
+    });
+    expect(await trustOf(none.owner, none.id)).toMatchObject({ tier: 'open', code: 'no_quote' });
+
+    const garbage = await tdxRig(proxy, 35);
+    const g = garbage.worker.challenges.at(-1)!;
+    garbage.worker.send({
+      type: 'evidence',
+      evidence: { kind: 'tdx', quote: toBase64(new Uint8Array(700).fill(1)), challenge: g },
+    });
+    expect(await trustOf(garbage.owner, garbage.id)).toMatchObject({ tier: 'open', code: 'malformed' });
+
+    // All of them still take open jobs.
+    const quote = await userClient(proxy, 99).quote({
+      model: 'test-echo',
+      kind: 'generate',
+      inputTokens: 10,
+      maxTokens: 10,
+    });
+    expect(quote.candidates.length).toBeGreaterThan(0);
+  });
+
+  it('a quote too large for the channel is refused as a bad message, not parsed', async () => {
+    const proxy = await startWithTestRoot();
+    const big = await tdxRig(proxy, 36);
+    big.worker.send({
+      type: 'evidence',
+      evidence: { kind: 'tdx', quote: toBase64(new Uint8Array(40_000)), challenge: big.worker.challenges[0] },
+    });
+    for (let i = 0; i < 100 && big.worker.errors.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(big.worker.errors[0]).toMatch(/bad message: evidence\.quote/);
+  });
+
+  it('without a policy or a PCCS the tier is empty and says why; the policy route says there is none', async () => {
+    const proxy = await start({ ATTESTATION_POLICY_FILE: '', PCCS_URL: '' });
+    const rig = await tdxRig(proxy, 37);
+    const c = rig.worker.challenges[0];
+    rig.worker.send({
+      type: 'evidence',
+      evidence: { kind: 'tdx', quote: quoteFor(rig.worker, c), challenge: c },
+    });
+    expect(await trustOf(rig.owner, rig.id)).toMatchObject({ tier: 'open', code: 'no_policy' });
+    const res = await fetch(`${proxy.url}/v1/attestation/policy`);
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.message).toMatch(/publishes no attestation policy/);
+  });
+
+  it('serves the signed policy as the operator signed it, and refuses to start with a policy not signed by ATTESTATION_POLICY_KEY', async () => {
+    const proxy = await start();
+    const served = await (await fetch(`${proxy.url}/v1/attestation/policy`)).json();
+    expect(served.publicKey).toBe(toBase64(operator.publicKey));
+    await bed.reset();
+    await expect(start({ ATTESTATION_POLICY_KEY: toBase64(newEd25519KeyPair().publicKey) })).rejects.toThrow(
+      /ATTESTATION_POLICY_FILE: the attestation policy is not signed by the operator key/,
+    );
+  });
+});
