@@ -29,7 +29,7 @@ export async function fetchPolicyKey(
   configured: string | undefined = import.meta.env.VITE_ATTESTATION_POLICY_KEY,
   fetchFn: typeof fetch = (...a) => fetch(...a),
 ): Promise<{ key: Uint8Array; source: PolicyKeySource }> {
-  const { ApiError, CONTRACT, fromBase64, signedPolicy } = await import('@cocoon/shared');
+  const { ApiError, attestationRoutes, fromBase64, signedPolicy } = await import('@cocoon/shared');
   const notConfigured = (why: string) =>
     new ApiError(400, 'attestation_not_configured', `Confidential jobs can't be checked here: ${why}`);
   const decode = (b64: string, where: string) => {
@@ -44,11 +44,18 @@ export async function fetchPolicyKey(
   };
   if (configured)
     return { key: decode(configured, 'the policy key this app was built with'), source: 'build' };
-  const res = await fetchFn(`${baseUrl}${CONTRACT.attestationPolicy.path}`);
+  const res = await fetchFn(`${baseUrl}${attestationRoutes.attestationPolicy.path}`);
   if (!res.ok) throw notConfigured(`the proxy serves no attestation policy (HTTP ${res.status})`);
   const served = signedPolicy.safeParse(await res.json());
   if (!served.success) throw notConfigured("the proxy's attestation policy is not a signed policy document");
   return { key: decode(served.data.publicKey, "the key in the proxy's policy"), source: 'proxy' };
+}
+
+async function confidentialClient(initData: string, baseUrl: string): Promise<CocoonClient> {
+  // Destructured from the awaited import so the bundler keeps only what is used (no dev routes).
+  const { createCocoonClient } = await import('@cocoon/shared');
+  const { key } = await fetchPolicyKey(baseUrl);
+  return createCocoonClient({ baseUrl, auth: { kind: 'tma', initData }, attestation: { operatorKey: key } });
 }
 
 /** Creates the lazy loader for a client authenticated with Telegram initData. */
@@ -57,10 +64,7 @@ export function lazyTmaClient(initData: string, baseUrl: string = PROXY_URL): Ge
   let confidential: Promise<CocoonClient> | null = null;
   return (opts) => {
     if (opts?.confidential) {
-      confidential ??= Promise.all([import('@cocoon/shared'), fetchPolicyKey(baseUrl)]).then(
-        ([{ createCocoonClient }, { key }]) =>
-          createCocoonClient({ baseUrl, auth: { kind: 'tma', initData }, attestation: { operatorKey: key } }),
-      );
+      confidential ??= confidentialClient(initData, baseUrl);
       // A failed key lookup is tried again next time (the proxy may get its policy later).
       confidential.catch(() => {
         confidential = null;
