@@ -1,5 +1,6 @@
 // Mini App size bench: builds the app with the root vite.config.ts and reports the gzipped bytes of the JS
-// that index.html loads up front (entry script + modulepreloads) and of the largest lazy chunk.
+// that index.html loads up front (entry script + modulepreloads) and of the largest lazy chunk, and the size of
+// the TDX verifier's chunk (@phala/dcap-qvl, loaded only when a confidential job runs).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,23 @@ export function initialScripts(indexHtml: string): string[] {
 
 const gzipBytes = (buf: Buffer) => gzipSync(buf, { level: 9 }).length;
 
+/** A string only @phala/dcap-qvl's verifier has: the chunk that holds it is the TDX verifier's. */
+export const DCAP_VERIFIER_MARKER = 'Unsupported DCAP';
+
+/** The JS chunks of a build that contain the TDX verifier (one, in a good build), with raw and gzipped bytes. */
+export async function verifierChunks(
+  outDir: string,
+): Promise<Array<{ name: string; bytes: number; gz: number }>> {
+  const assets = path.join(outDir, 'assets');
+  const found = [];
+  for (const name of (await readdir(assets)).sort()) {
+    if (!name.endsWith('.js')) continue;
+    const buf = await readFile(path.join(assets, name));
+    if (buf.includes(DCAP_VERIFIER_MARKER)) found.push({ name, bytes: buf.length, gz: gzipBytes(buf) });
+  }
+  return found;
+}
+
 /** Measures an existing build folder. */
 export async function measureDist(outDir: string): Promise<BenchResult[]> {
   const html = await readFile(path.join(outDir, 'index.html'), 'utf8');
@@ -53,8 +71,19 @@ export async function measureDist(outDir: string): Promise<BenchResult[]> {
     },
     { name: 'miniapp_largest_lazy_chunk_gzip', value: largest.gz, unit: 'bytes', note: largest.name },
     { name: 'miniapp_lazy_js_total_gzip', value: lazyTotal, unit: 'bytes' },
+    ...verifierFigures(await verifierChunks(outDir)),
   ];
 }
+
+function verifierFigures(chunks: Array<{ name: string; bytes: number; gz: number }>): BenchResult[] {
+  const note = chunks.map((c) => c.name).join(', ') || 'no chunk holds the verifier';
+  return [
+    { name: 'miniapp_verifier_chunk_js', value: sum(chunks, 'bytes'), unit: 'bytes', note },
+    { name: 'miniapp_verifier_chunk_gzip', value: sum(chunks, 'gz'), unit: 'bytes', note },
+  ];
+}
+
+const sum = <T>(xs: T[], k: keyof T) => xs.reduce((n, x) => n + Number(x[k]), 0);
 
 /** Builds the Mini App (production mode, into dist/ as `npm run build` does) and measures it. */
 export async function benchMiniappSize(): Promise<BenchResult[]> {

@@ -5,6 +5,8 @@ interface ImportMetaEnv {
   readonly VITE_PROXY_URL?: string;
   /** "1" builds the local-development extras (mocked Telegram, sandbox wallet) into a production build. */
   readonly VITE_COCOON_LOCAL?: string;
+  /** The operator's attestation policy key (Ed25519 public key, base64) confidential jobs are checked with. */
+  readonly VITE_ATTESTATION_POLICY_KEY?: string;
 }
 
 interface ImportMeta {

@@ -1,16 +1,76 @@
 // The API client for the pages. The shared client (zod schemas and envelope crypto included) is loaded on
 // first use rather than with the entry script: the first paint doesn't need it, and it keeps index.html's JS
 // within budget. Tests provide their own client through <ApiProvider getClient={...}>.
+//
+// A confidential job (`minTrust: 'tdx'`) needs a client configured with the operator's attestation policy
+// key: it is made apart, only when asked for, and its TDX verifier (@phala/dcap-qvl) is a chunk of its own
+// that loads when such a job first runs.
 import type { CocoonClient } from '@cocoon/shared';
 import { createContext, type ReactNode, useContext } from 'react';
 import { PROXY_URL } from '../env';
 
-export type GetClient = () => Promise<CocoonClient>;
+export interface ClientOptions {
+  /** A client that can check rigs' TDX evidence itself (runJob's `minTrust: 'tdx'`). */
+  confidential?: boolean;
+}
+
+export type GetClient = (opts?: ClientOptions) => Promise<CocoonClient>;
+
+/** Where the operator's policy key came from: this build, or the policy the proxy serves. */
+export type PolicyKeySource = 'build' | 'proxy';
+
+/**
+ * The operator's attestation policy key (Ed25519, base64): the one this build was made with
+ * (VITE_ATTESTATION_POLICY_KEY), else the `publicKey` of the policy the proxy serves. The second is only as good
+ * as the proxy, which serves this app's code anyway; the bot and the gateway are configured with the key.
+ */
+export async function fetchPolicyKey(
+  baseUrl: string,
+  configured: string | undefined = import.meta.env.VITE_ATTESTATION_POLICY_KEY,
+  fetchFn: typeof fetch = (...a) => fetch(...a),
+): Promise<{ key: Uint8Array; source: PolicyKeySource }> {
+  const { ApiError, attestationRoutes, fromBase64, signedPolicy } = await import('@cocoon/shared');
+  const notConfigured = (why: string) =>
+    new ApiError(400, 'attestation_not_configured', `Confidential jobs can't be checked here: ${why}`);
+  const decode = (b64: string, where: string) => {
+    let key: Uint8Array;
+    try {
+      key = fromBase64(b64.trim());
+    } catch {
+      throw notConfigured(`${where} is not base64`);
+    }
+    if (key.length !== 32) throw notConfigured(`${where} is not an Ed25519 public key (32 bytes)`);
+    return key;
+  };
+  if (configured)
+    return { key: decode(configured, 'the policy key this app was built with'), source: 'build' };
+  const res = await fetchFn(`${baseUrl}${attestationRoutes.attestationPolicy.path}`);
+  if (!res.ok) throw notConfigured(`the proxy serves no attestation policy (HTTP ${res.status})`);
+  const served = signedPolicy.safeParse(await res.json());
+  if (!served.success) throw notConfigured("the proxy's attestation policy is not a signed policy document");
+  return { key: decode(served.data.publicKey, "the key in the proxy's policy"), source: 'proxy' };
+}
+
+async function confidentialClient(initData: string, baseUrl: string): Promise<CocoonClient> {
+  // Destructured from the awaited import so the bundler keeps only what is used (no dev routes).
+  const { createCocoonClient } = await import('@cocoon/shared');
+  const { key } = await fetchPolicyKey(baseUrl);
+  return createCocoonClient({ baseUrl, auth: { kind: 'tma', initData }, attestation: { operatorKey: key } });
+}
 
 /** Creates the lazy loader for a client authenticated with Telegram initData. */
 export function lazyTmaClient(initData: string, baseUrl: string = PROXY_URL): GetClient {
   let client: Promise<CocoonClient> | null = null;
-  return () => {
+  let confidential: Promise<CocoonClient> | null = null;
+  return (opts) => {
+    if (opts?.confidential) {
+      confidential ??= confidentialClient(initData, baseUrl);
+      // A failed key lookup is tried again next time (the proxy may get its policy later).
+      confidential.catch(() => {
+        confidential = null;
+      });
+      return confidential;
+    }
     client ??= import('@cocoon/shared').then(({ createCocoonClient }) =>
       createCocoonClient({ baseUrl, auth: { kind: 'tma', initData } }),
     );

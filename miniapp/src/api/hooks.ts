@@ -1,7 +1,7 @@
 // react-query hooks over the shared client: one per resource, with the refresh cadence each screen needs.
 import type { BindWalletRequest, CocoonClient, RunJobOptions, WithdrawRequest } from '@cocoon/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useGetClient } from './client';
+import { type ClientOptions, useGetClient } from './client';
 import { tonRoutes } from './routes';
 
 export const keys = {
@@ -44,11 +44,12 @@ export const useWithdrawals = (refetchInterval?: number) =>
 function useClientMutation<A, T>(
   fn: (c: CocoonClient, arg: A) => Promise<T>,
   invalidate: Array<readonly unknown[]>,
+  clientFor?: (arg: A) => ClientOptions,
 ) {
   const getClient = useGetClient();
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (arg: A) => fn(await getClient(), arg),
+    mutationFn: async (arg: A) => fn(await getClient(clientFor?.(arg)), arg),
     onSuccess: () => Promise.all(invalidate.map((queryKey) => qc.invalidateQueries({ queryKey }))),
   });
 }
@@ -91,5 +92,12 @@ export const useWithdraw = () =>
     (c, a: WithdrawRequest) => tonRoutes.withdraw(c, a),
     [keys.me, keys.ledger, keys.withdrawals, keys.wallet],
   );
+/** A `minTrust: 'tdx'` job runs on the client that checks rigs' TDX evidence itself before sealing. */
 export const useRunJob = () =>
-  useClientMutation((c, o: RunJobOptions) => c.runJob(o), [keys.me, keys.jobs, keys.ledger]);
+  useClientMutation(
+    (c, o: RunJobOptions) => c.runJob(o),
+    [keys.me, keys.jobs, keys.ledger],
+    (o) => ({
+      confidential: o.minTrust === 'tdx',
+    }),
+  );

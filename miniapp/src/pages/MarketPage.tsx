@@ -1,4 +1,4 @@
-// The public price board: per model, the ask ladder with capacity, recent fills and a price-history chart.
+// The public price board: per model, the ask ladder per trust tier (open, confidential TDX) with capacity, recent fills and a price-history chart.
 import type { MarketView } from '@cocoon/shared';
 import { lazy, Suspense } from 'react';
 import { useMarket } from '../api/hooks';
@@ -16,6 +16,49 @@ export function fillPoints(fills: ModelBoard['recentFills']) {
   return fills
     .map((f) => ({ t: Date.parse(f.at), v: Number(f.priceNanoPer1k) }))
     .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v));
+}
+
+type Ask = ModelBoard['asks'][number];
+const TIERS = ['open', 'tdx'] as const;
+const TIER_NAMES = { open: 'Open tier', tdx: 'Confidential tier · TDX' } as const;
+
+/** One tier's ask ladder: open rigs (their owners can read prompts), or rigs whose TDX evidence verified. */
+function AskLadder({ tier, asks }: { tier: Ask['tier']; asks: Ask[] }) {
+  return (
+    <div data-testid={`asks-${tier}`}>
+      <h3 className="mt-3 text-[13px] font-medium text-hint">Asks · {TIER_NAMES[tier]}</h3>
+      {asks.length === 0 ? (
+        <p className="py-1 text-[14px] text-hint" data-testid={`no-asks-${tier}`}>
+          {tier === 'tdx'
+            ? 'No confidential (TDX) rig is offering this model right now.'
+            : 'No open-tier rig is offering this model right now.'}
+        </p>
+      ) : (
+        <table className="w-full text-[14px] tabular" data-testid="ask-ladder">
+          <thead>
+            <tr className="text-left text-[12px] text-hint">
+              <th className="font-normal">TON / 1k tokens</th>
+              <th className="text-right font-normal">Rigs</th>
+              <th className="text-right font-normal">Free slots</th>
+              <th className="text-right font-normal">Standing</th>
+            </tr>
+          </thead>
+          <tbody>
+            {asks.map((a) => (
+              <tr key={a.priceNanoPer1k} className="border-t border-separator">
+                <td className="py-1">{tonText(a.priceNanoPer1k, '')}</td>
+                <td className="py-1 text-right">{a.rigs}</td>
+                <td className="py-1 text-right">{a.freeSlots}</td>
+                <td className="py-1 text-right text-[12px] text-hint" data-testid="ask-standing">
+                  {standingText(a.standing)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
 }
 
 function ModelCard({ board }: { board: ModelBoard }) {
@@ -40,32 +83,15 @@ function ModelCard({ board }: { board: ModelBoard }) {
           {board.median24hNanoPer1k ? tonText(board.median24hNanoPer1k, 'TON / 1k tok') : '—'}
         </span>
       </div>
-      <h3 className="mt-3 text-[13px] font-medium text-hint">Asks</h3>
       {board.asks.length === 0 ? (
-        <p className="py-1 text-[14px] text-hint">No rig is offering this model right now.</p>
+        <>
+          <h3 className="mt-3 text-[13px] font-medium text-hint">Asks</h3>
+          <p className="py-1 text-[14px] text-hint">No rig is offering this model right now.</p>
+        </>
       ) : (
-        <table className="w-full text-[14px] tabular" data-testid="ask-ladder">
-          <thead>
-            <tr className="text-left text-[12px] text-hint">
-              <th className="font-normal">TON / 1k tokens</th>
-              <th className="text-right font-normal">Rigs</th>
-              <th className="text-right font-normal">Free slots</th>
-              <th className="text-right font-normal">Standing</th>
-            </tr>
-          </thead>
-          <tbody>
-            {board.asks.map((a) => (
-              <tr key={a.priceNanoPer1k} className="border-t border-separator">
-                <td className="py-1">{tonText(a.priceNanoPer1k, '')}</td>
-                <td className="py-1 text-right">{a.rigs}</td>
-                <td className="py-1 text-right">{a.freeSlots}</td>
-                <td className="py-1 text-right text-[12px] text-hint" data-testid="ask-standing">
-                  {standingText(a.standing)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        TIERS.map((tier) => (
+          <AskLadder key={tier} tier={tier} asks={board.asks.filter((a) => a.tier === tier)} />
+        ))
       )}
       <h3 className="mt-3 text-[13px] font-medium text-hint">Price history (recent fills)</h3>
       {points.length === 0 ? (
@@ -107,8 +133,8 @@ export function MarketPage() {
         {(d) => (
           <>
             <p className="px-4 pb-2 text-[13px] text-hint">
-              Jobs go to the cheapest online rig with a free slot. Platform fee: {(d.feeBps / 100).toFixed(2)}
-              % on top.
+              Jobs go to the cheapest online rig with a free slot; a confidential job only to a rig in the TDX
+              tier. Platform fee: {(d.feeBps / 100).toFixed(2)}% on top.
             </p>
             {d.models.map((m) => (
               <ModelCard key={m.model} board={m} />

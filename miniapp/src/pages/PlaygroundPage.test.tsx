@@ -72,3 +72,62 @@ it('builds generate bodies from the prompt as is', () => {
     maxTokens: 64,
   });
 });
+
+const receipt = {
+  text: 'ok',
+  promptTokens: 1,
+  completionTokens: 1,
+  finishReason: 'stop' as const,
+  jobId: 'j1',
+  rigId: 'rig-abcdef12',
+  costNano: 1n,
+};
+
+it('runs a confidential job with minTrust tdx on the checking client, and says what the check rests on', async () => {
+  const runJob = vi.fn(async (_o: RunJobOptions) => receipt);
+  const { getClient } = renderWithClient(<PlaygroundPage />, { models, runJob });
+  fireEvent.change(await screen.findByTestId('playground-input'), { target: { value: 'hello' } });
+  await waitFor(() =>
+    expect((screen.getByTestId('playground-model') as HTMLSelectElement).disabled).toBe(false),
+  );
+  expect(screen.queryByTestId('playground-confidential-note')).toBeNull();
+  fireEvent.click(screen.getByTestId('playground-confidential'));
+  // Turning it on gets the policy key and the checking client ready.
+  expect(getClient).toHaveBeenCalledWith({ confidential: true });
+  const note = screen.getByTestId('playground-confidential-note').textContent;
+  expect(note).toContain('only as good as the code the proxy serves');
+  expect(note).toContain('The bot and the gateway check with a key they are configured with');
+
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await screen.findByTestId('playground-receipt');
+  expect(runJob.mock.calls[0][0]).toMatchObject({ model: 'textrank-summarizer', minTrust: 'tdx' });
+  expect(getClient).toHaveBeenLastCalledWith({ confidential: true });
+
+  fireEvent.click(screen.getByTestId('playground-confidential'));
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await waitFor(() => expect(runJob).toHaveBeenCalledTimes(2));
+  expect(runJob.mock.calls[1][0].minTrust).toBeUndefined();
+  expect(getClient).toHaveBeenLastCalledWith({ confidential: false });
+});
+
+it.each([
+  ['no_confidential_capacity', 503, 'no rig in the confidential tier serves textrank-summarizer'],
+  ['no_verified_rig', 503, "no candidate's TDX evidence verified here, so nothing was sealed"],
+  ['policy_rejected', 502, 'the attestation policy is not signed by the operator key 0a1b…'],
+  ['attestation_not_configured', 400, "Confidential jobs can't be checked here: the proxy serves no policy"],
+])('shows why a confidential job was refused: %s', async (code, status, message) => {
+  const runJob = vi.fn(async () => {
+    throw Object.assign(new Error(message), { name: 'ApiError', status, code });
+  });
+  renderWithClient(<PlaygroundPage />, { models, runJob });
+  fireEvent.change(await screen.findByTestId('playground-input'), { target: { value: 'hello' } });
+  await waitFor(() =>
+    expect((screen.getByTestId('playground-model') as HTMLSelectElement).disabled).toBe(false),
+  );
+  fireEvent.click(screen.getByTestId('playground-confidential'));
+  fireEvent.click(screen.getByTestId('playground-run'));
+  expect((await screen.findByTestId('playground-error')).textContent).toContain(message);
+  expect(screen.getByTestId('playground-confidential-hint').textContent).toContain(
+    'Nothing was sent to a rig',
+  );
+});

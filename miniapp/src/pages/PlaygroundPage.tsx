@@ -2,6 +2,8 @@
 // anything leaves it; the proxy only ever sees the envelope.
 import type { JobBody } from '@cocoon/shared';
 import { useRef, useState } from 'react';
+import { useGetClient } from '../api/client';
+import { isApiError } from '../api/errors';
 import { useModels, useRunJob } from '../api/hooks';
 import { MainAction } from '../components/MainAction';
 import { PageHeader } from '../components/PageHeader';
@@ -11,6 +13,14 @@ import { tonText } from '../format';
 import { haptic } from '../telegram/ui';
 
 type Mode = 'summarize' | 'generate';
+
+/** runJob's refusals of a confidential job: no TDX rig, none verified here, a bad policy, or no policy key. */
+const CONFIDENTIAL_CODES = new Set([
+  'no_confidential_capacity',
+  'no_verified_rig',
+  'policy_rejected',
+  'attestation_not_configured',
+]);
 
 /** The sealed job body for the form: one summarize message per non-empty paragraph line. */
 export function buildJobBody(mode: Mode, text: string, maxTokens: number): JobBody {
@@ -36,6 +46,8 @@ export function PlaygroundPage() {
   const [picked, setPicked] = useState<string>('');
   const [text, setText] = useState('');
   const [maxTokens, setMaxTokens] = useState(128);
+  const [confidential, setConfidential] = useState(false);
+  const getClient = useGetClient();
   const [output, setOutput] = useState('');
   const abort = useRef<AbortController | null>(null);
 
@@ -55,6 +67,7 @@ export function PlaygroundPage() {
         onRestart: () => setOutput(''), // moved to another rig mid-stream: its text starts over
         signal: abort.current.signal,
         timeoutMs: 120_000,
+        ...(confidential ? { minTrust: 'tdx' as const } : {}),
       },
       {
         onSuccess: (r) => {
@@ -135,6 +148,28 @@ export function PlaygroundPage() {
             onChange={(e) => setMaxTokens(Math.max(1, Math.min(4096, Number(e.target.value) || 1)))}
           />
         </label>
+        <label className="mt-3 flex items-center justify-between gap-3 text-[14px]">
+          <span>Confidential rigs only (TDX)</span>
+          <input
+            type="checkbox"
+            data-testid="playground-confidential"
+            className="h-5 w-5 accent-button"
+            checked={confidential}
+            onChange={(e) => {
+              setConfidential(e.target.checked);
+              // Get the operator's policy key (and the checking client) ready; a failure shows when the job runs.
+              if (e.target.checked) getClient({ confidential: true }).catch(() => undefined);
+            }}
+          />
+        </label>
+        {confidential && (
+          <p className="mt-1 text-[12px] text-hint" data-testid="playground-confidential-note">
+            This app checks each rig's Intel TDX quote itself before it seals your text, with the operator's
+            policy key. In the Mini App that check is only as good as the code the proxy serves (the proxy
+            serves this app, and without a key built in, the key comes from the proxy too). The bot and the
+            gateway check with a key they are configured with.
+          </p>
+        )}
         <MainAction
           testId="playground-run"
           text={run.isPending ? 'Running…' : 'Run privately'}
@@ -165,6 +200,12 @@ export function PlaygroundPage() {
           )}
         </div>
         {run.isError && <ErrorState error={run.error} testId="playground-error" />}
+        {run.isError && confidential && isApiError(run.error) && CONFIDENTIAL_CODES.has(run.error.code) && (
+          <p className="mt-1 text-[13px] text-hint" data-testid="playground-confidential-hint">
+            Nothing was sent to a rig. Turn off “Confidential rigs only” to run on any rig (its owner could
+            read the text).
+          </p>
+        )}
         {run.isSuccess && (
           <p className="mt-2 text-[13px] text-hint tabular" data-testid="playground-receipt">
             Cost {tonText(run.data.costNano)} · {run.data.promptTokens}+{run.data.completionTokens} tokens ·

@@ -1,6 +1,7 @@
 import type { RigView } from '@cocoon/shared';
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
+import { shortDate } from '../format';
 import { apiError, renderWithClient } from '../test/render';
 import { RigsPage } from './RigsPage';
 
@@ -236,4 +237,106 @@ it('shows a rig its last 30 days, its fill and what other asks would have won', 
   expect(screen.getByTestId('rig-fill').textContent).toContain('ran 4 of the 8 jobs it was offered (50.0%)');
   expect(screen.getByTestId('rig-ask-estimate').textContent).toContain('it would have won, of 9');
   expect(await screen.findByTestId('rig-earnings-by-day')).toBeTruthy();
+});
+
+const MEASURED = {
+  mrTd: 'a1'.repeat(48),
+  rtmr0: 'b2'.repeat(48),
+  rtmr1: 'c3'.repeat(48),
+  rtmr2: 'd4'.repeat(48),
+  rtmr3: 'e5'.repeat(48),
+};
+
+it('badges each rig with its trust tier: confidential TDX or open', async () => {
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [
+        rig({
+          id: 'r1',
+          trust: {
+            tier: 'tdx',
+            tee: 'tdx',
+            code: null,
+            reason: null,
+            tcbStatus: 'UpToDate',
+            image: 'cocoon-worker-0.1',
+            measurements: MEASURED,
+            checkedAt: new Date().toISOString(),
+          },
+        }),
+        rig({ id: 'r2', name: 'laptop' }),
+      ],
+    }),
+  });
+  const tdx = await screen.findByTestId('rig-r1');
+  const open = screen.getByTestId('rig-r2');
+  expect(within(tdx).getByTestId('rig-tier').textContent).toBe('Confidential · TDX');
+  expect(within(open).getByTestId('rig-tier').textContent).toBe('Open');
+  expect(within(open).getByTestId('rig-trust-note').textContent).toContain(
+    "this rig's owner can read the prompts it serves",
+  );
+  expect(within(open).getByTestId('rig-trust-note').textContent).toContain('--tee tdx');
+  expect(within(tdx).queryByTestId('rig-trust-note')).toBeNull();
+  expect(within(tdx).queryByTestId('rig-trust-reason')).toBeNull();
+});
+
+it('shows a TDX rig its TCB status, image and measurements, shortened with the full value on tap', async () => {
+  const checkedAt = new Date().toISOString();
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [
+        rig({
+          trust: {
+            tier: 'tdx',
+            tee: 'tdx',
+            code: null,
+            reason: null,
+            tcbStatus: 'UpToDate',
+            image: 'cocoon-worker-0.1',
+            measurements: MEASURED,
+            checkedAt,
+          },
+        }),
+      ],
+    }),
+  });
+  expect((await screen.findByTestId('rig-tcb-status')).textContent).toBe('UpToDate');
+  expect(screen.getByTestId('rig-image').textContent).toBe('cocoon-worker-0.1');
+  expect(screen.getByTestId('rig-checked-at').textContent).toBe(shortDate(checkedAt));
+  for (const [key, value] of Object.entries(MEASURED)) {
+    const el = screen.getByTestId(`rig-${key}`);
+    expect(el.textContent).toBe(`${value.slice(0, 8)}…${value.slice(-8)}`);
+    expect(el.getAttribute('title')).toBe(value);
+  }
+  fireEvent.click(screen.getByTestId('rig-mrTd'));
+  expect(screen.getByTestId('rig-mrTd').textContent).toBe(MEASURED.mrTd);
+  expect(screen.getByTestId('rig-evidence-tdx').textContent).toMatch(/MRTD.*RTMR0.*RTMR1.*RTMR2.*RTMR3/);
+});
+
+it('warns when a rig claims TDX but its evidence was refused, with the reason', async () => {
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [
+        rig({
+          trust: {
+            tier: 'open',
+            tee: 'tdx',
+            code: 'measurements',
+            reason: 'its MRTD is not one of the images the policy allows',
+            tcbStatus: 'UpToDate',
+            image: null,
+            measurements: MEASURED,
+            checkedAt: new Date().toISOString(),
+          },
+        }),
+      ],
+    }),
+  });
+  expect((await screen.findByTestId('rig-tier')).textContent).toBe('Open');
+  const warning = screen.getByTestId('rig-trust-reason');
+  expect(warning.textContent).toContain('its MRTD is not one of the images the policy allows');
+  expect(warning.textContent).toContain('measurements');
+  expect(warning.className).toContain('text-destructive');
+  expect(screen.getByTestId('rig-mrTd').getAttribute('title')).toBe(MEASURED.mrTd);
+  expect(screen.queryByTestId('rig-trust-note')).toBeNull();
 });

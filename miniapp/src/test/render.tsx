@@ -3,16 +3,18 @@ import type { CocoonClient } from '@cocoon/shared';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
-import { ApiProvider } from '../api/client';
+import { vi } from 'vitest';
+import { ApiProvider, type ClientOptions } from '../api/client';
 
 export function renderWithClient(ui: ReactElement, client: Partial<CocoonClient>) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  const getClient = () => Promise.resolve(client as CocoonClient);
-  return render(
+  const getClient = vi.fn((_opts?: ClientOptions) => Promise.resolve(client as CocoonClient));
+  const rendered = render(
     <QueryClientProvider client={qc}>
       <ApiProvider getClient={getClient}>{ui}</ApiProvider>
     </QueryClientProvider>,
   );
+  return { ...rendered, getClient };
 }
 
 /** An error shaped like the shared client's ApiError. */
