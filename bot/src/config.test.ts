@@ -64,4 +64,19 @@ describe('bot config', () => {
       /SUMMARIZE_MAX_MESSAGES/,
     );
   });
+
+  it('reads the attestation policy key and a PCCS (https in production)', () => {
+    const key = Buffer.alloc(32, 5).toString('base64');
+    const c = loadBotConfig({ ...REAL, ATTESTATION_POLICY_KEY: key, PCCS_URL: 'http://127.0.0.1:8082/' });
+    expect(c.ATTESTATION_POLICY_KEY).toBe(key);
+    expect(c.PCCS_URL).toBe('http://127.0.0.1:8082/');
+    expect(loadBotConfig(REAL).ATTESTATION_POLICY_KEY).toBeUndefined();
+    expect(() => loadBotConfig({ ...REAL, ATTESTATION_POLICY_KEY: key.replace('=', '') })).toThrow(
+      /ATTESTATION_POLICY_KEY: must be an Ed25519 public key in base64 \(32 bytes/,
+    );
+    expect(() => loadBotConfig({ ...REAL, PCCS_URL: 'pccs' })).toThrow(/PCCS_URL/);
+    expect(() =>
+      loadBotConfig({ ...REAL, NODE_ENV: 'production', MINIAPP_URL: 'https://x', PCCS_URL: 'http://p/' }),
+    ).toThrow(/PCCS_URL: NODE_ENV=production needs an https:\/\/ address/);
+  });
 });

@@ -66,6 +66,19 @@ export const configSchema = z.object({
   RATE_USER_REFILL_S: count(10, 86_400),
   RATE_CHAT_BURST: count(20, 10_000),
   RATE_CHAT_REFILL_S: count(3, 86_400),
+  /**
+   * The confidential tier: the network operator's attestation policy key (base64 of its 32-byte Ed25519
+   * public key), with which the bot checks TDX rigs itself before sealing a job to them. Unset: groups can't
+   * switch /trust to tdx. PCCS_URL: fetch Intel's collateral from this PCCS rather than the proxy's copy.
+   */
+  ATTESTATION_POLICY_KEY: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9+/]{43}=$/,
+      'must be an Ed25519 public key in base64 (32 bytes: 43 characters and one =)',
+    )
+    .optional(),
+  PCCS_URL: z.string().url().optional(),
   LOG_LEVEL: logLevelSchema.default('info'),
   LOG_FORMAT: logFormatSchema.default('json'),
 });
@@ -103,6 +116,7 @@ export function loadBotConfig(env: EnvRecord = process.env): BotConfig {
     ]),
   );
   problems.push(...httpsProblems('MINIAPP_URL', c.MINIAPP_URL, c.NODE_ENV));
+  problems.push(...httpsProblems('PCCS_URL', c.PCCS_URL, c.NODE_ENV));
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_URL)
     problems.push('WEBHOOK_URL: required when BOT_MODE=webhook');
   if (c.BOT_MODE === 'webhook' && !c.WEBHOOK_SECRET)

@@ -1,7 +1,7 @@
 // createBot(): the grammY bot with every feature, no side effects (nothing runs until it is started).
 // Layout after bot-base/telegram-bot-template: one Composer per feature, an error boundary around them.
 
-import { createCocoonClient } from '@cocoon/shared';
+import { createCocoonClient, fromBase64 } from '@cocoon/shared';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, type Context, type BotConfig as GrammyBotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
@@ -13,8 +13,10 @@ import { forgetFeature } from './features/forget';
 import { generateFeature } from './features/generate';
 import { historyFeature } from './features/history';
 import { summarizeFeature } from './features/summarize';
+import { trustFeature } from './features/trust';
 import { createHistoryStore } from './history/store';
 import { RateLimiter } from './rate-limit';
+import { createTrustSettings } from './settings/trust';
 
 export type { BotDeps, Logger } from './deps';
 export { Tasks } from './deps';
@@ -25,6 +27,10 @@ const silent: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 /** Fills in the defaults: the proxy's chat-history routes, a service-key client per user, rate limits. */
 export function defaultDeps(config: BotConfig, partial: Partial<BotDeps> = {}): BotDeps {
   const log = partial.log ?? silent;
+  // With the operator's key, /trust tdx jobs are checked here: the policy's signature, then each rig's quote.
+  const attestation = config.ATTESTATION_POLICY_KEY
+    ? { operatorKey: fromBase64(config.ATTESTATION_POLICY_KEY), pccsUrl: config.PCCS_URL }
+    : undefined;
   return {
     log,
     tasks: partial.tasks ?? new Tasks(log),
@@ -41,11 +47,13 @@ export function defaultDeps(config: BotConfig, partial: Partial<BotDeps> = {}): 
         createCocoonClient({
           baseUrl: config.COCOON_PROXY_URL,
           auth: { kind: 'service', key: config.SERVICE_KEY, telegramId: user.id, name: displayName(user) },
+          attestation,
         })),
     limits: partial.limits ?? {
       user: new RateLimiter(config.RATE_USER_BURST, config.RATE_USER_REFILL_S * 1000),
       chat: new RateLimiter(config.RATE_CHAT_BURST, config.RATE_CHAT_REFILL_S * 1000),
     },
+    trust: partial.trust ?? createTrustSettings(),
   };
 }
 
@@ -86,6 +94,7 @@ export function createBot(
   protectedBot.use(summarizeFeature(features));
   protectedBot.use(generateFeature(features));
   protectedBot.use(forgetFeature(features));
+  protectedBot.use(trustFeature(features));
   protectedBot.use(fallbackFeature());
 
   bot.catch((err) => {

@@ -3,6 +3,7 @@ import type { CocoonClient } from '@cocoon/shared';
 import type { BotConfig } from './config';
 import type { HistoryStore } from './history/store';
 import type { RateLimiter } from './rate-limit';
+import type { TrustSettings } from './settings/trust';
 
 /** pino-compatible. Fields never hold message text, prompts, summaries or keys. */
 export interface Logger {
@@ -24,6 +25,8 @@ export interface BotDeps {
   log: Logger;
   tasks: Tasks;
   limits: { user: RateLimiter; chat: RateLimiter };
+  /** Each chat's trust tier for its jobs (/trust). */
+  trust: TrustSettings;
 }
 
 export interface Features {

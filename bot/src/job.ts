@@ -69,11 +69,14 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
       return;
     }
     let streamed = '';
+    // The chat's tier as set by its admins (/trust): tdx seals only to rigs whose quote verified here.
+    const minTrust = deps.trust.get(job.chatId);
     try {
       const res = await deps.cocoonFor(job.payer).runJob({
         model: job.model,
         body,
         timeoutMs: config.JOB_TIMEOUT_MS,
+        minTrust,
         onDelta: (d) => {
           streamed += d;
           reply.update(streamed);
@@ -84,7 +87,7 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
         },
       });
       const text = (res.text || streamed).trim() || '(the model returned no text)';
-      const footer = costFooter(res.costNano, res.rigId);
+      const footer = costFooter(res.costNano, res.rigId, minTrust);
       if (job.formatHtml) await reply.finishHtml(job.formatHtml(text, footer));
       else await reply.finish(text, undefined, footer);
       deps.log.info(
@@ -93,6 +96,7 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
           jobId: res.jobId,
           rigId: res.rigId,
           costNano: res.costNano.toString(),
+          minTrust,
           chatId: job.chatId,
           userId: job.payer.id,
           parts: reply.messageIds.length,
@@ -102,7 +106,7 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
     } catch (err) {
       const kind = classifyJobError(err);
       deps.log.warn(
-        { job: job.name, kind, chatId: job.chatId, userId: job.payer.id, err: describeError(err) },
+        { job: job.name, kind, minTrust, chatId: job.chatId, userId: job.payer.id, err: describeError(err) },
         'job failed',
       );
       await reply.finish(

@@ -65,5 +65,17 @@ describe('job errors', () => {
     expect(classifyJobError(new ApiError(502, 'job_failed', 'x'))).toBe('job_failed');
     expect(classifyJobError(new TypeError('fetch failed'))).toBe('unavailable');
     expect(costFooter(1_500_000n, 'abcdef0123456789')).toBe('— 0.0015 TON · rig abcdef01');
+    expect(costFooter(1_500_000n, 'abcdef0123456789', 'tdx')).toBe(
+      '— 0.0015 TON · confidential (TDX) rig abcdef01',
+    );
+    // The confidential tier's refusals are not "no capacity" (a 503 too): they say what the chat asked for.
+    expect(classifyJobError(new ApiError(503, 'no_confidential_capacity', 'x'))).toBe(
+      'no_confidential_capacity',
+    );
+    expect(classifyJobError(new ApiError(503, 'no_verified_rig', 'x'))).toBe('no_verified_rig');
+    expect(classifyJobError(new ApiError(502, 'policy_rejected', 'x'))).toBe('attestation_unavailable');
+    expect(classifyJobError(new ApiError(400, 'attestation_not_configured', 'x'))).toBe(
+      'attestation_unavailable',
+    );
   });
 });

@@ -1,5 +1,5 @@
 // Pure text helpers: Telegram's 4,096-character limit, footers and user-facing error messages.
-import { ApiError, formatTon } from '@cocoon/shared';
+import { ApiError, formatTon, type TrustTier } from '@cocoon/shared';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
@@ -69,8 +69,9 @@ export function layoutReply(
   return parts;
 }
 
-export function costFooter(costNano: bigint, rigId: string): string {
-  return `— ${formatTon(costNano)} TON · rig ${rigId.slice(0, 8)}`;
+/** The cost line; a job run in the TDX tier says so ("confidential (TDX) rig"). */
+export function costFooter(costNano: bigint, rigId: string, tier: TrustTier = 'open'): string {
+  return `— ${formatTon(costNano)} TON · ${tier === 'tdx' ? 'confidential (TDX) rig' : 'rig'} ${rigId.slice(0, 8)}`;
 }
 
 export type JobErrorKind =
@@ -80,10 +81,17 @@ export type JobErrorKind =
   | 'timeout'
   | 'job_failed'
   | 'bad_request'
+  | 'no_confidential_capacity'
+  | 'no_verified_rig'
+  | 'attestation_unavailable'
   | 'unavailable';
 
 export function classifyJobError(err: unknown): JobErrorKind {
   if (err instanceof ApiError) {
+    if (err.code === 'no_confidential_capacity') return 'no_confidential_capacity';
+    if (err.code === 'no_verified_rig') return 'no_verified_rig';
+    if (err.code === 'attestation_not_configured' || err.code === 'policy_rejected')
+      return 'attestation_unavailable';
     if (err.status === 402 || err.code === 'insufficient_funds') return 'insufficient_funds';
     if (err.code === 'price_too_high') return 'price_too_high';
     if (err.code === 'no_capacity' || (err.status === 503 && err.code !== 'price_too_high'))
@@ -109,6 +117,21 @@ export function jobErrorText(kind: JobErrorKind, model: string): string {
       return 'The rig could not finish the job. You were not charged for it; try again.';
     case 'bad_request':
       return 'The job was refused as too large or malformed. Try fewer messages or a shorter prompt.';
+    case 'no_confidential_capacity':
+      return (
+        `No confidential (TDX) rig is serving ${model} right now, and this chat runs jobs on those only. ` +
+        'Try again later, or a group admin can send /trust open to use any rig.'
+      );
+    case 'no_verified_rig':
+      return (
+        "No rig passed my own check of its TDX attestation, so nothing was sent and you weren't charged. " +
+        'Try again later, or a group admin can send /trust open to use any rig.'
+      );
+    case 'attestation_unavailable':
+      return (
+        "I can't check TDX rigs right now: the network's attestation policy didn't verify with the key the " +
+        "bot's operator configured. Nothing was sent. A group admin can send /trust open to use any rig."
+      );
     default:
       return 'Cocoon is unreachable right now. Try again in a minute.';
   }

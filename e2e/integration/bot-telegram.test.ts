@@ -207,6 +207,55 @@ describe('the Cocoon bot in Telegram chats', () => {
     );
   });
 
+  it("/trust tdx (admins only) makes the group's jobs ask the proxy for the confidential tier", async () => {
+    // The operator's policy key is set, so the bot can check TDX rigs; the one rig here is in the open tier.
+    await startNetwork({}, { ATTESTATION_POLICY_KEY: Buffer.alloc(32, 4).toString('base64') });
+    const { alice, bob, chat } = group('Confidential');
+    emulator.userSends(chat.id, bob.id, 'The merger closes on Monday.');
+    const next = async (from: number, text: string) => {
+      const cmd = emulator.userSends(chat.id, from, text);
+      return (await emulator.waitForBotMessage(chat.id, () => true, 5_000, { after: cmd.message_id })).text;
+    };
+
+    expect(await next(bob.id, '/trust tdx')).toBe(
+      "Only the group's admins can change this chat's trust setting.",
+    );
+    expect(await next(bob.id, '/trust')).toMatch(/^This chat's jobs run in the open tier/);
+    expect(await next(alice.id, '/trust tdx')).toMatch(
+      /^Done\. This chat's jobs run on confidential \(TDX\) rigs only/,
+    );
+    expect(await next(bob.id, '/trust')).toMatch(/^This chat's jobs run on confidential \(TDX\) rigs only/);
+
+    // The proxy has no rig in the TDX tier: the quote is refused (no_confidential_capacity) and nothing runs.
+    const cmd = emulator.userSends(chat.id, bob.id, '/summarize');
+    const refused = await emulator.waitForBotMessage(
+      chat.id,
+      (m) => m.text?.startsWith('No confidential (TDX) rig') === true,
+      20_000,
+      { after: cmd.message_id },
+    );
+    expect(refused.text).toContain('No confidential (TDX) rig is serving summarize-extractive right now');
+    expect(logs.some((l) => l.includes('"kind":"no_confidential_capacity"'))).toBe(true);
+    expect(worker!.received).toHaveLength(0);
+    expect((await userClient(proxy!, bob.id).myJobs()).jobs).toHaveLength(0);
+
+    // Back to open: the same command runs on the open rig.
+    expect(await next(alice.id, '/trust open')).toMatch(/^Done\. This chat's jobs run in the open tier/);
+    const again = emulator.userSends(chat.id, bob.id, '/summarize');
+    expect((await finalReply(chat.id, again.message_id)).text).toMatch(/TON · rig [0-9a-f]{8}$/);
+    expect(worker!.received).toHaveLength(1);
+  });
+
+  it('/trust tdx is refused when the bot has no attestation policy key', async () => {
+    await startNetwork();
+    const { alice, chat } = group('No key');
+    const cmd = emulator.userSends(chat.id, alice.id, '/trust tdx');
+    const no = await emulator.waitForBotMessage(chat.id, () => true, 5_000, { after: cmd.message_id });
+    expect(no.text).toMatch(
+      /the bot's operator must configure the network's attestation policy key \(ATTESTATION_POLICY_KEY\)/,
+    );
+  });
+
   it('/forget wipes the stored history for admins only, and leaving a chat wipes it too', async () => {
     await startNetwork();
     const { alice, bob, chat } = group('Forgetful');
@@ -445,7 +494,16 @@ describe('the Cocoon bot in Telegram chats', () => {
       command: string;
     }>;
     expect(names.map((c) => c.command)).toEqual(
-      expect.arrayContaining(['summarize', 'generate', 'balance', 'price', 'forget', 'help', 'start']),
+      expect.arrayContaining([
+        'summarize',
+        'generate',
+        'balance',
+        'price',
+        'forget',
+        'trust',
+        'help',
+        'start',
+      ]),
     );
   });
 

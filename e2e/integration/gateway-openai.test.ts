@@ -293,6 +293,65 @@ describe('the OpenAI-compatible gateway', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM jobs')).rows[0]).toEqual({ n: 0 });
   });
 
+  it('asks the proxy for the confidential tier with cocoon_min_trust or the gateway default, and validates it', async () => {
+    // The rig is in the open tier (this proxy publishes no attestation policy): a tdx request finds no rig.
+    const { p, openai, gateway, worker } = await network();
+    const body = (trust: unknown) =>
+      ({
+        model: 'test-echo',
+        messages: [{ role: 'user', content: 'secret words' }],
+        cocoon_min_trust: trust,
+      }) as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+
+    const none = await apiError(openai.chat.completions.create(body('tdx')));
+    expect(none.status).toBe(503);
+    expect(none.code).toBe('no_confidential_capacity');
+    expect(none.message).toMatch(/confidential \(TDX\) tier/);
+    const text = await apiError(
+      openai.completions.create({ model: 'test-echo', prompt: 'x', cocoon_min_trust: 'tdx' } as never),
+    );
+    expect(text.code).toBe('no_confidential_capacity');
+    expect(worker.received).toHaveLength(0);
+
+    // open (said, or unset) runs on the open rig as before.
+    const open = await openai.chat.completions.create(body('open'));
+    expect(open.choices[0].message.content).toBe('SECRET WORDS');
+
+    // A bad value is a 400 naming the field, before anything is quoted.
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body('confidential')),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-should-retry')).toBe('false');
+    expect((await res.json()).error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'cocoon_min_trust',
+      message: 'cocoon_min_trust: must be "open" or "tdx"',
+    });
+
+    // A gateway whose default is tdx (GATEWAY_MIN_TRUST=tdx, with the operator's key) asks for it when the
+    // request names no tier; a request may still ask for open.
+    const { key } = await userClient(p, DEV).createApiKey('tdx');
+    const strict = await startClientGateway({
+      proxyUrl: p.url,
+      apiKey: key,
+      port: 0,
+      minTrust: 'tdx',
+      attestation: { operatorKey: new Uint8Array(32).fill(9) },
+    });
+    gateways.push(strict);
+    const strictAi = new OpenAI({ baseURL: `${strict.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const byDefault = await apiError(
+      strictAi.chat.completions.create({ model: 'test-echo', messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(byDefault.code).toBe('no_confidential_capacity');
+    const asked = await strictAi.chat.completions.create(body('open'));
+    expect(asked.choices[0].message.content).toBe('SECRET WORDS');
+    expect(worker.received).toHaveLength(2);
+  });
+
   it('refuses an unknown API key with 401 and requests addressed to another host name with 403', async () => {
     const { p, gateway } = await network();
     const stranger = await startClientGateway({ proxyUrl: p.url, apiKey: 'ck_not_a_real_key', port: 0 });

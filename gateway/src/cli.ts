@@ -1,5 +1,5 @@
 // `npm run gateway -- --proxy URL --api-key KEY` (or `npm run client`): the OpenAI-compatible gateway on 127.0.0.1:10000.
-import { ApiError, createCocoonClient, formatTon } from '@cocoon/shared';
+import { ApiError, createCocoonClient, formatTon, fromBase64 } from '@cocoon/shared';
 import { createLogger, failStartup, loadOrExit, warnStartup } from '@cocoon/shared/node';
 import { loadClientConfig, USAGE } from './config';
 import { startClientGateway } from './gateway';
@@ -46,6 +46,10 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.host,
     logger,
+    minTrust: config.minTrust,
+    attestation: config.attestationPolicyKey
+      ? { operatorKey: fromBase64(config.attestationPolicyKey), pccsUrl: config.pccsUrl }
+      : undefined,
   });
   if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
     say('warn', `bound to ${config.host}; anyone who reaches it spends this key's balance`);

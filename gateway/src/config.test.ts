@@ -22,6 +22,7 @@ describe('the gateway command line', () => {
         host: '127.0.0.1',
         logLevel: 'info',
         logFormat: 'json',
+        minTrust: 'open',
       },
     });
     const fromEnv = loadClientConfig(['--port', '0'], {
@@ -46,5 +47,31 @@ describe('the gateway command line', () => {
     );
     expect(fails(['--bogus'])).toMatch(/Unknown option '--bogus'/);
     expect(fails(['--api-key', 'short', '--proxy', 'http://x'])).toContain('too short');
+  });
+
+  it('reads the attestation policy key, a PCCS and the default trust tier', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const base = ['--proxy', 'http://127.0.0.1:8080', '--api-key', 'ck_1234567890'];
+    expect(
+      loadClientConfig(base, {
+        ATTESTATION_POLICY_KEY: key,
+        PCCS_URL: 'https://pccs.example/sgx/certification/v4/',
+        GATEWAY_MIN_TRUST: 'tdx',
+      }),
+    ).toMatchObject({
+      config: {
+        attestationPolicyKey: key,
+        pccsUrl: 'https://pccs.example/sgx/certification/v4/',
+        minTrust: 'tdx',
+      },
+    });
+    expect(fails([...base, '--attestation-policy-key', key.slice(0, 40)])).toContain(
+      '--attestation-policy-key (or ATTESTATION_POLICY_KEY): must be an Ed25519 public key in base64 (32 bytes',
+    );
+    expect(fails([...base, '--pccs-url', 'nope'])).toContain('--pccs-url (or PCCS_URL): must be a URL');
+    expect(fails([...base, '--min-trust', 'sgx'])).toContain('--min-trust (or GATEWAY_MIN_TRUST)');
+    expect(fails([...base, '--min-trust', 'tdx'])).toContain(
+      "--min-trust (or GATEWAY_MIN_TRUST): tdx needs the operator's attestation policy key",
+    );
   });
 });

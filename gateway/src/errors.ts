@@ -81,6 +81,33 @@ export async function toOpenAiError(
       return make(502, 'api_error', 'job_failed', `the job failed on every candidate rig: ${err.message}`);
     case 'stream_ended':
       return make(502, 'api_error', 'stream_ended', err.message, null, true);
+    // The confidential tier. A request for it that this gateway can't check is the operator's to fix.
+    case 'attestation_not_configured':
+      return make(
+        400,
+        'invalid_request_error',
+        'attestation_not_configured',
+        'cocoon_min_trust "tdx" needs the network operator\'s attestation policy key: start the gateway with ' +
+          '--attestation-policy-key (or ATTESTATION_POLICY_KEY) set to it, or ask without cocoon_min_trust',
+        'cocoon_min_trust',
+      );
+    // No rig is in the tier right now: capacity, which comes and goes like no_capacity, so retryable.
+    case 'no_confidential_capacity':
+      return make(503, 'service_unavailable', 'no_confidential_capacity', err.message, null, true);
+    // Rigs were quoted as TDX but their evidence failed this gateway's own check. A 503 (the request may work
+    // later, with other rigs or fresh evidence) but not retryable: an SDK's retries within seconds would get
+    // the same rigs and the same evidence, and each try fetches and verifies quotes again.
+    case 'no_verified_rig':
+      return make(503, 'service_unavailable', 'no_verified_rig', err.message);
+    // The proxy served a policy that the operator's key does not open (or one we can't read): the proxy or
+    // the configured key is wrong, which retrying does not fix.
+    case 'policy_rejected':
+      return make(
+        502,
+        'api_error',
+        'policy_rejected',
+        `the attestation policy the proxy serves was rejected: ${err.message}`,
+      );
   }
   if (err.status === 401) return make(401, 'authentication_error', 'invalid_api_key', err.message);
   if (err.status === 403) return make(403, 'permission_error', err.code, err.message);

@@ -8,6 +8,7 @@ import {
   type LogFormat,
   type LogLevel,
   type RunJobResult,
+  type TrustTier,
 } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
 import Fastify, {
@@ -42,6 +43,9 @@ import {
   usageOf,
 } from './mapping';
 
+/** createCocoonClient's `attestation` option (shared does not export its type by name). */
+export type GatewayAttestation = NonNullable<Parameters<typeof createCocoonClient>[0]['attestation']>;
+
 export interface GatewayOptions {
   proxyUrl: string;
   apiKey: string;
@@ -54,6 +58,13 @@ export interface GatewayOptions {
   logFormat?: LogFormat;
   /** For tests: the fetch the proxy client uses. */
   fetch?: typeof fetch;
+  /**
+   * The confidential tier: the operator's policy key (and optionally a PCCS, or a verifier in tests) this
+   * gateway checks TDX rigs with before it seals to them. Without it, `cocoon_min_trust: "tdx"` is a 400.
+   */
+  attestation?: GatewayAttestation;
+  /** The tier of requests that name no `cocoon_min_trust` (default open). */
+  minTrust?: TrustTier;
 }
 
 export interface ClientGateway {
@@ -76,6 +87,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     baseUrl: opts.proxyUrl,
     auth: { kind: 'apiKey', key: opts.apiKey },
     fetch: opts.fetch,
+    attestation: opts.attestation,
   });
   const active = new Set<AbortController>();
 
@@ -288,6 +300,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
         body: plan.body,
         maxPriceNanoPer1k: plan.maxPriceNanoPer1k,
         timeoutMs: plan.timeoutMs,
+        minTrust: plan.minTrust ?? opts.minTrust ?? 'open',
         signal: controller.signal,
         onDelta: plan.stream
           ? (d) => {

@@ -133,6 +133,8 @@ describe('chat completion requests → chat job bodies', () => {
     [{ model: 'm', messages: [user('x')], max_price: '1.5' }, 'max_price', /nanoTON/],
     [{ model: 'm', messages: [user('x')], timeout: 0 }, 'timeout', /seconds/],
     [{ model: 'm', messages: [user('x')], stream: 'yes' }, 'stream', /boolean/],
+    [{ model: 'm', messages: [user('x')], cocoon_min_trust: 'sgx' }, 'cocoon_min_trust', /"open" or "tdx"/],
+    [{ model: 'm', messages: [user('x')], cocoon_min_trust: 1 }, 'cocoon_min_trust', /"open" or "tdx"/],
   ])('refuses %j naming %s', (body, param, message) => {
     const err = invalid(() => chatPlan(body));
     expect(err.param).toBe(param);
@@ -146,6 +148,19 @@ describe('chat completion requests → chat job bodies', () => {
       expect(err.param).toBeNull();
       expect(err.message).toMatch(/JSON object/);
     }
+  });
+});
+
+describe('the trust tier a request asks for', () => {
+  it('takes cocoon_min_trust on chat and text completions, and leaves it to the gateway when unset', () => {
+    expect(chatPlan({ model: 'm', messages: [user('x')], cocoon_min_trust: 'tdx' }).minTrust).toBe('tdx');
+    expect(chatPlan({ model: 'm', messages: [user('x')], cocoon_min_trust: 'open' }).minTrust).toBe('open');
+    expect(chatPlan({ model: 'm', messages: [user('x')], cocoon_min_trust: null }).minTrust).toBeUndefined();
+    expect(chatPlan({ model: 'm', messages: [user('x')] }).minTrust).toBeUndefined();
+    expect(completionPlan({ model: 'm', prompt: 'x', cocoon_min_trust: 'tdx' }).minTrust).toBe('tdx');
+    const err = invalid(() => completionPlan({ model: 'm', prompt: 'x', cocoon_min_trust: 'TDX' }));
+    expect(err.param).toBe('cocoon_min_trust');
+    expect(err.message).toBe('cocoon_min_trust: must be "open" or "tdx"');
   });
 });
 

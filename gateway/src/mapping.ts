@@ -6,6 +6,7 @@ import {
   type JobKind,
   NANO_DIGITS,
   type RunJobResult,
+  type TrustTier,
 } from '@cocoon/shared';
 import { z } from 'zod';
 
@@ -67,6 +68,11 @@ const common = {
   max_price: maxPrice.nullish(),
   /** Cocoon: seconds to wait for the whole job. */
   timeout: z.number().positive('must be a positive number of seconds').max(3600).nullish(),
+  /**
+   * Cocoon: the least trust tier a rig must be in. `tdx`: only rigs whose TDX quote this gateway verified
+   * itself against the operator's signed policy; `open`: any rig. Unset: the gateway's default.
+   */
+  cocoon_min_trust: z.enum(['open', 'tdx'], { error: 'must be "open" or "tdx"' }).nullish(),
 };
 
 const textPart = z.object({
@@ -146,6 +152,8 @@ export interface JobPlan {
   includeUsage: boolean;
   maxPriceNanoPer1k?: bigint;
   timeoutMs: number;
+  /** The request's `cocoon_min_trust`; undefined: the gateway's default. */
+  minTrust?: TrustTier;
 }
 
 function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobPlan {
@@ -156,6 +164,7 @@ function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobP
     includeUsage: r.stream_options?.include_usage === true,
     maxPriceNanoPer1k: r.max_price ?? undefined,
     timeoutMs: Math.round((r.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
+    minTrust: r.cocoon_min_trust ?? undefined,
   };
 }
 

@@ -11,6 +11,7 @@ export const COMMANDS = [
   { command: 'balance', description: 'Your Cocoon balance' },
   { command: 'price', description: 'Market prices per model' },
   { command: 'forget', description: "Delete this chat's stored history" },
+  { command: 'trust', description: 'Confidential (TDX) rigs only, or any rig, for this chat' },
   { command: 'start', description: 'What Cocoon is' },
   { command: 'help', description: 'How to use the bot' },
 ];
@@ -30,6 +31,8 @@ function helpText(f: Features): string {
     '/balance — your Cocoon balance.',
     '/price — what rigs ask per model right now.',
     "/forget — delete this chat's stored history now (group admins only).",
+    "/trust tdx|open — run this chat's jobs on confidential (TDX) rigs only, or on any rig (group admins " +
+      'only); /trust alone shows the setting.',
     'Whoever sends a command pays for it from their own Cocoon balance.',
   ].join('\n');
 }

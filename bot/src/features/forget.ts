@@ -1,5 +1,6 @@
 // /forget: deletes this chat's stored history now. In groups only the creator and admins may do it.
 import { Composer, type Context } from 'grammy';
+import { isChatAdmin } from '../admin';
 import { describeError, type Features } from '../deps';
 import { replyTo } from '../job';
 
@@ -8,20 +9,11 @@ export function forgetFeature(f: Features): Composer<Context> {
   const c = new Composer<Context>();
   c.command('forget', async (ctx) => {
     const chat = ctx.chat;
-    if (chat.type !== 'private') {
-      // An anonymous admin posts as the group itself.
-      const asGroup = ctx.msg.sender_chat?.id === chat.id;
-      let allowed = asGroup;
-      if (!allowed && ctx.from) {
-        const member = await ctx.api.getChatMember(chat.id, ctx.from.id);
-        allowed = member.status === 'creator' || member.status === 'administrator';
-      }
-      if (!allowed) {
-        await ctx.reply("Only the group's admins can delete its stored history.", {
-          reply_parameters: replyTo(ctx),
-        });
-        return;
-      }
+    if (!(await isChatAdmin(ctx))) {
+      await ctx.reply("Only the group's admins can delete its stored history.", {
+        reply_parameters: replyTo(ctx),
+      });
+      return;
     }
     try {
       const deleted = await deps.history.forget(chat.id);
