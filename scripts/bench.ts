@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import {
+  benchAttestation,
   benchAudits,
   benchCheckable,
   benchMiniappSize,
@@ -29,6 +30,7 @@ const suites: Suite[] = [
   { name: 'summaries', run: benchSummaries },
   { name: 'checkable', run: benchCheckable },
   { name: 'audits', run: benchAudits },
+  { name: 'attestation', run: benchAttestation },
   { name: 'miniapp', run: benchMiniappSize },
   { name: 'proxy', run: benchProxy },
 ];

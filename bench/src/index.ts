@@ -12,5 +12,6 @@ export const benchWorker = async () => (await import('./worker')).benchWorker();
 export const benchMiniappSize = async () => (await import('./miniapp')).benchMiniappSize();
 export const benchAudits = async () => (await import('./audits')).benchAudits();
 export const benchCheckable = async () => (await import('./checkable')).benchCheckable();
+export const benchAttestation = async () => (await import('./attestation')).benchAttestation();
 export const benchProxy = async () => (await import('./proxy')).benchProxy();
 export const benchSummaries = async () => (await import('./summaries/recall')).benchSummaries();
