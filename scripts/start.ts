@@ -9,7 +9,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createCocoonClient, DEV_BOT_TOKEN, logFormatSchema, parseEnv, signInitData } from '@cocoon/shared';
+import {
+  createCocoonClient,
+  DEV_BOT_TOKEN,
+  fromBase64,
+  logFormatSchema,
+  newEd25519KeyPair,
+  parseEnv,
+  signInitData,
+  signPolicy,
+  toBase64,
+} from '@cocoon/shared';
 import { clock, loadOrExit, wantsColor } from '@cocoon/shared/node';
 import { builtInCatalogue } from '@cocoon/worker';
 import { build } from 'vite';
@@ -174,6 +184,28 @@ function realTokenSecrets(): {
   };
 }
 
+/**
+ * The confidential tier's policy for a local network: an operator policy key made once and kept in DATA_DIR
+ * (0600), and a policy signed with it that allows no TD image (no TDX here), so the tier is empty and says
+ * why, and `/trust tdx`, `cocoon_min_trust` and the Playground's switch can be tried. An operator's own
+ * ATTESTATION_POLICY_FILE and ATTESTATION_POLICY_KEY win.
+ */
+function localAttestationPolicy(): { file: string; key: string } {
+  if (process.env.ATTESTATION_POLICY_FILE && process.env.ATTESTATION_POLICY_KEY)
+    return { file: process.env.ATTESTATION_POLICY_FILE, key: process.env.ATTESTATION_POLICY_KEY };
+  mkdirSync(dataDir, { recursive: true });
+  const kept = remembered('attestation-policy-key.json');
+  const secretKey = kept?.secretKey ? fromBase64(kept.secretKey) : newEd25519KeyPair().secretKey;
+  remember('attestation-policy-key.json', { secretKey: toBase64(secretKey) });
+  const signed = signPolicy(
+    { version: 1, issuedAt: new Date().toISOString(), tcbStatuses: ['UpToDate'], images: [] },
+    secretKey,
+  );
+  const file = resolve(dataDir, 'attestation-policy.json');
+  writeFileSync(file, `${JSON.stringify(signed, null, 2)}\n`);
+  return { file, key: signed.publicKey };
+}
+
 async function main(): Promise<void> {
   say('building the Mini App (local mode)…');
   // Local mode keeps the mocked Telegram environment and the sandbox wallet in the bundle (never in production).
@@ -203,7 +235,10 @@ async function main(): Promise<void> {
   }
 
   const secrets = realTokenSecrets();
+  const policy = localAttestationPolicy();
   startChild('proxy', 'proxy/src/main.ts', [], {
+    ATTESTATION_POLICY_FILE: policy.file,
+    ATTESTATION_POLICY_KEY: policy.key,
     PORT: String(cfg.PORT),
     DATA_DIR: dataDir,
     MODEL_CATALOGUE: modelCatalogue,
@@ -258,6 +293,7 @@ async function main(): Promise<void> {
   }
   startChild('gateway', 'gateway/src/cli.ts', ['--proxy', proxyUrl, '--port', String(cfg.CLIENT_PORT)], {
     COCOON_API_KEY: apiKey.key,
+    ATTESTATION_POLICY_KEY: policy.key,
   });
   await waitFor('the gateway', async () => (await fetch(`http://127.0.0.1:${cfg.CLIENT_PORT}/v1/models`)).ok);
 
@@ -266,6 +302,7 @@ async function main(): Promise<void> {
     COCOON_PROXY_URL: proxyUrl,
     MINIAPP_URL: proxyUrl,
     EMULATOR_PORT: String(cfg.EMULATOR_PORT),
+    ATTESTATION_POLICY_KEY: policy.key,
   };
   startChild('bot', 'scripts/start-bot.ts', [], botEnv);
   const chatUrl = cfg.BOT_TOKEN ? 'Telegram (BOT_TOKEN is set)' : `http://127.0.0.1:${cfg.EMULATOR_PORT}/`;

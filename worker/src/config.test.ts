@@ -22,6 +22,7 @@ describe('worker arguments', () => {
       token: TOKEN,
       device: 'auto',
       slots: 1,
+      tee: 'auto',
       configDir: DEFAULT_CONFIG_DIR,
       logLevel: 'info',
       logFormat: 'json',
@@ -38,8 +39,10 @@ describe('worker arguments', () => {
         '4',
         '--config-dir',
         '/tmp/k',
+        '--tee',
+        'tdx',
       ]),
-    ).toMatchObject({ models: '/m', device: 'cpu', slots: 4, configDir: '/tmp/k' });
+    ).toMatchObject({ models: '/m', device: 'cpu', slots: 4, configDir: '/tmp/k', tee: 'tdx' });
   });
 
   it('falls back to env, and flags win over env', () => {
@@ -62,6 +65,9 @@ describe('worker arguments', () => {
     expect(error(['--proxy', 'http://h', '--token', TOKEN, '--slots', '65'])).toMatch(/at most 64/);
     expect(error(['--proxy', 'http://h', '--token', TOKEN, '--threads', '0'])).toMatch(
       /--threads \(or COCOON_THREADS\): must be at least 1/,
+    );
+    expect(error(['--proxy', 'http://h', '--token', TOKEN, '--tee', 'sgx'])).toMatch(
+      /--tee \(or COCOON_TEE\): must be auto, tdx or none/,
     );
     expect(error(['--proxy', 'http://h', '--token', 'short'])).toMatch(/too short/);
     expect(error(['--bogus'])).toMatch(/Unknown option '--bogus'/);
