@@ -3,12 +3,15 @@
 // Gauges are read from the database at scrape time, so every proxy sharing one PostgreSQL reports the same
 // cluster-wide values; each query is bounded (open rows, or rows finished in the last hour, on an index).
 // The latency histograms are observed here when this proxy settles a job: sum them across proxies.
+import { trustTier } from '@cocoon/shared';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { STANDINGS, standingSql } from './audits/bonds';
 import type { Config } from './config';
 import type { Queryable } from './db';
 import { SYSTEM } from './ledger/ledger';
 import { CHAIN_FEES } from './payments/store';
+
+const TRUST_TIERS = trustTier.options;
 
 /** Job states still in flight, counted whole (the rest are counted over the last hour). */
 export const OPEN_JOB_STATES = ['quoted', 'queued', 'running'] as const;
@@ -77,20 +80,20 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
 
   const rigs = new Gauge({
     name: 'cocoon_rigs_online',
-    help: `Rigs connected now (not revoked), by standing (${STANDINGS.join(', ')}); paused ones included.`,
-    labelNames: ['standing'] as const,
+    help: `Rigs connected now (not revoked), by standing (${STANDINGS.join(', ')}) and trust tier (${TRUST_TIERS.join(', ')}); paused ones included.`,
+    labelNames: ['standing', 'tier'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ standing: string; n: string }>(
-        `SELECT s.standing, count(*)::text AS n FROM (
-           SELECT ${standingSql(config)} AS standing FROM rigs r
+      const r = await db.query<{ standing: string; tier: string; n: string }>(
+        `SELECT s.standing, s.tier, count(*)::text AS n FROM (
+           SELECT ${standingSql(config)} AS standing, r.trust_tier AS tier FROM rigs r
            WHERE r.connected_to IS NOT NULL AND r.revoked_at IS NULL) s
-         GROUP BY s.standing`,
+         GROUP BY s.standing, s.tier`,
       );
       rigs.reset();
-      // Every standing is always present (0 when none), so a dashboard's sum never has a hole.
-      for (const standing of STANDINGS) rigs.set({ standing }, 0);
-      for (const row of r.rows) rigs.set({ standing: row.standing }, Number(row.n));
+      // Every standing and tier is always present (0 when none), so a dashboard's sum never has a hole.
+      for (const tier of TRUST_TIERS) for (const standing of STANDINGS) rigs.set({ standing, tier }, 0);
+      for (const row of r.rows) rigs.set({ standing: row.standing, tier: row.tier }, Number(row.n));
     },
   });
 

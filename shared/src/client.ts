@@ -326,6 +326,7 @@ export function createCocoonClient(opts: {
     rigAudits: (id: string) => call(CONTRACT.rigAudits, { params: { id } }),
     rigHistory: (id: string) => call(CONTRACT.rigHistory, { params: { id } }),
     releaseRig: (id: string) => call(CONTRACT.releaseRig, { params: { id } }),
+    attestRig: (id: string) => call(CONTRACT.attestRig, { params: { id } }),
     addBond: (id: string, amountNano: bigint) =>
       call(CONTRACT.addBond, { params: { id }, body: { amountNano: amountNano.toString() } }),
     withdrawBond: (id: string) => call(CONTRACT.withdrawBond, { params: { id } }),

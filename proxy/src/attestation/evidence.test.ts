@@ -185,4 +185,79 @@ describe('TDX evidence at the proxy', () => {
       /ATTESTATION_POLICY_FILE: the attestation policy is not signed by the operator key/,
     );
   });
+
+  it('an owner asks for a fresh check: the rig gets a new challenge, and the old one no longer counts', async () => {
+    const proxy = await startWithTestRoot();
+    const { id, worker, owner } = await tdxRig(proxy, 38);
+    const first = worker.challenges[0];
+    const view = await owner.attestRig(id);
+    expect(view.id).toBe(id);
+    for (let i = 0; i < 100 && worker.challenges.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const fresh = worker.challenges[1];
+    expect(fresh).toBeDefined();
+    expect(fresh).not.toBe(first);
+    worker.send({
+      type: 'evidence',
+      evidence: { kind: 'tdx', quote: quoteFor(worker, first), challenge: first },
+    });
+    const stale = await trustOf(owner, id);
+    expect(stale.code).toBe('stale_challenge');
+    worker.send({
+      type: 'evidence',
+      evidence: { kind: 'tdx', quote: quoteFor(worker, fresh), challenge: fresh },
+    });
+    expect(await trustOf(owner, id, stale.checkedAt!)).toMatchObject({ tier: 'tdx' });
+
+    const open = await bed.rig(39, 1_000_000n);
+    await expect(open.owner.attestRig(open.id)).rejects.toMatchObject({ status: 409, code: 'no_tee' });
+  });
+
+  it('a policy that names model digests admits a confidential rig only for those', async () => {
+    const pinned = 'c'.repeat(64);
+    const file = path.join(dir, 'models-policy.json');
+    const signed = signPolicy(
+      {
+        version: 1,
+        issuedAt: new Date().toISOString(),
+        tcbStatuses: ['UpToDate'],
+        images: [{ name: 'td', ...tdx.measurements }],
+        models: { 'test-echo': [pinned] },
+      },
+      operator.secretKey,
+    );
+    await writeFile(file, JSON.stringify(signed));
+    const proxy = await startWithTestRoot({ ATTESTATION_POLICY_FILE: file });
+    const ask = (minTrust: 'open' | 'tdx') =>
+      userClient(proxy, 99).quote({
+        model: 'test-echo',
+        kind: 'generate',
+        inputTokens: 5,
+        maxTokens: 5,
+        minTrust,
+      });
+    for (const [ownerId, digest] of [
+      [40, 'd'.repeat(64)],
+      [41, pinned],
+    ] as const) {
+      const owner = userClient(proxy, ownerId);
+      const { rig, token } = await owner.registerRig(`models-${ownerId}`);
+      const worker = bed.track(
+        startTestWorker({
+          url: proxy.url,
+          token,
+          tee: 'tdx',
+          models: [{ id: 'test-echo', kinds: ['generate'], digest }],
+        }),
+      );
+      await worker.rigId;
+      const c = worker.challenges[0];
+      worker.send({ type: 'evidence', evidence: { kind: 'tdx', quote: quoteFor(worker, c), challenge: c } });
+      expect(await trustOf(owner, rig.id)).toMatchObject({ tier: 'tdx' });
+      const quote = await ask('tdx').catch((e) => e);
+      if (digest === pinned)
+        expect(quote.candidates.map((x: { rigId: string }) => x.rigId)).toEqual([rig.id]);
+      else expect(quote).toMatchObject({ code: 'no_confidential_capacity' });
+    }
+    expect((await ask('open')).candidates).toHaveLength(2);
+  });
 });

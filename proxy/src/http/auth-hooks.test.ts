@@ -47,6 +47,7 @@ const GROUPS: Record<string, Group> = {
   'GET /v1/rigs/:id/jobs.csv': 'owner',
   'GET /v1/me/withdrawals.csv': 'owner',
   'POST /v1/rigs/:id/release': 'owner',
+  'POST /v1/rigs/:id/attest': 'owner',
   'POST /v1/rigs/:id/bond': 'owner',
   'POST /v1/rigs/:id/bond/withdraw': 'owner',
   'DELETE /v1/rigs/:id': 'owner',

@@ -197,6 +197,8 @@ describe('GET /metrics', () => {
     await bed.rig(1001, 1_000_000n);
     const online = await scrape();
     expect(seriesValue(online, 'cocoon_rigs_online', { standing: 'bonded' })).toBe(1); // bonds are off in tests
+    expect(seriesValue(online, 'cocoon_rigs_online', { standing: 'bonded', tier: 'open' })).toBe(1);
+    expect(seriesValue(online, 'cocoon_rigs_online', { standing: 'bonded', tier: 'tdx' })).toBe(0);
     const user = userClient(bed.proxy, 2001);
     const res = await user.runJob({
       model: 'test-echo',

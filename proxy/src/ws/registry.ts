@@ -5,6 +5,8 @@ export interface WorkerConnection {
   rigId: string;
   send(msg: ProxyToWorker): void;
   close(code: number, reason: string): void;
+  /** Sends a TDX rig a fresh challenge for new evidence; false for a rig that runs without a TEE. */
+  requestEvidence(): boolean;
 }
 
 export class WorkerRegistry {

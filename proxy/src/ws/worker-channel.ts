@@ -142,21 +142,27 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
         config.DEFAULT_ASK_NANO_PER_1K,
         deps.catalogue,
       );
+      const tdx = msg.attestation.kind === 'tdx';
+      /** A fresh challenge for new evidence: only a quote over the latest one counts. */
+      const requestEvidence = () => {
+        if (!tdx) return false;
+        challenge = deps.attestation.newChallenge();
+        send({ type: 'attest', challenge: toBase64(challenge) });
+        return true;
+      };
       conn = {
         rigId: rig!.id,
         send,
         close: (code, reason) =>
           code === WORKER_CLOSE.overLimit ? cutOffSocket(reason) : socket.close(code, reason),
+        requestEvidence,
       };
       workers.add(conn);
       said = msg;
-      if (msg.attestation.kind === 'tdx') {
+      if (tdx) {
         challenge = deps.attestation.newChallenge();
         // A fresh quote on a schedule: a rig whose platform was revoked or fell out of date since leaves the tier.
-        attestTimer = setInterval(() => {
-          challenge = deps.attestation.newChallenge();
-          send({ type: 'attest', challenge: toBase64(challenge) });
-        }, config.ATTESTATION_REFRESH_MS);
+        attestTimer = setInterval(requestEvidence, config.ATTESTATION_REFRESH_MS);
         attestTimer.unref();
       }
       send({

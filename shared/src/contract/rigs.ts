@@ -183,6 +183,14 @@ export const rigRoutes = {
     request: { params: rigParams },
     response: rigView,
   }),
+  /** Asks a TDX rig for fresh evidence now (a new challenge); its check lands on the Rigs page shortly. */
+  attestRig: route({
+    method: 'POST',
+    path: '/v1/rigs/:id/attest',
+    request: { params: rigParams },
+    response: rigView,
+    status: [202],
+  }),
   revokeRig: route({
     method: 'DELETE',
     path: '/v1/rigs/:id',

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { CONTRACT, formatTon, WORKER_CLOSE } from '@cocoon/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { addToBond, withdrawBond } from '../../audits/bonds';
-import { badRequest, HttpError, notFound } from '../../errors';
+import { badRequest, conflict, HttpError, notFound } from '../../errors';
 import {
   ownedRig,
   registerRig,
@@ -65,6 +65,24 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
     const token = await rotateRigToken(ctx.db, ownerId, id);
     ctx.workers.get(id)?.close(WORKER_CLOSE.badToken, 'rig token rotated');
     return { token };
+  });
+
+  serve(app, CONTRACT.attestRig, async ({ params: { id } }, req, reply) => {
+    const ownerId = owner(req);
+    const rig = await view(ownerId, id);
+    if (rig.trust.tee !== 'tdx')
+      throw conflict(
+        'this rig runs without a TEE: start its worker inside an Intel TDX guest with --tee tdx',
+        'no_tee',
+      );
+    const conn = ctx.workers.get(id);
+    if (!conn?.requestEvidence())
+      throw conflict(
+        'the rig is not connected to this proxy right now; its evidence is checked when it reconnects',
+        'not_connected',
+      );
+    reply.code(202);
+    return rig;
   });
 
   serve(app, CONTRACT.rigHistory, async ({ params: { id } }, req) => {
