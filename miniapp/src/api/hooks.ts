@@ -73,6 +73,7 @@ export const useRigAudits = (id: string, enabled: boolean) =>
 export const useRigHistory = (id: string, enabled: boolean) =>
   useClientQuery([...keys.rigs, id, 'history'], (c) => c.rigHistory(id), { enabled });
 export const useReleaseRig = () => useClientMutation((c, id: string) => c.releaseRig(id), [keys.rigs]);
+export const useAttestRig = () => useClientMutation((c, id: string) => c.attestRig(id), [keys.rigs]);
 export const useAddBond = () =>
   useClientMutation(
     (c, a: { id: string; amountNano: bigint }) => c.addBond(a.id, a.amountNano),

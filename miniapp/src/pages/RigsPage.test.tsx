@@ -340,3 +340,29 @@ it('warns when a rig claims TDX but its evidence was refused, with the reason', 
   expect(screen.getByTestId('rig-mrTd').getAttribute('title')).toBe(MEASURED.mrTd);
   expect(screen.queryByTestId('rig-trust-note')).toBeNull();
 });
+
+it('asks an online TDX rig for fresh evidence, and shows why when the proxy refuses', async () => {
+  const tdxTrust = {
+    tier: 'open' as const,
+    tee: 'tdx' as const,
+    code: 'stale_challenge',
+    reason: 'the quote answers an old challenge, not the latest one',
+    tcbStatus: null,
+    image: null,
+    measurements: null,
+    checkedAt: new Date().toISOString(),
+  };
+  const client = {
+    rigs: async () => ({ rigs: [rig({ trust: tdxTrust })] }),
+    attestRig: vi
+      .fn()
+      .mockResolvedValueOnce(rig({ trust: tdxTrust }))
+      .mockRejectedValueOnce(apiError(409, 'not_connected', 'the rig is not connected to this proxy right now')),
+  };
+  renderWithClient(<RigsPage />, client);
+  fireEvent.click(await screen.findByTestId('rig-attest'));
+  await waitFor(() => expect(client.attestRig).toHaveBeenCalledWith('r1'));
+  expect((await screen.findByTestId('rig-attest-sent')).textContent).toMatch(/fresh quote/);
+  fireEvent.click(screen.getByTestId('rig-attest'));
+  expect((await screen.findByTestId('rig-attest-error')).textContent).toMatch(/not connected to this proxy/);
+});

@@ -5,6 +5,7 @@ import { lazy, Suspense, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import {
   useAddBond,
+  useAttestRig,
   useRegisterRig,
   useReleaseRig,
   useRevokeRig,
@@ -395,6 +396,7 @@ const MEASUREMENTS = [
 function Evidence({ rig }: { rig: RigView }) {
   const t = rig.trust;
   const m = t.measurements;
+  const attest = useAttestRig();
   if (t.tee === 'none')
     return (
       <p className="mt-3 text-[13px] text-hint" data-testid="rig-trust-note">
@@ -431,6 +433,27 @@ function Evidence({ rig }: { rig: RigView }) {
         <dt className="text-hint">Last checked</dt>
         <dd data-testid="rig-checked-at">{t.checkedAt ? shortDate(t.checkedAt) : 'never'}</dd>
       </dl>
+      {rig.online && (
+        <Button
+          variant="secondary"
+          className="mt-2"
+          data-testid="rig-attest"
+          busy={attest.isPending}
+          onClick={() => attest.mutate(rig.id)}
+        >
+          Check its evidence again
+        </Button>
+      )}
+      {attest.error && (
+        <p className="pt-1 text-destructive" data-testid="rig-attest-error">
+          {attest.error.message}
+        </p>
+      )}
+      {attest.isSuccess && (
+        <p className="pt-1 text-hint" data-testid="rig-attest-sent">
+          Asked the rig for a fresh quote: the result shows here in a few seconds.
+        </p>
+      )}
     </div>
   );
 }
