@@ -10,6 +10,7 @@ import type { Db } from '../db';
 import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
 import { userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
+import { payerBalance, payerFor, refuseWhileVoucherDue } from '../onchain/payer';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
 import {
@@ -67,8 +68,10 @@ export class Quotes {
     const id = randomUUID();
     const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
     // Refuse now what couldn't be paid at submit (the hold itself is taken then).
-    const { withdrawable, trial } = await userBalances(this.db, userId);
-    if (withdrawable + trial < hold) throw this.tooLittle(hold, withdrawable + trial);
+    const payer = await payerFor(this.db, userId);
+    if (payer.onchain) await refuseWhileVoucherDue(this.db, userId);
+    const spendable = (await payerBalance(this.db, payer)) + (await userBalances(this.db, userId)).trial;
+    if (spendable < hold) throw this.tooLittle(hold, spendable);
     await insertQuote(this.db, {
       id,
       userId,
@@ -145,10 +148,19 @@ export class Quotes {
           );
         if (new Date(job.expires_at).getTime() < Date.now())
           throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
-        // The hold is taken with the submission: trial credit first, then the user's own money.
-        const { fromTrial, transfers } = await planHold(q, job.id, userId, BigInt(job.hold_nano));
+        // The hold is taken with the submission: trial credit first, then the user's own money (or their
+        // on-chain account's, whose next voucher must then cover the job's cash cost).
+        const payer = await payerFor(q, userId);
+        if (payer.onchain) await refuseWhileVoucherDue(q, userId);
+        const { fromTrial, transfers } = await planHold(
+          q,
+          job.id,
+          userId,
+          BigInt(job.hold_nano),
+          payer.account,
+        );
         await postHold(q, job.id, transfers);
-        await setHoldTrial(q, job.id, fromTrial);
+        await setHoldTrial(q, job.id, fromTrial, payer.onchain);
         job.hold_trial_nano = fromTrial.toString();
         // Stored and sent on in one transaction: one lock of the row, one UPDATE.
         return { kind: 'claimed' as const, claim: await this.dispatcher.claimRig(q, job, submitted) };
@@ -156,9 +168,11 @@ export class Quotes {
       .catch(async (err) => {
         if (err instanceof InsufficientFunds) {
           // Read after the rollback: PGlite can't run a second query while the transaction is open.
-          const { withdrawable, trial } = await userBalances(this.db, userId);
+          const payer = await payerFor(this.db, userId);
+          const spendable =
+            (await payerBalance(this.db, payer)) + (await userBalances(this.db, userId)).trial;
           const job = await viewRow(this.db, userId, req.quoteId);
-          throw this.tooLittle(BigInt(job?.hold_nano ?? '0'), withdrawable + trial);
+          throw this.tooLittle(BigInt(job?.hold_nano ?? '0'), spendable);
         }
         // Another quote took the same key at the same moment (the unique index caught it).
         if ((err as { code?: string }).code === '23505') return { kind: 'duplicate' as const };

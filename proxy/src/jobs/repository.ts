@@ -172,8 +172,17 @@ export async function claimForRig(
 }
 
 /** Records how much of a job's hold came from trial credit (taken at submit). */
-export async function setHoldTrial(q: Queryable, jobId: string, trialNano: bigint): Promise<void> {
-  await q.query('UPDATE jobs SET hold_trial_nano = $2::numeric WHERE id = $1', [jobId, trialNano]);
+export async function setHoldTrial(
+  q: Queryable,
+  jobId: string,
+  trialNano: bigint,
+  paysOnchain = false,
+): Promise<void> {
+  await q.query('UPDATE jobs SET hold_trial_nano = $2::numeric, pays_onchain = $3 WHERE id = $1', [
+    jobId,
+    trialNano,
+    paysOnchain,
+  ]);
 }
 
 /**

@@ -11,8 +11,22 @@ import {
 } from '@cocoon/shared';
 import { keepForBond } from '../audits/bonds';
 import type { Db, Queryable } from '../db';
-import { balanceOf, holdAccount, postTx, type Transfer, trialAccount } from '../ledger/ledger';
-import { holdTransfers, ownerCashShare, releaseTransfers, settleTransfers } from '../ledger/trial-credit';
+import {
+  balanceOf,
+  holdAccount,
+  onchainAccount,
+  postTx,
+  type Transfer,
+  trialAccount,
+  userAccount,
+} from '../ledger/ledger';
+import {
+  cashCharged,
+  holdTransfers,
+  ownerCashShare,
+  releaseTransfers,
+  settleTransfers,
+} from '../ledger/trial-credit';
 import type { JobRow } from './job-row';
 import { lockForSettlement, markDoneAndCountForRig, markFailed } from './repository';
 
@@ -41,12 +55,18 @@ export async function planHold(
   jobId: string,
   userId: string,
   hold: bigint,
+  payer: string,
 ): Promise<{ fromTrial: bigint; transfers: Transfer[] }> {
   const trial = await q.query<{ balance: string }>(
     'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
     [trialAccount(userId)],
   );
-  return holdTransfers(jobId, userId, hold, BigInt(trial.rows[0]?.balance ?? '0'));
+  return holdTransfers(jobId, userId, hold, BigInt(trial.rows[0]?.balance ?? '0'), payer);
+}
+
+/** Where a job's non-trial money comes from and goes back to. */
+export function payerOf(job: Pick<JobRow, 'user_id' | 'pays_onchain'>): string {
+  return job.pays_onchain ? onchainAccount(job.user_id) : userAccount(job.user_id);
 }
 
 /** Takes a job's hold. Throws InsufficientFunds when the user's balance doesn't cover it. */
@@ -61,7 +81,7 @@ export async function releaseHold(q: Queryable, job: JobRow, kind: string): Prom
     kind,
     ref: job.id,
     uniqueKey: `release:${job.id}`,
-    transfers: releaseTransfers(job.id, job.user_id, held, BigInt(job.hold_trial_nano)),
+    transfers: releaseTransfers(job.id, job.user_id, held, BigInt(job.hold_trial_nano), payerOf(job)),
   });
 }
 
@@ -103,8 +123,14 @@ export async function settleDone(
         trialHeld: BigInt(job.hold_trial_nano),
         rigNano: charge.rigNano,
         feeNano: charge.feeNano,
+        payer: payerOf(job),
       }),
     });
+    // An on-chain payer owes a voucher for the cash part before its next job (onchain/vouchers.ts).
+    if (job.pays_onchain) {
+      const due = cashCharged(BigInt(job.hold_trial_nano), charge.rigNano, charge.feeNano);
+      if (due > 0n) await q.query('UPDATE jobs SET voucher_due = $2::numeric WHERE id = $1', [job.id, due]);
+    }
     await keepForBond(q, bondRules, {
       id: job.id,
       rigId,

@@ -11,6 +11,13 @@ export const SYSTEM = {
   trial: 'system:trial',
   unclaimed: 'system:unclaimed',
   networkFees: 'system:network_fees',
+  /** On-chain accounts: deposits seen in users' account contracts, and exits paid out of them. */
+  onchainDeposits: 'system:onchain_deposits',
+  onchainWithdrawals: 'system:onchain_withdrawals',
+  /** What an exit took beyond the mirror's balance (jobs it had not paid for yet): the operator's loss. */
+  onchainShortfall: 'system:onchain_shortfall',
+  /** Rig owners' earnings moved to their on-chain payout vouchers. */
+  onchainPayouts: 'system:onchain_payouts',
 } as const;
 
 export const userAccount = (userId: string) => `user:${userId}`;
@@ -19,6 +26,8 @@ export const minNano = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 /** Trial credit: spendable on jobs, never withdrawable (see trial-credit.ts). */
 export const trialAccount = (userId: string) => `trial:${userId}`;
 export const holdAccount = (jobId: string) => `hold:${jobId}`;
+/** The ledger's mirror of a user's on-chain account: spendable on jobs, paid out only by the contract. */
+export const onchainAccount = (userId: string) => `onchain:${userId}`;
 
 export interface Transfer {
   from: string;

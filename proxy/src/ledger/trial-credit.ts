@@ -6,25 +6,46 @@ import { holdAccount, minNano, SYSTEM, type Transfer, trialAccount, userAccount 
 
 const min = minNano;
 
-/** The transfers that take a job's hold: trial credit first, the rest from the withdrawable balance. */
-export function holdTransfers(jobId: string, userId: string, hold: bigint, trialBalance: bigint) {
+/**
+ * The transfers that take a job's hold: trial credit first, the rest from the payer's money: the
+ * withdrawable balance, or the on-chain account's mirror (onchain:<user>) for a user who pays on chain.
+ */
+export function holdTransfers(
+  jobId: string,
+  userId: string,
+  hold: bigint,
+  trialBalance: bigint,
+  payer = userAccount(userId),
+) {
   const fromTrial = min(hold, trialBalance);
   return {
     fromTrial,
     transfers: [
       { from: trialAccount(userId), to: holdAccount(jobId), amount: fromTrial },
-      { from: userAccount(userId), to: holdAccount(jobId), amount: hold - fromTrial },
+      { from: payer, to: holdAccount(jobId), amount: hold - fromTrial },
     ] satisfies Transfer[],
   };
 }
 
 /** Gives a whole hold back where it came from (a failed or expired job). */
-export function releaseTransfers(jobId: string, userId: string, held: bigint, trialHeld: bigint): Transfer[] {
+export function releaseTransfers(
+  jobId: string,
+  userId: string,
+  held: bigint,
+  trialHeld: bigint,
+  payer = userAccount(userId),
+): Transfer[] {
   const toTrial = min(held, trialHeld);
   return [
     { from: holdAccount(jobId), to: trialAccount(userId), amount: toTrial },
-    { from: holdAccount(jobId), to: userAccount(userId), amount: held - toTrial },
+    { from: holdAccount(jobId), to: payer, amount: held - toTrial },
   ];
+}
+
+/** What a settled job cost the payer beyond trial credit: what an on-chain payer's voucher must cover. */
+export function cashCharged(trialHeld: bigint, rigNano: bigint, feeNano: bigint): bigint {
+  const total = rigNano + feeNano;
+  return total - min(trialHeld, total);
 }
 
 /** The part of a rig's earnings on a job that reaches its owner as withdrawable money (the rest is trial credit). */
@@ -45,6 +66,8 @@ export function settleTransfers(a: {
   trialHeld: bigint;
   rigNano: bigint;
   feeNano: bigint;
+  /** Where the non-trial part of the hold came from (default: the user's withdrawable balance). */
+  payer?: string;
 }): Transfer[] {
   const total = a.rigNano + a.feeNano;
   const trialSpent = min(a.trialHeld, total);
@@ -56,6 +79,6 @@ export function settleTransfers(a: {
     { from: hold, to: userAccount(a.ownerId), amount: a.rigNano - rigFromTrial },
     { from: hold, to: SYSTEM.fees, amount: a.feeNano },
     { from: hold, to: trialAccount(a.userId), amount: trialBack },
-    { from: hold, to: userAccount(a.userId), amount: a.hold - total - trialBack },
+    { from: hold, to: a.payer ?? userAccount(a.userId), amount: a.hold - total - trialBack },
   ];
 }

@@ -1,4 +1,5 @@
 // The one interface the ledger and routes use to talk to TON, whichever chain is behind it.
+import type { Cell, TupleReader } from '@ton/core';
 // Implementations: SandboxChain (in-process @ton/sandbox, local default and test chain) and
 // ToncenterChain (TON HTTP API v2, testnet/mainnet). Both parse the same raw transaction BoCs
 // through wallet-tx.ts, so deposits, fees and confirmations mean the same thing on both.
@@ -89,6 +90,19 @@ export type TransferStatus =
 
 export type TransferRef = Pick<PreparedTransfer, 'externalHash' | 'seqno' | 'validUntil'>;
 
+/** An internal message to a contract from the service wallet: a call with a body, or a deploy with `init`. */
+export type ContractMessage = {
+  to: string;
+  amountNano: bigint;
+  body?: Cell;
+  init?: { code: Cell; data: Cell };
+  /** Contract calls bounce by default, so a refused call brings its value back. */
+  bounce?: boolean;
+};
+
+/** What a get-method left on the stack: numbers and cells, in order. */
+export type GetMethodResult = TupleReader;
+
 export interface ChainAdapter {
   readonly kind: 'sandbox' | 'toncenter';
   /**
@@ -116,6 +130,10 @@ export interface ChainAdapter {
   sendTon(args: SendTonArgs): Promise<PreparedTransfer>;
   /** Where a prepared transfer stands: pending → confirmed | failed | expired. */
   getTransferStatus(ref: TransferRef): Promise<TransferStatus>;
+  /** Signs contract calls from the service wallet (1 to 4 messages) without sending them. */
+  prepareContractCall(messages: ContractMessage[], validUntil?: number): Promise<PreparedTransfer>;
+  /** Runs a get-method without arguments on any contract; null when it is not deployed. Throws on a failed run. */
+  runGetMethod(address: string, method: string): Promise<GetMethodResult | null>;
   /** Runs `get_public_key` on a deployed wallet; null when not deployed or no such method. */
   getWalletPublicKey(address: string): Promise<Buffer | null>;
   close(): Promise<void>;

@@ -1,6 +1,8 @@
 // The TON side of the proxy: chain adapters, deposit watcher, withdrawal sender, ton_proof.
 export type {
   ChainAdapter,
+  ContractMessage,
+  GetMethodResult,
   InboundCursor,
   InboundTransfer,
   OutboundMessage,

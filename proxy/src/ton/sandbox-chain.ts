@@ -31,6 +31,8 @@ import {
 import { WalletContractV4 } from '@ton/ton';
 import type {
   ChainAdapter,
+  ContractMessage,
+  GetMethodResult,
   InboundCursor,
   PreparedTransfer,
   SendTonArgs,
@@ -173,6 +175,25 @@ export class SandboxChain implements ChainAdapter {
       // so the value always lands instead of bouncing back from an uninit account.
       messages: [{ to, amountNano: args.amountNano, body: commentCell(args.comment), bounce: false }],
     });
+  }
+
+  async prepareContractCall(messages: ContractMessage[], validUntil?: number): Promise<PreparedTransfer> {
+    return buildWalletTransfer({
+      wallet: this.serviceWallet,
+      secretKey: this.keyPair.secretKey,
+      seqno: await this.getSeqno(),
+      deployed: await this.isDeployed(this.serviceWallet.address),
+      validUntil: clampValidUntil(validUntil, this.now()),
+      messages: messages.map((m) => ({ ...m, to: Address.parse(m.to), bounce: m.bounce ?? true })),
+    });
+  }
+
+  async runGetMethod(address: string, method: string): Promise<GetMethodResult | null> {
+    const addr = Address.parse(address);
+    if (!(await this.isDeployed(addr))) return null;
+    const res = await this.blockchain.runGetMethod(addr, method);
+    if (res.exitCode !== 0) throw new Error(`${method} on ${address} exited with ${res.exitCode}`);
+    return res.stackReader;
   }
 
   /** Executes an external message right away; throws if the wallet rejects it (bad signature, seqno, expiry). */

@@ -3,12 +3,14 @@
 // Writes: sendBoc. Transactions are taken from their raw `data` BoC (checked against
 // transaction_id.hash) and parsed by the same code as the sandbox, not from toncenter's
 // convenience JSON fields, so fees, bounces and comments are read the same way everywhere.
-import { Address, Cell, loadTransaction } from '@ton/core';
+import { Address, Cell, loadTransaction, type TupleItem, TupleReader } from '@ton/core';
 import type { KeyPair } from '@ton/crypto';
 import { WalletContractV4 } from '@ton/ton';
 import { z } from 'zod';
 import type {
   ChainAdapter,
+  ContractMessage,
+  GetMethodResult,
   InboundCursor,
   PreparedTransfer,
   SendTonArgs,
@@ -96,7 +98,7 @@ export class ToncenterChain implements ChainAdapter {
 
   async getSeqno(): Promise<number> {
     if (!(await this.isDeployed(this.serviceAddress()))) return 0;
-    const res = await this.runGetMethod(this.serviceAddress(), 'seqno');
+    const res = await this.runGetMethodRaw(this.serviceAddress(), 'seqno');
     if (res.exit_code !== 0) throw new ToncenterError(`seqno get-method exited ${res.exit_code}`, 200);
     return Number(stackNumber(res.stack[0]));
   }
@@ -172,10 +174,29 @@ export class ToncenterChain implements ChainAdapter {
     });
   }
 
+  async prepareContractCall(messages: ContractMessage[], validUntil?: number): Promise<PreparedTransfer> {
+    const deployed = await this.isDeployed(this.serviceAddress());
+    return buildWalletTransfer({
+      wallet: this.serviceWallet,
+      secretKey: this.keyPair.secretKey,
+      seqno: deployed ? await this.getSeqno() : 0,
+      deployed,
+      validUntil: clampValidUntil(validUntil, nowSec()),
+      messages: messages.map((m) => ({ ...m, to: Address.parse(m.to), bounce: m.bounce ?? true })),
+    });
+  }
+
+  async runGetMethod(address: string, method: string): Promise<GetMethodResult | null> {
+    if (!(await this.isDeployed(address))) return null;
+    const res = await this.runGetMethodRaw(address, method);
+    if (res.exit_code !== 0) throw new Error(`${method} on ${address} exited with ${res.exit_code}`);
+    return new TupleReader(res.stack.map(stackItem));
+  }
+
   async getWalletPublicKey(address: string): Promise<Buffer | null> {
     try {
       if (!(await this.isDeployed(address))) return null;
-      const res = await this.runGetMethod(address, 'get_public_key');
+      const res = await this.runGetMethodRaw(address, 'get_public_key');
       if (res.exit_code !== 0 || !res.stack[0]) return null;
       return Buffer.from(stackNumber(res.stack[0]).toString(16).padStart(64, '0'), 'hex');
     } catch {
@@ -204,7 +225,7 @@ export class ToncenterChain implements ChainAdapter {
     return z.string().parse(await this.get('getAddressState', { address })) === 'active';
   }
 
-  private async runGetMethod(address: string, method: string) {
+  private async runGetMethodRaw(address: string, method: string) {
     return runResult.parse(await this.post('runGetMethod', { address, method, stack: [] }));
   }
 
@@ -248,6 +269,15 @@ export class ToncenterChain implements ChainAdapter {
     }
     throw lastError instanceof Error ? lastError : new Error(String(lastError));
   }
+}
+
+/** A toncenter v2 stack entry as @ton/core's tuple item: numbers, and cells or slices as cells. */
+function stackItem(entry: [string, unknown]): TupleItem {
+  if (entry[0] === 'num') return { type: 'int', value: stackNumber(entry) };
+  const bytes = (entry[1] as { bytes?: unknown } | undefined)?.bytes;
+  if ((entry[0] === 'cell' || entry[0] === 'slice') && typeof bytes === 'string')
+    return { type: 'cell', cell: Cell.fromBase64(bytes) };
+  throw new Error(`unsupported get-method stack entry: ${entry[0]}`);
 }
 
 function stackNumber(entry: [string, unknown] | undefined): bigint {

@@ -1,0 +1,38 @@
+-- On-chain accounts (proxy/src/onchain, docs/on-chain-accounts.md): a wallet holder's money sits in a
+-- UserAccount contract of their own; the ledger mirrors it in onchain:<user> and each job's cash cost must be
+-- signed for by the user's spend key (a cumulative voucher) before their next job.
+CREATE TABLE onchain_accounts (
+  user_id text PRIMARY KEY REFERENCES users(id),
+  wallet text NOT NULL,
+  address text NOT NULL UNIQUE,
+  spend_key text NOT NULL,
+  -- What the contract said when last read: the ledger is brought level with these.
+  deposited numeric(39,0) NOT NULL DEFAULT 0,
+  withdrawn numeric(39,0) NOT NULL DEFAULT 0,
+  claimed numeric(39,0) NOT NULL DEFAULT 0,
+  close_requested_at timestamptz,
+  -- The latest voucher the spend key signed (cumulative), and its sequence number.
+  vouchered numeric(39,0) NOT NULL DEFAULT 0,
+  voucher_seq bigint NOT NULL DEFAULT 0,
+  voucher_signature text,
+  -- The claim sent on chain and not seen landed yet (its seq), so one claim is in flight at a time.
+  claiming_seq bigint,
+  synced_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- A job paid from an on-chain account, and the cash part of its cost the spend key must sign for.
+ALTER TABLE jobs ADD COLUMN pays_onchain boolean NOT NULL DEFAULT false;
+ALTER TABLE jobs ADD COLUMN voucher_due numeric(39,0);
+ALTER TABLE jobs ADD COLUMN vouchered_at timestamptz;
+CREATE INDEX jobs_voucher_due ON jobs (user_id) WHERE voucher_due IS NOT NULL AND vouchered_at IS NULL;
+
+-- Rig owners' earnings paid through their RigAccount: the operator's cumulative voucher per owner.
+CREATE TABLE onchain_payouts (
+  owner_id text PRIMARY KEY REFERENCES users(id),
+  wallet text NOT NULL,
+  amount numeric(39,0) NOT NULL DEFAULT 0,
+  seq bigint NOT NULL DEFAULT 0,
+  signature text,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
