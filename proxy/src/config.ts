@@ -162,6 +162,20 @@ export const configSchema = z.object({
     .optional(),
   PCCS_URL: z.string().url().optional(),
   ATTESTATION_REFRESH_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /**
+   * On-chain accounts (proxy/src/onchain, docs/on-chain-accounts.md): a wallet holder's money in a contract of
+   * their own, spent only by vouchers their spend key signs. On by default on the sandbox chain. The vault is
+   * deployed from the service wallet with ONCHAIN_STAKE_NANO; OPERATOR_KEY (base64 of a 32-byte Ed25519
+   * seed, its own secret) signs rig owners' earnings vouchers; the sandbox makes one under DATA_DIR.
+   */
+  ONCHAIN_ACCOUNTS: envBool.optional(),
+  OPERATOR_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a 32-byte Ed25519 seed in base64')
+    .optional(),
+  ONCHAIN_CLOSE_DELAY_S: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
+  ONCHAIN_CLAIM_THRESHOLD_NANO: nano.default(1_000_000_000n),
+  ONCHAIN_STAKE_NANO: nano.default(10_000_000_000n),
   /** Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN. */
   TELEGRAM_API_ROOT: z.string().url().optional(),
   /** Retention of the bot's sealed chat history: messages kept per chat, their age, and the prune interval. */

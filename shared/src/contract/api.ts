@@ -7,6 +7,7 @@ import { healthRoutes } from './health';
 import { jobRoutes } from './jobs';
 import { marketRoutes } from './market';
 import { meRoutes } from './me';
+import { onchainRoutes } from './onchain';
 import { rigRoutes } from './rigs';
 import type { HttpRoute } from './route';
 import { tonRoutes } from './ton';
@@ -19,6 +20,7 @@ export const API_ROUTES = {
   ...rigRoutes,
   ...attestationRoutes,
   ...tonRoutes,
+  ...onchainRoutes,
   ...chatHistoryRoutes,
   ...adminRoutes,
 } as const satisfies Record<string, HttpRoute>;

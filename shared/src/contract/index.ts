@@ -16,6 +16,7 @@ export * from './health';
 export * from './jobs';
 export * from './market';
 export * from './me';
+export * from './onchain';
 export * from './rigs';
 export * from './route';
 export * from './ton';

@@ -17,6 +17,7 @@ CREATE TABLE onchain_accounts (
   voucher_signature text,
   -- The claim sent on chain and not seen landed yet (its seq), so one claim is in flight at a time.
   claiming_seq bigint,
+  claiming_at timestamptz,
   synced_at timestamptz NOT NULL DEFAULT now(),
   created_at timestamptz NOT NULL DEFAULT now()
 );
