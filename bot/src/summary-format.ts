@@ -2,11 +2,20 @@
 // time zone, so the span is relative), then one line per quoted message: the speaker in bold, the text
 // (cut with an ellipsis), a link to the message where Telegram can open it, then the cost line. HTML parse
 // mode, escaped; never over Telegram's 4,096 characters.
-import { attributeSummaryLines, type SummarySource } from '@cocoon/shared';
+import {
+  EMPTY_SUMMARY_NOTE,
+  relativeSpan,
+  SUMMARY_LINE_MAX_CHARS,
+  type SummarySource,
+  summaryHeader,
+  summaryView,
+} from '@cocoon/shared';
 import { TELEGRAM_TEXT_LIMIT } from './text';
 
 /** Characters of message text a summary line shows. */
-export const LINE_MAX_CHARS = 220;
+export const LINE_MAX_CHARS = SUMMARY_LINE_MAX_CHARS;
+// The structure (header, lines, cuts) is shared with the Mini App's Playground; only the HTML is the bot's.
+export { relativeSpan, summaryHeader };
 
 export interface SummaryChat {
   id: number;
@@ -29,29 +38,6 @@ export function messageLink(chat: SummaryChat, messageId: number | undefined): s
   return undefined;
 }
 
-/** "45 min", "3 h", "2 days": the span of the messages, for the header. */
-export function relativeSpan(seconds: number): string {
-  if (seconds < 60) return 'under a minute';
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 48 * 3600) return `${Math.round(seconds / 3600)} h`;
-  return `${Math.round(seconds / 86400)} days`;
-}
-
-function cut(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  const head = chars.slice(0, max - 1).join('');
-  const space = head.lastIndexOf(' ');
-  return `${(space > max / 2 ? head.slice(0, space) : head).trimEnd()}…`;
-}
-
-export function summaryHeader(messages: ReadonlyArray<{ date?: number }>, nowSeconds: number): string {
-  const n = messages.length;
-  const first = messages.find((m) => m.date !== undefined)?.date;
-  const what = n === 1 ? 'Summary of 1 message' : `Summary of the last ${n} messages`;
-  return first === undefined ? what : `${what}, last ${relativeSpan(Math.max(0, nowSeconds - first))}`;
-}
-
 /**
  * The summary as Telegram HTML: the header in bold, one line per summary line, the footer in italics. Lines
  * that would pass `limit` are left out (and said so), so the result always fits one message.
@@ -65,13 +51,18 @@ export function summaryHtml(opts: {
   limit?: number;
 }): string {
   const limit = opts.limit ?? TELEGRAM_TEXT_LIMIT;
-  const header = `<b>${escapeHtml(summaryHeader(opts.messages, opts.nowSeconds))}</b>`;
+  const view = summaryView({
+    summary: opts.summary,
+    messages: opts.messages,
+    nowSeconds: opts.nowSeconds,
+    linkOf: (l) => messageLink(opts.chat, l.messageId),
+    lineMaxChars: LINE_MAX_CHARS,
+  });
+  const header = `<b>${escapeHtml(view.header)}</b>`;
   const footer = opts.footer ? `\n\n<i>${escapeHtml(opts.footer)}</i>` : '';
-  const lines = attributeSummaryLines(opts.summary, opts.messages).map((l) => {
-    const link = messageLink(opts.chat, l.messageId);
-    const who = l.author ? `<b>${escapeHtml(cut(l.author, 64))}</b>: ` : '';
-    const text = escapeHtml(cut(l.text, LINE_MAX_CHARS));
-    return `• ${who}${text}${link ? ` <a href="${escapeHtml(link)}">↗</a>` : ''}`;
+  const lines = view.lines.map((l) => {
+    const who = l.author ? `<b>${escapeHtml(l.author)}</b>: ` : '';
+    return `• ${who}${escapeHtml(l.text)}${l.link ? ` <a href="${escapeHtml(l.link)}">↗</a>` : ''}`;
   });
   let body = header;
   let left = 0;
@@ -85,6 +76,6 @@ export function summaryHtml(opts: {
     body += `\n${line}`;
   }
   if (left > 0) body += `\n(${left} more lines left out)`;
-  if (lines.length === 0) body += '\nNothing in these messages to sum up.';
+  if (lines.length === 0) body += `\n${EMPTY_SUMMARY_NOTE}`;
   return (body + footer).length <= limit ? body + footer : body.slice(0, limit);
 }

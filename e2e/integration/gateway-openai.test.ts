@@ -1,6 +1,9 @@
 // The developer path end to end: the official `openai` SDK → the local gateway (sealing here) → the real
 // proxy → a protocol-real test worker, and back. Money, privacy and OpenAI's error shape are all checked.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type ClientGateway, startClientGateway } from '@cocoon/gateway';
 import type { Db, ProxyServer } from '@cocoon/proxy';
 import {
@@ -13,6 +16,8 @@ import {
   userClient,
 } from '@cocoon/proxy/testing';
 import { chargeFor, createCocoonClient } from '@cocoon/shared';
+import { createLogger } from '@cocoon/shared/node';
+import { loadModels, type Model, SUMMARIZER_ID, startWorker, type WorkerHandle } from '@cocoon/worker';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -377,5 +382,110 @@ describe('the OpenAI-compatible gateway', () => {
       r.end();
     });
     expect(status).toBe(403);
+  });
+});
+
+describe('summaries through the gateway (the real summarizer on a real worker)', () => {
+  const silent = createLogger('silent');
+  let models: Map<string, Model>;
+  let configRoot: string;
+  let worker: WorkerHandle | undefined;
+  beforeAll(async () => {
+    configRoot = mkdtempSync(path.join(tmpdir(), 'cocoon-gw-sum-'));
+    models = await loadModels({ device: 'cpu', logger: silent });
+  });
+  afterAll(async () => {
+    for (const m of models?.values() ?? []) await m.dispose();
+    rmSync(configRoot, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await worker?.stop({ graceful: false });
+    worker = undefined;
+  });
+
+  async function summarizerNetwork() {
+    const p = await startTestProxy(db, { LEASE_MS: '30000', HEARTBEAT_MS: '5000' });
+    proxy = p;
+    const owner = userClient(p, OWNER);
+    const { rig, token } = await owner.registerRig('rig-sum');
+    worker = startWorker({
+      proxyUrl: p.url,
+      token,
+      models,
+      configDir: path.join(configRoot, String(Date.now())),
+      logger: silent,
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
+    expect(await worker.rigId).toBe(rig.id);
+    await owner.setAsk(rig.id, SUMMARIZER_ID, ASK);
+    const { key } = await userClient(p, DEV).createApiKey('test');
+    const gateway = await startClientGateway({ proxyUrl: p.url, apiKey: key, port: 0 });
+    gateways.push(gateway);
+    return new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  }
+
+  const conversation: Array<{ name: string; content: string }> = [
+    { name: 'Ann', content: 'hi all, planning the cabin trip' },
+    { name: 'Bob', content: 'hey' },
+    { name: 'Ann', content: "let's go on the 14th, train at 7am from the central station" },
+    { name: 'Cy', content: 'lol nice' },
+    { name: 'Bob', content: "I'll book the cabin by Friday, it's 240 EUR for the weekend" },
+    { name: 'Cy', content: 'ok' },
+    { name: 'Ann', content: 'so: 14th, 7am, central station, Bob books the cabin' },
+  ];
+  type Sources = Array<{ line: number; message_index: number | null }>;
+
+  it('streamed chat and text completions carry cocoon_sources on their last chunk, as plain responses do', async () => {
+    const openai = await summarizerNetwork();
+    const messages = conversation.map((m) => ({ role: 'user' as const, ...m }));
+
+    const plain = await openai.chat.completions.create({ model: SUMMARIZER_ID, messages });
+    const plainSources = (plain as unknown as { cocoon_sources: Sources }).cocoon_sources;
+    const summary = plain.choices[0].message.content ?? '';
+    expect(summary.split('\n').length).toBeGreaterThan(0);
+    expect(plainSources).toHaveLength(summary.split('\n').length);
+
+    const stream = await openai.chat.completions.create({ model: SUMMARIZER_ID, messages, stream: true });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const c of stream) chunks.push(c);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(summary);
+    const last = chunks.at(-1) as OpenAI.ChatCompletionChunk & {
+      cocoon_sources?: Sources;
+      cocoon_job_id?: string;
+    };
+    expect(last.choices[0].finish_reason).toBe('stop');
+    expect(last.cocoon_sources).toEqual(plainSources);
+    expect(last.cocoon_job_id).toMatch(/^[0-9a-f-]{36}$/);
+    // Every line quotes the message its source names, and the plan's restatement is among them.
+    for (const [i, line] of summary.split('\n').entries()) {
+      const src = last.cocoon_sources![i];
+      expect(src.line).toBe(i);
+      expect(src.message_index).not.toBeNull();
+      const m = conversation[src.message_index!];
+      expect(line).toBe(`${m.name}: ${m.content}`);
+    }
+    expect(summary).toContain('so: 14th, 7am, central station');
+    // Only the last chunk carries them.
+    expect(chunks.slice(0, -1).some((c) => 'cocoon_sources' in c)).toBe(false);
+
+    // A text completion of a transcript, streamed with usage on its own chunk: that last chunk carries them.
+    const prompt = conversation.map((m) => `${m.name}: ${m.content}`).join('\n');
+    const plainText = await openai.completions.create({ model: SUMMARIZER_ID, prompt });
+    const textSources = (plainText as unknown as { cocoon_sources: Sources }).cocoon_sources;
+    expect(textSources.length).toBeGreaterThan(0);
+    const textStream = await openai.completions.create({
+      model: SUMMARIZER_ID,
+      prompt,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const textChunks: OpenAI.Completion[] = [];
+    for await (const c of textStream) textChunks.push(c);
+    expect(textChunks.map((c) => c.choices[0]?.text ?? '').join('')).toBe(plainText.choices[0].text);
+    const lastText = textChunks.at(-1) as OpenAI.Completion & { cocoon_sources?: Sources };
+    expect(lastText.usage).toBeDefined();
+    expect(lastText.cocoon_sources).toEqual(textSources);
+    // The prompt is one message: every line comes from it.
+    expect(textSources.every((s) => s.message_index === 0)).toBe(true);
   });
 });

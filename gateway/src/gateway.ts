@@ -333,11 +333,16 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       { jobId: result.jobId, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
       'job done',
     );
+    // Cocoon's own fields: the job id, and for a summary which message each line quotes. A plain response
+    // carries them at its top level; a stream on its last chunk (the finish chunk, and the usage chunk when
+    // one follows it), where OpenAI's SDKs pass unknown fields through.
+    const extra = {
+      cocoon_job_id: result.jobId,
+      ...(plan.body.kind === 'summarize' ? { cocoon_sources: summarySources(plan, result.text) } : {}),
+    };
     if (!plan.stream) {
       const body = kind === 'chat' ? chatCompletion(meta, result) : textCompletion(meta, result);
-      if (plan.body.kind === 'summarize')
-        return { ...body, cocoon_job_id: result.jobId, cocoon_sources: summarySources(plan, result.text) };
-      return { ...body, cocoon_job_id: result.jobId };
+      return { ...body, ...extra };
     }
     sse.start();
     if (streamed.diverged) {
@@ -354,13 +359,17 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     // Usage rides on the last choice chunk, or on its own chunk when the caller asked for
     // stream_options.include_usage (OpenAI's way); either way it is sent once.
     const finalUsage = plan.includeUsage ? undefined : usage;
-    sse.write(
-      kind === 'chat'
+    sse.write({
+      ...(kind === 'chat'
         ? chatChunk(meta, {}, result.finishReason, finalUsage)
-        : textChunk(meta, '', result.finishReason, finalUsage),
-    );
+        : textChunk(meta, '', result.finishReason, finalUsage)),
+      ...extra,
+    });
     if (plan.includeUsage)
-      sse.write(kind === 'chat' ? chatUsageChunk(meta, usage) : textUsageChunk(meta, usage));
+      sse.write({
+        ...(kind === 'chat' ? chatUsageChunk(meta, usage) : textUsageChunk(meta, usage)),
+        ...extra,
+      });
     reply.raw.end('data: [DONE]\n\n');
   }
 

@@ -2,12 +2,13 @@
 // the served chat summarizer, the old sentence summarizer (as it was served: 8 sentences within the job's
 // token budget), the `lexrank` npm package and Lead-3, on the same transcripts in the same run. A fact
 // counts when any of its accepted spellings occurs in the summary (case-insensitive). Tuned and held-out
-// transcripts are reported apart.
+// transcripts are reported apart. ROUGE on SAMSum (samsum.ts) runs in the same suite when SAMSUM_PATH is set.
 //   npx tsx bench/src/summaries/recall.ts [--verbose]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSummarizer, maxLinesFor, type Summarizer, silentEngineLogger } from '@cocoon/worker';
 import type { EvalTranscript } from './build-eval-set';
+import { benchRouge } from './samsum';
 
 export const EVAL_SET_URL = new URL('../../data/summaries/transcripts.json', import.meta.url);
 /** What the bot asks for (SUMMARIZE_MAX_TOKENS' default). */
@@ -61,6 +62,28 @@ function asPlainText(t: EvalTranscript): string {
   return t.messages.map((m) => (/[.!?]$/.test(m.text.trim()) ? m.text : `${m.text}.`)).join('\n');
 }
 
+/** Every method's summary of one chat (`plainText`: the chat as lexrank reads it, one sentence a line). */
+export async function methodSummaries(
+  summarizer: Summarizer,
+  chat: Array<{ author?: string; text: string; id?: number; replyTo?: number; date?: number }>,
+  plainText: string,
+): Promise<Record<Method, string>> {
+  return {
+    'chat (new)': (await summarizer.summarizeChat(chat, { maxTokens: JOB_MAX_TOKENS })).text,
+    'sentences (old)': (
+      await summarizer.summarize(
+        chat.map(({ author, text }) => ({ author, text })),
+        { maxTokens: JOB_MAX_TOKENS, maxSentences: 8 },
+      )
+    ).text,
+    lexrank: lexrankSummary(plainText, maxLinesFor(chat.length)),
+    'lead-3': chat
+      .slice(0, 3)
+      .map((m) => (m.author ? `${m.author}: ${m.text}` : m.text))
+      .join('\n'),
+  };
+}
+
 export async function scoreTranscripts(
   summarizer: Summarizer,
   set = loadEvalSet(),
@@ -74,20 +97,7 @@ export async function scoreTranscripts(
       replyTo: m.replyTo,
       date: m.date,
     }));
-    const summaries: Record<Method, string> = {
-      'chat (new)': (await summarizer.summarizeChat(chat, { maxTokens: JOB_MAX_TOKENS })).text,
-      'sentences (old)': (
-        await summarizer.summarize(
-          chat.map(({ author, text }) => ({ author, text })),
-          { maxTokens: JOB_MAX_TOKENS, maxSentences: 8 },
-        )
-      ).text,
-      lexrank: lexrankSummary(asPlainText(t), maxLinesFor(t.messages.length)),
-      'lead-3': t.messages
-        .slice(0, 3)
-        .map((m) => `${m.author}: ${m.text}`)
-        .join('\n'),
-    };
+    const summaries = await methodSummaries(summarizer, chat, asPlainText(t));
     const hit = {} as Record<Method, number>;
     const chars = {} as Record<Method, number>;
     for (const m of METHODS) {
@@ -143,8 +153,10 @@ export async function benchSummaries(): Promise<
 > {
   const summarizer = await createSummarizer({ device: 'cpu', logger: silentEngineLogger });
   let scores: TranscriptScore[];
+  let rougeRows: Awaited<ReturnType<typeof benchRouge>>;
   try {
     scores = await scoreTranscripts(summarizer);
+    rougeRows = await benchRouge(summarizer);
   } finally {
     await summarizer.release();
   }
@@ -171,6 +183,8 @@ export async function benchSummaries(): Promise<
       });
     }
   }
+  // ROUGE against SAMSum's references, when a local copy is named by SAMSUM_PATH (else said why not).
+  out.push(...rougeRows);
   return out;
 }
 

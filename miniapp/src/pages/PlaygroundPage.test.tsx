@@ -21,11 +21,15 @@ const models = async () => ({
 });
 
 it('runs a summarize job through runJob, streaming deltas into the output, then shows the receipt', async () => {
+  let streamed = '';
   const runJob = vi.fn(async (o: RunJobOptions) => {
-    o.onDelta?.('Alice ');
-    o.onDelta?.('and Bob met.');
+    o.onDelta?.('Alice: hi');
+    // While it streams, the output is the raw text.
+    await waitFor(() => expect(screen.getByTestId('playground-output').textContent).toBe('Alice: hi'));
+    streamed = screen.getByTestId('playground-output').textContent ?? '';
+    o.onDelta?.('\nBob: hello');
     return {
-      text: 'Alice and Bob met.',
+      text: 'Alice: hi\nBob: hello',
       promptTokens: 12,
       completionTokens: 5,
       finishReason: 'stop' as const,
@@ -41,11 +45,84 @@ it('runs a summarize job through runJob, streaming deltas into the output, then 
   fireEvent.change(screen.getByTestId('playground-input'), { target: { value: 'Alice: hi\n\nBob: hello' } });
   fireEvent.click(screen.getByTestId('playground-run'));
   expect((await screen.findByTestId('playground-receipt')).textContent).toContain('0.000017 TON');
-  expect(screen.getByTestId('playground-output').textContent).toBe('Alice and Bob met.');
+  expect(streamed).toBe('Alice: hi');
+  expect(screen.getByTestId('playground-summary-header').textContent).toBe('Summary of the last 2 messages');
   expect(runJob.mock.calls[0][0]).toMatchObject({
     model: 'textrank-summarizer',
-    body: { kind: 'summarize', messages: [{ text: 'Alice: hi' }, { text: 'Bob: hello' }], maxTokens: 128 },
+    body: {
+      kind: 'summarize',
+      messages: [
+        { author: 'Alice', text: 'hi' },
+        { author: 'Bob', text: 'hello' },
+      ],
+      maxTokens: 128,
+    },
   });
+});
+
+it('shows a summary as the bot does: a header, then the speaker in bold, the text and the message link per line', async () => {
+  const pasted = [
+    'Alice: we meet Thursday 10am, room 4B https://t.me/c/777/41',
+    'Bob: ok',
+    "Carol: I'll book the room by 5pm",
+  ].join('\n');
+  const runJob = vi.fn(async (_o: RunJobOptions) => ({
+    ...receipt,
+    text: "Alice: we meet Thursday 10am, room 4B\nCarol: I'll book the room by 5pm",
+  }));
+  renderWithClient(<PlaygroundPage />, { models, runJob });
+  fireEvent.change(await screen.findByTestId('playground-input'), { target: { value: pasted } });
+  await waitFor(() =>
+    expect((screen.getByTestId('playground-model') as HTMLSelectElement).disabled).toBe(false),
+  );
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await screen.findByTestId('playground-receipt');
+  // The link stays in this browser; the rig gets the message id.
+  expect(runJob.mock.calls[0][0].body).toMatchObject({
+    messages: [
+      { author: 'Alice', text: 'we meet Thursday 10am, room 4B', id: 41 },
+      { author: 'Bob' },
+      { author: 'Carol' },
+    ],
+  });
+  expect(screen.getByTestId('playground-summary-header').textContent).toBe('Summary of the last 3 messages');
+  const lines = screen.getAllByTestId('playground-summary-line');
+  expect(lines.map((l) => l.textContent)).toEqual([
+    '• Alice: we meet Thursday 10am, room 4B ↗',
+    "• Carol: I'll book the room by 5pm",
+  ]);
+  expect(lines.map((l) => l.querySelector('b')?.textContent)).toEqual(['Alice', 'Carol']);
+  expect(lines[0].querySelector('a')?.getAttribute('href')).toBe('https://t.me/c/777/41');
+  expect(lines[1].querySelector('a')).toBeNull();
+});
+
+it('an empty summary (only stickers, nothing to quote) says so instead of showing nothing', async () => {
+  const runJob = vi.fn(async (_o: RunJobOptions) => ({ ...receipt, text: '', completionTokens: 0 }));
+  renderWithClient(<PlaygroundPage />, { models, runJob });
+  fireEvent.change(await screen.findByTestId('playground-input'), { target: { value: '🙂\n👍' } });
+  await waitFor(() =>
+    expect((screen.getByTestId('playground-model') as HTMLSelectElement).disabled).toBe(false),
+  );
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await screen.findByTestId('playground-receipt');
+  expect(screen.getByTestId('playground-summary-header').textContent).toBe('Summary of the last 2 messages');
+  expect(screen.getByTestId('playground-summary-empty').textContent).toBe(
+    'Nothing in these messages to sum up.',
+  );
+});
+
+it('a generate job shows its text as is, with no summary header', async () => {
+  const runJob = vi.fn(async (_o: RunJobOptions) => ({ ...receipt, text: 'Alice: once upon a time' }));
+  renderWithClient(<PlaygroundPage />, { models, runJob });
+  fireEvent.click(await screen.findByTestId('mode-generate'));
+  fireEvent.change(screen.getByTestId('playground-input'), { target: { value: 'Alice: once' } });
+  await waitFor(() =>
+    expect((screen.getByTestId('playground-model') as HTMLSelectElement).disabled).toBe(false),
+  );
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await screen.findByTestId('playground-receipt');
+  expect(screen.getByTestId('playground-output').textContent).toBe('Alice: once upon a time');
+  expect(screen.queryByTestId('playground-summary')).toBeNull();
 });
 
 it('shows why a job failed', async () => {

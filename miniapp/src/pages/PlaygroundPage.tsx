@@ -1,6 +1,14 @@
 // Playground: summarize or generate with streamed output. `runJob` seals the text in this browser before
-// anything leaves it; the proxy only ever sees the envelope.
-import type { JobBody } from '@cocoon/shared';
+// anything leaves it; the proxy only ever sees the envelope. A summary ends in the structure the bot shows:
+// a header, then one line per unit (speaker in bold, the text, a link to the message where there is one).
+import {
+  EMPTY_SUMMARY_NOTE,
+  type JobBody,
+  parseTranscript,
+  type SummaryView,
+  summaryView,
+  type TranscriptMessage,
+} from '@cocoon/shared';
 import { useRef, useState } from 'react';
 import { useGetClient } from '../api/client';
 import { isApiError } from '../api/errors';
@@ -22,15 +30,68 @@ const CONFIDENTIAL_CODES = new Set([
   'attestation_not_configured',
 ]);
 
-/** The sealed job body for the form: one summarize message per non-empty paragraph line. */
+/**
+ * The sealed job body for the form: for summarize, one message per non-empty line, "Name: text" lines with
+ * their speaker and a trailing Telegram message link as the message's id (the link itself stays here).
+ */
 export function buildJobBody(mode: Mode, text: string, maxTokens: number): JobBody {
   if (mode === 'generate') return { kind: 'generate', prompt: text, maxTokens };
-  const messages = text
-    .split(/\n+/)
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => ({ text: line }));
+  const messages = parseTranscript(text).map(({ link: _link, ...m }) => m);
   return { kind: 'summarize', messages, maxTokens };
+}
+
+/** A finished summary as the bot shows it, its lines linked to the pasted messages' links. */
+export function playgroundSummary(summary: string, messages: readonly TranscriptMessage[]): SummaryView {
+  return summaryView({
+    summary,
+    messages,
+    nowSeconds: Math.floor(Date.now() / 1000),
+    linkOf: (_line, message) => message?.link,
+  });
+}
+
+function SummaryResult({ view }: { view: SummaryView }) {
+  return (
+    <div data-testid="playground-summary">
+      <p className="mb-1 font-semibold" data-testid="playground-summary-header">
+        {view.header}
+      </p>
+      {view.lines.length === 0 ? (
+        <p className="text-hint" data-testid="playground-summary-empty">
+          {EMPTY_SUMMARY_NOTE}
+        </p>
+      ) : (
+        <ul className="space-y-1">
+          {view.lines.map((l, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: lines are a fixed list, in chat order
+            <li key={i} data-testid="playground-summary-line">
+              {'• '}
+              {l.author && (
+                <>
+                  <b>{l.author}</b>:{' '}
+                </>
+              )}
+              {l.text}
+              {l.link && (
+                <>
+                  {' '}
+                  <a
+                    href={l.link}
+                    target="_blank"
+                    rel="noreferrer"
+                    className="text-link"
+                    aria-label="Open message"
+                  >
+                    ↗
+                  </a>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }
 
 /** Prefers a model whose id names the mode (e.g. "…summar…" for summarize), else the first one. */
@@ -49,6 +110,8 @@ export function PlaygroundPage() {
   const [confidential, setConfidential] = useState(false);
   const getClient = useGetClient();
   const [output, setOutput] = useState('');
+  // The summary's structure, once a summarize job has finished (null while streaming or for generate).
+  const [summary, setSummary] = useState<SummaryView | null>(null);
   const abort = useRef<AbortController | null>(null);
 
   const ids = models.data?.data.map((m) => m.id) ?? [];
@@ -58,11 +121,14 @@ export function PlaygroundPage() {
   function start() {
     if (!model || !canRun) return;
     setOutput('');
+    setSummary(null);
     abort.current = new AbortController();
+    const body = buildJobBody(mode, text, maxTokens);
+    const pasted = body.kind === 'summarize' ? parseTranscript(text) : undefined;
     run.mutate(
       {
         model,
-        body: buildJobBody(mode, text, maxTokens),
+        body,
         onDelta: (d) => setOutput((o) => o + d),
         onRestart: () => setOutput(''), // moved to another rig mid-stream: its text starts over
         signal: abort.current.signal,
@@ -72,6 +138,7 @@ export function PlaygroundPage() {
       {
         onSuccess: (r) => {
           setOutput(r.text);
+          if (pasted) setSummary(playgroundSummary(r.text, pasted));
           haptic('success');
         },
         onError: () => haptic('error'),
@@ -193,10 +260,14 @@ export function PlaygroundPage() {
           aria-live="polite"
           className="min-h-24 whitespace-pre-wrap break-words text-[15px]"
         >
-          {output || (
-            <span className="text-hint">
-              {run.isPending ? 'Waiting for a rig…' : 'The result streams here.'}
-            </span>
+          {summary ? (
+            <SummaryResult view={summary} />
+          ) : (
+            output || (
+              <span className="text-hint">
+                {run.isPending ? 'Waiting for a rig…' : 'The result streams here.'}
+              </span>
+            )
           )}
         </div>
         {run.isError && <ErrorState error={run.error} testId="playground-error" />}
