@@ -357,7 +357,9 @@ it('asks an online TDX rig for fresh evidence, and shows why when the proxy refu
     attestRig: vi
       .fn()
       .mockResolvedValueOnce(rig({ trust: tdxTrust }))
-      .mockRejectedValueOnce(apiError(409, 'not_connected', 'the rig is not connected to this proxy right now')),
+      .mockRejectedValueOnce(
+        apiError(409, 'not_connected', 'the rig is not connected to this proxy right now'),
+      ),
   };
   renderWithClient(<RigsPage />, client);
   fireEvent.click(await screen.findByTestId('rig-attest'));
