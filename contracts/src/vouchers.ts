@@ -72,7 +72,8 @@ export function verifyCell(cell: Cell, signature: Buffer, publicKey: Buffer): bo
   return signature.length === 64 && signVerify(cell.hash(), signature, publicKey);
 }
 
-export const signSpendVoucher = (v: SpendVoucher, secretKey: Buffer) => signCell(spendVoucherCell(v), secretKey);
+export const signSpendVoucher = (v: SpendVoucher, secretKey: Buffer) =>
+  signCell(spendVoucherCell(v), secretKey);
 export const signEarningsVoucher = (v: EarningsVoucher, secretKey: Buffer) =>
   signCell(earningsVoucherCell(v), secretKey);
 export const signWithdrawalVoucher = (v: WithdrawalVoucher, secretKey: Buffer) =>

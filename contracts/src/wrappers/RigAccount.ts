@@ -94,7 +94,11 @@ export class RigAccount implements Contract {
   }
 
   /** Only the vault may send this; exposed so tests can show that anyone else is refused. */
-  async sendPaid(provider: ContractProvider, via: Sender, a: { amount: bigint; seq: bigint; value?: bigint }) {
+  async sendPaid(
+    provider: ContractProvider,
+    via: Sender,
+    a: { amount: bigint; seq: bigint; value?: bigint },
+  ) {
     await provider.internal(via, {
       value: a.value ?? DEFAULT_OP_VALUE,
       sendMode: SendMode.PAY_GAS_SEPARATELY,

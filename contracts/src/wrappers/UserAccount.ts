@@ -131,7 +131,11 @@ export class UserAccount implements Contract {
   }
 
   async sendDeposit(provider: ContractProvider, via: Sender, value: bigint) {
-    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: userAccountMessages.deposit() });
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: userAccountMessages.deposit(),
+    });
   }
 
   async sendSetSpendKey(
@@ -142,12 +146,20 @@ export class UserAccount implements Contract {
     await provider.internal(via, {
       value: a.value ?? DEFAULT_OP_VALUE,
       sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: userAccountMessages.setSpendKey({ key: a.key, allowance: a.allowance ?? 0n, period: a.period ?? 0 }),
+      body: userAccountMessages.setSpendKey({
+        key: a.key,
+        allowance: a.allowance ?? 0n,
+        period: a.period ?? 0,
+      }),
     });
   }
 
   async sendClose(provider: ContractProvider, via: Sender, value: bigint = DEFAULT_OP_VALUE) {
-    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: userAccountMessages.comment('close') });
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: userAccountMessages.comment('close'),
+    });
   }
 
   async sendWithdraw(provider: ContractProvider, via: Sender, value: bigint = PAYOUT_MIN_VALUE) {

@@ -91,7 +91,14 @@ export const vaultMessages = {
       .storeAddress(a.owner)
       .storeCoins(a.delta)
       .endCell(),
-  payRequest: (a: { owner: Address; amount: bigint; paid: bigint; seq: bigint; signature: Buffer; queryId?: bigint }) =>
+  payRequest: (a: {
+    owner: Address;
+    amount: bigint;
+    paid: bigint;
+    seq: bigint;
+    signature: Buffer;
+    queryId?: bigint;
+  }) =>
     beginCell()
       .storeUint(Op.payRequest, 32)
       .storeUint(a.queryId ?? queryId(), 64)
@@ -139,12 +146,20 @@ export class Vault implements Contract {
 
   rigAccount(owner: Address): RigAccount {
     if (!this.config) throw new Error('Vault.rigAccount needs the vault created from its config');
-    return RigAccount.createFromConfig({ vault: this.address, owner }, this.config.rigCode, this.address.workChain);
+    return RigAccount.createFromConfig(
+      { vault: this.address, owner },
+      this.config.rigCode,
+      this.address.workChain,
+    );
   }
 
   /** Deploys the vault; the value is a top-up for its gas and storage, counted nowhere. */
   async sendDeploy(provider: ContractProvider, via: Sender, value: bigint) {
-    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: beginCell().endCell() });
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: beginCell().endCell(),
+    });
   }
 
   /** Presents a user's spend voucher; at least CLAIM_MIN_VALUE, the surplus comes back at once. */
@@ -158,14 +173,32 @@ export class Vault implements Contract {
 
   /** Counted as stake: value − OP_FEE. */
   async sendStake(provider: ContractProvider, via: Sender, value: bigint) {
-    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: vaultMessages.stake() });
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.stake(),
+    });
   }
 
-  async sendUnstake(provider: ContractProvider, via: Sender, amount: bigint, value: bigint = PAYOUT_MIN_VALUE) {
-    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: vaultMessages.unstake(amount) });
+  async sendUnstake(
+    provider: ContractProvider,
+    via: Sender,
+    amount: bigint,
+    value: bigint = PAYOUT_MIN_VALUE,
+  ) {
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.unstake(amount),
+    });
   }
 
-  async sendWithdrawFees(provider: ContractProvider, via: Sender, amount: bigint, value: bigint = PAYOUT_MIN_VALUE) {
+  async sendWithdrawFees(
+    provider: ContractProvider,
+    via: Sender,
+    amount: bigint,
+    value: bigint = PAYOUT_MIN_VALUE,
+  ) {
     await provider.internal(via, {
       value,
       sendMode: SendMode.PAY_GAS_SEPARATELY,
@@ -173,8 +206,18 @@ export class Vault implements Contract {
     });
   }
 
-  async sendCommit(provider: ContractProvider, via: Sender, hash: bigint, seq: bigint, value = DEFAULT_OP_VALUE) {
-    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body: vaultMessages.commit(hash, seq) });
+  async sendCommit(
+    provider: ContractProvider,
+    via: Sender,
+    hash: bigint,
+    seq: bigint,
+    value = DEFAULT_OP_VALUE,
+  ) {
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.commit(hash, seq),
+    });
   }
 
   /** Any raw body, e.g. a forged `claimed` or `pay_request` in tests. */
