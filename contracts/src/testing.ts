@@ -121,7 +121,7 @@ export function txsOn(result: SendMessageResult, address: Address): BlockchainTr
 /** The compute phase's exit code of the first transaction on `address` (undefined: none or skipped). */
 export function exitCodeOn(result: SendMessageResult, address: Address): number | undefined {
   const t = txsOn(result, address)[0];
-  if (!t || t.description.type !== 'generic') return undefined;
+  if (t?.description.type !== 'generic') return undefined;
   const c = t.description.computePhase;
   return c.type === 'vm' ? c.exitCode : undefined;
 }
