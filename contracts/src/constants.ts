@@ -23,8 +23,8 @@ export const OP_FEE = toNano('0.01');
 /** Kept by a user account's first deposit as its storage reserve. */
 export const ACCOUNT_RESERVE = toNano('0.05');
 /** Least value of a `claim`; the vault forwards DO_CLAIM_VALUE and returns the rest at once. */
-export const CLAIM_MIN_VALUE = toNano('0.05');
-export const DO_CLAIM_VALUE = toNano('0.02');
+export const CLAIM_MIN_VALUE = toNano('0.03');
+export const DO_CLAIM_VALUE = toNano('0.015');
 /** Least value of claim_earnings, withdraw, withdraw_cosigned, unstake, withdraw_fees. */
 export const PAYOUT_MIN_VALUE = toNano('0.05');
 export const RIG_NOTIFY_VALUE = toNano('0.01');
