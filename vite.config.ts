@@ -16,7 +16,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           root: '.',
-          include: ['{shared,worker,bot,gateway,emulator}/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            '{shared,worker,bot,gateway,emulator}/src/**/*.test.ts',
+            'contracts/src/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -8,6 +8,7 @@ import {
   benchAudits,
   benchCheckable,
   benchMiniappSize,
+  benchOnchain,
   benchProxy,
   benchSummaries,
   benchWorker,
@@ -33,6 +34,7 @@ const suites: Suite[] = [
   { name: 'attestation', run: benchAttestation },
   { name: 'miniapp', run: benchMiniappSize },
   { name: 'proxy', run: benchProxy },
+  { name: 'onchain', run: benchOnchain },
 ];
 const only = process.argv.slice(2);
 

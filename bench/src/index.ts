@@ -15,3 +15,4 @@ export const benchCheckable = async () => (await import('./checkable')).benchChe
 export const benchAttestation = async () => (await import('./attestation')).benchAttestation();
 export const benchProxy = async () => (await import('./proxy')).benchProxy();
 export const benchSummaries = async () => (await import('./summaries/recall')).benchSummaries();
+export const benchOnchain = async () => (await import('./onchain')).benchOnchain();

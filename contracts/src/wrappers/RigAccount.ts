@@ -1,0 +1,119 @@
+// Wrapper for contracts/tolk/rig-account.tolk.
+import {
+  type Address,
+  beginCell,
+  type Cell,
+  type Contract,
+  type ContractProvider,
+  contractAddress,
+  type Sender,
+  SendMode,
+} from '@ton/core';
+import { DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
+import { signatureCell } from '../vouchers';
+
+export interface RigAccountConfig {
+  vault: Address;
+  owner: Address;
+}
+
+export interface RigData {
+  vault: Address;
+  owner: Address;
+  paid: bigint;
+  lastSeq: bigint;
+  pending: bigint;
+}
+
+export function rigAccountInitData(c: RigAccountConfig): Cell {
+  return beginCell()
+    .storeAddress(c.vault)
+    .storeAddress(c.owner)
+    .storeCoins(0) // paid
+    .storeUint(0, 64) // last_seq
+    .storeCoins(0) // pending
+    .endCell();
+}
+
+const queryId = () => BigInt(Date.now());
+
+export const rigAccountMessages = {
+  claimEarnings: (a: { amount: bigint; seq: bigint; signature: Buffer; queryId?: bigint }) =>
+    beginCell()
+      .storeUint(Op.claimEarnings, 32)
+      .storeUint(a.queryId ?? queryId(), 64)
+      .storeCoins(a.amount)
+      .storeUint(a.seq, 64)
+      .storeRef(signatureCell(a.signature))
+      .endCell(),
+  paid: (a: { amount: bigint; seq: bigint; queryId?: bigint }) =>
+    beginCell()
+      .storeUint(Op.paid, 32)
+      .storeUint(a.queryId ?? queryId(), 64)
+      .storeCoins(a.amount)
+      .storeUint(a.seq, 64)
+      .endCell(),
+  refused: (a: { amount: bigint; seq: bigint; queryId?: bigint }) =>
+    beginCell()
+      .storeUint(Op.refused, 32)
+      .storeUint(a.queryId ?? queryId(), 64)
+      .storeCoins(a.amount)
+      .storeUint(a.seq, 64)
+      .endCell(),
+};
+
+export class RigAccount implements Contract {
+  constructor(
+    readonly address: Address,
+    readonly init?: { code: Cell; data: Cell },
+  ) {}
+
+  static createFromAddress(address: Address) {
+    return new RigAccount(address);
+  }
+
+  static createFromConfig(config: RigAccountConfig, code: Cell, workchain = 0) {
+    const init = { code, data: rigAccountInitData(config) };
+    return new RigAccount(contractAddress(workchain, init), init);
+  }
+
+  /**
+   * Presents the operator's earnings voucher; deploys the account on first use. The vault pays
+   * `amount − paid` to the owner, with what is left of `value` after the gas.
+   */
+  async sendClaimEarnings(
+    provider: ContractProvider,
+    via: Sender,
+    a: { amount: bigint; seq: bigint; signature: Buffer; value?: bigint },
+  ) {
+    await provider.internal(via, {
+      value: a.value ?? PAYOUT_MIN_VALUE,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: rigAccountMessages.claimEarnings(a),
+    });
+  }
+
+  /** Only the vault may send this; exposed so tests can show that anyone else is refused. */
+  async sendPaid(
+    provider: ContractProvider,
+    via: Sender,
+    a: { amount: bigint; seq: bigint; value?: bigint },
+  ) {
+    await provider.internal(via, {
+      value: a.value ?? DEFAULT_OP_VALUE,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: rigAccountMessages.paid(a),
+    });
+  }
+
+  async getRigData(provider: ContractProvider): Promise<RigData> {
+    const r = (await provider.get('get_rig_data', [])).stack;
+    return {
+      vault: r.readAddress(),
+      owner: r.readAddress(),
+      paid: r.readBigNumber(),
+      lastSeq: r.readBigNumber(),
+      pending: r.readBigNumber(),
+    };
+  }
+}

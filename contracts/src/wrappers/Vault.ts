@@ -1,0 +1,260 @@
+// Wrapper for contracts/tolk/vault.tolk.
+import {
+  type Address,
+  beginCell,
+  type Cell,
+  type Contract,
+  type ContractProvider,
+  contractAddress,
+  type Sender,
+  SendMode,
+  TupleBuilder,
+} from '@ton/core';
+import { CLAIM_MIN_VALUE, DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
+import { signatureCell } from '../vouchers';
+import { RigAccount } from './RigAccount';
+import { UserAccount } from './UserAccount';
+
+export interface VaultConfig {
+  /** The operator's Ed25519 public key (32 bytes): signs earnings vouchers, co-signs withdrawals. */
+  operatorKey: Buffer;
+  /** The operator's wallet: stakes, unstakes, withdraws fees, commits. */
+  operator: Address;
+  feeWallet: Address;
+  /** The platform fee in basis points on top of what rigs earn (fee share = claimed × bps / (10000 + bps)). */
+  feeBps: number;
+  /** Seconds between an exit's `close` and its `withdraw`, and before a rotated spend key takes effect. */
+  closeDelay: number;
+  userCode: Cell;
+  rigCode: Cell;
+}
+
+export interface VaultData {
+  operatorKey: bigint;
+  operator: Address;
+  feeWallet: Address;
+  feeBps: number;
+  closeDelay: number;
+  totalClaimed: bigint;
+  totalPaid: bigint;
+  totalFees: bigint;
+  stake: bigint;
+  commitHash: bigint;
+  commitSeq: bigint;
+}
+
+export function vaultInitData(c: VaultConfig): Cell {
+  const totals = beginCell()
+    .storeCoins(0) // total_claimed
+    .storeCoins(0) // total_paid
+    .storeCoins(0) // total_fees
+    .storeCoins(0) // stake
+    .storeUint(0, 256) // commit_hash
+    .storeUint(0, 64) // commit_seq
+    .endCell();
+  return beginCell()
+    .storeBuffer(c.operatorKey, 32)
+    .storeAddress(c.operator)
+    .storeAddress(c.feeWallet)
+    .storeUint(c.feeBps, 16)
+    .storeUint(c.closeDelay, 32)
+    .storeRef(c.userCode)
+    .storeRef(c.rigCode)
+    .storeRef(totals)
+    .endCell();
+}
+
+const queryId = () => BigInt(Date.now());
+
+export interface ClaimArgs {
+  owner: Address;
+  amount: bigint;
+  seq: bigint;
+  signature: Buffer;
+  queryId?: bigint;
+}
+
+export const vaultMessages = {
+  claim: (a: ClaimArgs) =>
+    beginCell()
+      .storeUint(Op.claim, 32)
+      .storeUint(a.queryId ?? queryId(), 64)
+      .storeAddress(a.owner)
+      .storeCoins(a.amount)
+      .storeUint(a.seq, 64)
+      .storeRef(signatureCell(a.signature))
+      .endCell(),
+  claimed: (a: { owner: Address; delta: bigint; queryId?: bigint }) =>
+    beginCell()
+      .storeUint(Op.claimed, 32)
+      .storeUint(a.queryId ?? queryId(), 64)
+      .storeAddress(a.owner)
+      .storeCoins(a.delta)
+      .endCell(),
+  payRequest: (a: {
+    owner: Address;
+    amount: bigint;
+    paid: bigint;
+    seq: bigint;
+    signature: Buffer;
+    queryId?: bigint;
+  }) =>
+    beginCell()
+      .storeUint(Op.payRequest, 32)
+      .storeUint(a.queryId ?? queryId(), 64)
+      .storeAddress(a.owner)
+      .storeCoins(a.amount)
+      .storeCoins(a.paid)
+      .storeUint(a.seq, 64)
+      .storeRef(signatureCell(a.signature))
+      .endCell(),
+  stake: (q: bigint = queryId()) => beginCell().storeUint(Op.stake, 32).storeUint(q, 64).endCell(),
+  unstake: (amount: bigint, q: bigint = queryId()) =>
+    beginCell().storeUint(Op.unstake, 32).storeUint(q, 64).storeCoins(amount).endCell(),
+  withdrawFees: (amount: bigint, q: bigint = queryId()) =>
+    beginCell().storeUint(Op.withdrawFees, 32).storeUint(q, 64).storeCoins(amount).endCell(),
+  commit: (hash: bigint, seq: bigint, q: bigint = queryId()) =>
+    beginCell().storeUint(Op.commit, 32).storeUint(q, 64).storeUint(hash, 256).storeUint(seq, 64).endCell(),
+};
+
+export class Vault implements Contract {
+  constructor(
+    readonly address: Address,
+    readonly init?: { code: Cell; data: Cell },
+    readonly config?: VaultConfig,
+  ) {}
+
+  static createFromAddress(address: Address) {
+    return new Vault(address);
+  }
+
+  static createFromConfig(config: VaultConfig, code: Cell, workchain = 0) {
+    const init = { code, data: vaultInitData(config) };
+    return new Vault(contractAddress(workchain, init), init, config);
+  }
+
+  /** The user account of `owner` under this vault, computed off-chain (same as get_user_account_address). */
+  userAccount(owner: Address): UserAccount {
+    if (!this.config) throw new Error('Vault.userAccount needs the vault created from its config');
+    const c = this.config;
+    return UserAccount.createFromConfig(
+      { vault: this.address, owner, closeDelay: c.closeDelay, operatorKey: c.operatorKey },
+      c.userCode,
+      this.address.workChain,
+    );
+  }
+
+  rigAccount(owner: Address): RigAccount {
+    if (!this.config) throw new Error('Vault.rigAccount needs the vault created from its config');
+    return RigAccount.createFromConfig(
+      { vault: this.address, owner },
+      this.config.rigCode,
+      this.address.workChain,
+    );
+  }
+
+  /** Deploys the vault; the value is a top-up for its gas and storage, counted nowhere. */
+  async sendDeploy(provider: ContractProvider, via: Sender, value: bigint) {
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: beginCell().endCell(),
+    });
+  }
+
+  /** Presents a user's spend voucher; at least CLAIM_MIN_VALUE, the surplus comes back at once. */
+  async sendClaim(provider: ContractProvider, via: Sender, a: ClaimArgs & { value?: bigint }) {
+    await provider.internal(via, {
+      value: a.value ?? CLAIM_MIN_VALUE,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.claim(a),
+    });
+  }
+
+  /** Counted as stake: value − OP_FEE. */
+  async sendStake(provider: ContractProvider, via: Sender, value: bigint) {
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.stake(),
+    });
+  }
+
+  async sendUnstake(
+    provider: ContractProvider,
+    via: Sender,
+    amount: bigint,
+    value: bigint = PAYOUT_MIN_VALUE,
+  ) {
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.unstake(amount),
+    });
+  }
+
+  async sendWithdrawFees(
+    provider: ContractProvider,
+    via: Sender,
+    amount: bigint,
+    value: bigint = PAYOUT_MIN_VALUE,
+  ) {
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.withdrawFees(amount),
+    });
+  }
+
+  async sendCommit(
+    provider: ContractProvider,
+    via: Sender,
+    hash: bigint,
+    seq: bigint,
+    value = DEFAULT_OP_VALUE,
+  ) {
+    await provider.internal(via, {
+      value,
+      sendMode: SendMode.PAY_GAS_SEPARATELY,
+      body: vaultMessages.commit(hash, seq),
+    });
+  }
+
+  /** Any raw body, e.g. a forged `claimed` or `pay_request` in tests. */
+  async sendBody(provider: ContractProvider, via: Sender, body: Cell, value: bigint = DEFAULT_OP_VALUE) {
+    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body });
+  }
+
+  async getVaultData(provider: ContractProvider): Promise<VaultData> {
+    const r = (await provider.get('get_vault_data', [])).stack;
+    return {
+      operatorKey: r.readBigNumber(),
+      operator: r.readAddress(),
+      feeWallet: r.readAddress(),
+      feeBps: r.readNumber(),
+      closeDelay: r.readNumber(),
+      totalClaimed: r.readBigNumber(),
+      totalPaid: r.readBigNumber(),
+      totalFees: r.readBigNumber(),
+      stake: r.readBigNumber(),
+      commitHash: r.readBigNumber(),
+      commitSeq: r.readBigNumber(),
+    };
+  }
+
+  async getUserAccountAddress(provider: ContractProvider, owner: Address): Promise<Address> {
+    const args = new TupleBuilder();
+    args.writeAddress(owner);
+    return (await provider.get('get_user_account_address', args.build())).stack.readAddress();
+  }
+
+  async getRigAccountAddress(provider: ContractProvider, owner: Address): Promise<Address> {
+    const args = new TupleBuilder();
+    args.writeAddress(owner);
+    return (await provider.get('get_rig_account_address', args.build())).stack.readAddress();
+  }
+
+  async getBalance(provider: ContractProvider): Promise<bigint> {
+    return (await provider.getState()).balance;
+  }
+}
