@@ -21,6 +21,7 @@ import { exportRoutes } from './http/routes/exports';
 import { jobRoutes } from './http/routes/jobs';
 import { meRoutes } from './http/routes/me';
 import { metricsRoutes } from './http/routes/metrics';
+import { onchainRoutes } from './http/routes/onchain';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
 import { tonRoutes } from './http/routes/ton';
@@ -29,6 +30,8 @@ import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
 import { createProxyMetrics } from './metrics';
+import { loadOperatorKey, onchainEnabled } from './onchain/operator-key';
+import { OnchainService } from './onchain/service';
 import { createTonService } from './payments/service';
 import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
@@ -103,6 +106,17 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     { config, db, log, instanceId },
     { chain: opts.chain, persist: !opts.db },
   );
+  // On-chain accounts: the vault is deployed (from the service wallet) before any route can point at it.
+  const onchain = onchainEnabled(config)
+    ? await OnchainService.create({
+        db,
+        config,
+        chain: ton.chain,
+        log,
+        operator: loadOperatorKey(config, !opts.db),
+      })
+    : null;
+  await onchain?.ensureVault();
   const ctx: AppContext = {
     db,
     config,
@@ -115,6 +129,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     instanceId,
     chainKind: ton.network,
     ton,
+    onchain,
     auth: makeAuth(db, config),
   };
 
@@ -214,6 +229,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   chatHistoryRoutes(app, ctx);
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
   tonRoutes(app, ctx, ctx.ton);
+  onchainRoutes(app, ctx, onchain);
   metricsRoutes(app, ctx, metrics);
   // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
   // chain, not local mode (production refuses the sandbox chain).
@@ -236,12 +252,18 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   await clearStaleConnections(db, config.HEARTBEAT_MS * 3);
 
   let sweeping = false;
+  let lastChainSweep = 0;
   const sweeper = setInterval(async () => {
     if (sweeping) return;
     sweeping = true;
     try {
       await jobs.sweep();
       await audits.sweep();
+      // The chain is read at most every 15 s: claims are batched anyway, and an exit's delay is hours.
+      if (onchain && Date.now() - lastChainSweep > 15_000) {
+        lastChainSweep = Date.now();
+        await onchain.sweep();
+      }
     } catch (err) {
       log.error({ err }, 'sweep failed');
     } finally {

@@ -173,7 +173,12 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a 32-byte Ed25519 seed in base64')
     .optional(),
-  ONCHAIN_CLOSE_DELAY_S: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
+  ONCHAIN_CLOSE_DELAY_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(86_400),
   ONCHAIN_CLAIM_THRESHOLD_NANO: nano.default(1_000_000_000n),
   ONCHAIN_STAKE_NANO: nano.default(10_000_000_000n),
   /** Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN. */

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
 import type { JobService } from '../jobs/service';
+import type { OnchainService } from '../onchain/service';
 import type { TonService } from '../payments/service';
 import type { WorkerRegistry } from '../ws/registry';
 
@@ -26,6 +27,8 @@ export interface AppContext {
   readonly chainKind: string;
   /** TON payments (chain, deposit watcher, withdrawal sender). */
   readonly ton: TonService;
+  /** On-chain accounts (vault, users' account contracts, vouchers); null where the network offers none. */
+  readonly onchain: OnchainService | null;
   auth(req: FastifyRequest): Promise<Caller>;
 }
 

@@ -12,6 +12,7 @@ import {
   type CocoonCodes,
   compileAll,
   RigAccount,
+  rigAccountMessages,
   signEarningsVoucher,
   UserAccount,
   userAccountMessages,
@@ -159,7 +160,10 @@ export class OnchainService {
         'not_deployed',
       );
     if (data.spendKey === 0n)
-      throw conflict('the account has no spend key yet: authorize one from your wallet first', 'no_spend_key');
+      throw conflict(
+        'the account has no spend key yet: authorize one from your wallet first',
+        'no_spend_key',
+      );
     await this.db.query(
       `INSERT INTO onchain_accounts (user_id, wallet, address, spend_key, claimed, vouchered, voucher_seq)
        VALUES ($1, $2, $3, $4, $5::numeric, $5::numeric, $6)
@@ -200,10 +204,12 @@ export class OnchainService {
     const data = await this.readAccount(Address.parse(before.address));
     if (!data) return before;
     await this.db.tx(async (q) => {
-      const row = (await q.query<OnchainRow>(
-        `SELECT deposited::text, withdrawn::text FROM onchain_accounts WHERE user_id = $1 FOR UPDATE`,
-        [userId],
-      )).rows[0];
+      const row = (
+        await q.query<OnchainRow>(
+          `SELECT deposited::text, withdrawn::text FROM onchain_accounts WHERE user_id = $1 FOR UPDATE`,
+          [userId],
+        )
+      ).rows[0];
       const deposited = data.deposited - BigInt(row.deposited);
       if (deposited > 0n)
         await postTx(q, {
@@ -331,10 +337,10 @@ export class OnchainService {
         }),
       },
     ]);
-    await this.db.query('UPDATE onchain_accounts SET claiming_seq = $2, claiming_at = now() WHERE user_id = $1', [
-      userId,
-      row.voucher_seq,
-    ]);
+    await this.db.query(
+      'UPDATE onchain_accounts SET claiming_seq = $2, claiming_at = now() WHERE user_id = $1',
+      [userId, row.voucher_seq],
+    );
     await this.chain.sendExternalBoc(call.boc);
     this.log.info({ userId, amount: row.vouchered, unclaimed: unclaimed.toString() }, 'voucher claimed');
     await this.sync(userId);
@@ -383,6 +389,14 @@ export class OnchainService {
       ]);
       return { rigAccount: rig, voucher, signature };
     });
+  }
+
+  /** The claim_earnings body a rig owner's wallet sends its RigAccount (TON Connect payload, base64). */
+  claimEarningsPayload(amount: bigint, seq: bigint, signature: Uint8Array): string {
+    return rigAccountMessages
+      .claimEarnings({ amount, seq, signature: Buffer.from(signature) })
+      .toBoc()
+      .toString('base64');
   }
 
   /** The body of a message that deploys (with a deposit) or tops up a user's account: for the user's wallet. */

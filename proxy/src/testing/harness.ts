@@ -41,6 +41,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     AUDIT_RATE: '0',
     AUDIT_PROBATION_JOBS: '0',
     BOND_NANO: '0',
+    // On-chain accounts compile and deploy contracts at start: on only where a test turns them on.
+    ONCHAIN_ACCOUNTS: 'false',
     ...overrides,
   });
 }

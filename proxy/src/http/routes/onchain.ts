@@ -1,0 +1,122 @@
+// On-chain accounts: the network's vault, a user's account contract (its address, its StateInit for the
+// first deposit, what the chain and the ledger say of it), registering it as what pays the user's jobs, the
+// voucher a user signs for each finished job, and a rig owner's on-chain payout.
+import { CONTRACT, fromBase64, type OnchainAccountView } from '@cocoon/shared';
+import { beginCell, storeStateInit } from '@ton/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { conflict, HttpError } from '../../errors';
+import { balanceOf, onchainAccount } from '../../ledger/ledger';
+import type { OnchainService } from '../../onchain/service';
+import { walletState } from '../../payments/wallet-binding';
+import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
+import type { AppContext } from '../context';
+import { serve } from '../contract-route';
+
+export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: OnchainService | null): void {
+  serve(app, CONTRACT.onchainConfig, async () => ({
+    enabled: onchain !== null,
+    vault: onchain?.vaultAddress ?? null,
+    closeDelayS: ctx.config.ONCHAIN_CLOSE_DELAY_S,
+    claimThresholdNano: ctx.config.ONCHAIN_CLAIM_THRESHOLD_NANO.toString(),
+    feeBps: ctx.config.FEE_BPS,
+    operatorKey: onchain ? onchain.vaultConfig.operatorKey.toString('hex') : null,
+  }));
+
+  const userId = (req: FastifyRequest) => req.caller.user!.id;
+  const enabled = (): OnchainService => {
+    if (!onchain)
+      throw new HttpError(
+        404,
+        'onchain_off',
+        'this network does not offer on-chain accounts (ONCHAIN_ACCOUNTS)',
+      );
+    return onchain;
+  };
+
+  async function view(id: string): Promise<OnchainAccountView> {
+    const service = enabled();
+    const { wallet } = await walletState(ctx.db, id);
+    const row = await service.sync(id);
+    const due = await ctx.db.query<{ id: string; due: string }>(
+      `SELECT id, voucher_due::text AS due FROM jobs
+       WHERE user_id = $1 AND voucher_due IS NOT NULL AND vouchered_at IS NULL LIMIT 1`,
+      [id],
+    );
+    const payout = await ctx.db.query<{ amount: string; seq: string; signature: string | null }>(
+      'SELECT amount::text, seq::text, signature FROM onchain_payouts WHERE owner_id = $1',
+      [id],
+    );
+    let account: OnchainAccountView['account'] = null;
+    if (wallet) {
+      const contract = service.userAccountFor(wallet);
+      const data = await service.readAccount(contract.address);
+      account = {
+        address: contract.address.toString(),
+        stateInit: beginCell().store(storeStateInit(contract.init!)).endCell().toBoc().toString('base64'),
+        depositPayload: service.depositBody().toBoc().toString('base64'),
+        deployed: data !== null,
+        spendKey: data && data.spendKey !== 0n ? data.spendKey.toString(16).padStart(64, '0') : null,
+        deposited: (data?.deposited ?? 0n).toString(),
+        claimed: (data?.claimed ?? 0n).toString(),
+        withdrawn: (data?.withdrawn ?? 0n).toString(),
+        available: (data?.available ?? 0n).toString(),
+        closeRequestedAt: data?.closeRequestedAt
+          ? new Date(data.closeRequestedAt * 1000).toISOString()
+          : null,
+      };
+    }
+    const p = payout.rows[0];
+    return {
+      wallet,
+      account,
+      registered: row !== undefined,
+      mirrorNano: (await balanceOf(ctx.db, onchainAccount(id))).toString(),
+      voucheredNano: row?.vouchered ?? '0',
+      voucherSeq: row?.voucher_seq ?? '0',
+      voucherDue: due.rows[0] ? { jobId: due.rows[0].id, amountNano: due.rows[0].due } : null,
+      rigAccount: wallet ? service.rigAccountFor(wallet).address.toString() : null,
+      payout: p?.signature
+        ? {
+            amountNano: p.amount,
+            seq: p.seq,
+            signature: p.signature,
+            payload: service.claimEarningsPayload(BigInt(p.amount), BigInt(p.seq), fromBase64(p.signature)),
+          }
+        : null,
+    };
+  }
+
+  routeGroup(app, ctx, requireAccount, (group) => {
+    serve(group, CONTRACT.onchainAccount, async (_input, req) => view(userId(req)));
+  });
+
+  routeGroup(app, ctx, requireOwner, (group) => {
+    serve(group, CONTRACT.registerOnchain, async (_input, req) => {
+      const id = userId(req);
+      const { wallet } = await walletState(ctx.db, id);
+      if (!wallet)
+        throw conflict('bind a wallet first (TON Connect): your account contract belongs to it', 'no_wallet');
+      await enabled().register(id, wallet);
+      return view(id);
+    });
+    serve(group, CONTRACT.onchainPayout, async ({ body }, req, reply) => {
+      const id = userId(req);
+      const { wallet } = await walletState(ctx.db, id);
+      if (!wallet) throw conflict('bind a wallet first (TON Connect): payouts go to it', 'no_wallet');
+      await enabled().payout(id, wallet, BigInt(body.amountNano));
+      reply.code(201);
+      return view(id);
+    });
+  });
+
+  routeGroup(app, ctx, requireUser, (group) => {
+    serve(group, CONTRACT.signJob, async ({ params, body }, req) => {
+      const r = await enabled().acceptVoucher(userId(req), params.id, {
+        amountNano: BigInt(body.amountNano),
+        seq: BigInt(body.seq),
+        signature: Buffer.from(fromBase64(body.signature)),
+      });
+      return { voucheredNano: r.vouchered.toString(), seq: r.seq.toString() };
+    });
+  });
+}
