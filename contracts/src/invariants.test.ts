@@ -8,6 +8,7 @@ import { toNano } from '@ton/core';
 import type { BlockchainSnapshot } from '@ton/sandbox';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { depositCredit } from './constants';
 import { type Cocoon, createCocoon, type TestRig, type TestUser } from './testing';
 
 const DELAY = 3600;
