@@ -86,7 +86,7 @@ describe('happy path', () => {
   it('deploys with a deposit counted to the nanoTON, and sets the first spend key at once', async () => {
     const { c, alice } = await setup();
     const d = await alice.account.getAccountData();
-    expect(d.deposited).toBe(depositCredit(10n * TON, true));
+    expect(d.deposited).toBe(depositCredit(10n * TON, false));
     expect(d.deposited).toBe(10n * TON - toNano('0.06'));
     expect(d.spendKey).toBe(BigInt(`0x${alice.spendKeys.publicKey.toString('hex')}`));
     expect((await c.vault.getUserAccountAddress(alice.wallet.address)).equals(alice.account.address)).toBe(
@@ -546,6 +546,26 @@ describe('exit', () => {
     expect(exitCodeOn(f, alice.account.address)).toBe(ContractError.badSignature);
     const end = await ledger(c, [alice]);
     expect(end.accounts[0].withdrawn).toBe(3n * TON);
+  });
+});
+
+describe('deposits', () => {
+  it('dust sent first (by anyone) does not mark the account funded; the reserve comes from the first real deposit', async () => {
+    const c = await createCocoon();
+    const owner = await c.blockchain.treasury('owner');
+    const stranger = await c.blockchain.treasury('stranger');
+    const account = c.blockchain.openContract(c.vault.userAccount(owner.address));
+    await account.sendDeploy(stranger.getSender(), toNano('0.03'));
+    let d = await account.getAccountData();
+    expect(d.funded).toBe(false);
+    expect(d.deposited).toBe(0n);
+    await account.sendDeposit(owner.getSender(), toNano('1'));
+    d = await account.getAccountData();
+    expect(d.funded).toBe(true);
+    expect(d.deposited).toBe(depositCredit(toNano('1'), false));
+    expect((await c.blockchain.getContract(account.address)).balance).toBeGreaterThan(
+      d.available + toNano('0.05'),
+    );
   });
 });
 

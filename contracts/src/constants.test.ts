@@ -47,8 +47,10 @@ describe('constants', () => {
   });
 
   it('counts a deposit as the doc says', () => {
-    expect(C.depositCredit(toNano('1'), true)).toBe(toNano('0.94'));
-    expect(C.depositCredit(toNano('1'), false)).toBe(toNano('0.99'));
-    expect(C.depositCredit(toNano('0.05'), true)).toBe(0n);
+    expect(C.depositCredit(toNano('1'), false)).toBe(toNano('0.94'));
+    expect(C.depositCredit(toNano('1'), true)).toBe(toNano('0.99'));
+    expect(C.depositCredit(toNano('0.06'), false)).toBe(0n);
+    expect(C.depositCredit(toNano('0.0599'), false)).toBe(0n);
+    expect(C.depositCredit(toNano('0.005'), true)).toBe(0n);
   });
 });

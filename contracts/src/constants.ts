@@ -33,12 +33,13 @@ export const RIG_RESERVE = toNano('0.01');
 export const DEFAULT_OP_VALUE = toNano('0.02');
 
 /**
- * What a deposit of `value` adds to `deposited`: `value − OP_FEE`, less ACCOUNT_RESERVE for the account's
- * first deposit, never below zero.
+ * What a deposit of `value` adds to `deposited`. `funded` is the account's `funded` flag before the deposit
+ * (get_account_data): once funded, `value − OP_FEE`; before, a deposit of at least ACCOUNT_RESERVE + OP_FEE
+ * funds it and counts `value − ACCOUNT_RESERVE − OP_FEE`, a smaller one counts nothing. Never below zero.
  */
-export function depositCredit(value: bigint, first: boolean): bigint {
-  const credit = value - OP_FEE - (first ? ACCOUNT_RESERVE : 0n);
-  return credit > 0n ? credit : 0n;
+export function depositCredit(value: bigint, funded: boolean): bigint {
+  if (!funded) return value >= ACCOUNT_RESERVE + OP_FEE ? value - ACCOUNT_RESERVE - OP_FEE : 0n;
+  return value > OP_FEE ? value - OP_FEE : 0n;
 }
 
 export const ContractError = {

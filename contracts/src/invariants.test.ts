@@ -8,6 +8,7 @@ import { toNano } from '@ton/core';
 import type { BlockchainSnapshot } from '@ton/sandbox';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { depositCredit } from './constants';
 import { type Cocoon, createCocoon, type TestRig, type TestUser } from './testing';
 
 const DELAY = 3600;
@@ -87,12 +88,14 @@ describe('invariants under random operations', () => {
           const mayFall = new Map<number, bigint>();
           const a = 'u' in s ? before.accounts[s.u] : undefined;
           switch (s.kind) {
-            case 'deposit':
-              await users[s.u].account.sendDeposit(
-                users[s.u].wallet.getSender(),
-                BigInt(s.milli) * toNano('0.001'),
-              );
+            case 'deposit': {
+              const value = BigInt(s.milli) * toNano('0.001');
+              await users[s.u].account.sendDeposit(users[s.u].wallet.getSender(), value);
+              // Off-chain code predicts a deposit to the nanoTON.
+              const d = await users[s.u].account.getAccountData();
+              expect(d.deposited - (a?.deposited ?? 0n)).toBe(depositCredit(value, a?.funded ?? false));
               break;
+            }
             case 'claim': {
               if (!a) break;
               const amount = a.claimed + (a.available * BigInt(s.permille)) / 1000n + 1n;
