@@ -7,6 +7,7 @@ import type {
   Candidate,
   JobEvent,
   ListChatMessagesQuery,
+  OnchainConfig,
   QuoteRequest,
   TonProofRequest,
   TrustTier,
@@ -17,6 +18,7 @@ import { rigEvidenceView } from './contract/attestation';
 import { type BodyOf, type HttpRoute, pathFor, type ResponseOf } from './contract/route';
 import { resultCommitment } from './crypto/commitment';
 import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
+import { type SpendKeyOptions, signJobVoucher } from './onchain/voucher-signer';
 import { resultByteBudget, truncateUtf8 } from './result-budget';
 import { type FinalResult, finalResult, type JobBody, resultChunk } from './schemas/envelope';
 import { defaultTransport, type HttpResponse } from './transport';
@@ -107,6 +109,12 @@ export function createCocoonClient(opts: {
   fetch?: typeof fetch;
   /** For `minTrust: 'tdx'` jobs: the operator's policy key, and optionally a verifier and a PCCS. */
   attestation?: ClientAttestationOptions;
+  /**
+   * For a user whose jobs are paid from their on-chain account: the spend key that signs each job's voucher
+   * once its result is in (shared/src/onchain/voucher-signer.ts). Without it the next job waits (409
+   * `voucher_due`) until the voucher is signed elsewhere.
+   */
+  spendKey?: SpendKeyOptions;
 }) {
   const base = opts.baseUrl.replace(/\/$/, '');
   const send = defaultTransport(opts.fetch);
@@ -348,6 +356,13 @@ export function createCocoonClient(opts: {
       }),
     withdrawals: () => call(CONTRACT.withdrawals),
 
+    // On-chain accounts.
+    onchainConfig: () => call(CONTRACT.onchainConfig),
+    onchainAccount: () => call(CONTRACT.onchainAccount),
+    registerOnchain: () => call(CONTRACT.registerOnchain),
+    onchainPayout: (amountNano: bigint) =>
+      call(CONTRACT.onchainPayout, { body: { amountNano: amountNano.toString() } }),
+
     // The bot's sealed chat history (service key, for no user); answers are checked against the contract.
     appendChatMessage: async (chatId: number | string, body: BodyOf<typeof CONTRACT.appendChatMessage>) =>
       CONTRACT.appendChatMessage.response.parse(
@@ -398,7 +413,9 @@ export function createCocoonClient(opts: {
           { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
           controller.signal,
         );
-        return await readResult(quote.quoteId, state, o, events);
+        const result = await readResult(quote.quoteId, state, o, events);
+        if (opts.spendKey) await signVoucherFor(result.jobId, result.costNano, opts.spendKey);
+        return result;
       } catch (err) {
         if (controller.signal.aborted && !o.signal?.aborted)
           throw new ApiError(504, 'timeout', 'the job timed out');
@@ -409,6 +426,24 @@ export function createCocoonClient(opts: {
       }
     },
   };
+
+  let onchainConfig: OnchainConfig | undefined;
+  /** Signs the voucher a finished job owes, if it owes one (the user pays from an on-chain account). */
+  async function signVoucherFor(jobId: string, costNano: bigint, key: SpendKeyOptions): Promise<void> {
+    onchainConfig ??= await call(CONTRACT.onchainConfig);
+    if (!onchainConfig.enabled) return;
+    const account = await call(CONTRACT.onchainAccount);
+    const body = await signJobVoucher({
+      key,
+      config: onchainConfig,
+      account,
+      jobId,
+      jobCostNano: costNano,
+    }).catch((err: Error) => {
+      throw new ApiError(409, 'voucher_refused', `the voucher was not signed: ${err.message}`);
+    });
+    if (body) await call(CONTRACT.signJob, { params: { id: jobId }, body });
+  }
 
   async function readResult(
     jobId: string,

@@ -11,6 +11,7 @@ export * from './crypto/receipt';
 export * from './crypto/verdict';
 export * from './env';
 export * from './local-mode';
+export * from './onchain/voucher-signer';
 export * from './pricing';
 export * from './resilient-job';
 export * from './result-budget';

@@ -51,7 +51,14 @@ export const onchainAccountView = z.strictObject({
   rigAccount: tonAddress.nullable(),
   /** The operator's latest earnings voucher for this user as a rig owner, for their RigAccount. */
   payout: z
-    .strictObject({ amountNano: nanoString, seq: z.string(), signature: b64, payload: b64 })
+    .strictObject({
+      amountNano: nanoString,
+      seq: z.string(),
+      signature: b64,
+      /** The claim_earnings body and the RigAccount's StateInit (its first claim deploys it), base64 BoCs. */
+      payload: b64,
+      stateInit: b64,
+    })
     .nullable(),
 });
 export type OnchainAccountView = z.infer<typeof onchainAccountView>;

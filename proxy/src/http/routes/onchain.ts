@@ -2,7 +2,7 @@
 // first deposit, what the chain and the ledger say of it), registering it as what pays the user's jobs, the
 // voucher a user signs for each finished job, and a rig owner's on-chain payout.
 import { CONTRACT, fromBase64, type OnchainAccountView } from '@cocoon/shared';
-import { beginCell, storeStateInit } from '@ton/core';
+import { beginCell, type Cell, storeStateInit } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, HttpError } from '../../errors';
 import { balanceOf, onchainAccount } from '../../ledger/ledger';
@@ -11,6 +11,10 @@ import { walletState } from '../../payments/wallet-binding';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
+
+function stateInitBoc(init: { code: Cell; data: Cell }): string {
+  return beginCell().store(storeStateInit(init)).endCell().toBoc().toString('base64');
+}
 
 export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: OnchainService | null): void {
   serve(app, CONTRACT.onchainConfig, async () => ({
@@ -52,7 +56,7 @@ export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: On
       const data = await service.readAccount(contract.address);
       account = {
         address: contract.address.toString(),
-        stateInit: beginCell().store(storeStateInit(contract.init!)).endCell().toBoc().toString('base64'),
+        stateInit: stateInitBoc(contract.init!),
         depositPayload: service.depositBody().toBoc().toString('base64'),
         deployed: data !== null,
         spendKey: data && data.spendKey !== 0n ? data.spendKey.toString(16).padStart(64, '0') : null,
@@ -81,6 +85,7 @@ export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: On
             seq: p.seq,
             signature: p.signature,
             payload: service.claimEarningsPayload(BigInt(p.amount), BigInt(p.seq), fromBase64(p.signature)),
+            stateInit: stateInitBoc(service.rigAccountFor(wallet!).init!),
           }
         : null,
     };
