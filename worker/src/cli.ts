@@ -2,7 +2,7 @@
 // Exit codes: 0 stopped by a signal, 1 could not keep serving (bad token, load failure), 2 bad arguments.
 import { createLogger, EXIT_BAD_CONFIG, failStartup, warnStartup } from '@cocoon/shared/node';
 import { parseWorkerConfig, USAGE } from './config';
-import { startWorker } from './index';
+import { startWorker } from './start';
 import { modelProgress, statusLine } from './status-line';
 
 /** The longest a signal waits for running jobs before the worker fails them back and exits. */

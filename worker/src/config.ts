@@ -14,6 +14,8 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
   --proxy URL         the proxy's base URL, http(s):// or ws(s)://     env COCOON_PROXY_URL
   --token TOKEN       the rig token shown once when you registered it  env COCOON_RIG_TOKEN
   --models DIR        folder of extra ONNX model folders               env COCOON_MODELS_DIR
+                      (default worker/models; installed from the tarball:
+                      ~/.local/share/cocoon-worker/models)
   --device D          auto | cuda | cpu (default auto: CUDA, else CPU) env COCOON_DEVICE
   --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
   --threads N         onnxruntime CPU threads per model, 1-256         env COCOON_THREADS
