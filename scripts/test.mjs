@@ -59,6 +59,14 @@ if (!e2eOnly) {
     DATABASE_URL: '',
   });
   vitest('chaos: a cheater among real rigs', ['--project', 'chaos'], { DATABASE_URL: '' });
+  // The packed worker from an empty folder (npm pack, npm install from the registry, a real proxy): in CI, or
+  // when asked for with PACK_CHECK=1 (it needs the npm registry; about a minute).
+  if (process.env.CI || process.env.PACK_CHECK === '1')
+    check('packed worker (npm pack, install in an empty folder, serve a job)', 'npx', [
+      'tsx',
+      'scripts/pack-worker-check.ts',
+    ]);
+  else console.log('\n(skipping the packed worker check outside CI; run it with PACK_CHECK=1 npm test)');
   if (process.env.TEST_DATABASE_URL) {
     vitest('db on PostgreSQL', ['--project', 'db'], { DATABASE_URL: process.env.TEST_DATABASE_URL });
   } else {

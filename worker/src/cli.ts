@@ -2,7 +2,8 @@
 // Exit codes: 0 stopped by a signal, 1 could not keep serving (bad token, load failure), 2 bad arguments.
 import { createLogger, EXIT_BAD_CONFIG, failStartup, warnStartup } from '@cocoon/shared/node';
 import { parseWorkerConfig, USAGE } from './config';
-import { startWorker } from './index';
+import { type MetricsServer, modelLoadTimer, startMetricsServer, workerMetricsRegistry } from './metrics';
+import { startWorker, WORKER_VERSION } from './start';
 import { modelProgress, statusLine } from './status-line';
 
 /** The longest a signal waits for running jobs before the worker fails them back and exits. */
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
   });
 
   const progress = quietStatus ? { update() {}, end() {} } : modelProgress(err);
+  const loadTimer = modelLoadTimer();
   const worker = startWorker({
     proxyUrl: config.proxy,
     token: config.token,
@@ -56,9 +58,34 @@ async function main(): Promise<number> {
     slots: config.slots,
     configDir: config.configDir,
     logger,
-    onProgress: (id, f) => progress.update(id, f),
+    onProgress: (id, f) => {
+      loadTimer.onProgress(id, f);
+      progress.update(id, f);
+    },
     onChange: () => status?.refresh(),
   });
+
+  // The metrics port opens before the models load, so a scrape shows the rig coming up.
+  let metrics: MetricsServer | undefined;
+  let loaded = false;
+  if (config.metricsPort !== undefined) {
+    const registry = workerMetricsRegistry({
+      stats: () => worker.stats(),
+      modelLoadSeconds: loadTimer.seconds,
+      provider: () => (loaded ? worker.stats().device : null),
+      version: WORKER_VERSION,
+    });
+    try {
+      metrics = await startMetricsServer(registry, { port: config.metricsPort, host: config.metricsHost });
+      logger.info({ url: metrics.url }, 'metrics served');
+    } catch (e) {
+      await worker.stop({ graceful: false });
+      return failStartup(
+        'cocoon-worker',
+        `--metrics-port ${config.metricsPort} on ${config.metricsHost}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  }
 
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -76,6 +103,7 @@ async function main(): Promise<number> {
 
   try {
     const ready = await worker.ready;
+    loaded = true;
     progress.end();
     const serving = `serving ${ready.models.join(', ')} on ${ready.device}, ${config.slots} slot${config.slots > 1 ? 's' : ''}`;
     if (pretty) {
@@ -93,10 +121,12 @@ async function main(): Promise<number> {
     }
     await worker.closed;
     status?.end();
+    await metrics?.close();
     return 0;
   } catch (e) {
     progress.end();
     status?.end();
+    await metrics?.close();
     return failStartup('cocoon-worker', e);
   }
 }

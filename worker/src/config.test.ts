@@ -24,6 +24,7 @@ describe('worker arguments', () => {
       slots: 1,
       tee: 'auto',
       configDir: DEFAULT_CONFIG_DIR,
+      metricsHost: '127.0.0.1',
       logLevel: 'info',
       logFormat: 'json',
     });

@@ -14,6 +14,8 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
   --proxy URL         the proxy's base URL, http(s):// or ws(s)://     env COCOON_PROXY_URL
   --token TOKEN       the rig token shown once when you registered it  env COCOON_RIG_TOKEN
   --models DIR        folder of extra ONNX model folders               env COCOON_MODELS_DIR
+                      (default worker/models; installed from the tarball:
+                      ~/.local/share/cocoon-worker/models)
   --device D          auto | cuda | cpu (default auto: CUDA, else CPU) env COCOON_DEVICE
   --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
   --threads N         onnxruntime CPU threads per model, 1-256         env COCOON_THREADS
@@ -22,6 +24,9 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
                       configfs-tsm offers it); tdx runs models on CPU
   --config-dir DIR    where the rig keys live                          env COCOON_CONFIG_DIR
                       (default ~/.config/cocoon-worker)
+  --metrics-port N    serve Prometheus metrics on this port (off when  env COCOON_METRICS_PORT
+                      unset; see docs/metrics.md)
+  --metrics-host H    the address it binds (default 127.0.0.1)         env COCOON_METRICS_HOST
   --log-level L       fatal | error | warn | info | debug | silent     env LOG_LEVEL
   --log-format F      json (default) | pretty: one short line per event env LOG_FORMAT
   -h, --help          show this help
@@ -64,6 +69,13 @@ export const workerConfigSchema = z.object({
   /** Where configfs-tsm's report directory is; only tests point it elsewhere (a stand-in directory). */
   tsmDir: z.string().min(1).optional(),
   configDir: z.string().min(1).default(DEFAULT_CONFIG_DIR),
+  metricsPort: z.coerce
+    .number({ error: 'must be a port number from 1 to 65535' })
+    .int('must be a port number from 1 to 65535')
+    .min(1, 'must be a port number from 1 to 65535')
+    .max(65535, 'must be a port number from 1 to 65535')
+    .optional(),
+  metricsHost: z.string().trim().min(1, 'must be an address, e.g. 127.0.0.1').default('127.0.0.1'),
   logLevel: logLevelSchema.default('info'),
   logFormat: logFormatSchema.default('json'),
 });
@@ -79,6 +91,8 @@ const FLAGS = {
   tee: { flag: 'tee', env: 'COCOON_TEE' },
   tsmDir: { flag: 'tsm-dir', env: 'COCOON_TSM_DIR' },
   configDir: { flag: 'config-dir', env: 'COCOON_CONFIG_DIR' },
+  metricsPort: { flag: 'metrics-port', env: 'COCOON_METRICS_PORT' },
+  metricsHost: { flag: 'metrics-host', env: 'COCOON_METRICS_HOST' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', formerEnv: 'COCOON_LOG_LEVEL' },
   logFormat: { flag: 'log-format', env: 'LOG_FORMAT' },
 } as const;

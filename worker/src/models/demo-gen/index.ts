@@ -2,6 +2,7 @@
 // first use (deterministic, seconds), written in the Hugging Face layout, loaded by the same
 // causal-LM runner as any real model.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isHfCausalLmFolder } from '../causal-lm/hf-folder';
@@ -18,11 +19,27 @@ export const DEMO_DESCRIPTION =
   'exported as an ONNX causal LM. Produces loosely readable English, no instruction following. ' +
   'Add a real model folder to serve useful text.';
 
-export const DEFAULT_MODELS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../models',
-);
-export const DEFAULT_DEMO_DIR = path.join(DEFAULT_MODELS_DIR, DEMO_MODEL_ID);
+/**
+ * Set by the packed worker's build (worker/scripts/build.mjs replaces this expression with "1"): the CLI then
+ * runs from one bundled file inside node_modules, which may not be writable, so its folders are per user.
+ */
+const PACKED = process.env.COCOON_WORKER_PACKED === '1';
+const home = os.homedir();
+
+/**
+ * Where extra model folders are looked for without --models. In the repository: worker/models. Packed:
+ * $XDG_DATA_HOME/cocoon-worker/models (~/.local/share/cocoon-worker/models).
+ */
+export const DEFAULT_MODELS_DIR = PACKED
+  ? path.join(process.env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'cocoon-worker', 'models')
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models');
+/**
+ * Where demo-gen is built on first start. In the repository: worker/models/demo-gen. Packed: a cache folder,
+ * $XDG_CACHE_HOME/cocoon-worker/demo-gen (~/.cache/cocoon-worker/demo-gen): it can always be rebuilt.
+ */
+export const DEFAULT_DEMO_DIR = PACKED
+  ? path.join(process.env.XDG_CACHE_HOME || path.join(home, '.cache'), 'cocoon-worker', DEMO_MODEL_ID)
+  : path.join(DEFAULT_MODELS_DIR, DEMO_MODEL_ID);
 
 function builtVersion(dir: string): number | undefined {
   try {
