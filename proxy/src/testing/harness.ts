@@ -85,7 +85,7 @@ export function userClient(
   proxy: ProxyServer,
   telegramId: number,
   firstName?: string,
-  extra: Pick<Parameters<typeof createCocoonClient>[0], 'attestation' | 'fetch'> = {},
+  extra: Pick<Parameters<typeof createCocoonClient>[0], 'attestation' | 'fetch' | 'spendKey'> = {},
 ) {
   return createCocoonClient({ baseUrl: proxy.url, auth: userAuth(proxy, telegramId, firstName), ...extra });
 }

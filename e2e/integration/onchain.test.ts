@@ -1,0 +1,198 @@
+// On-chain accounts end to end on the proxy's in-process sandbox chain, with real contracts and real
+// signatures: a wallet holder deploys their account with a first deposit and authorizes a spend key from
+// their wallet (the sandbox wallet, as TON Connect would send it), jobs are paid from it and each is signed
+// for by the client's spend key, the proxy claims the vouchers, a rig owner is paid through their RigAccount,
+// and the user exits alone after the close delay. Balances are read from the contracts' get-methods, and at
+// each step the chain and the ledger agree to the nanoTON.
+
+import { randomBytes } from 'node:crypto';
+import { depositCredit, userAccountMessages } from '@cocoon/contracts/client';
+import { type Db, ledgerTotals, type ProxyServer } from '@cocoon/proxy';
+import {
+  anonClient,
+  type DevWallet,
+  devWallet,
+  openTestDb,
+  proofBody,
+  resetDb,
+  startTestProxy,
+  startTestWorker,
+  type TestWorker,
+  userClient,
+} from '@cocoon/proxy/testing';
+import { memoryVoucherStore } from '@cocoon/shared';
+import { keyPairFromSeed } from '@ton/crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const TON = 1_000_000_000n;
+const CLOSE_DELAY_S = 3600;
+let db: Db;
+let proxy: ProxyServer;
+let workers: TestWorker[] = [];
+
+beforeAll(async () => {
+  db = await openTestDb();
+});
+afterAll(async () => {
+  await db?.close();
+});
+beforeEach(async () => {
+  await resetDb(db);
+  proxy = await startTestProxy(db, {
+    ONCHAIN_ACCOUNTS: 'true',
+    ONCHAIN_CLOSE_DELAY_S: String(CLOSE_DELAY_S),
+    // Claim every voucher at once here, to see each land.
+    ONCHAIN_CLAIM_THRESHOLD_NANO: '1',
+    TRIAL_CREDIT_NANO: '0',
+    RIG_COOLDOWN_MS: '0',
+  });
+});
+afterEach(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  workers = [];
+  await proxy?.close();
+});
+
+const sandbox = () => proxy.ctx.ton.sandbox!;
+
+/** `w` sends TON Connect messages through the sandbox wallet route, as the Mini App's bridge does. */
+async function walletSends(w: DevWallet, messages: Array<Record<string, string>>) {
+  await anonClient(proxy).request('POST', `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/send`, {
+    messages,
+  });
+}
+
+/** A user with a bound sandbox wallet. */
+async function withWallet(telegramId: number, extra: Parameters<typeof userClient>[3] = {}) {
+  const client = userClient(proxy, telegramId, undefined, extra);
+  const w = await devWallet(proxy);
+  await client.request('POST', '/v1/me/wallet', await proofBody(proxy, client, w));
+  return { client, wallet: w };
+}
+
+/** What the contract says, what the ledger says, and whether they agree (available = mirror + held + unclaimed). */
+async function books(client: ReturnType<typeof userClient>, userId: string) {
+  const view = await client.onchainAccount();
+  const held = await db.query<{ s: string | null }>(
+    `SELECT sum(a.balance)::text AS s FROM jobs j JOIN accounts a ON a.id = 'hold:' || j.id::text
+     WHERE j.user_id = $1 AND j.pays_onchain`,
+    [userId],
+  );
+  const chainAvailable = BigInt(view.account!.available);
+  const unclaimed = BigInt(view.voucheredNano) - BigInt(view.account!.claimed);
+  const ledgerSide = BigInt(view.mirrorNano) + BigInt(held.rows[0].s ?? '0');
+  return { view, chainAvailable, unclaimed, ledgerSide, agree: chainAvailable - unclaimed === ledgerSide };
+}
+
+describe('on-chain accounts', () => {
+  it('deposit, spend key, jobs signed for, claims, a rig payout and an exit: chain and ledger agree throughout', async () => {
+    // A rig, owned by someone with a bound wallet (they are paid on chain at the end).
+    const owner = await withWallet(2002);
+    const { rig, token } = await owner.client.registerRig('rig');
+    const worker = startTestWorker({ url: proxy.url, token });
+    workers.push(worker);
+    await worker.rigId;
+    await owner.client.setAsk(rig.id, 'test-echo', 5_000_000n);
+
+    // The user's spend key is made here and never given to the proxy: only its public half goes on chain.
+    const seed = randomBytes(32);
+    const spend = keyPairFromSeed(seed);
+    const store = memoryVoucherStore();
+    const { client, wallet } = await withWallet(1001, { spendKey: { seed, store } });
+    const me = await client.me();
+    const before = await client.onchainAccount();
+    expect(before).toMatchObject({ registered: false, account: { deployed: false } });
+
+    // Deploy with a first deposit, then authorize the spend key, from the wallet.
+    await walletSends(wallet, [
+      {
+        address: before.account!.address,
+        amount: (3n * TON).toString(),
+        stateInit: before.account!.stateInit,
+        payload: before.account!.depositPayload,
+      },
+    ]);
+    await walletSends(wallet, [
+      {
+        address: before.account!.address,
+        amount: (5n * TON) / 100n + '',
+        payload: userAccountMessages
+          .setSpendKey({ key: spend.publicKey, allowance: 0n, period: 0 })
+          .toBoc()
+          .toString('base64'),
+      },
+    ]);
+    const registered = await client.registerOnchain();
+    expect(registered.registered).toBe(true);
+    expect(registered.account!.spendKey).toBe(spend.publicKey.toString('hex'));
+    expect(BigInt(registered.account!.deposited)).toBe(depositCredit(3n * TON, false));
+    expect(BigInt(registered.mirrorNano)).toBe(depositCredit(3n * TON, false));
+
+    // Two jobs, each paid from the account and signed for by the client; each voucher is claimed on chain.
+    let spent = 0n;
+    for (const prompt of ['hello chain', 'and again']) {
+      const done = await client.runJob({
+        model: 'test-echo',
+        body: { kind: 'generate', prompt, maxTokens: 20 },
+      });
+      spent += done.costNano;
+      const b = await books(client, me.telegramId);
+      expect(BigInt(b.view.voucheredNano)).toBe(spent);
+      expect(BigInt(b.view.account!.claimed)).toBe(spent);
+      expect(b.agree).toBe(true);
+    }
+    expect(await store.get()).toEqual({ amountNano: spent, seq: 2n });
+    const vault = await proxy.ctx.onchain!.vault.getVaultData(vaultProvider());
+    expect(vault.totalClaimed).toBe(spent);
+
+    // The rig owner moves their earnings to an on-chain payout and their RigAccount collects it.
+    const earned = BigInt((await owner.client.me()).withdrawableNano);
+    expect(earned).toBeGreaterThan(0n);
+    const payout = (await owner.client.onchainPayout(earned)).payout!;
+    expect(BigInt(payout.amountNano)).toBe(earned);
+    const ownerBefore = await sandbox().balanceOf(owner.wallet.address);
+    const rigAccount = (await owner.client.onchainAccount()).rigAccount!;
+    await walletSends(owner.wallet, [
+      {
+        address: rigAccount,
+        amount: (TON / 10n).toString(),
+        payload: payout.payload,
+        stateInit: payout.stateInit,
+      },
+    ]);
+    const ownerGot = (await sandbox().balanceOf(owner.wallet.address)) - ownerBefore;
+    // Paid the earnings, less what the claim message cost the owner's wallet (gas and the rig reserve).
+    expect(ownerGot).toBeGreaterThan(earned - TON / 10n);
+    expect(ownerGot).toBeLessThanOrEqual(earned);
+    expect((await proxy.ctx.onchain!.vault.getVaultData(vaultProvider())).totalPaid).toBe(earned);
+
+    // The user exits alone: "close", the delay, "withdraw": they get exactly what is unclaimed.
+    const comment = (t: string) => userAccountMessages.comment(t).toBoc().toString('base64');
+    await walletSends(wallet, [
+      { address: before.account!.address, amount: '50000000', payload: comment('close') },
+    ]);
+    await walletSends(wallet, [
+      { address: before.account!.address, amount: '50000000', payload: comment('withdraw') },
+    ]);
+    expect(BigInt((await client.onchainAccount()).account!.withdrawn)).toBe(0n); // too early: refused
+    sandbox().blockchain.now = Math.floor(Date.now() / 1000) + CLOSE_DELAY_S + 60;
+    const available = BigInt((await client.onchainAccount()).account!.available);
+    expect(available).toBe(depositCredit(3n * TON, false) - spent);
+    const walletBefore = await sandbox().balanceOf(wallet.address);
+    await walletSends(wallet, [
+      { address: before.account!.address, amount: '50000000', payload: comment('withdraw') },
+    ]);
+    const gotBack = (await sandbox().balanceOf(wallet.address)) - walletBefore;
+    expect(gotBack).toBeGreaterThan(available - 50_000_000n);
+    const after = await books(client, me.telegramId);
+    expect(BigInt(after.view.account!.withdrawn)).toBe(available);
+    expect(after.view.mirrorNano).toBe('0');
+    expect(after.agree).toBe(true);
+    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  });
+});
+
+function vaultProvider() {
+  const chain = proxy.ctx.ton.sandbox!;
+  return chain.blockchain.provider(proxy.ctx.onchain!.vault.address);
+}
