@@ -20,7 +20,7 @@ import {
   type TestWorker,
   userClient,
 } from '@cocoon/proxy/testing';
-import { memoryVoucherStore } from '@cocoon/shared';
+import { CONTRACT, memoryVoucherStore } from '@cocoon/shared';
 import { keyPairFromSeed } from '@ton/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -68,6 +68,41 @@ async function withWallet(telegramId: number, extra: Parameters<typeof userClien
   const w = await devWallet(proxy);
   await client.request('POST', '/v1/me/wallet', await proofBody(proxy, client, w));
   return { client, wallet: w };
+}
+
+const comment = (t: string) => userAccountMessages.comment(t).toBoc().toString('base64');
+
+async function echoRig(ownerId: number) {
+  const owner = userClient(proxy, ownerId);
+  const { rig, token } = await owner.registerRig('rig');
+  const worker = startTestWorker({ url: proxy.url, token });
+  workers.push(worker);
+  await worker.rigId;
+  await owner.setAsk(rig.id, 'test-echo', 5_000_000n);
+}
+
+/** A user whose jobs are paid from an account contract with `deposit` in it and the spend key of `seed`. */
+async function onchainUser(telegramId: number, deposit: bigint, seed = randomBytes(32), signs = true) {
+  const { client, wallet } = await withWallet(telegramId, signs ? { spendKey: { seed } } : {});
+  const me = await client.me();
+  const view = await client.onchainAccount();
+  const address = view.account!.address;
+  await walletSends(wallet, [
+    {
+      address,
+      amount: deposit.toString(),
+      stateInit: view.account!.stateInit,
+      payload: view.account!.depositPayload,
+    },
+  ]);
+  const key = userAccountMessages.setSpendKey({
+    key: keyPairFromSeed(seed).publicKey,
+    allowance: 0n,
+    period: 0,
+  });
+  await walletSends(wallet, [{ address, amount: '50000000', payload: key.toBoc().toString('base64') }]);
+  await client.registerOnchain();
+  return { client, wallet, address, me };
 }
 
 /** What the contract says, what the ledger says, and whether they agree (available = mirror + held + unclaimed). */
@@ -167,7 +202,6 @@ describe('on-chain accounts', () => {
     expect((await proxy.ctx.onchain!.vault.getVaultData(vaultProvider())).totalPaid).toBe(earned);
 
     // The user exits alone: "close", the delay, "withdraw": they get exactly what is unclaimed.
-    const comment = (t: string) => userAccountMessages.comment(t).toBoc().toString('base64');
     await walletSends(wallet, [
       { address: before.account!.address, amount: '50000000', payload: comment('close') },
     ]);
@@ -189,6 +223,86 @@ describe('on-chain accounts', () => {
     expect(after.view.mirrorNano).toBe('0');
     expect(after.agree).toBe(true);
     expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  });
+  it('during the close delay the operator claims the last voucher signed, and the user gets the rest', async () => {
+    await proxy.close();
+    proxy = await startTestProxy(db, {
+      ONCHAIN_ACCOUNTS: 'true',
+      ONCHAIN_CLOSE_DELAY_S: String(CLOSE_DELAY_S),
+      // Never reached here: only the exit makes the proxy claim.
+      ONCHAIN_CLAIM_THRESHOLD_NANO: String(100n * TON),
+      TRIAL_CREDIT_NANO: '0',
+    });
+    await echoRig(2003);
+    const { client, wallet, address } = await onchainUser(1003, 2n * TON);
+    const done = await client.runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'x y z', maxTokens: 20 },
+    });
+    let view = await client.onchainAccount();
+    expect(BigInt(view.voucheredNano)).toBe(done.costNano);
+    expect(view.account!.claimed).toBe('0');
+
+    await walletSends(wallet, [{ address, amount: '50000000', payload: comment('close') }]);
+    await proxy.ctx.onchain!.sweep();
+    view = await client.onchainAccount();
+    expect(BigInt(view.account!.claimed)).toBe(done.costNano);
+    sandbox().blockchain.now = Math.floor(Date.now() / 1000) + CLOSE_DELAY_S + 60;
+    await walletSends(wallet, [{ address, amount: '50000000', payload: comment('withdraw') }]);
+    view = await client.onchainAccount();
+    expect(BigInt(view.account!.withdrawn)).toBe(depositCredit(2n * TON, false) - done.costNano);
+    expect(view.mirrorNano).toBe('0');
+    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('refuses a voucher that is not the next one, not the spend key’s, or missing; the client refuses to sign more than a job cost', async () => {
+    await echoRig(2004);
+    const seed = randomBytes(32);
+    const { client } = await onchainUser(1004, 2n * TON, seed, false);
+    // This client signs nothing by itself: the test signs, well or badly.
+    const done = await client.runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'a b', maxTokens: 10 },
+    });
+    const view = await client.onchainAccount();
+    expect(view.voucherDue).toEqual({ jobId: done.jobId, amountNano: done.costNano.toString() });
+    // The next job waits for this one's voucher.
+    await expect(
+      client.runJob({ model: 'test-echo', body: { kind: 'generate', prompt: 'c', maxTokens: 10 } }),
+    ).rejects.toMatchObject({ status: 409, code: 'voucher_due' });
+
+    const config = await client.onchainConfig();
+    const sign = async (amount: bigint, seq: bigint, key = seed) => {
+      const { signSpendVoucher } = await import('@cocoon/contracts/client');
+      const { Address } = await import('@ton/core');
+      const signature = signSpendVoucher(
+        { vault: Address.parse(config.vault!), account: Address.parse(view.account!.address), amount, seq },
+        keyPairFromSeed(key).secretKey,
+      );
+      return { amountNano: amount.toString(), seq: seq.toString(), signature: signature.toString('base64') };
+    };
+    const post = (body: Awaited<ReturnType<typeof sign>>) =>
+      client.call(CONTRACT.signJob, { params: { id: done.jobId }, body });
+    await expect(post(await sign(done.costNano + 1n, 1n))).rejects.toMatchObject({ code: 'wrong_voucher' });
+    await expect(post(await sign(done.costNano, 2n))).rejects.toMatchObject({ code: 'wrong_voucher' });
+    await expect(post(await sign(done.costNano, 1n, randomBytes(32)))).rejects.toMatchObject({
+      code: 'bad_signature',
+    });
+    await post(await sign(done.costNano, 1n));
+    await expect(post(await sign(done.costNano, 1n))).rejects.toMatchObject({ code: 'already_vouchered' });
+
+    // A proxy that asks the client to sign more than the job cost is refused by the client.
+    const inflating: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(input).endsWith('/v1/me/onchain') || init?.method === 'POST') return res;
+      const body = await res.json();
+      if (body.voucherDue) body.voucherDue.amountNano = (BigInt(body.voucherDue.amountNano) + 1n).toString();
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const lied = userClient(proxy, 1004, undefined, { spendKey: { seed }, fetch: inflating });
+    await expect(
+      lied.runJob({ model: 'test-echo', body: { kind: 'generate', prompt: 'd e', maxTokens: 10 } }),
+    ).rejects.toMatchObject({ code: 'voucher_refused' });
   });
 });
 
