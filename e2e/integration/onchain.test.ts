@@ -304,6 +304,19 @@ describe('on-chain accounts', () => {
       lied.runJob({ model: 'test-echo', body: { kind: 'generate', prompt: 'd e', maxTokens: 10 } }),
     ).rejects.toMatchObject({ code: 'voucher_refused' });
   });
+  it('commits the ledger hash to the vault, and a proxy refuses a database older than the last commit', async () => {
+    await echoRig(2005);
+    const { client } = await onchainUser(1005, 2n * TON);
+    await client.runJob({ model: 'test-echo', body: { kind: 'generate', prompt: 'p q', maxTokens: 10 } });
+    expect(await proxy.ctx.onchain!.commitLedger()).toBe(true);
+    expect(await proxy.ctx.onchain!.commitLedger()).toBe(false); // nothing changed since
+    expect((await proxy.ctx.onchain!.vaultData()).commitSeq).toBe(1n);
+    // A database restored from before that commit: the same chain, one commit fewer here.
+    await db.query('DELETE FROM ledger_commits');
+    await expect(proxy.ctx.onchain!.checkNotRolledBack()).rejects.toThrow(
+      /older than the ledger committed on chain: the vault has commit 1, this database only 0/,
+    );
+  });
 });
 
 function vaultProvider() {

@@ -117,6 +117,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       })
     : null;
   await onchain?.ensureVault();
+  await onchain?.checkNotRolledBack();
   const ctx: AppContext = {
     db,
     config,
@@ -253,6 +254,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
 
   let sweeping = false;
   let lastChainSweep = 0;
+  let lastCommit = Date.now();
   const sweeper = setInterval(async () => {
     if (sweeping) return;
     sweeping = true;
@@ -263,6 +265,10 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       if (onchain && Date.now() - lastChainSweep > 15_000) {
         lastChainSweep = Date.now();
         await onchain.sweep();
+        if (Date.now() - lastCommit > config.ONCHAIN_COMMIT_MS) {
+          lastCommit = Date.now();
+          await onchain.commitLedger();
+        }
       }
     } catch (err) {
       log.error({ err }, 'sweep failed');

@@ -181,6 +181,8 @@ export const configSchema = z.object({
     .default(86_400),
   ONCHAIN_CLAIM_THRESHOLD_NANO: nano.default(1_000_000_000n),
   ONCHAIN_STAKE_NANO: nano.default(10_000_000_000n),
+  /** How often the ledger's hash is committed to the vault (when it changed): a rolled-back database is caught. */
+  ONCHAIN_COMMIT_MS: z.coerce.number().int().min(60_000).default(3_600_000),
   /** Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN. */
   TELEGRAM_API_ROOT: z.string().url().optional(),
   /** Retention of the bot's sealed chat history: messages kept per chat, their age, and the prune interval. */

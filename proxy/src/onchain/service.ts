@@ -7,6 +7,8 @@
 //   exit, so the last voucher lands within the close delay);
 // - a rig owner moves earnings to an operator-signed earnings voucher their RigAccount presents to the vault.
 // Nothing here can move a user's money without their spend key's signature: the contracts check it.
+
+import { createHash } from 'node:crypto';
 import {
   type AccountData,
   type CocoonCodes,
@@ -26,8 +28,9 @@ import { Address, type ContractProvider, type TupleReader } from '@ton/core';
 import type { KeyPair } from '@ton/crypto';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
-import { conflict, HttpError, notFound } from '../errors';
-import { onchainAccount, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
+import { balanceOf, onchainAccount, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { earningsAwaitingAudit } from '../payments/store';
 import type { ChainAdapter } from '../ton';
 
 export interface OnchainRow {
@@ -347,6 +350,59 @@ export class OnchainService {
     return true;
   }
 
+  /** The vault's data, read from the chain. */
+  async vaultData() {
+    return this.vault.getVaultData(providerFor(this.chain, this.vault.address));
+  }
+
+  /**
+   * Commits a hash of the ledger to the vault when it changed since the last commit: sha256 over the previous
+   * hash, the number of ledger entries and the last entry's id. The vault keeps the latest and its sequence
+   * number, so a database restored from an older backup (fewer commits than the vault saw) is caught at start.
+   */
+  async commitLedger(): Promise<boolean> {
+    const last = (
+      await this.db.query<{ seq: string; hash: string; entries: string }>(
+        'SELECT seq::text, hash, entries::text FROM ledger_commits ORDER BY seq DESC LIMIT 1',
+      )
+    ).rows[0];
+    const now = (
+      await this.db.query<{ n: string; last: string | null }>(
+        'SELECT count(*)::text AS n, max(id)::text AS last FROM ledger_entries',
+      )
+    ).rows[0];
+    if (last && last.entries === now.n) return false;
+    const seq = BigInt(last?.seq ?? '0') + 1n;
+    const hash = createHash('sha256')
+      .update(`${last?.hash ?? ''}|${now.n}|${now.last ?? ''}`)
+      .digest('hex');
+    await this.db.query('INSERT INTO ledger_commits (seq, hash, entries) VALUES ($1, $2, $3)', [
+      seq.toString(),
+      hash,
+      now.n,
+    ]);
+    const call = await this.chain.prepareContractCall([
+      {
+        to: this.vaultAddress,
+        amountNano: 20_000_000n,
+        body: vaultMessages.commit(BigInt(`0x${hash}`), seq),
+      },
+    ]);
+    await this.chain.sendExternalBoc(call.boc);
+    return true;
+  }
+
+  /** Refuses a database older than what this proxy committed to the vault (restored from an old backup). */
+  async checkNotRolledBack(): Promise<void> {
+    const onChain = (await this.vaultData()).commitSeq;
+    const r = await this.db.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM ledger_commits');
+    const here = BigInt(r.rows[0].seq ?? '0');
+    if (onChain > here)
+      throw new Error(
+        `the database is older than the ledger committed on chain: the vault has commit ${onChain}, this database only ${here}. Restore the latest backup; starting on this one would pay out what was already paid.`,
+      );
+  }
+
   /** One pass over every account: sync, and claim what is due (the upkeep loop calls it). */
   async sweep(): Promise<void> {
     const r = await this.db.query<{ user_id: string }>('SELECT user_id FROM onchain_accounts LIMIT 1000');
@@ -363,6 +419,13 @@ export class OnchainService {
    */
   async payout(ownerId: string, wallet: string, amount: bigint) {
     return this.db.tx(async (q) => {
+      // Earnings enter the voucher only once their audits are decided (as for any withdrawal).
+      const waiting = await earningsAwaitingAudit(q, ownerId);
+      const balance = await balanceOf(q, userAccount(ownerId));
+      if (balance - waiting < amount)
+        throw new InsufficientFunds(
+          `you can move at most ${balance - waiting > 0n ? balance - waiting : 0n} nanoTON now${waiting > 0n ? ` (${waiting} wait for their audits)` : ''}`,
+        );
       await postTx(q, {
         kind: 'onchain_payout',
         ref: ownerId,

@@ -218,15 +218,7 @@ export async function requestWithdrawal(
       );
     }
     // Earnings of the user's rigs from jobs whose audit is still open stay put until it is decided.
-    const waiting = BigInt(
-      (
-        await q.query<{ n: string }>(
-          `SELECT coalesce(sum(j.rig_nano), 0)::text AS n FROM jobs j JOIN rigs r ON r.id = j.rig_id
-           WHERE r.owner_id = $1 AND j.state = 'done' AND j.audit_state = 'pending'`,
-          [args.userId],
-        )
-      ).rows[0].n,
-    );
+    const waiting = await earningsAwaitingAudit(q, args.userId);
     if (waiting > 0n) {
       const balance = await balanceOf(q, userAccount(args.userId));
       if (balance - waiting < args.amountNano + args.feeNano)
@@ -377,4 +369,14 @@ export function createDbWithdrawalQueue(db: Db, opts: { leaseHolder?: string } =
       if (!r.rows.length) throw new Error(`withdrawal ${id} is not sent`);
     },
   };
+}
+
+/** A rig owner's earnings from jobs whose audit is still open: not paid out, by any route, until decided. */
+export async function earningsAwaitingAudit(q: Queryable, ownerId: string): Promise<bigint> {
+  const r = await q.query<{ n: string }>(
+    `SELECT coalesce(sum(j.rig_nano), 0)::text AS n FROM jobs j JOIN rigs r ON r.id = j.rig_id
+     WHERE r.owner_id = $1 AND j.state = 'done' AND j.audit_state = 'pending'`,
+    [ownerId],
+  );
+  return BigInt(r.rows[0].n);
 }

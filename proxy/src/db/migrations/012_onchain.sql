@@ -37,3 +37,12 @@ CREATE TABLE onchain_payouts (
   signature text,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- The ledger's hashes as committed to the vault: a database restored from an older backup has fewer commits
+-- than the vault has seen, and the proxy refuses to start on it (onchain/service.ts checkNotRolledBack).
+CREATE TABLE ledger_commits (
+  seq bigint PRIMARY KEY,
+  hash text NOT NULL,
+  entries bigint NOT NULL,
+  committed_at timestamptz NOT NULL DEFAULT now()
+);
