@@ -58,3 +58,25 @@ describe('vouchers', () => {
     expect(verifyWithdrawalVoucher({ ...wd, claimed: 3n }, wsig, k.publicKey)).toBe(false);
   });
 });
+
+describe('ed25519 paths', () => {
+  it('node:crypto, @noble/curves and @ton/crypto give the same signatures; 32-byte seeds and 64-byte keys both sign', async () => {
+    const { ed25519 } = await import('@noble/curves/ed25519.js');
+    const { sign, signVerify } = await import('@ton/crypto');
+    const { ed25519Sign, ed25519Verify } = await import('./vouchers');
+    const k = newKeyPair();
+    for (let i = 0; i < 5; i++) {
+      const msg = Buffer.from(`message ${i}`.padEnd(32, '.'));
+      const ours = ed25519Sign(msg, k.secretKey);
+      expect(ours.equals(sign(msg, k.secretKey))).toBe(true);
+      expect(Buffer.from(ed25519.sign(msg, k.secretKey.subarray(0, 32))).equals(ours)).toBe(true);
+      expect(ed25519Sign(msg, k.secretKey.subarray(0, 32)).equals(ours)).toBe(true);
+      expect(ed25519Verify(msg, ours, k.publicKey)).toBe(true);
+      expect(signVerify(msg, ours, k.publicKey)).toBe(true);
+      const bad = Buffer.from(ours);
+      bad[0] ^= 1;
+      expect(ed25519Verify(msg, bad, k.publicKey)).toBe(false);
+      expect(ed25519Verify(msg, ours.subarray(0, 63), k.publicKey)).toBe(false);
+    }
+  });
+});
