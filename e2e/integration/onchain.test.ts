@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { depositCredit, userAccountMessages } from '@cocoon/contracts/client';
-import { type Db, ledgerTotals, type ProxyServer } from '@cocoon/proxy';
+import { type Db, ledgerTotals, type ProxyServer, refundUnvouched } from '@cocoon/proxy';
 import {
   anonClient,
   type DevWallet,
@@ -316,6 +316,32 @@ describe('on-chain accounts', () => {
     await expect(proxy.ctx.onchain!.checkNotRolledBack()).rejects.toThrow(
       /older than the ledger committed on chain: the vault has commit 1, this database only 0/,
     );
+  });
+  it('a job refunded by an audit is paid back into the account contract; claimed never decreases', async () => {
+    await echoRig(2006);
+    const { client } = await onchainUser(1006, 2n * TON);
+    const me = await client.me();
+    const done = await client.runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'r s t', maxTokens: 10 },
+    });
+    const before = await books(client, me.telegramId);
+    const job = await db.query<{ rig_id: string; owner_id: string }>(
+      'SELECT j.rig_id, r.owner_id FROM jobs j JOIN rigs r ON r.id = j.rig_id WHERE j.id = $1',
+      [done.jobId],
+    );
+    // An audit proved the rig wrong: its unvouched jobs go back to their users.
+    await db.tx((q) => refundUnvouched(q, job.rows[0].rig_id, job.rows[0].owner_id, 0n, 'test'));
+    expect(await proxy.ctx.onchain!.payRefunds()).toBe(1);
+    const after = await books(client, me.telegramId);
+    expect(BigInt(after.view.account!.deposited) - BigInt(before.view.account!.deposited)).toBe(
+      done.costNano,
+    );
+    expect(after.view.account!.claimed).toBe(before.view.account!.claimed);
+    expect(BigInt(after.view.mirrorNano) - BigInt(before.view.mirrorNano)).toBe(done.costNano);
+    expect(after.agree).toBe(true);
+    expect(await proxy.ctx.onchain!.payRefunds()).toBe(0); // paid once
+    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
   });
 });
 

@@ -1,6 +1,6 @@
 export type { Logger } from '@cocoon/shared/node';
 export { type BuildOptions, buildProxy, type ProxyApp, type ProxyServer, startProxy } from './app';
-export { auditorPay } from './audits/consequences';
+export { auditorPay, refundUnvouched } from './audits/consequences';
 export { shouldAudit } from './audits/service';
 export { type CheckLine, checkMain, formatChecks, problemLines, runChecks } from './check';
 export { type Config, DEV_BOT_TOKEN, DEV_SERVICE_KEY, loadConfig } from './config';

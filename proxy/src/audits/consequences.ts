@@ -11,6 +11,7 @@ import {
   trialAccount,
   userAccount,
 } from '../ledger/ledger';
+import { queueOnchainRefund } from '../onchain/refunds';
 import { bondAccount } from './bonds';
 import type { AuditedJob } from './repository';
 import { setAuditState, unvouchedJobs } from './repository';
@@ -72,13 +73,21 @@ export async function refundUnvouched(
     const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
     const fromTrial = min(rigShare - fromBond - fromCash, await balanceOf(q, trialAccount(ownerId)));
     const toTrial = min(total, BigInt(job.hold_trial_nano));
-    // The fee account pays the user in full; the owner's share comes back to it as far as it reaches.
+    // The fee account pays the user in full; the owner's share comes back to it as far as it reaches. A user
+    // who paid from their on-chain account is paid back into it (onchain/refunds.ts): the contract's
+    // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when
+    // the chain shows it, as any deposit is.
+    const cashBack = total - toTrial;
     const transfers: Transfer[] = [
       { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
       { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
       { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
       { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
-      { from: SYSTEM.fees, to: userAccount(job.user_id), amount: total - toTrial },
+      {
+        from: SYSTEM.fees,
+        to: job.pays_onchain ? SYSTEM.onchainDeposits : userAccount(job.user_id),
+        amount: cashBack,
+      },
     ];
     const r = await postTx(q, {
       kind: 'audit-refund',
@@ -88,6 +97,7 @@ export async function refundUnvouched(
     });
     await setAuditState(q, job.id, 'refunded');
     if (r.duplicate) continue;
+    if (job.pays_onchain && cashBack > 0n) await queueOnchainRefund(q, job.id, job.user_id, cashBack);
     out.jobs++;
     out.refundedNano += total;
     out.fromOwnerNano += fromBond + fromCash + fromTrial;

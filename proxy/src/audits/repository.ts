@@ -170,6 +170,7 @@ export async function unvouchedJobs(
     rig_nano: string;
     fee_nano: string;
     hold_trial_nano: string;
+    pays_onchain: boolean;
   }>
 > {
   const r = await q.query<{
@@ -179,9 +180,10 @@ export async function unvouchedJobs(
     rig_nano: string;
     fee_nano: string;
     hold_trial_nano: string;
+    pays_onchain: boolean;
   }>(
     `SELECT j.id, j.user_id, j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano,
-       j.fee_nano::text AS fee_nano, j.hold_trial_nano::text AS hold_trial_nano
+       j.fee_nano::text AS fee_nano, j.hold_trial_nano::text AS hold_trial_nano, j.pays_onchain
      FROM jobs j JOIN rigs r ON r.id = j.rig_id
      WHERE j.rig_id = $1 AND ${unvouchedSql('j', 'r')}
      ORDER BY j.finished_at FOR UPDATE OF j`,

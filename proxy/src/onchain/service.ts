@@ -13,6 +13,7 @@ import {
   type AccountData,
   type CocoonCodes,
   compileAll,
+  OP_FEE,
   RigAccount,
   rigAccountMessages,
   signEarningsVoucher,
@@ -32,6 +33,7 @@ import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
 import { balanceOf, onchainAccount, postTx, SYSTEM, userAccount } from '../ledger/ledger';
 import { earningsAwaitingAudit } from '../payments/store';
 import type { ChainAdapter } from '../ton';
+import { markRefundSent, unsentRefunds } from './refunds';
 
 export interface OnchainRow {
   user_id: string;
@@ -403,8 +405,24 @@ export class OnchainService {
       );
   }
 
+  /** Pays queued refunds back into users' account contracts (a deposit each, its gas on top). */
+  async payRefunds(): Promise<number> {
+    let paid = 0;
+    for (const r of await unsentRefunds(this.db)) {
+      await markRefundSent(this.db, r.job_id);
+      const call = await this.chain.prepareContractCall([
+        { to: r.address, amountNano: BigInt(r.amount) + OP_FEE, body: userAccountMessages.deposit() },
+      ]);
+      await this.chain.sendExternalBoc(call.boc);
+      await this.sync(r.user_id);
+      paid++;
+    }
+    return paid;
+  }
+
   /** One pass over every account: sync, and claim what is due (the upkeep loop calls it). */
   async sweep(): Promise<void> {
+    await this.payRefunds().catch((err) => this.log.warn({ err }, 'on-chain refunds failed'));
     const r = await this.db.query<{ user_id: string }>('SELECT user_id FROM onchain_accounts LIMIT 1000');
     for (const { user_id } of r.rows) {
       await this.claimIfDue(user_id).catch((err) =>

@@ -46,3 +46,14 @@ CREATE TABLE ledger_commits (
   entries bigint NOT NULL,
   committed_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Refunds owed to users who paid from their on-chain account (an audit proved the rig wrong): paid back as a
+-- deposit into their account contract by the proxy's sweep. The ledger already moved the amount from the
+-- fees to system:onchain_deposits; the mirror is credited when the chain shows the deposit.
+CREATE TABLE onchain_refunds (
+  job_id uuid PRIMARY KEY REFERENCES jobs(id),
+  user_id text NOT NULL REFERENCES users(id),
+  amount numeric(39,0) NOT NULL,
+  sent_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
