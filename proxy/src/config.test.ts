@@ -89,4 +89,17 @@ describe('proxy configuration', () => {
     );
     expect(loadConfig({ ...prod, PUBLIC_URL: 'https://cocoon.example.org' }).PUBLIC_URL).toMatch(/^https:/);
   });
+
+  it('with on-chain accounts off the sandbox needs an operator key of its own', () => {
+    const base = { ...PRODUCTION_SECRETS, TON_NETWORK: 'testnet', ...MNEMONIC, ONCHAIN_ACCOUNTS: 'true' };
+    expect(() => loadConfig(base)).toThrow(
+      /OPERATOR_KEY: required with ONCHAIN_ACCOUNTS off the sandbox chain/,
+    );
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ ...base, OPERATOR_KEY: key }).OPERATOR_KEY).toBe(key);
+    expect(() => loadConfig({ ...base, OPERATOR_KEY: 'short' })).toThrow(
+      /OPERATOR_KEY: must be a 32-byte Ed25519 seed/,
+    );
+    expect(() => loadConfig({ ...base, OPERATOR_KEY: key, ADMIN_KEY: key })).toThrow(/OPERATOR_KEY/);
+  });
 });

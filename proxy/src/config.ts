@@ -228,11 +228,16 @@ export function loadConfig(env: EnvRecord = process.env): Config {
   problems.push(...endpointNetworkProblems(c.TON_NETWORK, c.TONCENTER_URL));
   problems.push(...httpsProblems('PUBLIC_URL', c.PUBLIC_URL, c.NODE_ENV));
   problems.push(...httpsProblems('PCCS_URL', c.PCCS_URL, c.NODE_ENV));
+  if (c.ONCHAIN_ACCOUNTS && c.TON_NETWORK !== 'sandbox' && !c.OPERATOR_KEY)
+    problems.push(
+      'OPERATOR_KEY: required with ONCHAIN_ACCOUNTS off the sandbox chain (it signs rig owners\' earnings vouchers)',
+    );
   problems.push(
     ...sharedSecretProblems([
       ['BOT_TOKEN', c.BOT_TOKEN],
       ['SERVICE_KEY', c.SERVICE_KEY],
       ['ADMIN_KEY', c.ADMIN_KEY],
+      ['OPERATOR_KEY', c.OPERATOR_KEY],
     ]),
   );
   if (problems.length) throw configError('proxy', problems);
