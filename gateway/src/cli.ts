@@ -1,8 +1,9 @@
 // `npm run gateway -- --proxy URL --api-key KEY` (or `npm run client`): the OpenAI-compatible gateway on 127.0.0.1:10000.
-import { ApiError, createCocoonClient, formatTon, fromBase64 } from '@cocoon/shared';
+import { ApiError, createCocoonClient, formatTon, fromBase64, spendPublicKeyHex } from '@cocoon/shared';
 import { createLogger, failStartup, loadOrExit, warnStartup } from '@cocoon/shared/node';
 import { loadClientConfig, USAGE } from './config';
 import { startClientGateway } from './gateway';
+import { fileVoucherStore } from './voucher-store';
 
 async function main(): Promise<void> {
   const loaded = loadOrExit('cocoon-client', () =>
@@ -30,6 +31,27 @@ async function main(): Promise<void> {
   try {
     const me = await proxy.me();
     say('info', `key accepted; balance ${formatTon(BigInt(me.balanceNano))} TON`);
+    if (config.spendKey) {
+      // Say now if the account on chain has another key: its vouchers would be refused.
+      const mine = await spendPublicKeyHex(config.spendKey.seed);
+      const view = await proxy.onchainAccount().catch(() => undefined);
+      const onChain = view?.account?.spendKey;
+      if (!view?.registered)
+        say(
+          'warn',
+          'a spend key is set but this key’s user has no registered on-chain account; jobs are paid from the balance',
+        );
+      else if (onChain && onChain !== mine)
+        say(
+          'warn',
+          `the spend key given (${mine.slice(0, 16)}…) is not the one your account authorized (${onChain.slice(0, 16)}…)`,
+        );
+      else
+        say(
+          'info',
+          `signing vouchers for on-chain account ${view.account?.address} (store ${config.spendKey.storePath})`,
+        );
+    }
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       failStartup('cocoon-client', `the proxy refused the API key: ${err.message}`);
@@ -47,6 +69,9 @@ async function main(): Promise<void> {
     host: config.host,
     logger,
     minTrust: config.minTrust,
+    spendKey: config.spendKey
+      ? { seed: config.spendKey.seed, store: fileVoucherStore(config.spendKey.storePath) }
+      : undefined,
     attestation: config.attestationPolicyKey
       ? { operatorKey: fromBase64(config.attestationPolicyKey), pccsUrl: config.pccsUrl }
       : undefined,

@@ -35,3 +35,26 @@ describe('confidential-tier errors in OpenAI shape', () => {
     expect(e.body.error.message).toContain('bad signature');
   });
 });
+
+describe('on-chain account errors in OpenAI shape', () => {
+  it('answers a due voucher with a 409 that says how to sign, not retried', async () => {
+    const e = await toOpenAiError(new ApiError(409, 'voucher_due', 'job 7 waits for its voucher'));
+    expect(e).toMatchObject({ status: 409, retry: false });
+    expect(e.body.error).toMatchObject({ type: 'invalid_request_error', code: 'voucher_due' });
+    expect(e.body.error.message).toContain('job 7 waits for its voucher');
+    expect(e.body.error.message).toContain('--spend-key-file or COCOON_SPEND_KEY');
+  });
+
+  it('answers a voucher this gateway refused to sign with a non-retryable 502', async () => {
+    const e = await toOpenAiError(
+      new ApiError(
+        409,
+        'voucher_refused',
+        'the voucher was not signed: the proxy asks 11 nanoTON for a job that cost 10',
+      ),
+    );
+    expect(e).toMatchObject({ status: 502, retry: false });
+    expect(e.body.error).toMatchObject({ type: 'api_error', code: 'voucher_refused' });
+    expect(e.body.error.message).toContain('asks 11 nanoTON for a job that cost 10');
+  });
+});

@@ -108,6 +108,26 @@ export async function toOpenAiError(
         'policy_rejected',
         `the attestation policy the proxy serves was rejected: ${err.message}`,
       );
+    // On-chain accounts: the proxy runs one unsigned job per user at most, and this gateway signs each job's
+    // voucher itself when it has the spend key. Neither is fixed by retrying.
+    case 'voucher_due':
+      return make(
+        409,
+        'invalid_request_error',
+        'voucher_due',
+        `a previous job paid from your on-chain account has no signed voucher yet (${err.message}); ` +
+          'start this gateway with the spend key your account authorized (--spend-key-file or ' +
+          'COCOON_SPEND_KEY) so it signs each job, or sign the due voucher where the job ran (the Mini App)',
+      );
+    case 'voucher_refused':
+      return make(
+        502,
+        'api_error',
+        'voucher_refused',
+        `this gateway refused to sign what the proxy asked for the job (${err.message}); nothing was signed. ` +
+          'If the proxy asks for more than the job cost or for a different total than this gateway signed ' +
+          '(its voucher store), compare GET /v1/me/onchain with the store before you use the account again',
+      );
   }
   if (err.status === 401) return make(401, 'authentication_error', 'invalid_api_key', err.message);
   if (err.status === 403) return make(403, 'permission_error', err.code, err.message);

@@ -8,6 +8,7 @@ import {
   type LogFormat,
   type LogLevel,
   type RunJobResult,
+  type SpendKeyOptions,
   type TrustTier,
 } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
@@ -65,6 +66,11 @@ export interface GatewayOptions {
   attestation?: GatewayAttestation;
   /** The tier of requests that name no `cocoon_min_trust` (default open). */
   minTrust?: TrustTier;
+  /**
+   * Jobs paid from the developer's on-chain account: the spend key their account authorized and where the
+   * last voucher signed is kept. Each job's voucher is signed once its result is in.
+   */
+  spendKey?: SpendKeyOptions;
 }
 
 export interface ClientGateway {
@@ -88,6 +94,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     auth: { kind: 'apiKey', key: opts.apiKey },
     fetch: opts.fetch,
     attestation: opts.attestation,
+    spendKey: opts.spendKey,
   });
   const active = new Set<AbortController>();
 

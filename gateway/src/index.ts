@@ -2,3 +2,4 @@
 export { type OpenAiError, toOpenAiError } from './errors';
 export { type ClientGateway, type GatewayOptions, startClientGateway } from './gateway';
 export { chatPlan, completionPlan, InvalidRequest, type JobPlan } from './mapping';
+export { fileVoucherStore, VoucherStoreError } from './voucher-store';
