@@ -4,6 +4,7 @@ import {
   CUT_MARKER,
   classifyJobError,
   costFooter,
+  jobErrorText,
   layoutReply,
   MAX_REPLY_MESSAGES,
   splitMessage,
@@ -73,6 +74,9 @@ describe('job errors', () => {
       'no_confidential_capacity',
     );
     expect(classifyJobError(new ApiError(503, 'no_verified_rig', 'x'))).toBe('no_verified_rig');
+    // An on-chain user's unsigned voucher is not a conflict to retry: they sign in the Mini App.
+    expect(classifyJobError(new ApiError(409, 'voucher_due', 'x'))).toBe('voucher_due');
+    expect(jobErrorText('voucher_due', 'demo-gen')).toMatch(/waiting for your signature.*Mini App/);
     expect(classifyJobError(new ApiError(502, 'policy_rejected', 'x'))).toBe('attestation_unavailable');
     expect(classifyJobError(new ApiError(400, 'attestation_not_configured', 'x'))).toBe(
       'attestation_unavailable',

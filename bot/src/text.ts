@@ -84,12 +84,14 @@ export type JobErrorKind =
   | 'no_confidential_capacity'
   | 'no_verified_rig'
   | 'attestation_unavailable'
+  | 'voucher_due'
   | 'unavailable';
 
 export function classifyJobError(err: unknown): JobErrorKind {
   if (err instanceof ApiError) {
     if (err.code === 'no_confidential_capacity') return 'no_confidential_capacity';
     if (err.code === 'no_verified_rig') return 'no_verified_rig';
+    if (err.code === 'voucher_due') return 'voucher_due';
     if (err.code === 'attestation_not_configured' || err.code === 'policy_rejected')
       return 'attestation_unavailable';
     if (err.status === 402 || err.code === 'insufficient_funds') return 'insufficient_funds';
@@ -131,6 +133,12 @@ export function jobErrorText(kind: JobErrorKind, model: string): string {
       return (
         "I can't check TDX rigs right now: the network's attestation policy didn't verify with the key the " +
         "bot's operator configured. Nothing was sent. A group admin can send /trust open to use any rig."
+      );
+    case 'voucher_due':
+      return (
+        'Your jobs are paid from your own on-chain account, and your last job is waiting for your signature. ' +
+        'Open the Mini App on the device that holds your spend key to sign for it, then try again: ' +
+        "the bot can't sign for you."
       );
     default:
       return 'Cocoon is unreachable right now. Try again in a minute.';
