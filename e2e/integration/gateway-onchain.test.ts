@@ -7,22 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { userAccountMessages } from '@cocoon/contracts/client';
 import { type ClientGateway, fileVoucherStore, startClientGateway } from '@cocoon/gateway';
 import type { Db, ProxyServer } from '@cocoon/proxy';
 import {
-  anonClient,
-  type DevWallet,
-  devWallet,
+  onchainUser,
   openTestDb,
-  proofBody,
   resetDb,
   startTestProxy,
   startTestWorker,
   type TestWorker,
   userClient,
 } from '@cocoon/proxy/testing';
-import { keyPairFromSeed } from '@ton/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const TON = 1_000_000_000n;
@@ -58,12 +53,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function walletSends(w: DevWallet, messages: Array<Record<string, string>>) {
-  await anonClient(proxy).request('POST', `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/send`, {
-    messages,
-  });
-}
-
 async function echoRig(ownerId: number) {
   const owner = userClient(proxy, ownerId);
   const { rig, token } = await owner.registerRig('rig');
@@ -75,26 +64,7 @@ async function echoRig(ownerId: number) {
 
 /** A developer with an on-chain account holding `deposit`, its spend key `seed`, and an API key. */
 async function onchainDeveloper(telegramId: number, deposit: bigint, seed: Buffer) {
-  const client = userClient(proxy, telegramId);
-  const w = await devWallet(proxy);
-  await client.request('POST', '/v1/me/wallet', await proofBody(proxy, client, w));
-  const view = await client.onchainAccount();
-  const address = view.account!.address;
-  await walletSends(w, [
-    {
-      address,
-      amount: deposit.toString(),
-      stateInit: view.account!.stateInit,
-      payload: view.account!.depositPayload,
-    },
-  ]);
-  const key = userAccountMessages.setSpendKey({
-    key: keyPairFromSeed(seed).publicKey,
-    allowance: 0n,
-    period: 0,
-  });
-  await walletSends(w, [{ address, amount: '50000000', payload: key.toBoc().toString('base64') }]);
-  await client.registerOnchain();
+  const { client } = await onchainUser(proxy, telegramId, deposit, seed, false);
   const { key: apiKey } = await client.createApiKey('gateway');
   return { client, apiKey };
 }

@@ -9,16 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { depositCredit, userAccountMessages } from '@cocoon/contracts/client';
 import { type Db, ledgerTotals, type ProxyServer, refundUnvouched } from '@cocoon/proxy';
 import {
-  anonClient,
   type DevWallet,
-  devWallet,
+  onchainUser as openOnchain,
   openTestDb,
-  proofBody,
   resetDb,
+  walletSends as sendFrom,
   startTestProxy,
   startTestWorker,
   type TestWorker,
   userClient,
+  userWithWallet,
 } from '@cocoon/proxy/testing';
 import { CONTRACT, memoryVoucherStore } from '@cocoon/shared';
 import { keyPairFromSeed } from '@ton/crypto';
@@ -55,20 +55,9 @@ afterEach(async () => {
 
 const sandbox = () => proxy.ctx.ton.sandbox!;
 
-/** `w` sends TON Connect messages through the sandbox wallet route, as the Mini App's bridge does. */
-async function walletSends(w: DevWallet, messages: Array<Record<string, string>>) {
-  await anonClient(proxy).request('POST', `/dev/sandbox-wallet/${encodeURIComponent(w.id)}/send`, {
-    messages,
-  });
-}
-
-/** A user with a bound sandbox wallet. */
-async function withWallet(telegramId: number, extra: Parameters<typeof userClient>[3] = {}) {
-  const client = userClient(proxy, telegramId, undefined, extra);
-  const w = await devWallet(proxy);
-  await client.request('POST', '/v1/me/wallet', await proofBody(proxy, client, w));
-  return { client, wallet: w };
-}
+const walletSends = (w: DevWallet, messages: Parameters<typeof sendFrom>[2]) => sendFrom(proxy, w, messages);
+const withWallet = (telegramId: number, extra: Parameters<typeof userClient>[3] = {}) =>
+  userWithWallet(proxy, telegramId, extra);
 
 const comment = (t: string) => userAccountMessages.comment(t).toBoc().toString('base64');
 
@@ -83,26 +72,8 @@ async function echoRig(ownerId: number) {
 
 /** A user whose jobs are paid from an account contract with `deposit` in it and the spend key of `seed`. */
 async function onchainUser(telegramId: number, deposit: bigint, seed = randomBytes(32), signs = true) {
-  const { client, wallet } = await withWallet(telegramId, signs ? { spendKey: { seed } } : {});
-  const me = await client.me();
-  const view = await client.onchainAccount();
-  const address = view.account!.address;
-  await walletSends(wallet, [
-    {
-      address,
-      amount: deposit.toString(),
-      stateInit: view.account!.stateInit,
-      payload: view.account!.depositPayload,
-    },
-  ]);
-  const key = userAccountMessages.setSpendKey({
-    key: keyPairFromSeed(seed).publicKey,
-    allowance: 0n,
-    period: 0,
-  });
-  await walletSends(wallet, [{ address, amount: '50000000', payload: key.toBoc().toString('base64') }]);
-  await client.registerOnchain();
-  return { client, wallet, address, me };
+  const user = await openOnchain(proxy, telegramId, deposit, seed, signs);
+  return { ...user, me: await user.client.me() };
 }
 
 /** What the contract says, what the ledger says, and whether they agree (available = mirror + held + unclaimed). */

@@ -9,6 +9,7 @@ export {
   userAuth,
   userClient,
 } from './harness';
+export { OP_VALUE, onchainUser, userWithWallet, walletSends } from './onchain-users';
 export { canarySpellings, databaseDump } from './privacy';
 export { anonClient, type DevWallet, depositVia, devWallet, proofBody } from './sandbox-wallets';
 export {

@@ -164,17 +164,12 @@ export class SandboxChain implements ChainAdapter {
   }
 
   async prepareTransfer(args: SendTonArgs): Promise<PreparedTransfer> {
-    const to = Address.parse(args.to);
-    return buildWalletTransfer({
-      wallet: this.serviceWallet,
-      secretKey: this.keyPair.secretKey,
-      seqno: await this.getSeqno(),
-      deployed: await this.isDeployed(this.serviceWallet.address),
-      validUntil: clampValidUntil(args.validUntil, this.now()),
-      // Withdrawals go to wallets (bound by ton_proof) that may not be deployed yet: non-bounceable
-      // so the value always lands instead of bouncing back from an uninit account.
-      messages: [{ to, amountNano: args.amountNano, body: commentCell(args.comment), bounce: false }],
-    });
+    // Withdrawals go to wallets (bound by ton_proof) that may not be deployed yet: non-bounceable so the
+    // value always lands instead of bouncing back from an uninit account.
+    return this.prepareContractCall(
+      [{ to: args.to, amountNano: args.amountNano, body: commentCell(args.comment), bounce: false }],
+      args.validUntil,
+    );
   }
 
   async prepareContractCall(messages: ContractMessage[], validUntil?: number): Promise<PreparedTransfer> {

@@ -137,22 +137,11 @@ export class ToncenterChain implements ChainAdapter {
   }
 
   async prepareTransfer(args: SendTonArgs): Promise<PreparedTransfer> {
-    const deployed = await this.isDeployed(this.serviceAddress());
-    return buildWalletTransfer({
-      wallet: this.serviceWallet,
-      secretKey: this.keyPair.secretKey,
-      seqno: deployed ? await this.getSeqno() : 0,
-      deployed,
-      validUntil: clampValidUntil(args.validUntil, nowSec()),
-      messages: [
-        {
-          to: Address.parse(args.to),
-          amountNano: args.amountNano,
-          body: commentCell(args.comment),
-          bounce: false,
-        },
-      ],
-    });
+    // Withdrawals go to wallets that may not be deployed yet: non-bounceable, so the value always lands.
+    return this.prepareContractCall(
+      [{ to: args.to, amountNano: args.amountNano, body: commentCell(args.comment), bounce: false }],
+      args.validUntil,
+    );
   }
 
   async sendExternalBoc(boc: string): Promise<void> {
