@@ -26,6 +26,9 @@ import { PROXY_URL } from '../env';
 import { parseTonInput, percent, shortDate, tonText } from '../format';
 import { haptic } from '../telegram/ui';
 
+/** On-chain payouts need TON Connect: loaded with their section only. */
+const RigPayout = lazy(() => import('../onchain/RigPayout'));
+
 const BarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.BarChart })));
 const LineChart = lazy(() => import('../components/charts').then((m) => ({ default: m.LineChart })));
 
@@ -623,6 +626,9 @@ export function RigsPage() {
         {(d) => (
           <>
             {d.rigs.some((r) => r.earningsNano !== '0') && <Earnings rigs={d.rigs} />}
+            <Suspense fallback={null}>
+              <RigPayout />
+            </Suspense>
             <div data-testid="rig-list">
               {d.rigs.map((r) => (
                 <RigCard key={r.id} rig={r} onToken={onToken} />
