@@ -8,7 +8,6 @@
 import type { CocoonClient, VoucherStore } from '@cocoon/shared';
 import { createContext, type ReactNode, useContext } from 'react';
 import { PROXY_URL } from '../env';
-import { initDataUserId, loadSpendSeed, localVoucherStore } from '../onchain/spend-key';
 
 export interface ClientOptions {
   /** A client that can check rigs' TDX evidence itself (runJob's `minTrust: 'tdx'`). */
@@ -97,13 +96,19 @@ async function tmaClient(initData: string, baseUrl: string, spendKey: SpendKey |
  * now) gets a new client on the next call.
  */
 export function lazyTmaClient(initData: string, baseUrl: string = PROXY_URL): GetClient {
-  const userId = initDataUserId(initData);
   let client: { tag: string; promise: Promise<CocoonClient> } | null = null;
   let confidential: { tag: string; promise: Promise<CocoonClient> } | null = null;
-  return (opts) => {
+  // Read on each call (a small chunk, not the entry's): the key may have been made since.
+  const deviceKey = async (): Promise<(SpendKey & { tag: string }) | null> => {
+    const { initDataUserId, loadSpendSeed, localVoucherStore } = await import('../onchain/spend-key');
+    const userId = initDataUserId(initData);
     const seed = userId ? loadSpendSeed(userId) : null;
-    const spendKey = seed && userId ? { seed, store: localVoucherStore(userId) } : null;
-    const tag = seed ? seed.join(',') : '';
+    return seed && userId ? { seed, store: localVoucherStore(userId), tag: seed.join(',') } : null;
+  };
+  return async (opts) => {
+    const key = await deviceKey();
+    const spendKey = key ? { seed: key.seed, store: key.store } : null;
+    const tag = key?.tag ?? '';
     if (opts?.confidential) {
       if (confidential?.tag !== tag)
         confidential = { tag, promise: confidentialClient(initData, baseUrl, spendKey) };

@@ -24,10 +24,8 @@ import { QueryView } from '../components/states';
 import { Badge, Button, Section, Skeleton, TextInput } from '../components/ui';
 import { PROXY_URL } from '../env';
 import { parseTonInput, percent, shortDate, tonText } from '../format';
+import RigPayout from '../onchain/RigPayout';
 import { haptic } from '../telegram/ui';
-
-/** On-chain payouts need TON Connect: loaded with their section only. */
-const RigPayout = lazy(() => import('../onchain/RigPayout'));
 
 const BarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.BarChart })));
 const LineChart = lazy(() => import('../components/charts').then((m) => ({ default: m.LineChart })));
@@ -626,9 +624,7 @@ export function RigsPage() {
         {(d) => (
           <>
             {d.rigs.some((r) => r.earningsNano !== '0') && <Earnings rigs={d.rigs} />}
-            <Suspense fallback={null}>
-              <RigPayout />
-            </Suspense>
+            <RigPayout />
             <div data-testid="rig-list">
               {d.rigs.map((r) => (
                 <RigCard key={r.id} rig={r} onToken={onToken} />
