@@ -12,7 +12,7 @@ import { TonConnectScope } from '../ton/TonConnectScope';
 
 type Step = { kind: 'idle' | 'signing' | 'wallet' | 'sent' } | { kind: 'error'; error: unknown };
 
-/** The section with its own TON Connect scope (the Rigs page loads it lazily, with @tonconnect/ui-react). */
+/** The section with its own TON Connect scope (for the Rigs page, which has none otherwise). */
 export default function RigPayout() {
   return (
     <TonConnectScope>
