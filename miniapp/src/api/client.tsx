@@ -5,7 +5,7 @@
 // A confidential job (`minTrust: 'tdx'`) needs a client configured with the operator's attestation policy
 // key: it is made apart, only when asked for, and its TDX verifier (@phala/dcap-qvl) is a chunk of its own
 // that loads when such a job first runs.
-import type { CocoonClient } from '@cocoon/shared';
+import type { CocoonClient, VoucherStore } from '@cocoon/shared';
 import { createContext, type ReactNode, useContext } from 'react';
 import { PROXY_URL } from '../env';
 
@@ -51,30 +51,76 @@ export async function fetchPolicyKey(
   return { key: decode(served.data.publicKey, "the key in the proxy's policy"), source: 'proxy' };
 }
 
-async function confidentialClient(initData: string, baseUrl: string): Promise<CocoonClient> {
+type SpendKey = { seed: Uint8Array; store: VoucherStore };
+
+/**
+ * The spend key this device keeps for the user (an on-chain account opened here), with the last voucher it
+ * signed: with it, the client signs each finished job's voucher (shared/src/onchain/voucher-signer.ts).
+ * @ton/core and @ton/crypto, which the signer loads then, need the `buffer` polyfill in the browser.
+ */
+async function spendKeyOption(spendKey: SpendKey | null): Promise<{ spendKey?: SpendKey }> {
+  if (!spendKey) return {};
+  await import('../ton/buffer-polyfill');
+  return { spendKey };
+}
+
+async function confidentialClient(
+  initData: string,
+  baseUrl: string,
+  spendKey: SpendKey | null,
+): Promise<CocoonClient> {
   // Destructured from the awaited import so the bundler keeps only what is used (no dev routes).
   const { createCocoonClient } = await import('@cocoon/shared');
   const { key } = await fetchPolicyKey(baseUrl);
-  return createCocoonClient({ baseUrl, auth: { kind: 'tma', initData }, attestation: { operatorKey: key } });
+  return createCocoonClient({
+    baseUrl,
+    auth: { kind: 'tma', initData },
+    attestation: { operatorKey: key },
+    ...(await spendKeyOption(spendKey)),
+  });
 }
 
-/** Creates the lazy loader for a client authenticated with Telegram initData. */
+async function tmaClient(initData: string, baseUrl: string, spendKey: SpendKey | null) {
+  // Destructured from the awaited import so the bundler keeps only what is used (no dev routes).
+  const { createCocoonClient } = await import('@cocoon/shared');
+  return createCocoonClient({
+    baseUrl,
+    auth: { kind: 'tma', initData },
+    ...(await spendKeyOption(spendKey)),
+  });
+}
+
+/**
+ * Creates the lazy loader for a client authenticated with Telegram initData. When this device keeps a spend
+ * key for the user, the client signs on-chain jobs' vouchers with it; a key made later (an account opened
+ * now) gets a new client on the next call.
+ */
 export function lazyTmaClient(initData: string, baseUrl: string = PROXY_URL): GetClient {
-  let client: Promise<CocoonClient> | null = null;
-  let confidential: Promise<CocoonClient> | null = null;
-  return (opts) => {
+  let client: { tag: string; promise: Promise<CocoonClient> } | null = null;
+  let confidential: { tag: string; promise: Promise<CocoonClient> } | null = null;
+  // Read on each call (a small chunk, not the entry's): the key may have been made since.
+  const deviceKey = async (): Promise<(SpendKey & { tag: string }) | null> => {
+    const { initDataUserId, loadSpendSeed, localVoucherStore } = await import('../onchain/spend-key');
+    const userId = initDataUserId(initData);
+    const seed = userId ? loadSpendSeed(userId) : null;
+    return seed && userId ? { seed, store: localVoucherStore(userId), tag: seed.join(',') } : null;
+  };
+  return async (opts) => {
+    const key = await deviceKey();
+    const spendKey = key ? { seed: key.seed, store: key.store } : null;
+    const tag = key?.tag ?? '';
     if (opts?.confidential) {
-      confidential ??= confidentialClient(initData, baseUrl);
+      if (confidential?.tag !== tag)
+        confidential = { tag, promise: confidentialClient(initData, baseUrl, spendKey) };
+      const mine = confidential;
       // A failed key lookup is tried again next time (the proxy may get its policy later).
-      confidential.catch(() => {
-        confidential = null;
+      mine.promise.catch(() => {
+        if (confidential === mine) confidential = null;
       });
-      return confidential;
+      return mine.promise;
     }
-    client ??= import('@cocoon/shared').then(({ createCocoonClient }) =>
-      createCocoonClient({ baseUrl, auth: { kind: 'tma', initData } }),
-    );
-    return client;
+    if (client?.tag !== tag) client = { tag, promise: tmaClient(initData, baseUrl, spendKey) };
+    return client.promise;
   };
 }
 

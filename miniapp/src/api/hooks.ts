@@ -15,12 +15,14 @@ export const keys = {
   tonConfig: ['ton', 'config'] as const,
   withdrawals: ['me', 'withdrawals'] as const,
   wallet: ['me', 'wallet'] as const,
+  onchainConfig: ['onchain', 'config'] as const,
+  onchain: ['me', 'onchain'] as const,
 };
 
 function useClientQuery<T>(
   key: readonly unknown[],
   fn: (c: CocoonClient) => Promise<T>,
-  opts: { refetchInterval?: number; enabled?: boolean } = {},
+  opts: { refetchInterval?: number; enabled?: boolean; staleTime?: number } = {},
 ) {
   const getClient = useGetClient();
   return useQuery({ queryKey: key, queryFn: async () => fn(await getClient()), ...opts });
@@ -101,4 +103,20 @@ export const useRunJob = () =>
     (o) => ({
       confidential: o.minTrust === 'tdx',
     }),
+  );
+
+/** Whether this network offers on-chain accounts, its vault and close delay. */
+export const useOnchainConfig = () =>
+  useClientQuery(keys.onchainConfig, (c) => c.onchainConfig(), { staleTime: 60_000 });
+/** The user's account contract and the ledger's mirror of it (only asked for where the network offers them). */
+export const useOnchainAccount = (enabled: boolean) =>
+  useClientQuery(keys.onchain, (c) => c.onchainAccount(), { enabled, refetchInterval: 15_000 });
+/** Jobs are paid from the account contract from now on (it must be deployed with a spend key). */
+export const useRegisterOnchain = () =>
+  useClientMutation((c, _: undefined) => c.registerOnchain(), [keys.onchain, keys.me]);
+/** Moves `amountNano` of a rig owner's earnings to an operator-signed payout for their RigAccount. */
+export const useOnchainPayout = () =>
+  useClientMutation(
+    (c, amountNano: bigint) => c.onchainPayout(amountNano),
+    [keys.onchain, keys.me, keys.ledger],
   );

@@ -4,6 +4,7 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorState } from '../components/states';
 import { Section, Skeleton } from '../components/ui';
 import { tonText } from '../format';
+import { BalanceKind } from '../onchain/BalanceKind';
 import { navigate } from '../router/hash-router';
 
 const ACTIONS = [
@@ -50,6 +51,7 @@ export function HomePage() {
                 </>
               )}
             </div>
+            {me.data && <BalanceKind me={me.data} />}
           </div>
         )}
       </Section>

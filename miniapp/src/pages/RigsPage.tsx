@@ -24,6 +24,7 @@ import { QueryView } from '../components/states';
 import { Badge, Button, Section, Skeleton, TextInput } from '../components/ui';
 import { PROXY_URL } from '../env';
 import { parseTonInput, percent, shortDate, tonText } from '../format';
+import RigPayout from '../onchain/RigPayout';
 import { haptic } from '../telegram/ui';
 
 const BarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.BarChart })));
@@ -623,6 +624,7 @@ export function RigsPage() {
         {(d) => (
           <>
             {d.rigs.some((r) => r.earningsNano !== '0') && <Earnings rigs={d.rigs} />}
+            <RigPayout />
             <div data-testid="rig-list">
               {d.rigs.map((r) => (
                 <RigCard key={r.id} rig={r} onToken={onToken} />

@@ -28,6 +28,8 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorState, QueryView } from '../components/states';
 import { Badge, Button, Row, Section, TextInput } from '../components/ui';
 import { parseTonInput, shortAddress, shortDate, tonText } from '../format';
+import { BalanceKind } from '../onchain/BalanceKind';
+import { OnchainAccountSection } from '../onchain/OnchainAccount';
 import { haptic } from '../telegram/ui';
 import { SandboxConnectButton } from '../ton/SandboxConnectButton';
 import { TonConnectScope } from '../ton/TonConnectScope';
@@ -55,6 +57,7 @@ export function WalletPage() {
                 {tonText(m.trialNano)}
               </Row>
               <Row label="Held for running jobs">{tonText(m.heldNano)}</Row>
+              <BalanceKind me={m} />
             </>
           )}
         </QueryView>
@@ -63,6 +66,7 @@ export function WalletPage() {
         <ConnectSection me={me.data} walletState={walletState.data} />
         <DepositSection me={me.data} config={config.data} configError={config.error} />
         <WithdrawSection me={me.data} config={config.data} walletState={walletState.data} />
+        <OnchainAccountSection />
       </TonConnectScope>
       <WithdrawalsSection />
       <LedgerSection />

@@ -203,7 +203,13 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
         const { boc } = await post<{ boc: string }>(
           `/dev/sandbox-wallet/${encodeURIComponent(wallet.id)}/send`,
           {
-            messages: tx.messages.map((m) => ({ address: m.address, amount: m.amount, payload: m.payload })),
+            // stateInit too: an on-chain account's first deposit (or a rig account's first claim) deploys it.
+            messages: tx.messages.map((m) => ({
+              address: m.address,
+              amount: m.amount,
+              payload: m.payload,
+              ...(m.stateInit ? { stateInit: m.stateInit } : {}),
+            })),
           },
         );
         return { id: request.id, result: boc };
