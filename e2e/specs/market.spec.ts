@@ -201,11 +201,17 @@ describe('the Cocoon market, end to end', () => {
 
     const receipt = page.getByTestId('playground-receipt');
     await receipt.waitFor({ state: 'visible', timeout: 60_000 });
-    // The summary streamed into the page: extractive, so each line is a sentence of the conversation.
-    const output = ((await page.getByTestId('playground-output').textContent()) ?? '').trim();
-    expect(output.length).toBeGreaterThan(0);
-    const pasted = conversation.join(' ');
-    for (const line of output.split('\n').filter((l) => l.trim())) expect(pasted).toContain(line.trim());
+    // The summary, laid out as the bot lays it out: a header, then one line per unit, each "• speaker: text"
+    // quoting the conversation (extractive: every word is from it), the decision among them.
+    await expect
+      .poll(() => page.getByTestId('playground-summary-header').textContent())
+      .toMatch(/^Summary of the last 5 messages/);
+    const lines = (await page.getByTestId('playground-summary-line').allTextContents()).map((l) =>
+      l.replace(/^• /, '').trim(),
+    );
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(conversation.join('\n')).toContain(line.replace(/…$/, ''));
+    expect(lines.join('\n')).toMatch(/Luigi on Friday at 7pm/);
 
     const r = /^Cost ([\d.]+) TON · (\d+)\+(\d+) tokens · rig ([0-9a-f]{8})$/.exec(
       (await receipt.textContent())?.trim() ?? '',
