@@ -230,7 +230,7 @@ export function loadConfig(env: EnvRecord = process.env): Config {
   problems.push(...httpsProblems('PCCS_URL', c.PCCS_URL, c.NODE_ENV));
   if (c.ONCHAIN_ACCOUNTS && c.TON_NETWORK !== 'sandbox' && !c.OPERATOR_KEY)
     problems.push(
-      'OPERATOR_KEY: required with ONCHAIN_ACCOUNTS off the sandbox chain (it signs rig owners\' earnings vouchers)',
+      "OPERATOR_KEY: required with ONCHAIN_ACCOUNTS off the sandbox chain (it signs rig owners' earnings vouchers)",
     );
   problems.push(
     ...sharedSecretProblems([
