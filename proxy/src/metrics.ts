@@ -97,6 +97,21 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
     },
   });
 
+  const watcherLag = new Gauge({
+    name: 'cocoon_chain_watcher_lag_seconds',
+    help:
+      'Seconds since the deposit watcher last finished a scan of the service wallet (it saves its cursor on every ' +
+      'scan): a growing value means deposits are not being credited. −1 until its first scan.',
+    registers: [registry],
+    async collect() {
+      const r = await db.query<{ s: string | null }>(
+        `SELECT extract(epoch FROM now() - updated_at)::text AS s FROM ton_watcher_cursor WHERE id = 'service-wallet'`,
+      );
+      const s = r.rows[0]?.s;
+      watcherLag.set(s == null ? -1 : Math.max(0, Number(s)));
+    },
+  });
+
   const auditsOpen = new Gauge({
     name: 'cocoon_audits_open',
     help: 'Audits sent to an auditor rig and not decided yet.',

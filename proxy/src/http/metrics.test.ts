@@ -70,6 +70,14 @@ describe('GET /metrics', () => {
     );
     expect(seriesValue(before, 'cocoon_rigs_online', { standing: 'bonded' })).toBe(0);
     expect(seriesValue(before, 'cocoon_withdrawals_open', { status: 'pending' })).toBe(0);
+    // A watcher that stopped scanning shows as lag: stopped here, its last scan set 90 s back.
+    await bed.proxy.ctx.ton.watcher.stop();
+    await bed.db.query(
+      `INSERT INTO ton_watcher_cursor (id, cursor, updated_at) VALUES ('service-wallet', 'null', now() - interval '90 seconds')
+       ON CONFLICT (id) DO UPDATE SET updated_at = now() - interval '90 seconds'`,
+    );
+    const lagging = seriesValue(await scrape(), 'cocoon_chain_watcher_lag_seconds');
+    expect(lagging).toBeGreaterThanOrEqual(89);
 
     await bed.rig(1001, 1_000_000n);
     const online = await scrape();
