@@ -83,4 +83,24 @@ describe('worker arguments', () => {
     expect(workerChannelUrl('https://p.example/base/')).toBe('wss://p.example/base/v1/worker');
     expect(workerChannelUrl('ws://h:1')).toBe('ws://h:1/v1/worker');
   });
+
+  it('reads the token from a file, so it is not on the command line; a token given directly wins', () => {
+    const files: Record<string, string> = { '/run/secrets/rig': `${TOKEN}\n` };
+    const read = (p: string) => {
+      if (!(p in files)) throw new Error('ENOENT: no such file');
+      return files[p];
+    };
+    const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+      parseWorkerConfig(argv, env, undefined, read);
+    const withFile = parse(['--proxy', 'http://h', '--token-file', '/run/secrets/rig']);
+    expect(withFile.kind === 'ok' && withFile.config.token).toBe(TOKEN);
+    const fromEnv = parse(['--proxy', 'http://h'], { COCOON_RIG_TOKEN_FILE: '/run/secrets/rig' });
+    expect(fromEnv.kind === 'ok' && fromEnv.config.token).toBe(TOKEN);
+    const missing = parse(['--proxy', 'http://h', '--token-file=/nope']);
+    expect(missing.kind === 'error' && missing.lines.join('\n')).toMatch(
+      /--token-file \(or COCOON_RIG_TOKEN_FILE\): can't read \/nope: ENOENT/,
+    );
+    const direct = parse(['--proxy', 'http://h', '--token', `${TOKEN}x`, '--token-file', '/nope']);
+    expect(direct.kind === 'ok' && direct.config.token).toBe(`${TOKEN}x`);
+  });
 });

@@ -1,6 +1,7 @@
 // The worker's settings from command-line flags and environment variables, validated once with zod.
 // Flags win over env (the shared flag parser). A bad value gives one precise message per field; the CLI prints
 // it and exits 2. COCOON_PROXY and COCOON_LOG_LEVEL still work for one release, with a warning.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { logFormatSchema, logLevelSchema } from '@cocoon/shared';
@@ -13,6 +14,7 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
 
   --proxy URL         the proxy's base URL, http(s):// or ws(s)://     env COCOON_PROXY_URL
   --token TOKEN       the rig token shown once when you registered it  env COCOON_RIG_TOKEN
+  --token-file FILE   or read it from a file (keeps it out of ps)    env COCOON_RIG_TOKEN_FILE
   --models DIR        folder of extra ONNX model folders               env COCOON_MODELS_DIR
                       (default worker/models; installed from the tarball:
                       ~/.local/share/cocoon-worker/models)
@@ -107,8 +109,47 @@ export function parseWorkerConfig(
   argv: string[],
   env: NodeJS.ProcessEnv,
   warn?: (message: string) => void,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
 ): ParseResult {
-  return parseFlags({ argv, env, flags: FLAGS, schema: workerConfigSchema, warn });
+  const fromFile = tokenFromFile(argv, env, readFile);
+  if (fromFile.kind === 'error') return fromFile;
+  return parseFlags({
+    argv: fromFile.argv,
+    env: fromFile.env,
+    flags: FLAGS,
+    schema: workerConfigSchema,
+    warn,
+  });
+}
+
+/**
+ * `--token-file FILE` (or COCOON_RIG_TOKEN_FILE): the rig token read from a file, as systemd's credentials
+ * or a secrets mount give it, so it is neither on the command line nor in the environment of every child.
+ * A token given directly wins; the file is read only when none is.
+ */
+function tokenFromFile(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string,
+):
+  | { kind: 'ok'; argv: string[]; env: NodeJS.ProcessEnv }
+  | { kind: 'error'; message: string; lines: string[] } {
+  const rest: string[] = [];
+  let file = env.COCOON_RIG_TOKEN_FILE || undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--token-file') file = argv[++i];
+    else if (a.startsWith('--token-file=')) file = a.slice('--token-file='.length);
+    else rest.push(a);
+  }
+  const given = env.COCOON_RIG_TOKEN || rest.some((a) => a === '--token' || a.startsWith('--token='));
+  if (!file || given) return { kind: 'ok', argv: rest, env };
+  try {
+    return { kind: 'ok', argv: rest, env: { ...env, COCOON_RIG_TOKEN: readFile(file).trim() } };
+  } catch (err) {
+    const line = `--token-file (or COCOON_RIG_TOKEN_FILE): can't read ${file}: ${(err as Error).message}`;
+    return { kind: 'error', message: line, lines: [line] };
+  }
 }
 
 /** The worker channel URL for a proxy base URL: http→ws, https→wss, path /v1/worker. */
