@@ -386,6 +386,12 @@ export function createCocoonClient(opts: {
 
     call,
     request,
+    /** A route's body as text: the CSV exports (RIG_JOBS_CSV_PATH, PAYOUTS_CSV_PATH). */
+    async text(path: string): Promise<string> {
+      const res = await send({ method: 'GET', url: `${base}${path}`, headers: headers() });
+      if (!res.ok) throw await failure(res);
+      return res.text();
+    },
 
     /** Quote, seal for the candidates, submit, stream and open the result. Plaintext never leaves this process. */
     async runJob(o: RunJobOptions): Promise<RunJobResult> {

@@ -368,3 +368,24 @@ it('asks an online TDX rig for fresh evidence, and shows why when the proxy refu
   fireEvent.click(screen.getByTestId('rig-attest'));
   expect((await screen.findByTestId('rig-attest-error')).textContent).toMatch(/not connected to this proxy/);
 });
+
+it('saves a rig’s jobs as a CSV file, fetched with the Mini App’s own credentials', async () => {
+  const created: Blob[] = [];
+  const createObjectURL = vi.fn((b: Blob) => {
+    created.push(b);
+    return 'blob:csv';
+  });
+  vi.stubGlobal('URL', Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
+  const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+  const client = {
+    rigs: async () => ({ rigs: [rig()] }),
+    text: vi.fn(async () => 'job_id,finished_at\n1,2026-11-30\n'),
+  };
+  renderWithClient(<RigsPage />, client);
+  fireEvent.click(await screen.findByTestId('rig-jobs-csv'));
+  await waitFor(() => expect(click).toHaveBeenCalled());
+  expect(client.text).toHaveBeenCalledWith('/v1/rigs/r1/jobs.csv');
+  expect(await created[0].text()).toBe('job_id,finished_at\n1,2026-11-30\n');
+  click.mockRestore();
+  vi.unstubAllGlobals();
+});

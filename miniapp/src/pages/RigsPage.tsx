@@ -1,6 +1,6 @@
 // Rigs: register a rig (its token is shown once, with the worker command), watch each rig, set asks,
 // pause/resume, rotate or revoke its token.
-import type { RigView } from '@cocoon/shared';
+import { RIG_JOBS_CSV_PATH, type RigView } from '@cocoon/shared';
 import { lazy, Suspense, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import {
@@ -18,6 +18,7 @@ import {
   useWithdrawBond,
 } from '../api/hooks';
 import { CopyBlock } from '../components/CopyBlock';
+import { CsvDownload } from '../components/CsvDownload';
 import { NameForm } from '../components/NameForm';
 import { PageHeader } from '../components/PageHeader';
 import { QueryView } from '../components/states';
@@ -536,6 +537,12 @@ function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string, token
             >
               {rig.paused ? 'Resume' : 'Pause'}
             </Button>
+            <CsvDownload
+              path={RIG_JOBS_CSV_PATH.replace(':id', rig.id)}
+              filename={`${rig.name}-jobs.csv`}
+              label="Jobs as CSV"
+              testId="rig-jobs-csv"
+            />
             <Button
               variant="secondary"
               data-testid="rig-rotate"

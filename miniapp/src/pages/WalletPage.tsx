@@ -1,13 +1,14 @@
 // Wallet: connect a TON wallet (bound to the account by ton_proof), deposit, withdraw, and the ledger.
 // Trial credit pays for jobs only; only the withdrawable part can leave. A change of the bound wallet waits
 // out a cooling-off period, shown here with a way to cancel it; large withdrawals take a fresh ton_proof.
-import type {
-  LedgerEntryView,
-  MeView,
-  TonConfig,
-  TonProofRequest,
-  WalletState,
-  WithdrawalView,
+import {
+  type LedgerEntryView,
+  type MeView,
+  PAYOUTS_CSV_PATH,
+  type TonConfig,
+  type TonProofRequest,
+  type WalletState,
+  type WithdrawalView,
 } from '@cocoon/shared';
 import { useQueryClient } from '@tanstack/react-query';
 import { TonConnectButton, useTonConnectUI, useTonWallet } from '@tonconnect/ui-react';
@@ -23,6 +24,7 @@ import {
   useWithdraw,
   useWithdrawals,
 } from '../api/hooks';
+import { CsvDownload } from '../components/CsvDownload';
 import { MainAction } from '../components/MainAction';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorState, QueryView } from '../components/states';
@@ -416,7 +418,13 @@ const WITHDRAWAL_TONE: Record<string, 'ok' | 'off' | 'warn' | 'info'> = {
 function WithdrawalsSection() {
   const withdrawals = useWithdrawals(10_000);
   return (
-    <Section title="Withdrawals" testId="withdrawals">
+    <Section
+      title="Withdrawals"
+      testId="withdrawals"
+      aside={
+        <CsvDownload path={PAYOUTS_CSV_PATH} filename="cocoon-payouts.csv" label="CSV" testId="payouts-csv" />
+      }
+    >
       <QueryView
         query={withdrawals}
         rows={2}
