@@ -7,10 +7,10 @@ import {
   type ContractProvider,
   contractAddress,
   type Sender,
-  SendMode,
 } from '@ton/core';
 import { DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
 import { signatureCell } from '../vouchers';
+import { send } from './send';
 
 export interface RigAccountConfig {
   vault: Address;
@@ -86,11 +86,7 @@ export class RigAccount implements Contract {
     via: Sender,
     a: { amount: bigint; seq: bigint; signature: Buffer; value?: bigint },
   ) {
-    await provider.internal(via, {
-      value: a.value ?? PAYOUT_MIN_VALUE,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: rigAccountMessages.claimEarnings(a),
-    });
+    await send(provider, via, rigAccountMessages.claimEarnings(a), a.value ?? PAYOUT_MIN_VALUE);
   }
 
   /** Only the vault may send this; exposed so tests can show that anyone else is refused. */
@@ -99,11 +95,7 @@ export class RigAccount implements Contract {
     via: Sender,
     a: { amount: bigint; seq: bigint; value?: bigint },
   ) {
-    await provider.internal(via, {
-      value: a.value ?? DEFAULT_OP_VALUE,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: rigAccountMessages.paid(a),
-    });
+    await send(provider, via, rigAccountMessages.paid(a), a.value ?? DEFAULT_OP_VALUE);
   }
 
   async getRigData(provider: ContractProvider): Promise<RigData> {

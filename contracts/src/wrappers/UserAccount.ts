@@ -7,10 +7,10 @@ import {
   type ContractProvider,
   contractAddress,
   type Sender,
-  SendMode,
 } from '@ton/core';
 import { DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
 import { signatureCell } from '../vouchers';
+import { send } from './send';
 
 export interface UserAccountConfig {
   vault: Address;
@@ -131,11 +131,7 @@ export class UserAccount implements Contract {
   }
 
   async sendDeposit(provider: ContractProvider, via: Sender, value: bigint) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: userAccountMessages.deposit(),
-    });
+    await send(provider, via, userAccountMessages.deposit(), value);
   }
 
   async sendSetSpendKey(
@@ -143,31 +139,20 @@ export class UserAccount implements Contract {
     via: Sender,
     a: { key: Buffer; allowance?: bigint; period?: number; value?: bigint },
   ) {
-    await provider.internal(via, {
-      value: a.value ?? DEFAULT_OP_VALUE,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: userAccountMessages.setSpendKey({
-        key: a.key,
-        allowance: a.allowance ?? 0n,
-        period: a.period ?? 0,
-      }),
+    const body = userAccountMessages.setSpendKey({
+      key: a.key,
+      allowance: a.allowance ?? 0n,
+      period: a.period ?? 0,
     });
+    await send(provider, via, body, a.value ?? DEFAULT_OP_VALUE);
   }
 
   async sendClose(provider: ContractProvider, via: Sender, value: bigint = DEFAULT_OP_VALUE) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: userAccountMessages.comment('close'),
-    });
+    await send(provider, via, userAccountMessages.comment('close'), value);
   }
 
   async sendWithdraw(provider: ContractProvider, via: Sender, value: bigint = PAYOUT_MIN_VALUE) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: userAccountMessages.comment('withdraw'),
-    });
+    await send(provider, via, userAccountMessages.comment('withdraw'), value);
   }
 
   async sendWithdrawCosigned(
@@ -175,11 +160,7 @@ export class UserAccount implements Contract {
     via: Sender,
     a: { amount: bigint; nonce: number; signature: Buffer; value?: bigint },
   ) {
-    await provider.internal(via, {
-      value: a.value ?? PAYOUT_MIN_VALUE,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: userAccountMessages.withdrawCosigned(a),
-    });
+    await send(provider, via, userAccountMessages.withdrawCosigned(a), a.value ?? PAYOUT_MIN_VALUE);
   }
 
   /** Only the vault may send this; exposed so tests can show that anyone else is refused. */
@@ -188,11 +169,7 @@ export class UserAccount implements Contract {
     via: Sender,
     a: { amount: bigint; seq: bigint; signature: Buffer; value?: bigint },
   ) {
-    await provider.internal(via, {
-      value: a.value ?? DEFAULT_OP_VALUE,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: userAccountMessages.doClaim(a),
-    });
+    await send(provider, via, userAccountMessages.doClaim(a), a.value ?? DEFAULT_OP_VALUE);
   }
 
   async getAccountData(provider: ContractProvider): Promise<AccountData> {

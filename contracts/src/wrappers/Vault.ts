@@ -7,12 +7,12 @@ import {
   type ContractProvider,
   contractAddress,
   type Sender,
-  SendMode,
   TupleBuilder,
 } from '@ton/core';
 import { CLAIM_MIN_VALUE, DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
 import { signatureCell } from '../vouchers';
 import { RigAccount } from './RigAccount';
+import { send } from './send';
 import { UserAccount } from './UserAccount';
 
 export interface VaultConfig {
@@ -155,29 +155,17 @@ export class Vault implements Contract {
 
   /** Deploys the vault; the value is a top-up for its gas and storage, counted nowhere. */
   async sendDeploy(provider: ContractProvider, via: Sender, value: bigint) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: beginCell().endCell(),
-    });
+    await send(provider, via, beginCell().endCell(), value);
   }
 
   /** Presents a user's spend voucher; at least CLAIM_MIN_VALUE, the surplus comes back at once. */
   async sendClaim(provider: ContractProvider, via: Sender, a: ClaimArgs & { value?: bigint }) {
-    await provider.internal(via, {
-      value: a.value ?? CLAIM_MIN_VALUE,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: vaultMessages.claim(a),
-    });
+    await send(provider, via, vaultMessages.claim(a), a.value ?? CLAIM_MIN_VALUE);
   }
 
   /** Counted as stake: value − OP_FEE. */
   async sendStake(provider: ContractProvider, via: Sender, value: bigint) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: vaultMessages.stake(),
-    });
+    await send(provider, via, vaultMessages.stake(), value);
   }
 
   async sendUnstake(
@@ -186,11 +174,7 @@ export class Vault implements Contract {
     amount: bigint,
     value: bigint = PAYOUT_MIN_VALUE,
   ) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: vaultMessages.unstake(amount),
-    });
+    await send(provider, via, vaultMessages.unstake(amount), value);
   }
 
   async sendWithdrawFees(
@@ -199,11 +183,7 @@ export class Vault implements Contract {
     amount: bigint,
     value: bigint = PAYOUT_MIN_VALUE,
   ) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: vaultMessages.withdrawFees(amount),
-    });
+    await send(provider, via, vaultMessages.withdrawFees(amount), value);
   }
 
   async sendCommit(
@@ -213,16 +193,12 @@ export class Vault implements Contract {
     seq: bigint,
     value = DEFAULT_OP_VALUE,
   ) {
-    await provider.internal(via, {
-      value,
-      sendMode: SendMode.PAY_GAS_SEPARATELY,
-      body: vaultMessages.commit(hash, seq),
-    });
+    await send(provider, via, vaultMessages.commit(hash, seq), value);
   }
 
   /** Any raw body, e.g. a forged `claimed` or `pay_request` in tests. */
   async sendBody(provider: ContractProvider, via: Sender, body: Cell, value: bigint = DEFAULT_OP_VALUE) {
-    await provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body });
+    await send(provider, via, body, value);
   }
 
   async getVaultData(provider: ContractProvider): Promise<VaultData> {
