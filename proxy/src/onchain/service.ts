@@ -423,7 +423,13 @@ export class OnchainService {
   /** One pass over every account: sync, and claim what is due (the upkeep loop calls it). */
   async sweep(): Promise<void> {
     await this.payRefunds().catch((err) => this.log.warn({ err }, 'on-chain refunds failed'));
-    const r = await this.db.query<{ user_id: string }>('SELECT user_id FROM onchain_accounts LIMIT 1000');
+    // Accounts with something to do (vouchers to claim, an exit running), then the ones read longest ago (a
+    // deposit made straight from a wallet shows up within a few sweeps): a bounded number of chain reads.
+    const r = await this.db.query<{ user_id: string }>(
+      `SELECT user_id FROM onchain_accounts
+       ORDER BY (vouchered > claimed OR close_requested_at IS NOT NULL) DESC, synced_at
+       LIMIT 50`,
+    );
     for (const { user_id } of r.rows) {
       await this.claimIfDue(user_id).catch((err) =>
         this.log.warn({ err, userId: user_id }, 'on-chain sweep failed for an account'),
