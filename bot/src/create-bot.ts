@@ -16,7 +16,7 @@ import { summarizeFeature } from './features/summarize';
 import { trustFeature } from './features/trust';
 import { createHistoryStore } from './history/store';
 import { RateLimiter } from './rate-limit';
-import { createTrustSettings } from './settings/trust';
+import { createTrustSettings, proxyTrustBackend } from './settings/trust';
 
 export type { BotDeps, Logger } from './deps';
 export { Tasks } from './deps';
@@ -53,7 +53,11 @@ export function defaultDeps(config: BotConfig, partial: Partial<BotDeps> = {}): 
       user: new RateLimiter(config.RATE_USER_BURST, config.RATE_USER_REFILL_S * 1000),
       chat: new RateLimiter(config.RATE_CHAT_BURST, config.RATE_CHAT_REFILL_S * 1000),
     },
-    trust: partial.trust ?? createTrustSettings(),
+    trust:
+      partial.trust ??
+      createTrustSettings(
+        proxyTrustBackend({ proxyUrl: config.COCOON_PROXY_URL, serviceKey: config.SERVICE_KEY }),
+      ),
   };
 }
 

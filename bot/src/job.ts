@@ -1,6 +1,6 @@
 // The shared path of /summarize and /generate: rate limits, then a background task that runs the sealed
 // job through @cocoon/shared's client (plaintext stays in this process) and streams it into the chat.
-import type { JobBody } from '@cocoon/shared';
+import type { JobBody, TrustTier } from '@cocoon/shared';
 import type { Context } from 'grammy';
 import { describeError, type Features, type TelegramUserRef } from './deps';
 import { StreamingReply } from './stream';
@@ -70,8 +70,11 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
     }
     let streamed = '';
     // The chat's tier as set by its admins (/trust): tdx seals only to rigs whose quote verified here.
-    const minTrust = deps.trust.get(job.chatId);
+    let minTrust: TrustTier | undefined;
     try {
+      // Read inside the try: a setting that can't be read fails this job with the usual answer, never
+      // falls back to any rig.
+      minTrust = await deps.trust.get(job.chatId);
       const res = await deps.cocoonFor(job.payer).runJob({
         model: job.model,
         body,

@@ -110,8 +110,11 @@ async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Recor
     ...botEnv,
   });
   running = await startBot(config, { log }, { pollTimeoutS: 1 });
+  botConfig = config;
   return { rigId: rig.id };
 }
+
+let botConfig: ReturnType<typeof loadBotConfig>;
 
 function serviceClient(user: TgUser): CocoonClient {
   return createCocoonClient({
@@ -224,6 +227,10 @@ describe('the Cocoon bot in Telegram chats', () => {
     expect(await next(alice.id, '/trust tdx')).toMatch(
       /^Done\. This chat's jobs run on confidential \(TDX\) rigs only/,
     );
+    expect(await next(bob.id, '/trust')).toMatch(/^This chat's jobs run on confidential \(TDX\) rigs only/);
+    // The setting is kept on the proxy: a restarted bot still runs this chat's jobs on TDX rigs only.
+    await running!.stop();
+    running = await startBot(botConfig, { log }, { pollTimeoutS: 1 });
     expect(await next(bob.id, '/trust')).toMatch(/^This chat's jobs run on confidential \(TDX\) rigs only/);
 
     // The proxy has no rig in the TDX tier: the quote is refused (no_confidential_capacity) and nothing runs.

@@ -5,6 +5,7 @@ import { fromBase64, utf8 } from './bytes';
 import type {
   BindWalletRequest,
   Candidate,
+  ChatSettingsView,
   JobEvent,
   ListChatMessagesQuery,
   OnchainConfig,
@@ -377,6 +378,12 @@ export function createCocoonClient(opts: {
             fromMessageId: query.fromMessageId as number | undefined,
           },
         }),
+      ),
+    chatSettings: async (chatId: number | string) =>
+      CONTRACT.chatSettings.response.parse(await call(CONTRACT.chatSettings, { params: { chatId } })),
+    setChatSettings: async (chatId: number | string, body: ChatSettingsView) =>
+      CONTRACT.setChatSettings.response.parse(
+        await call(CONTRACT.setChatSettings, { params: { chatId }, body }),
       ),
     forgetChat: async (chatId: number | string) =>
       CONTRACT.forgetChat.response.parse(await call(CONTRACT.forgetChat, { params: { chatId } })),

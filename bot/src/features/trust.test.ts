@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadBotConfig } from '../config';
 import type { HistoryMessage, HistoryStore } from '../history/store';
 import { type RunningBot, startBot } from '../run';
+import { createTrustSettings } from '../settings/trust';
 import { TRUST_TEXT } from './trust';
 
 const TOKEN = '7200001:trust-unit-token';
@@ -69,7 +70,7 @@ async function start(env: Record<string, string> = {}) {
   });
   running = await startBot(
     config,
-    { cocoonFor: () => client, history: memoryHistory() },
+    { cocoonFor: () => client, history: memoryHistory(), trust: createTrustSettings() },
     { pollTimeoutS: 1 },
   );
   return { jobs };

@@ -32,14 +32,14 @@ export function trustFeature(f: Features): Composer<Context> {
     const reply = (text: string) => ctx.reply(text, { reply_parameters: replyTo(ctx) });
     const word = ctx.match.trim().toLowerCase();
     if (!word) {
-      const tier = deps.trust.get(chat.id);
+      const tier = await deps.trust.get(chat.id);
       const change =
         tier === 'tdx'
           ? 'An admin can send /trust open to use any rig.'
           : config.ATTESTATION_POLICY_KEY
             ? 'An admin can send /trust tdx to use confidential (TDX) rigs only.'
             : "Confidential (TDX) rigs can't be chosen: the bot's operator has not configured the attestation policy key.";
-      await reply(`${TRUST_TEXT[tier]}\n\n${change}\n(The setting lasts until the bot restarts.)`);
+      await reply(`${TRUST_TEXT[tier]}\n\n${change}`);
       return;
     }
     const wanted = trustTier.safeParse(word);
@@ -55,12 +55,11 @@ export function trustFeature(f: Features): Composer<Context> {
       await reply(TRUST_TEXT.noKey);
       return;
     }
-    deps.trust.set(chat.id, wanted.data);
+    await deps.trust.set(chat.id, wanted.data);
     deps.log.info({ chatId: chat.id, tier: wanted.data }, 'chat trust tier set');
     await reply(
       wanted.data === 'tdx'
-        ? `Done. ${TRUST_TEXT.tdx} Each answer's cost line says "confidential (TDX) rig". ` +
-            '(The setting lasts until the bot restarts.)'
+        ? `Done. ${TRUST_TEXT.tdx} Each answer's cost line says "confidential (TDX) rig".`
         : `Done. ${TRUST_TEXT.open}`,
     );
   });

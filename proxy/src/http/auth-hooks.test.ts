@@ -59,6 +59,8 @@ const GROUPS: Record<string, Group> = {
   'POST /v1/chat-history/:chatId/messages': 'service',
   'GET /v1/chat-history/:chatId/messages': 'service',
   'DELETE /v1/chat-history/:chatId': 'service',
+  'GET /v1/chat-settings/:chatId': 'service',
+  'PUT /v1/chat-settings/:chatId': 'service',
   'GET /v1/admin/unclaimed': 'admin',
   'GET /metrics': 'admin',
   'POST /dev/sandbox-wallet': 'sandbox',

@@ -1,6 +1,7 @@
 // The bot's sealed chat history (for /summarize): ciphertext the proxy stores and can't read.
 import { z } from 'zod';
 import { b64 } from '../schemas/common';
+import { trustTier } from './attestation';
 import { route } from './route';
 
 const telegramChatId = /^-?\d{1,20}$/;
@@ -34,6 +35,9 @@ export const storedChatMessage = z.strictObject({
 });
 export type StoredChatMessage = z.infer<typeof storedChatMessage>;
 
+export const chatSettingsView = z.strictObject({ minTrust: trustTier });
+export type ChatSettingsView = z.infer<typeof chatSettingsView>;
+
 export const chatHistoryRoutes = {
   /** 201 when stored, 200 when an edit of a message never stored was dropped. */
   appendChatMessage: route({
@@ -48,6 +52,19 @@ export const chatHistoryRoutes = {
     path: '/v1/chat-history/:chatId/messages',
     request: { params: chatParams, query: listChatMessagesQuery },
     response: z.strictObject({ messages: z.array(storedChatMessage) }),
+  }),
+  /** A chat's settings the bot keeps on the proxy, so they outlive a restart: its trust tier (/trust). */
+  chatSettings: route({
+    method: 'GET',
+    path: '/v1/chat-settings/:chatId',
+    request: { params: chatParams },
+    response: chatSettingsView,
+  }),
+  setChatSettings: route({
+    method: 'PUT',
+    path: '/v1/chat-settings/:chatId',
+    request: { params: chatParams, body: chatSettingsView },
+    response: chatSettingsView,
   }),
   forgetChat: route({
     method: 'DELETE',

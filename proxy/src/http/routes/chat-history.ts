@@ -1,4 +1,4 @@
-// The bot's sealed chat history (for /summarize). Service key only: the bot seals every message with a
+// The bot's sealed chat history (for /summarize) and its per-chat settings (/trust). Service key only: the bot seals every message with a
 // key the proxy never has, so these routes move ciphertext they can't read. No user row is touched.
 import { CONTRACT } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +20,23 @@ export function chatHistoryRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     serve(app, CONTRACT.chatMessages, async ({ params: { chatId }, query: q }) => {
       return { messages: await listMessages(ctx.db, chatId, q) };
+    });
+
+    serve(app, CONTRACT.chatSettings, async ({ params: { chatId } }) => {
+      const r = await ctx.db.query<{ min_trust: 'open' | 'tdx' }>(
+        'SELECT min_trust FROM chat_settings WHERE chat_id = $1',
+        [chatId],
+      );
+      return { minTrust: r.rows[0]?.min_trust ?? 'open' };
+    });
+
+    serve(app, CONTRACT.setChatSettings, async ({ params: { chatId }, body }) => {
+      await ctx.db.query(
+        `INSERT INTO chat_settings (chat_id, min_trust) VALUES ($1, $2)
+         ON CONFLICT (chat_id) DO UPDATE SET min_trust = $2, updated_at = now()`,
+        [chatId, body.minTrust],
+      );
+      return { minTrust: body.minTrust };
     });
 
     serve(app, CONTRACT.forgetChat, async ({ params: { chatId } }) => {
