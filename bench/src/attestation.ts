@@ -121,6 +121,14 @@ export async function benchAttestation(): Promise<BenchResult[]> {
       ratio: round(added.tdxMs / added.openMs),
       note: 'min_trust tdx vs open, same rig, one candidate: the client fetches its evidence and verifies it; baseline: the open request',
     },
+    {
+      name: 'tdx_request_added_verified_lately',
+      value: round(added.tdxCachedMs - added.openMs),
+      unit: 'ms',
+      baseline: round(added.openMs),
+      ratio: round(added.tdxCachedMs / added.openMs),
+      note: 'the same candidate again within a minute (same keys): no evidence fetch, no quote check',
+    },
   ];
 }
 
@@ -129,7 +137,7 @@ async function requestOverhead(
   tdx: Awaited<ReturnType<typeof createSyntheticTdx>>,
   pccsUrl: string,
   verifier: QuoteVerifier,
-): Promise<{ openMs: number; tdxMs: number }> {
+): Promise<{ openMs: number; tdxMs: number; tdxCachedMs: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cocoon-bench-tdx-'));
   const operator = newEd25519KeyPair();
   const policyFile = path.join(dir, 'policy.json');
@@ -179,21 +187,26 @@ async function requestOverhead(
       if (view?.trust.tier === 'tdx') break;
       await new Promise((r) => setTimeout(r, 20));
     }
+    let clock = Date.now();
     const user = userClient(proxy, 2, undefined, {
-      attestation: { operatorKey: operator.publicKey, verifier },
+      attestation: { operatorKey: operator.publicKey, verifier, now: () => clock },
     });
     const body = { kind: 'generate' as const, prompt: 'hello there', maxTokens: 8 };
     const run = (minTrust: 'open' | 'tdx') => user.runJob({ model: 'test-echo', body, minTrust });
-    await run('tdx'); // the policy, fetched once per client, is not part of each request
+    await run('tdx'); // the policy, fetched once per client (10 min), is not part of each request
     const open: number[] = [];
-    const confidential: number[] = [];
-    // Interleaved, so drift on a shared machine lands on both.
+    const checked: number[] = [];
+    const cached: number[] = [];
+    // Interleaved, so drift on a shared machine lands on all three. Moving the client's clock past the
+    // minute a verified candidate is kept makes the next request check it afresh (evidence fetch + verify).
     for (let i = 0; i < 15; i++) {
       open.push(await timeMs(1, () => run('open')));
-      confidential.push(await timeMs(1, () => run('tdx')));
+      clock += 61_000;
+      checked.push(await timeMs(1, () => run('tdx')));
+      cached.push(await timeMs(1, () => run('tdx')));
     }
     await worker.close();
-    return { openMs: median(open), tdxMs: median(confidential) };
+    return { openMs: median(open), tdxMs: median(checked), tdxCachedMs: median(cached) };
   } finally {
     await proxy.close();
     await db.close();

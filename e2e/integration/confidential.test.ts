@@ -271,4 +271,26 @@ describe('the confidential tier', () => {
       .catch((e) => e);
     expect(refused).toMatchObject({ code: 'no_confidential_capacity' });
   });
+
+  it('a candidate verified a moment ago is not fetched and checked again, until a minute passes or its keys change', async () => {
+    const confidential = await rig(18, 1_000_000n, 'tdx');
+    await checkedTrust(confidential.owner, confidential.id);
+    let evidenceFetches = 0;
+    const counting: typeof fetch = async (input, init) => {
+      if (String(input).includes('/evidence')) evidenceFetches++;
+      return fetch(input, init);
+    };
+    let clock = Date.now();
+    const user = userClient(proxy, 27, undefined, {
+      attestation: { operatorKey: operator.publicKey, verifier: testVerifier(), now: () => clock },
+      fetch: counting,
+    });
+    const run = () => user.runJob({ model: SUMMARIZER_ID, body: CHAT, minTrust: 'tdx' });
+    expect((await run()).rigId).toBe(confidential.id);
+    expect((await run()).rigId).toBe(confidential.id);
+    expect(evidenceFetches).toBe(1);
+    clock += 61_000;
+    await run();
+    expect(evidenceFetches).toBe(2);
+  });
 });

@@ -24,6 +24,13 @@ export interface CandidateRefusal {
 }
 
 const POLICY_TTL_MS = 10 * 60_000;
+/**
+ * How long a candidate this client verified stays verified for the same keys without a new check: the
+ * quote binds those keys to the TD, so within a minute only a platform revoked since could differ (the
+ * proxy's own refresh catches that). Saves the evidence fetch and the quote check on every request.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const MAX_VERIFIED = 1000;
 
 export function createAttestationChecker(
   opts: ClientAttestationOptions,
@@ -33,6 +40,10 @@ export function createAttestationChecker(
   const now = opts.now ?? Date.now;
   let policy: { value: Promise<AttestationPolicy>; until: number } | undefined;
   let pccs: CollateralCache | undefined;
+  /** Candidates verified lately, by rig id, keys and policy: when the check passed. */
+  const verified = new Map<string, number>();
+  const verifiedKey = (c: Candidate, p: AttestationPolicy) =>
+    `${c.rigId}|${c.x25519PublicKey}|${c.ed25519PublicKey}|${p.issuedAt}`;
 
   function currentPolicy(): Promise<AttestationPolicy> {
     if (!policy || policy.until <= now()) {
@@ -46,6 +57,23 @@ export function createAttestationChecker(
   }
 
   async function checkOne(
+    c: Candidate,
+    p: AttestationPolicy,
+    lib: typeof import('./index'),
+  ): Promise<CandidateRefusal | null> {
+    const key = verifiedKey(c, p);
+    const at = verified.get(key);
+    if (at !== undefined && now() - at < VERIFIED_TTL_MS) return null;
+    const refusal = await checkAfresh(c, p, lib);
+    if (refusal) verified.delete(key);
+    else {
+      if (verified.size >= MAX_VERIFIED) verified.clear();
+      verified.set(key, now());
+    }
+    return refusal;
+  }
+
+  async function checkAfresh(
     c: Candidate,
     p: AttestationPolicy,
     lib: typeof import('./index'),
