@@ -207,11 +207,22 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
     registers: [registry],
   });
 
+  const overhead = new Histogram({
+    name: 'cocoon_job_overhead_seconds',
+    help:
+      'Jobs settled by this proxy: what the network added to the rig that ran it, in seconds: from the quote to ' +
+      'its dispatch there (sealing, queueing for a slot, failovers) plus the settlement.',
+    labelNames: ['model'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
   return {
     registry,
     jobSettled(job) {
       total.observe({ model: job.model }, Math.max(0, job.totalMs) / 1000);
       run.observe({ model: job.model }, Math.max(0, job.runMs) / 1000);
+      overhead.observe({ model: job.model }, Math.max(0, job.totalMs - job.runMs) / 1000);
     },
   };
 }

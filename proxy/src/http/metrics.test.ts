@@ -97,6 +97,7 @@ describe('GET /metrics', () => {
     expect(seriesValue(after, 'cocoon_jobs', { state: 'running', model: 'test-echo' })).toBe(0);
     expect(seriesValue(after, 'cocoon_job_seconds_count', { model: 'test-echo' })).toBe(1);
     expect(seriesValue(after, 'cocoon_job_run_seconds_count', { model: 'test-echo' })).toBe(1);
+    expect(seriesValue(after, 'cocoon_job_overhead_seconds_count', { model: 'test-echo' })).toBe(1);
     expect(seriesValue(after, 'cocoon_job_run_seconds_sum', { model: 'test-echo' })).toBeGreaterThan(0);
     // 2 + 2 tokens at 1,000,000 nanoTON per 1k = 4,000 to the rig, and the 10% fee to system:fees.
     expect(res.costNano).toBe(4_400n);
