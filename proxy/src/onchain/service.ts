@@ -311,7 +311,9 @@ export class OnchainService {
       await q.query('UPDATE jobs SET vouchered_at = now() WHERE id = $1', [jobId]);
       return { vouchered: expected, seq: nextSeq };
     });
-    void this.claimIfDue(userId).catch((err) => this.log.warn({ err, userId }, 'claim failed'));
+    // A voucher that brings the unclaimed amount past the threshold is claimed now (its message sent, not
+    // waited for on chain): the voucher is accepted whatever the chain says, the sweep tries again.
+    await this.claimIfDue(userId).catch((err) => this.log.warn({ err, userId }, 'claim failed'));
     return result;
   }
 
