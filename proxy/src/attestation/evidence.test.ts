@@ -260,4 +260,23 @@ describe('TDX evidence at the proxy', () => {
     }
     expect((await ask('open')).candidates).toHaveLength(2);
   });
+
+  it('checks one piece of evidence per challenge: a rig flooding quotes gets refusals, not verifications', async () => {
+    const proxy = await startWithTestRoot();
+    const { id, worker, owner } = await tdxRig(proxy, 42);
+    const c = worker.challenges[0];
+    worker.send({ type: 'evidence', evidence: { kind: 'tdx', quote: quoteFor(worker, c), challenge: c } });
+    const first = await trustOf(owner, id);
+    expect(first.tier).toBe('tdx');
+    for (let i = 0; i < 20; i++)
+      worker.send({
+        type: 'evidence',
+        evidence: { kind: 'tdx', quote: toBase64(new Uint8Array(700).fill(i)), challenge: c },
+      });
+    for (let i = 0; i < 200 && worker.errors.length < 20; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(worker.errors).toHaveLength(20);
+    expect(worker.errors[0]).toMatch(/already checked/);
+    // Nothing was verified again: the rig keeps its tier and its last check's time.
+    expect((await owner.rigs()).rigs[0].trust).toEqual(first);
+  });
 });

@@ -79,6 +79,8 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   let said: { x25519PublicKey: string; ed25519PublicKey: string; device: string } | undefined;
   /** The last challenge a TDX rig was given: only a quote over it counts. */
   let challenge: Uint8Array | null = null;
+  /** What was checked since the latest challenge (its evidence, stale evidence): each at most once. */
+  const checkedThisChallenge = new Set<'current' | 'stale'>();
   let attestTimer: NodeJS.Timeout | undefined;
   let lastSeen = Date.now();
   const watchdog = setInterval(() => {
@@ -147,6 +149,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
       const requestEvidence = () => {
         if (!tdx) return false;
         challenge = deps.attestation.newChallenge();
+        checkedThisChallenge.clear();
         send({ type: 'attest', challenge: toBase64(challenge) });
         return true;
       };
@@ -212,8 +215,26 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
           send({ type: 'error', message: 'evidence is only for a rig whose hello said attestation tdx' });
           return;
         }
-        await deps.attestation.check({ id: rig!.id, ...said }, msg.evidence, challenge);
-        return;
+        {
+          // One check per challenge: verifying a quote costs milliseconds of CPU and a collateral lookup, so
+          // a rig can't make the proxy verify more often than it hands out challenges (its schedule, its
+          // owner). Evidence for an older challenge is recorded as stale, once, without any verifying.
+          const answers =
+            msg.evidence.kind === 'none' || msg.evidence.challenge === toBase64(challenge)
+              ? 'current'
+              : 'stale';
+          if (checkedThisChallenge.has(answers)) {
+            send({
+              type: 'error',
+              message:
+                'evidence for this challenge was already checked; send new evidence with the next challenge',
+            });
+            return;
+          }
+          checkedThisChallenge.add(answers);
+          await deps.attestation.check({ id: rig!.id, ...said }, msg.evidence, challenge);
+          return;
+        }
       case 'fail':
         await jobs.failover(msg.jobId, rig!.id, `rig failed the job: ${msg.reason}`, msg.retryable);
         return;
