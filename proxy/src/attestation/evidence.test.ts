@@ -208,6 +208,9 @@ describe('TDX evidence at the proxy', () => {
     });
     expect(await trustOf(owner, id, stale.checkedAt!)).toMatchObject({ tier: 'tdx' });
 
+    // Asked again at once: refused, since each challenge costs the proxy a quote check.
+    await expect(owner.attestRig(id)).rejects.toMatchObject({ status: 429, code: 'too_soon' });
+
     const open = await bed.rig(39, 1_000_000n);
     await expect(open.owner.attestRig(open.id)).rejects.toMatchObject({ status: 409, code: 'no_tee' });
   });

@@ -5,8 +5,11 @@ export interface WorkerConnection {
   rigId: string;
   send(msg: ProxyToWorker): void;
   close(code: number, reason: string): void;
-  /** Sends a TDX rig a fresh challenge for new evidence; false for a rig that runs without a TEE. */
-  requestEvidence(): boolean;
+  /**
+   * Sends a TDX rig a fresh challenge for new evidence: 'sent', 'no_tee' for a rig that runs without one, or
+   * 'too_soon' when its owner asked again within a few seconds (each challenge costs the proxy a quote check).
+   */
+  requestEvidence(byOwner?: boolean): 'sent' | 'no_tee' | 'too_soon';
 }
 
 export class WorkerRegistry {

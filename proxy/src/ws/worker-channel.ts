@@ -16,6 +16,8 @@ import type { WorkerConnection, WorkerRegistry } from './registry';
 import { SocketBudget } from './socket-budget';
 
 export const MAX_WORKER_FRAME_BYTES = 4 * 1024 * 1024;
+/** An owner's "check again" gives a TDX rig a new challenge at most this often. */
+const MIN_CHALLENGE_INTERVAL_MS = 5_000;
 
 export interface WorkerChannelDeps {
   db: Db;
@@ -146,12 +148,17 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
       );
       const tdx = msg.attestation.kind === 'tdx';
       /** A fresh challenge for new evidence: only a quote over the latest one counts. */
-      const requestEvidence = () => {
-        if (!tdx) return false;
+      let lastOwnerRequestAt = 0;
+      const requestEvidence = (byOwner = false) => {
+        if (!tdx) return 'no_tee' as const;
+        if (byOwner) {
+          if (Date.now() - lastOwnerRequestAt < MIN_CHALLENGE_INTERVAL_MS) return 'too_soon' as const;
+          lastOwnerRequestAt = Date.now();
+        }
         challenge = deps.attestation.newChallenge();
         checkedThisChallenge.clear();
         send({ type: 'attest', challenge: toBase64(challenge) });
-        return true;
+        return 'sent' as const;
       };
       conn = {
         rigId: rig!.id,
@@ -165,7 +172,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
       if (tdx) {
         challenge = deps.attestation.newChallenge();
         // A fresh quote on a schedule: a rig whose platform was revoked or fell out of date since leaves the tier.
-        attestTimer = setInterval(requestEvidence, config.ATTESTATION_REFRESH_MS);
+        attestTimer = setInterval(() => requestEvidence(), config.ATTESTATION_REFRESH_MS);
         attestTimer.unref();
       }
       send({

@@ -75,8 +75,14 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
         'this rig runs without a TEE: start its worker inside an Intel TDX guest with --tee tdx',
         'no_tee',
       );
-    const conn = ctx.workers.get(id);
-    if (!conn?.requestEvidence())
+    const sent = ctx.workers.get(id)?.requestEvidence(true);
+    if (sent === 'too_soon')
+      throw new HttpError(
+        429,
+        'too_soon',
+        'its evidence was asked for a moment ago; try again in a few seconds',
+      );
+    if (sent !== 'sent')
       throw conflict(
         'the rig is not connected to this proxy right now; its evidence is checked when it reconnects',
         'not_connected',
