@@ -133,6 +133,9 @@ describe('on-chain accounts', () => {
     expect(registered.account!.spendKey).toBe(spend.publicKey.toString('hex'));
     expect(BigInt(registered.account!.deposited)).toBe(depositCredit(3n * TON, false));
     expect(BigInt(registered.mirrorNano)).toBe(depositCredit(3n * TON, false));
+    // Its balance says so (the bot's /balance reads it); a custodial user has none.
+    expect((await client.me()).onchainNano).toBe(registered.mirrorNano);
+    expect((await owner.client.me()).onchainNano).toBeNull();
 
     // Two jobs, each paid from the account and signed for by the client; each voucher is claimed on chain.
     let spent = 0n;

@@ -45,7 +45,11 @@ export function accountFeature(f: Features): Composer<Context> {
     try {
       const me = await deps.cocoonFor(ctx.from!).me();
       const held = BigInt(me.heldNano);
-      return `Balance: ${formatTon(BigInt(me.balanceNano))} TON${held > 0n ? ` (${formatTon(held)} TON held for running jobs)` : ''}`;
+      const line = `Balance: ${formatTon(BigInt(me.balanceNano))} TON${held > 0n ? ` (${formatTon(held)} TON held for running jobs)` : ''}`;
+      // An on-chain account pays this user's jobs: say what it has, or they'd read 0 and think they're broke.
+      return me.onchainNano == null
+        ? line
+        : `${line}\nOn-chain account: ${formatTon(BigInt(me.onchainNano))} TON for jobs (your own contract; your jobs are paid from it)`;
     } catch (err) {
       deps.log.warn({ err: describeError(err) }, 'balance lookup failed');
       return 'Balance: unavailable right now.';

@@ -14,6 +14,11 @@ export const meView = z.strictObject({
   /** Trial credit, and earnings paid from others' trial credit: spendable on jobs, never withdrawable. */
   trialNano: nanoString,
   heldNano: nanoString,
+  /**
+   * For a user whose jobs are paid from their on-chain account: what it has for jobs now (the ledger's mirror
+   * of the contract, docs/on-chain-accounts.md); null for everyone else. `balanceNano` stays the custodial side.
+   */
+  onchainNano: nanoString.nullable().optional(),
   depositMemo: z.string(),
   /** Where withdrawals go. */
   wallet: z.string().nullable(),

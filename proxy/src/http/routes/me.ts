@@ -4,7 +4,15 @@ import { CONTRACT } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
 import { hashSecret, newApiKey } from '../../auth/tokens';
 import { notFound } from '../../errors';
-import { heldFor, trialAccount, userAccount, userBalances } from '../../ledger/ledger';
+import {
+  balanceOf,
+  heldFor,
+  onchainAccount,
+  trialAccount,
+  userAccount,
+  userBalances,
+} from '../../ledger/ledger';
+import { payerFor } from '../../onchain/payer';
 import { walletState } from '../../payments/wallet-binding';
 import { findUser } from '../../users';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
@@ -31,6 +39,9 @@ function balanceRoutes(app: FastifyInstance, ctx: AppContext): void {
       withdrawableNano: balances.withdrawable.toString(),
       trialNano: balances.trial.toString(),
       heldNano: (await heldFor(ctx.db, user.id)).toString(),
+      onchainNano: (await payerFor(ctx.db, user.id)).onchain
+        ? (await balanceOf(ctx.db, onchainAccount(user.id))).toString()
+        : null,
       depositMemo: user.deposit_memo,
       wallet: wallet.wallet,
       pendingWallet: wallet.pendingWallet,
