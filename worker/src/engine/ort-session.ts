@@ -39,7 +39,7 @@ export class CudaUnavailableError extends Error {
   constructor(cause: unknown) {
     super(
       `CUDA execution provider could not be loaded (${errorMessage(cause)}). ` +
-        'Install onnxruntime-node with its CUDA libraries (npm install without onnxruntime-node-install=skip, ' +
+        'Install onnxruntime-node with its CUDA libraries (npm ci without ONNXRUNTIME_NODE_INSTALL=skip, ' +
         'CUDA 12 + cuDNN 9 on the library path), or start the worker with --device auto or cpu.',
       { cause },
     );
