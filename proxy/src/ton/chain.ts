@@ -15,6 +15,11 @@ export type InboundTransfer = {
   /** Text comment (op 0 + UTF-8) if the body had one. */
   comment: string | null;
   utime: number;
+  /**
+   * Set by the sandbox chain only, on the one transfer it controls itself: its treasury deploying and
+   * funding the service wallet (the local chain's float, nobody's deposit). Never set on testnet/mainnet.
+   */
+  sandboxFunding?: true;
 };
 
 /** One outbound message of a service-wallet transaction. */

@@ -4,6 +4,7 @@ import {
   createDepositWatcher,
   createMemoryCursorStore,
   type DepositCredit,
+  depositTxKey,
   parseDepositMemo,
 } from './deposit-watcher';
 import { SandboxChain, type SandboxUserWallet } from './sandbox-chain';
@@ -62,7 +63,7 @@ describe('deposit watcher on the sandbox chain', () => {
     await watcher.tick();
     await watcher.tick();
     expect(sink.total('cocoon-aaaaaaaaaa')).toBe(2n * TON);
-    // Unclaimed: bob's comment-less deposit (the operator's initial funding is unclaimed too).
+    // Unclaimed: bob's comment-less deposit (the sandbox's own funding of the wallet is no deposit).
     expect(sink.total(null, bob.address)).toBe(3n * TON);
 
     await alice.sendTransfer({ to: chain.serviceAddress(), amountNano: TON, comment: 'Cocoon-AAAAAAAAAA' });
@@ -72,7 +73,7 @@ describe('deposit watcher on the sandbox chain', () => {
     await watcher.tick();
     expect(sink.total('cocoon-aaaaaaaaaa')).toBe(3n * TON);
     expect(sink.total(null, bob.address)).toBe(3n * TON);
-    expect(sink.credits.size).toBe(4); // + the initial funding
+    expect(sink.credits.size).toBe(3);
   });
 
   it('credits everything once when pages arrive newest-first in small bounded steps', async () => {
@@ -121,6 +122,36 @@ describe('deposit watcher on the sandbox chain', () => {
     down = false;
     await watcher.tick();
     expect(sink.credits.size).toBeGreaterThan(0);
+  });
+
+  it("keeps the sandbox's own funding of its service wallet out of unclaimed deposits, not a stranger's transfer", async () => {
+    // The oldest service-wallet transaction: the sandbox treasury deploying and funding it.
+    const funding = (await chain.listWalletTransactions({ limit: 1_000 })).at(-1)?.inbound;
+    if (!funding) throw new Error('no funding transfer');
+    expect(funding.amountNano).toBe(1_000n * TON);
+    const carol = await chain.createUserWallet({ fundNano: 5n * TON });
+    await carol.sendTransfer({ to: chain.serviceAddress(), amountNano: TON, comment: 'for you' });
+    // The same treasury sending more through the dev faucet is a transfer like any other.
+    await chain.faucet(chain.serviceAddress(), 2n * TON);
+
+    const sink = memorySink();
+    const lines: { level: string; msg: string; fields: object }[] = [];
+    const at =
+      (level: string) =>
+      (fields: object, msg = '') =>
+        void lines.push({ level, msg, fields });
+    const log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    await createDepositWatcher({ chain, sink, cursorStore: createMemoryCursorStore(), log }).tick();
+
+    expect(sink.credits.has(depositTxKey(funding))).toBe(false);
+    expect(sink.total(null, carol.address)).toBe(TON);
+    expect(sink.total(null, funding.from)).toBe(2n * TON);
+    const unclaimed = lines.filter((l) => l.msg.includes('kept unclaimed')).map((l) => l.fields);
+    expect(unclaimed).not.toContainEqual(expect.objectContaining({ txKey: depositTxKey(funding) }));
+    expect(unclaimed).toContainEqual(expect.objectContaining({ amount: '1 TON' }));
+    expect(unclaimed).toContainEqual(expect.objectContaining({ amount: '2 TON' }));
+    expect(lines.filter((l) => l.msg.includes('sandbox')).length).toBeLessThanOrEqual(1);
+    expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 
   it('ignores bounced messages and outgoing transfers', async () => {

@@ -81,6 +81,8 @@ describe('SandboxChain persistence', () => {
     expect(second.listUserWallets()).toContain(user.id);
     const { transfers } = await second.listInboundTransfers(null);
     expect(transfers.some((t) => t.from === user.address && t.comment === 'hi')).toBe(true);
+    // The treasury's funding of the service wallet is still told apart after the restart, and only it.
+    expect(transfers.filter((t) => t.sandboxFunding).map((t) => t.amountNano)).toEqual([50n * TON]);
     // The restored dev wallet still signs (its seqno continues on chain).
     await second.userWallet(user.id).sendTransfer({ to: second.serviceAddress(), amountNano: TON });
     expect(await second.getBalance()).toBeGreaterThan(balance);

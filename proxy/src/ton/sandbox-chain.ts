@@ -102,6 +102,8 @@ export class SandboxChain implements ChainAdapter {
   /** Per-account transactions this adapter observed, oldest first, keyed by account hash hex. */
   private readonly txLog = new Map<string, Transaction[]>();
   private readonly userWallets = new Map<string, UserWalletEntry>();
+  /** Hash of the treasury's deploying transfer to the service wallet (see `InboundTransfer.sandboxFunding`). */
+  private fundingTxHash: string | null = null;
 
   private constructor(
     readonly blockchain: Blockchain,
@@ -140,6 +142,7 @@ export class SandboxChain implements ChainAdapter {
       );
       chain.saveState();
     }
+    chain.fundingTxHash = chain.findFundingTx();
     return chain;
   }
 
@@ -156,7 +159,11 @@ export class SandboxChain implements ChainAdapter {
   }
 
   async listInboundTransfers(sinceCursor?: InboundCursor | null) {
-    return scanInbound((o) => this.listWalletTransactions(o), sinceCursor);
+    const found = await scanInbound((o) => this.listWalletTransactions(o), sinceCursor);
+    const transfers = found.transfers.map((t) =>
+      t.txHash === this.fundingTxHash ? { ...t, sandboxFunding: true as const } : t,
+    );
+    return { transfers, cursor: found.cursor };
   }
 
   async listWalletTransactions(opts: { limit?: number; before?: { lt: bigint; hash: string } } = {}) {
@@ -375,6 +382,19 @@ export class SandboxChain implements ChainAdapter {
       list.push(tx);
       this.txLog.set(key, list);
     }
+  }
+
+  /**
+   * The service wallet's deploying transfer: the only message the treasury sends with a StateInit
+   * (create() above); faucet transfers carry none, so they stay ordinary inbound transfers.
+   */
+  private findFundingTx(): string | null {
+    const txs = this.txLog.get(this.serviceWallet.address.hash.toString('hex')) ?? [];
+    const funding = txs.find((tx) => {
+      const msg = tx.inMessage;
+      return msg?.info.type === 'internal' && msg.info.src.equals(this.treasury.address) && !!msg.init;
+    });
+    return funding ? funding.hash().toString('hex') : null;
   }
 
   private async transactionsOf(
