@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import {
   type ChatMessage,
   createSummarizer,
+  detectDevice,
   ensureDemoModel,
   loadCausalLM,
   readBrownParagraphs,
@@ -79,6 +80,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/**
+ * The device the worker itself would pick for `auto`: CUDA is probed once in a child process (detectDevice, as
+ * loadModels does when `npm start` starts a worker), so on a machine without CUDA the sessions open on CPU and
+ * onnxruntime's native error lines about the CUDA libraries never reach this process's output.
+ */
+async function benchDevice(): Promise<'cuda' | 'cpu'> {
+  return (await detectDevice('auto')).provider ?? 'cpu';
+}
+
 /** Runs fn until `budgetMs` is spent or `maxRuns` runs are done (at least once); median ms. */
 async function timeIt(fn: () => Promise<unknown>, budgetMs: number, maxRuns: number): Promise<number> {
   const times: number[] = [];
@@ -122,7 +132,7 @@ function timeLexrank(text: string, lines: number, timeoutMs: number): Promise<nu
 
 export async function benchSummarizer(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  const summarizer = await createSummarizer({ device: 'auto', logger: silentEngineLogger });
+  const summarizer = await createSummarizer({ device: await benchDevice(), logger: silentEngineLogger });
   try {
     await summarizer.summarize(syntheticChat(50), { maxSentences: 5 }); // warm-up
     for (const n of SUMMARIZER_SIZES) {
@@ -187,7 +197,7 @@ export async function benchLm(): Promise<BenchResult[]> {
 
 async function benchLmOn(dir: string): Promise<BenchResult[]> {
   const prompt = 'The committee said that the new plan';
-  const ours = await loadCausalLM(dir, { device: 'auto', logger: silentEngineLogger });
+  const ours = await loadCausalLM(dir, { device: await benchDevice(), logger: silentEngineLogger });
 
   env.allowRemoteModels = false;
   env.localModelPath = `${path.dirname(dir)}${path.sep}`;

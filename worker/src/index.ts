@@ -9,6 +9,7 @@ export {
   type WorkerStats,
 } from './connection';
 // For the benchmarks (@cocoon/bench) and the integration tests: the engine and models underneath loadModels.
+export { type DeviceReport, detectDevice } from './engine/detect-device';
 export { type EngineLogger, silentEngineLogger } from './engine/logger';
 export { type JobOutcome, runAssignedJob } from './job-runner';
 export { loadOrCreateKeys, type RigKeys } from './keys';

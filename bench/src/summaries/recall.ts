@@ -5,9 +5,9 @@
 // transcripts are reported apart. ROUGE on SAMSum (samsum.ts) runs in the same suite when SAMSUM_PATH is set.
 //   npx tsx bench/src/summaries/recall.ts [--verbose]
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createSummarizer, maxLinesFor, type Summarizer, silentEngineLogger } from '@cocoon/worker';
 import type { EvalTranscript } from './build-eval-set';
+import { lexrankTop, stopLexrankThread } from './lexrank-thread';
 import { benchRouge } from './samsum';
 
 export const EVAL_SET_URL = new URL('../../data/summaries/transcripts.json', import.meta.url);
@@ -36,25 +36,13 @@ export function factsFound(summary: string, facts: string[][]): number {
   return facts.filter((spellings) => spellings.some((f) => s.includes(f.toLowerCase()))).length;
 }
 
-type LexrankModule = {
-  summarize(
-    text: string,
-    lines: number,
-    cb: (err: unknown, top: Array<{ text: string; index: number }>) => void,
-  ): void;
-};
-
-function lexrankSummary(text: string, lines: number): string {
-  const lexrank = createRequire(import.meta.url)('lexrank') as LexrankModule;
-  let out = '';
-  lexrank.summarize(text, lines, (err, top) => {
-    if (err || !top) return;
-    out = [...top]
-      .sort((a, b) => a.index - b.index)
-      .map((t) => t.text)
-      .join('\n');
-  });
-  return out;
+/** lexrank's lines in chat order; lexrank runs in its own thread (lexrank-thread.ts says why). */
+async function lexrankSummary(text: string, lines: number): Promise<string> {
+  const top = await lexrankTop(text, lines);
+  return [...top]
+    .sort((a, b) => a.index - b.index)
+    .map((t) => t.text)
+    .join('\n');
 }
 
 /** A transcript as plain text for lexrank: one sentence-ended line per message. */
@@ -76,7 +64,7 @@ export async function methodSummaries(
         { maxTokens: JOB_MAX_TOKENS, maxSentences: 8 },
       )
     ).text,
-    lexrank: lexrankSummary(plainText, maxLinesFor(chat.length)),
+    lexrank: await lexrankSummary(plainText, maxLinesFor(chat.length)),
     'lead-3': chat
       .slice(0, 3)
       .map((m) => (m.author ? `${m.author}: ${m.text}` : m.text))
@@ -159,6 +147,7 @@ export async function benchSummaries(): Promise<
     rougeRows = await benchRouge(summarizer);
   } finally {
     await summarizer.release();
+    await stopLexrankThread();
   }
   const rows = recallRows(scores);
   const out: Array<{
@@ -192,6 +181,7 @@ if (process.argv[1]?.endsWith('recall.ts')) {
   const summarizer = await createSummarizer({ device: 'cpu', logger: silentEngineLogger });
   const scores = await scoreTranscripts(summarizer);
   await summarizer.release();
+  await stopLexrankThread();
   console.table(
     scores.map((s) => ({
       id: s.id,
