@@ -22,12 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCocoonClient, DEV_BOT_TOKEN, signInitData } from '@cocoon/shared';
 import { builtInCatalogue, SUMMARIZER_ID } from '@cocoon/worker';
-import {
-  installedTree,
-  type Lockfile,
-  onnxRuntimeProblem,
-  treeDifferences,
-} from '../worker/scripts/shrinkwrap.mjs';
+import { installedTree, type Lockfile, onnxRuntimeProblem, treeDifferences } from '@cocoon/worker/shrinkwrap';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');

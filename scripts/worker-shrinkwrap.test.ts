@@ -1,7 +1,6 @@
 // The worker tarball's shrinkwrap, cut from the root lockfile: what CI tests is what a GPU owner installs.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import {
   type Lockfile,
   onnxRuntimeProblem,
@@ -9,7 +8,8 @@ import {
   type TreeEntry,
   treeDifferences,
   workerShrinkwrap,
-} from '../worker/scripts/shrinkwrap.mjs';
+} from '@cocoon/worker/shrinkwrap';
+import { describe, expect, it } from 'vitest';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(path.join(repo, file), 'utf8')) as T;
