@@ -6,7 +6,7 @@
 import { fromBase64 } from '../bytes';
 import type { Candidate, RigEvidenceView } from '../contract';
 import type { CollateralCache, QuoteVerifierLike } from './index';
-import { type AttestationPolicy, openSignedPolicy } from './policy';
+import { type AttestationPolicy, checkPolicyFreshness, isOlderPolicy, openSignedPolicy } from './policy';
 
 export interface ClientAttestationOptions {
   /** The operator's policy key (Ed25519 public key), configured out of band: the proxy can't swap it. */
@@ -15,6 +15,8 @@ export interface ClientAttestationOptions {
   verifier?: QuoteVerifierLike;
   /** Fetch collateral from this PCCS instead of taking the proxy's copy (both are signed by Intel). */
   pccsUrl?: string;
+  /** Refuse a policy issued longer ago than this (MAX_POLICY_AGE_MS by default; Infinity: never). */
+  maxPolicyAgeMs?: number;
   now?: () => number;
 }
 
@@ -39,15 +41,27 @@ export function createAttestationChecker(
 ) {
   const now = opts.now ?? Date.now;
   let policy: { value: Promise<AttestationPolicy>; until: number } | undefined;
+  /**
+   * The newest policy this client accepted under its operator key (a checker has one key): anything older,
+   * even one the operator really signed, is refused, so a proxy can't roll the client back to a laxer one.
+   */
+  let newest: AttestationPolicy | undefined;
   let pccs: CollateralCache | undefined;
   /** Candidates verified lately, by rig id, keys and policy: when the check passed. */
   const verified = new Map<string, number>();
   const verifiedKey = (c: Candidate, p: AttestationPolicy) =>
-    `${c.rigId}|${c.x25519PublicKey}|${c.ed25519PublicKey}|${p.issuedAt}`;
+    `${c.rigId}|${c.x25519PublicKey}|${c.ed25519PublicKey}|${p.sequence ?? 0}|${p.issuedAt}`;
+
+  /** A policy whose signature checked out, if it is not older than the newest seen nor past its age. */
+  function admit(p: AttestationPolicy): AttestationPolicy {
+    checkPolicyFreshness(p, newest, now(), opts.maxPolicyAgeMs);
+    if (!newest || isOlderPolicy(newest, p)) newest = p;
+    return p;
+  }
 
   function currentPolicy(): Promise<AttestationPolicy> {
     if (!policy || policy.until <= now()) {
-      const value = fetchPolicy().then((served) => openSignedPolicy(served, opts.operatorKey));
+      const value = fetchPolicy().then((served) => admit(openSignedPolicy(served, opts.operatorKey)));
       policy = { value, until: now() + POLICY_TTL_MS };
       value.catch(() => {
         policy = undefined;
