@@ -2,7 +2,7 @@
 // ever signed, so the client refuses one older than the newest it has seen, and one past a maximum age.
 import { describe, expect, it } from 'vitest';
 import { newEd25519KeyPair } from '../crypto/keys';
-import { createAttestationChecker } from './client-check';
+import { createAttestationChecker, PolicyMemory } from './client-check';
 import { type AttestationPolicy, PolicyRejected, signPolicy } from './policy';
 
 const operator = newEd25519KeyPair();
@@ -20,11 +20,11 @@ function policy(sequence: number | undefined, issuedAt: number, lax = false): At
 }
 
 /** A checker whose proxy serves whatever `served.value` holds, with a clock the test moves. */
-function checker(maxPolicyAgeMs?: number) {
+function checker(maxPolicyAgeMs?: number, policyMemory: PolicyMemory | undefined = new PolicyMemory()) {
   const clock = { now: T0 };
   const served: { value: unknown } = { value: null };
   const c = createAttestationChecker(
-    { operatorKey: operator.publicKey, now: () => clock.now, maxPolicyAgeMs },
+    { operatorKey: operator.publicKey, now: () => clock.now, maxPolicyAgeMs, policyMemory },
     async () => served.value,
     async () => {
       throw new Error('no evidence in this test');
@@ -95,5 +95,25 @@ describe("the client's check of the served attestation policy", () => {
     await expect(check()).rejects.toMatchObject({ code: 'policy_rolled_back' });
     served.value = signPolicy(policy(4, T0), operator.secretKey);
     await expect(check()).resolves.toEqual({ kept: [], refused: [] });
+  });
+
+  it("remembers across clients: the bot's client for one user refuses what another user's client saw superseded", async () => {
+    // Without a memory of their own, clients share this process's, per operator key.
+    const key = newEd25519KeyPair();
+    const client = (signer: typeof key, served: AttestationPolicy) =>
+      createAttestationChecker(
+        { operatorKey: signer.publicKey, now: () => T0 },
+        async () => signPolicy(served, signer.secretKey),
+        async () => {
+          throw new Error('no evidence in this test');
+        },
+      );
+    const ok = { kept: [], refused: [] };
+    await expect(client(key, policy(8, T0)).check([])).resolves.toEqual(ok);
+    await expect(client(key, policy(7, T0, true)).check([])).rejects.toMatchObject({
+      code: 'policy_rolled_back',
+    });
+    // Another operator key has a memory of its own.
+    await expect(client(newEd25519KeyPair(), policy(1, T0)).check([])).resolves.toEqual(ok);
   });
 });
