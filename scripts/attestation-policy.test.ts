@@ -26,14 +26,15 @@ it('an operator makes a key, signs a policy with it and anyone checks it with th
     policyFile,
     JSON.stringify({
       version: 1,
-      issuedAt: '2026-11-30T00:00:00Z',
+      issuedAt: new Date().toISOString(),
+      sequence: 7,
       images: [{ name: 'vm', mrTd: 'ab'.repeat(48) }],
     }),
   );
   const signed = path.join(dir, 'signed.json');
   writeFileSync(signed, run('sign', keyFile, policyFile).out);
   const shown = JSON.parse(run('show', signed, publicKey).out);
-  expect(shown).toMatchObject({ tcbStatuses: ['UpToDate'], images: [{ name: 'vm' }] });
+  expect(shown).toMatchObject({ sequence: 7, tcbStatuses: ['UpToDate'], images: [{ name: 'vm' }] });
   // keygen never overwrites a key.
   expect(() => run('keygen', keyFile)).toThrow(/EEXIST/);
 });
@@ -48,4 +49,20 @@ it('refuses a malformed policy with the field to fix, and prints usage for a bad
   );
   expect(() => run('sign', keyFile, policyFile)).toThrow(/issuedAt.*images\.0\.mrTd: must be 48 bytes/);
   expect(run('frobnicate')).toMatchObject({ code: 2, out: expect.stringMatching(/^usage:/) });
+});
+
+it('refuses to sign what clients would refuse: no sequence, or an issue date past the age they accept', () => {
+  const keyFile = path.join(dir, 'operator.key');
+  run('keygen', keyFile);
+  const policyFile = path.join(dir, 'policy.json');
+  const images = [{ name: 'vm', mrTd: 'ab'.repeat(48) }];
+  writeFileSync(policyFile, JSON.stringify({ version: 1, issuedAt: new Date().toISOString(), images }));
+  expect(() => run('sign', keyFile, policyFile)).toThrow(/sequence: required/);
+  writeFileSync(
+    policyFile,
+    JSON.stringify({ version: 1, issuedAt: '2020-06-01T00:00:00Z', sequence: 2, images }),
+  );
+  expect(() => run('sign', keyFile, policyFile)).toThrow(
+    /issuedAt: 2020-06-01T00:00:00Z is more than 180 days ago/,
+  );
 });

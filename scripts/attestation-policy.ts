@@ -3,14 +3,18 @@
 //                              the public key is printed: configure it as ATTESTATION_POLICY_KEY on the
 //                              proxy, the bot and the gateway
 //   sign KEY_FILE POLICY_JSON  signs a policy (see docs/confidential-tier.md) and prints the signed file to
-//                              serve as ATTESTATION_POLICY_FILE
+//                              serve as ATTESTATION_POLICY_FILE; the policy needs a `sequence` above the
+//                              last one signed (clients refuse an older one) and an `issuedAt` within
+//                              the age clients accept
 //   show SIGNED_JSON KEY       checks a signed policy against a public key (base64) and prints it
 // Keep the key file off the proxy's machine: the proxy only serves the signed file, so it can't make a laxer one.
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
+  type AttestationPolicy,
   attestationPolicy,
   describeIssues,
   fromBase64,
+  MAX_POLICY_AGE_MS,
   newEd25519KeyPair,
   openSignedPolicy,
   signPolicy,
@@ -35,6 +39,21 @@ function readSecret(file: string): Uint8Array {
   return key;
 }
 
+/**
+ * What clients would refuse, refused at signing: no sequence (clients order policies by it), or an issue
+ * date already past the age clients accept.
+ */
+function signable(file: string, p: AttestationPolicy, nowMs = Date.now()): void {
+  if (p.sequence === undefined || p.sequence < 1)
+    throw new Error(
+      `${file}: sequence: required, a whole number above the last policy's (1 for the first): clients refuse a policy older than one they have seen`,
+    );
+  if (nowMs - Date.parse(p.issuedAt) > MAX_POLICY_AGE_MS)
+    throw new Error(
+      `${file}: issuedAt: ${p.issuedAt} is more than ${MAX_POLICY_AGE_MS / 86_400_000} days ago; clients would refuse it`,
+    );
+}
+
 export function runPolicyCommand(args: string[], out: (line: string) => void): number {
   const [command, a, b] = args;
   if (command === 'keygen' && a) {
@@ -46,6 +65,7 @@ export function runPolicyCommand(args: string[], out: (line: string) => void): n
   if (command === 'sign' && a && b) {
     const parsed = attestationPolicy.safeParse(readJson(b));
     if (!parsed.success) throw new Error(`${b}: ${describeIssues(parsed.error)}`);
+    signable(b, parsed.data);
     out(JSON.stringify(signPolicy(parsed.data, readSecret(a)), null, 2));
     return 0;
   }

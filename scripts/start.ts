@@ -196,9 +196,11 @@ function localAttestationPolicy(): { file: string; key: string } {
   mkdirSync(dataDir, { recursive: true });
   const kept = remembered('attestation-policy-key.json');
   const secretKey = kept?.secretKey ? fromBase64(kept.secretKey) : newEd25519KeyPair().secretKey;
-  remember('attestation-policy-key.json', { secretKey: toBase64(secretKey) });
+  // Each start signs the next sequence, so a client that saw the last start's policy takes this one.
+  const sequence = (Number(kept?.sequence) || 0) + 1;
+  remember('attestation-policy-key.json', { secretKey: toBase64(secretKey), sequence: String(sequence) });
   const signed = signPolicy(
-    { version: 1, issuedAt: new Date().toISOString(), tcbStatuses: ['UpToDate'], images: [] },
+    { version: 1, issuedAt: new Date().toISOString(), sequence, tcbStatuses: ['UpToDate'], images: [] },
     secretKey,
   );
   const file = resolve(dataDir, 'attestation-policy.json');

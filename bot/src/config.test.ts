@@ -44,6 +44,12 @@ describe('bot config', () => {
     expect(loadBotConfig({ ...REAL, ...https, NODE_ENV: 'production' }).COCOON_LOCAL).toBe(false);
   });
 
+  it('outside local mode refuses the public dev bot token, naming BOT_TOKEN', () => {
+    expect(() => loadBotConfig({ ...REAL, BOT_TOKEN: LOCAL_BOT_TOKEN, COCOON_LOCAL: 'false' })).toThrow(
+      /BOT_TOKEN: the public dev token only works in local mode/,
+    );
+  });
+
   it('in production refuses a Mini App URL that is not https (the default one included)', () => {
     const prod = { ...REAL, NODE_ENV: 'production' };
     expect(() => loadBotConfig({ ...prod, MINIAPP_URL: 'http://app.example.org/' })).toThrow(

@@ -103,6 +103,10 @@ export function loadBotConfig(env: EnvRecord = process.env): BotConfig {
     nodeEnv: c.NODE_ENV,
   });
   if (!local) {
+    if (c.BOT_TOKEN === DEV_BOT_TOKEN)
+      problems.push(
+        'BOT_TOKEN: the public dev token only works in local mode; set the bot token from @BotFather',
+      );
     if (!c.SERVICE_KEY) problems.push("SERVICE_KEY: required outside local mode (the proxy's SERVICE_KEY)");
     if (c.SERVICE_KEY === DEV_SERVICE_KEY)
       problems.push('SERVICE_KEY: the public dev key only works in local mode');

@@ -78,6 +78,8 @@ describe('job errors', () => {
     expect(classifyJobError(new ApiError(409, 'voucher_due', 'x'))).toBe('voucher_due');
     expect(jobErrorText('voucher_due', 'demo-gen')).toMatch(/waiting for your signature.*Mini App/);
     expect(classifyJobError(new ApiError(502, 'policy_rejected', 'x'))).toBe('attestation_unavailable');
+    expect(classifyJobError(new ApiError(502, 'policy_rolled_back', 'x'))).toBe('attestation_unavailable');
+    expect(classifyJobError(new ApiError(502, 'policy_expired', 'x'))).toBe('attestation_unavailable');
     expect(classifyJobError(new ApiError(400, 'attestation_not_configured', 'x'))).toBe(
       'attestation_unavailable',
     );

@@ -92,7 +92,12 @@ export function classifyJobError(err: unknown): JobErrorKind {
     if (err.code === 'no_confidential_capacity') return 'no_confidential_capacity';
     if (err.code === 'no_verified_rig') return 'no_verified_rig';
     if (err.code === 'voucher_due') return 'voucher_due';
-    if (err.code === 'attestation_not_configured' || err.code === 'policy_rejected')
+    if (
+      err.code === 'attestation_not_configured' ||
+      err.code === 'policy_rejected' ||
+      err.code === 'policy_rolled_back' ||
+      err.code === 'policy_expired'
+    )
       return 'attestation_unavailable';
     if (err.status === 402 || err.code === 'insufficient_funds') return 'insufficient_funds';
     if (err.code === 'price_too_high') return 'price_too_high';

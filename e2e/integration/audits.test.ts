@@ -191,7 +191,6 @@ describe('audits by other rigs', () => {
     ['junk', 'generate', GENERATE],
     ['junk', 'summarize', SUMMARIZE],
     ['inflate', 'summarize', SUMMARIZE],
-    ['inflate', 'generate', GENERATE],
     ['cut-short', 'generate', GENERATE],
     ['two-faced-audit', 'generate', GENERATE],
   ])(
@@ -224,6 +223,27 @@ describe('audits by other rigs', () => {
       expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
     },
   );
+
+  it("doesn't convict on a sampled job's completion count recounted from re-encoded text (no committed ids yet)", async () => {
+    // A sampled split need not be the tokenizer's canonical one, so an honest receipt can differ from the
+    // re-encoded count: the auditors say they couldn't check it, and nobody is convicted on it. The inflated
+    // receipt is bounded by the job's token budget (the hold); the committed token ids (the engine issue)
+    // make this count provable.
+    await honestRig(1001);
+    await honestRig(1002);
+    const cheater = await cheaterRig(1003, 'inflate');
+    const r = await userClient(proxy, 2001).runJob({ model: DEMO_MODEL_ID, body: GENERATE });
+    expect(r.rigId).toBe(cheater.rigId);
+    expect(await auditSettled(r.jobId)).toBe('unauditable');
+    const verdicts = await db.query<{ state: string; reason: string }>(
+      'SELECT state, reason FROM audits WHERE job_id = $1 ORDER BY round',
+      [r.jobId],
+    );
+    expect(verdicts.rows.map((v) => v.state)).toEqual(['unable', 'unable']);
+    expect(verdicts.rows[0].reason).toMatch(/completion tokens: the receipt says 120.*re-encoded/);
+    expect(await rigRow(cheater.rigId)).toMatchObject({ quarantined_at: null, audits_failed: 0 });
+    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  });
 
   it('outvotes a lying auditor two to one and quarantines it; the honest rig keeps its pay', async () => {
     const honest = await honestRig(1001);

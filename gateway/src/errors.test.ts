@@ -33,6 +33,12 @@ describe('confidential-tier errors in OpenAI shape', () => {
     expect(e).toMatchObject({ status: 502, retry: false });
     expect(e.body.error.code).toBe('policy_rejected');
     expect(e.body.error.message).toContain('bad signature');
+    // A replayed older policy, or one past its age, is refused the same way with its own code.
+    for (const code of ['policy_rolled_back', 'policy_expired']) {
+      const old = await toOpenAiError(new ApiError(502, code, 'older than one seen'));
+      expect(old).toMatchObject({ status: 502, retry: false });
+      expect(old.body.error.code).toBe(code);
+    }
   });
 });
 

@@ -101,11 +101,15 @@ export async function toOpenAiError(
       return make(503, 'service_unavailable', 'no_verified_rig', err.message);
     // The proxy served a policy that the operator's key does not open (or one we can't read): the proxy or
     // the configured key is wrong, which retrying does not fix.
+    // Or one older than a policy this gateway accepted before, or one past its maximum age (a replay of an
+    // old, possibly laxer policy, or an operator who has not re-signed it): retrying doesn't fix those either.
     case 'policy_rejected':
+    case 'policy_rolled_back':
+    case 'policy_expired':
       return make(
         502,
         'api_error',
-        'policy_rejected',
+        err.code,
         `the attestation policy the proxy serves was rejected: ${err.message}`,
       );
     // On-chain accounts: the proxy runs one unsigned job per user at most, and this gateway signs each job's

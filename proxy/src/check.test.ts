@@ -1,11 +1,12 @@
 // `npm run check` on a production configuration: a good one passes against a fake Telegram (getMe) and a fake
 // toncenter on 127.0.0.1 with a migrated PGlite; bad ones fail naming the variable to fix.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newEd25519KeyPair, signPolicy, toBase64 } from '@cocoon/shared';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type CheckLine, checkMain, runChecks } from './check';
 import { DEV_SERVICE_KEY } from './config';
 import { connectDb, openDb } from './db';
@@ -177,6 +178,44 @@ describe('npm run check', () => {
       expect.stringMatching(/^BOT_TOKEN: getMe refused it \(HTTP 401\)/),
     ]);
   }, 30_000);
+
+  it('fails an attestation policy clients refuse for its age, or will soon; passes a fresh one', async () => {
+    const operator = newEd25519KeyPair();
+    const policyDir = mkdtempSync(join(tmpdir(), 'cocoon-check-policy-'));
+    onTestFinished(() => rmSync(policyDir, { recursive: true, force: true }));
+    const file = join(policyDir, 'policy.json');
+    const env = {
+      ...good(),
+      ATTESTATION_POLICY_FILE: file,
+      ATTESTATION_POLICY_KEY: toBase64(operator.publicKey),
+    };
+    const write = (issuedAt: string, sequence?: number) =>
+      writeFileSync(
+        file,
+        JSON.stringify(
+          signPolicy(
+            { version: 1, issuedAt, sequence, tcbStatuses: ['UpToDate'], images: [] },
+            operator.secretKey,
+          ),
+        ),
+      );
+    write('2020-06-01T00:00:00.000Z');
+    expect(failed(await runChecks(env))).toEqual([
+      expect.stringMatching(
+        /^ATTESTATION_POLICY_FILE: .*issued 2020-06-01.*the operator must sign a fresh one/,
+      ),
+    ]);
+    write(new Date(Date.now() - 170 * 86_400_000).toISOString(), 3);
+    expect(failed(await runChecks(env))).toEqual([
+      expect.stringMatching(
+        /^ATTESTATION_POLICY_FILE: sequence 3, .*sign a fresh one with the next sequence now/,
+      ),
+    ]);
+    write(new Date().toISOString(), 4);
+    const lines = await runChecks(env);
+    expect(failed(lines)).toEqual([]);
+    expect(lines.find((l) => l.name === 'ATTESTATION_POLICY_FILE')?.detail).toMatch(/^sequence 4, issued/);
+  });
 
   it('fails a configuration that is not production: local mode and NODE_ENV', async () => {
     expect(

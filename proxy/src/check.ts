@@ -3,6 +3,8 @@
 // round trip: the database and its migrations, the chain endpoint and the service wallet, the bot's getMe.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkPolicyFreshness, MAX_POLICY_AGE_MS } from '@cocoon/shared';
+import { loadAttestationPolicy } from './attestation/service';
 import { type Config, loadConfig } from './config';
 import { connectDb } from './db';
 import { migrationStatus } from './db/migrate';
@@ -61,7 +63,33 @@ export async function runChecks(
   lines.push(await checkDatabase(config, timeoutMs));
   lines.push(...(await checkChain(config, timeoutMs)));
   lines.push(await checkBotToken(config, timeoutMs));
+  lines.push(...checkAttestationPolicy(config));
   return lines;
+}
+
+/** Days left before clients refuse the policy, below which the check asks for a fresh one now. */
+const POLICY_RESIGN_DAYS = 14;
+
+/**
+ * The served attestation policy as clients will judge it: past MAX_POLICY_AGE_MS they refuse it and every
+ * confidential job fails, so a policy close to that age fails here with the date to re-sign it by.
+ */
+export function checkAttestationPolicy(config: Config, nowMs = Date.now()): CheckLine[] {
+  const name = 'ATTESTATION_POLICY_FILE';
+  if (!config.ATTESTATION_POLICY_FILE) return [];
+  let policy: NonNullable<ReturnType<typeof loadAttestationPolicy>>['policy'];
+  try {
+    policy = loadAttestationPolicy(config)!.policy;
+    checkPolicyFreshness(policy, undefined, nowMs);
+  } catch (err) {
+    return [fail(name, (err as Error).message.replace(/^ATTESTATION_POLICY_FILE: /, ''))];
+  }
+  const refusedFrom = Date.parse(policy.issuedAt) + MAX_POLICY_AGE_MS;
+  const by = new Date(refusedFrom).toISOString().slice(0, 10);
+  const seq = `sequence ${policy.sequence ?? 'none (counts as 0)'}, issued ${policy.issuedAt.slice(0, 10)}`;
+  if (refusedFrom - nowMs < POLICY_RESIGN_DAYS * 86_400_000)
+    return [fail(name, `${seq}: clients refuse it from ${by}; sign a fresh one with the next sequence now`)];
+  return [pass(name, `${seq}; clients accept it until ${by}`)];
 }
 
 /** A thrown configuration error as one failed line per `NAME: message`. */

@@ -40,6 +40,19 @@ describe('proxy configuration', () => {
     );
   });
 
+  it('outside local mode refuses the public dev bot token, naming BOT_TOKEN', () => {
+    const devToken = { ...PRODUCTION_SECRETS, BOT_TOKEN: DEV_BOT_TOKEN };
+    for (const network of ['testnet', 'mainnet'])
+      expect(() => loadConfig({ ...devToken, TON_NETWORK: network, ...MNEMONIC })).toThrow(
+        /BOT_TOKEN: the public dev token only works in local mode/,
+      );
+    expect(() => loadConfig({ ...devToken, COCOON_LOCAL: 'false' })).toThrow(
+      /BOT_TOKEN: the public dev token only works in local mode/,
+    );
+    // Local mode keeps it (that is what `npm start` runs with).
+    expect(loadConfig({ BOT_TOKEN: DEV_BOT_TOKEN }).COCOON_LOCAL).toBe(true);
+  });
+
   it('refuses an explicit COCOON_LOCAL=true wherever local mode is unsafe, naming the conflict', () => {
     expect(() => loadConfig({ ...PRODUCTION_SECRETS, COCOON_LOCAL: 'true' })).toThrow(
       /COCOON_LOCAL: .*a real BOT_TOKEN/,

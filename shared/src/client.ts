@@ -1,6 +1,7 @@
 // The typed client for the proxy's HTTP API, used by the bot, the Mini App and the developer gateway.
 // `runJob` is the whole private path: quote, seal in this process, submit, stream, open the result here.
 import { type ClientAttestationOptions, createAttestationChecker } from './attestation/client-check';
+import { PolicyRejected } from './attestation/policy';
 import { fromBase64, utf8 } from './bytes';
 import type {
   BindWalletRequest,
@@ -136,8 +137,10 @@ export function createCocoonClient(opts: {
         'attestation_not_configured',
         "min_trust tdx needs the operator's attestation policy key (ATTESTATION_POLICY_KEY) to check rigs with",
       );
+    // policy_rejected (not the operator's signature), policy_rolled_back (older than one seen here) or
+    // policy_expired (past the maximum age): nothing is sealed under a policy this client can't trust.
     const { kept, refused } = await attestation.check(candidates).catch((err: Error) => {
-      throw new ApiError(502, 'policy_rejected', err.message);
+      throw new ApiError(502, err instanceof PolicyRejected ? err.code : 'policy_rejected', err.message);
     });
     if (kept.length === 0)
       throw new ApiError(

@@ -1,4 +1,5 @@
 export type { CandidateRefusal, ClientAttestationOptions } from './attestation/client-check';
+export { PolicyMemory } from './attestation/client-check';
 export * from './attestation/policy';
 export * from './attestation/report-data';
 export * from './bytes';

@@ -16,6 +16,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAudit } from './audit-runner';
 import { loadOrCreateKeys } from './keys';
+import type { Model } from './models/index';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cocoon-audit-runner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +27,9 @@ const AUD = '22222222-2222-4222-8222-222222222222';
 const JOB = '33333333-3333-4333-8333-333333333333';
 
 /** A job sealed to both rigs, its result committed and copied for the auditor by the executor. */
-function audit(over: { text?: string; copyText?: string; recipients?: string[] } = {}): AuditMessage {
+function audit(
+  over: { text?: string; copyText?: string; recipients?: string[]; completionTokens?: number } = {},
+): AuditMessage {
   const rigs = over.recipients ?? [EXEC, AUD];
   const keyOf = (id: string) => (id === EXEC ? executor : auditor).x25519.publicKey;
   const { envelope } = sealJob(
@@ -38,7 +41,7 @@ function audit(over: { text?: string; copyText?: string; recipients?: string[] }
   const { final, commitment } = commitResult({
     text: over.text ?? 'general kenobi',
     promptTokens: 3,
-    completionTokens: 2,
+    completionTokens: over.completionTokens ?? 2,
     finishReason: 'stop',
   });
   const copy = sealAuditCopy(state, { ...final, text: over.copyText ?? final.text });
@@ -51,13 +54,43 @@ function audit(over: { text?: string; copyText?: string; recipients?: string[] }
     envelope,
     aad: JOB,
     auditCopy: copy,
-    receipt: { promptTokens: 3, completionTokens: 2, commitment },
+    receipt: { promptTokens: 3, completionTokens: over.completionTokens ?? 2, commitment },
     inputTokens: 100,
     maxTokens: 8,
   };
 }
 
 const deps = { rigId: AUD, keys: auditor, models: new Map() };
+
+/**
+ * A generate model made up for the test: its tokenizer counts `promptTokens` for the prompt, and its scorer
+ * agrees with every position of the claimed text, which re-encodes to `reencoded` tokens.
+ */
+function scoringModel(promptTokens: number, reencoded: number): Model {
+  return {
+    id: 'demo-gen',
+    kind: 'generate',
+    accepts: ['generate'],
+    contextLength: 1000,
+    description: 'test',
+    demoGrade: true,
+    provider: 'cpu',
+    run: async () => {
+      throw new Error('not run in this test');
+    },
+    countPromptTokens: () => promptTokens,
+    score: async () => ({
+      promptTokens,
+      completionTokens: reencoded,
+      positions: reencoded + 1,
+      agreeing: reencoded + 1,
+      agreement: 1,
+      endAgrees: true,
+    }),
+    dispose: async () => {},
+  };
+}
+const withModel = (m: Model) => ({ ...deps, models: new Map([[m.id, m]]) });
 
 describe('runAudit', () => {
   it('signs a verdict over the request and the commitment it was given', async () => {
@@ -81,5 +114,28 @@ describe('runAudit', () => {
     const v = await runAudit(huge, deps);
     expect(v).toMatchObject({ outcome: 'unable', reason: expect.stringContaining('larger') });
     expect(fromBase64(v.signature).length).toBe(64);
+  });
+
+  it('never fails a sampled output on a recount of its re-encoded text: a sampled split need not be canonical', async () => {
+    // The receipt counts 36 completion tokens; re-encoding the text gives 4. An honest rig can sample a split
+    // that re-encodes shorter, so this is no evidence against it: two honest auditors saying 'fail' here
+    // would convict it. Until the committed token ids exist (the engine issue) the auditor can't tell.
+    const v = await runAudit(audit({ completionTokens: 36 }), withModel(scoringModel(3, 4)));
+    expect(v.outcome).not.toBe('fail');
+    expect(v).toMatchObject({
+      outcome: 'unable',
+      reason: expect.stringMatching(/receipt says 36.*re-encod/),
+    });
+    // A receipt within the tokens the text can hide (an end-of-sequence token) passes, as before.
+    const fine = await runAudit(audit({ completionTokens: 5 }), withModel(scoringModel(3, 4)));
+    expect(fine.outcome).toBe('pass');
+  });
+
+  it("fails a receipt whose prompt count differs from the pinned tokenizer's, which is deterministic", async () => {
+    const v = await runAudit(audit(), withModel(scoringModel(4, 2)));
+    expect(v).toMatchObject({
+      outcome: 'fail',
+      reason: 'prompt tokens: the receipt says 3, the pinned tokenizer counts 4',
+    });
   });
 });

@@ -1,8 +1,9 @@
 // Audits another rig's finished job: this rig was one of the job's candidates, so it can open the job and the
 // executing rig's copy of the result. It checks the copy against the signed receipt's commitment, recounts
-// the tokens with its own pinned tokenizer, and re-runs the job (deterministic models: the same text
-// exactly) or scores the claimed output in one pass (sampled generation: the seeded sampler replayed at
-// every position). It answers with a signed verdict. Plaintext stays in this function's memory.
+// the prompt tokens with its own pinned tokenizer (deterministic), and re-runs the job (deterministic models:
+// the same text exactly, the same completion count) or scores the claimed output in one pass (sampled
+// generation: the seeded sampler replayed at every position; the completion count of re-encoded text is no
+// evidence, see scoreSampled). It answers with a signed verdict. Plaintext stays in this function's memory.
 import {
   type AuditMessage,
   finalResult,
@@ -166,10 +167,15 @@ async function scoreSampled(
     );
   // The receipt also counts the end-of-sequence token, or the stop sequence's tokens, that the text hides.
   const hidden = 1 + Math.max(0, ...(input.stop ?? []).map((stop) => stop.length));
+  // The count here is of the text re-encoded, and a sampled split need not be the tokenizer's canonical one:
+  // an honest receipt can count more (or fewer) tokens than this. So a count off this one is no evidence,
+  // and never a fail (two auditors' fails convict): the auditor says it couldn't check the count. Counting
+  // becomes provable with the token ids the rig commits to (the engine issue); the prompt's count above is.
   if (claimed.completionTokens < s.completionTokens || claimed.completionTokens > s.completionTokens + hidden)
-    return failed(
-      `completion tokens: the receipt says ${claimed.completionTokens}, the pinned tokenizer counts ${s.completionTokens}`,
-      s.agreement,
-    );
+    return {
+      outcome: 'unable',
+      agreement: s.agreement,
+      reason: `completion tokens: the receipt says ${claimed.completionTokens}, the text re-encoded counts ${s.completionTokens}; a sampled split need not be canonical, so this can't be checked without the committed token ids`,
+    };
   return { outcome: 'pass', agreement: s.agreement, reason: '' };
 }

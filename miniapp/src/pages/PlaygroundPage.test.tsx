@@ -191,6 +191,8 @@ it.each([
   ['no_confidential_capacity', 503, 'no rig in the confidential tier serves textrank-summarizer'],
   ['no_verified_rig', 503, "no candidate's TDX evidence verified here, so nothing was sealed"],
   ['policy_rejected', 502, 'the attestation policy is not signed by the operator key 0a1b…'],
+  ['policy_rolled_back', 502, 'the attestation policy served (sequence 4) is older than one accepted'],
+  ['policy_expired', 502, 'the attestation policy served was issued 2020-06-01'],
   ['attestation_not_configured', 400, "Confidential jobs can't be checked here: the proxy serves no policy"],
 ])('shows why a confidential job was refused: %s', async (code, status, message) => {
   const runJob = vi.fn(async () => {

@@ -27,6 +27,8 @@ const CONFIDENTIAL_CODES = new Set([
   'no_confidential_capacity',
   'no_verified_rig',
   'policy_rejected',
+  'policy_rolled_back',
+  'policy_expired',
   'attestation_not_configured',
 ]);
 

@@ -215,6 +215,17 @@ describe('TDX evidence at the proxy', () => {
     await expect(open.owner.attestRig(open.id)).rejects.toMatchObject({ status: 409, code: 'no_tee' });
   });
 
+  it("asking for a check of someone else's rig, or of no rig, is a clean 404, never a 500", async () => {
+    const proxy = await startWithTestRoot();
+    const { id } = await tdxRig(proxy, 40);
+    const stranger = userClient(bed.proxy, 41);
+    await stranger.me();
+    await expect(stranger.attestRig(id)).rejects.toMatchObject({ status: 404, message: 'no such rig' });
+    await expect(stranger.attestRig('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      status: 404,
+    });
+  });
+
   it('a policy that names model digests admits a confidential rig only for those', async () => {
     const pinned = 'c'.repeat(64);
     const file = path.join(dir, 'models-policy.json');

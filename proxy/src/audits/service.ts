@@ -8,6 +8,26 @@
 // rig proven wrong pays back every job nothing vouches for and is quarantined; an auditor outvoted two to
 // one is quarantined the same way. With no second auditor a fail is recorded as disputed: no money moves
 // on one rig's word against another's. Auditors are paid out of the platform's fees.
+//
+// Token counts, and why one recount doesn't move money. Money moves on one party's word only when the proxy
+// can redo the check itself. What it can redo it does at settlement (jobs/settlement.ts): prompt tokens no
+// more than the client's quoted inputTokens (the client's own bound over the text it sealed), completion
+// tokens no more than maxTokens; a receipt past either is not paid. Beyond that, an over-billing receipt is
+// not provable to the proxy today:
+// - The prompt count is deterministic (the pinned tokenizer over the prompt and chat template), so an
+//   honest auditor's "the receipt says 36, the tokenizer counts 4" is right. But redoing it needs the
+//   prompt, which the proxy never holds (revealing the audit copy's key would show the result, never the
+//   prompt; revealing the prompt breaks the open tier's promise), and a tokenizer the proxy doesn't load. So
+//   it is one auditor's claim, which a hostile auditor could make as easily of an honest rig; refunding
+//   "just the difference" on it would let any auditor move honest rigs' earnings. It is a fail like any
+//   other: a second auditor decides, and with none the job stays disputed (and its rig audited more).
+// - The completion count of sampled output is not even evidence: the auditor re-encodes the text, and a
+//   sampled split need not be the tokenizer's canonical one, so an honest receipt can differ. The audit
+//   runner answers 'unable' there, never 'fail' (worker/src/audit-runner.ts), so two honest auditors can't
+//   convict an honest rig on it; deterministic jobs (summaries, re-run) still count their own re-run's ids.
+// With the token ids the rig commits to (the engine issue, #27) the completion count becomes the ids'
+// length, a check anyone who opens the copy can redo, which then convicts on its own; the prompt count stays
+// checkable by the job's recipients alone (the client and the candidates), never by the proxy.
 import { randomUUID } from 'node:crypto';
 import {
   fromBase64,

@@ -136,4 +136,43 @@ describe('verdicts', () => {
       }),
     ).toBe('unauditable');
   });
+
+  it("one auditor's token recount moves no money: the proxy can't redo it, so the job is disputed", async () => {
+    // "receipt 36 tokens, tokenizer 4" is the auditor's word: the proxy holds neither the prompt nor a
+    // tokenizer, and a hostile auditor could say the same of an honest rig (see the header of service.ts).
+    await bed.start();
+    const executor = await bed.rig(1001, price);
+    const auditor = await bed.rig(1002, price * 2n);
+    const r = await userClient(bed.proxy, 2001).runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'count me', maxTokens: 10 },
+    });
+    expect(r.rigId).toBe(executor.id);
+    const audit = await until('the audit', () => auditor.worker.auditMessages[0]);
+    const ledgerBefore = await balances();
+    const v: Verdict = {
+      auditId: audit.auditId,
+      jobId: audit.jobId,
+      requestHash: requestHash(audit.envelope),
+      commitment: audit.receipt.commitment,
+      agreementPpm: 1_000_000,
+      outcome: 'fail',
+    };
+    const reason = 'prompt tokens: the receipt says 36, the pinned tokenizer counts 4';
+    auditor.worker.send({ type: 'verdict', ...v, reason, signature: auditor.worker.signVerdict(v) });
+    expect(
+      await until('a decision', async () => {
+        const s = await auditState(r.jobId);
+        return s === 'pending' ? undefined : s;
+      }),
+    ).toBe('disputed');
+    // Every account holds what it held (one opened since holds nothing).
+    for (const [id, balance] of Object.entries(await balances()))
+      expect(balance, id).toBe(ledgerBefore[id] ?? '0');
+    const rig = await bed.db.query<{ quarantined_at: Date | null }>(
+      'SELECT quarantined_at FROM rigs WHERE id = $1',
+      [executor.id],
+    );
+    expect(rig.rows[0].quarantined_at).toBeNull();
+  });
 });

@@ -47,4 +47,20 @@ describe('CSV exports', () => {
     expect(csvField('-12')).toBe('-12');
     expect(csvField(null)).toBe('');
   });
+
+  it('defuses every formula a spreadsheet would run: a sign before an operator, a tab or a line break first', () => {
+    // OWASP's rule: a cell starting with = + - @ tab or CR is prefixed with ' and quoted.
+    expect(csvField("-2+3+cmd|' /C calc'!A0")).toBe(`"'-2+3+cmd|' /C calc'!A0"`);
+    expect(csvField('+1+cmd|x')).toBe(`"'+1+cmd|x"`);
+    expect(csvField('-1e3')).toBe(`"'-1e3"`);
+    expect(csvField('\t=1+2')).toBe(`"'\t=1+2"`);
+    expect(csvField('\r=1+2')).toBe(`"'\r=1+2"`);
+    expect(csvField('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
+    expect(csvField('=1')).toBe(`"'=1"`);
+    // Plain numbers (what the server writes in its money and count columns) stay numbers.
+    expect(csvField('-12.5')).toBe('-12.5');
+    expect(csvField(-7)).toBe('-7');
+    expect(csvField('1000000000')).toBe('1000000000');
+    expect(csvField(-3n)).toBe('-3');
+  });
 });

@@ -3,10 +3,10 @@
 // candidate's evidence, and verifies every quote itself against the keys it is about to seal to. A candidate
 // that fails is left out of the envelope, whatever the proxy said of it; with none left the job is refused.
 // The verifier is imported on first use, so the Mini App loads it as a separate chunk only when asked.
-import { fromBase64 } from '../bytes';
+import { fromBase64, toHex } from '../bytes';
 import type { Candidate, RigEvidenceView } from '../contract';
 import type { CollateralCache, QuoteVerifierLike } from './index';
-import { type AttestationPolicy, openSignedPolicy } from './policy';
+import { type AttestationPolicy, checkPolicyFreshness, isOlderPolicy, openSignedPolicy } from './policy';
 
 export interface ClientAttestationOptions {
   /** The operator's policy key (Ed25519 public key), configured out of band: the proxy can't swap it. */
@@ -15,6 +15,10 @@ export interface ClientAttestationOptions {
   verifier?: QuoteVerifierLike;
   /** Fetch collateral from this PCCS instead of taking the proxy's copy (both are signed by Intel). */
   pccsUrl?: string;
+  /** Refuse a policy issued longer ago than this (MAX_POLICY_AGE_MS by default; Infinity: never). */
+  maxPolicyAgeMs?: number;
+  /** Where the newest accepted policy is remembered: this process's memory by default (tests pass their own). */
+  policyMemory?: PolicyMemory;
   now?: () => number;
 }
 
@@ -22,6 +26,32 @@ export interface CandidateRefusal {
   rigId: string;
   reason: string;
 }
+
+/**
+ * The newest policy accepted under each operator key. One per process by default, shared by every client
+ * in it: the bot makes a client per user, and each must refuse what any of them has seen superseded.
+ */
+export class PolicyMemory {
+  /** Operator keys are configured, not sent by peers; the bound is only so nothing here grows unchecked. */
+  private static readonly MAX_KEYS = 64;
+  private readonly newest = new Map<string, AttestationPolicy>();
+
+  get(operatorKey: Uint8Array): AttestationPolicy | undefined {
+    return this.newest.get(toHex(operatorKey));
+  }
+
+  /** Keeps `p` when it is newer than what is kept for the key. */
+  remember(operatorKey: Uint8Array, p: AttestationPolicy): void {
+    const key = toHex(operatorKey);
+    const kept = this.newest.get(key);
+    if (kept && !isOlderPolicy(kept, p)) return;
+    this.newest.delete(key);
+    if (this.newest.size >= PolicyMemory.MAX_KEYS) this.newest.delete(this.newest.keys().next().value!);
+    this.newest.set(key, p);
+  }
+}
+
+const processMemory = new PolicyMemory();
 
 const POLICY_TTL_MS = 10 * 60_000;
 /**
@@ -39,15 +69,27 @@ export function createAttestationChecker(
 ) {
   const now = opts.now ?? Date.now;
   let policy: { value: Promise<AttestationPolicy>; until: number } | undefined;
+  /**
+   * The newest policy accepted under the operator key, here or by another client of this process: anything
+   * older, even one the operator really signed, is refused, so a proxy can't roll clients back to a laxer one.
+   */
+  const memory = opts.policyMemory ?? processMemory;
   let pccs: CollateralCache | undefined;
   /** Candidates verified lately, by rig id, keys and policy: when the check passed. */
   const verified = new Map<string, number>();
   const verifiedKey = (c: Candidate, p: AttestationPolicy) =>
-    `${c.rigId}|${c.x25519PublicKey}|${c.ed25519PublicKey}|${p.issuedAt}`;
+    `${c.rigId}|${c.x25519PublicKey}|${c.ed25519PublicKey}|${p.sequence ?? 0}|${p.issuedAt}`;
+
+  /** A policy whose signature checked out, if it is not older than the newest seen nor past its age. */
+  function admit(p: AttestationPolicy): AttestationPolicy {
+    checkPolicyFreshness(p, memory.get(opts.operatorKey), now(), opts.maxPolicyAgeMs);
+    memory.remember(opts.operatorKey, p);
+    return p;
+  }
 
   function currentPolicy(): Promise<AttestationPolicy> {
     if (!policy || policy.until <= now()) {
-      const value = fetchPolicy().then((served) => openSignedPolicy(served, opts.operatorKey));
+      const value = fetchPolicy().then((served) => admit(openSignedPolicy(served, opts.operatorKey)));
       policy = { value, until: now() + POLICY_TTL_MS };
       value.catch(() => {
         policy = undefined;

@@ -36,7 +36,13 @@ export type TcbStatus = z.infer<typeof tcbStatus>;
 
 export const attestationPolicy = z.strictObject({
   version: z.literal(1),
+  /** When the operator signed it: a client refuses a policy older than its maximum age (MAX_POLICY_AGE_MS). */
   issuedAt: z.string().datetime(),
+  /**
+   * Grows with every policy the operator signs: a client refuses one below the highest it has seen, so an
+   * older, laxer policy can't be replayed to it. Absent in policies signed before sequences: counts as 0.
+   */
+  sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   /** TCB statuses that pass. `UpToDate` only by default: others name known, unpatched weaknesses. */
   tcbStatuses: z.array(tcbStatus).min(1).max(6).default(['UpToDate']),
   /** The worker VM images allowed in the tier. Empty: no rig is confidential yet. */
@@ -72,8 +78,59 @@ export function signPolicy(policy: AttestationPolicy, ed25519SecretKey: Uint8Arr
   };
 }
 
+/**
+ * Why a served policy is refused: `policy_rejected` (not signed by the operator key, or unreadable),
+ * `policy_rolled_back` (older than one this client has seen), `policy_expired` (issued too long ago).
+ */
+export type PolicyRejectionCode = 'policy_rejected' | 'policy_rolled_back' | 'policy_expired';
+
 export class PolicyRejected extends Error {
   override name = 'PolicyRejected';
+  constructor(
+    message: string,
+    readonly code: PolicyRejectionCode = 'policy_rejected',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A client refuses a policy issued longer ago than this, by default: a policy the operator signed years ago
+ * (one that allowed a TCB level or an image since found broken) can't be served to a client that has seen
+ * nothing newer. The operator re-signs the policy (with the next sequence) well within it.
+ */
+export const MAX_POLICY_AGE_MS = 180 * 86_400_000;
+
+/** Whether `a` is older than `b`: a lower sequence, or the same sequence with an earlier issue date. */
+export function isOlderPolicy(a: AttestationPolicy, b: AttestationPolicy): boolean {
+  const sa = a.sequence ?? 0;
+  const sb = b.sequence ?? 0;
+  return sa !== sb ? sa < sb : Date.parse(a.issuedAt) < Date.parse(b.issuedAt);
+}
+
+/**
+ * Refuses a policy older than `newest` (the newest this client has accepted under the same operator key)
+ * or issued more than `maxAgeMs` before `nowMs`.
+ */
+export function checkPolicyFreshness(
+  p: AttestationPolicy,
+  newest: AttestationPolicy | undefined,
+  nowMs: number,
+  maxAgeMs: number = MAX_POLICY_AGE_MS,
+): void {
+  if (newest && isOlderPolicy(p, newest))
+    throw new PolicyRejected(
+      `the attestation policy served (sequence ${p.sequence ?? 0}, issued ${p.issuedAt}) is older than one ` +
+        `this client already accepted (sequence ${newest.sequence ?? 0}, issued ${newest.issuedAt}): refused as a replay`,
+      'policy_rolled_back',
+    );
+  const ageMs = nowMs - Date.parse(p.issuedAt);
+  if (ageMs > maxAgeMs)
+    throw new PolicyRejected(
+      `the attestation policy served was issued ${p.issuedAt.slice(0, 10)}, ${Math.floor(ageMs / 86_400_000)} ` +
+        `days ago, past the ${Math.floor(maxAgeMs / 86_400_000)} days a client accepts: the operator must sign a fresh one`,
+      'policy_expired',
+    );
 }
 
 /**

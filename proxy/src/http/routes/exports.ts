@@ -11,13 +11,21 @@ import type { AppContext } from '../context';
 /** Rows per export: a year of a busy rig's jobs is well under it; past it the file says it was cut. */
 const MAX_ROWS = 100_000;
 
-/** One CSV field: quoted when it holds a comma, quote or line break (RFC 4180); formulas defused. */
+/** A spreadsheet may run a cell that starts with one of these as a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain decimal number, the only such cell left as it is (the server's counts and nanoTON amounts). */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * One CSV field: quoted when it holds a comma, quote or line break (RFC 4180); formulas defused the OWASP
+ * way: a cell starting with = + - @ tab or CR, unless it is a plain number, gets a leading ' and is quoted.
+ */
 export function csvField(value: unknown): string {
-  let s =
+  const s =
     value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
-  // A spreadsheet runs a cell starting with = + - @ as a formula: text from outside must not.
-  if (/^[=+\-@]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
+  if (FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) return quote(`'${s}`);
+  return /[",\r\n]/.test(s) ? quote(s) : s;
 }
 
 export function toCsv(header: string[], rows: unknown[][], truncated: boolean): string {

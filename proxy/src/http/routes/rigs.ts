@@ -27,8 +27,12 @@ export function rigRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
   const owner = (req: FastifyRequest) => req.caller.user.id;
-  const view = async (ownerId: string, rigId: string) =>
-    (await rigViews(ctx.db, ctx.config, ownerId, rigId))[0];
+  // A rig that isn't the caller's is "no such rig" (404), the same answer as one that doesn't exist.
+  const view = async (ownerId: string, rigId: string) => {
+    const rig = (await rigViews(ctx.db, ctx.config, ownerId, rigId))[0];
+    if (!rig) throw notFound('no such rig');
+    return rig;
+  };
 
   serve(app, CONTRACT.rigs, async (_, req) => ({ rigs: await rigViews(ctx.db, ctx.config, owner(req)) }));
 
@@ -69,6 +73,7 @@ function rigOwnerRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   serve(app, CONTRACT.attestRig, async ({ params: { id } }, req, reply) => {
     const ownerId = owner(req);
+    await ownedRig(ctx.db, ownerId, id);
     const rig = await view(ownerId, id);
     if (rig.trust.tee !== 'tdx')
       throw conflict(
