@@ -2,14 +2,19 @@
 // a rig owner switching wallets between earnings payouts must not be paid twice, a released wallet bound by
 // another account neither inherits nor doubles the total, and an on-chain user can't have more than one job
 // unpaid for at once.
+
+import { randomBytes } from 'node:crypto';
 import { type Db, type ProxyServer, postTx, SYSTEM, userAccount } from '@cocoon/proxy';
 import {
   type DevWallet,
   devWallet,
+  onchainUser,
   openTestDb,
   proofBody,
   resetDb,
   startTestProxy,
+  startTestWorker,
+  type TestWorker,
   userClient,
   userWithWallet,
   walletSends,
@@ -20,6 +25,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 const TON = 1_000_000_000n;
 let db: Db;
 let proxy: ProxyServer;
+let workers: TestWorker[] = [];
 
 beforeAll(async () => {
   db = await openTestDb();
@@ -37,6 +43,8 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  workers = [];
   await proxy?.close();
 });
 
@@ -109,3 +117,31 @@ async function userWithWalletOf(telegramId: number, wallet: DevWallet) {
   await client.request('POST', '/v1/me/wallet', await proofBody(proxy, client, wallet));
   return { client, wallet };
 }
+
+describe('on-chain exposure', () => {
+  it('ten jobs submitted at once by an on-chain user who never signs: one runs, the rest are refused', async () => {
+    const owner = userClient(proxy, 2010);
+    const { rig, token } = await owner.registerRig('rig');
+    // A slow rig with room for every job: without a bound they would all be queued or running at once.
+    const worker = startTestWorker({ url: proxy.url, token, slots: 10, delayMs: 50 });
+    workers.push(worker);
+    await worker.rigId;
+    await owner.setAsk(rig.id, 'test-echo', 5_000_000n);
+    // This client signs no voucher: each job it gets is money the proxy may never be paid.
+    const { client } = await onchainUser(proxy, 1010, 2n * TON, randomBytes(32), false);
+    const runs = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        client.runJob({
+          model: 'test-echo',
+          body: { kind: 'generate', prompt: `job ${i} a b c d e f`, maxTokens: 20 },
+        }),
+      ),
+    );
+    const refused = runs.filter((r) => r.status === 'rejected').map((r) => r.reason);
+    expect(runs.length - refused.length).toBe(1);
+    for (const err of refused) {
+      expect(err).toMatchObject({ status: 409 });
+      expect(['onchain_job_open', 'voucher_due']).toContain(err.code);
+    }
+  });
+});
