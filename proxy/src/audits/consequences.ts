@@ -1,4 +1,5 @@
-// What follows from audits, in the ledger: auditors are paid out of the platform's fees, and a rig proven
+// What follows from audits, in the ledger: auditors are paid out of the platform's fees (at most the audited
+// job's fee, in the kind of money that paid the job, never taking the fees below zero), and a rig proven
 // wrong pays back in full every job nothing vouches for (its earnings first, the platform's fees for the
 // rest), plus a penalty. Every movement is one double-entry posting with a unique key: never twice.
 import type { Queryable } from '../db';
@@ -19,8 +20,8 @@ import { setAuditState, unvouchedJobs } from './repository';
 const min = minNano;
 
 /**
- * The auditor's pay: the tokens it processed at its own ask, never above the job's, from the platform's fee
- * account (the user pays nothing for audits). During probation this can exceed the job's fee.
+ * What an auditor asks for a job: the tokens it processed at its own ask, never above the job's. What it is
+ * paid is capped by what the job brought in (payAuditor).
  */
 export function auditorPay(
   job: Pick<AuditedJob, 'prompt_tokens' | 'completion_tokens' | 'price_nano_per_1k'>,
@@ -30,19 +31,80 @@ export function auditorPay(
   return (BigInt(job.prompt_tokens + job.completion_tokens) * price) / 1000n;
 }
 
+/** The money an audited job brought in: its cost, the rig's share of it (the rest is the fee), its trial part. */
+export interface JobMoney {
+  id: string;
+  costNano: bigint;
+  rigNano: bigint;
+  trialHeldNano: bigint;
+}
+
+export function jobMoney(
+  job: Pick<AuditedJob, 'id' | 'cost_nano' | 'rig_nano' | 'hold_trial_nano'>,
+): JobMoney {
+  return {
+    id: job.id,
+    costNano: BigInt(job.cost_nano),
+    rigNano: BigInt(job.rig_nano),
+    trialHeldNano: BigInt(job.hold_trial_nano),
+  };
+}
+
+/**
+ * Splits `pay` as the job was paid: the share of the job's cost that trial credit paid is paid in trial
+ * credit (spendable on jobs, never withdrawable), the rest in withdrawable money (rounded down).
+ */
+export function splitAsPaid(pay: bigint, job: JobMoney): { cash: bigint; trial: bigint } {
+  if (job.costNano <= 0n) return { cash: 0n, trial: pay };
+  const cashCost = job.costNano - min(job.trialHeldNano, job.costNano);
+  const cash = (pay * cashCost) / job.costNano;
+  return { cash, trial: pay - cash };
+}
+
+/** What the audits `auditIds` (the job's) were paid so far, from their postings. */
+async function paidForAudits(q: Queryable, auditIds: readonly string[]): Promise<bigint> {
+  const r = await q.query<{ paid: string | null }>(
+    `SELECT sum(e.amount)::text AS paid FROM ledger_tx t JOIN ledger_entries e ON e.tx_id = t.id
+     WHERE t.unique_key = ANY($1::text[]) AND e.account_id = $2`,
+    [auditIds.map((id) => `audit-pay:${id}`), SYSTEM.fees],
+  );
+  return -BigInt(r.rows[0]?.paid ?? '0');
+}
+
+/** The platform's fee balance, its row locked until the transaction ends (pay never takes it below zero). */
+async function lockedFees(q: Queryable): Promise<bigint> {
+  const r = await q.query<{ balance: string }>(
+    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
+    [SYSTEM.fees],
+  );
+  return BigInt(r.rows[0]?.balance ?? '0');
+}
+
+/**
+ * Pays one auditor of `job` what it asks (`asked`), as far as the job's fee reaches after what its other
+ * audits (`jobAuditIds`) were paid, and never more than the fee account holds: it pays less rather than
+ * fail. Paid as the job was paid (splitAsPaid). Returns what was paid; once per audit (its unique key).
+ */
 export async function payAuditor(
   q: Queryable,
-  auditId: string,
-  jobId: string,
-  auditorOwnerId: string,
-  amount: bigint,
-): Promise<void> {
-  await postTx(q, {
+  job: JobMoney,
+  a: { auditId: string; ownerId: string; asked: bigint },
+  jobAuditIds: readonly string[],
+): Promise<bigint> {
+  const left = job.costNano - job.rigNano - (await paidForAudits(q, jobAuditIds));
+  const pay = min(min(a.asked, left), await lockedFees(q));
+  if (pay <= 0n) return 0n;
+  const { cash, trial } = splitAsPaid(pay, job);
+  const r = await postTx(q, {
     kind: 'audit-pay',
-    ref: jobId,
-    uniqueKey: `audit-pay:${auditId}`,
-    transfers: [{ from: SYSTEM.fees, to: userAccount(auditorOwnerId), amount }],
+    ref: job.id,
+    uniqueKey: `audit-pay:${a.auditId}`,
+    transfers: [
+      { from: SYSTEM.fees, to: userAccount(a.ownerId), amount: cash },
+      { from: SYSTEM.fees, to: trialAccount(a.ownerId), amount: trial },
+    ],
   });
+  return r.duplicate ? 0n : pay;
 }
 
 export interface Restitution {
