@@ -3,9 +3,10 @@
 // withdrawable), at most the job's fee, and the platform's fee account never goes below zero.
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
-import { balanceOf, ledgerTotals, SYSTEM, trialAccount, userAccount } from '../ledger/ledger';
+import { balanceOf, ledgerTotals, postTx, SYSTEM, trialAccount, userAccount } from '../ledger/ledger';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
+import { refundUnvouched } from './consequences';
 
 const bed = useTestBed({ AUDIT_PROBATION_JOBS: '1000', AUDIT_PENALTY_NANO: '0' });
 const price = 1_000_000n;
@@ -61,6 +62,35 @@ describe('audit pay', () => {
     expect(trialPay).toBeGreaterThan(0n);
     expect(trialPay).toBeLessThanOrEqual(fee);
     expect(await balanceOf(bed.db, SYSTEM.fees)).toBeGreaterThanOrEqual(0n);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it("a refund beyond the rig owner's money leaves system:fees at zero, not below, and the user whole", async () => {
+    await bed.start({ TRIAL_CREDIT_NANO: '0' });
+    const rig = await bed.rig(1001, price);
+    const user = userClient(bed.proxy, 2001);
+    await user.me();
+    await postTx(bed.db, {
+      kind: 'deposit',
+      uniqueKey: 'test-deposit:2001',
+      transfers: [{ from: SYSTEM.deposits, to: userAccount('2001'), amount: 100_000_000n }],
+    });
+    const r = await user.runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'a job to be refunded later on', maxTokens: 40 },
+    });
+    // The owner took their earnings out before the rig was proven wrong.
+    const earned = await balanceOf(bed.db, userAccount('1001'));
+    await postTx(bed.db, {
+      kind: 'withdrawal',
+      uniqueKey: 'test-withdrawal:1001',
+      transfers: [{ from: userAccount('1001'), to: SYSTEM.withdrawals, amount: earned }],
+    });
+    await bed.db.tx((q) => refundUnvouched(q, rig.id, '1001', 0n, 'test'));
+    // Paid back in full; the fees gave back this job's fee and no more, the rest is the operator's loss.
+    expect(await balanceOf(bed.db, userAccount('2001'))).toBe(100_000_000n);
+    expect(await balanceOf(bed.db, SYSTEM.fees)).toBe(0n);
+    expect(await balanceOf(bed.db, SYSTEM.auditShortfall)).toBe(-r.costNano + (await jobMoney(r.jobId)).fee);
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 });

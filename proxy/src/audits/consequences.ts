@@ -114,11 +114,48 @@ export interface Restitution {
   penaltyNano: bigint;
 }
 
+type UnvouchedJob = Awaited<ReturnType<typeof unvouchedJobs>>[number];
+
+/**
+ * One job's refund: the user gets it all back (what came from trial credit back to trial credit); the rig's
+ * share is taken back from its bond, then its owner's earnings (withdrawable, then trial), as far as they
+ * reach. The fee account pays the rest as far as its balance reaches, never below zero; beyond that it is
+ * the operator's loss (system:audit_shortfall), so the user is still paid back in full.
+ */
+async function refundTransfers(q: Queryable, job: UnvouchedJob, rigId: string, ownerId: string) {
+  const total = BigInt(job.cost_nano);
+  const rigShare = BigInt(job.rig_nano);
+  const fromBond = min(rigShare, await balanceOf(q, bondAccount(rigId)));
+  const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
+  const fromTrial = min(rigShare - fromBond - fromCash, await balanceOf(q, trialAccount(ownerId)));
+  const fromOwner = fromBond + fromCash + fromTrial;
+  const toTrial = min(total, BigInt(job.hold_trial_nano));
+  const fromFees = max0(min(total - fromOwner, await lockedFees(q)));
+  // A user who paid from their on-chain account is paid back into it (onchain/refunds.ts): the contract's
+  // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when the
+  // chain shows it, as any deposit is.
+  const cashBack = total - toTrial;
+  const transfers: Transfer[] = [
+    { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
+    { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
+    { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
+    { from: SYSTEM.auditShortfall, to: SYSTEM.fees, amount: total - fromOwner - fromFees },
+    { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
+    {
+      from: SYSTEM.fees,
+      to: job.pays_onchain ? SYSTEM.onchainDeposits : userAccount(job.user_id),
+      amount: cashBack,
+    },
+  ];
+  return { transfers, fromOwner, cashBack };
+}
+
+const max0 = (a: bigint): bigint => (a > 0n ? a : 0n);
+
 /**
  * A rig was proven wrong: every finished job of it since its last passed audit goes back to its user in
- * full (what came from trial credit back to trial credit). The rig's share is taken back from its bond, then
- * its owner's earnings (withdrawable, then trial), as far as they reach; the platform's fees cover the rest
- * and the fee part. Then `penalty` is taken from what is left of the bond, then of the owner's balance.
+ * full (refundTransfers). Then `penalty` is taken from what is left of the bond, then of the owner's
+ * balance.
  */
 export async function refundUnvouched(
   q: Queryable,
@@ -129,28 +166,7 @@ export async function refundUnvouched(
 ): Promise<Restitution> {
   const out: Restitution = { jobs: 0, refundedNano: 0n, fromOwnerNano: 0n, penaltyNano: 0n };
   for (const job of await unvouchedJobs(q, rigId)) {
-    const total = BigInt(job.cost_nano);
-    const rigShare = BigInt(job.rig_nano);
-    const fromBond = min(rigShare, await balanceOf(q, bondAccount(rigId)));
-    const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
-    const fromTrial = min(rigShare - fromBond - fromCash, await balanceOf(q, trialAccount(ownerId)));
-    const toTrial = min(total, BigInt(job.hold_trial_nano));
-    // The fee account pays the user in full; the owner's share comes back to it as far as it reaches. A user
-    // who paid from their on-chain account is paid back into it (onchain/refunds.ts): the contract's
-    // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when
-    // the chain shows it, as any deposit is.
-    const cashBack = total - toTrial;
-    const transfers: Transfer[] = [
-      { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
-      { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
-      { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
-      { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
-      {
-        from: SYSTEM.fees,
-        to: job.pays_onchain ? SYSTEM.onchainDeposits : userAccount(job.user_id),
-        amount: cashBack,
-      },
-    ];
+    const { transfers, fromOwner, cashBack } = await refundTransfers(q, job, rigId, ownerId);
     const r = await postTx(q, {
       kind: 'audit-refund',
       ref: job.id,
@@ -161,8 +177,8 @@ export async function refundUnvouched(
     if (r.duplicate) continue;
     if (job.pays_onchain && cashBack > 0n) await queueOnchainRefund(q, job.id, job.user_id, cashBack);
     out.jobs++;
-    out.refundedNano += total;
-    out.fromOwnerNano += fromBond + fromCash + fromTrial;
+    out.refundedNano += BigInt(job.cost_nano);
+    out.fromOwnerNano += fromOwner;
   }
   const fromBond = min(penalty, await balanceOf(q, bondAccount(rigId)));
   const fromCash = min(penalty - fromBond, await balanceOf(q, userAccount(ownerId)));
