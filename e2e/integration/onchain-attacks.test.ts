@@ -4,10 +4,12 @@
 // unpaid for at once.
 
 import { randomBytes } from 'node:crypto';
-import { type Db, type ProxyServer, postTx, SYSTEM, userAccount } from '@cocoon/proxy';
+import { userAccountMessages } from '@cocoon/contracts/client';
+import { balanceOf, type Db, type ProxyServer, postTx, SYSTEM, userAccount } from '@cocoon/proxy';
 import {
   type DevWallet,
   devWallet,
+  OP_VALUE,
   onchainUser,
   openTestDb,
   proofBody,
@@ -128,7 +130,7 @@ describe('on-chain exposure', () => {
     await worker.rigId;
     await owner.setAsk(rig.id, 'test-echo', 5_000_000n);
     // This client signs no voucher: each job it gets is money the proxy may never be paid.
-    const { client } = await onchainUser(proxy, 1010, 2n * TON, randomBytes(32), false);
+    const { client, wallet, address } = await onchainUser(proxy, 1010, 2n * TON, randomBytes(32), false);
     const runs = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
         client.runJob({
@@ -143,5 +145,20 @@ describe('on-chain exposure', () => {
       expect(err).toMatchObject({ status: 409 });
       expect(['onchain_job_open', 'voucher_due']).toContain(err.code);
     }
+    // The user exits with everything the contract holds: the operator loses the one unsigned job, no more.
+    const done = runs.find((r) => r.status === 'fulfilled')!.value;
+    await exit(wallet, address, (await client.me()).telegramId);
+    expect(await balanceOf(db, SYSTEM.onchainShortfall)).toBe(-done.costNano);
   });
 });
+
+/** `close`, the close delay, `withdraw`, from the user's wallet; then the ledger brought level. */
+async function exit(wallet: DevWallet, address: string, userId: string) {
+  const comment = (t: string) => userAccountMessages.comment(t).toBoc().toString('base64');
+  await walletSends(proxy, wallet, [{ address, amount: OP_VALUE, payload: comment('close') }]);
+  await proxy.ctx.onchain!.sweep();
+  const chain = proxy.ctx.ton.sandbox!;
+  chain.blockchain.now = Math.floor(Date.now() / 1000) + proxy.ctx.config.ONCHAIN_CLOSE_DELAY_S + 60;
+  await walletSends(proxy, wallet, [{ address, amount: OP_VALUE, payload: comment('withdraw') }]);
+  await proxy.ctx.onchain!.sync(userId);
+}
