@@ -120,6 +120,20 @@ async function userWithWalletOf(telegramId: number, wallet: DevWallet) {
   return { client, wallet };
 }
 
+describe('on-chain earnings payouts from before the totals were kept per wallet', () => {
+  it("a wallet whose earlier vouchers the database doesn't know continues from its RigAccount's count", async () => {
+    const { client, wallet } = await userWithWallet(proxy, 2005);
+    await credit('2005', 3n * TON);
+    await payoutAndClaim(client, wallet, TON);
+    // As for a wallet an owner used before migration 014: the chain paid it, this database has no row for it.
+    await db.query('DELETE FROM rig_account_payouts');
+    const view = await payoutAndClaim(client, wallet, TON / 2n);
+    // The voucher continues from what the RigAccount was paid (a lower amount or seq would be refused).
+    expect(view.payout).toMatchObject({ amountNano: String(TON + TON / 2n), seq: '2' });
+    expect(await vaultPaid()).toBe(TON + TON / 2n);
+  });
+});
+
 describe('on-chain exposure', () => {
   it('ten jobs submitted at once by an on-chain user who never signs: one runs, the rest are refused', async () => {
     const owner = userClient(proxy, 2010);

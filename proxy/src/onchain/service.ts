@@ -29,10 +29,10 @@ import { Address, type ContractProvider, type TupleReader } from '@ton/core';
 import type { KeyPair } from '@ton/crypto';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
-import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
-import { balanceOf, onchainAccount, postTx, SYSTEM, userAccount } from '../ledger/ledger';
-import { earningsAwaitingAudit } from '../payments/store';
+import { conflict, HttpError, notFound } from '../errors';
+import { onchainAccount, postTx, SYSTEM } from '../ledger/ledger';
 import type { ChainAdapter } from '../ton';
+import { movePayout, type RigAccountState, storePayoutSignature } from './payouts';
 import { markRefundSent, unsentRefunds } from './refunds';
 
 export interface OnchainRow {
@@ -441,71 +441,28 @@ export class OnchainService {
 
   /**
    * Moves `amount` of a rig owner's withdrawable earnings to the on-chain payout of `wallet` (the owner's
-   * bound wallet): the operator signs that wallet's RigAccount's new cumulative earnings, which the RigAccount
-   * presents to the vault, and the vault pays the difference from what it paid that RigAccount before. The
-   * total is kept per wallet, as the contract keeps `paid` per RigAccount: a wallet switch starts the new
-   * wallet at what was moved to it, and a wallet another account used before continues its total.
+   * bound wallet) and signs that wallet's RigAccount's new cumulative earnings (payouts.ts: kept per wallet,
+   * as the contract keeps `paid` per RigAccount).
    */
   async payout(ownerId: string, wallet: string, amount: bigint) {
+    const rig = this.rigAccountFor(wallet);
+    const onChain = await this.rigAccountState(rig);
     return this.db.tx(async (q) => {
-      await this.checkPayable(q, ownerId, amount);
-      const r = await q.query<{ amount: string; seq: string }>(
-        `INSERT INTO rig_account_payouts (wallet, owner_id, amount, seq) VALUES ($1, $2, $3::numeric, 1)
-         ON CONFLICT (wallet) DO UPDATE SET amount = rig_account_payouts.amount + $3::numeric,
-           seq = rig_account_payouts.seq + 1, owner_id = $2, updated_at = now()
-         RETURNING amount::text, seq::text`,
-        [wallet, ownerId, amount.toString()],
-      );
-      const rig = this.rigAccountFor(wallet);
-      const voucher = {
-        vault: this.vault.address,
-        rigAccount: rig.address,
-        amount: BigInt(r.rows[0].amount),
-        seq: BigInt(r.rows[0].seq),
-      };
-      // Keyed by the wallet's new sequence number: each posting is its own, and never twice.
-      await postTx(q, {
-        kind: 'onchain_payout',
-        ref: ownerId,
-        uniqueKey: `onchain-payout:${wallet}:${voucher.seq}`,
-        transfers: [{ from: userAccount(ownerId), to: SYSTEM.onchainPayouts, amount }],
-      });
+      const total = await movePayout(q, { ownerId, wallet, amount, onChain });
+      const voucher = { vault: this.vault.address, rigAccount: rig.address, ...total };
       const signature = signEarningsVoucher(voucher, this.operator.secretKey);
-      await q.query('UPDATE rig_account_payouts SET signature = $2 WHERE wallet = $1', [
-        wallet,
-        signature.toString('base64'),
-      ]);
+      await storePayoutSignature(q, wallet, signature);
       return { rigAccount: rig, voucher, signature };
     });
   }
 
-  /** Checks the owner may move `amount` now (earnings past their audits), before the voucher is signed. */
-  private async checkPayable(q: Queryable, ownerId: string, amount: bigint): Promise<void> {
-    // Earnings enter the voucher only once their audits are decided (as for any withdrawal).
-    const waiting = await earningsAwaitingAudit(q, ownerId);
-    const balance = await balanceOf(q, userAccount(ownerId));
-    if (balance - waiting < amount)
-      throw new InsufficientFunds(
-        `you can move at most ${balance - waiting > 0n ? balance - waiting : 0n} nanoTON now${waiting > 0n ? ` (${waiting} wait for their audits)` : ''}`,
-      );
-  }
-
-  /**
-   * The latest earnings voucher signed for `wallet`'s RigAccount, shown to the account that moved money to it
-   * last (an account that binds a wallet someone else used sees a voucher once it moves money itself).
-   */
-  async payoutVoucher(
-    q: Queryable,
-    ownerId: string,
-    wallet: string,
-  ): Promise<{ amount: string; seq: string; signature: string } | undefined> {
-    const r = await q.query<{ amount: string; seq: string; signature: string | null }>(
-      `SELECT amount::text, seq::text, signature FROM rig_account_payouts
-       WHERE wallet = $1 AND owner_id = $2`,
-      [wallet, ownerId],
-    );
-    const row = r.rows[0];
-    return row?.signature ? { amount: row.amount, seq: row.seq, signature: row.signature } : undefined;
+  /** What a RigAccount has been paid (or is being paid) and its last sequence; zero while not deployed. */
+  private async rigAccountState(rig: RigAccount): Promise<RigAccountState> {
+    if (!(await this.chain.runGetMethod(rig.address.toString(), 'get_rig_data')))
+      return { paid: 0n, lastSeq: 0n };
+    const data = await rig.getRigData(providerFor(this.chain, rig.address));
+    // A claim in flight (`pending`, above `paid`) will be paid: count it.
+    return { paid: data.pending !== 0n ? data.pending : data.paid, lastSeq: data.lastSeq };
   }
 
   /** The claim_earnings body a rig owner's wallet sends its RigAccount (TON Connect payload, base64). */

@@ -6,6 +6,7 @@ import { beginCell, type Cell, storeStateInit } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, HttpError } from '../../errors';
 import { balanceOf, onchainAccount } from '../../ledger/ledger';
+import { payoutVoucher } from '../../onchain/payouts';
 import type { OnchainService } from '../../onchain/service';
 import { walletState } from '../../payments/wallet-binding';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
@@ -47,7 +48,7 @@ export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: On
       [id],
     );
     // The voucher of the bound wallet's RigAccount: what was moved to this wallet, by whichever account.
-    const p = wallet ? await service.payoutVoucher(ctx.db, id, wallet) : undefined;
+    const p = wallet ? await payoutVoucher(ctx.db, id, wallet) : undefined;
     let account: OnchainAccountView['account'] = null;
     if (wallet) {
       const contract = service.userAccountFor(wallet);
