@@ -77,6 +77,9 @@ describe('job errors', () => {
     // An on-chain user's unsigned voucher is not a conflict to retry: they sign in the Mini App.
     expect(classifyJobError(new ApiError(409, 'voucher_due', 'x'))).toBe('voucher_due');
     expect(jobErrorText('voucher_due', 'demo-gen')).toMatch(/waiting for your signature.*Mini App/);
+    // One job at a time from an on-chain account: the next waits for the running one, it is not an outage.
+    expect(classifyJobError(new ApiError(409, 'onchain_job_open', 'x'))).toBe('onchain_job_open');
+    expect(jobErrorText('onchain_job_open', 'demo-gen')).toMatch(/one job at a time.*still running/);
     expect(classifyJobError(new ApiError(502, 'policy_rejected', 'x'))).toBe('attestation_unavailable');
     expect(classifyJobError(new ApiError(502, 'policy_rolled_back', 'x'))).toBe('attestation_unavailable');
     expect(classifyJobError(new ApiError(502, 'policy_expired', 'x'))).toBe('attestation_unavailable');

@@ -85,6 +85,7 @@ export type JobErrorKind =
   | 'no_verified_rig'
   | 'attestation_unavailable'
   | 'voucher_due'
+  | 'onchain_job_open'
   | 'unavailable';
 
 export function classifyJobError(err: unknown): JobErrorKind {
@@ -92,6 +93,7 @@ export function classifyJobError(err: unknown): JobErrorKind {
     if (err.code === 'no_confidential_capacity') return 'no_confidential_capacity';
     if (err.code === 'no_verified_rig') return 'no_verified_rig';
     if (err.code === 'voucher_due') return 'voucher_due';
+    if (err.code === 'onchain_job_open') return 'onchain_job_open';
     if (
       err.code === 'attestation_not_configured' ||
       err.code === 'policy_rejected' ||
@@ -144,6 +146,11 @@ export function jobErrorText(kind: JobErrorKind, model: string): string {
         'Your jobs are paid from your own on-chain account, and your last job is waiting for your signature. ' +
         'Open the Mini App on the device that holds your spend key to sign for it, then try again: ' +
         "the bot can't sign for you."
+      );
+    case 'onchain_job_open':
+      return (
+        'Your jobs are paid from your own on-chain account, which pays one job at a time, and your last job ' +
+        'is still running. Try again when it has finished.'
       );
     default:
       return 'Cocoon is unreachable right now. Try again in a minute.';

@@ -1,14 +1,29 @@
 // On-chain accounts under random use (fast-check, bounded): deposits, jobs signed for, claims at random
-// thresholds, audit refunds, rig payouts and exits, in any order, on the proxy's sandbox chain with the real
-// contracts. After every step: the chain and the ledger agree for every user to the nanoTON, the ledger sums
-// to zero, nothing was claimed beyond what a user signed, and the vault holds at least what it owes.
+// thresholds, audit refunds, rig payouts, rig owners switching wallets (and taking up each other's released
+// ones), RigAccount claims of every earnings voucher ever signed (stale ones replayed), and exits, in any
+// order, on the proxy's sandbox chain with the real contracts. After every step: the chain and the ledger
+// agree for every user to the nanoTON, the ledger sums to zero, nothing was claimed beyond what a user signed,
+// the vault holds at least what it owes, and it has paid rig owners at most what the ledger moved to their
+// payouts (exactly that, once every voucher is claimed).
 import { randomBytes } from 'node:crypto';
 import { userAccountMessages } from '@cocoon/contracts/client';
-import { type Db, ledgerTotals, type ProxyServer, refundUnvouched } from '@cocoon/proxy';
 import {
+  balanceOf,
+  type Db,
+  ledgerTotals,
+  type ProxyServer,
+  postTx,
+  refundUnvouched,
+  SYSTEM,
+  userAccount,
+} from '@cocoon/proxy';
+import {
+  type DevWallet,
+  devWallet,
   OP_VALUE,
   onchainUser,
   openTestDb,
+  proofBody,
   resetDb,
   startTestProxy,
   startTestWorker,
@@ -35,22 +50,44 @@ type Step =
   | { kind: 'job'; user: number; words: number }
   | { kind: 'claim'; user: number }
   | { kind: 'refund' }
-  | { kind: 'payout'; share: number }
+  | { kind: 'payout'; owner: number; share: number }
+  | { kind: 'switch'; owner: number; to: number }
+  | { kind: 'collect' }
   | { kind: 'exit'; user: number };
 
 const user = fc.integer({ min: 0, max: 1 });
+const owner = fc.integer({ min: 0, max: 1 });
+const poolWallet = fc.integer({ min: 0, max: 2 });
+/**
+ * Issue 26's attack, run first: paid out and claimed from one wallet, switched, paid out and claimed again;
+ * then the released wallet is bound by the other owner, who is paid through it.
+ */
+const ATTACK: Step[] = [
+  { kind: 'payout', owner: 1, share: 50 },
+  { kind: 'collect' },
+  { kind: 'switch', owner: 1, to: 2 },
+  { kind: 'payout', owner: 1, share: 10 },
+  { kind: 'collect' },
+  { kind: 'switch', owner: 0, to: 1 },
+  { kind: 'payout', owner: 0, share: 10 },
+  { kind: 'collect' },
+];
+
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('deposit' as const), user, tenths: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ kind: fc.constant('job' as const), user, words: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant('job' as const), user, words: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant('claim' as const), user }),
   fc.record({ kind: fc.constant('refund' as const) }),
-  fc.record({ kind: fc.constant('payout' as const), share: fc.integer({ min: 1, max: 100 }) }),
+  fc.record({ kind: fc.constant('payout' as const), owner, share: fc.integer({ min: 1, max: 100 }) }),
+  fc.record({ kind: fc.constant('payout' as const), owner, share: fc.integer({ min: 1, max: 100 }) }),
+  fc.record({ kind: fc.constant('switch' as const), owner, to: poolWallet }),
+  fc.record({ kind: fc.constant('collect' as const) }),
   fc.record({ kind: fc.constant('exit' as const), user }),
 );
 
 describe('on-chain accounts, property', () => {
-  it('any sequence keeps chain and ledger level, the ledger at zero, claims within vouchers and the vault solvent', async () => {
+  it('any sequence keeps chain and ledger level, the ledger at zero, claims within vouchers, the vault solvent and paying out at most what the ledger moved', async () => {
     let runs = 0;
     let moved = 0;
     await fc.assert(
@@ -72,32 +109,117 @@ describe('on-chain accounts, property', () => {
           workers.push(startTestWorker({ url: proxy.url, token }));
           await workers[0].rigId;
           await owner.setAsk(rig.id, 'test-echo', 20_000_000n);
-          const users = [
-            await onchainUser(proxy, 1101, TON, randomBytes(32)),
-            await onchainUser(proxy, 1102, TON, randomBytes(32)),
-          ];
+          const world: World = {
+            rigId: rig.id,
+            users: [
+              await onchainUser(proxy, 1101, TON, randomBytes(32)),
+              await onchainUser(proxy, 1102, TON, randomBytes(32)),
+            ],
+            ...(await rigOwners(proxy)),
+            vouchers: [],
+          };
           for (const s of steps) {
-            moved += await apply(proxy, s, users, rig.id);
-            await checkInvariants(proxy, users);
+            moved += await apply(proxy, s, world);
+            await checkInvariants(proxy, world.users);
           }
+          // Once every earnings voucher is claimed, the vault paid exactly what the ledger moved.
+          await collect(proxy, world);
+          const paid = await payouts(proxy);
+          expect(paid.vault).toBe(paid.ledger);
         } finally {
           await Promise.all(workers.map((w) => w.close()));
           await proxy.close();
         }
       }),
-      { numRuns: 6, seed: 20261130, endOnFailure: true },
+      { numRuns: 7, seed: 20261130, endOnFailure: true, examples: [[ATTACK]] },
     );
-    expect(runs).toBe(6);
+    expect(runs).toBe(7);
     // The sequences did move money (so the invariants were tested on something).
     expect(moved).toBeGreaterThan(10);
   });
 });
 
 type Users = Array<Awaited<ReturnType<typeof onchainUser>>>;
+type Owner = { id: string; client: ReturnType<typeof userClient>; wallet: number };
+/** Every earnings voucher the proxy ever showed, with the pool wallet whose RigAccount it names. */
+type Voucher = { wallet: number; rigAccount: string; payload: string; stateInit: string };
+type World = { rigId: string; users: Users; owners: Owner[]; pool: DevWallet[]; vouchers: Voucher[] };
 
-async function apply(proxy: ProxyServer, s: Step, users: Users, rigId: string): Promise<number> {
+/**
+ * Two rig owners (9001 runs the rig; both have custodial money) bound to the first two of three sandbox
+ * wallets; the third is free. Wallets move between them by the steps.
+ */
+async function rigOwners(proxy: ProxyServer): Promise<Pick<World, 'owners' | 'pool'>> {
+  const pool = [await devWallet(proxy), await devWallet(proxy), await devWallet(proxy)];
+  const owners: Owner[] = [];
+  for (const [i, id] of ['9001', '9002'].entries()) {
+    const client = userClient(proxy, Number(id));
+    await client.request('POST', '/v1/me/wallet', await proofBody(proxy, client, pool[i]));
+    owners.push({ id, client, wallet: i });
+  }
+  // Custodial money of their own, movable to a payout from the first step.
+  for (const { id } of owners)
+    await postTx(db, {
+      kind: 'deposit',
+      uniqueKey: `property-credit:${id}`,
+      transfers: [{ from: SYSTEM.deposits, to: userAccount(id), amount: TON }],
+    });
+  return { owners, pool };
+}
+
+/** What the vault paid rig owners, and what the ledger moved to their on-chain payouts. */
+async function payouts(proxy: ProxyServer): Promise<{ vault: bigint; ledger: bigint }> {
+  const vault = (await proxy.ctx.onchain!.vaultData()).totalPaid;
+  return { vault, ledger: await balanceOf(db, SYSTEM.onchainPayouts) };
+}
+
+/**
+ * Each pool wallet presents every voucher ever shown for its RigAccount, oldest first (replays included), as
+ * someone holding all the wallets would.
+ */
+async function collect(proxy: ProxyServer, world: World): Promise<number> {
+  for (const v of world.vouchers) {
+    await walletSends(proxy, world.pool[v.wallet], [
+      { address: v.rigAccount, amount: (TON / 10n).toString(), payload: v.payload, stateInit: v.stateInit },
+    ]);
+  }
+  return world.vouchers.length;
+}
+
+async function payout(world: World, s: { owner: number; share: number }): Promise<number> {
+  const o = world.owners[s.owner];
+  const amount = (BigInt((await o.client.me()).withdrawableNano) * BigInt(s.share)) / 100n;
+  if (amount <= 0n) return 0;
+  const view = await o.client.onchainPayout(amount);
+  world.vouchers.push({
+    wallet: o.wallet,
+    rigAccount: view.rigAccount!,
+    payload: view.payout!.payload,
+    stateInit: view.payout!.stateInit,
+  });
+  return 1;
+}
+
+/** The owner binds pool wallet `to` with the old wallet's proof; one the other owner holds is refused. */
+async function switchWallet(proxy: ProxyServer, world: World, s: { owner: number; to: number }) {
+  const o = world.owners[s.owner];
+  const taken = world.owners.some((x) => x !== o && x.wallet === s.to);
+  const r = await o.client
+    .request('POST', '/v1/me/wallet', {
+      ...(await proofBody(proxy, o.client, world.pool[s.to])),
+      previousWalletProof: await proofBody(proxy, o.client, world.pool[o.wallet]),
+    })
+    .catch((err) => err);
+  expect(r instanceof Error).toBe(taken);
+  if (taken) return 0;
+  o.wallet = s.to;
+  return 1;
+}
+
+async function apply(proxy: ProxyServer, s: Step, world: World): Promise<number> {
   const chain = proxy.ctx.ton.sandbox!;
   const onchain = proxy.ctx.onchain!;
+  const users = world.users;
   switch (s.kind) {
     case 'deposit': {
       const u = users[s.user];
@@ -121,19 +243,21 @@ async function apply(proxy: ProxyServer, s: Step, users: Users, rigId: string): 
     case 'claim':
       return (await onchain.claimIfDue((await users[s.user].client.me()).telegramId, true)) ? 1 : 0;
     case 'refund': {
-      const owner = await db.query<{ owner_id: string }>('SELECT owner_id FROM rigs WHERE id = $1', [rigId]);
-      const r = await db.tx((q) => refundUnvouched(q, rigId, owner.rows[0].owner_id, 0n, `p${Date.now()}`));
+      const owner = await db.query<{ owner_id: string }>('SELECT owner_id FROM rigs WHERE id = $1', [
+        world.rigId,
+      ]);
+      const r = await db.tx((q) =>
+        refundUnvouched(q, world.rigId, owner.rows[0].owner_id, 0n, `p${Date.now()}`),
+      );
       await onchain.payRefunds();
       return r.jobs;
     }
-    case 'payout': {
-      const earned = BigInt((await userClient(proxy, 9001).me()).withdrawableNano);
-      const amount = (earned * BigInt(s.share)) / 100n;
-      if (amount <= 0n) return 0;
-      // The rig owner's wallet: paid to an address it will claim from later (not claimed here).
-      await onchain.payout('9001', chain.serviceAddress(), amount);
-      return 1;
-    }
+    case 'payout':
+      return payout(world, s);
+    case 'switch':
+      return switchWallet(proxy, world, s);
+    case 'collect':
+      return collect(proxy, world);
     case 'exit': {
       const u = users[s.user];
       const comment = (t: string) => userAccountMessages.comment(t).toBoc().toString('base64');
@@ -177,4 +301,9 @@ async function checkInvariants(proxy: ProxyServer, users: Users): Promise<void> 
   expect(balance).toBeGreaterThanOrEqual(
     vault.totalClaimed + vault.stake - vault.totalPaid - vault.totalFees,
   );
+  // The platform's fees never go below zero (refunds beyond them are the operator's booked loss).
+  expect(await balanceOf(db, SYSTEM.fees)).toBeGreaterThanOrEqual(0n);
+  // The vault never paid rig owners more than the ledger moved to their on-chain payouts.
+  const paid = await payouts(proxy);
+  expect(paid.vault).toBeLessThanOrEqual(paid.ledger);
 }

@@ -1,4 +1,5 @@
-// What follows from audits, in the ledger: auditors are paid out of the platform's fees, and a rig proven
+// What follows from audits, in the ledger: auditors are paid out of the platform's fees (at most the audited
+// job's fee, in the kind of money that paid the job, never taking the fees below zero), and a rig proven
 // wrong pays back in full every job nothing vouches for (its earnings first, the platform's fees for the
 // rest), plus a penalty. Every movement is one double-entry posting with a unique key: never twice.
 import type { Queryable } from '../db';
@@ -19,8 +20,8 @@ import { setAuditState, unvouchedJobs } from './repository';
 const min = minNano;
 
 /**
- * The auditor's pay: the tokens it processed at its own ask, never above the job's, from the platform's fee
- * account (the user pays nothing for audits). During probation this can exceed the job's fee.
+ * What an auditor asks for a job: the tokens it processed at its own ask, never above the job's. What it is
+ * paid is capped by what the job brought in (payAuditor).
  */
 export function auditorPay(
   job: Pick<AuditedJob, 'prompt_tokens' | 'completion_tokens' | 'price_nano_per_1k'>,
@@ -30,19 +31,80 @@ export function auditorPay(
   return (BigInt(job.prompt_tokens + job.completion_tokens) * price) / 1000n;
 }
 
+/** The money an audited job brought in: its cost, the rig's share of it (the rest is the fee), its trial part. */
+export interface JobMoney {
+  id: string;
+  costNano: bigint;
+  rigNano: bigint;
+  trialHeldNano: bigint;
+}
+
+export function jobMoney(
+  job: Pick<AuditedJob, 'id' | 'cost_nano' | 'rig_nano' | 'hold_trial_nano'>,
+): JobMoney {
+  return {
+    id: job.id,
+    costNano: BigInt(job.cost_nano),
+    rigNano: BigInt(job.rig_nano),
+    trialHeldNano: BigInt(job.hold_trial_nano),
+  };
+}
+
+/**
+ * Splits `pay` as the job was paid: the share of the job's cost that trial credit paid is paid in trial
+ * credit (spendable on jobs, never withdrawable), the rest in withdrawable money (rounded down).
+ */
+export function splitAsPaid(pay: bigint, job: JobMoney): { cash: bigint; trial: bigint } {
+  if (job.costNano <= 0n) return { cash: 0n, trial: pay };
+  const cashCost = job.costNano - min(job.trialHeldNano, job.costNano);
+  const cash = (pay * cashCost) / job.costNano;
+  return { cash, trial: pay - cash };
+}
+
+/** What the audits `auditIds` (the job's) were paid so far, from their postings. */
+async function paidForAudits(q: Queryable, auditIds: readonly string[]): Promise<bigint> {
+  const r = await q.query<{ paid: string | null }>(
+    `SELECT sum(e.amount)::text AS paid FROM ledger_tx t JOIN ledger_entries e ON e.tx_id = t.id
+     WHERE t.unique_key = ANY($1::text[]) AND e.account_id = $2`,
+    [auditIds.map((id) => `audit-pay:${id}`), SYSTEM.fees],
+  );
+  return -BigInt(r.rows[0]?.paid ?? '0');
+}
+
+/** The platform's fee balance, its row locked until the transaction ends (pay never takes it below zero). */
+async function lockedFees(q: Queryable): Promise<bigint> {
+  const r = await q.query<{ balance: string }>(
+    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
+    [SYSTEM.fees],
+  );
+  return BigInt(r.rows[0]?.balance ?? '0');
+}
+
+/**
+ * Pays one auditor of `job` what it asks (`asked`), as far as the job's fee reaches after what its other
+ * audits (`jobAuditIds`) were paid, and never more than the fee account holds: it pays less rather than
+ * fail. Paid as the job was paid (splitAsPaid). Returns what was paid; once per audit (its unique key).
+ */
 export async function payAuditor(
   q: Queryable,
-  auditId: string,
-  jobId: string,
-  auditorOwnerId: string,
-  amount: bigint,
-): Promise<void> {
-  await postTx(q, {
+  job: JobMoney,
+  a: { auditId: string; ownerId: string; asked: bigint },
+  jobAuditIds: readonly string[],
+): Promise<bigint> {
+  const left = job.costNano - job.rigNano - (await paidForAudits(q, jobAuditIds));
+  const pay = min(min(a.asked, left), await lockedFees(q));
+  if (pay <= 0n) return 0n;
+  const { cash, trial } = splitAsPaid(pay, job);
+  const r = await postTx(q, {
     kind: 'audit-pay',
-    ref: jobId,
-    uniqueKey: `audit-pay:${auditId}`,
-    transfers: [{ from: SYSTEM.fees, to: userAccount(auditorOwnerId), amount }],
+    ref: job.id,
+    uniqueKey: `audit-pay:${a.auditId}`,
+    transfers: [
+      { from: SYSTEM.fees, to: userAccount(a.ownerId), amount: cash },
+      { from: SYSTEM.fees, to: trialAccount(a.ownerId), amount: trial },
+    ],
   });
+  return r.duplicate ? 0n : pay;
 }
 
 export interface Restitution {
@@ -52,11 +114,48 @@ export interface Restitution {
   penaltyNano: bigint;
 }
 
+type UnvouchedJob = Awaited<ReturnType<typeof unvouchedJobs>>[number];
+
+/**
+ * One job's refund: the user gets it all back (what came from trial credit back to trial credit); the rig's
+ * share is taken back from its bond, then its owner's earnings (withdrawable, then trial), as far as they
+ * reach. The fee account pays the rest as far as its balance reaches, never below zero; beyond that it is
+ * the operator's loss (system:audit_shortfall), so the user is still paid back in full.
+ */
+async function refundTransfers(q: Queryable, job: UnvouchedJob, rigId: string, ownerId: string) {
+  const total = BigInt(job.cost_nano);
+  const rigShare = BigInt(job.rig_nano);
+  const fromBond = min(rigShare, await balanceOf(q, bondAccount(rigId)));
+  const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
+  const fromTrial = min(rigShare - fromBond - fromCash, await balanceOf(q, trialAccount(ownerId)));
+  const fromOwner = fromBond + fromCash + fromTrial;
+  const toTrial = min(total, BigInt(job.hold_trial_nano));
+  const fromFees = max0(min(total - fromOwner, await lockedFees(q)));
+  // A user who paid from their on-chain account is paid back into it (onchain/refunds.ts): the contract's
+  // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when the
+  // chain shows it, as any deposit is.
+  const cashBack = total - toTrial;
+  const transfers: Transfer[] = [
+    { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
+    { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
+    { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
+    { from: SYSTEM.auditShortfall, to: SYSTEM.fees, amount: total - fromOwner - fromFees },
+    { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
+    {
+      from: SYSTEM.fees,
+      to: job.pays_onchain ? SYSTEM.onchainDeposits : userAccount(job.user_id),
+      amount: cashBack,
+    },
+  ];
+  return { transfers, fromOwner, cashBack };
+}
+
+const max0 = (a: bigint): bigint => (a > 0n ? a : 0n);
+
 /**
  * A rig was proven wrong: every finished job of it since its last passed audit goes back to its user in
- * full (what came from trial credit back to trial credit). The rig's share is taken back from its bond, then
- * its owner's earnings (withdrawable, then trial), as far as they reach; the platform's fees cover the rest
- * and the fee part. Then `penalty` is taken from what is left of the bond, then of the owner's balance.
+ * full (refundTransfers). Then `penalty` is taken from what is left of the bond, then of the owner's
+ * balance.
  */
 export async function refundUnvouched(
   q: Queryable,
@@ -67,28 +166,7 @@ export async function refundUnvouched(
 ): Promise<Restitution> {
   const out: Restitution = { jobs: 0, refundedNano: 0n, fromOwnerNano: 0n, penaltyNano: 0n };
   for (const job of await unvouchedJobs(q, rigId)) {
-    const total = BigInt(job.cost_nano);
-    const rigShare = BigInt(job.rig_nano);
-    const fromBond = min(rigShare, await balanceOf(q, bondAccount(rigId)));
-    const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
-    const fromTrial = min(rigShare - fromBond - fromCash, await balanceOf(q, trialAccount(ownerId)));
-    const toTrial = min(total, BigInt(job.hold_trial_nano));
-    // The fee account pays the user in full; the owner's share comes back to it as far as it reaches. A user
-    // who paid from their on-chain account is paid back into it (onchain/refunds.ts): the contract's
-    // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when
-    // the chain shows it, as any deposit is.
-    const cashBack = total - toTrial;
-    const transfers: Transfer[] = [
-      { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
-      { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
-      { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
-      { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
-      {
-        from: SYSTEM.fees,
-        to: job.pays_onchain ? SYSTEM.onchainDeposits : userAccount(job.user_id),
-        amount: cashBack,
-      },
-    ];
+    const { transfers, fromOwner, cashBack } = await refundTransfers(q, job, rigId, ownerId);
     const r = await postTx(q, {
       kind: 'audit-refund',
       ref: job.id,
@@ -99,8 +177,8 @@ export async function refundUnvouched(
     if (r.duplicate) continue;
     if (job.pays_onchain && cashBack > 0n) await queueOnchainRefund(q, job.id, job.user_id, cashBack);
     out.jobs++;
-    out.refundedNano += total;
-    out.fromOwnerNano += fromBond + fromCash + fromTrial;
+    out.refundedNano += BigInt(job.cost_nano);
+    out.fromOwnerNano += fromOwner;
   }
   const fromBond = min(penalty, await balanceOf(q, bondAccount(rigId)));
   const fromCash = min(penalty - fromBond, await balanceOf(q, userAccount(ownerId)));

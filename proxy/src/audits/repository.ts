@@ -20,6 +20,10 @@ export interface AuditedJob {
   input_tokens: number;
   max_tokens: number;
   price_nano_per_1k: string;
+  /** What the job cost, the rig's share of it (the rest is its fee), and the trial credit its hold took. */
+  cost_nano: string;
+  rig_nano: string;
+  hold_trial_nano: string;
   audit_state: string | null;
   jobs_done: number;
   probation_from: number;
@@ -32,6 +36,7 @@ export async function auditedJob(q: Queryable, jobId: string, lock = false): Pro
   const r = await q.query<AuditedJob>(
     `SELECT j.id, j.user_id, j.model, j.kind, j.rig_id, r.owner_id, j.envelope, j.audit_copy, j.result_commitment,
        j.prompt_tokens, j.completion_tokens, j.input_tokens, j.max_tokens, j.price_nano_per_1k::text AS price_nano_per_1k,
+       j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano, j.hold_trial_nano::text AS hold_trial_nano,
        j.audit_state, r.jobs_done, r.probation_from, r.proven_wrong_at,
        (SELECT count(*) FROM jobs d WHERE d.rig_id = r.id AND d.audit_state = 'disputed')::int AS disputed
      FROM jobs j JOIN rigs r ON r.id = j.rig_id WHERE j.id = $1 AND j.state = 'done'${lock ? ' FOR UPDATE OF j' : ''}`,

@@ -40,7 +40,7 @@ import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import type { WorkerRegistry } from '../ws/registry';
-import { auditorPay, payAuditor, refundUnvouched } from './consequences';
+import { auditorPay, jobMoney, payAuditor, refundUnvouched } from './consequences';
 import {
   type AuditedJob,
   auditedJob,
@@ -271,8 +271,11 @@ export class AuditService {
     );
   }
 
+  /** Pays the auditors `auditIds` of `job`: together at most its fee, in the money that paid it. */
   private async payAuditors(q: Queryable, job: AuditedJob, auditIds: string[]): Promise<void> {
-    for (const a of (await auditsOfJob(q, job.id)).filter((x) => auditIds.includes(x.id))) {
+    const all = await auditsOfJob(q, job.id);
+    const money = jobMoney(job);
+    for (const a of all.filter((x) => auditIds.includes(x.id))) {
       const r = await q.query<{ owner_id: string; price: string | null }>(
         `SELECT r.owner_id, rm.price_nano_per_1k::text AS price FROM rigs r
          LEFT JOIN rig_models rm ON rm.rig_id = r.id AND rm.model = $2 WHERE r.id = $1`,
@@ -281,7 +284,13 @@ export class AuditService {
       const row = r.rows[0];
       if (!row) continue;
       const ask = BigInt(row.price ?? job.price_nano_per_1k);
-      await payAuditor(q, a.id, job.id, row.owner_id, auditorPay(job, ask));
+      const asked = auditorPay(job, ask);
+      await payAuditor(
+        q,
+        money,
+        { auditId: a.id, ownerId: row.owner_id, asked },
+        all.map((x) => x.id),
+      );
     }
   }
 

@@ -10,7 +10,7 @@ import type { Db } from '../db';
 import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
 import { userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
-import { payerBalance, payerFor, refuseWhileVoucherDue } from '../onchain/payer';
+import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain/payer';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
 import {
@@ -69,7 +69,7 @@ export class Quotes {
     const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
     // Refuse now what couldn't be paid at submit (the hold itself is taken then).
     const payer = await payerFor(this.db, userId);
-    if (payer.onchain) await refuseWhileVoucherDue(this.db, userId);
+    if (payer.onchain) await refuseWhileJobOpen(this.db, userId);
     const spendable = (await payerBalance(this.db, payer)) + (await userBalances(this.db, userId)).trial;
     if (spendable < hold) throw this.tooLittle(hold, spendable);
     await insertQuote(this.db, {
@@ -151,7 +151,7 @@ export class Quotes {
         // The hold is taken with the submission: trial credit first, then the user's own money (or their
         // on-chain account's, whose next voucher must then cover the job's cash cost).
         const payer = await payerFor(q, userId);
-        if (payer.onchain) await refuseWhileVoucherDue(q, userId);
+        if (payer.onchain) await refuseWhileJobOpen(q, userId);
         const { fromTrial, transfers } = await planHold(
           q,
           job.id,

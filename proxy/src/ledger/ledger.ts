@@ -16,6 +16,8 @@ export const SYSTEM = {
   onchainWithdrawals: 'system:onchain_withdrawals',
   /** What an exit took beyond the mirror's balance (jobs it had not paid for yet): the operator's loss. */
   onchainShortfall: 'system:onchain_shortfall',
+  /** What refunds of a rig proven wrong cost beyond its owner's money and the fees: the operator's loss. */
+  auditShortfall: 'system:audit_shortfall',
   /** Rig owners' earnings moved to their on-chain payout vouchers. */
   onchainPayouts: 'system:onchain_payouts',
 } as const;

@@ -22,20 +22,32 @@ export function payerBalance(q: Queryable, payer: Payer): Promise<bigint> {
 }
 
 /**
- * At most one job per on-chain user waits for its voucher: the proxy's exposure to a user who stops signing
- * is one job. Throws when one is waiting, naming it.
+ * The proxy's exposure to an on-chain user is at most one job's hold: while a job paid from their on-chain
+ * account is queued, running, or finished without its voucher signed, their next one is refused, naming it.
+ * Queued and running jobs count too (their voucher is only due at settlement): jobs submitted at once must
+ * not all pass. Called in the submit's transaction, the account row's lock makes concurrent submits of one
+ * user take turns, so the second sees the first.
  */
-export async function refuseWhileVoucherDue(q: Queryable, userId: string): Promise<void> {
-  const r = await q.query<{ id: string; due: string }>(
-    `SELECT id, voucher_due::text AS due FROM jobs
-     WHERE user_id = $1 AND voucher_due IS NOT NULL AND vouchered_at IS NULL LIMIT 1`,
+export async function refuseWhileJobOpen(q: Queryable, userId: string): Promise<void> {
+  await q.query('SELECT 1 FROM onchain_accounts WHERE user_id = $1 FOR UPDATE', [userId]);
+  const r = await q.query<{ id: string; state: string; due: string | null }>(
+    `SELECT id, state, voucher_due::text AS due FROM jobs
+     WHERE user_id = $1 AND pays_onchain
+       AND (state IN ('queued', 'running') OR (voucher_due IS NOT NULL AND vouchered_at IS NULL))
+     ORDER BY created_at LIMIT 1`,
     [userId],
   );
   const job = r.rows[0];
-  if (job)
+  if (!job) return;
+  if (job.due !== null)
     throw new HttpError(
       409,
       'voucher_due',
       `job ${job.id} cost ${job.due} nanoTON and its voucher is not signed yet: sign it (POST /v1/jobs/${job.id}/voucher) before the next job`,
     );
+  throw new HttpError(
+    409,
+    'onchain_job_open',
+    `job ${job.id} is ${job.state} and paid from your on-chain account, which pays one job at a time: wait for it to finish (and sign its voucher) before the next job`,
+  );
 }

@@ -29,10 +29,10 @@ import { Address, type ContractProvider, type TupleReader } from '@ton/core';
 import type { KeyPair } from '@ton/crypto';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
-import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
-import { balanceOf, onchainAccount, postTx, SYSTEM, userAccount } from '../ledger/ledger';
-import { earningsAwaitingAudit } from '../payments/store';
+import { conflict, HttpError, notFound } from '../errors';
+import { onchainAccount, postTx, SYSTEM } from '../ledger/ledger';
 import type { ChainAdapter } from '../ton';
+import { movePayout, type RigAccountState, storePayoutSignature } from './payouts';
 import { markRefundSent, unsentRefunds } from './refunds';
 
 export interface OnchainRow {
@@ -440,44 +440,29 @@ export class OnchainService {
   }
 
   /**
-   * Moves `amount` of a rig owner's withdrawable earnings to their on-chain payout: the operator signs the
-   * owner's new cumulative earnings; their RigAccount presents it to the vault, which pays the difference.
+   * Moves `amount` of a rig owner's withdrawable earnings to the on-chain payout of `wallet` (the owner's
+   * bound wallet) and signs that wallet's RigAccount's new cumulative earnings (payouts.ts: kept per wallet,
+   * as the contract keeps `paid` per RigAccount).
    */
   async payout(ownerId: string, wallet: string, amount: bigint) {
+    const rig = this.rigAccountFor(wallet);
+    const onChain = await this.rigAccountState(rig);
     return this.db.tx(async (q) => {
-      // Earnings enter the voucher only once their audits are decided (as for any withdrawal).
-      const waiting = await earningsAwaitingAudit(q, ownerId);
-      const balance = await balanceOf(q, userAccount(ownerId));
-      if (balance - waiting < amount)
-        throw new InsufficientFunds(
-          `you can move at most ${balance - waiting > 0n ? balance - waiting : 0n} nanoTON now${waiting > 0n ? ` (${waiting} wait for their audits)` : ''}`,
-        );
-      await postTx(q, {
-        kind: 'onchain_payout',
-        ref: ownerId,
-        transfers: [{ from: userAccount(ownerId), to: SYSTEM.onchainPayouts, amount }],
-      });
-      const r = await q.query<{ amount: string; seq: string }>(
-        `INSERT INTO onchain_payouts (owner_id, wallet, amount, seq) VALUES ($1, $2, $3::numeric, 1)
-         ON CONFLICT (owner_id) DO UPDATE SET amount = onchain_payouts.amount + $3::numeric,
-           seq = onchain_payouts.seq + 1, wallet = $2, updated_at = now()
-         RETURNING amount::text, seq::text`,
-        [ownerId, wallet, amount.toString()],
-      );
-      const rig = this.rigAccountFor(wallet);
-      const voucher = {
-        vault: this.vault.address,
-        rigAccount: rig.address,
-        amount: BigInt(r.rows[0].amount),
-        seq: BigInt(r.rows[0].seq),
-      };
+      const total = await movePayout(q, { ownerId, wallet, amount, onChain });
+      const voucher = { vault: this.vault.address, rigAccount: rig.address, ...total };
       const signature = signEarningsVoucher(voucher, this.operator.secretKey);
-      await q.query('UPDATE onchain_payouts SET signature = $2 WHERE owner_id = $1', [
-        ownerId,
-        signature.toString('base64'),
-      ]);
+      await storePayoutSignature(q, wallet, signature);
       return { rigAccount: rig, voucher, signature };
     });
+  }
+
+  /** What a RigAccount has been paid (or is being paid) and its last sequence; zero while not deployed. */
+  private async rigAccountState(rig: RigAccount): Promise<RigAccountState> {
+    if (!(await this.chain.runGetMethod(rig.address.toString(), 'get_rig_data')))
+      return { paid: 0n, lastSeq: 0n };
+    const data = await rig.getRigData(providerFor(this.chain, rig.address));
+    // A claim in flight (`pending`, above `paid`) will be paid: count it.
+    return { paid: data.pending !== 0n ? data.pending : data.paid, lastSeq: data.lastSeq };
   }
 
   /** The claim_earnings body a rig owner's wallet sends its RigAccount (TON Connect payload, base64). */

@@ -6,6 +6,7 @@ import { beginCell, type Cell, storeStateInit } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, HttpError } from '../../errors';
 import { balanceOf, onchainAccount } from '../../ledger/ledger';
+import { payoutVoucher } from '../../onchain/payouts';
 import type { OnchainService } from '../../onchain/service';
 import { walletState } from '../../payments/wallet-binding';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
@@ -46,10 +47,8 @@ export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: On
        WHERE user_id = $1 AND voucher_due IS NOT NULL AND vouchered_at IS NULL LIMIT 1`,
       [id],
     );
-    const payout = await ctx.db.query<{ amount: string; seq: string; signature: string | null }>(
-      'SELECT amount::text, seq::text, signature FROM onchain_payouts WHERE owner_id = $1',
-      [id],
-    );
+    // The voucher of the bound wallet's RigAccount: what was moved to this wallet, by whichever account.
+    const p = wallet ? await payoutVoucher(ctx.db, id, wallet) : undefined;
     let account: OnchainAccountView['account'] = null;
     if (wallet) {
       const contract = service.userAccountFor(wallet);
@@ -69,7 +68,6 @@ export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: On
           : null,
       };
     }
-    const p = payout.rows[0];
     return {
       wallet,
       account,
@@ -79,7 +77,7 @@ export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: On
       voucherSeq: row?.voucher_seq ?? '0',
       voucherDue: due.rows[0] ? { jobId: due.rows[0].id, amountNano: due.rows[0].due } : null,
       rigAccount: wallet ? service.rigAccountFor(wallet).address.toString() : null,
-      payout: p?.signature
+      payout: p
         ? {
             amountNano: p.amount,
             seq: p.seq,

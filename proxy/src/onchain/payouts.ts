@@ -1,0 +1,83 @@
+// Rig owners' earnings paid through their RigAccount (docs/on-chain-accounts.md): the operator signs a
+// cumulative amount per RigAccount, which the RigAccount presents to the vault; the vault pays the difference
+// from what it paid that RigAccount before. The total is kept per wallet (a RigAccount's address derives
+// from the vault and the wallet), as the contract keeps `paid` per RigAccount: a wallet switch starts the new
+// wallet at what was moved to it, and a wallet another account used before continues its own total, so the
+// vault never pays more than the ledger moved to payouts.
+import type { Queryable } from '../db';
+import { InsufficientFunds } from '../errors';
+import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { earningsAwaitingAudit } from '../payments/store';
+
+/** What a RigAccount was paid (or is being paid) on chain, and its last sequence number. */
+export interface RigAccountState {
+  paid: bigint;
+  lastSeq: bigint;
+}
+
+/** Checks the owner may move `amount` now (earnings past their audits), before the voucher is signed. */
+async function checkPayable(q: Queryable, ownerId: string, amount: bigint): Promise<void> {
+  // Earnings enter the voucher only once their audits are decided (as for any withdrawal).
+  const waiting = await earningsAwaitingAudit(q, ownerId);
+  const balance = await balanceOf(q, userAccount(ownerId));
+  if (balance - waiting < amount)
+    throw new InsufficientFunds(
+      `you can move at most ${balance - waiting > 0n ? balance - waiting : 0n} nanoTON now${waiting > 0n ? ` (${waiting} wait for their audits)` : ''}`,
+    );
+}
+
+/**
+ * Moves `amount` of the owner's withdrawable earnings to `wallet`'s payout: the ledger debit and the wallet's
+ * new cumulative total and sequence number (to sign), in the caller's transaction. The total never falls
+ * below what the RigAccount was paid on chain, nor the sequence below its last: a wallet whose vouchers were
+ * signed before totals were kept per wallet continues from the chain's count.
+ */
+export async function movePayout(
+  q: Queryable,
+  a: { ownerId: string; wallet: string; amount: bigint; onChain: RigAccountState },
+): Promise<{ amount: bigint; seq: bigint }> {
+  await checkPayable(q, a.ownerId, a.amount);
+  const r = await q.query<{ amount: string; seq: string }>(
+    `INSERT INTO rig_account_payouts (wallet, owner_id, amount, seq)
+     VALUES ($1, $2, $4::numeric + $3::numeric, $5::bigint + 1)
+     ON CONFLICT (wallet) DO UPDATE SET
+       amount = GREATEST(rig_account_payouts.amount, $4::numeric) + $3::numeric,
+       seq = GREATEST(rig_account_payouts.seq, $5::bigint) + 1, owner_id = $2, updated_at = now()
+     RETURNING amount::text, seq::text`,
+    [a.wallet, a.ownerId, a.amount.toString(), a.onChain.paid.toString(), a.onChain.lastSeq.toString()],
+  );
+  const total = { amount: BigInt(r.rows[0].amount), seq: BigInt(r.rows[0].seq) };
+  // Keyed by the wallet's new sequence number: each posting is its own, and never twice.
+  await postTx(q, {
+    kind: 'onchain_payout',
+    ref: a.ownerId,
+    uniqueKey: `onchain-payout:${a.wallet}:${total.seq}`,
+    transfers: [{ from: userAccount(a.ownerId), to: SYSTEM.onchainPayouts, amount: a.amount }],
+  });
+  return total;
+}
+
+export async function storePayoutSignature(q: Queryable, wallet: string, signature: Buffer): Promise<void> {
+  await q.query('UPDATE rig_account_payouts SET signature = $2 WHERE wallet = $1', [
+    wallet,
+    signature.toString('base64'),
+  ]);
+}
+
+/**
+ * The latest earnings voucher signed for `wallet`'s RigAccount, shown to the account that moved money to it
+ * last (an account that binds a wallet someone else used sees a voucher once it moves money itself).
+ */
+export async function payoutVoucher(
+  q: Queryable,
+  ownerId: string,
+  wallet: string,
+): Promise<{ amount: string; seq: string; signature: string } | undefined> {
+  const r = await q.query<{ amount: string; seq: string; signature: string | null }>(
+    `SELECT amount::text, seq::text, signature FROM rig_account_payouts
+     WHERE wallet = $1 AND owner_id = $2`,
+    [wallet, ownerId],
+  );
+  const row = r.rows[0];
+  return row?.signature ? { amount: row.amount, seq: row.seq, signature: row.signature } : undefined;
+}
