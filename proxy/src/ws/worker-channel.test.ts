@@ -4,7 +4,7 @@
 // socket for them, and refuses before it looks a token up.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { WORKER_CLOSE } from '@cocoon/shared';
+import { newX25519KeyPair, toBase64, WORKER_CLOSE } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { userClient } from '../testing/harness';
@@ -93,5 +93,84 @@ describe('worker upgrades without credentials', () => {
       clearInterval(junk);
       ws.terminate();
     }
+  });
+});
+
+describe('a rig whose hello carries keys no one can seal to or check', () => {
+  /** Says hello with these keys (base64); resolves with what the proxy answered: a welcome, or the close. */
+  async function hello(
+    token: string,
+    x25519PublicKey: string,
+    ed25519PublicKey = toBase64(new Uint8Array(32).fill(9)),
+  ) {
+    const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
+    const outcome = new Promise<{ welcome?: true; code?: number; reason?: string; errors: string[] }>((r) => {
+      const errors: string[] = [];
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data));
+        if (msg.type === 'welcome') r({ welcome: true, errors });
+        if (msg.type === 'error') errors.push(msg.message);
+      });
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString(), errors }));
+    });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 1,
+        models: [{ id: 'test-echo', kinds: ['generate', 'summarize', 'chat'], contextLength: 4096 }],
+        slots: 1,
+        x25519PublicKey,
+        ed25519PublicKey,
+        device: 'cpu',
+        version: 'attack',
+      }),
+    );
+    const got = await outcome;
+    ws.terminate();
+    return got;
+  }
+
+  it('is refused with the reason (31 bytes, all zero, a 3 MB key), and every job still runs on the honest rig', async () => {
+    await bed.start();
+    const owner = userClient(bed.proxy, 1001);
+    const { rig, token } = await owner.registerRig('attacker');
+    const honest = await bed.rig(1002, 2_000n);
+
+    const short = await hello(token, toBase64(new Uint8Array(31).fill(5)));
+    expect(short).toMatchObject({
+      code: WORKER_CLOSE.badHello,
+      reason: expect.stringMatching(/x25519PublicKey/),
+    });
+    expect(short.errors.join(' ')).toMatch(/32 bytes/);
+    const zero = await hello(token, toBase64(new Uint8Array(32)));
+    expect(zero).toMatchObject({ code: WORKER_CLOSE.badHello });
+    expect(zero.errors.join(' ')).toMatch(/low-order/);
+    const huge = await hello(token, toBase64(new Uint8Array(2 * 1024 * 1024).fill(1)));
+    expect(huge).toMatchObject({ code: WORKER_CLOSE.badHello });
+    const badEd = await hello(token, toBase64(newX25519KeyPair().publicKey), toBase64(new Uint8Array(33)));
+    expect(badEd).toMatchObject({
+      code: WORKER_CLOSE.badHello,
+      reason: expect.stringMatching(/ed25519PublicKey/),
+    });
+    await owner.setAsk(rig.id, 'test-echo', 0n).catch(() => {});
+
+    // Nothing it said reaches a quote or the unauthenticated evidence route.
+    const evidence = await bed.proxy.app.inject({ method: 'GET', url: `/v1/rigs/${rig.id}/evidence` });
+    expect(evidence.body.length).toBeLessThan(64 * 1024);
+    for (let i = 0; i < 5; i++) {
+      const res = await userClient(bed.proxy, 2001).runJob({
+        model: 'test-echo',
+        body: { kind: 'generate', prompt: `job ${i}`, maxTokens: 10 },
+      });
+      expect(res).toMatchObject({ text: `JOB ${i}`, rigId: honest.id });
+    }
+  });
+
+  it('a valid hello after refusals is welcomed', async () => {
+    await bed.start();
+    const { token } = await userClient(bed.proxy, 1001).registerRig('fixed');
+    expect((await hello(token, toBase64(new Uint8Array(32)))).code).toBe(WORKER_CLOSE.badHello);
+    expect(await hello(token, toBase64(newX25519KeyPair().publicKey))).toMatchObject({ welcome: true });
   });
 });

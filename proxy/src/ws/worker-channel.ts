@@ -161,7 +161,14 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     }
     const parsed = workerToProxy.safeParse(json);
     if (!parsed.success) {
-      send({ type: 'error', message: `bad message: ${describeIssues(parsed.error)}` });
+      const why = describeIssues(parsed.error);
+      send({ type: 'error', message: `bad message: ${why}`.slice(0, 2000) });
+      // A hello no one can seal to or check (a key of another length, a low-order point, a field past its
+      // bound) is refused with the reason: a rig must never be online with it.
+      if ((json as { type?: unknown } | null)?.type === 'hello') {
+        rigLog.warn({ why: why.slice(0, 500) }, 'refused a hello');
+        refuse(WORKER_CLOSE.badHello, `hello refused: ${why}`);
+      }
       return;
     }
     const msg = parsed.data;
