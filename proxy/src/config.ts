@@ -101,8 +101,9 @@ export const configSchema = z.object({
    */
   HOLD_ASK_MULTIPLE: z.coerce.number().int().min(1).max(100).default(3),
   /**
-   * Requests a minute, per proxy process: per signed-in caller (a Telegram user, also when the bot acts for
-   * them; an API key), per IP address for everyone else, quotes per caller, and rig connections per token.
+   * Requests a minute, per proxy process: per signed-in user (also when the bot acts for them, and one bucket
+   * across all of their API keys), per IP address for everyone else, quotes per user, and rig connections per
+   * token.
    */
   RATE_CALLER_PER_MIN: z.coerce.number().int().positive().default(600),
   RATE_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
