@@ -21,11 +21,16 @@ export const MAX_WORKER_FRAME_BYTES = 4 * 1024 * 1024;
 /** An owner's "check again" gives a TDX rig a new challenge at most this often. */
 const MIN_CHALLENGE_INTERVAL_MS = 5_000;
 /**
- * A socket the proxy refuses (bad token, no hello in time, a bound broken) gets its close frame and is then
+ * A socket the proxy refuses (bad token, no hello in time, a bad hello) gets its close frame and is then
  * destroyed this soon, whatever the peer does: ws alone would wait 30 s for a close handshake that a hostile
  * peer never sends, holding the descriptor.
  */
 const REFUSAL_GRACE_MS = 100;
+/**
+ * A welcomed rig cut off (a bound broken, heartbeats stopped) gets longer: it is often mid-flood, and its
+ * close frame, with the reason it logs, should reach it before the connection is reset.
+ */
+const CUT_OFF_GRACE_MS = 1000;
 
 /** A close reason as ws takes it: at most 123 bytes of UTF-8. */
 export function closeReason(text: string): string {
@@ -80,14 +85,14 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
    * a moment later whatever the peer does: a peer that never answers the close handshake must not keep the
    * socket (and what it sends) for ws's 30 s.
    */
-  const refuse = (code: number, reason: string) => {
+  const refuse = (code: number, reason: string, graceMs = REFUSAL_GRACE_MS) => {
     if (cutOff) return;
     cutOff = true;
     clearTimeout(helloDeadline);
     if (socket.readyState === socket.OPEN) socket.close(code, closeReason(reason));
-    setTimeout(() => socket.terminate(), REFUSAL_GRACE_MS).unref();
+    setTimeout(() => socket.terminate(), graceMs).unref();
   };
-  const cutOffSocket = (reason: string) => refuse(WORKER_CLOSE.overLimit, reason);
+  const cutOffSocket = (reason: string) => refuse(WORKER_CLOSE.overLimit, reason, CUT_OFF_GRACE_MS);
   // A fixed deadline from the upgrade: only an accepted hello clears it, so junk frames can't keep a socket.
   const helloDeadline = setTimeout(
     () => refuse(WORKER_CLOSE.heartbeatTimeout, `no hello within ${config.HELLO_TIMEOUT_MS} ms`),
@@ -123,7 +128,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   let lastSeen = Date.now();
   const watchdog = setInterval(() => {
     if (Date.now() - lastSeen > config.HEARTBEAT_MS * 3)
-      refuse(WORKER_CLOSE.heartbeatTimeout, 'heartbeat timeout');
+      refuse(WORKER_CLOSE.heartbeatTimeout, 'heartbeat timeout', CUT_OFF_GRACE_MS);
   }, config.HEARTBEAT_MS);
 
   // Messages are handled one at a time, in order, so a done never overtakes its chunks. What waits is
