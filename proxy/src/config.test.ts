@@ -107,7 +107,7 @@ describe('proxy configuration', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       HELLO_TIMEOUT_MS: 5000,
-      RATE_WORKER_UPGRADES_PER_IP_PER_MIN: 120,
+      RATE_WORKER_UPGRADES_PER_IP_PER_MIN: 300,
       RATE_AUTH_FAILURES_PER_IP_PER_MIN: 30,
       HTTP_REQUEST_TIMEOUT_MS: 30_000,
       HTTP_HEADERS_TIMEOUT_MS: 10_000,

@@ -113,7 +113,7 @@ export const configSchema = z.object({
    * Worker upgrades a minute per IP address, counted before the token is looked up: over it, HTTP 429 and no
    * socket (random tokens are each their own bucket in RATE_RIG_CONNECTS_PER_MIN, an IP is not).
    */
-  RATE_WORKER_UPGRADES_PER_IP_PER_MIN: z.coerce.number().int().positive().default(120),
+  RATE_WORKER_UPGRADES_PER_IP_PER_MIN: z.coerce.number().int().positive().default(300),
   /**
    * Failed authentications a minute per IP address (bad initData, API key, service or admin key): past it,
    * requests from that IP that carry credentials get 429 before any lookup, until the minute is over.
