@@ -12,6 +12,7 @@ import {
   benchProxy,
   benchSummaries,
   benchWorker,
+  benchWorkerFlood,
 } from '@cocoon/bench';
 
 export interface BenchRow {
@@ -35,6 +36,7 @@ const suites: Suite[] = [
   { name: 'miniapp', run: benchMiniappSize },
   { name: 'proxy', run: benchProxy },
   { name: 'onchain', run: benchOnchain },
+  { name: 'worker-flood', run: benchWorkerFlood },
 ];
 const only = process.argv.slice(2);
 

@@ -53,7 +53,7 @@ const DEFAULT_PG = 'postgres://postgres@127.0.0.1:54329/postgres';
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-function percentile(xs: number[], p: number): number {
+export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
@@ -122,14 +122,18 @@ const userAt = (url: string, telegramId: number) =>
     },
   });
 
-interface Market {
+export interface Market {
+  url: string;
   users: CocoonClient[];
   pids: { proxy: number; workers: number };
   close(): Promise<void>;
 }
 
 /** A proxy process on the given database, RIGS no-op rigs in a worker process, USERS clients here. */
-async function market(db: { DATABASE_URL: string } | { DATA_DIR: string }): Promise<Market> {
+export async function market(
+  db: { DATABASE_URL: string } | { DATA_DIR: string },
+  env: Record<string, string> = {},
+): Promise<Market> {
   const proxy = await startProcess(
     PROXY_MAIN,
     {
@@ -145,6 +149,7 @@ async function market(db: { DATABASE_URL: string } | { DATA_DIR: string }): Prom
       AUDIT_PROBATION_JOBS: '0',
       BOND_NANO: '0',
       STATIC_DIR: '/nonexistent',
+      ...env,
     },
     /listening on (http:\/\/\S+)/,
   );
@@ -162,6 +167,7 @@ async function market(db: { DATABASE_URL: string } | { DATA_DIR: string }): Prom
     const users = Array.from({ length: USERS }, (_, i) => userAt(url, 10_000 + i));
     await Promise.all(users.map((u) => u.me())); // create the users (and their trial credit) up front
     return {
+      url,
       users,
       pids: { proxy: proxy.pid, workers: fleet.pid },
       close: async () => {

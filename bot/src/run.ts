@@ -2,6 +2,7 @@
 // stop() ends the update source and waits for running jobs.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions } from '@cocoon/shared/node';
 import { webhookCallback } from 'grammy';
 import type { BotConfig } from './config';
 import { COMMANDS, createBot } from './create-bot';
@@ -26,7 +27,8 @@ export async function startBot(
   if (config.BOT_MODE === 'webhook') {
     const url = new URL(config.WEBHOOK_URL!);
     const handle = webhookCallback(bot, 'http', { secretToken: config.WEBHOOK_SECRET, onTimeout: 'return' });
-    const server: Server = createServer((req, res) => {
+    // Request deadlines: a webhook body dripped slowly is cut, not held.
+    const server: Server = createServer(httpServerOptions(DEFAULT_HTTP_TIMEOUTS), (req, res) => {
       if (req.method === 'POST' && (req.url ?? '').split('?')[0] === url.pathname) {
         void handle(req, res).catch(() => {
           if (!res.headersSent) res.writeHead(500).end();

@@ -1,6 +1,7 @@
 // The Emulator: a Bot API server over node:http plus the test-side controls of its world.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions } from '@cocoon/shared/node';
 import { parseBotRequest, type UploadedFile } from './body';
 import { handleControl } from './control';
 import { ApiError, type ApiErrorShape, notFound, unauthorized } from './errors';
@@ -81,7 +82,8 @@ export class Emulator {
   }
 
   async listen(): Promise<this> {
-    const server = createServer((req, res) => {
+    // Request deadlines as on every Cocoon server (dev-only here); no idle timeout: getUpdates long-polls.
+    const server = createServer(httpServerOptions(DEFAULT_HTTP_TIMEOUTS), (req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.logger?.error({ err: (err as Error).message }, 'emulator_request_failed');
         if (!res.headersSent)

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     host: config.host,
     logger,
     minTrust: config.minTrust,
+    timeouts: { requestMs: config.requestTimeoutMs, headersMs: Math.min(10_000, config.requestTimeoutMs) },
     spendKey: config.spendKey
       ? { seed: config.spendKey.seed, store: fileVoucherStore(config.spendKey.storePath) }
       : undefined,

@@ -24,6 +24,7 @@ describe('the gateway command line', () => {
         logLevel: 'info',
         logFormat: 'json',
         minTrust: 'open',
+        requestTimeoutMs: 30_000,
       },
     });
     const fromEnv = loadClientConfig(['--port', '0'], {

@@ -33,6 +33,9 @@ results are opened here. Point any OpenAI SDK at http://HOST:PORT/v1.
   --voucher-store FILE
                     where the gateway keeps the last voucher it signed (env COCOON_VOUCHER_STORE, default
                     ~/.config/cocoon-gateway/voucher.json, written 0600)
+  --request-timeout-ms N
+                    a request (headers and body) must arrive within this, or its connection is
+                    closed (env COCOON_CLIENT_REQUEST_TIMEOUT_MS, default 30000)
   -h, --help        this text`;
 
 /** Base64 of 32 bytes, as the proxy's ATTESTATION_POLICY_KEY. */
@@ -69,6 +72,7 @@ export const clientConfig = z
     /** A file holding the spend key's seed (base64 of 32 bytes); read by loadClientConfig. */
     spendKeyFile: z.string().min(1).optional(),
     voucherStore: z.string().min(1).optional(),
+    requestTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
   })
   .refine((c) => c.minTrust === 'open' || c.attestationPolicyKey !== undefined, {
     path: ['minTrust'],
@@ -98,6 +102,7 @@ const FLAGS = {
   minTrust: { flag: 'min-trust', env: 'GATEWAY_MIN_TRUST' },
   spendKeyFile: { flag: 'spend-key-file', env: 'COCOON_SPEND_KEY_FILE' },
   voucherStore: { flag: 'voucher-store', env: 'COCOON_VOUCHER_STORE' },
+  requestTimeoutMs: { flag: 'request-timeout-ms', env: 'COCOON_CLIENT_REQUEST_TIMEOUT_MS' },
 } as const;
 
 export class ConfigError extends Error {

@@ -11,7 +11,7 @@ import {
   type SpendKeyOptions,
   type TrustTier,
 } from '@cocoon/shared';
-import { createLogger } from '@cocoon/shared/node';
+import { createLogger, DEFAULT_HTTP_TIMEOUTS, fastifyTimeouts, type HttpTimeouts } from '@cocoon/shared/node';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyReply,
@@ -59,6 +59,11 @@ export interface GatewayOptions {
   logFormat?: LogFormat;
   /** For tests: the fetch the proxy client uses. */
   fetch?: typeof fetch;
+  /**
+   * HTTP timeouts (shared/node's defaults: a request must arrive within 30 s, its headers within 10 s).
+   * The idle timeout is off by default: a plain (non-stream) answer waits for its job in silence.
+   */
+  timeouts?: Partial<HttpTimeouts>;
   /**
    * The confidential tier: the operator's policy key (and optionally a PCCS, or a verifier in tests) this
    * gateway checks TDX rigs with before it seals to them. Without it, `cocoon_min_trust: "tdx"` is a 400.
@@ -110,6 +115,8 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
         }
       : { logger: false }),
     bodyLimit: BODY_LIMIT,
+    // A request must arrive in time: a body dripped slowly is cut, not held.
+    ...fastifyTimeouts({ ...DEFAULT_HTTP_TIMEOUTS, idleMs: 0, ...opts.timeouts }),
     // Request logs only at debug (the onResponse hook): at info the console shows events.
     logController: new LogController({ disableRequestLogging: true }),
   });

@@ -3,7 +3,7 @@
 // buildProxy() builds the Fastify app without listening (app.inject() tests); startProxy() also listens.
 import { randomUUID } from 'node:crypto';
 import { describeIssues, routeKey } from '@cocoon/shared';
-import { createLogger, type Logger } from '@cocoon/shared/node';
+import { createLogger, fastifyTimeouts, type Logger } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AttestationOptions, AttestationService, loadAttestationPolicy } from './attestation/service';
@@ -26,6 +26,7 @@ import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
 import { tonRoutes } from './http/routes/ton';
 import { serveMiniApp } from './http/static';
+import { WindowCounter } from './http/window-counter';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
@@ -132,6 +133,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     ton,
     onchain,
     auth: makeAuth(db, config),
+    authFailures: new WindowCounter(config.RATE_AUTH_FAILURES_PER_IP_PER_MIN),
   };
 
   const app = Fastify({
@@ -139,6 +141,13 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     // One line per request only at debug (see the onResponse hook): at info the console shows events.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.MAX_ENVELOPE_BYTES + 64 * 1024,
+    // A request must arrive in time (a dripped body is cut), idle sockets close: no one holds a connection.
+    ...fastifyTimeouts({
+      requestMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleMs: config.HTTP_IDLE_TIMEOUT_MS,
+    }),
     // Job event streams never end on their own while a job waits for its rig: close them on shutdown, and
     // clients read the job's state from whichever proxy answers next.
     forceCloseConnections: true,

@@ -115,4 +115,21 @@ describe('proxy configuration', () => {
     );
     expect(() => loadConfig({ ...base, OPERATOR_KEY: key, ADMIN_KEY: key })).toThrow(/OPERATOR_KEY/);
   });
+
+  it('bounds the channel and HTTP settings, naming the variable', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      HELLO_TIMEOUT_MS: 5000,
+      RATE_WORKER_UPGRADES_PER_IP_PER_MIN: 300,
+      RATE_AUTH_FAILURES_PER_IP_PER_MIN: 30,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+    });
+    expect(() => loadConfig({ HELLO_TIMEOUT_MS: '0' })).toThrow(/HELLO_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: 'never' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_IDLE_TIMEOUT_MS: '1000' })).toThrow(/HTTP_IDLE_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '9000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS: must not be over HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
 });

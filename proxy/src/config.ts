@@ -101,13 +101,36 @@ export const configSchema = z.object({
    */
   HOLD_ASK_MULTIPLE: z.coerce.number().int().min(1).max(100).default(3),
   /**
-   * Requests a minute, per proxy process: per signed-in caller (a Telegram user, also when the bot acts for
-   * them; an API key), per IP address for everyone else, quotes per caller, and rig connections per token.
+   * Requests a minute, per proxy process: per signed-in user (also when the bot acts for them, and one bucket
+   * across all of their API keys), per IP address for everyone else, quotes per user, and rig connections per
+   * token.
    */
   RATE_CALLER_PER_MIN: z.coerce.number().int().positive().default(600),
   RATE_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
   RATE_QUOTES_PER_MIN: z.coerce.number().int().positive().default(120),
   RATE_RIG_CONNECTS_PER_MIN: z.coerce.number().int().positive().default(30),
+  /**
+   * Worker upgrades a minute per IP address, counted before the token is looked up: over it, HTTP 429 and no
+   * socket (random tokens are each their own bucket in RATE_RIG_CONNECTS_PER_MIN, an IP is not).
+   */
+  RATE_WORKER_UPGRADES_PER_IP_PER_MIN: z.coerce.number().int().positive().default(300),
+  /**
+   * Failed authentications a minute per IP address (bad initData, API key, service or admin key): past it,
+   * requests from that IP that carry credentials get 429 before any lookup, until the minute is over.
+   */
+  RATE_AUTH_FAILURES_PER_IP_PER_MIN: z.coerce.number().int().positive().default(30),
+  /** A worker socket must say a valid hello within this long of its upgrade (frames before it don't extend it). */
+  HELLO_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /**
+   * HTTP timeouts: the whole request (headers and body) must arrive within HTTP_REQUEST_TIMEOUT_MS and its
+   * headers within HTTP_HEADERS_TIMEOUT_MS (a body dripped slowly is cut there); an idle keep-alive connection
+   * closes after HTTP_KEEP_ALIVE_TIMEOUT_MS; any socket silent for HTTP_IDLE_TIMEOUT_MS closes (job event
+   * streams send a keep-alive every 15 s).
+   */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(20_000).max(3_600_000).default(120_000),
   /** What one rig's socket may send: a sustained rate, a burst, and bytes waiting to be handled. */
   RIG_BYTES_PER_S: z.coerce
     .number()
@@ -244,6 +267,8 @@ export function loadConfig(env: EnvRecord = process.env): Config {
       ['OPERATOR_KEY', c.OPERATOR_KEY],
     ]),
   );
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS)
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be over HTTP_REQUEST_TIMEOUT_MS');
   if (problems.length) throw configError('proxy', problems);
   return {
     ...c,

@@ -20,6 +20,7 @@ import { rigEvidenceView } from './contract/attestation';
 import { type BodyOf, type HttpRoute, pathFor, type ResponseOf } from './contract/route';
 import { resultCommitment } from './crypto/commitment';
 import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
+import { x25519KeyB64Problem } from './crypto/key-checks';
 import { type SpendKeyOptions, signJobVoucher } from './onchain/voucher-signer';
 import { resultByteBudget, truncateUtf8 } from './result-budget';
 import { type FinalResult, finalResult, type JobBody, resultChunk } from './schemas/envelope';
@@ -423,7 +424,7 @@ export function createCocoonClient(opts: {
           },
           controller.signal,
         );
-        const sealable = await sealableCandidates(quote.candidates, o.minTrust ?? 'open');
+        const sealable = await sealableCandidates(withSealableKeys(quote.candidates), o.minTrust ?? 'open');
         const { envelope, state } = sealJob(seededBody(o.body), sealable.map(toRecipient), quote.quoteId);
         const events = resumableEvents(
           { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
@@ -516,6 +517,27 @@ export function createCocoonClient(opts: {
 }
 
 export type CocoonClient = ReturnType<typeof createCocoonClient>;
+
+/**
+ * The candidates whose X25519 key a job can be sealed to: one with a key of another length or a low-order
+ * point (no shared secret derives from it) is left out, so one bad rig can't fail the whole envelope. Throws
+ * only when none is left, saying why for each.
+ */
+export function withSealableKeys(candidates: Candidate[]): Candidate[] {
+  const refused: string[] = [];
+  const kept = candidates.filter((c) => {
+    const problem = x25519KeyB64Problem(c.x25519PublicKey);
+    if (problem) refused.push(`rig ${c.rigId.slice(0, 8)}: its X25519 key ${problem}`);
+    return !problem;
+  });
+  if (kept.length === 0)
+    throw new ApiError(
+      502,
+      'no_sealable_rig',
+      `no candidate of the quote has a key a job can be sealed to, so nothing was sealed: ${refused.join('; ')}`,
+    );
+  return kept;
+}
 
 function toRecipient(c: Candidate) {
   return { rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) };

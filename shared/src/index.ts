@@ -7,6 +7,7 @@ export * from './client';
 export * from './contract';
 export * from './crypto/commitment';
 export * from './crypto/envelope';
+export * from './crypto/key-checks';
 export * from './crypto/keys';
 export * from './crypto/receipt';
 export * from './crypto/verdict';

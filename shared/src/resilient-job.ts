@@ -3,7 +3,7 @@
 // terminal. Every retry loop is bounded in count and time. Runs in Node and in the browser (the idempotency
 // key comes from the global Web Crypto, not node:crypto).
 import { fromBase64 } from './bytes';
-import { ApiError, type CocoonClient, inputTokenBound, seededBody } from './client';
+import { ApiError, type CocoonClient, inputTokenBound, seededBody, withSealableKeys } from './client';
 import { openResultPart, sealJob } from './crypto/envelope';
 import { finalResult, type JobBody } from './schemas/envelope';
 
@@ -42,9 +42,15 @@ export async function runJobResilient(
     return { kind: 'not-submitted', jobId: null, reason: (err as Error).message };
   }
   const jobId = quote.quoteId;
+  let sealable: typeof quote.candidates;
+  try {
+    sealable = withSealableKeys(quote.candidates);
+  } catch (err) {
+    return { kind: 'not-submitted', jobId, reason: (err as Error).message };
+  }
   const { envelope, state } = sealJob(
     seededBody(body),
-    quote.candidates.map((c) => ({ rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) })),
+    sealable.map((c) => ({ rigId: c.rigId, x25519PublicKey: fromBase64(c.x25519PublicKey) })),
     jobId,
   );
   const idempotencyKey = globalThis.crypto.randomUUID();

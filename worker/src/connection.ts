@@ -243,7 +243,9 @@ export class WorkerConnection {
         this.fatal =
           code === WORKER_CLOSE.badToken
             ? 'the proxy refused the rig token (unknown or revoked): register the rig again or rotate its token'
-            : 'another worker connected with this rig token and replaced this one';
+            : code === WORKER_CLOSE.badHello
+              ? `the proxy refused this worker's hello: ${reason || 'no reason given'}`
+              : 'another worker connected with this rig token and replaced this one';
         this.opts.logger.error({ code }, this.fatal);
         break;
       }

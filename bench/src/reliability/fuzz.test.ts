@@ -42,7 +42,17 @@ const silentWorkers: TestWorker[] = [];
 beforeAll(async () => {
   db = await openTestDb();
   await resetDb(db);
-  proxy = await startTestProxy(db, { MAX_ENVELOPE_BYTES: String(MAX_ENVELOPE), LEASE_MS: '2000' }, 200);
+  // The fuzzer forges credentials by the hundred from one address: the failed-auth bound per IP would answer
+  // its later, valid requests 429 (http/bounds.test.ts checks that bound).
+  proxy = await startTestProxy(
+    db,
+    {
+      MAX_ENVELOPE_BYTES: String(MAX_ENVELOPE),
+      LEASE_MS: '2000',
+      RATE_AUTH_FAILURES_PER_IP_PER_MIN: '1000000',
+    },
+    200,
+  );
   const owner = userClient(proxy, 1001);
   const r = await owner.registerRig('healthy');
   healthy = startChaosWorker({ url: proxy.url, token: r.token, seed: 'fuzz-healthy', slots: 8 });

@@ -59,7 +59,8 @@ export function routeGroup(
   routes: (group: FastifyInstance) => void,
 ): void {
   app.register(async (group) => {
-    group.addHook('onRequest', async (req) => {
+    group.addHook('onRequest', (req) => countingFailures(ctx, req, () => authorize(req)));
+    const authorize = async (req: FastifyRequest) => {
       if (!('via' in authority)) {
         const given = credentialFor(req, 'service');
         if (given === null) {
@@ -73,9 +74,32 @@ export function routeGroup(
       const caller = await ctx.auth(req);
       if (!authority.via.includes(caller.via)) throw forbidden(authority.refusal);
       req.caller = caller;
-    });
+    };
     routes(group);
   });
+}
+
+/**
+ * Runs an auth check counting its failures per IP address: a request that carries credentials and fails
+ * (401) counts; once an address is over RATE_AUTH_FAILURES_PER_IP_PER_MIN, its requests with credentials are
+ * refused (429) before any lookup until its minute is over. Requests without credentials aren't counted:
+ * they cost no lookup.
+ */
+async function countingFailures(ctx: AppContext, req: FastifyRequest, check: () => Promise<void>) {
+  const tried = typeof req.headers.authorization === 'string' && req.headers.authorization !== '';
+  if (tried && ctx.authFailures.over(req.ip)) {
+    throw new HttpError(
+      429,
+      'rate_limited',
+      `too many failed sign-ins from this address (${ctx.config.RATE_AUTH_FAILURES_PER_IP_PER_MIN} a minute); retry in ${ctx.authFailures.retryAfterS(req.ip)} s`,
+    );
+  }
+  try {
+    await check();
+  } catch (err) {
+    if (tried && err instanceof HttpError && err.status === 401) ctx.authFailures.hit(req.ip);
+    throw err;
+  }
 }
 
 /** The credential after `scheme` in the Authorization header, or null when another scheme is used. */
@@ -90,14 +114,16 @@ export function credentialFor(req: FastifyRequest, scheme: string): string | nul
 /** Registers `routes` behind ADMIN_KEY (`Authorization: Admin <key>`); without ADMIN_KEY they answer 503. */
 export function adminGroup(app: FastifyInstance, ctx: AppContext, routes: (group: FastifyInstance) => void) {
   app.register(async (group) => {
-    group.addHook('onRequest', async (req) => {
-      if (!ctx.config.ADMIN_KEY) {
-        throw new HttpError(503, 'admin_disabled', 'the admin routes are off: set ADMIN_KEY on the proxy');
-      }
-      const given = credentialFor(req, 'admin');
-      if (given === null) throw unauthorized('send Authorization: "Admin <ADMIN_KEY>"');
-      if (!secretMatches(given, ctx.config.ADMIN_KEY)) throw unauthorized('the admin key is invalid');
-    });
+    group.addHook('onRequest', (req) =>
+      countingFailures(ctx, req, async () => {
+        if (!ctx.config.ADMIN_KEY) {
+          throw new HttpError(503, 'admin_disabled', 'the admin routes are off: set ADMIN_KEY on the proxy');
+        }
+        const given = credentialFor(req, 'admin');
+        if (given === null) throw unauthorized('send Authorization: "Admin <ADMIN_KEY>"');
+        if (!secretMatches(given, ctx.config.ADMIN_KEY)) throw unauthorized('the admin key is invalid');
+      }),
+    );
     routes(group);
   });
 }

@@ -10,6 +10,7 @@ import type { JobService } from '../jobs/service';
 import type { OnchainService } from '../onchain/service';
 import type { TonService } from '../payments/service';
 import type { WorkerRegistry } from '../ws/registry';
+import type { WindowCounter } from './window-counter';
 
 /** What route modules need; built once in app.ts, before any route, and never changed after. */
 export interface AppContext {
@@ -30,6 +31,8 @@ export interface AppContext {
   /** On-chain accounts (vault, users' account contracts, vouchers); null where the network offers none. */
   readonly onchain: OnchainService | null;
   auth(req: FastifyRequest): Promise<Caller>;
+  /** Failed authentications per IP address (http/auth-hooks.ts), for refusing before any lookup. */
+  readonly authFailures: WindowCounter;
 }
 
 export function makeAuth(db: Db, config: Config) {

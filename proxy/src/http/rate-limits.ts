@@ -1,7 +1,8 @@
 // Rate limits (@fastify/rate-limit), counted per proxy process in memory: with N proxies behind a balancer
 // a caller gets up to N times these. Each caller is counted by who they are, not by connection: a Mini App
 // user or the bot acting for a user by the Telegram user (so one chatty group member can't spend the bot's
-// budget for everyone), a developer app by its API key, a rig by its token, anyone else by IP address.
+// budget for everyone), a developer app by the user who owns its API key (one bucket across all of that
+// user's keys: making more keys buys no more), a rig by its token, anyone else by IP address.
 // Quotes have their own, smaller bucket. Over a limit: 429 with retry-after, in the API's error shape.
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
@@ -12,7 +13,7 @@ import { HttpError } from '../errors';
 function callerKey(req: FastifyRequest): { key: string; known: boolean } {
   const caller = (req as Partial<FastifyRequest>).caller;
   if (caller) {
-    return { key: caller.apiKeyId ? `key:${caller.apiKeyId}` : `user:${caller.user.id}`, known: true };
+    return { key: `user:${caller.user.id}`, known: true };
   }
   if (req.routeOptions.url === '/v1/worker') {
     const auth = req.headers.authorization ?? '';

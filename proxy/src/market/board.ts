@@ -4,6 +4,13 @@ import { type bondedSql, STANDINGS, type Standing, standingSql } from '../audits
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 
+/**
+ * What the public board and model list show at most: model names come from rigs (any name in local mode), so
+ * an unauthenticated answer is bounded however many rigs say however many models.
+ */
+export const BOARD_MAX_MODELS = 200;
+export const BOARD_MAX_ASKS_PER_MODEL = 50;
+
 export async function priceBoard(
   q: Queryable,
   config: Pick<Config, 'FEE_BPS'> & Parameters<typeof bondedSql>[0],
@@ -40,7 +47,9 @@ export async function priceBoard(
     `SELECT model, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY price_nano_per_1k))::text AS median
      FROM jobs WHERE state = 'done' AND finished_at > now() - interval '24 hours' GROUP BY model`,
   );
-  const models = [...new Set([...asks.rows.map((a) => a.model), ...fills.rows.map((f) => f.model)])].sort();
+  const models = [...new Set([...asks.rows.map((a) => a.model), ...fills.rows.map((f) => f.model)])]
+    .sort()
+    .slice(0, BOARD_MAX_MODELS);
   return {
     feeBps,
     models: models.map((model) => ({
@@ -49,6 +58,7 @@ export async function priceBoard(
       digest: prefix(asks.rows.find((a) => a.model === model && a.digest)?.digest ?? null),
       asks: asks.rows
         .filter((a) => a.model === model)
+        .slice(0, BOARD_MAX_ASKS_PER_MODEL)
         .map((a) => ({
           tier: a.tier,
           priceNanoPer1k: a.price,
@@ -76,7 +86,7 @@ export async function onlineModels(q: Queryable) {
   const r = await q.query<{ model: string; demo: boolean; digest: string | null }>(
     `SELECT rm.model, bool_or(rm.demo_grade) AS demo, min(rm.digest) AS digest FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
-     GROUP BY rm.model ORDER BY rm.model`,
+     GROUP BY rm.model ORDER BY rm.model LIMIT ${BOARD_MAX_MODELS}`,
   );
   // The job kinds each model is served for (a client maps a request to a kind the model takes).
   const k = await q.query<{ model: string; kind: string }>(

@@ -3,6 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { newEd25519KeyPair, newX25519KeyPair, toBase64 } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';
@@ -120,8 +121,8 @@ describe('the model catalogue', () => {
       protocol: 1,
       models: [{ id: 'test-echo', kinds: KINDS, digest: OTHER, contextLength: 4096 }],
       slots: 4,
-      x25519PublicKey: 'AAAA',
-      ed25519PublicKey: 'AAAA',
+      x25519PublicKey: toBase64(newX25519KeyPair().publicKey),
+      ed25519PublicKey: toBase64(newEd25519KeyPair().publicKey),
       device: 'cpu',
       version: 'test',
     });

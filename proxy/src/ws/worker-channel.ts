@@ -2,13 +2,15 @@
 // slots, public keys, device), heartbeats, and streams sealed chunks and results for the jobs it is given.
 import { describeIssues, type ProxyToWorker, toBase64, WORKER_CLOSE, workerToProxy } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AttestationService } from '../attestation/service';
 import type { AuditService } from '../audits/service';
 import { VerdictRefused } from '../audits/service';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import { HttpError } from '../errors';
+import { WindowCounter } from '../http/window-counter';
 import type { JobService } from '../jobs/service';
 import type { ModelCatalogue } from '../rigs/catalogue';
 import { markDisconnected, recordHello, rigByToken, touchRig } from '../rigs/repository';
@@ -18,6 +20,24 @@ import { SocketBudget } from './socket-budget';
 export const MAX_WORKER_FRAME_BYTES = 4 * 1024 * 1024;
 /** An owner's "check again" gives a TDX rig a new challenge at most this often. */
 const MIN_CHALLENGE_INTERVAL_MS = 5_000;
+/**
+ * A socket the proxy refuses (bad token, no hello in time, a bad hello) gets its close frame and is then
+ * destroyed this soon, whatever the peer does: ws alone would wait 30 s for a close handshake that a hostile
+ * peer never sends, holding the descriptor.
+ */
+const REFUSAL_GRACE_MS = 100;
+/**
+ * A welcomed rig cut off (a bound broken, heartbeats stopped) gets longer: it is often mid-flood, and its
+ * close frame, with the reason it logs, should reach it before the connection is reset.
+ */
+const CUT_OFF_GRACE_MS = 1000;
+
+/** A close reason as ws takes it: at most 123 bytes of UTF-8. */
+export function closeReason(text: string): string {
+  let out = text;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
 
 export interface WorkerChannelDeps {
   db: Db;
@@ -32,7 +52,19 @@ export interface WorkerChannelDeps {
 }
 
 export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelDeps): void {
-  app.get('/v1/worker', { websocket: true }, (socket: WebSocket, req) => {
+  // Counted per IP before the token is looked up and before the upgrade: random tokens are no way around it.
+  const upgrades = new WindowCounter(deps.config.RATE_WORKER_UPGRADES_PER_IP_PER_MIN);
+  const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (upgrades.hit(req.ip)) return;
+    const retryS = upgrades.retryAfterS(req.ip);
+    reply.header('retry-after', String(retryS));
+    throw new HttpError(
+      429,
+      'rate_limited',
+      `too many worker connections from this address (${deps.config.RATE_WORKER_UPGRADES_PER_IP_PER_MIN} a minute); retry in ${retryS} s`,
+    );
+  };
+  app.get('/v1/worker', { websocket: true, onRequest }, (socket: WebSocket, req) => {
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
     void serveWorker(socket, token, deps).catch((err) => {
@@ -49,15 +81,24 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   };
   let cutOff = false;
   /**
-   * Closes the socket for breaking a bound, and destroys it a moment later whatever the peer does: a hostile
-   * rig that never answers the close handshake must not keep the socket (and what it sends) for ws's 30 s.
+   * Refuses the socket: its close frame with the code and reason (the worker logs them), then terminate()
+   * a moment later whatever the peer does: a peer that never answers the close handshake must not keep the
+   * socket (and what it sends) for ws's 30 s.
    */
-  const cutOffSocket = (reason: string) => {
+  const refuse = (code: number, reason: string, graceMs = REFUSAL_GRACE_MS) => {
     if (cutOff) return;
     cutOff = true;
-    socket.close(WORKER_CLOSE.overLimit, reason);
-    setTimeout(() => socket.terminate(), 1000).unref();
+    clearTimeout(helloDeadline);
+    if (socket.readyState === socket.OPEN) socket.close(code, closeReason(reason));
+    setTimeout(() => socket.terminate(), graceMs).unref();
   };
+  const cutOffSocket = (reason: string) => refuse(WORKER_CLOSE.overLimit, reason, CUT_OFF_GRACE_MS);
+  // A fixed deadline from the upgrade: only an accepted hello clears it, so junk frames can't keep a socket.
+  const helloDeadline = setTimeout(
+    () => refuse(WORKER_CLOSE.heartbeatTimeout, `no hello within ${config.HELLO_TIMEOUT_MS} ms`),
+    config.HELLO_TIMEOUT_MS,
+  );
+  socket.once('close', () => clearTimeout(helloDeadline));
   // Buffer messages that arrive while the token is being checked.
   const early: string[] = [];
   let earlyBytes = 0;
@@ -72,7 +113,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   const rig = token ? await rigByToken(db, token) : undefined;
   if (!rig) {
     send({ type: 'error', message: 'unknown or revoked rig token' });
-    socket.close(4401, 'unknown or revoked rig token');
+    refuse(WORKER_CLOSE.badToken, 'unknown or revoked rig token');
     return;
   }
   const rigLog = log.child({ rigId: rig.id });
@@ -86,7 +127,8 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   let attestTimer: NodeJS.Timeout | undefined;
   let lastSeen = Date.now();
   const watchdog = setInterval(() => {
-    if (Date.now() - lastSeen > config.HEARTBEAT_MS * 3) socket.close(4408, 'heartbeat timeout');
+    if (Date.now() - lastSeen > config.HEARTBEAT_MS * 3)
+      refuse(WORKER_CLOSE.heartbeatTimeout, 'heartbeat timeout', CUT_OFF_GRACE_MS);
   }, config.HEARTBEAT_MS);
 
   // Messages are handled one at a time, in order, so a done never overtakes its chunks. What waits is
@@ -124,7 +166,14 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     }
     const parsed = workerToProxy.safeParse(json);
     if (!parsed.success) {
-      send({ type: 'error', message: `bad message: ${describeIssues(parsed.error)}` });
+      const why = describeIssues(parsed.error);
+      send({ type: 'error', message: `bad message: ${why}`.slice(0, 2000) });
+      // A hello no one can seal to or check (a key of another length, a low-order point, a field past its
+      // bound) is refused with the reason: a rig must never be online with it.
+      if ((json as { type?: unknown } | null)?.type === 'hello') {
+        rigLog.warn({ why: why.slice(0, 500) }, 'refused a hello');
+        refuse(WORKER_CLOSE.badHello, `hello refused: ${why}`);
+      }
       return;
     }
     const msg = parsed.data;
@@ -168,6 +217,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
         requestEvidence,
       };
       workers.add(conn);
+      clearTimeout(helloDeadline);
       said = msg;
       if (tdx) {
         challenge = deps.attestation.newChallenge();

@@ -3,7 +3,7 @@
 // check a candidate itself before it seals a job to it.
 import { z } from 'zod';
 import { signedPolicy } from '../attestation/policy';
-import { b64, uuid } from '../schemas/common';
+import { b64, shownKeyB64, uuid } from '../schemas/common';
 import { isoTime, route } from './route';
 
 /** The market's trust tiers: any rig, or a rig whose TDX evidence verified against the operator's policy. */
@@ -60,11 +60,11 @@ export type RigTrustView = z.infer<typeof rigTrustView>;
 export const rigEvidenceView = z.strictObject({
   rigId: uuid,
   trust: rigTrustView,
-  x25519PublicKey: b64,
-  ed25519PublicKey: b64,
-  /** The last quote the rig sent and the challenge it answered; null: none. */
-  quote: b64.nullable(),
-  challenge: b64.nullable(),
+  x25519PublicKey: shownKeyB64,
+  ed25519PublicKey: shownKeyB64,
+  /** The last quote the rig sent and the challenge it answered; null: none. Bounded as the channel bounds them. */
+  quote: b64.max(24 * 1024).nullable(),
+  challenge: b64.max(64).nullable(),
   /** The collateral the proxy verified the quote with (signed by Intel: the client checks it too). */
   collateral: collateralView.nullable(),
 });

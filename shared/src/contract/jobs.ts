@@ -1,6 +1,6 @@
 // Quotes, sealed job submission, a job's state and its event stream.
 import { z } from 'zod';
-import { b64, device, jobKind, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
+import { device, jobKind, modelId, nanoString, priceNanoPer1k, shownKeyB64, uuid } from '../schemas/common';
 import { sealedBox, sealedEnvelope } from '../schemas/envelope';
 import { trustTier } from './attestation';
 import { isoTime, route } from './route';
@@ -33,8 +33,8 @@ const sealedOut = sealedBox.strict();
 export const candidate = z.strictObject({
   rigId: uuid,
   priceNanoPer1k: nanoString,
-  x25519PublicKey: b64,
-  ed25519PublicKey: b64,
+  x25519PublicKey: shownKeyB64,
+  ed25519PublicKey: shownKeyB64,
   device,
   trust: trustTier,
 });

@@ -2,7 +2,15 @@
 // The proxy parses what a worker sends with `workerToProxy`; a worker parses what the proxy sends with
 // `proxyToWorker` (it checks everything that crosses its socket too).
 import { z } from 'zod';
-import { b64, device, jobKind, modelDigest, modelId } from '../schemas/common';
+import {
+  b64,
+  device,
+  ed25519PublicKeyB64,
+  jobKind,
+  modelDigest,
+  modelId,
+  x25519PublicKeyB64,
+} from '../schemas/common';
 import { sealedBox, sealedEnvelope } from '../schemas/envelope';
 import { teeKind } from './attestation';
 
@@ -63,8 +71,8 @@ export const workerToProxy = z.discriminatedUnion('type', [
     protocol: z.literal(PROTOCOL_VERSION),
     models: z.array(servedModel).min(1).max(32),
     slots: z.number().int().min(1).max(64),
-    x25519PublicKey: b64,
-    ed25519PublicKey: b64,
+    x25519PublicKey: x25519PublicKeyB64,
+    ed25519PublicKey: ed25519PublicKeyB64,
     device,
     version: z.string().max(32),
     attestation: attestation.default({ kind: 'none' }),
@@ -185,7 +193,13 @@ export const WORKER_CLOSE = {
   heartbeatTimeout: 4408,
   /** The rig broke a bound: flooding its socket, or streaming past a job's token budget. */
   overLimit: 4429,
+  /** The hello was refused (a key of the wrong length or a low-order point, a field past its bound): the reason says which. */
+  badHello: 4400,
 } as const;
 
-/** Close codes after which a worker stops for good instead of reconnecting. */
-export const WORKER_CLOSE_FINAL: readonly number[] = [WORKER_CLOSE.badToken, WORKER_CLOSE.replaced];
+/** Close codes after which a worker stops for good instead of reconnecting (the same hello would be refused again). */
+export const WORKER_CLOSE_FINAL: readonly number[] = [
+  WORKER_CLOSE.badToken,
+  WORKER_CLOSE.replaced,
+  WORKER_CLOSE.badHello,
+];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { priceNanoPer1k } from './common';
+import { newEd25519KeyPair, newX25519KeyPair } from '../crypto/keys';
+import { ed25519PublicKeyB64, priceNanoPer1k, x25519PublicKeyB64 } from './common';
 
 describe('priceNanoPer1k', () => {
   it('takes decimal strings, exactly, even above 2^53', () => {
@@ -14,5 +15,32 @@ describe('priceNanoPer1k', () => {
     expect(r.error?.issues[0].message).toMatch(/not a JSON number/);
     expect(priceNanoPer1k.safeParse(1000).success).toBe(false);
     for (const bad of ['-5', '1.5', 'abc', '']) expect(priceNanoPer1k.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe('public keys in a hello', () => {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  it('are exactly 32 bytes; an X25519 key is not a low-order point in any encoding', () => {
+    const good = b64(newX25519KeyPair().publicKey);
+    expect(x25519PublicKeyB64.safeParse(good).success).toBe(true);
+    expect(ed25519PublicKeyB64.safeParse(b64(newEd25519KeyPair().publicKey)).success).toBe(true);
+    const order8 = Buffer.from('5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', 'hex');
+    const order8High = Buffer.from(order8);
+    order8High[31] |= 0x80;
+    const pPlusOne = Buffer.from(`eeff${'ff'.repeat(29)}7f`, 'hex');
+    for (const bad of [new Uint8Array(32), order8, order8High, pPlusOne]) {
+      const r = x25519PublicKeyB64.safeParse(b64(bad));
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0].message).toMatch(/low-order/);
+    }
+    for (const bad of [
+      b64(new Uint8Array(31)),
+      b64(new Uint8Array(33)),
+      'A'.repeat(3_000_000),
+      'not base64!',
+    ]) {
+      expect(x25519PublicKeyB64.safeParse(bad).success).toBe(false);
+      expect(ed25519PublicKeyB64.safeParse(bad).success).toBe(false);
+    }
   });
 });

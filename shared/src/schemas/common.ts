@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ed25519KeyB64Problem, x25519KeyB64Problem } from '../crypto/key-checks';
 
 /** nanoTON on the wire: a decimal string of digits (JSON has no bigint). The one rule for amounts. */
 export const NANO_DIGITS = /^\d{1,30}$/;
@@ -58,6 +59,26 @@ export const b64 = z
   .string()
   .max(8_000_000)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+/** A raw 32-byte public key in base64, checked by `problem` (its length; for X25519 not a low-order point). */
+const publicKeyB64 = (problem: (b64: string) => string | null) =>
+  z
+    .string()
+    .max(64, 'must be 32 bytes in base64 (44 characters)')
+    .superRefine((s, ctx) => {
+      if (s.length > 64) return;
+      const why = problem(s);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    });
+/** A rig's X25519 key as it says it (hello): exactly 32 bytes, not a low-order point. */
+export const x25519PublicKeyB64 = publicKeyB64(x25519KeyB64Problem);
+/** A rig's Ed25519 key as it says it (hello): exactly 32 bytes. */
+export const ed25519PublicKeyB64 = publicKeyB64(ed25519KeyB64Problem);
+/**
+ * A public key as the proxy shows it (quotes, evidence): bounded, not judged, so a bad one can't fail the
+ * whole answer; the client leaves out a candidate it can't seal to.
+ */
+export const shownKeyB64 = b64.max(64);
 
 /** Formats zod issues as `field: problem` lines, for 4xx bodies and start-up errors. */
 export function describeIssues(error: z.ZodError): string {

@@ -1,0 +1,176 @@
+// Attacks on the worker channel without credentials (issue 26, item 6): upgrades with random tokens from one
+// IP, refused sockets whose peer never answers the close handshake, and sockets that never say hello. Each
+// against the real proxy on a random port with real WebSockets; what must hold is that the proxy keeps no
+// socket for them, and refuses before it looks a token up.
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { newX25519KeyPair, toBase64, WORKER_CLOSE } from '@cocoon/shared';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { userClient } from '../testing/harness';
+import { useTestBed } from '../testing/test-bed';
+
+const bed = useTestBed();
+
+const wsUrl = () => `${bed.proxy.url.replace(/^http/, 'ws')}/v1/worker`;
+
+/** Opens a worker socket with `token`; resolves with the HTTP status of a refused upgrade, or the close code. */
+function tryUpgrade(token: string): Promise<{ status?: number; code?: number; reason?: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode });
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    ws.once('error', () => {});
+  });
+}
+
+describe('worker upgrades without credentials', () => {
+  it('are limited per IP before the token lookup: over the bound, HTTP 429 and no upgrade', async () => {
+    await bed.start({ RATE_WORKER_UPGRADES_PER_IP_PER_MIN: '5' });
+    const outcomes = [];
+    for (let i = 0; i < 8; i++) outcomes.push(await tryUpgrade(randomBytes(24).toString('hex')));
+    expect(outcomes.slice(0, 5).map((o) => o.code)).toEqual(Array(5).fill(WORKER_CLOSE.badToken));
+    expect(outcomes.slice(5).map((o) => o.status)).toEqual([429, 429, 429]);
+  });
+
+  it('a refused socket is cut, not kept for a close handshake the peer never sends', async () => {
+    await bed.start();
+    const { port } = new URL(bed.proxy.url);
+    // A raw client that upgrades with a bad token and then never answers anything (no close frame back).
+    const sock = net.connect(Number(port), '127.0.0.1');
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    let received = '';
+    sock.on('data', (d) => {
+      received += d.toString('latin1');
+    });
+    sock.on('error', () => {});
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(
+      [
+        'GET /v1/worker HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        'Sec-WebSocket-Version: 13',
+        `Authorization: Bearer ${randomBytes(24).toString('hex')}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    // Closed by the proxy (ws alone waits 30 s for the peer's close frame: past this test's patience).
+    await Promise.race([
+      closed,
+      new Promise((_, rej) => setTimeout(() => rej(new Error('the proxy kept the socket')), 10_000)),
+    ]);
+    expect(received).toMatch(/^HTTP\/1.1 101/);
+    sock.destroy();
+  });
+
+  it('a socket that never says hello is closed at the hello deadline, junk frames or not', async () => {
+    await bed.start({ HELLO_TIMEOUT_MS: '1000' });
+    const { token } = await userClient(bed.proxy, 1001).registerRig('quiet');
+    const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
+    await new Promise((r) => ws.once('open', r));
+    const junk = setInterval(() => {
+      if (ws.readyState === ws.OPEN) ws.send('not json');
+    }, 200);
+    try {
+      const outcome = await Promise.race([
+        closed,
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('still open without hello')), 15_000)),
+      ]);
+      expect(outcome.code).toBe(WORKER_CLOSE.heartbeatTimeout);
+      expect(outcome.reason).toMatch(/hello/);
+    } finally {
+      clearInterval(junk);
+      ws.terminate();
+    }
+  });
+});
+
+describe('a rig whose hello carries keys no one can seal to or check', () => {
+  /** Says hello with these keys (base64); resolves with what the proxy answered: a welcome, or the close. */
+  async function hello(
+    token: string,
+    x25519PublicKey: string,
+    ed25519PublicKey = toBase64(new Uint8Array(32).fill(9)),
+  ) {
+    const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
+    const outcome = new Promise<{ welcome?: true; code?: number; reason?: string; errors: string[] }>((r) => {
+      const errors: string[] = [];
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data));
+        if (msg.type === 'welcome') r({ welcome: true, errors });
+        if (msg.type === 'error') errors.push(msg.message);
+      });
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString(), errors }));
+    });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 1,
+        models: [{ id: 'test-echo', kinds: ['generate', 'summarize', 'chat'], contextLength: 4096 }],
+        slots: 1,
+        x25519PublicKey,
+        ed25519PublicKey,
+        device: 'cpu',
+        version: 'attack',
+      }),
+    );
+    const got = await outcome;
+    ws.terminate();
+    return got;
+  }
+
+  it('is refused with the reason (31 bytes, all zero, a 3 MB key), and every job still runs on the honest rig', async () => {
+    await bed.start();
+    const owner = userClient(bed.proxy, 1001);
+    const { rig, token } = await owner.registerRig('attacker');
+    const honest = await bed.rig(1002, 2_000n);
+
+    const short = await hello(token, toBase64(new Uint8Array(31).fill(5)));
+    expect(short).toMatchObject({
+      code: WORKER_CLOSE.badHello,
+      reason: expect.stringMatching(/x25519PublicKey/),
+    });
+    expect(short.errors.join(' ')).toMatch(/32 bytes/);
+    const zero = await hello(token, toBase64(new Uint8Array(32)));
+    expect(zero).toMatchObject({ code: WORKER_CLOSE.badHello });
+    expect(zero.errors.join(' ')).toMatch(/low-order/);
+    const huge = await hello(token, toBase64(new Uint8Array(2 * 1024 * 1024).fill(1)));
+    expect(huge).toMatchObject({ code: WORKER_CLOSE.badHello });
+    const badEd = await hello(token, toBase64(newX25519KeyPair().publicKey), toBase64(new Uint8Array(33)));
+    expect(badEd).toMatchObject({
+      code: WORKER_CLOSE.badHello,
+      reason: expect.stringMatching(/ed25519PublicKey/),
+    });
+    await owner.setAsk(rig.id, 'test-echo', 0n).catch(() => {});
+
+    // Nothing it said reaches a quote or the unauthenticated evidence route.
+    const evidence = await bed.proxy.app.inject({ method: 'GET', url: `/v1/rigs/${rig.id}/evidence` });
+    expect(evidence.body.length).toBeLessThan(64 * 1024);
+    for (let i = 0; i < 5; i++) {
+      const res = await userClient(bed.proxy, 2001).runJob({
+        model: 'test-echo',
+        body: { kind: 'generate', prompt: `job ${i}`, maxTokens: 10 },
+      });
+      expect(res).toMatchObject({ text: `JOB ${i}`, rigId: honest.id });
+    }
+  });
+
+  it('a valid hello after refusals is welcomed', async () => {
+    await bed.start();
+    const { token } = await userClient(bed.proxy, 1001).registerRig('fixed');
+    expect((await hello(token, toBase64(new Uint8Array(32)))).code).toBe(WORKER_CLOSE.badHello);
+    expect(await hello(token, toBase64(newX25519KeyPair().publicKey))).toMatchObject({ welcome: true });
+  });
+});
