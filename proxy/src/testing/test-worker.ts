@@ -62,6 +62,11 @@ export interface TestWorkerOptions {
   }>;
   /** What the hello says it runs in and on (default none, cpu); a TDX rig's challenges land in `challenges`. */
   tee?: 'none' | 'tdx';
+  /**
+   * How this rig answers an audit it is given, without checking anything (undefined: it doesn't answer, and
+   * the test may send a verdict itself). The 'lying-auditor' behaviour answers every audit with a fail.
+   */
+  answerAudits?: (audit: Extract<ProxyToWorker, { type: 'audit' }>) => 'pass' | 'fail' | undefined;
   device?: 'cpu' | 'cuda';
 }
 
@@ -191,17 +196,17 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     }
   }
 
-  /** Every audit this rig is given is answered with a signed fail, whatever the job (a lying auditor). */
-  function lieAbout(msg: Extract<ProxyToWorker, { type: 'audit' }>): void {
+  /** Answers an audit with a signed verdict, whatever the job. */
+  function answer(msg: Extract<ProxyToWorker, { type: 'audit' }>, outcome: 'pass' | 'fail'): void {
     const verdict = {
       auditId: msg.auditId,
       jobId: msg.jobId,
       requestHash: requestHash(msg.envelope),
       commitment: msg.receipt.commitment,
-      agreementPpm: 0,
-      outcome: 'fail' as const,
+      agreementPpm: outcome === 'pass' ? 1_000_000 : 0,
+      outcome,
     };
-    send({ type: 'verdict', ...verdict, reason: 'no', signature: signVerdict(verdict, ed.secretKey) });
+    send({ type: 'verdict', ...verdict, reason: outcome, signature: signVerdict(verdict, ed.secretKey) });
   }
 
   ws.on('message', async (data) => {
@@ -210,7 +215,8 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     if (msg.type === 'audit') {
       audits.push(msg.jobId);
       auditMessages.push(msg);
-      if (behaviour === 'lying-auditor') lieAbout(msg);
+      const outcome = behaviour === 'lying-auditor' ? 'fail' : opts.answerAudits?.(msg);
+      if (outcome) answer(msg, outcome);
       return;
     }
     if (msg.type === 'attest') {

@@ -1,0 +1,4 @@
+-- Audits a Sybil can't turn (audits/trust.ts): an auditor outvoted by the operator's rig loses its bond and,
+-- from then on, its place among auditors. Kept when the rig is released from a quarantine: a released rig may
+-- run jobs again (in a new probation), but its word as an auditor was shown to be worth nothing.
+ALTER TABLE rigs ADD COLUMN audit_banned_at timestamptz;
