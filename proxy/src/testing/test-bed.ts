@@ -6,12 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';
 import { openTestDb, resetDb, startTestProxy, userClient } from './harness';
-import {
-  startTestWorker,
-  type TestWorker,
-  type TestWorkerBehaviour,
-  type TestWorkerOptions,
-} from './test-worker';
+import { startTestWorker, type TestWorker, type TestWorkerOptions } from './test-worker';
 
 export function useTestBed(defaults: Record<string, string> = {}) {
   let db: Db | undefined;
@@ -59,7 +54,7 @@ export function useTestBed(defaults: Record<string, string> = {}) {
     async rig(
       ownerId: number,
       price: bigint,
-      behaviour: TestWorkerBehaviour = 'ok',
+      behaviour: TestWorkerOptions['behaviour'] = 'ok',
       opts: Partial<TestWorkerOptions> = {},
     ) {
       const owner = userClient(bed.proxy, ownerId);
