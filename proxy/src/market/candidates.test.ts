@@ -102,4 +102,22 @@ describe('pickCandidates', () => {
       expect(ids).toEqual(['a', 'b', 'op']);
     }
   });
+
+  it("keeps the operator's rig the anchor while its slots are full (it only has to audit)", () => {
+    const busyOp = {
+      ...rig('op', 'operator', 150, { trusted: true, operator: true, bondNano: 0n }),
+      running: 1,
+    };
+    const bonded = { trusted: true, operator: false, bondNano: 10n ** 9n };
+    const market = [rig('a', 'o1', 100), rig('b', 'o2', 110, bonded), rig('c', 'o3', 120, bonded), busyOp];
+    for (let s = 1; s <= 50; s++) {
+      const ids = pickCandidates(market, 3, 1n, 3, seeded(s)).candidates.map((c) => c.rigId);
+      expect(ids[0]).toBe('a');
+      expect(ids).toContain('op');
+    }
+    // A busy rig is never the first candidate.
+    expect(
+      pickCandidates([{ ...rig('a', 'o1', 1), running: 1 }, rig('b', 'o2', 2)], 3, 1n).candidates[0].rigId,
+    ).toBe('b');
+  });
 });

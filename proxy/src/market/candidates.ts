@@ -1,5 +1,6 @@
 // The market rule: eligible rigs are online, in the tier asked for (attestation/service.ts), serve the model and kind, are not paused, revoked, cooling down
-// or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts), have a free slot and ask at most the client's max price and the ask ceiling.
+// or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts) and ask at most the client's max price and the ask ceiling;
+// the rigs a job may start on also have a free slot (the anchor auditor need not: pickCandidates).
 // Cheapest first, then shortest expected wait, then best success rate.
 import type { Candidate, TrustTier } from '@cocoon/shared';
 import { BOND_SQL, bondedSql, operatorsSql } from '../audits/bonds';
@@ -84,7 +85,6 @@ export async function eligibleRigs(
         auditor: { trusted: row.trusted, operator: row.operator, bondNano: BigInt(row.bond) },
       };
     })
-    .filter((c) => c.running < c.slots)
     .sort(
       (a, b) =>
         compareBig(BigInt(a.priceNanoPer1k), BigInt(b.priceNanoPer1k)) ||
@@ -113,12 +113,16 @@ export function pickCandidates(
   max = 3,
   random: () => number = Math.random,
 ): { candidates: RankedRig[]; heldPriceNanoPer1k: bigint } {
-  if (ranked.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
-  const cheapest = BigInt(ranked[0].priceNanoPer1k);
+  // Only rigs with a free slot run jobs; the anchor only has to audit, so a busy one still counts (the
+  // operator's rig must not drop out of the draw whenever its slots are full).
+  const open = ranked.filter((c) => c.running < c.slots);
+  if (open.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
+  const cheapest = BigInt(open[0].priceNanoPer1k);
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
-  const affordable = ranked.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
+  const affordable = open.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
   const [first, ...rest] = affordable;
-  const anchor = max > 1 ? drawAnchor(rest, first.ownerId, random) : undefined;
+  const anchors = ranked.filter((c) => c !== first && BigInt(c.priceNanoPer1k) <= ceiling);
+  const anchor = max > 1 ? drawAnchor(anchors, first.ownerId, random) : undefined;
   // Other owners first: whoever runs many cheap rigs takes one place in a job's failover list while rigs of
   // other owners are there to take the rest, so one owner's rigs can't deny a job every way out (or audit
   // it). Only when no other owner has a rig does a job fail over among one owner's rigs.
@@ -134,7 +138,7 @@ export function pickCandidates(
     ...others.filter((c) => !firstOfEachOwner.includes(c)),
   ].slice(0, max - 1);
   // Failover goes cheapest first among those drawn.
-  const candidates = [first, ...drawn.sort((a, b) => affordable.indexOf(a) - affordable.indexOf(b))];
+  const candidates = [first, ...drawn.sort((a, b) => ranked.indexOf(a) - ranked.indexOf(b))];
   const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);
   return { candidates, heldPriceNanoPer1k: held };
 }

@@ -54,7 +54,10 @@ export interface TestWorkerOptions {
    * The rig's "model": its text and token counts for a job body (default: the echo model below). Lets a test
    * serve a real model's name with a cheat of its choosing.
    */
-  output?: (body: JobBody) => Promise<{
+  output?: (
+    body: JobBody,
+    jobId: string,
+  ) => Promise<{
     text: string;
     promptTokens: number;
     completionTokens: number;
@@ -249,7 +252,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     const job = body as JobBody;
     if (behaviour === 'chunk-bomb') return bomb(msg.jobId);
     const flood = behaviour === 'huge-result' || behaviour === 'huge-final';
-    const custom = opts.output ? await opts.output(job) : undefined;
+    const custom = opts.output ? await opts.output(job, msg.jobId) : undefined;
     const out = flood
       ? Array.from({ length: 40 }, () => 'y'.repeat(60_000))
       : behaviour === 'whole-budget'
