@@ -124,7 +124,7 @@ async function honestOutput(body: JobBody) {
   return { text, promptTokens, completionTokens, finishReason: r.finishReason ?? 'stop' };
 }
 
-type Cheat = 'junk' | 'inflate' | 'two-faced-audit' | 'cut-short' | 'lying-auditor';
+type Cheat = 'junk' | 'inflate' | 'inflate-slightly' | 'two-faced-audit' | 'cut-short' | 'lying-auditor';
 
 /** The protocol-real test worker serving the real model names, with a cheat; it asks less, so it runs jobs. */
 async function cheaterRig(ownerId: number, cheat: Cheat, price = CHEAP_ASK) {
@@ -144,6 +144,7 @@ async function cheaterRig(ownerId: number, cheat: Cheat, price = CHEAP_ASK) {
       if (cheat === 'junk') return { ...honest, text: 'the of and the in was said the of and' };
       // The attack the issue reproduced: a receipt for the whole token budget.
       if (cheat === 'inflate') return { ...honest, completionTokens: body.maxTokens };
+      if (cheat === 'inflate-slightly') return { ...honest, completionTokens: honest.completionTokens + 3 };
       if (cheat === 'cut-short') {
         const half = honest.text.split(' ');
         return { ...honest, text: half.slice(0, Math.ceil(half.length / 2)).join(' ') };
@@ -200,6 +201,7 @@ describe('audits by other rigs', () => {
     ['junk', 'generate', GENERATE],
     ['junk', 'summarize', SUMMARIZE],
     ['inflate', 'summarize', SUMMARIZE],
+    // More completion tokens than the text has bytes: no token split gives that.
     ['inflate', 'generate', GENERATE],
     ['cut-short', 'generate', GENERATE],
     ['two-faced-audit', 'generate', GENERATE],
@@ -233,6 +235,26 @@ describe('audits by other rigs', () => {
       expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
     },
   );
+
+  it('never convicts on a recount of re-encoded text: a count within one token per byte is left unaudited', async () => {
+    // A sampled split need not be the canonical one, so honest auditors can't tell a completion count a few
+    // tokens over the canonical one from an honest one until receipts commit to token ids: 'unable'.
+    await honestRig(1001);
+    await honestRig(1002);
+    const cheater = await cheaterRig(1003, 'inflate-slightly');
+    const r = await userClient(proxy, 2001).runJob({ model: DEMO_MODEL_ID, body: GENERATE });
+    expect(r.rigId).toBe(cheater.rigId);
+    const settled = await auditSettled(r.jobId);
+    const verdicts = await db.query<{ state: string; reason: string }>(
+      'SELECT state, reason FROM audits WHERE job_id = $1 ORDER BY round',
+      [r.jobId],
+    );
+    expect(settled).toBe('unauditable');
+    expect(verdicts.rows.map((v) => v.state)).toEqual(['unable', 'unable']);
+    expect(verdicts.rows[0].reason).toMatch(/re-encoded/);
+    expect((await rigRow(cheater.rigId)).quarantined_at).toBeNull();
+    expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
+  });
 
   it("a lying auditor's fail against an honest pass is disputed: nobody quarantined, nothing refunded", async () => {
     const honest = await honestRig(1001);

@@ -167,9 +167,24 @@ async function scoreSampled(
   // The receipt also counts the end-of-sequence token, or the stop sequence's tokens, that the text hides.
   const hidden = 1 + Math.max(0, ...(input.stop ?? []).map((stop) => stop.length));
   if (claimed.completionTokens < s.completionTokens || claimed.completionTokens > s.completionTokens + hidden)
-    return failed(
-      `completion tokens: the receipt says ${claimed.completionTokens}, the pinned tokenizer counts ${s.completionTokens}`,
-      s.agreement,
-    );
+    return recountFinding(claimed, s.completionTokens, hidden, s.agreement);
   return { outcome: 'pass', agreement: s.agreement, reason: '' };
+}
+
+/**
+ * The receipt's completion tokens differ from the claimed text re-encoded. That proves nothing by itself: a
+ * sampled output's token split need not be the tokenizer's canonical one (byte-level BPE), so an honest rig's
+ * count can differ, until receipts commit to the token ids. Only a count past one token per byte of the text
+ * (plus the hidden end or stop tokens) is impossible for any split: a fail. Anything else: unable.
+ */
+function recountFinding(
+  claimed: ClaimedOutput & { completionTokens: number },
+  recounted: number,
+  hidden: number,
+  agreement: number,
+): Finding {
+  const said = `completion tokens: the receipt says ${claimed.completionTokens}, the text re-encoded counts ${recounted}`;
+  if (claimed.completionTokens > Buffer.byteLength(claimed.text) + hidden)
+    return failed(`${said}, more than one token per byte of the text`, agreement);
+  return unable(`${said}; a sampled split may differ from the canonical one, so this proves nothing yet`);
 }
