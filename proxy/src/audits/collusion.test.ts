@@ -204,4 +204,22 @@ describe('colluding auditors', () => {
     expect(await decided(r.jobId)).toBe('disputed');
     expect(pair.filter((w) => w.auditMessages.length > 0)).toHaveLength(1);
   });
+
+  it('a group of fresh rigs never audits itself: the anchor, a trusted rig of another owner, does', async () => {
+    await start();
+    const group = [await bed.rig(1002, price), await bed.rig(1003, price + 1n)];
+    const anchor = await trusted(1001, price * 2n);
+    for (let i = 0; i < 4; i++) {
+      const r = await job(i);
+      expect(group.map((g) => g.id)).toContain(r.rigId);
+      await until('the audit', () => anchor.worker.auditMessages.find((a) => a.jobId === r.jobId));
+      sendVerdict(
+        anchor.worker,
+        'pass',
+        anchor.worker.auditMessages.findIndex((a) => a.jobId === r.jobId),
+      );
+      expect(await decided(r.jobId)).toBe('passed');
+    }
+    for (const g of group) expect(g.worker.audits).toEqual([]);
+  });
 });
