@@ -114,7 +114,10 @@ async function honestRig(ownerId: number, threads: number): Promise<string> {
 
 /** Past probation: a trusted auditor once bonded (proxy/src/audits/trust.ts). */
 async function establish(rigId: string) {
-  await db.query('UPDATE rigs SET probation_from = jobs_done - $2 WHERE id = $1', [rigId, PROBATION]);
+  await db.query('UPDATE rigs SET probation_from = jobs_done - $2, probation_passes = 3 WHERE id = $1', [
+    rigId,
+    PROBATION,
+  ]);
 }
 
 function jobBody(i: number): { model: string; body: JobBody } {

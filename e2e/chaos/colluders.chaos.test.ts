@@ -104,7 +104,10 @@ async function honestRig(ownerId: number, established: boolean, slots: number): 
   if (established) {
     await fund(ownerId, BOND);
     await owner.addBond(rig.id, BOND);
-    await db.query('UPDATE rigs SET probation_from = jobs_done - $2 WHERE id = $1', [rig.id, PROBATION]);
+    await db.query('UPDATE rigs SET probation_from = jobs_done - $2, probation_passes = 3 WHERE id = $1', [
+      rig.id,
+      PROBATION,
+    ]);
   }
   return rig.id;
 }

@@ -90,7 +90,9 @@ async function setAsks(ownerId: number, rigId: string, price: bigint) {
 
 /** Past probation: a trusted auditor (audits/trust.ts; bonds are off here). */
 async function pastProbation(rigId: string) {
-  await db.query('UPDATE rigs SET probation_from = jobs_done - 1000 WHERE id = $1', [rigId]);
+  await db.query('UPDATE rigs SET probation_from = jobs_done - 1000, probation_passes = 3 WHERE id = $1', [
+    rigId,
+  ]);
 }
 
 /** A real worker with the real models, for an owner of its own (past probation). */

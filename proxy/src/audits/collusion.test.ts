@@ -52,7 +52,9 @@ async function trusted(ownerId: number, ask: bigint, behaviour?: Parameters<type
   const rig = await bed.rig(ownerId, ask, behaviour);
   await fund(ownerId, BOND);
   await rig.owner.addBond(rig.id, BOND);
-  await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 3 WHERE id = $1', [rig.id]);
+  await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 3, probation_passes = 3 WHERE id = $1', [
+    rig.id,
+  ]);
   return rig;
 }
 
@@ -196,7 +198,9 @@ describe('colluding auditors', () => {
     await owner.setAsk(view.id, 'test-echo', price + 2n);
     await fund(1002, BOND);
     await owner.addBond(view.id, BOND);
-    await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 3 WHERE id = $1', [view.id]);
+    await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 3, probation_passes = 3 WHERE id = $1', [
+      view.id,
+    ]);
     const r = await job(0);
     const pair: Array<Rig['worker']> = [a.worker, sibling];
     const first = await until('the first audit', () => pair.find((w) => w.auditMessages.length > 0));
@@ -221,5 +225,22 @@ describe('colluding auditors', () => {
       expect(await decided(r.jobId)).toBe('passed');
     }
     for (const g of group) expect(g.worker.audits).toEqual([]);
+  });
+
+  it('rigs past probation by job count and bonded, but never vouched for by a stranger, never audit', async () => {
+    await start();
+    const honest = await trusted(1001, price);
+    const ring = [
+      await trusted(1002, price + 1n, 'lying-auditor'),
+      await trusted(1003, price + 2n, 'lying-auditor'),
+    ];
+    // They got through probation with no one to audit them (or only one another): no passes that count.
+    await bed.db.query('UPDATE rigs SET probation_passes = 0 WHERE id = ANY($1::uuid[])', [
+      ring.map((c) => c.id),
+    ]);
+    const r = await job(0);
+    expect(await decided(r.jobId)).toBe('unauditable');
+    expect(ring.flatMap((c) => c.worker.audits)).toEqual([]);
+    expect(await rigRow(honest.id)).toMatchObject({ quarantined_at: null });
   });
 });

@@ -162,11 +162,12 @@ export async function setAuditState(q: Queryable, jobId: string, state: string |
 
 /**
  * A passed audit vouches for the audited job and for the rig's jobs that were finished before it started. (Not
- * up to its finish: a job run beside it, finished first, may be one the rig cheated on.)
+ * up to its finish: a job run beside it, finished first, may be one the rig cheated on.) Only trusted auditors'
+ * passes get here (trust.ts judge); they count toward the rig's own standing as an auditor (probation_passes).
  */
 export async function recordPassed(q: Queryable, rigId: string, jobId: string): Promise<void> {
   await q.query(
-    `UPDATE rigs SET audits_passed = audits_passed + 1,
+    `UPDATE rigs SET audits_passed = audits_passed + 1, probation_passes = probation_passes + 1,
        last_passed_audit_at = greatest(last_passed_audit_at, (SELECT started_at FROM jobs WHERE id = $2))
      WHERE id = $1`,
     [rigId, jobId],

@@ -2,8 +2,10 @@
 // accounts) from turning audits against honest rigs. The SQL they need lives in repository.ts.
 //
 // - A trusted auditor is a rig that is not quarantined, not banned from auditing (outvoted once) and either
-//   the operator's own or past probation with a bond of at least BOND_NANO (when bonds are on). A rig in
-//   probation never audits: a fresh account has nothing at stake.
+//   the operator's own or past probation with a bond of at least BOND_NANO (when bonds are on) and at least
+//   AUDITOR_PASSES passed audits (by trusted auditors, the only ones whose verdicts count) since its
+//   probation began. A rig in probation never audits: a fresh account has nothing at stake, and a group of
+//   rigs can't make one another auditors without strangers vouching for them.
 // - Auditors are drawn only among trusted auditors the job's envelope was sealed to, never of the audited
 //   rig's owner, never a rig that tried the job before (it may have failed it on purpose), and the two
 //   auditors of one job have different owners. The operator's rigs are asked first; otherwise the draw is
@@ -18,11 +20,16 @@ import { BOND_SQL, inProbationSql, operatorsSql } from './bonds';
 
 export type TrustRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
+/** Passed audits a rig needs since its probation began before it audits others (fewer with a shorter probation). */
+export const AUDITOR_PASSES = 3;
+
 /** SQL for a rig (aliased `r`): it is a trusted auditor (see above). */
 export function trustedAuditorSql(rules: TrustRules): string {
   const bonded = rules.BOND_NANO === 0n ? 'TRUE' : `${BOND_SQL} >= ${rules.BOND_NANO}`;
+  const passes = Math.min(AUDITOR_PASSES, Math.trunc(rules.AUDIT_PROBATION_JOBS));
   return `(r.quarantined_at IS NULL AND r.audit_banned_at IS NULL AND r.revoked_at IS NULL
-    AND (r.owner_id = ANY(${operatorsSql(rules)}) OR (NOT ${inProbationSql(rules)} AND ${bonded})))`;
+    AND (r.owner_id = ANY(${operatorsSql(rules)})
+      OR (NOT ${inProbationSql(rules)} AND r.probation_passes >= ${passes} AND ${bonded})))`;
 }
 
 /** An auditor as the rules see it: its owner, whether it is the operator's, its bond, whether it is trusted. */

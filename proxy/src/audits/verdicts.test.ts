@@ -24,7 +24,10 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
 /** Auditors must be trusted (audits/trust.ts): past probation (bonds are off here). */
 async function pastProbation(...rigs: Array<{ id: string }>) {
   for (const r of rigs)
-    await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 1000 WHERE id = $1', [r.id]);
+    await bed.db.query(
+      'UPDATE rigs SET probation_from = jobs_done - 1000, probation_passes = 3 WHERE id = $1',
+      [r.id],
+    );
 }
 
 async function auditState(jobId: string): Promise<string | null> {
