@@ -4,7 +4,7 @@
 // over the committed token ids, and answers with a signed verdict.
 //
 // Who may audit and who may convict is trust.ts: only trusted auditors (the operator's rigs, or rigs past
-// probation with a bond) among the envelope's recipients, never of the audited rig's owner or a rig that
+// probation with a bond, vouched for by trusted auditors) among the envelope's recipients, never of the audited rig's owner or a rig that
 // tried the job first, two auditors of one job of two owners, the operator's rig asked first. One trusted
 // pass vouches for the job. A fail is a conviction (the rig pays back every job nothing vouches for, from its
 // bond first, and is quarantined) only when the operator's rig says so, or trusted auditors of two owners
