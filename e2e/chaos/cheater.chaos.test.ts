@@ -4,7 +4,11 @@
 // model names at the cheapest ask: honest (the real models' output) through its probation and 50 more jobs,
 // then it cheats, one way per run (CHAOS_CHEAT names it; otherwise the day of the year picks it). Then about
 // 500 more jobs. It must end quarantined, every job it cheated on refunded in full, no honest rig flagged,
-// the ledger summing to zero, and a canary in every prompt nowhere in the proxy's database or logs.
+// the ledger summing to zero, and a canary in every prompt nowhere in the proxy's database or logs. The
+// honest rigs are established (past probation, bonded): trusted auditors (proxy/src/audits/trust.ts). There
+// is no operator's rig here, so a lying auditor (bonded, past probation too) can't be outvoted: its fail
+// against an honest auditor's pass leaves the job disputed, and nobody is quarantined or paid back for it.
+// (Colluding auditors: colluders.chaos.test.ts.)
 // Runs once per `npm test` (its own Vitest project), on PGlite.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,7 +108,16 @@ async function honestRig(ownerId: number, threads: number): Promise<string> {
   }
   for (const m of [SUMMARIZER_ID, DEMO_MODEL_ID]) await owner.setAsk(rig.id, m, 2_000_000n);
   await owner.addBond(rig.id, 1_000_000_000n);
+  await establish(rig.id);
   return rig.id;
+}
+
+/** Past probation: a trusted auditor once bonded (proxy/src/audits/trust.ts). */
+async function establish(rigId: string) {
+  await db.query('UPDATE rigs SET probation_from = jobs_done - $2, probation_passes = 3 WHERE id = $1', [
+    rigId,
+    PROBATION,
+  ]);
 }
 
 function jobBody(i: number): { model: string; body: JobBody } {
@@ -235,6 +248,8 @@ describe(`a cheater among honest rigs (${CHEAT})`, () => {
     for (const m of [SUMMARIZER_ID, DEMO_MODEL_ID])
       await owner.setAsk(rig.id, m, liar ? 4_000_000n : 1_000_000n);
     await owner.addBond(rig.id, 1_000_000_000n);
+    // The liar has been around long enough to audit; the other cheats start fresh.
+    if (liar) await establish(rig.id);
 
     const users = Array.from({ length: 3 }, (_, i) => userClient(proxy, 2001 + i));
     for (const [i, u] of users.entries()) {
@@ -267,7 +282,7 @@ describe(`a cheater among honest rigs (${CHEAT})`, () => {
       audits_passed: number;
     }>('SELECT id, quarantined_at, audits_failed, audits_passed FROM rigs');
     const byId = new Map(rigs.rows.map((r) => [r.id, r]));
-    expect(byId.get(rig.id)!.quarantined_at, `the ${CHEAT} cheater is quarantined`).not.toBeNull();
+    if (!liar) expect(byId.get(rig.id)!.quarantined_at, `the ${CHEAT} cheater is quarantined`).not.toBeNull();
     for (const id of honest) {
       expect(byId.get(id)).toMatchObject({ quarantined_at: null, audits_failed: 0 });
       expect(byId.get(id)!.audits_passed).toBeGreaterThan(0);
@@ -289,7 +304,14 @@ describe(`a cheater among honest rigs (${CHEAT})`, () => {
         states.rows.filter((x) => x.state === 'done').length,
       );
     } else {
+      // Its fails were heard (the jobs disputed) and moved nothing.
       expect(await db.query("SELECT 1 FROM jobs WHERE audit_state = 'refunded'")).toMatchObject({ rows: [] });
+      const lies = await db.query<{ audit_state: string }>(
+        "SELECT j.audit_state FROM audits a JOIN jobs j ON j.id = a.job_id WHERE a.auditor_rig_id = $1 AND a.state = 'fail'",
+        [rig.id],
+      );
+      expect(lies.rows.length).toBeGreaterThan(0);
+      for (const j of lies.rows) expect(j.audit_state).toBe('disputed');
     }
     expect(results.length).toBe(total);
     expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });

@@ -1,8 +1,10 @@
 // Audits by other rigs, end to end: honest rigs are real workers running the real models (they execute and
-// they audit); a cheater is the protocol-real test worker serving the same model names with a cheat. Every
-// job is audited (probation covers them all here). A cheater is caught two auditors to none, its users are
-// paid back in full and it is quarantined; a lying auditor is outvoted and quarantined; honest rigs are never
-// flagged; the ledger sums to zero throughout.
+// they audit: past probation, so trusted auditors, with bonds off here); a cheater is the protocol-real test
+// worker serving the same model names with a cheat. Every job is audited. A cheater is caught by auditors of
+// two owners, its users are paid back in full and it is quarantined; a lying auditor's fail against an honest
+// pass is disputed (no operator's rig to decide it: nobody quarantined, no money moves); honest rigs are
+// never flagged; the ledger sums to zero throughout. (The operator's rig outvoting a liar, and colluders:
+// proxy/src/audits/collusion.test.ts.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,6 +70,7 @@ beforeEach(async () => {
   await resetDb(db);
   proxy = await startTestProxy(db, {
     AUDIT_PROBATION_JOBS: '1000',
+    AUDIT_RATE: '1',
     RIG_COOLDOWN_MS: '0',
     AUDIT_PENALTY_NANO: '1000',
   });
@@ -85,7 +88,14 @@ async function setAsks(ownerId: number, rigId: string, price: bigint) {
   for (const id of [SUMMARIZER_ID, DEMO_MODEL_ID]) await owner.setAsk(rigId, id, price);
 }
 
-/** A real worker with the real models, for an owner of its own. */
+/** Past probation: a trusted auditor (audits/trust.ts; bonds are off here). */
+async function pastProbation(rigId: string) {
+  await db.query('UPDATE rigs SET probation_from = jobs_done - 1000, probation_passes = 3 WHERE id = $1', [
+    rigId,
+  ]);
+}
+
+/** A real worker with the real models, for an owner of its own (past probation). */
 async function honestRig(ownerId: number) {
   const { rig, token } = await userClient(proxy, ownerId).registerRig(`honest-${ownerId}`);
   const worker = startWorker({
@@ -100,6 +110,7 @@ async function honestRig(ownerId: number) {
   workers.push(worker);
   expect(await worker.rigId).toBe(rig.id);
   await setAsks(ownerId, rig.id, HONEST_ASK);
+  await pastProbation(rig.id);
   return rig.id;
 }
 
@@ -115,7 +126,7 @@ async function honestOutput(body: JobBody) {
   return { text, promptTokens, completionTokens, finishReason: r.finishReason ?? 'stop' };
 }
 
-type Cheat = 'junk' | 'inflate' | 'two-faced-audit' | 'cut-short' | 'lying-auditor';
+type Cheat = 'junk' | 'inflate' | 'inflate-slightly' | 'two-faced-audit' | 'cut-short' | 'lying-auditor';
 
 /** The protocol-real test worker serving the real model names, with a cheat; it asks less, so it runs jobs. */
 async function cheaterRig(ownerId: number, cheat: Cheat, price = CHEAP_ASK) {
@@ -135,6 +146,7 @@ async function cheaterRig(ownerId: number, cheat: Cheat, price = CHEAP_ASK) {
       if (cheat === 'junk') return { ...honest, text: 'the of and the in was said the of and' };
       // The attack the issue reproduced: a receipt for the whole token budget.
       if (cheat === 'inflate') return { ...honest, completionTokens: body.maxTokens };
+      if (cheat === 'inflate-slightly') return { ...honest, completionTokens: honest.completionTokens + 3 };
       if (cheat === 'cut-short') {
         const half = honest.text.split(' ');
         return { ...honest, text: half.slice(0, Math.ceil(half.length / 2)).join(' ') };
@@ -191,6 +203,8 @@ describe('audits by other rigs', () => {
     ['junk', 'generate', GENERATE],
     ['junk', 'summarize', SUMMARIZE],
     ['inflate', 'summarize', SUMMARIZE],
+    // More completion tokens than the text has bytes: no token split gives that.
+    ['inflate', 'generate', GENERATE],
     ['cut-short', 'generate', GENERATE],
     ['two-faced-audit', 'generate', GENERATE],
   ])(
@@ -224,39 +238,39 @@ describe('audits by other rigs', () => {
     },
   );
 
-  it("doesn't convict on a sampled job's completion count recounted from re-encoded text (no committed ids yet)", async () => {
-    // A sampled split need not be the tokenizer's canonical one, so an honest receipt can differ from the
-    // re-encoded count: the auditors say they couldn't check it, and nobody is convicted on it. The inflated
-    // receipt is bounded by the job's token budget (the hold); the committed token ids (the engine issue)
-    // make this count provable.
+  it('never convicts on a recount of re-encoded text: a count within one token per byte is left unaudited', async () => {
+    // A sampled split need not be the canonical one, so honest auditors can't tell a completion count a few
+    // tokens over the canonical one from an honest one until receipts commit to token ids: 'unable'.
     await honestRig(1001);
     await honestRig(1002);
-    const cheater = await cheaterRig(1003, 'inflate');
+    const cheater = await cheaterRig(1003, 'inflate-slightly');
     const r = await userClient(proxy, 2001).runJob({ model: DEMO_MODEL_ID, body: GENERATE });
     expect(r.rigId).toBe(cheater.rigId);
-    expect(await auditSettled(r.jobId)).toBe('unauditable');
+    const settled = await auditSettled(r.jobId);
     const verdicts = await db.query<{ state: string; reason: string }>(
       'SELECT state, reason FROM audits WHERE job_id = $1 ORDER BY round',
       [r.jobId],
     );
+    expect(settled).toBe('unauditable');
     expect(verdicts.rows.map((v) => v.state)).toEqual(['unable', 'unable']);
-    expect(verdicts.rows[0].reason).toMatch(/completion tokens: the receipt says 120.*re-encoded/);
-    expect(await rigRow(cheater.rigId)).toMatchObject({ quarantined_at: null, audits_failed: 0 });
+    expect(verdicts.rows[0].reason).toMatch(/re-encoded/);
+    expect((await rigRow(cheater.rigId)).quarantined_at).toBeNull();
     expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
   });
 
-  it('outvotes a lying auditor two to one and quarantines it; the honest rig keeps its pay', async () => {
+  it("a lying auditor's fail against an honest pass is disputed: nobody quarantined, nothing refunded", async () => {
     const honest = await honestRig(1001);
     await honestRig(1002);
     // The liar asks more, so it audits rather than runs; it stays a candidate (within the hold multiple).
     const liar = await cheaterRig(1003, 'lying-auditor', HONEST_ASK * 2n);
+    await pastProbation(liar.rigId);
     const user = userClient(proxy, 2001);
-    // The auditor is drawn at random among the other candidates: run jobs until the liar is drawn.
+    // The first auditor is drawn among the trusted candidates: run jobs until the liar is drawn.
     let jobId = '';
     for (let i = 0; i < 16 && liar.worker.audits.length === 0; i++) {
       const r = await user.runJob({ model: DEMO_MODEL_ID, body: { ...GENERATE, seed: 100 + i } });
-      expect(await auditSettled(r.jobId)).toBe('passed');
       jobId = r.jobId;
+      expect(await auditSettled(r.jobId)).toBe(liar.worker.audits.includes(jobId) ? 'disputed' : 'passed');
     }
     expect(liar.worker.audits).toContain(jobId);
     const verdicts = await db.query<{ state: string; auditor_rig_id: string }>(
@@ -267,8 +281,9 @@ describe('audits by other rigs', () => {
       ['fail', true],
       ['pass', false],
     ]);
-    expect((await rigRow(liar.rigId)).quarantined_at).not.toBeNull();
+    expect((await rigRow(liar.rigId)).quarantined_at).toBeNull();
     expect(await rigRow(honest)).toMatchObject({ quarantined_at: null, audits_failed: 0 });
+    expect(await db.query("SELECT 1 FROM jobs WHERE audit_state = 'refunded'")).toMatchObject({ rows: [] });
     expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
   });
 });

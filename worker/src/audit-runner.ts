@@ -167,15 +167,25 @@ async function scoreSampled(
     );
   // The receipt also counts the end-of-sequence token, or the stop sequence's tokens, that the text hides.
   const hidden = 1 + Math.max(0, ...(input.stop ?? []).map((stop) => stop.length));
-  // The count here is of the text re-encoded, and a sampled split need not be the tokenizer's canonical one:
-  // an honest receipt can count more (or fewer) tokens than this. So a count off this one is no evidence,
-  // and never a fail (two auditors' fails convict): the auditor says it couldn't check the count. Counting
-  // becomes provable with the token ids the rig commits to (the engine issue); the prompt's count above is.
   if (claimed.completionTokens < s.completionTokens || claimed.completionTokens > s.completionTokens + hidden)
-    return {
-      outcome: 'unable',
-      agreement: s.agreement,
-      reason: `completion tokens: the receipt says ${claimed.completionTokens}, the text re-encoded counts ${s.completionTokens}; a sampled split need not be canonical, so this can't be checked without the committed token ids`,
-    };
+    return recountFinding(claimed, s.completionTokens, hidden, s.agreement);
   return { outcome: 'pass', agreement: s.agreement, reason: '' };
+}
+
+/**
+ * The receipt's completion tokens differ from the claimed text re-encoded. That proves nothing by itself: a
+ * sampled output's token split need not be the tokenizer's canonical one (byte-level BPE), so an honest rig's
+ * count can differ, until receipts commit to the token ids. Only a count past one token per byte of the text
+ * (plus the hidden end or stop tokens) is impossible for any split: a fail. Anything else: unable.
+ */
+function recountFinding(
+  claimed: ClaimedOutput & { completionTokens: number },
+  recounted: number,
+  hidden: number,
+  agreement: number,
+): Finding {
+  const said = `completion tokens: the receipt says ${claimed.completionTokens}, the text re-encoded counts ${recounted}`;
+  if (claimed.completionTokens > Buffer.byteLength(claimed.text) + hidden)
+    return failed(`${said}, more than one token per byte of the text`, agreement);
+  return unable(`${said}; a sampled split may differ from the canonical one, so this proves nothing yet`);
 }

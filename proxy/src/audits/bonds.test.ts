@@ -66,9 +66,9 @@ describe('bonds', () => {
   });
 
   it('gives the bond back after the cooling-off, not while an audit of the rig is open', async () => {
-    await bed.start({ AUDIT_PROBATION_JOBS: '5' });
+    await bed.start({ AUDIT_PROBATION_JOBS: '5', OPERATOR_OWNER_IDS: '1002' });
     const rig = await bed.rig(1001, price);
-    // Another owner's rig, a candidate that never answers its audits: the audit stays open.
+    // The operator's rig (a trusted auditor), a candidate that never answers its audits: the audit stays open.
     const silentAuditor = await bed.rig(1002, price * 2n);
     await rig.owner.me();
     await fund('1001', 100_000_000n);

@@ -7,7 +7,7 @@
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { HttpError } from '../errors';
-import { balanceOf, minNano, postTx, userAccount } from '../ledger/ledger';
+import { balanceOf, minNano, postTx, SYSTEM, userAccount } from '../ledger/ledger';
 
 export const bondAccount = (rigId: string) => `bond:${rigId}`;
 
@@ -147,4 +147,20 @@ export async function withdrawBond(
   });
   await q.query('UPDATE rigs SET bond_withdraw_requested_at = NULL WHERE id = $1', [rigId]);
   return { paidNano: bond };
+}
+
+/**
+ * An auditor outvoted by the operator's rig loses its whole bond to the platform (one posting per audit that
+ * outvoted it). Returns what it lost.
+ */
+export async function forfeitBond(q: Queryable, rigId: string, key: string): Promise<bigint> {
+  const bond = await balanceOf(q, bondAccount(rigId));
+  if (bond <= 0n) return 0n;
+  await postTx(q, {
+    kind: 'audit-penalty',
+    ref: rigId,
+    uniqueKey: `bond-forfeit:${key}`,
+    transfers: [{ from: bondAccount(rigId), to: SYSTEM.fees, amount: bond }],
+  });
+  return bond;
 }

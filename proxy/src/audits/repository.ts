@@ -1,8 +1,10 @@
 // The SQL of audits: who may audit a job, the audit rows, and the rigs' audit records.
 import type { SealedBox, SealedEnvelope } from '@cocoon/shared';
 import type { Queryable } from '../db';
+import type { JobCandidate } from '../jobs/job-row';
 import { IN_GOOD_STANDING } from '../rigs/standing';
-import { unvouchedSql } from './bonds';
+import { BOND_SQL, EXPOSURE_SQL, operatorsSql, unvouchedSql } from './bonds';
+import { type AuditorStanding, type TrustRules, trustedAuditorSql } from './trust';
 
 /** A finished job as an audit needs it. */
 export interface AuditedJob {
@@ -25,6 +27,9 @@ export interface AuditedJob {
   rig_nano: string;
   hold_trial_nano: string;
   audit_state: string | null;
+  /** The quote's candidates, and the index of the one that ran it: those before it tried it first. */
+  candidates: JobCandidate[];
+  attempt: number;
   jobs_done: number;
   probation_from: number;
   proven_wrong_at: Date | null;
@@ -37,7 +42,7 @@ export async function auditedJob(q: Queryable, jobId: string, lock = false): Pro
     `SELECT j.id, j.user_id, j.model, j.kind, j.rig_id, r.owner_id, j.envelope, j.audit_copy, j.result_commitment,
        j.prompt_tokens, j.completion_tokens, j.input_tokens, j.max_tokens, j.price_nano_per_1k::text AS price_nano_per_1k,
        j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano, j.hold_trial_nano::text AS hold_trial_nano,
-       j.audit_state, r.jobs_done, r.probation_from, r.proven_wrong_at,
+       j.audit_state, j.candidates, j.attempt, r.jobs_done, r.probation_from, r.proven_wrong_at,
        (SELECT count(*) FROM jobs d WHERE d.rig_id = r.id AND d.audit_state = 'disputed')::int AS disputed
      FROM jobs j JOIN rigs r ON r.id = j.rig_id WHERE j.id = $1 AND j.state = 'done'${lock ? ' FOR UPDATE OF j' : ''}`,
     [jobId],
@@ -45,32 +50,72 @@ export async function auditedJob(q: Queryable, jobId: string, lock = false): Pro
   return r.rows[0];
 }
 
-export interface AuditorRig {
-  id: string;
-  owner_id: string;
-  price: string;
+/** SQL columns of a rig (aliased `r`) as an AuditorStanding reads them. */
+function standingColumns(rules: TrustRules): string {
+  return `r.id, r.owner_id, r.owner_id = ANY(${operatorsSql(rules)}) AS operator, ${BOND_SQL}::text AS bond,
+    ${trustedAuditorSql(rules)} AS trusted`;
 }
 
+type StandingRow = { id: string; owner_id: string; operator: boolean; bond: string; trusted: boolean };
+const toStanding = (r: StandingRow): AuditorStanding => ({
+  id: r.id,
+  ownerId: r.owner_id,
+  operator: r.operator,
+  bondNano: BigInt(r.bond),
+  trusted: r.trusted,
+});
+
 /**
- * Rigs that may audit `job`: its other candidates (the envelope is sealed to them alone), online, in good
- * standing, serving the job's model (with the catalogue's digest: refused models aren't `served`), and never
- * a rig of the audited rig's owner. `exclude`: rigs that already gave a verdict on it.
+ * Rigs that may audit `job` (audits/trust.ts): trusted auditors among its envelope's recipients (the envelope
+ * is sealed to them alone), online, in good standing, serving the job's model (with the catalogue's digest:
+ * refused models aren't `served`); never of the audited rig's owner, never a candidate that tried the job
+ * before the rig that ran it, and never of the owner of a rig already asked to audit it.
  */
 export async function eligibleAuditors(
   q: Queryable,
   job: AuditedJob,
-  exclude: readonly string[],
-): Promise<AuditorRig[]> {
-  const addressed = job.envelope.recipients.map((c) => c.rigId).filter((id) => id !== job.rig_id);
+  rules: TrustRules,
+): Promise<AuditorStanding[]> {
+  const triedFirst = new Set(job.candidates.slice(0, job.attempt).map((c) => c.rigId));
+  const addressed = job.envelope.recipients
+    .map((c) => c.rigId)
+    .filter((id) => id !== job.rig_id && !triedFirst.has(id));
   if (addressed.length === 0) return [];
-  const r = await q.query<AuditorRig>(
-    `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
-     WHERE r.id = ANY($1::uuid[]) AND NOT (r.id = ANY($2::uuid[])) AND r.owner_id <> $3
-       AND rm.model = $4 AND rm.served AND r.connected_to IS NOT NULL AND r.revoked_at IS NULL
-       AND ${IN_GOOD_STANDING}`,
-    [addressed, exclude, job.owner_id, job.model],
+  const r = await q.query<StandingRow>(
+    `SELECT ${standingColumns(rules)} FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+     WHERE r.id = ANY($1::uuid[]) AND r.owner_id <> $2 AND rm.model = $3 AND rm.served
+       AND r.connected_to IS NOT NULL AND ${IN_GOOD_STANDING} AND ${trustedAuditorSql(rules)}
+       AND r.owner_id NOT IN (SELECT ar.owner_id FROM audits a JOIN rigs ar ON ar.id = a.auditor_rig_id
+                              WHERE a.job_id = $4)`,
+    [addressed, job.owner_id, job.model, job.id],
   );
-  return r.rows;
+  return r.rows.map(toStanding);
+}
+
+/** The standing of the given rigs now (to weigh their verdicts). */
+export async function auditorStandings(
+  q: Queryable,
+  rigIds: readonly string[],
+  rules: TrustRules,
+): Promise<Map<string, AuditorStanding>> {
+  const r = await q.query<StandingRow>(
+    `SELECT ${standingColumns(rules)} FROM rigs r WHERE r.id = ANY($1::uuid[])`,
+    [rigIds],
+  );
+  return new Map(r.rows.map((row) => [row.id, toStanding(row)]));
+}
+
+/** What a conviction of the rig would pay back now: the cost of its unvouched work. */
+export async function exposureOf(q: Queryable, rigId: string): Promise<bigint> {
+  const r = await q.query<{ e: string }>(`SELECT ${EXPOSURE_SQL}::text AS e FROM rigs r WHERE r.id = $1`, [
+    rigId,
+  ]);
+  return BigInt(r.rows[0]?.e ?? '0');
+}
+
+/** An auditor outvoted by the operator's rig never audits again (kept across a release). */
+export async function banFromAuditing(q: Queryable, rigId: string): Promise<void> {
+  await q.query('UPDATE rigs SET audit_banned_at = coalesce(audit_banned_at, now()) WHERE id = $1', [rigId]);
 }
 
 export interface AuditRow {
@@ -122,11 +167,12 @@ export async function setAuditState(q: Queryable, jobId: string, state: string |
 
 /**
  * A passed audit vouches for the audited job and for the rig's jobs that were finished before it started. (Not
- * up to its finish: a job run beside it, finished first, may be one the rig cheated on.)
+ * up to its finish: a job run beside it, finished first, may be one the rig cheated on.) Only trusted auditors'
+ * passes get here (trust.ts judge); they count toward the rig's own standing as an auditor (probation_passes).
  */
 export async function recordPassed(q: Queryable, rigId: string, jobId: string): Promise<void> {
   await q.query(
-    `UPDATE rigs SET audits_passed = audits_passed + 1,
+    `UPDATE rigs SET audits_passed = audits_passed + 1, probation_passes = probation_passes + 1,
        last_passed_audit_at = greatest(last_passed_audit_at, (SELECT started_at FROM jobs WHERE id = $2))
      WHERE id = $1`,
     [rigId, jobId],

@@ -1,13 +1,16 @@
 // Audits by other rigs. After a job is settled the proxy decides whether to audit it (every job of a rig in
-// probation, then AUDIT_RATE of them), so the executing rig can't tell an audited job from another. The
-// auditor is drawn at random among the job's other candidates (the envelope is sealed to them alone) that are
-// online, in good standing, serve the same model and belong to another owner. It checks the result against
-// the signed receipt, re-runs or scores it, and answers with a signed verdict.
+// probation, then AUDIT_RATE of them, more for a rig with disputed jobs), so the executing rig can't tell an
+// audited job from another. The auditor checks the result against the signed receipt, re-runs or scores it,
+// and answers with a signed verdict.
 //
-// One verdict decides a pass. A fail goes to a second auditor when one exists: two against one decides. The
-// rig proven wrong pays back every job nothing vouches for and is quarantined; an auditor outvoted two to
-// one is quarantined the same way. With no second auditor a fail is recorded as disputed: no money moves
-// on one rig's word against another's. Auditors are paid out of the platform's fees.
+// Who may audit and who may convict is trust.ts: only trusted auditors (the operator's rigs, or rigs past
+// probation with a bond, vouched for by trusted auditors) among the envelope's recipients, never of the
+// audited rig's owner or a rig that tried the job first, two auditors of one job of two owners, the operator's rig asked first. One trusted
+// pass vouches for the job. A fail is a conviction (the rig pays back every job nothing vouches for, from its
+// bond first, and is quarantined) only when the operator's rig says so, or trusted auditors of two owners
+// whose bonds together cover that refund; otherwise a second auditor is asked, and what stays short of that
+// is disputed: no money moves, nobody is quarantined, the rig is audited more often. An auditor the
+// operator's rig outvotes loses its bond and never audits again. Auditors are paid as consequences.ts says.
 //
 // Token counts, and why one recount doesn't move money. Money moves on one party's word only when the proxy
 // can redo the check itself. What it can redo it does at settlement (jobs/settlement.ts): prompt tokens no
@@ -20,11 +23,12 @@
 //   prompt; revealing the prompt breaks the open tier's promise), and a tokenizer the proxy doesn't load. So
 //   it is one auditor's claim, which a hostile auditor could make as easily of an honest rig; refunding
 //   "just the difference" on it would let any auditor move honest rigs' earnings. It is a fail like any
-//   other: a second auditor decides, and with none the job stays disputed (and its rig audited more).
+//   other, judged by the rules above.
 // - The completion count of sampled output is not even evidence: the auditor re-encodes the text, and a
 //   sampled split need not be the tokenizer's canonical one, so an honest receipt can differ. The audit
-//   runner answers 'unable' there, never 'fail' (worker/src/audit-runner.ts), so two honest auditors can't
-//   convict an honest rig on it; deterministic jobs (summaries, re-run) still count their own re-run's ids.
+//   runner answers 'unable' there (worker/src/audit-runner.ts), and 'fail' only for a count past one token
+//   per byte of the text, which no split can reach; deterministic jobs (summaries, re-run) still count
+//   their own re-run's ids.
 // With the token ids the rig commits to (the engine issue, #27) the completion count becomes the ids'
 // length, a check anyone who opens the copy can redo, which then convicts on its own; the prompt count stays
 // checkable by the job's recipients alone (the client and the candidates), never by the proxy.
@@ -40,13 +44,17 @@ import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import type { WorkerRegistry } from '../ws/registry';
+import { forfeitBond } from './bonds';
 import { auditorPay, jobMoney, payAuditor, refundUnvouched } from './consequences';
 import {
   type AuditedJob,
   auditedJob,
+  auditorStandings,
   auditsOfJob,
+  banFromAuditing,
   eligibleAuditors,
   expireAudits,
+  exposureOf,
   insertAudit,
   lockAudit,
   quarantine,
@@ -55,6 +63,7 @@ import {
   rigKey,
   setAuditState,
 } from './repository';
+import { chooseAuditor, type Judgement, judge, type Verdict } from './trust';
 
 export type VerdictMsg = Extract<WorkerToProxy, { type: 'verdict' }>;
 
@@ -101,7 +110,7 @@ export class AuditService {
           return null;
         }
         if (!shouldAudit(job, this.config, this.random)) return null;
-        return this.orderAudit(q, job, 1, []);
+        return this.orderAudit(q, job, 1);
       });
       if (order) this.send(order);
     } catch (err) {
@@ -110,20 +119,17 @@ export class AuditService {
   }
 
   /** Picks an auditor and records the audit, or marks the job unauditable. */
-  private async orderAudit(
-    q: Queryable,
-    job: AuditedJob,
-    round: 1 | 2,
-    exclude: string[],
-  ): Promise<AuditOrder | null> {
-    const auditors = job.audit_copy ? await eligibleAuditors(q, job, exclude) : [];
+  private async orderAudit(q: Queryable, job: AuditedJob, round: 1 | 2): Promise<AuditOrder | null> {
+    const auditors = job.audit_copy ? await eligibleAuditors(q, job, this.config) : [];
     // Only auditors this proxy holds a socket for can be sent the audit right now.
-    const reachable = auditors.filter((a) => this.workers.get(a.id));
-    if (reachable.length === 0) {
+    const auditor = chooseAuditor(
+      auditors.filter((a) => this.workers.get(a.id)),
+      this.random,
+    );
+    if (!auditor) {
       if (round === 1) await setAuditState(q, job.id, 'unauditable');
       return null;
     }
-    const auditor = reachable[Math.floor(this.random() * reachable.length)];
     const id = randomUUID();
     await insertAudit(q, { id, jobId: job.id, auditedRigId: job.rig_id, auditorRigId: auditor.id, round });
     await setAuditState(q, job.id, 'pending');
@@ -196,58 +202,65 @@ export class AuditService {
     if (next) this.send(next);
   }
 
-  /** What the verdicts so far decide; a second audit to send, if one is needed. */
+  /** What the verdicts so far decide (trust.ts judge); a second audit to send, if one is needed. */
   private async decide(
     q: Queryable,
     job: AuditedJob,
     round: number,
     lastAuditor: string,
   ): Promise<AuditOrder | null> {
-    const audits = await auditsOfJob(q, job.id);
-    const said = audits.filter((a) => a.state === 'pass' || a.state === 'fail');
-    const fails = said.filter((a) => a.state === 'fail');
-    const passes = said.filter((a) => a.state === 'pass');
-    const asked = audits.map((a) => a.auditor_rig_id);
-
-    if (said.length === 0) {
-      // The auditor couldn't check it: ask another, once; with no one to ask, the job stays unaudited (and
-      // its rig's earnings from it are no longer held back).
-      const second = round === 1 ? await this.orderAudit(q, job, 2, asked) : null;
-      if (!second) await setAuditState(q, job.id, 'unauditable');
+    const verdicts = await this.verdicts(q, job);
+    const judgement = judge(verdicts, {
+      accusedIsOperator: this.config.OPERATOR_OWNER_IDS.includes(job.owner_id),
+      refundNano: await exposureOf(q, job.rig_id),
+      bondsOn: this.config.BOND_NANO > 0n,
+    });
+    if (judgement.kind === 'none' || judgement.kind === 'second-opinion') {
+      // Nobody that counts could check it, or one auditor against the rig: ask another, once. With no one to
+      // ask the job stays unaudited (its rig's earnings from it no longer held back), or disputed.
+      const second = round === 1 ? await this.orderAudit(q, job, 2) : null;
+      if (!second) await setAuditState(q, job.id, judgement.kind === 'none' ? 'unauditable' : 'disputed');
       return second;
     }
-    if (fails.length === 0) {
-      await this.passed(
-        q,
-        job,
-        passes.map((a) => a.id),
-      );
+    if (judgement.kind === 'disputed') {
+      await setAuditState(q, job.id, 'disputed');
+      this.log.warn({ jobId: job.id, rigId: job.rig_id, lastAuditor }, 'audit disputed: nothing moves');
       return null;
     }
-    if (passes.length === 0 && fails.length === 1) {
-      // One auditor against the rig: a second opinion decides, when there is anyone to give one.
-      const second = round === 1 ? await this.orderAudit(q, job, 2, asked) : null;
-      if (!second) await setAuditState(q, job.id, 'disputed');
-      return second;
-    }
-    if (fails.length >= 2) {
-      await this.provenWrong(
-        q,
-        job,
-        fails.map((a) => a.id),
-      );
-      return null;
-    }
-    // One pass, one fail: the executing rig and the passing auditor against the failing auditor.
-    const liar = fails[0].auditor_rig_id;
-    await this.passed(
-      q,
-      job,
-      passes.map((a) => a.id),
-    );
-    await quarantine(q, liar, `its audit verdict on job ${job.id} was outvoted two to one`, false);
-    this.log.warn({ jobId: job.id, rigId: liar, lastAuditor }, 'auditor outvoted: quarantined');
+    if (judgement.kind === 'passed') await this.passed(q, job, judgement.paid);
+    else await this.provenWrong(q, job, judgement.paid);
+    await this.outvote(q, job, judgement.outvoted);
     return null;
+  }
+
+  /** The job's pass and fail verdicts, each with its auditor's standing now. */
+  private async verdicts(q: Queryable, job: AuditedJob): Promise<Verdict[]> {
+    const said = (await auditsOfJob(q, job.id)).filter((a) => a.state === 'pass' || a.state === 'fail');
+    const standing = await auditorStandings(
+      q,
+      said.map((a) => a.auditor_rig_id),
+      this.config,
+    );
+    return said.flatMap((a) => {
+      const s = standing.get(a.auditor_rig_id);
+      return s ? [{ ...s, auditId: a.id, outcome: a.state as Verdict['outcome'] }] : [];
+    });
+  }
+
+  /** Auditors the operator's rig outvoted: their bond goes to the platform, and they never audit again. */
+  private async outvote(
+    q: Queryable,
+    job: AuditedJob,
+    outvoted: Extract<Judgement, { kind: 'passed' }>['outvoted'],
+  ): Promise<void> {
+    for (const v of outvoted) {
+      const lost = await forfeitBond(q, v.id, v.auditId);
+      await banFromAuditing(q, v.id);
+      this.log.warn(
+        { jobId: job.id, rigId: v.id, lostNano: lost.toString() },
+        "auditor outvoted by the operator's rig: bond forfeited, no more audits",
+      );
+    }
   }
 
   private async passed(q: Queryable, job: AuditedJob, auditIds: string[]): Promise<void> {
@@ -258,12 +271,7 @@ export class AuditService {
 
   private async provenWrong(q: Queryable, job: AuditedJob, auditIds: string[]): Promise<void> {
     const r = await refundUnvouched(q, job.rig_id, job.owner_id, this.config.AUDIT_PENALTY_NANO, job.id);
-    await quarantine(
-      q,
-      job.rig_id,
-      `audits of job ${job.id} found its result wrong, two auditors to none`,
-      true,
-    );
+    await quarantine(q, job.rig_id, `audits of job ${job.id} found its result wrong`, true);
     await this.payAuditors(q, job, auditIds);
     this.log.warn(
       { jobId: job.id, rigId: job.rig_id, refundedJobs: r.jobs, refundedNano: r.refundedNano.toString() },

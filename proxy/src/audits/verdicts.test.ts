@@ -1,6 +1,7 @@
 // Verdicts the proxy must refuse, each with its reason, with nothing in the ledger moving: unknown audits,
 // verdicts from a rig the audit wasn't given to, verdicts naming another job, request or result, forged
-// signatures, replays. And an auditor is never a rig of the audited rig's owner.
+// signatures, replays. And an auditor is never a rig of the audited rig's owner. (Who else may audit:
+// collusion.test.ts.)
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import { ledgerTotals } from '../ledger/ledger';
@@ -18,6 +19,15 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Auditors must be trusted (audits/trust.ts): past probation (bonds are off here). */
+async function pastProbation(...rigs: Array<{ id: string }>) {
+  for (const r of rigs)
+    await bed.db.query(
+      'UPDATE rigs SET probation_from = jobs_done - 1000, probation_passes = 3 WHERE id = $1',
+      [r.id],
+    );
 }
 
 async function auditState(jobId: string): Promise<string | null> {
@@ -41,6 +51,7 @@ describe('verdicts', () => {
     const executor = await bed.rig(1001, price);
     const auditor = await bed.rig(1002, price * 2n);
     const stranger = await bed.rig(1003, price * 2n);
+    await pastProbation(auditor, stranger);
     const r = await userClient(bed.proxy, 2001).runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'check me please', maxTokens: 10 },
@@ -115,6 +126,7 @@ describe('verdicts', () => {
     await bed.start();
     await bed.rig(1001, price);
     const auditor = await bed.rig(1002, price * 2n);
+    await pastProbation(auditor);
     const r = await userClient(bed.proxy, 2001).runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'nobody else can check me', maxTokens: 10 },

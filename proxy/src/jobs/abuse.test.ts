@@ -7,11 +7,22 @@ import WebSocket from 'ws';
 import { ledgerTotals } from '../ledger/ledger';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
+import { startTestWorker, type TestWorkerBehaviour } from '../testing/test-worker';
 
 const bed = useTestBed({ LEASE_MS: '2000' });
 
 const generate = (c: CocoonClient, prompt: string, maxTokens = 10) =>
   c.runJob({ model: 'test-echo', body: { kind: 'generate', prompt, maxTokens } });
+
+/** A further rig of an owner that already has one (bed.rig names a rig after its owner). */
+async function secondRig(ownerId: number, price: bigint, behaviour: TestWorkerBehaviour) {
+  const owner = userClient(bed.proxy, ownerId);
+  const { rig, token } = await owner.registerRig(`rig-${ownerId}-b`);
+  const worker = bed.track(startTestWorker({ url: bed.proxy.url, token, behaviour }));
+  await worker.rigId;
+  await owner.setAsk(rig.id, 'test-echo', price);
+  return { id: rig.id, worker };
+}
 
 describe('a rig that sends more than a job is worth', () => {
   it('streaming past the token budget loses the job and its socket; the next rig finishes it', async () => {
@@ -72,6 +83,51 @@ describe('a cheap rig that denies service', () => {
     const err = await generate(userClient(bed.proxy, 2001), 'x').catch((e) => e);
     expect(err.message).toMatch(/your input is invalid/);
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('two rigs of one owner at ask 0 that refuse every job never stop it: 19 of 20 jobs or more succeed', async () => {
+    // Cool-down far away: as if the attacker kept its rigs out of it (the next test shows it no longer can).
+    await bed.start({ RIG_COOLDOWN_AFTER_FAILURES: '1000' });
+    const first = await bed.rig(1001, 0n, 'fail-final');
+    const second = await secondRig(1001, 0n, 'fail-final');
+    const honest = await bed.rig(1002, 2_000n);
+    const user = userClient(bed.proxy, 2001);
+    let ok = 0;
+    for (let i = 0; i < 20; i++) {
+      const res = await generate(user, `job ${i}`).catch(() => null);
+      if (res?.rigId === honest.id) ok++;
+    }
+    expect(ok).toBeGreaterThanOrEqual(19);
+    // After one of the owner's rigs failed a job, it went to the other owner's rig, not to the sibling.
+    expect(first.worker.received.length + second.worker.received.length).toBe(20);
+  });
+
+  it('two fresh accounts (in probation) calling the input bad only move the job on', async () => {
+    await bed.start({ AUDIT_PROBATION_JOBS: '5' });
+    await bed.rig(1001, 0n, 'fail-final');
+    await bed.rig(1003, 0n, 'fail-final');
+    const honest = await bed.rig(1002, 2_000n);
+    const res = await generate(userClient(bed.proxy, 2001), 'fine input');
+    expect(res).toMatchObject({ text: 'FINE INPUT', rigId: honest.id });
+  });
+
+  it("settling its own owner's jobs neither resets a rig's failures nor keeps it out of cool-down", async () => {
+    await bed.start({ RIG_COOLDOWN_AFTER_FAILURES: '2', RIG_COOLDOWN_MS: '600000' });
+    // Fails other people's jobs, runs its owner's (every other job it is given).
+    const flaky = await bed.rig(1001, 0n, (n) => (n % 2 === 0 ? 'fail' : 'ok'));
+    await bed.rig(1002, 2_000n);
+    const user = userClient(bed.proxy, 2001);
+    for (const p of ['one', 'two']) {
+      await generate(user, p);
+      expect((await generate(flaky.owner, `mine ${p}`)).rigId).toBeDefined();
+    }
+    expect(flaky.worker.received).toHaveLength(3);
+    const quote = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 5, maxTokens: 5 });
+    expect(quote.candidates.map((c) => c.rigId)).not.toContain(flaky.id);
+    const row = await bed.db.query<{ jobs_done: number }>('SELECT jobs_done FROM rigs WHERE id = $1', [
+      flaky.id,
+    ]);
+    expect(row.rows[0].jobs_done).toBe(0);
   });
 
   it('holding a job forever in heartbeats ends at its run deadline, not the job timeout', async () => {

@@ -12,7 +12,7 @@ import type { Logger } from '@cocoon/shared/node';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
-import { recordRigFailure } from '../rigs/standing';
+import { ownersOf, recordRigFailure, refusalsAgree } from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
@@ -24,6 +24,7 @@ import {
   runningOnRig,
   runningRigs,
   type StoredSubmission,
+  setCandidates,
   storeSubmission,
 } from './repository';
 import { failJob } from './settlement';
@@ -210,9 +211,10 @@ export class Dispatcher {
   }
 
   /**
-   * Takes a job away from a rig that failed it and sends it to the next candidate. With `retryable` false the
-   * rig says the input itself is bad: one rig's word isn't enough (it could be a rig denying service), so
-   * the job moves on; when a second rig says so too, the job fails and the hold goes back in full.
+   * Takes a job away from a rig that failed it and sends it to the next candidate, another owner's first
+   * (otherOwnersFirst). With `retryable` false the rig says the input itself is bad: one rig's word isn't
+   * enough (it could be a rig denying service), so the job moves on; when a rig of another owner, neither in
+   * probation, says so too (rigs/standing.ts refusalsAgree), the job fails and the hold goes back in full.
    */
   async failover(jobId: string, rigId: string, reason: string, retryable: boolean): Promise<void> {
     this.forgetSent(jobId, rigId);
@@ -220,11 +222,13 @@ export class Dispatcher {
       const job = await lockJob(q, jobId);
       if (job?.state !== 'running' || job.rig_id !== rigId) return null;
       await recordRigFailure(q, rigId, this.config);
-      if (!retryable && job.input_refused_by && job.input_refused_by !== rigId) {
+      const refused = job.input_refused_by;
+      if (!retryable && refused && (await refusalsAgree(q, [refused, rigId], this.config))) {
         await failJob(q, job, reason);
         return 'failed' as const;
       }
       await requeue(q, jobId, reason, retryable ? undefined : rigId);
+      await this.otherOwnersFirst(q, job);
       return 'requeued' as const;
     });
     if (outcome === 'failed') this.emit(jobId, { type: 'failed', reason });
@@ -232,6 +236,26 @@ export class Dispatcher {
       this.log.info({ jobId, rigId, reason }, 'failing over');
       await this.dispatch(jobId);
     }
+  }
+
+  /**
+   * After a failure: the candidates not yet tried, those of owners whose rigs already had the job last (in
+   * their order otherwise). One owner's rigs can't fail a job one after another while another owner's rig
+   * is there to run it.
+   */
+  private async otherOwnersFirst(q: Queryable, job: JobRow): Promise<void> {
+    const next = job.attempt + 1;
+    const owners = await ownersOf(
+      q,
+      job.candidates.map((c) => c.rigId),
+    );
+    const tried = new Set(job.candidates.slice(0, next).map((c) => owners.get(c.rigId)));
+    const rest = job.candidates.slice(next);
+    const fresh = rest.filter((c) => !tried.has(owners.get(c.rigId)));
+    if (fresh.length === 0 || fresh.length === rest.length) return;
+    const reordered = [...fresh, ...rest.filter((c) => !fresh.includes(c))];
+    if (reordered.every((c, i) => c === rest[i])) return;
+    await setCandidates(q, job.id, [...job.candidates.slice(0, next), ...reordered]);
   }
 
   /** A rig's socket closed: every job it was running goes to the next candidate. */

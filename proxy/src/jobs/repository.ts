@@ -237,6 +237,11 @@ export async function markExpired(q: Queryable, jobId: string): Promise<void> {
   await q.query("UPDATE jobs SET state = 'expired', finished_at = now() WHERE id = $1", [jobId]);
 }
 
+/** The job's candidates in a new order (only the ones after its current attempt may move). */
+export async function setCandidates(q: Queryable, jobId: string, candidates: JobCandidate[]): Promise<void> {
+  await q.query('UPDATE jobs SET candidates = $2 WHERE id = $1', [jobId, JSON.stringify(candidates)]);
+}
+
 /**
  * Takes a running job off its rig and queues it for the next candidate. `refusedBy`: the rig said the input
  * is invalid (remembered, so a second rig agreeing can fail the job).
@@ -258,7 +263,8 @@ export async function requeue(
 /**
  * Marks a job done with its result and charge. The same statement also updates the rig's counters
  * (rigs.jobs_done, rigs.total_job_ms, and its standing: consecutive_failures back to 0): one round trip per
- * settled job, a tuned hot path. With rigs/standing.ts, the only writes to `rigs` outside rigs/repository.ts.
+ * settled job, a tuned hot path. A job the rig's own owner paid for counts for none of them (self-dealing
+ * neither resets a cool-down nor ends a probation: rigs/standing.ts). With rigs/standing.ts, the only writes to `rigs` outside rigs/repository.ts.
  */
 export async function markDoneAndCountForRig(
   q: Queryable,
@@ -280,11 +286,11 @@ export async function markDoneAndCountForRig(
        UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
          price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
          finished_at = now(), lease_until = NULL, result_commitment = $9, audit_copy = $10 WHERE id = $1
-       RETURNING rig_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
+       RETURNING rig_id, user_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
      )
      UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms, consecutive_failures = 0
      FROM done
-     WHERE rigs.id = done.rig_id`,
+     WHERE rigs.id = done.rig_id AND rigs.owner_id <> done.user_id`,
     [
       d.jobId,
       JSON.stringify(d.result),

@@ -1,10 +1,16 @@
 // The candidate rule: the cheapest rig first, the other slots drawn at random among affordable rigs (they are
 // the job's possible auditors), other owners before a second rig of an owner, failover cheapest first.
 import { describe, expect, it } from 'vitest';
-import { pickCandidates, type RankedRig } from './candidates';
+import { drawAnchor, pickCandidates, type RankedRig } from './candidates';
 
-function rig(id: string, ownerId: string, price: number): RankedRig {
+function rig(
+  id: string,
+  ownerId: string,
+  price: number,
+  auditor: RankedRig['auditor'] = { trusted: false, operator: false, bondNano: 0n },
+): RankedRig {
   return {
+    auditor,
     rigId: id,
     ownerId,
     priceNanoPer1k: String(price),
@@ -60,5 +66,58 @@ describe('pickCandidates', () => {
   it("takes a second rig of an owner only when no other owner's rig is left", () => {
     const two = [rig('a', 'o1', 100), rig('b', 'o2', 110), rig('f', 'o1', 150)];
     expect(pickCandidates(two, 3, 1n).candidates.map((c) => c.rigId)).toEqual(['a', 'b', 'f']);
+  });
+
+  it('names an anchor drawn by stake, not price: fresh Sybil rigs next to the cheapest never fill both slots', () => {
+    const bonded = (n: bigint) => ({ trusted: true, operator: false, bondNano: n });
+    // Ten fresh rigs of a Sybil priced just above the cheapest, and two bonded rigs of other owners.
+    const market = [
+      rig('a', 'o1', 100),
+      ...Array.from({ length: 10 }, (_, i) => rig(`s${i}`, `sybil${i}`, 101)),
+      rig('h1', 'o2', 250, bonded(3_000_000_000n)),
+      rig('h2', 'o3', 250, bonded(1_000_000_000n)),
+    ];
+    for (let s = 1; s <= 200; s++) {
+      const ids = pickCandidates(market, 3, 1n, 3, seeded(s)).candidates.map((c) => c.rigId);
+      expect(ids.some((id) => id === 'h1' || id === 'h2')).toBe(true);
+    }
+    const anchors = { h1: 0, h2: 0 };
+    const random = seeded(7);
+    for (let i = 0; i < 400; i++) anchors[drawAnchor(market.slice(1), 'o1', random)!.rigId as 'h1' | 'h2']++;
+    // Weighted by bond (3 : 1), not by count or price.
+    expect(anchors.h1).toBeGreaterThan(anchors.h2 * 2);
+    expect(anchors.h2).toBeGreaterThan(0);
+  });
+
+  it("prefers the operator's rig as the anchor, and never the first candidate's owner", () => {
+    const market = [
+      rig('a', 'o1', 100, { trusted: true, operator: false, bondNano: 10n ** 12n }),
+      rig('a2', 'o1', 110, { trusted: true, operator: false, bondNano: 10n ** 12n }),
+      rig('b', 'o2', 120, { trusted: true, operator: false, bondNano: 10n ** 12n }),
+      rig('op', 'operator', 290, { trusted: true, operator: true, bondNano: 0n }),
+    ];
+    for (let s = 1; s <= 50; s++) {
+      const ids = pickCandidates(market, 3, 1n, 3, seeded(s)).candidates.map((c) => c.rigId);
+      expect(ids).toContain('op');
+      expect(ids).toEqual(['a', 'b', 'op']);
+    }
+  });
+
+  it("keeps the operator's rig the anchor while its slots are full (it only has to audit)", () => {
+    const busyOp = {
+      ...rig('op', 'operator', 150, { trusted: true, operator: true, bondNano: 0n }),
+      running: 1,
+    };
+    const bonded = { trusted: true, operator: false, bondNano: 10n ** 9n };
+    const market = [rig('a', 'o1', 100), rig('b', 'o2', 110, bonded), rig('c', 'o3', 120, bonded), busyOp];
+    for (let s = 1; s <= 50; s++) {
+      const ids = pickCandidates(market, 3, 1n, 3, seeded(s)).candidates.map((c) => c.rigId);
+      expect(ids[0]).toBe('a');
+      expect(ids).toContain('op');
+    }
+    // A busy rig is never the first candidate.
+    expect(
+      pickCandidates([{ ...rig('a', 'o1', 1), running: 1 }, rig('b', 'o2', 2)], 3, 1n).candidates[0].rigId,
+    ).toBe('b');
   });
 });

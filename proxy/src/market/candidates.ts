@@ -1,8 +1,10 @@
 // The market rule: eligible rigs are online, in the tier asked for (attestation/service.ts), serve the model and kind, are not paused, revoked, cooling down
-// or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts), have a free slot and ask at most the client's max price and the ask ceiling.
+// or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts) and ask at most the client's max price and the ask ceiling;
+// the rigs a job may start on also have a free slot (the anchor auditor need not: pickCandidates).
 // Cheapest first, then shortest expected wait, then best success rate.
 import type { Candidate, TrustTier } from '@cocoon/shared';
-import { bondedSql } from '../audits/bonds';
+import { BOND_SQL, bondedSql, operatorsSql } from '../audits/bonds';
+import { trustedAuditorSql, weightedDraw } from '../audits/trust';
 import type { Queryable } from '../db';
 import { IN_GOOD_STANDING } from '../rigs/standing';
 
@@ -12,6 +14,8 @@ export interface RankedRig extends Candidate {
   slots: number;
   expectedWaitMs: number;
   successRate: number;
+  /** A trusted auditor (audits/trust.ts), the operator's own, and its bond: what the anchor draw weighs. */
+  auditor: { trusted: boolean; operator: boolean; bondNano: bigint };
 }
 
 export async function eligibleRigs(
@@ -36,10 +40,15 @@ export async function eligibleRigs(
     jobs_done: number;
     jobs_failed: number;
     total_job_ms: string;
+    trusted: boolean;
+    operator: boolean;
+    bond: string;
   }>(
     `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price, r.x25519_public_key, r.ed25519_public_key,
        r.device, r.slots, r.trust_tier, r.jobs_done, r.jobs_failed, r.total_job_ms::text AS total_job_ms,
-       (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running
+       (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
+       ${trustedAuditorSql(bondRules)} AS trusted, r.owner_id = ANY(${operatorsSql(bondRules)}) AS operator,
+       ${BOND_SQL}::text AS bond
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds)
        AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL AND ${IN_GOOD_STANDING}
@@ -73,9 +82,9 @@ export async function eligibleRigs(
         slots: row.slots,
         expectedWaitMs: (running / row.slots) * avgMs,
         successRate: finished ? row.jobs_done / finished : 1,
+        auditor: { trusted: row.trusted, operator: row.operator, bondNano: BigInt(row.bond) },
       };
     })
-    .filter((c) => c.running < c.slots)
     .sort(
       (a, b) =>
         compareBig(BigInt(a.priceNanoPer1k), BigInt(b.priceNanoPer1k)) ||
@@ -93,8 +102,9 @@ function compareBig(a: bigint, b: bigint): number {
  * asking no more than `holdMultiple` × the cheapest ask (or × `floorNanoPer1k`, when the cheapest asks less:
  * a rig asking 0 must not leave a job no rig to fail over to). The hold is for the highest of those. So
  * an outlier ask, however absurd, can't raise a hold, and a failover to a pricier candidate still settles
- * within it. The other slots are drawn at random among those rigs, not simply the next cheapest: they are
- * the job's possible auditors (audits/service.ts), and a cheater must not be able to pick them by its ask.
+ * within it. The other slots are the job's possible auditors (audits/service.ts), so a cheater must not be
+ * able to pick them by its ask: one is the anchor (drawAnchor), a trusted auditor of another owner drawn by
+ * stake, not price; the rest are drawn at random among those rigs, other owners first.
  */
 export function pickCandidates(
   ranked: RankedRig[],
@@ -103,25 +113,51 @@ export function pickCandidates(
   max = 3,
   random: () => number = Math.random,
 ): { candidates: RankedRig[]; heldPriceNanoPer1k: bigint } {
-  if (ranked.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
-  const cheapest = BigInt(ranked[0].priceNanoPer1k);
+  // Only rigs with a free slot run jobs; the anchor only has to audit, so a busy one still counts (the
+  // operator's rig must not drop out of the draw whenever its slots are full).
+  const open = ranked.filter((c) => c.running < c.slots);
+  if (open.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
+  const cheapest = BigInt(open[0].priceNanoPer1k);
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
-  const affordable = ranked.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
+  const affordable = open.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
   const [first, ...rest] = affordable;
+  const anchors = ranked.filter((c) => c !== first && BigInt(c.priceNanoPer1k) <= ceiling);
+  const anchor = max > 1 ? drawAnchor(anchors, first.ownerId, random) : undefined;
   // Other owners first: whoever runs many cheap rigs takes one place in a job's failover list while rigs of
   // other owners are there to take the rest, so one owner's rigs can't deny a job every way out (or audit
   // it). Only when no other owner has a rig does a job fail over among one owner's rigs.
-  const others = shuffled(rest, random);
-  const owners = new Set<string>([first.ownerId]);
-  const firstOfEachOwner = others.filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId));
-  const drawn = [...firstOfEachOwner, ...others.filter((c) => !firstOfEachOwner.includes(c))].slice(
-    0,
-    max - 1,
+  const others = shuffled(
+    rest.filter((c) => c !== anchor),
+    random,
   );
+  const owners = new Set<string>([first.ownerId, ...(anchor ? [anchor.ownerId] : [])]);
+  const firstOfEachOwner = others.filter((c) => !owners.has(c.ownerId) && owners.add(c.ownerId));
+  const drawn = [
+    ...(anchor ? [anchor] : []),
+    ...firstOfEachOwner,
+    ...others.filter((c) => !firstOfEachOwner.includes(c)),
+  ].slice(0, max - 1);
   // Failover goes cheapest first among those drawn.
-  const candidates = [first, ...drawn.sort((a, b) => affordable.indexOf(a) - affordable.indexOf(b))];
+  const candidates = [first, ...drawn.sort((a, b) => ranked.indexOf(a) - ranked.indexOf(b))];
   const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);
   return { candidates, heldPriceNanoPer1k: held };
+}
+
+/**
+ * The anchor: a trusted auditor (audits/trust.ts) of another owner than the first candidate's, so every job
+ * has an auditor its cheapest rig's owner can't choose. The operator's own rig when one is there; else drawn
+ * with a chance proportional to its bond: a fresh rig weighs nothing, and an owner's many rigs share the
+ * stake of that owner.
+ */
+export function drawAnchor(
+  rest: readonly RankedRig[],
+  firstOwnerId: string,
+  random: () => number,
+): RankedRig | undefined {
+  const pool = rest.filter((c) => c.auditor.trusted && c.ownerId !== firstOwnerId);
+  const operators = pool.filter((c) => c.auditor.operator);
+  if (operators.length) return operators[Math.floor(random() * operators.length)];
+  return weightedDraw(pool, (c) => c.auditor.bondNano, random);
 }
 
 /** The cheapest ask online for a model regardless of the client's limit, to say what it would take. */

@@ -338,7 +338,7 @@ export async function rigAudits(q: Queryable, rigId: string, limit = 100): Promi
 export async function releaseRig(q: Queryable, rigId: string): Promise<void> {
   await q.query(
     `UPDATE rigs SET quarantined_at = NULL, quarantine_reason = NULL, proven_wrong_at = NULL,
-       probation_from = jobs_done
+       probation_from = jobs_done, probation_passes = 0
      WHERE id = $1`,
     [rigId],
   );

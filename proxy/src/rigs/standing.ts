@@ -1,9 +1,13 @@
 // A rig's standing in the market: failures in a row cool a rig down (it gets no quotes for a while), and a
-// settled job clears the count. One module per rig's standing, that reputation and audits extend.
+// settled job clears the count, unless its own owner paid for it (jobs/repository.ts markDoneAndCountForRig):
+// self-dealing counts for nothing, so a rig can't stay out of cool-down, or end its probation, on its owner's
+// own free jobs. One module per rig's standing, that reputation and audits extend.
 //
 // Every way a rig can lose a job counts: it said fail, it disconnected, its lease lapsed (a stall), it
 // streamed past the job's budget, or its receipt was invalid. After RIG_COOLDOWN_AFTER_FAILURES of those in
 // a row the rig is out of quotes for RIG_COOLDOWN_MS, and its count starts again.
+import { inProbationSql, operatorsSql } from '../audits/bonds';
+import type { TrustRules } from '../audits/trust';
 import type { Queryable } from '../db';
 
 export interface StandingLimits {
@@ -26,3 +30,29 @@ export async function recordRigFailure(q: Queryable, rigId: string, limits: Stan
 /** The SQL condition a rig (aliased `r`) must meet to be quoted: not cooling down, not quarantined by an audit. */
 export const IN_GOOD_STANDING =
   '((r.cooldown_until IS NULL OR r.cooldown_until <= now()) AND r.quarantined_at IS NULL)';
+
+/** The owner of each of the rigs. */
+export async function ownersOf(q: Queryable, rigIds: readonly string[]): Promise<Map<string, string>> {
+  const r = await q.query<{ id: string; owner_id: string }>(
+    'SELECT id, owner_id FROM rigs WHERE id = ANY($1::uuid[])',
+    [rigIds],
+  );
+  return new Map(r.rows.map((row) => [row.id, row.owner_id]));
+}
+
+/**
+ * Whether two rigs that said a job's input is invalid are enough to fail it: rigs of two owners, neither in
+ * probation (or the operator's). One owner's rigs, or fresh accounts, only move the job on.
+ */
+export async function refusalsAgree(
+  q: Queryable,
+  rigIds: readonly [string, string],
+  rules: TrustRules,
+): Promise<boolean> {
+  const r = await q.query<{ owners: number }>(
+    `SELECT count(DISTINCT r.owner_id)::int AS owners FROM rigs r
+     WHERE r.id = ANY($1::uuid[]) AND (r.owner_id = ANY(${operatorsSql(rules)}) OR NOT ${inProbationSql(rules)})`,
+    [rigIds],
+  );
+  return (r.rows[0]?.owners ?? 0) >= 2;
+}

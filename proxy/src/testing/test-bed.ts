@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';
 import { openTestDb, resetDb, startTestProxy, userClient } from './harness';
-import { startTestWorker, type TestWorker, type TestWorkerBehaviour } from './test-worker';
+import { startTestWorker, type TestWorker, type TestWorkerOptions } from './test-worker';
 
 export function useTestBed(defaults: Record<string, string> = {}) {
   let db: Db | undefined;
@@ -51,10 +51,15 @@ export function useTestBed(defaults: Record<string, string> = {}) {
       return worker;
     },
     /** Registers a rig for `ownerId`, starts a test worker for it and sets its ask for test-echo. */
-    async rig(ownerId: number, price: bigint, behaviour: TestWorkerBehaviour = 'ok') {
+    async rig(
+      ownerId: number,
+      price: bigint,
+      behaviour: TestWorkerOptions['behaviour'] = 'ok',
+      opts: Partial<TestWorkerOptions> = {},
+    ) {
       const owner = userClient(bed.proxy, ownerId);
       const { rig: view, token } = await owner.registerRig(`rig-${ownerId}`);
-      const worker = bed.track(startTestWorker({ url: bed.proxy.url, token, behaviour }));
+      const worker = bed.track(startTestWorker({ ...opts, url: bed.proxy.url, token, behaviour }));
       await worker.rigId;
       await owner.setAsk(view.id, 'test-echo', price);
       return { id: view.id, worker, owner };

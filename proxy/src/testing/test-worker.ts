@@ -54,7 +54,10 @@ export interface TestWorkerOptions {
    * The rig's "model": its text and token counts for a job body (default: the echo model below). Lets a test
    * serve a real model's name with a cheat of its choosing.
    */
-  output?: (body: JobBody) => Promise<{
+  output?: (
+    body: JobBody,
+    jobId: string,
+  ) => Promise<{
     text: string;
     promptTokens: number;
     completionTokens: number;
@@ -62,6 +65,11 @@ export interface TestWorkerOptions {
   }>;
   /** What the hello says it runs in and on (default none, cpu); a TDX rig's challenges land in `challenges`. */
   tee?: 'none' | 'tdx';
+  /**
+   * How this rig answers an audit it is given, without checking anything (undefined: it doesn't answer, and
+   * the test may send a verdict itself). The 'lying-auditor' behaviour answers every audit with a fail.
+   */
+  answerAudits?: (audit: Extract<ProxyToWorker, { type: 'audit' }>) => 'pass' | 'fail' | undefined;
   device?: 'cpu' | 'cuda';
 }
 
@@ -191,17 +199,17 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     }
   }
 
-  /** Every audit this rig is given is answered with a signed fail, whatever the job (a lying auditor). */
-  function lieAbout(msg: Extract<ProxyToWorker, { type: 'audit' }>): void {
+  /** Answers an audit with a signed verdict, whatever the job. */
+  function answer(msg: Extract<ProxyToWorker, { type: 'audit' }>, outcome: 'pass' | 'fail'): void {
     const verdict = {
       auditId: msg.auditId,
       jobId: msg.jobId,
       requestHash: requestHash(msg.envelope),
       commitment: msg.receipt.commitment,
-      agreementPpm: 0,
-      outcome: 'fail' as const,
+      agreementPpm: outcome === 'pass' ? 1_000_000 : 0,
+      outcome,
     };
-    send({ type: 'verdict', ...verdict, reason: 'no', signature: signVerdict(verdict, ed.secretKey) });
+    send({ type: 'verdict', ...verdict, reason: outcome, signature: signVerdict(verdict, ed.secretKey) });
   }
 
   ws.on('message', async (data) => {
@@ -210,7 +218,8 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     if (msg.type === 'audit') {
       audits.push(msg.jobId);
       auditMessages.push(msg);
-      if (behaviour === 'lying-auditor') lieAbout(msg);
+      const outcome = behaviour === 'lying-auditor' ? 'fail' : opts.answerAudits?.(msg);
+      if (outcome) answer(msg, outcome);
       return;
     }
     if (msg.type === 'attest') {
@@ -243,7 +252,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     const job = body as JobBody;
     if (behaviour === 'chunk-bomb') return bomb(msg.jobId);
     const flood = behaviour === 'huge-result' || behaviour === 'huge-final';
-    const custom = opts.output ? await opts.output(job) : undefined;
+    const custom = opts.output ? await opts.output(job, msg.jobId) : undefined;
     const out = flood
       ? Array.from({ length: 40 }, () => 'y'.repeat(60_000))
       : behaviour === 'whole-budget'
