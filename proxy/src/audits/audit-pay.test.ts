@@ -4,7 +4,7 @@
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import { balanceOf, ledgerTotals, postTx, SYSTEM, trialAccount, userAccount } from '../ledger/ledger';
-import { userClient } from '../testing/harness';
+import { pastProbation, userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import { refundUnvouched } from './consequences';
 
@@ -35,6 +35,10 @@ describe('audit pay', () => {
     await bed.rig(1001, price);
     // Auditors ask more than the executor: the old rule paid them the job's whole price, ten times its fee.
     const auditors = [await bed.rig(1002, price * 2n), await bed.rig(1003, price * 2n)];
+    await pastProbation(
+      bed.db,
+      auditors.map((a) => a.id),
+    );
     const r = await userClient(bed.proxy, 2001).runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'paid with trial credit only, please check', maxTokens: 40 },

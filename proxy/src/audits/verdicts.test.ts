@@ -5,7 +5,7 @@
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import { ledgerTotals } from '../ledger/ledger';
-import { userClient } from '../testing/harness';
+import { pastProbation, userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import type { TestWorker } from '../testing/test-worker';
 
@@ -19,15 +19,6 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Auditors must be trusted (audits/trust.ts): past probation (bonds are off here). */
-async function pastProbation(...rigs: Array<{ id: string }>) {
-  for (const r of rigs)
-    await bed.db.query(
-      'UPDATE rigs SET probation_from = jobs_done - 1000, probation_passes = 3 WHERE id = $1',
-      [r.id],
-    );
 }
 
 async function auditState(jobId: string): Promise<string | null> {
@@ -51,7 +42,7 @@ describe('verdicts', () => {
     const executor = await bed.rig(1001, price);
     const auditor = await bed.rig(1002, price * 2n);
     const stranger = await bed.rig(1003, price * 2n);
-    await pastProbation(auditor, stranger);
+    await pastProbation(bed.db, [auditor.id, stranger.id]);
     const r = await userClient(bed.proxy, 2001).runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'check me please', maxTokens: 10 },
@@ -126,7 +117,7 @@ describe('verdicts', () => {
     await bed.start();
     await bed.rig(1001, price);
     const auditor = await bed.rig(1002, price * 2n);
-    await pastProbation(auditor);
+    await pastProbation(bed.db, [auditor.id]);
     const r = await userClient(bed.proxy, 2001).runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'nobody else can check me', maxTokens: 10 },
@@ -155,6 +146,7 @@ describe('verdicts', () => {
     await bed.start();
     const executor = await bed.rig(1001, price);
     const auditor = await bed.rig(1002, price * 2n);
+    await pastProbation(bed.db, [auditor.id]);
     const r = await userClient(bed.proxy, 2001).runJob({
       model: 'test-echo',
       body: { kind: 'generate', prompt: 'count me', maxTokens: 10 },

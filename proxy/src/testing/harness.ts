@@ -95,3 +95,14 @@ export async function spendableNano(db: Db, userId: string): Promise<bigint> {
   const { withdrawable, trial } = await userBalances(db, userId);
   return withdrawable + trial;
 }
+
+/**
+ * Makes rigs trusted auditors for a test (audits/trust.ts): past probation by `jobs` jobs and vouched for by
+ * three trusted passes, as an established rig would be. Bonds are the test's to set (or off).
+ */
+export async function pastProbation(db: Db, rigIds: string[], jobs = 1000): Promise<void> {
+  await db.query(
+    'UPDATE rigs SET probation_from = jobs_done - $2, probation_passes = 3 WHERE id = ANY($1::uuid[])',
+    [rigIds, jobs],
+  );
+}
