@@ -97,4 +97,39 @@ describe('audit pay', () => {
     expect(await balanceOf(bed.db, SYSTEM.auditShortfall)).toBe(-r.costNano + (await jobMoney(r.jobId)).fee);
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
+
+  it("a cash job's refund never takes the rig owner's trial credit: trial credit can't come out as cash", async () => {
+    // The attack: trial-paid jobs give the rig's owner trial credit; its own cash jobs on the rig are then
+    // refunded on a conviction, the rig's share taken back from that trial credit and paid out as cash.
+    await bed.start({ TRIAL_CREDIT_NANO: '0' });
+    const rig = await bed.rig(1001, price);
+    const user = userClient(bed.proxy, 2001);
+    await user.me();
+    await postTx(bed.db, {
+      kind: 'deposit',
+      uniqueKey: 'test-deposit:2001',
+      transfers: [{ from: SYSTEM.deposits, to: userAccount('2001'), amount: 100_000_000n }],
+    });
+    await user.runJob({
+      model: 'test-echo',
+      body: { kind: 'generate', prompt: 'a cash job, refunded later on', maxTokens: 40 },
+    });
+    // The owner withdrew the cash it earned and holds trial credit (earned from trial-paid jobs).
+    const earned = await balanceOf(bed.db, userAccount('1001'));
+    await postTx(bed.db, {
+      kind: 'withdrawal',
+      uniqueKey: 'test-withdrawal:1001',
+      transfers: [{ from: userAccount('1001'), to: SYSTEM.withdrawals, amount: earned }],
+    });
+    await postTx(bed.db, {
+      kind: 'trial',
+      uniqueKey: 'test-trial:1001',
+      transfers: [{ from: SYSTEM.trial, to: trialAccount('1001'), amount: 50_000_000n }],
+    });
+    await bed.db.tx((q) => refundUnvouched(q, rig.id, '1001', 0n, 'test'));
+    expect(await balanceOf(bed.db, userAccount('2001'))).toBe(100_000_000n);
+    expect(await balanceOf(bed.db, trialAccount('1001'))).toBe(50_000_000n);
+    expect(await balanceOf(bed.db, SYSTEM.fees)).toBe(0n);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
 });

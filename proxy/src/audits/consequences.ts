@@ -119,17 +119,20 @@ type UnvouchedJob = Awaited<ReturnType<typeof unvouchedJobs>>[number];
 /**
  * One job's refund: the user gets it all back (what came from trial credit back to trial credit); the rig's
  * share is taken back from its bond, then its owner's earnings (withdrawable, then trial), as far as they
- * reach. The fee account pays the rest as far as its balance reaches, never below zero; beyond that it is
+ * reach. The owner's trial credit is taken at most for the trial credit the user gets back: taken for a cash
+ * refund, it would leave as cash (trial credit earned on trial-paid jobs laundered through a refunded cash
+ * job). The fee account pays the rest as far as its balance reaches, never below zero; beyond that it is
  * the operator's loss (system:audit_shortfall), so the user is still paid back in full.
  */
 async function refundTransfers(q: Queryable, job: UnvouchedJob, rigId: string, ownerId: string) {
   const total = BigInt(job.cost_nano);
   const rigShare = BigInt(job.rig_nano);
+  const toTrial = min(total, BigInt(job.hold_trial_nano));
   const fromBond = min(rigShare, await balanceOf(q, bondAccount(rigId)));
   const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
-  const fromTrial = min(rigShare - fromBond - fromCash, await balanceOf(q, trialAccount(ownerId)));
+  const ownerTrial = await balanceOf(q, trialAccount(ownerId));
+  const fromTrial = min(min(rigShare - fromBond - fromCash, ownerTrial), toTrial);
   const fromOwner = fromBond + fromCash + fromTrial;
-  const toTrial = min(total, BigInt(job.hold_trial_nano));
   const fromFees = max0(min(total - fromOwner, await lockedFees(q)));
   // A user who paid from their on-chain account is paid back into it (onchain/refunds.ts): the contract's
   // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when the

@@ -33,10 +33,15 @@ export const usageReceipt = z.object({
 });
 export type UsageReceipt = z.infer<typeof usageReceipt>;
 
+/** The longest context a rig may declare: 16 M tokens, far past any model's, well inside an int4 column. */
+export const MAX_CONTEXT_LENGTH = 16 * 1024 * 1024;
+
 export const servedModel = z.object({
   id: modelId,
-  kinds: z.array(jobKind).min(1),
-  contextLength: z.number().int().positive(),
+  // Rig-controlled: bounded so a hello can't carry a huge list or a context length the database's integer
+  // column refuses (which would fail the hello with no reason given).
+  kinds: z.array(jobKind).min(1).max(jobKind.options.length),
+  contextLength: z.number().int().positive().max(MAX_CONTEXT_LENGTH),
   description: z.string().max(200).default(''),
   demoGrade: z.boolean().default(false),
   /**

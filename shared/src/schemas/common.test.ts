@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_CONTEXT_LENGTH, servedModel } from '../contract/worker-channel';
 import { newEd25519KeyPair, newX25519KeyPair } from '../crypto/keys';
 import { ed25519PublicKeyB64, priceNanoPer1k, x25519PublicKeyB64 } from './common';
 
@@ -42,5 +43,17 @@ describe('public keys in a hello', () => {
       expect(x25519PublicKeyB64.safeParse(bad).success).toBe(false);
       expect(ed25519PublicKeyB64.safeParse(bad).success).toBe(false);
     }
+  });
+});
+
+describe('a served model in a hello', () => {
+  const model = { id: 'demo-gen', kinds: ['generate'], contextLength: 4096 };
+  it("bounds what a rig controls: a kinds list past the kinds there are, a context length past an int4's", () => {
+    expect(servedModel.safeParse(model).success).toBe(true);
+    expect(servedModel.safeParse({ ...model, contextLength: MAX_CONTEXT_LENGTH }).success).toBe(true);
+    expect(servedModel.safeParse({ ...model, contextLength: 2 ** 31 }).success).toBe(false);
+    expect(servedModel.safeParse({ ...model, contextLength: 1e300 }).success).toBe(false);
+    const many = Array.from({ length: 300_000 }, () => 'generate');
+    expect(servedModel.safeParse({ ...model, kinds: many }).success).toBe(false);
   });
 });
