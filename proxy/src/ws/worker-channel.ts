@@ -169,8 +169,9 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
       const why = describeIssues(parsed.error);
       send({ type: 'error', message: `bad message: ${why}`.slice(0, 2000) });
       // A hello no one can seal to or check (a key of another length, a low-order point, a field past its
-      // bound) is refused with the reason: a rig must never be online with it.
-      if ((json as { type?: unknown } | null)?.type === 'hello') {
+      // bound) is refused with the reason: a rig must never be online with it. After a welcome, the keys are
+      // fixed for the connection (see below), so a second hello, well-formed or not, is only an error.
+      if (!conn && (json as { type?: unknown } | null)?.type === 'hello') {
         rigLog.warn({ why: why.slice(0, 500) }, 'refused a hello');
         refuse(WORKER_CLOSE.badHello, `hello refused: ${why}`);
       }
