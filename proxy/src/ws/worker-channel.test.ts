@@ -229,4 +229,18 @@ describe('the worker upgrade bound behind a reverse proxy', () => {
     // Once over, the address is refused before any token is looked up: a valid one too.
     expect(await upgrade(token, spoofed())).toBe(429);
   });
+
+  it('counts an accepted token whose hello is refused', async () => {
+    await bed.start({ RATE_WORKER_UPGRADES_PER_IP_PER_MIN: '2' });
+    const { token } = await userClient(bed.proxy, 1001).registerRig('bad-hello');
+    const badHello = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
+        ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
+        ws.once('close', (code) => resolve(code));
+        ws.once('error', () => {});
+      });
+    expect([await badHello(), await badHello()]).toEqual([WORKER_CLOSE.badHello, WORKER_CLOSE.badHello]);
+    expect(await upgrade(token)).toBe(429);
+  });
 });
