@@ -65,12 +65,18 @@ export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelD
   // way around it; one whose token is accepted is taken back, so rigs that reconnect use none of it. Over the
   // bound every upgrade from that address is refused, a valid token's too: a shared address shares it.
   const upgrades = new WindowCounter(deps.config.RATE_WORKER_UPGRADES_PER_IP_PER_MIN);
-  const outcome = (ip: string): UpgradeOutcome => {
-    const since = upgrades.windowOf(ip);
-    return { accepted: () => upgrades.refund(ip, since), refused: () => upgrades.hit(ip) };
+  /** The window each admitted upgrade was counted in: a refund goes back to that window only. */
+  const countedIn = new WeakMap<object, number>();
+  const outcome = (req: FastifyRequest): UpgradeOutcome => {
+    const since = countedIn.get(req.raw) ?? -1;
+    return { accepted: () => upgrades.refund(req.ip, since), refused: () => upgrades.hit(req.ip) };
   };
   const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (upgrades.hit(req.ip)) return;
+    const now = Date.now();
+    if (upgrades.hit(req.ip, now)) {
+      countedIn.set(req.raw, upgrades.windowOf(req.ip, now));
+      return;
+    }
     const retryS = upgrades.retryAfterS(req.ip);
     reply.header('retry-after', String(retryS));
     throw new HttpError(
@@ -82,7 +88,7 @@ export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelD
   app.get('/v1/worker', { websocket: true, onRequest }, (socket: WebSocket, req) => {
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-    void serveWorker(socket, token, deps, outcome(req.ip)).catch((err) => {
+    void serveWorker(socket, token, deps, outcome(req)).catch((err) => {
       deps.log.error({ err }, 'worker channel error');
       socket.close(1011, 'internal error');
     });
