@@ -141,6 +141,9 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     // One line per request only at debug (see the onResponse hook): at info the console shows events.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.MAX_ENVELOPE_BYTES + 64 * 1024,
+    // request.ip is the client's address from X-Forwarded-For only on connections from TRUST_PROXY's
+    // reverse proxies; every per-IP bound (rate limits, failed sign-ins, worker upgrades) counts by it.
+    trustProxy: config.TRUST_PROXY ?? false,
     // A request must arrive in time (a dripped body is cut), idle sockets close: no one holds a connection.
     ...fastifyTimeouts({
       requestMs: config.HTTP_REQUEST_TIMEOUT_MS,

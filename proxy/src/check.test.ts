@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEd25519KeyPair, signPolicy, toBase64 } from '@cocoon/shared';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { type CheckLine, checkMain, runChecks } from './check';
-import { DEV_SERVICE_KEY } from './config';
+import { type CheckLine, checkMain, checkTrustProxy, runChecks } from './check';
+import { DEV_SERVICE_KEY, loadConfig } from './config';
 import { connectDb, openDb } from './db';
 import { PRODUCTION_SECRETS } from './testing/harness';
 
@@ -105,9 +105,23 @@ describe('npm run check', () => {
     expect(text).toMatch(/✓ TONCENTER_URL: answers, serves mainnet/);
     expect(text).toMatch(/✓ SERVICE_WALLET_MNEMONIC: service wallet .*active/);
     expect(text).toMatch(/✓ BOT_TOKEN: getMe answers @cocoon_test_bot/);
+    // Behind a reverse proxy every client would share its address: a warning, not a failure.
+    expect(text).toMatch(/! TRUST_PROXY: unset: behind nginx\/Caddy every client shares/);
     expect(text).not.toContain(PRODUCTION_SECRETS.BOT_TOKEN);
     expect(seen).toContain('telegram /bot<token>/getMe');
   }, 60_000);
+
+  it('names the reverse proxies TRUST_PROXY trusts, and takes TRUST_PROXY=false without a warning', () => {
+    const line = (TRUST_PROXY: string) => checkTrustProxy(loadConfig({ ...good(), TRUST_PROXY }));
+    expect(line('127.0.0.1, 10.1.0.0/16')).toEqual({
+      ok: true,
+      name: 'TRUST_PROXY',
+      detail: 'X-Forwarded-For believed from 127.0.0.1, 10.1.0.0/16',
+    });
+    expect(line('false')).toMatchObject({ ok: true, detail: expect.stringMatching(/^off/) });
+    expect(line('false').warning).toBeUndefined();
+    expect(line('')).toMatchObject({ ok: true, warning: true });
+  });
 
   it('refuses a dev key in production, naming SERVICE_KEY, with exit code 1', async () => {
     const out: string[] = [];

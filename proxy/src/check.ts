@@ -17,6 +17,8 @@ export interface CheckLine {
   name: string;
   /** What was found; on a failure, what to fix. */
   detail: string;
+  /** Passes, but likely wrong for a deployment: printed with `!`, the exit code stays 0. */
+  warning?: boolean;
 }
 
 export interface CheckOptions {
@@ -60,11 +62,31 @@ export async function runChecks(
       fail('PUBLIC_URL', "set the https:// address people reach the proxy at (the TON Connect manifest's)"),
     );
   else lines.push(pass('PUBLIC_URL', config.PUBLIC_URL));
+  if (!config.COCOON_LOCAL) lines.push(checkTrustProxy(config));
   lines.push(await checkDatabase(config, timeoutMs));
   lines.push(...(await checkChain(config, timeoutMs)));
   lines.push(await checkBotToken(config, timeoutMs));
   lines.push(...checkAttestationPolicy(config));
   return lines;
+}
+
+/**
+ * Behind a reverse proxy without TRUST_PROXY every client arrives from the reverse proxy's address, so the
+ * per-IP bounds (failed sign-ins, worker upgrades, RATE_IP_PER_MIN) are shared by everyone: a few bad
+ * requests lock out every API key and rig. A warning, not a failure: a proxy reached directly needs none.
+ */
+export function checkTrustProxy(config: Config): CheckLine {
+  const name = 'TRUST_PROXY';
+  if (config.TRUST_PROXY === undefined)
+    return {
+      ...pass(
+        name,
+        "unset: behind nginx/Caddy every client shares the reverse proxy's address and its per-IP bounds; set it to the reverse proxy's address (e.g. 127.0.0.1), or TRUST_PROXY=false if clients connect directly",
+      ),
+      warning: true,
+    };
+  if (config.TRUST_PROXY === false) return pass(name, 'off: each connection is counted by its own address');
+  return pass(name, `X-Forwarded-For believed from ${config.TRUST_PROXY.join(', ')}`);
 }
 
 /** Days left before clients refuse the policy, below which the check asks for a fresh one now. */
@@ -234,9 +256,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** One line per check, ✓ or ✗. */
+/** One line per check, ✓, ! (a warning) or ✗. */
 export function formatChecks(lines: CheckLine[]): string {
-  return lines.map((l) => `${l.ok ? '✓' : '✗'} ${l.name}: ${l.detail}`).join('\n');
+  return lines.map((l) => `${l.ok ? (l.warning ? '!' : '✓') : '✗'} ${l.name}: ${l.detail}`).join('\n');
 }
 
 /** Prints the checks of `env` and returns the exit code: 0 when all pass, 1 otherwise. */

@@ -80,14 +80,27 @@ export function routeGroup(
 }
 
 /**
- * Runs an auth check counting its failures per IP address: a request that carries credentials and fails
- * (401) counts; once an address is over RATE_AUTH_FAILURES_PER_IP_PER_MIN, its requests with credentials are
- * refused (429) before any lookup until its minute is over. Requests without credentials aren't counted:
+ * Credentials checked without a lookup: initData by an HMAC with the bot token, the bot's service key by a
+ * constant-time compare with SERVICE_KEY. The failure bound never refuses them: it exists to spare the
+ * database, and refusing them would let anyone sharing an address (behind a reverse proxy without
+ * TRUST_PROXY, a carrier's NAT) lock every Mini App user and the bot out with a few bad requests. A wrong one
+ * still counts as a failure. The admin key stays bound: its routes are rarely used, and the bound is the only
+ * brake on guessing it.
+ */
+const CHEAP_SCHEMES = new Set(['tma', 'service']);
+
+/**
+ * Runs an auth check counting its failures per IP address (request.ip: the client's own address behind
+ * TRUST_PROXY): a request that carries credentials and fails (401) counts; once an address is over
+ * RATE_AUTH_FAILURES_PER_IP_PER_MIN, its requests with lookup-backed credentials (API keys) or the admin key
+ * are refused (429) before any lookup until its minute is over. Requests without credentials aren't counted:
  * they cost no lookup.
  */
 async function countingFailures(ctx: AppContext, req: FastifyRequest, check: () => Promise<void>) {
-  const tried = typeof req.headers.authorization === 'string' && req.headers.authorization !== '';
-  if (tried && ctx.authFailures.over(req.ip)) {
+  const header = req.headers.authorization;
+  const tried = typeof header === 'string' && header !== '';
+  const cheap = tried && CHEAP_SCHEMES.has(header.split(' ', 1)[0].toLowerCase());
+  if (tried && !cheap && ctx.authFailures.over(req.ip)) {
     throw new HttpError(
       429,
       'rate_limited',

@@ -61,7 +61,7 @@ describe('the HTTP server is bounded', () => {
     const refused = await bed.proxy.app.inject({
       method: 'GET',
       url: '/v1/me',
-      headers: { authorization: 'Service not-the-key' },
+      headers: { authorization: `Bearer ck_${randomBytes(16).toString('hex')}` },
     });
     expect(refused.statusCode).toBe(429);
     expect(refused.json().error.message).toMatch(/failed sign-ins/);
@@ -73,5 +73,74 @@ describe('the HTTP server is bounded', () => {
       headers: { authorization: `tma ${(userAuth(bed.proxy, 2001) as { initData: string }).initData}` },
     });
     expect(elsewhere.statusCode).toBe(200);
+  });
+});
+
+const me = (proxy: ProxyServer, headers: Record<string, string>, remoteAddress = '127.0.0.1') =>
+  proxy.app.inject({ method: 'GET', url: '/v1/me', remoteAddress, headers });
+const badKey = () => `Bearer ck_${randomBytes(16).toString('hex')}`;
+
+/** Sends `n` requests with made-up API keys; the statuses. */
+async function badSignIns(proxy: ProxyServer, n: number, headers: () => Record<string, string> = () => ({})) {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i++)
+    statuses.push((await me(proxy, { ...headers(), authorization: badKey() })).statusCode);
+  return statuses;
+}
+
+// Attack B2: behind the documented reverse proxy every caller arrives from 127.0.0.1, so a per-IP failure
+// count on the connection's address locks everyone out. TRUST_PROXY names the reverse proxies whose
+// X-Forwarded-For is believed; cheap credentials (initData, the service key) are never locked out.
+describe('the failed sign-in bound behind a reverse proxy', () => {
+  it('behind a trusted proxy, bad keys from one forwarded client do not lock out another', async () => {
+    await bed.start({ TRUST_PROXY: '127.0.0.1', RATE_AUTH_FAILURES_PER_IP_PER_MIN: '5' });
+    const { key } = await userClient(bed.proxy, 2001).createApiKey('honest');
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    expect(await badSignIns(bed.proxy, 6, () => from('203.0.113.1'))).toEqual([401, 401, 401, 401, 401, 429]);
+    // Another client behind the same reverse proxy signs in with its API key.
+    expect((await me(bed.proxy, { ...from('203.0.113.2'), authorization: `Bearer ${key}` })).statusCode).toBe(
+      200,
+    );
+    // The attacker's own address stays refused, whatever it puts before the proxy's entry.
+    const again = await me(bed.proxy, {
+      ...from('198.51.100.1, 203.0.113.1'),
+      authorization: `Bearer ${key}`,
+    });
+    expect(again.statusCode).toBe(429);
+    // A connection that is not from the trusted proxy is counted by its own address: its header is ignored.
+    let n = 0;
+    const spoofed = () => ({ 'x-forwarded-for': `192.0.2.${++n}` });
+    const direct: number[] = [];
+    for (let i = 0; i < 6; i++)
+      direct.push(
+        (await me(bed.proxy, { ...spoofed(), authorization: badKey() }, '198.51.100.9')).statusCode,
+      );
+    expect(direct).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it('without TRUST_PROXY, X-Forwarded-For is ignored: a client cannot spoof its way around the bound', async () => {
+    await bed.start({ RATE_AUTH_FAILURES_PER_IP_PER_MIN: '5' });
+    const { key } = await userClient(bed.proxy, 2001).createApiKey('k');
+    let n = 0;
+    const spoofed = () => ({ 'x-forwarded-for': `192.0.2.${++n}` });
+    expect(await badSignIns(bed.proxy, 6, spoofed)).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await me(bed.proxy, { ...spoofed(), authorization: `Bearer ${key}` })).statusCode).toBe(429);
+  });
+
+  it('a valid Mini App user and the bot are served while their address is over the bound', async () => {
+    await bed.start({ RATE_AUTH_FAILURES_PER_IP_PER_MIN: '5' });
+    expect(await badSignIns(bed.proxy, 6)).toEqual([401, 401, 401, 401, 401, 429]);
+    // initData is checked by HMAC and the service key by a constant-time compare: no lookup to protect.
+    const tma = `tma ${(userAuth(bed.proxy, 2001) as { initData: string }).initData}`;
+    expect((await me(bed.proxy, { authorization: tma })).statusCode).toBe(200);
+    const service = { authorization: `Service ${bed.proxy.ctx.config.SERVICE_KEY}`, 'x-cocoon-user': '2002' };
+    expect((await me(bed.proxy, service)).statusCode).toBe(200);
+    // A bad one of either is still refused (401, and counted); lookup-backed credentials stay refused.
+    expect(
+      (await me(bed.proxy, { authorization: tma.replace(/hash=[0-9a-f]+/, `hash=${'0'.repeat(64)}`) }))
+        .statusCode,
+    ).toBe(401);
+    expect((await me(bed.proxy, { authorization: 'Service not-the-key' })).statusCode).toBe(401);
+    expect((await me(bed.proxy, { authorization: badKey() })).statusCode).toBe(429);
   });
 });

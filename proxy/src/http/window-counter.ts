@@ -1,6 +1,7 @@
-// Counts events per key (an IP address) in fixed one-minute windows, in memory, per proxy process. For the
-// bounds checked before any lookup (worker upgrades, failed authentications per IP): cheap, and bounded in
-// memory (it forgets everything when it holds too many keys, which only ever lets some callers in early).
+// Counts events per key (an IP address: request.ip, the client's own behind TRUST_PROXY) in fixed one-minute
+// windows, in memory, per proxy process. For the bounds checked before any lookup (refused worker upgrades,
+// failed authentications per IP): cheap, and bounded in memory (it forgets everything when it holds too many
+// keys, which only ever lets some callers in early).
 
 export class WindowCounter {
   private readonly counts = new Map<string, { n: number; since: number }>();
@@ -26,6 +27,20 @@ export class WindowCounter {
     const e = this.entry(key, now);
     e.n++;
     return e.n <= this.limit;
+  }
+
+  /**
+   * Takes back one event counted for `key` (one that turned out harmless: a worker upgrade whose token was
+   * accepted). Within its window only; a window that has ended is forgotten anyway.
+   */
+  refund(key: string, since: number): void {
+    const e = this.counts.get(key);
+    if (e && e.since === since && e.n > 0) e.n--;
+  }
+
+  /** When `key`'s current window began (pass it to refund). */
+  windowOf(key: string, now = Date.now()): number {
+    return this.entry(key, now).since;
   }
 
   /** Whether `key` is already over the limit in this window (counts nothing). */

@@ -174,3 +174,73 @@ describe('a rig whose hello carries keys no one can seal to or check', () => {
     expect(await hello(token, toBase64(newX25519KeyPair().publicKey))).toMatchObject({ welcome: true });
   });
 });
+
+/** Opens a worker socket: 'open' (token accepted; the test closes it), a refused upgrade's status, or the close code. */
+function upgrade(token: string, headers: Record<string, string> = {}): Promise<string | number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl(), { headers: { ...headers, authorization: `Bearer ${token}` } });
+    // A refused token is closed right after the upgrade; an accepted one answers a junk frame (the channel
+    // reads frames only once the token is accepted).
+    ws.once('open', () => ws.send('junk'));
+    ws.on('message', (data) => {
+      if (String(data).includes('frame is not JSON')) {
+        resolve('open');
+        ws.terminate();
+      }
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('close', (code) => resolve(code));
+    ws.once('error', () => {});
+  });
+}
+
+/** Upgrades `n` times with random tokens; each outcome. */
+async function badUpgrades(n: number, headers: () => Record<string, string> = () => ({})) {
+  const outcomes: (string | number)[] = [];
+  for (let i = 0; i < n; i++) outcomes.push(await upgrade(randomBytes(24).toString('hex'), headers()));
+  return outcomes;
+}
+
+// Attack B2: behind the documented reverse proxy every rig and every attacker arrive from 127.0.0.1.
+describe('the worker upgrade bound behind a reverse proxy', () => {
+  it('counts forwarded addresses separately when the proxy is trusted', async () => {
+    await bed.start({ TRUST_PROXY: '127.0.0.1', RATE_WORKER_UPGRADES_PER_IP_PER_MIN: '5' });
+    const { token } = await userClient(bed.proxy, 1001).registerRig('honest');
+    const from = (ip: string) => () => ({ 'x-forwarded-for': ip });
+    const bad = WORKER_CLOSE.badToken;
+    expect(await badUpgrades(6, from('203.0.113.1'))).toEqual([bad, bad, bad, bad, bad, 429]);
+    // A rig behind the same reverse proxy, from another client address, connects.
+    expect(await upgrade(token, from('203.0.113.2')())).toBe('open');
+  });
+
+  it('without TRUST_PROXY ignores X-Forwarded-For, and counts refused upgrades only', async () => {
+    await bed.start({ RATE_WORKER_UPGRADES_PER_IP_PER_MIN: '3' });
+    const { token } = await userClient(bed.proxy, 1001).registerRig('honest');
+    // A rig that reconnects often uses none of its address's bound.
+    for (let i = 0; i < 5; i++) expect(await upgrade(token)).toBe('open');
+    let n = 0;
+    const spoofed = () => ({ 'x-forwarded-for': `192.0.2.${++n}` });
+    const bad = WORKER_CLOSE.badToken;
+    expect(await badUpgrades(4, spoofed)).toEqual([bad, bad, bad, 429]);
+    // Once over, the address is refused before any token is looked up: a valid one too.
+    expect(await upgrade(token, spoofed())).toBe(429);
+  });
+
+  it('counts an accepted token whose hello is refused', async () => {
+    await bed.start({ RATE_WORKER_UPGRADES_PER_IP_PER_MIN: '2' });
+    const { token } = await userClient(bed.proxy, 1001).registerRig('bad-hello');
+    const badHello = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
+        ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
+        ws.once('close', (code) => resolve(code));
+        ws.once('error', () => {});
+      });
+    expect([await badHello(), await badHello()]).toEqual([WORKER_CLOSE.badHello, WORKER_CLOSE.badHello]);
+    expect(await upgrade(token)).toBe(429);
+  });
+});

@@ -51,11 +51,32 @@ export interface WorkerChannelDeps {
   attestation: AttestationService;
 }
 
+/** What the upgrade bound is told about one socket once its token is checked. */
+interface UpgradeOutcome {
+  /** The token was accepted: the upgrade no longer counts. */
+  accepted(): void;
+  /** A socket with an accepted token was refused before its welcome (a bad hello, no hello): it counts again. */
+  refused(): void;
+}
+
 export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelDeps): void {
-  // Counted per IP before the token is looked up and before the upgrade: random tokens are no way around it.
+  // Refused upgrades per IP address (request.ip: the client's own behind TRUST_PROXY). Each upgrade counts on
+  // arrival, before the token is looked up and before the upgrade, so random tokens (or many at once) are no
+  // way around it; one whose token is accepted is taken back, so rigs that reconnect use none of it. Over the
+  // bound every upgrade from that address is refused, a valid token's too: a shared address shares it.
   const upgrades = new WindowCounter(deps.config.RATE_WORKER_UPGRADES_PER_IP_PER_MIN);
+  /** The window each admitted upgrade was counted in: a refund goes back to that window only. */
+  const countedIn = new WeakMap<object, number>();
+  const outcome = (req: FastifyRequest): UpgradeOutcome => {
+    const since = countedIn.get(req.raw) ?? -1;
+    return { accepted: () => upgrades.refund(req.ip, since), refused: () => upgrades.hit(req.ip) };
+  };
   const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (upgrades.hit(req.ip)) return;
+    const now = Date.now();
+    if (upgrades.hit(req.ip, now)) {
+      countedIn.set(req.raw, upgrades.windowOf(req.ip, now));
+      return;
+    }
     const retryS = upgrades.retryAfterS(req.ip);
     reply.header('retry-after', String(retryS));
     throw new HttpError(
@@ -67,19 +88,26 @@ export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelD
   app.get('/v1/worker', { websocket: true, onRequest }, (socket: WebSocket, req) => {
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-    void serveWorker(socket, token, deps).catch((err) => {
+    void serveWorker(socket, token, deps, outcome(req)).catch((err) => {
       deps.log.error({ err }, 'worker channel error');
       socket.close(1011, 'internal error');
     });
   });
 }
 
-async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannelDeps): Promise<void> {
+async function serveWorker(
+  socket: WebSocket,
+  token: string,
+  deps: WorkerChannelDeps,
+  bound: UpgradeOutcome,
+): Promise<void> {
   const { db, config, jobs, workers, log } = deps;
   const send = (msg: ProxyToWorker) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
   };
   let cutOff = false;
+  /** Set once the token is accepted: a refusal before the welcome counts against the address again. */
+  let tokenAccepted = false;
   /**
    * Refuses the socket: its close frame with the code and reason (the worker logs them), then terminate()
    * a moment later whatever the peer does: a peer that never answers the close handshake must not keep the
@@ -88,6 +116,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
   const refuse = (code: number, reason: string, graceMs = REFUSAL_GRACE_MS) => {
     if (cutOff) return;
     cutOff = true;
+    if (tokenAccepted && !conn) bound.refused();
     clearTimeout(helloDeadline);
     if (socket.readyState === socket.OPEN) socket.close(code, closeReason(reason));
     setTimeout(() => socket.terminate(), graceMs).unref();
@@ -115,6 +144,11 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
     send({ type: 'error', message: 'unknown or revoked rig token' });
     refuse(WORKER_CLOSE.badToken, 'unknown or revoked rig token');
     return;
+  }
+  // Unless it was cut off while the token was looked up (it still counts then).
+  if (!cutOff) {
+    tokenAccepted = true;
+    bound.accepted();
   }
   const rigLog = log.child({ rigId: rig.id });
   let conn: WorkerConnection | undefined;
