@@ -117,14 +117,21 @@ describe('runAudit', () => {
   });
 
   it('never fails a sampled output on a recount of its re-encoded text: a sampled split need not be canonical', async () => {
-    // The receipt counts 36 completion tokens; re-encoding the text gives 4. An honest rig can sample a split
+    // The receipt counts 12 completion tokens; re-encoding the text gives 4. An honest rig can sample a split
     // that re-encodes shorter, so this is no evidence against it: two honest auditors saying 'fail' here
     // would convict it. Until the committed token ids exist (the engine issue) the auditor can't tell.
-    const v = await runAudit(audit({ completionTokens: 36 }), withModel(scoringModel(3, 4)));
+    const v = await runAudit(audit({ completionTokens: 12 }), withModel(scoringModel(3, 4)));
     expect(v.outcome).not.toBe('fail');
     expect(v).toMatchObject({
       outcome: 'unable',
-      reason: expect.stringMatching(/receipt says 36.*re-encod/),
+      reason: expect.stringMatching(/receipt says 12.*re-encod/),
+    });
+    // Past one token per byte of the text ("general kenobi" is 14 bytes, one end token hidden) no split
+    // can give the count: that is a fail.
+    const over = await runAudit(audit({ completionTokens: 36 }), withModel(scoringModel(3, 4)));
+    expect(over).toMatchObject({
+      outcome: 'fail',
+      reason: expect.stringMatching(/more than one token per byte/),
     });
     // A receipt within the tokens the text can hide (an end-of-sequence token) passes, as before.
     const fine = await runAudit(audit({ completionTokens: 5 }), withModel(scoringModel(3, 4)));
