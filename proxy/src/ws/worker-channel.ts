@@ -249,7 +249,7 @@ async function serveWorker(socket: WebSocket, token: string, deps: WorkerChannel
         if (Date.now() - lastBeatHandled < config.HEARTBEAT_MS / 4) return;
         lastBeatHandled = Date.now();
         await touchRig(db, rig!.id);
-        await jobs.renewLeases(rig!.id, msg.running);
+        await jobs.heartbeat(rig!.id, msg);
         return;
       case 'chunk':
         jobs.handleChunk(rig!.id, msg);
