@@ -73,6 +73,23 @@ describe('a rig that stops making progress', () => {
 });
 
 describe('a rig that reports progress it never delivers', () => {
+  it("a count past the job's max tokens is no progress: the job still ends at the first-token deadline", async () => {
+    await bed.start();
+    const liar = await bed.rig(1001, 0n, 'hold-forever', { heartbeatMs: 60_000 });
+    const honest = await bed.rig(1002, 2_000n);
+    const done = generate(userClient(bed.proxy, 2001), 'told the truth', 10);
+    const beats = setInterval(() => {
+      const jobId = liar.worker.received[0];
+      if (jobId) liar.worker.send({ type: 'heartbeat', running: [jobId], progress: [{ jobId, tokens: 11 }] });
+    }, 400);
+    try {
+      expect(await done).toMatchObject({ text: 'TOLD THE TRUTH', rigId: honest.id });
+    } finally {
+      clearInterval(beats);
+    }
+    expect((await jobRow()).fail_reason).toMatch(/no first token/);
+  });
+
   it('is cut at the run time cap, and the job finishes on another rig', async () => {
     // Cap: the first-token allowance + 10 tokens × 100 ms, ~3.6 s; the faker reports a token a second, so
     // its between-token deadline keeps moving and only the cap ends it.
