@@ -4,6 +4,7 @@ import {
   attributeSummaryLines,
   type JobBody,
   type JobKind,
+  jobTimeoutMs,
   NANO_DIGITS,
   type RunJobResult,
   type TrustTier,
@@ -14,23 +15,12 @@ import { z } from 'zod';
 export const MAX_TOKENS_LIMIT = 100_000;
 /** Used when a request names no `max_tokens`; the hold is sized from it, the charge from what was used. */
 export const DEFAULT_MAX_TOKENS = 256;
-/** Used when a request names no `timeout`, in seconds: the least; longer jobs get more (defaultTimeoutMs). */
+/**
+ * Used when a request names no `timeout`, in seconds: the least. Longer jobs get more (shared's jobTimeoutMs:
+ * the proxy ends a job only when its rig stops making progress, so a fixed total would cut a slow rig that
+ * is producing a long answer).
+ */
 export const DEFAULT_TIMEOUT_S = 300;
-/**
- * The slowest rate the proxy lets a rig produce at by default (its RUN_CAP_MS_PER_TOKEN: 1 token/s), and
- * time for the wait and the first token on top.
- */
-const SLOWEST_MS_PER_TOKEN = 1000;
-const WAIT_AND_FIRST_TOKEN_MS = 120_000;
-
-/**
- * A request's timeout when it names none. The proxy ends a job only when its rig stops making progress (or
- * passes the run time cap of max tokens at the slowest accepted rate), so a fixed total would cut a slow rig
- * that is producing a long answer: the default grows with max tokens to fit that cap.
- */
-export function defaultTimeoutMs(maxTokens: number): number {
-  return Math.max(DEFAULT_TIMEOUT_S * 1000, WAIT_AND_FIRST_TOKEN_MS + maxTokens * SLOWEST_MS_PER_TOKEN);
-}
 
 const STOP_MSG = 'must be a string or an array of at most 4 strings, each 1 to 64 characters';
 const stopSequence = z.string(STOP_MSG).min(1, STOP_MSG).max(64, STOP_MSG);
@@ -178,7 +168,10 @@ function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobP
     stream: r.stream === true,
     includeUsage: r.stream_options?.include_usage === true,
     maxPriceNanoPer1k: r.max_price ?? undefined,
-    timeoutMs: r.timeout != null ? Math.round(r.timeout * 1000) : defaultTimeoutMs(body.maxTokens),
+    timeoutMs:
+      r.timeout != null
+        ? Math.round(r.timeout * 1000)
+        : jobTimeoutMs(body.maxTokens, DEFAULT_TIMEOUT_S * 1000),
     minTrust: r.cocoon_min_trust ?? undefined,
   };
 }
