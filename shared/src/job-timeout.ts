@@ -8,7 +8,7 @@ export const SLOWEST_MS_PER_TOKEN = 1000;
 /** On top: the wait for a rig and the first token. */
 const WAIT_AND_FIRST_TOKEN_MS = 120_000;
 
-/** A client's timeout for a job of `maxTokens`: enough for a rig at the slowest accepted rate, at least `floorMs`. */
+/** A client's timeout for a job of `maxTokens`: time for a rig at the slowest accepted rate, at least `floorMs`. */
 export function jobTimeoutMs(maxTokens: number, floorMs: number): number {
   return Math.max(floorMs, WAIT_AND_FIRST_TOKEN_MS + maxTokens * SLOWEST_MS_PER_TOKEN);
 }

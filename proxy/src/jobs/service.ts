@@ -178,7 +178,7 @@ export class JobService {
     if (progress.length) await recordProgress(this.db, rigId, progress, this.config.TOKEN_GAP_MS);
   }
 
-  /** Periodic upkeep: expire stale quotes, fail over lapsed leases, time out jobs, retry queued ones. */
+  /** Periodic upkeep: expire stale quotes, fail over jobs past a deadline, time out waiting ones, retry. */
   sweep(): Promise<void> {
     return this.sweeper.sweep();
   }

@@ -1,5 +1,6 @@
 // Periodic upkeep (app.ts runs it every second): expire stale quotes, time out waiting jobs, fail over
-// running jobs past a deadline (lease, progress, run time cap), retry queued jobs. Each job is handled in its own transaction; a pass looks at 500 of each at most.
+// running jobs past a deadline (lease, progress, run time cap), retry queued jobs. Each job is handled in
+// its own transaction; a pass looks at 500 of each at most.
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { WorkerRegistry } from '../ws/registry';

@@ -93,6 +93,8 @@ export const workerToProxy = z.discriminatedUnion('type', [
     /**
      * Tokens done so far per running job (completion tokens decoded; a summarizer counts its stages). The
      * proxy's deadlines move only when a job's count grows, and never past its max tokens (jobs/progress.ts).
+     * Optional so older workers still connect, but a worker that reports none makes no progress: its jobs
+     * end at the first-token deadline.
      */
     progress: z.array(jobProgress).max(64).default([]),
   }),
