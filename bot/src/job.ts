@@ -1,6 +1,6 @@
 // The shared path of /summarize and /generate: rate limits, then a background task that runs the sealed
 // job through @cocoon/shared's client (plaintext stays in this process) and streams it into the chat.
-import type { JobBody, TrustTier } from '@cocoon/shared';
+import { type JobBody, jobTimeoutMs, type TrustTier } from '@cocoon/shared';
 import type { Context } from 'grammy';
 import { describeError, type Features, type TelegramUserRef } from './deps';
 import { StreamingReply } from './stream';
@@ -78,7 +78,8 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
       const res = await deps.cocoonFor(job.payer).runJob({
         model: job.model,
         body,
-        timeoutMs: config.JOB_TIMEOUT_MS,
+        // At least JOB_TIMEOUT_MS, more for a long answer: a slow rig that keeps producing isn't cut off.
+        timeoutMs: jobTimeoutMs(body.maxTokens, config.JOB_TIMEOUT_MS),
         minTrust,
         onDelta: (d) => {
           streamed += d;

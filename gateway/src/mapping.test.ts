@@ -97,7 +97,18 @@ describe('chat completion requests → chat job bodies', () => {
       maxTokens: DEFAULT_MAX_TOKENS,
     });
     expect(d.maxPriceNanoPer1k).toBeUndefined();
-    expect(d.timeoutMs).toBe(300_000);
+    // Two minutes to wait and start, then 256 tokens at the slowest rate the proxy accepts (1 token/s).
+    expect(d.timeoutMs).toBe(120_000 + DEFAULT_MAX_TOKENS * 1000);
+  });
+
+  it('a request naming no timeout gets one that grows with max tokens, to fit a slow rig that keeps producing', () => {
+    // The proxy lets a rig produce at 1 token/s (its run time cap): 4,000 tokens may take over an hour.
+    const long = chatPlan({ model: 'm', messages: [user('x')], max_tokens: 4000 });
+    expect(long.timeoutMs).toBeGreaterThanOrEqual(4000 * 1000);
+    // A timeout the request names is kept as it is.
+    expect(chatPlan({ model: 'm', messages: [user('x')], max_tokens: 4000, timeout: 10 }).timeoutMs).toBe(
+      10_000,
+    );
   });
 
   it.each([

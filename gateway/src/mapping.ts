@@ -4,6 +4,7 @@ import {
   attributeSummaryLines,
   type JobBody,
   type JobKind,
+  jobTimeoutMs,
   NANO_DIGITS,
   type RunJobResult,
   type TrustTier,
@@ -14,7 +15,11 @@ import { z } from 'zod';
 export const MAX_TOKENS_LIMIT = 100_000;
 /** Used when a request names no `max_tokens`; the hold is sized from it, the charge from what was used. */
 export const DEFAULT_MAX_TOKENS = 256;
-/** Used when a request names no `timeout`, in seconds. */
+/**
+ * Used when a request names no `timeout`, in seconds: the least. Longer jobs get more (shared's jobTimeoutMs:
+ * the proxy ends a job only when its rig stops making progress, so a fixed total would cut a slow rig that
+ * is producing a long answer).
+ */
 export const DEFAULT_TIMEOUT_S = 300;
 
 const STOP_MSG = 'must be a string or an array of at most 4 strings, each 1 to 64 characters';
@@ -163,7 +168,10 @@ function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobP
     stream: r.stream === true,
     includeUsage: r.stream_options?.include_usage === true,
     maxPriceNanoPer1k: r.max_price ?? undefined,
-    timeoutMs: Math.round((r.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
+    timeoutMs:
+      r.timeout != null
+        ? Math.round(r.timeout * 1000)
+        : jobTimeoutMs(body.maxTokens, DEFAULT_TIMEOUT_S * 1000),
     minTrust: r.cocoon_min_trust ?? undefined,
   };
 }

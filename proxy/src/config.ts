@@ -103,15 +103,32 @@ export const configSchema = z.object({
   QUOTE_TTL_MS: z.coerce.number().int().positive().default(60_000),
   LEASE_MS: z.coerce.number().int().positive().default(30_000),
   HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
+  /**
+   * How long a job may wait for a rig (from its submit, or from the failover that put it back in line)
+   * before it fails. It never ends a running job: a rig producing it is bounded by the deadlines below
+   * instead, so a slow rig that keeps producing is never cut by a total time (jobs/progress.ts).
+   */
   JOB_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   /** Finished jobs' sealed envelopes and results are dropped this long after the job ended (24 h). */
   SEALED_RETENTION_MS: z.coerce.number().int().positive().default(86_400_000),
   /**
-   * How long a rig may hold a job, from the claim: RUN_BASE_MS + (input + max tokens) × RUN_MS_PER_TOKEN.
-   * Heartbeats renew a lease up to that and no further; then the job goes to the next candidate.
+   * Deadlines that measure progress (jobs/progress.ts), from the tokens done each heartbeat reports. A rig
+   * that misses one loses the job to the next candidate and counts a failure (as a lapsed lease does).
+   * First token: FIRST_TOKEN_BASE_MS + input tokens × FIRST_TOKEN_MS_PER_INPUT_TOKEN from the claim (time
+   * waiting in the rig's own queue included).
    */
-  RUN_BASE_MS: z.coerce.number().int().positive().default(20_000),
-  RUN_MS_PER_TOKEN: z.coerce.number().int().min(0).default(100),
+  FIRST_TOKEN_BASE_MS: z.coerce.number().int().positive().default(30_000),
+  FIRST_TOKEN_MS_PER_INPUT_TOKEN: z.coerce.number().int().min(0).default(25),
+  /**
+   * Between tokens: each report that grows the job's tokens done moves its deadline to TOKEN_GAP_MS later.
+   * Progress arrives with heartbeats, so keep it well above HEARTBEAT_MS.
+   */
+  TOKEN_GAP_MS: z.coerce.number().int().positive().default(20_000),
+  /**
+   * The run time cap, against a rig that reports progress it never delivers: the first-token allowance +
+   * max tokens × RUN_CAP_MS_PER_TOKEN (the slowest rate the market accepts; 1,000: 1 token/s) from the claim.
+   */
+  RUN_CAP_MS_PER_TOKEN: z.coerce.number().int().positive().default(1_000),
   /** A rig that loses this many jobs in a row (fails, stalls, disconnects) gets no quotes for RIG_COOLDOWN_MS. */
   RIG_COOLDOWN_AFTER_FAILURES: z.coerce.number().int().positive().default(3),
   RIG_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),

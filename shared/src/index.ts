@@ -12,6 +12,7 @@ export * from './crypto/keys';
 export * from './crypto/receipt';
 export * from './crypto/verdict';
 export * from './env';
+export * from './job-timeout';
 export * from './local-mode';
 export * from './onchain/voucher-signer';
 export * from './pricing';

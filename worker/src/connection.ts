@@ -105,6 +105,8 @@ export function servedModels(models: ReadonlyMap<string, Model>): ServedModel[] 
 interface RunningJob {
   controller: AbortController;
   done: Promise<void>;
+  /** Tokens done so far (the engine's count), reported in each heartbeat. */
+  tokens: number;
 }
 
 export class WorkerConnection {
@@ -350,8 +352,7 @@ export class WorkerConnection {
                 ws.terminate();
                 return;
               }
-              const ids = [...this.running.keys(), ...this.queue.map((j) => j.jobId)];
-              this.send({ type: 'heartbeat', running: ids.slice(0, MAX_TRACKED_JOBS) });
+              this.send(this.heartbeat());
               ws.ping();
             }, msg.heartbeatMs);
             return;
@@ -432,12 +433,30 @@ export class WorkerConnection {
     if (before !== this.queue.length) this.opts.onChange?.();
   }
 
+  /**
+   * What the heartbeat says: the jobs started (with their tokens done: the proxy's deadlines measure
+   * progress) and, apart, those waiting in this rig's queue, which are held but make no progress.
+   */
+  private heartbeat(): Extract<WorkerToProxy, { type: 'heartbeat' }> {
+    const running = [...this.running].slice(0, MAX_TRACKED_JOBS);
+    return {
+      type: 'heartbeat',
+      running: running.map(([id]) => id),
+      queued: this.queue.slice(0, MAX_TRACKED_JOBS - running.length).map((j) => j.jobId),
+      progress: running.filter(([, j]) => j.tokens > 0).map(([jobId, j]) => ({ jobId, tokens: j.tokens })),
+    };
+  }
+
   private startJob(msg: AssignMessage): void {
     const rigId = this.currentRigId;
     if (!rigId) return;
     const controller = new AbortController();
     const deps = { rigId, keys: this.opts.keys, models: this.opts.models };
-    const done = runAssignedJob(msg, deps, (m) => this.send(m), controller.signal)
+    const job: RunningJob = { controller, done: Promise.resolve(), tokens: 0 };
+    const onProgress = (tokens: number) => {
+      job.tokens = tokens;
+    };
+    job.done = runAssignedJob(msg, deps, (m) => this.send(m), controller.signal, onProgress)
       .catch((err): JobOutcome => {
         // runAssignedJob answers every error itself; this only guards against a bug in it.
         this.opts.logger.error({ jobId: msg.jobId, err: String(err).slice(0, 200) }, 'job runner crashed');
@@ -445,7 +464,7 @@ export class WorkerConnection {
         return { kind: 'failed', reason: 'crash', retryable: true };
       })
       .then((outcome) => this.onJobEnd(msg.jobId, outcome, msg.model));
-    this.running.set(msg.jobId, { controller, done });
+    this.running.set(msg.jobId, job);
     this.opts.onChange?.();
   }
 

@@ -140,7 +140,8 @@ function rejection(err: unknown): JobRejected {
 }
 
 /**
- * Runs `assign` and sends chunk, done or fail messages through `send`. After `signal` aborts (a cancel, a
+ * Runs `assign` and sends chunk, done or fail messages through `send`; `onProgress` hears the tokens done
+ * so far (connection.ts reports them in its heartbeat). After `signal` aborts (a cancel, a
  * lost connection, shutdown) nothing more is sent: the proxy has already moved the job on.
  */
 export async function runAssignedJob(
@@ -148,6 +149,7 @@ export async function runAssignedJob(
   deps: JobRunnerDeps,
   send: (msg: WorkerToProxy) => void,
   signal: AbortSignal,
+  onProgress?: (tokensDone: number) => void,
 ): Promise<JobOutcome> {
   const started = performance.now();
   try {
@@ -161,7 +163,7 @@ export async function runAssignedJob(
       send({ type: 'chunk', jobId: assign.jobId, seq, sealed: sealResultPart(state, seq, { delta }) });
       seq++;
     };
-    const r = await model.run(input, onDelta, signal);
+    const r = await model.run(input, onDelta, signal, onProgress);
     if (signal.aborted) return { kind: 'aborted' };
     if (r.completionTokens > input.maxTokens || r.promptTokens > assign.inputTokens) {
       // A model that miscounts would be refused at settlement anyway; say so plainly instead.

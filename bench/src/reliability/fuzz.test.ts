@@ -625,7 +625,7 @@ describe('worker channel fuzz', () => {
         signature: 'AAAA',
       },
       { type: 'fail', jobId: q.quoteId, reason: 'forged', retryable: false },
-      { type: 'heartbeat', running: [q.quoteId] },
+      { type: 'heartbeat', running: [q.quoteId], queued: [], progress: [{ jobId: q.quoteId, tokens: 1 }] },
     ];
     for (const f of forged) w.send(f);
     w.send('{}'); // an error answer marks that every forged frame before it was handled

@@ -4,6 +4,7 @@
 import {
   EMPTY_SUMMARY_NOTE,
   type JobBody,
+  jobTimeoutMs,
   parseTranscript,
   type SummaryView,
   summaryView,
@@ -134,7 +135,8 @@ export function PlaygroundPage() {
         onDelta: (d) => setOutput((o) => o + d),
         onRestart: () => setOutput(''), // moved to another rig mid-stream: its text starts over
         signal: abort.current.signal,
-        timeoutMs: 120_000,
+        // At least two minutes, more for a long answer: a slow rig that keeps producing isn't cut off.
+        timeoutMs: jobTimeoutMs(body.maxTokens, 120_000),
         ...(confidential ? { minTrust: 'tdx' as const } : {}),
       },
       {

@@ -130,11 +130,12 @@ describe('a cheap rig that denies service', () => {
     expect(row.rows[0].jobs_done).toBe(0);
   });
 
-  it('holding a job forever in heartbeats ends at its run deadline, not the job timeout', async () => {
+  it('holding a job forever in heartbeats ends at its first-token deadline, not the job timeout', async () => {
     await bed.start({
-      LEASE_MS: '500',
-      RUN_BASE_MS: '1000',
-      RUN_MS_PER_TOKEN: '10',
+      LEASE_MS: '3000',
+      HEARTBEAT_MS: '1000',
+      FIRST_TOKEN_BASE_MS: '1000',
+      FIRST_TOKEN_MS_PER_INPUT_TOKEN: '10',
       JOB_TIMEOUT_MS: '600000',
     });
     const holder = await bed.rig(1001, 0n, 'hold-forever');
@@ -143,7 +144,13 @@ describe('a cheap rig that denies service', () => {
     expect(res).toMatchObject({ text: 'EVENTUALLY DONE', rigId: honest.id });
     expect(holder.worker.received).toHaveLength(1);
     const job = (await bed.db.query<{ fail_reason: string }>('SELECT fail_reason FROM jobs')).rows[0];
-    expect(job.fail_reason).toBe('the lease expired');
+    expect(job.fail_reason).toMatch(/no first token/);
+    // Cooled down as for a failure.
+    const rig = await bed.db.query<{ n: number }>(
+      'SELECT consecutive_failures AS n FROM rigs WHERE id = $1',
+      [holder.id],
+    );
+    expect(rig.rows[0].n).toBe(1);
   });
 
   it('an absurd ask is refused, and an outlier ask neither sets the hold nor becomes a candidate', async () => {

@@ -16,6 +16,7 @@ import { ownersOf, recordRigFailure, refusalsAgree } from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
+import { firstTokenMs, runCapMs } from './progress';
 import {
   claimForRig,
   jobById,
@@ -106,7 +107,8 @@ export class Dispatcher {
         attempt: i,
         rigId,
         leaseMs: this.config.LEASE_MS,
-        runMs: this.config.RUN_BASE_MS + (job.input_tokens + job.max_tokens) * this.config.RUN_MS_PER_TOKEN,
+        runMs: runCapMs(this.config, job.input_tokens, job.max_tokens),
+        firstTokenMs: firstTokenMs(this.config, job.input_tokens),
         seenWithinMs: this.config.HEARTBEAT_MS * 3,
         instanceId: this.instanceId,
         socketHere: this.workers.get(rigId) !== undefined,

@@ -4,6 +4,7 @@
 import type { SealedBox } from '@cocoon/shared';
 import type { Queryable } from '../db';
 import { JOB_COLUMNS, type JobCandidate, type JobRow } from './job-row';
+import type { Lapse } from './progress';
 
 export type JobViewRow = JobRow & { rig_name: string | null };
 
@@ -136,8 +137,10 @@ export async function claimForRig(
     attempt: number;
     rigId: string;
     leaseMs: number;
-    /** The lease can't be renewed past this many milliseconds from the claim. */
+    /** The run time cap: the lease can't be renewed past this many milliseconds from the claim. */
     runMs: number;
+    /** The first progress is due this many milliseconds from the claim (jobs/progress.ts). */
+    firstTokenMs: number;
     seenWithinMs: number;
     instanceId: string;
     socketHere: boolean;
@@ -148,7 +151,8 @@ export async function claimForRig(
   const r = await q.query<JobRow & { holder: string; rig_name: string }>(
     `UPDATE jobs j SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
        lease_until = now() + least($4::float8, $12::float8) * interval '1 millisecond',
-       run_deadline = now() + $12::float8 * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
+       run_deadline = now() + $12::float8 * interval '1 millisecond', tokens_done = 0,
+       progress_deadline = now() + least($13::float8, $12::float8) * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
        envelope_bytes = coalesce($10::int, j.envelope_bytes), idempotency_key = coalesce($11, j.idempotency_key)
      FROM rigs r
      WHERE j.id = $1 AND r.id = $3 AND NOT r.paused AND r.revoked_at IS NULL
@@ -166,6 +170,7 @@ export async function claimForRig(
       c.clusterEnabled,
       ...c.stored,
       c.runMs,
+      c.firstTokenMs,
     ],
   );
   return r.rows[0];
@@ -254,7 +259,7 @@ export async function requeue(
 ): Promise<void> {
   await q.query(
     `UPDATE jobs SET state = 'queued', rig_id = NULL, lease_until = NULL, run_deadline = NULL,
-       attempt = attempt + 1, fail_reason = $2, input_refused_by = coalesce(input_refused_by, $3::uuid)
+       progress_deadline = NULL, tokens_done = 0, queued_at = now(), attempt = attempt + 1, fail_reason = $2, input_refused_by = coalesce(input_refused_by, $3::uuid)
      WHERE id = $1`,
     [jobId, reason, refusedBy ?? null],
   );
@@ -307,8 +312,8 @@ export async function markDoneAndCountForRig(
 }
 
 /**
- * Renews the leases of the running jobs of `rigId` among `jobIds`, never past a job's run deadline: a rig
- * can't keep a job alive with heartbeats beyond the time its tokens should take.
+ * Renews the leases of the running jobs of `rigId` among `jobIds`, never past a job's run time cap. A lease
+ * says the rig still holds the job; only progress moves its progress deadline (recordProgress).
  */
 export async function renewLeases(
   q: Queryable,
@@ -320,6 +325,27 @@ export async function renewLeases(
     `UPDATE jobs SET lease_until = least(now() + $3 * interval '1 millisecond', coalesce(run_deadline, 'infinity'))
      WHERE rig_id = $1 AND state = 'running' AND id = ANY($2::uuid[])`,
     [rigId, jobIds, leaseMs],
+  );
+}
+
+/**
+ * Progress a rig reported for its running jobs (tokens done per job): a count that grew, within the job's
+ * max tokens, moves the job's progress deadline to `gapMs` from now, never past its run time cap. Any other
+ * count (the same, lower, past max tokens, another rig's job) changes nothing.
+ */
+export async function recordProgress(
+  q: Queryable,
+  rigId: string,
+  progress: Array<{ jobId: string; tokens: number }>,
+  gapMs: number,
+): Promise<void> {
+  await q.query(
+    `UPDATE jobs j SET tokens_done = p.tokens,
+       progress_deadline = least(now() + $4 * interval '1 millisecond', coalesce(j.run_deadline, 'infinity'))
+     FROM unnest($2::uuid[], $3::int[]) AS p(id, tokens)
+     WHERE j.id = p.id AND j.rig_id = $1 AND j.state = 'running' AND p.tokens > j.tokens_done
+       AND p.tokens <= j.max_tokens`,
+    [rigId, progress.map((p) => p.jobId), progress.map((p) => p.tokens), gapMs],
   );
 }
 
@@ -348,22 +374,30 @@ export async function expiredQuotes(q: Queryable): Promise<string[]> {
   return r.rows.map((row) => row.id);
 }
 
-/** Queued or running jobs created more than `timeoutMs` ago. */
+/**
+ * Jobs waiting for a rig for more than `timeoutMs` (since submit, or since the failover that put them back
+ * in line). Running jobs are bounded by their progress deadlines and run time cap instead (jobs/progress.ts).
+ */
 export async function timedOutJobs(
   q: Queryable,
   timeoutMs: number,
 ): Promise<Array<{ id: string; rig_id: string | null }>> {
   const r = await q.query<{ id: string; rig_id: string | null }>(
-    `SELECT id, rig_id FROM jobs WHERE state IN ('queued', 'running')
-     AND created_at < now() - $1 * interval '1 millisecond' LIMIT 500`,
+    `SELECT id, rig_id FROM jobs WHERE state = 'queued'
+     AND coalesce(queued_at, created_at) < now() - $1 * interval '1 millisecond' LIMIT 500`,
     [timeoutMs],
   );
   return r.rows;
 }
 
-export async function lapsedLeases(q: Queryable): Promise<Array<{ id: string; rig_id: string }>> {
-  const r = await q.query<{ id: string; rig_id: string }>(
-    "SELECT id, rig_id FROM jobs WHERE state = 'running' AND lease_until < now() LIMIT 500",
+/** Running jobs past a deadline: the run time cap, their progress deadline, or their lease (and which). */
+export async function lapsedJobs(q: Queryable): Promise<Array<{ id: string; rig_id: string; lapse: Lapse }>> {
+  const r = await q.query<{ id: string; rig_id: string; lapse: Lapse }>(
+    `SELECT id, rig_id, CASE
+         WHEN run_deadline < now() THEN 'cap'
+         WHEN progress_deadline < now() THEN CASE WHEN tokens_done = 0 THEN 'first-token' ELSE 'between-tokens' END
+         ELSE 'lease' END AS lapse
+     FROM jobs WHERE state = 'running' AND (lease_until < now() OR progress_deadline < now()) LIMIT 500`,
   );
   return r.rows;
 }

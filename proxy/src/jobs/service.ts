@@ -23,7 +23,7 @@ import type { Cluster } from './cluster';
 import { Dispatcher } from './dispatch';
 import type { JobEventHub } from './events';
 import { type QuoteInput, Quotes, type SubmitInput } from './quotes';
-import { insertReport, jobById, renewLeases } from './repository';
+import { insertReport, jobById, recordProgress, renewLeases } from './repository';
 import { type DoneMsg, settleDone } from './settlement';
 import { Sweeper } from './sweeper';
 
@@ -165,13 +165,20 @@ export class JobService {
     return this.dispatcher.rigGone(rigId);
   }
 
-  /** A heartbeat renews the leases of the jobs the rig says it is running. */
-  async renewLeases(rigId: string, running: string[]): Promise<void> {
-    if (!running.length) return;
-    await renewLeases(this.db, rigId, running, this.config.LEASE_MS);
+  /**
+   * A heartbeat renews the leases of the jobs the rig holds (running, or waiting in its own queue), and
+   * moves the progress deadline of each running job whose tokens done grew (jobs/progress.ts).
+   */
+  async heartbeat(rigId: string, beat: Extract<WorkerToProxy, { type: 'heartbeat' }>): Promise<void> {
+    const held = [...beat.running, ...beat.queued];
+    if (held.length) await renewLeases(this.db, rigId, held, this.config.LEASE_MS);
+    // Only jobs the rig says it runs can progress: a queued job's count is ignored.
+    const running = new Set(beat.running);
+    const progress = beat.progress.filter((p) => running.has(p.jobId));
+    if (progress.length) await recordProgress(this.db, rigId, progress, this.config.TOKEN_GAP_MS);
   }
 
-  /** Periodic upkeep: expire stale quotes, fail over lapsed leases, time out jobs, retry queued ones. */
+  /** Periodic upkeep: expire stale quotes, fail over jobs past a deadline, time out waiting ones, retry. */
   sweep(): Promise<void> {
     return this.sweeper.sweep();
   }

@@ -1,14 +1,16 @@
-// Periodic upkeep (app.ts runs it every second): expire stale quotes, time out jobs, fail over lapsed
-// leases, retry queued jobs. Each job is handled in its own transaction; a pass looks at 500 of each at most.
+// Periodic upkeep (app.ts runs it every second): expire stale quotes, time out waiting jobs, fail over
+// running jobs past a deadline (lease, progress, run time cap), retry queued jobs. Each job is handled in
+// its own transaction; a pass looks at 500 of each at most.
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
+import { lapseReason } from './progress';
 import {
   deleteExpiredQuotes,
   dropSealedPayloads,
   expiredQuotes,
-  lapsedLeases,
+  lapsedJobs,
   lockJob,
   markExpired,
   queuedJobs,
@@ -28,7 +30,7 @@ export class Sweeper {
   async sweep(): Promise<void> {
     await this.expireQuotes();
     await this.timeOutJobs();
-    await this.failOverLapsedLeases();
+    await this.failOverLapsedJobs();
     for (const id of await queuedJobs(this.db)) await this.dispatcher.dispatch(id);
     await this.dispatcher.pruneSent();
     // Audits of finished jobs (which need the envelope) would have to close before this; there are none yet.
@@ -51,7 +53,10 @@ export class Sweeper {
     }
   }
 
-  /** A job still queued or running after JOB_TIMEOUT_MS fails, and its rig is told to stop. */
+  /**
+   * A job waiting for a rig longer than JOB_TIMEOUT_MS fails. A running one is never timed out here: its
+   * progress deadlines and run time cap bound it (jobs/progress.ts), so a slow rig that produces keeps it.
+   */
   private async timeOutJobs(): Promise<void> {
     for (const { id, rig_id } of await timedOutJobs(this.db, this.config.JOB_TIMEOUT_MS)) {
       const failed = await this.db.tx(async (q) => {
@@ -68,11 +73,15 @@ export class Sweeper {
     }
   }
 
-  /** A running job whose lease lapsed is cancelled on its rig and goes to the next candidate. */
-  private async failOverLapsedLeases(): Promise<void> {
-    for (const { id, rig_id } of await lapsedLeases(this.db)) {
-      this.workers.get(rig_id)?.send({ type: 'cancel', jobId: id, reason: 'lease expired' });
-      await this.dispatcher.failover(id, rig_id, 'the lease expired', true);
+  /**
+   * A running job past its lease, its progress deadline (no first token, or no progress between tokens) or
+   * its run time cap is cancelled on its rig and goes to the next candidate; the rig counts a failure.
+   */
+  private async failOverLapsedJobs(): Promise<void> {
+    for (const { id, rig_id, lapse } of await lapsedJobs(this.db)) {
+      const reason = lapseReason(lapse);
+      this.workers.get(rig_id)?.send({ type: 'cancel', jobId: id, reason });
+      await this.dispatcher.failover(id, rig_id, reason, true);
     }
   }
 }

@@ -32,6 +32,7 @@ export type TestWorkerBehaviour =
   // Attacks (the security regression tests):
   | 'fail-final' // says every job is bad input (a non-retryable fail), to deny service
   | 'hold-forever' // takes the job and keeps it alive in heartbeats, never answering
+  | 'fake-progress' // takes the job and reports one more token done in every heartbeat, never answering
   | 'huge-result' // streams and returns far more text than the job's token budget
   | 'huge-final' // streams nothing, then returns far more text than the job's token budget
   | 'two-faced' // its receipt commits to another text than the one it seals to the client
@@ -48,8 +49,15 @@ export interface TestWorkerOptions {
   slots?: number;
   /** Or, per job, from the number of jobs it was given before (a rig that turns bad after a while). */
   behaviour?: TestWorkerBehaviour | ((jobsBefore: number) => TestWorkerBehaviour);
-  /** Milliseconds between streamed words. */
+  /** Milliseconds per token (the echo model streams one word per token): a slow rig. */
   delayMs?: number;
+  /**
+   * A stall: after this many tokens the rig produces nothing more and never answers, yet keeps the job in
+   * its heartbeats (a wedged engine). 0: it claims the job and never starts it (reported as queued).
+   */
+  stallAfterTokens?: number;
+  /** Milliseconds between heartbeats (default 1000); each carries the tokens done per running job. */
+  heartbeatMs?: number;
   /**
    * The rig's "model": its text and token counts for a job body (default: the echo model below). Lets a test
    * serve a real model's name with a cheat of its choosing.
@@ -161,7 +169,18 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   };
   let myRigId = '';
   const running = new Set<string>();
-  const beat = setInterval(() => send({ type: 'heartbeat', running: [...running] }), 1000);
+  /** Jobs taken but not started (a stall at 0 tokens): alive, no progress. */
+  const queued = new Set<string>();
+  /** Tokens done per running job, as the heartbeat reports them. */
+  const tokensDone = new Map<string, number>();
+  const beat = setInterval(() => {
+    for (const id of running)
+      if (behaviour === 'fake-progress') tokensDone.set(id, (tokensDone.get(id) ?? 0) + 1);
+    const progress = [...tokensDone]
+      .filter(([id]) => running.has(id))
+      .map(([jobId, tokens]) => ({ jobId, tokens }));
+    send({ type: 'heartbeat', running: [...running], queued: [...queued], progress });
+  }, opts.heartbeatMs ?? 1000);
   ws.on('close', () => clearInterval(beat));
 
   ws.on('open', () =>
@@ -243,8 +262,12 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       return send({ type: 'fail', jobId: msg.jobId, reason: 'test failure', retryable: true });
     if (behaviour === 'fail-final')
       return send({ type: 'fail', jobId: msg.jobId, reason: 'your input is invalid', retryable: false });
-    if (behaviour === 'hold-forever') {
+    if (behaviour === 'hold-forever' || behaviour === 'fake-progress') {
       running.add(msg.jobId);
+      return;
+    }
+    if (opts.stallAfterTokens === 0) {
+      queued.add(msg.jobId);
       return;
     }
     running.add(msg.jobId);
@@ -262,6 +285,8 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
           : words(testModelOutput(job));
     for (const [seq, w] of (behaviour === 'huge-final' ? [] : out).entries()) {
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (opts.stallAfterTokens !== undefined && seq >= opts.stallAfterTokens) return;
+      tokensDone.set(msg.jobId, seq + 1);
       if (behaviour === 'fail-mid-stream' && seq === 2) {
         running.delete(msg.jobId);
         return send({ type: 'fail', jobId: msg.jobId, reason: 'test failure mid-stream', retryable: true });
@@ -312,6 +337,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       ...(others ? { auditCopy: sealAuditCopy(state, forAuditors) } : {}),
     });
     running.delete(msg.jobId);
+    tokensDone.delete(msg.jobId);
   });
 
   return {

@@ -284,7 +284,7 @@ async function serveWorker(
         if (Date.now() - lastBeatHandled < config.HEARTBEAT_MS / 4) return;
         lastBeatHandled = Date.now();
         await touchRig(db, rig!.id);
-        await jobs.renewLeases(rig!.id, msg.running);
+        await jobs.heartbeat(rig!.id, msg);
         return;
       case 'chunk':
         jobs.handleChunk(rig!.id, msg);

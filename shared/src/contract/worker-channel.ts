@@ -36,6 +36,13 @@ export type UsageReceipt = z.infer<typeof usageReceipt>;
 /** The longest context a rig may declare: 16 M tokens, far past any model's, well inside an int4 column. */
 export const MAX_CONTEXT_LENGTH = 16 * 1024 * 1024;
 
+/** One running job's progress in a heartbeat: the tokens it has produced so far. */
+export const jobProgress = z.object({
+  jobId: z.string().uuid(),
+  tokens: z.number().int().nonnegative().max(1_000_000),
+});
+export type JobProgress = z.infer<typeof jobProgress>;
+
 export const servedModel = z.object({
   id: modelId,
   // Rig-controlled: bounded so a hello can't carry a huge list or a context length the database's integer
@@ -82,7 +89,20 @@ export const workerToProxy = z.discriminatedUnion('type', [
     version: z.string().max(32),
     attestation: attestation.default({ kind: 'none' }),
   }),
-  z.object({ type: z.literal('heartbeat'), running: z.array(z.string().uuid()).max(64) }),
+  z.object({
+    type: z.literal('heartbeat'),
+    /** Jobs the rig has started and is running (their leases renew). */
+    running: z.array(z.string().uuid()).max(64),
+    /** Jobs the rig holds but has not started (its own queue): alive, making no progress. */
+    queued: z.array(z.string().uuid()).max(64).default([]),
+    /**
+     * Tokens done so far per running job (completion tokens decoded; a summarizer counts its stages). The
+     * proxy's deadlines move only when a job's count grows, and never past its max tokens (jobs/progress.ts).
+     * Optional so older workers still connect, but a worker that reports none makes no progress: its jobs
+     * end at the first-token deadline.
+     */
+    progress: z.array(jobProgress).max(64).default([]),
+  }),
   z.object({
     type: z.literal('chunk'),
     jobId: z.string().uuid(),

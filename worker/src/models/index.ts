@@ -71,7 +71,17 @@ export interface Model {
    */
   digest?: string;
   provider: Provider;
-  run(job: JobInput, onDelta: (textDelta: string) => void, signal?: AbortSignal): Promise<JobResult>;
+  /**
+   * Runs a job. `onProgress` hears the tokens done so far (completion tokens decoded; the summarizer, whose
+   * summary exists only at the end, reports once it does): the worker's heartbeat carries it to the proxy,
+   * whose deadlines measure progress, not streamed text.
+   */
+  run(
+    job: JobInput,
+    onDelta: (textDelta: string) => void,
+    signal?: AbortSignal,
+    onProgress?: (tokensDone: number) => void,
+  ): Promise<JobResult>;
   /**
    * The prompt tokens run() will report for this job, counted the same way but without running it, so
    * a worker can refuse a job that is over its quote or the context before spending compute on it.
@@ -141,18 +151,19 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
     demoGrade: lm.demoGrade,
     digest,
     provider: lm.provider,
-    async run(rawJob, onDelta, signal) {
+    async run(rawJob, onDelta, signal, onProgress) {
       const job = jobInputSchema.parse(rawJob);
       if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
       const r =
         job.kind === 'generate'
-          ? await lm.generate({ ...job, onToken: onDelta, signal })
+          ? await lm.generate({ ...job, onToken: onDelta, onProgress, signal })
           : await lm.generate({
               prompt: summaryPrompt(lm, job.messages),
               maxTokens: job.maxTokens,
               // Greedy: a summary is checked by re-running it, so it must not depend on a draw.
               temperature: 0,
               onToken: onDelta,
+              onProgress,
               signal,
             });
       return {
@@ -218,10 +229,13 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
     demoGrade: false,
     digest: summarizerDigest(),
     provider: summarizer.provider,
-    async run(rawJob, onDelta) {
+    async run(rawJob, onDelta, _signal, onProgress) {
       const job = jobInputSchema.parse(rawJob);
       if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
       const r = await summarizer.summarizeChat(job.messages, { maxTokens: job.maxTokens });
+      // Its one stage with an output: ranking done, the summary's tokens exist (the proxy's first-token
+      // deadline, which grows with the chat's size, covers the ranking before it).
+      onProgress?.(r.completionTokens);
       // Whole lines as deltas: the summary exists only once ranking is done.
       if (r.text) {
         const lines = r.text.split('\n');

@@ -91,6 +91,13 @@ describe('loadCausalLM on the tiny model', () => {
     expect(withSignal).toEqual(quiet);
   });
 
+  it('counts every decoded token to onProgress, though the text stream holds deltas back', async () => {
+    const counts: number[] = [];
+    // One big throttle: the text arrives in few deltas, the progress at every step.
+    const { result: r } = await greedyFromThe({ streamIntervalMs: 1000, onProgress: (n) => counts.push(n) });
+    expect(counts).toEqual(Array.from({ length: r.completionTokens }, (_, i) => i + 1));
+  });
+
   it('continues from the last prompt word', async () => {
     const r = await lm.generate({ prompt: 'fox , and', maxTokens: 20, temperature: 0 });
     expect(r.text).toBe('runs.');

@@ -37,6 +37,8 @@ export const generateParamsSchema = samplingSchema.extend({
 });
 export type GenerateParams = z.input<typeof generateParamsSchema> & {
   onToken?: (textDelta: string) => void;
+  /** The completion tokens decoded so far, after every step (the text stream holds back partial words). */
+  onProgress?: (tokensDone: number) => void;
   signal?: AbortSignal;
 };
 
@@ -155,11 +157,17 @@ class FlagStoppingCriteria extends StoppingCriteria {
   }
 }
 
-/** Collects generated ids (the first put is the prompt) and hands each step to `onIds`, if any. */
+/**
+ * Collects generated ids (the first put is the prompt), hands each step to `onIds`, if any, and counts it
+ * to `onProgress`.
+ */
 class CompletionStreamer extends BaseStreamer {
   readonly ids: bigint[] = [];
   private seenPrompt = false;
-  constructor(private readonly onIds?: (ids: bigint[]) => void) {
+  constructor(
+    private readonly onIds?: (ids: bigint[]) => void,
+    private readonly onProgress?: (tokensDone: number) => void,
+  ) {
     super();
   }
   override put(value: bigint[][]): void {
@@ -169,6 +177,7 @@ class CompletionStreamer extends BaseStreamer {
     }
     this.ids.push(value[0][0]);
     this.onIds?.(this.ids);
+    this.onProgress?.(this.ids.length);
   }
   override end(): void {}
 }
@@ -280,7 +289,7 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
         stream.update(incremental.text(ids));
       };
     }
-    const streamer = new CompletionStreamer(onIds);
+    const streamer = new CompletionStreamer(onIds, params.onProgress);
     const signal = params.signal;
     // Only a stop sequence or an abort can end generation early; otherwise no check runs per token.
     const stoppingCriteria =

@@ -1,0 +1,108 @@
+// The worker's heartbeat against a stand-in proxy socket: jobs started are running and carry their tokens
+// done (the proxy's deadlines measure progress), jobs waiting in the rig's own queue are reported apart as
+// queued, with no progress. Every heartbeat is checked against the shared worker channel schema.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type AssignMessage, sealJob, type WorkerToProxy, workerToProxy } from '@cocoon/shared';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { WorkerConnection } from './connection';
+import { loadOrCreateKeys } from './keys';
+import type { Model } from './models/index';
+
+const RIG = '00000000-0000-4000-8000-0000000000aa';
+const JOBS = [1, 2, 3].map((i) => `00000000-0000-4000-8000-00000000000${i}`);
+const dir = mkdtempSync(path.join(tmpdir(), 'cocoon-progress-'));
+const keys = loadOrCreateKeys(path.join(dir, 'a'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A model that produces one token each time `step` is called: a slow rig the test paces. */
+function pacedModel(): { model: Model; step: () => void } {
+  const waiting: Array<() => void> = [];
+  const model: Model = {
+    id: 'paced',
+    kind: 'generate',
+    accepts: ['generate'],
+    contextLength: 64,
+    description: 'paced',
+    demoGrade: true,
+    provider: 'cpu',
+    countPromptTokens: () => 1,
+    async run(job, _onDelta, signal, onProgress) {
+      for (let i = 1; i <= job.maxTokens && !signal?.aborted; i++) {
+        await new Promise<void>((r) => waiting.push(r));
+        onProgress?.(i);
+      }
+      return { text: 'x', promptTokens: 1, completionTokens: job.maxTokens };
+    },
+    dispose: async () => {},
+  };
+  const step = () => {
+    for (const resolve of waiting.splice(0)) resolve();
+  };
+  return { model, step };
+}
+
+function assign(jobId: string): AssignMessage {
+  const { envelope } = sealJob(
+    { kind: 'generate', prompt: 'go', maxTokens: 50 },
+    [{ rigId: RIG, x25519PublicKey: keys.x25519.publicKey }],
+    jobId,
+  );
+  const msg = { type: 'assign', jobId, model: 'paced', kind: 'generate', envelope, aad: jobId };
+  return { ...msg, inputTokens: 10, maxTokens: 50, leaseMs: 30_000 } as AssignMessage;
+}
+
+type Beat = Extract<WorkerToProxy, { type: 'heartbeat' }>;
+
+describe('the heartbeat', () => {
+  it('reports started jobs as running with their tokens done, and queued ones apart with none', async () => {
+    const wss = new WebSocketServer({ port: 0 });
+    const beats: Beat[] = [];
+    const { model, step } = pacedModel();
+    wss.on('connection', (ws) => {
+      ws.on('message', (data) => {
+        const msg = workerToProxy.parse(JSON.parse(String(data)));
+        if (msg.type === 'heartbeat') beats.push(msg);
+        if (msg.type !== 'hello') return;
+        ws.send(JSON.stringify({ type: 'welcome', rigId: RIG, heartbeatMs: 100, leaseMs: 30_000 }));
+        for (const id of JOBS) ws.send(JSON.stringify(assign(id)));
+      });
+    });
+    const conn = new WorkerConnection({
+      proxyUrl: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+      token: 'test',
+      keys,
+      models: new Map([['paced', model]]),
+      slots: 1,
+      device: 'cpu',
+      version: 'test',
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    conn.start();
+    const beatWhere = async (ok: (b: Beat) => boolean) => {
+      for (let i = 0; i < 250 && !beats.some(ok); i++) {
+        step();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const beat = beats.find(ok);
+      if (!beat) throw new Error(`no such heartbeat; the last: ${JSON.stringify(beats.at(-1))}`);
+      return beat;
+    };
+    try {
+      const first = await beatWhere((b) => b.progress.some((p) => p.tokens >= 3));
+      // One slot: the first job runs and progresses; the other two wait in the rig's queue.
+      expect(first.running).toEqual([JOBS[0]]);
+      expect(first.queued).toEqual([JOBS[1], JOBS[2]]);
+      expect(first.progress.map((p) => p.jobId)).toEqual([JOBS[0]]);
+      // Its count grows from beat to beat as the engine produces.
+      const later = await beatWhere((b) => b.progress.some((p) => p.tokens > first.progress[0].tokens));
+      expect(later.running).toEqual([JOBS[0]]);
+    } finally {
+      await conn.stop({ graceful: false });
+      await new Promise((r) => wss.close(r));
+    }
+  });
+});
