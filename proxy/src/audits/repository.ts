@@ -68,7 +68,8 @@ const toStanding = (r: StandingRow): AuditorStanding => ({
 /**
  * Rigs that may audit `job` (audits/trust.ts): trusted auditors among its envelope's recipients (the envelope
  * is sealed to them alone), online, in good standing, serving the job's model (with the catalogue's digest:
- * refused models aren't `served`); never of the audited rig's owner, never a candidate that tried the job
+ * refused models aren't `served`; the operator's rigs even while cooling down: a user's bad-input jobs must
+ * not take the anchor away, rigs/standing.ts); never of the audited rig's owner, never a candidate that tried the job
  * before the rig that ran it, and never of the owner of a rig already asked to audit it.
  */
 export async function eligibleAuditors(
@@ -84,7 +85,8 @@ export async function eligibleAuditors(
   const r = await q.query<StandingRow>(
     `SELECT ${standingColumns(rules)} FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE r.id = ANY($1::uuid[]) AND r.owner_id <> $2 AND rm.model = $3 AND rm.served
-       AND r.connected_to IS NOT NULL AND ${IN_GOOD_STANDING} AND ${trustedAuditorSql(rules)}
+       AND r.connected_to IS NOT NULL AND ${trustedAuditorSql(rules)}
+       AND (${IN_GOOD_STANDING} OR r.owner_id = ANY(${operatorsSql(rules)}))
        AND r.owner_id NOT IN (SELECT ar.owner_id FROM audits a JOIN rigs ar ON ar.id = a.auditor_rig_id
                               WHERE a.job_id = $4)`,
     [addressed, job.owner_id, job.model, job.id],
