@@ -3,11 +3,12 @@
 // disputing an honest rig off the market, a cheater taking its bond back while its work is unvouched, an
 // auditor that never answers.
 import { describe, expect, it } from 'vitest';
-import { postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
 import { clientMayHaveCaused } from '../rigs/standing';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
-import { standingSql } from './bonds';
+import { bondAccount, standingSql } from './bonds';
+import { trustedAuditorSql } from './trust';
 
 const BOND = 1_000_000_000n;
 const OPERATOR = 1009;
@@ -178,4 +179,33 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
     expect(clientMayHaveCaused('rig failed the job: the model failed on this rig (Error)', true)).toBe(false);
     expect(clientMayHaveCaused('the lease expired', true)).toBe(false);
   });
+});
+
+describe('A5: a bond that is leaving backs no new work', () => {
+  it('from the request for the bond back the rig is not offered to clients and does not audit', async () => {
+    await bed.start();
+    await fund(2001, 10n * BOND);
+    const cheater = await trusted(1001, price, 'ok', {
+      output: async () => ({ text: 'JUNK', promptTokens: 4, completionTokens: 10 }),
+    });
+    const other = await trusted(1002, price + 1n);
+    expect((await rigRow(cheater.id)).standing).toBe('bonded');
+    expect((await job(2001, 0)).rigId).toBe(cheater.id);
+    await cheater.owner.withdrawBond(cheater.id);
+    expect((await rigRow(cheater.id)).standing).toBe('capped');
+    const trustedNow = await bed.db.query<{ t: boolean }>(
+      `SELECT ${trustedAuditorSql(bed.proxy.ctx.config)} AS t FROM rigs r WHERE id = $1`,
+      [cheater.id],
+    );
+    expect(trustedNow.rows[0].t).toBe(false);
+    const q = await userClient(bed.proxy, 2001).quote({
+      model: 'test-echo',
+      kind: 'generate',
+      inputTokens: 5,
+      maxTokens: 10,
+    });
+    expect(q.candidates.map((c) => c.rigId)).toEqual([other.id]);
+    for (let i = 1; i < 4; i++) expect((await job(2001, i)).rigId).toBe(other.id);
+    expect(await balanceOf(bed.db, bondAccount(cheater.id))).toBe(BOND);
+  }, 60_000);
 });

@@ -2,7 +2,8 @@
 // accounts) from turning audits against honest rigs. The SQL they need lives in repository.ts.
 //
 // - A trusted auditor is a rig that is not quarantined, not banned from auditing (outvoted once) and either
-//   the operator's own or past probation with a bond of at least BOND_NANO (when bonds are on) and at least
+//   the operator's own or past probation with a bond of at least BOND_NANO (when bonds are on; not one its
+//   owner asked back) and at least
 //   AUDITOR_PASSES passed audits (by trusted auditors, the only ones whose verdicts count) since its
 //   probation began. A rig in probation never audits: a fresh account has nothing at stake, and a group of
 //   rigs can't make one another auditors without strangers vouching for them.
@@ -16,7 +17,7 @@
 //   another auditor disagree, the operator's verdict decides and the other auditor is outvoted: it loses its
 //   bond and its place among auditors. A verdict from a rig that is no longer trusted counts for nothing.
 import type { Config } from '../config';
-import { BOND_SQL, inProbationSql, operatorsSql } from './bonds';
+import { BOND_LEAVING_SQL, BOND_SQL, inProbationSql, operatorsSql } from './bonds';
 
 export type TrustRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
@@ -25,7 +26,8 @@ export const AUDITOR_PASSES = 3;
 
 /** SQL for a rig (aliased `r`): it is a trusted auditor (see above). */
 export function trustedAuditorSql(rules: TrustRules): string {
-  const bonded = rules.BOND_NANO === 0n ? 'TRUE' : `${BOND_SQL} >= ${rules.BOND_NANO}`;
+  const bonded =
+    rules.BOND_NANO === 0n ? 'TRUE' : `${BOND_SQL} >= ${rules.BOND_NANO} AND NOT ${BOND_LEAVING_SQL}`;
   const passes = Math.min(AUDITOR_PASSES, Math.trunc(rules.AUDIT_PROBATION_JOBS));
   return `(r.quarantined_at IS NULL AND r.audit_banned_at IS NULL AND r.revoked_at IS NULL
     AND (r.owner_id = ANY(${operatorsSql(rules)})
