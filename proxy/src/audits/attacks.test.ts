@@ -209,3 +209,38 @@ describe('A5: a bond that is leaving backs no new work', () => {
     expect(await balanceOf(bed.db, bondAccount(cheater.id))).toBe(BOND);
   }, 60_000);
 });
+
+describe('A7: an auditor that never answers', () => {
+  const junk = { output: async () => ({ text: 'JUNK', promptTokens: 4, completionTokens: 10 }) };
+
+  it("a fail whose second auditor stays silent is disputed, not unaudited; the silent one's timeouts cool it down", async () => {
+    await bed.start({ AUDIT_TIMEOUT_MS: '300', RIG_COOLDOWN_MS: '600000' });
+    await fund(2001, 10n * BOND);
+    const cheater = await trusted(1001, price, 'ok', junk);
+    // Asked first (its bond weighs 1000 to 1), it fails the junk; the silent one is asked second.
+    const failer = await trusted(1003, price + 2n, 'ok', { answerAudits: () => 'fail' }, 1000n * BOND);
+    const silent = await trusted(1002, price + 1n);
+    const { RIG_COOLDOWN_AFTER_FAILURES: n } = bed.proxy.ctx.config;
+    for (let i = 0; i < n; i++) {
+      const r = await job(2001, i);
+      expect(r.rigId).toBe(cheater.id);
+      expect(await decided(r.jobId)).toBe('disputed');
+    }
+    expect(failer.worker.audits).toHaveLength(n);
+    expect(silent.worker.audits).toHaveLength(n);
+    expect((await rigRow(silent.id)).cooldown_until!.getTime()).toBeGreaterThan(Date.now());
+  }, 60_000);
+
+  it('a silent first auditor: the job goes to a second one, whose fail leaves it disputed', async () => {
+    await bed.start({ AUDIT_TIMEOUT_MS: '300' });
+    await fund(2001, 10n * BOND);
+    const cheater = await trusted(1001, price, 'ok', junk);
+    const silent = await trusted(1002, price + 1n, 'ok', {}, 1000n * BOND);
+    const failer = await trusted(1003, price + 2n, 'ok', { answerAudits: () => 'fail' });
+    const r = await job(2001, 0);
+    expect(r.rigId).toBe(cheater.id);
+    expect(await decided(r.jobId)).toBe('disputed');
+    expect(silent.worker.audits).toHaveLength(1);
+    expect(failer.worker.audits).toHaveLength(1);
+  }, 60_000);
+});

@@ -245,12 +245,15 @@ export async function unvouchedJobs(
   return r.rows;
 }
 
-/** Audits without a verdict past their time. */
-export async function expireAudits(q: Queryable, olderThanMs: number): Promise<string[]> {
-  const r = await q.query<{ job_id: string }>(
+/** Audits without a verdict past their time: their jobs, and the auditors that never answered. */
+export async function expireAudits(
+  q: Queryable,
+  olderThanMs: number,
+): Promise<Array<{ job_id: string; auditor_rig_id: string }>> {
+  const r = await q.query<{ job_id: string; auditor_rig_id: string }>(
     `UPDATE audits SET state = 'expired', decided_at = now()
-     WHERE state = 'sent' AND created_at < now() - $1 * interval '1 millisecond' RETURNING job_id`,
+     WHERE state = 'sent' AND created_at < now() - $1 * interval '1 millisecond' RETURNING job_id, auditor_rig_id`,
     [olderThanMs],
   );
-  return r.rows.map((x) => x.job_id);
+  return r.rows;
 }

@@ -43,6 +43,7 @@ import {
 import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
+import { recordRigFailure } from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import { forfeitBond } from './bonds';
 import { auditorPay, jobMoney, payAuditor, refundUnvouched } from './consequences';
@@ -302,15 +303,24 @@ export class AuditService {
     }
   }
 
-  /** Audits without a verdict in time: the job counts as unaudited. */
+  /**
+   * Audits without a verdict in time. The silent auditor lost the audit as a rig that stalls loses a job
+   * (rigs/standing.ts: repeated, it cools down), and the job is judged on the verdicts it has (judge): a fail
+   * with no second verdict is disputed, never erased; with no verdict at all after the first round a second
+   * auditor is asked, and with none to ask the job is unaudited.
+   */
   async sweep(): Promise<void> {
-    const jobs = await expireAudits(this.db, this.config.AUDIT_TIMEOUT_MS);
-    for (const jobId of jobs) {
-      await this.db.tx(async (q) => {
+    const expired = await expireAudits(this.db, this.config.AUDIT_TIMEOUT_MS);
+    for (const a of expired) await recordRigFailure(this.db, a.auditor_rig_id, this.config);
+    for (const jobId of new Set(expired.map((a) => a.job_id))) {
+      const next = await this.db.tx(async (q) => {
         const job = await auditedJob(q, jobId, true);
-        if (job?.audit_state === 'pending' && !(await auditsOfJob(q, jobId)).some((a) => a.state === 'sent'))
-          await setAuditState(q, jobId, 'unauditable');
+        const audits = await auditsOfJob(q, jobId);
+        if (job?.audit_state !== 'pending' || audits.some((a) => a.state === 'sent')) return null;
+        const last = audits[audits.length - 1];
+        return this.decide(q, job, last.round, last.auditor_rig_id);
       });
+      if (next) this.send(next);
     }
   }
 }
