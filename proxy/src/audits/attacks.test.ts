@@ -244,3 +244,26 @@ describe('A7: an auditor that never answers', () => {
     expect(failer.worker.audits).toHaveLength(1);
   }, 60_000);
 });
+
+describe('A4: a lying trusted auditor', () => {
+  it("failing every honest job never gets the honest rig capped: another trusted auditor's pass vouches", async () => {
+    const SMALL = 40_000_000n;
+    await bed.start({ BOND_NANO: String(SMALL) });
+    await fund(2001, 10n * BOND);
+    const MAX = 1_000_000_000n; // asks high enough that a few jobs reach the small bond
+    const honest = await trusted(1001, MAX - 2n, 'ok', { answerAudits: () => 'pass' }, SMALL);
+    await trusted(1003, MAX - 1n, 'ok', { answerAudits: () => 'pass' }, SMALL);
+    // Its bond weighs 100 to 1: it is nearly always asked first.
+    const liar = await trusted(1002, MAX, 'lying-auditor', {}, 100n * SMALL);
+    const states: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await job(2001, i);
+      const state = await decided(r.jobId);
+      if (r.rigId === honest.id) states.push(state);
+      expect((await rigRow(honest.id)).standing).toBe('bonded');
+    }
+    expect(states).toContain('disputed');
+    expect(liar.worker.audits.length).toBeGreaterThan(0);
+    expect((await rigRow(honest.id)).quarantined_at).toBeNull();
+  }, 90_000);
+});

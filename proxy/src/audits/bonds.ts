@@ -24,12 +24,13 @@ export const EXPOSURE_SQL = `(SELECT coalesce(sum(j.cost_nano), 0) FROM jobs j
   WHERE j.rig_id = r.id AND ${unvouchedSql('j', 'r')})`;
 
 /**
- * SQL: job `j` of rig `r` is one nothing vouches for: done, neither passed its own audit nor refunded, and
- * finished after the start of the rig's last passed audit's job (or the rig never passed one).
+ * SQL: job `j` of rig `r` is one nothing vouches for: done, neither passed its own audit (nor passed by a
+ * trusted auditor while another failed it: disputed but vouched, trust.ts) nor refunded, and finished after
+ * the start of the rig's last passed audit's job (or the rig never passed one).
  */
 export function unvouchedSql(j: string, r: string): string {
   return `${j}.state = 'done' AND ${j}.audit_state IS DISTINCT FROM 'refunded'
-    AND ${j}.audit_state IS DISTINCT FROM 'passed'
+    AND ${j}.audit_state IS DISTINCT FROM 'passed' AND NOT ${j}.vouched_by_pass
     AND (${r}.last_passed_audit_at IS NULL OR ${j}.finished_at > ${r}.last_passed_audit_at)`;
 }
 

@@ -163,6 +163,11 @@ export async function recordVerdict(
   );
 }
 
+/** A disputed job a trusted auditor passed: no conviction, but the pass ends its exposure (trust.ts). */
+export async function vouchDisputed(q: Queryable, jobId: string): Promise<void> {
+  await q.query('UPDATE jobs SET vouched_by_pass = true WHERE id = $1', [jobId]);
+}
+
 export async function setAuditState(q: Queryable, jobId: string, state: string | null): Promise<void> {
   await q.query('UPDATE jobs SET audit_state = $2 WHERE id = $1', [jobId, state]);
 }

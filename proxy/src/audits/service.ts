@@ -63,6 +63,7 @@ import {
   recordVerdict,
   rigKey,
   setAuditState,
+  vouchDisputed,
 } from './repository';
 import { chooseAuditor, type Judgement, judge, type Verdict } from './trust';
 
@@ -70,8 +71,9 @@ export type VerdictMsg = Extract<WorkerToProxy, { type: 'verdict' }>;
 
 /**
  * Whether a settled job is audited: every job of a rig in probation (its first AUDIT_PROBATION_JOBS, counted
- * again from a quarantine), else AUDIT_RATE of them, more for a rig with disputed jobs on its record (each one
- * adds AUDIT_RATE again: one auditor said it was wrong and nobody could settle it). The operator's own rigs
+ * again from a quarantine), else AUDIT_RATE of them, twice that for a rig with disputed jobs on its record (one
+ * auditor said it was wrong and nobody could settle it; capped at one extra AUDIT_RATE however many, so a
+ * hostile auditor's disputes can't raise it without end). The operator's own rigs
  * have no probation.
  */
 export function shouldAudit(
@@ -82,7 +84,8 @@ export function shouldAudit(
   const probation =
     !config.OPERATOR_OWNER_IDS.includes(rig.owner_id) &&
     rig.jobs_done - rig.probation_from <= config.AUDIT_PROBATION_JOBS;
-  return probation || random() < config.AUDIT_RATE * (1 + (rig.disputed ?? 0));
+  // Disputes add one AUDIT_RATE at most: a hostile auditor disputing every job can't raise it without end.
+  return probation || random() < config.AUDIT_RATE * (1 + Math.min(1, rig.disputed ?? 0));
 }
 type AuditOrder = { auditorRigId: string; message: Extract<ProxyToWorker, { type: 'audit' }> };
 
@@ -225,6 +228,8 @@ export class AuditService {
     }
     if (judgement.kind === 'disputed') {
       await setAuditState(q, job.id, 'disputed');
+      // A trusted pass still vouches for the job: it no longer counts toward the bond cap (trust.ts).
+      if (judgement.vouched) await vouchDisputed(q, job.id);
       this.log.warn({ jobId: job.id, rigId: job.rig_id, lastAuditor }, 'audit disputed: nothing moves');
       return null;
     }
