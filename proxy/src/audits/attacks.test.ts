@@ -267,3 +267,43 @@ describe('A4: a lying trusted auditor', () => {
     expect((await rigRow(honest.id)).quarantined_at).toBeNull();
   }, 90_000);
 });
+
+describe("A2: the operator's rig anchors at any ask", () => {
+  const quote = () =>
+    userClient(bed.proxy, 2001).quote({
+      model: 'test-echo',
+      kind: 'generate',
+      inputTokens: 5,
+      maxTokens: 10,
+    });
+
+  it('a cheater at the default ask keeps no dearer operator rig out: it audits, and raises no hold', async () => {
+    await bed.start();
+    await fund(2001, 10n * BOND);
+    const cheater = await trusted(1001, price, 'ok', {
+      output: async () => ({ text: 'JUNK', promptTokens: 4, completionTokens: 10 }),
+    });
+    await trusted(1002, price + 1n, 'ok', { answerAudits: () => 'pass' });
+    const hold = (await quote()).holdNano;
+    const op = await bed.rig(OPERATOR, price * 4n, 'ok', { answerAudits: () => 'fail' });
+    const q = await quote();
+    expect(q.candidates.map((c) => c.rigId)).toContain(op.id);
+    expect(q.holdNano).toBe(hold);
+    const r = await job(2001, 0);
+    expect(r.rigId).toBe(cheater.id);
+    expect(await decided(r.jobId)).not.toBe('passed');
+    expect(op.worker.audits).toHaveLength(1);
+    expect((await rigRow(cheater.id)).quarantined_at).not.toBeNull();
+  }, 60_000);
+
+  it('a job never fails over to an operator rig above the hold ceiling', async () => {
+    await bed.start({ RIG_COOLDOWN_MS: '0' });
+    await fund(2001, 10n * BOND);
+    await bed.rig(1001, price, 'fail');
+    await trusted(1002, price + 1n, 'fail');
+    const op = await bed.rig(OPERATOR, price * 4n);
+    expect((await quote()).candidates.map((c) => c.rigId)).toContain(op.id);
+    await expect(job(2001, 0)).rejects.toThrow();
+    expect(op.worker.received).toHaveLength(0);
+  }, 60_000);
+});
