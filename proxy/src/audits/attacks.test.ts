@@ -171,6 +171,19 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
     expect((await rigRow(honest.id)).quarantined_at).toBeNull();
   }, 60_000);
 
+  it('an audit-only operator rig skipped on the way to the rig that ran the job still audits it', async () => {
+    await bed.start();
+    await fund(2001, 10n * BOND);
+    await bed.rig(1001, price, 'fail');
+    const op = await bed.rig(OPERATOR, price + 1n, 'ok', { answerAudits: () => 'pass' });
+    await bed.db.query("UPDATE rigs SET cooldown_until = now() + interval '1 hour' WHERE id = $1", [op.id]);
+    const honest = await trusted(1002, price + 2n);
+    const r = await job(2001, 0);
+    expect(r.rigId).toBe(honest.id);
+    expect(await decided(r.jobId)).toBe('passed');
+    expect(op.worker.audits).toHaveLength(1);
+  }, 60_000);
+
   it('counts as client-caused only "input invalid" and an envelope the rig could not open', () => {
     expect(clientMayHaveCaused('rig failed the job: your input is invalid', false)).toBe(true);
     expect(

@@ -77,7 +77,13 @@ export async function eligibleAuditors(
   job: AuditedJob,
   rules: TrustRules,
 ): Promise<AuditorStanding[]> {
-  const triedFirst = new Set(job.candidates.slice(0, job.attempt).map((c) => c.rigId));
+  // An audit-only candidate (market/candidates.ts) before the rig that ran the job never had it.
+  const triedFirst = new Set(
+    job.candidates
+      .slice(0, job.attempt)
+      .filter((c) => !c.auditOnly)
+      .map((c) => c.rigId),
+  );
   const addressed = job.envelope.recipients
     .map((c) => c.rigId)
     .filter((id) => id !== job.rig_id && !triedFirst.has(id));
