@@ -4,8 +4,9 @@
 // own free jobs. One module per rig's standing, that reputation and audits extend.
 //
 // Every way a rig can lose a job counts: it said fail, it disconnected, its lease lapsed (a stall), it
-// streamed past the job's budget, or its receipt was invalid. After RIG_COOLDOWN_AFTER_FAILURES of those in
-// a row the rig is out of quotes for RIG_COOLDOWN_MS, and its count starts again.
+// streamed past the job's budget, or its receipt was invalid; so does an audit it never answered
+// (audits/service.ts sweep). After RIG_COOLDOWN_AFTER_FAILURES of those in a row the rig is out of quotes
+// for RIG_COOLDOWN_MS, and its count starts again.
 //
 // Except a refusal the client may have caused: "your input is invalid" (a body sealed with more maxTokens than
 // quoted, a longer prompt, another kind) or "could not open the envelope" (a garbage key). Any user can make
