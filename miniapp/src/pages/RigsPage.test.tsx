@@ -179,6 +179,15 @@ it('shows probation, the bond against the unaudited work, and adds to the bond i
   await waitFor(() => expect(addBond).toHaveBeenCalledWith('r1', 600_000_000n));
 });
 
+it('says a rig whose bond is asked back is off the market', async () => {
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [rig({ probationJobsLeft: 0, bondWithdrawableAt: '2026-12-13T00:00:00.000Z' })],
+    }),
+  });
+  expect((await screen.findByTestId('rig-standing')).textContent).toContain('Off the market');
+});
+
 it("says when a rig is in probation, or the operator's own", async () => {
   renderWithClient(<RigsPage />, {
     rigs: async () => ({

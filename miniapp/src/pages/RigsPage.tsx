@@ -149,9 +149,11 @@ function Bond({ rig }: { rig: RigView }) {
       <p className="pt-1" data-testid="rig-standing">
         {rig.probationJobsLeft > 0
           ? `Probation: its next ${rig.probationJobsLeft} jobs are all audited by other rigs; no bond needed yet.`
-          : capped
-            ? 'Paused by its bond: its unaudited work has reached the bond. It gets jobs again after its next passed audit or a bigger bond.'
-            : 'In the market: a share of its jobs is audited by other rigs.'}
+          : rig.bondWithdrawableAt
+            ? 'Off the market while its bond is asked back: no new jobs, and no audits, on a bond that is leaving.'
+            : capped
+              ? 'Paused by its bond: its unaudited work has reached the bond. It gets jobs again after its next passed audit or a bigger bond.'
+              : 'In the market: a share of its jobs is audited by other rigs.'}
       </p>
       <p className="pt-1 tabular">
         Bond {tonText(rig.bondNano)} of {tonText(rig.bondRequiredNano)} · unaudited work{' '}

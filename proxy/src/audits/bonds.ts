@@ -3,7 +3,10 @@
 // to clients only while the value of its unvouched work (jobs done since its last passed audit) is below its
 // bond; a bond short of BOND_NANO is filled from the rig's earnings as they come. A rig proven wrong pays
 // its victims back from the bond first (consequences.ts). The bond comes back to its owner on request,
-// after BOND_COOLING_OFF_MS, with no audit of the rig open. The operator's own rigs need no bond.
+// after BOND_COOLING_OFF_MS, with no audit of the rig open. From the moment the owner asks, the rig is no
+// longer bonded: past probation it is not offered to clients, and it doesn't audit (trust.ts), so no new
+// unvouched work is done on a bond that is leaving, and the cooling-off is time for audits of the work
+// already done to catch up. The operator's own rigs need no bond.
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { HttpError } from '../errors';
@@ -21,12 +24,13 @@ export const EXPOSURE_SQL = `(SELECT coalesce(sum(j.cost_nano), 0) FROM jobs j
   WHERE j.rig_id = r.id AND ${unvouchedSql('j', 'r')})`;
 
 /**
- * SQL: job `j` of rig `r` is one nothing vouches for: done, neither passed its own audit nor refunded, and
- * finished after the start of the rig's last passed audit's job (or the rig never passed one).
+ * SQL: job `j` of rig `r` is one nothing vouches for: done, neither passed its own audit (nor passed by a
+ * trusted auditor while another failed it: disputed but vouched, trust.ts) nor refunded, and finished after
+ * the start of the rig's last passed audit's job (or the rig never passed one).
  */
 export function unvouchedSql(j: string, r: string): string {
   return `${j}.state = 'done' AND ${j}.audit_state IS DISTINCT FROM 'refunded'
-    AND ${j}.audit_state IS DISTINCT FROM 'passed'
+    AND ${j}.audit_state IS DISTINCT FROM 'passed' AND NOT ${j}.vouched_by_pass
     AND (${r}.last_passed_audit_at IS NULL OR ${j}.finished_at > ${r}.last_passed_audit_at)`;
 }
 
@@ -43,13 +47,17 @@ export function inProbationSql(rules: BondRules): string {
   return `(r.jobs_done - r.probation_from < ${Math.trunc(rules.AUDIT_PROBATION_JOBS)})`;
 }
 
+/** SQL for a rig (aliased `r`) whose owner asked for its bond back (withdrawBond): the bond is leaving. */
+export const BOND_LEAVING_SQL = '(r.bond_withdraw_requested_at IS NOT NULL)';
+
 /**
  * SQL for a rig (aliased `r`) the market may offer: the operator's own, or in probation, or with its unvouched
- * work below its bond. BOND_NANO = 0 turns bonds off.
+ * work below its bond and no request for the bond back. BOND_NANO = 0 turns bonds off.
  */
 export function bondedSql(rules: BondRules): string {
   if (rules.BOND_NANO === 0n) return 'TRUE'; // bonds off
-  return `(r.owner_id = ANY(${operatorsSql(rules)}) OR ${inProbationSql(rules)} OR ${EXPOSURE_SQL} < ${BOND_SQL})`;
+  return `(r.owner_id = ANY(${operatorsSql(rules)}) OR ${inProbationSql(rules)}
+    OR (NOT ${BOND_LEAVING_SQL} AND ${EXPOSURE_SQL} < ${BOND_SQL}))`;
 }
 
 /** A rig's standing, as the price board and the metrics count it. */
@@ -112,7 +120,8 @@ export async function keepForBond(
 }
 
 /**
- * The owner asks for the bond back: the first call starts the cooling-off; a call after it, with no audit
+ * The owner asks for the bond back: the first call starts the cooling-off (and from then on the rig is not
+ * bonded: bondedSql); a call after it, with no audit
  * of the rig open, pays the bond out. Throws HttpError 409 saying when, or what is open.
  */
 export async function withdrawBond(

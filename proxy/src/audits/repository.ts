@@ -68,7 +68,8 @@ const toStanding = (r: StandingRow): AuditorStanding => ({
 /**
  * Rigs that may audit `job` (audits/trust.ts): trusted auditors among its envelope's recipients (the envelope
  * is sealed to them alone), online, in good standing, serving the job's model (with the catalogue's digest:
- * refused models aren't `served`); never of the audited rig's owner, never a candidate that tried the job
+ * refused models aren't `served`; the operator's rigs even while cooling down: a user's bad-input jobs must
+ * not take the anchor away, rigs/standing.ts); never of the audited rig's owner, never a candidate that tried the job
  * before the rig that ran it, and never of the owner of a rig already asked to audit it.
  */
 export async function eligibleAuditors(
@@ -76,7 +77,13 @@ export async function eligibleAuditors(
   job: AuditedJob,
   rules: TrustRules,
 ): Promise<AuditorStanding[]> {
-  const triedFirst = new Set(job.candidates.slice(0, job.attempt).map((c) => c.rigId));
+  // An audit-only candidate (market/candidates.ts) before the rig that ran the job never had it.
+  const triedFirst = new Set(
+    job.candidates
+      .slice(0, job.attempt)
+      .filter((c) => !c.auditOnly)
+      .map((c) => c.rigId),
+  );
   const addressed = job.envelope.recipients
     .map((c) => c.rigId)
     .filter((id) => id !== job.rig_id && !triedFirst.has(id));
@@ -84,7 +91,8 @@ export async function eligibleAuditors(
   const r = await q.query<StandingRow>(
     `SELECT ${standingColumns(rules)} FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE r.id = ANY($1::uuid[]) AND r.owner_id <> $2 AND rm.model = $3 AND rm.served
-       AND r.connected_to IS NOT NULL AND ${IN_GOOD_STANDING} AND ${trustedAuditorSql(rules)}
+       AND r.connected_to IS NOT NULL AND ${trustedAuditorSql(rules)}
+       AND (${IN_GOOD_STANDING} OR r.owner_id = ANY(${operatorsSql(rules)}))
        AND r.owner_id NOT IN (SELECT ar.owner_id FROM audits a JOIN rigs ar ON ar.id = a.auditor_rig_id
                               WHERE a.job_id = $4)`,
     [addressed, job.owner_id, job.model, job.id],
@@ -159,6 +167,11 @@ export async function recordVerdict(
      WHERE id = $1`,
     [auditId, v.state, v.agreementPpm, v.reason, v.signature],
   );
+}
+
+/** A disputed job a trusted auditor passed: no conviction, but the pass ends its exposure (trust.ts). */
+export async function vouchDisputed(q: Queryable, jobId: string): Promise<void> {
+  await q.query('UPDATE jobs SET vouched_by_pass = true WHERE id = $1', [jobId]);
 }
 
 export async function setAuditState(q: Queryable, jobId: string, state: string | null): Promise<void> {
@@ -243,12 +256,15 @@ export async function unvouchedJobs(
   return r.rows;
 }
 
-/** Audits without a verdict past their time. */
-export async function expireAudits(q: Queryable, olderThanMs: number): Promise<string[]> {
-  const r = await q.query<{ job_id: string }>(
+/** Audits without a verdict past their time: their jobs, and the auditors that never answered. */
+export async function expireAudits(
+  q: Queryable,
+  olderThanMs: number,
+): Promise<Array<{ job_id: string; auditor_rig_id: string }>> {
+  const r = await q.query<{ job_id: string; auditor_rig_id: string }>(
     `UPDATE audits SET state = 'expired', decided_at = now()
-     WHERE state = 'sent' AND created_at < now() - $1 * interval '1 millisecond' RETURNING job_id`,
+     WHERE state = 'sent' AND created_at < now() - $1 * interval '1 millisecond' RETURNING job_id, auditor_rig_id`,
     [olderThanMs],
   );
-  return r.rows.map((x) => x.job_id);
+  return r.rows;
 }

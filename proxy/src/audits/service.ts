@@ -43,6 +43,7 @@ import {
 import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
+import { recordRigFailure } from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import { forfeitBond } from './bonds';
 import { auditorPay, jobMoney, payAuditor, refundUnvouched } from './consequences';
@@ -62,6 +63,7 @@ import {
   recordVerdict,
   rigKey,
   setAuditState,
+  vouchDisputed,
 } from './repository';
 import { chooseAuditor, type Judgement, judge, type Verdict } from './trust';
 
@@ -69,8 +71,9 @@ export type VerdictMsg = Extract<WorkerToProxy, { type: 'verdict' }>;
 
 /**
  * Whether a settled job is audited: every job of a rig in probation (its first AUDIT_PROBATION_JOBS, counted
- * again from a quarantine), else AUDIT_RATE of them, more for a rig with disputed jobs on its record (each one
- * adds AUDIT_RATE again: one auditor said it was wrong and nobody could settle it). The operator's own rigs
+ * again from a quarantine), else AUDIT_RATE of them, twice that for a rig with disputed jobs on its record (one
+ * auditor said it was wrong and nobody could settle it; capped at one extra AUDIT_RATE however many, so a
+ * hostile auditor's disputes can't raise it without end). The operator's own rigs
  * have no probation.
  */
 export function shouldAudit(
@@ -81,7 +84,8 @@ export function shouldAudit(
   const probation =
     !config.OPERATOR_OWNER_IDS.includes(rig.owner_id) &&
     rig.jobs_done - rig.probation_from <= config.AUDIT_PROBATION_JOBS;
-  return probation || random() < config.AUDIT_RATE * (1 + (rig.disputed ?? 0));
+  // Disputes add one AUDIT_RATE at most: a hostile auditor disputing every job can't raise it without end.
+  return probation || random() < config.AUDIT_RATE * (1 + Math.min(1, rig.disputed ?? 0));
 }
 type AuditOrder = { auditorRigId: string; message: Extract<ProxyToWorker, { type: 'audit' }> };
 
@@ -224,6 +228,8 @@ export class AuditService {
     }
     if (judgement.kind === 'disputed') {
       await setAuditState(q, job.id, 'disputed');
+      // A trusted pass still vouches for the job: it no longer counts toward the bond cap (trust.ts).
+      if (judgement.vouched) await vouchDisputed(q, job.id);
       this.log.warn({ jobId: job.id, rigId: job.rig_id, lastAuditor }, 'audit disputed: nothing moves');
       return null;
     }
@@ -302,15 +308,24 @@ export class AuditService {
     }
   }
 
-  /** Audits without a verdict in time: the job counts as unaudited. */
+  /**
+   * Audits without a verdict in time. The silent auditor lost the audit as a rig that stalls loses a job
+   * (rigs/standing.ts: repeated, it cools down), and the job is judged on the verdicts it has (judge): a fail
+   * with no second verdict is disputed, never erased; with no verdict at all after the first round a second
+   * auditor is asked, and with none to ask the job is unaudited.
+   */
   async sweep(): Promise<void> {
-    const jobs = await expireAudits(this.db, this.config.AUDIT_TIMEOUT_MS);
-    for (const jobId of jobs) {
-      await this.db.tx(async (q) => {
+    const expired = await expireAudits(this.db, this.config.AUDIT_TIMEOUT_MS);
+    for (const a of expired) await recordRigFailure(this.db, a.auditor_rig_id, this.config);
+    for (const jobId of new Set(expired.map((a) => a.job_id))) {
+      const next = await this.db.tx(async (q) => {
         const job = await auditedJob(q, jobId, true);
-        if (job?.audit_state === 'pending' && !(await auditsOfJob(q, jobId)).some((a) => a.state === 'sent'))
-          await setAuditState(q, jobId, 'unauditable');
+        const audits = await auditsOfJob(q, jobId);
+        if (job?.audit_state !== 'pending' || audits.some((a) => a.state === 'sent')) return null;
+        const last = audits[audits.length - 1];
+        return this.decide(q, job, last.round, last.auditor_rig_id);
       });
+      if (next) this.send(next);
     }
   }
 }

@@ -1,4 +1,4 @@
-// The audit decision: probation audits every job, then AUDIT_RATE, raised by disputes on the rig's record;
+// The audit decision: probation audits every job, then AUDIT_RATE, doubled by disputes on the rig's record;
 // the operator's own rigs have no probation.
 import { describe, expect, it } from 'vitest';
 import { shouldAudit } from './service';
@@ -23,7 +23,9 @@ describe('shouldAudit', () => {
 
   it('audits AUDIT_RATE of jobs past probation, more with disputes on the record; no probation for the operator', () => {
     expect(share({ owner_id: '1', jobs_done: 21, probation_from: 0 })).toBeCloseTo(0.05, 1);
-    expect(share({ owner_id: '1', jobs_done: 21, probation_from: 0, disputed: 3 })).toBeCloseTo(0.2, 1);
+    expect(share({ owner_id: '1', jobs_done: 21, probation_from: 0, disputed: 1 })).toBeCloseTo(0.1, 1);
+    // Capped: a hostile auditor disputing every job can't raise the rate without end.
+    expect(share({ owner_id: '1', jobs_done: 21, probation_from: 0, disputed: 30 })).toBeCloseTo(0.1, 1);
     expect(share({ owner_id: '7', jobs_done: 1, probation_from: 0 })).toBeCloseTo(0.05, 1);
   });
 });

@@ -36,8 +36,8 @@ describe('judge', () => {
     expect(judge([v('pass', 'x', { trusted: false })], ctx).kind).toBe('none');
   });
 
-  it('one pass against one fail is disputed, and nobody is outvoted', () => {
-    expect(judge([v('fail', 'x'), v('pass', 'y')], ctx)).toEqual({ kind: 'disputed' });
+  it('one pass against one fail is disputed, and nobody is outvoted; the trusted pass still vouches', () => {
+    expect(judge([v('fail', 'x'), v('pass', 'y')], ctx)).toEqual({ kind: 'disputed', vouched: true });
   });
 
   it("lets the operator's rig decide, and names the auditors it outvoted", () => {

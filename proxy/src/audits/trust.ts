@@ -2,7 +2,8 @@
 // accounts) from turning audits against honest rigs. The SQL they need lives in repository.ts.
 //
 // - A trusted auditor is a rig that is not quarantined, not banned from auditing (outvoted once) and either
-//   the operator's own or past probation with a bond of at least BOND_NANO (when bonds are on) and at least
+//   the operator's own or past probation with a bond of at least BOND_NANO (when bonds are on; not one its
+//   owner asked back) and at least
 //   AUDITOR_PASSES passed audits (by trusted auditors, the only ones whose verdicts count) since its
 //   probation began. A rig in probation never audits: a fresh account has nothing at stake, and a group of
 //   rigs can't make one another auditors without strangers vouching for them.
@@ -15,8 +16,17 @@
 //   money moves, nobody is quarantined, and the rig is audited more often. Where the operator's rig and
 //   another auditor disagree, the operator's verdict decides and the other auditor is outvoted: it loses its
 //   bond and its place among auditors. A verdict from a rig that is no longer trusted counts for nothing.
+// - A trusted pass vouches even when another trusted auditor fails the job: the job is disputed for
+//   conviction (no money moves, nobody is quarantined), but the pass ends its exposure, so it no longer
+//   counts toward the rig's bond cap (bonds.ts). Otherwise one hostile trusted auditor could fail every job of
+//   an honest rig at no cost and, each disputed job staying unvouched, push the rig's exposure up to its bond
+//   until the rig is off the market. The price: a cheater with one colluding trusted auditor that passes it
+//   gets that job vouched even when an honest auditor fails it (it stays disputed and raises the cheater's
+//   audit rate, and the next honest pair, or the operator's rig, can still convict it). Where the operator's
+//   rig audits, its verdict still decides. Disputes raise a rig's audit rate (audits/service.ts shouldAudit)
+//   by one AUDIT_RATE at most, however many there are, so a hostile auditor can't drive it up without end.
 import type { Config } from '../config';
-import { BOND_SQL, inProbationSql, operatorsSql } from './bonds';
+import { BOND_LEAVING_SQL, BOND_SQL, inProbationSql, operatorsSql } from './bonds';
 
 export type TrustRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
@@ -25,7 +35,8 @@ export const AUDITOR_PASSES = 3;
 
 /** SQL for a rig (aliased `r`): it is a trusted auditor (see above). */
 export function trustedAuditorSql(rules: TrustRules): string {
-  const bonded = rules.BOND_NANO === 0n ? 'TRUE' : `${BOND_SQL} >= ${rules.BOND_NANO}`;
+  const bonded =
+    rules.BOND_NANO === 0n ? 'TRUE' : `${BOND_SQL} >= ${rules.BOND_NANO} AND NOT ${BOND_LEAVING_SQL}`;
   const passes = Math.min(AUDITOR_PASSES, Math.trunc(rules.AUDIT_PROBATION_JOBS));
   return `(r.quarantined_at IS NULL AND r.audit_banned_at IS NULL AND r.revoked_at IS NULL
     AND (r.owner_id = ANY(${operatorsSql(rules)})
@@ -81,7 +92,8 @@ export interface Verdict extends AuditorStanding {
 export type Judgement =
   | { kind: 'passed'; paid: string[]; outvoted: Verdict[] }
   | { kind: 'convicted'; paid: string[]; outvoted: Verdict[] }
-  | { kind: 'disputed' }
+  /** `vouched`: a trusted auditor passed it: no conviction, but its exposure ends (see the header). */
+  | { kind: 'disputed'; vouched?: true }
   /** One trusted auditor said fail: ask a second (with none to ask, the job is disputed). */
   | { kind: 'second-opinion' }
   /** No verdict that counts yet: ask another auditor (with none to ask, the job is unaudited). */
@@ -104,7 +116,8 @@ export function judge(verdicts: readonly Verdict[], ctx: JudgeContext): Judgemen
   const fails = counted.filter((v) => v.outcome === 'fail');
   const passes = counted.filter((v) => v.outcome === 'pass');
   if (fails.length === 0) return { kind: 'passed', paid: ids(passes), outvoted: [] };
-  if (passes.length > 0 || ctx.accusedIsOperator) return { kind: 'disputed' };
+  if (passes.length > 0) return { kind: 'disputed', vouched: true };
+  if (ctx.accusedIsOperator) return { kind: 'disputed' };
   const owners = new Set(fails.map((v) => v.ownerId));
   const stake = fails.reduce((s, v) => s + v.bondNano, 0n);
   if (owners.size >= 2 && (!ctx.bondsOn || stake >= ctx.refundNano))
@@ -115,7 +128,7 @@ export function judge(verdicts: readonly Verdict[], ctx: JudgeContext): Judgemen
 /** The operator's rigs said something: they decide, unless they disagree among themselves. */
 function operatorDecides(counted: readonly Verdict[], ops: readonly Verdict[]): Judgement {
   const outcomes = new Set(ops.map((v) => v.outcome));
-  if (outcomes.size > 1) return { kind: 'disputed' };
+  if (outcomes.size > 1) return { kind: 'disputed', vouched: true };
   const outcome = ops[0].outcome;
   const agree = counted.filter((v) => v.outcome === outcome);
   const outvoted = counted.filter((v) => v.outcome !== outcome);

@@ -12,7 +12,13 @@ import type { Logger } from '@cocoon/shared/node';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
-import { ownersOf, recordRigFailure, refusalsAgree } from '../rigs/standing';
+import {
+  clientMayHaveCaused,
+  deferRigFailure,
+  ownersOf,
+  recordRigFailure,
+  refusalsAgree,
+} from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
@@ -98,8 +104,8 @@ export class Dispatcher {
       ? [JSON.stringify(submitted.envelope), submitted.bytes, submitted.idempotencyKey]
       : [null, null, null];
     for (let i = job.attempt; i < job.candidates.length; i++) {
-      const { rigId } = job.candidates[i];
-      if (!addressed.has(rigId)) continue;
+      const { rigId, auditOnly } = job.candidates[i];
+      if (!addressed.has(rigId) || auditOnly) continue;
       // Claimed only if the rig is usable, recently seen and reachable: its socket is here, or (with
       // several proxies) another process holds it. One statement checks and claims.
       const claimed = await claimForRig(q, {
@@ -223,7 +229,9 @@ export class Dispatcher {
     const outcome = await this.db.tx(async (q) => {
       const job = await lockJob(q, jobId);
       if (job?.state !== 'running' || job.rig_id !== rigId) return null;
-      await recordRigFailure(q, rigId, this.config);
+      // A refusal the client may have caused counts only if another rig then does the job (rigs/standing.ts).
+      if (clientMayHaveCaused(reason, retryable)) await deferRigFailure(q, jobId, rigId);
+      else await recordRigFailure(q, rigId, this.config);
       const refused = job.input_refused_by;
       if (!retryable && refused && (await refusalsAgree(q, [refused, rigId], this.config))) {
         await failJob(q, job, reason);

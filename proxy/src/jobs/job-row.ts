@@ -3,6 +3,8 @@ import type { JobView, SealedBox, SealedEnvelope } from '@cocoon/shared';
 export interface JobCandidate {
   rigId: string;
   priceNanoPer1k: string;
+  /** Only there to audit (the operator's anchor cooling down or above the hold's ask: market/candidates.ts). */
+  auditOnly?: boolean;
 }
 
 export interface JobRow {

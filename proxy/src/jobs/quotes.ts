@@ -82,7 +82,11 @@ export class Quotes {
       maxTokens: req.maxTokens,
       holdNano: hold,
       feeBps: this.config.FEE_BPS,
-      candidates: ranked.map((c) => ({ rigId: c.rigId, priceNanoPer1k: c.priceNanoPer1k })),
+      candidates: ranked.map((c) => ({
+        rigId: c.rigId,
+        priceNanoPer1k: c.priceNanoPer1k,
+        ...(c.auditOnly ? { auditOnly: true } : {}),
+      })),
       expiresAt,
       holdTrialNano: 0n,
     });

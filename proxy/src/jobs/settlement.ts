@@ -27,6 +27,7 @@ import {
   releaseTransfers,
   settleTransfers,
 } from '../ledger/trial-credit';
+import { recordDeferredFailures, type StandingLimits } from '../rigs/standing';
 import type { JobRow } from './job-row';
 import { lockForSettlement, markDoneAndCountForRig, markFailed } from './repository';
 
@@ -99,7 +100,7 @@ export async function settleDone(
   db: Db,
   rigId: string,
   msg: DoneMsg,
-  bondRules: Parameters<typeof keepForBond>[1],
+  bondRules: Parameters<typeof keepForBond>[1] & StandingLimits,
 ): Promise<SettleOutcome> {
   return db.tx(async (q): Promise<SettleOutcome> => {
     const job = await lockForSettlement(q, msg.jobId);
@@ -150,6 +151,8 @@ export async function settleDone(
       rigNano: charge.rigNano,
       feeNano: charge.feeNano,
     });
+    // Done here: rigs that refused it as bad input, or couldn't open it, were wrong (rigs/standing.ts).
+    await recordDeferredFailures(q, job.id, bondRules);
     const now = Date.now();
     const ms = now - new Date(job.created_at).getTime();
     const runMs = job.started_at ? now - new Date(job.started_at).getTime() : ms;

@@ -120,4 +120,31 @@ describe('pickCandidates', () => {
       pickCandidates([{ ...rig('a', 'o1', 1), running: 1 }, rig('b', 'o2', 2)], 3, 1n).candidates[0].rigId,
     ).toBe('b');
   });
+
+  it("takes the operator's rig as the anchor at any ask, and cooling down, but only to audit: it sets no hold", () => {
+    const op = rig('op', 'operator', 10_000, { trusted: true, operator: true, bondNano: 0n });
+    const bonded = { trusted: true, operator: false, bondNano: 10n ** 9n };
+    const market = [rig('a', 'o1', 100), rig('b', 'o2', 101, bonded), op];
+    const dear = pickCandidates(market, 3, 1n, 3, seeded(1));
+    expect(dear.candidates.map((c) => [c.rigId, c.auditOnly ?? false])).toEqual([
+      ['a', false],
+      ['b', false],
+      ['op', true],
+    ]);
+    expect(dear.heldPriceNanoPer1k).toBe(101n);
+    // Cooling down (rigs/standing.ts): the same, at an affordable ask; never the first candidate.
+    const cooling = { ...op, priceNanoPer1k: '100', coolingDown: true };
+    const cool = pickCandidates(
+      [cooling, rig('a', 'o1', 100), rig('b', 'o2', 101, bonded)],
+      3,
+      1n,
+      3,
+      seeded(2),
+    );
+    expect(cool.candidates[0].rigId).toBe('a');
+    expect(cool.candidates.find((c) => c.rigId === 'op')?.auditOnly).toBe(true);
+    // Another owner's rig above the ceiling is still no candidate.
+    const other = { ...op, auditor: bonded };
+    expect(pickCandidates([rig('a', 'o1', 100), other], 3, 1n).candidates.map((c) => c.rigId)).toEqual(['a']);
+  });
 });

@@ -1,6 +1,8 @@
 // The market rule: eligible rigs are online, in the tier asked for (attestation/service.ts), serve the model and kind, are not paused, revoked, cooling down
 // or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts) and ask at most the client's max price and the ask ceiling;
-// the rigs a job may start on also have a free slot (the anchor auditor need not: pickCandidates).
+// the rigs a job may start on also have a free slot (the anchor auditor need not: pickCandidates). The
+// operator's rigs stay in the list while cooling down, and at any ask, but only as the anchor: they audit
+// there and never run the job (auditOnly), so a user's bad-input jobs can't take the anchor away.
 // Cheapest first, then shortest expected wait, then best success rate.
 import type { Candidate, TrustTier } from '@cocoon/shared';
 import { BOND_SQL, bondedSql, operatorsSql } from '../audits/bonds';
@@ -16,6 +18,10 @@ export interface RankedRig extends Candidate {
   successRate: number;
   /** A trusted auditor (audits/trust.ts), the operator's own, and its bond: what the anchor draw weighs. */
   auditor: { trusted: boolean; operator: boolean; bondNano: bigint };
+  /** The operator's rig cooling down (rigs/standing.ts): it may be the anchor, never run a job. */
+  coolingDown?: boolean;
+  /** In a quote: a candidate only there to audit (the job never goes to it: jobs/dispatch.ts claimRig). */
+  auditOnly?: boolean;
 }
 
 export async function eligibleRigs(
@@ -43,15 +49,17 @@ export async function eligibleRigs(
     trusted: boolean;
     operator: boolean;
     bond: string;
+    cooling: boolean;
   }>(
     `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price, r.x25519_public_key, r.ed25519_public_key,
        r.device, r.slots, r.trust_tier, r.jobs_done, r.jobs_failed, r.total_job_ms::text AS total_job_ms,
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
        ${trustedAuditorSql(bondRules)} AS trusted, r.owner_id = ANY(${operatorsSql(bondRules)}) AS operator,
-       ${BOND_SQL}::text AS bond
+       ${BOND_SQL}::text AS bond, NOT ${IN_GOOD_STANDING} AS cooling
      FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds)
-       AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL AND ${IN_GOOD_STANDING}
+       AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
+       AND (${IN_GOOD_STANDING} OR (r.owner_id = ANY(${operatorsSql(bondRules)}) AND r.quarantined_at IS NULL))
        AND ${bondedSql(bondRules)}
        AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric) AND rm.price_nano_per_1k <= $4::numeric
        AND ($5 = 'open' OR (r.trust_tier = 'tdx'
@@ -83,6 +91,7 @@ export async function eligibleRigs(
         expectedWaitMs: (running / row.slots) * avgMs,
         successRate: finished ? row.jobs_done / finished : 1,
         auditor: { trusted: row.trusted, operator: row.operator, bondNano: BigInt(row.bond) },
+        coolingDown: row.cooling,
       };
     })
     .sort(
@@ -104,7 +113,9 @@ function compareBig(a: bigint, b: bigint): number {
  * an outlier ask, however absurd, can't raise a hold, and a failover to a pricier candidate still settles
  * within it. The other slots are the job's possible auditors (audits/service.ts), so a cheater must not be
  * able to pick them by its ask: one is the anchor (drawAnchor), a trusted auditor of another owner drawn by
- * stake, not price; the rest are drawn at random among those rigs, other owners first.
+ * stake, not price; the rest are drawn at random among those rigs, other owners first. The operator's rig
+ * may be the anchor while cooling down or asking above the ceiling: then it is auditOnly (the job never fails
+ * over to it) and its ask doesn't count toward the hold.
  */
 export function pickCandidates(
   ranked: RankedRig[],
@@ -115,13 +126,14 @@ export function pickCandidates(
 ): { candidates: RankedRig[]; heldPriceNanoPer1k: bigint } {
   // Only rigs with a free slot run jobs; the anchor only has to audit, so a busy one still counts (the
   // operator's rig must not drop out of the draw whenever its slots are full).
-  const open = ranked.filter((c) => c.running < c.slots);
+  const open = ranked.filter((c) => c.running < c.slots && !c.coolingDown);
   if (open.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
   const cheapest = BigInt(open[0].priceNanoPer1k);
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
   const affordable = open.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
   const [first, ...rest] = affordable;
-  const anchors = ranked.filter((c) => c !== first && BigInt(c.priceNanoPer1k) <= ceiling);
+  const auditOnly = (c: RankedRig) => c.coolingDown === true || BigInt(c.priceNanoPer1k) > ceiling;
+  const anchors = ranked.filter((c) => c !== first && (c.auditor.operator || !auditOnly(c)));
   const anchor = max > 1 ? drawAnchor(anchors, first.ownerId, random) : undefined;
   // Other owners first: whoever runs many cheap rigs takes one place in a job's failover list while rigs of
   // other owners are there to take the rest, so one owner's rigs can't deny a job every way out (or audit
@@ -138,8 +150,13 @@ export function pickCandidates(
     ...others.filter((c) => !firstOfEachOwner.includes(c)),
   ].slice(0, max - 1);
   // Failover goes cheapest first among those drawn.
-  const candidates = [first, ...drawn.sort((a, b) => ranked.indexOf(a) - ranked.indexOf(b))];
-  const held = candidates.reduce((m, c) => (BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m), 0n);
+  const candidates = [first, ...drawn.sort((a, b) => ranked.indexOf(a) - ranked.indexOf(b))].map((c) =>
+    c === anchor && auditOnly(c) ? { ...c, auditOnly: true } : c,
+  );
+  const held = candidates.reduce(
+    (m, c) => (!c.auditOnly && BigInt(c.priceNanoPer1k) > m ? BigInt(c.priceNanoPer1k) : m),
+    0n,
+  );
   return { candidates, heldPriceNanoPer1k: held };
 }
 
