@@ -3,8 +3,9 @@
 // disputing an honest rig off the market, a cheater taking its bond back while its work is unvouched, an
 // auditor that never answers.
 import { describe, expect, it } from 'vitest';
-import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { balanceOf } from '../ledger/ledger';
 import { clientMayHaveCaused } from '../rigs/standing';
+import { decided, fund, trustedRig } from '../testing/audit-scenes';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import { bondAccount, standingSql } from './bonds';
@@ -20,49 +21,15 @@ const bed = useTestBed({
   OPERATOR_OWNER_IDS: String(OPERATOR),
 });
 const price = 1_000_000n;
-type Behaviour = Parameters<typeof bed.rig>[2];
-
-async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await get();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-let funded = 0;
-async function fund(userId: number, amount: bigint) {
-  await postTx(bed.db, {
-    kind: 'deposit',
-    uniqueKey: `test-fund:${userId}:${++funded}`,
-    transfers: [{ from: SYSTEM.deposits, to: userAccount(String(userId)), amount }],
-  });
-}
 
 /** A rig past probation with a bond: a trusted auditor (audits/trust.ts). */
-async function trusted(ownerId: number, ask: bigint, behaviour?: Behaviour, opts = {}, bond = BOND) {
-  const rig = await bed.rig(ownerId, ask, behaviour, opts);
-  await fund(ownerId, bond);
-  await rig.owner.addBond(rig.id, bond);
-  await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 3, probation_passes = 3 WHERE id = $1', [
-    rig.id,
-  ]);
-  return rig;
-}
-
-async function auditState(jobId: string): Promise<string | null> {
-  const r = await bed.db.query<{ audit_state: string | null }>('SELECT audit_state FROM jobs WHERE id = $1', [
-    jobId,
-  ]);
-  return r.rows[0]?.audit_state ?? null;
-}
-
-const decided = (jobId: string) =>
-  until('a decision', async () => {
-    const s = await auditState(jobId);
-    return s === null || s === 'pending' ? undefined : s;
-  });
+const trusted = (
+  ownerId: number,
+  ask: bigint,
+  behaviour?: Parameters<typeof bed.rig>[2],
+  opts?: Parameters<typeof bed.rig>[3],
+  bond = BOND,
+) => trustedRig(bed, bond, ownerId, ask, behaviour, opts);
 
 async function rigRow(id: string) {
   const r = await bed.db.query<{
@@ -88,8 +55,8 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
   it("a user's bad-input jobs never cool the operator's rig down; it stays the anchor and colluders can't convict", async () => {
     await bed.start();
     const ATTACKER = 1004;
-    await fund(ATTACKER, 10n * BOND);
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, ATTACKER, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     // The operator's rig refuses the attacker's jobs as bad input, as the real worker does for a body sealed
     // with more maxTokens than quoted, a longer prompt or another kind (worker/src/job-runner.ts).
     const op = await bed.rig(OPERATOR, price * 2n, (n) => (n < 3 ? 'fail-final' : 'ok'), {
@@ -110,7 +77,7 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
     expect(q.candidates.map((c) => c.rigId)).toContain(op.id);
     for (let i = 0; i < 4; i++) {
       const r = await job(i % 2 === 0 ? ATTACKER : 2001, i);
-      if (r.rigId === honest.id) expect(await decided(r.jobId)).toBe('passed');
+      if (r.rigId === honest.id) expect(await decided(bed.db, r.jobId)).toBe('passed');
     }
     expect((await rigRow(honest.id)).quarantined_at).toBeNull();
   }, 60_000);
@@ -118,8 +85,8 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
   it('bad-input jobs between honest traffic cool nobody down; the colluders never convict the honest rig', async () => {
     await bed.start();
     const ATTACKER = 1004;
-    await fund(ATTACKER, 10n * BOND);
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, ATTACKER, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     let malformed = false; // the job in flight is the attacker's: every honest worker refuses it
     const refuse = () => (malformed ? 'fail-final' : 'ok') as 'fail-final' | 'ok';
     const honest = await trusted(1001, price, refuse);
@@ -130,20 +97,20 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
       malformed = true;
       await expect(job(ATTACKER, 100 + i)).rejects.toThrow();
       malformed = false;
-      await decided((await job(2001, 200 + i)).jobId);
+      await decided(bed.db, (await job(2001, 200 + i)).jobId);
     }
     expect((await rigRow(op.id)).cooldown_until).toBeNull();
     expect((await rigRow(honest.id)).cooldown_until).toBeNull();
     for (let i = 0; i < 3; i++) {
       const r = await job(2001, 300 + i);
-      if (r.rigId === honest.id) expect(await decided(r.jobId)).toBe('passed');
+      if (r.rigId === honest.id) expect(await decided(bed.db, r.jobId)).toBe('passed');
     }
     expect((await rigRow(honest.id)).quarantined_at).toBeNull();
   }, 60_000);
 
   it('a rig that says "input invalid" of good jobs other rigs then do is still cooled down', async () => {
     await bed.start({ RIG_COOLDOWN_MS: '600000' });
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     const liar = await bed.rig(1001, price, 'fail-final');
     await bed.rig(1002, price + 1n);
     const { RIG_COOLDOWN_AFTER_FAILURES: n } = bed.proxy.ctx.config;
@@ -156,7 +123,7 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
 
   it("the operator's rig cooling down still anchors and audits, and never runs the job", async () => {
     await bed.start();
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     const op = await bed.rig(OPERATOR, price, 'ok', { answerAudits: () => 'pass' });
     await bed.db.query("UPDATE rigs SET cooldown_until = now() + interval '1 hour' WHERE id = $1", [op.id]);
     const honest = await trusted(1001, price + 1n);
@@ -164,7 +131,7 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
     for (let i = 0; i < 3; i++) {
       const r = await job(2001, i);
       expect(r.rigId).not.toBe(op.id);
-      if (r.rigId === honest.id) expect(await decided(r.jobId)).toBe('passed');
+      if (r.rigId === honest.id) expect(await decided(bed.db, r.jobId)).toBe('passed');
     }
     expect(op.worker.received).toHaveLength(0);
     expect(op.worker.audits.length).toBeGreaterThan(0);
@@ -173,14 +140,14 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
 
   it('an audit-only operator rig skipped on the way to the rig that ran the job still audits it', async () => {
     await bed.start();
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     await bed.rig(1001, price, 'fail');
     const op = await bed.rig(OPERATOR, price + 1n, 'ok', { answerAudits: () => 'pass' });
     await bed.db.query("UPDATE rigs SET cooldown_until = now() + interval '1 hour' WHERE id = $1", [op.id]);
     const honest = await trusted(1002, price + 2n);
     const r = await job(2001, 0);
     expect(r.rigId).toBe(honest.id);
-    expect(await decided(r.jobId)).toBe('passed');
+    expect(await decided(bed.db, r.jobId)).toBe('passed');
     expect(op.worker.audits).toHaveLength(1);
   }, 60_000);
 
@@ -197,7 +164,7 @@ describe('A1: refusals a user can cause cool no rig down by themselves', () => {
 describe('A5: a bond that is leaving backs no new work', () => {
   it('from the request for the bond back the rig is not offered to clients and does not audit', async () => {
     await bed.start();
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     const cheater = await trusted(1001, price, 'ok', {
       output: async () => ({ text: 'JUNK', promptTokens: 4, completionTokens: 10 }),
     });
@@ -228,7 +195,7 @@ describe('A7: an auditor that never answers', () => {
 
   it("a fail whose second auditor stays silent is disputed, not unaudited; the silent one's timeouts cool it down", async () => {
     await bed.start({ AUDIT_TIMEOUT_MS: '300', RIG_COOLDOWN_MS: '600000' });
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     const cheater = await trusted(1001, price, 'ok', junk);
     // Asked first (its bond weighs 1000 to 1), it fails the junk; the silent one is asked second.
     const failer = await trusted(1003, price + 2n, 'ok', { answerAudits: () => 'fail' }, 1000n * BOND);
@@ -237,7 +204,7 @@ describe('A7: an auditor that never answers', () => {
     for (let i = 0; i < n; i++) {
       const r = await job(2001, i);
       expect(r.rigId).toBe(cheater.id);
-      expect(await decided(r.jobId)).toBe('disputed');
+      expect(await decided(bed.db, r.jobId)).toBe('disputed');
     }
     expect(failer.worker.audits).toHaveLength(n);
     expect(silent.worker.audits).toHaveLength(n);
@@ -246,13 +213,13 @@ describe('A7: an auditor that never answers', () => {
 
   it('a silent first auditor: the job goes to a second one, whose fail leaves it disputed', async () => {
     await bed.start({ AUDIT_TIMEOUT_MS: '300' });
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     const cheater = await trusted(1001, price, 'ok', junk);
     const silent = await trusted(1002, price + 1n, 'ok', {}, 1000n * BOND);
     const failer = await trusted(1003, price + 2n, 'ok', { answerAudits: () => 'fail' });
     const r = await job(2001, 0);
     expect(r.rigId).toBe(cheater.id);
-    expect(await decided(r.jobId)).toBe('disputed');
+    expect(await decided(bed.db, r.jobId)).toBe('disputed');
     expect(silent.worker.audits).toHaveLength(1);
     expect(failer.worker.audits).toHaveLength(1);
   }, 60_000);
@@ -262,7 +229,7 @@ describe('A4: a lying trusted auditor', () => {
   it("failing every honest job never gets the honest rig capped: another trusted auditor's pass vouches", async () => {
     const SMALL = 40_000_000n;
     await bed.start({ BOND_NANO: String(SMALL) });
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     const MAX = 1_000_000_000n; // asks high enough that a few jobs reach the small bond
     const honest = await trusted(1001, MAX - 2n, 'ok', { answerAudits: () => 'pass' }, SMALL);
     await trusted(1003, MAX - 1n, 'ok', { answerAudits: () => 'pass' }, SMALL);
@@ -271,7 +238,7 @@ describe('A4: a lying trusted auditor', () => {
     const states: string[] = [];
     for (let i = 0; i < 8; i++) {
       const r = await job(2001, i);
-      const state = await decided(r.jobId);
+      const state = await decided(bed.db, r.jobId);
       if (r.rigId === honest.id) states.push(state);
       expect((await rigRow(honest.id)).standing).toBe('bonded');
     }
@@ -292,7 +259,7 @@ describe("A2: the operator's rig anchors at any ask", () => {
 
   it('a cheater at the default ask keeps no dearer operator rig out: it audits, and raises no hold', async () => {
     await bed.start();
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     const cheater = await trusted(1001, price, 'ok', {
       output: async () => ({ text: 'JUNK', promptTokens: 4, completionTokens: 10 }),
     });
@@ -304,14 +271,14 @@ describe("A2: the operator's rig anchors at any ask", () => {
     expect(q.holdNano).toBe(hold);
     const r = await job(2001, 0);
     expect(r.rigId).toBe(cheater.id);
-    expect(await decided(r.jobId)).not.toBe('passed');
+    expect(await decided(bed.db, r.jobId)).not.toBe('passed');
     expect(op.worker.audits).toHaveLength(1);
     expect((await rigRow(cheater.id)).quarantined_at).not.toBeNull();
   }, 60_000);
 
   it('a job never fails over to an operator rig above the hold ceiling', async () => {
     await bed.start({ RIG_COOLDOWN_MS: '0' });
-    await fund(2001, 10n * BOND);
+    await fund(bed.db, 2001, 10n * BOND);
     await bed.rig(1001, price, 'fail');
     await trusted(1002, price + 1n, 'fail');
     const op = await bed.rig(OPERATOR, price * 4n);

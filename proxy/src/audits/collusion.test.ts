@@ -4,7 +4,8 @@
 // own (lying-auditor) or sent by the test, signed with the rig's key.
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
-import { balanceOf, ledgerTotals, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { balanceOf, ledgerTotals } from '../ledger/ledger';
+import { decided, fund, trustedRig, until } from '../testing/audit-scenes';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import type { TestWorker } from '../testing/test-worker';
@@ -21,55 +22,22 @@ const bed = useTestBed({
   OPERATOR_OWNER_IDS: String(OPERATOR),
 });
 const price = 1_000_000n;
+
+/** A rig past probation with a bond: a trusted auditor (audits/trust.ts). */
+const trusted = (
+  ownerId: number,
+  ask: bigint,
+  behaviour?: Parameters<typeof bed.rig>[2],
+  opts?: Parameters<typeof bed.rig>[3],
+  bond = BOND,
+) => trustedRig(bed, bond, ownerId, ask, behaviour, opts);
 type Rig = Awaited<ReturnType<typeof bed.rig>>;
-
-async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await get();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-let funded = 0;
-async function fund(userId: number, amount: bigint) {
-  await postTx(bed.db, {
-    kind: 'deposit',
-    uniqueKey: `test-fund:${userId}:${++funded}`,
-    transfers: [{ from: SYSTEM.deposits, to: userAccount(String(userId)), amount }],
-  });
-}
 
 /** The proxy, and a user with money of their own. */
 async function start() {
   await bed.start();
-  await fund(2001, 10n * BOND);
+  await fund(bed.db, 2001, 10n * BOND);
 }
-
-/** A rig past probation with a full bond: a trusted auditor (audits/trust.ts). */
-async function trusted(ownerId: number, ask: bigint, behaviour?: Parameters<typeof bed.rig>[2]) {
-  const rig = await bed.rig(ownerId, ask, behaviour);
-  await fund(ownerId, BOND);
-  await rig.owner.addBond(rig.id, BOND);
-  await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 3, probation_passes = 3 WHERE id = $1', [
-    rig.id,
-  ]);
-  return rig;
-}
-
-async function auditState(jobId: string): Promise<string | null> {
-  const r = await bed.db.query<{ audit_state: string | null }>('SELECT audit_state FROM jobs WHERE id = $1', [
-    jobId,
-  ]);
-  return r.rows[0]?.audit_state ?? null;
-}
-
-const decided = (jobId: string) =>
-  until('a decision', async () => {
-    const s = await auditState(jobId);
-    return s === null || s === 'pending' ? undefined : s;
-  });
 
 async function rigRow(id: string) {
   const r = await bed.db.query<{ quarantined_at: Date | null; audit_banned_at: Date | null }>(
@@ -109,7 +77,7 @@ describe('colluding auditors', () => {
     for (let i = 0; i < 4; i++) {
       const r = await job(i);
       expect(r.rigId).toBe(honest.id);
-      expect(await decided(r.jobId)).toBe('unauditable');
+      expect(await decided(bed.db, r.jobId)).toBe('unauditable');
     }
     expect(colluders.flatMap((c) => c.worker.audits)).toEqual([]);
     expect(await rigRow(honest.id)).toMatchObject({ quarantined_at: null });
@@ -127,7 +95,7 @@ describe('colluding auditors', () => {
     for (let i = 0; i < 6; i++) {
       const r = await job(i);
       expect(r.rigId).toBe(honest.id);
-      expect(await decided(r.jobId)).toBe('passed');
+      expect(await decided(bed.db, r.jobId)).toBe('passed');
     }
     expect(operator.worker.audits).toHaveLength(6);
     expect(await rigRow(honest.id)).toMatchObject({ quarantined_at: null });
@@ -147,7 +115,7 @@ describe('colluding auditors', () => {
     sendVerdict(liar.worker, 'fail');
     await until('the second audit', () => operator.worker.auditMessages[0]);
     sendVerdict(operator.worker, 'pass');
-    expect(await decided(r.jobId)).toBe('passed');
+    expect(await decided(bed.db, r.jobId)).toBe('passed');
     expect(await balanceOf(bed.db, bondAccount(liar.id))).toBe(0n);
     expect((await rigRow(liar.id)).audit_banned_at).not.toBeNull();
     expect(await rigRow(honest.id)).toMatchObject({ quarantined_at: null });
@@ -169,7 +137,7 @@ describe('colluding auditors', () => {
     sendVerdict(first.worker, 'fail');
     await until('the second audit', () => second.worker.auditMessages[0]);
     sendVerdict(second.worker, 'pass');
-    expect(await decided(r.jobId)).toBe('disputed');
+    expect(await decided(bed.db, r.jobId)).toBe('disputed');
     for (const x of [honest, a, b]) expect(await rigRow(x.id)).toMatchObject({ quarantined_at: null });
     expect(await balanceOf(bed.db, bondAccount(first.id))).toBe(BOND);
     const refunds = await bed.db.query("SELECT 1 FROM ledger_tx WHERE kind IN ('audit-refund', 'audit-pay')");
@@ -182,7 +150,7 @@ describe('colluding auditors', () => {
     const honest = await trusted(1002, price + 1n);
     const r = await job(0);
     expect(r.rigId).toBe(honest.id);
-    expect(await decided(r.jobId)).toBe('unauditable');
+    expect(await decided(bed.db, r.jobId)).toBe('unauditable');
     expect(failer.worker.audits).toEqual([]);
   });
 
@@ -196,7 +164,7 @@ describe('colluding auditors', () => {
     const sibling = bed.track(startTestWorker({ url: bed.proxy.url, token }));
     await sibling.rigId;
     await owner.setAsk(view.id, 'test-echo', price + 2n);
-    await fund(1002, BOND);
+    await fund(bed.db, 1002, BOND);
     await owner.addBond(view.id, BOND);
     await bed.db.query('UPDATE rigs SET probation_from = jobs_done - 3, probation_passes = 3 WHERE id = $1', [
       view.id,
@@ -205,7 +173,7 @@ describe('colluding auditors', () => {
     const pair: Array<Rig['worker']> = [a.worker, sibling];
     const first = await until('the first audit', () => pair.find((w) => w.auditMessages.length > 0));
     sendVerdict(first, 'fail');
-    expect(await decided(r.jobId)).toBe('disputed');
+    expect(await decided(bed.db, r.jobId)).toBe('disputed');
     expect(pair.filter((w) => w.auditMessages.length > 0)).toHaveLength(1);
   });
 
@@ -222,7 +190,7 @@ describe('colluding auditors', () => {
         'pass',
         anchor.worker.auditMessages.findIndex((a) => a.jobId === r.jobId),
       );
-      expect(await decided(r.jobId)).toBe('passed');
+      expect(await decided(bed.db, r.jobId)).toBe('passed');
     }
     for (const g of group) expect(g.worker.audits).toEqual([]);
   });
@@ -239,7 +207,7 @@ describe('colluding auditors', () => {
       ring.map((c) => c.id),
     ]);
     const r = await job(0);
-    expect(await decided(r.jobId)).toBe('unauditable');
+    expect(await decided(bed.db, r.jobId)).toBe('unauditable');
     expect(ring.flatMap((c) => c.worker.audits)).toEqual([]);
     expect(await rigRow(honest.id)).toMatchObject({ quarantined_at: null });
   });
