@@ -66,7 +66,7 @@ describe('a rig that sends more than a job is worth', () => {
 });
 
 describe('a cheap rig that denies service', () => {
-  it('saying every job is bad input only moves the job on; a second rig agreeing fails it', async () => {
+  it('saying every job is bad input only moves the job on; it fails only when no candidate will do it', async () => {
     await bed.start();
     const liar = await bed.rig(1001, 0n, 'fail-final');
     const honest = await bed.rig(1002, 2_000n);
@@ -74,15 +74,48 @@ describe('a cheap rig that denies service', () => {
     expect(res).toMatchObject({ text: 'PERFECTLY FINE INPUT', rigId: honest.id });
     expect(liar.worker.received).toHaveLength(1);
 
-    // Two rigs that both refuse the input: then it is the input.
+    // Every candidate refuses the input: then it is the input, and the hold goes back in full.
     await bed.reset();
     await bed.start();
     await bed.rig(1001, 0n, 'fail-final');
     await bed.rig(1002, 1_000n, 'fail-final');
-    await bed.rig(1003, 2_000n);
+    await bed.rig(1003, 2_000n, 'fail-final');
     const err = await generate(userClient(bed.proxy, 2001), 'x').catch((e) => e);
     expect(err.message).toMatch(/your input is invalid/);
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('two colluding rigs of two owners priced first, both calling every input bad, stop nothing and cool down', async () => {
+    // Past probation and of two owners: on main before this fix their agreement failed every job at once,
+    // so no rig ever did one and their refusals never counted.
+    await bed.start({
+      AUDIT_PROBATION_JOBS: '0',
+      RIG_COOLDOWN_AFTER_FAILURES: '3',
+      RIG_COOLDOWN_MS: '600000',
+    });
+    const liars = [await bed.rig(1001, 0n, 'fail-final'), await bed.rig(1003, 1n, 'fail-final')];
+    const honest = await bed.rig(1002, 2_000n);
+    const user = userClient(bed.proxy, 2001);
+    let ok = 0;
+    for (let i = 0; i < 8; i++)
+      if ((await generate(user, `job ${i}`).catch(() => null))?.rigId === honest.id) ok++;
+    expect(ok).toBe(8);
+    const quote = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 5, maxTokens: 5 });
+    for (const liar of liars) expect(quote.candidates.map((c) => c.rigId)).not.toContain(liar.id);
+  });
+
+  it("a user's own rig doing its own bad-input jobs cools down no rig tried before it", async () => {
+    await bed.start({ RIG_COOLDOWN_AFTER_FAILURES: '2', RIG_COOLDOWN_MS: '600000' });
+    // The target refuses these inputs (as an honest rig refuses a body past its quote); the attacker's rig,
+    // priced just above it and owned by the paying user, "does" them.
+    const target = await bed.rig(1001, 1_000n, 'fail-final');
+    const own = await bed.rig(2001, 1_001n);
+    for (let i = 0; i < 4; i++) expect((await generate(own.owner, `bad ${i}`)).rigId).toBe(own.id);
+    const row = await bed.db.query<{ n: number; until: Date | null }>(
+      'SELECT consecutive_failures AS n, cooldown_until AS until FROM rigs WHERE id = $1',
+      [target.id],
+    );
+    expect(row.rows[0]).toEqual({ n: 0, until: null });
   });
 
   it('two rigs of one owner at ask 0 that refuse every job never stop it: 19 of 20 jobs or more succeed', async () => {

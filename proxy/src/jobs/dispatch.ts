@@ -12,13 +12,7 @@ import type { Logger } from '@cocoon/shared/node';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
-import {
-  clientMayHaveCaused,
-  deferRigFailure,
-  ownersOf,
-  recordRigFailure,
-  refusalsAgree,
-} from '../rigs/standing';
+import { clientMayHaveCaused, deferRigFailure, ownersOf, recordRigFailure } from '../rigs/standing';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
@@ -220,9 +214,11 @@ export class Dispatcher {
 
   /**
    * Takes a job away from a rig that failed it and sends it to the next candidate, another owner's first
-   * (otherOwnersFirst). With `retryable` false the rig says the input itself is bad: one rig's word isn't
-   * enough (it could be a rig denying service), so the job moves on; when a rig of another owner, neither in
-   * probation, says so too (rigs/standing.ts refusalsAgree), the job fails and the hold goes back in full.
+   * (otherOwnersFirst). With `retryable` false the rig says the input itself is bad: no rig's word ends the
+   * job, nor two owners' (two colluding rigs priced first would deny every job and, with no rig left to do
+   * it, never be counted as failing): the job moves on until a rig does it or no candidate is left, and then
+   * fails with that reason and the hold goes back in full. Refusals of a job another rig then does count
+   * against the rigs that refused it (rigs/standing.ts recordDeferredFailures).
    */
   async failover(jobId: string, rigId: string, reason: string, retryable: boolean): Promise<void> {
     this.forgetSent(jobId, rigId);
@@ -232,16 +228,10 @@ export class Dispatcher {
       // A refusal the client may have caused counts only if another rig then does the job (rigs/standing.ts).
       if (clientMayHaveCaused(reason, retryable)) await deferRigFailure(q, jobId, rigId);
       else await recordRigFailure(q, rigId, this.config);
-      const refused = job.input_refused_by;
-      if (!retryable && refused && (await refusalsAgree(q, [refused, rigId], this.config))) {
-        await failJob(q, job, reason);
-        return 'failed' as const;
-      }
       await requeue(q, jobId, reason, retryable ? undefined : rigId);
       await this.otherOwnersFirst(q, job);
       return 'requeued' as const;
     });
-    if (outcome === 'failed') this.emit(jobId, { type: 'failed', reason });
     if (outcome === 'requeued') {
       this.log.info({ jobId, rigId, reason }, 'failing over');
       await this.dispatch(jobId);

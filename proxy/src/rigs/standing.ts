@@ -15,8 +15,6 @@
 // the job is then done on another rig, which proves the input was fine (recordDeferredFailures); a job that
 // fails everywhere cools nobody down for it. The operator's rigs still audit while cooling down: a cool-down
 // takes them off the jobs, never out of the anchor draw or the auditor choice (market/candidates.ts).
-import { inProbationSql, operatorsSql } from '../audits/bonds';
-import type { TrustRules } from '../audits/trust';
 import type { Queryable } from '../db';
 
 export interface StandingLimits {
@@ -55,8 +53,11 @@ export async function recordDeferredFailures(
   jobId: string,
   limits: StandingLimits,
 ): Promise<void> {
+  // Not when the rig that did it is its payer's own: a user "doing" its own bad-input jobs on its own rig
+  // would otherwise cool down the honest rigs tried before it (self-dealing counts for nothing).
   const r = await q.query<{ rig_id: string }>(
-    'SELECT unnest(input_refusals)::text AS rig_id FROM jobs WHERE id = $1',
+    `SELECT unnest(j.input_refusals)::text AS rig_id FROM jobs j JOIN rigs d ON d.id = j.rig_id
+     WHERE j.id = $1 AND d.owner_id <> j.user_id`,
     [jobId],
   );
   for (const { rig_id } of r.rows) await recordRigFailure(q, rig_id, limits);
@@ -73,21 +74,4 @@ export async function ownersOf(q: Queryable, rigIds: readonly string[]): Promise
     [rigIds],
   );
   return new Map(r.rows.map((row) => [row.id, row.owner_id]));
-}
-
-/**
- * Whether two rigs that said a job's input is invalid are enough to fail it: rigs of two owners, neither in
- * probation (or the operator's). One owner's rigs, or fresh accounts, only move the job on.
- */
-export async function refusalsAgree(
-  q: Queryable,
-  rigIds: readonly [string, string],
-  rules: TrustRules,
-): Promise<boolean> {
-  const r = await q.query<{ owners: number }>(
-    `SELECT count(DISTINCT r.owner_id)::int AS owners FROM rigs r
-     WHERE r.id = ANY($1::uuid[]) AND (r.owner_id = ANY(${operatorsSql(rules)}) OR NOT ${inProbationSql(rules)})`,
-    [rigIds],
-  );
-  return (r.rows[0]?.owners ?? 0) >= 2;
 }
