@@ -9,10 +9,12 @@
 //                   API keys, rigs). Neither the bot's key nor an API key may.
 //   requireService  the bot's service key alone, acting for no user: the sealed chat history.
 //   requireAdmin    ADMIN_KEY alone (its own secret, never the service key): operator routes.
+
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/authenticate';
 import { secretMatches } from '../auth/tokens';
 import { forbidden, HttpError, unauthorized } from '../errors';
+import { clientAddressKey } from './address-key';
 import type { AppContext } from './context';
 
 declare module 'fastify' {
@@ -100,17 +102,18 @@ async function countingFailures(ctx: AppContext, req: FastifyRequest, check: () 
   const header = req.headers.authorization;
   const tried = typeof header === 'string' && header !== '';
   const cheap = tried && CHEAP_SCHEMES.has(header.split(' ', 1)[0].toLowerCase());
-  if (tried && !cheap && ctx.authFailures.over(req.ip)) {
+  const address = clientAddressKey(req.ip);
+  if (tried && !cheap && ctx.authFailures.over(address)) {
     throw new HttpError(
       429,
       'rate_limited',
-      `too many failed sign-ins from this address (${ctx.config.RATE_AUTH_FAILURES_PER_IP_PER_MIN} a minute); retry in ${ctx.authFailures.retryAfterS(req.ip)} s`,
+      `too many failed sign-ins from this address (${ctx.config.RATE_AUTH_FAILURES_PER_IP_PER_MIN} a minute); retry in ${ctx.authFailures.retryAfterS(address)} s`,
     );
   }
   try {
     await check();
   } catch (err) {
-    if (tried && err instanceof HttpError && err.status === 401) ctx.authFailures.hit(req.ip);
+    if (tried && err instanceof HttpError && err.status === 401) ctx.authFailures.hit(address);
     throw err;
   }
 }

@@ -118,6 +118,19 @@ describe('the failed sign-in bound behind a reverse proxy', () => {
     expect(direct).toEqual([401, 401, 401, 401, 401, 429]);
   });
 
+  it('an IPv6 client counts by its /64, and an IPv4 address written as IPv6 as itself', async () => {
+    await bed.start({ TRUST_PROXY: '127.0.0.1', RATE_AUTH_FAILURES_PER_IP_PER_MIN: '5' });
+    let n = 0;
+    const rotating = () => ({ 'x-forwarded-for': `2001:db8::${(++n).toString(16)}` });
+    expect(await badSignIns(bed.proxy, 6, rotating)).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(await badSignIns(bed.proxy, 6, () => ({ 'x-forwarded-for': '198.51.100.7' }))).toEqual([
+      401, 401, 401, 401, 401, 429,
+    ]);
+    expect(await badSignIns(bed.proxy, 1, () => ({ 'x-forwarded-for': '::ffff:198.51.100.7' }))).toEqual([
+      429,
+    ]);
+  });
+
   it('without TRUST_PROXY, X-Forwarded-For is ignored: a client cannot spoof its way around the bound', async () => {
     await bed.start({ RATE_AUTH_FAILURES_PER_IP_PER_MIN: '5' });
     const { key } = await userClient(bed.proxy, 2001).createApiKey('k');

@@ -4,11 +4,13 @@
 // budget for everyone), a developer app by the user who owns its API key (one bucket across all of that
 // user's keys: making more keys buys no more), a rig by its token, anyone else by IP address.
 // Quotes have their own, smaller bucket. Over a limit: 429 with retry-after, in the API's error shape.
+
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
+import { clientAddressKey } from './address-key';
 
 function callerKey(req: FastifyRequest): { key: string; known: boolean } {
   const caller = (req as Partial<FastifyRequest>).caller;
@@ -20,7 +22,7 @@ function callerKey(req: FastifyRequest): { key: string; known: boolean } {
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
     if (token) return { key: `rig:${createHash('sha256').update(token).digest('hex')}`, known: true };
   }
-  return { key: `ip:${req.ip}`, known: false };
+  return { key: `ip:${clientAddressKey(req.ip)}`, known: false };
 }
 
 const isQuote = (req: FastifyRequest) => req.method === 'POST' && req.routeOptions.url === '/v1/quotes';

@@ -1,5 +1,6 @@
 // The worker channel: WebSocket /v1/worker, authenticated with the rig token. A rig says hello (models,
 // slots, public keys, device), heartbeats, and streams sealed chunks and results for the jobs it is given.
+
 import { describeIssues, type ProxyToWorker, toBase64, WORKER_CLOSE, workerToProxy } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +11,7 @@ import { VerdictRefused } from '../audits/service';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { HttpError } from '../errors';
+import { clientAddressKey } from '../http/address-key';
 import { WindowCounter } from '../http/window-counter';
 import type { JobService } from '../jobs/service';
 import type { ModelCatalogue } from '../rigs/catalogue';
@@ -69,15 +71,17 @@ export function registerWorkerChannel(app: FastifyInstance, deps: WorkerChannelD
   const countedIn = new WeakMap<object, number>();
   const outcome = (req: FastifyRequest): UpgradeOutcome => {
     const since = countedIn.get(req.raw) ?? -1;
-    return { accepted: () => upgrades.refund(req.ip, since), refused: () => upgrades.hit(req.ip) };
+    const address = clientAddressKey(req.ip);
+    return { accepted: () => upgrades.refund(address, since), refused: () => upgrades.hit(address) };
   };
   const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
     const now = Date.now();
-    if (upgrades.hit(req.ip, now)) {
-      countedIn.set(req.raw, upgrades.windowOf(req.ip, now));
+    const address = clientAddressKey(req.ip);
+    if (upgrades.hit(address, now)) {
+      countedIn.set(req.raw, upgrades.windowOf(address, now));
       return;
     }
-    const retryS = upgrades.retryAfterS(req.ip);
+    const retryS = upgrades.retryAfterS(address);
     reply.header('retry-after', String(retryS));
     throw new HttpError(
       429,
