@@ -10,6 +10,7 @@ import {
 } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
 import type { z } from 'zod';
+import { isOperatorRig } from '../audits/bonds';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { clientMayHaveCaused, deferRigFailure, ownersOf, recordRigFailure } from '../rigs/standing';
@@ -214,11 +215,12 @@ export class Dispatcher {
 
   /**
    * Takes a job away from a rig that failed it and sends it to the next candidate, another owner's first
-   * (otherOwnersFirst). With `retryable` false the rig says the input itself is bad: no rig's word ends the
-   * job, nor two owners' (two colluding rigs priced first would deny every job and, with no rig left to do
-   * it, never be counted as failing): the job moves on until a rig does it or no candidate is left, and then
-   * fails with that reason and the hold goes back in full. Refusals of a job another rig then does count
-   * against the rigs that refused it (rigs/standing.ts recordDeferredFailures).
+   * (otherOwnersFirst). With `retryable` false the rig says the input itself is bad. Only the operator's own
+   * rig's word ends the job (it is the network's root of trust: colluders can't make it lie). No other rig's
+   * word does, nor two owners' (two colluding rigs priced first would deny every job and, with no rig left
+   * to do it, never be counted as failing): the job moves on until a rig does it or no candidate is left,
+   * and then fails with that reason and the hold goes back in full. Refusals of a job another rig then does
+   * count against the rigs that refused it (rigs/standing.ts recordDeferredFailures).
    */
   async failover(jobId: string, rigId: string, reason: string, retryable: boolean): Promise<void> {
     this.forgetSent(jobId, rigId);
@@ -228,14 +230,24 @@ export class Dispatcher {
       // A refusal the client may have caused counts only if another rig then does the job (rigs/standing.ts).
       if (clientMayHaveCaused(reason, retryable)) await deferRigFailure(q, jobId, rigId);
       else await recordRigFailure(q, rigId, this.config);
+      if (!retryable && (await this.isOperators(q, rigId))) {
+        await failJob(q, job, reason);
+        return 'failed' as const;
+      }
       await requeue(q, jobId, reason, retryable ? undefined : rigId);
       await this.otherOwnersFirst(q, job);
       return 'requeued' as const;
     });
+    if (outcome === 'failed') this.emit(jobId, { type: 'failed', reason });
     if (outcome === 'requeued') {
       this.log.info({ jobId, rigId, reason }, 'failing over');
       await this.dispatch(jobId);
     }
+  }
+
+  private async isOperators(q: Queryable, rigId: string): Promise<boolean> {
+    const owner = (await ownersOf(q, [rigId])).get(rigId);
+    return owner !== undefined && isOperatorRig(this.config, owner);
   }
 
   /**
