@@ -18,7 +18,10 @@ export interface HttpTimeouts {
 export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
   requestMs: 30_000,
   headersMs: 10_000,
-  keepAliveMs: 5_000,
+  // Fastify's own default: well above a client's keep-alive idle time (undici: 4 s), so a client never sends a
+  // request on a socket the server is just closing (an ECONNRESET the client can't tell from a failure; at
+  // 5 s the race showed under load).
+  keepAliveMs: 72_000,
   idleMs: 120_000,
 };
 
