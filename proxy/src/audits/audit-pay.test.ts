@@ -4,21 +4,13 @@
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import { balanceOf, ledgerTotals, postTx, SYSTEM, trialAccount, userAccount } from '../ledger/ledger';
+import { until } from '../testing/audit-scenes';
 import { pastProbation, userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import { refundUnvouched } from './consequences';
 
 const bed = useTestBed({ AUDIT_PROBATION_JOBS: '1000', AUDIT_PENALTY_NANO: '0' });
 const price = 1_000_000n;
-
-async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await get();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function jobMoney(jobId: string) {
   const r = await bed.db.query<{ cost: string; rig: string; audit_state: string | null }>(

@@ -5,28 +5,13 @@
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import { ledgerTotals } from '../ledger/ledger';
+import { auditState, until } from '../testing/audit-scenes';
 import { pastProbation, userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import type { TestWorker } from '../testing/test-worker';
 
 const bed = useTestBed({ AUDIT_PROBATION_JOBS: '1000' });
 const price = 1_000_000n;
-
-async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await get();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function auditState(jobId: string): Promise<string | null> {
-  const r = await bed.db.query<{ audit_state: string | null }>('SELECT audit_state FROM jobs WHERE id = $1', [
-    jobId,
-  ]);
-  return r.rows[0]?.audit_state ?? null;
-}
 
 /** What the ledger holds, account by account: nothing may move on a refused verdict. */
 async function balances(): Promise<Record<string, string>> {
@@ -55,7 +40,7 @@ describe('verdicts', () => {
     const other = given === auditor ? stranger : auditor;
     const audit = given.worker.auditMessages[0];
     expect(audit.jobId).toBe(r.jobId);
-    expect(await auditState(r.jobId)).toBe('pending');
+    expect(await auditState(bed.db, r.jobId)).toBe('pending');
     const ledgerBefore = await balances();
 
     const honest: Verdict = {
@@ -80,13 +65,15 @@ describe('verdicts', () => {
     await expectRefused(given.worker, { ...honest, commitment: 'b'.repeat(64) }, /another result/);
     await expectRefused(given.worker, honest, /bad verdict signature/, other.worker);
     await expectRefused(other.worker, honest, /not given to this rig/);
-    expect(await auditState(r.jobId)).toBe('pending');
+    expect(await auditState(bed.db, r.jobId)).toBe('pending');
     expect(await balances()).toEqual(ledgerBefore);
 
     // The real verdict counts; the same verdict again is a replay.
     sendVerdict(given.worker, honest);
     expect(
-      await until('the pass', async () => ((await auditState(r.jobId)) === 'passed' ? true : undefined)),
+      await until('the pass', async () =>
+        (await auditState(bed.db, r.jobId)) === 'passed' ? true : undefined,
+      ),
     ).toBe(true);
     await expectRefused(given.worker, honest, /already has a verdict/);
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
@@ -107,7 +94,7 @@ describe('verdicts', () => {
       body: { kind: 'generate', prompt: 'one owner only', maxTokens: 10 },
     });
     expect(r.rigId).toBe(executor.id);
-    expect(await until('a decision', async () => (await auditState(r.jobId)) ?? undefined)).toBe(
+    expect(await until('a decision', async () => (await auditState(bed.db, r.jobId)) ?? undefined)).toBe(
       'unauditable',
     );
     expect(sibling.audits).toEqual([]);
@@ -134,7 +121,7 @@ describe('verdicts', () => {
     auditor.worker.send({ type: 'verdict', ...v, reason: 'busy', signature: auditor.worker.signVerdict(v) });
     expect(
       await until('a decision', async () => {
-        const s = await auditState(r.jobId);
+        const s = await auditState(bed.db, r.jobId);
         return s === 'pending' ? undefined : s;
       }),
     ).toBe('unauditable');
@@ -166,7 +153,7 @@ describe('verdicts', () => {
     auditor.worker.send({ type: 'verdict', ...v, reason, signature: auditor.worker.signVerdict(v) });
     expect(
       await until('a decision', async () => {
-        const s = await auditState(r.jobId);
+        const s = await auditState(bed.db, r.jobId);
         return s === 'pending' ? undefined : s;
       }),
     ).toBe('disputed');
