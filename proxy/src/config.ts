@@ -109,13 +109,22 @@ export const configSchema = z.object({
    * instead, so a slow rig that keeps producing is never cut by a total time (jobs/progress.ts).
    */
   JOB_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /**
+   * The queue (jobs/queue.ts): a job whose candidate rigs are all busy waits for a free slot this long at
+   * most (a client may ask for less with `maxWaitMs`; JOB_TIMEOUT_MS bounds it too), then fails saying so.
+   */
+  QUEUE_WAIT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Jobs waiting for a rig per model, at most: past it a submit is refused (503 `queue_full`). */
+  MAX_QUEUE_PER_MODEL: z.coerce.number().int().positive().default(256),
+  /** Jobs one user may have waiting for a rig at once: past it a submit is refused (429 `queue_cap`). */
+  MAX_QUEUED_PER_USER: z.coerce.number().int().positive().default(8),
   /** Finished jobs' sealed envelopes and results are dropped this long after the job ended (24 h). */
   SEALED_RETENTION_MS: z.coerce.number().int().positive().default(86_400_000),
   /**
    * Deadlines that measure progress (jobs/progress.ts), from the tokens done each heartbeat reports. A rig
    * that misses one loses the job to the next candidate and counts a failure (as a lapsed lease does).
-   * First token: FIRST_TOKEN_BASE_MS + input tokens × FIRST_TOKEN_MS_PER_INPUT_TOKEN from the claim (time
-   * waiting in the rig's own queue included).
+   * First token: FIRST_TOKEN_BASE_MS + input tokens × FIRST_TOKEN_MS_PER_INPUT_TOKEN from the claim (a rig is
+   * given a job only into a free slot, so it starts at once).
    */
   FIRST_TOKEN_BASE_MS: z.coerce.number().int().positive().default(30_000),
   FIRST_TOKEN_MS_PER_INPUT_TOKEN: z.coerce.number().int().min(0).default(25),

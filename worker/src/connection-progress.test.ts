@@ -1,6 +1,6 @@
 // The worker's heartbeat against a stand-in proxy socket: jobs started are running and carry their tokens
-// done (the proxy's deadlines measure progress), jobs waiting in the rig's own queue are reported apart as
-// queued, with no progress. Every heartbeat is checked against the shared worker channel schema.
+// done (the proxy's deadlines measure progress); a job past the rig's slots is refused back to the proxy,
+// whose queue holds it (the rig keeps none). Every heartbeat is checked against the shared worker channel schema.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,14 +58,16 @@ function assign(jobId: string): AssignMessage {
 type Beat = Extract<WorkerToProxy, { type: 'heartbeat' }>;
 
 describe('the heartbeat', () => {
-  it('reports started jobs as running with their tokens done, and queued ones apart with none', async () => {
+  it('reports started jobs as running with their tokens done; a job past its slots is refused, not queued', async () => {
     const wss = new WebSocketServer({ port: 0 });
     const beats: Beat[] = [];
+    const fails: Array<{ jobId: string; reason: string; retryable: boolean }> = [];
     const { model, step } = pacedModel();
     wss.on('connection', (ws) => {
       ws.on('message', (data) => {
         const msg = workerToProxy.parse(JSON.parse(String(data)));
         if (msg.type === 'heartbeat') beats.push(msg);
+        if (msg.type === 'fail') fails.push(msg);
         if (msg.type !== 'hello') return;
         ws.send(JSON.stringify({ type: 'welcome', rigId: RIG, heartbeatMs: 100, leaseMs: 30_000 }));
         for (const id of JOBS) ws.send(JSON.stringify(assign(id)));
@@ -93,9 +95,15 @@ describe('the heartbeat', () => {
     };
     try {
       const first = await beatWhere((b) => b.progress.some((p) => p.tokens >= 3));
-      // One slot: the first job runs and progresses; the other two wait in the rig's queue.
+      // One slot: the first job runs and progresses; the other two go back to the proxy (whose queue holds
+      // them): a rig holds no more jobs than its slots.
       expect(first.running).toEqual([JOBS[0]]);
-      expect(first.queued).toEqual([JOBS[1], JOBS[2]]);
+      expect(first.queued).toEqual([]);
+      expect(fails.map((f) => [f.jobId, f.retryable])).toEqual([
+        [JOBS[1], true],
+        [JOBS[2], true],
+      ]);
+      expect(fails[0].reason).toMatch(/busy/);
       expect(first.progress.map((p) => p.jobId)).toEqual([JOBS[0]]);
       // Its count grows from beat to beat as the engine produces.
       const later = await beatWhere((b) => b.progress.some((p) => p.tokens > first.progress[0].tokens));

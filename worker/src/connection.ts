@@ -107,6 +107,8 @@ interface RunningJob {
   done: Promise<void>;
   /** Tokens done so far (the engine's count), reported in each heartbeat. */
   tokens: number;
+  /** Cancelled by the proxy: no longer this rig's (its slot is free) while the engine unwinds it. */
+  cancelled?: boolean;
 }
 
 export class WorkerConnection {
@@ -120,7 +122,6 @@ export class WorkerConnection {
   private socket: WebSocket | null = null;
   private currentRigId: string | null = null;
   private readonly running = new Map<string, RunningJob>();
-  private queue: AssignMessage[] = [];
   private auditsRunning = 0;
   private counters = { jobsDone: 0, jobsFailed: 0, promptTokens: 0, completionTokens: 0, runMs: 0 };
   private reconnects = 0;
@@ -160,7 +161,8 @@ export class WorkerConnection {
       device: this.opts.device,
       slots: this.opts.slots,
       running: this.running.size,
-      queued: this.queue.length,
+      // The proxy gives a rig jobs only into its free slots; the worker keeps no queue of its own.
+      queued: 0,
       jobsDone: c.jobsDone,
       jobsFailed: c.jobsFailed,
       promptTokens: c.promptTokens,
@@ -186,7 +188,6 @@ export class WorkerConnection {
       return this.closed.catch(() => {});
     }
     this.setState('draining');
-    for (const job of this.queue.splice(0)) this.fail(job.jobId, 'the rig is shutting down', true);
     const drainMs = options.drainMs ?? 30_000;
     const all = Promise.all([...this.running.values()].map((j) => j.done));
     let timer: NodeJS.Timeout | undefined;
@@ -231,7 +232,6 @@ export class WorkerConnection {
 
   private abortAll(reason: string): void {
     for (const job of this.running.values()) job.controller.abort(new Error(reason));
-    this.queue = [];
   }
 
   private async loop(): Promise<void> {
@@ -391,15 +391,14 @@ export class WorkerConnection {
       this.fail(msg.jobId, 'the rig has not been welcomed yet', true);
     } else if (this.stopping) {
       this.fail(msg.jobId, 'the rig is shutting down', true);
-    } else if (this.running.has(msg.jobId) || this.queue.some((j) => j.jobId === msg.jobId)) {
+    } else if (this.running.has(msg.jobId) && !this.running.get(msg.jobId)?.cancelled) {
       // A repeated assign for a job already here: nothing to do.
-    } else if (this.running.size < this.opts.slots) {
+    } else if (this.slotsInUse() < this.opts.slots) {
       this.startJob(msg);
-    } else if (this.running.size + this.queue.length < MAX_TRACKED_JOBS) {
-      this.queue.push(msg);
-      this.opts.onChange?.();
     } else {
-      this.fail(msg.jobId, 'the rig is busy', true);
+      // The proxy counts a rig's running jobs and assigns only into free slots (its queue holds the rest),
+      // so this is a race at most: the job goes to the next candidate.
+      this.fail(msg.jobId, `the rig is busy: all ${this.opts.slots} slots are running`, true);
     }
   }
 
@@ -426,23 +425,35 @@ export class WorkerConnection {
       });
   }
 
+  /**
+   * A cancelled job frees its slot at once, though the engine may take a step to unwind it: the proxy
+   * already counts the slot free and may give it the next job.
+   */
   private onCancel(jobId: string): void {
-    const before = this.queue.length;
-    this.queue = this.queue.filter((j) => j.jobId !== jobId);
-    this.running.get(jobId)?.controller.abort(new Error('cancelled'));
-    if (before !== this.queue.length) this.opts.onChange?.();
+    const job = this.running.get(jobId);
+    if (!job) return;
+    job.cancelled = true;
+    job.controller.abort(new Error('cancelled'));
+    this.opts.onChange?.();
+  }
+
+  /** Slots taken: running jobs the proxy has not cancelled. */
+  private slotsInUse(): number {
+    let n = 0;
+    for (const job of this.running.values()) if (!job.cancelled) n++;
+    return n;
   }
 
   /**
-   * What the heartbeat says: the jobs started (with their tokens done: the proxy's deadlines measure
-   * progress) and, apart, those waiting in this rig's queue, which are held but make no progress.
+   * What the heartbeat says: the jobs started, with their tokens done (the proxy's deadlines measure
+   * progress). The rig holds no others: the proxy gives it jobs only into free slots.
    */
   private heartbeat(): Extract<WorkerToProxy, { type: 'heartbeat' }> {
-    const running = [...this.running].slice(0, MAX_TRACKED_JOBS);
+    const running = [...this.running].filter(([, j]) => !j.cancelled).slice(0, MAX_TRACKED_JOBS);
     return {
       type: 'heartbeat',
       running: running.map(([id]) => id),
-      queued: this.queue.slice(0, MAX_TRACKED_JOBS - running.length).map((j) => j.jobId),
+      queued: [],
       progress: running.filter(([, j]) => j.tokens > 0).map(([jobId, j]) => ({ jobId, tokens: j.tokens })),
     };
   }
@@ -463,13 +474,14 @@ export class WorkerConnection {
         if (!controller.signal.aborted) this.fail(msg.jobId, 'the rig failed the job', true);
         return { kind: 'failed', reason: 'crash', retryable: true };
       })
-      .then((outcome) => this.onJobEnd(msg.jobId, outcome, msg.model));
+      .then((outcome) => this.onJobEnd(msg.jobId, outcome, msg.model, job));
     this.running.set(msg.jobId, job);
     this.opts.onChange?.();
   }
 
-  private onJobEnd(jobId: string, outcome: JobOutcome, model: string): void {
-    this.running.delete(jobId);
+  private onJobEnd(jobId: string, outcome: JobOutcome, model: string, job: RunningJob): void {
+    // A cancelled job given again (a new assign for it) runs under its own entry: leave that one be.
+    if (this.running.get(jobId) === job) this.running.delete(jobId);
     const c = this.counters;
     if (outcome.kind === 'done') {
       c.jobsDone++;
@@ -492,9 +504,6 @@ export class WorkerConnection {
     } else {
       this.opts.logger.info({ jobId }, 'job stopped (cancelled, disconnected or shutting down)');
     }
-    // Fill the freed slot from the queue.
-    const next = !this.stopping && this.socket ? this.queue.shift() : undefined;
-    if (next) this.startJob(next);
     this.opts.onChange?.();
   }
 }

@@ -1,6 +1,7 @@
-// Dispatch: a queued job goes to its first reachable candidate (claimed in the database, so two proxies never
-// send it twice), then to the rig's socket here or to the proxy that holds the rig. A rig that fails,
-// disconnects or lets its lease lapse loses the job to the next candidate (failover).
+// Dispatch: a queued job goes to its first reachable candidate with a free slot (claimed in the database, so
+// two proxies never send it twice, and a rig never gets more jobs than its slots), then to the rig's socket
+// here or to the proxy that holds the rig. With every live candidate busy the job waits in line (queue.ts).
+// A rig that fails, disconnects or lets its lease lapse loses the job to the next candidate (failover).
 import {
   type JobEvent,
   sealedStreamBudget,
@@ -18,6 +19,7 @@ import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
 import { firstTokenMs, runCapMs } from './progress';
+import { lockRigSlots, othersWaiting, rigIsLive, waitInLine } from './queue-repository';
 import {
   claimForRig,
   jobById,
@@ -43,6 +45,8 @@ export type Submission = {
 
 export type Claim =
   | { kind: 'assigned'; job: JobRow; holder: string; rigName: string }
+  /** Every live candidate is busy: the job waits in line (queue.ts). */
+  | { kind: 'waiting' }
   | { kind: 'failed'; reason: string };
 
 /**
@@ -66,6 +70,8 @@ export class Dispatcher {
    * which clients ignore).
    */
   private readonly sent = new Map<string, SentJob>();
+  /** Told when a rig may have a free slot again (a job left it): the queue moves (queue.ts kick). */
+  onSlotFreed: () => void = () => {};
 
   constructor(
     private readonly db: Db,
@@ -78,19 +84,22 @@ export class Dispatcher {
   ) {}
 
   /** Sends a queued job on (see claimRig). Claimed with SKIP LOCKED, so two proxies never dispatch it. */
-  async dispatch(jobId: string): Promise<void> {
+  async dispatch(jobId: string): Promise<Claim['kind'] | null> {
     const claim = await this.db.tx(async (q) => {
       const job = await lockJob(q, jobId, true);
       if (job?.state !== 'queued' || !job.envelope) return null;
       return this.claimRig(q, job);
     });
     if (claim) await this.afterClaim(jobId, claim);
+    return claim?.kind ?? null;
   }
 
   /**
    * Gives a queued job (its row locked by the caller) to the first candidate, from its current attempt on,
-   * that is connected: to this process's socket, or to the proxy that holds the rig. With none left, the
-   * job fails and its hold goes back.
+   * that is connected and has a free slot: to this process's socket, or to the proxy that holds the rig.
+   * With none free but one live (busy, or reconnecting), the job waits in line; a job being submitted
+   * behind others waiting for its model waits too (first come, first served: queue.ts moves the line).
+   * With none live, the job fails and its hold goes back.
    */
   async claimRig(q: Queryable, job: JobRow, submitted?: Submission): Promise<Claim> {
     const addressed = new Set((submitted?.envelope ?? job.envelope)?.recipients.map((r) => r.rigId));
@@ -98,19 +107,27 @@ export class Dispatcher {
     const stored: StoredSubmission = submitted
       ? [JSON.stringify(submitted.envelope), submitted.bytes, submitted.idempotencyKey]
       : [null, null, null];
-    for (let i = job.attempt; i < job.candidates.length; i++) {
-      const { rigId, auditOnly } = job.candidates[i];
-      if (!addressed.has(rigId) || auditOnly) continue;
-      // Claimed only if the rig is usable, recently seen and reachable: its socket is here, or (with
-      // several proxies) another process holds it. One statement checks and claims.
-      const claimed = await claimForRig(q, {
+    const runnable = job.candidates
+      .map((c, i) => ({ ...c, i }))
+      .filter((c) => c.i >= job.attempt && addressed.has(c.rigId) && !c.auditOnly);
+    await lockRigSlots(
+      q,
+      runnable.map((c) => c.rigId),
+    );
+    const behind = submitted !== undefined && (await othersWaiting(q, job.model, job.id));
+    const seenWithinMs = this.config.HEARTBEAT_MS * 3;
+    let live = false;
+    for (const { rigId, i } of runnable) {
+      // Claimed only if the rig is usable, recently seen, reachable (its socket is here, or with several
+      // proxies another process holds it) and has a free slot. One statement checks and claims.
+      const claimed = behind ? undefined : await claimForRig(q, {
         jobId: job.id,
         attempt: i,
         rigId,
         leaseMs: this.config.LEASE_MS,
         runMs: runCapMs(this.config, job.input_tokens, job.max_tokens),
         firstTokenMs: firstTokenMs(this.config, job.input_tokens),
-        seenWithinMs: this.config.HEARTBEAT_MS * 3,
+        seenWithinMs,
         instanceId: this.instanceId,
         socketHere: this.workers.get(rigId) !== undefined,
         clusterEnabled: this.cluster.enabled,
@@ -118,6 +135,11 @@ export class Dispatcher {
       });
       if (claimed)
         return { kind: 'assigned', job: claimed, holder: claimed.holder, rigName: claimed.rig_name };
+      live ||= await rigIsLive(q, rigId, seenWithinMs);
+    }
+    if (live) {
+      if (submitted) await waitInLine(q, job.id, stored);
+      return { kind: 'waiting' };
     }
     if (submitted) await storeSubmission(q, job.id, stored);
     const reason = job.fail_reason
@@ -129,6 +151,7 @@ export class Dispatcher {
 
   /** After the claim's transaction committed: tell the subscribers, and send the job to its rig. */
   async afterClaim(jobId: string, claim: Claim): Promise<void> {
+    if (claim.kind === 'waiting') return; // queue.ts tells the client its place
     if (claim.kind === 'failed') {
       this.emit(jobId, { type: 'failed', reason: claim.reason });
       return;
@@ -243,6 +266,7 @@ export class Dispatcher {
       this.log.info({ jobId, rigId, reason }, 'failing over');
       await this.dispatch(jobId);
     }
+    if (outcome) this.onSlotFreed();
   }
 
   private async isOperators(q: Queryable, rigId: string): Promise<boolean> {

@@ -22,7 +22,8 @@ export class JobEventHub {
 
   publish(jobId: string, event: JobEvent): void {
     if (event.type === 'chunk') this.keep(jobId, event);
-    else this.drop(jobId, event.type === 'state');
+    // A place in line says nothing of the stream; a new state restarts it, an end ends it.
+    else if (event.type !== 'queued') this.drop(jobId, event.type === 'state');
     for (const l of this.listeners.get(jobId) ?? []) l(event);
   }
 

@@ -12,6 +12,8 @@ import { userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
 import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain/payer';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
+import { checkQueueRoom, maxWaitFor } from './queue';
+import { markSubmitted } from './queue-repository';
 import { toJobView } from './job-row';
 import {
   insertQuote,
@@ -34,6 +36,8 @@ export class Quotes {
     private readonly emit: EmitJobEvent,
     /** The attestation policy's model digests for the `tdx` tier (null: any). */
     private readonly tdxModelDigests: string[] | null = null,
+    /** A submitted job waits in line: move the line (queue.ts kick). */
+    private readonly onWaiting: () => void = () => {},
   ) {}
 
   async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
@@ -46,7 +50,7 @@ export class Quotes {
       throw new HttpError(
         503,
         'no_confidential_capacity',
-        `no rig in the confidential (TDX) tier with a free slot is serving ${req.model} for ${req.kind} right now; ask without min_trust to use the open tier`,
+        `no rig in the confidential (TDX) tier is serving ${req.model} for ${req.kind} right now; ask without min_trust to use the open tier`,
       );
     }
     if (ranked.length === 0) {
@@ -61,7 +65,7 @@ export class Quotes {
       throw new HttpError(
         503,
         'no_capacity',
-        `no rig with a free slot is serving ${req.model} for ${req.kind} right now`,
+        `no rig is serving ${req.model} for ${req.kind} right now`,
       );
     }
     const hold = holdFor(req.inputTokens + req.maxTokens, maxPrice, this.config.FEE_BPS);
@@ -98,13 +102,15 @@ export class Quotes {
       feeBps: this.config.FEE_BPS,
       expiresAt: expiresAt.toISOString(),
       candidates: ranked.map(
-        ({ rigId, priceNanoPer1k, x25519PublicKey, ed25519PublicKey, device, trust }) => ({
+        ({ rigId, priceNanoPer1k, x25519PublicKey, ed25519PublicKey, device, trust, ...load }) => ({
           rigId,
           priceNanoPer1k,
           x25519PublicKey,
           ed25519PublicKey,
           device,
           trust,
+          // A busy rig stays a candidate (the job waits for it: queue.ts), with its expected wait.
+          expectedWaitMs: load.running < load.slots ? 0 : Math.round(load.expectedWaitMs),
         }),
       ),
     };
@@ -166,8 +172,13 @@ export class Quotes {
         await postHold(q, job.id, transfers);
         await setHoldTrial(q, job.id, fromTrial, payer.onchain);
         job.hold_trial_nano = fromTrial.toString();
+        const maxWaitMs = maxWaitFor(this.config, req.maxWaitMs);
+        await markSubmitted(q, job.id, maxWaitMs);
         // Stored and sent on in one transaction: one lock of the row, one UPDATE.
-        return { kind: 'claimed' as const, claim: await this.dispatcher.claimRig(q, job, submitted) };
+        const claim = await this.dispatcher.claimRig(q, job, submitted);
+        // Every candidate busy: the job waits in line, if there is room (else the hold is rolled back).
+        if (claim.kind === 'waiting') await checkQueueRoom(q, this.config, job, maxWaitMs);
+        return { kind: 'claimed' as const, claim };
       })
       .catch(async (err) => {
         if (err instanceof InsufficientFunds) {
@@ -190,7 +201,8 @@ export class Quotes {
     }
     this.emit(req.quoteId, { type: 'state', state: 'queued', rigId: null, attempt: 0 });
     await this.dispatcher.afterClaim(req.quoteId, outcome.claim);
-    if (outcome.claim.kind === 'failed') return this.view(userId, req.quoteId);
+    if (outcome.claim.kind === 'waiting') this.onWaiting();
+    if (outcome.claim.kind !== 'assigned') return this.view(userId, req.quoteId);
     return toJobView({ ...outcome.claim.job, rig_name: outcome.claim.rigName });
   }
 

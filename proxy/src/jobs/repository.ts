@@ -127,8 +127,10 @@ export type StoredSubmission = [string, number, string] | [null, null, null];
 
 /**
  * Claims a job for one candidate rig: sets it running on that rig with a lease, only if the rig is usable,
- * recently seen and reachable (its socket is here: `socketHere`, or another process holds it and
- * `clusterEnabled`). One statement checks and claims; undefined when the rig doesn't qualify.
+ * recently seen, reachable (its socket is here: `socketHere`, or another process holds it and
+ * `clusterEnabled`) and has a free slot by the proxy's own count of its running jobs (the caller holds the
+ * rig's slot lock: queue-repository.ts lockRigSlots). One statement checks and claims; undefined when the
+ * rig doesn't qualify.
  */
 export async function claimForRig(
   q: Queryable,
@@ -158,6 +160,7 @@ export async function claimForRig(
      WHERE j.id = $1 AND r.id = $3 AND NOT r.paused AND r.revoked_at IS NULL
        AND r.last_seen_at > now() - $5 * interval '1 millisecond'
        AND CASE WHEN r.connected_to = $6 THEN $7::boolean ELSE r.connected_to IS NOT NULL AND $8::boolean END
+       AND (SELECT count(*) FROM jobs x WHERE x.rig_id = r.id AND x.state = 'running' AND x.id <> j.id) < r.slots
      RETURNING ${JOB_COLUMNS}, r.connected_to AS holder, r.name AS rig_name`,
     [
       c.jobId,
@@ -259,7 +262,8 @@ export async function requeue(
 ): Promise<void> {
   await q.query(
     `UPDATE jobs SET state = 'queued', rig_id = NULL, lease_until = NULL, run_deadline = NULL,
-       progress_deadline = NULL, tokens_done = 0, queued_at = now(), attempt = attempt + 1, fail_reason = $2, input_refused_by = coalesce(input_refused_by, $3::uuid)
+       progress_deadline = NULL, tokens_done = 0, queued_at = now(),
+       wait_deadline = now() + max_wait_ms * interval '1 millisecond', attempt = attempt + 1, fail_reason = $2, input_refused_by = coalesce(input_refused_by, $3::uuid)
      WHERE id = $1`,
     [jobId, reason, refusedBy ?? null],
   );
@@ -374,22 +378,6 @@ export async function expiredQuotes(q: Queryable): Promise<string[]> {
   return r.rows.map((row) => row.id);
 }
 
-/**
- * Jobs waiting for a rig for more than `timeoutMs` (since submit, or since the failover that put them back
- * in line). Running jobs are bounded by their progress deadlines and run time cap instead (jobs/progress.ts).
- */
-export async function timedOutJobs(
-  q: Queryable,
-  timeoutMs: number,
-): Promise<Array<{ id: string; rig_id: string | null }>> {
-  const r = await q.query<{ id: string; rig_id: string | null }>(
-    `SELECT id, rig_id FROM jobs WHERE state = 'queued'
-     AND coalesce(queued_at, created_at) < now() - $1 * interval '1 millisecond' LIMIT 500`,
-    [timeoutMs],
-  );
-  return r.rows;
-}
-
 /** Running jobs past a deadline: the run time cap, their progress deadline, or their lease (and which). */
 export async function lapsedJobs(q: Queryable): Promise<Array<{ id: string; rig_id: string; lapse: Lapse }>> {
   const r = await q.query<{ id: string; rig_id: string; lapse: Lapse }>(
@@ -400,11 +388,6 @@ export async function lapsedJobs(q: Queryable): Promise<Array<{ id: string; rig_
      FROM jobs WHERE state = 'running' AND (lease_until < now() OR progress_deadline < now()) LIMIT 500`,
   );
   return r.rows;
-}
-
-export async function queuedJobs(q: Queryable): Promise<string[]> {
-  const r = await q.query<{ id: string }>("SELECT id FROM jobs WHERE state = 'queued' LIMIT 500");
-  return r.rows.map((row) => row.id);
 }
 
 /** Records a client's report about a job (at most once per job, user and reason). */

@@ -1,13 +1,16 @@
 // Jobs from quote to settlement. The proxy moves sealed envelopes and money; it never reads job text.
 //
 //   quoted ──submit──▶ queued ──assign──▶ running ──done──▶ done (charged, rig paid, fee taken, rest released)
-//     │                  ▲                   │
-//     └─expire─▶ expired └──── failover ─────┘ (rig failed, disconnected or let its lease lapse)
+//     │                  ▲ │                 │
+//     └─expire─▶ expired │ └─ waits in line while every candidate is busy (queue.ts): its wait deadline
+//                        │    passed or cancelled ──▶ failed (hold released in full)
+//                        └──── failover ─────┘ (rig failed, disconnected or let its lease lapse)
 //                               no candidate left ──▶ failed (hold released in full)
 //
 // This is the facade the routes and the worker channel call. The work is done in:
 //   quotes.ts      quotes (hold taken), submissions, reading jobs back
 //   dispatch.ts    claiming a rig, the assign message, chunks from the rig, failover, hand-over to other proxies
+//   queue.ts       jobs waiting for a free slot: first come first served, bounds, places, wait deadlines
 //   settlement.ts  holds, the receipt check and the ledger posting of a done job, releases
 //   sweeper.ts     periodic upkeep: quote expiry, timeouts, lapsed leases, queued retries
 //   repository.ts  the SQL on the jobs table
@@ -22,6 +25,7 @@ import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import { Dispatcher } from './dispatch';
 import type { JobEventHub } from './events';
+import { JobQueue } from './queue';
 import { type QuoteInput, Quotes, type SubmitInput } from './quotes';
 import { insertReport, jobById, recordProgress, renewLeases } from './repository';
 import { type DoneMsg, settleDone } from './settlement';
@@ -31,6 +35,7 @@ export class JobService {
   private readonly dispatcher: Dispatcher;
   private readonly quotes: Quotes;
   private readonly sweeper: Sweeper;
+  private readonly queue: JobQueue;
 
   constructor(
     private readonly db: Db,
@@ -47,8 +52,10 @@ export class JobService {
   ) {
     const emit = (jobId: string, event: JobEvent) => this.emit(jobId, event);
     this.dispatcher = new Dispatcher(db, config, workers, log, cluster, instanceId, emit);
-    this.quotes = new Quotes(db, config, this.dispatcher, emit, tdxModelDigests);
-    this.sweeper = new Sweeper(db, config, workers, this.dispatcher, emit);
+    this.queue = new JobQueue(db, config, this.dispatcher, emit);
+    this.dispatcher.onSlotFreed = () => this.moveQueue();
+    this.quotes = new Quotes(db, config, this.dispatcher, emit, tdxModelDigests, () => this.moveQueue());
+    this.sweeper = new Sweeper(db, config, workers, this.dispatcher, this.queue);
   }
 
   /** Joins the other proxies on the same PostgreSQL (no-op on PGlite). */
@@ -104,8 +111,24 @@ export class JobService {
   }
 
   /** Sends a queued job on. Claimed with SKIP LOCKED, so two proxies never dispatch it. */
-  dispatch(jobId: string): Promise<void> {
-    return this.dispatcher.dispatch(jobId);
+  async dispatch(jobId: string): Promise<void> {
+    await this.dispatcher.dispatch(jobId);
+  }
+
+  /** A slot may have freed, or the line changed: free slots go to the oldest waiting jobs (queue.ts). */
+  private moveQueue(): void {
+    this.queue.kick().catch((err) => this.log.error({ err }, 'moving the queue failed'));
+  }
+
+  /** Cancels the user's job while it waits for a rig: it fails and its hold goes back at once. */
+  async cancel(userId: string, jobId: string): Promise<JobView> {
+    await this.queue.cancel(userId, jobId);
+    return this.quotes.view(userId, jobId);
+  }
+
+  /** A waiting job's place in line, as a `queued` event (null when it isn't waiting). */
+  placeOf(jobId: string): Promise<JobEvent | null> {
+    return this.queue.placeOf(jobId);
   }
 
   /** Streams a sealed chunk on to the client, if `rigId` is the rig we sent the job to. */
@@ -145,6 +168,7 @@ export class JobService {
         'job done',
       );
       this.onSettled({ model: outcome.model, totalMs: outcome.ms, runMs: outcome.runMs });
+      this.moveQueue(); // the rig's slot is free
     } else if (outcome.kind === 'invalid') {
       this.log.warn({ jobId: msg.jobId, rigId, problem: outcome.problem }, 'rejected a usage receipt');
       await this.dispatcher.failover(msg.jobId, rigId, `invalid receipt: ${outcome.problem}`, true);
@@ -166,8 +190,10 @@ export class JobService {
   }
 
   /**
-   * A heartbeat renews the leases of the jobs the rig holds (running, or waiting in its own queue), and
-   * moves the progress deadline of each running job whose tokens done grew (jobs/progress.ts).
+   * A heartbeat renews the leases of the jobs the rig holds (running, or, from an older worker, waiting in
+   * its own queue: the proxy gives a rig jobs only into free slots, so the first-token deadline takes a job
+   * a rig holds without starting it), and moves the progress deadline of each running job whose tokens done
+   * grew (jobs/progress.ts).
    */
   async heartbeat(rigId: string, beat: Extract<WorkerToProxy, { type: 'heartbeat' }>): Promise<void> {
     const held = [...beat.running, ...beat.queued];

@@ -1,11 +1,12 @@
-// Periodic upkeep (app.ts runs it every second): expire stale quotes, time out waiting jobs, fail over
-// running jobs past a deadline (lease, progress, run time cap), retry queued jobs. Each job is handled in
+// Periodic upkeep (app.ts runs it every second): expire stale quotes, end waits past their deadline, fail
+// over running jobs past a deadline (lease, progress, run time cap), move the queue (queue.ts). Each job is handled in
 // its own transaction; a pass looks at 500 of each at most.
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { WorkerRegistry } from '../ws/registry';
-import type { Dispatcher, EmitJobEvent } from './dispatch';
+import type { Dispatcher } from './dispatch';
 import { lapseReason } from './progress';
+import type { JobQueue } from './queue';
 import {
   deleteExpiredQuotes,
   dropSealedPayloads,
@@ -13,10 +14,8 @@ import {
   lapsedJobs,
   lockJob,
   markExpired,
-  queuedJobs,
-  timedOutJobs,
 } from './repository';
-import { failJob, releaseHold } from './settlement';
+import { releaseHold } from './settlement';
 
 export class Sweeper {
   constructor(
@@ -24,14 +23,17 @@ export class Sweeper {
     private readonly config: Config,
     private readonly workers: WorkerRegistry,
     private readonly dispatcher: Dispatcher,
-    private readonly emit: EmitJobEvent,
+    private readonly queue: JobQueue,
   ) {}
 
   async sweep(): Promise<void> {
     await this.expireQuotes();
-    await this.timeOutJobs();
+    // A job waits for a rig until its wait deadline; a running one is never timed out here: its progress
+    // deadlines and run time cap bound it (jobs/progress.ts), so a slow rig that produces keeps it.
+    await this.queue.expireWaits();
     await this.failOverLapsedJobs();
-    for (const id of await queuedJobs(this.db)) await this.dispatcher.dispatch(id);
+    // Rigs that came online, or slots another proxy freed: the line moves; jobs no live rig is left for fail.
+    await this.queue.kick(true);
     await this.dispatcher.pruneSent();
     // Audits of finished jobs (which need the envelope) would have to close before this; there are none yet.
     await dropSealedPayloads(this.db, this.config.SEALED_RETENTION_MS);
@@ -50,26 +52,6 @@ export class Sweeper {
         await markExpired(q, id);
         await releaseHold(q, job, 'expire');
       });
-    }
-  }
-
-  /**
-   * A job waiting for a rig longer than JOB_TIMEOUT_MS fails. A running one is never timed out here: its
-   * progress deadlines and run time cap bound it (jobs/progress.ts), so a slow rig that produces keeps it.
-   */
-  private async timeOutJobs(): Promise<void> {
-    for (const { id, rig_id } of await timedOutJobs(this.db, this.config.JOB_TIMEOUT_MS)) {
-      const failed = await this.db.tx(async (q) => {
-        const job = await lockJob(q, id);
-        if (!job || (job.state !== 'queued' && job.state !== 'running')) return false;
-        await failJob(q, job, 'the job timed out');
-        return true;
-      });
-      if (failed) {
-        this.emit(id, { type: 'failed', reason: 'the job timed out' });
-        this.dispatcher.dropSent(id);
-        if (rig_id) this.workers.get(rig_id)?.send({ type: 'cancel', jobId: id, reason: 'timed out' });
-      }
     }
   }
 

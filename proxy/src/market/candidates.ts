@@ -1,6 +1,6 @@
 // The market rule: eligible rigs are online, in the tier asked for (attestation/service.ts), serve the model and kind, are not paused, revoked, cooling down
 // or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts) and ask at most the client's max price and the ask ceiling;
-// the rigs a job may start on also have a free slot (the anchor auditor need not: pickCandidates). The
+// a busy rig stays a candidate: the job waits in line for it (jobs/queue.ts). The
 // operator's rigs stay in the list while cooling down, and at any ask, but only as the anchor: they audit
 // there and never run the job (auditOnly), so a user's bad-input jobs can't take the anchor away.
 // Cheapest first, then shortest expected wait, then best success rate.
@@ -124,9 +124,8 @@ export function pickCandidates(
   max = 3,
   random: () => number = Math.random,
 ): { candidates: RankedRig[]; heldPriceNanoPer1k: bigint } {
-  // Only rigs with a free slot run jobs; the anchor only has to audit, so a busy one still counts (the
-  // operator's rig must not drop out of the draw whenever its slots are full).
-  const open = ranked.filter((c) => c.running < c.slots && !c.coolingDown);
+  // Busy rigs stay: a job waits in line for a free slot (jobs/queue.ts), and is dispatched only into one.
+  const open = ranked.filter((c) => !c.coolingDown);
   if (open.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
   const cheapest = BigInt(open[0].priceNanoPer1k);
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);

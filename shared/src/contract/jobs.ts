@@ -22,6 +22,11 @@ export const submitJobRequest = z.object({
   quoteId: z.string().uuid(),
   envelope: sealedEnvelope,
   idempotencyKey: z.string().min(8).max(128),
+  /**
+   * The longest this job may wait in the queue for a free rig, in milliseconds (the proxy's QUEUE_WAIT_MS
+   * when absent or larger). 0: don't wait; refused (503 `no_free_rig`) when every candidate is busy.
+   */
+  maxWaitMs: z.number().int().min(0).max(3_600_000).optional(),
 });
 export type SubmitJobRequest = z.input<typeof submitJobRequest>;
 
@@ -37,6 +42,8 @@ export const candidate = z.strictObject({
   ed25519PublicKey: shownKeyB64,
   device,
   trust: trustTier,
+  /** How long a job would wait for this rig's next free slot, estimated (0: a slot is free now). */
+  expectedWaitMs: z.number().int().nonnegative().optional(),
 });
 export type Candidate = z.infer<typeof candidate>;
 
@@ -103,6 +110,15 @@ export const jobEvent = z.discriminatedUnion('type', [
     completionTokens: z.number().int().nonnegative(),
   }),
   z.strictObject({ type: z.literal('failed'), reason: z.string() }),
+  /**
+   * The job waits for a free rig: `position` 1 is next in line (sent again whenever it moves), and the wait
+   * fails at `waitDeadline`.
+   */
+  z.strictObject({
+    type: z.literal('queued'),
+    position: z.number().int().positive(),
+    waitDeadline: isoTime.nullable(),
+  }),
 ]);
 export type JobEvent = z.infer<typeof jobEvent>;
 
@@ -130,6 +146,16 @@ export const jobRoutes = {
     request: { params: jobParams },
     response: jobEvent,
     events: jobEvent,
+  }),
+  /**
+   * Cancels a job still waiting in the queue: it fails and its hold goes back at once. A job on a rig can't
+   * be cancelled (409 `job_running`): the rig is working on it.
+   */
+  cancelJob: route({
+    method: 'POST',
+    path: '/v1/jobs/:id/cancel',
+    request: { params: jobParams },
+    response: jobView,
   }),
   /** A client reports a result that broke its rig's commitment (kept for audits). */
   reportJob: route({

@@ -31,6 +31,11 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
       return ctx.jobs.view(user.id, params.id);
     });
 
+    // A job waiting for a rig can be cancelled: it fails and its hold goes back at once.
+    serve(app, CONTRACT.cancelJob, async ({ params: { id } }, req) => {
+      return ctx.jobs.cancel(req.caller.user.id, id);
+    });
+
     serve(app, CONTRACT.reportJob, async ({ params: { id }, body: { reason } }, req, reply) => {
       await ctx.jobs.report(req.caller.user.id, id, reason);
       reply.code(201);
@@ -113,6 +118,9 @@ async function streamJobEvents(
     return;
   }
   send({ type: 'state', state: job.state, rigId: job.rigId, attempt: Math.max(job.attempts - 1, 0) });
+  // Waiting for a rig: its place in line now (it hears again whenever the place moves).
+  const place = job.state === 'queued' ? await ctx.jobs.placeOf(jobId).catch(() => null) : null;
+  if (place) send(place);
   for (const e of sub.backlog) send(e);
   write = send;
   for (const e of pending) send(e);
