@@ -98,7 +98,7 @@ describe('chat completion requests → chat job bodies', () => {
     });
     expect(d.maxPriceNanoPer1k).toBeUndefined();
     // Two minutes to wait and start, then 256 tokens at the slowest rate the proxy accepts (1 token/s).
-    expect(d.timeoutMs).toBe(120_000 + DEFAULT_MAX_TOKENS * 1000);
+    expect(d.timeoutMs).toBe(120_000 + 30_000 + DEFAULT_MAX_TOKENS * 1000);
   });
 
   it('a request naming no timeout gets one that grows with max tokens, to fit a slow rig that keeps producing', () => {

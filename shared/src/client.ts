@@ -53,6 +53,19 @@ export interface RunJobOptions {
   onDelta?: (delta: string) => void;
   /** The job moved to another rig after some text streamed: discard what `onDelta` gave so far. */
   onRestart?: () => void;
+  /**
+   * Every candidate rig is busy and the job waits in the proxy's queue: `position` 1 is next in line. Heard
+   * again whenever the place moves; `onRunning` then says a rig took the job.
+   */
+  onQueued?: (place: { position: number; waitDeadline: string | null }) => void;
+  /** A rig took the job after it waited in the queue. */
+  onRunning?: () => void;
+  /**
+   * The longest the job may wait in the queue for a free rig (the proxy's QUEUE_WAIT_MS when absent or
+   * larger); 0: don't wait (refused, 503 `no_free_rig`, when every candidate is busy). Aborting `signal`
+   * while the job waits cancels it, and its hold goes back at once.
+   */
+  maxWaitMs?: number;
   signal?: AbortSignal;
   timeoutMs?: number;
   idempotencyKey?: string;
@@ -257,10 +270,7 @@ export function createCocoonClient(opts: {
   }
 
   /** Submits a sealed job and streams its events from the same response (one request, not two). */
-  async function* submitAndStream(
-    s: { quoteId: string; envelope: unknown; idempotencyKey: string },
-    signal?: AbortSignal,
-  ): AsyncGenerator<JobEvent> {
+  async function* submitAndStream(s: Submission, signal?: AbortSignal): AsyncGenerator<JobEvent> {
     const res = await send({
       method: 'POST',
       url: `${base}${pathFor(CONTRACT.submitJob)}`,
@@ -285,10 +295,7 @@ export function createCocoonClient(opts: {
    * chunks (already-seen chunks are skipped by their seq). Bounded: RESUME_TRIES reconnections, backing off
    * to 2 s, and the job's own timeout. An API error (4xx, 5xx answered) is final.
    */
-  async function* resumableEvents(
-    s: { quoteId: string; envelope: unknown; idempotencyKey: string },
-    signal: AbortSignal,
-  ): AsyncGenerator<JobEvent> {
+  async function* resumableEvents(s: Submission, signal: AbortSignal): AsyncGenerator<JobEvent> {
     let accepted = false;
     for (let tries = 0; ; tries++) {
       try {
@@ -324,9 +331,11 @@ export function createCocoonClient(opts: {
       q: Omit<QuoteRequest, 'maxPriceNanoPer1k'> & { maxPriceNanoPer1k?: bigint },
       signal?: AbortSignal,
     ) => call(CONTRACT.quote, { body: { ...q, maxPriceNanoPer1k: q.maxPriceNanoPer1k?.toString() }, signal }),
-    submit: (s: { quoteId: string; envelope: unknown; idempotencyKey: string }, signal?: AbortSignal) =>
+    submit: (s: Submission, signal?: AbortSignal) =>
       request<ResponseOf<typeof CONTRACT.submitJob>>('POST', pathFor(CONTRACT.submitJob), s, signal),
     job: (id: string) => call(CONTRACT.job, { params: { id } }),
+    /** Cancels a job waiting in the queue: its hold goes back at once (409 `job_running` once a rig has it). */
+    cancelJob: (id: string) => call(CONTRACT.cancelJob, { params: { id } }),
     jobEvents,
     rigs: () => call(CONTRACT.rigs),
     registerRig: (name: string) => call(CONTRACT.registerRig, { body: { name } }),
@@ -410,7 +419,13 @@ export function createCocoonClient(opts: {
       const timer = o.timeoutMs
         ? setTimeout(() => controller.abort(new Error('timeout')), o.timeoutMs)
         : undefined;
-      const onAbort = () => controller.abort(o.signal?.reason);
+      let submittedId: string | undefined;
+      const onAbort = () => {
+        controller.abort(o.signal?.reason);
+        // A job still waiting in the queue is cancelled, so its hold goes back now (a running one is the
+        // rig's: the proxy refuses, and that is fine).
+        if (submittedId) api.cancelJob(submittedId).catch(() => {});
+      };
       o.signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const quote = await api.quote(
@@ -426,8 +441,14 @@ export function createCocoonClient(opts: {
         );
         const sealable = await sealableCandidates(withSealableKeys(quote.candidates), o.minTrust ?? 'open');
         const { envelope, state } = sealJob(seededBody(o.body), sealable.map(toRecipient), quote.quoteId);
+        submittedId = quote.quoteId;
         const events = resumableEvents(
-          { quoteId: quote.quoteId, envelope, idempotencyKey: o.idempotencyKey ?? randomId() },
+          {
+            quoteId: quote.quoteId,
+            envelope,
+            idempotencyKey: o.idempotencyKey ?? randomId(),
+            ...(o.maxWaitMs !== undefined ? { maxWaitMs: o.maxWaitMs } : {}),
+          },
           controller.signal,
         );
         const result = await readResult(quote.quoteId, state, o, events);
@@ -465,7 +486,7 @@ export function createCocoonClient(opts: {
   async function readResult(
     jobId: string,
     state: ClientSealState,
-    o: Pick<RunJobOptions, 'onDelta' | 'onRestart' | 'body'>,
+    o: Pick<RunJobOptions, 'onDelta' | 'onRestart' | 'onQueued' | 'onRunning' | 'body'>,
     events: AsyncIterable<JobEvent>,
   ): Promise<RunJobResult> {
     // A rig's stream and result are bounded by the job's token budget, whatever the proxy let through.
@@ -473,7 +494,21 @@ export function createCocoonClient(opts: {
     let streamedBytes = 0;
     let attempt = 0;
     let nextSeq = 0;
+    let waiting = false;
+    let position = 0;
     for await (const ev of events) {
+      if (ev.type === 'queued') {
+        waiting = true;
+        // Told again when a stream reopens, or by two proxies: only a move is news.
+        if (ev.position !== position) o.onQueued?.({ position: ev.position, waitDeadline: ev.waitDeadline });
+        position = ev.position;
+        continue;
+      }
+      if (ev.type === 'state' && ev.state === 'running' && waiting) {
+        waiting = false;
+        position = 0;
+        o.onRunning?.();
+      }
       if (ev.type === 'state' && ev.attempt !== attempt) {
         // Failover to another rig: its stream starts over.
         attempt = ev.attempt;
@@ -517,6 +552,9 @@ export function createCocoonClient(opts: {
 }
 
 export type CocoonClient = ReturnType<typeof createCocoonClient>;
+
+/** A sealed job as submitted (POST /v1/jobs). */
+type Submission = { quoteId: string; envelope: unknown; idempotencyKey: string; maxWaitMs?: number };
 
 /**
  * The candidates whose X25519 key a job can be sealed to: one with a key of another length or a low-order

@@ -120,19 +120,21 @@ export class Dispatcher {
     for (const { rigId, i } of runnable) {
       // Claimed only if the rig is usable, recently seen, reachable (its socket is here, or with several
       // proxies another process holds it) and has a free slot. One statement checks and claims.
-      const claimed = behind ? undefined : await claimForRig(q, {
-        jobId: job.id,
-        attempt: i,
-        rigId,
-        leaseMs: this.config.LEASE_MS,
-        runMs: runCapMs(this.config, job.input_tokens, job.max_tokens),
-        firstTokenMs: firstTokenMs(this.config, job.input_tokens),
-        seenWithinMs,
-        instanceId: this.instanceId,
-        socketHere: this.workers.get(rigId) !== undefined,
-        clusterEnabled: this.cluster.enabled,
-        stored,
-      });
+      const claimed = behind
+        ? undefined
+        : await claimForRig(q, {
+            jobId: job.id,
+            attempt: i,
+            rigId,
+            leaseMs: this.config.LEASE_MS,
+            runMs: runCapMs(this.config, job.input_tokens, job.max_tokens),
+            firstTokenMs: firstTokenMs(this.config, job.input_tokens),
+            seenWithinMs,
+            instanceId: this.instanceId,
+            socketHere: this.workers.get(rigId) !== undefined,
+            clusterEnabled: this.cluster.enabled,
+            stored,
+          });
       if (claimed)
         return { kind: 'assigned', job: claimed, holder: claimed.holder, rigName: claimed.rig_name };
       live ||= await rigIsLive(q, rigId, seenWithinMs);

@@ -48,6 +48,17 @@ describe('a slow rig that keeps producing', () => {
   });
 });
 
+describe('a slow rig at 2 tokens/s', () => {
+  it('finishes a 256-token job (about two minutes), on the first attempt', { timeout: 300_000 }, async () => {
+    await bed.start();
+    const slow = await bed.rig(1001, 1_000n, 'ok', { delayMs: 500 });
+    const prompt = Array.from({ length: 256 }, (_, i) => `w${i}`).join(' ');
+    const res = await generate(userClient(bed.proxy, 2001), prompt, 256);
+    expect(res).toMatchObject({ text: prompt.toUpperCase(), rigId: slow.id, completionTokens: 256 });
+    expect(await jobRow()).toEqual({ fail_reason: null, attempt: 0 });
+  });
+});
+
 describe('a rig that stops making progress', () => {
   it('claiming a job and never starting it loses the job at the first-token deadline; another rig finishes it', async () => {
     await bed.start();

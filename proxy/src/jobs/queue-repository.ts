@@ -26,8 +26,8 @@ export async function lockQueueBounds(q: Queryable, userId: string, model: strin
 /** A submitted job takes its place in line and its wait allowance (each wait ends at now + maxWaitMs). */
 export async function markSubmitted(q: Queryable, jobId: string, maxWaitMs: number): Promise<void> {
   await q.query(
-    `UPDATE jobs SET submitted_at = now(), queued_at = now(), max_wait_ms = $2,
-       wait_deadline = now() + $2 * interval '1 millisecond' WHERE id = $1`,
+    `UPDATE jobs SET submitted_at = now(), queued_at = now(), max_wait_ms = $2::int,
+       wait_deadline = now() + $2::int * interval '1 millisecond' WHERE id = $1`,
     [jobId, maxWaitMs],
   );
 }

@@ -19,7 +19,6 @@ import type { Db, Queryable } from '../db';
 import { conflict, HttpError, notFound } from '../errors';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import type { JobRow } from './job-row';
-import { lockJob } from './repository';
 import {
   lockQueueBounds,
   queueCounts,
@@ -28,6 +27,7 @@ import {
   waitingForNoRig,
   waitingWithFreeRig,
 } from './queue-repository';
+import { lockJob } from './repository';
 import { failJob } from './settlement';
 
 /** The wait a job gets: the client's ask, never more than QUEUE_WAIT_MS nor JOB_TIMEOUT_MS. */
@@ -106,7 +106,8 @@ export class JobQueue {
         this.again = false;
         this.againSweep = false;
         const seenWithinMs = this.config.HEARTBEAT_MS * 3;
-        if (sweep) for (const id of await waitingForNoRig(this.db, seenWithinMs)) await this.dispatcher.dispatch(id);
+        if (sweep)
+          for (const id of await waitingForNoRig(this.db, seenWithinMs)) await this.dispatcher.dispatch(id);
         const tried: string[] = [];
         for (;;) {
           const [next] = await waitingWithFreeRig(this.db, seenWithinMs, tried);

@@ -12,9 +12,9 @@ import { userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
 import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain/payer';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
+import { toJobView } from './job-row';
 import { checkQueueRoom, maxWaitFor } from './queue';
 import { markSubmitted } from './queue-repository';
-import { toJobView } from './job-row';
 import {
   insertQuote,
   jobIdByIdempotencyKey,
@@ -62,11 +62,7 @@ export class Quotes {
           `no rig serving ${req.model} asks at most ${req.maxPriceNanoPer1k} nanoTON per 1k tokens; the cheapest ask is ${cheapest}`,
         );
       }
-      throw new HttpError(
-        503,
-        'no_capacity',
-        `no rig is serving ${req.model} for ${req.kind} right now`,
-      );
+      throw new HttpError(503, 'no_capacity', `no rig is serving ${req.model} for ${req.kind} right now`);
     }
     const hold = holdFor(req.inputTokens + req.maxTokens, maxPrice, this.config.FEE_BPS);
     const id = randomUUID();
