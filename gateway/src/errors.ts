@@ -77,7 +77,16 @@ export async function toOpenAiError(
     }
     case 'timeout':
       return make(504, 'timeout', 'timeout', 'the job did not finish within the timeout', 'timeout');
+    // The queue (the proxy's jobs/queue.ts): every rig busy and no room, or no wait asked for, or a wait
+    // that passed its deadline. Each is worth a retry later.
+    case 'queue_cap':
+      return make(429, 'rate_limit_error', 'queue_cap', err.message, null, true);
+    case 'queue_full':
+    case 'no_free_rig':
+      return make(503, 'service_unavailable', err.code, err.message, 'cocoon_max_wait', true);
     case 'job_failed':
+      if (/wait deadline/.test(err.message))
+        return make(503, 'service_unavailable', 'queue_timeout', err.message, 'cocoon_max_wait', true);
       return make(502, 'api_error', 'job_failed', `the job failed on every candidate rig: ${err.message}`);
     case 'stream_ended':
       return make(502, 'api_error', 'stream_ended', err.message, null, true);

@@ -286,10 +286,17 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     };
     reply.raw.on('close', onClose);
 
+    // The place in line the job first waited at for a free rig (0: it never waited).
+    let queuedAt = 0;
+    let waitBeat: NodeJS.Timeout | undefined;
     const sse = {
       started: false,
       write(data: unknown) {
         if (!reply.raw.writableEnded) reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
+      },
+      /** An SSE comment: OpenAI's SDKs skip it, and it keeps the connection busy while the job waits. */
+      comment(text: string) {
+        if (!reply.raw.writableEnded) reply.raw.write(`: ${text}\n\n`);
       },
       // Headers go out with the first delta, so errors found before it (balance, price, model) keep
       // their HTTP status, which is what OpenAI's SDKs look at.
@@ -301,6 +308,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache',
           connection: 'keep-alive',
+          ...(queuedAt ? { 'x-cocoon-queue-position': String(queuedAt) } : {}),
         });
         if (kind === 'chat') this.write(chatChunk(meta, { role: 'assistant', content: '' }, null));
       },
@@ -314,6 +322,20 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
         body: plan.body,
         maxPriceNanoPer1k: plan.maxPriceNanoPer1k,
         timeoutMs: plan.timeoutMs,
+        maxWaitMs: plan.maxWaitMs,
+        // Every rig busy: the job waits in the proxy's queue. A stream starts now (its headers carry
+        // x-cocoon-queue-position) and says each new place as an SSE comment, repeated every 15 s so
+        // proxies and clients keep the connection; a plain response carries the header at the end.
+        onQueued: ({ position }) => {
+          queuedAt ||= position;
+          if (!plan.stream) return;
+          sse.start();
+          const say = () => sse.comment(`queued: waiting for a rig, position ${position} in line`);
+          say();
+          clearInterval(waitBeat);
+          waitBeat = setInterval(say, 15_000);
+        },
+        onRunning: () => clearInterval(waitBeat),
         minTrust: plan.minTrust ?? opts.minTrust ?? 'open',
         signal: controller.signal,
         onDelta: plan.stream
@@ -338,6 +360,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       reply.raw.end();
       return;
     } finally {
+      clearInterval(waitBeat);
       active.delete(controller);
       reply.raw.off('close', onClose);
     }
@@ -355,6 +378,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
       ...(plan.body.kind === 'summarize' ? { cocoon_sources: summarySources(plan, result.text) } : {}),
     };
     if (!plan.stream) {
+      if (queuedAt) reply.header('x-cocoon-queue-position', String(queuedAt));
       const body = kind === 'chat' ? chatCompletion(meta, result) : textCompletion(meta, result);
       return { ...body, ...extra };
     }

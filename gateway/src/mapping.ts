@@ -78,6 +78,11 @@ const common = {
    * itself against the operator's signed policy; `open`: any rig. Unset: the gateway's default.
    */
   cocoon_min_trust: z.enum(['open', 'tdx'], { error: 'must be "open" or "tdx"' }).nullish(),
+  /**
+   * The longest the job may wait in the proxy's queue for a free rig, in seconds (the proxy's QUEUE_WAIT_MS
+   * when absent or larger); 0: don't wait.
+   */
+  cocoon_max_wait: z.number().min(0, 'must be 0 or more seconds').max(3600).nullish(),
 };
 
 const textPart = z.object({
@@ -157,21 +162,26 @@ export interface JobPlan {
   includeUsage: boolean;
   maxPriceNanoPer1k?: bigint;
   timeoutMs: number;
+  /** The request's `cocoon_max_wait` in milliseconds; undefined: the proxy's QUEUE_WAIT_MS. */
+  maxWaitMs?: number;
   /** The request's `cocoon_min_trust`; undefined: the gateway's default. */
   minTrust?: TrustTier;
 }
 
 function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobPlan {
+  const maxWaitMs = r.cocoon_max_wait != null ? Math.round(r.cocoon_max_wait * 1000) : undefined;
   return {
     model: r.model,
     body,
     stream: r.stream === true,
     includeUsage: r.stream_options?.include_usage === true,
     maxPriceNanoPer1k: r.max_price ?? undefined,
+    // A wait in the queue, then the run: the timeout fits both unless the request names one.
     timeoutMs:
       r.timeout != null
         ? Math.round(r.timeout * 1000)
-        : jobTimeoutMs(body.maxTokens, DEFAULT_TIMEOUT_S * 1000),
+        : jobTimeoutMs(body.maxTokens, DEFAULT_TIMEOUT_S * 1000, maxWaitMs),
+    ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
     minTrust: r.cocoon_min_trust ?? undefined,
   };
 }
