@@ -1,6 +1,6 @@
 // The shared path of /summarize and /generate: rate limits, then a background task that runs the sealed
 // job through @cocoon/shared's client (plaintext stays in this process) and streams it into the chat.
-import { type JobBody, jobTimeoutMs, type TrustTier } from '@cocoon/shared';
+import { type JobBody, jobTimeoutMs, type TrustTier, waitingForRigText } from '@cocoon/shared';
 import type { Context } from 'grammy';
 import { describeError, type Features, type TelegramUserRef } from './deps';
 import { StreamingReply } from './stream';
@@ -69,6 +69,17 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
       return;
     }
     let streamed = '';
+    // While every rig is busy the job waits in the proxy's queue: the message says its place and the time
+    // waited, edited as they change (no more often than EDIT_INTERVAL_MS), until a rig takes the job.
+    const waiting = { position: 0, since: 0, timer: undefined as NodeJS.Timeout | undefined };
+    const showWait = () => {
+      if (waiting.position && !streamed)
+        reply.update(`${waitingForRigText(waiting.position, Date.now() - waiting.since)}`);
+    };
+    const stopWaiting = () => {
+      waiting.position = 0;
+      clearInterval(waiting.timer);
+    };
     // The chat's tier as set by its admins (/trust): tdx seals only to rigs whose quote verified here.
     let minTrust: TrustTier | undefined;
     try {
@@ -81,7 +92,20 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
         // At least JOB_TIMEOUT_MS, more for a long answer: a slow rig that keeps producing isn't cut off.
         timeoutMs: jobTimeoutMs(body.maxTokens, config.JOB_TIMEOUT_MS),
         minTrust,
+        onQueued: ({ position }) => {
+          if (!waiting.since) {
+            waiting.since = Date.now();
+            waiting.timer = setInterval(showWait, Math.max(config.EDIT_INTERVAL_MS, 5000));
+          }
+          waiting.position = position;
+          showWait();
+        },
+        onRunning: () => {
+          stopWaiting();
+          reply.update(job.placeholder);
+        },
         onDelta: (d) => {
+          stopWaiting();
           streamed += d;
           reply.update(streamed);
         },
@@ -90,6 +114,7 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
           streamed = '';
         },
       });
+      stopWaiting();
       const text = (res.text || streamed).trim() || '(the model returned no text)';
       const footer = costFooter(res.costNano, res.rigId, minTrust);
       if (job.formatHtml) await reply.finishHtml(job.formatHtml(text, footer));
@@ -108,6 +133,7 @@ export function startChatJob(f: Features, ctx: Context, job: ChatJob): void {
         'job done',
       );
     } catch (err) {
+      stopWaiting();
       const kind = classifyJobError(err);
       deps.log.warn(
         { job: job.name, kind, minTrust, chatId: job.chatId, userId: job.payer.id, err: describeError(err) },

@@ -61,6 +61,14 @@ describe('job errors', () => {
   it('maps proxy errors to what the user is told', () => {
     expect(classifyJobError(new ApiError(402, 'insufficient_funds', 'x'))).toBe('insufficient_funds');
     expect(classifyJobError(new ApiError(503, 'no_capacity', 'x'))).toBe('no_capacity');
+    // The queue: no room, no wait allowed, or a wait past its deadline.
+    expect(classifyJobError(new ApiError(429, 'queue_cap', 'x'))).toBe('queue_busy');
+    expect(classifyJobError(new ApiError(503, 'queue_full', 'x'))).toBe('queue_busy');
+    expect(
+      classifyJobError(
+        new ApiError(502, 'job_failed', "no candidate rig had a free slot within the job's wait deadline"),
+      ),
+    ).toBe('queue_busy');
     expect(classifyJobError(new ApiError(503, 'price_too_high', 'x'))).toBe('price_too_high');
     expect(classifyJobError(new ApiError(504, 'timeout', 'x'))).toBe('timeout');
     expect(classifyJobError(new ApiError(502, 'job_failed', 'x'))).toBe('job_failed');

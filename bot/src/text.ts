@@ -77,6 +77,7 @@ export function costFooter(costNano: bigint, rigId: string, tier: TrustTier = 'o
 export type JobErrorKind =
   | 'insufficient_funds'
   | 'no_capacity'
+  | 'queue_busy'
   | 'price_too_high'
   | 'timeout'
   | 'job_failed'
@@ -102,6 +103,9 @@ export function classifyJobError(err: unknown): JobErrorKind {
     )
       return 'attestation_unavailable';
     if (err.status === 402 || err.code === 'insufficient_funds') return 'insufficient_funds';
+    // The queue: no room in line, no wait allowed, or a wait past its deadline.
+    if (['queue_cap', 'queue_full', 'no_free_rig'].includes(err.code)) return 'queue_busy';
+    if (err.code === 'job_failed' && /wait deadline/.test(err.message)) return 'queue_busy';
     if (err.code === 'price_too_high') return 'price_too_high';
     if (err.code === 'no_capacity' || (err.status === 503 && err.code !== 'price_too_high'))
       return 'no_capacity';
@@ -118,6 +122,8 @@ export function jobErrorText(kind: JobErrorKind, model: string): string {
       return 'Your Cocoon balance is too low for this job. Buy compute in the Mini App, then try again.';
     case 'no_capacity':
       return `No rig is serving ${model} right now. Try again in a minute.`;
+    case 'queue_busy':
+      return `Every rig serving ${model} is busy and this job found no place in line in time. You were not charged; try again in a minute.`;
     case 'price_too_high':
       return `Every rig serving ${model} asks more than the price limit right now. Try again later.`;
     case 'timeout':

@@ -16,6 +16,7 @@ export * from './job-timeout';
 export * from './local-mode';
 export * from './onchain/voucher-signer';
 export * from './pricing';
+export * from './queue-text';
 export * from './resilient-job';
 export * from './result-budget';
 export * from './schemas';
