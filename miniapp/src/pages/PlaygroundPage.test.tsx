@@ -210,3 +210,36 @@ it.each([
     'Nothing was sent to a rig',
   );
 });
+
+it('while every rig is busy, shows the place in line, then the text once a rig takes the job', async () => {
+  const runJob = vi.fn(async (o: RunJobOptions) => {
+    o.onQueued?.({ position: 2, waitDeadline: null });
+    await waitFor(() =>
+      expect(screen.getByTestId('playground-queued').textContent).toBe('Waiting for a rig (2nd in line)…'),
+    );
+    o.onQueued?.({ position: 1, waitDeadline: null });
+    await waitFor(() =>
+      expect(screen.getByTestId('playground-queued').textContent).toBe('Waiting for a rig (1st in line)…'),
+    );
+    o.onRunning?.();
+    await waitFor(() => expect(screen.queryByTestId('playground-queued')).toBeNull());
+    o.onDelta?.('Alice: hi');
+    return {
+      text: 'Alice: hi',
+      promptTokens: 3,
+      completionTokens: 2,
+      finishReason: 'stop' as const,
+      jobId: 'j1',
+      rigId: 'rig-abcdef12',
+      costNano: 1_000n,
+    };
+  });
+  renderWithClient(<PlaygroundPage />, { models, runJob });
+  await waitFor(() =>
+    expect((screen.getByTestId('playground-model') as HTMLSelectElement).value).toBe('textrank-summarizer'),
+  );
+  fireEvent.change(screen.getByTestId('playground-input'), { target: { value: 'Alice: hi' } });
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await screen.findByTestId('playground-receipt');
+  expect(runJob).toHaveBeenCalledTimes(1);
+});

@@ -9,6 +9,7 @@ import {
   type SummaryView,
   summaryView,
   type TranscriptMessage,
+  waitingForRigText,
 } from '@cocoon/shared';
 import { useRef, useState } from 'react';
 import { useGetClient } from '../api/client';
@@ -116,6 +117,8 @@ export function PlaygroundPage() {
   // The summary's structure, once a summarize job has finished (null while streaming or for generate).
   const [summary, setSummary] = useState<SummaryView | null>(null);
   const abort = useRef<AbortController | null>(null);
+  // The job's place in the proxy's queue while every rig is busy (0: not waiting).
+  const [queued, setQueued] = useState(0);
 
   const ids = models.data?.data.map((m) => m.id) ?? [];
   const model = picked && ids.includes(picked) ? picked : defaultModel(ids, mode);
@@ -125,6 +128,7 @@ export function PlaygroundPage() {
     if (!model || !canRun) return;
     setOutput('');
     setSummary(null);
+    setQueued(0);
     abort.current = new AbortController();
     const body = buildJobBody(mode, text, maxTokens);
     const pasted = body.kind === 'summarize' ? parseTranscript(text) : undefined;
@@ -132,7 +136,13 @@ export function PlaygroundPage() {
       {
         model,
         body,
-        onDelta: (d) => setOutput((o) => o + d),
+        onDelta: (d) => {
+          setQueued(0);
+          setOutput((o) => o + d);
+        },
+        // Every rig busy: the job waits in line (Cancel gives its hold back at once).
+        onQueued: ({ position }) => setQueued(position),
+        onRunning: () => setQueued(0),
         onRestart: () => setOutput(''), // moved to another rig mid-stream: its text starts over
         signal: abort.current.signal,
         // At least two minutes, more for a long answer: a slow rig that keeps producing isn't cut off.
@@ -140,6 +150,7 @@ export function PlaygroundPage() {
         ...(confidential ? { minTrust: 'tdx' as const } : {}),
       },
       {
+        onSettled: () => setQueued(0),
         onSuccess: (r) => {
           setOutput(r.text);
           if (pasted) setSummary(playgroundSummary(r.text, pasted));
@@ -268,8 +279,12 @@ export function PlaygroundPage() {
             <SummaryResult view={summary} />
           ) : (
             output || (
-              <span className="text-hint">
-                {run.isPending ? 'Waiting for a rig…' : 'The result streams here.'}
+              <span className="text-hint" data-testid={queued ? 'playground-queued' : undefined}>
+                {run.isPending
+                  ? queued
+                    ? `${waitingForRigText(queued)}…`
+                    : 'Waiting for a rig…'
+                  : 'The result streams here.'}
               </span>
             )
           )}
