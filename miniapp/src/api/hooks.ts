@@ -95,6 +95,9 @@ export const useWithdraw = () =>
     (c, a: WithdrawRequest) => tonRoutes.withdraw(c, a),
     [keys.me, keys.ledger, keys.withdrawals, keys.wallet],
   );
+/** Cancels a job waiting in the queue for a rig: its hold goes back at once. */
+export const useCancelJob = () =>
+  useClientMutation((c, id: string) => c.cancelJob(id), [keys.me, keys.jobs, keys.ledger]);
 /** A `minTrust: 'tdx'` job runs on the client that checks rigs' TDX evidence itself before sealing. */
 export const useRunJob = () =>
   useClientMutation(

@@ -1,6 +1,7 @@
-// Job history: model, state, cost and the rig that served it.
+// Job history: model, state, cost and the rig that served it. A job waiting in the queue for a rig can be
+// cancelled here: its hold goes back at once.
 import type { JobView } from '@cocoon/shared';
-import { useMyJobs } from '../api/hooks';
+import { useCancelJob, useMyJobs } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';
 import { QueryView } from '../components/states';
 import { Badge, Section } from '../components/ui';
@@ -15,8 +16,12 @@ const STATE_TONE: Record<JobView['state'], 'ok' | 'off' | 'warn' | 'info'> = {
   running: 'info',
 };
 
+/** What a state is called here: a queued job is waiting for a rig. */
+const STATE_LABEL: Partial<Record<JobView['state'], string>> = { queued: 'waiting for a rig' };
+
 export function JobsPage() {
   const jobs = useMyJobs();
+  const cancel = useCancelJob();
   return (
     <>
       <PageHeader title="Jobs" parent="/" />
@@ -35,7 +40,20 @@ export function JobsPage() {
                     <span className="truncate text-[15px] font-medium">
                       {j.kind} · {j.model}
                     </span>
-                    <Badge tone={STATE_TONE[j.state]}>{j.state}</Badge>
+                    <span className="flex items-center gap-2">
+                      {j.state === 'queued' && (
+                        <button
+                          type="button"
+                          data-testid="job-cancel"
+                          className="text-[13px] text-link"
+                          disabled={cancel.isPending}
+                          onClick={() => cancel.mutate(j.id)}
+                        >
+                          Cancel
+                        </button>
+                      )}
+                      <Badge tone={STATE_TONE[j.state]}>{STATE_LABEL[j.state] ?? j.state}</Badge>
+                    </span>
                   </div>
                   <div className="flex flex-wrap justify-between gap-x-3 text-[13px] text-hint tabular">
                     <span>{shortDate(j.createdAt)}</span>
