@@ -10,6 +10,7 @@ import {
   benchMiniappSize,
   benchOnchain,
   benchProxy,
+  benchQueue,
   benchSummaries,
   benchWorker,
   benchWorkerFlood,
@@ -35,6 +36,7 @@ const suites: Suite[] = [
   { name: 'attestation', run: benchAttestation },
   { name: 'miniapp', run: benchMiniappSize },
   { name: 'proxy', run: benchProxy },
+  { name: 'queue', run: benchQueue },
   { name: 'onchain', run: benchOnchain },
   { name: 'worker-flood', run: benchWorkerFlood },
 ];

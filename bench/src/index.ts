@@ -17,3 +17,4 @@ export const benchProxy = async () => (await import('./proxy')).benchProxy();
 export const benchSummaries = async () => (await import('./summaries/recall')).benchSummaries();
 export const benchOnchain = async () => (await import('./onchain')).benchOnchain();
 export const benchWorkerFlood = async () => (await import('./worker-flood')).benchWorkerFlood();
+export const benchQueue = async () => (await import('./queue')).benchQueue();

@@ -51,7 +51,7 @@ afterEach(async () => {
 });
 
 /** A proxy with one rig serving test-echo at ASK, a developer's API key, and a gateway that uses it. */
-async function network(behaviour: TestWorkerBehaviour = 'ok', delayMs = 0) {
+async function network(behaviour: TestWorkerBehaviour = 'ok', delayMs = 0, slots = 4) {
   const p = await startTestProxy(db, { LEASE_MS: '30000', HEARTBEAT_MS: '5000' });
   proxy = p;
   const owner = userClient(p, OWNER);
@@ -61,6 +61,7 @@ async function network(behaviour: TestWorkerBehaviour = 'ok', delayMs = 0) {
     token,
     behaviour,
     delayMs,
+    slots,
     models: [{ id: 'test-echo', kinds: ['chat', 'generate', 'summarize'] }],
   });
   workers.push(worker);
@@ -72,6 +73,15 @@ async function network(behaviour: TestWorkerBehaviour = 'ok', delayMs = 0) {
   const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   const dev = createCocoonClient({ baseUrl: p.url, auth: { kind: 'apiKey', key } });
   return { p, gateway, openai, dev, worker };
+}
+
+/** Polls until `ok` (every 50 ms, at most 10 s). */
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('timed out waiting');
 }
 
 async function apiError(p: Promise<unknown>): Promise<APIError> {
@@ -259,6 +269,47 @@ describe('the OpenAI-compatible gateway', () => {
     expect(slow.status).toBe(504);
     expect(slow.code).toBe('timeout');
     expect(worker.received).toHaveLength(1);
+  });
+
+  it('keeps a waiting request: its stream starts with x-cocoon-queue-position and says its place as an SSE comment', async () => {
+    // One slot, busy with a slow job (about 2 s): the next requests wait in the proxy's queue.
+    const { openai, gateway } = await network('ok', 100, 1);
+    const words = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+    const busy = openai.chat.completions.create({
+      model: 'test-echo',
+      messages: [{ role: 'user', content: words }],
+    });
+    await until(async () => (await db.query("SELECT 1 FROM jobs WHERE state = 'running'")).rows.length === 1);
+    const post = (stream: boolean) =>
+      fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer unused' },
+        body: JSON.stringify({
+          model: 'test-echo',
+          stream,
+          messages: [{ role: 'user', content: 'waited my turn' }],
+        }),
+      });
+    const streamed = await post(true);
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get('x-cocoon-queue-position')).toBe('1');
+    const text = await streamed.text();
+    expect(text).toMatch(/^: queued: waiting for a rig, position 1 in line\n\n/m);
+    const deltas = [...text.matchAll(/"delta":\{"content":"([^"]*)"/g)].map((m) => m[1]);
+    expect(deltas.join('')).toBe('WAITED MY TURN');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect((await busy).choices[0].message.content).toBe(words.toUpperCase());
+
+    // A plain response carries the place it first waited at.
+    const again = openai.chat.completions.create({
+      model: 'test-echo',
+      messages: [{ role: 'user', content: words }],
+    });
+    await until(async () => (await db.query("SELECT 1 FROM jobs WHERE state = 'running'")).rows.length === 1);
+    const plain = await post(false);
+    expect(plain.headers.get('x-cocoon-queue-position')).toBe('1');
+    expect((await plain.json()).choices[0].message.content).toBe('WAITED MY TURN');
+    await again;
   });
 
   it('answers an invalid request with 400 naming the field, before anything is quoted', async () => {
