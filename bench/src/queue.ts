@@ -15,7 +15,7 @@ import type { BenchResult } from './worker';
 
 const JOBS = 32;
 const SLOTS = 4;
-const MAX_TOKENS = 24;
+const MAX_TOKENS = 64;
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

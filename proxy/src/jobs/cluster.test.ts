@@ -76,4 +76,36 @@ describe.skipIf(!process.env.DATABASE_URL)('several proxies on one PostgreSQL', 
     expect(workers[0].received.length).toBe(9);
     expect(await ledgerTotals(dbA)).toEqual({ entries: 0n, balances: 0n });
   });
+
+  it('queues across both proxies: a one-slot rig on B gets one job at a time, every job done in turn', async () => {
+    const owner = userClient(b, 3002);
+    const { rig, token } = await owner.registerRig('one slot on B');
+    const w = startTestWorker({ url: b.url, token, delayMs: 40, slots: 1 });
+    workers.push(w);
+    await w.rigId;
+    // Cheaper than the first rig, which is paused: only this one serves.
+    await owner.setAsk(rig.id, 'test-echo', 1_000n);
+    await userClient(b, 3001).setRigPaused((await userClient(b, 3001).rigs()).rigs[0].id, true);
+    // Half the clients on each proxy: both sweep, kick and claim the same queue.
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        userClient(i % 2 ? a : b, 4100 + i).runJob({
+          model: 'test-echo',
+          body: { kind: 'generate', prompt: `queued job ${i} of six`, maxTokens: 8 },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.rigId)).toEqual(Array(6).fill(rig.id));
+    const rows = await dbA.query<{ started_at: Date; finished_at: Date }>(
+      "SELECT started_at, finished_at FROM jobs WHERE rig_id = $1 AND state = 'done' ORDER BY started_at",
+      [rig.id],
+    );
+    expect(rows.rows).toHaveLength(6);
+    // Never two at once on its one slot, by the proxies' own count.
+    for (let i = 1; i < 6; i++)
+      expect(rows.rows[i].started_at.getTime()).toBeGreaterThanOrEqual(
+        rows.rows[i - 1].finished_at.getTime(),
+      );
+    expect(await ledgerTotals(dbA)).toEqual({ entries: 0n, balances: 0n });
+  });
 });
