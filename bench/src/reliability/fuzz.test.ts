@@ -1,6 +1,7 @@
 // Fuzz: thousands of malformed, oversized and forged requests on every HTTP route, and malformed, oversized
-// and forged frames on the worker channel. The proxy never crashes, never answers 5xx (503 no_capacity is
-// the one 5xx by design), and every rejection is a 4xx with { error: { code, message } }.
+// and forged frames on the worker channel. The proxy never crashes, never answers 5xx (503 no_capacity, and
+// the queue's queue_full and no_free_rig, are the 5xx by design), and every rejection is a 4xx with
+// { error: { code, message } }.
 import http from 'node:http';
 import type { Db, ProxyServer } from '@cocoon/proxy';
 import {
@@ -112,7 +113,7 @@ function send(
   });
 }
 
-const BY_DESIGN_5XX = new Set(['no_capacity', 'price_too_high']);
+const BY_DESIGN_5XX = new Set(['no_capacity', 'price_too_high', 'queue_full', 'no_free_rig']);
 
 /** The contract: no 5xx (but 503 no capacity), and every 4xx says what is wrong in { error }. */
 function problemWith(a: Answer): string | null {

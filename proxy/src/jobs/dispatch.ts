@@ -33,6 +33,12 @@ import {
 } from './repository';
 import { failJob } from './settlement';
 
+/** The candidates with the one at `from` moved up to `to` (the others keep their order). */
+function promoted<T>(candidates: readonly T[], from: number, to: number): T[] {
+  const rest = candidates.filter((_, k) => k !== from);
+  return [...rest.slice(0, to), candidates[from], ...rest.slice(to)];
+}
+
 /** Publishes a job event to this process's SSE subscribers and to the other proxies'. */
 export type EmitJobEvent = (jobId: string, event: JobEvent) => void;
 
@@ -124,7 +130,11 @@ export class Dispatcher {
         ? undefined
         : await claimForRig(q, {
             jobId: job.id,
-            attempt: i,
+            // The rig runs the job as its current attempt: candidates skipped for it (busy, away) stay
+            // after it, untried, so they may take the job on a failover and audit it (audits/repository.ts
+            // counts the candidates before the attempt as having tried it).
+            attempt: job.attempt,
+            candidates: i === job.attempt ? null : promoted(job.candidates, i, job.attempt),
             rigId,
             leaseMs: this.config.LEASE_MS,
             runMs: runCapMs(this.config, job.input_tokens, job.max_tokens),

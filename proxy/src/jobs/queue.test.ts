@@ -3,7 +3,7 @@
 // a wait ends at its deadline, or when the user cancels, with the hold back at once; a user past their cap
 // and a full queue are refused with a clear answer, not a timeout. Real proxy, real test workers over
 // WebSockets. Outcomes and orders, not durations.
-import { ApiError, type CocoonClient, type RunJobOptions } from '@cocoon/shared';
+import { ApiError, type CocoonClient, chargeFor, type RunJobOptions } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import { until } from '../testing/audit-scenes';
 import { userClient } from '../testing/harness';
@@ -174,6 +174,26 @@ describe('bad input', () => {
     expect(err).toMatchObject({ status: 503, code: 'queue_full' });
     expect(err.message).toMatch(/the queue for test-echo is full: 2 jobs are waiting/);
     await Promise.all([blocker, ...waiting]);
+  });
+});
+
+describe('a busy cheapest candidate', () => {
+  it("is passed over for a free one, and stays the job's untried candidate (for a failover, and to audit it)", async () => {
+    await bed.start();
+    const { rig: busy, blocker } = await busyRig();
+    const free = await bed.rig(1002, 2_000n, 'ok', { slots: 1 });
+    const res = await generate(userClient(bed.proxy, 2001), words(4, 'w'));
+    expect(res.rigId).toBe(free.id);
+    const r = await bed.db.query<{ attempt: number; candidates: Array<{ rigId: string }> }>(
+      'SELECT attempt, candidates FROM jobs WHERE id = $1',
+      [res.jobId],
+    );
+    // Run as its first attempt, the busy rig after it: it never had the job.
+    expect(r.rows[0].attempt).toBe(0);
+    expect(r.rows[0].candidates.map((c) => c.rigId)).toEqual([free.id, busy.id]);
+    // Charged at the ask of the rig that ran it.
+    expect(res.costNano).toBe(chargeFor(8, 2_000n, 1000).totalNano);
+    await blocker;
   });
 });
 

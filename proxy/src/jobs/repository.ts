@@ -143,6 +143,8 @@ export async function claimForRig(
     runMs: number;
     /** The first progress is due this many milliseconds from the claim (jobs/progress.ts). */
     firstTokenMs: number;
+    /** The candidates in a new order (the claimed rig moved to `attempt`), or null to keep them. */
+    candidates: JobCandidate[] | null;
     seenWithinMs: number;
     instanceId: string;
     socketHere: boolean;
@@ -155,6 +157,7 @@ export async function claimForRig(
        lease_until = now() + least($4::float8, $12::float8) * interval '1 millisecond',
        run_deadline = now() + $12::float8 * interval '1 millisecond', tokens_done = 0,
        progress_deadline = now() + least($13::float8, $12::float8) * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
+       candidates = coalesce($14::jsonb, j.candidates),
        envelope_bytes = coalesce($10::int, j.envelope_bytes), idempotency_key = coalesce($11, j.idempotency_key)
      FROM rigs r
      WHERE j.id = $1 AND r.id = $3 AND NOT r.paused AND r.revoked_at IS NULL
@@ -174,6 +177,7 @@ export async function claimForRig(
       ...c.stored,
       c.runMs,
       c.firstTokenMs,
+      c.candidates ? JSON.stringify(c.candidates) : null,
     ],
   );
   return r.rows[0];
