@@ -19,7 +19,7 @@ import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
 import { firstTokenMs, runCapMs } from './progress';
-import { lockRigSlots, othersWaiting, rigIsLive, waitInLine } from './queue-repository';
+import { lockRigSlots, othersWaitFor, rigIsLive, waitInLine } from './queue-repository';
 import {
   claimForRig,
   jobById,
@@ -104,7 +104,7 @@ export class Dispatcher {
    * Gives a queued job (its row locked by the caller) to the first candidate, from its current attempt on,
    * that is connected and has a free slot: to this process's socket, or to the proxy that holds the rig.
    * With none free but one live (busy, or reconnecting), the job waits in line; a job being submitted
-   * behind others waiting for its model waits too (first come, first served: queue.ts moves the line).
+   * leaves a free rig to the jobs already waiting for it (first come, first served: queue.ts moves the line).
    * With none live, the job fails and its hold goes back.
    */
   async claimRig(q: Queryable, job: JobRow, submitted?: Submission): Promise<Claim> {
@@ -120,12 +120,12 @@ export class Dispatcher {
       q,
       runnable.map((c) => c.rigId),
     );
-    const behind = submitted !== undefined && (await othersWaiting(q, job.model, job.id));
     const seenWithinMs = this.config.HEARTBEAT_MS * 3;
     let live = false;
     for (const { rigId, i } of runnable) {
       // Claimed only if the rig is usable, recently seen, reachable (its socket is here, or with several
       // proxies another process holds it) and has a free slot. One statement checks and claims.
+      const behind = submitted !== undefined && (await othersWaitFor(q, rigId, job.id));
       const claimed = behind
         ? undefined
         : await claimForRig(q, {

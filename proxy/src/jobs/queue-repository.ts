@@ -74,12 +74,22 @@ export async function queueCounts(
   return { user: r.rows[0]?.user_n ?? 0, model: r.rows[0]?.model_n ?? 0 };
 }
 
-/** Whether jobs of this model wait in line already (a new one then goes behind them: first come, first served). */
-export async function othersWaiting(q: Queryable, model: string, exceptId: string): Promise<boolean> {
+/**
+ * Whether jobs already waiting may run on this rig (a new job then goes behind them for it: first come,
+ * first served; the line moves them first: queue.ts kick).
+ */
+export async function othersWaitFor(q: Queryable, rigId: string, exceptId: string): Promise<boolean> {
   const r = await q.query(
-    "SELECT 1 FROM jobs WHERE state = 'queued' AND model = $1 AND id <> $2 AND envelope IS NOT NULL LIMIT 1",
-    [model, exceptId],
+    `SELECT 1 FROM jobs WHERE state = 'queued' AND id <> $2 AND envelope IS NOT NULL
+       AND candidates @> jsonb_build_array(jsonb_build_object('rigId', $1::text)) LIMIT 1`,
+    [rigId, exceptId],
   );
+  return r.rows.length > 0;
+}
+
+/** Whether any job waits in line at all (the common case, none, costs one index probe). */
+export async function anyWaiting(q: Queryable): Promise<boolean> {
+  const r = await q.query("SELECT 1 FROM jobs WHERE state = 'queued' LIMIT 1");
   return r.rows.length > 0;
 }
 

@@ -20,6 +20,7 @@ import { conflict, HttpError, notFound } from '../errors';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import type { JobRow } from './job-row';
 import {
+  anyWaiting,
   lockQueueBounds,
   queueCounts,
   queuePlaces,
@@ -105,6 +106,8 @@ export class JobQueue {
         sweep ||= this.againSweep;
         this.again = false;
         this.againSweep = false;
+        // Nothing waits, nobody was told a place: the common case costs one index probe.
+        if (this.told.size === 0 && !(await anyWaiting(this.db))) continue;
         const seenWithinMs = this.config.HEARTBEAT_MS * 3;
         if (sweep)
           for (const id of await waitingForNoRig(this.db, seenWithinMs)) await this.dispatcher.dispatch(id);
