@@ -19,7 +19,7 @@ import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
 import { firstTokenMs, runCapMs } from './progress';
-import { lockRigSlots, othersWaitFor, rigIsLive, waitInLine } from './queue-repository';
+import { lockRigSlots, rigIsLive, waitInLine } from './queue-repository';
 import {
   claimForRig,
   jobById,
@@ -124,27 +124,26 @@ export class Dispatcher {
     let live = false;
     for (const { rigId, i } of runnable) {
       // Claimed only if the rig is usable, recently seen, reachable (its socket is here, or with several
-      // proxies another process holds it) and has a free slot. One statement checks and claims.
-      const behind = submitted !== undefined && (await othersWaitFor(q, rigId, job.id));
-      const claimed = behind
-        ? undefined
-        : await claimForRig(q, {
-            jobId: job.id,
-            // The rig runs the job as its current attempt: candidates skipped for it (busy, away) stay
-            // after it, untried, so they may take the job on a failover and audit it (audits/repository.ts
-            // counts the candidates before the attempt as having tried it).
-            attempt: job.attempt,
-            candidates: i === job.attempt ? null : promoted(job.candidates, i, job.attempt),
-            rigId,
-            leaseMs: this.config.LEASE_MS,
-            runMs: runCapMs(this.config, job.input_tokens, job.max_tokens),
-            firstTokenMs: firstTokenMs(this.config, job.input_tokens),
-            seenWithinMs,
-            instanceId: this.instanceId,
-            socketHere: this.workers.get(rigId) !== undefined,
-            clusterEnabled: this.cluster.enabled,
-            stored,
-          });
+      // proxies another process holds it) and has a free slot, which a job being submitted leaves to the
+      // jobs already waiting for the rig. One statement checks and claims.
+      const claimed = await claimForRig(q, {
+        jobId: job.id,
+        // The rig runs the job as its current attempt: candidates skipped for it (busy, away) stay
+        // after it, untried, so they may take the job on a failover and audit it (audits/repository.ts
+        // counts the candidates before the attempt as having tried it).
+        attempt: job.attempt,
+        candidates: i === job.attempt ? null : promoted(job.candidates, i, job.attempt),
+        rigId,
+        behindWaiting: submitted !== undefined,
+        leaseMs: this.config.LEASE_MS,
+        runMs: runCapMs(this.config, job.input_tokens, job.max_tokens),
+        firstTokenMs: firstTokenMs(this.config, job.input_tokens),
+        seenWithinMs,
+        instanceId: this.instanceId,
+        socketHere: this.workers.get(rigId) !== undefined,
+        clusterEnabled: this.cluster.enabled,
+        stored,
+      });
       if (claimed)
         return { kind: 'assigned', job: claimed, holder: claimed.holder, rigName: claimed.rig_name };
       live ||= await rigIsLive(q, rigId, seenWithinMs);

@@ -13,8 +13,13 @@ const QUEUE_BOUND_LOCK = 7_231_002;
  * can't both fill a rig's last free slot. Taken in one order (sorted ids) by every claimer: no deadlock.
  */
 export async function lockRigSlots(q: Queryable, rigIds: string[]): Promise<void> {
-  for (const id of [...new Set(rigIds)].sort())
-    await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [RIG_SLOTS_LOCK, id]);
+  if (rigIds.length === 0) return;
+  // One statement; the sorted subquery fixes the order the locks are taken in.
+  await q.query(
+    `SELECT count(pg_advisory_xact_lock($1, hashtext(id)))
+     FROM (SELECT DISTINCT id FROM unnest($2::text[]) AS id ORDER BY id) sorted`,
+    [RIG_SLOTS_LOCK, rigIds],
+  );
 }
 
 /** Serialises the queue bound checks of one user, then one model (always in that order). */
@@ -23,12 +28,20 @@ export async function lockQueueBounds(q: Queryable, userId: string, model: strin
   await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [QUEUE_BOUND_LOCK, `model:${model}`]);
 }
 
-/** A submitted job takes its place in line and its wait allowance (each wait ends at now + maxWaitMs). */
-export async function markSubmitted(q: Queryable, jobId: string, maxWaitMs: number): Promise<void> {
+/**
+ * A submitted job takes its place in line and its wait allowance (each wait ends at now + maxWaitMs), with
+ * how much of its hold came from trial credit and whether it is paid from an on-chain account.
+ */
+export async function markSubmitted(
+  q: Queryable,
+  jobId: string,
+  s: { maxWaitMs: number; holdTrialNano: bigint; paysOnchain: boolean },
+): Promise<void> {
   await q.query(
     `UPDATE jobs SET submitted_at = now(), queued_at = now(), max_wait_ms = $2::int,
-       wait_deadline = now() + $2::int * interval '1 millisecond' WHERE id = $1`,
-    [jobId, maxWaitMs],
+       wait_deadline = now() + $2::int * interval '1 millisecond', hold_trial_nano = $3::numeric,
+       pays_onchain = $4 WHERE id = $1`,
+    [jobId, s.maxWaitMs, s.holdTrialNano, s.paysOnchain],
   );
 }
 
@@ -72,19 +85,6 @@ export async function queueCounts(
     [userId, model, exceptId],
   );
   return { user: r.rows[0]?.user_n ?? 0, model: r.rows[0]?.model_n ?? 0 };
-}
-
-/**
- * Whether jobs already waiting may run on this rig (a new job then goes behind them for it: first come,
- * first served; the line moves them first: queue.ts kick).
- */
-export async function othersWaitFor(q: Queryable, rigId: string, exceptId: string): Promise<boolean> {
-  const r = await q.query(
-    `SELECT 1 FROM jobs WHERE state = 'queued' AND id <> $2 AND envelope IS NOT NULL
-       AND candidates @> jsonb_build_array(jsonb_build_object('rigId', $1::text)) LIMIT 1`,
-    [rigId, exceptId],
-  );
-  return r.rows.length > 0;
 }
 
 /** Whether any job waits in line at all (the common case, none, costs one index probe). */

@@ -15,14 +15,7 @@ import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
 import { checkQueueRoom, maxWaitFor } from './queue';
 import { markSubmitted } from './queue-repository';
-import {
-  insertQuote,
-  jobIdByIdempotencyKey,
-  listRows,
-  lockForSubmit,
-  setHoldTrial,
-  viewRow,
-} from './repository';
+import { insertQuote, jobIdByIdempotencyKey, listRows, lockForSubmit, viewRow } from './repository';
 import { planHold, postHold } from './settlement';
 
 export type QuoteInput = z.output<typeof quoteRequest>;
@@ -166,10 +159,9 @@ export class Quotes {
           payer.account,
         );
         await postHold(q, job.id, transfers);
-        await setHoldTrial(q, job.id, fromTrial, payer.onchain);
-        job.hold_trial_nano = fromTrial.toString();
         const maxWaitMs = maxWaitFor(this.config, req.maxWaitMs);
-        await markSubmitted(q, job.id, maxWaitMs);
+        await markSubmitted(q, job.id, { maxWaitMs, holdTrialNano: fromTrial, paysOnchain: payer.onchain });
+        job.hold_trial_nano = fromTrial.toString();
         // Stored and sent on in one transaction: one lock of the row, one UPDATE.
         const claim = await this.dispatcher.claimRig(q, job, submitted);
         // Every candidate busy: the job waits in line, if there is room (else the hold is rolled back).

@@ -145,6 +145,11 @@ export async function claimForRig(
     firstTokenMs: number;
     /** The candidates in a new order (the claimed rig moved to `attempt`), or null to keep them. */
     candidates: JobCandidate[] | null;
+    /**
+     * A job being submitted: it leaves the rig to jobs already waiting that may run there (first come,
+     * first served: jobs/queue.ts moves them first).
+     */
+    behindWaiting: boolean;
     seenWithinMs: number;
     instanceId: string;
     socketHere: boolean;
@@ -164,6 +169,9 @@ export async function claimForRig(
        AND r.last_seen_at > now() - $5 * interval '1 millisecond'
        AND CASE WHEN r.connected_to = $6 THEN $7::boolean ELSE r.connected_to IS NOT NULL AND $8::boolean END
        AND (SELECT count(*) FROM jobs x WHERE x.rig_id = r.id AND x.state = 'running' AND x.id <> j.id) < r.slots
+       AND NOT ($15::boolean AND EXISTS (SELECT 1 FROM jobs w WHERE w.state = 'queued' AND w.id <> j.id
+         AND w.envelope IS NOT NULL AND w.candidates @> jsonb_build_array(jsonb_build_object('rigId', r.id::text))
+         AND NOT w.candidates @> jsonb_build_array(jsonb_build_object('rigId', r.id::text, 'auditOnly', true))))
      RETURNING ${JOB_COLUMNS}, r.connected_to AS holder, r.name AS rig_name`,
     [
       c.jobId,
@@ -178,23 +186,10 @@ export async function claimForRig(
       c.runMs,
       c.firstTokenMs,
       c.candidates ? JSON.stringify(c.candidates) : null,
+      c.behindWaiting,
     ],
   );
   return r.rows[0];
-}
-
-/** Records how much of a job's hold came from trial credit (taken at submit). */
-export async function setHoldTrial(
-  q: Queryable,
-  jobId: string,
-  trialNano: bigint,
-  paysOnchain = false,
-): Promise<void> {
-  await q.query('UPDATE jobs SET hold_trial_nano = $2::numeric, pays_onchain = $3 WHERE id = $1', [
-    jobId,
-    trialNano,
-    paysOnchain,
-  ]);
 }
 
 /**
