@@ -93,6 +93,7 @@ async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Recor
     token,
     models: MODELS,
     delayMs: Number(botEnv.WORKER_DELAY_MS ?? 0),
+    slots: Number(botEnv.WORKER_SLOTS ?? 4),
     behaviour: (botEnv.WORKER_BEHAVIOUR as TestWorkerBehaviour | undefined) ?? 'ok',
   });
   await worker.rigId;
@@ -327,6 +328,27 @@ describe('the Cocoon bot in Telegram chats', () => {
     const usage = emulator.userSends(dave.id, dave.id, '/generate');
     const hint = await emulator.waitForBotMessage(dave.id, () => true, 5_000, { after: usage.message_id });
     expect(hint.text).toMatch(/^Usage: \/generate <prompt>/);
+  });
+
+  it('/generate waits gracefully while the only rig is busy: its message says the place in line, then the answer', async () => {
+    await startNetwork({}, { WORKER_DELAY_MS: '60', WORKER_SLOTS: '1' });
+    const dave = emulator.createUser({ first_name: 'Dave' });
+    const erin = emulator.createUser({ first_name: 'Erin' });
+    const long = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+    const first = emulator.userSends(dave.id, dave.id, `/generate ${long}`);
+    await eventually(
+      async () => (await db.query("SELECT 1 FROM jobs WHERE state = 'running'")).rows.length === 1,
+      "Dave's job running",
+    );
+    const cmd = emulator.userSends(erin.id, erin.id, '/generate my turn came');
+    const reply = await finalReply(erin.id, cmd.message_id, 30_000);
+    expect(reply.text).toMatch(/^MY TURN CAME\n\n— /);
+    const waits = emulator
+      .calls('editMessageText')
+      .filter((c) => c.params.chat_id === erin.id)
+      .map((c) => String(c.params.text));
+    expect(waits.some((t) => /^Waiting for a rig \(1st in line, \d+ s so far\)/.test(t))).toBe(true);
+    await finalReply(dave.id, first.message_id, 30_000);
   });
 
   it('/generate starts its streamed text over when the job moves to another rig mid-stream', async () => {
