@@ -1,6 +1,6 @@
 // Random-weight decoders in the exact Hugging Face Optimum / onnx-community layout, built by the project
 // (no Python, no downloads), for tests and benches: Llama and Qwen2 families, byte-level BPE tokenizer,
-// chat template, fp32 and q8 files, inline / external / split external data. Deterministic by seed.
+// chat template, fp32, q8 and q4 files, inline / external / split external data. Deterministic by seed.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +25,7 @@ export type TestDecoderDtype = WeightFormat;
 export const DTYPE_FILE: Record<TestDecoderDtype, string> = {
   fp32: 'model.onnx',
   q8: 'model_quantized.onnx',
+  q4: 'model_q4.onnx',
 };
 
 export interface TestDecoderSpec {
@@ -49,7 +50,10 @@ export interface TestDecoderSpec {
   rmsNormEps?: number;
   /** Standard deviation of the random init. Default 0.02 (Hugging Face's initializer_range). */
   initStd?: number;
-  /** ONNX files to write. Default ['fp32']. */
+  /**
+   * ONNX files to write. Default ['fp32']. q8: onnxruntime's dynamic quantization (MatMulInteger, activations
+   * quantized per call, so a batch can change a row's logits); q4: weight-only MatMulNBits, batch-invariant.
+   */
   dtypes?: TestDecoderDtype[];
   /** Weights in `model*.onnx_data` (true), or split into chunks of at most chunkBytes (`_data_1`, …). */
   externalData?: boolean | { chunkBytes: number };
@@ -100,7 +104,7 @@ export const TINY_LLAMA: TestDecoderSpec = {
   initStd: 0.1,
 };
 
-/** Qwen2.5-0.5B's shape (494 M parameters, ~2 GB fp32): external data in 1 GB chunks, fp32 and q8. */
+/** Qwen2.5-0.5B's shape (494 M parameters, ~2 GB fp32): external data in 1 GB chunks; fp32, q8 and q4. */
 export const QWEN2_5_0_5B_SHAPE: TestDecoderSpec = {
   family: 'qwen2',
   hiddenSize: 896,
@@ -112,7 +116,7 @@ export const QWEN2_5_0_5B_SHAPE: TestDecoderSpec = {
   seed: 5,
   merges: 8000,
   maxPositionEmbeddings: 32_768,
-  dtypes: ['fp32', 'q8'],
+  dtypes: ['fp32', 'q8', 'q4'],
   externalData: { chunkBytes: 1 << 30 },
 };
 
@@ -226,6 +230,7 @@ export async function writeTestDecoder(dir: string, spec: TestDecoderSpec): Prom
       const ext = spec.externalData;
       const data = await buildDecoderGraph(shape, dtype).writeModel(path.join(tmp, 'onnx', model), {
         opset: 17,
+        extraOpsets: dtype === 'q4' ? { 'com.microsoft': 1 } : undefined,
         externalData: ext ? { chunkBytes: typeof ext === 'object' ? ext.chunkBytes : undefined } : undefined,
       });
       files[dtype] = { model, data };
