@@ -1,7 +1,7 @@
 // Random-weight decoders in the exact Hugging Face Optimum / onnx-community layout, built by the project
 // (no Python, no downloads), for tests and benches: Llama and Qwen2 families, byte-level BPE tokenizer,
 // chat template, fp32, q8 and q4 files, inline / external / split external data. Deterministic by seed.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -214,12 +214,17 @@ function generationConfig(spec: TestDecoderSpec, ids: FamilyIds): Record<string,
  * tensor at a time, so a 2 GB model needs memory for its largest tensor only.
  */
 export async function writeTestDecoder(dir: string, spec: TestDecoderSpec): Promise<TestDecoderInfo> {
+  return writeFolder(dir, spec, true);
+}
+
+/** `replace` false: when `dir` appears meanwhile (another process built it), keep that one. */
+async function writeFolder(dir: string, spec: TestDecoderSpec, replace: boolean): Promise<TestDecoderInfo> {
   const instruct = spec.instruct ?? true;
   const context = spec.maxPositionEmbeddings ?? 2048;
   const layout: TokenizerLayout = tokenizerLayout(spec.family, spec.merges ?? 1000, spec.vocabSize);
   const shape = shapeOf(spec, layout.vocab.length);
   const ids = familyIds(spec.family, layout, instruct);
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(path.join(tmp, 'onnx'), { recursive: true });
   const files: TestDecoderInfo['files'] = {};
@@ -244,9 +249,15 @@ export async function writeTestDecoder(dir: string, spec: TestDecoderSpec): Prom
       path.join(tmp, 'tokenizer_config.json'),
       json(tokenizerConfig(spec.family, layout, instruct, context)),
     );
-    await rm(dir, { recursive: true, force: true });
+    if (replace) await rm(dir, { recursive: true, force: true });
     await mkdir(path.dirname(dir), { recursive: true });
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (replace || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw err;
+      await rm(tmp, { recursive: true, force: true }); // built by someone else meanwhile: same bytes
+    }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
@@ -289,6 +300,6 @@ export function testDecoderCachePath(spec: TestDecoderSpec, root = testModelsDir
 export async function ensureTestDecoder(spec: TestDecoderSpec, root = testModelsDir()): Promise<string> {
   const dir = testDecoderCachePath(spec, root);
   if (existsSync(path.join(dir, 'config.json'))) return dir;
-  await writeTestDecoder(dir, spec);
+  await writeFolder(dir, spec, false);
   return dir;
 }

@@ -2,7 +2,7 @@
 // one uncached pass, a left-padded batch equals single runs, every file variant agrees, and the folders load
 // and generate through transformers.js and the runner.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,10 +12,12 @@ import { silentEngineLogger } from '../../../engine/logger';
 import { readHfFolder } from '../hf-folder';
 import { loadCausalLM } from '../runner';
 import {
+  ensureTestDecoder,
   type TestDecoderInfo,
   type TestDecoderSpec,
   TINY_LLAMA,
   TINY_QWEN2,
+  testDecoderCachePath,
   writeTestDecoder,
 } from './index';
 import {
@@ -152,6 +154,20 @@ describe.each([
     for (const f of ['onnx/model.onnx', 'tokenizer.json', 'config.json']) {
       expect(digest(again.dir, f)).toBe(digest(info.dir, f));
     }
+  });
+});
+
+describe('cache', () => {
+  it('builds a spec once under its digest, also when two builds race', async () => {
+    const cache = path.join(root, 'cache');
+    const spec = { ...TINY_QWEN2, seed: 99 };
+    const [a, b] = await Promise.all([ensureTestDecoder(spec, cache), ensureTestDecoder(spec, cache)]);
+    expect(a).toBe(testDecoderCachePath(spec, cache));
+    expect(b).toBe(a);
+    const built = statSync(path.join(a, 'onnx', 'model.onnx')).mtimeMs;
+    expect(await ensureTestDecoder(spec, cache)).toBe(a);
+    expect(statSync(path.join(a, 'onnx', 'model.onnx')).mtimeMs).toBe(built);
+    expect(testDecoderCachePath({ ...spec, seed: 100 }, cache)).not.toBe(a);
   });
 });
 
