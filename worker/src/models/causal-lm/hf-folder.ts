@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** ONNX file name suffix → transformers.js dtype, most precise first. */
-const DTYPE_FILES: [string, string][] = [
+export const DTYPE_FILES: [string, string][] = [
   ['model.onnx', 'fp32'],
   ['model_fp16.onnx', 'fp16'],
   ['model_quantized.onnx', 'q8'],
