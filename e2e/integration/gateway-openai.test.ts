@@ -383,7 +383,7 @@ describe('the OpenAI-compatible gateway', () => {
     const body = (priority: unknown) =>
       ({
         model: 'test-echo',
-        messages: [{ role: 'user', content: 'quick words' }],
+        messages: [{ role: 'user', content: 'seven quick words for the fast rig' }],
         ...(priority === undefined ? {} : { cocoon_priority: priority }),
       }) as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
 

@@ -31,7 +31,7 @@ async function settled(rigId: string, payer: string, n: number, ttftMs: number, 
 describe('measured speed', () => {
   it('a settled job is measured by the proxy and shows on the board, the Rigs page and the quote; the owner’s own jobs do not count', async () => {
     await bed.start();
-    const rig = await bed.rig(1001, 1_000n, 'ok', { delayMs: 20 });
+    const rig = await bed.rig(1001, 1_000n, 'ok', { delayMs: 40 });
     const user = userClient(bed.proxy, 2001);
     expect((await user.market()).models[0].rigs?.[0].speed).toEqual(UNMEASURED);
 
@@ -71,6 +71,20 @@ describe('measured speed', () => {
     const mine = board.find((r) => r.speed.jobs > 0);
     expect(mine?.speed).toEqual({ firstTokenMs: 500, tokensPerS: 10, jobs: 3 });
     expect(board.filter((r) => r.speed.jobs === 0)).toHaveLength(1);
+  });
+
+  it('a rig that holds its output back to the end gets no decode speed (a job decodes over at least half its run)', async () => {
+    await bed.start();
+    const rig = await bed.rig(1001, 1_000n);
+    await bed.rig(1002, 1_000n);
+    // 100 tokens in 100 ms after a 900 ms "first token": 1,000 tokens/s if taken at its word.
+    await settled(rig.id, '1002', 3, 900, 1_000);
+    const board = (await userClient(bed.proxy, 2001).market()).models[0].rigs ?? [];
+    expect(board.find((r) => r.speed.jobs > 0)?.speed).toEqual({
+      firstTokenMs: 900,
+      tokensPerS: null,
+      jobs: 3,
+    });
   });
 });
 

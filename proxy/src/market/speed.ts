@@ -13,8 +13,11 @@
 // counts for nothing, as in rigs/standing.ts), so a fast showing costs real jobs bought at the market's price
 // plus the fee; the claim and the settlement are the proxy's clock and a result can't come before it exists.
 // What stays the rig's word is where its first output falls between them (bounded by the first-token
-// deadline, jobs/progress.ts); holding output back trades time to first token for decode speed, and the
-// total a quote expects for a job of the measured length stays what the rig really took.
+// deadline, jobs/progress.ts): holding output back trades time to first token for decode speed, the total
+// a quote expects for a job of the measured length staying what the rig really took. So a job measures a
+// decode speed only when its decode took at least half of its run: holding output back can at most double
+// a rig's decode speed, and a rig that holds it back further gets none (it ranks as unmeasured, bySpeed).
+// An honest rig's jobs whose prompt took longer than their decode measure its first token only.
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 
@@ -55,6 +58,7 @@ export async function rigSpeeds(
        SELECT j.rig_id, j.model,
          greatest(0, extract(epoch FROM j.first_token_at - j.started_at) * 1000) AS ttft,
          CASE WHEN j.completion_tokens >= 2 AND j.finished_at > j.first_token_at
+             AND j.finished_at - j.first_token_at >= (j.finished_at - j.started_at) / 2
            THEN (j.completion_tokens - 1) / extract(epoch FROM j.finished_at - j.first_token_at) END AS tps,
          row_number() OVER (PARTITION BY j.rig_id, j.model ORDER BY j.finished_at DESC) AS n
        FROM jobs j JOIN rigs r ON r.id = j.rig_id
