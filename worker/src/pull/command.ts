@@ -11,8 +11,11 @@ export const PULL_USAGE = `Usage: cocoon-worker pull <owner/repo> [options]
 
 Fetches an ONNX export from the Hugging Face hub into the models folder, as <models>/<name>.
 
-  --dtype D           which onnx/ variant (default fp32: onnx/model.onnx;  env COCOON_DTYPE
-                      the others are skipped): ${DTYPES.join(', ')}
+  --dtype D           which onnx/ variant (the others are skipped):        env COCOON_DTYPE
+                      ${DTYPES.join(', ')}
+                      (default: fp32, onnx/model.onnx; with --device cuda fp16 when the repo has it)
+  --device D          the device the rig runs on: auto | cuda | cpu        env COCOON_DEVICE
+                      (only picks the default dtype; auto counts as cpu)
   --revision R        branch, tag or commit (default main)
   --name NAME         the model id and folder name (default: the repo's name)
   --models DIR        the models folder                                env COCOON_MODELS_DIR
@@ -33,9 +36,8 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const GiB = 1024 ** 3;
 
 const pullSchema = z.object({
-  dtype: z
-    .enum(DTYPES as [string, ...string[]], { error: `must be one of ${DTYPES.join(', ')}` })
-    .default('fp32'),
+  dtype: z.enum(DTYPES as [string, ...string[]], { error: `must be one of ${DTYPES.join(', ')}` }).optional(),
+  device: z.enum(['auto', 'cuda', 'cpu'], { error: 'must be auto, cuda or cpu' }).default('auto'),
   revision: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/, 'must be a branch, tag or commit name')
@@ -65,6 +67,7 @@ const hfToken = z.string().trim().max(1024, 'is too long to be a token').optiona
 
 const FLAGS = {
   dtype: { flag: 'dtype', env: 'COCOON_DTYPE' },
+  device: { flag: 'device', env: 'COCOON_DEVICE' },
   revision: { flag: 'revision' },
   name: { flag: 'name' },
   models: { flag: 'models', env: 'COCOON_MODELS_DIR' },
@@ -121,6 +124,8 @@ export async function runPull(argv: string[], io: PullIo): Promise<number> {
       repo,
       revision: c.revision,
       dtype: c.dtype,
+      // What a GPU runs best; fp32 runs everywhere. `auto` can't know yet whether CUDA will load.
+      preferred: c.device === 'cuda' ? ['fp16', 'fp32'] : ['fp32'],
       modelsDir: path.resolve(c.models ?? DEFAULT_MODELS_DIR),
       name,
       force: c.force,

@@ -116,6 +116,11 @@ describe('cocoon-worker pull', () => {
     expect(existsSync(path.join(dir, 'onnx/model.onnx'))).toBe(false);
     expect(readHfFolder(dir).dtype).toBe('fp16');
 
+    // Unnamed, the dtype follows the device: fp16 for CUDA when the repo has it.
+    const gpu = await pull([REPO, '--name', 'tiny-gpu'], { COCOON_DEVICE: 'cuda' });
+    expect(gpu.code).toBe(0);
+    expect(readHfFolder(path.join(models, 'tiny-gpu')).dtype).toBe('fp16');
+
     const none = await pull([REPO, '--dtype', 'q8']);
     expect(none.code).toBe(1);
     expect(none.err).toContain('has no onnx/model_quantized.onnx for --dtype q8; it has fp32, fp16, q4');

@@ -29,7 +29,10 @@ export interface PullOptions {
   hub: HubOptions;
   repo: string;
   revision: string;
-  dtype: string;
+  /** The onnx/ variant to fetch; undefined: the first of `preferred` the repo has. */
+  dtype?: string;
+  /** The variants wanted when no dtype is named, best first (command.ts: by the rig's device). */
+  preferred?: readonly string[];
   /** The models folder (COCOON_MODELS_DIR); the model lands in <modelsDir>/<name>. */
   modelsDir: string;
   name: string;
@@ -54,6 +57,11 @@ export interface PullResult {
   skipped: string[];
 }
 
+/** The onnx/ variants a repo has, in DTYPE_FILES order. */
+export function availableDtypes(files: readonly HubFile[]): string[] {
+  return DTYPE_FILES.filter(([f]) => files.some((x) => x.path === `onnx/${f}`)).map(([, d]) => d);
+}
+
 /** Which of a repo's files a pull of `dtype` fetches, and which it skips. */
 export function selectFiles(
   files: readonly HubFile[],
@@ -61,7 +69,7 @@ export function selectFiles(
 ): { fetch: HubFile[]; skipped: string[] } | { missing: string; available: string[] } {
   const entry = DTYPE_FILES.find(([, d]) => d === dtype);
   const onnx = entry ? `onnx/${entry[0]}` : '';
-  const available = DTYPE_FILES.filter(([f]) => files.some((x) => x.path === `onnx/${f}`)).map(([, d]) => d);
+  const available = availableDtypes(files);
   if (!files.some((f) => f.path === onnx)) return { missing: onnx || dtype, available };
   // The graph, and its external data in one file or split (model.onnx_data, model.onnx_data_1 …).
   const isWeights = (p: string) =>
@@ -79,10 +87,12 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
       `${final} already exists; remove it, pull under another --name, or pass --force to replace it`,
     );
   const { commit, files } = await listRepoFiles(o.hub, o.repo, o.revision);
-  const chosen = selectFiles(files, o.dtype);
+  const dtype =
+    o.dtype ?? (o.preferred ?? ['fp32']).find((d) => availableDtypes(files).includes(d)) ?? 'fp32';
+  const chosen = selectFiles(files, dtype);
   if ('missing' in chosen) {
     throw new HubError(
-      `${o.repo} has no ${chosen.missing} for --dtype ${o.dtype}; ` +
+      `${o.repo} has no ${chosen.missing} for --dtype ${dtype}; ` +
         (chosen.available.length
           ? `it has ${chosen.available.join(', ')}`
           : 'it has no onnx/model*.onnx at all (pull takes ONNX exports, e.g. from onnx-community)'),
@@ -108,11 +118,11 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
   );
   writeFileSync(
     path.join(staging, '.cocoon-pull.json'),
-    `${JSON.stringify({ repo: o.repo, revision: o.revision, commit, dtype: o.dtype, digest }, null, 2)}\n`,
+    `${JSON.stringify({ repo: o.repo, revision: o.revision, commit, dtype, digest }, null, 2)}\n`,
   );
   if (existsSync(final)) rmSync(final, { recursive: true });
   renameSync(staging, final);
-  return { dir: final, commit, dtype: o.dtype, digest, files: done, skipped: chosen.skipped };
+  return { dir: final, commit, dtype, digest, files: done, skipped: chosen.skipped };
 }
 
 async function withRetries(o: PullOptions, url: string, file: HubFile, staging: string): Promise<Downloaded> {
