@@ -92,13 +92,19 @@ async function fetchInto(o: DownloadOptions, part: string, have: number): Promis
   let done = from;
   try {
     for await (const chunk of idleBounded(res, o.hub.timeoutMs, o.file.path)) {
-      done += chunk.byteLength;
       // The listing's size bounds what a server may send: never more on disk than the file is.
-      if (done > o.file.size)
+      if (done + chunk.byteLength > o.file.size)
         throw new HubError(`${o.file.path}: the hub sent more than its ${o.file.size} bytes`);
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      done += chunk.byteLength;
       o.onBytes?.(done, o.file.size);
     }
+  } catch (err) {
+    if (!(err instanceof HubError) || err.message.includes('sent more than')) throw err;
+    const why = err.message.replace(`${o.file.path}: `, '');
+    throw new HubError(
+      `${o.file.path}: the download stopped at ${done} of ${o.file.size} bytes (${why}); pull again to resume`,
+    );
   } finally {
     out.end();
     await closed;
