@@ -9,7 +9,6 @@ import { BOND_SQL, bondedSql, operatorsSql } from '../audits/bonds';
 import { trustedAuditorSql, weightedDraw } from '../audits/trust';
 import type { Queryable } from '../db';
 import { IN_GOOD_STANDING } from '../rigs/standing';
-import type { RigSpeed } from './speed';
 
 export interface RankedRig extends Candidate {
   ownerId: string;
@@ -23,9 +22,6 @@ export interface RankedRig extends Candidate {
   coolingDown?: boolean;
   /** In a quote: a candidate only there to audit (the job never goes to it: jobs/dispatch.ts claimRig). */
   auditOnly?: boolean;
-  /** In a quote: the rig's measured speed for the model and the job's expected time on it (market/speed.ts). */
-  speed?: RigSpeed;
-  expectedMs?: number;
 }
 
 export async function eligibleRigs(
