@@ -315,6 +315,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
         maxPriceNanoPer1k: plan.maxPriceNanoPer1k,
         timeoutMs: plan.timeoutMs,
         minTrust: plan.minTrust ?? opts.minTrust ?? 'open',
+        ...(plan.priority ? { priority: plan.priority } : {}),
         signal: controller.signal,
         onDelta: plan.stream
           ? (d) => {

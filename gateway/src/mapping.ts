@@ -5,6 +5,8 @@ import {
   type JobBody,
   type JobKind,
   jobTimeoutMs,
+  type MarketPriority,
+  marketPriority,
   NANO_DIGITS,
   type RunJobResult,
   type TrustTier,
@@ -78,6 +80,11 @@ const common = {
    * itself against the operator's signed policy; `open`: any rig. Unset: the gateway's default.
    */
   cocoon_min_trust: z.enum(['open', 'tdx'], { error: 'must be "open" or "tdx"' }).nullish(),
+  /**
+   * Cocoon: which rig the job goes to first. `price` (the default): the cheapest ask; `speed`: the soonest
+   * expected result by the rigs' measured speed, within the same candidate rules.
+   */
+  cocoon_priority: marketPriority.nullish(),
 };
 
 const textPart = z.object({
@@ -159,6 +166,8 @@ export interface JobPlan {
   timeoutMs: number;
   /** The request's `cocoon_min_trust`; undefined: the gateway's default. */
   minTrust?: TrustTier;
+  /** The request's `cocoon_priority`; undefined: the market's default (price). */
+  priority?: MarketPriority;
 }
 
 function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobPlan {
@@ -173,6 +182,7 @@ function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobP
         ? Math.round(r.timeout * 1000)
         : jobTimeoutMs(body.maxTokens, DEFAULT_TIMEOUT_S * 1000),
     minTrust: r.cocoon_min_trust ?? undefined,
+    priority: r.cocoon_priority ?? undefined,
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   ChatSettingsView,
   JobEvent,
   ListChatMessagesQuery,
+  MarketPriority,
   OnchainConfig,
   QuoteRequest,
   TonProofRequest,
@@ -61,6 +62,8 @@ export interface RunJobOptions {
    * operator's signed policy) before anything is sealed to it. Needs the client's `attestation` option.
    */
   minTrust?: TrustTier;
+  /** `speed`: the rig expected to answer soonest first, within the market's candidate rules; default `price`. */
+  priority?: MarketPriority;
 }
 
 /** A withdrawal as the Mini App asks for it; `tonProof` is needed above the proxy's threshold. */
@@ -421,6 +424,7 @@ export function createCocoonClient(opts: {
             maxTokens: o.body.maxTokens,
             maxPriceNanoPer1k: o.maxPriceNanoPer1k,
             minTrust: o.minTrust ?? 'open',
+            ...(o.priority ? { priority: o.priority } : {}),
           },
           controller.signal,
         );

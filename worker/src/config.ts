@@ -12,6 +12,7 @@ import { DTYPES, type Dtype, dtypeSchema } from './models/causal-lm/dtypes';
 import { TEE_CHOICES } from './tee/index';
 
 export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [options]
+       cocoon-worker pull <owner/repo> [options]   fetch a model from the Hugging Face hub (pull --help)
 
   --proxy URL         the proxy's base URL, http(s):// or ws(s)://     env COCOON_PROXY_URL
   --token TOKEN       the rig token shown once when you registered it  env COCOON_RIG_TOKEN
