@@ -18,12 +18,7 @@ export class StopAwareTextStream {
   /** Feed the full decoded completion; returns true when a stop sequence appeared. */
   update(text: string): boolean {
     if (this.stoppedText !== undefined) return true;
-    let cut = -1;
-    for (const s of this.stops) {
-      if (!s) continue;
-      const i = text.indexOf(s);
-      if (i >= 0 && (cut < 0 || i < cut)) cut = i;
-    }
+    const cut = firstStopIndex(text, this.stops);
     if (cut >= 0) {
       this.stoppedText = text.slice(0, cut);
       return true;
@@ -63,6 +58,20 @@ export class StopAwareTextStream {
     this.emitted = prefix;
     this.onDelta?.(delta);
   }
+}
+
+/**
+ * Where the earliest stop sequence in `text` begins, or -1: a completion is cut there (what generation
+ * returns, and what an auditor expects a claimed text to be).
+ */
+export function firstStopIndex(text: string, stops: readonly string[]): number {
+  let cut = -1;
+  for (const s of stops) {
+    if (!s) continue;
+    const i = text.indexOf(s);
+    if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+  }
+  return cut;
 }
 
 /**
