@@ -157,7 +157,8 @@ export function plainChatPrompt(messages: ChatTurn[]): string {
   return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n')}\n${label.assistant}:`;
 }
 
-function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
+/** A loaded causal LM as a Model: generate jobs, and summarize jobs on instruct models (greedy). */
+export function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
   const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
   /** The prompt and sampling a job runs with (and is scored with). */
   const lmParams = (rawJob: JobInput) => {
