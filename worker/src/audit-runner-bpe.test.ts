@@ -28,6 +28,7 @@ import { runAssignedJob } from './job-runner';
 import { loadOrCreateKeys } from './keys';
 import { type CausalLM, loadCausalLM } from './models/causal-lm/runner';
 import { TINY_QWEN2, writeTestDecoder } from './models/causal-lm/test-decoder/index';
+import { NON_CANONICAL_CASE } from './models/causal-lm/test-decoder/non-canonical';
 import { lmModel, type Model } from './models/index';
 
 const EXEC = '11111111-1111-4111-8111-111111111111';
@@ -94,7 +95,13 @@ beforeAll(async () => {
     temperature: 0.3,
     topP: 1,
   };
-  const bodies = [...JOBS, ...(await nonCanonicalJobs(cool, VALID_BUT_NOT_CANONICAL))];
+  const known: Body = {
+    kind: 'generate',
+    prompt: NON_CANONICAL_CASE.prompt,
+    maxTokens: NON_CANONICAL_CASE.maxTokens,
+    ...NON_CANONICAL_CASE.params,
+  };
+  const bodies = [...JOBS, known, ...(await nonCanonicalJobs(cool, VALID_BUT_NOT_CANONICAL))];
   for (const body of bodies) ran.push(await execute(body));
 }, 120_000);
 afterAll(async () => {
@@ -177,6 +184,8 @@ describe('audits on a byte-level BPE model', () => {
     expect(differing.length).toBeGreaterThanOrEqual(VALID_BUT_NOT_CANONICAL + 3);
     const wellFormed = differing.filter((r) => !r.result.text.includes('\uFFFD'));
     expect(wellFormed.length).toBeGreaterThanOrEqual(VALID_BUT_NOT_CANONICAL);
+    // The test decoder's known case (the runner draws exactly the ids its bare loop did).
+    expect(canonical(ran.find((r) => r.body.prompt === NON_CANONICAL_CASE.prompt)!).differs).toBe(true);
     for (const r of ran) expect(r.result.tokenIds?.length).toBe(r.result.completionTokens);
     // The stop job did stop at its stop sequence: its ids hold the tokens the text hides.
     const stopped = ran.find((r) => r.body.stop)!;
