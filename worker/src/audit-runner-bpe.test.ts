@@ -41,8 +41,8 @@ let tokenizer: PreTrainedTokenizer;
 let executor: ReturnType<typeof loadOrCreateKeys>;
 let auditor: ReturnType<typeof loadOrCreateKeys>;
 
-interface Ran {
-  body: Extract<JobBody, { kind: 'generate' }>;
+interface Ran<B extends JobBody = Extract<JobBody, { kind: 'generate' }>> {
+  body: B;
   assign: AssignMessage;
   done: Extract<WorkerToProxy, { type: 'done' }>;
   result: FinalResult;
@@ -116,7 +116,7 @@ const deps = (rigId: string) => ({
 });
 
 /** The job, assigned to the executing rig and run by the worker's job runner. */
-async function execute(body: Ran['body']): Promise<Ran> {
+async function execute<B extends JobBody>(body: B): Promise<Ran<B>> {
   const jobId = crypto.randomUUID();
   const envelope = sealJob(
     body,
@@ -130,7 +130,7 @@ async function execute(body: Ran['body']): Promise<Ran> {
     type: 'assign',
     jobId,
     model: MODEL,
-    kind: 'generate',
+    kind: body.kind,
     envelope,
     aad: jobId,
     inputTokens: 200,
@@ -145,13 +145,17 @@ async function execute(body: Ran['body']): Promise<Ran> {
   return { body, assign, done, result: result as FinalResult };
 }
 
-function auditOf(r: Ran, copy = r.done.auditCopy!, receipt: AuditMessage['receipt'] = r.done.receipt) {
+function auditOf(
+  r: Ran<JobBody>,
+  copy = r.done.auditCopy!,
+  receipt: AuditMessage['receipt'] = r.done.receipt,
+): AuditMessage {
   return {
     type: 'audit' as const,
     auditId: crypto.randomUUID(),
     jobId: r.assign.jobId,
     model: MODEL,
-    kind: 'generate' as const,
+    kind: r.body.kind,
     envelope: r.assign.envelope,
     aad: r.assign.aad,
     auditCopy: copy,
@@ -162,7 +166,7 @@ function auditOf(r: Ran, copy = r.done.auditCopy!, receipt: AuditMessage['receip
 }
 
 /** What a cheating executing rig seals for auditors instead, committed and signed as such. */
-function forged(r: Ran, result: Omit<FinalResult, 'salt'>): AuditMessage {
+function forged(r: Ran<JobBody>, result: Omit<FinalResult, 'salt'>): AuditMessage {
   const { state } = openJob(r.assign.envelope, EXEC, executor.x25519.secretKey, r.assign.aad);
   const { final, commitment } = commitResult(result);
   const receipt = { promptTokens: final.promptTokens, completionTokens: final.completionTokens, commitment };
@@ -230,6 +234,19 @@ describe('audits on a byte-level BPE model', () => {
       expect(v.outcome).toBe('fail');
       expect(v.agreementPpm).toBeLessThan(AUDIT_AGREEMENT_THRESHOLD * 1_000_000);
     }
+  });
+
+  it('scores a summary by a language model (greedy) from its ids too, and fails an edited one', async () => {
+    const messages = [
+      { author: 'ann', text: 'We ship the engine build on Friday at 10am.' },
+      { author: 'bo', text: 'I will write the release notes by Thursday.' },
+    ];
+    const r = await execute({ kind: 'summarize', messages, maxTokens: 16 });
+    expect(r.result.tokenIds?.length).toBe(r.result.completionTokens);
+    expect(await runAudit(auditOf(r), deps(AUD))).toMatchObject({ outcome: 'pass', agreementPpm: 1_000_000 });
+    const { salt: _salt, ...honest } = r.result;
+    const v = await runAudit(forged(r, { ...honest, text: `${honest.text} and more` }), deps(AUD));
+    expect(v.outcome).toBe('fail');
   });
 
   it('fails a text that is not the decoding of its ids, and edited ids', async () => {
