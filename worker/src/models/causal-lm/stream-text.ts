@@ -27,9 +27,13 @@ export class StopAwareTextStream {
     return false;
   }
 
-  /** Final text: emits whatever was held back and returns the completion (cut at a stop sequence). */
+  /**
+   * Final text: emits whatever was held back and returns the completion, cut at the first stop sequence of
+   * `text` (the full decode, as an auditor cuts it, whatever an incremental decode saw on the way).
+   */
   finish(text: string): string {
-    const final = this.stoppedText ?? text;
+    const cut = this.stoppedText === undefined ? -1 : firstStopIndex(text, this.stops);
+    const final = cut >= 0 ? text.slice(0, cut) : (this.stoppedText ?? text);
     this.emitUpTo(final);
     return final;
   }
