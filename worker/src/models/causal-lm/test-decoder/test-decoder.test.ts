@@ -2,7 +2,7 @@
 // one uncached pass, a left-padded batch equals single runs, every file variant agrees, and the folders load
 // and generate through transformers.js and the runner.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,10 +12,12 @@ import { silentEngineLogger } from '../../../engine/logger';
 import { readHfFolder } from '../hf-folder';
 import { loadCausalLM } from '../runner';
 import {
+  ensureTestDecoder,
   type TestDecoderInfo,
   type TestDecoderSpec,
   TINY_LLAMA,
   TINY_QWEN2,
+  testDecoderCachePath,
   writeTestDecoder,
 } from './index';
 import {
@@ -155,6 +157,20 @@ describe.each([
   });
 });
 
+describe('cache', () => {
+  it('builds a spec once under its digest, also when two builds race', async () => {
+    const cache = path.join(root, 'cache');
+    const spec = { ...TINY_QWEN2, seed: 99 };
+    const [a, b] = await Promise.all([ensureTestDecoder(spec, cache), ensureTestDecoder(spec, cache)]);
+    expect(a).toBe(testDecoderCachePath(spec, cache));
+    expect(b).toBe(a);
+    const built = statSync(path.join(a, 'onnx', 'model.onnx')).mtimeMs;
+    expect(await ensureTestDecoder(spec, cache)).toBe(a);
+    expect(statSync(path.join(a, 'onnx', 'model.onnx')).mtimeMs).toBe(built);
+    expect(testDecoderCachePath({ ...spec, seed: 100 }, cache)).not.toBe(a);
+  });
+});
+
 describe('byte-level BPE tokenizer', () => {
   it('round-trips text, keeps special tokens whole and pads the vocabulary with filler tokens', async () => {
     const info = await build('padded', { ...TINY_QWEN2, vocabSize: 2000 });
@@ -169,11 +185,19 @@ describe('byte-level BPE tokenizer', () => {
 });
 
 describe('file variants', () => {
-  it('gives the same logits from inline, external and split external data; q8 stays close', async () => {
+  const ids = [[5, 100, 200, 300, 400, 500, 600, 700]];
+  const closeTo = (a: Float32Array, b: Float32Array, V: number) => {
+    let agree = 0;
+    for (let i = 0; i < 8; i++) if (argmax(row(a, V, i)) === argmax(row(b, V, i))) agree++;
+    expect(agree).toBeGreaterThanOrEqual(5);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1);
+  };
+
+  it('gives the same logits from inline, external and split external data; q8 and q4 stay close', async () => {
     const inline = await build('inline', TINY_LLAMA);
     const split = await build('split', {
       ...TINY_LLAMA,
-      dtypes: ['fp32', 'q8'],
+      dtypes: ['fp32', 'q8', 'q4'],
       externalData: { chunkBytes: 200_000 },
     });
     expect(split.files.fp32?.data.length).toBeGreaterThan(2);
@@ -181,20 +205,37 @@ describe('file variants', () => {
     expect(config['transformers.js_config'].use_external_data_format['model.onnx']).toBe(
       split.files.fp32?.data.length,
     );
-    const ids = [[5, 100, 200, 300, 400, 500, 600, 700]];
     const sessions = await Promise.all([
       openDecoderSession(inline.dir),
       openDecoderSession(split.dir),
       openDecoderSession(split.dir, 'model_quantized.onnx'),
+      openDecoderSession(split.dir, 'model_q4.onnx'),
     ]);
-    const [a, b, q] = await Promise.all(sessions.map((s) => forward(s, { ids })));
+    const [a, b, q8, q4] = await Promise.all(sessions.map((s) => forward(s, { ids })));
     expect(maxAbsDiff(a.logits, b.logits)).toBe(0);
     const V = sessions[0].vocabSize;
-    let agree = 0;
-    for (let i = 0; i < 8; i++) if (argmax(row(a.logits, V, i)) === argmax(row(q.logits, V, i))) agree++;
-    expect(agree).toBeGreaterThanOrEqual(6);
-    expect(maxAbsDiff(a.logits, q.logits)).toBeLessThan(0.5);
+    closeTo(a.logits, q8.logits, V);
+    closeTo(a.logits, q4.logits, V);
     await Promise.all(sessions.map((s) => s.dispose()));
+  });
+
+  it('keeps q4 (weight-only) batch-invariant: a padded batch gives the logits of single runs', async () => {
+    const info = await build('q4-batch', { ...TINY_QWEN2, dtypes: ['q4'] });
+    const d = await openDecoderSession(info.dir, 'model_q4.onnx');
+    try {
+      const long = ids[0];
+      const short = long.slice(0, 3);
+      const mask = [[0, 0, 0, 0, 0, 1, 1, 1], long.map(() => 1)];
+      const batch = await forward(d, { ids: [[0, 0, 0, 0, 0, ...short], long], mask });
+      const alone = await forward(d, { ids: [short] });
+      for (let i = 0; i < short.length; i++) {
+        expect(
+          maxAbsDiff(row(batch.logits, d.vocabSize, 5 + i), row(alone.logits, d.vocabSize, i)),
+        ).toBeLessThan(1e-4);
+      }
+    } finally {
+      await d.dispose();
+    }
   });
 });
 
