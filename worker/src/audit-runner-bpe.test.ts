@@ -101,7 +101,9 @@ beforeAll(async () => {
     maxTokens: NON_CANONICAL_CASE.maxTokens,
     ...NON_CANONICAL_CASE.params,
   };
-  const bodies = [...JOBS, known, ...(await nonCanonicalJobs(cool, VALID_BUT_NOT_CANONICAL))];
+  // No sampling set: the model's generation_config decides (Qwen's temperature 0.7, top_k 20, top_p 0.8).
+  const defaults: Body = { kind: 'generate', prompt: PROMPTS[0], maxTokens: 12, seed: 77 };
+  const bodies = [...JOBS, known, defaults, ...(await nonCanonicalJobs(cool, VALID_BUT_NOT_CANONICAL))];
   for (const body of bodies) ran.push(await execute(body));
 }, 120_000);
 afterAll(async () => {
@@ -176,7 +178,11 @@ function forged(r: Ran<JobBody>, result: Omit<FinalResult, 'salt'>): AuditMessag
 /** The text's canonical ids (what the old audit scored), and whether the sampled ids differ from them. */
 function canonical(r: Ran) {
   const ids = r.result.tokenIds ?? [];
-  const eos = r.result.finishReason === 'stop' && ids.length > 0 && tokenizer.decode([ids.at(-1)!]) === '';
+  const last = ids.at(-1);
+  const eos =
+    r.result.finishReason === 'stop' &&
+    last !== undefined &&
+    tokenizer.decode([last], { skip_special_tokens: true }) === '';
   const shown = eos ? ids.slice(0, -1) : ids;
   const reencoded: number[] = tokenizer.encode(r.result.text, { add_special_tokens: false });
   return { reencoded, differs: JSON.stringify(reencoded) !== JSON.stringify(shown), eos };
@@ -225,11 +231,16 @@ describe('audits on a byte-level BPE model', () => {
   });
 
   it('fails the canonical re-encoding claimed as the draws: the text decodes right, the ids are not the model’s', async () => {
-    const wellFormed = ran.filter((x) => canonical(x).differs && !x.result.text.includes('\uFFFD'));
+    const wellFormed = ran.filter(
+      (x) => canonical(x).differs && !x.result.text.includes('\uFFFD') && !x.body.stop,
+    );
+    expect(wellFormed.length).toBeGreaterThanOrEqual(VALID_BUT_NOT_CANONICAL);
     for (const r of wellFormed) {
-      const { reencoded } = canonical(r);
+      const { reencoded, eos } = canonical(r);
       const { salt: _salt, ...honest } = r.result;
-      const claim = { ...honest, tokenIds: reencoded, completionTokens: reencoded.length };
+      // The strongest such claim keeps the end-of-sequence token the text hides.
+      const ids = eos ? [...reencoded, r.result.tokenIds!.at(-1)!] : reencoded;
+      const claim = { ...honest, tokenIds: ids, completionTokens: ids.length };
       const v = await runAudit(forged(r, claim), deps(AUD));
       expect(v.outcome).toBe('fail');
       expect(v.agreementPpm).toBeLessThan(AUDIT_AGREEMENT_THRESHOLD * 1_000_000);

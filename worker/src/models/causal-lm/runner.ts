@@ -443,7 +443,8 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       return inTurn(() => generateNow(params));
     },
     score: (params) => inTurn(() => scoreNow(params)),
-    scoreIds: (params) => inTurn(() => scoreIds(idsScorer, params)),
+    // The job's sampling with the model's defaults where it set none, exactly as generate() drew it.
+    scoreIds: (params) => inTurn(() => scoreIds(idsScorer, withSamplingDefaults(params, info.sampling))),
     dispose: async () => {
       await model.dispose();
     },
