@@ -51,7 +51,7 @@ async function honestRig(ownerId: number, threads: number): Promise<string> {
   await owner.me();
   await fund(String(ownerId), 10_000_000_000n);
   const { rig, token } = await owner.registerRig(`honest-${ownerId}`);
-  const args = ['--proxy', proxy.url, '--device', 'cpu', '--threads', String(threads), '--slots', '2'];
+  const args = ['--proxy', proxy.url, '--device', 'cpu', '--threads', String(threads), '--slots', '4'];
   const proc = spawn(process.execPath, ['--import', 'tsx', WORKER_CLI, ...args], {
     env: {
       ...process.env,
@@ -123,7 +123,12 @@ afterAll(async () => {
 
 describe('honest rigs serving a byte-level BPE model', () => {
   it('never fail an audit, though their sampled splits are often not the canonical ones', async () => {
-    const honest = [await honestRig(1001, 1), await honestRig(1002, 2), await honestRig(1003, 1)];
+    for (const [ownerId, threads] of [
+      [1001, 1],
+      [1002, 2],
+      [1003, 1],
+    ])
+      await honestRig(ownerId, threads);
     const users = Array.from({ length: CONCURRENCY }, (_, i) => userClient(proxy, 2001 + i));
     for (const [i, u] of users.entries()) {
       await u.me();
@@ -160,8 +165,14 @@ describe('honest rigs serving a byte-level BPE model', () => {
     const audits = await db.query<{ state: string; reason: string }>('SELECT state, reason FROM audits');
     const byState = (s: string) => audits.rows.filter((a) => a.state === s);
     expect(byState('fail'), 'failed audits').toEqual([]);
-    expect(byState('unable'), 'audits left unable').toEqual([]);
-    expect(byState('pass').length).toBeGreaterThanOrEqual(JOBS - PROBATION * honest.length);
+    // An auditor with its slots full says so ('unable', and the proxy asks another): that is capacity, not a
+    // judgement. Nothing else may leave an audit unable.
+    const busy = 'the rig is busy';
+    expect(
+      byState('unable').filter((a) => a.reason !== busy),
+      'audits left unable',
+    ).toEqual([]);
+    expect(byState('pass').length).toBeGreaterThanOrEqual(JOBS * 0.9);
     const rigs = await db.query<{ id: string; quarantined_at: Date | null; audits_failed: number }>(
       'SELECT id, quarantined_at, audits_failed FROM rigs',
     );
@@ -169,10 +180,11 @@ describe('honest rigs serving a byte-level BPE model', () => {
     const states = await db.query<{ audit_state: string | null; n: string }>(
       'SELECT audit_state, count(*)::text AS n FROM jobs GROUP BY audit_state',
     );
-    expect(states.rows.map((s) => s.audit_state).every((s) => s === 'passed')).toBe(true);
+    // Every job was vouched for, or (all its auditors busy) left unaudited: none disputed, failed or refunded.
+    for (const s of states.rows) expect(['passed', 'unauditable']).toContain(s.audit_state);
     expect(await ledgerTotals(db)).toEqual({ entries: 0n, balances: 0n });
     console.log(
-      `chaos (BPE, honest): ${JOBS} jobs on ${ranOn.size} rigs, ${byState('pass').length} audits passed, ${nonCanonical} outputs re-encode to other counts`,
+      `chaos (BPE, honest): ${JOBS} jobs on ${ranOn.size} rigs, ${byState('pass').length} audits passed, ${byState('unable').length} busy, ${nonCanonical} outputs re-encode to other counts`,
     );
   });
 });
