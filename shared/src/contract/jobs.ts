@@ -140,11 +140,17 @@ export const jobRoutes = {
     response: jobEvent,
     events: jobEvent,
   }),
-  /** A client reports a result that broke its rig's commitment (kept for audits). */
+  /**
+   * A client reports a result that broke its rig's commitment, or whose token counts differ from the signed
+   * receipt or its token ids (kept for audits).
+   */
   reportJob: route({
     method: 'POST',
     path: '/v1/jobs/:id/report',
-    request: { params: jobParams, body: z.strictObject({ reason: z.enum(['commitment_mismatch']) }) },
+    request: {
+      params: jobParams,
+      body: z.strictObject({ reason: z.enum(['commitment_mismatch', 'token_count_mismatch']) }),
+    },
     response: z.strictObject({ ok: z.literal(true) }),
     status: [201],
   }),

@@ -123,6 +123,8 @@ describe('loadModels', () => {
       promptTokens: 1,
       completionTokens: 3,
       finishReason: 'length',
+      // "quick", "brown", "fox" in the tiny model's vocabulary (after pad, unk, bos, eos and "the").
+      tokenIds: [5, 6, 7],
     });
   });
 

@@ -8,6 +8,7 @@ import { defaultEngineLogger, type EngineLogger, logDetail } from '../engine/log
 import { CudaUnavailableError, type DeviceChoice, type Provider } from '../engine/ort-session';
 import { DTYPE_FILES, type Dtype, looksLikeModelFolder, readHfFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runner';
+import type { IdsScore } from './causal-lm/score-ids';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
 import { type DigestCache, fileDigestCache, folderDigest, servedFiles, summarizerDigest } from './digest';
 import { chatPromptTokens, chatSummaryMessageSchema } from './summarizer/chat-summary';
@@ -48,12 +49,22 @@ export interface JobResult {
   completionTokens: number;
   /** 'length' when generation stopped at maxTokens or the context; absent means 'stop'. */
   finishReason?: 'stop' | 'length';
+  /**
+   * Causal LMs: every generated token id (completionTokens of them), sealed in the result (v2) for auditors.
+   * Absent for models without tokens of their own (the extractive summarizer).
+   */
+  tokenIds?: number[];
 }
 
 /** What a rig claims a model produced for a job: the text and how it ended. */
 export interface ClaimedOutput {
   text: string;
   finishReason: 'stop' | 'length';
+}
+
+/** A v2 claim: the token ids too. */
+export interface ClaimedIds extends ClaimedOutput {
+  tokenIds: number[];
 }
 
 export interface Model {
@@ -94,6 +105,12 @@ export interface Model {
    * sampling parameters and seed), in one forward pass. What an auditing rig runs on a sampled job.
    */
   score?(job: Extract<JobInput, { kind: 'generate' }>, claimed: ClaimedOutput): Promise<ScoreResult>;
+  /**
+   * Causal LMs only, any job kind they run: scores claimed token ids with the job's seeded sampler (a
+   * summary is greedy) and decodes them as run() does (causal-lm/score-ids.ts). What an auditing rig runs on
+   * a v2 result.
+   */
+  scoreIds?(job: JobInput, claimed: ClaimedIds): Promise<IdsScore>;
   dispose(): Promise<void>;
 }
 
@@ -168,8 +185,17 @@ export function plainChatPrompt(messages: ChatTurn[]): string {
   return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n')}\n${label.assistant}:`;
 }
 
-function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
+/** A loaded causal LM as a Model: generate jobs, and summarize jobs on instruct models (greedy). */
+export function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
   const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
+  /** The prompt and sampling a job runs with (and is scored with). */
+  const lmParams = (rawJob: JobInput) => {
+    const job = jobInputSchema.parse(rawJob);
+    if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
+    if (job.kind === 'generate') return job;
+    // Greedy: a summary must not depend on a draw.
+    return { prompt: summaryPrompt(lm, job.messages), maxTokens: job.maxTokens, temperature: 0 };
+  };
   return {
     id,
     kind: 'generate',
@@ -180,27 +206,17 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
     digest,
     provider: lm.provider,
     async run(rawJob, onDelta, signal, onProgress) {
-      const job = jobInputSchema.parse(rawJob);
-      if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
-      const r =
-        job.kind === 'generate'
-          ? await lm.generate({ ...job, onToken: onDelta, onProgress, signal })
-          : await lm.generate({
-              prompt: summaryPrompt(lm, job.messages),
-              maxTokens: job.maxTokens,
-              // Greedy: a summary is checked by re-running it, so it must not depend on a draw.
-              temperature: 0,
-              onToken: onDelta,
-              onProgress,
-              signal,
-            });
+      const r = await lm.generate({ ...lmParams(rawJob), onToken: onDelta, onProgress, signal });
       return {
         text: r.text,
         promptTokens: r.promptTokens,
         completionTokens: r.completionTokens,
         finishReason: r.finishReason,
+        tokenIds: r.tokenIds,
       };
     },
+    scoreIds: (rawJob, claimed) =>
+      lm.scoreIds({ ...lmParams(rawJob), tokenIds: claimed.tokenIds, finishReason: claimed.finishReason }),
     countPromptTokens(rawJob) {
       const job = jobInputSchema.parse(rawJob);
       if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);

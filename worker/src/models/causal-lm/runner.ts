@@ -27,6 +27,7 @@ import {
   type SamplingParams,
   samplingSchema,
 } from './sampler';
+import { type IdsScore, type IdsScorer, type ScoreIdsParams, scoreIds } from './score-ids';
 import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 
 export const generateParamsSchema = samplingSchema.extend({
@@ -46,8 +47,11 @@ export type GenerateParams = z.input<typeof generateParamsSchema> & {
 export interface GenerateResult {
   text: string;
   promptTokens: number;
+  /** The number of tokenIds. */
   completionTokens: number;
   finishReason: 'stop' | 'length';
+  /** Every generated token id, the end-of-sequence token and a stop sequence's tokens included. */
+  tokenIds: number[];
 }
 
 export const scoreParamsSchema = samplingSchema.extend({
@@ -93,6 +97,8 @@ export interface CausalLM {
    * at every completion position against the model's logits there.
    */
   score(params: ScoreParams): Promise<ScoreResult>;
+  /** Checks claimed token ids (result v2) in one forward pass, and decodes them as generate does (score-ids.ts). */
+  scoreIds(params: ScoreIdsParams): Promise<IdsScore>;
   /** Tokens the model sees for this text, special tokens included (as in promptTokens). */
   countTokens(text: string): number;
   /** For instruct models: the prompt for a chat, by the model's own chat template. */
@@ -322,7 +328,8 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     const sawEos = completionTokens > 0 && eosIds.has(ids[completionTokens - 1]);
     const text = stream.finish(decode(ids));
     const finishReason = stream.stopped || sawEos || completionTokens < maxNew ? 'stop' : 'length';
-    const result: GenerateResult = { text, promptTokens, completionTokens, finishReason };
+    const tokenIds = ids.map(Number);
+    const result: GenerateResult = { text, promptTokens, completionTokens, finishReason, tokenIds };
     if (params.signal?.aborted) throw new GenerationAbortedError(result);
     return result;
   }
@@ -397,6 +404,17 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     return logits.data as Float32Array;
   }
 
+  const vocabSize = (model.config as { vocab_size?: unknown }).vocab_size;
+  const idsScorer: IdsScorer = {
+    encode,
+    decode: (ids) => decode(ids.map(BigInt)),
+    eosIds: new Set([...eosIds].map(Number)),
+    vocabSize: typeof vocabSize === 'number' ? vocabSize : undefined,
+    contextLength: info.contextLength,
+    rules,
+    allLogits,
+  };
+
   /** One forward pass at a time per model: a rig serves one job per slot. */
   function inTurn<T>(fn: () => Promise<T>): Promise<T> {
     const run = queue.then(fn, fn);
@@ -425,6 +443,8 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       return inTurn(() => generateNow(params));
     },
     score: (params) => inTurn(() => scoreNow(params)),
+    // The job's sampling with the model's defaults where it set none, exactly as generate() drew it.
+    scoreIds: (params) => inTurn(() => scoreIds(idsScorer, withSamplingDefaults(params, info.sampling))),
     dispose: async () => {
       await model.dispose();
     },
@@ -432,5 +452,5 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
 }
 
 function emptyResult(): GenerateResult {
-  return { text: '', promptTokens: 0, completionTokens: 0, finishReason: 'stop' };
+  return { text: '', promptTokens: 0, completionTokens: 0, finishReason: 'stop', tokenIds: [] };
 }
