@@ -126,7 +126,32 @@ async function honestOutput(body: JobBody) {
   return { text, promptTokens, completionTokens, finishReason: r.finishReason ?? 'stop' };
 }
 
-type Cheat = 'junk' | 'inflate' | 'inflate-slightly' | 'two-faced-audit' | 'cut-short' | 'lying-auditor';
+type Cheat =
+  | 'junk'
+  | 'inflate'
+  | 'inflate-slightly'
+  | 'two-faced-audit'
+  | 'cut-short'
+  | 'lying-auditor'
+  // Protocol 2 cheaters (results with token ids):
+  | 'v2-pad-ids' // three more ids than the model drew, counted: the client sees consistent counts
+  | 'v2-other-seed' // another seed's output, ids and all
+  | 'v2-edit-text'; // the honest ids, another text
+
+/** The v2 cheats: what the cheater seals with ids, from the honest output of the real model. */
+async function v2Cheat(cheat: Cheat, body: JobBody) {
+  if (body.kind !== 'generate') throw new Error('v2 cheats here are for generate jobs');
+  const model = models.get(DEMO_MODEL_ID)!;
+  const seed = cheat === 'v2-other-seed' ? (body.seed ?? 0) + 1 : body.seed;
+  const r = await model.run({ ...body, seed }, () => {});
+  const honest = { ...r, finishReason: r.finishReason ?? 'stop', tokenIds: r.tokenIds ?? [] };
+  if (cheat === 'v2-pad-ids') {
+    const tokenIds = [...honest.tokenIds, ...honest.tokenIds.slice(0, 3)];
+    return { ...honest, tokenIds, completionTokens: tokenIds.length };
+  }
+  if (cheat === 'v2-edit-text') return { ...honest, text: `${honest.text} and then some` };
+  return honest;
+}
 
 /** The protocol-real test worker serving the real model names, with a cheat; it asks less, so it runs jobs. */
 async function cheaterRig(ownerId: number, cheat: Cheat, price = CHEAP_ASK) {
@@ -137,11 +162,13 @@ async function cheaterRig(ownerId: number, cheat: Cheat, price = CHEAP_ASK) {
     url: proxy.url,
     token,
     behaviour,
+    protocol: cheat.startsWith('v2-') ? 2 : 1,
     models: [
       { id: DEMO_MODEL_ID, kinds: ['generate', 'chat'] },
       { id: SUMMARIZER_ID, kinds: ['summarize'] },
     ],
     output: async (body) => {
+      if (cheat.startsWith('v2-')) return v2Cheat(cheat, body);
       const honest = await honestOutput(body);
       if (cheat === 'junk') return { ...honest, text: 'the of and the in was said the of and' };
       // The attack the issue reproduced: a receipt for the whole token budget.
@@ -207,6 +234,10 @@ describe('audits by other rigs', () => {
     ['inflate', 'generate', GENERATE],
     ['cut-short', 'generate', GENERATE],
     ['two-faced-audit', 'generate', GENERATE],
+    // Results with token ids: padded ids are proof now (no 'unable' as for v1's recount).
+    ['v2-pad-ids', 'generate', GENERATE],
+    ['v2-other-seed', 'generate', GENERATE],
+    ['v2-edit-text', 'generate', GENERATE],
   ])(
     'catches a cheater (%s, %s job) two auditors to none: refunded in full, quarantined',
     async (cheat, _kind, body) => {

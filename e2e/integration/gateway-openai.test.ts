@@ -408,6 +408,55 @@ describe('the OpenAI-compatible gateway', () => {
     expect(worker.received).toHaveLength(2);
   });
 
+  it('sends a job to the fastest rig first with cocoon_priority speed, the cheapest by default, and validates it', async () => {
+    // The cheap rig streams a word each 30 ms (its jobs here measure it: about 33 tokens/s).
+    const { p, openai, gateway, worker: cheap } = await network('ok', 30);
+    // A dearer rig (within the hold multiple) measured much faster over jobs others paid for.
+    const owner = userClient(p, 1003);
+    const { rig, token } = await owner.registerRig('rig-fast');
+    const fast = startTestWorker({
+      url: p.url,
+      token,
+      models: [{ id: 'test-echo', kinds: ['chat', 'generate'] }],
+    });
+    workers.push(fast);
+    await fast.rigId;
+    await owner.setAsk(rig.id, 'test-echo', 2n * ASK);
+    for (let i = 0; i < 3; i++) {
+      await db.query(
+        `INSERT INTO jobs (id, user_id, model, kind, state, input_tokens, max_tokens, hold_nano, fee_bps, candidates,
+           rig_id, prompt_tokens, completion_tokens, price_nano_per_1k, expires_at, started_at, first_token_at, finished_at)
+         VALUES (gen_random_uuid(), $1, 'test-echo', 'chat', 'done', 10, 101, 0, 0, '[]', $2, 10, 101, 1, now(),
+           now() - interval '1 minute', now() - interval '1 minute' + interval '50 ms', now() - interval '1 minute' + interval '1 s')`,
+        [String(OWNER), rig.id],
+      );
+    }
+    const body = (priority: unknown) =>
+      ({
+        model: 'test-echo',
+        messages: [{ role: 'user', content: 'seven quick words for the fast rig' }],
+        ...(priority === undefined ? {} : { cocoon_priority: priority }),
+      }) as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+
+    await openai.chat.completions.create(body(undefined));
+    expect([cheap.received.length, fast.received.length]).toEqual([1, 0]);
+    await openai.chat.completions.create(body('speed'));
+    expect([cheap.received.length, fast.received.length]).toEqual([1, 1]);
+    await openai.chat.completions.create(body('price'));
+    expect([cheap.received.length, fast.received.length]).toEqual([2, 1]);
+
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body('fastest')),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({
+      param: 'cocoon_priority',
+      message: 'cocoon_priority: must be "price" or "speed"',
+    });
+  });
+
   it('refuses an unknown API key with 401 and requests addressed to another host name with 403', async () => {
     const { p, gateway } = await network();
     const stranger = await startClientGateway({ proxyUrl: p.url, apiKey: 'ck_not_a_real_key', port: 0 });

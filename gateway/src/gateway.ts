@@ -337,6 +337,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
         },
         onRunning: () => clearInterval(waitBeat),
         minTrust: plan.minTrust ?? opts.minTrust ?? 'open',
+        ...(plan.priority ? { priority: plan.priority } : {}),
         signal: controller.signal,
         onDelta: plan.stream
           ? (d) => {

@@ -146,6 +146,8 @@ describe('chat completion requests → chat job bodies', () => {
     [{ model: 'm', messages: [user('x')], stream: 'yes' }, 'stream', /boolean/],
     [{ model: 'm', messages: [user('x')], cocoon_min_trust: 'sgx' }, 'cocoon_min_trust', /"open" or "tdx"/],
     [{ model: 'm', messages: [user('x')], cocoon_min_trust: 1 }, 'cocoon_min_trust', /"open" or "tdx"/],
+    [{ model: 'm', messages: [user('x')], cocoon_priority: 'fast' }, 'cocoon_priority', /"price" or "speed"/],
+    [{ model: 'm', messages: [user('x')], cocoon_priority: 2 }, 'cocoon_priority', /"price" or "speed"/],
   ])('refuses %j naming %s', (body, param, message) => {
     const err = invalid(() => chatPlan(body));
     expect(err.param).toBe(param);
@@ -172,6 +174,19 @@ describe('the trust tier a request asks for', () => {
     const err = invalid(() => completionPlan({ model: 'm', prompt: 'x', cocoon_min_trust: 'TDX' }));
     expect(err.param).toBe('cocoon_min_trust');
     expect(err.message).toBe('cocoon_min_trust: must be "open" or "tdx"');
+  });
+});
+
+describe('the priority a request asks for', () => {
+  it('takes cocoon_priority on chat and text completions, and leaves the market default when unset', () => {
+    expect(chatPlan({ model: 'm', messages: [user('x')], cocoon_priority: 'speed' }).priority).toBe('speed');
+    expect(chatPlan({ model: 'm', messages: [user('x')], cocoon_priority: 'price' }).priority).toBe('price');
+    expect(chatPlan({ model: 'm', messages: [user('x')], cocoon_priority: null }).priority).toBeUndefined();
+    expect(chatPlan({ model: 'm', messages: [user('x')] }).priority).toBeUndefined();
+    expect(completionPlan({ model: 'm', prompt: 'x', cocoon_priority: 'speed' }).priority).toBe('speed');
+    const err = invalid(() => completionPlan({ model: 'm', prompt: 'x', cocoon_priority: 'SPEED' }));
+    expect(err.param).toBe('cocoon_priority');
+    expect(err.message).toBe('cocoon_priority: must be "price" or "speed"');
   });
 });
 

@@ -5,6 +5,8 @@ import {
   type JobBody,
   type JobKind,
   jobTimeoutMs,
+  type MarketPriority,
+  marketPriority,
   NANO_DIGITS,
   type RunJobResult,
   type TrustTier,
@@ -83,6 +85,11 @@ const common = {
    * when absent or larger); 0: don't wait.
    */
   cocoon_max_wait: z.number().min(0, 'must be 0 or more seconds').max(3600).nullish(),
+  /**
+   * Cocoon: which rig the job goes to first. `price` (the default): the cheapest ask; `speed`: the soonest
+   * expected result by the rigs' measured speed, within the same candidate rules.
+   */
+  cocoon_priority: marketPriority.nullish(),
 };
 
 const textPart = z.object({
@@ -166,6 +173,8 @@ export interface JobPlan {
   maxWaitMs?: number;
   /** The request's `cocoon_min_trust`; undefined: the gateway's default. */
   minTrust?: TrustTier;
+  /** The request's `cocoon_priority`; undefined: the market's default (price). */
+  priority?: MarketPriority;
 }
 
 function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobPlan {
@@ -183,6 +192,7 @@ function plan(r: ChatCompletionRequest | CompletionRequest, body: JobBody): JobP
         : jobTimeoutMs(body.maxTokens, DEFAULT_TIMEOUT_S * 1000, maxWaitMs),
     ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
     minTrust: r.cocoon_min_trust ?? undefined,
+    priority: r.cocoon_priority ?? undefined,
   };
 }
 

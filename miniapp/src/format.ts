@@ -38,3 +38,23 @@ export function shortDate(iso: string | null | undefined): string {
 export function shortAddress(address: string): string {
   return address.length > 16 ? `${address.slice(0, 6)}…${address.slice(-6)}` : address;
 }
+
+/** "0.42 s" to the first token; "—" when not measured yet. */
+export function firstTokenText(ms: number | null): string {
+  return ms === null ? '—' : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** "12.5 tok/s" decode speed; "—" when not measured yet. */
+export function tokensPerSText(tps: number | null): string {
+  return tps === null ? '—' : `${tps < 100 ? tps.toFixed(1) : Math.round(tps)} tok/s`;
+}
+
+/** A rig's measured speed for a model in one line: "first token 0.42 s · 12.5 tok/s · 8 jobs". */
+export function speedText(speed: {
+  firstTokenMs: number | null;
+  tokensPerS: number | null;
+  jobs: number;
+}): string {
+  if (speed.jobs === 0) return 'speed not measured yet (jobs paid by others measure it)';
+  return `first token ${firstTokenText(speed.firstTokenMs)} · ${tokensPerSText(speed.tokensPerS)} · ${speed.jobs} job${speed.jobs === 1 ? '' : 's'}`;
+}

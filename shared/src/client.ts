@@ -9,6 +9,7 @@ import type {
   ChatSettingsView,
   JobEvent,
   ListChatMessagesQuery,
+  MarketPriority,
   OnchainConfig,
   QuoteRequest,
   TonProofRequest,
@@ -18,7 +19,7 @@ import type {
 import { API_ROUTES as CONTRACT } from './contract/api';
 import { rigEvidenceView } from './contract/attestation';
 import { type BodyOf, type HttpRoute, pathFor, type ResponseOf } from './contract/route';
-import { resultCommitment } from './crypto/commitment';
+import { openedResultProblem } from './crypto/commitment';
 import { type ClientSealState, openResultPart, sealJob } from './crypto/envelope';
 import { x25519KeyB64Problem } from './crypto/key-checks';
 import { type SpendKeyOptions, signJobVoucher } from './onchain/voucher-signer';
@@ -74,6 +75,8 @@ export interface RunJobOptions {
    * operator's signed policy) before anything is sealed to it. Needs the client's `attestation` option.
    */
   minTrust?: TrustTier;
+  /** `speed`: the rig expected to answer soonest first, within the market's candidate rules; default `price`. */
+  priority?: MarketPriority;
 }
 
 /** A withdrawal as the Mini App asks for it; `tonProof` is needed above the proxy's threshold. */
@@ -83,7 +86,7 @@ export interface WithdrawRequest {
   tonProof?: TonProofRequest;
 }
 
-export interface RunJobResult extends Omit<FinalResult, 'salt'> {
+export interface RunJobResult extends Omit<FinalResult, 'salt' | 'tokenIds'> {
   jobId: string;
   rigId: string;
   costNano: bigint;
@@ -436,6 +439,7 @@ export function createCocoonClient(opts: {
             maxTokens: o.body.maxTokens,
             maxPriceNanoPer1k: o.maxPriceNanoPer1k,
             minTrust: o.minTrust ?? 'open',
+            ...(o.priority ? { priority: o.priority } : {}),
           },
           controller.signal,
         );
@@ -525,20 +529,18 @@ export function createCocoonClient(opts: {
         if (kept) o.onDelta?.(kept);
       } else if (ev.type === 'done') {
         const result = finalResult.parse(openResultPart(state, ev.rigId, 'final', ev.result));
-        // The rig signed a commitment to the plaintext; what it sealed to us must be that text.
-        if (resultCommitment(result) !== ev.commitment) {
+        // The rig signed a commitment to the plaintext and its token counts; what it sealed to us must be that
+        // result, and a result with token ids must count exactly its ids.
+        const problem = openedResultProblem(result, ev, o.body.maxTokens);
+        if (problem) {
           await call(CONTRACT.reportJob, {
             params: { id: jobId },
-            body: { reason: 'commitment_mismatch' },
+            body: { reason: problem.reason },
           }).catch(() => {});
-          throw new ApiError(
-            502,
-            'commitment_mismatch',
-            "the rig's result does not match what its receipt committed to; it was not shown, and was reported",
-          );
+          throw new ApiError(502, problem.reason, `${problem.message}; it was not shown, and was reported`);
         }
         const { text, truncated } = truncateUtf8(result.text, budget);
-        const { salt: _salt, ...opened } = result;
+        const { salt: _salt, tokenIds: _ids, ...opened } = result;
         const done = { ...opened, text, jobId, rigId: ev.rigId, costNano: BigInt(ev.costNano) };
         return truncated ? { ...done, truncated } : done;
       } else if (ev.type === 'failed') {

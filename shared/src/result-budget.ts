@@ -6,11 +6,17 @@
 // whitespace or symbols well under 64 bytes; the demo model's tokens are single words).
 // Sealed, at the proxy: each chunk's base64 ciphertext is 4/3 of its JSON plaintext plus the nonce and tag
 // (SEAL_OVERHEAD_BYTES covers both and the JSON framing), and a stream has at most one chunk per token plus
-// a few spare.
+// a few spare. The final result (v2) also carries one token id per completion token: at most
+// TOKEN_ID_JSON_BYTES each in its JSON (a non-negative int32 and a comma), its fields' names and numbers fit
+// in RESULT_FRAME_BYTES.
 
 export const RESULT_BASE_BYTES = 1024;
 export const RESULT_BYTES_PER_TOKEN = 64;
+/** "2147483647," : the longest a token id (a non-negative int32, schemas/envelope.ts) is in JSON. */
+export const TOKEN_ID_JSON_BYTES = 11;
 const SEAL_OVERHEAD_BYTES = 128;
+/** The final result's JSON around its text and ids: field names, counts, finish reason, salt. */
+const RESULT_FRAME_BYTES = 256;
 const SPARE_CHUNKS = 16;
 
 /** The most plaintext bytes a result (streamed or final) may hold. */
@@ -27,9 +33,13 @@ export function sealedStreamBudget(maxTokens: number): { maxChunks: number; maxB
   };
 }
 
-/** The most sealed bytes (base64 characters) the final result may take. */
+/**
+ * The most sealed bytes (base64 characters) the final result may take: text at its budget, plus one token id
+ * per token (at most maxTokens of them: completionTokens counts the ids and never passes maxTokens).
+ */
 export function sealedResultBudget(maxTokens: number): number {
-  return Math.ceil(((resultByteBudget(maxTokens) + SEAL_OVERHEAD_BYTES) * 4) / 3) + SEAL_OVERHEAD_BYTES;
+  const plain = resultByteBudget(maxTokens) + maxTokens * TOKEN_ID_JSON_BYTES + RESULT_FRAME_BYTES;
+  return Math.ceil(((plain + SEAL_OVERHEAD_BYTES) * 4) / 3) + SEAL_OVERHEAD_BYTES;
 }
 
 /** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */

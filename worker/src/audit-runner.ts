@@ -1,17 +1,19 @@
 // Audits another rig's finished job: this rig was one of the job's candidates, so it can open the job and the
 // executing rig's copy of the result. It checks the copy against the signed receipt's commitment, recounts
-// the prompt tokens with its own pinned tokenizer (deterministic), and re-runs the job (deterministic models:
-// the same text exactly, the same completion count) or scores the claimed output in one pass (sampled
-// generation: the seeded sampler replayed at every position; the completion count of re-encoded text is no
-// evidence, see scoreSampled). It answers with a signed verdict. Plaintext stays in this function's memory.
+// the prompt tokens with its own pinned tokenizer (deterministic), and then: a v2 result (with token ids) is
+// scored at those ids in one pass, its text checked to be their decoding; a v1 result (older workers) is
+// re-run (deterministic models: the same text exactly, the same completion count) or scored on its text
+// re-encoded (sampled generation: the seeded sampler replayed at every position; the completion count of
+// re-encoded text is no evidence, see scoreSampled). It answers with a signed verdict. Plaintext stays in
+// this function's memory.
 import {
   type AuditMessage,
   finalResult,
   jobBody,
   openAuditCopy,
+  openedResultProblem,
   openJob,
   requestHash,
-  resultCommitment,
   sealedResultBudget,
   signVerdict,
   type Verdict,
@@ -24,7 +26,7 @@ import {
   MAX_SEALED_BODY_CHARS,
   modelInput,
 } from './job-runner';
-import type { ClaimedOutput, JobInput, Model } from './models/index';
+import type { ClaimedIds, ClaimedOutput, JobInput, Model } from './models/index';
 
 /**
  * A sampled output passes when at least this share of its positions agree (and its end does). Honest rigs
@@ -104,13 +106,11 @@ async function check(msg: AuditMessage, deps: JobRunnerDeps): Promise<Finding> {
   const result = finalResult.safeParse(opened.result);
   if (!result.success) return failed("the executing rig's copy is not a valid result");
   const claimed = result.data;
-  if (resultCommitment(claimed) !== msg.receipt.commitment)
+  // The same checks a client makes before it shows a result: committed to, counted as signed, ids counted.
+  const problem = openedResultProblem(claimed, msg.receipt, msg.maxTokens);
+  if (problem?.reason === 'commitment_mismatch')
     return failed("the result sealed for auditors does not match the receipt's commitment");
-  if (
-    claimed.promptTokens !== msg.receipt.promptTokens ||
-    claimed.completionTokens !== msg.receipt.completionTokens
-  )
-    return failed('the token counts in the result differ from the signed receipt');
+  if (problem) return failed(problem.message);
 
   let model: Model;
   let input: JobInput;
@@ -128,10 +128,45 @@ async function check(msg: AuditMessage, deps: JobRunnerDeps): Promise<Finding> {
       `prompt tokens: the receipt says ${claimed.promptTokens}, the pinned tokenizer counts ${promptTokens}`,
     );
 
-  // Generation is scored (greedy too: the scorer allows float noise between near-tied tokens).
+  // A v2 result: its token ids are scored, whatever the job kind (a summary is greedy generation).
+  if (claimed.tokenIds) return scoreTokenIds(model, input, { ...claimed, tokenIds: claimed.tokenIds });
+  // v1 (a worker older than protocol 2, or a model without tokens): generation is scored on its text
+  // re-encoded (greedy too: the scorer allows float noise between near-tied tokens).
   if (input.kind === 'generate' && model.score) return scoreSampled(model, input, claimed);
   return rerunDeterministic(model, input, claimed);
 }
+
+/**
+ * A v2 result: the seeded sampler replayed at each of the committed token ids, the ids ending where
+ * generation ends, and the text exactly their decoding. The counts are the ids' (checked above), so no
+ * recount is needed and nothing is left unproven.
+ */
+async function scoreTokenIds(
+  model: Model,
+  input: JobInput,
+  claimed: ClaimedIds & { completionTokens: number },
+): Promise<Finding> {
+  if (!model.scoreIds)
+    return failed(
+      `the result carries token ids, but model ${model.id} generates none (it is not a language model)`,
+    );
+  const s = await model.scoreIds(input, claimed);
+  if (s.problem) return failed(`the token ids are no output of this model: ${s.problem}`);
+  if (s.text !== claimed.text) return failed('the text is not the decoding of its token ids', s.agreement);
+  if (!s.endAgrees)
+    return failed(
+      `the token ids do not end as the result says (${claimed.finishReason}): cut short or run on`,
+      s.agreement,
+    );
+  if (s.agreement < AUDIT_AGREEMENT_THRESHOLD)
+    return failed(
+      `${pct(s.agreement)} of token ids agree with the seeded sampler (at least ${pct(AUDIT_AGREEMENT_THRESHOLD)} needed)`,
+      s.agreement,
+    );
+  return { outcome: 'pass', agreement: s.agreement, reason: '' };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** Extractive summaries and greedy decoding: the same input gives the same text, exactly. */
 async function rerunDeterministic(
@@ -157,7 +192,6 @@ async function scoreSampled(
   claimed: ClaimedOutput & { completionTokens: number },
 ): Promise<Finding> {
   const s = await model.score!(input, claimed);
-  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   if (!s.endAgrees)
     return failed('the output does not end where the model ends it (cut short or run on)', s.agreement);
   if (s.agreement < AUDIT_AGREEMENT_THRESHOLD)

@@ -1,4 +1,5 @@
-// cocoon-worker: turns this machine into a rig. `npm run worker -- --proxy URL --token RIG_TOKEN`.
+// cocoon-worker: turns this machine into a rig. `npm run worker -- --proxy URL --token RIG_TOKEN`;
+// `cocoon-worker pull <owner/repo>` fetches a model from the Hugging Face hub into the models folder.
 // Exit codes: 0 stopped by a signal, 1 could not keep serving (bad token, load failure), 2 bad arguments.
 import { createLogger, EXIT_BAD_CONFIG, failStartup, warnStartup } from '@cocoon/shared/node';
 import { parseWorkerConfig, USAGE } from './config';
@@ -10,6 +11,11 @@ import { modelProgress, statusLine } from './status-line';
 const DRAIN_MS = 30_000;
 
 async function main(): Promise<number> {
+  // `cocoon-worker pull <repo>`: fetch a model, then exit (pull/command.ts).
+  if (process.argv[2] === 'pull') {
+    const { runPull } = await import('./pull/command');
+    return runPull(process.argv.slice(3), { env: process.env, err: process.stderr, out: process.stdout });
+  }
   const parsed = parseWorkerConfig(process.argv.slice(2), process.env, warnStartup('cocoon-worker'));
   if (parsed.kind === 'help') {
     process.stdout.write(USAGE);
@@ -53,6 +59,7 @@ async function main(): Promise<number> {
     modelsDir: config.models,
     device: config.device,
     threads: config.threads,
+    dtype: config.dtype,
     tee: config.tee,
     tsmDir: config.tsmDir,
     slots: config.slots,

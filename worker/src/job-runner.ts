@@ -169,12 +169,16 @@ export async function runAssignedJob(
       // A model that miscounts would be refused at settlement anyway; say so plainly instead.
       throw rigSide(`model ${model.id} reported more tokens than the quote allows`);
     }
-    // The result is salted and committed to: the receipt signs the commitment, the client checks it.
+    if (r.tokenIds && r.tokenIds.length !== r.completionTokens)
+      throw rigSide(`model ${model.id} counted other tokens than it generated`);
+    // The result is salted and committed to: the receipt signs the commitment, the client checks it. With
+    // the model's token ids it is a v2 result: auditors score those ids (schemas/envelope.ts).
     const { final, commitment } = commitResult({
       text: r.text,
       promptTokens: r.promptTokens,
       completionTokens: r.completionTokens,
       finishReason: r.finishReason ?? 'stop',
+      ...(r.tokenIds ? { tokenIds: r.tokenIds } : {}),
     });
     const result = sealResultPart(state, 'final', final);
     const receipt: UsageReceipt = {

@@ -52,3 +52,36 @@ it('splits each ask ladder by trust tier and says when a model has no confidenti
   expect(idle.textContent).toContain('No rig is offering this model right now.');
   expect(within(idle).queryByTestId('asks-tdx')).toBeNull();
 });
+
+it("shows each rig's measured speed, and 'new' for a rig not measured yet", async () => {
+  const market = async (): Promise<MarketView> => ({
+    feeBps: 50,
+    models: [
+      {
+        ...board('demo-gen', [ask('open', '1000000', 2)]),
+        rigs: [
+          {
+            tier: 'open',
+            priceNanoPer1k: '1000000',
+            device: 'cuda',
+            speed: { firstTokenMs: 420, tokensPerS: 12.5, jobs: 8 },
+          },
+          {
+            tier: 'open',
+            priceNanoPer1k: '1000000',
+            device: 'cpu',
+            speed: { firstTokenMs: null, tokensPerS: null, jobs: 0 },
+          },
+        ],
+      },
+    ],
+  });
+  renderWithClient(<MarketPage />, { market });
+  const rows = await screen.findAllByTestId('rig-speed');
+  expect(rows).toHaveLength(2);
+  expect(rows[0].textContent).toContain('0.42 s');
+  expect(rows[0].textContent).toContain('12.5 tok/s');
+  expect(rows[0].textContent).toContain('8');
+  expect(rows[1].textContent).toContain('—');
+  expect(rows[1].textContent).toContain('new');
+});

@@ -1,11 +1,12 @@
-// The public price board: per model, the ask ladder per trust tier (open, confidential TDX) with capacity, recent fills and a price-history chart.
+// The public price board: per model, the ask ladder per trust tier (open, confidential TDX) with capacity, each
+// rig's measured speed, recent fills and a price-history chart.
 import type { MarketView } from '@cocoon/shared';
 import { lazy, Suspense } from 'react';
 import { useMarket } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';
 import { QueryView } from '../components/states';
 import { Badge, Section, Skeleton } from '../components/ui';
-import { shortDate, tonText } from '../format';
+import { firstTokenText, shortDate, tokensPerSText, tonText } from '../format';
 
 const LineChart = lazy(() => import('../components/charts').then((m) => ({ default: m.LineChart })));
 
@@ -61,6 +62,44 @@ function AskLadder({ tier, asks }: { tier: Ask['tier']; asks: Ask[] }) {
   );
 }
 
+type BoardRig = NonNullable<ModelBoard['rigs']>[number];
+
+/** Each rig's ask and measured speed (from its recent jobs paid by others), cheapest first. */
+function RigSpeeds({ rigs }: { rigs: BoardRig[] }) {
+  if (rigs.length === 0) return null;
+  return (
+    <>
+      <h3 className="mt-3 text-[13px] font-medium text-hint">Rigs · measured speed</h3>
+      <table className="w-full text-[14px] tabular" data-testid="rig-speeds">
+        <thead>
+          <tr className="text-left text-[12px] text-hint">
+            <th className="font-normal">TON / 1k tokens</th>
+            <th className="text-right font-normal">First token</th>
+            <th className="text-right font-normal">Speed</th>
+            <th className="text-right font-normal">Jobs</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rigs.map((r, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the board names no rig
+            <tr key={i} className="border-t border-separator" data-testid="rig-speed">
+              <td className="py-1">
+                {tonText(r.priceNanoPer1k, '')}
+                <span className="ml-1 text-[12px] text-hint">
+                  {r.tier === 'tdx' ? 'TDX' : ''} {r.device ?? ''}
+                </span>
+              </td>
+              <td className="py-1 text-right">{firstTokenText(r.speed.firstTokenMs)}</td>
+              <td className="py-1 text-right">{tokensPerSText(r.speed.tokensPerS)}</td>
+              <td className="py-1 text-right text-hint">{r.speed.jobs || 'new'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 function ModelCard({ board }: { board: ModelBoard }) {
   const points = fillPoints(board.recentFills);
   return (
@@ -93,6 +132,7 @@ function ModelCard({ board }: { board: ModelBoard }) {
           <AskLadder key={tier} tier={tier} asks={board.asks.filter((a) => a.tier === tier)} />
         ))
       )}
+      <RigSpeeds rigs={board.rigs ?? []} />
       <h3 className="mt-3 text-[13px] font-medium text-hint">Price history (recent fills)</h3>
       {points.length === 0 ? (
         <p className="py-1 text-[14px] text-hint">No fills yet.</p>
@@ -133,8 +173,9 @@ export function MarketPage() {
         {(d) => (
           <>
             <p className="px-4 pb-2 text-[13px] text-hint">
-              Jobs go to the cheapest online rig with a free slot; a confidential job only to a rig in the TDX
-              tier. Platform fee: {(d.feeBps / 100).toFixed(2)}% on top.
+              Jobs go to the cheapest online rig with a free slot (or the fastest, when you ask for speed); a
+              confidential job only to a rig in the TDX tier. Speeds are measured over each rig's recent jobs
+              paid by others. Platform fee: {(d.feeBps / 100).toFixed(2)}% on top.
             </p>
             {d.models.map((m) => (
               <ModelCard key={m.model} board={m} />

@@ -187,6 +187,23 @@ it('runs a confidential job with minTrust tdx on the checking client, and says w
   expect(getClient).toHaveBeenLastCalledWith({ confidential: false });
 });
 
+it('asks for the fastest rig first when the switch is on, and the cheapest (the default) when off', async () => {
+  const runJob = vi.fn(async (_o: RunJobOptions) => receipt);
+  renderWithClient(<PlaygroundPage />, { models, runJob });
+  fireEvent.change(await screen.findByTestId('playground-input'), { target: { value: 'hello' } });
+  await waitFor(() =>
+    expect((screen.getByTestId('playground-model') as HTMLSelectElement).disabled).toBe(false),
+  );
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await waitFor(() => expect(runJob).toHaveBeenCalledTimes(1));
+  expect(runJob.mock.calls[0][0].priority).toBeUndefined();
+  await screen.findByTestId('playground-receipt');
+  fireEvent.click(screen.getByTestId('playground-speed'));
+  fireEvent.click(screen.getByTestId('playground-run'));
+  await waitFor(() => expect(runJob).toHaveBeenCalledTimes(2));
+  expect(runJob.mock.calls[1][0].priority).toBe('speed');
+});
+
 it.each([
   ['no_confidential_capacity', 503, 'no rig in the confidential tier serves textrank-summarizer'],
   ['no_verified_rig', 503, "no candidate's TDX evidence verified here, so nothing was sealed"],

@@ -112,6 +112,8 @@ export function PlaygroundPage() {
   const [text, setText] = useState('');
   const [maxTokens, setMaxTokens] = useState(128);
   const [confidential, setConfidential] = useState(false);
+  // Off: the cheapest rig first (the market's default); on: the rig expected to answer soonest.
+  const [fastest, setFastest] = useState(false);
   const getClient = useGetClient();
   const [output, setOutput] = useState('');
   // The summary's structure, once a summarize job has finished (null while streaming or for generate).
@@ -148,6 +150,7 @@ export function PlaygroundPage() {
         // At least two minutes, more for a long answer: a slow rig that keeps producing isn't cut off.
         timeoutMs: jobTimeoutMs(body.maxTokens, 120_000),
         ...(confidential ? { minTrust: 'tdx' as const } : {}),
+        ...(fastest ? { priority: 'speed' as const } : {}),
       },
       {
         onSettled: () => setQueued(0),
@@ -228,6 +231,21 @@ export function PlaygroundPage() {
             className="w-24 rounded-lg border border-separator bg-bg px-2 py-1 text-right text-text"
             value={maxTokens}
             onChange={(e) => setMaxTokens(Math.max(1, Math.min(4096, Number(e.target.value) || 1)))}
+          />
+        </label>
+        <label className="mt-3 flex items-center justify-between gap-3 text-[14px]">
+          <span>
+            Fastest rig first
+            <span className="block text-[12px] text-hint">
+              By measured speed, among rigs asking at most a few times the cheapest; off: cheapest first
+            </span>
+          </span>
+          <input
+            type="checkbox"
+            data-testid="playground-speed"
+            className="h-5 w-5 accent-button"
+            checked={fastest}
+            onChange={(e) => setFastest(e.target.checked)}
           />
         </label>
         <label className="mt-3 flex items-center justify-between gap-3 text-[14px]">

@@ -52,6 +52,40 @@ function rig(over: Partial<RigView> = {}): RigView {
   };
 }
 
+it("shows each model's measured speed beside its ask", async () => {
+  const speed = { firstTokenMs: 1500, tokensPerS: 4.2, jobs: 3 };
+  const client = {
+    rigs: vi.fn(async () => ({
+      rigs: [
+        rig({
+          models: [
+            {
+              id: 'demo-gen',
+              priceNanoPer1k: '1000000',
+              demoGrade: false,
+              digest: null,
+              refused: null,
+              speed,
+            },
+            {
+              id: 'textrank-summarizer',
+              priceNanoPer1k: '1000000',
+              demoGrade: false,
+              digest: null,
+              refused: null,
+              speed: { firstTokenMs: null, tokensPerS: null, jobs: 0 },
+            },
+          ],
+        }),
+      ],
+    })),
+  };
+  renderWithClient(<RigsPage />, client);
+  const [gen, sum] = await screen.findAllByTestId('model-speed');
+  expect(gen.textContent).toBe('first token 1.50 s · 4.2 tok/s · 3 jobs');
+  expect(sum.textContent).toContain('not measured yet');
+});
+
 it('registers a rig and shows its token once, with the worker command', async () => {
   let rigs: RigView[] = [];
   const client = {

@@ -24,7 +24,7 @@ import { PageHeader } from '../components/PageHeader';
 import { QueryView } from '../components/states';
 import { Badge, Button, Section, Skeleton, TextInput } from '../components/ui';
 import { PROXY_URL } from '../env';
-import { parseTonInput, percent, shortDate, tonText } from '../format';
+import { parseTonInput, percent, shortDate, speedText, tonText } from '../format';
 import RigPayout from '../onchain/RigPayout';
 import { haptic } from '../telegram/ui';
 
@@ -107,9 +107,12 @@ function AskEditor({ rig, model }: { rig: RigView; model: RigView['models'][numb
             <span className="text-destructive" data-testid="model-refused">
               Refused: {model.refused}
             </span>
-          ) : model.digest ? (
-            <span className="tabular">digest {model.digest}</span>
-          ) : undefined
+          ) : (
+            <span className="tabular" data-testid="model-speed">
+              {model.digest ? `digest ${model.digest} · ` : ''}
+              {model.speed ? speedText(model.speed) : ''}
+            </span>
+          )
         }
       />
       <Button

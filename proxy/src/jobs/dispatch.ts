@@ -24,6 +24,7 @@ import {
   claimForRig,
   jobById,
   lockJob,
+  recordFirstOutput,
   requeue,
   runningOnRig,
   runningRigs,
@@ -226,6 +227,11 @@ export class Dispatcher {
       );
       return;
     }
+    // The attempt's first output, by the proxy's clock (market/speed.ts): once per attempt sent from here.
+    if (sent.chunks === 1)
+      void recordFirstOutput(this.db, msg.jobId, rigId).catch((err) =>
+        this.log.error({ err, jobId: msg.jobId }, 'recording the first output failed'),
+      );
     this.emit(msg.jobId, { type: 'chunk', rigId, attempt: sent.attempt, seq: msg.seq, sealed: msg.sealed });
   }
 

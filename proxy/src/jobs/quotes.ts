@@ -10,6 +10,7 @@ import type { Db } from '../db';
 import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
 import { userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
+import { rankFor } from '../market/speed';
 import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain/payer';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
@@ -35,7 +36,12 @@ export class Quotes {
 
   async quote(userId: string, apiKeyId: string | null, req: QuoteInput): Promise<QuoteResponse> {
     const { candidates: ranked, heldPriceNanoPer1k: maxPrice } = pickCandidates(
-      await eligibleRigs(this.db, req, this.config.MAX_ASK_NANO_PER_1K, this.config, this.tdxModelDigests),
+      await rankFor(
+        this.db,
+        this.config,
+        req,
+        await eligibleRigs(this.db, req, this.config.MAX_ASK_NANO_PER_1K, this.config, this.tdxModelDigests),
+      ),
       this.config.HOLD_ASK_MULTIPLE,
       this.config.DEFAULT_ASK_NANO_PER_1K,
     );
@@ -91,17 +97,30 @@ export class Quotes {
       feeBps: this.config.FEE_BPS,
       expiresAt: expiresAt.toISOString(),
       candidates: ranked.map(
-        ({ rigId, priceNanoPer1k, x25519PublicKey, ed25519PublicKey, device, trust, ...load }) => ({
+        ({
           rigId,
           priceNanoPer1k,
           x25519PublicKey,
           ed25519PublicKey,
           device,
           trust,
+          speed,
+          expectedMs,
+          ...load
+        }) => ({
+          rigId,
+          priceNanoPer1k,
+          x25519PublicKey,
+          ed25519PublicKey,
+          device,
+          trust,
+          ...(speed ? { speed } : {}),
+          ...(expectedMs !== undefined ? { expectedMs } : {}),
           // A busy rig stays a candidate (the job waits for it: queue.ts), with its expected wait.
           expectedWaitMs: load.running < load.slots ? 0 : Math.round(load.expectedWaitMs),
         }),
       ),
+      ...(ranked[0].expectedMs !== undefined ? { expectedMs: ranked[0].expectedMs } : {}),
     };
   }
 

@@ -160,7 +160,7 @@ export async function claimForRig(
   const r = await q.query<JobRow & { holder: string; rig_name: string }>(
     `UPDATE jobs j SET state = 'running', attempt = $2, rig_id = $3, started_at = now(),
        lease_until = now() + least($4::float8, $12::float8) * interval '1 millisecond',
-       run_deadline = now() + $12::float8 * interval '1 millisecond', tokens_done = 0,
+       run_deadline = now() + $12::float8 * interval '1 millisecond', tokens_done = 0, first_token_at = NULL,
        progress_deadline = now() + least($13::float8, $12::float8) * interval '1 millisecond', envelope = coalesce($9::jsonb, j.envelope),
        candidates = coalesce($14::jsonb, j.candidates),
        envelope_bytes = coalesce($10::int, j.envelope_bytes), idempotency_key = coalesce($11, j.idempotency_key)
@@ -293,7 +293,8 @@ export async function markDoneAndCountForRig(
     `WITH done AS (
        UPDATE jobs SET state = 'done', result = $2, prompt_tokens = $3, completion_tokens = $4,
          price_nano_per_1k = $5::numeric, cost_nano = $6::numeric, rig_nano = $7::numeric, fee_nano = $8::numeric,
-         finished_at = now(), lease_until = NULL, result_commitment = $9, audit_copy = $10 WHERE id = $1
+         finished_at = now(), lease_until = NULL, result_commitment = $9, audit_copy = $10,
+         first_token_at = coalesce(first_token_at, now()) WHERE id = $1
        RETURNING rig_id, user_id, greatest(0, (extract(epoch FROM now() - started_at) * 1000)::bigint) AS ms
      )
      UPDATE rigs SET jobs_done = jobs_done + 1, total_job_ms = total_job_ms + done.ms, consecutive_failures = 0
@@ -343,12 +344,24 @@ export async function recordProgress(
   gapMs: number,
 ): Promise<void> {
   await q.query(
-    `UPDATE jobs j SET tokens_done = p.tokens,
+    `UPDATE jobs j SET tokens_done = p.tokens, first_token_at = coalesce(j.first_token_at, now()),
        progress_deadline = least(now() + $4 * interval '1 millisecond', coalesce(j.run_deadline, 'infinity'))
      FROM unnest($2::uuid[], $3::int[]) AS p(id, tokens)
      WHERE j.id = p.id AND j.rig_id = $1 AND j.state = 'running' AND p.tokens > j.tokens_done
        AND p.tokens <= j.max_tokens`,
     [rigId, progress.map((p) => p.jobId), progress.map((p) => p.tokens), gapMs],
+  );
+}
+
+/**
+ * The rig running a job streamed its first chunk: its first output, unless a heartbeat reported tokens done
+ * before (market/speed.ts measures time to first token from it).
+ */
+export async function recordFirstOutput(q: Queryable, jobId: string, rigId: string): Promise<void> {
+  await q.query(
+    `UPDATE jobs SET first_token_at = now()
+     WHERE id = $1 AND rig_id = $2 AND state = 'running' AND first_token_at IS NULL`,
+    [jobId, rigId],
   );
 }
 

@@ -1,8 +1,17 @@
-// The public price board: per model, the ask ladder per trust tier with capacity, recent fills and the 24-hour median.
-import { DIGEST_PREFIX_LENGTH, type JobKind, jobKind, type MarketView, type TrustTier } from '@cocoon/shared';
+// The public price board: per model, the ask ladder per trust tier with capacity, each rig's ask and measured
+// speed (market/speed.ts), recent fills and the 24-hour median.
+import {
+  type Device,
+  DIGEST_PREFIX_LENGTH,
+  type JobKind,
+  jobKind,
+  type MarketView,
+  type TrustTier,
+} from '@cocoon/shared';
 import { type bondedSql, STANDINGS, type Standing, standingSql } from '../audits/bonds';
 import type { Config } from '../config';
 import type { Queryable } from '../db';
+import { compareBig, rigSpeeds, type SpeedConfig, speedKey, UNMEASURED } from './speed';
 
 /**
  * What the public board and model list show at most: model names come from rigs (any name in local mode), so
@@ -13,7 +22,7 @@ export const BOARD_MAX_ASKS_PER_MODEL = 50;
 
 export async function priceBoard(
   q: Queryable,
-  config: Pick<Config, 'FEE_BPS'> & Parameters<typeof bondedSql>[0],
+  config: Pick<Config, 'FEE_BPS'> & Parameters<typeof bondedSql>[0] & SpeedConfig,
 ): Promise<MarketView> {
   const feeBps = config.FEE_BPS;
   // Each rig's standing (audits/bonds.ts), counted per ask.
@@ -47,6 +56,7 @@ export async function priceBoard(
     `SELECT model, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY price_nano_per_1k))::text AS median
      FROM jobs WHERE state = 'done' AND finished_at > now() - interval '24 hours' GROUP BY model`,
   );
+  const rigs = await boardRigs(q, config);
   const models = [...new Set([...asks.rows.map((a) => a.model), ...fills.rows.map((f) => f.model)])]
     .sort()
     .slice(0, BOARD_MAX_MODELS);
@@ -70,8 +80,48 @@ export async function priceBoard(
         .filter((f) => f.model === model)
         .map((f) => ({ priceNanoPer1k: f.price, tokens: f.tokens, at: new Date(f.at).toISOString() })),
       median24hNanoPer1k: medians.rows.find((m) => m.model === model)?.median ?? null,
+      rigs: rigs.get(model) ?? [],
     })),
   };
+}
+
+type BoardRig = NonNullable<MarketView['models'][number]['rigs']>[number];
+
+/** Each online rig's ask and measured speed per model (market/speed.ts), cheapest first, then fastest. */
+async function boardRigs(q: Queryable, config: SpeedConfig): Promise<Map<string, BoardRig[]>> {
+  const r = await q.query<{
+    rig_id: string;
+    model: string;
+    tier: TrustTier;
+    price: string;
+    device: Device | null;
+  }>(
+    `SELECT r.id AS rig_id, rm.model, r.trust_tier AS tier, rm.price_nano_per_1k::text AS price, r.device
+     FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
+     WHERE rm.served AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
+     ORDER BY rm.model, rm.price_nano_per_1k`,
+  );
+  const speeds = await rigSpeeds(q, config, { rigIds: [...new Set(r.rows.map((row) => row.rig_id))] });
+  const byModel = new Map<string, BoardRig[]>();
+  for (const row of r.rows) {
+    const list = byModel.get(row.model) ?? [];
+    list.push({
+      tier: row.tier,
+      priceNanoPer1k: row.price,
+      device: row.device,
+      speed: speeds.get(speedKey(row.rig_id, row.model)) ?? UNMEASURED,
+    });
+    byModel.set(row.model, list);
+  }
+  for (const [model, list] of byModel) {
+    list.sort(
+      (a, b) =>
+        compareBig(BigInt(a.priceNanoPer1k), BigInt(b.priceNanoPer1k)) ||
+        (b.speed.tokensPerS ?? -1) - (a.speed.tokensPerS ?? -1),
+    );
+    byModel.set(model, list.slice(0, BOARD_MAX_ASKS_PER_MODEL));
+  }
+  return byModel;
 }
 
 function prefix(digest: string | null): string | null {

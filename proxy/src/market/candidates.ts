@@ -107,7 +107,8 @@ function compareBig(a: bigint, b: bigint): number {
 }
 
 /**
- * The candidates a quote offers and the price it holds for: the cheapest eligible rig first, then others
+ * The candidates a quote offers and the price it holds for: the first eligible rig of `ranked` (the
+ * cheapest, or the soonest when the client asks for speed: market/speed.ts) first, then others
  * asking no more than `holdMultiple` × the cheapest ask (or × `floorNanoPer1k`, when the cheapest asks less:
  * a rig asking 0 must not leave a job no rig to fail over to). The hold is for the highest of those. So
  * an outlier ask, however absurd, can't raise a hold, and a failover to a pricier candidate still settles
@@ -127,7 +128,11 @@ export function pickCandidates(
   // Busy rigs stay: a job waits in line for a free slot (jobs/queue.ts), and is dispatched only into one.
   const open = ranked.filter((c) => !c.coolingDown);
   if (open.length === 0) return { candidates: [], heldPriceNanoPer1k: 0n };
-  const cheapest = BigInt(open[0].priceNanoPer1k);
+  // The cheapest ask sets the ceiling whatever the order (speed first reorders: market/speed.ts bySpeed).
+  const cheapest = open.reduce(
+    (m, c) => (BigInt(c.priceNanoPer1k) < m ? BigInt(c.priceNanoPer1k) : m),
+    BigInt(open[0].priceNanoPer1k),
+  );
   const ceiling = (cheapest > floorNanoPer1k ? cheapest : floorNanoPer1k) * BigInt(holdMultiple);
   const affordable = open.filter((c) => BigInt(c.priceNanoPer1k) <= ceiling);
   const [first, ...rest] = affordable;
@@ -148,7 +153,7 @@ export function pickCandidates(
     ...firstOfEachOwner,
     ...others.filter((c) => !firstOfEachOwner.includes(c)),
   ].slice(0, max - 1);
-  // Failover goes cheapest first among those drawn.
+  // Failover goes in the order of `ranked` (cheapest first by default) among those drawn.
   const candidates = [first, ...drawn.sort((a, b) => ranked.indexOf(a) - ranked.indexOf(b))].map((c) =>
     c === anchor && auditOnly(c) ? { ...c, auditOnly: true } : c,
   );

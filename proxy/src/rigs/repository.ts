@@ -19,6 +19,7 @@ import { hashSecret, newRigToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';
+import { rigSpeeds, type SpeedConfig, speedKey, UNMEASURED } from '../market/speed';
 import type { ModelCatalogue } from './catalogue';
 
 export interface RigRow extends TrustRow {
@@ -204,7 +205,7 @@ export async function clearStaleConnections(q: Queryable, staleAfterMs: number):
 
 export async function rigViews(
   q: Queryable,
-  rules: BondRules,
+  rules: BondRules & SpeedConfig,
   ownerId: string,
   rigId?: string,
 ): Promise<RigView[]> {
@@ -246,6 +247,7 @@ export async function rigViews(
      WHERE r.owner_id = $1 AND (rm.served OR rm.refused IS NOT NULL) ORDER BY rm.model`,
     [ownerId],
   );
+  const speeds = await rigSpeeds(q, rules, { rigIds: rigs.rows.map((r) => r.id) });
   return rigs.rows.map((r) => {
     const finished = r.jobs_done + r.jobs_failed;
     const operator = isOperatorRig(rules, r.owner_id);
@@ -266,6 +268,7 @@ export async function rigViews(
           demoGrade: m.demo_grade,
           digest: m.digest ? m.digest.slice(0, DIGEST_PREFIX_LENGTH) : null,
           refused: m.refused,
+          speed: speeds.get(speedKey(r.id, m.model)) ?? UNMEASURED,
         })),
       jobsDone: r.jobs_done,
       jobsFailed: r.jobs_failed,

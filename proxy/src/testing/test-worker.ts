@@ -60,7 +60,8 @@ export interface TestWorkerOptions {
   heartbeatMs?: number;
   /**
    * The rig's "model": its text and token counts for a job body (default: the echo model below). Lets a test
-   * serve a real model's name with a cheat of its choosing.
+   * serve a real model's name with a cheat of its choosing. With `tokenIds` the result is a v2 one (the ids
+   * committed and sealed with it, as protocol 2 workers send).
    */
   output?: (
     body: JobBody,
@@ -70,7 +71,10 @@ export interface TestWorkerOptions {
     promptTokens: number;
     completionTokens: number;
     finishReason?: 'stop' | 'length';
+    tokenIds?: number[];
   }>;
+  /** The worker protocol its hello says (default 1: an older worker, results without token ids). */
+  protocol?: 1 | 2;
   /** What the hello says it runs in and on (default none, cpu); a TDX rig's challenges land in `challenges`. */
   tee?: 'none' | 'tdx';
   /**
@@ -186,7 +190,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
   ws.on('open', () =>
     send({
       type: 'hello',
-      protocol: 1,
+      protocol: opts.protocol ?? 1,
       models: (opts.models ?? [{ id: 'test-echo', kinds: ['summarize', 'generate', 'chat'] }]).map((m) => ({
         ...m,
         contextLength: 4096,
@@ -308,6 +312,7 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
       promptTokens,
       completionTokens,
       finishReason: custom?.finishReason ?? 'stop',
+      ...(custom?.tokenIds ? { tokenIds: custom.tokenIds } : {}),
     });
     // 'two-faced': seals this text to the client but commits (and would seal to an auditor) another one.
     const commitment =

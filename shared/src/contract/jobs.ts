@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { device, jobKind, modelId, nanoString, priceNanoPer1k, shownKeyB64, uuid } from '../schemas/common';
 import { sealedBox, sealedEnvelope } from '../schemas/envelope';
 import { trustTier } from './attestation';
+import { marketPriority, rigSpeed } from './market';
 import { isoTime, route } from './route';
 
 export const quoteRequest = z.object({
@@ -15,6 +16,8 @@ export const quoteRequest = z.object({
   maxPriceNanoPer1k: priceNanoPer1k.optional(),
   /** `tdx`: only rigs in the confidential tier (the client checks each one's evidence itself, too). */
   minTrust: trustTier.default('open'),
+  /** `speed`: the soonest expected result first (within the same candidate rules); default the cheapest. */
+  priority: marketPriority.default('price'),
 });
 export type QuoteRequest = z.input<typeof quoteRequest>;
 
@@ -42,6 +45,10 @@ export const candidate = z.strictObject({
   ed25519PublicKey: shownKeyB64,
   device,
   trust: trustTier,
+  /** The rig's measured speed for the model (absent from older proxies). */
+  speed: rigSpeed.optional(),
+  /** Milliseconds the job is expected to take once started: first token + maxTokens ÷ decode speed; absent when unmeasured. */
+  expectedMs: z.number().int().nonnegative().optional(),
   /** How long a job would wait for this rig's next free slot, estimated (0: a slot is free now). */
   expectedWaitMs: z.number().int().nonnegative().optional(),
 });
@@ -55,6 +62,8 @@ export const quoteResponse = z.strictObject({
   feeBps: z.number().int().nonnegative(),
   expiresAt: isoTime,
   candidates: z.array(candidate),
+  /** The first candidate's expected time (ms, once started); absent when unmeasured. */
+  expectedMs: z.number().int().nonnegative().optional(),
 });
 export type QuoteResponse = z.infer<typeof quoteResponse>;
 
@@ -157,11 +166,17 @@ export const jobRoutes = {
     request: { params: jobParams },
     response: jobView,
   }),
-  /** A client reports a result that broke its rig's commitment (kept for audits). */
+  /**
+   * A client reports a result that broke its rig's commitment, or whose token counts differ from the signed
+   * receipt or its token ids (kept for audits).
+   */
   reportJob: route({
     method: 'POST',
     path: '/v1/jobs/:id/report',
-    request: { params: jobParams, body: z.strictObject({ reason: z.enum(['commitment_mismatch']) }) },
+    request: {
+      params: jobParams,
+      body: z.strictObject({ reason: z.enum(['commitment_mismatch', 'token_count_mismatch']) }),
+    },
     response: z.strictObject({ ok: z.literal(true) }),
     status: [201],
   }),

@@ -1,8 +1,24 @@
 // The public price board and the model list (OpenAI's format).
 import { z } from 'zod';
-import { digestPrefix, jobKind, modelId, nanoString } from '../schemas/common';
+import { device, digestPrefix, jobKind, modelId, nanoString } from '../schemas/common';
 import { trustTier } from './attestation';
 import { isoTime, route } from './route';
+
+/**
+ * A rig's measured speed for a model (the proxy's clock over its recent settled jobs paid by others than its
+ * owner): median milliseconds from the claim to the first output, median completion tokens per second after
+ * it, and the jobs measured. Null figures: not measured yet (a summarizer's output comes at once: no decode speed).
+ */
+export const rigSpeed = z.strictObject({
+  firstTokenMs: z.number().int().nonnegative().nullable(),
+  tokensPerS: z.number().nonnegative().nullable(),
+  jobs: z.number().int().nonnegative(),
+});
+export type RigSpeed = z.infer<typeof rigSpeed>;
+
+/** Which candidate a job goes to first: the cheapest ask (default) or the soonest expected result. */
+export const marketPriority = z.enum(['price', 'speed'], { error: 'must be "price" or "speed"' });
+export type MarketPriority = z.infer<typeof marketPriority>;
 
 export const marketView = z.strictObject({
   feeBps: z.number().int().nonnegative(),
@@ -46,6 +62,18 @@ export const marketView = z.strictObject({
           )
           .max(20),
         median24hNanoPer1k: nanoString.nullable(),
+        /** Each online rig's ask and measured speed, cheapest first (then fastest); absent from older proxies. */
+        rigs: z
+          .array(
+            z.strictObject({
+              tier: trustTier,
+              priceNanoPer1k: nanoString,
+              device: device.nullable(),
+              speed: rigSpeed,
+            }),
+          )
+          .max(50)
+          .optional(),
       }),
     )
     .max(200),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { device, digestPrefix, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
 import { rigTrustView } from './attestation';
+import { rigSpeed } from './market';
 import { isoTime, route } from './route';
 
 export const registerRigRequest = z.object({ name: z.string().trim().min(1).max(64) });
@@ -29,6 +30,8 @@ export const rigView = z.strictObject({
       digest: digestPrefix.nullable(),
       /** Why the proxy gives the rig no jobs for this model (its digest is not the catalogue's); null: served. */
       refused: z.string().nullable(),
+      /** Its measured speed for the model, from jobs paid by others than its owner (absent from older proxies). */
+      speed: rigSpeed.optional(),
     }),
   ),
   jobsDone: z.number().int().nonnegative(),

@@ -1,31 +1,29 @@
-// The heartbeat's progress report is rig-controlled input: bounded in entries and in counts, and optional
-// (an older worker's heartbeat still parses, reporting no progress and nothing queued).
-import { randomUUID } from 'node:crypto';
+// The worker channel's hello takes protocol 1 (older workers: results without token ids) and 2 (results
+// with token ids) while rigs upgrade, and nothing else.
 import { describe, expect, it } from 'vitest';
-import { workerToProxy } from './worker-channel';
+import { toBase64 } from '../bytes';
+import { newEd25519KeyPair, newX25519KeyPair } from '../crypto/keys';
+import { PROTOCOL_VERSION, WORKER_PROTOCOLS, workerToProxy } from './worker-channel';
 
-const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+const hello = (protocol: unknown) => ({
+  type: 'hello',
+  protocol,
+  models: [{ id: 'demo-gen', kinds: ['generate'], contextLength: 64 }],
+  slots: 1,
+  x25519PublicKey: toBase64(newX25519KeyPair().publicKey),
+  ed25519PublicKey: toBase64(newEd25519KeyPair().publicKey),
+  device: 'cpu',
+  version: 'test',
+});
 
-describe('the heartbeat', () => {
-  it("parses an older worker's heartbeat with no progress and nothing queued", () => {
-    const [id] = ids(1);
-    expect(workerToProxy.parse({ type: 'heartbeat', running: [id] })).toEqual({
-      type: 'heartbeat',
-      running: [id],
-      queued: [],
-      progress: [],
-    });
+describe('hello protocol', () => {
+  it('accepts protocols 1 and 2; a worker of this version says 2', () => {
+    expect(PROTOCOL_VERSION).toBe(2);
+    expect(WORKER_PROTOCOLS).toEqual([1, 2]);
+    for (const p of [1, 2]) expect(workerToProxy.safeParse(hello(p)).success).toBe(true);
   });
 
-  it('takes tokens done per job, and refuses a report past its bounds', () => {
-    const beat = (progress: unknown, queued: unknown = []) =>
-      workerToProxy.safeParse({ type: 'heartbeat', running: [], queued, progress }).success;
-    expect(beat(ids(64).map((jobId) => ({ jobId, tokens: 1_000_000 })))).toBe(true);
-    expect(beat(ids(65).map((jobId) => ({ jobId, tokens: 1 })))).toBe(false);
-    expect(beat([{ jobId: randomUUID(), tokens: 1_000_001 }])).toBe(false);
-    expect(beat([{ jobId: randomUUID(), tokens: -1 }])).toBe(false);
-    expect(beat([{ jobId: randomUUID(), tokens: 1.5 }])).toBe(false);
-    expect(beat([{ jobId: 'not-a-job', tokens: 1 }])).toBe(false);
-    expect(beat([], ids(65))).toBe(false);
+  it('refuses any other', () => {
+    for (const p of [0, 3, '2', undefined]) expect(workerToProxy.safeParse(hello(p)).success).toBe(false);
   });
 });

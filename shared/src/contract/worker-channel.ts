@@ -17,7 +17,15 @@ import { teeKind } from './attestation';
 /** Where a rig's worker connects (a WebSocket, `Authorization: Bearer <rig token>`). */
 export const WORKER_CHANNEL_PATH = '/v1/worker';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * The worker channel's version, said in the hello. 2: results carry the generated token ids (result v2,
+ * schemas/envelope.ts finalResult.tokenIds, committed in form cocoon/v2/result), which auditors score and
+ * clients count. Protocol 1 workers (results without ids) are still accepted while rigs upgrade: their
+ * results keep the v1 audit path (the text re-encoded). A worker sends PROTOCOL_VERSION; the proxy takes any
+ * of WORKER_PROTOCOLS.
+ */
+export const PROTOCOL_VERSION = 2;
+export const WORKER_PROTOCOLS = [1, 2] as const;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex');
 
@@ -80,7 +88,7 @@ export type RigEvidence = z.infer<typeof rigEvidence>;
 export const workerToProxy = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
-    protocol: z.literal(PROTOCOL_VERSION),
+    protocol: z.union([z.literal(WORKER_PROTOCOLS[0]), z.literal(WORKER_PROTOCOLS[1])]),
     models: z.array(servedModel).min(1).max(32),
     slots: z.number().int().min(1).max(64),
     x25519PublicKey: x25519PublicKeyB64,

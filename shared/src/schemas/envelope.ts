@@ -72,11 +72,26 @@ export type JobBody = z.infer<typeof jobBody>;
 
 /** What the rig seals back: streamed text deltas, then the final text. */
 export const resultChunk = z.object({ delta: z.string() });
+
+/** The most token ids a result may carry: a quote's largest maxTokens (contract/jobs.ts). */
+export const MAX_RESULT_TOKEN_IDS = 100_000;
+/** Token ids are vocabulary indices: non-negative int32 (the model's own vocabulary bounds them further). */
+export const MAX_TOKEN_ID = 2 ** 31 - 1;
+
 export const finalResult = z.object({
   text: z.string(),
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
   finishReason: z.enum(['stop', 'length']).default('stop'),
+  /**
+   * Result v2 (crypto/commitment.ts): every token id the model generated, in order, the hidden ones included
+   * (an end-of-sequence token, the tokens that formed a stop sequence), so `completionTokens` is exactly
+   * their number and `text` is their decoding (special tokens skipped, cut at the first stop sequence).
+   * Auditors score these ids, never a re-encoding of the text (a sampled BPE split need not be the
+   * tokenizer's canonical one). Absent: a v1 result (older workers), or a model without tokens (the
+   * extractive summarizer).
+   */
+  tokenIds: z.array(z.number().int().min(0).max(MAX_TOKEN_ID)).max(MAX_RESULT_TOKEN_IDS).optional(),
   /** Random, per result: salts the commitment the rig's receipt signs (see crypto/commitment.ts). */
   salt: z.string().min(16).max(64),
 });

@@ -1,15 +1,16 @@
 // The models a worker serves: the extractive summarizer and the demo generator always, plus every
 // Hugging Face ONNX causal-LM folder found in modelsDir (named after its folder).
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { detectDevice } from '../engine/detect-device';
 import { defaultEngineLogger, type EngineLogger, logDetail } from '../engine/logger';
 import { CudaUnavailableError, type DeviceChoice, type Provider } from '../engine/ort-session';
-import { isHfCausalLmFolder, readHfFolder } from './causal-lm/hf-folder';
+import { DTYPE_FILES, type Dtype, looksLikeModelFolder, readHfFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runner';
+import type { IdsScore } from './causal-lm/score-ids';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
-import { type DigestCache, fileDigestCache, folderDigest, summarizerDigest } from './digest';
+import { type DigestCache, fileDigestCache, folderDigest, servedFiles, summarizerDigest } from './digest';
 import { chatPromptTokens, chatSummaryMessageSchema } from './summarizer/chat-summary';
 import { createSummarizer } from './summarizer/summarize';
 
@@ -48,12 +49,22 @@ export interface JobResult {
   completionTokens: number;
   /** 'length' when generation stopped at maxTokens or the context; absent means 'stop'. */
   finishReason?: 'stop' | 'length';
+  /**
+   * Causal LMs: every generated token id (completionTokens of them), sealed in the result (v2) for auditors.
+   * Absent for models without tokens of their own (the extractive summarizer).
+   */
+  tokenIds?: number[];
 }
 
 /** What a rig claims a model produced for a job: the text and how it ended. */
 export interface ClaimedOutput {
   text: string;
   finishReason: 'stop' | 'length';
+}
+
+/** A v2 claim: the token ids too. */
+export interface ClaimedIds extends ClaimedOutput {
+  tokenIds: number[];
 }
 
 export interface Model {
@@ -94,6 +105,12 @@ export interface Model {
    * sampling parameters and seed), in one forward pass. What an auditing rig runs on a sampled job.
    */
   score?(job: Extract<JobInput, { kind: 'generate' }>, claimed: ClaimedOutput): Promise<ScoreResult>;
+  /**
+   * Causal LMs only, any job kind they run: scores claimed token ids with the job's seeded sampler (a
+   * summary is greedy) and decodes them as run() does (causal-lm/score-ids.ts). What an auditing rig runs on
+   * a v2 result.
+   */
+  scoreIds?(job: JobInput, claimed: ClaimedIds): Promise<IdsScore>;
   dispose(): Promise<void>;
 }
 
@@ -109,6 +126,34 @@ export interface LoadModelsOptions {
   onProgress?: (modelId: string, fraction: number) => void;
   /** Where per-file hashes are cached (by size and mtime) between starts; none: every file is hashed. */
   digestCacheFile?: string;
+  /** Which ONNX file each model folder serves (--dtype); default the best for the device. */
+  dtype?: DtypeSettings;
+}
+
+/**
+ * `--dtype`: `all` is a preference (a folder without that file serves its best one, with a note);
+ * a per-model dtype is a requirement (the folder is refused without that file).
+ */
+export interface DtypeSettings {
+  all?: Dtype;
+  models?: Record<string, Dtype>;
+}
+
+function dtypeFor(
+  name: string,
+  dir: string,
+  settings: DtypeSettings | undefined,
+  logger: EngineLogger,
+): Dtype | undefined {
+  const required = settings?.models?.[name];
+  if (required) return required;
+  const preferred = settings?.all;
+  if (!preferred || existsSync(path.join(dir, 'onnx', DTYPE_FILES[preferred]))) return preferred;
+  logger.info(
+    { model: name, dtype: preferred },
+    `no onnx/${DTYPE_FILES[preferred]} in this folder; serving the best file it has`,
+  );
+  return undefined;
 }
 
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -140,8 +185,17 @@ export function plainChatPrompt(messages: ChatTurn[]): string {
   return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n')}\n${label.assistant}:`;
 }
 
-function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
+/** A loaded causal LM as a Model: generate jobs, and summarize jobs on instruct models (greedy). */
+export function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
   const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
+  /** The prompt and sampling a job runs with (and is scored with). */
+  const lmParams = (rawJob: JobInput) => {
+    const job = jobInputSchema.parse(rawJob);
+    if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
+    if (job.kind === 'generate') return job;
+    // Greedy: a summary must not depend on a draw.
+    return { prompt: summaryPrompt(lm, job.messages), maxTokens: job.maxTokens, temperature: 0 };
+  };
   return {
     id,
     kind: 'generate',
@@ -152,27 +206,17 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
     digest,
     provider: lm.provider,
     async run(rawJob, onDelta, signal, onProgress) {
-      const job = jobInputSchema.parse(rawJob);
-      if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
-      const r =
-        job.kind === 'generate'
-          ? await lm.generate({ ...job, onToken: onDelta, onProgress, signal })
-          : await lm.generate({
-              prompt: summaryPrompt(lm, job.messages),
-              maxTokens: job.maxTokens,
-              // Greedy: a summary is checked by re-running it, so it must not depend on a draw.
-              temperature: 0,
-              onToken: onDelta,
-              onProgress,
-              signal,
-            });
+      const r = await lm.generate({ ...lmParams(rawJob), onToken: onDelta, onProgress, signal });
       return {
         text: r.text,
         promptTokens: r.promptTokens,
         completionTokens: r.completionTokens,
         finishReason: r.finishReason,
+        tokenIds: r.tokenIds,
       };
     },
+    scoreIds: (rawJob, claimed) =>
+      lm.scoreIds({ ...lmParams(rawJob), tokenIds: claimed.tokenIds, finishReason: claimed.finishReason }),
     countPromptTokens(rawJob) {
       const job = jobInputSchema.parse(rawJob);
       if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
@@ -276,7 +320,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
   }
   for (const name of entries) {
     const dir = path.join(modelsDir, name);
-    if (name === DEMO_MODEL_ID || path.resolve(dir) === path.resolve(demoDir) || !isHfCausalLmFolder(dir))
+    if (name === DEMO_MODEL_ID || path.resolve(dir) === path.resolve(demoDir) || !looksLikeModelFolder(dir))
       continue;
     if (!MODEL_ID.test(name) || models.has(name)) {
       logger.warn({ model: name }, 'model folder name is not a valid model id, skipped');
@@ -289,18 +333,27 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
         threads: opts.threads,
         logger,
         label: name,
+        dtype: dtypeFor(name, dir, opts.dtype, logger),
         onProgress: (f) => progress(name, f),
       });
-      models.set(name, lmModel(name, lm, `ONNX causal LM from ${name}/`, folderDigest(dir, cache)));
+      const others = Object.entries(DTYPE_FILES)
+        .filter(([d]) => d !== lm.dtype)
+        .map(([, f]) => f);
+      const digest = folderDigest(dir, cache, servedFiles(others));
+      models.set(name, lmModel(name, lm, `ONNX causal LM from ${name}/ (${lm.dtype})`, digest));
       saveCache();
       progress(name, 1);
     } catch (err) {
-      // One broken folder must not keep the rig from serving the others.
+      // One broken folder must not keep the rig from serving the others; the reason names the file.
       logger.warn(
         { model: name, reason: err instanceof Error ? err.message : String(err) },
         'model failed to load, skipped',
       );
     }
+  }
+  for (const name of Object.keys(opts.dtype?.models ?? {})) {
+    if (!entries.includes(name))
+      logger.warn({ model: name }, `--dtype names ${name}, but ${modelsDir} has no such folder`);
   }
   return models;
 }

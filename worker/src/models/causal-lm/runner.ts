@@ -16,7 +16,8 @@ import { z } from 'zod';
 import { resolveLmDevice } from '../../engine/lm-device';
 import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider } from '../../engine/ort-session';
-import { readHfFolder } from './hf-folder';
+import { withSamplingDefaults } from './generation-defaults';
+import { checkModelFile, chooseDtype, type Dtype, readHfFolder } from './hf-folder';
 import {
   type DecodingRules,
   decodingRules,
@@ -26,6 +27,7 @@ import {
   type SamplingParams,
   samplingSchema,
 } from './sampler';
+import { type IdsScore, type IdsScorer, type ScoreIdsParams, scoreIds } from './score-ids';
 import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 
 export const generateParamsSchema = samplingSchema.extend({
@@ -45,8 +47,11 @@ export type GenerateParams = z.input<typeof generateParamsSchema> & {
 export interface GenerateResult {
   text: string;
   promptTokens: number;
+  /** The number of tokenIds. */
   completionTokens: number;
   finishReason: 'stop' | 'length';
+  /** Every generated token id, the end-of-sequence token and a stop sequence's tokens included. */
+  tokenIds: number[];
 }
 
 export const scoreParamsSchema = samplingSchema.extend({
@@ -80,6 +85,8 @@ export interface ScoreResult {
 export interface CausalLM {
   dir: string;
   provider: Provider;
+  /** The ONNX file served, by transformers.js dtype (fp32: onnx/model.onnx, q8: onnx/model_quantized.onnx…). */
+  dtype: Dtype;
   contextLength: number;
   isInstruct: boolean;
   demoGrade: boolean;
@@ -90,6 +97,8 @@ export interface CausalLM {
    * at every completion position against the model's logits there.
    */
   score(params: ScoreParams): Promise<ScoreResult>;
+  /** Checks claimed token ids (result v2) in one forward pass, and decodes them as generate does (score-ids.ts). */
+  scoreIds(params: ScoreIdsParams): Promise<IdsScore>;
   /** Tokens the model sees for this text, special tokens included (as in promptTokens). */
   countTokens(text: string): number;
   /** For instruct models: the prompt for a chat, by the model's own chat template. */
@@ -198,15 +207,18 @@ export interface LoadCausalLMOptions {
   /** 0..1 while files are read and the session is created. */
   onProgress?: (fraction: number) => void;
   label?: string;
+  /** The ONNX file to serve; default the best one the folder has for the device (hf-folder.ts). */
+  dtype?: Dtype;
 }
 
 export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Promise<CausalLM> {
-  const info = readHfFolder(dir);
+  const info = readHfFolder(dir, { dtype: opts.dtype });
   const parent = `${path.dirname(info.dir)}${path.sep}`;
   const id = path.basename(info.dir);
   const label = opts.label ?? id;
   opts.onProgress?.(0);
 
+  let dtype: Dtype = info.dtype;
   const { tokenizer, model, provider } = await serialLoad(async () => {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
@@ -215,12 +227,16 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     opts.onProgress?.(0.1);
     const loaded = await resolveLmDevice(
       opts.device,
-      (device) =>
-        AutoModelForCausalLM.from_pretrained(id, {
+      (device) => {
+        // The device decides the default file (fp32 on CPU, fp16 on CUDA when the folder has them).
+        dtype = opts.dtype ?? chooseDtype(info.dir, info.dtypes, undefined, device);
+        const chunks = dtype === info.dtype ? info.externalDataChunks : checkModelFile(info.dir, dtype);
+        return AutoModelForCausalLM.from_pretrained(id, {
           local_files_only: true,
           device,
-          dtype: info.dtype as 'fp32',
-          use_external_data_format: info.externalData,
+          dtype,
+          // How many `<file>_data*` chunks (0: weights inline, or named other ways onnxruntime still reads).
+          use_external_data_format: chunks,
           ...(opts.threads
             ? { session_options: { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } }
             : {}),
@@ -229,7 +245,8 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
               opts.onProgress?.(0.1 + 0.8 * Math.min(1, p.progress / 100));
             }
           },
-        }),
+        });
+      },
       { logger: opts.logger, label },
     );
     return {
@@ -260,7 +277,7 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   let queue: Promise<unknown> = Promise.resolve();
 
   async function generateNow(params: GenerateParams): Promise<GenerateResult> {
-    const p = generateParamsSchema.parse(params);
+    const p = generateParamsSchema.parse(withSamplingDefaults(params, info.sampling));
     const inputs = tokenizer(p.prompt);
     const promptTokens = inputs.input_ids.dims.at(-1) as number;
     if (promptTokens >= info.contextLength) throw new PromptTooLongError(promptTokens, info.contextLength);
@@ -311,13 +328,14 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     const sawEos = completionTokens > 0 && eosIds.has(ids[completionTokens - 1]);
     const text = stream.finish(decode(ids));
     const finishReason = stream.stopped || sawEos || completionTokens < maxNew ? 'stop' : 'length';
-    const result: GenerateResult = { text, promptTokens, completionTokens, finishReason };
+    const tokenIds = ids.map(Number);
+    const result: GenerateResult = { text, promptTokens, completionTokens, finishReason, tokenIds };
     if (params.signal?.aborted) throw new GenerationAbortedError(result);
     return result;
   }
 
   async function scoreNow(params: ScoreParams): Promise<ScoreResult> {
-    const p = scoreParamsSchema.parse(params);
+    const p = scoreParamsSchema.parse(withSamplingDefaults(params, info.sampling));
     const promptIds = encode(p.prompt);
     const completionIds: number[] = p.completion
       ? tokenizer.encode(p.completion, { add_special_tokens: false })
@@ -386,6 +404,17 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     return logits.data as Float32Array;
   }
 
+  const vocabSize = (model.config as { vocab_size?: unknown }).vocab_size;
+  const idsScorer: IdsScorer = {
+    encode,
+    decode: (ids) => decode(ids.map(BigInt)),
+    eosIds: new Set([...eosIds].map(Number)),
+    vocabSize: typeof vocabSize === 'number' ? vocabSize : undefined,
+    contextLength: info.contextLength,
+    rules,
+    allLogits,
+  };
+
   /** One forward pass at a time per model: a rig serves one job per slot. */
   function inTurn<T>(fn: () => Promise<T>): Promise<T> {
     const run = queue.then(fn, fn);
@@ -396,6 +425,7 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   return {
     dir: info.dir,
     provider,
+    dtype,
     contextLength: info.contextLength,
     isInstruct: info.isInstruct,
     demoGrade: info.demoGrade,
@@ -413,6 +443,8 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       return inTurn(() => generateNow(params));
     },
     score: (params) => inTurn(() => scoreNow(params)),
+    // The job's sampling with the model's defaults where it set none, exactly as generate() drew it.
+    scoreIds: (params) => inTurn(() => scoreIds(idsScorer, withSamplingDefaults(params, info.sampling))),
     dispose: async () => {
       await model.dispose();
     },
@@ -420,5 +452,5 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
 }
 
 function emptyResult(): GenerateResult {
-  return { text: '', promptTokens: 0, completionTokens: 0, finishReason: 'stop' };
+  return { text: '', promptTokens: 0, completionTokens: 0, finishReason: 'stop', tokenIds: [] };
 }

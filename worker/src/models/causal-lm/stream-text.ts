@@ -18,12 +18,7 @@ export class StopAwareTextStream {
   /** Feed the full decoded completion; returns true when a stop sequence appeared. */
   update(text: string): boolean {
     if (this.stoppedText !== undefined) return true;
-    let cut = -1;
-    for (const s of this.stops) {
-      if (!s) continue;
-      const i = text.indexOf(s);
-      if (i >= 0 && (cut < 0 || i < cut)) cut = i;
-    }
+    const cut = firstStopIndex(text, this.stops);
     if (cut >= 0) {
       this.stoppedText = text.slice(0, cut);
       return true;
@@ -32,9 +27,13 @@ export class StopAwareTextStream {
     return false;
   }
 
-  /** Final text: emits whatever was held back and returns the completion (cut at a stop sequence). */
+  /**
+   * Final text: emits whatever was held back and returns the completion, cut at the first stop sequence of
+   * `text` (the full decode, as an auditor cuts it, whatever an incremental decode saw on the way).
+   */
   finish(text: string): string {
-    const final = this.stoppedText ?? text;
+    const cut = this.stoppedText === undefined ? -1 : firstStopIndex(text, this.stops);
+    const final = cut >= 0 ? text.slice(0, cut) : (this.stoppedText ?? text);
     this.emitUpTo(final);
     return final;
   }
@@ -63,6 +62,20 @@ export class StopAwareTextStream {
     this.emitted = prefix;
     this.onDelta?.(delta);
   }
+}
+
+/**
+ * Where the earliest stop sequence in `text` begins, or -1: a completion is cut there (what generation
+ * returns, and what an auditor expects a claimed text to be).
+ */
+export function firstStopIndex(text: string, stops: readonly string[]): number {
+  let cut = -1;
+  for (const s of stops) {
+    if (!s) continue;
+    const i = text.indexOf(s);
+    if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+  }
+  return cut;
 }
 
 /**
