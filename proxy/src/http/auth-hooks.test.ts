@@ -30,6 +30,7 @@ const GROUPS: Record<string, Group> = {
   'GET /v1/jobs/:id': 'user',
   'GET /v1/jobs/:id/events': 'user',
   'POST /v1/jobs/:id/report': 'user',
+  'POST /v1/jobs/:id/cancel': 'user',
   'GET /v1/me': 'user',
   'GET /v1/me/ledger': 'account',
   'GET /v1/me/jobs': 'account',
