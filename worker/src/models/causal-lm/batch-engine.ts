@@ -42,7 +42,6 @@ export interface EngineOptions {
   kvBudgetTokens: number;
   /** Prompt tokens per prefill pass. */
   prefillChunk: number;
-  bosId?: number;
 }
 
 export interface EngineStats {
@@ -87,7 +86,7 @@ export class BatchEngine {
     private readonly session: SessionLike,
     private readonly opts: EngineOptions,
   ) {
-    this.layout = readDecoderLayout(session, opts.bosId);
+    this.layout = readDecoderLayout(session);
   }
 
   /** Runs a job to its end; rejects if a forward pass fails or the engine closes first. */

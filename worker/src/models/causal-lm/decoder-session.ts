@@ -3,7 +3,8 @@
 // num_logits_to_keep, past_key_values.{i}.key|value in; logits, present.{i}.key|value out), with caches of
 // shape [batch, heads, sequence, head_dim]. The project's n-gram graphs use the same names with a one-head
 // "history" cache of shape [batch, 1, sequence, 1] that holds the token ids as floats and ignore the
-// attention mask; that is why left padding is filled with a per-model value (bos there, 0 elsewhere).
+// attention mask: left padding is harmless there too, as they read only the last two tokens of the history and
+// a decode step always has at least one past token besides the current one.
 import * as ort from 'onnxruntime-node';
 
 export type KvType = 'float32' | 'float16';
@@ -21,8 +22,6 @@ export interface DecoderLayout {
   hasPositionIds: boolean;
   hasUseCacheBranch: boolean;
   hasNumLogitsToKeep: boolean;
-  /** Value written into left padding of the cache: the n-gram history caches read it as a token. */
-  padValue: number;
   /** Bytes the cache holds per token of one sequence (every layer, key and value). */
   kvBytesPerToken: number;
 }
@@ -35,7 +34,7 @@ export interface SessionLike {
 }
 
 /** Reads the layout from the session; throws with what is missing for a session it can't drive. */
-export function readDecoderLayout(session: SessionLike, bosId: number | undefined): DecoderLayout {
+export function readDecoderLayout(session: SessionLike): DecoderLayout {
   const inputs = new Set(session.inputNames);
   const outputs = new Set(session.outputNames);
   for (const need of ['input_ids', 'attention_mask']) {
@@ -69,19 +68,15 @@ export function readDecoderLayout(session: SessionLike, bosId: number | undefine
       `the cache ${pastNames[0]} has shape [${shape.join(', ')}]; expected [batch, heads, seq, dim]`,
     );
   }
-  const hasPositionIds = inputs.has('position_ids');
-  // A one-head, one-dimension cache without positions stores the history itself (ngram-graph.ts).
-  const historyCache = heads === 1 && headDim === 1 && !hasPositionIds;
   return {
     pastNames,
     presentNames,
     kvType: meta.type,
     heads,
     headDim,
-    hasPositionIds,
+    hasPositionIds: inputs.has('position_ids'),
     hasUseCacheBranch: inputs.has('use_cache_branch'),
     hasNumLogitsToKeep: inputs.has('num_logits_to_keep'),
-    padValue: historyCache ? (bosId ?? 0) : 0,
     kvBytesPerToken: pastNames.length * heads * headDim * (meta.type === 'float16' ? 2 : 4),
   };
 }
@@ -102,8 +97,6 @@ export function emptyKv(layout: DecoderLayout, rows: number, len: number): ort.T
 function newKvTensor(layout: DecoderLayout, rows: number, len: number): ort.Tensor {
   const n = rows * layout.heads * len * layout.headDim;
   const data: KvArray = layout.kvType === 'float16' ? new Uint16Array(n) : new Float32Array(n);
-  if (layout.padValue !== 0)
-    data.fill(layout.kvType === 'float16' ? toHalf(layout.padValue) : layout.padValue);
   return new ort.Tensor(layout.kvType, data, [rows, layout.heads, len, layout.headDim]);
 }
 
@@ -158,14 +151,4 @@ function fromHalf(h: number): number {
   if (e === 0) return s * 2 ** -14 * (f / 1024);
   if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
   return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
-function toHalf(v: number): number {
-  const f32 = new Float32Array([v]);
-  const x = new Uint32Array(f32.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  if (exp <= 0) return sign;
-  if (exp >= 31) return sign | 0x7c00;
-  return sign | (exp << 10) | ((x >>> 13) & 0x3ff);
 }

@@ -181,7 +181,7 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   const encode = (text: string): number[] => tokenizer.encode(text);
   const decode = (ids: bigint[]): string =>
     ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '';
-  const config = model.config as { eos_token_id?: number | number[]; bos_token_id?: number };
+  const config = model.config as { eos_token_id?: number | number[] };
   const eosList = [model.generation_config?.eos_token_id ?? config.eos_token_id]
     .flat()
     .filter((x): x is number => typeof x === 'number');
@@ -193,14 +193,13 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
 
   const session = (model as unknown as { sessions: Record<string, SessionLike> }).sessions.model;
   if (!session) throw new Error(`${label}: transformers.js loaded no decoder session named "model"`);
-  const layout = readDecoderLayout(session, config.bos_token_id);
+  const layout = readDecoderLayout(session);
   const engine = new BatchEngine(session, {
     maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
     kvBudgetTokens:
       opts.kvBudgetTokens ??
       Math.max(info.contextLength, Math.floor(DEFAULT_KV_BUDGET_BYTES / layout.kvBytesPerToken)),
     prefillChunk: opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK,
-    bosId: config.bos_token_id,
   });
 
   async function generateNow(params: GenerateParams): Promise<GenerateResult> {
