@@ -101,6 +101,8 @@ export interface LoadModelsOptions {
   device: DeviceChoice;
   /** onnxruntime CPU threads per session (outputs must not depend on it: see the reproducibility tests). */
   threads?: number;
+  /** Jobs each language model decodes together in one pass (the rig's --slots); default 8. */
+  maxBatch?: number;
   /** Folder of extra model folders; defaults to worker/models. */
   modelsDir?: string;
   /** Where demo-gen lives (built there if missing); defaults to worker/models/demo-gen. */
@@ -259,6 +261,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
   const demo = await loadCausalLM(demoDir, {
     device: opts.device,
     threads: opts.threads,
+    maxBatch: opts.maxBatch,
     logger,
     label: DEMO_MODEL_ID,
     onProgress: (f) => progress(DEMO_MODEL_ID, 0.5 + f / 2),
@@ -287,6 +290,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
       const lm = await loadCausalLM(dir, {
         device: opts.device,
         threads: opts.threads,
+        maxBatch: opts.maxBatch,
         logger,
         label: name,
         onProgress: (f) => progress(name, f),
