@@ -90,10 +90,11 @@ export interface Model {
   /** Generate models only: a chat as one prompt, by the model's chat template when it has one. */
   chatPrompt?(messages: ChatTurn[]): string;
   /**
-   * Generate models only: how well a claimed output matches what this model gives for the job (its prompt,
-   * sampling parameters and seed), in one forward pass. What an auditing rig runs on a sampled job.
+   * Language models only: how well a claimed output matches what this model gives for the job (its prompt,
+   * sampling parameters and seed; a summary: its greedy prompt), in one forward pass. What an auditing rig
+   * runs on their jobs: batched decoding may move a float, so even greedy output is scored, not re-run.
    */
-  score?(job: Extract<JobInput, { kind: 'generate' }>, claimed: ClaimedOutput): Promise<ScoreResult>;
+  score?(job: JobInput, claimed: ClaimedOutput): Promise<ScoreResult>;
   dispose(): Promise<void>;
 }
 
@@ -142,6 +143,11 @@ export function plainChatPrompt(messages: ChatTurn[]): string {
   return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n')}\n${label.assistant}:`;
 }
 
+/** A summary job as generation: greedy, so the summary doesn't depend on a draw. */
+function summaryParams(lm: CausalLM, job: Extract<JobInput, { kind: 'summarize' }>) {
+  return { prompt: summaryPrompt(lm, job.messages), maxTokens: job.maxTokens, temperature: 0 };
+}
+
 function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
   const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
   return {
@@ -159,15 +165,7 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
       const r =
         job.kind === 'generate'
           ? await lm.generate({ ...job, onToken: onDelta, onProgress, signal })
-          : await lm.generate({
-              prompt: summaryPrompt(lm, job.messages),
-              maxTokens: job.maxTokens,
-              // Greedy: a summary is checked by re-running it, so it must not depend on a draw.
-              temperature: 0,
-              onToken: onDelta,
-              onProgress,
-              signal,
-            });
+          : await lm.generate({ ...summaryParams(lm, job), onToken: onDelta, onProgress, signal });
       return {
         text: r.text,
         promptTokens: r.promptTokens,
@@ -181,8 +179,11 @@ function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: 
       return lm.countTokens(job.kind === 'generate' ? job.prompt : summaryPrompt(lm, job.messages));
     },
     chatPrompt: (messages) => (lm.isInstruct ? lm.formatChat(messages) : plainChatPrompt(messages)),
-    score: (job, claimed) =>
-      lm.score({ ...job, completion: claimed.text, finishReason: claimed.finishReason }),
+    score(rawJob, claimed) {
+      const job = jobInputSchema.parse(rawJob);
+      const params = job.kind === 'generate' ? job : summaryParams(lm, job);
+      return lm.score({ ...params, completion: claimed.text, finishReason: claimed.finishReason });
+    },
     dispose: () => lm.dispose(),
   };
 }
