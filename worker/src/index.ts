@@ -14,7 +14,13 @@ export { type EngineLogger, silentEngineLogger } from './engine/logger';
 export { type JobOutcome, runAssignedJob } from './job-runner';
 export { loadOrCreateKeys, type RigKeys } from './keys';
 export { type ProbeRequest, type ProbeResponse, runProbe } from './models/causal-lm/probe-process';
-export { loadCausalLM } from './models/causal-lm/runner';
+export { type CausalLM, loadCausalLM } from './models/causal-lm/runner';
+export {
+  ensureTestDecoder,
+  QWEN2_5_0_5B_SHAPE,
+  type TestDecoderSpec,
+  TINY_QWEN2,
+} from './models/causal-lm/test-decoder/index';
 export { ensureDemoModel } from './models/demo-gen/index';
 export { readBrownParagraphs } from './models/demo-gen/train';
 export { fileDigestCache, folderDigest, summarizerDigest } from './models/digest';
