@@ -142,10 +142,9 @@ export class BatchEngine {
         const joined: Seq[] = [];
         if (this.prefilling.length > 0) {
           const s = this.prefilling[0];
-          if (await this.prefillChunk(s)) {
-            this.prefilling.shift();
-            if (s.job.next && !this.closed) joined.push(s);
-          }
+          const state = await this.prefillChunk(s);
+          if (state !== 'more') this.prefilling.shift();
+          if (state === 'decode' && !this.closed) joined.push(s);
         }
         if (this.closed) return;
         const left = this.rows.length > 0 ? await this.decodeStep() : [];
@@ -182,11 +181,14 @@ export class BatchEngine {
     }
   }
 
-  /** One chunk of a sequence's prompt; true when the prompt is all in (its first token is then drawn). */
-  private async prefillChunk(s: Seq): Promise<boolean> {
+  /**
+   * One chunk of a sequence's prompt: 'more' to come, 'decode' when the prompt is in and the first token
+   * drawn (the sequence joins the batch), 'done' when the job ended (scored, finished at once, cancelled).
+   */
+  private async prefillChunk(s: Seq): Promise<'more' | 'decode' | 'done'> {
     if (s.job.cancelled?.()) {
       this.settle(s);
-      return true;
+      return 'done';
     }
     const start = s.cached;
     const end = Math.min(s.job.prompt.length, start + this.opts.prefillChunk);
@@ -214,20 +216,20 @@ export class BatchEngine {
       }
       if (s.error !== undefined) {
         this.settle(s);
-        return true;
+        return 'done';
       }
     }
-    if (end < s.job.prompt.length) return false;
+    if (end < s.job.prompt.length) return 'more';
     const next = s.job.next;
     const token = next
       ? this.guard(s, () => next(logits.subarray((positions - 1) * vocab, positions * vocab)))
       : null;
     if (token === null) {
       this.settle(s);
-      return true;
+      return 'done';
     }
     s.pending = token;
-    return true;
+    return 'decode';
   }
 
   /** One forward pass over every decoding row; returns the rows that finished. */
