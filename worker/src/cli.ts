@@ -53,6 +53,7 @@ async function main(): Promise<number> {
     modelsDir: config.models,
     device: config.device,
     threads: config.threads,
+    dtype: config.dtype,
     tee: config.tee,
     tsmDir: config.tsmDir,
     slots: config.slots,

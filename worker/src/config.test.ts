@@ -104,3 +104,22 @@ describe('worker arguments', () => {
     expect(direct.kind === 'ok' && direct.config.token).toBe(`${TOKEN}x`);
   });
 });
+
+describe('--dtype', () => {
+  const base = ['--proxy', 'http://127.0.0.1:8080', '--token', TOKEN];
+  it('takes one dtype for every folder, per-model dtypes, or both', () => {
+    expect(ok([...base, '--dtype', 'q8']).dtype).toEqual({ all: 'q8' });
+    expect(ok(base, { COCOON_DTYPE: 'q8, qwen=fp16,llama-3=q4f16' }).dtype).toEqual({
+      all: 'q8',
+      models: { qwen: 'fp16', 'llama-3': 'q4f16' },
+    });
+    expect(ok(base).dtype).toBeUndefined();
+  });
+  it('refuses an unknown dtype with the list of known ones', () => {
+    expect(error([...base, '--dtype', 'int3'])).toMatch(
+      /dtype.*unknown dtype "int3": use one of fp32, fp16, q8/,
+    );
+    expect(error([...base, '--dtype', 'qwen=fp64'])).toMatch(/unknown dtype "fp64"/);
+    expect(error([...base, '--dtype', 'q8,fp16'])).toMatch(/more than one dtype for all models/);
+  });
+});

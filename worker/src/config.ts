@@ -8,6 +8,7 @@ import { logFormatSchema, logLevelSchema } from '@cocoon/shared';
 import { type FlagsResult, parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 import { deviceChoiceSchema } from './engine/ort-session';
+import { DTYPES, type Dtype, dtypeSchema } from './models/causal-lm/dtypes';
 import { TEE_CHOICES } from './tee/index';
 
 export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [options]
@@ -19,6 +20,11 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
                       (default worker/models; installed from the tarball:
                       ~/.local/share/cocoon-worker/models)
   --device D          auto | cuda | cpu (default auto: CUDA, else CPU) env COCOON_DEVICE
+  --dtype D           which ONNX file a model folder serves:           env COCOON_DTYPE
+                      fp32 | fp16 | q8 | int8 | uint8 | q4 | q4f16 | bnb4,
+                      for all folders that have it, and/or NAME=D per
+                      model (required), e.g. q8,qwen=fp16 (default: the
+                      best for the device: fp32 on CPU, fp16 on CUDA)
   --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
                       (each language model decodes them in one batch)
   --threads N         onnxruntime CPU threads per model, 1-256         env COCOON_THREADS
@@ -56,6 +62,18 @@ export const workerConfigSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
   models: z.string().min(1).optional(),
   device: z.enum(deviceChoiceSchema.options, { error: 'must be auto, cuda or cpu' }).default('auto'),
+  dtype: z
+    .string()
+    .trim()
+    .transform((s, ctx) => {
+      const r = parseDtypeSetting(s);
+      if (typeof r === 'string') {
+        ctx.addIssue({ code: 'custom', message: r });
+        return z.NEVER;
+      }
+      return r;
+    })
+    .optional(),
   slots: z.coerce
     .number({ error: 'must be a whole number from 1 to 64' })
     .int('must be a whole number from 1 to 64')
@@ -89,6 +107,7 @@ const FLAGS = {
   token: { flag: 'token', env: 'COCOON_RIG_TOKEN' },
   models: { flag: 'models', env: 'COCOON_MODELS_DIR' },
   device: { flag: 'device', env: 'COCOON_DEVICE' },
+  dtype: { flag: 'dtype', env: 'COCOON_DTYPE' },
   slots: { flag: 'slots', env: 'COCOON_SLOTS' },
   threads: { flag: 'threads', env: 'COCOON_THREADS' },
   tee: { flag: 'tee', env: 'COCOON_TEE' },
@@ -151,6 +170,28 @@ function tokenFromFile(
     const line = `--token-file (or COCOON_RIG_TOKEN_FILE): can't read ${file}: ${(err as Error).message}`;
     return { kind: 'error', message: line, lines: [line] };
   }
+}
+
+/**
+ * `--dtype` as `D` (every folder that has that file), `NAME=D` (that model, required), or a comma list of
+ * both. Returns the settings, or what is wrong.
+ */
+export function parseDtypeSetting(s: string): { all?: Dtype; models?: Record<string, Dtype> } | string {
+  const out: { all?: Dtype; models?: Record<string, Dtype> } = {};
+  for (const part of s.split(',').map((p) => p.trim())) {
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? undefined : part.slice(0, eq).trim();
+    const d = (eq < 0 ? part : part.slice(eq + 1)).trim();
+    if (!dtypeSchema.safeParse(d).success) return `has unknown dtype "${d}": use one of ${DTYPES.join(', ')}`;
+    if (name === undefined) {
+      if (out.all) return 'names more than one dtype for all models';
+      out.all = d as Dtype;
+    } else {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) return `has a bad model name "${name}"`;
+      out.models = { ...out.models, [name]: d as Dtype };
+    }
+  }
+  return out;
 }
 
 /** The worker channel URL for a proxy base URL: http→ws, https→wss, path /v1/worker. */

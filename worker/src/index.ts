@@ -15,11 +15,16 @@ export { type JobOutcome, runAssignedJob } from './job-runner';
 export { loadOrCreateKeys, type RigKeys } from './keys';
 export { type ProbeRequest, type ProbeResponse, runProbe } from './models/causal-lm/probe-process';
 export { type CausalLM, loadCausalLM } from './models/causal-lm/runner';
+// Random-weight Llama / Qwen2 decoders in the Optimum layout, for tests and the engine bench.
 export {
   ensureTestDecoder,
   QWEN2_5_0_5B_SHAPE,
+  type TestDecoderInfo,
   type TestDecoderSpec,
+  TINY_LLAMA,
   TINY_QWEN2,
+  testDecoderCachePath,
+  writeTestDecoder,
 } from './models/causal-lm/test-decoder/index';
 export { ensureDemoModel } from './models/demo-gen/index';
 export { readBrownParagraphs } from './models/demo-gen/train';

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG_DIR } from './config';
 import { type StopOptions, WorkerConnection, type WorkerLogger, type WorkerStats } from './connection';
 import type { DeviceChoice, Provider } from './engine/ort-session';
 import { loadOrCreateKeys, type RigKeys } from './keys';
-import { loadModels, type Model } from './models/index';
+import { type DtypeSettings, loadModels, type Model } from './models/index';
 import { resolveTee, type TeeChoice } from './tee/index';
 
 export const WORKER_VERSION: string = createRequire(import.meta.url)('../package.json').version;
@@ -23,6 +23,8 @@ export interface StartWorkerOptions {
   device?: DeviceChoice;
   /** onnxruntime CPU threads per model session; default: onnxruntime's own choice. */
   threads?: number;
+  /** Which ONNX file each model folder serves (--dtype). */
+  dtype?: DtypeSettings;
   slots?: number;
   /** The TEE to attest from (default none here; the CLI's default is auto). */
   tee?: TeeChoice;
@@ -97,6 +99,7 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
         // Each language model decodes every running job in one batch: the slots are its capacity.
         maxBatch: opts.slots ?? 1,
         modelsDir: opts.modelsDir,
+        dtype: opts.dtype,
         logger,
         onProgress: opts.onProgress,
         digestCacheFile: path.join(opts.configDir ?? DEFAULT_CONFIG_DIR, 'model-digests.json'),

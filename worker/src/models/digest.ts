@@ -84,24 +84,43 @@ function listFiles(root: string, rel = ''): string[] {
   return out;
 }
 
-/** Every file of a model folder, with its size and sha256 (from the cache when size and mtime match). */
-export function folderParts(dir: string, cache?: DigestCache): DigestPart[] {
+/** Every file of a model folder (that `include` keeps), with its size and sha256 (cached by size and mtime). */
+export function folderParts(
+  dir: string,
+  cache?: DigestCache,
+  include: (relPath: string) => boolean = () => true,
+): DigestPart[] {
   const root = path.resolve(dir);
-  return listFiles(root).map((rel) => {
-    const abs = path.join(root, rel);
-    const st = statSync(abs);
-    let sha256 = cache?.get(abs, st.size, st.mtimeMs);
-    if (!sha256) {
-      sha256 = sha256Hex(readFileSync(abs));
-      cache?.set(abs, st.size, st.mtimeMs, sha256);
-    }
-    return { kind: 'file' as const, path: rel, size: st.size, sha256 };
-  });
+  return listFiles(root)
+    .filter(include)
+    .map((rel) => {
+      const abs = path.join(root, rel);
+      const st = statSync(abs);
+      let sha256 = cache?.get(abs, st.size, st.mtimeMs);
+      if (!sha256) {
+        sha256 = sha256Hex(readFileSync(abs));
+        cache?.set(abs, st.size, st.mtimeMs, sha256);
+      }
+      return { kind: 'file' as const, path: rel, size: st.size, sha256 };
+    });
 }
 
-/** The digest of a model folder (a Hugging Face ONNX folder, the demo model). */
-export function folderDigest(dir: string, cache?: DigestCache): string {
-  return digestOf(folderParts(dir, cache));
+/** The digest of a model folder (a Hugging Face ONNX folder, the demo model), or of the files `include` keeps. */
+export function folderDigest(
+  dir: string,
+  cache?: DigestCache,
+  include?: (relPath: string) => boolean,
+): string {
+  return digestOf(folderParts(dir, cache, include));
+}
+
+/**
+ * The files a folder serves with one ONNX file: all but the other ONNX files (and their data) under onnx/.
+ * An export with fp32 and q8 files has one digest per dtype, so a catalogue pins which one rigs must serve
+ * (an fp32 auditor can't fairly score a q8 rig); a folder with one ONNX file keeps its whole-folder digest.
+ */
+export function servedFiles(otherOnnxFiles: readonly string[]): (relPath: string) => boolean {
+  return (rel) => !otherOnnxFiles.some((f) => rel === `onnx/${f}` || rel.startsWith(`onnx/${f}_data`));
 }
 
 /** The text-preparation libraries whose exact versions are part of the summarizer (pinned in package.json). */

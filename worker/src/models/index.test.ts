@@ -25,11 +25,17 @@ beforeAll(async () => {
   await writeTinyModel(path.join(modelsDir, 'broken'));
   await writeFile(path.join(modelsDir, 'broken', 'onnx', 'model.onnx'), 'not onnx');
   await mkdir(path.join(modelsDir, 'notes'));
+  // An owner's half download (no tokenizer.json), and a folder whose --dtype it has no file for.
+  await writeTinyModel(path.join(modelsDir, 'no-tokenizer'));
+  await rm(path.join(modelsDir, 'no-tokenizer', 'tokenizer.json'));
+  await writeTinyModel(path.join(modelsDir, 'want-fp16'));
   // demo-gen is built (or reused) in its default place, worker/models/demo-gen.
   models = await loadModels({
     device: 'auto',
     modelsDir,
     logger,
+    // q8 for every folder that has it (none here: they serve fp32), fp16 required for want-fp16.
+    dtype: { all: 'q8', models: { 'want-fp16': 'fp16' } },
     onProgress: (id, f) => progress.push([id, f]),
   });
 }, 180_000);
@@ -56,7 +62,11 @@ describe('loadModels', () => {
       accepts: ['generate'],
       contextLength: 64,
     });
-    expect(warnings.some((w) => w.model === 'broken')).toBe(true);
+    const reason = (model: string) => String(warnings.find((w) => w.model === model)?.reason);
+    expect(reason('broken')).toMatch(/onnx\/model.onnx .*download it again/);
+    expect(reason('no-tokenizer')).toMatch(/no-tokenizer\/tokenizer.json is missing/);
+    expect(reason('want-fp16')).toMatch(/onnx\/model_fp16.onnx is missing: dtype fp16 was asked for/);
+    expect(warnings.some((w) => w.model === 'notes')).toBe(false);
   });
 
   it('reports progress from 0 to 1 for every model', () => {

@@ -1,15 +1,15 @@
 // The models a worker serves: the extractive summarizer and the demo generator always, plus every
 // Hugging Face ONNX causal-LM folder found in modelsDir (named after its folder).
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { detectDevice } from '../engine/detect-device';
 import { defaultEngineLogger, type EngineLogger, logDetail } from '../engine/logger';
 import { CudaUnavailableError, type DeviceChoice, type Provider } from '../engine/ort-session';
-import { isHfCausalLmFolder, readHfFolder } from './causal-lm/hf-folder';
+import { DTYPE_FILES, type Dtype, looksLikeModelFolder, readHfFolder } from './causal-lm/hf-folder';
 import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runner';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
-import { type DigestCache, fileDigestCache, folderDigest, summarizerDigest } from './digest';
+import { type DigestCache, fileDigestCache, folderDigest, servedFiles, summarizerDigest } from './digest';
 import { chatPromptTokens, chatSummaryMessageSchema } from './summarizer/chat-summary';
 import { createSummarizer } from './summarizer/summarize';
 
@@ -112,6 +112,34 @@ export interface LoadModelsOptions {
   onProgress?: (modelId: string, fraction: number) => void;
   /** Where per-file hashes are cached (by size and mtime) between starts; none: every file is hashed. */
   digestCacheFile?: string;
+  /** Which ONNX file each model folder serves (--dtype); default the best for the device. */
+  dtype?: DtypeSettings;
+}
+
+/**
+ * `--dtype`: `all` is a preference (a folder without that file serves its best one, with a note);
+ * a per-model dtype is a requirement (the folder is refused without that file).
+ */
+export interface DtypeSettings {
+  all?: Dtype;
+  models?: Record<string, Dtype>;
+}
+
+function dtypeFor(
+  name: string,
+  dir: string,
+  settings: DtypeSettings | undefined,
+  logger: EngineLogger,
+): Dtype | undefined {
+  const required = settings?.models?.[name];
+  if (required) return required;
+  const preferred = settings?.all;
+  if (!preferred || existsSync(path.join(dir, 'onnx', DTYPE_FILES[preferred]))) return preferred;
+  logger.info(
+    { model: name, dtype: preferred },
+    `no onnx/${DTYPE_FILES[preferred]} in this folder; serving the best file it has`,
+  );
+  return undefined;
 }
 
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -280,7 +308,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
   }
   for (const name of entries) {
     const dir = path.join(modelsDir, name);
-    if (name === DEMO_MODEL_ID || path.resolve(dir) === path.resolve(demoDir) || !isHfCausalLmFolder(dir))
+    if (name === DEMO_MODEL_ID || path.resolve(dir) === path.resolve(demoDir) || !looksLikeModelFolder(dir))
       continue;
     if (!MODEL_ID.test(name) || models.has(name)) {
       logger.warn({ model: name }, 'model folder name is not a valid model id, skipped');
@@ -294,18 +322,27 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
         maxBatch: opts.maxBatch,
         logger,
         label: name,
+        dtype: dtypeFor(name, dir, opts.dtype, logger),
         onProgress: (f) => progress(name, f),
       });
-      models.set(name, lmModel(name, lm, `ONNX causal LM from ${name}/`, folderDigest(dir, cache)));
+      const others = Object.entries(DTYPE_FILES)
+        .filter(([d]) => d !== lm.dtype)
+        .map(([, f]) => f);
+      const digest = folderDigest(dir, cache, servedFiles(others));
+      models.set(name, lmModel(name, lm, `ONNX causal LM from ${name}/ (${lm.dtype})`, digest));
       saveCache();
       progress(name, 1);
     } catch (err) {
-      // One broken folder must not keep the rig from serving the others.
+      // One broken folder must not keep the rig from serving the others; the reason names the file.
       logger.warn(
         { model: name, reason: err instanceof Error ? err.message : String(err) },
         'model failed to load, skipped',
       );
     }
+  }
+  for (const name of Object.keys(opts.dtype?.models ?? {})) {
+    if (!entries.includes(name))
+      logger.warn({ model: name }, `--dtype names ${name}, but ${modelsDir} has no such folder`);
   }
   return models;
 }

@@ -15,7 +15,8 @@ import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider } from '../../engine/ort-session';
 import { BatchEngine, type EngineStats } from './batch-engine';
 import { readDecoderLayout, type SessionLike } from './decoder-session';
-import { readHfFolder } from './hf-folder';
+import { withSamplingDefaults } from './generation-defaults';
+import { checkModelFile, chooseDtype, type Dtype, readHfFolder } from './hf-folder';
 import { decodingRules, drawToken, judgePosition, samplingSchema } from './sampler';
 import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 
@@ -71,6 +72,8 @@ export interface ScoreResult {
 export interface CausalLM {
   dir: string;
   provider: Provider;
+  /** The ONNX file served, by transformers.js dtype (fp32: onnx/model.onnx, q8: onnx/model_quantized.onnx…). */
+  dtype: Dtype;
   contextLength: number;
   isInstruct: boolean;
   demoGrade: boolean;
@@ -126,6 +129,8 @@ export interface LoadCausalLMOptions {
   /** 0..1 while files are read and the session is created. */
   onProgress?: (fraction: number) => void;
   label?: string;
+  /** The ONNX file to serve; default the best one the folder has for the device (hf-folder.ts). */
+  dtype?: Dtype;
   /** Jobs decoded together in one forward pass (the rig's --slots); default 8. */
   maxBatch?: number;
   /** Cache tokens for all running jobs together, padding included; default: 1 GiB of cache, at least one context. */
@@ -139,12 +144,13 @@ export const DEFAULT_KV_BUDGET_BYTES = 1024 ** 3;
 export const DEFAULT_PREFILL_CHUNK = 256;
 
 export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Promise<CausalLM> {
-  const info = readHfFolder(dir);
+  const info = readHfFolder(dir, { dtype: opts.dtype });
   const parent = `${path.dirname(info.dir)}${path.sep}`;
   const id = path.basename(info.dir);
   const label = opts.label ?? id;
   opts.onProgress?.(0);
 
+  let dtype: Dtype = info.dtype;
   const { tokenizer, model, provider } = await serialLoad(async () => {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
@@ -153,12 +159,16 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     opts.onProgress?.(0.1);
     const loaded = await resolveLmDevice(
       opts.device,
-      (device) =>
-        AutoModelForCausalLM.from_pretrained(id, {
+      (device) => {
+        // The device decides the default file (fp32 on CPU, fp16 on CUDA when the folder has them).
+        dtype = opts.dtype ?? chooseDtype(info.dir, info.dtypes, undefined, device);
+        const chunks = dtype === info.dtype ? info.externalDataChunks : checkModelFile(info.dir, dtype);
+        return AutoModelForCausalLM.from_pretrained(id, {
           local_files_only: true,
           device,
-          dtype: info.dtype as 'fp32',
-          use_external_data_format: info.externalData,
+          dtype,
+          // How many `<file>_data*` chunks (0: weights inline, or named other ways onnxruntime still reads).
+          use_external_data_format: chunks,
           ...(opts.threads
             ? { session_options: { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } }
             : {}),
@@ -167,7 +177,8 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
               opts.onProgress?.(0.1 + 0.8 * Math.min(1, p.progress / 100));
             }
           },
-        }),
+        });
+      },
       { logger: opts.logger, label },
     );
     return {
@@ -203,7 +214,7 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   });
 
   async function generateNow(params: GenerateParams): Promise<GenerateResult> {
-    const p = generateParamsSchema.parse(params);
+    const p = generateParamsSchema.parse(withSamplingDefaults(params, info.sampling));
     const promptIds = encode(p.prompt);
     const promptTokens = promptIds.length;
     if (promptTokens >= info.contextLength) throw new PromptTooLongError(promptTokens, info.contextLength);
@@ -262,7 +273,7 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   }
 
   async function scoreNow(params: ScoreParams): Promise<ScoreResult> {
-    const p = scoreParamsSchema.parse(params);
+    const p = scoreParamsSchema.parse(withSamplingDefaults(params, info.sampling));
     const promptIds = encode(p.prompt);
     const completionIds: number[] = p.completion
       ? tokenizer.encode(p.completion, { add_special_tokens: false })
@@ -323,6 +334,7 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   return {
     dir: info.dir,
     provider,
+    dtype,
     contextLength: info.contextLength,
     isInstruct: info.isInstruct,
     demoGrade: info.demoGrade,

@@ -4,7 +4,14 @@
 // rotary embeddings from position_ids, grouped-query attention with a causal + padding mask, SiLU-gated MLP.
 // Weights are lazy (GraphBuilder.lazyInit), so a 2 GB model streams to disk one tensor at a time.
 import { GraphBuilder } from '../../../engine/onnx-builder';
-import { floatBytes, initWeights, quantizeColumns, transpose, uniformWeights } from './weights';
+import {
+  floatBytes,
+  initWeights,
+  quantizeBlocks4,
+  quantizeColumns,
+  transpose,
+  uniformWeights,
+} from './weights';
 
 export interface DecoderShape {
   hiddenSize: number;
@@ -25,7 +32,10 @@ export interface DecoderShape {
 }
 
 /** How MatMul weights are stored: fp32, or int8 per column with dynamically quantized activations (q8). */
-export type WeightFormat = 'fp32' | 'q8';
+export type WeightFormat = 'fp32' | 'q8' | 'q4';
+
+/** Block size of the q4 format along the input dimension (hidden and intermediate sizes must divide by it). */
+export const Q4_BLOCK = 32;
 
 export const headDim = (s: DecoderShape) => s.hiddenSize / s.heads;
 
@@ -99,6 +109,10 @@ class Ctx {
     let y: string;
     if (this.format === 'fp32') {
       y = this.g.op('MatMul', [x, this.weight(name, [inDim, outDim], std)]);
+    } else if (this.format === 'q4') {
+      y = this.q4linear(x, name, inDim, outDim, () =>
+        transpose(initWeights(seed, name, inDim * outDim, std), inDim, outDim),
+      );
     } else {
       y = this.qlinear(x, name, inDim, outDim, () => initWeights(seed, name, inDim * outDim, std));
     }
@@ -140,6 +154,33 @@ class Ctx {
     const y = g.op('MatMulInteger', [xq, wq, xz]);
     const yf = g.op('Cast', [y], { to: { int: 1 } });
     return g.op('Mul', [yf, g.op('Mul', [xs, ws])]);
+  }
+
+  /**
+   * Weight-only 4-bit (MatMulNBits, com.microsoft): activations stay float, so outputs don't depend on what
+   * else is in the batch. `rowsNK` gives the weight as [out × in], the layout MatMulNBits blocks.
+   */
+  q4linear(x: string, name: string, inDim: number, outDim: number, rowsNK: () => Float32Array): string {
+    const g = this.g;
+    const blocks = inDim / Q4_BLOCK;
+    let cached: { packed: Uint8Array; scales: Float32Array } | undefined;
+    const quantized = () => {
+      cached ??= quantizeBlocks4(rowsNK(), outDim, inDim, Q4_BLOCK);
+      return cached;
+    };
+    const wq = g.lazyInit('uint8', [outDim, blocks, Q4_BLOCK / 2], () => quantized().packed, `${name}_Q4`);
+    const ws = g.lazyInit(
+      'float',
+      [outDim * blocks],
+      () => {
+        const { scales } = quantized();
+        cached = undefined;
+        return floatBytes(scales);
+      },
+      `${name}_scales`,
+    );
+    const attrs = { K: { int: inDim }, N: { int: outDim }, bits: { int: 4 }, block_size: { int: Q4_BLOCK } };
+    return g.opN('MatMulNBits', [x, wq, ws], 1, attrs, 'com.microsoft')[0];
   }
 
   /** x / sqrt(mean(x²) + eps) · w, in the op pattern onnxruntime fuses into SimplifiedLayerNormalization. */
@@ -255,6 +296,10 @@ function lmHead(ctx: Ctx, x: string, inputIds: string): string {
   if (!s.tied) return ctx.linear(x, 'lm_head.weight', H, V);
   const embedName = 'model.embed_tokens.weight';
   const seed = s.seed;
+  if (ctx.format === 'q4') {
+    // MatMulNBits blocks the weight as [vocab × hidden]: the embedding as it is.
+    return ctx.q4linear(x, 'lm_head.weight', H, V, () => initWeights(seed, embedName, V * H, s.initStd));
+  }
   if (ctx.format === 'q8') {
     // The tied head quantized on its own: the embedding transposed to [hidden × vocab], per vocab column.
     return ctx.qlinear(x, 'lm_head.weight', H, V, () =>

@@ -1,7 +1,7 @@
 // Random-weight decoders in the exact Hugging Face Optimum / onnx-community layout, built by the project
 // (no Python, no downloads), for tests and benches: Llama and Qwen2 families, byte-level BPE tokenizer,
-// chat template, fp32 and q8 files, inline / external / split external data. Deterministic by seed.
-import { createHash } from 'node:crypto';
+// chat template, fp32, q8 and q4 files, inline / external / split external data. Deterministic by seed.
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ export type TestDecoderDtype = WeightFormat;
 export const DTYPE_FILE: Record<TestDecoderDtype, string> = {
   fp32: 'model.onnx',
   q8: 'model_quantized.onnx',
+  q4: 'model_q4.onnx',
 };
 
 export interface TestDecoderSpec {
@@ -49,7 +50,10 @@ export interface TestDecoderSpec {
   rmsNormEps?: number;
   /** Standard deviation of the random init. Default 0.02 (Hugging Face's initializer_range). */
   initStd?: number;
-  /** ONNX files to write. Default ['fp32']. */
+  /**
+   * ONNX files to write. Default ['fp32']. q8: onnxruntime's dynamic quantization (MatMulInteger, activations
+   * quantized per call, so a batch can change a row's logits); q4: weight-only MatMulNBits, batch-invariant.
+   */
   dtypes?: TestDecoderDtype[];
   /** Weights in `model*.onnx_data` (true), or split into chunks of at most chunkBytes (`_data_1`, …). */
   externalData?: boolean | { chunkBytes: number };
@@ -100,7 +104,7 @@ export const TINY_LLAMA: TestDecoderSpec = {
   initStd: 0.1,
 };
 
-/** Qwen2.5-0.5B's shape (494 M parameters, ~2 GB fp32): external data in 1 GB chunks, fp32 and q8. */
+/** Qwen2.5-0.5B's shape (494 M parameters, ~2 GB fp32): external data in 1 GB chunks; fp32, q8 and q4. */
 export const QWEN2_5_0_5B_SHAPE: TestDecoderSpec = {
   family: 'qwen2',
   hiddenSize: 896,
@@ -112,7 +116,7 @@ export const QWEN2_5_0_5B_SHAPE: TestDecoderSpec = {
   seed: 5,
   merges: 8000,
   maxPositionEmbeddings: 32_768,
-  dtypes: ['fp32', 'q8'],
+  dtypes: ['fp32', 'q8', 'q4'],
   externalData: { chunkBytes: 1 << 30 },
 };
 
@@ -210,12 +214,17 @@ function generationConfig(spec: TestDecoderSpec, ids: FamilyIds): Record<string,
  * tensor at a time, so a 2 GB model needs memory for its largest tensor only.
  */
 export async function writeTestDecoder(dir: string, spec: TestDecoderSpec): Promise<TestDecoderInfo> {
+  return writeFolder(dir, spec, true);
+}
+
+/** `replace` false: when `dir` appears meanwhile (another process built it), keep that one. */
+async function writeFolder(dir: string, spec: TestDecoderSpec, replace: boolean): Promise<TestDecoderInfo> {
   const instruct = spec.instruct ?? true;
   const context = spec.maxPositionEmbeddings ?? 2048;
   const layout: TokenizerLayout = tokenizerLayout(spec.family, spec.merges ?? 1000, spec.vocabSize);
   const shape = shapeOf(spec, layout.vocab.length);
   const ids = familyIds(spec.family, layout, instruct);
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(path.join(tmp, 'onnx'), { recursive: true });
   const files: TestDecoderInfo['files'] = {};
@@ -226,6 +235,7 @@ export async function writeTestDecoder(dir: string, spec: TestDecoderSpec): Prom
       const ext = spec.externalData;
       const data = await buildDecoderGraph(shape, dtype).writeModel(path.join(tmp, 'onnx', model), {
         opset: 17,
+        extraOpsets: dtype === 'q4' ? { 'com.microsoft': 1 } : undefined,
         externalData: ext ? { chunkBytes: typeof ext === 'object' ? ext.chunkBytes : undefined } : undefined,
       });
       files[dtype] = { model, data };
@@ -239,9 +249,15 @@ export async function writeTestDecoder(dir: string, spec: TestDecoderSpec): Prom
       path.join(tmp, 'tokenizer_config.json'),
       json(tokenizerConfig(spec.family, layout, instruct, context)),
     );
-    await rm(dir, { recursive: true, force: true });
+    if (replace) await rm(dir, { recursive: true, force: true });
     await mkdir(path.dirname(dir), { recursive: true });
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (replace || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw err;
+      await rm(tmp, { recursive: true, force: true }); // built by someone else meanwhile: same bytes
+    }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
@@ -284,6 +300,6 @@ export function testDecoderCachePath(spec: TestDecoderSpec, root = testModelsDir
 export async function ensureTestDecoder(spec: TestDecoderSpec, root = testModelsDir()): Promise<string> {
   const dir = testDecoderCachePath(spec, root);
   if (existsSync(path.join(dir, 'config.json'))) return dir;
-  await writeTestDecoder(dir, spec);
+  await writeFolder(dir, spec, false);
   return dir;
 }

@@ -92,3 +92,35 @@ export function transpose(w: Float32Array, rows: number, cols: number): Float32A
   }
   return out;
 }
+
+/**
+ * 4-bit block quantization as onnxruntime's MatMulNBits reads it: for each output row n of a [N × K] matrix
+ * and each block of `block` values along K, a scale max|w| / 7 and values round(w / scale) + 8 in [0, 15]
+ * (the default zero point 8), two per byte, the even element in the low nibble.
+ */
+export function quantizeBlocks4(
+  w: Float32Array,
+  n: number,
+  k: number,
+  block: number,
+): { packed: Uint8Array; scales: Float32Array } {
+  if (k % block !== 0) throw new Error(`K = ${k} is not a multiple of the block size ${block}`);
+  const blocks = k / block;
+  const packed = new Uint8Array((n * k) / 2);
+  const scales = new Float32Array(n * blocks);
+  for (let r = 0; r < n; r++) {
+    for (let b = 0; b < blocks; b++) {
+      const start = r * k + b * block;
+      let max = 0;
+      for (let i = 0; i < block; i++) max = Math.max(max, Math.abs(w[start + i]));
+      const scale = max > 0 ? max / 7 : 1;
+      scales[r * blocks + b] = scale;
+      for (let i = 0; i < block; i++) {
+        const q = Math.max(-8, Math.min(7, Math.round(w[start + i] / scale))) + 8;
+        const at = (start + i) >> 1;
+        packed[at] |= i % 2 === 0 ? q : q << 4;
+      }
+    }
+  }
+  return { packed, scales };
+}
