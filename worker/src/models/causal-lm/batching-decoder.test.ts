@@ -105,3 +105,18 @@ describe.each([
     expect(beside).toEqual(alone);
   }, 120_000);
 });
+
+describe('a dynamically quantized (q8) test decoder', () => {
+  it('decodes one job at a time, so its jobs still come out as they do alone', async () => {
+    const info = await writeTestDecoder(path.join(root, 'tiny-qwen2-q8'), { ...TINY_QWEN2, dtypes: ['q8'] });
+    const lm = await loadCausalLM(info.dir, { device: 'cpu', logger: silentEngineLogger, maxBatch: 8 });
+    loaded.push(lm);
+    expect(lm.dtype).toBe('q8');
+    const js = jobs(lm);
+    const solo: GenerateResult[] = [];
+    for (const job of js) solo.push(await lm.generate(job));
+    const { out, widest } = await batchWithJoins(lm, js);
+    expect(out).toEqual(solo);
+    expect(widest).toBe(1);
+  }, 120_000);
+});

@@ -142,6 +142,8 @@ export interface LoadCausalLMOptions {
 export const DEFAULT_MAX_BATCH = 8;
 export const DEFAULT_KV_BUDGET_BYTES = 1024 ** 3;
 export const DEFAULT_PREFILL_CHUNK = 256;
+/** Files whose activations are quantized per call (one scale for the whole batch): not batch-invariant. */
+const DYNAMIC_QUANT_DTYPES = new Set<string>(['q8', 'int8', 'uint8']);
 
 export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Promise<CausalLM> {
   const info = readHfFolder(dir, { dtype: opts.dtype });
@@ -205,8 +207,19 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   const session = (model as unknown as { sessions: Record<string, SessionLike> }).sessions.model;
   if (!session) throw new Error(`${label}: transformers.js loaded no decoder session named "model"`);
   const layout = readDecoderLayout(session);
+  // Dynamically quantized files (q8, int8, uint8: MatMulInteger after DynamicQuantizeLinear) quantize the
+  // activations with one scale per tensor, so the rows of a batch change each other's logits: 16 of 24 jobs
+  // on the tiny q8 test decoder came out otherwise batched than alone. They decode one job at a time.
+  const batchInvariant = !DYNAMIC_QUANT_DTYPES.has(dtype);
+  const maxBatch = batchInvariant ? (opts.maxBatch ?? DEFAULT_MAX_BATCH) : 1;
+  if (!batchInvariant && (opts.maxBatch ?? DEFAULT_MAX_BATCH) > 1) {
+    opts.logger?.warn(
+      { model: label, dtype },
+      'dynamically quantized weights depend on the batch: this model decodes one job at a time (fp32, fp16 or q4 files batch)',
+    );
+  }
   const engine = new BatchEngine(session, {
-    maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
+    maxBatch,
     kvBudgetTokens:
       opts.kvBudgetTokens ??
       Math.max(info.contextLength, Math.floor(DEFAULT_KV_BUDGET_BYTES / layout.kvBytesPerToken)),
