@@ -56,7 +56,7 @@ const SHAPES: Record<string, TestDecoderSpec> = {
 };
 
 const SINGLE_TOKENS = Number(process.env.COCOON_ENGINE_BENCH_TOKENS ?? 32);
-const PAIRS = 3;
+const PAIRS = Number(process.env.COCOON_ENGINE_BENCH_PAIRS ?? 5);
 const BATCH = 8;
 const LONG_PROMPT_TOKENS = 2000;
 
@@ -210,6 +210,9 @@ async function singleStream(
       ratios.push(x / y);
     }
     const roofline = bandwidth / weights;
+    // On a shared machine a run's speed swings several-fold with the neighbours' load: the best of each side
+    // is the least disturbed figure, reported beside the medians.
+    const best = Math.max(...o) / Math.max(...b);
     return [
       {
         name: `${shapeName} single-stream decode`,
@@ -219,7 +222,8 @@ async function singleStream(
         ratio: round(median(ratios)),
         note:
           `batch engine vs bare transformers.js generate() on the same files, greedy, ${SINGLE_TOKENS} tokens a run, ` +
-          `medians of ${PAIRS} interleaved pairs`,
+          `medians of ${PAIRS} interleaved pairs, ratio the median per-pair ratio (best-of-${PAIRS}: ` +
+          `${round(Math.max(...o))} vs ${round(Math.max(...b))} tokens/s, ${round(best)})`,
       },
       {
         name: `${shapeName} single stream / roofline`,
@@ -229,7 +233,8 @@ async function singleStream(
         ratio: round(median(o) / roofline),
         note:
           `roofline = copy bandwidth ${round(bandwidth / 1e9, 1)} GB/s (a ${256} MB Float32Array copy, read + write) ÷ ` +
-          `${round(weights / 1e6, 1)} MB of fp32 weights read per token`,
+          `${round(weights / 1e6, 1)} MB of fp32 weights read per token; best-of-${PAIRS} share ` +
+          `${round(Math.max(...o) / roofline)}`,
       },
     ];
   } finally {
@@ -247,23 +252,30 @@ async function concurrent(ours: CausalLM): Promise<BenchResult[]> {
     topP: 0.95,
     seed: 100 + i,
   }));
-  let t0 = performance.now();
-  const solo: Awaited<ReturnType<CausalLM['generate']>>[] = [];
-  for (const job of jobs) solo.push(await ours.generate(job));
-  const soloMs = performance.now() - t0;
-  t0 = performance.now();
+  // Two rounds of (one at a time, all at once); each side's faster round counts (see singleStream).
+  let solo: Awaited<ReturnType<CausalLM['generate']>>[] = [];
+  let batched: Awaited<ReturnType<CausalLM['generate']>>[] = [];
+  let soloMs = Number.POSITIVE_INFINITY;
+  let batchMs = Number.POSITIVE_INFINITY;
   let widest = 0;
-  const batched = await Promise.all(
-    jobs.map((job) =>
-      ours.generate({
-        ...job,
-        onProgress: () => {
-          widest = Math.max(widest, ours.engineStats().decoding);
-        },
-      }),
-    ),
-  );
-  const batchMs = performance.now() - t0;
+  for (let round = 0; round < 2; round++) {
+    let t0 = performance.now();
+    solo = [];
+    for (const job of jobs) solo.push(await ours.generate(job));
+    soloMs = Math.min(soloMs, performance.now() - t0);
+    t0 = performance.now();
+    batched = await Promise.all(
+      jobs.map((job) =>
+        ours.generate({
+          ...job,
+          onProgress: () => {
+            widest = Math.max(widest, ours.engineStats().decoding);
+          },
+        }),
+      ),
+    );
+    batchMs = Math.min(batchMs, performance.now() - t0);
+  }
   const tokens = solo.reduce((n, r) => n + r.completionTokens, 0);
   const same = batched.filter((r, i) => r.text === solo[i].text).length;
   return [
@@ -275,7 +287,8 @@ async function concurrent(ours: CausalLM): Promise<BenchResult[]> {
       ratio: round(soloMs / batchMs),
       note:
         `${BATCH} jobs (prompts of 8 to ${8 + 12 * (BATCH - 1)} tokens, greedy and sampled, ${SINGLE_TOKENS} tokens each) ` +
-        `all at once (up to ${widest} rows a step) vs the same jobs one at a time; ${same}/${BATCH} outputs identical to the solo runs`,
+        `all at once (up to ${widest} rows a step) vs the same jobs one at a time, the faster of two rounds each; ` +
+        `${same}/${BATCH} outputs identical to the solo runs`,
     },
   ];
 }
