@@ -7,6 +7,7 @@ import {
   benchAttestation,
   benchAudits,
   benchCheckable,
+  benchEngine,
   benchMiniappSize,
   benchOnchain,
   benchProxy,
@@ -30,6 +31,7 @@ type Suite = { name: string; run: () => Promise<Array<Omit<BenchRow, 'suite'>>> 
 
 const suites: Suite[] = [
   { name: 'worker', run: benchWorker },
+  { name: 'engine', run: benchEngine },
   { name: 'summaries', run: benchSummaries },
   { name: 'checkable', run: benchCheckable },
   { name: 'audits', run: benchAudits },

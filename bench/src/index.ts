@@ -8,6 +8,7 @@ export {
   verifierChunks,
 } from './miniapp';
 
+export const benchEngine = async () => (await import('./engine')).benchEngine();
 export const benchWorker = async () => (await import('./worker')).benchWorker();
 export const benchMiniappSize = async () => (await import('./miniapp')).benchMiniappSize();
 export const benchAudits = async () => (await import('./audits')).benchAudits();

@@ -61,7 +61,10 @@ afterEach(async () => {
   await proxy?.close();
 });
 
-async function rig(ownerId: number, opts: { models?: Map<string, Model>; price?: bigint } = {}) {
+async function rig(
+  ownerId: number,
+  opts: { models?: Map<string, Model>; price?: bigint; slots?: number } = {},
+) {
   const owner = userClient(proxy, ownerId);
   const { rig: view, token } = await owner.registerRig(`rig-${ownerId}`);
   const worker = startWorker({
@@ -70,7 +73,7 @@ async function rig(ownerId: number, opts: { models?: Map<string, Model>; price?:
     models: opts.models ?? models,
     configDir: path.join(configRoot, `${ownerId}-${Date.now()}`),
     logger: silent,
-    slots: 2,
+    slots: opts.slots ?? 2,
     backoff: { initialMs: 50, maxMs: 200 },
   });
   workers.push(worker);
@@ -172,6 +175,25 @@ describe('the real worker behind the real proxy', () => {
     expect(honest.agreement).toBeGreaterThanOrEqual(0.99);
     const swapped = await demo.score!(body, { text: c.text, finishReason: c.finishReason });
     expect(swapped.agreement).toBeLessThan(0.5);
+  });
+
+  it('runs 8 jobs at once on a rig with 8 slots, decoded in one batch, each as it comes out alone', async () => {
+    await rig(1001, { slots: 8 });
+    const bodies = Array.from({ length: 8 }, (_, i) => ({
+      kind: 'generate' as const,
+      prompt: ['The old man walked to the church and said', 'After the war', 'She said that'][i % 3],
+      maxTokens: 12 + 4 * i,
+      temperature: 0.9,
+      topP: 0.95,
+      seed: 5000 + i,
+    }));
+    const demo = models.get(DEMO_MODEL_ID)!;
+    const alone = [];
+    for (const body of bodies) alone.push((await demo.run(body, () => {})).text);
+    const users = bodies.map((_, i) => userClient(proxy, 3001 + i));
+    const jobs = await Promise.all(bodies.map((body, i) => users[i].runJob({ model: DEMO_MODEL_ID, body })));
+    expect(jobs.map((j) => j.text)).toEqual(alone);
+    for (const [i, j] of jobs.entries()) expect(await users[i].job(j.jobId)).toMatchObject({ state: 'done' });
   });
 
   it('fails a job over to a second worker when the first is killed mid-job, and settles it once', async () => {

@@ -28,12 +28,20 @@ const JOB = '33333333-3333-4333-8333-333333333333';
 
 /** A job sealed to both rigs, its result committed and copied for the auditor by the executor. */
 function audit(
-  over: { text?: string; copyText?: string; recipients?: string[]; completionTokens?: number } = {},
+  over: {
+    text?: string;
+    copyText?: string;
+    recipients?: string[];
+    completionTokens?: number;
+    summarize?: boolean;
+  } = {},
 ): AuditMessage {
   const rigs = over.recipients ?? [EXEC, AUD];
   const keyOf = (id: string) => (id === EXEC ? executor : auditor).x25519.publicKey;
   const { envelope } = sealJob(
-    { kind: 'generate', prompt: 'hello there', maxTokens: 8, seed: 1 },
+    over.summarize
+      ? { kind: 'summarize', messages: [{ author: 'ann', text: 'hello there' }], maxTokens: 8 }
+      : { kind: 'generate', prompt: 'hello there', maxTokens: 8, seed: 1 },
     rigs.map((rigId) => ({ rigId, x25519PublicKey: keyOf(rigId) })),
     JOB,
   );
@@ -50,7 +58,7 @@ function audit(
     auditId: '44444444-4444-4444-8444-444444444444',
     jobId: JOB,
     model: 'demo-gen',
-    kind: 'generate',
+    kind: over.summarize ? 'summarize' : 'generate',
     envelope,
     aad: JOB,
     auditCopy: copy,
@@ -136,6 +144,23 @@ describe('runAudit', () => {
     // A receipt within the tokens the text can hide (an end-of-sequence token) passes, as before.
     const fine = await runAudit(audit({ completionTokens: 5 }), withModel(scoringModel(3, 4)));
     expect(fine.outcome).toBe('pass');
+  });
+
+  it("scores a language model's greedy summary instead of re-running it (a batch may move a float)", async () => {
+    // Re-run, this model's summary comes out otherwise, as a near-tie decided by float noise would; its
+    // scorer agrees with the claim within that noise.
+    const lm: Model = {
+      ...scoringModel(3, 2),
+      accepts: ['generate', 'summarize'],
+      run: async () => ({
+        text: 'general grievous',
+        promptTokens: 3,
+        completionTokens: 2,
+        finishReason: 'stop',
+      }),
+    };
+    const v = await runAudit(audit({ summarize: true }), withModel(lm));
+    expect(v).toMatchObject({ outcome: 'pass' });
   });
 
   it("fails a receipt whose prompt count differs from the pinned tokenizer's, which is deterministic", async () => {

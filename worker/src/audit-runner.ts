@@ -130,9 +130,10 @@ async function check(msg: AuditMessage, deps: JobRunnerDeps): Promise<Finding> {
 
   // A v2 result: its token ids are scored, whatever the job kind (a summary is greedy generation).
   if (claimed.tokenIds) return scoreTokenIds(model, input, { ...claimed, tokenIds: claimed.tokenIds });
-  // v1 (a worker older than protocol 2, or a model without tokens): generation is scored on its text
-  // re-encoded (greedy too: the scorer allows float noise between near-tied tokens).
-  if (input.kind === 'generate' && model.score) return scoreSampled(model, input, claimed);
+  // v1 (a worker older than protocol 2): a language model's output is scored on its text re-encoded, greedy
+  // summaries too (the scorer allows float noise between near-tied tokens, which batched decoding may bring).
+  // Only the extractive summarizer (no score) is re-run.
+  if (model.score) return scoreSampled(model, input, claimed);
   return rerunDeterministic(model, input, claimed);
 }
 
@@ -188,7 +189,7 @@ async function rerunDeterministic(
 /** Sampled generation: one scoring pass, the seeded sampler replayed at every position. */
 async function scoreSampled(
   model: Model,
-  input: Extract<JobInput, { kind: 'generate' }>,
+  input: JobInput,
   claimed: ClaimedOutput & { completionTokens: number },
 ): Promise<Finding> {
   const s = await model.score!(input, claimed);
@@ -200,7 +201,8 @@ async function scoreSampled(
       s.agreement,
     );
   // The receipt also counts the end-of-sequence token, or the stop sequence's tokens, that the text hides.
-  const hidden = 1 + Math.max(0, ...(input.stop ?? []).map((stop) => stop.length));
+  const stops = input.kind === 'generate' ? (input.stop ?? []) : [];
+  const hidden = 1 + Math.max(0, ...stops.map((stop) => stop.length));
   if (claimed.completionTokens < s.completionTokens || claimed.completionTokens > s.completionTokens + hidden)
     return recountFinding(claimed, s.completionTokens, hidden, s.agreement);
   return { outcome: 'pass', agreement: s.agreement, reason: '' };

@@ -27,6 +27,7 @@ export const USAGE = `Usage: cocoon-worker --proxy URL --token RIG_TOKEN [option
                       model (required), e.g. q8,qwen=fp16 (default: the
                       best for the device: fp32 on CPU, fp16 on CUDA)
   --slots N           jobs run at once, 1-64 (default 1)               env COCOON_SLOTS
+                      (each language model decodes them in one batch)
   --threads N         onnxruntime CPU threads per model, 1-256         env COCOON_THREADS
                       (default: onnxruntime's choice, one per core)
   --tee T             auto | tdx | none (default auto: TDX when       env COCOON_TEE

@@ -14,7 +14,7 @@ export { type EngineLogger, silentEngineLogger } from './engine/logger';
 export { type JobOutcome, runAssignedJob } from './job-runner';
 export { loadOrCreateKeys, type RigKeys } from './keys';
 export { type ProbeRequest, type ProbeResponse, runProbe } from './models/causal-lm/probe-process';
-export { loadCausalLM } from './models/causal-lm/runner';
+export { type CausalLM, loadCausalLM } from './models/causal-lm/runner';
 // Random-weight Llama / Qwen2 decoders in the Optimum layout, for tests and the engine bench.
 export {
   ensureTestDecoder,

@@ -96,6 +96,8 @@ export function startWorker(opts: StartWorkerOptions): WorkerHandle {
       ownModels = await loadModels({
         device: tee.kind === 'tdx' ? 'cpu' : (opts.device ?? 'auto'),
         threads: opts.threads,
+        // Each language model decodes every running job in one batch: the slots are its capacity.
+        maxBatch: opts.slots ?? 1,
         modelsDir: opts.modelsDir,
         dtype: opts.dtype,
         logger,

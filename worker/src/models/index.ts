@@ -101,10 +101,11 @@ export interface Model {
   /** Generate models only: a chat as one prompt, by the model's chat template when it has one. */
   chatPrompt?(messages: ChatTurn[]): string;
   /**
-   * Generate models only: how well a claimed output matches what this model gives for the job (its prompt,
-   * sampling parameters and seed), in one forward pass. What an auditing rig runs on a sampled job.
+   * Language models only: how well a claimed output matches what this model gives for the job (its prompt,
+   * sampling parameters and seed; a summary: its greedy prompt), in one forward pass. What an auditing rig
+   * runs on their jobs: batched decoding may move a float, so even greedy output is scored, not re-run.
    */
-  score?(job: Extract<JobInput, { kind: 'generate' }>, claimed: ClaimedOutput): Promise<ScoreResult>;
+  score?(job: JobInput, claimed: ClaimedOutput): Promise<ScoreResult>;
   /**
    * Causal LMs only, any job kind they run: scores claimed token ids with the job's seeded sampler (a
    * summary is greedy) and decodes them as run() does (causal-lm/score-ids.ts). What an auditing rig runs on
@@ -118,6 +119,8 @@ export interface LoadModelsOptions {
   device: DeviceChoice;
   /** onnxruntime CPU threads per session (outputs must not depend on it: see the reproducibility tests). */
   threads?: number;
+  /** Jobs each language model decodes together in one pass (the rig's --slots); default 8. */
+  maxBatch?: number;
   /** Folder of extra model folders; defaults to worker/models. */
   modelsDir?: string;
   /** Where demo-gen lives (built there if missing); defaults to worker/models/demo-gen. */
@@ -223,8 +226,8 @@ export function lmModel(id: string, lm: CausalLM, fallbackDescription: string, d
       return lm.countTokens(job.kind === 'generate' ? job.prompt : summaryPrompt(lm, job.messages));
     },
     chatPrompt: (messages) => (lm.isInstruct ? lm.formatChat(messages) : plainChatPrompt(messages)),
-    score: (job, claimed) =>
-      lm.score({ ...job, completion: claimed.text, finishReason: claimed.finishReason }),
+    score: (rawJob, claimed) =>
+      lm.score({ ...lmParams(rawJob), completion: claimed.text, finishReason: claimed.finishReason }),
     dispose: () => lm.dispose(),
   };
 }
@@ -303,6 +306,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
   const demo = await loadCausalLM(demoDir, {
     device: opts.device,
     threads: opts.threads,
+    maxBatch: opts.maxBatch,
     logger,
     label: DEMO_MODEL_ID,
     onProgress: (f) => progress(DEMO_MODEL_ID, 0.5 + f / 2),
@@ -331,6 +335,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
       const lm = await loadCausalLM(dir, {
         device: opts.device,
         threads: opts.threads,
+        maxBatch: opts.maxBatch,
         logger,
         label: name,
         dtype: dtypeFor(name, dir, opts.dtype, logger),

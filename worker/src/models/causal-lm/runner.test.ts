@@ -165,7 +165,7 @@ describe('loadCausalLM on the tiny model', () => {
     await expect(run).rejects.toBeInstanceOf(GenerationAbortedError);
   });
 
-  it('runs concurrent requests one after another with correct results', async () => {
+  it('runs concurrent requests together with correct results', async () => {
     const [a, b] = await Promise.all([
       lm.generate({ prompt: 'the', maxTokens: 2, temperature: 0 }),
       lm.generate({ prompt: 'lazy', maxTokens: 2, temperature: 0 }),

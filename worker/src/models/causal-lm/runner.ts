@@ -1,32 +1,23 @@
-// Loads any ONNX causal LM in the Hugging Face layout from a local folder and generates with it,
-// through @huggingface/transformers (tokenizer, KV cache, sampling) — no hub, no hand-written tokenizer.
+// Loads any ONNX causal LM in the Hugging Face layout from a local folder and serves it: @huggingface/transformers
+// loads the tokenizer and the onnxruntime session (no hub, no hand-written tokenizer); the batch engine
+// (batch-engine.ts) drives that session for every job of the model at once, with the network's seeded sampler.
 import path from 'node:path';
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
-  BaseStreamer,
   env,
-  LogitsProcessor,
   type PreTrainedModel,
   type PreTrainedTokenizer,
-  StoppingCriteria,
-  Tensor,
 } from '@huggingface/transformers';
 import { z } from 'zod';
 import { resolveLmDevice } from '../../engine/lm-device';
 import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider } from '../../engine/ort-session';
+import { BatchEngine, type EngineStats } from './batch-engine';
+import { readDecoderLayout, type SessionLike } from './decoder-session';
 import { withSamplingDefaults } from './generation-defaults';
 import { checkModelFile, chooseDtype, type Dtype, readHfFolder } from './hf-folder';
-import {
-  type DecodingRules,
-  decodingRules,
-  drawToken,
-  judgePosition,
-  LIBRARY_RULES_OFF,
-  type SamplingParams,
-  samplingSchema,
-} from './sampler';
+import { decodingRules, drawToken, judgePosition, samplingSchema } from './sampler';
 import { type IdsScore, type IdsScorer, type ScoreIdsParams, scoreIds } from './score-ids';
 import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 
@@ -103,6 +94,8 @@ export interface CausalLM {
   countTokens(text: string): number;
   /** For instruct models: the prompt for a chat, by the model's own chat template. */
   formatChat(messages: { role: 'system' | 'user' | 'assistant'; content: string }[]): string;
+  /** What the batch engine holds now (for benches and metrics). */
+  engineStats(): EngineStats;
   dispose(): Promise<void>;
 }
 
@@ -126,71 +119,6 @@ export class GenerationAbortedError extends Error {
   }
 }
 
-/**
- * Chooses each token with the network's seeded sampler (sampler.ts) and hands the library a one-hot row, so
- * its greedy step picks exactly that token: the library keeps the KV cache, the sampler owns the choice.
- */
-class SeededSamplerProcessor extends LogitsProcessor {
-  constructor(
-    private readonly promptLength: number,
-    private readonly params: SamplingParams,
-    private readonly rules: DecodingRules,
-  ) {
-    super();
-  }
-  override _call(inputIds: bigint[][], logits: Tensor): Tensor {
-    const vocab = logits.dims.at(-1) as number;
-    const data = logits.data as Float32Array;
-    inputIds.forEach((ids, b) => {
-      const row = data.subarray(b * vocab, (b + 1) * vocab);
-      const history = Int32Array.from(ids, Number);
-      const token = drawToken(
-        { logits: row, history, position: history.length - this.promptLength },
-        this.params,
-        this.rules,
-      );
-      row.fill(Number.NEGATIVE_INFINITY);
-      row[token] = 0;
-    });
-    return logits;
-  }
-}
-
-class FlagStoppingCriteria extends StoppingCriteria {
-  constructor(private readonly shouldStop: () => boolean) {
-    super();
-  }
-  override _call(inputIds: number[][]): boolean[] {
-    const stop = this.shouldStop();
-    return inputIds.map(() => stop);
-  }
-}
-
-/**
- * Collects generated ids (the first put is the prompt), hands each step to `onIds`, if any, and counts it
- * to `onProgress`.
- */
-class CompletionStreamer extends BaseStreamer {
-  readonly ids: bigint[] = [];
-  private seenPrompt = false;
-  constructor(
-    private readonly onIds?: (ids: bigint[]) => void,
-    private readonly onProgress?: (tokensDone: number) => void,
-  ) {
-    super();
-  }
-  override put(value: bigint[][]): void {
-    if (!this.seenPrompt) {
-      this.seenPrompt = true;
-      return;
-    }
-    this.ids.push(value[0][0]);
-    this.onIds?.(this.ids);
-    this.onProgress?.(this.ids.length);
-  }
-  override end(): void {}
-}
-
 // transformers.js reads models relative to the global env.localModelPath, so loads take turns.
 let loadQueue: Promise<unknown> = Promise.resolve();
 function serialLoad<T>(fn: () => Promise<T>): Promise<T> {
@@ -209,7 +137,19 @@ export interface LoadCausalLMOptions {
   label?: string;
   /** The ONNX file to serve; default the best one the folder has for the device (hf-folder.ts). */
   dtype?: Dtype;
+  /** Jobs decoded together in one forward pass (the rig's --slots); default 8. */
+  maxBatch?: number;
+  /** Cache tokens for all running jobs together, padding included; default: 1 GiB of cache, at least one context. */
+  kvBudgetTokens?: number;
+  /** Prompt tokens per prefill pass between decode steps; default 256. */
+  prefillChunk?: number;
 }
+
+export const DEFAULT_MAX_BATCH = 8;
+export const DEFAULT_KV_BUDGET_BYTES = 1024 ** 3;
+export const DEFAULT_PREFILL_CHUNK = 256;
+/** Files whose activations are quantized per call (one scale for the whole batch): not batch-invariant. */
+const DYNAMIC_QUANT_DTYPES = new Set<string>(['q8', 'int8', 'uint8']);
 
 export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Promise<CausalLM> {
   const info = readHfFolder(dir, { dtype: opts.dtype });
@@ -260,26 +200,42 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
   const encode = (text: string): number[] => tokenizer.encode(text);
   const decode = (ids: bigint[]): string =>
     ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '';
-  const eosIds = new Set<bigint>(
-    [
-      model.generation_config?.eos_token_id ??
-        (model.config as { eos_token_id?: number | number[] }).eos_token_id,
-    ]
-      .flat()
-      .filter((x): x is number => typeof x === 'number')
-      .map((x) => BigInt(x)),
-  );
+  const config = model.config as { eos_token_id?: number | number[] };
+  const eosList = [model.generation_config?.eos_token_id ?? config.eos_token_id]
+    .flat()
+    .filter((x): x is number => typeof x === 'number');
+  const eosIds = new Set<number>(eosList);
   const rules = decodingRules(
     model.generation_config as unknown as Record<string, unknown> | undefined,
-    [...eosIds].map(Number),
+    eosList,
   );
 
-  let queue: Promise<unknown> = Promise.resolve();
+  const session = (model as unknown as { sessions: Record<string, SessionLike> }).sessions.model;
+  if (!session) throw new Error(`${label}: transformers.js loaded no decoder session named "model"`);
+  const layout = readDecoderLayout(session);
+  // Dynamically quantized files (q8, int8, uint8: MatMulInteger after DynamicQuantizeLinear) quantize the
+  // activations with one scale per tensor, so the rows of a batch change each other's logits: 16 of 24 jobs
+  // on the tiny q8 test decoder came out otherwise batched than alone. They decode one job at a time.
+  const batchInvariant = !DYNAMIC_QUANT_DTYPES.has(dtype);
+  const maxBatch = batchInvariant ? (opts.maxBatch ?? DEFAULT_MAX_BATCH) : 1;
+  if (!batchInvariant && (opts.maxBatch ?? DEFAULT_MAX_BATCH) > 1) {
+    opts.logger?.warn(
+      { model: label, dtype },
+      'dynamically quantized weights depend on the batch: this model decodes one job at a time (fp32, fp16 or q4 files batch)',
+    );
+  }
+  const engine = new BatchEngine(session, {
+    maxBatch,
+    kvBudgetTokens:
+      opts.kvBudgetTokens ??
+      Math.max(info.contextLength, Math.floor(DEFAULT_KV_BUDGET_BYTES / layout.kvBytesPerToken)),
+    prefillChunk: opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK,
+  });
 
   async function generateNow(params: GenerateParams): Promise<GenerateResult> {
     const p = generateParamsSchema.parse(withSamplingDefaults(params, info.sampling));
-    const inputs = tokenizer(p.prompt);
-    const promptTokens = inputs.input_ids.dims.at(-1) as number;
+    const promptIds = encode(p.prompt);
+    const promptTokens = promptIds.length;
     if (promptTokens >= info.contextLength) throw new PromptTooLongError(promptTokens, info.contextLength);
     if (promptTokens === 0) throw new Error('prompt is empty after tokenization');
     const maxNew = Math.min(p.maxTokens, info.contextLength - promptTokens);
@@ -306,31 +262,33 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
         stream.update(incremental.text(ids));
       };
     }
-    const streamer = new CompletionStreamer(onIds, params.onProgress);
     const signal = params.signal;
-    // Only a stop sequence or an abort can end generation early; otherwise no check runs per token.
-    const stoppingCriteria =
-      checkEveryToken || signal
-        ? [new FlagStoppingCriteria(() => stream.stopped || Boolean(signal?.aborted))]
-        : null;
-    await model.generate({
-      ...inputs,
-      ...LIBRARY_RULES_OFF,
-      max_new_tokens: maxNew,
-      logits_processor: [new SeededSamplerProcessor(promptTokens, p, rules)],
-      stopping_criteria: stoppingCriteria,
-      streamer,
-    } as unknown as Parameters<PreTrainedModel['generate']>[0]);
+    const ids: bigint[] = [];
+    const history = [...promptIds];
+    let sawEos = false;
+    await engine.run({
+      prompt: promptIds,
+      maxTokens: promptTokens + maxNew,
+      cancelled: () => Boolean(signal?.aborted),
+      next: (logits) => {
+        // Each job draws with its own seed and position: its tokens don't depend on the batch around it.
+        const token = drawToken({ logits, history, position: ids.length }, p, rules);
+        history.push(token);
+        ids.push(BigInt(token));
+        onIds?.(ids);
+        params.onProgress?.(ids.length);
+        sawEos = eosIds.has(token);
+        const done = sawEos || ids.length >= maxNew || stream.stopped || Boolean(signal?.aborted);
+        return done ? null : token;
+      },
+    });
 
-    const ids = streamer.ids;
     const completionTokens = ids.length;
-    // Generation ends at the first end-of-sequence token, so only the last id can be one.
-    const sawEos = completionTokens > 0 && eosIds.has(ids[completionTokens - 1]);
     const text = stream.finish(decode(ids));
     const finishReason = stream.stopped || sawEos || completionTokens < maxNew ? 'stop' : 'length';
     const tokenIds = ids.map(Number);
     const result: GenerateResult = { text, promptTokens, completionTokens, finishReason, tokenIds };
-    if (params.signal?.aborted) throw new GenerationAbortedError(result);
+    if (signal?.aborted) throw new GenerationAbortedError(result);
     return result;
   }
 
@@ -345,38 +303,42 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     if (all.length > info.contextLength) throw new PromptTooLongError(all.length, info.contextLength);
     const maxNew = Math.min(p.maxTokens, info.contextLength - promptIds.length);
 
-    const data = await allLogits(all);
-    const vocab = data.length / all.length;
+    // The token that may end the output: end of sequence, or the first token of a stop.
+    const enders = [...eosIds];
+    for (const s of p.stop ?? []) {
+      const first = tokenizer.encode(s, { add_special_tokens: false })[0];
+      if (first !== undefined) enders.push(first);
+    }
     const history = Int32Array.from(all);
-    const stepAt = (i: number) => {
-      const at = promptIds.length - 1 + i; // the logits at position t are for token t + 1
-      return {
-        logits: data.subarray(at * vocab, (at + 1) * vocab),
-        history: history.subarray(0, promptIds.length + i),
-        position: i,
-      };
-    };
     let agreeing = 0;
-    for (let i = 0; i < completionIds.length; i++) {
-      if (judgePosition(stepAt(i), completionIds[i], p, rules)) agreeing++;
-    }
-
-    let endAgrees: boolean;
-    if (p.finishReason === 'length') {
-      endAgrees = completionIds.length >= maxNew;
-    } else if (completionIds.length >= maxNew) {
-      // The limit came first; a claimed 'stop' here is a stop sequence found in the last token at most.
-      endAgrees = (p.stop?.length ?? 0) > 0;
-    } else {
-      // The next token must be one that ends the output: end of sequence, or the first token of a stop.
-      const enders = [...eosIds].map(Number);
-      for (const s of p.stop ?? []) {
-        const first = tokenizer.encode(s, { add_special_tokens: false })[0];
-        if (first !== undefined) enders.push(first);
+    let endAgrees = false;
+    // The logits at position t are for token t + 1: completion token i is judged at promptIds.length - 1 + i,
+    // and the end of the output right after the last one. Judged chunk by chunk, so a long claim never holds
+    // every position's logits at once.
+    const judge = (start: number, logits: Float32Array, count: number) => {
+      const vocab = logits.length / count;
+      for (let t = start; t < start + count; t++) {
+        const i = t - (promptIds.length - 1);
+        if (i < 0) continue;
+        const step = {
+          logits: logits.subarray((t - start) * vocab, (t - start + 1) * vocab),
+          history: history.subarray(0, promptIds.length + i),
+          position: i,
+        };
+        if (i < completionIds.length) {
+          if (judgePosition(step, completionIds[i], p, rules)) agreeing++;
+        } else if (p.finishReason === 'length') {
+          endAgrees = completionIds.length >= maxNew;
+        } else if (completionIds.length >= maxNew) {
+          // The limit came first; a claimed 'stop' here is a stop sequence found in the last token at most.
+          endAgrees = (p.stop?.length ?? 0) > 0;
+        } else {
+          endAgrees = enders.some((e) => judgePosition(step, e, p, rules));
+        }
       }
-      const step = stepAt(completionIds.length);
-      endAgrees = enders.some((t) => judgePosition(step, t, p, rules));
-    }
+    };
+    await engine.run({ prompt: all, maxTokens: all.length, onLogits: judge });
+
     if (endAgrees) agreeing++;
     const positions = completionIds.length + 1;
     return {
@@ -389,21 +351,6 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     };
   }
 
-  /** One forward pass over `ids`: the logits at every position, [ids.length × vocab]. */
-  async function allLogits(ids: number[]): Promise<Float32Array> {
-    const inputIds = new Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
-    const mask = new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
-    const forward = model as unknown as (x: object) => Promise<{ logits: Tensor }>;
-    const logits = (await forward({ input_ids: inputIds, attention_mask: mask })).logits.to('float32');
-    const positions = logits.dims.at(-2);
-    if (positions !== ids.length) {
-      throw new Error(
-        `the model returned logits for ${positions} of ${ids.length} positions; scoring needs all`,
-      );
-    }
-    return logits.data as Float32Array;
-  }
-
   const vocabSize = (model.config as { vocab_size?: unknown }).vocab_size;
   const idsScorer: IdsScorer = {
     encode,
@@ -412,15 +359,9 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     vocabSize: typeof vocabSize === 'number' ? vocabSize : undefined,
     contextLength: info.contextLength,
     rules,
-    allLogits,
+    // A prefill in the batch engine's loop, beside the jobs decoding (as scoreNow does).
+    forEachLogits: (ids, onLogits) => engine.run({ prompt: ids, maxTokens: ids.length, onLogits }),
   };
-
-  /** One forward pass at a time per model: a rig serves one job per slot. */
-  function inTurn<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => undefined);
-    return run;
-  }
 
   return {
     dir: info.dir,
@@ -440,12 +381,14 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
     },
     generate(params) {
       if (params.signal?.aborted) return Promise.reject(new GenerationAbortedError(emptyResult()));
-      return inTurn(() => generateNow(params));
+      return generateNow(params);
     },
-    score: (params) => inTurn(() => scoreNow(params)),
+    score: (params) => scoreNow(params),
     // The job's sampling with the model's defaults where it set none, exactly as generate() drew it.
-    scoreIds: (params) => inTurn(() => scoreIds(idsScorer, withSamplingDefaults(params, info.sampling))),
+    scoreIds: (params) => scoreIds(idsScorer, withSamplingDefaults(params, info.sampling)),
+    engineStats: () => engine.stats(),
     dispose: async () => {
+      await engine.close();
       await model.dispose();
     },
   };

@@ -36,8 +36,15 @@ export interface IdsScorer {
   vocabSize?: number;
   contextLength: number;
   rules: DecodingRules;
-  /** One forward pass: the logits at every position, [ids.length × vocab]. */
-  allLogits(ids: number[]): Promise<Float32Array>;
+  /**
+   * One forward pass over `ids`, handing over the logits chunk by chunk (positions start … start + count - 1,
+   * [count × vocab]), so a long claim never holds every position's logits at once (152k × 2,000 floats is
+   * 1.2 GB on Qwen's vocabulary).
+   */
+  forEachLogits(
+    ids: number[],
+    onLogits: (start: number, logits: Float32Array, count: number) => void,
+  ): Promise<void>;
 }
 
 export async function scoreIds(m: IdsScorer, params: ScoreIdsParams): Promise<IdsScore> {
@@ -72,19 +79,22 @@ export async function scoreIds(m: IdsScorer, params: ScoreIdsParams): Promise<Id
   const endAgrees = p.finishReason === 'stop' ? ended : !ended && ids.length === maxNew;
 
   const all = [...promptIds, ...ids];
-  const data = await m.allLogits(all);
-  const vocab = data.length / all.length;
   const history = Int32Array.from(all);
   let agreeing = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const at = promptIds.length - 1 + i; // the logits at position t are for token t + 1
-    const step = {
-      logits: data.subarray(at * vocab, (at + 1) * vocab),
-      history: history.subarray(0, promptIds.length + i),
-      position: i,
-    };
-    if (judgePosition(step, ids[i], p, m.rules)) agreeing++;
-  }
+  // The logits at position t are for token t + 1: id i is judged at promptIds.length - 1 + i.
+  await m.forEachLogits(all, (start, logits, count) => {
+    const vocab = logits.length / count;
+    for (let t = start; t < start + count; t++) {
+      const i = t - (promptIds.length - 1);
+      if (i < 0 || i >= ids.length) continue;
+      const step = {
+        logits: logits.subarray((t - start) * vocab, (t - start + 1) * vocab),
+        history: history.subarray(0, promptIds.length + i),
+        position: i,
+      };
+      if (judgePosition(step, ids[i], p, m.rules)) agreeing++;
+    }
+  });
   return {
     promptTokens: promptIds.length,
     completionTokens: ids.length,
