@@ -73,6 +73,22 @@ describe('measured speed', () => {
     expect(board.filter((r) => r.speed.jobs === 0)).toHaveLength(1);
   });
 
+  it('one payer flooding a rival with slow jobs (long prompts) does not set its figures: each payer is one vote', async () => {
+    await bed.start();
+    const rival = await bed.rig(1001, 1_000n);
+    await bed.rig(1002, 1_000n);
+    for (const payer of ['2002', '2003'])
+      await bed.db.query('INSERT INTO users (id, deposit_memo) VALUES ($1, $2)', [payer, `memo-${payer}`]);
+    // Two honest payers saw 100 ms to first token at 50 tokens/s.
+    await settled(rival.id, '1002', 5, 100, 50);
+    await settled(rival.id, '2002', 5, 100, 50);
+    // A hostile user (or a rival's Sybil) buys a flood of context-filling jobs: 10 s to first token, 1 token/s.
+    await settled(rival.id, '2003', 40, 10_000, 1);
+    const board = (await userClient(bed.proxy, 2001).market()).models[0].rigs ?? [];
+    const speed = board.find((r) => r.speed.jobs > 0)?.speed;
+    expect(speed).toMatchObject({ firstTokenMs: 100, tokensPerS: 50 });
+  });
+
   it('a rig that holds its output back to the end gets no decode speed (a job decodes over at least half its run)', async () => {
     await bed.start();
     const rig = await bed.rig(1001, 1_000n);
