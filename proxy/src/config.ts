@@ -176,7 +176,7 @@ export const configSchema = z.object({
    * Speed on the market (market/speed.ts): a rig's time to first token and decode speed per model are the
    * medians over its last SPEED_SAMPLE_JOBS payers (each payer one vote: the median of its own last
    * SPEED_SAMPLE_JOBS settled jobs) of that model within SPEED_WINDOW_MS, counting only jobs paid by other
-   * users than the rig's owner.
+   * users than the rig's owner (all trial-credit payers together one vote).
    */
   SPEED_SAMPLE_JOBS: z.coerce.number().int().min(1).max(500).default(20),
   SPEED_WINDOW_MS: z.coerce

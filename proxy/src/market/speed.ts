@@ -56,12 +56,17 @@ export async function rigSpeeds(
     // user flooding a rival with context-filling jobs (or a rig's Sybil flooding it with tiny ones) filled the
     // whole sample and set the rig's figures alone; now it takes as many accounts as the rig has other payers.
     `WITH recent AS (
-       SELECT j.rig_id, j.model, j.user_id, j.finished_at,
+       -- Trial-paid jobs vote as one payer: every fresh account gets TRIAL_CREDIT_NANO, which pays the rig's
+       -- owner back in trial credit, so accounts paying with it are free Sybil votes.
+       SELECT j.rig_id, j.model, j.finished_at,
+         CASE WHEN j.hold_trial_nano > 0 THEN 'trial' ELSE j.user_id END AS payer,
          greatest(0, extract(epoch FROM j.first_token_at - j.started_at) * 1000) AS ttft,
          CASE WHEN j.completion_tokens >= 2 AND j.finished_at > j.first_token_at
              AND j.finished_at - j.first_token_at >= (j.finished_at - j.started_at) / 2
            THEN (j.completion_tokens - 1) / extract(epoch FROM j.finished_at - j.first_token_at) END AS tps,
-         row_number() OVER (PARTITION BY j.rig_id, j.model, j.user_id ORDER BY j.finished_at DESC) AS n
+         row_number() OVER (
+           PARTITION BY j.rig_id, j.model, CASE WHEN j.hold_trial_nano > 0 THEN 'trial' ELSE j.user_id END
+           ORDER BY j.finished_at DESC) AS n
        FROM jobs j JOIN rigs r ON r.id = j.rig_id
        WHERE j.state = 'done' AND j.started_at IS NOT NULL AND j.first_token_at IS NOT NULL
          AND j.user_id <> r.owner_id
@@ -73,7 +78,7 @@ export async function rigSpeeds(
          row_number() OVER (PARTITION BY rig_id, model ORDER BY max(finished_at) DESC) AS m,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY ttft) AS ttft,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY tps) AS tps
-       FROM recent WHERE n <= $4 GROUP BY rig_id, model, user_id
+       FROM recent WHERE n <= $4 GROUP BY rig_id, model, payer
      )
      SELECT rig_id, model, sum(jobs)::text AS jobs,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY ttft)::float8 AS ttft,
