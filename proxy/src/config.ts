@@ -211,6 +211,12 @@ export const configSchema = z.object({
    */
   TRUST_PROXY: trustProxySchema.optional(),
   /** A worker socket must say a valid hello within this long of its upgrade (frames before it don't extend it). */
+  /**
+   * The oldest worker protocol a rig may say hello with. Protocol 1 results carry no token ids, so auditors
+   * can't check their completion count (an overcount is 'unable', never 'fail'): raise to 2 once rigs run a
+   * worker that speaks it, and a rig can no longer dodge the id checks by downgrading.
+   */
+  MIN_WORKER_PROTOCOL: z.coerce.number().int().min(1).max(2).default(1),
   HELLO_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /**
    * HTTP timeouts: the whole request (headers and body) must arrive within HTTP_REQUEST_TIMEOUT_MS and its
