@@ -116,6 +116,16 @@ describe('measured speed', () => {
     expect(board.find((r) => r.speed.jobs > 0)?.speed).toMatchObject({ firstTokenMs: 500, tokensPerS: 10 });
   });
 
+  it('jobs refunded after a failed audit (a result made up fast, never computed) measure nothing', async () => {
+    await bed.start();
+    const rig = await bed.rig(1001, 1_000n);
+    await bed.rig(1002, 1_000n);
+    await settled(rig.id, '1002', 3, 1, 10_000);
+    await bed.db.query(`UPDATE jobs SET audit_state = 'refunded' WHERE rig_id = $1`, [rig.id]);
+    const board = (await userClient(bed.proxy, 2001).market()).models[0].rigs ?? [];
+    expect(board.every((r) => r.speed.jobs === 0)).toBe(true);
+  });
+
   it('a rig that holds its output back to the end gets no decode speed (a job decodes over at least half its run)', async () => {
     await bed.start();
     const rig = await bed.rig(1001, 1_000n);

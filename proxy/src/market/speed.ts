@@ -70,6 +70,9 @@ export async function rigSpeeds(
        FROM jobs j JOIN rigs r ON r.id = j.rig_id
        WHERE j.state = 'done' AND j.started_at IS NOT NULL AND j.first_token_at IS NOT NULL
          AND j.user_id <> r.owner_id
+         -- A job refunded after a failed audit was made up, not computed: its speed is no measure (and a
+         -- rig answering junk at once would show the market's fastest figures).
+         AND j.audit_state IS DISTINCT FROM 'refunded'
          AND j.finished_at > now() - $1::float8 * interval '1 millisecond'
          AND ($2::text[] IS NULL OR j.model = ANY($2::text[]))
          AND ($3::uuid[] IS NULL OR j.rig_id = ANY($3::uuid[]))
