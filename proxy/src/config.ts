@@ -183,8 +183,9 @@ export const configSchema = z.object({
   HOLD_ASK_MULTIPLE: z.coerce.number().int().min(1).max(100).default(3),
   /**
    * Speed on the market (market/speed.ts): a rig's time to first token and decode speed per model are the
-   * medians over its last SPEED_SAMPLE_JOBS settled jobs of that model within SPEED_WINDOW_MS, counting only
-   * jobs paid by other users than the rig's owner.
+   * medians over its last SPEED_SAMPLE_JOBS payers (each payer one vote: the median of its own last
+   * SPEED_SAMPLE_JOBS settled jobs) of that model within SPEED_WINDOW_MS, counting only jobs paid by other
+   * users than the rig's owner (all trial-credit payers together one vote).
    */
   SPEED_SAMPLE_JOBS: z.coerce.number().int().min(1).max(500).default(20),
   SPEED_WINDOW_MS: z.coerce
@@ -219,6 +220,12 @@ export const configSchema = z.object({
    */
   TRUST_PROXY: trustProxySchema.optional(),
   /** A worker socket must say a valid hello within this long of its upgrade (frames before it don't extend it). */
+  /**
+   * The oldest worker protocol a rig may say hello with. Protocol 1 results carry no token ids, so auditors
+   * can't check their completion count (an overcount is 'unable', never 'fail'): raise to 2 once rigs run a
+   * worker that speaks it, and a rig can no longer dodge the id checks by downgrading.
+   */
+  MIN_WORKER_PROTOCOL: z.coerce.number().int().min(1).max(2).default(1),
   HELLO_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /**
    * HTTP timeouts: the whole request (headers and body) must arrive within HTTP_REQUEST_TIMEOUT_MS and its

@@ -91,11 +91,15 @@ export async function eligibleAuditors(
   const r = await q.query<StandingRow>(
     `SELECT ${standingColumns(rules)} FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
      WHERE r.id = ANY($1::uuid[]) AND r.owner_id <> $2 AND rm.model = $3 AND rm.served
+       -- The files the audited rig runs (its digest: per dtype, models/digest.ts): an fp32 auditor can't
+       -- fairly score a q4 rig's draws. The catalogue pins one digest; without one (local mode) it matters.
+       -- A rig that reports no digest (an older worker, allowed only without a catalogue) matches any.
+       AND coalesce(rm.digest = (SELECT d.digest FROM rig_models d WHERE d.rig_id = $5 AND d.model = $3), true)
        AND r.connected_to IS NOT NULL AND ${trustedAuditorSql(rules)}
        AND (${IN_GOOD_STANDING} OR r.owner_id = ANY(${operatorsSql(rules)}))
        AND r.owner_id NOT IN (SELECT ar.owner_id FROM audits a JOIN rigs ar ON ar.id = a.auditor_rig_id
                               WHERE a.job_id = $4)`,
-    [addressed, job.owner_id, job.model, job.id],
+    [addressed, job.owner_id, job.model, job.id, job.rig_id],
   );
   return r.rows.map(toStanding);
 }

@@ -104,6 +104,20 @@ export class AuditService {
 
   /** A job was settled on `rigId`: audit it, or not. Never throws (an audit must not undo a settlement). */
   async afterSettled(jobId: string): Promise<void> {
+    return this.maybeAudit(jobId, false);
+  }
+
+  /**
+   * The job's client reported its result (jobs/service.ts report: it didn't match the signed commitment, or
+   * didn't count its token ids): audit it whatever the draw, if it wasn't audited already. Otherwise a rig
+   * over-billing past probation was caught only by the AUDIT_RATE draw, the client's proof unused. A report
+   * is its own job's (once per reason), so a user can at most have each of their jobs audited once.
+   */
+  async afterReport(jobId: string): Promise<void> {
+    return this.maybeAudit(jobId, true);
+  }
+
+  private async maybeAudit(jobId: string, reported: boolean): Promise<void> {
     try {
       const order = await this.db.tx(async (q) => {
         const job = await auditedJob(q, jobId, true);
@@ -113,7 +127,7 @@ export class AuditService {
           await refundUnvouched(q, job.rig_id, job.owner_id, 0n, job.id);
           return null;
         }
-        if (!shouldAudit(job, this.config, this.random)) return null;
+        if (!reported && !shouldAudit(job, this.config, this.random)) return null;
         return this.orderAudit(q, job, 1);
       });
       if (order) this.send(order);

@@ -13,17 +13,25 @@ const bed = useTestBed();
  * `n` settled jobs of test-echo on `rigId`, paid by `payer`: first output `ttftMs` after the claim, then
  * 101 completion tokens at `tokensPerS`.
  */
-async function settled(rigId: string, payer: string, n: number, ttftMs: number, tokensPerS: number) {
+async function settled(
+  rigId: string,
+  payer: string,
+  n: number,
+  ttftMs: number,
+  tokensPerS: number,
+  trialNano = 0n,
+) {
   const decodeMs = (100 * 1000) / tokensPerS;
   for (let i = 0; i < n; i++) {
     await bed.db.query(
       `INSERT INTO jobs (id, user_id, model, kind, state, input_tokens, max_tokens, hold_nano, fee_bps, candidates,
-         rig_id, prompt_tokens, completion_tokens, price_nano_per_1k, expires_at, started_at, first_token_at, finished_at)
+         rig_id, prompt_tokens, completion_tokens, price_nano_per_1k, expires_at, started_at, first_token_at, finished_at,
+         hold_trial_nano)
        VALUES ($1, $2, 'test-echo', 'generate', 'done', 10, 101, 0, 0, '[]', $3, 10, 101, 1000, now(),
          now() - interval '1 minute',
          now() - interval '1 minute' + $4 * interval '1 millisecond',
-         now() - interval '1 minute' + ($4 + $5) * interval '1 millisecond')`,
-      [randomUUID(), payer, rigId, ttftMs, decodeMs],
+         now() - interval '1 minute' + ($4 + $5) * interval '1 millisecond', $6::numeric)`,
+      [randomUUID(), payer, rigId, ttftMs, decodeMs, trialNano.toString()],
     );
   }
 }
@@ -71,6 +79,51 @@ describe('measured speed', () => {
     const mine = board.find((r) => r.speed.jobs > 0);
     expect(mine?.speed).toEqual({ firstTokenMs: 500, tokensPerS: 10, jobs: 3 });
     expect(board.filter((r) => r.speed.jobs === 0)).toHaveLength(1);
+  });
+
+  it('one payer flooding a rival with slow jobs (long prompts) does not set its figures: each payer is one vote', async () => {
+    await bed.start();
+    const rival = await bed.rig(1001, 1_000n);
+    await bed.rig(1002, 1_000n);
+    for (const payer of ['2002', '2003'])
+      await bed.db.query('INSERT INTO users (id, deposit_memo) VALUES ($1, $2)', [payer, `memo-${payer}`]);
+    // Two honest payers saw 100 ms to first token at 50 tokens/s.
+    await settled(rival.id, '1002', 5, 100, 50);
+    await settled(rival.id, '2002', 5, 100, 50);
+    // A hostile user (or a rival's Sybil) buys a flood of context-filling jobs: 10 s to first token, 1 token/s.
+    await settled(rival.id, '2003', 40, 10_000, 1);
+    const board = (await userClient(bed.proxy, 2001).market()).models[0].rigs ?? [];
+    const speed = board.find((r) => r.speed.jobs > 0)?.speed;
+    expect(speed).toMatchObject({ firstTokenMs: 100, tokensPerS: 50 });
+  });
+
+  it('Sybil accounts paying a rig with their free trial credit are one vote together', async () => {
+    await bed.start();
+    const rig = await bed.rig(1001, 1_000n);
+    await bed.rig(1002, 1_000n);
+    const user = async (id: string) =>
+      bed.db.query('INSERT INTO users (id, deposit_memo) VALUES ($1, $2)', [id, `memo-${id}`]);
+    await user('2002');
+    await settled(rig.id, '1002', 3, 500, 10); // two payers with money
+    await settled(rig.id, '2002', 3, 500, 10);
+    // Fresh accounts cost nothing and each brings TRIAL_CREDIT_NANO, which pays the rig's owner back in trial
+    // credit: a free Sybil farm, one vote per account if each counted as a payer.
+    for (let i = 0; i < 5; i++) {
+      await user(`${3000 + i}`);
+      await settled(rig.id, `${3000 + i}`, 3, 1, 10_000, 101_000n);
+    }
+    const board = (await userClient(bed.proxy, 2001).market()).models[0].rigs ?? [];
+    expect(board.find((r) => r.speed.jobs > 0)?.speed).toMatchObject({ firstTokenMs: 500, tokensPerS: 10 });
+  });
+
+  it('jobs refunded after a failed audit (a result made up fast, never computed) measure nothing', async () => {
+    await bed.start();
+    const rig = await bed.rig(1001, 1_000n);
+    await bed.rig(1002, 1_000n);
+    await settled(rig.id, '1002', 3, 1, 10_000);
+    await bed.db.query(`UPDATE jobs SET audit_state = 'refunded' WHERE rig_id = $1`, [rig.id]);
+    const board = (await userClient(bed.proxy, 2001).market()).models[0].rigs ?? [];
+    expect(board.every((r) => r.speed.jobs === 0)).toBe(true);
   });
 
   it('a rig that holds its output back to the end gets no decode speed (a job decodes over at least half its run)', async () => {

@@ -102,6 +102,7 @@ describe('a rig whose hello carries keys no one can seal to or check', () => {
     token: string,
     x25519PublicKey: string,
     ed25519PublicKey = toBase64(new Uint8Array(32).fill(9)),
+    protocol: 1 | 2 = 1,
   ) {
     const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
     const outcome = new Promise<{ welcome?: true; code?: number; reason?: string; errors: string[] }>((r) => {
@@ -117,7 +118,7 @@ describe('a rig whose hello carries keys no one can seal to or check', () => {
     ws.send(
       JSON.stringify({
         type: 'hello',
-        protocol: 1,
+        protocol,
         models: [{ id: 'test-echo', kinds: ['generate', 'summarize', 'chat'], contextLength: 4096 }],
         slots: 1,
         x25519PublicKey,
@@ -165,6 +166,22 @@ describe('a rig whose hello carries keys no one can seal to or check', () => {
       });
       expect(res).toMatchObject({ text: `JOB ${i}`, rigId: honest.id });
     }
+  });
+
+  it('with MIN_WORKER_PROTOCOL 2, a rig saying protocol 1 (results without token ids) is refused with why', async () => {
+    // A rig downgrading to protocol 1 sends results with no ids: auditors can only score their re-encoded text
+    // and an overcount is 'unable' (audit-runner.ts recountFinding). Once rigs have upgraded, the operator
+    // closes that door.
+    await bed.start({ MIN_WORKER_PROTOCOL: '2' });
+    const { token } = await userClient(bed.proxy, 1001).registerRig('old');
+    const ed = toBase64(new Uint8Array(32).fill(9));
+    expect(await hello(token, toBase64(newX25519KeyPair().publicKey), ed, 1)).toMatchObject({
+      code: WORKER_CLOSE.badHello,
+      reason: expect.stringMatching(/protocol 1 .*MIN_WORKER_PROTOCOL 2/),
+    });
+    expect(await hello(token, toBase64(newX25519KeyPair().publicKey), ed, 2)).toMatchObject({
+      welcome: true,
+    });
   });
 
   it('a valid hello after refusals is welcomed', async () => {

@@ -226,6 +226,16 @@ async function serveWorker(
         });
         return;
       }
+      // A rig below the operator's minimum protocol would send results without token ids (MIN_WORKER_PROTOCOL).
+      if (msg.protocol < config.MIN_WORKER_PROTOCOL) {
+        rigLog.warn({ protocol: msg.protocol }, 'refused a hello: protocol too old');
+        refuse(
+          WORKER_CLOSE.badHello,
+          `hello refused: protocol ${msg.protocol} is older than this proxy's MIN_WORKER_PROTOCOL ` +
+            `${config.MIN_WORKER_PROTOCOL}; upgrade cocoon-worker`,
+        );
+        return;
+      }
       const refused = await recordHello(
         db,
         rig!.id,

@@ -10,6 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { HubError, type HubFile, type HubOptions, hubGet, idleBounded } from './hub';
@@ -55,6 +56,9 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     rmSync(part);
     have = 0;
   }
+  // A zero-byte file (listed, with its checksum) fetches nothing: its partial file must still exist to be
+  // checked and renamed (it was an ENOENT crash on every pull of such a repo).
+  if (!existsSync(part)) writeFileSync(part, '');
   const fetched = have < o.file.size ? await fetchInto(o, part, have) : 0;
   const sums = await hashFile(part, o.file.size);
   if (!matches(o.file, sums)) {

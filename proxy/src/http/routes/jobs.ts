@@ -38,6 +38,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     serve(app, CONTRACT.reportJob, async ({ params: { id }, body: { reason } }, req, reply) => {
       await ctx.jobs.report(req.caller.user.id, id, reason);
+      void ctx.audits.afterReport(id); // never throws; the report stands whatever the audit finds
       reply.code(201);
       return { ok: true as const };
     });
