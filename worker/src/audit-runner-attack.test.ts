@@ -178,6 +178,27 @@ describe('a hostile rig with result v2', () => {
     expect(v.outcome).toBe('fail');
   });
 
+  it('one special token slipped into a long output (under the 2 % the threshold allows): fails', async () => {
+    // Slipped in before the last id: it and the id after it disagree, 2 of 100+ positions, inside the
+    // float-noise margin: agreement alone passes it.
+    // A stop-ended output (only there can a rig add a token without passing max_tokens): the job's stop is a
+    // piece of what the same seed writes late in a run without one.
+    const job = { kind: 'generate' as const, prompt: 'Hello there', maxTokens: 150, temperature: 1, seed: 4 };
+    const probe = await execute(job);
+    const stop = decoded(probe.result.tokenIds!.slice(120, 123));
+    const long = await execute({ ...job, stop: [stop] });
+    expect(long.result.finishReason).toBe('stop');
+    const ids = [...long.result.tokenIds!];
+    expect(ids.length).toBeGreaterThan(60);
+    const special = tokenizer.encode('<|im_start|>', { add_special_tokens: false })[0];
+    ids.splice(ids.length - 1, 0, special);
+    const claim = { ...claimOf(long), tokenIds: ids, completionTokens: ids.length };
+    expect(decoded(ids)).toBe(decoded(long.result.tokenIds!));
+    const v = await runAudit(forged(long, { ...claim, text: long.result.text }), deps(AUD));
+    expect(v.outcome, v.reason).toBe('fail');
+    expect(v.reason).toMatch(/decode to no text/);
+  }, 60_000);
+
   it('an id past the vocabulary, more ids than maxTokens, ids on past EOS: fail (not unable)', async () => {
     const base = claimOf(r);
     const eos = tokenizer.encode('<|endoftext|>', { add_special_tokens: false })[0];

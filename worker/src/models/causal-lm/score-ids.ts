@@ -81,6 +81,7 @@ export async function scoreIds(m: IdsScorer, params: ScoreIdsParams): Promise<Id
   const all = [...promptIds, ...ids];
   const history = Int32Array.from(all);
   let agreeing = 0;
+  let invisibleMisses = 0;
   // The logits at position t are for token t + 1: id i is judged at promptIds.length - 1 + i.
   await m.forEachLogits(all, (start, logits, count) => {
     const vocab = logits.length / count;
@@ -93,8 +94,14 @@ export async function scoreIds(m: IdsScorer, params: ScoreIdsParams): Promise<Id
         position: i,
       };
       if (judgePosition(step, ids[i], p, m.rules)) agreeing++;
+      else if (!m.eosIds.has(ids[i]) && m.decode([ids[i]]) === '') invisibleMisses++;
     }
   });
+  // The agreement threshold leaves room for float noise, and a rig could use that room to bill tokens no
+  // one sees: a special token (decoded to nothing) slipped in every ~50 positions. Noise only flips a draw
+  // between near-tied tokens; an invisible one the sampler didn't draw is a claim, not noise.
+  if (invisibleMisses > 0)
+    return refuse(`${invisibleMisses} token id(s) that decode to no text where the sampler draws another`);
   return {
     promptTokens: promptIds.length,
     completionTokens: ids.length,
