@@ -94,15 +94,25 @@ export async function anyWaiting(q: Queryable): Promise<boolean> {
 }
 
 /**
- * A waiting job's candidates from its current attempt on that may run it: addressed by its envelope, not
- * audit-only, live (rigIsLive). `free` adds: connected, with a free slot by the proxy's own count of the
- * rig's running jobs (never the rig's word).
+ * SQL: whether candidate `c` (an element of jsonb_array_elements(job.candidates) WITH ORDINALITY AS c(v, n))
+ * may run waiting job `job` (a table alias): from its current attempt on, not audit-only, addressed by its
+ * envelope. The one definition of "this job may run on that rig" for the line (here) and for a new job
+ * leaving a free rig to the jobs already waiting for it (repository.ts claimForRig): a job sealed to fewer
+ * rigs than its candidates, or one a rig already tried, must not hold that rig back from anyone.
+ */
+export function mayRunOn(job: string): string {
+  return `c.n > ${job}.attempt AND NOT coalesce((c.v->>'auditOnly')::boolean, false)
+      AND ${job}.envelope->'recipients' @> jsonb_build_array(jsonb_build_object('rigId', c.v->>'rigId'))`;
+}
+
+/**
+ * A waiting job's candidates that may run it (mayRunOn) and are live (rigIsLive). `free` adds: connected,
+ * with a free slot by the proxy's own count of the rig's running jobs (never the rig's word).
  */
 function candidateRigs(free: boolean): string {
   return `SELECT 1 FROM jsonb_array_elements(j.candidates) WITH ORDINALITY AS c(v, n)
       JOIN rigs r ON r.id = (c.v->>'rigId')::uuid
-    WHERE c.n > j.attempt AND NOT coalesce((c.v->>'auditOnly')::boolean, false)
-      AND j.envelope->'recipients' @> jsonb_build_array(jsonb_build_object('rigId', c.v->>'rigId'))
+    WHERE ${mayRunOn('j')}
       AND NOT r.paused AND r.revoked_at IS NULL AND r.last_seen_at > now() - $1 * interval '1 millisecond'
       ${free ? `AND r.connected_to IS NOT NULL AND (SELECT count(*) FROM jobs x WHERE x.rig_id = r.id AND x.state = 'running') < r.slots` : ''}`;
 }
