@@ -66,6 +66,45 @@ async function busyRig(ownerId = 1001, price = 1_000n) {
   return { rig, blocker };
 }
 
+describe('a Sybil filling the queue', () => {
+  it("can't shut an honest user out while the model's rig is online and working", async () => {
+    // 256 / 8 in production: 32 accounts, each holding its 8 jobs with the free trial credit (a hold of a few
+    // tokens is a tiny part of it, given back at the wait deadline). Here 4 / 3: two accounts, two jobs each.
+    await bed.start({ MAX_QUEUE_PER_MODEL: '4', MAX_QUEUED_PER_USER: '3' });
+    const { blocker } = await busyRig();
+    const sybils = [3001, 3002].map((id) => userClient(bed.proxy, id));
+    const spam = sybils.flatMap((s, i) => [generate(s, words(2, `s${i}a`)), generate(s, words(2, `s${i}b`))]);
+    await jobsIn('queued', 4);
+    // The trial credit bounds nothing: it pays the Sybil's holds, and comes back whole.
+    const sybilMe = await sybils[0].me();
+    expect(BigInt(sybilMe.balanceNano)).toBeGreaterThan(0n);
+    // The honest user's first job gets in line, ahead of the Sybils' second jobs, and is done.
+    const places: number[] = [];
+    const honest = generate(userClient(bed.proxy, 2001), words(3, 'h'), {
+      onQueued: (p) => places.push(p.position),
+    });
+    await jobsIn('queued', 5);
+    // A Sybil's further job past the model's bound is still refused.
+    const more = await rejection(generate(sybils[0], words(2, 's0c')));
+    expect(more).toMatchObject({ status: 503, code: 'queue_full' });
+    expect((await honest).text).toBe(words(3, 'h').toUpperCase());
+    expect(places[0]).toBe(3);
+    await Promise.all([blocker, ...spam]);
+    await moneyBalances();
+  });
+
+  it('the bound on a line of first jobs holds (twice MAX_QUEUE_PER_MODEL), so Sybils cost accounts', async () => {
+    await bed.start({ MAX_QUEUE_PER_MODEL: '1', MAX_QUEUED_PER_USER: '1' });
+    const { blocker } = await busyRig();
+    const first = [generate(userClient(bed.proxy, 3001), 'a'), generate(userClient(bed.proxy, 3002), 'b')];
+    await jobsIn('queued', 2);
+    const err = await rejection(generate(userClient(bed.proxy, 3003), 'c'));
+    expect(err).toMatchObject({ status: 503, code: 'queue_full' });
+    await Promise.all([blocker, ...first]);
+    await moneyBalances();
+  });
+});
+
 describe('a job sealed to fewer rigs than its candidates', () => {
   it("doesn't keep a free rig from a job that may run on it now", async () => {
     await bed.start();
