@@ -189,3 +189,45 @@ describe('holds', () => {
     await moneyBalances();
   });
 });
+
+describe('maxWaitMs', () => {
+  it('out of range or fractional is a 400 naming it; past QUEUE_WAIT_MS it waits QUEUE_WAIT_MS at most', async () => {
+    await bed.start({ QUEUE_WAIT_MS: '60000' });
+    const { blocker } = await busyRig();
+    const user = userClient(bed.proxy, 2001);
+    const q = await user.quote({ model: 'test-echo', kind: 'generate', inputTokens: 2, maxTokens: 2 });
+    const recipients = q.candidates.map((c) => ({
+      rigId: c.rigId,
+      x25519PublicKey: fromBase64(c.x25519PublicKey),
+    }));
+    const { envelope } = sealJob({ kind: 'generate', prompt: 'x y', maxTokens: 2 }, recipients, q.quoteId);
+    for (const maxWaitMs of [-1, 1.5, 3_600_001, '5']) {
+      const err = await rejection(
+        user.request('POST', '/v1/jobs', {
+          quoteId: q.quoteId,
+          envelope,
+          idempotencyKey: 'wait-key-1',
+          maxWaitMs,
+        }),
+      );
+      expect(err.status).toBe(400);
+      expect(err.message).toMatch(/maxWaitMs/);
+    }
+    const view = await user.submit({
+      quoteId: q.quoteId,
+      envelope,
+      idempotencyKey: 'wait-key-1',
+      maxWaitMs: 3_600_000,
+    });
+    expect(view.state).toBe('queued');
+    const r = await bed.db.query<{ max_wait_ms: number; left: number }>(
+      'SELECT max_wait_ms, extract(epoch FROM wait_deadline - now()) * 1000 AS left FROM jobs WHERE id = $1',
+      [q.quoteId],
+    );
+    expect(r.rows[0].max_wait_ms).toBe(60_000);
+    expect(Number(r.rows[0].left)).toBeLessThanOrEqual(60_000);
+    await user.cancelJob(q.quoteId);
+    await blocker;
+    await moneyBalances();
+  });
+});
