@@ -114,3 +114,53 @@ describe('the heartbeat', () => {
     }
   });
 });
+
+describe('a reconnect', () => {
+  it('frees the slots of the jobs the lost connection aborted: the proxy failed them over and counts them free', async () => {
+    // The proxy fails a rig's running jobs over when its socket closes (jobs/dispatch.ts rigGone), and gives
+    // the rig new jobs into those slots as soon as it is back. An engine still unwinding an aborted job (a
+    // step takes a while) must not make the rig refuse them as busy: a refusal moves the job on, fails it when
+    // the rig was its last candidate, and counts a failure against an honest rig.
+    const wss = new WebSocketServer({ port: 0 });
+    const fails: Array<{ jobId: string; reason: string }> = [];
+    const beats: Beat[] = [];
+    const { model, step } = pacedModel();
+    let connections = 0;
+    wss.on('connection', (ws) => {
+      const n = ++connections;
+      ws.on('message', (data) => {
+        const msg = workerToProxy.parse(JSON.parse(String(data)));
+        if (msg.type === 'fail') fails.push(msg);
+        if (msg.type === 'heartbeat' && n === 2) beats.push(msg);
+        if (msg.type !== 'hello') return;
+        ws.send(JSON.stringify({ type: 'welcome', rigId: RIG, heartbeatMs: 100, leaseMs: 30_000 }));
+        // First connection: one job, then the line drops. Second: the proxy gives the freed slot a new job.
+        ws.send(JSON.stringify(assign(JOBS[n - 1])));
+        if (n === 1) setTimeout(() => ws.terminate(), 100);
+      });
+    });
+    const conn = new WorkerConnection({
+      proxyUrl: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+      token: 'test',
+      keys,
+      models: new Map([['paced', model]]),
+      slots: 1,
+      device: 'cpu',
+      version: 'test',
+      logger: { info() {}, warn() {}, error() {} },
+      backoff: { initialMs: 10, maxMs: 20 },
+    });
+    conn.start();
+    try {
+      // The first job's engine is stuck mid-step (no step() yet) when the second job arrives.
+      for (let i = 0; i < 250 && beats.length === 0 && fails.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(fails).toEqual([]);
+      expect(beats[0]?.running).toEqual([JOBS[1]]);
+    } finally {
+      step();
+      await conn.stop({ graceful: false });
+      await new Promise((r) => wss.close(r));
+    }
+  });
+});

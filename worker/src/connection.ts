@@ -230,8 +230,16 @@ export class WorkerConnection {
     this.send({ type: 'fail', jobId, reason, retryable });
   }
 
+  /**
+   * Aborts every running job and frees its slot at once (as a cancel does): on a lost connection the proxy
+   * has failed them over and counts the slots free, so the jobs it gives on the reconnect must not be
+   * refused as busy while the engine unwinds the aborted ones.
+   */
   private abortAll(reason: string): void {
-    for (const job of this.running.values()) job.controller.abort(new Error(reason));
+    for (const job of this.running.values()) {
+      job.cancelled = true;
+      job.controller.abort(new Error(reason));
+    }
   }
 
   private async loop(): Promise<void> {

@@ -72,20 +72,36 @@ export async function rigIsLive(q: Queryable, rigId: string, seenWithinMs: numbe
   return r.rows.length > 0;
 }
 
-/** How many jobs wait for a rig: the user's, and the model's (a job `exceptId` left out). */
+/**
+ * How many jobs wait for a rig: the user's, the user's for this model, and the model's (a job `exceptId`
+ * left out).
+ */
 export async function queueCounts(
   q: Queryable,
   userId: string,
   model: string,
   exceptId: string,
-): Promise<{ user: number; model: number }> {
-  const r = await q.query<{ user_n: number; model_n: number }>(
-    `SELECT count(*) FILTER (WHERE user_id = $1)::int AS user_n, count(*) FILTER (WHERE model = $2)::int AS model_n
+): Promise<{ user: number; userModel: number; model: number }> {
+  const r = await q.query<{ user_n: number; user_model_n: number; model_n: number }>(
+    `SELECT count(*) FILTER (WHERE user_id = $1)::int AS user_n,
+       count(*) FILTER (WHERE user_id = $1 AND model = $2)::int AS user_model_n,
+       count(*) FILTER (WHERE model = $2)::int AS model_n
      FROM jobs WHERE state = 'queued' AND id <> $3 AND (user_id = $1 OR model = $2)`,
     [userId, model, exceptId],
   );
-  return { user: r.rows[0]?.user_n ?? 0, model: r.rows[0]?.model_n ?? 0 };
+  const row = r.rows[0];
+  return { user: row?.user_n ?? 0, userModel: row?.user_model_n ?? 0, model: row?.model_n ?? 0 };
 }
+
+/**
+ * The waiting jobs with their turn in line: a job's turn is its rank among its user's jobs waiting for the
+ * same model (1: the user's oldest). The line is in turns, then first come first served: every user's first
+ * waiting job goes before anyone's second, so accounts holding many jobs each (a Sybil's, whose holds the
+ * trial credit pays and gets back) put an honest job behind at most one job per account.
+ */
+const WAITING_IN_TURN = `(SELECT *, coalesce(submitted_at, created_at) AS since,
+    row_number() OVER (PARTITION BY user_id, model ORDER BY coalesce(submitted_at, created_at), id) AS turn
+  FROM jobs WHERE state = 'queued')`;
 
 /** Whether any job waits in line at all (the common case, none, costs one index probe). */
 export async function anyWaiting(q: Queryable): Promise<boolean> {
@@ -94,29 +110,39 @@ export async function anyWaiting(q: Queryable): Promise<boolean> {
 }
 
 /**
- * A waiting job's candidates from its current attempt on that may run it: addressed by its envelope, not
- * audit-only, live (rigIsLive). `free` adds: connected, with a free slot by the proxy's own count of the
- * rig's running jobs (never the rig's word).
+ * SQL: whether candidate `c` (an element of jsonb_array_elements(job.candidates) WITH ORDINALITY AS c(v, n))
+ * may run waiting job `job` (a table alias): from its current attempt on, not audit-only, addressed by its
+ * envelope. The one definition of "this job may run on that rig" for the line (here) and for a new job
+ * leaving a free rig to the jobs already waiting for it (repository.ts claimForRig): a job sealed to fewer
+ * rigs than its candidates, or one a rig already tried, must not hold that rig back from anyone.
+ */
+export function mayRunOn(job: string): string {
+  return `c.n > ${job}.attempt AND NOT coalesce((c.v->>'auditOnly')::boolean, false)
+      AND ${job}.envelope->'recipients' @> jsonb_build_array(jsonb_build_object('rigId', c.v->>'rigId'))`;
+}
+
+/**
+ * A waiting job's candidates that may run it (mayRunOn) and are live (rigIsLive). `free` adds: connected,
+ * with a free slot by the proxy's own count of the rig's running jobs (never the rig's word).
  */
 function candidateRigs(free: boolean): string {
   return `SELECT 1 FROM jsonb_array_elements(j.candidates) WITH ORDINALITY AS c(v, n)
       JOIN rigs r ON r.id = (c.v->>'rigId')::uuid
-    WHERE c.n > j.attempt AND NOT coalesce((c.v->>'auditOnly')::boolean, false)
-      AND j.envelope->'recipients' @> jsonb_build_array(jsonb_build_object('rigId', c.v->>'rigId'))
+    WHERE ${mayRunOn('j')}
       AND NOT r.paused AND r.revoked_at IS NULL AND r.last_seen_at > now() - $1 * interval '1 millisecond'
       ${free ? `AND r.connected_to IS NOT NULL AND (SELECT count(*) FROM jobs x WHERE x.rig_id = r.id AND x.state = 'running') < r.slots` : ''}`;
 }
 
-/** The oldest waiting job (but `tried`) that a free slot of one of its candidates could take now. */
+/** The first waiting job in line (WAITING_IN_TURN; but `tried`) that a free slot of one of its candidates could take now. */
 export async function waitingWithFreeRig(
   q: Queryable,
   seenWithinMs: number,
   tried: string[],
 ): Promise<string[]> {
   const r = await q.query<{ id: string }>(
-    `SELECT j.id FROM jobs j WHERE j.state = 'queued' AND j.envelope IS NOT NULL AND NOT (j.id = ANY($2::uuid[]))
+    `SELECT j.id FROM ${WAITING_IN_TURN} j WHERE j.envelope IS NOT NULL AND NOT (j.id = ANY($2::uuid[]))
        AND EXISTS (${candidateRigs(true)})
-     ORDER BY coalesce(j.submitted_at, j.created_at), j.id LIMIT 1`,
+     ORDER BY j.turn, j.since, j.id LIMIT 1`,
     [seenWithinMs, tried],
   );
   return r.rows.map((row) => row.id);
@@ -142,10 +168,9 @@ export interface QueuePlace {
 export async function queuePlaces(q: Queryable, jobId?: string): Promise<QueuePlace[]> {
   const r = await q.query<{ id: string; model: string; position: string; wait_deadline: Date | null }>(
     `SELECT * FROM (
-       SELECT id, model, wait_deadline,
-         row_number() OVER (PARTITION BY model ORDER BY coalesce(submitted_at, created_at), id) AS position
-       FROM jobs WHERE state = 'queued'
-         AND ($1::uuid IS NULL OR model = (SELECT model FROM jobs WHERE id = $1::uuid))) w
+       SELECT id, model, wait_deadline, row_number() OVER (PARTITION BY model ORDER BY turn, since, id) AS position
+       FROM ${WAITING_IN_TURN} t
+       WHERE $1::uuid IS NULL OR model = (SELECT model FROM jobs WHERE id = $1::uuid)) w
      WHERE $1::uuid IS NULL OR id = $1::uuid LIMIT 10000`,
     [jobId ?? null],
   );

@@ -5,10 +5,11 @@
 //   a rig's slot lock (queue-repository.ts lockRigSlots), so no rig is given more jobs than its slots by the
 //   proxy's own count of its running jobs: a rig can't pose as busy by hoarding jobs, and one that claims a
 //   job and never starts it loses it at the first-token deadline (progress.ts) and counts a failure.
-// - First come, first served per model: a new job goes behind those already waiting; whenever a slot may
+// - In turns, then first come, first served per model: every user's first waiting job goes before anyone's
+//   second (queue-repository.ts WAITING_IN_TURN); a new job goes behind those already waiting; whenever a slot may
 //   have freed (a job ended or left a rig, a rig came online: the sweeper's pass) `kick` gives free slots to
-//   the oldest waiting jobs whose candidates they are (a job's envelope is sealed to its candidates only).
-// - Bounded: MAX_QUEUE_PER_MODEL jobs per model (503 `queue_full`), MAX_QUEUED_PER_USER per user (429
+//   the first waiting jobs in line whose candidates they are (a job's envelope is sealed to its candidates only).
+// - Bounded: MAX_QUEUE_PER_MODEL jobs per model (503 `queue_full`; a user's first, to twice that), MAX_QUEUED_PER_USER per user (429
 //   `queue_cap`), one for a user paying from an on-chain account (onchain/payer.ts refuseWhileJobOpen counts
 //   waiting jobs). Each wait ends at its deadline (QUEUE_WAIT_MS, or less as the client asked), failing the
 //   job with its hold released; the client may cancel a waiting job, which releases the hold at once.
@@ -61,7 +62,11 @@ export async function checkQueueRoom(
       'queue_cap',
       `you have ${n.user} jobs waiting for a rig, the most one user may (MAX_QUEUED_PER_USER); wait for one to start, or cancel one`,
     );
-  if (n.model >= config.MAX_QUEUE_PER_MODEL)
+  // Fair to each user, not first come: past MAX_QUEUE_PER_MODEL a user with nothing waiting for the model
+  // still gets their first job in (up to twice the bound), where it waits its turn (queue-repository.ts
+  // WAITING_IN_TURN). Otherwise MAX_QUEUE_PER_MODEL / MAX_QUEUED_PER_USER Sybil accounts (32 by default),
+  // their holds paid by the trial credit and given back, would refuse everyone else's jobs.
+  if (n.model >= 2 * config.MAX_QUEUE_PER_MODEL || (n.model >= config.MAX_QUEUE_PER_MODEL && n.userModel > 0))
     throw new HttpError(
       503,
       'queue_full',
@@ -90,7 +95,7 @@ export class JobQueue {
   ) {}
 
   /**
-   * Moves the line: free slots go to the oldest waiting jobs that may run on them, then every waiting job
+   * Moves the line: free slots go to the first waiting jobs in line that may run on them, then every waiting job
    * hears its place if it moved. `sweep` (the sweeper's pass) also fails the waiting jobs no live rig is left
    * for. Kicks in one process run one at a time (a kick asked for meanwhile runs once more after).
    */

@@ -5,6 +5,7 @@ import type { SealedBox } from '@cocoon/shared';
 import type { Queryable } from '../db';
 import { JOB_COLUMNS, type JobCandidate, type JobRow } from './job-row';
 import type { Lapse } from './progress';
+import { mayRunOn } from './queue-repository';
 
 export type JobViewRow = JobRow & { rig_name: string | null };
 
@@ -169,9 +170,10 @@ export async function claimForRig(
        AND r.last_seen_at > now() - $5 * interval '1 millisecond'
        AND CASE WHEN r.connected_to = $6 THEN $7::boolean ELSE r.connected_to IS NOT NULL AND $8::boolean END
        AND (SELECT count(*) FROM jobs x WHERE x.rig_id = r.id AND x.state = 'running' AND x.id <> j.id) < r.slots
-       AND NOT ($15::boolean AND EXISTS (SELECT 1 FROM jobs w WHERE w.state = 'queued' AND w.id <> j.id
-         AND w.envelope IS NOT NULL AND w.candidates @> jsonb_build_array(jsonb_build_object('rigId', r.id::text))
-         AND NOT w.candidates @> jsonb_build_array(jsonb_build_object('rigId', r.id::text, 'auditOnly', true))))
+       AND NOT ($15::boolean AND EXISTS (SELECT 1 FROM jobs w
+         CROSS JOIN LATERAL jsonb_array_elements(w.candidates) WITH ORDINALITY AS c(v, n)
+         WHERE w.state = 'queued' AND w.id <> j.id AND w.envelope IS NOT NULL
+           AND c.v->>'rigId' = r.id::text AND ${mayRunOn('w')}))
      RETURNING ${JOB_COLUMNS}, r.connected_to AS holder, r.name AS rig_name`,
     [
       c.jobId,
