@@ -5,6 +5,7 @@ import {
   type JobBody,
   type JobKind,
   jobTimeoutMs,
+  MAX_TOKENS,
   type MarketPriority,
   marketPriority,
   NANO_DIGITS,
@@ -13,8 +14,8 @@ import {
 } from '@cocoon/shared';
 import { z } from 'zod';
 
-/** The proxy's limit on `maxTokens` in a quote. */
-export const MAX_TOKENS_LIMIT = 100_000;
+/** The network's limit on `maxTokens` (a quote's and a job body's). */
+export const MAX_TOKENS_LIMIT = MAX_TOKENS;
 /** Used when a request names no `max_tokens`; the hold is sized from it, the charge from what was used. */
 export const DEFAULT_MAX_TOKENS = 256;
 /**

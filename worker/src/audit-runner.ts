@@ -26,7 +26,7 @@ import {
   MAX_SEALED_BODY_CHARS,
   modelInput,
 } from './job-runner';
-import type { ClaimedIds, ClaimedOutput, JobInput, Model } from './models/index';
+import type { ClaimedIds, ClaimedOutput, Model, ModelInput } from './models/index';
 
 /**
  * A sampled output passes when at least this share of its positions agree (and its end does). Honest rigs
@@ -113,7 +113,7 @@ async function check(msg: AuditMessage, deps: JobRunnerDeps): Promise<Finding> {
   if (problem) return failed(problem.message);
 
   let model: Model;
-  let input: JobInput;
+  let input: ModelInput;
   try {
     ({ model, input } = modelInput(msg, body.data, deps));
     checkPromptSize(msg, model, input);
@@ -144,7 +144,7 @@ async function check(msg: AuditMessage, deps: JobRunnerDeps): Promise<Finding> {
  */
 async function scoreTokenIds(
   model: Model,
-  input: JobInput,
+  input: ModelInput,
   claimed: ClaimedIds & { completionTokens: number },
 ): Promise<Finding> {
   if (!model.scoreIds)
@@ -172,7 +172,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 /** Extractive summaries and greedy decoding: the same input gives the same text, exactly. */
 async function rerunDeterministic(
   model: Model,
-  input: JobInput,
+  input: ModelInput,
   claimed: ClaimedOutput & { completionTokens: number },
 ): Promise<Finding> {
   const mine = await model.run(input, () => {});
@@ -189,7 +189,7 @@ async function rerunDeterministic(
 /** Sampled generation: one scoring pass, the seeded sampler replayed at every position. */
 async function scoreSampled(
   model: Model,
-  input: JobInput,
+  input: ModelInput,
   claimed: ClaimedOutput & { completionTokens: number },
 ): Promise<Finding> {
   const s = await model.score!(input, claimed);

@@ -15,7 +15,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAssignedJob } from './job-runner';
 import { loadOrCreateKeys } from './keys';
-import type { JobInput, Model } from './models/index';
+import type { Model, ModelInput } from './models/index';
 
 const RIG = '00000000-0000-4000-8000-0000000000aa';
 const OTHER_RIG = '00000000-0000-4000-8000-0000000000bb';
@@ -29,7 +29,7 @@ const words = (t: string) => t.split(/\s+/).filter(Boolean);
 
 /** A model whose tokens are words: it echoes the prompt upper-cased (a stand-in; the e2e test runs real ones). */
 function echoModel(id: string, opts: Partial<Model> = {}): Model {
-  const prompt = (job: JobInput) =>
+  const prompt = (job: ModelInput) =>
     job.kind === 'generate' ? job.prompt : job.messages.map((m) => m.text).join(' ');
   return {
     id,

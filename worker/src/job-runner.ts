@@ -17,7 +17,7 @@ import {
   type WorkerToProxy,
 } from '@cocoon/shared';
 import type { RigKeys } from './keys';
-import type { ChatTurn, JobInput, Model } from './models/index';
+import type { ChatTurn, Model, ModelInput } from './models/index';
 
 /** The sealed body may be at most this long (base64 chars): the proxy's frame limit is 4 MiB. */
 export const MAX_SEALED_BODY_CHARS = 4 * 1024 * 1024;
@@ -88,7 +88,7 @@ export function modelInput(
   assign: JobTerms,
   body: JobBody,
   deps: JobRunnerDeps,
-): { model: Model; input: JobInput } {
+): { model: Model; input: ModelInput } {
   const model = deps.models.get(assign.model);
   if (!model) throw rigSide(`this rig does not serve model ${assign.model}`);
   const maxTokens = Math.min(body.maxTokens, assign.maxTokens);
@@ -113,7 +113,7 @@ export function modelInput(
   return { model, input: { kind: 'generate', prompt, ...sampling } };
 }
 
-export function checkPromptSize(assign: JobTerms, model: Model, input: JobInput): number {
+export function checkPromptSize(assign: JobTerms, model: Model, input: ModelInput): number {
   let promptTokens: number;
   try {
     promptTokens = model.countPromptTokens(input);

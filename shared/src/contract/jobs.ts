@@ -1,7 +1,7 @@
 // Quotes, sealed job submission, a job's state and its event stream.
 import { z } from 'zod';
 import { device, jobKind, modelId, nanoString, priceNanoPer1k, shownKeyB64, uuid } from '../schemas/common';
-import { sealedBox, sealedEnvelope } from '../schemas/envelope';
+import { maxTokensField, sealedBox, sealedEnvelope } from '../schemas/envelope';
 import { trustTier } from './attestation';
 import { marketPriority, rigSpeed } from './market';
 import { isoTime, route } from './route';
@@ -11,7 +11,7 @@ export const quoteRequest = z.object({
   kind: jobKind,
   /** An upper bound on prompt tokens; the rig refuses a prompt longer than this. */
   inputTokens: z.number().int().nonnegative().max(1_000_000),
-  maxTokens: z.number().int().positive().max(100_000),
+  maxTokens: maxTokensField,
   /** The most the client pays per 1,000 tokens to the rig (before the fee). */
   maxPriceNanoPer1k: priceNanoPer1k.optional(),
   /** `tdx`: only rigs in the confidential tier (the client checks each one's evidence itself, too). */

@@ -11,7 +11,7 @@ import {
   modelId,
   x25519PublicKeyB64,
 } from '../schemas/common';
-import { sealedBox, sealedEnvelope } from '../schemas/envelope';
+import { maxTokensField, sealedBox, sealedEnvelope } from '../schemas/envelope';
 import { teeKind } from './attestation';
 
 /** Where a rig's worker connects (a WebSocket, `Authorization: Bearer <rig token>`). */
@@ -162,7 +162,7 @@ export const assignMessage = z.object({
   /** Binds the envelope to its quote; the same string the client used as AAD. */
   aad: z.string().min(1).max(256),
   inputTokens: z.number().int().nonnegative(),
-  maxTokens: positiveInt,
+  maxTokens: maxTokensField,
   leaseMs: positiveInt,
 });
 export type AssignMessage = z.infer<typeof assignMessage>;
@@ -188,7 +188,7 @@ export const auditMessage = z.object({
     commitment: sha256Hex,
   }),
   inputTokens: z.number().int().nonnegative(),
-  maxTokens: positiveInt,
+  maxTokens: maxTokensField,
 });
 export type AuditMessage = z.infer<typeof auditMessage>;
 

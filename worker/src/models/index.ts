@@ -2,7 +2,7 @@
 // Hugging Face ONNX causal-LM folder found in modelsDir (named after its folder).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import type { JobKind } from '@cocoon/shared';
 import { detectDevice } from '../engine/detect-device';
 import { defaultEngineLogger, type EngineLogger, logDetail } from '../engine/logger';
 import { CudaUnavailableError, type DeviceChoice, type Provider } from '../engine/ort-session';
@@ -11,32 +11,14 @@ import { type CausalLM, loadCausalLM, type ScoreResult } from './causal-lm/runne
 import type { IdsScore } from './causal-lm/score-ids';
 import { DEFAULT_DEMO_DIR, DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel } from './demo-gen/index';
 import { type DigestCache, fileDigestCache, folderDigest, servedFiles, summarizerDigest } from './digest';
-import { chatPromptTokens, chatSummaryMessageSchema } from './summarizer/chat-summary';
+import { type ModelInput, type ModelKind, modelInputSchema } from './input';
+import { chatPromptTokens } from './summarizer/chat-summary';
 import { createSummarizer } from './summarizer/summarize';
 
 export const SUMMARIZER_ID = 'summarize-extractive';
-export { DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel };
 
-export const jobInputSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('summarize'),
-    messages: z.array(chatSummaryMessageSchema).max(50_000),
-    maxTokens: z.number().int().positive(),
-  }),
-  z.object({
-    kind: z.literal('generate'),
-    prompt: z.string(),
-    maxTokens: z.number().int().positive(),
-    temperature: z.number().min(0).max(5).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    topK: z.number().int().min(0).max(100_000).optional(),
-    /** The client's seed (sealed): the same seed gives the same tokens on any rig (causal-lm/sampler.ts). */
-    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    stop: z.array(z.string().min(1)).max(16).optional(),
-  }),
-]);
-export type JobInput = z.infer<typeof jobInputSchema>;
-export type JobKind = JobInput['kind'];
+export { type ModelInput, type ModelKind, modelInputSchema } from './input';
+export { DEFAULT_MODELS_DIR, DEMO_MODEL_ID, ensureDemoModel };
 
 export interface ChatTurn {
   role: 'system' | 'user' | 'assistant';
@@ -69,9 +51,9 @@ export interface ClaimedIds extends ClaimedOutput {
 
 export interface Model {
   id: string;
-  kind: JobKind;
+  kind: ModelKind;
   /** Job kinds run() accepts: instruct LMs also take summarize jobs. */
-  accepts: JobKind[];
+  accepts: ModelKind[];
   /** Tokens of input the model takes (for the summarizer: the input size it ranks in full). */
   contextLength: number;
   description: string;
@@ -88,7 +70,7 @@ export interface Model {
    * whose deadlines measure progress, not streamed text.
    */
   run(
-    job: JobInput,
+    job: ModelInput,
     onDelta: (textDelta: string) => void,
     signal?: AbortSignal,
     onProgress?: (tokensDone: number) => void,
@@ -97,7 +79,7 @@ export interface Model {
    * The prompt tokens run() will report for this job, counted the same way but without running it, so
    * a worker can refuse a job that is over its quote or the context before spending compute on it.
    */
-  countPromptTokens(job: JobInput): number;
+  countPromptTokens(job: ModelInput): number;
   /** Generate models only: a chat as one prompt, by the model's chat template when it has one. */
   chatPrompt?(messages: ChatTurn[]): string;
   /**
@@ -105,13 +87,13 @@ export interface Model {
    * sampling parameters and seed; a summary: its greedy prompt), in one forward pass. What an auditing rig
    * runs on their jobs: batched decoding may move a float, so even greedy output is scored, not re-run.
    */
-  score?(job: JobInput, claimed: ClaimedOutput): Promise<ScoreResult>;
+  score?(job: ModelInput, claimed: ClaimedOutput): Promise<ScoreResult>;
   /**
    * Causal LMs only, any job kind they run: scores claimed token ids with the job's seeded sampler (a
    * summary is greedy) and decodes them as run() does (causal-lm/score-ids.ts). What an auditing rig runs on
    * a v2 result.
    */
-  scoreIds?(job: JobInput, claimed: ClaimedIds): Promise<IdsScore>;
+  scoreIds?(job: ModelInput, claimed: ClaimedIds): Promise<IdsScore>;
   dispose(): Promise<void>;
 }
 
@@ -190,10 +172,10 @@ export function plainChatPrompt(messages: ChatTurn[]): string {
 
 /** A loaded causal LM as a Model: generate jobs, and summarize jobs on instruct models (greedy). */
 export function lmModel(id: string, lm: CausalLM, fallbackDescription: string, digest: string): Model {
-  const accepts: JobKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
+  const accepts: ModelKind[] = lm.isInstruct ? ['generate', 'summarize'] : ['generate'];
   /** The prompt and sampling a job runs with (and is scored with). */
-  const lmParams = (rawJob: JobInput) => {
-    const job = jobInputSchema.parse(rawJob);
+  const lmParams = (rawJob: ModelInput) => {
+    const job = modelInputSchema.parse(rawJob);
     if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
     if (job.kind === 'generate') return job;
     // Greedy: a summary must not depend on a draw.
@@ -221,7 +203,7 @@ export function lmModel(id: string, lm: CausalLM, fallbackDescription: string, d
     scoreIds: (rawJob, claimed) =>
       lm.scoreIds({ ...lmParams(rawJob), tokenIds: claimed.tokenIds, finishReason: claimed.finishReason }),
     countPromptTokens(rawJob) {
-      const job = jobInputSchema.parse(rawJob);
+      const job = modelInputSchema.parse(rawJob);
       if (!accepts.includes(job.kind)) throw new WrongJobKindError(id, job.kind, accepts);
       return lm.countTokens(job.kind === 'generate' ? job.prompt : summaryPrompt(lm, job.messages));
     },
@@ -277,7 +259,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
     digest: summarizerDigest(),
     provider: summarizer.provider,
     async run(rawJob, onDelta, _signal, onProgress) {
-      const job = jobInputSchema.parse(rawJob);
+      const job = modelInputSchema.parse(rawJob);
       if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
       const r = await summarizer.summarizeChat(job.messages, { maxTokens: job.maxTokens });
       // Its one stage with an output: ranking done, the summary's tokens exist (the proxy's first-token
@@ -291,7 +273,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
       return { text: r.text, promptTokens: r.promptTokens, completionTokens: r.completionTokens };
     },
     countPromptTokens(rawJob) {
-      const job = jobInputSchema.parse(rawJob);
+      const job = modelInputSchema.parse(rawJob);
       if (job.kind !== 'summarize') throw new WrongJobKindError(SUMMARIZER_ID, job.kind, ['summarize']);
       // The same sum summarize() reports: every sentence's tokens, plus two for "author:" when known.
       return chatPromptTokens(job.messages);
@@ -367,7 +349,7 @@ export async function loadModels(opts: LoadModelsOptions): Promise<Map<string, M
 export interface CatalogueEntry {
   name: string;
   digest: string;
-  kinds: Array<'summarize' | 'generate' | 'chat'>;
+  kinds: JobKind[];
   contextLength: number;
   demoGrade: boolean;
   /** Same input, same output (greedy or extractive); false for sampled generation. */

@@ -2,6 +2,7 @@
 // temperature, top_p, top_k, as Hugging Face's generate() reads them), else the network's defaults. The
 // generating rig and its auditors both take them from the pinned folder, so they replay the same draw.
 import { z } from 'zod';
+import { SAMPLER_MAX_TEMPERATURE, SAMPLER_MAX_TOP_K } from './sampler';
 
 export interface SamplingDefaults {
   temperature: number;
@@ -18,9 +19,9 @@ const HF_SAMPLING = { temperature: 1, top_p: 1, top_k: 50 };
 const generationSchema = z
   .object({
     do_sample: z.boolean().optional(),
-    temperature: z.number().min(0).max(5).nullish(),
+    temperature: z.number().min(0).max(SAMPLER_MAX_TEMPERATURE).nullish(),
     top_p: z.number().gt(0).max(1).nullish(),
-    top_k: z.number().int().min(0).max(100_000).nullish(),
+    top_k: z.number().int().min(0).max(SAMPLER_MAX_TOP_K).nullish(),
   })
   .passthrough();
 

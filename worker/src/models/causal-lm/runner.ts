@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { resolveLmDevice } from '../../engine/lm-device';
 import type { EngineLogger } from '../../engine/logger';
 import type { DeviceChoice, Provider } from '../../engine/ort-session';
+import { generateInputSchema } from '../input';
 import { BatchEngine, type EngineStats } from './batch-engine';
 import { readDecoderLayout, type SessionLike } from './decoder-session';
 import { withSamplingDefaults } from './generation-defaults';
@@ -22,9 +23,9 @@ import { type IdsScore, type IdsScorer, type ScoreIdsParams, scoreIds } from './
 import { IncrementalDecoder, StopAwareTextStream } from './stream-text';
 
 export const generateParamsSchema = samplingSchema.extend({
-  prompt: z.string(),
-  maxTokens: z.number().int().positive().max(100_000),
-  stop: z.array(z.string().min(1)).max(16).optional(),
+  prompt: generateInputSchema.shape.prompt,
+  maxTokens: generateInputSchema.shape.maxTokens,
+  stop: generateInputSchema.shape.stop,
   /** Without stop sequences, detokenize for streaming at most this often (0 = every token). */
   streamIntervalMs: z.number().int().min(0).max(1000).default(25),
 });
@@ -46,13 +47,13 @@ export interface GenerateResult {
 }
 
 export const scoreParamsSchema = samplingSchema.extend({
-  prompt: z.string(),
+  prompt: generateInputSchema.shape.prompt,
   /** The output a rig claims the model gave for this prompt, parameters and seed. */
   completion: z.string(),
   /** How the rig says generation ended; the end is checked like a token. */
   finishReason: z.enum(['stop', 'length']).default('stop'),
-  maxTokens: z.number().int().positive().max(100_000),
-  stop: z.array(z.string().min(1)).max(16).optional(),
+  maxTokens: generateInputSchema.shape.maxTokens,
+  stop: generateInputSchema.shape.stop,
 });
 export type ScoreParams = z.input<typeof scoreParamsSchema>;
 

@@ -5,14 +5,24 @@
 // parameters and seed give the same tokens on any rig, up to float noise in the logits themselves; and a
 // claimed output can be replayed position by position against one forward pass (judgePosition).
 import { createHash } from 'node:crypto';
+import { JOB_LIMITS } from '@cocoon/shared';
 import { z } from 'zod';
+
+/**
+ * How far the sampler goes past a job's bounds (shared's JOB_LIMITS): a job's own sampling is held to those
+ * where its body is opened, but a job that sets none samples with its model's generation_config.json
+ * (generation-defaults.ts), which the model's authors wrote, not the network: a top_k of 50,000 or a
+ * temperature of 3 there is no reason to refuse the model. The wider bounds keep the sampler's arithmetic sane.
+ */
+export const SAMPLER_MAX_TEMPERATURE = JOB_LIMITS.temperature * 2.5;
+export const SAMPLER_MAX_TOP_K = JOB_LIMITS.topK * 100;
 
 export const samplingSchema = z.object({
   /** 0 = greedy: the most likely token, ties to the lowest id. */
-  temperature: z.number().min(0).max(5).default(0.7),
+  temperature: z.number().min(0).max(SAMPLER_MAX_TEMPERATURE).default(0.7),
   topP: z.number().gt(0).max(1).default(0.9),
   /** 0 = no top-k cut. */
-  topK: z.number().int().min(0).max(100_000).default(0),
+  topK: z.number().int().min(0).max(SAMPLER_MAX_TOP_K).default(0),
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
 });
 export type SamplingParams = z.output<typeof samplingSchema>;

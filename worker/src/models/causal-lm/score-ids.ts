@@ -4,18 +4,20 @@
 // forward pass over prompt + ids; the ids must end the way generation ends (at the first end-of-sequence
 // token, right where a stop sequence first appears, or at the token limit), and the text returned is their
 // decoding as generation produces it, for the auditor to compare with the claimed text.
+import { MAX_RESULT_TOKEN_IDS } from '@cocoon/shared';
 import { z } from 'zod';
+import { generateInputSchema } from '../input';
 import { PromptTooLongError, type ScoreResult } from './runner';
 import { type DecodingRules, judgePosition, samplingSchema } from './sampler';
 import { firstStopIndex } from './stream-text';
 
 export const scoreIdsParamsSchema = samplingSchema.extend({
-  prompt: z.string(),
+  prompt: generateInputSchema.shape.prompt,
   /** Every id the rig says the model generated, the end-of-sequence token and a stop's tokens included. */
-  tokenIds: z.array(z.number().int().min(0)).max(100_000),
+  tokenIds: z.array(z.number().int().min(0)).max(MAX_RESULT_TOKEN_IDS),
   finishReason: z.enum(['stop', 'length']).default('stop'),
-  maxTokens: z.number().int().positive().max(100_000),
-  stop: z.array(z.string().min(1)).max(16).optional(),
+  maxTokens: generateInputSchema.shape.maxTokens,
+  stop: generateInputSchema.shape.stop,
 });
 export type ScoreIdsParams = z.input<typeof scoreIdsParamsSchema>;
 
