@@ -7,6 +7,7 @@
 // Determinism: every decision compares integers. Graph scores are snapped to the grid of rank-select.ts
 // (ties by position, provably tied units share a score); cue points are integers; the MMR similarity is
 // computed in plain float64 JS (tfidf.ts `cosine`, the same on every rig) and snapped to a grid too.
+import { summarizeMessage } from '@cocoon/shared';
 import { z } from 'zod';
 import { type CueKind, cuesOf, factCount, isAck } from './cues';
 import type { RankInput } from './rank-math';
@@ -15,18 +16,11 @@ import type { RankFn } from './summarize';
 import { countTokens, type PreparedSentence, parsePlainTranscript, prepareSentences } from './text-prep';
 import { buildTfidf, cosine } from './tfidf';
 
-export const chatSummaryMessageSchema = z.object({
-  author: z.string().max(200).optional(),
-  text: z.string().max(200_000),
-  /** The chat's message id (Telegram's message_id), echoed back on the lines that quote it. */
-  id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  /** The id of the message this one replies to. */
-  replyTo: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  /** Unix seconds. */
-  date: z.number().int().nonnegative().max(4_102_444_800).optional(),
-});
+/** One message: a job body's (shared's summarizeMessage), so the library and a summarize job take the same. */
+export const chatSummaryMessageSchema = summarizeMessage;
 export type ChatSummaryMessage = z.infer<typeof chatSummaryMessageSchema>;
 
+/** The library's own input (bench, tests): longer than a job body may carry (JOB_LIMITS.summarizeMessages). */
 export const chatSummaryInputSchema = z.union([
   z.string().max(2_000_000),
   z.array(chatSummaryMessageSchema).max(50_000),
