@@ -4,10 +4,11 @@
 // from the vault and the wallet), as the contract keeps `paid` per RigAccount: a wallet switch starts the new
 // wallet at what was moved to it, and a wallet another account used before continues its own total, so the
 // vault never pays more than the ledger moved to payouts.
+
+import { earningsAwaitingAudit } from '../custodial/store';
 import type { Queryable } from '../db';
 import { InsufficientFunds } from '../errors';
 import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
-import { earningsAwaitingAudit } from '../payments/store';
 
 /** What a RigAccount was paid (or is being paid) on chain, and its last sequence number. */
 export interface RigAccountState {

@@ -27,11 +27,11 @@ import {
 import type { Logger } from '@cocoon/shared/node';
 import { Address, type ContractProvider, type TupleReader } from '@ton/core';
 import type { KeyPair } from '@ton/crypto';
+import type { ChainAdapter } from '../chain';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { conflict, HttpError, notFound } from '../errors';
 import { onchainAccount, postTx, SYSTEM } from '../ledger/ledger';
-import type { ChainAdapter } from '../ton';
 import { movePayout, type RigAccountState, storePayoutSignature } from './payouts';
 import { markRefundSent, unsentRefunds } from './refunds';
 
@@ -65,7 +65,7 @@ function providerFor(chain: ChainAdapter, address: Address): ContractProvider {
   } as unknown as ContractProvider;
 }
 
-export class OnchainService {
+export class OnchainAccountsService {
   private constructor(
     private readonly db: Db,
     private readonly config: Config,
@@ -83,7 +83,7 @@ export class OnchainService {
     chain: ChainAdapter;
     log: Logger;
     operator: KeyPair;
-  }): Promise<OnchainService> {
+  }): Promise<OnchainAccountsService> {
     const codes = await compileAll();
     const service = Address.parse(deps.chain.serviceAddress());
     const vaultConfig: VaultConfig = {
@@ -96,7 +96,7 @@ export class OnchainService {
       rigCode: codes.rigAccount,
     };
     const vault = Vault.createFromConfig(vaultConfig, codes.vault);
-    return new OnchainService(
+    return new OnchainAccountsService(
       deps.db,
       deps.config,
       deps.chain,
