@@ -47,7 +47,7 @@ export interface CustodialTonService {
   close(): Promise<void>;
 }
 
-export interface TonServiceDeps {
+export interface CustodialTonServiceDeps {
   config: Config;
   db: Db;
   log: Logger;
@@ -125,7 +125,7 @@ export async function createChainFromConfig(
 
 /** Builds the TON service (nothing runs until start()). */
 export async function createCustodialTonService(
-  deps: TonServiceDeps,
+  deps: CustodialTonServiceDeps,
   opts: TonServiceOptions = {},
 ): Promise<CustodialTonService> {
   const { config, db, log } = deps;
