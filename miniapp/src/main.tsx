@@ -28,7 +28,7 @@ async function boot(): Promise<void> {
     return;
   }
   if (import.meta.env.DEV || import.meta.env.VITE_COCOON_LOCAL === '1') {
-    const { installSandboxWallet } = await import('./ton/sandbox-wallet');
+    const { installSandboxWallet } = await import('./wallet/sandbox-wallet');
     installSandboxWallet();
   }
   root.render(

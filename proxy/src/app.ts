@@ -8,7 +8,9 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AttestationOptions, AttestationService, loadAttestationPolicy } from './attestation/service';
 import { AuditService } from './audits/service';
+import type { ChainAdapter } from './chain';
 import type { Config } from './config';
+import { createCustodialTonService } from './custodial/service';
 import { type Db, openDb } from './db';
 import { HttpError } from './errors';
 import { answerClientError } from './http/client-errors';
@@ -31,12 +33,10 @@ import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
 import { createProxyMetrics } from './metrics';
-import { loadOperatorKey, onchainEnabled } from './onchain/operator-key';
-import { OnchainService } from './onchain/service';
-import { createTonService } from './payments/service';
+import { loadOperatorKey, onchainEnabled } from './onchain-accounts/operator-key';
+import { OnchainAccountsService } from './onchain-accounts/service';
 import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
-import type { ChainAdapter } from './ton';
 import { WorkerRegistry } from './ws/registry';
 import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 
@@ -103,13 +103,13 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   );
   await jobs.startCluster();
   const audits = new AuditService(db, config, workers, log);
-  const ton = await createTonService(
+  const ton = await createCustodialTonService(
     { config, db, log, instanceId },
     { chain: opts.chain, persist: !opts.db },
   );
   // On-chain accounts: the vault is deployed (from the service wallet) before any route can point at it.
   const onchain = onchainEnabled(config)
-    ? await OnchainService.create({
+    ? await OnchainAccountsService.create({
         db,
         config,
         chain: ton.chain,

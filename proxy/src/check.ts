@@ -5,11 +5,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPolicyFreshness, MAX_POLICY_AGE_MS } from '@cocoon/shared';
 import { loadAttestationPolicy } from './attestation/service';
+import { ToncenterChain } from './chain';
 import { type Config, loadConfig } from './config';
+import { createChainFromConfig } from './custodial/service';
 import { connectDb } from './db';
 import { migrationStatus } from './db/migrate';
-import { createChainFromConfig } from './payments/service';
-import { ToncenterChain } from './ton';
 
 export interface CheckLine {
   ok: boolean;

@@ -292,7 +292,7 @@ export const configSchema = z.object({
   PCCS_URL: z.string().url().optional(),
   ATTESTATION_REFRESH_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /**
-   * On-chain accounts (proxy/src/onchain, docs/on-chain-accounts.md): a wallet holder's money in a contract of
+   * On-chain accounts (proxy/src/onchain-accounts, docs/on-chain-accounts.md): a wallet holder's money in a contract of
    * their own, spent only by vouchers their spend key signs. On by default on the sandbox chain. The vault is
    * deployed from the service wallet with ONCHAIN_STAKE_NANO; OPERATOR_KEY (base64 of a 32-byte Ed25519
    * seed, its own secret) signs rig owners' earnings vouchers; the sandbox makes one under DATA_DIR.

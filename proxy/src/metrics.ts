@@ -7,9 +7,9 @@ import { trustTier } from '@cocoon/shared';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { STANDINGS, standingSql } from './audits/bonds';
 import type { Config } from './config';
+import { CHAIN_FEES } from './custodial/store';
 import type { Queryable } from './db';
 import { SYSTEM } from './ledger/ledger';
-import { CHAIN_FEES } from './payments/store';
 
 const TRUST_TIERS = trustTier.options;
 

@@ -60,7 +60,7 @@ type SpendKey = { seed: Uint8Array; store: VoucherStore };
  */
 async function spendKeyOption(spendKey: SpendKey | null): Promise<{ spendKey?: SpendKey }> {
   if (!spendKey) return {};
-  await import('../ton/buffer-polyfill');
+  await import('../wallet/buffer-polyfill');
   return { spendKey };
 }
 
@@ -100,7 +100,9 @@ export function lazyTmaClient(initData: string, baseUrl: string = PROXY_URL): Ge
   let confidential: { tag: string; promise: Promise<CocoonClient> } | null = null;
   // Read on each call (a small chunk, not the entry's): the key may have been made since.
   const deviceKey = async (): Promise<(SpendKey & { tag: string }) | null> => {
-    const { initDataUserId, loadSpendSeed, localVoucherStore } = await import('../onchain/spend-key');
+    const { initDataUserId, loadSpendSeed, localVoucherStore } = await import(
+      '../onchain-accounts/spend-key'
+    );
     const userId = initDataUserId(initData);
     const seed = userId ? loadSpendSeed(userId) : null;
     return seed && userId ? { seed, store: localVoucherStore(userId), tag: seed.join(',') } : null;

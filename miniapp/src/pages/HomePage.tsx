@@ -4,7 +4,7 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorState } from '../components/states';
 import { Section, Skeleton } from '../components/ui';
 import { tonText } from '../format';
-import { BalanceKind } from '../onchain/BalanceKind';
+import { BalanceKind } from '../onchain-accounts/BalanceKind';
 import { navigate } from '../router/hash-router';
 
 const ACTIONS = [

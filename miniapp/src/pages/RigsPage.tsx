@@ -25,7 +25,7 @@ import { QueryView } from '../components/states';
 import { Badge, Button, Section, Skeleton, TextInput } from '../components/ui';
 import { PROXY_URL } from '../env';
 import { parseTonInput, percent, shortDate, speedText, tonText } from '../format';
-import RigPayout from '../onchain/RigPayout';
+import RigPayout from '../onchain-accounts/RigPayout';
 import { haptic } from '../telegram/ui';
 
 const BarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.BarChart })));

@@ -30,13 +30,13 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorState, QueryView } from '../components/states';
 import { Badge, Button, Row, Section, TextInput } from '../components/ui';
 import { parseTonInput, shortAddress, shortDate, tonText } from '../format';
-import { BalanceKind } from '../onchain/BalanceKind';
-import { OnchainAccountSection } from '../onchain/OnchainAccount';
+import { BalanceKind } from '../onchain-accounts/BalanceKind';
+import { OnchainAccountSection } from '../onchain-accounts/OnchainAccount';
 import { haptic } from '../telegram/ui';
-import { SandboxConnectButton } from '../ton/SandboxConnectButton';
-import { TonConnectScope } from '../ton/TonConnectScope';
-import { useFreshWalletProof } from '../ton/useFreshWalletProof';
-import { useTonProofBinding } from '../ton/useTonProofBinding';
+import { SandboxConnectButton } from '../wallet/SandboxConnectButton';
+import { TonConnectScope } from '../wallet/TonConnectScope';
+import { useFreshWalletProof } from '../wallet/useFreshWalletProof';
+import { useTonProofBinding } from '../wallet/useTonProofBinding';
 
 export function WalletPage() {
   const me = useMe();
@@ -225,7 +225,7 @@ function DepositSection({
     setState({ kind: 'sending' });
     try {
       // @ton/core (for the comment cell) loads only when a deposit is actually made.
-      const { depositTransaction } = await import('../ton/comment');
+      const { depositTransaction } = await import('../wallet/comment');
       await tonConnectUI.sendTransaction(depositTransaction(config.serviceAddress, nano, me.depositMemo));
       setState({ kind: 'sent' });
       haptic('success');

@@ -2,8 +2,8 @@
 // filled from its earnings; the bond comes back after a cooling-off with no audit open; a quarantined rig
 // comes back only re-bonded, into a new probation; the operator's own rigs need none of it.
 import { describe, expect, it } from 'vitest';
+import { requestWithdrawal } from '../custodial/store';
 import { balanceOf, ledgerTotals, postTx, SYSTEM, userAccount } from '../ledger/ledger';
-import { requestWithdrawal } from '../payments/store';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import { bondAccount } from './bonds';

@@ -12,7 +12,7 @@ import {
   trialAccount,
   userAccount,
 } from '../ledger/ledger';
-import { queueOnchainRefund } from '../onchain/refunds';
+import { queueOnchainRefund } from '../onchain-accounts/refunds';
 import { bondAccount } from './bonds';
 import type { AuditedJob } from './repository';
 import { setAuditState, unvouchedJobs } from './repository';
@@ -134,7 +134,7 @@ async function refundTransfers(q: Queryable, job: UnvouchedJob, rigId: string, o
   const fromTrial = min(min(rigShare - fromBond - fromCash, ownerTrial), toTrial);
   const fromOwner = fromBond + fromCash + fromTrial;
   const fromFees = max0(min(total - fromOwner, await lockedFees(q)));
-  // A user who paid from their on-chain account is paid back into it (onchain/refunds.ts): the contract's
+  // A user who paid from their on-chain account is paid back into it (onchain-accounts/refunds.ts): the contract's
   // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when the
   // chain shows it, as any deposit is.
   const cashBack = total - toTrial;

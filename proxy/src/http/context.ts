@@ -4,11 +4,11 @@ import type { AttestationService } from '../attestation/service';
 import type { AuditService } from '../audits/service';
 import { authenticate, type Caller, KnownUsers } from '../auth/authenticate';
 import type { Config } from '../config';
+import type { CustodialTonService } from '../custodial/service';
 import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
 import type { JobService } from '../jobs/service';
-import type { OnchainService } from '../onchain/service';
-import type { TonService } from '../payments/service';
+import type { OnchainAccountsService } from '../onchain-accounts/service';
 import type { WorkerRegistry } from '../ws/registry';
 import type { WindowCounter } from './window-counter';
 
@@ -27,9 +27,9 @@ export interface AppContext {
   /** The chain in use ('sandbox' | 'testnet' | 'mainnet'): the TON service's network. */
   readonly chainKind: string;
   /** TON payments (chain, deposit watcher, withdrawal sender). */
-  readonly ton: TonService;
+  readonly ton: CustodialTonService;
   /** On-chain accounts (vault, users' account contracts, vouchers); null where the network offers none. */
-  readonly onchain: OnchainService | null;
+  readonly onchain: OnchainAccountsService | null;
   auth(req: FastifyRequest): Promise<Caller>;
   /** Failed authentications per IP address (http/auth-hooks.ts), for refusing before any lookup. */
   readonly authFailures: WindowCounter;

@@ -10,7 +10,7 @@
 //   have freed (a job ended or left a rig, a rig came online: the sweeper's pass) `kick` gives free slots to
 //   the first waiting jobs in line whose candidates they are (a job's envelope is sealed to its candidates only).
 // - Bounded: MAX_QUEUE_PER_MODEL jobs per model (503 `queue_full`; a user's first, to twice that), MAX_QUEUED_PER_USER per user (429
-//   `queue_cap`), one for a user paying from an on-chain account (onchain/payer.ts refuseWhileJobOpen counts
+//   `queue_cap`), one for a user paying from an on-chain account (onchain-accounts/payer.ts refuseWhileJobOpen counts
 //   waiting jobs). Each wait ends at its deadline (QUEUE_WAIT_MS, or less as the client asked), failing the
 //   job with its hold released; the client may cancel a waiting job, which releases the hold at once.
 // - The client sees its place: a `queued` event whenever it moves.

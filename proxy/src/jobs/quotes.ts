@@ -11,7 +11,7 @@ import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
 import { userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
 import { rankFor } from '../market/speed';
-import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain/payer';
+import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain-accounts/payer';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
 import { checkQueueRoom, maxWaitFor } from './queue';

@@ -127,7 +127,7 @@ export async function settleDone(
         payer: payerOf(job),
       }),
     });
-    // An on-chain payer owes a voucher for the cash part before its next job (onchain/vouchers.ts).
+    // An on-chain payer owes a voucher for the cash part before its next job (onchain-accounts/payer.ts, service.ts).
     if (job.pays_onchain) {
       const due = cashCharged(BigInt(job.hold_trial_nano), charge.rigNano, charge.feeNano);
       if (due > 0n) await q.query('UPDATE jobs SET voucher_due = $2::numeric WHERE id = $1', [job.id, due]);

@@ -4,9 +4,9 @@
 import { CONTRACT } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import type { FastifyInstance } from 'fastify';
+import type { SandboxChain } from '../../chain';
+import type { CustodialTonService } from '../../custodial/service';
 import { badRequest, notFound } from '../../errors';
-import type { TonService } from '../../payments/service';
-import type { SandboxChain } from '../../ton';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
 
@@ -26,7 +26,7 @@ function assertTonAddress(a: string, field: string): void {
 export function devWalletRoutes(
   app: FastifyInstance,
   _ctx: AppContext,
-  ton: TonService,
+  ton: CustodialTonService,
   chain: SandboxChain,
 ): void {
   function wallet(id: string) {

@@ -12,9 +12,9 @@ import {
   userAccount,
   userBalances,
 } from '../../ledger/ledger';
-import { payerFor } from '../../onchain/payer';
-import { walletState } from '../../payments/wallet-binding';
+import { payerFor } from '../../onchain-accounts/payer';
 import { findUser } from '../../users';
+import { walletState } from '../../wallet/wallet-binding';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';

@@ -6,9 +6,9 @@ import { beginCell, type Cell, storeStateInit } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, HttpError } from '../../errors';
 import { balanceOf, onchainAccount } from '../../ledger/ledger';
-import { payoutVoucher } from '../../onchain/payouts';
-import type { OnchainService } from '../../onchain/service';
-import { walletState } from '../../payments/wallet-binding';
+import { payoutVoucher } from '../../onchain-accounts/payouts';
+import type { OnchainAccountsService } from '../../onchain-accounts/service';
+import { walletState } from '../../wallet/wallet-binding';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
@@ -17,7 +17,11 @@ function stateInitBoc(init: { code: Cell; data: Cell }): string {
   return beginCell().store(storeStateInit(init)).endCell().toBoc().toString('base64');
 }
 
-export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: OnchainService | null): void {
+export function onchainRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  onchain: OnchainAccountsService | null,
+): void {
   serve(app, CONTRACT.onchainConfig, async () => ({
     enabled: onchain !== null,
     vault: onchain?.vaultAddress ?? null,
@@ -28,7 +32,7 @@ export function onchainRoutes(app: FastifyInstance, ctx: AppContext, onchain: On
   }));
 
   const userId = (req: FastifyRequest) => req.caller.user!.id;
-  const enabled = (): OnchainService => {
+  const enabled = (): OnchainAccountsService => {
     if (!onchain)
       throw new HttpError(
         404,

@@ -4,16 +4,22 @@ import { ApiError, type CocoonClient, createCocoonClient } from '@cocoon/shared'
 import { Address } from '@ton/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyServer } from '../../app';
-import type { Db } from '../../db';
-import { balanceOf, ledgerTotals, SYSTEM } from '../../ledger/ledger';
-import type { TonService } from '../../payments/service';
+import {
+  createDepositWatcher,
+  createMemoryCursorStore,
+  type SandboxChain,
+  walletTransactionsSince,
+} from '../../chain';
+import type { CustodialTonService } from '../../custodial/service';
 import {
   CHAIN_FEES,
   createDbProofPayloadStore,
   createDbWithdrawalQueue,
   holdSenderLease,
   requestWithdrawal,
-} from '../../payments/store';
+} from '../../custodial/store';
+import type { Db } from '../../db';
+import { balanceOf, ledgerTotals, SYSTEM } from '../../ledger/ledger';
 import {
   openTestDb,
   resetDb,
@@ -29,20 +35,14 @@ import {
   devWallet as newDevWallet,
   proofBody as proofBodyFor,
 } from '../../testing/sandbox-wallets';
-import {
-  createDepositWatcher,
-  createMemoryCursorStore,
-  type SandboxChain,
-  signTonProof,
-  walletTransactionsSince,
-} from '../../ton';
+import { signTonProof } from '../../wallet/ton-proof';
 
 const TON = 1_000_000_000n;
 const TRIAL = 500_000_000n;
 const FEE = 10_000_000n; // WITHDRAWAL_FEE_NANO default
 let db: Db;
 let proxy: ProxyServer;
-let ton: TonService;
+let ton: CustodialTonService;
 let chain: SandboxChain;
 
 beforeAll(async () => {

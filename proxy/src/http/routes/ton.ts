@@ -2,24 +2,29 @@
 import { CONTRACT, type TonProofRequest } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError, InsufficientFunds } from '../../errors';
-import { userBalances } from '../../ledger/ledger';
-import type { TonService } from '../../payments/service';
+import type { CustodialTonService } from '../../custodial/service';
 import {
   createDbProofPayloadStore,
   findWithdrawal,
   listWithdrawals,
   requestWithdrawal,
   withdrawalView,
-} from '../../payments/store';
+} from '../../custodial/store';
+import { HttpError, InsufficientFunds } from '../../errors';
+import { userBalances } from '../../ledger/ledger';
+import {
+  createProofPayload,
+  TON_NETWORK,
+  type TonProofFailure,
+  verifyTonProof,
+} from '../../wallet/ton-proof';
 import {
   assertNoPendingChange,
   bindWallet,
   cancelWalletChange,
   type WalletState,
   walletState,
-} from '../../payments/wallet-binding';
-import { createProofPayload, TON_NETWORK, type TonProofFailure, verifyTonProof } from '../../ton';
+} from '../../wallet/wallet-binding';
 import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
@@ -62,7 +67,7 @@ function walletView(s: WalletState) {
   };
 }
 
-export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: TonService): void {
+export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialTonService): void {
   const { config } = ctx;
   const configuredDomains = config.TON_PROOF_DOMAINS.split(',')
     .map((d) => d.trim())

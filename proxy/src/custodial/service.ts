@@ -1,11 +1,10 @@
-// TON payments of a proxy: the chain from config, the deposit watcher and the withdrawal sender. app.ts builds
+// Custodial TON at a proxy (users deposit to the service wallet, the ledger credits them, the proxy sends their
+// withdrawals): the chain from config, the deposit watcher and the withdrawal sender. app.ts builds
 // the service before any route (routes read it from the context), starts it, and closes it on shutdown.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@cocoon/shared/node';
-import type { Config } from '../config';
-import type { Db } from '../db';
 import {
   type ChainAdapter,
   createDepositWatcher,
@@ -13,13 +12,15 @@ import {
   type DepositSink,
   type DepositWatcher,
   generateServiceKey,
-  type ProofPayloadStore,
   SandboxChain,
   type ServiceKey,
   ServiceKeySchema,
   ToncenterChain,
   type WithdrawalSender,
-} from '../ton';
+} from '../chain';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { ProofPayloadStore } from '../wallet/ton-proof';
 import {
   createDbCursorStore,
   createDbDepositSink,
@@ -27,7 +28,7 @@ import {
   createDbWithdrawalQueue,
 } from './store';
 
-export interface TonService {
+export interface CustodialTonService {
   readonly chain: ChainAdapter;
   /** 'sandbox' | 'testnet' | 'mainnet': what /healthz and /v1/ton/config report. */
   readonly network: 'sandbox' | 'testnet' | 'mainnet';
@@ -46,7 +47,7 @@ export interface TonService {
   close(): Promise<void>;
 }
 
-export interface TonServiceDeps {
+export interface CustodialTonServiceDeps {
   config: Config;
   db: Db;
   log: Logger;
@@ -123,10 +124,10 @@ export async function createChainFromConfig(
 }
 
 /** Builds the TON service (nothing runs until start()). */
-export async function createTonService(
-  deps: TonServiceDeps,
+export async function createCustodialTonService(
+  deps: CustodialTonServiceDeps,
   opts: TonServiceOptions = {},
-): Promise<TonService> {
+): Promise<CustodialTonService> {
   const { config, db, log } = deps;
   const chain = opts.chain ?? (await createChainFromConfig(config, opts.persist ?? false));
   const sandboxChain = chain instanceof SandboxChain ? chain : undefined;

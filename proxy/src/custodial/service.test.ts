@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SandboxChain } from '../chain';
 import { PRODUCTION_SECRETS, testConfig } from '../testing/harness';
-import { SandboxChain } from '../ton';
 import { createChainFromConfig } from './service';
 
 const dirs: string[] = [];

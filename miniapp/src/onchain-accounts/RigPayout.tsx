@@ -8,7 +8,7 @@ import { ErrorState } from '../components/states';
 import { Button, Section, TextInput } from '../components/ui';
 import { parseTonInput, shortAddress, tonText } from '../format';
 import { haptic } from '../telegram/ui';
-import { TonConnectScope } from '../ton/TonConnectScope';
+import { TonConnectScope } from '../wallet/TonConnectScope';
 
 type Step = { kind: 'idle' | 'signing' | 'wallet' | 'sent' } | { kind: 'error'; error: unknown };
 

@@ -1,4 +1,5 @@
-// The TON side of the proxy: chain adapters, deposit watcher, withdrawal sender, ton_proof.
+// The TON chain as the proxy sees it: the adapters (sandbox, toncenter), the service wallet's deposit watcher
+// and withdrawal sender, and reconciliation. Wallet proofs live in ../wallet; the money rules in ../custodial.
 export type {
   ChainAdapter,
   ContractMessage,
@@ -30,20 +31,6 @@ export {
   type TonConnectMessage,
 } from './sandbox-chain';
 export { generateServiceKey, keyPairFromServiceKey, type ServiceKey, ServiceKeySchema } from './service-key';
-export {
-  createMemoryProofPayloadStore,
-  createProofPayload,
-  type ProofPayloadStore,
-  publicKeyFromStateInit,
-  signTonProof,
-  TON_NETWORK,
-  type TonProof,
-  type TonProofFailure,
-  tonProofSigningHash,
-  type VerifyTonProofOptions,
-  type VerifyTonProofResult,
-  verifyTonProof,
-} from './ton-proof';
 export {
   ToncenterChain,
   type ToncenterConfig,

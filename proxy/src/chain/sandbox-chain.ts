@@ -29,6 +29,7 @@ import {
   type TreasuryContract,
 } from '@ton/sandbox';
 import { WalletContractV4 } from '@ton/ton';
+import { signTonProof, type TonProof } from '../wallet/ton-proof';
 import type {
   ChainAdapter,
   ContractMessage,
@@ -41,7 +42,6 @@ import type {
   WalletTransaction,
 } from './chain';
 import { keyPairFromServiceKey, type ServiceKey } from './service-key';
-import { signTonProof, type TonProof } from './ton-proof';
 import {
   buildWalletTransfer,
   clampValidUntil,

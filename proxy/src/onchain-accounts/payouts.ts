@@ -4,15 +4,52 @@
 // from the vault and the wallet), as the contract keeps `paid` per RigAccount: a wallet switch starts the new
 // wallet at what was moved to it, and a wallet another account used before continues its own total, so the
 // vault never pays more than the ledger moved to payouts.
+
+import { type RigAccount, rigAccountMessages, signEarningsVoucher } from '@cocoon/contracts';
+import { earningsAwaitingAudit } from '../custodial/store';
 import type { Queryable } from '../db';
 import { InsufficientFunds } from '../errors';
 import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
-import { earningsAwaitingAudit } from '../payments/store';
+import { type OnchainContext, providerFor, rigAccountFor } from './context';
 
 /** What a RigAccount was paid (or is being paid) on chain, and its last sequence number. */
 export interface RigAccountState {
   paid: bigint;
   lastSeq: bigint;
+}
+
+/**
+ * Moves `amount` of a rig owner's withdrawable earnings to the on-chain payout of `wallet` (the owner's
+ * bound wallet) and signs that wallet's RigAccount's new cumulative earnings (kept per wallet, as the
+ * contract keeps `paid` per RigAccount).
+ */
+export async function payout(ctx: OnchainContext, ownerId: string, wallet: string, amount: bigint) {
+  const rig = rigAccountFor(ctx, wallet);
+  const onChain = await rigAccountState(ctx, rig);
+  return ctx.db.tx(async (q) => {
+    const total = await movePayout(q, { ownerId, wallet, amount, onChain });
+    const voucher = { vault: ctx.vault.address, rigAccount: rig.address, ...total };
+    const signature = signEarningsVoucher(voucher, ctx.operator.secretKey);
+    await storePayoutSignature(q, wallet, signature);
+    return { rigAccount: rig, voucher, signature };
+  });
+}
+
+/** What a RigAccount has been paid (or is being paid) and its last sequence; zero while not deployed. */
+async function rigAccountState(ctx: OnchainContext, rig: RigAccount): Promise<RigAccountState> {
+  if (!(await ctx.chain.runGetMethod(rig.address.toString(), 'get_rig_data')))
+    return { paid: 0n, lastSeq: 0n };
+  const data = await rig.getRigData(providerFor(ctx.chain, rig.address));
+  // A claim in flight (`pending`, above `paid`) will be paid: count it.
+  return { paid: data.pending !== 0n ? data.pending : data.paid, lastSeq: data.lastSeq };
+}
+
+/** The claim_earnings body a rig owner's wallet sends its RigAccount (TON Connect payload, base64). */
+export function claimEarningsPayload(amount: bigint, seq: bigint, signature: Uint8Array): string {
+  return rigAccountMessages
+    .claimEarnings({ amount, seq, signature: Buffer.from(signature) })
+    .toBoc()
+    .toString('base64');
 }
 
 /** Checks the owner may move `amount` now (earnings past their audits), before the voucher is signed. */

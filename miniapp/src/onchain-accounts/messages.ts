@@ -2,7 +2,7 @@
 // set_spend_key, in one transaction), deposit more, authorize a new spend key, the exit comments (`close`,
 // `withdraw`), and a rig owner's payout claim. A lazy chunk: @ton/core and the contracts' message bodies load
 // only when one is sent.
-import '../ton/buffer-polyfill';
+import '../wallet/buffer-polyfill';
 import { userAccountMessages } from '@cocoon/contracts/client';
 import type { OnchainAccountView } from '@cocoon/shared';
 import { ed25519 } from '@noble/curves/ed25519.js';

@@ -1,4 +1,4 @@
-// The database side of TON payments: the deposit sink, the watcher cursor, ton_proof payloads and
+// The database side of custodial TON: the deposit sink, the watcher cursor, ton_proof payloads and
 // the withdrawal queue, each writing its ledger entries in the same transaction as its row.
 //
 // Fee accounting (how the ledger reconciles with the service wallet):
@@ -15,9 +15,6 @@
 // from the wallet's balance, not from the credited value); see ton.test.ts for the exact assertion.
 import { randomUUID } from 'node:crypto';
 import { formatTon } from '@cocoon/shared';
-import type { Db, Queryable } from '../db';
-import { badRequest, conflict, InsufficientFunds } from '../errors';
-import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
 import type {
   CursorStore,
   DepositCredit,
@@ -25,10 +22,13 @@ import type {
   InboundCursor,
   PendingWithdrawal,
   PreparedTransfer,
-  ProofPayloadStore,
   SentWithdrawal,
   WithdrawalQueue,
-} from '../ton';
+} from '../chain';
+import type { Db, Queryable } from '../db';
+import { badRequest, conflict, InsufficientFunds } from '../errors';
+import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import type { ProofPayloadStore } from '../wallet/ton-proof';
 
 /** Real network fees the service wallet paid for withdrawals (see the header). */
 export const CHAIN_FEES = 'system:chain_fees';
