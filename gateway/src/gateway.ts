@@ -11,7 +11,13 @@ import {
   type SpendKeyOptions,
   type TrustTier,
 } from '@cocoon/shared';
-import { createLogger, DEFAULT_HTTP_TIMEOUTS, fastifyTimeouts, type HttpTimeouts } from '@cocoon/shared/node';
+import {
+  createLogger,
+  DEFAULT_HTTP_TIMEOUTS,
+  fastifyTimeouts,
+  type HttpTimeouts,
+  logRequestAtDebug,
+} from '@cocoon/shared/node';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyReply,
@@ -120,17 +126,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     // Request logs only at debug (the onResponse hook): at info the console shows events.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.debug(
-      {
-        method: req.method,
-        url: req.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', logRequestAtDebug);
 
   const send = (reply: FastifyReply, e: OpenAiError) => {
     if (!e.retry) reply.header('x-should-retry', 'false');
