@@ -40,6 +40,7 @@ import {
   chatUsageChunk,
   completionPlan,
   type JobPlan,
+  openAiModel,
   type ResponseMeta,
   summarySources,
   textChunk,
@@ -210,17 +211,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
   app.get('/v1/models', async (_req, reply) => {
     try {
       const list = await cocoon.models();
-      return {
-        object: 'list',
-        data: list.data.map((m) => ({
-          id: m.id,
-          object: 'model',
-          created: 0,
-          owned_by: m.owned_by,
-          demo_grade: m.demo_grade,
-          digest: m.digest,
-        })),
-      };
+      return { object: 'list', data: list.data.map(openAiModel) };
     } catch (err) {
       return send(reply, await toOpenAiError(err));
     }
@@ -231,14 +222,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     try {
       const m = (await cocoon.models()).data.find((d) => d.id === id);
       if (!m) return send(reply, modelNotFound(id));
-      return {
-        id: m.id,
-        object: 'model',
-        created: 0,
-        owned_by: m.owned_by,
-        demo_grade: m.demo_grade,
-        digest: m.digest,
-      };
+      return openAiModel(m);
     } catch (err) {
       return send(reply, await toOpenAiError(err));
     }
