@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import {
+  type BenchResult,
+  type BenchRow,
   benchAttestation,
   benchAudits,
   benchCheckable,
@@ -15,19 +17,10 @@ import {
   benchSummaries,
   benchWorker,
   benchWorkerFlood,
+  printBenchResults,
 } from '@cocoon/bench';
 
-export interface BenchRow {
-  suite: string;
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  note?: string;
-}
-
-type Suite = { name: string; run: () => Promise<Array<Omit<BenchRow, 'suite'>>> };
+type Suite = { name: string; run: () => Promise<BenchResult[]> };
 
 const suites: Suite[] = [
   { name: 'worker', run: benchWorker },
@@ -62,16 +55,7 @@ for (const suite of suites) {
   }
 }
 
-console.table(
-  rows.map((r) => ({
-    suite: r.suite,
-    name: r.name,
-    value: `${r.value} ${r.unit}`,
-    baseline: r.baseline === undefined ? '' : `${r.baseline} ${r.unit}`,
-    ratio: r.ratio ?? '',
-  })),
-);
-for (const r of rows) if (r.note) console.log(`- ${r.suite}/${r.name}: ${r.note}`);
+printBenchResults(rows);
 mkdirSync('.bench', { recursive: true });
 writeFileSync(
   '.bench/results.json',

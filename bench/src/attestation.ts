@@ -21,7 +21,7 @@ import {
 import { CollateralCache, pccsFetcher, verifyTdxEvidence } from '@cocoon/shared/attestation';
 import { createSyntheticTdx, startPccsEmulator, TDX_SAMPLE } from '@cocoon/shared/attestation/testing';
 import { QuoteVerifier } from '@phala/dcap-qvl';
-import type { BenchResult } from './worker';
+import type { BenchResult } from './result';
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 

@@ -12,7 +12,7 @@ import { auditorPay, loadConfig, shouldAudit } from '@cocoon/proxy';
 import { chargeFor, type JobBody } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
 import { DEMO_MODEL_ID, loadModels, SUMMARIZER_ID } from '@cocoon/worker';
-import type { BenchResult } from './worker';
+import type { BenchResult } from './result';
 
 const RUNS = 20_000;
 const HONEST = 70;

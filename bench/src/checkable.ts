@@ -19,7 +19,7 @@ import {
   runProbe,
   summarizerDigest,
 } from '@cocoon/worker';
-import type { BenchResult } from './worker';
+import type { BenchResult } from './result';
 
 const PROMPTS = [
   'The jury said',

@@ -30,14 +30,8 @@ import {
   type TestDecoderSpec,
   TINY_QWEN2,
 } from '@cocoon/worker';
-import {
-  AutoModelForCausalLM,
-  AutoTokenizer,
-  env,
-  type PreTrainedModel,
-  type Tensor,
-} from '@huggingface/transformers';
-import type { BenchResult } from './worker';
+import { type BenchResult, printBenchResults } from './result';
+import { loadTransformersBaseline } from './transformers-baseline';
 
 const SHAPES: Record<string, TestDecoderSpec> = {
   '0.5b': QWEN2_5_0_5B_SHAPE,
@@ -161,14 +155,7 @@ async function singleStream(
   shapeName: string,
 ): Promise<BenchResult[]> {
   console.error('engine: single stream vs transformers.js generate()…');
-  env.allowRemoteModels = false;
-  env.localModelPath = `${path.dirname(dir)}${path.sep}`;
-  const id = path.basename(dir);
-  const tokenizer = await AutoTokenizer.from_pretrained(id);
-  const bare = (await AutoModelForCausalLM.from_pretrained(id, {
-    device: 'cpu',
-    dtype: 'fp32',
-  })) as PreTrainedModel;
+  const bare = await loadTransformersBaseline(dir, 'cpu');
   const prompt = 'The committee met in the morning to discuss';
   const oursRun = async () => {
     const t0 = performance.now();
@@ -178,13 +165,7 @@ async function singleStream(
   };
   const bareRun = async () => {
     const t0 = performance.now();
-    const inputs = tokenizer(prompt);
-    const out = (await bare.generate({
-      ...inputs,
-      max_new_tokens: SINGLE_TOKENS,
-      do_sample: false,
-    })) as Tensor;
-    const n = (out.dims.at(-1) as number) - (inputs.input_ids.dims.at(-1) as number);
+    const n = await bare.generate(prompt, SINGLE_TOKENS);
     if (n !== SINGLE_TOKENS) throw new Error(`generate() made ${n} tokens`);
     return SINGLE_TOKENS / ((performance.now() - t0) / 1000);
   };
@@ -346,6 +327,5 @@ async function longPromptTtft(ours: CausalLM): Promise<BenchResult> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const results = await benchEngine();
-  console.table(results.map(({ note, ...r }) => r));
-  for (const r of results) if (r.note) console.log(`${r.name}: ${r.note}`);
+  printBenchResults(results);
 }

@@ -1,12 +1,12 @@
 // @cocoon/bench: the benchmark suites `npm run bench` (scripts/bench.ts) runs. Each suite loads its module
 // only when it runs, so importing this entry stays cheap (the Mini App's size test imports measureDist).
 export {
-  type BenchResult,
   DCAP_VERIFIER_MARKER,
   initialScripts,
   measureDist,
   verifierChunks,
 } from './miniapp';
+export { type BenchResult, type BenchRow, printBenchResults } from './result';
 
 export const benchEngine = async () => (await import('./engine')).benchEngine();
 export const benchWorker = async () => (await import('./worker')).benchWorker();

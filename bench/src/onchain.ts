@@ -18,7 +18,7 @@ import { createCocoon, feesOf, newKeyPair } from '@cocoon/contracts/testing';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { fromNano, toNano } from '@ton/core';
 import type { SendMessageResult } from '@ton/sandbox';
-import type { BenchResult } from './worker';
+import type { BenchResult } from './result';
 
 /** Cocoon's stated cost of one on-chain commit, in TON. */
 export const COCOON_COMMIT_TON = 0.01;

@@ -32,15 +32,7 @@ import {
 } from '@cocoon/shared';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  note?: string;
-}
+import { type BenchResult, printBenchResults } from './result';
 
 const RIGS = 8;
 const SLOTS = 64;
@@ -568,7 +560,6 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     process.env.BENCH_ONLY === 'throughput-pg'
       ? [{ name: 'settled jobs/s, one PostgreSQL', value: round(await onlyThroughputPg()), unit: 'jobs/s' }]
       : await benchProxy();
-  console.table(rows.map(({ note, ...r }) => r));
-  for (const r of rows) if (r.note) console.log(`- ${r.name}: ${r.note}`);
+  printBenchResults(rows);
   process.exit(0);
 }

@@ -11,7 +11,7 @@ import { openTestDb, startTestProxy, userClient } from '@cocoon/proxy/testing';
 import type { CocoonClient } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
 import { DEMO_MODEL_ID, loadModels, startWorker } from '@cocoon/worker';
-import type { BenchResult } from './worker';
+import type { BenchResult } from './result';
 
 const JOBS = 32;
 const SLOTS = 4;

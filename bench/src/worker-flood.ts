@@ -10,7 +10,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchResult, market, percentile } from './proxy';
+import { market, percentile } from './proxy';
+import { type BenchResult, printBenchResults } from './result';
 
 const BAD_UPGRADES = Number(process.env.BENCH_BAD_UPGRADES ?? 5000);
 const IN_FLIGHT = 250;
@@ -150,7 +151,6 @@ export async function benchWorkerFlood(): Promise<BenchResult[]> {
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   const rows = await benchWorkerFlood();
-  console.table(rows.map(({ note, ...r }) => r));
-  for (const r of rows) if (r.note) console.log(`- ${r.name}: ${r.note}`);
+  printBenchResults(rows);
   process.exit(0);
 }

@@ -16,22 +16,8 @@ import {
   readBrownParagraphs,
   silentEngineLogger,
 } from '@cocoon/worker';
-import {
-  AutoModelForCausalLM,
-  AutoTokenizer,
-  env,
-  type PreTrainedModel,
-  type Tensor,
-} from '@huggingface/transformers';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  note?: string;
-}
+import { type BenchResult, printBenchResults } from './result';
+import { loadTransformersBaseline } from './transformers-baseline';
 
 const AUTHORS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
 const SUMMARIZER_SIZES = [50, 200, 1000, 3000];
@@ -199,14 +185,7 @@ async function benchLmOn(dir: string): Promise<BenchResult[]> {
   const prompt = 'The committee said that the new plan';
   const ours = await loadCausalLM(dir, { device: await benchDevice(), logger: silentEngineLogger });
 
-  env.allowRemoteModels = false;
-  env.localModelPath = `${path.dirname(dir)}${path.sep}`;
-  const id = path.basename(dir);
-  const tokenizer = await AutoTokenizer.from_pretrained(id);
-  const model = (await AutoModelForCausalLM.from_pretrained(id, {
-    device: ours.provider,
-    dtype: 'fp32',
-  })) as PreTrainedModel;
+  const direct = await loadTransformersBaseline(dir, ours.provider);
 
   // Same work on both sides: the same greedy config and exactly LM_TOKENS tokens, ending with the text.
   // Ours streams deltas to a listener as the worker does; the direct call decodes its ids once at the end.
@@ -214,13 +193,7 @@ async function benchLmOn(dir: string): Promise<BenchResult[]> {
     const r = await ours.generate({ prompt, maxTokens: LM_TOKENS, temperature: 0, onToken: () => {} });
     return r.completionTokens;
   };
-  const directRun = async () => {
-    const inputs = tokenizer(prompt);
-    const out = (await model.generate({ ...inputs, max_new_tokens: LM_TOKENS, do_sample: false })) as Tensor;
-    const promptLength = inputs.input_ids.dims.at(-1) as number;
-    tokenizer.decode((out.tolist() as bigint[][])[0].slice(promptLength), { skip_special_tokens: true });
-    return (out.dims.at(-1) as number) - promptLength;
-  };
+  const directRun = () => direct.generate(prompt, LM_TOKENS, { decode: true });
   const tokensPerSecond = async (run: () => Promise<number>, side: string) => {
     const t0 = performance.now();
     const n = await run();
@@ -270,7 +243,7 @@ async function benchLmOn(dir: string): Promise<BenchResult[]> {
     ];
   } finally {
     await ours.dispose();
-    await model.dispose();
+    await direct.dispose();
   }
 }
 
@@ -280,6 +253,5 @@ export async function benchWorker(): Promise<BenchResult[]> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const results = await benchWorker();
-  console.table(results.map(({ note, ...r }) => r));
-  for (const r of results) if (r.note) console.log(`${r.name}: ${r.note}`);
+  printBenchResults(results);
 }

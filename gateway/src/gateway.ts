@@ -11,7 +11,13 @@ import {
   type SpendKeyOptions,
   type TrustTier,
 } from '@cocoon/shared';
-import { createLogger, DEFAULT_HTTP_TIMEOUTS, fastifyTimeouts, type HttpTimeouts } from '@cocoon/shared/node';
+import {
+  createLogger,
+  DEFAULT_HTTP_TIMEOUTS,
+  fastifyTimeouts,
+  type HttpTimeouts,
+  logRequestAtDebug,
+} from '@cocoon/shared/node';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyReply,
@@ -34,6 +40,7 @@ import {
   chatUsageChunk,
   completionPlan,
   type JobPlan,
+  openAiModel,
   type ResponseMeta,
   summarySources,
   textChunk,
@@ -120,17 +127,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     // Request logs only at debug (the onResponse hook): at info the console shows events.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.debug(
-      {
-        method: req.method,
-        url: req.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', logRequestAtDebug);
 
   const send = (reply: FastifyReply, e: OpenAiError) => {
     if (!e.retry) reply.header('x-should-retry', 'false');
@@ -214,17 +211,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
   app.get('/v1/models', async (_req, reply) => {
     try {
       const list = await cocoon.models();
-      return {
-        object: 'list',
-        data: list.data.map((m) => ({
-          id: m.id,
-          object: 'model',
-          created: 0,
-          owned_by: m.owned_by,
-          demo_grade: m.demo_grade,
-          digest: m.digest,
-        })),
-      };
+      return { object: 'list', data: list.data.map(openAiModel) };
     } catch (err) {
       return send(reply, await toOpenAiError(err));
     }
@@ -235,14 +222,7 @@ export async function startClientGateway(opts: GatewayOptions): Promise<ClientGa
     try {
       const m = (await cocoon.models()).data.find((d) => d.id === id);
       if (!m) return send(reply, modelNotFound(id));
-      return {
-        id: m.id,
-        object: 'model',
-        created: 0,
-        owned_by: m.owned_by,
-        demo_grade: m.demo_grade,
-        digest: m.digest,
-      };
+      return openAiModel(m);
     } catch (err) {
       return send(reply, await toOpenAiError(err));
     }

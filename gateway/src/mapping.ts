@@ -7,6 +7,7 @@ import {
   jobTimeoutMs,
   MAX_TOKENS,
   type MarketPriority,
+  type ModelList,
   marketPriority,
   NANO_DIGITS,
   type RunJobResult,
@@ -378,6 +379,18 @@ const KIND_ROUTES: Record<JobKind, string> = {
 };
 
 /** Why a model can't take a request: names what it does serve and where to send it. */
+/** A model of the proxy's list as OpenAI's model object (plus Cocoon's demo_grade and digest; no kinds). */
+export function openAiModel(m: ModelList['data'][number]) {
+  return {
+    id: m.id,
+    object: 'model' as const,
+    created: 0,
+    owned_by: m.owned_by,
+    demo_grade: m.demo_grade,
+    digest: m.digest,
+  };
+}
+
 export function unsupportedKindMessage(model: string, asked: JobKind, served: readonly JobKind[]): string {
   const list = served.map((k) => `${k}: ${KIND_ROUTES[k]}`).join('; ');
   return `model ${model} does not serve ${asked} requests; it serves ${served.join(', ') || 'nothing right now'}${list ? ` (${list})` : ''}`;

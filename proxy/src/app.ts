@@ -3,7 +3,7 @@
 // buildProxy() builds the Fastify app without listening (app.inject() tests); startProxy() also listens.
 import { randomUUID } from 'node:crypto';
 import { describeIssues, routeKey } from '@cocoon/shared';
-import { createLogger, fastifyTimeouts, type Logger } from '@cocoon/shared/node';
+import { createLogger, fastifyTimeouts, type Logger, logRequestAtDebug } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AttestationOptions, AttestationService, loadAttestationPolicy } from './attestation/service';
@@ -185,17 +185,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       throw new Error(`the response breaks the contract: ${violation}`);
     });
   }
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.debug(
-      {
-        method: req.method,
-        url: req.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', logRequestAtDebug);
   app.addHook('onRequest', async (req, reply) => {
     // Auth travels in the Authorization header, never in cookies, so any origin may call.
     reply.header('access-control-allow-origin', '*');

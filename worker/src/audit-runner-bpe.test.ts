@@ -4,49 +4,14 @@
 // With the ids committed (result v2) every honest output scores 100 % through the worker's own job and audit
 // code; forged outputs (another seed's, the canonical re-encoding claimed as the draws, a text that isn't the
 // ids' decoding) still fail.
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import {
-  type AssignMessage,
-  type AuditMessage,
-  commitResult,
-  type FinalResult,
-  type JobBody,
-  openAuditCopy,
-  openJob,
-  sealAuditCopy,
-  sealJob,
-  type WorkerToProxy,
-} from '@cocoon/shared';
-import { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { JobBody } from '@cocoon/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_AGREEMENT_THRESHOLD, runAudit } from './audit-runner';
-import { silentEngineLogger } from './engine/logger';
-import { runAssignedJob } from './job-runner';
-import { loadOrCreateKeys } from './keys';
-import { type CausalLM, loadCausalLM } from './models/causal-lm/runner';
-import { TINY_QWEN2, writeTestDecoder } from './models/causal-lm/test-decoder/index';
+import { AUD, type AuditScene, openAuditScene, type Ran as SceneRan } from './audit-test-scene';
 import { NON_CANONICAL_CASE } from './models/causal-lm/test-decoder/non-canonical';
-import { lmModel, type Model } from './models/index';
 
-const EXEC = '11111111-1111-4111-8111-111111111111';
-const AUD = '22222222-2222-4222-8222-222222222222';
-const MODEL = 'tiny-qwen2';
-let root: string;
-let lm: CausalLM;
-let model: Model;
-let tokenizer: PreTrainedTokenizer;
-let executor: ReturnType<typeof loadOrCreateKeys>;
-let auditor: ReturnType<typeof loadOrCreateKeys>;
-
-interface Ran<B extends JobBody = Extract<JobBody, { kind: 'generate' }>> {
-  body: B;
-  assign: AssignMessage;
-  done: Extract<WorkerToProxy, { type: 'done' }>;
-  result: FinalResult;
-}
+type Ran<B extends JobBody = Extract<JobBody, { kind: 'generate' }>> = SceneRan<B>;
+let scene: AuditScene;
 const ran: Ran[] = [];
 
 const PROMPTS = ['Hello there, how are you?', 'The engine of the', 'Write a short poem about the sea'];
@@ -71,23 +36,16 @@ const VALID_BUT_NOT_CANONICAL = 3;
 async function nonCanonicalJobs(base: Omit<Body, 'seed'>, want: number): Promise<Body[]> {
   const found: Body[] = [];
   for (let seed = 0; seed < 1000 && found.length < want; seed++) {
-    const r = await lm.generate({ ...base, seed });
+    const r = await scene.lm.generate({ ...base, seed });
     if (r.text.includes('\uFFFD') || r.finishReason !== 'length') continue;
-    const reencoded = tokenizer.encode(r.text, { add_special_tokens: false });
+    const reencoded = scene.tokenizer.encode(r.text, { add_special_tokens: false });
     if (JSON.stringify(reencoded) !== JSON.stringify(r.tokenIds)) found.push({ ...base, seed });
   }
   return found;
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'cocoon-audit-bpe-'));
-  executor = loadOrCreateKeys(path.join(root, 'executor'));
-  auditor = loadOrCreateKeys(path.join(root, 'auditor'));
-  const info = await writeTestDecoder(path.join(root, MODEL), TINY_QWEN2);
-  const read = (f: string) => JSON.parse(readFileSync(path.join(info.dir, f), 'utf8'));
-  tokenizer = new PreTrainedTokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
-  lm = await loadCausalLM(info.dir, { device: 'cpu', logger: silentEngineLogger });
-  model = lmModel(MODEL, lm, 'tiny qwen2', 'digest');
+  scene = await openAuditScene({ tmpPrefix: 'cocoon-audit-bpe-', inputTokens: 200 });
   const cool = {
     kind: 'generate' as const,
     prompt: 'The engine of the',
@@ -104,76 +62,11 @@ beforeAll(async () => {
   // No sampling set: the model's generation_config decides (Qwen's temperature 0.7, top_k 20, top_p 0.8).
   const defaults: Body = { kind: 'generate', prompt: PROMPTS[0], maxTokens: 12, seed: 77 };
   const bodies = [...JOBS, known, defaults, ...(await nonCanonicalJobs(cool, VALID_BUT_NOT_CANONICAL))];
-  for (const body of bodies) ran.push(await execute(body));
+  for (const body of bodies) ran.push(await scene.execute(body));
 }, 120_000);
 afterAll(async () => {
-  await lm?.dispose();
-  await rm(root, { recursive: true, force: true });
+  await scene?.close();
 });
-
-const deps = (rigId: string) => ({
-  rigId,
-  keys: rigId === EXEC ? executor : auditor,
-  models: new Map([[MODEL, model]]),
-});
-
-/** The job, assigned to the executing rig and run by the worker's job runner. */
-async function execute<B extends JobBody>(body: B): Promise<Ran<B>> {
-  const jobId = crypto.randomUUID();
-  const envelope = sealJob(
-    body,
-    [
-      { rigId: EXEC, x25519PublicKey: executor.x25519.publicKey },
-      { rigId: AUD, x25519PublicKey: auditor.x25519.publicKey },
-    ],
-    jobId,
-  ).envelope;
-  const assign: AssignMessage = {
-    type: 'assign',
-    jobId,
-    model: MODEL,
-    kind: body.kind,
-    envelope,
-    aad: jobId,
-    inputTokens: 200,
-    maxTokens: body.maxTokens,
-    leaseMs: 60_000,
-  };
-  const sent: WorkerToProxy[] = [];
-  await runAssignedJob(assign, deps(EXEC), (m) => sent.push(m), new AbortController().signal);
-  const done = sent.find((m) => m.type === 'done');
-  if (done?.type !== 'done' || !done.auditCopy) throw new Error('the job did not finish with an audit copy');
-  const { result } = openAuditCopy(envelope, AUD, auditor.x25519.secretKey, jobId, done.auditCopy);
-  return { body, assign, done, result: result as FinalResult };
-}
-
-function auditOf(
-  r: Ran<JobBody>,
-  copy = r.done.auditCopy!,
-  receipt: AuditMessage['receipt'] = r.done.receipt,
-): AuditMessage {
-  return {
-    type: 'audit' as const,
-    auditId: crypto.randomUUID(),
-    jobId: r.assign.jobId,
-    model: MODEL,
-    kind: r.body.kind,
-    envelope: r.assign.envelope,
-    aad: r.assign.aad,
-    auditCopy: copy,
-    receipt,
-    inputTokens: r.assign.inputTokens,
-    maxTokens: r.assign.maxTokens,
-  };
-}
-
-/** What a cheating executing rig seals for auditors instead, committed and signed as such. */
-function forged(r: Ran<JobBody>, result: Omit<FinalResult, 'salt'>): AuditMessage {
-  const { state } = openJob(r.assign.envelope, EXEC, executor.x25519.secretKey, r.assign.aad);
-  const { final, commitment } = commitResult(result);
-  const receipt = { promptTokens: final.promptTokens, completionTokens: final.completionTokens, commitment };
-  return auditOf(r, sealAuditCopy(state, final), receipt);
-}
 
 /** The text's canonical ids (what the old audit scored), and whether the sampled ids differ from them. */
 function canonical(r: Ran) {
@@ -182,9 +75,9 @@ function canonical(r: Ran) {
   const eos =
     r.result.finishReason === 'stop' &&
     last !== undefined &&
-    tokenizer.decode([last], { skip_special_tokens: true }) === '';
+    scene.tokenizer.decode([last], { skip_special_tokens: true }) === '';
   const shown = eos ? ids.slice(0, -1) : ids;
-  const reencoded: number[] = tokenizer.encode(r.result.text, { add_special_tokens: false });
+  const reencoded: number[] = scene.tokenizer.encode(r.result.text, { add_special_tokens: false });
   return { reencoded, differs: JSON.stringify(reencoded) !== JSON.stringify(shown), eos };
 }
 
@@ -205,7 +98,7 @@ describe('audits on a byte-level BPE model', () => {
 
   it('scores every honest output 100 % from its committed ids, and passes it', async () => {
     for (const r of ran) {
-      const v = await runAudit(auditOf(r), deps(AUD));
+      const v = await runAudit(scene.auditOf(r), scene.deps(AUD));
       expect(v).toMatchObject({ outcome: 'pass', agreementPpm: 1_000_000, reason: '' });
     }
   });
@@ -213,7 +106,11 @@ describe('audits on a byte-level BPE model', () => {
   it('(the old path, for the record) scores the re-encoded text of such outputs below 100 %', async () => {
     const agreements: number[] = [];
     for (const r of ran.filter((x) => canonical(x).differs && !x.body.stop)) {
-      const s = await lm.score({ ...r.body, completion: r.result.text, finishReason: r.result.finishReason });
+      const s = await scene.lm.score({
+        ...r.body,
+        completion: r.result.text,
+        finishReason: r.result.finishReason,
+      });
       agreements.push(s.agreement);
     }
     expect(Math.min(...agreements)).toBeLessThan(1);
@@ -225,7 +122,7 @@ describe('audits on a byte-level BPE model', () => {
       const other = ran[i + 3]; // same prompt, another seed
       expect(other.body.prompt).toBe(victim.body.prompt);
       const { salt: _salt, ...claim } = other.result;
-      const v = await runAudit(forged(victim, claim), deps(AUD));
+      const v = await runAudit(scene.forged(victim, claim), scene.deps(AUD));
       expect(v.outcome).toBe('fail');
     }
   });
@@ -241,7 +138,7 @@ describe('audits on a byte-level BPE model', () => {
       // The strongest such claim keeps the end-of-sequence token the text hides.
       const ids = eos ? [...reencoded, r.result.tokenIds!.at(-1)!] : reencoded;
       const claim = { ...honest, tokenIds: ids, completionTokens: ids.length };
-      const v = await runAudit(forged(r, claim), deps(AUD));
+      const v = await runAudit(scene.forged(r, claim), scene.deps(AUD));
       expect(v.outcome).toBe('fail');
       expect(v.agreementPpm).toBeLessThan(AUDIT_AGREEMENT_THRESHOLD * 1_000_000);
     }
@@ -252,24 +149,34 @@ describe('audits on a byte-level BPE model', () => {
       { author: 'ann', text: 'We ship the engine build on Friday at 10am.' },
       { author: 'bo', text: 'I will write the release notes by Thursday.' },
     ];
-    const r = await execute({ kind: 'summarize', messages, maxTokens: 16 });
+    const r = await scene.execute({ kind: 'summarize', messages, maxTokens: 16 });
     expect(r.result.tokenIds?.length).toBe(r.result.completionTokens);
-    expect(await runAudit(auditOf(r), deps(AUD))).toMatchObject({ outcome: 'pass', agreementPpm: 1_000_000 });
+    expect(await runAudit(scene.auditOf(r), scene.deps(AUD))).toMatchObject({
+      outcome: 'pass',
+      agreementPpm: 1_000_000,
+    });
     const { salt: _salt, ...honest } = r.result;
-    const v = await runAudit(forged(r, { ...honest, text: `${honest.text} and more` }), deps(AUD));
+    const v = await runAudit(
+      scene.forged(r, { ...honest, text: `${honest.text} and more` }),
+      scene.deps(AUD),
+    );
     expect(v.outcome).toBe('fail');
   });
 
   it('fails a text that is not the decoding of its ids, and edited ids', async () => {
     const r = ran[0];
     const { salt: _salt, ...honest } = r.result;
-    const text = await runAudit(forged(r, { ...honest, text: `${honest.text}!` }), deps(AUD));
+    const text = await runAudit(scene.forged(r, { ...honest, text: `${honest.text}!` }), scene.deps(AUD));
     expect(text).toMatchObject({ outcome: 'fail', reason: 'the text is not the decoding of its token ids' });
     const ids = [...honest.tokenIds!];
     ids[1] = (ids[1] + 1) % 200;
     const edited = await runAudit(
-      forged(r, { ...honest, tokenIds: ids, text: tokenizer.decode(ids, { skip_special_tokens: true }) }),
-      deps(AUD),
+      scene.forged(r, {
+        ...honest,
+        tokenIds: ids,
+        text: scene.tokenizer.decode(ids, { skip_special_tokens: true }),
+      }),
+      scene.deps(AUD),
     );
     expect(edited.outcome).toBe('fail');
   });

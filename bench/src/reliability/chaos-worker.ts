@@ -3,7 +3,7 @@
 // — or that reconnects after its socket or the proxy went away — keeps its keys and can still open
 // envelopes that were sealed to it before. That is what a real rig does: worker/ keeps its keys on disk.
 import { createHash } from 'node:crypto';
-import { promptTokensOf, testModelOutput, words } from '@cocoon/proxy/testing';
+import { promptTokensOf, sealedResultWithReceipt, testModelOutput, words } from '@cocoon/proxy/testing';
 import {
   commitResult,
   ed25519PublicKey,
@@ -11,7 +11,6 @@ import {
   openJob,
   type ProxyToWorker,
   sealAuditCopy,
-  sealedResultHash,
   sealResultPart,
   signReceipt,
   toBase64,
@@ -162,16 +161,13 @@ export function startChaosWorker(opts: ChaosWorkerOptions): ChaosWorker {
           completionTokens: out.length,
           finishReason: 'stop',
         });
-        const result = sealResultPart(state, 'final', final);
-        const receipt = {
+        const { result, receipt } = sealedResultWithReceipt(
+          state,
+          { jobId: msg.jobId, rigId: myRigId, model: msg.model },
+          final,
           commitment,
-          jobId: msg.jobId,
-          rigId: myRigId,
-          model: msg.model,
-          promptTokens,
-          completionTokens: out.length,
-          resultHash: sealedResultHash(result),
-        };
+          { promptTokens, completionTokens: out.length },
+        );
         send({
           type: 'done',
           jobId: msg.jobId,

@@ -6,6 +6,7 @@
 //   npx tsx bench/src/summaries/recall.ts [--verbose]
 import { readFileSync } from 'node:fs';
 import { createSummarizer, maxLinesFor, type Summarizer, silentEngineLogger } from '@cocoon/worker';
+import type { BenchResult } from '../result';
 import type { EvalTranscript } from './build-eval-set';
 import { lexrankTop, stopLexrankThread } from './lexrank-thread';
 import { benchRouge } from './samsum';
@@ -136,9 +137,7 @@ export function recallRows(scores: TranscriptScore[]): RecallRow[] {
 }
 
 /** The `summaries` suite of `npm run bench`: recall per method and split, in one run. */
-export async function benchSummaries(): Promise<
-  Array<{ name: string; value: number; unit: string; baseline?: number; ratio?: number; note?: string }>
-> {
+export async function benchSummaries(): Promise<BenchResult[]> {
   const summarizer = await createSummarizer({ device: 'cpu', logger: silentEngineLogger });
   let scores: TranscriptScore[];
   let rougeRows: Awaited<ReturnType<typeof benchRouge>>;
@@ -150,14 +149,7 @@ export async function benchSummaries(): Promise<
     await stopLexrankThread();
   }
   const rows = recallRows(scores);
-  const out: Array<{
-    name: string;
-    value: number;
-    unit: string;
-    baseline?: number;
-    ratio?: number;
-    note?: string;
-  }> = [];
+  const out: BenchResult[] = [];
   for (const split of ['tune', 'heldout', 'all'] as const) {
     const of = (m: Method) => rows.find((r) => r.split === split && r.method === m)!;
     const ours = of('chat (new)');

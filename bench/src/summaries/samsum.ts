@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { parseTranscript } from '@cocoon/shared';
 import { createSummarizer, type Summarizer, silentEngineLogger } from '@cocoon/worker';
 import { z } from 'zod';
+import type { BenchResult } from '../result';
 import { METHODS, type Method, methodSummaries } from './recall';
 import { type Rouge, rouge } from './rouge';
 
@@ -98,13 +99,11 @@ export async function rougeOnSamsum(summarizer: Summarizer, examples: SamsumExam
   }));
 }
 
-type BenchRow = { name: string; value: number; unit: string; baseline?: number; note?: string };
-
 /** The ROUGE rows of the summaries suite, or none, with the reason printed, when there is no SAMSum here. */
 export async function benchRouge(
   summarizer: Summarizer,
   path = process.env.SAMSUM_PATH,
-): Promise<BenchRow[]> {
+): Promise<BenchResult[]> {
   const load = loadSamsum(path);
   if (!load.ok) {
     console.error(`summaries: ROUGE skipped: ${load.reason}`);
@@ -112,7 +111,7 @@ export async function benchRouge(
   }
   const rows = await rougeOnSamsum(summarizer, load.examples);
   const ours = rows.find((r) => r.method === 'chat (new)')!;
-  const out: BenchRow[] = [];
+  const out: BenchResult[] = [];
   for (const r of rows)
     for (const k of ['rouge1', 'rouge2', 'rougeL'] as const)
       out.push({

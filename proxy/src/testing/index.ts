@@ -14,6 +14,7 @@ export { canarySpellings, databaseDump } from './privacy';
 export { anonClient, type DevWallet, depositVia, devWallet, proofBody } from './sandbox-wallets';
 export {
   promptTokensOf,
+  sealedResultWithReceipt,
   startTestWorker,
   type TestWorker,
   type TestWorkerBehaviour,

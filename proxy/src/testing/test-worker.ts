@@ -5,21 +5,49 @@
 import { randomUUID } from 'node:crypto';
 import {
   commitResult,
+  type FinalResult,
   type JobBody,
   newEd25519KeyPair,
   newX25519KeyPair,
   openJob,
   type ProxyToWorker,
+  type RigOpenState,
   requestHash,
   resultCommitment,
+  type SealedBox,
   sealAuditCopy,
   sealedResultHash,
   sealResultPart,
   signReceipt,
   signVerdict,
   toBase64,
+  type UsageReceipt,
 } from '@cocoon/shared';
 import WebSocket from 'ws';
+
+/**
+ * The sealed final result and the usage receipt that names it, as a rig's `done` carries them (the rig signs
+ * the receipt). `commitment` is the committed text's, which a two-faced rig makes another text's.
+ */
+export function sealedResultWithReceipt(
+  state: RigOpenState,
+  job: { jobId: string; rigId: string; model: string },
+  final: FinalResult,
+  commitment: string,
+  usage: { promptTokens: number; completionTokens: number },
+): { result: SealedBox; receipt: UsageReceipt } {
+  const result = sealResultPart(state, 'final', final);
+  const receipt = {
+    commitment,
+    jobId: job.jobId,
+    rigId: job.rigId,
+    model: job.model,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    resultHash: sealedResultHash(result),
+  };
+  return { result, receipt };
+}
 
 export type TestWorkerBehaviour =
   | 'ok'
@@ -317,16 +345,13 @@ export function startTestWorker(opts: TestWorkerOptions): TestWorker {
     // 'two-faced': seals this text to the client but commits (and would seal to an auditor) another one.
     const commitment =
       behaviour === 'two-faced' ? resultCommitment({ ...final, text: 'SOMETHING ELSE ENTIRELY' }) : honest;
-    const result = sealResultPart(state, 'final', final);
-    const receipt = {
+    const { result, receipt } = sealedResultWithReceipt(
+      state,
+      { jobId: msg.jobId, rigId: myRigId, model: msg.model },
+      final,
       commitment,
-      jobId: msg.jobId,
-      rigId: myRigId,
-      model: msg.model,
-      promptTokens,
-      completionTokens,
-      resultHash: sealedResultHash(result),
-    };
+      { promptTokens, completionTokens },
+    );
     const signer = behaviour === 'bad-signature' ? wrongEd : ed;
     // 'two-faced-audit': the auditors get another text than the client, under the same salt.
     const forAuditors =

@@ -3,4 +3,5 @@ export * from './flags';
 export * from './http-timeouts';
 export * from './logger';
 export * from './pretty';
+export * from './request-log';
 export * from './startup';
