@@ -2,11 +2,11 @@
 import path from 'node:path';
 import { parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
-import { DTYPE_PREFERENCE } from '../models/causal-lm/dtypes';
+import { DTYPE_PREFERENCE, DTYPES } from '../models/causal-lm/dtypes';
 import { DEFAULT_MODELS_DIR } from '../models/index';
 import { progressBar } from '../status-line';
 import { HubError, REPO_ID } from './hub';
-import { DTYPES, pullModel } from './pull';
+import { pullModel } from './pull';
 
 export const PULL_USAGE = `Usage: cocoon-worker pull <owner/repo> [options]
 
