@@ -20,7 +20,6 @@ import { type DigestPart, digestOf } from '../models/digest';
 import { type Downloaded, downloadFile } from './download';
 import { HubError, type HubFile, type HubOptions, listRepoFiles, resolveUrl } from './hub';
 
-
 /** Top-level files a Hugging Face ONNX folder needs besides its weights. */
 const SUPPORT_FILE = /^[^/]+\.(json|jinja|txt|model|tiktoken)$/;
 
