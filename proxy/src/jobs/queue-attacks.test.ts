@@ -147,15 +147,27 @@ describe('cancel', () => {
   });
 
   it('racing the claim: each job either runs and is paid once, or fails with its hold back once', async () => {
-    await bed.start();
+    // Room in line for all twelve: a cancel that lands on a running job (refused) must not turn a later submit
+    // into a 429 (on a slow database the one-slot rig can fall behind the loop).
+    await bed.start({ MAX_QUEUED_PER_USER: '12' });
     await bed.rig(1001, 1_000n, 'ok', { slots: 1, delayMs: 5 });
     const user = userClient(bed.proxy, 2001);
     const runs: Array<Promise<unknown>> = [];
     for (let i = 0; i < 12; i++) {
-      const aborter = new AbortController();
-      runs.push(generate(user, words(4, `r${i}w`), { signal: aborter.signal }).catch(() => undefined));
-      // Cancel as soon as it is in line, while slots free up and the line moves.
-      await until(`job ${i} in`, async () => ((await count('quoted')) === 0 ? true : undefined), 400);
+      let ended = false;
+      runs.push(
+        generate(user, words(4, `r${i}w`))
+          .catch(() => undefined)
+          .finally(() => {
+            ended = true;
+          }),
+      );
+      // Cancel as soon as it is in line (or over), while slots free up and the line moves.
+      await until(
+        `job ${i} in`,
+        async () => (ended || (await count('quoted')) === 0 ? true : undefined),
+        400,
+      );
       const { rows } = await bed.db.query<{ id: string }>(
         "SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY submitted_at DESC LIMIT 1",
       );
