@@ -2,7 +2,6 @@
 // Order as in fastify/demo: external things first (db, chain), then app things (services), then routes.
 // buildProxy() builds the Fastify app without listening (app.inject() tests); startProxy() also listens.
 import { randomUUID } from 'node:crypto';
-import { describeIssues, routeKey } from '@cocoon/shared';
 import { createLogger, fastifyTimeouts, type Logger, logRequestAtDebug } from '@cocoon/shared/node';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -12,9 +11,11 @@ import type { ChainAdapter } from './chain';
 import type { Config } from './config';
 import { createCustodialTonService } from './custodial/service';
 import { type Db, openDb } from './db';
-import { HttpError } from './errors';
 import { answerClientError } from './http/client-errors';
 import { type AppContext, makeAuth } from './http/context';
+import { corsPlugin } from './http/plugins/cors';
+import { errorsPlugin } from './http/plugins/errors';
+import { routeAuditPlugin } from './http/plugins/route-audit';
 import { registerRateLimits } from './http/rate-limits';
 import { chatHistoryRoutes } from './http/routes/chat-history';
 import { devRoutes } from './http/routes/dev';
@@ -32,11 +33,12 @@ import { WindowCounter } from './http/window-counter';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
-import { createProxyMetrics } from './metrics';
+import { createProxyMetrics, type ProxyMetrics } from './metrics';
 import { loadOperatorKey, onchainEnabled } from './onchain-accounts/operator-key';
 import { OnchainAccountsService } from './onchain-accounts/service';
 import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
+import { Upkeep, upkeepPlugin } from './upkeep';
 import { WorkerRegistry } from './ws/registry';
 import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 
@@ -73,9 +75,8 @@ export interface BuildOptions {
   attestation?: AttestationOptions;
 }
 
-/** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
-export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyApp> {
-  const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+/** The services a proxy runs on, opened in order: what the routes, the worker channel and the upkeep use. */
+async function openServices(config: Config, opts: BuildOptions, log: Logger) {
   // Read first: a bad catalogue file stops the start before anything is opened.
   const catalogue = new ModelCatalogue(
     config.MODEL_CATALOGUE ? readCatalogueFile(config.MODEL_CATALOGUE) : [],
@@ -135,12 +136,16 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     auth: makeAuth(db, config),
     authFailures: new WindowCounter(config.RATE_AUTH_FAILURES_PER_IP_PER_MIN),
   };
+  return { ctx, catalogue, cluster, metrics };
+}
 
-  const app = Fastify({
+/** The Fastify server with the proxy's limits and timeouts, no routes yet. */
+function createServer(config: Config, log: Logger): FastifyInstance {
+  return Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // One line per request only at debug (see the onResponse hook): at info the console shows events.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.MAX_ENVELOPE_BYTES + 64 * 1024,
+    bodyLimit: bodyLimitOf(config),
     // request.ip is the client's address from X-Forwarded-For only on connections from TRUST_PROXY's
     // reverse proxies; every per-IP bound (rate limits, failed sign-ins, worker upgrades) counts by it.
     trustProxy: config.TRUST_PROXY ?? false,
@@ -163,65 +168,21 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
       raw.code(err.statusCode ?? 400).send({ error: { code: err.code.toLowerCase(), message: err.message } });
     },
   });
-  const routes: string[] = [];
-  app.addHook('onRoute', (r) => {
-    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
-  });
-  const responseViolations: string[] = [];
-  if (opts.checkResponses) {
-    app.addHook('preSerialization', async (req, reply, payload) => {
-      const contract = req.routeOptions.config.contract;
-      if (!contract || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
-      const problems: string[] = [];
-      const statuses = contract.status ?? [200];
-      if (!statuses.includes(reply.statusCode)) {
-        problems.push(`status ${reply.statusCode}, the contract says ${statuses.join(' or ')}`);
-      }
-      const checked = contract.response.safeParse(payload);
-      if (!checked.success) problems.push(describeIssues(checked.error));
-      if (problems.length === 0) return payload;
-      const violation = `${routeKey(contract)}: ${problems.join('; ')}`;
-      responseViolations.push(violation);
-      throw new Error(`the response breaks the contract: ${violation}`);
-    });
-  }
-  app.addHook('onResponse', logRequestAtDebug);
-  app.addHook('onRequest', async (req, reply) => {
-    // Auth travels in the Authorization header, never in cookies, so any origin may call.
-    reply.header('access-control-allow-origin', '*');
-    if (req.method === 'OPTIONS') {
-      reply
-        .header('access-control-allow-methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS')
-        .header('access-control-allow-headers', 'authorization,content-type,x-cocoon-user,x-cocoon-user-name')
-        .header('access-control-max-age', '600')
-        .code(204)
-        .send();
-    }
-  });
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof HttpError) {
-      reply.code(err.status).send({ error: { code: err.code, message: err.message } });
-      return;
-    }
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      const code = (err as { code?: string }).code ?? 'bad_request';
-      const message =
-        code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? `the request body is over ${config.MAX_ENVELOPE_BYTES + 64 * 1024} bytes`
-          : (err as Error).message;
-      reply.code(status).send({ error: { code: code.toLowerCase(), message } });
-      return;
-    }
-    req.log.error({ err, url: req.url.split('?')[0] }, 'request failed');
-    reply.code(500).send({ error: { code: 'internal', message: 'internal error' } });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply
-      .code(404)
-      .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
-  });
+}
 
+/** The largest request body: a sealed envelope at its limit and room for the JSON around it. */
+function bodyLimitOf(config: Config): number {
+  return config.MAX_ENVELOPE_BYTES + 64 * 1024;
+}
+
+/** Every HTTP route, the Mini App's files and the worker channel. */
+async function registerRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  catalogue: ModelCatalogue,
+  metrics: ProxyMetrics,
+): Promise<void> {
+  const { config, onchain } = ctx;
   await registerRateLimits(app, config);
   await app.register(websocket, { options: { maxPayload: MAX_WORKER_FRAME_BYTES } });
   publicRoutes(app, ctx);
@@ -237,47 +198,34 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
   // chain, not local mode (production refuses the sandbox chain).
   if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);
-  ton.start();
+  ctx.ton.start();
   await serveMiniApp(app, config);
-  registerWorkerChannel(app, {
-    db,
-    config,
-    jobs,
-    audits,
-    workers,
-    log,
-    instanceId,
-    catalogue,
-    attestation,
+  const { db, jobs, audits, workers, log, instanceId, attestation } = ctx;
+  registerWorkerChannel(app, { db, config, jobs, audits, workers, log, instanceId, catalogue, attestation });
+}
+
+/** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
+export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyApp> {
+  const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const { ctx, catalogue, cluster, metrics } = await openServices(config, opts, log);
+  const { db, jobs, audits, workers, ton, onchain } = ctx;
+
+  const app = createServer(config, log);
+  const routes: string[] = [];
+  const responseViolations: string[] = [];
+  await app.register(routeAuditPlugin, {
+    routes,
+    ...(opts.checkResponses ? { responseViolations } : {}),
   });
+  app.addHook('onResponse', logRequestAtDebug);
+  await app.register(corsPlugin);
+  await app.register(errorsPlugin, { bodyLimit: bodyLimitOf(config) });
+  await registerRoutes(app, ctx, catalogue, metrics);
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
   await clearStaleConnections(db, config.HEARTBEAT_MS * 3);
-
-  let sweeping = false;
-  let lastChainSweep = 0;
-  let lastCommit = Date.now();
-  const sweeper = setInterval(async () => {
-    if (sweeping) return;
-    sweeping = true;
-    try {
-      await jobs.sweep();
-      await audits.sweep();
-      // The chain is read at most every 15 s: claims are batched anyway, and an exit's delay is hours.
-      if (onchain && Date.now() - lastChainSweep > 15_000) {
-        lastChainSweep = Date.now();
-        await onchain.sweep();
-        if (Date.now() - lastCommit > config.ONCHAIN_COMMIT_MS) {
-          lastCommit = Date.now();
-          await onchain.commitLedger();
-        }
-      }
-    } catch (err) {
-      log.error({ err }, 'sweep failed');
-    } finally {
-      sweeping = false;
-    }
-  }, opts.sweepMs ?? 1000);
+  const upkeep = new Upkeep({ config, log, jobs, audits, onchain });
+  await app.register(upkeepPlugin, { upkeep, everyMs: opts.sweepMs ?? 1000 });
 
   return {
     app,
@@ -285,7 +233,8 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     routes,
     responseViolations,
     close: async () => {
-      clearInterval(sweeper);
+      // Stopped first, before the cluster and the sockets it works on (the app's onClose stops it too).
+      upkeep.stop();
       await cluster.stop();
       workers.closeAll(1001, 'proxy shutting down');
       await app.close();
