@@ -1,63 +1,15 @@
 // TON payments: chain config, ton_proof payloads, wallet binding, withdrawals, unclaimed deposits (admin).
-import { CONTRACT, type TonProofRequest } from '@cocoon/shared';
-import { Address } from '@ton/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CONTRACT } from '@cocoon/shared';
+import type { FastifyInstance } from 'fastify';
 import type { CustodialTonService } from '../../custodial/service';
-import {
-  createDbProofPayloadStore,
-  findWithdrawal,
-  listWithdrawals,
-  requestWithdrawal,
-  withdrawalView,
-} from '../../custodial/store';
-import { HttpError, InsufficientFunds } from '../../errors';
-import { userBalances } from '../../ledger/ledger';
-import {
-  createProofPayload,
-  TON_NETWORK,
-  type TonProofFailure,
-  verifyTonProof,
-} from '../../wallet/ton-proof';
-import {
-  assertNoPendingChange,
-  bindWallet,
-  cancelWalletChange,
-  type WalletState,
-  walletState,
-} from '../../wallet/wallet-binding';
+import { createDbProofPayloadStore, listWithdrawals, withdrawalView } from '../../custodial/store';
+import { createProofPayload } from '../../wallet/ton-proof';
+import { bindWallet, cancelWalletChange, type WalletState, walletState } from '../../wallet/wallet-binding';
 import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
-
-/** How long a ton_proof payload may be used (the Mini App refreshes it every 10 minutes). */
-export const PROOF_PAYLOAD_TTL_S = 15 * 60;
-
-const PROOF_MESSAGES: Record<TonProofFailure, string> = {
-  malformed: 'the proof is malformed',
-  wrong_network: 'the wallet is on the other TON network',
-  bad_state_init: 'the wallet stateInit is not a valid BoC',
-  address_mismatch: 'the wallet stateInit does not match the address',
-  unknown_public_key: 'the wallet public key could not be found (unknown wallet contract)',
-  public_key_mismatch: 'the public key does not match the wallet',
-  domain_not_allowed: 'the proof was signed for a domain this proxy does not serve',
-  domain_length_mismatch: 'the proof domain length is wrong',
-  proof_expired: 'the proof is too old; connect the wallet again',
-  timestamp_in_future: 'the proof timestamp is in the future',
-  bad_signature: 'the proof signature does not match the wallet key',
-  payload_unknown:
-    'the proof payload was not issued to you by this proxy; fetch GET /v1/ton/proof-payload and connect again',
-  payload_expired: 'the proof payload has expired; fetch a new one and connect again',
-  payload_used: 'the proof payload was already used; fetch a new one and connect again',
-};
-
-function hostOf(value: string | undefined): string | null {
-  if (!value) return null;
-  try {
-    return new URL(value.includes('://') ? value : `http://${value}`).host;
-  } catch {
-    return null;
-  }
-}
+import { PROOF_PAYLOAD_TTL_S, walletProofChecker } from './ton-wallet-proof';
+import { withdraw } from './ton-withdraw';
 
 function walletView(s: WalletState) {
   return {
@@ -69,58 +21,7 @@ function walletView(s: WalletState) {
 
 export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialTonService): void {
   const { config } = ctx;
-  const configuredDomains = config.TON_PROOF_DOMAINS.split(',')
-    .map((d) => d.trim())
-    .filter(Boolean);
-
-  /**
-   * The hosts a ton_proof may name: TON_PROOF_DOMAINS, PUBLIC_URL's host, and in local mode this proxy's
-   * own loopback address (where `npm start` serves the Mini App). Never the request's Origin or Host
-   * header: whoever sends the request chooses those.
-   */
-  function allowedDomains(): string[] {
-    const out = [...configuredDomains];
-    const pub = hostOf(config.PUBLIC_URL);
-    if (pub) out.push(pub);
-    const bound = app.server.address();
-    if (config.COCOON_LOCAL && bound && typeof bound === 'object') {
-      out.push(`127.0.0.1:${bound.port}`, `localhost:${bound.port}`);
-    }
-    return out;
-  }
-
-  /** A wallet address in one canonical form, so one wallet can't be bound twice under two spellings. */
-  function canonical(rawAddress: string): string {
-    return Address.parse(rawAddress).toString({
-      bounceable: false,
-      urlSafe: true,
-      testOnly: ton.network === 'testnet',
-    });
-  }
-
-  /** Checks a ton_proof made for this user; answers the proven wallet's canonical address. */
-  async function provenWallet(req: FastifyRequest, proof: TonProofRequest): Promise<string> {
-    const result = await verifyTonProof(proof, {
-      allowedDomains: allowedDomains(),
-      payloadStore: createDbProofPayloadStore(ctx.db, req.caller.user.id),
-      maxAgeSeconds: PROOF_PAYLOAD_TTL_S,
-      // The sandbox chain passes for testnet or mainnet; real chains require their own network id.
-      network: ton.network === 'sandbox' ? undefined : TON_NETWORK[ton.network],
-      getWalletPublicKey: (a) => ton.chain.getWalletPublicKey(a),
-    });
-    if (!result.ok) throw new HttpError(400, `ton_proof_${result.reason}`, PROOF_MESSAGES[result.reason]);
-    return canonical(result.rawAddress);
-  }
-
-  async function tooLittle(userId: string): Promise<InsufficientFunds> {
-    const { withdrawable, trial } = await userBalances(ctx.db, userId);
-    return new InsufficientFunds(
-      `you can withdraw at most ${withdrawable} nanoTON less the ${config.WITHDRAWAL_FEE_NANO} nanoTON fee` +
-        (trial > 0n
-          ? `; your ${trial} nanoTON of trial credit pays for jobs only and can't be withdrawn`
-          : ''),
-    );
-  }
+  const provenWallet = walletProofChecker(app, ctx, ton);
 
   serve(app, CONTRACT.tonConfig, async () => ({
     network: ton.network,
@@ -160,40 +61,8 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialT
       walletView(await cancelWalletChange(ctx.db, req.caller.user.id)),
     );
 
-    serve(app, CONTRACT.withdraw, async ({ body: { amountNano, idempotencyKey, tonProof } }, req, reply) => {
-      const userId = req.caller.user.id;
-      const replay = await findWithdrawal(ctx.db, userId, idempotencyKey);
-      if (replay) return withdrawalView(replay);
-      const state = await walletState(ctx.db, userId);
-      assertNoPendingChange(state);
-      if (amountNano > config.WITHDRAWAL_PROOF_ABOVE_NANO) {
-        if (!tonProof) {
-          throw new HttpError(
-            403,
-            'fresh_proof_required',
-            `withdrawals above ${config.WITHDRAWAL_PROOF_ABOVE_NANO} nanoTON need a fresh ton_proof from the bound wallet: reconnect your wallet and send its proof as tonProof`,
-          );
-        }
-        // Check what can be checked before spending the proof's single-use payload.
-        const { withdrawable } = await userBalances(ctx.db, userId);
-        if (amountNano + config.WITHDRAWAL_FEE_NANO > withdrawable) throw await tooLittle(userId);
-        if ((await provenWallet(req, tonProof)) !== state.wallet) {
-          throw new HttpError(
-            403,
-            'wrong_wallet',
-            'the ton_proof is from another wallet than the one withdrawals go to: reconnect the bound wallet',
-          );
-        }
-      }
-      const { withdrawal, created } = await requestWithdrawal(ctx.db, {
-        userId,
-        amountNano,
-        feeNano: config.WITHDRAWAL_FEE_NANO,
-        minNano: config.MIN_WITHDRAWAL_NANO,
-        idempotencyKey,
-      }).catch(async (err) => {
-        throw err instanceof InsufficientFunds ? await tooLittle(userId) : err;
-      });
+    serve(app, CONTRACT.withdraw, async ({ body }, req, reply) => {
+      const { withdrawal, created } = await withdraw(ctx, provenWallet, req, body);
       if (created) ton.pokeSender();
       reply.code(created ? 201 : 200);
       return withdrawalView(withdrawal);
