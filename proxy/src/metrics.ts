@@ -41,7 +41,16 @@ type MetricsConfig = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERAT
 
 export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyMetrics {
   const registry = new Registry();
+  registerJobGauges(registry, db);
+  registerRigGauges(registry, db, config);
+  registerWatcherGauge(registry, db);
+  registerAuditGauges(registry, db);
+  registerMoneyGauges(registry, db);
+  return { registry, jobSettled: latencyHistograms(registry) };
+}
 
+/** Jobs in flight and finished in the last hour. */
+function registerJobGauges(registry: Registry, db: Queryable): void {
   const jobs = new Gauge({
     name: 'cocoon_jobs',
     help: `Jobs in flight by state (${OPEN_JOB_STATES.join(', ')}) and model; queued is the queue depth.`,
@@ -77,7 +86,10 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
       for (const row of r.rows) finished.set({ state: row.state, model: row.model }, Number(row.n));
     },
   });
+}
 
+/** Rigs online by standing and tier. */
+function registerRigGauges(registry: Registry, db: Queryable, config: MetricsConfig): void {
   const rigs = new Gauge({
     name: 'cocoon_rigs_online',
     help: `Rigs connected now (not revoked), by standing (${STANDINGS.join(', ')}) and trust tier (${TRUST_TIERS.join(', ')}); paused ones included.`,
@@ -96,7 +108,10 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
       for (const row of r.rows) rigs.set({ standing: row.standing, tier: row.tier }, Number(row.n));
     },
   });
+}
 
+/** How far behind the deposit watcher is. */
+function registerWatcherGauge(registry: Registry, db: Queryable): void {
   const watcherLag = new Gauge({
     name: 'cocoon_chain_watcher_lag_seconds',
     help:
@@ -111,7 +126,10 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
       watcherLag.set(s == null ? -1 : Math.max(0, Number(s)));
     },
   });
+}
 
+/** Audits open and decided in the last hour. */
+function registerAuditGauges(registry: Registry, db: Queryable): void {
   const auditsOpen = new Gauge({
     name: 'cocoon_audits_open',
     help: 'Audits sent to an auditor rig and not decided yet.',
@@ -137,7 +155,10 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
       for (const row of r.rows) auditsDecided.set({ state: row.state }, Number(row.n));
     },
   });
+}
 
+/** Withdrawals not final yet, and the ledger's system accounts. */
+function registerMoneyGauges(registry: Registry, db: Queryable): void {
   const withdrawals = new Gauge({
     name: 'cocoon_withdrawals_open',
     help: 'TON withdrawals not final yet, by status (pending: queued, sent: waiting for the chain).',
@@ -191,7 +212,10 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
       }
     },
   });
+}
 
+/** The latency histograms, and what observes a settled job in them. */
+function latencyHistograms(registry: Registry): ProxyMetrics['jobSettled'] {
   const total = new Histogram({
     name: 'cocoon_job_seconds',
     help: 'Jobs settled by this proxy: seconds from the quote to settlement (waiting, failovers and the run).',
@@ -217,12 +241,9 @@ export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyM
     registers: [registry],
   });
 
-  return {
-    registry,
-    jobSettled(job) {
-      total.observe({ model: job.model }, Math.max(0, job.totalMs) / 1000);
-      run.observe({ model: job.model }, Math.max(0, job.runMs) / 1000);
-      overhead.observe({ model: job.model }, Math.max(0, job.totalMs - job.runMs) / 1000);
-    },
+  return (job) => {
+    total.observe({ model: job.model }, Math.max(0, job.totalMs) / 1000);
+    run.observe({ model: job.model }, Math.max(0, job.runMs) / 1000);
+    overhead.observe({ model: job.model }, Math.max(0, job.totalMs - job.runMs) / 1000);
   };
 }
