@@ -154,13 +154,88 @@ const DYNAMIC_QUANT_DTYPES = new Set<string>(['q8', 'int8', 'uint8']);
 
 export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Promise<CausalLM> {
   const info = readHfFolder(dir, { dtype: opts.dtype });
-  const parent = `${path.dirname(info.dir)}${path.sep}`;
-  const id = path.basename(info.dir);
-  const label = opts.label ?? id;
+  const label = opts.label ?? path.basename(info.dir);
   opts.onProgress?.(0);
 
+  const { tokenizer, model, provider, dtype } = await loadWeights(info, opts, label);
+  opts.onProgress?.(1);
+
+  const encode = (text: string): number[] => tokenizer.encode(text);
+  const decode = (ids: bigint[]): string =>
+    ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '';
+  const config = model.config as { eos_token_id?: number | number[] };
+  const eosList = [model.generation_config?.eos_token_id ?? config.eos_token_id]
+    .flat()
+    .filter((x): x is number => typeof x === 'number');
+  const eosIds = new Set<number>(eosList);
+  const rules = decodingRules(
+    model.generation_config as unknown as Record<string, unknown> | undefined,
+    eosList,
+  );
+
+  const engine = batchEngineFor(model, info, dtype, opts, label);
+  const lm: LoadedLM = { info, tokenizer, engine, encode, decode, eosIds, rules };
+
+  const vocabSize = (model.config as { vocab_size?: unknown }).vocab_size;
+  const idsScorer: IdsScorer = {
+    encode,
+    decode: (ids) => decode(ids.map(BigInt)),
+    eosIds: new Set([...eosIds].map(Number)),
+    vocabSize: typeof vocabSize === 'number' ? vocabSize : undefined,
+    contextLength: info.contextLength,
+    rules,
+    // A prefill in the batch engine's loop, beside the jobs decoding (as scoreWith does).
+    forEachLogits: (ids, onLogits) => engine.run({ prompt: ids, maxTokens: ids.length, onLogits }),
+  };
+
+  return {
+    dir: info.dir,
+    provider,
+    dtype,
+    contextLength: info.contextLength,
+    isInstruct: info.isInstruct,
+    demoGrade: info.demoGrade,
+    description: info.description,
+    countTokens: (text) => encode(text).length,
+    formatChat(messages) {
+      if (!info.isInstruct) throw new Error(`${label} has no chat template`);
+      return tokenizer.apply_chat_template(messages, {
+        tokenize: false,
+        add_generation_prompt: true,
+      }) as string;
+    },
+    generate(params) {
+      if (params.signal?.aborted) return Promise.reject(new GenerationAbortedError(emptyResult()));
+      return generateWith(lm, params);
+    },
+    score: (params) => scoreWith(lm, params),
+    // The job's sampling with the model's defaults where it set none, exactly as generate() drew it.
+    scoreIds: (params) => scoreIds(idsScorer, withSamplingDefaults(params, info.sampling)),
+    engineStats: () => engine.stats(),
+    dispose: async () => {
+      await engine.close();
+      await model.dispose();
+    },
+  };
+}
+
+/** What a loaded model's jobs run on. */
+interface LoadedLM {
+  info: ReturnType<typeof readHfFolder>;
+  tokenizer: PreTrainedTokenizer;
+  engine: BatchEngine;
+  encode(text: string): number[];
+  decode(ids: bigint[]): string;
+  eosIds: Set<number>;
+  rules: ReturnType<typeof decodingRules>;
+}
+
+/** The tokenizer and the model's session, on the device chosen, from the folder's best file for it. */
+function loadWeights(info: ReturnType<typeof readHfFolder>, opts: LoadCausalLMOptions, label: string) {
+  const parent = `${path.dirname(info.dir)}${path.sep}`;
+  const id = path.basename(info.dir);
   let dtype: Dtype = info.dtype;
-  const { tokenizer, model, provider } = await serialLoad(async () => {
+  return serialLoad(async () => {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.localModelPath = parent;
@@ -194,23 +269,19 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       tokenizer: tok as PreTrainedTokenizer,
       model: loaded.value as PreTrainedModel,
       provider: loaded.provider,
+      dtype,
     };
   });
-  opts.onProgress?.(1);
+}
 
-  const encode = (text: string): number[] => tokenizer.encode(text);
-  const decode = (ids: bigint[]): string =>
-    ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '';
-  const config = model.config as { eos_token_id?: number | number[] };
-  const eosList = [model.generation_config?.eos_token_id ?? config.eos_token_id]
-    .flat()
-    .filter((x): x is number => typeof x === 'number');
-  const eosIds = new Set<number>(eosList);
-  const rules = decodingRules(
-    model.generation_config as unknown as Record<string, unknown> | undefined,
-    eosList,
-  );
-
+/** The batch engine on the model's decoder session; dynamically quantized files decode one job at a time. */
+function batchEngineFor(
+  model: PreTrainedModel,
+  info: ReturnType<typeof readHfFolder>,
+  dtype: Dtype,
+  opts: LoadCausalLMOptions,
+  label: string,
+): BatchEngine {
   const session = (model as unknown as { sessions: Record<string, SessionLike> }).sessions.model;
   if (!session) throw new Error(`${label}: transformers.js loaded no decoder session named "model"`);
   const layout = readDecoderLayout(session);
@@ -225,173 +296,135 @@ export async function loadCausalLM(dir: string, opts: LoadCausalLMOptions): Prom
       'dynamically quantized weights depend on the batch: this model decodes one job at a time (fp32, fp16 or q4 files batch)',
     );
   }
-  const engine = new BatchEngine(session, {
+  return new BatchEngine(session, {
     maxBatch,
     kvBudgetTokens:
       opts.kvBudgetTokens ??
       Math.max(info.contextLength, Math.floor(DEFAULT_KV_BUDGET_BYTES / layout.kvBytesPerToken)),
     prefillChunk: opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK,
   });
+}
 
-  async function generateNow(params: GenerateParams): Promise<GenerateResult> {
-    const p = generateParamsSchema.parse(withSamplingDefaults(params, info.sampling));
-    const promptIds = encode(p.prompt);
-    const promptTokens = promptIds.length;
-    if (promptTokens >= info.contextLength) throw new PromptTooLongError(promptTokens, info.contextLength);
-    if (promptTokens === 0) throw new Error('prompt is empty after tokenization');
-    const maxNew = Math.min(p.maxTokens, info.contextLength - promptTokens);
+/** One generate job on the loaded model, decoded in the batch engine beside the others. */
+async function generateWith(lm: LoadedLM, params: GenerateParams): Promise<GenerateResult> {
+  const { info, engine, encode, decode, eosIds, rules } = lm;
+  const p = generateParamsSchema.parse(withSamplingDefaults(params, info.sampling));
+  const promptIds = encode(p.prompt);
+  const promptTokens = promptIds.length;
+  if (promptTokens >= info.contextLength) throw new PromptTooLongError(promptTokens, info.contextLength);
+  if (promptTokens === 0) throw new Error('prompt is empty after tokenization');
+  const maxNew = Math.min(p.maxTokens, info.contextLength - promptTokens);
 
-    const stops = p.stop ?? [];
-    const stream = new StopAwareTextStream(stops, params.onToken);
-    // With stop sequences the text is checked at every token, so generation stops right at a stop. Without,
-    // nothing depends on the text until the end: the stream is decoded at most every `streamIntervalMs`, and
-    // clients get deltas in batches of that period instead of paying a detokenize per token. With neither
-    // stops nor a listener there is nothing to decode before the end.
-    const checkEveryToken = stops.length > 0;
-    let onIds: ((ids: bigint[]) => void) | undefined;
-    if (checkEveryToken) {
-      const incremental = new IncrementalDecoder(decode);
-      onIds = (ids) => stream.update(incremental.text(ids));
-    } else if (params.onToken) {
-      const incremental = new IncrementalDecoder(decode);
-      const interval = p.streamIntervalMs;
-      let lastDecodeAt = Number.NEGATIVE_INFINITY;
-      onIds = (ids) => {
-        const now = performance.now();
-        if (now - lastDecodeAt < interval) return;
-        lastDecodeAt = now;
-        stream.update(incremental.text(ids));
+  const stops = p.stop ?? [];
+  const stream = new StopAwareTextStream(stops, params.onToken);
+  // With stop sequences the text is checked at every token, so generation stops right at a stop. Without,
+  // nothing depends on the text until the end: the stream is decoded at most every `streamIntervalMs`, and
+  // clients get deltas in batches of that period instead of paying a detokenize per token. With neither
+  // stops nor a listener there is nothing to decode before the end.
+  const checkEveryToken = stops.length > 0;
+  let onIds: ((ids: bigint[]) => void) | undefined;
+  if (checkEveryToken) {
+    const incremental = new IncrementalDecoder(decode);
+    onIds = (ids) => stream.update(incremental.text(ids));
+  } else if (params.onToken) {
+    const incremental = new IncrementalDecoder(decode);
+    const interval = p.streamIntervalMs;
+    let lastDecodeAt = Number.NEGATIVE_INFINITY;
+    onIds = (ids) => {
+      const now = performance.now();
+      if (now - lastDecodeAt < interval) return;
+      lastDecodeAt = now;
+      stream.update(incremental.text(ids));
+    };
+  }
+  const signal = params.signal;
+  const ids: bigint[] = [];
+  const history = [...promptIds];
+  let sawEos = false;
+  await engine.run({
+    prompt: promptIds,
+    maxTokens: promptTokens + maxNew,
+    cancelled: () => Boolean(signal?.aborted),
+    next: (logits) => {
+      // Each job draws with its own seed and position: its tokens don't depend on the batch around it.
+      const token = drawToken({ logits, history, position: ids.length }, p, rules);
+      history.push(token);
+      ids.push(BigInt(token));
+      onIds?.(ids);
+      params.onProgress?.(ids.length);
+      sawEos = eosIds.has(token);
+      const done = sawEos || ids.length >= maxNew || stream.stopped || Boolean(signal?.aborted);
+      return done ? null : token;
+    },
+  });
+
+  const completionTokens = ids.length;
+  const text = stream.finish(decode(ids));
+  const finishReason = stream.stopped || sawEos || completionTokens < maxNew ? 'stop' : 'length';
+  const tokenIds = ids.map(Number);
+  const result: GenerateResult = { text, promptTokens, completionTokens, finishReason, tokenIds };
+  if (signal?.aborted) throw new GenerationAbortedError(result);
+  return result;
+}
+
+/** Checks a claimed completion on the loaded model (CausalLM.score). */
+async function scoreWith(lm: LoadedLM, params: ScoreParams): Promise<ScoreResult> {
+  const { info, tokenizer, engine, encode, eosIds, rules } = lm;
+  const p = scoreParamsSchema.parse(withSamplingDefaults(params, info.sampling));
+  const promptIds = encode(p.prompt);
+  const completionIds: number[] = p.completion
+    ? tokenizer.encode(p.completion, { add_special_tokens: false })
+    : [];
+  const all = [...promptIds, ...completionIds];
+  if (promptIds.length === 0) throw new Error('prompt is empty after tokenization');
+  if (all.length > info.contextLength) throw new PromptTooLongError(all.length, info.contextLength);
+  const maxNew = Math.min(p.maxTokens, info.contextLength - promptIds.length);
+
+  // The token that may end the output: end of sequence, or the first token of a stop.
+  const enders = [...eosIds];
+  for (const s of p.stop ?? []) {
+    const first = tokenizer.encode(s, { add_special_tokens: false })[0];
+    if (first !== undefined) enders.push(first);
+  }
+  const history = Int32Array.from(all);
+  let agreeing = 0;
+  let endAgrees = false;
+  // The logits at position t are for token t + 1: completion token i is judged at promptIds.length - 1 + i,
+  // and the end of the output right after the last one. Judged chunk by chunk, so a long claim never holds
+  // every position's logits at once.
+  const judge = (start: number, logits: Float32Array, count: number) => {
+    const vocab = logits.length / count;
+    for (let t = start; t < start + count; t++) {
+      const i = t - (promptIds.length - 1);
+      if (i < 0) continue;
+      const step = {
+        logits: logits.subarray((t - start) * vocab, (t - start + 1) * vocab),
+        history: history.subarray(0, promptIds.length + i),
+        position: i,
       };
-    }
-    const signal = params.signal;
-    const ids: bigint[] = [];
-    const history = [...promptIds];
-    let sawEos = false;
-    await engine.run({
-      prompt: promptIds,
-      maxTokens: promptTokens + maxNew,
-      cancelled: () => Boolean(signal?.aborted),
-      next: (logits) => {
-        // Each job draws with its own seed and position: its tokens don't depend on the batch around it.
-        const token = drawToken({ logits, history, position: ids.length }, p, rules);
-        history.push(token);
-        ids.push(BigInt(token));
-        onIds?.(ids);
-        params.onProgress?.(ids.length);
-        sawEos = eosIds.has(token);
-        const done = sawEos || ids.length >= maxNew || stream.stopped || Boolean(signal?.aborted);
-        return done ? null : token;
-      },
-    });
-
-    const completionTokens = ids.length;
-    const text = stream.finish(decode(ids));
-    const finishReason = stream.stopped || sawEos || completionTokens < maxNew ? 'stop' : 'length';
-    const tokenIds = ids.map(Number);
-    const result: GenerateResult = { text, promptTokens, completionTokens, finishReason, tokenIds };
-    if (signal?.aborted) throw new GenerationAbortedError(result);
-    return result;
-  }
-
-  async function scoreNow(params: ScoreParams): Promise<ScoreResult> {
-    const p = scoreParamsSchema.parse(withSamplingDefaults(params, info.sampling));
-    const promptIds = encode(p.prompt);
-    const completionIds: number[] = p.completion
-      ? tokenizer.encode(p.completion, { add_special_tokens: false })
-      : [];
-    const all = [...promptIds, ...completionIds];
-    if (promptIds.length === 0) throw new Error('prompt is empty after tokenization');
-    if (all.length > info.contextLength) throw new PromptTooLongError(all.length, info.contextLength);
-    const maxNew = Math.min(p.maxTokens, info.contextLength - promptIds.length);
-
-    // The token that may end the output: end of sequence, or the first token of a stop.
-    const enders = [...eosIds];
-    for (const s of p.stop ?? []) {
-      const first = tokenizer.encode(s, { add_special_tokens: false })[0];
-      if (first !== undefined) enders.push(first);
-    }
-    const history = Int32Array.from(all);
-    let agreeing = 0;
-    let endAgrees = false;
-    // The logits at position t are for token t + 1: completion token i is judged at promptIds.length - 1 + i,
-    // and the end of the output right after the last one. Judged chunk by chunk, so a long claim never holds
-    // every position's logits at once.
-    const judge = (start: number, logits: Float32Array, count: number) => {
-      const vocab = logits.length / count;
-      for (let t = start; t < start + count; t++) {
-        const i = t - (promptIds.length - 1);
-        if (i < 0) continue;
-        const step = {
-          logits: logits.subarray((t - start) * vocab, (t - start + 1) * vocab),
-          history: history.subarray(0, promptIds.length + i),
-          position: i,
-        };
-        if (i < completionIds.length) {
-          if (judgePosition(step, completionIds[i], p, rules)) agreeing++;
-        } else if (p.finishReason === 'length') {
-          endAgrees = completionIds.length >= maxNew;
-        } else if (completionIds.length >= maxNew) {
-          // The limit came first; a claimed 'stop' here is a stop sequence found in the last token at most.
-          endAgrees = (p.stop?.length ?? 0) > 0;
-        } else {
-          endAgrees = enders.some((e) => judgePosition(step, e, p, rules));
-        }
+      if (i < completionIds.length) {
+        if (judgePosition(step, completionIds[i], p, rules)) agreeing++;
+      } else if (p.finishReason === 'length') {
+        endAgrees = completionIds.length >= maxNew;
+      } else if (completionIds.length >= maxNew) {
+        // The limit came first; a claimed 'stop' here is a stop sequence found in the last token at most.
+        endAgrees = (p.stop?.length ?? 0) > 0;
+      } else {
+        endAgrees = enders.some((e) => judgePosition(step, e, p, rules));
       }
-    };
-    await engine.run({ prompt: all, maxTokens: all.length, onLogits: judge });
-
-    if (endAgrees) agreeing++;
-    const positions = completionIds.length + 1;
-    return {
-      promptTokens: promptIds.length,
-      completionTokens: completionIds.length,
-      positions,
-      agreeing,
-      agreement: agreeing / positions,
-      endAgrees,
-    };
-  }
-
-  const vocabSize = (model.config as { vocab_size?: unknown }).vocab_size;
-  const idsScorer: IdsScorer = {
-    encode,
-    decode: (ids) => decode(ids.map(BigInt)),
-    eosIds: new Set([...eosIds].map(Number)),
-    vocabSize: typeof vocabSize === 'number' ? vocabSize : undefined,
-    contextLength: info.contextLength,
-    rules,
-    // A prefill in the batch engine's loop, beside the jobs decoding (as scoreNow does).
-    forEachLogits: (ids, onLogits) => engine.run({ prompt: ids, maxTokens: ids.length, onLogits }),
+    }
   };
+  await engine.run({ prompt: all, maxTokens: all.length, onLogits: judge });
 
+  if (endAgrees) agreeing++;
+  const positions = completionIds.length + 1;
   return {
-    dir: info.dir,
-    provider,
-    dtype,
-    contextLength: info.contextLength,
-    isInstruct: info.isInstruct,
-    demoGrade: info.demoGrade,
-    description: info.description,
-    countTokens: (text) => encode(text).length,
-    formatChat(messages) {
-      if (!info.isInstruct) throw new Error(`${label} has no chat template`);
-      return tokenizer.apply_chat_template(messages, {
-        tokenize: false,
-        add_generation_prompt: true,
-      }) as string;
-    },
-    generate(params) {
-      if (params.signal?.aborted) return Promise.reject(new GenerationAbortedError(emptyResult()));
-      return generateNow(params);
-    },
-    score: (params) => scoreNow(params),
-    // The job's sampling with the model's defaults where it set none, exactly as generate() drew it.
-    scoreIds: (params) => scoreIds(idsScorer, withSamplingDefaults(params, info.sampling)),
-    engineStats: () => engine.stats(),
-    dispose: async () => {
-      await engine.close();
-      await model.dispose();
-    },
+    promptTokens: promptIds.length,
+    completionTokens: completionIds.length,
+    positions,
+    agreeing,
+    agreement: agreeing / positions,
+    endAgrees,
   };
 }
 
