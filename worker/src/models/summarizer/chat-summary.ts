@@ -9,12 +9,13 @@
 // computed in plain float64 JS (tfidf.ts `cosine`, the same on every rig) and snapped to a grid too.
 import { summarizeMessage } from '@cocoon/shared';
 import { z } from 'zod';
-import { type CueKind, cuesOf, factCount, isAck } from './cues';
+import { buildUnits, cut, formatLine, UNIT_MAX_CHARS, type Unit } from './chat-units';
+import { type CueKind, factCount, isAck } from './cues';
 import type { RankInput } from './rank-math';
 import { quantizeScore, shareTiedScores, tieKey } from './rank-select';
 import type { RankFn } from './summarize';
 import { countTokens, type PreparedSentence, parsePlainTranscript, prepareSentences } from './text-prep';
-import { buildTfidf, cosine } from './tfidf';
+import { buildTfidf, cosine, type TfidfMatrix } from './tfidf';
 
 /** One message: a job body's (shared's summarizeMessage), so the library and a summarize job take the same. */
 export const chatSummaryMessageSchema = summarizeMessage;
@@ -62,13 +63,6 @@ export interface ChatSummary {
   truncatedInput: boolean;
 }
 
-/** A message longer than this (tokens) is split into runs of whole sentences. */
-export const LONG_MESSAGE_TOKENS = 60;
-/** Target size of a run of sentences in a long message. */
-export const RUN_TOKENS = 40;
-/** A unit's text is cut (at a word, with " …") past this many characters. */
-export const UNIT_MAX_CHARS = 280;
-
 // Points in grid steps: SCORE_GRID_STEPS = 1000 is the graph score of an average unit.
 export const CUE_STEPS: Record<CueKind, number> = {
   decision: 1200,
@@ -115,99 +109,6 @@ export function maxCharsFor(n: number): number {
   return maxLinesFor(n) * 170;
 }
 
-interface Unit {
-  messageIndex: number;
-  sentences: PreparedSentence[];
-  text: string;
-  terms: string[];
-  tokens: number;
-  cues: Set<CueKind>;
-  author?: string;
-}
-
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = text.lastIndexOf(' ', max - 2);
-  if (end < max / 2) end = max - 2;
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end--;
-  return `${text.slice(0, end).trimEnd()} …`;
-}
-
-/**
- * A run of a message's sentences as the message has it: wink splits "Math.max" into two sentences, and
- * joining them with a space would quote text nobody wrote. Found in order in the whitespace-collapsed
- * message; joined only if the text can't be found (it always can: sentences are slices of its lines).
- */
-function runText(message: string, run: readonly PreparedSentence[], cursor: { at: number }): string {
-  const first = message.indexOf(run[0].text, cursor.at);
-  let end = first;
-  if (first >= 0) {
-    for (const s of run) {
-      const at = message.indexOf(s.text, end);
-      if (at < 0) {
-        end = -1;
-        break;
-      }
-      end = at + s.text.length;
-    }
-  }
-  if (first < 0 || end < 0) return run.map((s) => s.text).join(' ');
-  cursor.at = end;
-  return message.slice(first, end);
-}
-
-function buildUnits(sentences: PreparedSentence[], messages: readonly { text: string }[]): Unit[] {
-  const byMessage = new Map<number, PreparedSentence[]>();
-  for (const s of sentences) {
-    const list = byMessage.get(s.messageIndex);
-    if (list) list.push(s);
-    else byMessage.set(s.messageIndex, [s]);
-  }
-  const units: Unit[] = [];
-  let collapsed = '';
-  let cursor = { at: 0 };
-  const push = (messageIndex: number, run: PreparedSentence[]) => {
-    const text = runText(collapsed, run, cursor);
-    units.push({
-      messageIndex,
-      sentences: run,
-      text,
-      terms: run.flatMap((s) => s.terms),
-      tokens: run.reduce((a, s) => a + s.tokenCount, 0),
-      cues: cuesOf(text.slice(0, 2000)),
-      author: run[0].author,
-    });
-  };
-  for (const [messageIndex, list] of byMessage) {
-    collapsed = messages[messageIndex].text.replace(/\s+/g, ' ').trim();
-    cursor = { at: 0 };
-    const total = list.reduce((a, s) => a + s.tokenCount, 0);
-    if (total <= LONG_MESSAGE_TOKENS) {
-      push(messageIndex, list);
-      continue;
-    }
-    // Long message: runs of whole sentences of about RUN_TOKENS each, in order.
-    let run: PreparedSentence[] = [];
-    let size = 0;
-    for (const s of list) {
-      if (run.length > 0 && size + s.tokenCount > RUN_TOKENS) {
-        push(messageIndex, run);
-        run = [];
-        size = 0;
-      }
-      run.push(s);
-      size += s.tokenCount;
-    }
-    if (run.length > 0) push(messageIndex, run);
-  }
-  return units;
-}
-
-function formatLine(author: string | undefined, text: string): string {
-  return author ? `${author}: ${text}` : text;
-}
-
 /** Teleport weights for the graph: informative units and units with cues get more. */
 function unitPrior(units: readonly Unit[], points: readonly number[]): Float32Array {
   const raw = units.map((u, i) => {
@@ -252,8 +153,92 @@ export async function summarizeChatWith(
   const promptTokens = promptTokensOf(sentences);
   const withText = new Set(sentences.map((s) => s.messageIndex));
   const messageCount = withText.size;
+  const replies = replyStructure(messages, withText);
 
-  // Replies that only agree: they weigh for what they answer and are not units themselves.
+  const allUnits = distinctUnits(buildUnits(sentences, messages), replies.ackIndexes);
+  const truncatedInput = allUnits.length > options.maxInputUnits;
+  const units = truncatedInput ? allUnits.slice(allUnits.length - options.maxInputUnits) : allUnits;
+  const n = units.length;
+  const empty: ChatSummary = {
+    units: [],
+    text: '',
+    promptTokens,
+    completionTokens: 0,
+    messageCount,
+    truncatedInput,
+  };
+  if (n === 0) return empty;
+
+  const points = cuePoints(units, messages, replies);
+  const substantive = units.map((u, i) => u.terms.length >= MIN_TERMS || points[i] > 0);
+
+  const matrix = buildTfidf(units.map((u) => u.terms));
+  const prior = unitPrior(units, points);
+  const rankInput: RankInput = { n, v: matrix.v, tfidf: matrix.tfidf, residualSq: matrix.residualSq, prior };
+  const scores = shareTiedScores(
+    await rank(rankInput),
+    units.map((u, i) => tieKey(u.terms, prior[i])),
+  );
+  const final = units.map((_, i) => Math.min(quantizeScore(scores[i], n), GRAPH_CAP_STEPS) + points[i]);
+
+  // Candidates: substantive units by final score, ties by position.
+  let order = units.map((_, i) => i).filter((i) => substantive[i]);
+  if (order.length === 0) order = units.map((_, i) => i);
+  order.sort((a, b) => final[b] - final[a] || a - b);
+
+  const picked = pickLines(units, order, final, matrix, {
+    maxLines: maxLinesFor(messageCount),
+    maxChars: options.maxChars ?? maxCharsFor(messageCount),
+    maxTokens: options.maxTokens,
+  });
+
+  // Budget smaller than any unit: the best unit, cut to fit, rather than nothing.
+  if (picked.length === 0 && options.maxTokens !== undefined) {
+    const i = order[0];
+    const text = cutToTokens(units[i], options.maxTokens);
+    if (text === undefined) return empty;
+    const one = summaryUnit(units[i], text, messages, final[i]);
+    const line = formatLine(one.author, text);
+    return { ...empty, units: [one], text: line, completionTokens: countTokens(line) };
+  }
+
+  // Chat order; units of one message become one line.
+  picked.sort((a, b) => a - b);
+  const out: SummaryUnit[] = [];
+  for (const i of picked) {
+    const u = units[i];
+    const text = cut(u.text, UNIT_MAX_CHARS);
+    const last = out[out.length - 1];
+    if (last && last.messageIndex === u.messageIndex) {
+      last.text = `${last.text} … ${text}`;
+      last.score = Math.max(last.score, final[i]);
+      last.cues = [...new Set([...last.cues, ...u.cues])];
+      continue;
+    }
+    out.push(summaryUnit(u, text, messages, final[i]));
+  }
+  const text = out.map((u) => formatLine(u.author, u.text)).join('\n');
+  return {
+    units: out,
+    text,
+    promptTokens,
+    completionTokens: countTokens(text),
+    messageCount,
+    truncatedInput,
+  };
+}
+
+interface Replies {
+  /** Per message index: how many replies only agree with it. */
+  acks: Map<number, number>;
+  /** Messages that only agree ("ok", "👍"). */
+  ackIndexes: Set<number>;
+  /** Messages someone replied to. */
+  repliedTo: Set<number>;
+}
+
+/** Replies that only agree: they weigh for what they answer and are not units themselves. */
+function replyStructure(messages: readonly ChatSummaryMessage[], withText: ReadonlySet<number>): Replies {
   const idToIndex = new Map<number, number>();
   messages.forEach((m, i) => {
     if (m.id !== undefined && !idToIndex.has(m.id)) idToIndex.set(m.id, i);
@@ -274,31 +259,30 @@ export async function summarizeChatWith(
     }
     previousReal = i;
   });
+  return { acks, ackIndexes, repliedTo };
+}
 
-  // A text said again ("anyone for lunch?", a bot's notice) is one unit, at its first occurrence: repeats
-  // would otherwise vote for each other in the graph.
+/**
+ * The units that are not agreements. A text said again ("anyone for lunch?", a bot's notice) is one unit, at
+ * its first occurrence: repeats would otherwise vote for each other in the graph.
+ */
+function distinctUnits(units: Unit[], ackIndexes: ReadonlySet<number>): Unit[] {
   const seen = new Set<string>();
-  let units = buildUnits(sentences, messages).filter((u) => {
+  return units.filter((u) => {
     if (ackIndexes.has(u.messageIndex)) return false;
     const key = u.text.toLowerCase();
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
-  const allUnits = units.length;
-  const truncatedInput = allUnits > options.maxInputUnits;
-  if (truncatedInput) units = units.slice(allUnits - options.maxInputUnits);
-  const n = units.length;
-  const empty: ChatSummary = {
-    units: [],
-    text: '',
-    promptTokens,
-    completionTokens: 0,
-    messageCount,
-    truncatedInput,
-  };
-  if (n === 0) return empty;
+}
 
+/** Each unit's cue points (integers): its cues, extra facts, an open question, and agreeing replies. */
+function cuePoints(
+  units: readonly Unit[],
+  messages: readonly ChatSummaryMessage[],
+  replies: Replies,
+): number[] {
   // A message that restates the plan ("so: 14th, 7am, station") makes the earlier messages it repeats
   // facts of (numbers, times, dates) old news: they keep their words' points, not their facts'.
   const factTokens = units.map((u) => new Set((u.text.toLowerCase().match(FACT_TOKEN) ?? []).slice(0, 64)));
@@ -315,38 +299,27 @@ export async function summarizeChatWith(
   });
   // Open questions: only when the chat says who replies to whom, a question nobody answered.
   const hasReplies = messages.some((m) => m.replyTo !== undefined);
-
-  // Cue points, integers.
-  const points = units.map((u, i) => {
+  return units.map((u, i) => {
     let p = 0;
     for (const k of u.cues) if (!(restated.has(i) && FACT_CUES.has(k))) p += CUE_STEPS[k];
     if (!restated.has(i)) p += Math.max(0, factCount(u.cues) - 1) * EXTRA_FACT_STEPS;
-    if (hasReplies && u.cues.has('question') && !repliedTo.has(u.messageIndex) && u.terms.length >= 3)
+    if (hasReplies && u.cues.has('question') && !replies.repliedTo.has(u.messageIndex) && u.terms.length >= 3)
       p += OPEN_QUESTION_STEPS;
-    p += Math.min(ACK_MAX, acks.get(u.messageIndex) ?? 0) * ACK_STEPS;
+    p += Math.min(ACK_MAX, replies.acks.get(u.messageIndex) ?? 0) * ACK_STEPS;
     return p;
   });
-  const substantive = units.map((u, i) => u.terms.length >= MIN_TERMS || points[i] > 0);
+}
 
-  const matrix = buildTfidf(units.map((u) => u.terms));
-  const prior = unitPrior(units, points);
-  const rankInput: RankInput = { n, v: matrix.v, tfidf: matrix.tfidf, residualSq: matrix.residualSq, prior };
-  const scores = shareTiedScores(
-    await rank(rankInput),
-    units.map((u, i) => tieKey(u.terms, prior[i])),
-  );
-  const final = units.map((_, i) => Math.min(quantizeScore(scores[i], n), GRAPH_CAP_STEPS) + points[i]);
-
-  // Candidates: substantive units by final score, ties by position.
-  let order = units.map((_, i) => i).filter((i) => substantive[i]);
-  if (order.length === 0) order = units.map((_, i) => i);
-  order.sort((a, b) => final[b] - final[a] || a - b);
-
-  const maxLines = maxLinesFor(messageCount);
-  const maxChars = options.maxChars ?? maxCharsFor(messageCount);
+/** MMR: repeatedly the candidate with the best score minus its redundancy with what is picked. */
+function pickLines(
+  units: readonly Unit[],
+  order: readonly number[],
+  final: readonly number[],
+  matrix: TfidfMatrix,
+  limits: { maxLines: number; maxChars: number; maxTokens?: number },
+): number[] {
+  const { maxLines, maxChars, maxTokens } = limits;
   const sim = (i: number, j: number) => Math.round(cosine(matrix, i, j) * SIM_GRID);
-
-  // MMR: repeatedly the candidate with the best score minus its redundancy with what is picked.
   const picked: number[] = [];
   const maxSim = new Map<number, number>(order.map((i) => [i, 0]));
   let chars = 0;
@@ -374,7 +347,7 @@ export async function summarizeChatWith(
     const text = cut(units[best].text, UNIT_MAX_CHARS);
     const cost = lineTokens(best);
     if (chars + text.length > maxChars && picked.length > 0) continue;
-    if (options.maxTokens !== undefined && tokens + cost > options.maxTokens) continue;
+    if (maxTokens !== undefined && tokens + cost > maxTokens) continue;
     picked.push(best);
     chars += text.length;
     tokens += cost;
@@ -382,63 +355,34 @@ export async function summarizeChatWith(
       if (remaining.has(i)) maxSim.set(i, Math.max(maxSim.get(i) ?? 0, sim(i, best)));
     }
   }
+  return picked;
+}
 
-  // Budget smaller than any unit: the best unit, cut to fit, rather than nothing.
-  if (picked.length === 0 && options.maxTokens !== undefined) {
-    const i = order[0];
-    const u = units[i];
-    const words = u.text.split(' ');
-    let lo = 0;
-    let hi = Math.min(words.length, 400);
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (countTokens(formatLine(u.author, `${words.slice(0, mid).join(' ')} …`)) <= options.maxTokens)
-        lo = mid;
-      else hi = mid - 1;
-    }
-    if (lo === 0) return empty;
-    const text = `${words.slice(0, lo).join(' ')} …`;
-    const one: SummaryUnit = {
-      text,
-      author: u.author,
-      messageIndex: u.messageIndex,
-      messageId: messages[u.messageIndex].id,
-      score: final[i],
-      cues: [...u.cues],
-    };
-    const line = formatLine(u.author, text);
-    return { ...empty, units: [one], text: line, completionTokens: countTokens(line) };
+/** The unit's first words with " …", as many as fit `maxTokens` as a line; undefined when not one does. */
+function cutToTokens(u: Unit, maxTokens: number): string | undefined {
+  const words = u.text.split(' ');
+  let lo = 0;
+  let hi = Math.min(words.length, 400);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (countTokens(formatLine(u.author, `${words.slice(0, mid).join(' ')} …`)) <= maxTokens) lo = mid;
+    else hi = mid - 1;
   }
+  return lo === 0 ? undefined : `${words.slice(0, lo).join(' ')} …`;
+}
 
-  // Chat order; units of one message become one line.
-  picked.sort((a, b) => a - b);
-  const out: SummaryUnit[] = [];
-  for (const i of picked) {
-    const u = units[i];
-    const text = cut(u.text, UNIT_MAX_CHARS);
-    const last = out[out.length - 1];
-    if (last && last.messageIndex === u.messageIndex) {
-      last.text = `${last.text} … ${text}`;
-      last.score = Math.max(last.score, final[i]);
-      last.cues = [...new Set([...last.cues, ...u.cues])];
-      continue;
-    }
-    out.push({
-      text,
-      author: u.author,
-      messageIndex: u.messageIndex,
-      messageId: messages[u.messageIndex].id,
-      score: final[i],
-      cues: [...u.cues],
-    });
-  }
-  const text = out.map((u) => formatLine(u.author, u.text)).join('\n');
+function summaryUnit(
+  u: Unit,
+  text: string,
+  messages: readonly ChatSummaryMessage[],
+  score: number,
+): SummaryUnit {
   return {
-    units: out,
     text,
-    promptTokens,
-    completionTokens: countTokens(text),
-    messageCount,
-    truncatedInput,
+    author: u.author,
+    messageIndex: u.messageIndex,
+    messageId: messages[u.messageIndex].id,
+    score,
+    cues: [...u.cues],
   };
 }
