@@ -34,19 +34,34 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-export async function benchOnchain(): Promise<BenchResult[]> {
-  const c = await createCocoon({ closeDelay: 3600, feeBps: 1000 });
-  const balance = async (a: Parameters<typeof c.blockchain.getContract>[0]) =>
-    (await c.blockchain.getContract(a)).balance;
-  const row = (name: string, costNano: bigint, fees: bigint, note = ''): BenchResult => ({
+type Cocoon = Awaited<ReturnType<typeof createCocoon>>;
+type Address = Parameters<Cocoon['blockchain']['getContract']>[0];
+
+const balanceOf = async (c: Cocoon, a: Address) => (await c.blockchain.getContract(a)).balance;
+
+function row(name: string, costNano: bigint, fees: bigint, note = ''): BenchResult {
+  return {
     name,
     value: round(ton(costNano)),
     unit: 'TON',
     note: `network fees ${round(ton(fees))} TON${note ? `; ${note}` : ''}`,
-  });
-  const results: BenchResult[] = [];
+  };
+}
 
-  // Deploy + first deposit, and the first spend key.
+export async function benchOnchain(): Promise<BenchResult[]> {
+  const c = await createCocoon({ closeDelay: 3600, feeBps: 1000 });
+  const results: BenchResult[] = [];
+  const user = await newUser(c, results);
+  results.push(...(await claims(c, user)));
+  results.push(...(await payouts(c)));
+  results.push(...(await feeWithdrawalAndExit(c, user)));
+  results.push(...signing(c, user));
+  return results;
+}
+
+/** Deploy + first deposit, and the first spend key; their costs go into `results`. */
+async function newUser(c: Cocoon, results: BenchResult[]) {
+  const balance = (a: Address) => balanceOf(c, a);
   const deposit = toNano('10');
   const userWallet = await c.blockchain.treasury('bench-user');
   const account = c.blockchain.openContract(c.vault.userAccount(userWallet.address));
@@ -83,7 +98,14 @@ export async function benchOnchain(): Promise<BenchResult[]> {
       ),
   };
 
-  // Claims: the claimer (the operator's wallet) presents CLAIMS vouchers one after another.
+  return user;
+}
+type User = Awaited<ReturnType<typeof newUser>>;
+
+/** The claimer (the operator's wallet) presents CLAIMS vouchers one after another. */
+async function claims(c: Cocoon, user: User): Promise<BenchResult[]> {
+  const balance = (a: Address) => balanceOf(c, a);
+  const results: BenchResult[] = [];
   const claimCosts: bigint[] = [];
   let claimFees = 0n;
   for (let i = 1; i <= CLAIMS; i++) {
@@ -117,7 +139,13 @@ export async function benchOnchain(): Promise<BenchResult[]> {
     note: "baseline: Cocoon's stated ~0.01 TON per commit",
   });
 
-  // Earnings payout: first (deploys the rig account) and a later one.
+  return results;
+}
+
+/** Earnings payout: first (deploys the rig account) and a later one. */
+async function payouts(c: Cocoon): Promise<BenchResult[]> {
+  const balance = (a: Address) => balanceOf(c, a);
+  const results: BenchResult[] = [];
   const rig = await c.newRig('bench-rig');
   const payout = async (amount: bigint, delta: bigint, seq: bigint) => {
     const before = await balance(rig.wallet.address);
@@ -141,6 +169,13 @@ export async function benchOnchain(): Promise<BenchResult[]> {
   const p2 = await payout(toNano('0.4'), toNano('0.2'), 2n);
   results.push(row('earnings payout (later)', p2.cost, feesOf(p2.r)));
 
+  return results;
+}
+
+/** Fee withdrawal by the operator; the user's exit: close, wait, withdraw. */
+async function feeWithdrawalAndExit(c: Cocoon, user: User): Promise<BenchResult[]> {
+  const balance = (a: Address) => balanceOf(c, a);
+  const results: BenchResult[] = [];
   // Fee withdrawal by the operator.
   const feeBefore = await balance(c.feeWallet.address);
   const opBefore = await balance(c.operator.address);
@@ -160,7 +195,22 @@ export async function benchOnchain(): Promise<BenchResult[]> {
   const exitCost = available - ((await balance(user.wallet.address)) - e0);
   results.push(row('exit (close + withdraw after the delay)', exitCost, feesOf(close) + feesOf(withdraw)));
 
-  // Signing: a spend voucher (build the cell, hash, sign) and its check, against Ed25519 of 32 bytes.
+  return results;
+}
+
+function time(n: number, f: () => unknown): number {
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    f();
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+}
+
+/** Signing: a spend voucher (build the cell, hash, sign) and its check, against Ed25519 of 32 bytes. */
+function signing(c: Cocoon, user: User): BenchResult[] {
+  const results: BenchResult[] = [];
   const keys = user.spendKeys;
   const voucher: SpendVoucher = {
     vault: c.vault.address,
@@ -169,15 +219,6 @@ export async function benchOnchain(): Promise<BenchResult[]> {
     seq: 9n,
   };
   const msg = randomBytes(32);
-  const time = (n: number, f: () => unknown) => {
-    const ts: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      f();
-      ts.push(performance.now() - t);
-    }
-    return median(ts);
-  };
   const baseMs = time(300, () => ed25519Verify(msg, ed25519Sign(msg, keys.secretKey), keys.publicKey));
   const seed = keys.secretKey.subarray(0, 32);
   const pureJsMs = time(50, () => {
