@@ -141,45 +141,8 @@ export function startChaosWorker(opts: ChaosWorkerOptions): ChaosWorker {
       opts.onEvent?.({ event: 'assign', jobId: msg.jobId });
       running.add(msg.jobId);
       try {
-        const { body, state } = openJob(msg.envelope, myRigId, keys.x25519.secretKey, msg.aad);
-        const job = body as JobBody;
-        const out = words(testModelOutput(job));
-        for (const [seq, w] of out.entries()) {
-          if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-          if (sock.readyState !== sock.OPEN) return;
-          send({
-            type: 'chunk',
-            jobId: msg.jobId,
-            seq,
-            sealed: sealResultPart(state, seq, { delta: seq ? ` ${w}` : w }),
-          });
-        }
-        const promptTokens = promptTokensOf(job);
-        const { final, commitment } = commitResult({
-          text: out.join(' '),
-          promptTokens,
-          completionTokens: out.length,
-          finishReason: 'stop',
-        });
-        const { result, receipt } = sealedResultWithReceipt(
-          state,
-          { jobId: msg.jobId, rigId: myRigId, model: msg.model },
-          final,
-          commitment,
-          { promptTokens, completionTokens: out.length },
-        );
-        send({
-          type: 'done',
-          jobId: msg.jobId,
-          result,
-          receipt,
-          signature: signReceipt(receipt, keys.ed25519.secretKey),
-          // The copy for the other candidates (possible auditors), as every rig sends it.
-          ...(msg.envelope.recipients.some((r) => r.rigId !== myRigId)
-            ? { auditCopy: sealAuditCopy(state, final) }
-            : {}),
-        });
-        opts.onEvent?.({ event: 'done', jobId: msg.jobId });
+        if (await runJob(msg, { sock, send, rigId: myRigId, keys, delayMs: opts.delayMs }))
+          opts.onEvent?.({ event: 'done', jobId: msg.jobId });
       } catch (err) {
         send({
           type: 'fail',
@@ -210,4 +173,56 @@ export function startChaosWorker(opts: ChaosWorkerOptions): ChaosWorker {
       await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
     },
   };
+}
+
+interface JobContext {
+  sock: WebSocket;
+  send(m: unknown): void;
+  rigId: string;
+  keys: ReturnType<typeof seededKeys>;
+  delayMs?: number;
+}
+
+/** Opens an assigned job, streams its words and sends its signed result; false when the socket closed first. */
+async function runJob(msg: Extract<ProxyToWorker, { type: 'assign' }>, ctx: JobContext): Promise<boolean> {
+  const { sock, send, rigId, keys, delayMs } = ctx;
+  const { body, state } = openJob(msg.envelope, rigId, keys.x25519.secretKey, msg.aad);
+  const job = body as JobBody;
+  const out = words(testModelOutput(job));
+  for (const [seq, w] of out.entries()) {
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    if (sock.readyState !== sock.OPEN) return false;
+    send({
+      type: 'chunk',
+      jobId: msg.jobId,
+      seq,
+      sealed: sealResultPart(state, seq, { delta: seq ? ` ${w}` : w }),
+    });
+  }
+  const promptTokens = promptTokensOf(job);
+  const { final, commitment } = commitResult({
+    text: out.join(' '),
+    promptTokens,
+    completionTokens: out.length,
+    finishReason: 'stop',
+  });
+  const { result, receipt } = sealedResultWithReceipt(
+    state,
+    { jobId: msg.jobId, rigId, model: msg.model },
+    final,
+    commitment,
+    { promptTokens, completionTokens: out.length },
+  );
+  send({
+    type: 'done',
+    jobId: msg.jobId,
+    result,
+    receipt,
+    signature: signReceipt(receipt, keys.ed25519.secretKey),
+    // The copy for the other candidates (possible auditors), as every rig sends it.
+    ...(msg.envelope.recipients.some((r) => r.rigId !== rigId)
+      ? { auditCopy: sealAuditCopy(state, final) }
+      : {}),
+  });
+  return true;
 }
