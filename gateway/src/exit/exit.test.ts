@@ -19,7 +19,7 @@ import {
   UsageError,
   walletTransfer,
   withdrawAccount,
-} from './exit';
+} from './index';
 
 const TON = 1_000_000_000n;
 const CLOSE_DELAY = 3600;
