@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { market, percentile } from './proxy';
+import { market, percentile } from './proxy-fleet';
 import { type BenchResult, printBenchResults } from './result';
 
 const BAD_UPGRADES = Number(process.env.BENCH_BAD_UPGRADES ?? 5000);
