@@ -3,8 +3,6 @@
 // The close codes WORKER_CLOSE.badToken (bad or revoked token) and .replaced (another worker took over this
 // token) stop it for good.
 import {
-  type AssignMessage,
-  type AuditMessage,
   fromBase64,
   PROTOCOL_VERSION,
   proxyToWorker,
@@ -15,10 +13,9 @@ import {
   type WorkerToProxy,
 } from '@cocoon/shared';
 import WebSocket from 'ws';
-import { runAudit, unableVerdict } from './audit-runner';
 import { workerChannelUrl } from './config';
 import type { Provider } from './engine/ort-session';
-import { type JobOutcome, runAssignedJob } from './job-runner';
+import { JobSlots } from './job-slots';
 import type { RigKeys } from './keys';
 import type { Model } from './models/index';
 import type { Tee } from './tee/index';
@@ -79,10 +76,6 @@ export interface StopOptions {
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
-/** The proxy's heartbeat message carries at most this many job ids. */
-const MAX_TRACKED_JOBS = 64;
-/** Audits of other rigs' jobs this rig runs at once. */
-const MAX_AUDITS_AT_ONCE = 2;
 
 /** Delay before reconnect attempt `n` (0-based): exponential, capped, with jitter in [delay/2, delay]. */
 export function backoffDelay(n: number, opts: BackoffOptions, random = Math.random): number {
@@ -102,15 +95,6 @@ export function servedModels(models: ReadonlyMap<string, Model>): ServedModel[] 
   }));
 }
 
-interface RunningJob {
-  controller: AbortController;
-  done: Promise<void>;
-  /** Tokens done so far (the engine's count), reported in each heartbeat. */
-  tokens: number;
-  /** Cancelled by the proxy: no longer this rig's (its slot is free) while the engine unwinds it. */
-  cancelled?: boolean;
-}
-
 export class WorkerConnection {
   readonly rigId: Promise<string>;
   /** Settles when the worker has stopped: resolves on stop(), rejects on a fatal close (bad token). */
@@ -121,9 +105,7 @@ export class WorkerConnection {
   private state: ConnectionState = 'connecting';
   private socket: WebSocket | null = null;
   private currentRigId: string | null = null;
-  private readonly running = new Map<string, RunningJob>();
-  private auditsRunning = 0;
-  private counters = { jobsDone: 0, jobsFailed: 0, promptTokens: 0, completionTokens: 0, runMs: 0 };
+  private readonly slots: JobSlots;
   private reconnects = 0;
   private fatal: string | null = null;
   private stopping = false;
@@ -136,6 +118,7 @@ export class WorkerConnection {
   constructor(opts: ConnectionOptions) {
     this.opts = opts;
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.slots = new JobSlots({ ...opts, send: (m) => this.send(m) });
     this.rigId = new Promise((res, rej) => {
       this.resolveRig = res;
       this.rejectRig = rej;
@@ -154,13 +137,13 @@ export class WorkerConnection {
   }
 
   stats(): WorkerStats {
-    const c = this.counters;
+    const c = this.slots.counters;
     return {
       state: this.state,
       rigId: this.currentRigId,
       device: this.opts.device,
       slots: this.opts.slots,
-      running: this.running.size,
+      running: this.slots.running.size,
       // The proxy gives a rig jobs only into its free slots; the worker keeps no queue of its own.
       queued: 0,
       jobsDone: c.jobsDone,
@@ -183,20 +166,13 @@ export class WorkerConnection {
     this.stopping = true;
     this.wakeBackoff?.();
     if (!graceful) {
-      this.abortAll('worker killed');
+      this.slots.abortAll('worker killed');
       this.socket?.terminate();
       return this.closed.catch(() => {});
     }
     this.setState('draining');
     const drainMs = options.drainMs ?? 30_000;
-    const all = Promise.all([...this.running.values()].map((j) => j.done));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, drainMs)))]);
-    clearTimeout(timer);
-    for (const [jobId, job] of this.running) {
-      job.controller.abort(new Error('shutdown'));
-      this.fail(jobId, 'the rig shut down before the job finished', true);
-    }
+    await this.slots.drain(drainMs);
     this.socket?.close(1000, 'worker stopping');
     // A socket that doesn't close cleanly in a few seconds is dropped.
     const sock = this.socket;
@@ -226,28 +202,12 @@ export class WorkerConnection {
     });
   }
 
-  private fail(jobId: string, reason: string, retryable: boolean): void {
-    this.send({ type: 'fail', jobId, reason, retryable });
-  }
-
-  /**
-   * Aborts every running job and frees its slot at once (as a cancel does): on a lost connection the proxy
-   * has failed them over and counts the slots free, so the jobs it gives on the reconnect must not be
-   * refused as busy while the engine unwinds the aborted ones.
-   */
-  private abortAll(reason: string): void {
-    for (const job of this.running.values()) {
-      job.cancelled = true;
-      job.controller.abort(new Error(reason));
-    }
-  }
-
   private async loop(): Promise<void> {
     let attempt = 0;
     // Runs until stop() or a fatal close; every wait in it is bounded by backoff.maxMs.
     while (!this.stopping) {
       const { code, reason, welcomed } = await this.connectOnce();
-      this.abortAll('connection lost');
+      this.slots.abortAll('connection lost');
       if (this.stopping) break;
       if (WORKER_CLOSE_FINAL.includes(code)) {
         this.fatal =
@@ -336,7 +296,7 @@ export class WorkerConnection {
             typeof jobId === 'string' &&
             /^[0-9a-f-]{36}$/i.test(jobId)
           )
-            this.fail(jobId, 'the assign message was malformed', true);
+            this.slots.fail(jobId, 'the assign message was malformed', true);
           return;
         }
         const msg = parsed.data;
@@ -360,7 +320,7 @@ export class WorkerConnection {
                 ws.terminate();
                 return;
               }
-              this.send(this.heartbeat());
+              this.send(this.slots.heartbeat());
               ws.ping();
             }, msg.heartbeatMs);
             return;
@@ -369,13 +329,13 @@ export class WorkerConnection {
             this.sendEvidence(msg.challenge);
             return;
           case 'assign':
-            this.onAssign(msg);
+            this.slots.assign(msg, this.currentRigId, this.stopping);
             return;
           case 'audit':
-            this.onAudit(msg);
+            this.slots.audit(msg, this.currentRigId, this.stopping);
             return;
           case 'cancel':
-            this.onCancel(msg.jobId);
+            this.slots.cancel(msg.jobId);
             return;
           case 'error':
             // The proxy's own words about our messages; they never hold job text.
@@ -392,126 +352,5 @@ export class WorkerConnection {
         resolve({ code, reason: reason.toString().slice(0, 200), welcomed });
       });
     });
-  }
-
-  private onAssign(msg: AssignMessage): void {
-    if (!this.currentRigId) {
-      this.fail(msg.jobId, 'the rig has not been welcomed yet', true);
-    } else if (this.stopping) {
-      this.fail(msg.jobId, 'the rig is shutting down', true);
-    } else if (this.running.has(msg.jobId) && !this.running.get(msg.jobId)?.cancelled) {
-      // A repeated assign for a job already here: nothing to do.
-    } else if (this.slotsInUse() < this.opts.slots) {
-      this.startJob(msg);
-    } else {
-      // The proxy counts a rig's running jobs and assigns only into free slots (its queue holds the rest),
-      // so this is a race at most: the job goes to the next candidate.
-      this.fail(msg.jobId, `the rig is busy: all ${this.opts.slots} slots are running`, true);
-    }
-  }
-
-  /**
-   * Audits run beside the job slots (a scoring pass is short), a few at a time; past that, or while stopping,
-   * the rig says it can't, and the proxy asks no one else's opinion of it.
-   */
-  private onAudit(msg: AuditMessage): void {
-    const rigId = this.currentRigId;
-    if (!rigId) return;
-    const deps = { rigId, keys: this.opts.keys, models: this.opts.models };
-    if (this.stopping || this.auditsRunning >= MAX_AUDITS_AT_ONCE) {
-      this.send(unableVerdict(msg, deps, this.stopping ? 'the rig is shutting down' : 'the rig is busy'));
-      return;
-    }
-    this.auditsRunning++;
-    void runAudit(msg, deps)
-      .then((verdict) => {
-        this.send(verdict);
-        this.opts.logger.info({ jobId: msg.jobId, outcome: verdict.outcome }, 'audit done');
-      })
-      .finally(() => {
-        this.auditsRunning--;
-      });
-  }
-
-  /**
-   * A cancelled job frees its slot at once, though the engine may take a step to unwind it: the proxy
-   * already counts the slot free and may give it the next job.
-   */
-  private onCancel(jobId: string): void {
-    const job = this.running.get(jobId);
-    if (!job) return;
-    job.cancelled = true;
-    job.controller.abort(new Error('cancelled'));
-    this.opts.onChange?.();
-  }
-
-  /** Slots taken: running jobs the proxy has not cancelled. */
-  private slotsInUse(): number {
-    let n = 0;
-    for (const job of this.running.values()) if (!job.cancelled) n++;
-    return n;
-  }
-
-  /**
-   * What the heartbeat says: the jobs started, with their tokens done (the proxy's deadlines measure
-   * progress). The rig holds no others: the proxy gives it jobs only into free slots.
-   */
-  private heartbeat(): Extract<WorkerToProxy, { type: 'heartbeat' }> {
-    const running = [...this.running].filter(([, j]) => !j.cancelled).slice(0, MAX_TRACKED_JOBS);
-    return {
-      type: 'heartbeat',
-      running: running.map(([id]) => id),
-      queued: [],
-      progress: running.filter(([, j]) => j.tokens > 0).map(([jobId, j]) => ({ jobId, tokens: j.tokens })),
-    };
-  }
-
-  private startJob(msg: AssignMessage): void {
-    const rigId = this.currentRigId;
-    if (!rigId) return;
-    const controller = new AbortController();
-    const deps = { rigId, keys: this.opts.keys, models: this.opts.models };
-    const job: RunningJob = { controller, done: Promise.resolve(), tokens: 0 };
-    const onProgress = (tokens: number) => {
-      job.tokens = tokens;
-    };
-    job.done = runAssignedJob(msg, deps, (m) => this.send(m), controller.signal, onProgress)
-      .catch((err): JobOutcome => {
-        // runAssignedJob answers every error itself; this only guards against a bug in it.
-        this.opts.logger.error({ jobId: msg.jobId, err: String(err).slice(0, 200) }, 'job runner crashed');
-        if (!controller.signal.aborted) this.fail(msg.jobId, 'the rig failed the job', true);
-        return { kind: 'failed', reason: 'crash', retryable: true };
-      })
-      .then((outcome) => this.onJobEnd(msg.jobId, outcome, msg.model, job));
-    this.running.set(msg.jobId, job);
-    this.opts.onChange?.();
-  }
-
-  private onJobEnd(jobId: string, outcome: JobOutcome, model: string, job: RunningJob): void {
-    // A cancelled job given again (a new assign for it) runs under its own entry: leave that one be.
-    if (this.running.get(jobId) === job) this.running.delete(jobId);
-    const c = this.counters;
-    if (outcome.kind === 'done') {
-      c.jobsDone++;
-      c.promptTokens += outcome.promptTokens;
-      c.completionTokens += outcome.completionTokens;
-      c.runMs += outcome.runMs;
-      this.opts.logger.info(
-        {
-          jobId,
-          model,
-          promptTokens: outcome.promptTokens,
-          completionTokens: outcome.completionTokens,
-          ms: Math.round(outcome.runMs),
-        },
-        'job done',
-      );
-    } else if (outcome.kind === 'failed') {
-      c.jobsFailed++;
-      this.opts.logger.warn({ jobId, reason: outcome.reason, retryable: outcome.retryable }, 'job failed');
-    } else {
-      this.opts.logger.info({ jobId }, 'job stopped (cancelled, disconnected or shutting down)');
-    }
-    this.opts.onChange?.();
   }
 }
