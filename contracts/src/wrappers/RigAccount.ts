@@ -9,8 +9,7 @@ import {
   type Sender,
 } from '@ton/core';
 import { DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
-import { signatureCell } from '../vouchers';
-import { send } from './send';
+import { amountSeqMessage, send } from './send';
 
 export interface RigAccountConfig {
   vault: Address;
@@ -35,31 +34,11 @@ export function rigAccountInitData(c: RigAccountConfig): Cell {
     .endCell();
 }
 
-const queryId = () => BigInt(Date.now());
-
 export const rigAccountMessages = {
   claimEarnings: (a: { amount: bigint; seq: bigint; signature: Buffer; queryId?: bigint }) =>
-    beginCell()
-      .storeUint(Op.claimEarnings, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
-      .storeCoins(a.amount)
-      .storeUint(a.seq, 64)
-      .storeRef(signatureCell(a.signature))
-      .endCell(),
-  paid: (a: { amount: bigint; seq: bigint; queryId?: bigint }) =>
-    beginCell()
-      .storeUint(Op.paid, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
-      .storeCoins(a.amount)
-      .storeUint(a.seq, 64)
-      .endCell(),
-  refused: (a: { amount: bigint; seq: bigint; queryId?: bigint }) =>
-    beginCell()
-      .storeUint(Op.refused, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
-      .storeCoins(a.amount)
-      .storeUint(a.seq, 64)
-      .endCell(),
+    amountSeqMessage(Op.claimEarnings, a),
+  paid: (a: { amount: bigint; seq: bigint; queryId?: bigint }) => amountSeqMessage(Op.paid, a),
+  refused: (a: { amount: bigint; seq: bigint; queryId?: bigint }) => amountSeqMessage(Op.refused, a),
 };
 
 export class RigAccount implements Contract {

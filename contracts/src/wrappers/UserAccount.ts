@@ -10,7 +10,7 @@ import {
 } from '@ton/core';
 import { DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
 import { signatureCell } from '../vouchers';
-import { send } from './send';
+import { amountSeqMessage, header, send } from './send';
 
 export interface UserAccountConfig {
   vault: Address;
@@ -79,34 +79,22 @@ export function userAccountInitData(c: UserAccountConfig): Cell {
     .endCell();
 }
 
-const queryId = () => BigInt(Date.now());
-
 export const userAccountMessages = {
-  deposit: (q: bigint = queryId()) => beginCell().storeUint(Op.deposit, 32).storeUint(q, 64).endCell(),
+  deposit: (q?: bigint) => header(Op.deposit, q).endCell(),
   setSpendKey: (a: { key: Buffer; allowance: bigint; period: number; queryId?: bigint }) =>
-    beginCell()
-      .storeUint(Op.setSpendKey, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
+    header(Op.setSpendKey, a.queryId)
       .storeBuffer(a.key, 32)
       .storeCoins(a.allowance)
       .storeUint(a.period, 32)
       .endCell(),
   withdrawCosigned: (a: { amount: bigint; nonce: number; signature: Buffer; queryId?: bigint }) =>
-    beginCell()
-      .storeUint(Op.withdrawCosigned, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
+    header(Op.withdrawCosigned, a.queryId)
       .storeCoins(a.amount)
       .storeUint(a.nonce, 32)
       .storeRef(signatureCell(a.signature))
       .endCell(),
   doClaim: (a: { amount: bigint; seq: bigint; signature: Buffer; queryId?: bigint }) =>
-    beginCell()
-      .storeUint(Op.doClaim, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
-      .storeCoins(a.amount)
-      .storeUint(a.seq, 64)
-      .storeRef(signatureCell(a.signature))
-      .endCell(),
+    amountSeqMessage(Op.doClaim, a),
   comment: (text: string) => beginCell().storeUint(0, 32).storeStringTail(text).endCell(),
 };
 

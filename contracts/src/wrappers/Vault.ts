@@ -12,7 +12,7 @@ import {
 import { CLAIM_MIN_VALUE, DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
 import { signatureCell } from '../vouchers';
 import { RigAccount } from './RigAccount';
-import { send } from './send';
+import { header, send } from './send';
 import { UserAccount } from './UserAccount';
 
 export interface VaultConfig {
@@ -64,8 +64,6 @@ export function vaultInitData(c: VaultConfig): Cell {
     .endCell();
 }
 
-const queryId = () => BigInt(Date.now());
-
 export interface ClaimArgs {
   owner: Address;
   amount: bigint;
@@ -76,21 +74,14 @@ export interface ClaimArgs {
 
 export const vaultMessages = {
   claim: (a: ClaimArgs) =>
-    beginCell()
-      .storeUint(Op.claim, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
+    header(Op.claim, a.queryId)
       .storeAddress(a.owner)
       .storeCoins(a.amount)
       .storeUint(a.seq, 64)
       .storeRef(signatureCell(a.signature))
       .endCell(),
   claimed: (a: { owner: Address; delta: bigint; queryId?: bigint }) =>
-    beginCell()
-      .storeUint(Op.claimed, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
-      .storeAddress(a.owner)
-      .storeCoins(a.delta)
-      .endCell(),
+    header(Op.claimed, a.queryId).storeAddress(a.owner).storeCoins(a.delta).endCell(),
   payRequest: (a: {
     owner: Address;
     amount: bigint;
@@ -99,22 +90,18 @@ export const vaultMessages = {
     signature: Buffer;
     queryId?: bigint;
   }) =>
-    beginCell()
-      .storeUint(Op.payRequest, 32)
-      .storeUint(a.queryId ?? queryId(), 64)
+    header(Op.payRequest, a.queryId)
       .storeAddress(a.owner)
       .storeCoins(a.amount)
       .storeCoins(a.paid)
       .storeUint(a.seq, 64)
       .storeRef(signatureCell(a.signature))
       .endCell(),
-  stake: (q: bigint = queryId()) => beginCell().storeUint(Op.stake, 32).storeUint(q, 64).endCell(),
-  unstake: (amount: bigint, q: bigint = queryId()) =>
-    beginCell().storeUint(Op.unstake, 32).storeUint(q, 64).storeCoins(amount).endCell(),
-  withdrawFees: (amount: bigint, q: bigint = queryId()) =>
-    beginCell().storeUint(Op.withdrawFees, 32).storeUint(q, 64).storeCoins(amount).endCell(),
-  commit: (hash: bigint, seq: bigint, q: bigint = queryId()) =>
-    beginCell().storeUint(Op.commit, 32).storeUint(q, 64).storeUint(hash, 256).storeUint(seq, 64).endCell(),
+  stake: (q?: bigint) => header(Op.stake, q).endCell(),
+  unstake: (amount: bigint, q?: bigint) => header(Op.unstake, q).storeCoins(amount).endCell(),
+  withdrawFees: (amount: bigint, q?: bigint) => header(Op.withdrawFees, q).storeCoins(amount).endCell(),
+  commit: (hash: bigint, seq: bigint, q?: bigint) =>
+    header(Op.commit, q).storeUint(hash, 256).storeUint(seq, 64).endCell(),
 };
 
 export class Vault implements Contract {
