@@ -96,24 +96,23 @@ export interface WithdrawalVoucher {
   nonce: number;
 }
 
-export function spendVoucherCell(v: SpendVoucher): Cell {
+/** The layout a spend and an earnings voucher share: the tag, the vault, the account, the amount, the seq. */
+function seqVoucherCell(tag: number, vault: Address, account: Address, amount: bigint, seq: bigint): Cell {
   return beginCell()
-    .storeUint(TAG_SPEND, 32)
-    .storeAddress(v.vault)
-    .storeAddress(v.account)
-    .storeCoins(v.amount)
-    .storeUint(v.seq, 64)
+    .storeUint(tag, 32)
+    .storeAddress(vault)
+    .storeAddress(account)
+    .storeCoins(amount)
+    .storeUint(seq, 64)
     .endCell();
 }
 
+export function spendVoucherCell(v: SpendVoucher): Cell {
+  return seqVoucherCell(TAG_SPEND, v.vault, v.account, v.amount, v.seq);
+}
+
 export function earningsVoucherCell(v: EarningsVoucher): Cell {
-  return beginCell()
-    .storeUint(TAG_EARN, 32)
-    .storeAddress(v.vault)
-    .storeAddress(v.rigAccount)
-    .storeCoins(v.amount)
-    .storeUint(v.seq, 64)
-    .endCell();
+  return seqVoucherCell(TAG_EARN, v.vault, v.rigAccount, v.amount, v.seq);
 }
 
 export function withdrawalVoucherCell(v: WithdrawalVoucher): Cell {
