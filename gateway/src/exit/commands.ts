@@ -122,6 +122,21 @@ export interface ExitResult {
   after: ExitStatus;
 }
 
+/** The account's status; refused when it is not deployed (there is nothing to `what`). */
+async function deployedStatus(chain: ExitChain, vault: Address, wallet: ExitWallet, what: string) {
+  const status = await accountStatus(chain, vault, wallet);
+  if (!status.deployed)
+    throw new ExitRefused(
+      `your account ${status.account.toString()} is not deployed: there is nothing to ${what}`,
+    );
+  return status;
+}
+
+/** Sends the account one of the text comments it takes, with EXIT_MESSAGE_VALUE (the surplus comes back). */
+function sendComment(chain: ExitChain, wallet: ExitWallet, account: Address, text: 'close' | 'withdraw') {
+  return sendFromWallet(chain, wallet, account, EXIT_MESSAGE_VALUE, userAccountMessages.comment(text));
+}
+
 /** `close`: starts the exit (the comment `close` from the owner's wallet). */
 export async function closeAccount(
   chain: ExitChain,
@@ -129,11 +144,7 @@ export async function closeAccount(
   wallet: ExitWallet,
   opts: { force?: boolean } = {},
 ): Promise<ExitResult> {
-  const before = await accountStatus(chain, vault, wallet);
-  if (!before.deployed)
-    throw new ExitRefused(
-      `your account ${before.account.toString()} is not deployed: there is nothing to close`,
-    );
+  const before = await deployedStatus(chain, vault, wallet, 'close');
   if (before.withdrawFrom !== null && !opts.force)
     throw new ExitRefused(
       `an exit is already running (close requested ${iso(before.closeRequestedAt)}); ` +
@@ -141,13 +152,7 @@ export async function closeAccount(
           ? 'withdraw is possible now'
           : `withdraw from ${iso(before.withdrawFrom)}`),
     );
-  await sendFromWallet(
-    chain,
-    wallet,
-    before.account,
-    EXIT_MESSAGE_VALUE,
-    userAccountMessages.comment('close'),
-  );
+  await sendComment(chain, wallet, before.account, 'close');
   let after = before;
   await waitFor(chain, 'the account to record the close', async () => {
     after = await accountStatus(chain, vault, wallet);
@@ -171,11 +176,7 @@ export async function withdrawAccount(
   wallet: ExitWallet,
   opts: { force?: boolean } = {},
 ): Promise<ExitResult> {
-  const before = await accountStatus(chain, vault, wallet);
-  if (!before.deployed)
-    throw new ExitRefused(
-      `your account ${before.account.toString()} is not deployed: there is nothing to withdraw`,
-    );
+  const before = await deployedStatus(chain, vault, wallet, 'withdraw');
   if (!opts.force) {
     if (before.withdrawFrom === null)
       throw new ExitRefused('no exit is running: run `close` first, then `withdraw` after the close delay');
@@ -186,13 +187,7 @@ export async function withdrawAccount(
           '(--force sends it anyway)',
       );
   }
-  await sendFromWallet(
-    chain,
-    wallet,
-    before.account,
-    EXIT_MESSAGE_VALUE,
-    userAccountMessages.comment('withdraw'),
-  );
+  await sendComment(chain, wallet, before.account, 'withdraw');
   let after = before;
   const changed = await waitFor(chain, 'the account to pay out', async () => {
     after = await accountStatus(chain, vault, wallet);
