@@ -65,6 +65,14 @@ const rejection = async (call: Promise<unknown>): Promise<string> => {
   return (err as GrammyError).description;
 };
 
+/** The fields successful_payment and refunded_payment share. */
+const paymentFields = (amount: number, payload: string, chargeId: string) => ({
+  currency: 'XTR',
+  total_amount: amount,
+  invoice_payload: payload,
+  telegram_payment_charge_id: chargeId,
+});
+
 const waitForPaymentMessage = (field: 'successful_payment' | 'refunded_payment', chargeId: string) =>
   emulator.waitUntil(
     () => received.find((m) => m[field]?.telegram_payment_charge_id === chargeId),
@@ -88,12 +96,7 @@ describe('paying an invoice', () => {
     const message = await waitForPaymentMessage('successful_payment', chargeId);
     expect(message.chat.id).toBe(buyer.id);
     expect(message.from?.id).toBe(buyer.id);
-    expect(message.successful_payment).toMatchObject({
-      currency: 'XTR',
-      total_amount: 50,
-      invoice_payload: 'p-ok',
-      telegram_payment_charge_id: chargeId,
-    });
+    expect(message.successful_payment).toMatchObject(paymentFields(50, 'p-ok', chargeId));
     expect(message.successful_payment?.provider_payment_charge_id).toBeTruthy();
     expect(starsBalance(emulator, buyer.id)).toBe(10_000 - 50);
     const { transactions } = await api.getStarTransactions({ limit: 100 });
@@ -206,12 +209,7 @@ describe('refunds and reversals', () => {
     expect(res.status).toBe(200);
     const message = await waitForPaymentMessage('refunded_payment', chargeId);
     expect(message.from?.id).toBe(buyer.id);
-    expect(message.refunded_payment).toMatchObject({
-      currency: 'XTR',
-      total_amount: 250,
-      invoice_payload: 'pack-250',
-      telegram_payment_charge_id: chargeId,
-    });
+    expect(message.refunded_payment).toMatchObject(paymentFields(250, 'pack-250', chargeId));
     expect(starsBalance(emulator, buyer.id)).toBe(10_000);
     const again = await fetch(`${emulator.url}/_emulator/payments/${chargeId}/reverse`, { method: 'POST' });
     expect(again.status).toBe(409);
