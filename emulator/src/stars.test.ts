@@ -220,88 +220,83 @@ describe('refunds and reversals', () => {
   });
 });
 
+const invoice = {
+  title: 'Credit',
+  description: '50 Stars',
+  payload: 'x',
+  currency: 'XTR',
+  prices: [{ label: '50', amount: 50 }],
+};
+const cases: [string, string, Record<string, unknown>, string][] = [
+  ['no title', 'createInvoiceLink', { ...invoice, title: '' }, 'Bad Request: parameter "title" is required'],
+  [
+    'two prices',
+    'createInvoiceLink',
+    { ...invoice, prices: [...invoice.prices, ...invoice.prices] },
+    'Bad Request: STARS_INVOICE_INVALID',
+  ],
+  [
+    'no prices',
+    'createInvoiceLink',
+    { ...invoice, prices: [] },
+    'Bad Request: there must be at least one price',
+  ],
+  [
+    'prices not JSON',
+    'createInvoiceLink',
+    { ...invoice, prices: '[{' },
+    "Bad Request: can't parse prices JSON object",
+  ],
+  [
+    'zero Stars',
+    'createInvoiceLink',
+    { ...invoice, prices: [{ label: 'x', amount: 0 }] },
+    'Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID',
+  ],
+  [
+    'payload of 129 bytes',
+    'createInvoiceLink',
+    { ...invoice, payload: 'p'.repeat(129) },
+    'Bad Request: INVOICE_PAYLOAD_INVALID',
+  ],
+  [
+    'title of 33 characters',
+    'createInvoiceLink',
+    { ...invoice, title: 't'.repeat(33) },
+    'Bad Request: invoice title must be at most 32 characters',
+  ],
+  [
+    'a fiat currency',
+    'createInvoiceLink',
+    { ...invoice, currency: 'USD' },
+    'Bad Request: CURRENCY_INVALID: the emulator takes Telegram Stars only ("XTR")',
+  ],
+  [
+    'a provider token',
+    'createInvoiceLink',
+    { ...invoice, provider_token: 'tok' },
+    'Bad Request: PAYMENT_PROVIDER_INVALID: pass an empty provider_token for Stars',
+  ],
+  [
+    'refusal without a message',
+    'answerPreCheckoutQuery',
+    { pre_checkout_query_id: '1', ok: false },
+    'Bad Request: parameter "error_message" is required',
+  ],
+  [
+    'refund without a charge id',
+    'refundStarPayment',
+    { user_id: 1 },
+    'Bad Request: parameter "telegram_payment_charge_id" is required',
+  ],
+  [
+    'refund without a user',
+    'refundStarPayment',
+    { telegram_payment_charge_id: 'stx' },
+    'Bad Request: invalid user_id specified',
+  ],
+];
 describe('bad parameters', () => {
-  const invoice = {
-    title: 'Credit',
-    description: '50 Stars',
-    payload: 'x',
-    currency: 'XTR',
-    prices: [{ label: '50', amount: 50 }],
-  };
-  const cases: [string, string, Record<string, unknown>, string][] = [
-    [
-      'no title',
-      'createInvoiceLink',
-      { ...invoice, title: '' },
-      'Bad Request: parameter "title" is required',
-    ],
-    [
-      'two prices',
-      'createInvoiceLink',
-      { ...invoice, prices: [...invoice.prices, ...invoice.prices] },
-      'Bad Request: STARS_INVOICE_INVALID',
-    ],
-    [
-      'no prices',
-      'createInvoiceLink',
-      { ...invoice, prices: [] },
-      'Bad Request: there must be at least one price',
-    ],
-    [
-      'prices not JSON',
-      'createInvoiceLink',
-      { ...invoice, prices: '[{' },
-      "Bad Request: can't parse prices JSON object",
-    ],
-    [
-      'zero Stars',
-      'createInvoiceLink',
-      { ...invoice, prices: [{ label: 'x', amount: 0 }] },
-      'Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID',
-    ],
-    [
-      'payload of 129 bytes',
-      'createInvoiceLink',
-      { ...invoice, payload: 'p'.repeat(129) },
-      'Bad Request: INVOICE_PAYLOAD_INVALID',
-    ],
-    [
-      'title of 33 characters',
-      'createInvoiceLink',
-      { ...invoice, title: 't'.repeat(33) },
-      'Bad Request: invoice title must be at most 32 characters',
-    ],
-    [
-      'a fiat currency',
-      'createInvoiceLink',
-      { ...invoice, currency: 'USD' },
-      'Bad Request: CURRENCY_INVALID: the emulator takes Telegram Stars only ("XTR")',
-    ],
-    [
-      'a provider token',
-      'createInvoiceLink',
-      { ...invoice, provider_token: 'tok' },
-      'Bad Request: PAYMENT_PROVIDER_INVALID: pass an empty provider_token for Stars',
-    ],
-    [
-      'refusal without a message',
-      'answerPreCheckoutQuery',
-      { pre_checkout_query_id: '1', ok: false },
-      'Bad Request: parameter "error_message" is required',
-    ],
-    [
-      'refund without a charge id',
-      'refundStarPayment',
-      { user_id: 1 },
-      'Bad Request: parameter "telegram_payment_charge_id" is required',
-    ],
-    [
-      'refund without a user',
-      'refundStarPayment',
-      { telegram_payment_charge_id: 'stx' },
-      'Bad Request: invalid user_id specified',
-    ],
-  ];
   it.each(cases)('%s → 400 with a clear description', async (_name, method, params, description) => {
     expect(await rawCall(method, params)).toEqual({
       status: 400,
