@@ -163,7 +163,7 @@ export function jobErrorText(kind: JobErrorKind, model: string): string {
     case 'stars_receivable':
       return (
         'Telegram reversed a Stars payment of yours after its credit was spent, so that amount is owed and new ' +
-        'jobs are paused until it is settled. /balance shows what is owed; a new purchase or deposit settles it.'
+        'jobs are paused until it is settled. /balance shows what is owed; your next Stars purchase (/buy) pays it first.'
       );
     default:
       return 'Cocoon is unreachable right now. Try again in a minute.';

@@ -3,7 +3,6 @@ import { formatTon } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import { describeError, type Features } from '../deps';
 import { replyTo } from '../job';
-import { starsClient } from '../stars/api';
 import { balanceLines } from '../stars/text';
 import { keyboard, miniAppButton } from '../ui';
 
@@ -51,7 +50,7 @@ export function accountFeature(f: Features): Composer<Context> {
 
   async function balanceLine(ctx: Context): Promise<string> {
     try {
-      return balanceLines(await starsClient(deps.cocoonFor(ctx.from!)).me()).join('\n');
+      return balanceLines(await deps.cocoonFor(ctx.from!).me()).join('\n');
     } catch (err) {
       deps.log.warn({ err: describeError(err) }, 'balance lookup failed');
       return 'Balance: unavailable right now.';

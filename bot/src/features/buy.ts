@@ -1,12 +1,13 @@
 // /buy (and the /start buy deep link): the Stars packs with what each buys at the operator's rate, as
 // buttons; a pick asks the proxy for an invoice (bound to this user and pack) and sends it in XTR. In a
 // group the answer is a button to the private chat or the Mini App: invoices are paid one to one.
+
+import type { StarsInvoice } from '@cocoon/shared';
 import { ApiError } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import { describeError, type Features } from '../deps';
 import { replyTo } from '../job';
-import { type StarsInvoice, starsClient } from '../stars/api';
 import { BUY_DATA_PATTERN, buyCallbackData, parseBuyData } from '../stars/callback-data';
 import {
   clip,
@@ -49,7 +50,7 @@ export function buyFeature(f: Features): Composer<Context> {
     let text: string;
     let rows: InlineKeyboardButton[][] = [];
     try {
-      const offer = await starsClient(deps.cocoonFor(ctx.from)).starsOffer();
+      const offer = await deps.cocoonFor(ctx.from).starsOffer();
       text = offerText(offer);
       rows = offer.packs
         .slice(0, 8)
@@ -75,7 +76,7 @@ export function buyFeature(f: Features): Composer<Context> {
     }
     let invoice: StarsInvoice;
     try {
-      invoice = await starsClient(deps.cocoonFor(ctx.from)).createStarsInvoice({ stars });
+      invoice = await deps.cocoonFor(ctx.from).createStarsInvoice({ stars });
     } catch (err) {
       deps.log.warn({ err: describeError(err) }, 'stars invoice failed');
       await ctx.answerCallbackQuery({ text: clip(refusal(err), 190), show_alert: true });

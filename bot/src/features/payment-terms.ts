@@ -1,9 +1,10 @@
 // /paysupport and /terms: what Telegram expects of every bot that takes payments — how to get help with a
 // payment, and the terms of sale (what is sold, delivery, refunds).
+
+import type { StarsOffer } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import { describeError, type Features } from '../deps';
 import { replyTo } from '../job';
-import { type StarsOffer, starsClient } from '../stars/api';
 import { paySupportText, termsText } from '../stars/text';
 
 export function supportContact(f: Features): string {
@@ -20,7 +21,7 @@ export function paymentTermsFeature(f: Features): Composer<Context> {
     let offer: StarsOffer | undefined;
     if (ctx.from) {
       try {
-        offer = await starsClient(deps.cocoonFor(ctx.from)).starsOffer();
+        offer = await deps.cocoonFor(ctx.from).starsOffer();
       } catch (err) {
         deps.log.warn({ err: describeError(err) }, 'stars offer lookup failed');
       }

@@ -2,10 +2,11 @@
 // well inside Telegram's 10 s), the successful_payment (reported to the proxy, which confirms the charge with
 // Telegram and credits it once), and the refunded_payment Telegram sends when it reverses a charge. Each runs
 // beside the update loop, so a slow proxy never holds up another user's pre-checkout.
+
+import type { MeView } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import type { RefundedPayment, SuccessfulPayment } from 'grammy/types';
 import { describeError, type Features } from '../deps';
-import { type StarsMe, starsClient } from '../stars/api';
 import { withDeadline, withRetries } from '../stars/retry';
 import {
   ALREADY_CREDITED,
@@ -51,7 +52,7 @@ export function paymentsFeature(f: Features): Composer<Context> {
       else {
         try {
           answer = await withDeadline(
-            starsClient(deps.cocoonFor(q.from)).starsPreCheckout({
+            deps.cocoonFor(q.from).starsPreCheckout({
               telegramUserId: String(q.from.id),
               payload: q.invoice_payload,
               currency: q.currency,
@@ -87,7 +88,7 @@ export function paymentsFeature(f: Features): Composer<Context> {
         deps.log.error({ userId: from.id, problem }, 'stars payment not reportable');
         return;
       }
-      const stars = starsClient(deps.cocoonFor(from));
+      const stars = deps.cocoonFor(from);
       let result: Awaited<ReturnType<typeof stars.starsPayment>>;
       try {
         result = await withRetries(
@@ -142,7 +143,7 @@ export function paymentsFeature(f: Features): Composer<Context> {
       }
       const { purchase } = await withRetries(
         () =>
-          starsClient(deps.cocoonFor(from)).starsReversal({
+          deps.cocoonFor(from).starsReversal({
             telegramUserId: String(from.id),
             telegramPaymentChargeId: chargeId,
           }),
@@ -172,9 +173,9 @@ export function paymentsFeature(f: Features): Composer<Context> {
 async function meOrUndefined(
   f: Features,
   user: { id: number; first_name: string },
-): Promise<StarsMe | undefined> {
+): Promise<MeView | undefined> {
   try {
-    return await starsClient(f.deps.cocoonFor(user)).me();
+    return await f.deps.cocoonFor(user).me();
   } catch (err) {
     f.deps.log.warn({ err: describeError(err) }, 'balance lookup failed');
     return undefined;

@@ -1,11 +1,12 @@
 // /refund: the user's Stars purchases, with a button for each one that can still be refunded (wholly unspent,
 // inside the window: Telegram's refundStarPayment returns a whole charge only) and the reason for each one
 // that can't. The proxy decides and calls Telegram; the bot shows its answer.
+
+import type { StarsPurchaseView } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import { describeError, type Features } from '../deps';
 import { replyTo } from '../job';
-import { type StarsPurchaseView, starsClient } from '../stars/api';
 import { parseRefundData, REFUND_DATA_PATTERN, refundCallbackData } from '../stars/callback-data';
 import { clip, formatStars, refundedText, refundListText } from '../stars/text';
 import { refusal } from './buy';
@@ -26,7 +27,7 @@ export function refundFeature(f: Features): Composer<Context> {
     }
     let purchases: StarsPurchaseView[];
     try {
-      purchases = (await starsClient(deps.cocoonFor(ctx.from)).starsPurchases()).purchases;
+      purchases = (await deps.cocoonFor(ctx.from).starsPurchases()).purchases;
     } catch (err) {
       deps.log.warn({ err: describeError(err) }, 'stars purchases lookup failed');
       await ctx.reply(REFUND_UNAVAILABLE);
@@ -57,7 +58,7 @@ export function refundFeature(f: Features): Composer<Context> {
     }
     let purchase: StarsPurchaseView;
     try {
-      purchase = (await starsClient(deps.cocoonFor(ctx.from)).refundStarsPurchase(id)).purchase;
+      purchase = (await deps.cocoonFor(ctx.from).refundStarsPurchase(id)).purchase;
     } catch (err) {
       deps.log.warn({ userId: ctx.from.id, purchaseId: id, err: describeError(err) }, 'stars refund refused');
       const why = refusal(err, REFUND_UNAVAILABLE);

@@ -1,5 +1,5 @@
+import type { StarsPurchaseView } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
-import type { StarsPurchaseView } from './api';
 import { balanceLines, formatDuration, notRefundableReason, offerText, refundListText } from './text';
 
 const offer = {

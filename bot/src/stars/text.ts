@@ -1,6 +1,7 @@
 // What the bot says about Telegram Stars: the offer, receipts, balances, refunds. Pure functions.
+
+import type { MeView, StarsOffer, StarsPurchaseView } from '@cocoon/shared';
 import { formatTon } from '@cocoon/shared';
-import type { StarsMe, StarsOffer, StarsPurchaseView } from './api';
 
 /** Telegram's limits on an invoice's title and description, and on a pre-checkout error message. */
 export const INVOICE_TITLE_MAX = 32;
@@ -55,8 +56,14 @@ export function clip(text: string, max: number): string {
   return text.slice(0, end);
 }
 
+/** What the balance lines read of the user's account. */
+export type BalanceView = Pick<
+  MeView,
+  'balanceNano' | 'heldNano' | 'onchainNano' | 'starsNano' | 'receivableNano'
+>;
+
 /** The user's balance lines for /balance and receipts: Stars credit and any receivable apart. */
-export function balanceLines(me: StarsMe): string[] {
+export function balanceLines(me: BalanceView): string[] {
   const held = BigInt(me.heldNano);
   const lines = [
     `Balance: ${formatTon(BigInt(me.balanceNano))} TON${held > 0n ? ` (${formatTon(held)} TON held for running jobs)` : ''}`,
@@ -79,11 +86,11 @@ export function balanceLines(me: StarsMe): string[] {
 export function receivableLine(owedNano: bigint): string {
   return (
     `Owed: ${formatTon(owedNano)} TON — a Telegram Stars payment was reversed after its credit was spent. ` +
-    'New jobs are paused until this is settled.'
+    'New jobs are paused until it is settled: your next Stars purchase (/buy) pays it first.'
   );
 }
 
-export function paidText(purchase: StarsPurchaseView, me: StarsMe | undefined): string {
+export function paidText(purchase: StarsPurchaseView, me: BalanceView | undefined): string {
   const head = `Thank you! ${formatStars(purchase.stars)} bought ${formatTon(BigInt(purchase.nano))} TON of compute credit.`;
   return me ? `${head}\n\n${balanceLines(me).join('\n')}` : head;
 }
