@@ -3,9 +3,9 @@
 // Telegram and credits it once), and the refunded_payment Telegram sends when it reverses a charge. Each runs
 // beside the update loop, so a slow proxy never holds up another user's pre-checkout.
 
-import type { MeView } from '@cocoon/shared';
+import type { MeView, StarsPreCheckoutAnswer as PreCheckoutVerdict } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
-import type { RefundedPayment, SuccessfulPayment } from 'grammy/types';
+import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment } from 'grammy/types';
 import { describeError, type Features } from '../deps';
 import { withDeadline, withRetries } from '../stars/retry';
 import {
@@ -43,33 +43,41 @@ export function paymentsFeature(f: Features): Composer<Context> {
     firstDelayMs: config.STARS_REPORT_RETRY_MS,
   };
 
+  /** The proxy's verdict on a pre-checkout query, or "try again" when it doesn't answer in time. */
+  async function verdict(q: PreCheckoutQuery): Promise<PreCheckoutVerdict> {
+    const problem = paymentProblem(q);
+    if (problem) return { ok: false, reason: problem };
+    try {
+      return await withDeadline(
+        deps.cocoonFor(q.from).starsPreCheckout({
+          telegramUserId: String(q.from.id),
+          payload: q.invoice_payload,
+          currency: q.currency,
+          totalAmount: q.total_amount,
+        }),
+        config.STARS_PRECHECKOUT_TIMEOUT_MS,
+      );
+    } catch (err) {
+      deps.log.warn({ userId: q.from.id, err: describeError(err) }, 'stars pre-checkout unanswered');
+      return { ok: false, reason: PRECHECKOUT_TRY_AGAIN };
+    }
+  }
+
   c.on('pre_checkout_query', (ctx) => {
     const q = ctx.preCheckoutQuery;
     deps.tasks.run('stars pre-checkout', async () => {
-      const problem = paymentProblem(q);
-      let answer: { ok: true } | { ok: false; reason: string };
-      if (problem) answer = { ok: false, reason: problem };
-      else {
-        try {
-          answer = await withDeadline(
-            deps.cocoonFor(q.from).starsPreCheckout({
-              telegramUserId: String(q.from.id),
-              payload: q.invoice_payload,
-              currency: q.currency,
-              totalAmount: q.total_amount,
-            }),
-            config.STARS_PRECHECKOUT_TIMEOUT_MS,
-          );
-        } catch (err) {
-          deps.log.warn({ userId: q.from.id, err: describeError(err) }, 'stars pre-checkout unanswered');
-          answer = { ok: false, reason: PRECHECKOUT_TRY_AGAIN };
-        }
+      const answer = await verdict(q);
+      try {
+        if (answer.ok) await ctx.answerPreCheckoutQuery(true);
+        else
+          await ctx.answerPreCheckoutQuery(false, {
+            error_message: clip(answer.reason.trim() || PRECHECKOUT_TRY_AGAIN, PRECHECKOUT_REASON_MAX),
+          });
+      } catch (err) {
+        // Past Telegram's deadline the query is gone and the payment failed: nothing was charged.
+        deps.log.warn({ userId: q.from.id, err: describeError(err) }, 'stars pre-checkout answer refused');
+        return;
       }
-      if (answer.ok) await ctx.answerPreCheckoutQuery(true);
-      else
-        await ctx.answerPreCheckoutQuery(false, {
-          error_message: clip(answer.reason.trim() || PRECHECKOUT_TRY_AGAIN, PRECHECKOUT_REASON_MAX),
-        });
       deps.log.info(
         { userId: q.from.id, ok: answer.ok, stars: q.total_amount },
         'stars pre-checkout answered',
