@@ -14,6 +14,7 @@ import {
   startTestProxy,
   startTestWorker,
   type TestWorker,
+  userClient,
 } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -86,7 +87,8 @@ async function startNetwork(o: NetworkOptions = {}) {
     MODEL_CATALOGUE: catalogue(),
   });
   if (o.rig) {
-    const owner = userClient(990_101, 'RigOwner');
+    // A rig is registered from the Mini App (initData), not with the service key.
+    const owner = userClient(proxy, 990_101, 'RigOwner');
     const { rig, token } = await owner.registerRig('stars-rig');
     worker = startTestWorker({ url: proxy.url, token, models: [MODEL] });
     await worker.rigId;
@@ -140,10 +142,6 @@ function service(user: Pick<TgUser, 'id' | 'first_name'>): CocoonClient {
     baseUrl: proxy!.url,
     auth: { kind: 'service', key: SECRETS.SERVICE_KEY, telegramId: user.id, name: user.first_name },
   });
-}
-
-function userClient(id: number, name: string): CocoonClient {
-  return service({ id, first_name: name });
 }
 
 /** The user sends `text` in their private chat; resolves with the bot's next message matching `match`. */
