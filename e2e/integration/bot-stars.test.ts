@@ -247,7 +247,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
     expect((await service(ben).starsPurchases()).purchases).toHaveLength(1);
   });
 
-  it('a pre-checkout answered too late fails the payment and credits nothing; a slow proxy gets "try again"', async () => {
+  it("a pre-checkout answered after Telegram's deadline fails the payment and credits nothing", async () => {
     // Telegram's deadline shortened to 300 ms; the proxy's pre-checkout is held until the payment has failed.
     const emu = await startBotApiEmulator({
       bots: [{ token: TOKEN, username: 'cocoon_stars_bot', firstName: 'Cocoon' }],
