@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBotConfig, type RunningBot, startBot } from '@cocoon/bot';
 import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from '@cocoon/emulator';
+import { payInvoice, reverseCharge, starsBalance } from '@cocoon/emulator/testing';
 import type { Db, ProxyServer } from '@cocoon/proxy';
 import {
   openTestDb,
@@ -160,9 +161,7 @@ async function invoiceFor(emu: Emulator, user: TgUser, stars: number): Promise<T
 
 /** The user pays an invoice message through the emulator's payment sheet code path. */
 function pay(emu: Emulator, user: TgUser, invoice: TgMessage) {
-  const key = emu.world.conversationFor(user.id, emu.bot()).key;
-  const { slug } = emu.stars.invoiceForMessage(key, invoice.message_id);
-  return emu.stars.pay(slug, user.id);
+  return payInvoice(emu, { chatId: user.id, messageId: invoice.message_id }, user.id);
 }
 
 const receipt = (m: TgMessage) => (m.text ?? '').startsWith('Thank you!');
@@ -183,7 +182,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
   it('/buy shows the rate and packs; a pick sends an XTR invoice; paying credits once and replies with the balance', async () => {
     await startNetwork();
     const ann = emulator.createUser({ first_name: 'Ann' });
-    const starsBefore = emulator.stars.balance(ann.id);
+    const starsBefore = starsBalance(emulator, ann.id);
 
     const offer = await say(emulator, ann, '/buy', (m) => m.reply_markup !== undefined);
     expect(offer.text).toContain('Rate: 1 ⭐ = 0.004 TON of compute.');
@@ -209,7 +208,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
     expect(thanks.text).toContain('Stars credit: 0.2 TON');
     expect(thanks.text).toMatch(/Payment id: \S+/);
     expect(await starsNano(ann)).toBe(PACK_NANO);
-    expect(emulator.stars.balance(ann.id)).toBe(starsBefore - 50);
+    expect(starsBalance(emulator, ann.id)).toBe(starsBefore - 50);
     expect(emulator.calls('answerPreCheckoutQuery').at(-1)?.params.ok).toBe(true);
 
     const bal = await say(emulator, ann, '/balance');
@@ -280,7 +279,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
       15_000,
       'the late answer refused',
     );
-    expect(emu.stars.balance(cal.id)).toBe(10_000);
+    expect(starsBalance(emu, cal.id)).toBe(10_000);
     expect(emu.history(cal.id).some((m) => m.successful_payment !== undefined)).toBe(false);
     expect(await starsNano(cal)).toBe(0n);
     expect((await service(cal).starsPurchases()).purchases.every((p) => p.state === 'pending')).toBe(true);
@@ -329,7 +328,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
     const invoice = await invoiceFor(emulator, fay, 50);
     await pay(emulator, fay, invoice);
     await emulator.waitForBotMessage(fay.id, receipt, 15_000, { after: invoice.message_id });
-    expect(emulator.stars.balance(fay.id)).toBe(10_000 - 50);
+    expect(starsBalance(emulator, fay.id)).toBe(10_000 - 50);
 
     const list = await say(emulator, fay, '/refund', (m) => m.reply_markup !== undefined);
     expect(list.text).toMatch(/50 ⭐ → 0\.2 TON, unspent — refundable/);
@@ -345,7 +344,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
       },
     );
     expect(done.text).toContain('50 ⭐ go back to your Telegram Stars balance');
-    expect(emulator.stars.balance(fay.id)).toBe(10_000);
+    expect(starsBalance(emulator, fay.id)).toBe(10_000);
     expect(await starsNano(fay)).toBe(0n);
     expect((await service(fay).starsPurchases()).purchases[0].state).toBe('refunded');
 
@@ -360,7 +359,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
       },
     );
     expect(no.text).toMatch(/^Not refunded: /);
-    expect(emulator.stars.balance(fay.id)).toBe(10_000);
+    expect(starsBalance(emulator, fay.id)).toBe(10_000);
     const again = await say(emulator, fay, '/refund');
     expect(again.text).toContain('not refundable: already refunded');
     expect(again.reply_markup).toBeUndefined();
@@ -387,7 +386,7 @@ describe('the bot sells compute credit for Telegram Stars', () => {
     expect(list.text).toContain('not refundable: part of its credit was spent');
     expect(list.reply_markup).toBeUndefined();
 
-    emulator.stars.reverse(paid.telegramPaymentChargeId);
+    reverseCharge(emulator, paid.telegramPaymentChargeId);
     const told = await emulator.waitForBotMessage(
       gus.id,
       (m) => (m.text ?? '').startsWith('Telegram refunded your payment'),
