@@ -1,9 +1,6 @@
 // Telegram Stars in the bot end to end: the real grammY bot by long polling against the Bot API emulator
 // (which takes the payments: pre-checkout with Telegram's deadline, charges, reversals), the real proxy (which
 // confirms each charge with the emulator's getStarTransactions before it credits) and a protocol-real rig.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadBotConfig, type RunningBot, startBot } from '@cocoon/bot';
 import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from '@cocoon/emulator';
 import { payInvoice, reverseCharge, starsBalance } from '@cocoon/emulator/testing';
@@ -17,8 +14,9 @@ import {
   type TestWorker,
   userClient,
 } from '@cocoon/proxy/testing';
-import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
+import type { CocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { catalogueFile, memoryLog, serviceClient } from '../support/bot-it';
 
 const TOKEN = '7100002:bot-stars-integration-token';
 const SECRETS = { ...PRODUCTION_SECRETS, BOT_TOKEN: TOKEN };
@@ -39,12 +37,7 @@ let worker: TestWorker | undefined;
 let running: RunningBot | undefined;
 /** Emulators a test starts for itself (a shortened pre-checkout deadline). */
 const extraEmulators: Emulator[] = [];
-const logs: string[] = [];
-const log = {
-  info: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
-  warn: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
-  error: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
-};
+const { logs, log } = memoryLog();
 
 beforeAll(async () => {
   db = await openTestDb();
@@ -85,7 +78,7 @@ async function startNetwork(o: NetworkOptions = {}) {
     ...SECRETS,
     ...STARS_ENV,
     TELEGRAM_API_ROOT: emu.url,
-    MODEL_CATALOGUE: catalogue(),
+    MODEL_CATALOGUE: catalogueFile([MODEL]),
   });
   if (o.rig) {
     // A rig is registered from the Mini App (initData), not with the service key.
@@ -117,33 +110,8 @@ async function startNetwork(o: NetworkOptions = {}) {
   );
 }
 
-/** Outside local mode a proxy serves catalogued models only: the test rig's one, pinned to its digest. */
-function catalogue(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cocoon-stars-it-')), 'catalogue.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      models: [
-        {
-          name: MODEL.id,
-          digest: MODEL.digest,
-          kinds: MODEL.kinds,
-          contextLength: 4096,
-          demoGrade: false,
-          deterministic: false,
-        },
-      ],
-    }),
-  );
-  return file;
-}
-
-function service(user: Pick<TgUser, 'id' | 'first_name'>): CocoonClient {
-  return createCocoonClient({
-    baseUrl: proxy!.url,
-    auth: { kind: 'service', key: SECRETS.SERVICE_KEY, telegramId: user.id, name: user.first_name },
-  });
-}
+const service = (user: Pick<TgUser, 'id' | 'first_name'>) =>
+  serviceClient(proxy!.url, SECRETS.SERVICE_KEY, user);
 
 /** The user sends `text` in their private chat; resolves with the bot's next message matching `match`. */
 async function say(emu: Emulator, user: TgUser, text: string, match: (m: TgMessage) => boolean = () => true) {

@@ -38,10 +38,14 @@ function paymentProblem(p: {
 export function paymentsFeature(f: Features): Composer<Context> {
   const { config, deps } = f;
   const c = new Composer<Context>();
-  const retry = {
-    attempts: config.STARS_REPORT_ATTEMPTS,
-    firstDelayMs: config.STARS_REPORT_RETRY_MS,
-  };
+  /** Passes what Telegram reported on to the proxy, tried again (a bounded number of times) while it fails. */
+  const report = <T>(what: 'payment' | 'reversal', userId: number, send: () => Promise<T>): Promise<T> =>
+    withRetries(send, {
+      attempts: config.STARS_REPORT_ATTEMPTS,
+      firstDelayMs: config.STARS_REPORT_RETRY_MS,
+      onRetry: (err, attempt) =>
+        deps.log.warn({ userId, attempt, err: describeError(err) }, `stars ${what} report retried`),
+    });
 
   /** The proxy's verdict on a pre-checkout query, or "try again" when it doesn't answer in time. */
   async function verdict(q: PreCheckoutQuery): Promise<PreCheckoutVerdict> {
@@ -99,23 +103,14 @@ export function paymentsFeature(f: Features): Composer<Context> {
       const stars = deps.cocoonFor(from);
       let result: Awaited<ReturnType<typeof stars.starsPayment>>;
       try {
-        result = await withRetries(
-          () =>
-            stars.starsPayment({
-              telegramUserId: String(from.id),
-              payload: p.invoice_payload,
-              currency: p.currency,
-              totalAmount: p.total_amount,
-              telegramPaymentChargeId: chargeId,
-            }),
-          {
-            ...retry,
-            onRetry: (err, attempt) =>
-              deps.log.warn(
-                { userId: from.id, attempt, err: describeError(err) },
-                'stars payment report retried',
-              ),
-          },
+        result = await report('payment', from.id, () =>
+          stars.starsPayment({
+            telegramUserId: String(from.id),
+            payload: p.invoice_payload,
+            currency: p.currency,
+            totalAmount: p.total_amount,
+            telegramPaymentChargeId: chargeId,
+          }),
         );
       } catch (err) {
         deps.log.error({ userId: from.id, chargeId, err: describeError(err) }, 'stars payment not reported');
@@ -149,20 +144,11 @@ export function paymentsFeature(f: Features): Composer<Context> {
         deps.log.error({ userId: from.id }, 'stars reversal not reportable');
         return;
       }
-      const { purchase } = await withRetries(
-        () =>
-          deps.cocoonFor(from).starsReversal({
-            telegramUserId: String(from.id),
-            telegramPaymentChargeId: chargeId,
-          }),
-        {
-          ...retry,
-          onRetry: (err, attempt) =>
-            deps.log.warn(
-              { userId: from.id, attempt, err: describeError(err) },
-              'stars reversal report retried',
-            ),
-        },
+      const { purchase } = await report('reversal', from.id, () =>
+        deps.cocoonFor(from).starsReversal({
+          telegramUserId: String(from.id),
+          telegramPaymentChargeId: chargeId,
+        }),
       );
       deps.log.info(
         { userId: from.id, purchaseId: purchase.id, state: purchase.state },
