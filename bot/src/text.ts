@@ -121,7 +121,7 @@ export function classifyJobError(err: unknown): JobErrorKind {
 export function jobErrorText(kind: JobErrorKind, model: string): string {
   switch (kind) {
     case 'insufficient_funds':
-      return 'Your Cocoon balance is too low for this job. Buy compute in the Mini App, then try again.';
+      return 'Your Cocoon balance is too low for this job. Buy compute with Telegram Stars (/buy) or in the Mini App, then try again.';
     case 'no_capacity':
       return `No rig is serving ${model} right now. Try again in a minute.`;
     case 'queue_busy':
