@@ -183,6 +183,14 @@ describe('the bot sells compute credit for Telegram Stars', () => {
     expect(bal.text).toBe(
       'Balance: 0 TON\nStars credit: 0.2 TON (bought with Telegram Stars; for jobs only, not withdrawable)',
     );
+    // The same invoice paid again: the proxy refuses at pre-checkout, and Telegram shows the user its reason.
+    expect(await pay(emulator, ann, invoice)).toEqual({
+      status: 'failed',
+      reason: 'this invoice was already paid; ask for a new one',
+    });
+    expect(emulator.calls('answerPreCheckoutQuery').at(-1)?.params.ok).toBe(false);
+    expect(await starsNano(ann)).toBe(PACK_NANO);
+    expect(starsBalance(emulator, ann.id)).toBe(starsBefore - 50);
     const purchases = (await service(ann).starsPurchases()).purchases;
     expect(purchases.map((p) => [p.stars, p.state])).toEqual([[50, 'paid']]);
     expect(logs.filter((l) => l.includes('update failed') || l.includes('background task failed'))).toEqual(
