@@ -2,12 +2,14 @@
 // rig, the bot's reports through the service key, and Telegram played by a small real HTTP server that keeps
 // Telegram's records (testing/fake-telegram.ts says why it is not the emulator yet). Every bad input is
 // refused with its reason and moves nothing in the ledger.
+import { randomBytes } from 'node:crypto';
 import { ApiError, type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_BOT_TOKEN } from '../config';
 import { ledgerTotals } from '../ledger/ledger';
 import { type FakeTelegram, startFakeTelegram } from '../testing/fake-telegram';
 import { userClient } from '../testing/harness';
+import { onchainUser } from '../testing/onchain-users';
 import { useTestBed } from '../testing/test-bed';
 
 const RATE = 1_000_000n; // nanoTON per Star
@@ -340,6 +342,22 @@ describe('spending and refunds', () => {
       "SELECT balance::text AS b FROM accounts WHERE id = 'system:stars_refund_shortfall'",
     );
     expect(loss.rows[0].b).toBe(`${-job.costNano}`);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+});
+
+describe('an on-chain account user', () => {
+  it('is never asked for a voucher for work paid in Stars', async () => {
+    const proxy = await start({ ONCHAIN_ACCOUNTS: 'true' });
+    await bed.rig(7902, ASK);
+    // No spend key in this client: a voucher due would refuse the next job (409 voucher_due).
+    const { client: carol } = await onchainUser(proxy, 7901, 2_000_000_000n, randomBytes(32), false);
+    await buy(carol, 7901, 50);
+    const first = await runJob(carol);
+    const second = await runJob(carol);
+    const due = await bed.db.query('SELECT id FROM jobs WHERE voucher_due IS NOT NULL');
+    expect(due.rows).toEqual([]);
+    expect(BigInt((await carol.me()).starsNano!)).toBe(50n * RATE - first.costNano - second.costNano);
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 });
