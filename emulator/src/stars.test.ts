@@ -4,6 +4,7 @@ import { Api, Bot, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from './index';
+import { preCheckoutTimeoutFromEnv } from './stars';
 import { payInvoice, reverseCharge, setStars, starsBalance } from './testing';
 
 const token = '7000401:stars-test-token';
@@ -167,6 +168,14 @@ describe('pre-checkout deadline', () => {
     } finally {
       await quiet.close();
     }
+  });
+
+  it('EMULATOR_PRECHECKOUT_TIMEOUT_MS sets the deadline; a bad value is refused by name', () => {
+    expect(preCheckoutTimeoutFromEnv({})).toBeUndefined();
+    expect(preCheckoutTimeoutFromEnv({ EMULATOR_PRECHECKOUT_TIMEOUT_MS: '1500' })).toBe(1500);
+    expect(() => preCheckoutTimeoutFromEnv({ EMULATOR_PRECHECKOUT_TIMEOUT_MS: '10s' })).toThrow(
+      /EMULATOR_PRECHECKOUT_TIMEOUT_MS must be an integer/,
+    );
   });
 });
 
