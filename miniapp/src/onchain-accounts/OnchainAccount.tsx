@@ -8,8 +8,9 @@ import { useTonConnectUI, useTonWallet } from '@tonconnect/ui-react';
 import { useState } from 'react';
 import { useGetClient } from '../api/client';
 import { keys, useMe, useOnchainAccount, useOnchainConfig } from '../api/hooks';
+import { TonAmountInput } from '../components/AmountField';
 import { ErrorState } from '../components/states';
-import { Badge, Button, Row, Section, TextInput } from '../components/ui';
+import { Badge, Button, Row, Section } from '../components/ui';
 import { parseTonInput, shortAddress, shortDate, tonText } from '../format';
 import { haptic } from '../telegram/ui';
 import { createSpendSeed, loadSpendSeed } from './spend-key';
@@ -207,16 +208,7 @@ function OnchainBody({
     }
   }
 
-  const amountInput = (
-    <TextInput
-      label="Amount, TON"
-      inputMode="decimal"
-      data-testid="onchain-amount"
-      value={amount}
-      onChange={(e) => setAmount(e.target.value)}
-      aria-invalid={amount !== '' && !nano}
-    />
-  );
+  const amountInput = <TonAmountInput value={amount} onChange={setAmount} testId="onchain-amount" />;
   const status = (
     <>
       {step.kind === 'wallet' && (

@@ -1,8 +1,8 @@
-import type { MeView, TonConfig, WalletState } from '@cocoon/shared';
+import { createCocoonClient, type MeView, type TonConfig, type WalletState } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { renderWithClient } from '../test/render';
+import { renderWithClient } from '../../test/render';
 import { WalletPage } from './WalletPage';
 
 // TON Connect UI, faked: a connector whose wallet connects with a ton_proof of the payload it is asked for.
@@ -157,11 +157,21 @@ function fakeApi(opts: { me?: MeView; wallet?: WalletState } = {}) {
         },
       ],
     })),
-    request: request as never,
   };
+  // The real shared client over a fetch that answers from `request`: the page calls the client's TON methods.
+  const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
+    const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    const answer = await request(init?.method ?? 'GET', new URL(String(url)).pathname, body);
+    return Response.json(answer);
+  });
+  const real = createCocoonClient({
+    baseUrl: 'http://proxy.test',
+    auth: { kind: 'tma', initData: 'x' },
+    fetch,
+  });
   const calls = (method: string, path: string) =>
     request.mock.calls.filter(([m, p]) => m === method && p === path).map(([, , body]) => body);
-  return { client, calls, payload };
+  return { client: { ...real, ...client }, calls, payload };
 }
 
 afterEach(() => {

@@ -1,8 +1,8 @@
 import type { RigView } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { shortDate } from '../format';
-import { apiError, renderWithClient } from '../test/render';
+import { shortDate } from '../../format';
+import { apiError, renderWithClient } from '../../test/render';
 import { RigsPage } from './RigsPage';
 
 afterEach(cleanup);
