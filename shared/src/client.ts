@@ -7,11 +7,15 @@ import type {
   BindWalletRequest,
   Candidate,
   ChatSettingsView,
+  CreateStarsInvoiceRequest,
   JobEvent,
   ListChatMessagesQuery,
   MarketPriority,
   OnchainConfig,
   QuoteRequest,
+  StarsPaymentRequest,
+  StarsPreCheckoutRequest,
+  StarsReversalRequest,
   TonProofRequest,
   TrustTier,
 } from './contract';
@@ -379,6 +383,21 @@ export function createCocoonClient(opts: {
     registerOnchain: () => call(CONTRACT.registerOnchain),
     onchainPayout: (amountNano: bigint) =>
       call(CONTRACT.onchainPayout, { body: { amountNano: amountNano.toString() } }),
+
+    // Telegram Stars (proxy/src/stars/): the offer, invoices, the bot's reports (service key), purchases, refunds.
+    starsOffer: () => call(CONTRACT.starsOffer),
+    createStarsInvoice: (body: CreateStarsInvoiceRequest) => call(CONTRACT.createStarsInvoice, { body }),
+    /** The bot, for a pre_checkout_query: `{ ok: false, reason }` goes to answerPreCheckoutQuery as is. */
+    starsPreCheckout: (body: StarsPreCheckoutRequest) => call(CONTRACT.starsPreCheckout, { body }),
+    /** The bot, for a successful_payment: `credited: false` when this charge was credited before. */
+    starsPayment: (body: StarsPaymentRequest) => call(CONTRACT.starsPayment, { body }),
+    /** The bot, for a refunded_payment. */
+    starsReversal: (body: StarsReversalRequest) => call(CONTRACT.starsReversal, { body }),
+    starsPurchases: () => call(CONTRACT.starsPurchases),
+    refundStarsPurchase: (id: string) => call(CONTRACT.refundStarsPurchase, { params: { id } }),
+    /** The operator (ADMIN_KEY): refunds any paid charge. */
+    adminRefundStars: (telegramPaymentChargeId: string) =>
+      call(CONTRACT.adminRefundStars, { body: { telegramPaymentChargeId } }),
 
     // The bot's sealed chat history (service key, for no user); answers are checked against the contract.
     appendChatMessage: async (chatId: number | string, body: BodyOf<typeof CONTRACT.appendChatMessage>) =>

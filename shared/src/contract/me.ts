@@ -19,6 +19,16 @@ export const meView = z.strictObject({
    * of the contract, docs/on-chain-accounts.md); null for everyone else. `balanceNano` stays the custodial side.
    */
   onchainNano: nanoString.nullable().optional(),
+  /**
+   * Credit bought with Telegram Stars and not yet spent: spendable on jobs, never withdrawable, not in
+   * `balanceNano` (absent from older proxies).
+   */
+  starsNano: nanoString.optional(),
+  /**
+   * What a charge Telegram reversed after its credit was spent still owes; while above 0 new jobs are refused
+   * (402 `stars_receivable`) and the next Stars purchase settles it first (absent from older proxies).
+   */
+  receivableNano: nanoString.optional(),
   depositMemo: z.string(),
   /** Where withdrawals go. */
   wallet: z.string().nullable(),
