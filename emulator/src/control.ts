@@ -2,11 +2,11 @@
 // HTTP, so the web chat page or another process (the e2e launcher, Playwright) can drive the world.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readBody } from './body';
+import { ControlError, jsonBody } from './body';
 import type { Emulator } from './emulator';
 import { sendJson } from './emulator';
 import type { TgMessage } from './model';
-import type { UserContent } from './world';
+import type { UserContent } from './user-content';
 
 const botRef = z.union([z.string(), z.number()]).optional();
 const id = z.coerce.number().int();
@@ -61,31 +61,6 @@ const schemas = {
     times: z.number().int().min(1).max(1000).optional(),
   }),
 };
-
-class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function jsonBody<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
-  const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = raw === '' ? {} : JSON.parse(raw);
-  } catch {
-    throw new ControlError(400, 'body must be JSON');
-  }
-  const result = schema.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ControlError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
-  return result.data;
-}
 
 function toContent(body: z.infer<typeof schemas.send>): UserContent {
   if (body.forwardFrom !== undefined) {
@@ -144,7 +119,7 @@ async function dispatch(
   res: ServerResponse,
   url: URL,
 ): Promise<unknown> {
-  const path = url.pathname.replace(/^\/_emulator/, '').replace(/\/$/, '');
+  const path = url.pathname.replace(/^\/(_emulator|control)/, '').replace(/\/$/, '');
   const method = req.method ?? 'GET';
   const q = url.searchParams;
   const bot = q.get('bot') ?? undefined;

@@ -2,7 +2,6 @@
 export { parseMultipart, type UploadedFile } from './body';
 export {
   type ApiCall,
-  type ButtonPress,
   type ChatRef,
   defaultBot,
   Emulator,
@@ -15,8 +14,10 @@ export { ApiError, type ApiErrorShape } from './errors';
 export { type InitDataInput, signInitData, webAppLaunchUrl } from './initdata';
 export type {
   BotConfig,
+  ButtonPress,
   CallbackAnswer,
   MemberStatus,
+  NewUser,
   TgChat,
   TgMessage,
   TgUser,
@@ -24,4 +25,5 @@ export type {
   WorldEvent,
 } from './model';
 export { realisticThrottle, type ThrottleOptions } from './throttle';
-export { botIdFromToken, type UserContent, World } from './world';
+export type { UserContent } from './user-content';
+export { botIdFromToken, World } from './world';
