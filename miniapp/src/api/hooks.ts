@@ -16,6 +16,8 @@ export const keys = {
   wallet: ['me', 'wallet'] as const,
   onchainConfig: ['onchain', 'config'] as const,
   onchain: ['me', 'onchain'] as const,
+  starsOffer: ['stars', 'offer'] as const,
+  starsPurchases: ['me', 'stars', 'purchases'] as const,
 };
 
 function useClientQuery<T>(
@@ -121,4 +123,18 @@ export const useOnchainPayout = () =>
   useClientMutation(
     (c, amountNano: bigint) => c.onchainPayout(amountNano),
     [keys.onchain, keys.me, keys.ledger],
+  );
+
+/** The Stars packs, the rate and the rules (shown before every purchase). */
+export const useStarsOffer = () =>
+  useClientQuery(keys.starsOffer, (c) => c.starsOffer(), { staleTime: 60_000 });
+export const useStarsPurchases = () => useClientQuery(keys.starsPurchases, (c) => c.starsPurchases());
+/** A purchase waiting for its payment, with the invoice link the Mini App opens. */
+export const useCreateStarsInvoice = () =>
+  useClientMutation((c, stars: number) => c.createStarsInvoice({ stars, link: true }), [keys.starsPurchases]);
+/** Refunds a wholly unspent purchase within the window (Telegram refunds the whole charge). */
+export const useRefundStarsPurchase = () =>
+  useClientMutation(
+    (c, id: string) => c.refundStarsPurchase(id),
+    [keys.starsPurchases, keys.me, keys.ledger],
   );

@@ -7,7 +7,7 @@ import { Evidence, TierBadge } from './Evidence';
 import { History } from './History';
 import { Quarantine } from './Quarantine';
 import { RigControls } from './RigControls';
-import { RigStats } from './RigStats';
+import { RigStats, StarsHeld } from './RigStats';
 
 function RigStatus({ rig }: { rig: RigView }) {
   if (rig.revoked) return <Badge tone="warn">revoked</Badge>;
@@ -33,6 +33,7 @@ export function RigCard({ rig, onToken }: { rig: RigView; onToken: (name: string
       }
     >
       <RigStats rig={rig} />
+      <StarsHeld rig={rig} />
       <Evidence rig={rig} />
       <Quarantine rig={rig} />
       <History rig={rig} />

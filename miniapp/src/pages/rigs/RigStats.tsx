@@ -41,3 +41,19 @@ export function RigStats({ rig }: { rig: RigView }) {
     </dl>
   );
 }
+
+/**
+ * Earnings from Stars-paid jobs are held (Telegram holds Stars revenue before it can be converted): they
+ * become withdrawable, and payable on chain, from the release date.
+ */
+export function StarsHeld({ rig }: { rig: RigView }) {
+  const held = BigInt(rig.heldStarsNano ?? '0');
+  if (held === 0n) return null;
+  return (
+    <p className="mt-2 text-[13px] text-hint" data-testid="rig-stars-held">
+      {tonText(held)} of its earnings came from jobs paid with Telegram Stars and are held until{' '}
+      <span data-testid="rig-stars-release">{shortDate(rig.starsReleaseAt)}</span>; then they are
+      withdrawable.
+    </p>
+  );
+}

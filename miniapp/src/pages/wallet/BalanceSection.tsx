@@ -1,14 +1,18 @@
-// What the user has: available for jobs, withdrawable, trial credit, held, and where jobs are paid from.
+// What the user has: available for jobs, withdrawable, trial credit, Stars credit, held, and where jobs are paid from.
 import type { MeView } from '@cocoon/shared';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { QueryView } from '../../components/states';
 import { Row, Section } from '../../components/ui';
 import { tonText } from '../../format';
 import { BalanceKind } from '../../onchain-accounts/BalanceKind';
+import { StarsCredit } from '../../stars/StarsCredit';
 
 export function BalanceSection({ me }: { me: UseQueryResult<MeView> }) {
   return (
-    <Section title="Balance" footer="Trial credit pays for jobs only; it can't be withdrawn.">
+    <Section
+      title="Balance"
+      footer="Trial credit and Stars credit pay for jobs only; they can't be withdrawn."
+    >
       <QueryView query={me} rows={4}>
         {(m) => (
           <>
@@ -21,6 +25,7 @@ export function BalanceSection({ me }: { me: UseQueryResult<MeView> }) {
             <Row label="Trial credit (jobs only)" testId="wallet-trial">
               {tonText(m.trialNano)}
             </Row>
+            <StarsCredit me={m} layout="row" />
             <Row label="Held for running jobs">{tonText(m.heldNano)}</Row>
             <BalanceKind me={m} />
           </>
