@@ -129,9 +129,9 @@ export const useOnchainPayout = () =>
 export const useStarsOffer = () =>
   useClientQuery(keys.starsOffer, (c) => c.starsOffer(), { staleTime: 60_000 });
 export const useStarsPurchases = () => useClientQuery(keys.starsPurchases, (c) => c.starsPurchases());
-/** A purchase waiting for its payment, with the invoice link the Mini App opens. */
+/** A purchase waiting for its payment, with the invoice link the Mini App opens (nothing to refresh yet). */
 export const useCreateStarsInvoice = () =>
-  useClientMutation((c, stars: number) => c.createStarsInvoice({ stars, link: true }), [keys.starsPurchases]);
+  useClientMutation((c, stars: number) => c.createStarsInvoice({ stars, link: true }), []);
 /** Refunds a wholly unspent purchase within the window (Telegram refunds the whole charge). */
 export const useRefundStarsPurchase = () =>
   useClientMutation(

@@ -432,3 +432,20 @@ it('saves a rig’s jobs as a CSV file, fetched with the Mini App’s own creden
   click.mockRestore();
   vi.unstubAllGlobals();
 });
+
+it('says how much of a rig’s earnings is held for Stars, and until when', async () => {
+  const releaseAt = '2026-12-27T12:00:00.000Z';
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [
+        rig({ heldStarsNano: '400000000', starsReleaseAt: releaseAt }),
+        rig({ id: 'r2', name: 'attic' }),
+      ],
+    }),
+  });
+  const held = await screen.findByTestId('rig-stars-held');
+  expect(held.textContent).toContain('0.4 TON of its earnings came from jobs paid with Telegram Stars');
+  expect(screen.getByTestId('rig-stars-release').textContent).toBe(shortDate(releaseAt));
+  // Nothing held: no line.
+  expect(screen.getAllByTestId('rig-stars-held')).toHaveLength(1);
+});

@@ -118,6 +118,16 @@ function fakeApi(opts: { me?: MeView; wallet?: WalletState } = {}) {
         return wallet;
       case 'GET /v1/me/withdrawals':
         return { withdrawals: [] };
+      case 'GET /v1/stars/offer':
+        return {
+          rateNanoPerStar: '10000000',
+          packs: [{ stars: 50, nano: '500000000' }],
+          dailyCapStars: 5000,
+          refundWindowMs: 86_400_000,
+          earningsHoldMs: 0,
+        };
+      case 'GET /v1/stars/purchases':
+        return { purchases: [] };
       case 'GET /v1/ton/proof-payload':
         payloads++;
         return { payload: payload(payloads) };
@@ -308,4 +318,14 @@ it('says a wallet change is pending, not bound, when binding another wallet answ
   expect(api.calls('POST', '/v1/me/wallet')).toEqual([
     expect.objectContaining({ address: '0:ab', proof: expect.objectContaining({ payload: api.payload(1) }) }),
   ]);
+});
+
+it('shows Stars credit apart from the TON balance, beside the Stars packs', async () => {
+  const api = fakeApi({ me: { ...me, starsNano: (3n * TON).toString() } });
+  renderWithClient(<WalletPage />, api.client);
+  expect((await screen.findByTestId('wallet-stars')).textContent).toBe('3 TON');
+  expect(screen.getByTestId('wallet-balance').textContent).toBe('20.5 TON');
+  expect(screen.getByTestId('wallet-withdrawable').textContent).toBe('20 TON');
+  expect((await screen.findByTestId('stars-pack-50')).textContent).toBe('50 ⭐0.5 TON');
+  expect(screen.queryByTestId('stars-receivable')).toBeNull();
 });
