@@ -26,6 +26,7 @@ import { metricsRoutes } from './http/routes/metrics';
 import { onchainRoutes } from './http/routes/onchain';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
+import { starsRoutes } from './http/routes/stars';
 import { tonRoutes } from './http/routes/ton';
 import { serveMiniApp } from './http/static';
 import { WindowCounter } from './http/window-counter';
@@ -37,6 +38,8 @@ import { loadOperatorKey, onchainEnabled } from './onchain-accounts/operator-key
 import { OnchainAccountsService } from './onchain-accounts/service';
 import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
+import { StarsService } from './stars/service';
+import { TelegramStarsApi } from './stars/telegram';
 import { WorkerRegistry } from './ws/registry';
 import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 
@@ -233,6 +236,13 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
   tonRoutes(app, ctx, ctx.ton);
   onchainRoutes(app, ctx, onchain);
+  // Telegram Stars: the proxy asks Telegram itself (its own BOT_TOKEN) to confirm and refund charges.
+  const stars = new StarsService(
+    db,
+    config,
+    new TelegramStarsApi(config.TELEGRAM_API_ROOT ?? 'https://api.telegram.org', config.BOT_TOKEN),
+  );
+  starsRoutes(app, ctx, stars);
   metricsRoutes(app, ctx, metrics);
   // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
   // chain, not local mode (production refuses the sandbox chain).
@@ -263,6 +273,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
     try {
       await jobs.sweep();
       await audits.sweep();
+      await stars.sweep();
       // The chain is read at most every 15 s: claims are batched anyway, and an exit's delay is hours.
       if (onchain && Date.now() - lastChainSweep > 15_000) {
         lastChainSweep = Date.now();

@@ -70,7 +70,7 @@ async function audit(
   if (!job?.settled) return;
   const costNano = job.settled.rig + job.settled.fee;
   job.trialHeld ??= (costNano * BigInt(o.trialPermille)) / 1000n;
-  const money = { id: job.id, costNano, rigNano: job.settled.rig, trialHeldNano: job.trialHeld };
+  const money = { id: job.id, costNano, rigNano: job.settled.rig, trialHeldNano: job.trialHeld, starsHeldNano: 0n };
   const auditId = `${job.id}:${o.auditor}`;
   if (!job.audits.includes(auditId)) job.audits.push(auditId);
   for (let n = 0; n < (o.retry ? 2 : 1); n++) {

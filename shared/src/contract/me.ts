@@ -43,6 +43,8 @@ export const ledgerEntryView = z.strictObject({
   kind: z.string(),
   /** An entry of the trial-credit account (spendable on jobs only). */
   trial: z.boolean(),
+  /** An entry of the Stars credit account (bought with Telegram Stars, spendable on jobs only; absent from older proxies). */
+  stars: z.boolean().optional(),
   amountNano: signedNanoString,
   memo: z.string().nullable(),
   createdAt: isoTime,
