@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions } from '@cocoon/shared/node';
 import { parseBotRequest, type UploadedFile } from './body';
 import { handleControl } from './control';
+import { createDemo } from './demo';
 import { ApiError, type ApiErrorShape, notFound, unauthorized } from './errors';
 import { signInitData, webAppLaunchUrl } from './initdata';
 import { handleInvoiceSheet, isInvoiceSheetPath } from './invoice-http';
@@ -122,7 +123,7 @@ export class Emulator {
     this.port = address.port;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${host}:${this.port}`;
-    if (this.options.demo) this.createDemo();
+    if (this.options.demo) createDemo(this.world);
     this.logger?.info({ port: this.port, bots: this.world.bots.size }, 'emulator_listening');
     return this;
   }
@@ -424,22 +425,6 @@ export class Emulator {
     if (this.sseClients.size === 0 || event.type === 'api_call') return;
     const data = `data: ${JSON.stringify(event)}\n\n`;
     for (const client of this.sseClients) client.write(data);
-  }
-
-  private createDemo(): void {
-    const alice = this.world.createUser({ first_name: 'Alice', username: 'alice', language_code: 'en' });
-    const bob = this.world.createUser({ first_name: 'Bob', username: 'bob', language_code: 'en' });
-    const carol = this.world.createUser({ first_name: 'Carol', username: 'carol', language_code: 'en' });
-    for (const bot of this.world.bots.values()) {
-      for (const user of [alice, bob, carol]) this.world.privateConversation(bot, user.id);
-    }
-    const group = this.world.createGroup({
-      title: 'Cocoon demo group',
-      admins: [alice.id],
-      members: [bob.id, carol.id],
-    });
-    for (const bot of this.world.bots.values())
-      this.world.setBotStatus(group.id, 'member', { bot: bot.user.id, by: alice.id });
   }
 }
 

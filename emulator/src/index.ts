@@ -24,6 +24,16 @@ export type {
   Update,
   WorldEvent,
 } from './model';
+export {
+  type Charge,
+  DEFAULT_STARS_BALANCE,
+  type Invoice,
+  type PayResult,
+  PRECHECKOUT_TIMEOUT_MS,
+  Stars,
+  StarsError,
+  type StarTransaction,
+} from './stars';
 export { realisticThrottle, type ThrottleOptions } from './throttle';
 export type { UserContent } from './user-content';
 export { botIdFromToken, World } from './world';
