@@ -9,6 +9,7 @@ import { formatTon, parseTon } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
 import { Contexts, snap } from '../support/browser';
+import { summarizeInPlayground } from '../support/playground';
 
 const MODEL = 'summarize-extractive';
 const ASK_NANO = parseTon('0.01'); // TON per 1,000 tokens
@@ -108,24 +109,12 @@ describe('Stars in the Mini App', () => {
     await snap(page, 'stars--credited');
 
     // A Playground job, paid from the Stars credit.
-    await page.goto(net.appUrl(buyer, '/play'));
-    await expect
-      .poll(() => page.getByTestId('playground-model').inputValue(), { timeout: 20_000 })
-      .toBe(MODEL);
-    await page
-      .getByTestId('playground-input')
-      .fill(
-        [
-          'Ann: Where do we meet for the review?',
-          'Bo: The small room is free on Thursday at 10.',
-          'Ann: Decision: the review is in the small room on Thursday at 10, I will send the invite.',
-        ].join('\n'),
-      );
-    await page.getByTestId('playground-max-tokens').fill('64');
-    await page.getByTestId('playground-run').click();
-    const receipt = page.getByTestId('playground-receipt');
-    await receipt.waitFor({ state: 'visible', timeout: 60_000 });
-    const costTon = /^Cost ([\d.]+) TON/.exec((await receipt.textContent())?.trim() ?? '')?.[1];
+    const receipt = await summarizeInPlayground(page, net.appUrl(buyer, '/play'), MODEL, [
+      'Ann: Where do we meet for the review?',
+      'Bo: The small room is free on Thursday at 10.',
+      'Ann: Decision: the review is in the small room on Thursday at 10, I will send the invite.',
+    ]);
+    const costTon = /^Cost ([\d.]+) TON/.exec(receipt)?.[1];
     expect(costTon, 'the receipt line').toBeDefined();
     const cost = parseTon(costTon!);
     expect(cost).toBeGreaterThan(0n);
