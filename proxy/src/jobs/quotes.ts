@@ -6,12 +6,12 @@ import type { quoteRequest, submitJobRequest } from '@cocoon/shared';
 import { formatTon, holdFor, type JobView, type QuoteResponse } from '@cocoon/shared';
 import type { z } from 'zod';
 import type { Config } from '../config';
-import type { Db } from '../db';
+import type { Db, Queryable } from '../db';
 import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
 import { balanceOf, starsAccount, userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
 import { rankFor } from '../market/speed';
-import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain-accounts/payer';
+import { type Payer, payerBalance, payerFor, refuseWhileJobOpen } from '../onchain-accounts/payer';
 import { refuseWhileStarsOwed } from '../stars/receivable';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
@@ -68,9 +68,10 @@ export class Quotes {
     const id = randomUUID();
     const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
     // Refuse now what couldn't be paid at submit (the hold itself is taken then).
+    await refuseWhileStarsOwed(this.db, userId);
     const payer = await payerFor(this.db, userId);
     if (payer.onchain) await refuseWhileJobOpen(this.db, userId);
-    const spendable = (await payerBalance(this.db, payer)) + (await userBalances(this.db, userId)).trial;
+    const spendable = await spendableFor(this.db, userId, payer);
     if (spendable < hold) throw this.tooLittle(hold, spendable);
     await insertQuote(this.db, {
       id,
@@ -199,11 +200,7 @@ export class Quotes {
       .catch(async (err) => {
         if (err instanceof InsufficientFunds) {
           // Read after the rollback: PGlite can't run a second query while the transaction is open.
-          const payer = await payerFor(this.db, userId);
-          const spendable =
-            (await payerBalance(this.db, payer)) +
-            (await userBalances(this.db, userId)).trial +
-            (await balanceOf(this.db, starsAccount(userId)));
+          const spendable = await spendableFor(this.db, userId, await payerFor(this.db, userId));
           const job = await viewRow(this.db, userId, req.quoteId);
           throw this.tooLittle(BigInt(job?.hold_nano ?? '0'), spendable);
         }
@@ -234,4 +231,13 @@ export class Quotes {
     const rows = await listRows(this.db, userId, limit);
     return rows.map((row) => ({ ...toJobView(row), result: null }));
   }
+}
+
+/** What a user's jobs can be paid with: trial credit, Stars credit and the payer's own money. */
+async function spendableFor(q: Queryable, userId: string, payer: Payer): Promise<bigint> {
+  return (
+    (await payerBalance(q, payer)) +
+    (await userBalances(q, userId)).trial +
+    (await balanceOf(q, starsAccount(userId)))
+  );
 }

@@ -16,18 +16,17 @@ import {
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { conflict, forbidden, HttpError, notFound } from '../errors';
-import { balanceOf, minNano, starsAccount } from '../ledger/ledger';
+import { balanceOf, starsAccount } from '../ledger/ledger';
 import { findUser } from '../users';
 import { releaseDueEarnings } from './earnings';
 import { creditPurchase, debitPurchase, undoRefund } from './money';
+import { allocate, notRefundable, purchaseView } from './purchase-view';
 import {
   insertPurchase,
-  lockStarsBalances,
   markEnded,
   markPaid,
   openInvoiceCount,
   type PurchaseRow,
-  paidPurchasesOf,
   purchaseByCharge,
   purchaseById,
   purchaseByPayload,
@@ -50,12 +49,6 @@ type StarsConfig = Pick<
   | 'STARS_REFUND_WINDOW_MS'
   | 'STARS_EARNINGS_HOLD_MS'
 >;
-
-/** A purchase's credit as allocated: Stars credit is spent oldest purchase first. */
-interface Allocated {
-  row: PurchaseRow;
-  spent: bigint;
-}
 
 export class StarsService {
   constructor(
@@ -303,7 +296,7 @@ export class StarsService {
     const purchase = await purchaseById(this.db, purchaseId);
     if (!purchase || purchase.user_id !== userId) throw notFound('no such purchase of yours');
     return this.refundCharge(purchase, async (q, row) => {
-      const problem = this.notRefundable(await this.allocate(q, row.user_id, true), row);
+      const problem = notRefundable(this.config, await allocate(q, row.user_id, true), row);
       if (problem) throw conflict(problem, 'stars_not_refundable');
     });
   }
@@ -348,70 +341,14 @@ export class StarsService {
     return { purchase: await this.view(purchase.user_id, purchase.id) };
   }
 
-  /** A user's paid purchases with what of each is spent: the credit left is the newest purchases'. */
-  private async allocate(q: Queryable, userId: string, lock: boolean): Promise<Allocated[]> {
-    let left = lock ? (await lockStarsBalances(q, userId)).credit : await balanceOf(q, starsAccount(userId));
-    return (await paidPurchasesOf(q, userId)).map((row) => {
-      const nano = BigInt(row.nano);
-      const unspent = minNano(left, nano);
-      left -= unspent;
-      return { row, spent: nano - unspent };
-    });
-  }
-
-  /** Why the buyer can't have this purchase refunded now, or null. */
-  private notRefundable(allocated: Allocated[], row: PurchaseRow): string | null {
-    if (row.state === 'pending') return 'not paid';
-    if (row.state === 'refunded') return 'already refunded';
-    if (row.state === 'reversed') return 'reversed by Telegram';
-    const until = this.refundableUntil(row);
-    if (until && until.getTime() < Date.now())
-      return `the refund window ended at ${until.toISOString()} (${Math.round(this.config.STARS_REFUND_WINDOW_MS / 86_400_000)} days after payment)`;
-    const spent = allocated.find((a) => a.row.id === row.id)?.spent ?? 0n;
-    if (spent > 0n)
-      return `${formatTon(spent)} TON of its ${formatTon(BigInt(row.nano))} TON credit is spent (or held by a running job); Telegram refunds only whole charges, so only a wholly unspent purchase can be refunded`;
-    return null;
-  }
-
-  private refundableUntil(row: PurchaseRow): Date | null {
-    return row.paid_at
-      ? new Date(new Date(row.paid_at).getTime() + this.config.STARS_REFUND_WINDOW_MS)
-      : null;
-  }
-
   async purchases(userId: string): Promise<StarsPurchaseView[]> {
-    const allocated = await this.allocate(this.db, userId, false);
-    return (await purchasesOf(this.db, userId)).map((row) => this.toView(row, allocated));
+    const allocated = await allocate(this.db, userId, false);
+    return (await purchasesOf(this.db, userId)).map((row) => purchaseView(this.config, row, allocated));
   }
 
   async view(userId: string, purchaseId: string): Promise<StarsPurchaseView> {
-    const allocated = await this.allocate(this.db, userId, false);
-    return this.toView((await purchaseById(this.db, purchaseId))!, allocated);
-  }
-
-  private toView(row: PurchaseRow, allocated: Allocated[]): StarsPurchaseView {
-    const nano = BigInt(row.nano);
-    const spent =
-      row.state === 'paid'
-        ? (allocated.find((a) => a.row.id === row.id)?.spent ?? 0n)
-        : row.state === 'pending'
-          ? 0n
-          : nano;
-    const why = this.notRefundable(allocated, row);
-    return {
-      id: row.id,
-      stars: row.stars,
-      nano: row.nano,
-      rateNanoPerStar: row.rate_nano_per_star,
-      state: row.state,
-      telegramPaymentChargeId: row.telegram_payment_charge_id,
-      createdAt: new Date(row.created_at).toISOString(),
-      paidAt: row.paid_at ? new Date(row.paid_at).toISOString() : null,
-      spentNano: spent.toString(),
-      refundable: why === null,
-      refundableUntil: row.state === 'paid' ? (this.refundableUntil(row)?.toISOString() ?? null) : null,
-      notRefundableReason: why,
-    };
+    const allocated = await allocate(this.db, userId, false);
+    return purchaseView(this.config, (await purchaseById(this.db, purchaseId))!, allocated);
   }
 
   /** Periodic upkeep: held rig earnings whose time has come become withdrawable. */
