@@ -111,6 +111,26 @@ function editResult(
   return edited;
 }
 
+const editTargetParams = {
+  chat_id: chatId().optional(),
+  message_id: int().optional(),
+  inline_message_id: z.string().optional(),
+};
+
+/** The message an edit* method names: one of the bot's own messages in a chat (no inline messages here). */
+function editTarget(
+  ctx: MethodContext,
+  p: { chat_id?: number | string; message_id?: number; inline_message_id?: string },
+): { conv: Conversation; message: TgMessage } {
+  if (p.inline_message_id !== undefined) throw badRequest('MESSAGE_ID_INVALID');
+  if (p.chat_id === undefined) throw badRequest('chat_id is empty');
+  if (p.message_id === undefined) throw badRequest('message identifier is not specified');
+  const found = findOwnMessage(ctx, p.chat_id, p.message_id, 'edit');
+  if (found.conv.authors.get(found.message.message_id) !== ctx.bot.user.id)
+    throw badRequest("message can't be edited");
+  return found;
+}
+
 const notModified =
   'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 
@@ -164,9 +184,7 @@ export const messageMethods: Record<string, Handler> = {
   editmessagetext: (ctx) => {
     const p = parseParams(
       z.object({
-        chat_id: chatId().optional(),
-        message_id: int().optional(),
-        inline_message_id: z.string().optional(),
+        ...editTargetParams,
         text: z.string(),
         parse_mode: z.string().optional(),
         entities: json(entitiesSchema).optional(),
@@ -175,11 +193,7 @@ export const messageMethods: Record<string, Handler> = {
       }),
       ctx.params,
     );
-    if (p.inline_message_id !== undefined) throw badRequest('MESSAGE_ID_INVALID');
-    if (p.chat_id === undefined) throw badRequest('chat_id is empty');
-    if (p.message_id === undefined) throw badRequest('message identifier is not specified');
-    const { conv, message } = findOwnMessage(ctx, p.chat_id, p.message_id, 'edit');
-    if (conv.authors.get(message.message_id) !== ctx.bot.user.id) throw badRequest("message can't be edited");
+    const { conv, message } = editTarget(ctx, p);
     if (message.text === undefined) throw badRequest('there is no text in the message to edit');
     const { text, entities } = formatted(p.text, p.parse_mode, p.entities, maxTextLength, 'text');
     const inline = validateReplyMarkup(p.reply_markup, conv.chat.type, { strictUrls: ctx.strictUrls });
@@ -196,18 +210,12 @@ export const messageMethods: Record<string, Handler> = {
   editmessagereplymarkup: (ctx) => {
     const p = parseParams(
       z.object({
-        chat_id: chatId().optional(),
-        message_id: int().optional(),
-        inline_message_id: z.string().optional(),
+        ...editTargetParams,
         reply_markup: json(replyMarkupSchema).optional(),
       }),
       ctx.params,
     );
-    if (p.inline_message_id !== undefined) throw badRequest('MESSAGE_ID_INVALID');
-    if (p.chat_id === undefined) throw badRequest('chat_id is empty');
-    if (p.message_id === undefined) throw badRequest('message identifier is not specified');
-    const { conv, message } = findOwnMessage(ctx, p.chat_id, p.message_id, 'edit');
-    if (conv.authors.get(message.message_id) !== ctx.bot.user.id) throw badRequest("message can't be edited");
+    const { conv, message } = editTarget(ctx, p);
     const inline = validateReplyMarkup(p.reply_markup, conv.chat.type, { strictUrls: ctx.strictUrls });
     if (sameMarkup(inline, message.reply_markup)) throw badRequest(notModified);
     return editResult(ctx, conv, message, {}, inline);

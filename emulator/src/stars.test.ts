@@ -4,6 +4,7 @@ import { Api, Bot, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from './index';
+import { preCheckoutTimeoutFromEnv } from './stars';
 import { payInvoice, reverseCharge, setStars, starsBalance } from './testing';
 
 const token = '7000401:stars-test-token';
@@ -65,6 +66,14 @@ const rejection = async (call: Promise<unknown>): Promise<string> => {
   return (err as GrammyError).description;
 };
 
+/** The fields successful_payment and refunded_payment share. */
+const paymentFields = (amount: number, payload: string, chargeId: string) => ({
+  currency: 'XTR',
+  total_amount: amount,
+  invoice_payload: payload,
+  telegram_payment_charge_id: chargeId,
+});
+
 const waitForPaymentMessage = (field: 'successful_payment' | 'refunded_payment', chargeId: string) =>
   emulator.waitUntil(
     () => received.find((m) => m[field]?.telegram_payment_charge_id === chargeId),
@@ -88,12 +97,7 @@ describe('paying an invoice', () => {
     const message = await waitForPaymentMessage('successful_payment', chargeId);
     expect(message.chat.id).toBe(buyer.id);
     expect(message.from?.id).toBe(buyer.id);
-    expect(message.successful_payment).toMatchObject({
-      currency: 'XTR',
-      total_amount: 50,
-      invoice_payload: 'p-ok',
-      telegram_payment_charge_id: chargeId,
-    });
+    expect(message.successful_payment).toMatchObject(paymentFields(50, 'p-ok', chargeId));
     expect(message.successful_payment?.provider_payment_charge_id).toBeTruthy();
     expect(starsBalance(emulator, buyer.id)).toBe(10_000 - 50);
     const { transactions } = await api.getStarTransactions({ limit: 100 });
@@ -165,6 +169,14 @@ describe('pre-checkout deadline', () => {
       await quiet.close();
     }
   });
+
+  it('EMULATOR_PRECHECKOUT_TIMEOUT_MS sets the deadline; a bad value is refused by name', () => {
+    expect(preCheckoutTimeoutFromEnv({})).toBeUndefined();
+    expect(preCheckoutTimeoutFromEnv({ EMULATOR_PRECHECKOUT_TIMEOUT_MS: '1500' })).toBe(1500);
+    expect(() => preCheckoutTimeoutFromEnv({ EMULATOR_PRECHECKOUT_TIMEOUT_MS: '10s' })).toThrow(
+      /EMULATOR_PRECHECKOUT_TIMEOUT_MS must be an integer/,
+    );
+  });
 });
 
 describe('refunds and reversals', () => {
@@ -206,12 +218,7 @@ describe('refunds and reversals', () => {
     expect(res.status).toBe(200);
     const message = await waitForPaymentMessage('refunded_payment', chargeId);
     expect(message.from?.id).toBe(buyer.id);
-    expect(message.refunded_payment).toMatchObject({
-      currency: 'XTR',
-      total_amount: 250,
-      invoice_payload: 'pack-250',
-      telegram_payment_charge_id: chargeId,
-    });
+    expect(message.refunded_payment).toMatchObject(paymentFields(250, 'pack-250', chargeId));
     expect(starsBalance(emulator, buyer.id)).toBe(10_000);
     const again = await fetch(`${emulator.url}/_emulator/payments/${chargeId}/reverse`, { method: 'POST' });
     expect(again.status).toBe(409);
@@ -222,88 +229,83 @@ describe('refunds and reversals', () => {
   });
 });
 
+const invoice = {
+  title: 'Credit',
+  description: '50 Stars',
+  payload: 'x',
+  currency: 'XTR',
+  prices: [{ label: '50', amount: 50 }],
+};
+const cases: [string, string, Record<string, unknown>, string][] = [
+  ['no title', 'createInvoiceLink', { ...invoice, title: '' }, 'Bad Request: parameter "title" is required'],
+  [
+    'two prices',
+    'createInvoiceLink',
+    { ...invoice, prices: [...invoice.prices, ...invoice.prices] },
+    'Bad Request: STARS_INVOICE_INVALID',
+  ],
+  [
+    'no prices',
+    'createInvoiceLink',
+    { ...invoice, prices: [] },
+    'Bad Request: there must be at least one price',
+  ],
+  [
+    'prices not JSON',
+    'createInvoiceLink',
+    { ...invoice, prices: '[{' },
+    "Bad Request: can't parse prices JSON object",
+  ],
+  [
+    'zero Stars',
+    'createInvoiceLink',
+    { ...invoice, prices: [{ label: 'x', amount: 0 }] },
+    'Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID',
+  ],
+  [
+    'payload of 129 bytes',
+    'createInvoiceLink',
+    { ...invoice, payload: 'p'.repeat(129) },
+    'Bad Request: INVOICE_PAYLOAD_INVALID',
+  ],
+  [
+    'title of 33 characters',
+    'createInvoiceLink',
+    { ...invoice, title: 't'.repeat(33) },
+    'Bad Request: invoice title must be at most 32 characters',
+  ],
+  [
+    'a fiat currency',
+    'createInvoiceLink',
+    { ...invoice, currency: 'USD' },
+    'Bad Request: CURRENCY_INVALID: the emulator takes Telegram Stars only ("XTR")',
+  ],
+  [
+    'a provider token',
+    'createInvoiceLink',
+    { ...invoice, provider_token: 'tok' },
+    'Bad Request: PAYMENT_PROVIDER_INVALID: pass an empty provider_token for Stars',
+  ],
+  [
+    'refusal without a message',
+    'answerPreCheckoutQuery',
+    { pre_checkout_query_id: '1', ok: false },
+    'Bad Request: parameter "error_message" is required',
+  ],
+  [
+    'refund without a charge id',
+    'refundStarPayment',
+    { user_id: 1 },
+    'Bad Request: parameter "telegram_payment_charge_id" is required',
+  ],
+  [
+    'refund without a user',
+    'refundStarPayment',
+    { telegram_payment_charge_id: 'stx' },
+    'Bad Request: invalid user_id specified',
+  ],
+];
 describe('bad parameters', () => {
-  const invoice = {
-    title: 'Credit',
-    description: '50 Stars',
-    payload: 'x',
-    currency: 'XTR',
-    prices: [{ label: '50', amount: 50 }],
-  };
-  const cases: [string, string, Record<string, unknown>, string][] = [
-    [
-      'no title',
-      'createInvoiceLink',
-      { ...invoice, title: '' },
-      'Bad Request: parameter "title" is required',
-    ],
-    [
-      'two prices',
-      'createInvoiceLink',
-      { ...invoice, prices: [...invoice.prices, ...invoice.prices] },
-      'Bad Request: STARS_INVOICE_INVALID',
-    ],
-    [
-      'no prices',
-      'createInvoiceLink',
-      { ...invoice, prices: [] },
-      'Bad Request: there must be at least one price',
-    ],
-    [
-      'prices not JSON',
-      'createInvoiceLink',
-      { ...invoice, prices: '[{' },
-      "Bad Request: can't parse prices JSON object",
-    ],
-    [
-      'zero Stars',
-      'createInvoiceLink',
-      { ...invoice, prices: [{ label: 'x', amount: 0 }] },
-      'Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID',
-    ],
-    [
-      'payload of 129 bytes',
-      'createInvoiceLink',
-      { ...invoice, payload: 'p'.repeat(129) },
-      'Bad Request: INVOICE_PAYLOAD_INVALID',
-    ],
-    [
-      'title of 33 characters',
-      'createInvoiceLink',
-      { ...invoice, title: 't'.repeat(33) },
-      'Bad Request: invoice title must be at most 32 characters',
-    ],
-    [
-      'a fiat currency',
-      'createInvoiceLink',
-      { ...invoice, currency: 'USD' },
-      'Bad Request: CURRENCY_INVALID: the emulator takes Telegram Stars only ("XTR")',
-    ],
-    [
-      'a provider token',
-      'createInvoiceLink',
-      { ...invoice, provider_token: 'tok' },
-      'Bad Request: PAYMENT_PROVIDER_INVALID: pass an empty provider_token for Stars',
-    ],
-    [
-      'refusal without a message',
-      'answerPreCheckoutQuery',
-      { pre_checkout_query_id: '1', ok: false },
-      'Bad Request: parameter "error_message" is required',
-    ],
-    [
-      'refund without a charge id',
-      'refundStarPayment',
-      { user_id: 1 },
-      'Bad Request: parameter "telegram_payment_charge_id" is required',
-    ],
-    [
-      'refund without a user',
-      'refundStarPayment',
-      { telegram_payment_charge_id: 'stx' },
-      'Bad Request: invalid user_id specified',
-    ],
-  ];
   it.each(cases)('%s → 400 with a clear description', async (_name, method, params, description) => {
     expect(await rawCall(method, params)).toEqual({
       status: 400,
