@@ -3,6 +3,7 @@
 import type { OnchainAccountView, OnchainConfig } from '@cocoon/shared';
 import { useState } from 'react';
 import { TonAmountInput } from '../components/AmountField';
+import { TonRows } from '../components/TonRows';
 import { Button, Row } from '../components/ui';
 import { parseTonInput, shortAddress, tonText } from '../format';
 import { delayText } from './delay';
@@ -21,16 +22,14 @@ function Balances({ view, account }: { view: OnchainAccountView; account: Accoun
           {shortAddress(account.address)}
         </span>
       </Row>
-      <Row label="Spendable on jobs" testId="onchain-account-mirror">
-        {tonText(view.mirrorNano)}
-      </Row>
-      <Row label="Available on chain" testId="onchain-account-available">
-        {tonText(account.available)}
-      </Row>
-      <Row label="Signed for so far" testId="onchain-account-vouchered">
-        {tonText(view.voucheredNano)}
-      </Row>
-      <Row label="Claimed by the operator">{tonText(account.claimed)}</Row>
+      <TonRows
+        rows={[
+          ['Spendable on jobs', view.mirrorNano, 'onchain-account-mirror'],
+          ['Available on chain', account.available, 'onchain-account-available'],
+          ['Signed for so far', view.voucheredNano, 'onchain-account-vouchered'],
+          ['Claimed by the operator', account.claimed],
+        ]}
+      />
       {view.voucherDue && (
         <p className="text-[13px] text-hint" data-testid="onchain-voucher-due">
           A job’s voucher ({tonText(view.voucherDue.amountNano)}) waits to be signed: the next job signs it

@@ -53,7 +53,7 @@ export function HomePage() {
                   {trial > 0n && (
                     <div data-testid="trial-credit">Trial credit: {tonText(trial)} · jobs only</div>
                   )}
-                  <StarsCredit me={me.data} layout="line" />
+                  <StarsCredit me={me.data} />
                   <div data-testid="held">Held for running jobs: {tonText(me.data.heldNano)}</div>
                 </>
               )}

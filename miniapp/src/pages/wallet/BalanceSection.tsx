@@ -2,10 +2,10 @@
 import type { MeView } from '@cocoon/shared';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { QueryView } from '../../components/states';
-import { Row, Section } from '../../components/ui';
-import { tonText } from '../../format';
+import { TonRows } from '../../components/TonRows';
+import { Section } from '../../components/ui';
 import { BalanceKind } from '../../onchain-accounts/BalanceKind';
-import { StarsCredit } from '../../stars/StarsCredit';
+import { StarsReceivable } from '../../stars/StarsCredit';
 
 export function BalanceSection({ me }: { me: UseQueryResult<MeView> }) {
   return (
@@ -16,17 +16,16 @@ export function BalanceSection({ me }: { me: UseQueryResult<MeView> }) {
       <QueryView query={me} rows={4}>
         {(m) => (
           <>
-            <Row label="Available for jobs" testId="wallet-balance">
-              {tonText(m.balanceNano)}
-            </Row>
-            <Row label="Withdrawable" testId="wallet-withdrawable">
-              {tonText(m.withdrawableNano)}
-            </Row>
-            <Row label="Trial credit (jobs only)" testId="wallet-trial">
-              {tonText(m.trialNano)}
-            </Row>
-            <StarsCredit me={m} layout="row" />
-            <Row label="Held for running jobs">{tonText(m.heldNano)}</Row>
+            <TonRows
+              rows={[
+                ['Available for jobs', m.balanceNano, 'wallet-balance'],
+                ['Withdrawable', m.withdrawableNano, 'wallet-withdrawable'],
+                ['Trial credit (jobs only)', m.trialNano, 'wallet-trial'],
+                ['Stars credit (jobs only)', m.starsNano ?? '0', 'wallet-stars'],
+                ['Held for running jobs', m.heldNano],
+              ]}
+            />
+            <StarsReceivable me={m} />
             <BalanceKind me={m} />
           </>
         )}
