@@ -5,12 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError, type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { refundUnvouched } from '../audits/consequences';
 import { DEV_BOT_TOKEN } from '../config';
-import { ledgerTotals } from '../ledger/ledger';
+import { balanceOf, ledgerTotals, starsHeldAccount } from '../ledger/ledger';
 import { type FakeTelegram, startFakeTelegram } from '../testing/fake-telegram';
 import { userClient } from '../testing/harness';
 import { onchainUser } from '../testing/onchain-users';
 import { useTestBed } from '../testing/test-bed';
+import { releaseDueEarnings } from './earnings';
 
 const RATE = 1_000_000n; // nanoTON per Star
 const ASK = 1_000_000n; // per 1,000 tokens
@@ -342,6 +344,31 @@ describe('spending and refunds', () => {
       "SELECT balance::text AS b FROM accounts WHERE id = 'system:stars_refund_shortfall'",
     );
     expect(loss.rows[0].b).toBe(`${-job.costNano}`);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+});
+
+describe('an audit refund of a Stars-paid job', () => {
+  it("gives the user Stars credit back and takes the rig's share from its still-held earnings", async () => {
+    const proxy = await start({ AUDIT_PENALTY_NANO: '0' });
+    const rig = await bed.rig(7952, ASK);
+    const alice = userClient(proxy, 7951);
+    await buy(alice, 7951, 50);
+    const job = await runJob(alice);
+    expect(BigInt((await alice.me()).starsNano!)).toBe(50n * RATE - job.costNano);
+    const [before] = (await rig.owner.rigs()).rigs;
+    expect(BigInt(before.heldStarsNano!)).toBeGreaterThan(0n);
+
+    // The rig is proven wrong: the job is refunded in full, into Stars credit.
+    await bed.db.tx((q) => refundUnvouched(q, rig.id, '7952', 0n, 'test'));
+    expect((await alice.me()).starsNano).toBe(`${50n * RATE}`);
+    expect(await balanceOf(bed.db, starsHeldAccount('7952'))).toBe(0n);
+    const [after] = (await rig.owner.rigs()).rigs;
+    expect(after).toMatchObject({ heldStarsNano: '0', starsReleaseAt: null });
+    // Its release, later, moves nothing: the money already went back.
+    await bed.db.query("UPDATE stars_earnings_holds SET release_at = now() - interval '1 second'");
+    await releaseDueEarnings(bed.db);
+    expect((await rig.owner.me()).withdrawableNano).toBe('0');
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 });
