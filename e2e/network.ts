@@ -9,6 +9,7 @@ import { type LocalBot, startLocalBot } from '@cocoon/bot';
 import type { Emulator } from '@cocoon/emulator';
 import {
   type Db,
+  DEV_BOT_TOKEN,
   DEV_SERVICE_KEY,
   loadConfig,
   openDb,
@@ -84,7 +85,10 @@ export async function buildMiniApp(): Promise<string> {
 export interface NetworkOptions {
   /** Load the models (for workers the spec starts). */
   models?: boolean;
-  /** Start the bot and the Bot API emulator. */
+  /**
+   * Start the bot and the Bot API emulator. The emulator starts first, so that the proxy talks to it too
+   * (TELEGRAM_API_ROOT: Stars invoice links, confirming charges).
+   */
   bot?: boolean;
   /** Extra proxy environment. */
   proxyEnv?: Record<string, string>;
@@ -130,6 +134,17 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     });
     cleanups.push(() => browser.close());
 
+    let emulator: Emulator | undefined;
+    if (opts.bot) {
+      const { startBotApiEmulator } = await import('@cocoon/emulator');
+      emulator = await startBotApiEmulator({
+        demo: true,
+        bots: [{ token: DEV_BOT_TOKEN, username: 'cocoon_local_bot', firstName: 'Cocoon' }],
+      });
+      const started = emulator;
+      cleanups.push(() => started.close());
+    }
+
     const config = loadConfig({
       PORT: '0',
       HOST: '127.0.0.1',
@@ -139,6 +154,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       // The journeys count money to the nanoTON: no random audits (auditors are paid from the fees). A new rig
       // is in probation as on any network; its jobs have no other candidate to audit them.
       AUDIT_RATE: '0',
+      ...(emulator ? { TELEGRAM_API_ROOT: emulator.url } : {}),
       ...opts.proxyEnv,
     });
     const proxy = await startProxy(config, { db, log: createLogger(config.LOG_LEVEL), sweepMs: 500 });
@@ -152,12 +168,19 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     cleanups.push(() => Promise.all(workers.map((w) => w.stop({ graceful: false }))));
 
     let bot: LocalBot | undefined;
-    if (opts.bot) {
+    if (emulator) {
+      // With BOT_TOKEN set, startLocalBot polls the given Bot API (the emulator above) instead of its own.
       bot = await startLocalBot({
         proxyUrl: proxy.url,
         miniAppUrl: `${proxy.url}/`,
-        emulatorPort: 0,
-        env: { LOG_LEVEL: 'warn', EDIT_INTERVAL_MS: '200', COCOON_LOCAL: 'true' },
+        env: {
+          LOG_LEVEL: 'warn',
+          EDIT_INTERVAL_MS: '200',
+          COCOON_LOCAL: 'true',
+          BOT_TOKEN: DEV_BOT_TOKEN,
+          TELEGRAM_API_ROOT: emulator.url,
+          BOT_MODE: 'polling',
+        },
         log: { info: () => {}, warn: () => {}, error: (f, m) => console.error('bot:', m, f) },
       });
       cleanups.push(() => bot!.stop());
@@ -169,7 +192,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       db,
       chain,
       browser,
-      emulator: bot?.emulator,
+      emulator,
       appUrl: (user, route = '/') =>
         `${proxy.url}/?tgUser=${user.id}&tgName=${encodeURIComponent(user.name)}#${route}`,
       user: (id, name) => userClient(proxy, id, name),

@@ -46,6 +46,8 @@ const cfg = loadOrExit('npm start', () =>
 );
 const dataDir = resolve(cfg.DATA_DIR);
 const proxyUrl = `http://127.0.0.1:${cfg.PORT}`;
+/** The local Bot API emulator (when BOT_TOKEN is unset). */
+const emulatorUrl = `http://127.0.0.1:${cfg.EMULATOR_PORT}`;
 // The data folder holds the database, keys and tokens: the owner's alone.
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 chmodSync(dataDir, 0o700);
@@ -246,6 +248,9 @@ async function main(): Promise<void> {
     MODEL_CATALOGUE: modelCatalogue,
     // The local rig is the operator's own: no probation and no bond (one rig has no one to audit it).
     OPERATOR_OWNER_IDS: process.env.OPERATOR_OWNER_IDS ?? String(cfg.DEV_TELEGRAM_ID),
+    // Stars: the proxy makes invoice links and confirms charges at the Bot API the bot uses (the emulator's,
+    // which starts later; the proxy only calls it when someone buys).
+    ...(cfg.BOT_TOKEN ? {} : { TELEGRAM_API_ROOT: emulatorUrl }),
     ...secrets.proxy,
   });
   await waitFor('the proxy', async () => (await fetch(`${proxyUrl}/healthz`)).ok);
@@ -307,8 +312,16 @@ async function main(): Promise<void> {
     ATTESTATION_POLICY_KEY: policy.key,
   };
   startChild('bot', 'scripts/start-bot.ts', [], botEnv);
-  const chatUrl = cfg.BOT_TOKEN ? 'Telegram (BOT_TOKEN is set)' : `http://127.0.0.1:${cfg.EMULATOR_PORT}/`;
-  if (!cfg.BOT_TOKEN) await waitFor('the bot', async () => (await fetch(chatUrl)).ok);
+  const chatUrl = cfg.BOT_TOKEN ? 'Telegram (BOT_TOKEN is set)' : `${emulatorUrl}/`;
+  if (!cfg.BOT_TOKEN) {
+    await waitFor('the bot', async () => (await fetch(chatUrl)).ok);
+    // The Mini App's dev user is a Telegram user of the emulator too, so it can pay Stars invoices there.
+    await fetch(`${emulatorUrl}/control/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: cfg.DEV_TELEGRAM_ID, first_name: 'Dev' }),
+    });
+  }
 
   const rows = [
     ['Mini App', `${proxyUrl}/`],

@@ -15,6 +15,18 @@ describe('bot config', () => {
     expect(c.GENERATE_MODEL).toBe('demo-gen');
   });
 
+  it("keeps the Stars pre-checkout wait inside Telegram's 10 seconds, and bounds the payment reports", () => {
+    const c = loadBotConfig(REAL);
+    expect(c.STARS_PRECHECKOUT_TIMEOUT_MS).toBe(5000);
+    expect(c.STARS_REPORT_ATTEMPTS).toBe(5);
+    expect(c.PAYMENT_SUPPORT).toBeUndefined();
+    expect(() => loadBotConfig({ ...REAL, STARS_PRECHECKOUT_TIMEOUT_MS: '10000' })).toThrow(
+      /STARS_PRECHECKOUT_TIMEOUT_MS/,
+    );
+    expect(() => loadBotConfig({ ...REAL, STARS_REPORT_ATTEMPTS: '0' })).toThrow(/STARS_REPORT_ATTEMPTS/);
+    expect(() => loadBotConfig({ ...REAL, PAYMENT_SUPPORT: 'x'.repeat(201) })).toThrow(/PAYMENT_SUPPORT/);
+  });
+
   it('with a real token: no dev defaults, every secret its own and required', () => {
     const c = loadBotConfig(REAL);
     expect(c.COCOON_LOCAL).toBe(false);

@@ -80,6 +80,16 @@ export const configSchema = z.object({
     )
     .optional(),
   PCCS_URL: z.string().url().optional(),
+  /**
+   * Telegram Stars: the proxy must answer a pre-checkout query within this (Telegram allows the bot 10 s in
+   * all); a report of a payment Telegram took is tried this many times, waiting from STARS_REPORT_RETRY_MS,
+   * doubling. PAYMENT_SUPPORT: who /paysupport and /terms name for payment problems (a @username, an email
+   * address or a URL).
+   */
+  STARS_PRECHECKOUT_TIMEOUT_MS: count(5000, 9000),
+  STARS_REPORT_ATTEMPTS: count(5, 20),
+  STARS_REPORT_RETRY_MS: count(1000, 60_000),
+  PAYMENT_SUPPORT: z.string().trim().min(1).max(200).optional(),
   LOG_LEVEL: logLevelSchema.default('info'),
   LOG_FORMAT: logFormatSchema.default('json'),
 });

@@ -8,10 +8,14 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { BotConfig } from './config';
 import { type BotDeps, describeError, displayName, type Logger, Tasks } from './deps';
 import { accountFeature } from './features/account';
+import { buyFeature } from './features/buy';
 import { fallbackFeature } from './features/fallback';
 import { forgetFeature } from './features/forget';
 import { generateFeature } from './features/generate';
 import { historyFeature } from './features/history';
+import { paymentTermsFeature } from './features/payment-terms';
+import { paymentsFeature } from './features/payments';
+import { refundFeature } from './features/refund';
 import { summarizeFeature } from './features/summarize';
 import { trustFeature } from './features/trust';
 import { createHistoryStore } from './history/store';
@@ -94,6 +98,11 @@ export function createBot(
     );
   });
   protectedBot.use(historyFeature(features));
+  // Before account: /start buy (the deep link from a group) opens the Stars offer.
+  protectedBot.use(buyFeature(features));
+  protectedBot.use(paymentsFeature(features));
+  protectedBot.use(refundFeature(features));
+  protectedBot.use(paymentTermsFeature(features));
   protectedBot.use(accountFeature(features));
   protectedBot.use(summarizeFeature(features));
   protectedBot.use(generateFeature(features));

@@ -8,6 +8,15 @@ import type { BotConfig } from './config';
 import { COMMANDS, createBot } from './create-bot';
 import type { BotDeps } from './deps';
 
+/** pre_checkout_query: Telegram Stars payments (the rest of a payment arrives as messages). */
+export const ALLOWED_UPDATES = [
+  'message',
+  'edited_message',
+  'my_chat_member',
+  'callback_query',
+  'pre_checkout_query',
+] as const;
+
 export interface RunningBot {
   bot: ReturnType<typeof createBot>;
   /** The webhook server's address (webhook mode only). */
@@ -44,7 +53,7 @@ export async function startBot(
     const port = (server.address() as AddressInfo).port;
     await bot.api.setWebhook(config.WEBHOOK_URL!, {
       secret_token: config.WEBHOOK_SECRET,
-      allowed_updates: ['message', 'edited_message', 'my_chat_member', 'callback_query'],
+      allowed_updates: ALLOWED_UPDATES,
     });
     bot.deps.log.info({ mode: 'webhook', port }, 'bot started');
     return {
@@ -65,7 +74,7 @@ export async function startBot(
     bot
       .start({
         timeout: opts.pollTimeoutS ?? 30,
-        allowed_updates: ['message', 'edited_message', 'my_chat_member', 'callback_query'],
+        allowed_updates: ALLOWED_UPDATES,
         onStart: () => resolve(),
       })
       .catch(reject);

@@ -60,6 +60,8 @@ describe('layoutReply', () => {
 describe('job errors', () => {
   it('maps proxy errors to what the user is told', () => {
     expect(classifyJobError(new ApiError(402, 'insufficient_funds', 'x'))).toBe('insufficient_funds');
+    // Also a 402, but not "buy more": a reversed Stars charge is owed first.
+    expect(classifyJobError(new ApiError(402, 'stars_receivable', 'x'))).toBe('stars_receivable');
     expect(classifyJobError(new ApiError(503, 'no_capacity', 'x'))).toBe('no_capacity');
     // The queue: no room, no wait allowed, or a wait past its deadline.
     expect(classifyJobError(new ApiError(429, 'queue_cap', 'x'))).toBe('queue_busy');

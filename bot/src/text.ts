@@ -87,6 +87,7 @@ export type JobErrorKind =
   | 'attestation_unavailable'
   | 'voucher_due'
   | 'onchain_job_open'
+  | 'stars_receivable'
   | 'unavailable';
 
 export function classifyJobError(err: unknown): JobErrorKind {
@@ -95,6 +96,7 @@ export function classifyJobError(err: unknown): JobErrorKind {
     if (err.code === 'no_verified_rig') return 'no_verified_rig';
     if (err.code === 'voucher_due') return 'voucher_due';
     if (err.code === 'onchain_job_open') return 'onchain_job_open';
+    if (err.code === 'stars_receivable') return 'stars_receivable';
     if (
       err.code === 'attestation_not_configured' ||
       err.code === 'policy_rejected' ||
@@ -119,7 +121,7 @@ export function classifyJobError(err: unknown): JobErrorKind {
 export function jobErrorText(kind: JobErrorKind, model: string): string {
   switch (kind) {
     case 'insufficient_funds':
-      return 'Your Cocoon balance is too low for this job. Buy compute in the Mini App, then try again.';
+      return 'Your Cocoon balance is too low for this job. Buy compute with Telegram Stars (/buy) or in the Mini App, then try again.';
     case 'no_capacity':
       return `No rig is serving ${model} right now. Try again in a minute.`;
     case 'queue_busy':
@@ -157,6 +159,11 @@ export function jobErrorText(kind: JobErrorKind, model: string): string {
       return (
         'Your jobs are paid from your own on-chain account, which pays one job at a time, and your last job ' +
         'is still running. Try again when it has finished.'
+      );
+    case 'stars_receivable':
+      return (
+        'Telegram reversed a Stars payment of yours after its credit was spent, so that amount is owed and new ' +
+        'jobs are paused until it is settled. /balance shows what is owed; your next Stars purchase (/buy) pays it first.'
       );
     default:
       return 'Cocoon is unreachable right now. Try again in a minute.';

@@ -1,10 +1,7 @@
 // The Cocoon bot end to end: the real grammY bot by long polling against the Bot API emulator over HTTP,
 // the real proxy (PGlite or DATABASE_URL) and a protocol-real worker. Nothing in the bot is mocked.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadBotConfig, type RunningBot, startBot, startLocalBot } from '@cocoon/bot';
 import { type Emulator, startBotApiEmulator, type TgMessage, type TgUser } from '@cocoon/emulator';
 import type { Db, ProxyServer } from '@cocoon/proxy';
@@ -20,6 +17,7 @@ import {
 } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { catalogueFile, memoryLog, serviceClient as serviceFor } from '../support/bot-it';
 
 const TOKEN = '7100001:bot-integration-token';
 // A real token: the proxy and the bot run as in production, each secret its own.
@@ -33,12 +31,7 @@ let emulator: Emulator;
 let proxy: ProxyServer | undefined;
 let worker: TestWorker | undefined;
 let running: RunningBot | undefined;
-const logs: string[] = [];
-const log = {
-  info: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
-  warn: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
-  error: (f: object, m: string) => void logs.push(JSON.stringify({ ...f, m })),
-};
+const { logs, log } = memoryLog();
 
 beforeAll(async () => {
   db = await openTestDb();
@@ -69,19 +62,7 @@ const MODELS = [
   { id: 'summarize-extractive', kinds: ['summarize' as const], digest: 'a'.repeat(64) },
   { id: 'demo-gen', kinds: ['generate' as const], digest: 'b'.repeat(64) },
 ];
-function catalogue(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cocoon-bot-it-')), 'catalogue.json');
-  const models = MODELS.map((m) => ({
-    name: m.id,
-    digest: m.digest,
-    kinds: m.kinds,
-    contextLength: 4096,
-    demoGrade: false,
-    deterministic: m.id !== 'demo-gen',
-  }));
-  writeFileSync(file, JSON.stringify({ models }));
-  return file;
-}
+const catalogue = () => catalogueFile(MODELS);
 
 /** A proxy, one rig serving both bot models, and the bot polling the emulator. */
 async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Record<string, string> = {}) {
@@ -117,12 +98,7 @@ async function startNetwork(proxyEnv: Record<string, string> = {}, botEnv: Recor
 
 let botConfig: ReturnType<typeof loadBotConfig>;
 
-function serviceClient(user: TgUser): CocoonClient {
-  return createCocoonClient({
-    baseUrl: proxy!.url,
-    auth: { kind: 'service', key: SECRETS.SERVICE_KEY, telegramId: user.id, name: user.first_name },
-  });
-}
+const serviceClient = (user: TgUser): CocoonClient => serviceFor(proxy!.url, SECRETS.SERVICE_KEY, user);
 
 function group(title: string) {
   const alice = emulator.createUser({ first_name: 'Alice' });

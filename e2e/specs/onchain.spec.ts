@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
 import { Contexts, snap } from '../support/browser';
+import { summarizeInPlayground } from '../support/playground';
 import { connectWithSandboxButton } from '../support/ton-connect';
 
 const TON = 1_000_000_000n;
@@ -105,22 +106,11 @@ describe('on-chain account from the Mini App', () => {
       .toBe(tonOf(credited));
 
     // A Playground job, paid from the account; the page's client signs its voucher with the spend key.
-    await page.goto(net.appUrl(holder, '/play'));
-    await expect
-      .poll(() => page.getByTestId('playground-model').inputValue(), { timeout: 20_000 })
-      .toBe(MODEL);
-    await page
-      .getByTestId('playground-input')
-      .fill(
-        [
-          'Ann: Where do we meet for the review?',
-          'Bo: The review is in room 4 on Monday at ten, bring the budget numbers.',
-          'Cy: I will book room 4 today and send the invite.',
-        ].join('\n'),
-      );
-    await page.getByTestId('playground-max-tokens').fill('64');
-    await page.getByTestId('playground-run').click();
-    await page.getByTestId('playground-receipt').waitFor({ state: 'visible', timeout: 60_000 });
+    await summarizeInPlayground(page, net.appUrl(holder, '/play'), MODEL, [
+      'Ann: Where do we meet for the review?',
+      'Bo: The review is in room 4 on Monday at ten, bring the budget numbers.',
+      'Cy: I will book room 4 today and send the invite.',
+    ]);
     const [job] = (await api.myJobs()).jobs;
     expect(job.state).toBe('done');
     const cost = BigInt(job.costNano!);

@@ -2,6 +2,7 @@
 // query string, JSON, urlencoded or multipart (grammY uses multipart only for file uploads, with
 // headers like `content-disposition:form-data;name="x"` — no spaces, unquoted filename).
 import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
 import { badRequest } from './errors';
 
 export interface UploadedFile {
@@ -29,6 +30,33 @@ export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Prom
     chunks.push(buf);
   }
   return Buffer.concat(chunks);
+}
+
+/** A refusal of the emulator's own JSON routes (control API, payment sheet): `{ error }` with this status. */
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A JSON request body (at most 1 MiB), checked against `schema`; a ControlError(400) names the bad field. */
+export async function jsonBody<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
+  const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = raw === '' ? {} : JSON.parse(raw);
+  } catch {
+    throw new ControlError(400, 'body must be JSON');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ControlError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return result.data;
 }
 
 export async function parseBotRequest(req: IncomingMessage, url: URL): Promise<ParsedRequest> {

@@ -2,11 +2,14 @@
 // HTTP, so the web chat page or another process (the e2e launcher, Playwright) can drive the world.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readBody } from './body';
+import { ControlError, jsonBody } from './body';
+import { type ControlRoute, noRoute } from './control-route';
 import type { Emulator } from './emulator';
 import { sendJson } from './emulator';
 import type { TgMessage } from './model';
-import type { UserContent } from './world';
+import { StarsError } from './stars';
+import { starsRoutes } from './stars-control';
+import type { UserContent } from './user-content';
 
 const botRef = z.union([z.string(), z.number()]).optional();
 const id = z.coerce.number().int();
@@ -62,31 +65,6 @@ const schemas = {
   }),
 };
 
-class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function jsonBody<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
-  const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = raw === '' ? {} : JSON.parse(raw);
-  } catch {
-    throw new ControlError(400, 'body must be JSON');
-  }
-  const result = schema.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ControlError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
-  return result.data;
-}
-
 function toContent(body: z.infer<typeof schemas.send>): UserContent {
   if (body.forwardFrom !== undefined) {
     if (!body.text) throw new ControlError(400, 'a forward needs text');
@@ -120,7 +98,7 @@ function state(emulator: Emulator) {
     webhook: bot.queue.webhook?.url ?? '',
     pendingUpdates: bot.queue.pendingCount,
   }));
-  return { bots, users: [...world.users.values()], chats };
+  return { bots, users: [...world.users.values()], chats, stars: emulator.stars.balancesByUser() };
 }
 
 export async function handleControl(
@@ -133,7 +111,7 @@ export async function handleControl(
     const result = await dispatch(emulator, req, res, url);
     if (result !== undefined) sendJson(res, 200, result);
   } catch (err) {
-    const status = err instanceof ControlError ? err.status : 400;
+    const status = err instanceof ControlError || err instanceof StarsError ? err.status : 400;
     if (!res.headersSent) sendJson(res, status, { error: (err as Error).message });
   }
 }
@@ -144,13 +122,36 @@ async function dispatch(
   res: ServerResponse,
   url: URL,
 ): Promise<unknown> {
-  const path = url.pathname.replace(/^\/_emulator/, '').replace(/\/$/, '');
-  const method = req.method ?? 'GET';
   const q = url.searchParams;
-  const bot = q.get('bot') ?? undefined;
-  const timeout = Math.min(Math.max(Number(q.get('timeoutMs') ?? 5_000) || 5_000, 1), 60_000);
-  let m: RegExpExecArray | null = null;
+  const route: ControlRoute = {
+    emulator,
+    req,
+    res,
+    path: url.pathname.replace(/^\/(_emulator|control)/, '').replace(/\/$/, ''),
+    method: req.method ?? 'GET',
+    q,
+    bot: q.get('bot') ?? undefined,
+    timeout: Math.min(Math.max(Number(q.get('timeoutMs') ?? 5_000) || 5_000, 1), 60_000),
+  };
+  for (const routes of [worldRoutes, chatRoutes, starsRoutes]) {
+    const result = await routes(route);
+    if (result !== noRoute) return result;
+  }
+  throw new ControlError(404, `no control route ${route.method} ${route.path}`);
+}
 
+/** Users, groups, the web chat's state and events, call log, failure injection, Web App links, callbacks. */
+async function worldRoutes({
+  emulator,
+  req,
+  res,
+  path,
+  method,
+  q,
+  bot,
+  timeout,
+}: ControlRoute): Promise<unknown> {
+  let m: RegExpExecArray | null = null;
   if (method === 'GET' && path === '/state') return state(emulator);
   if (method === 'GET' && path === '/events') {
     res.writeHead(200, {
@@ -194,6 +195,12 @@ async function dispatch(
     else emulator.userUnblocksBot(id.parse(m[1]), { bot: body.bot });
     return { ok: true };
   }
+  return noRoute;
+}
+
+/** A chat's bot membership, messages (send, read, wait for the bot's, edit) and button presses. */
+async function chatRoutes({ emulator, req, path, method, q, bot, timeout }: ControlRoute): Promise<unknown> {
+  let m: RegExpExecArray | null = null;
   m = /^\/chats\/(-?\d+)\/bot$/.exec(path);
   if (m) {
     const chatId = id.parse(m[1]);
@@ -248,5 +255,5 @@ async function dispatch(
       bot: body.bot,
     });
   }
-  throw new ControlError(404, `no control route ${method} ${path}`);
+  return noRoute;
 }

@@ -4,13 +4,26 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions } from '@cocoon/shared/node';
 import { parseBotRequest, type UploadedFile } from './body';
 import { handleControl } from './control';
+import { createDemo } from './demo';
 import { ApiError, type ApiErrorShape, notFound, unauthorized } from './errors';
 import { signInitData, webAppLaunchUrl } from './initdata';
+import { handleInvoiceSheet, isInvoiceSheetPath } from './invoice-http';
 import { methods } from './methods';
-import type { BotConfig, CallbackAnswer, TgChat, TgMessage, TgUser, WorldEvent } from './model';
+import type {
+  BotConfig,
+  ButtonPress,
+  CallbackAnswer,
+  NewUser,
+  TgChat,
+  TgMessage,
+  TgUser,
+  WorldEvent,
+} from './model';
+import { PRECHECKOUT_TIMEOUT_MS, preCheckoutTimeoutFromEnv, Stars } from './stars';
 import { realisticThrottle, Throttle, type ThrottleOptions } from './throttle';
+import type { UserContent } from './user-content';
 import { webChatHtml } from './webchat';
-import { type BotAccount, type UserContent, World } from './world';
+import { type BotAccount, World } from './world';
 
 export interface Logger {
   info(fields: object, event: string): void;
@@ -34,6 +47,10 @@ export interface EmulatorOptions {
   webhookTimeoutMs?: number;
   /** pino-compatible; fields never hold message text. */
   logger?: Logger;
+  /** How long a bot has to answer a pre_checkout_query (Telegram: 10 s); else env EMULATOR_PRECHECKOUT_TIMEOUT_MS. */
+  preCheckoutTimeoutMs?: number;
+  /** The address invoice links start with (createInvoiceLink); default the emulator's own address. */
+  publicUrl?: string;
 }
 
 export interface ApiCall {
@@ -43,7 +60,6 @@ export interface ApiCall {
 }
 
 export type ChatRef = { bot?: string | number };
-export type ButtonPress = { kind: 'callback'; queryId: string } | { kind: 'url' | 'web_app'; url: string };
 
 export const defaultBot: BotConfig = {
   token: '1000000001:local-emulator-token',
@@ -55,6 +71,8 @@ const maxCallLog = 2000;
 
 export class Emulator {
   readonly world: World;
+  /** Stars balances, invoices, payments and refunds (see stars.ts; test helpers in @cocoon/emulator/testing). */
+  readonly stars: Stars;
   url = '';
   port = 0;
   private server: Server | undefined;
@@ -75,6 +93,11 @@ export class Emulator {
       },
       onLog: (event, fields) => this.logger?.warn({ ...fields, botId: bot().user.id }, event),
     }));
+    this.stars = new Stars(this.world, {
+      preCheckoutTimeoutMs:
+        options.preCheckoutTimeoutMs ?? preCheckoutTimeoutFromEnv(process.env) ?? PRECHECKOUT_TIMEOUT_MS,
+      publicUrl: () => (options.publicUrl ?? this.url).replace(/\/$/, ''),
+    });
     for (const config of options.bots?.length ? options.bots : [defaultBot]) this.world.addBot(config);
     if (options.throttle)
       this.throttle = new Throttle(options.throttle === true ? realisticThrottle : options.throttle);
@@ -100,12 +123,13 @@ export class Emulator {
     this.port = address.port;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${host}:${this.port}`;
-    if (this.options.demo) this.createDemo();
+    if (this.options.demo) createDemo(this.world);
     this.logger?.info({ port: this.port, bots: this.world.bots.size }, 'emulator_listening');
     return this;
   }
 
   async close(): Promise<void> {
+    this.stars.close();
     for (const bot of this.world.bots.values()) bot.queue.close();
     for (const client of this.sseClients) client.end();
     this.sseClients.clear();
@@ -138,13 +162,7 @@ export class Emulator {
     return this.world.resolveBot(ref);
   }
 
-  createUser(input: {
-    first_name: string;
-    last_name?: string;
-    username?: string;
-    language_code?: string;
-    id?: number;
-  }): TgUser {
+  createUser(input: NewUser): TgUser {
     return this.world.createUser(input);
   }
 
@@ -347,6 +365,7 @@ export class Emulator {
     return handler({
       world: this.world,
       bot,
+      stars: this.stars,
       params,
       files: extra.files ?? new Map(),
       signal: extra.signal ?? new AbortController().signal,
@@ -359,7 +378,8 @@ export class Emulator {
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const api = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z0-9_]+)\/?$/.exec(url.pathname);
     if (api) return this.serveBotApi(req, res, url, decodeURIComponent(api[1]), api[2]);
-    if (url.pathname.startsWith('/_emulator/')) return handleControl(this, req, res, url);
+    if (/^\/(_emulator|control)\//.test(url.pathname)) return handleControl(this, req, res, url);
+    if (isInvoiceSheetPath(url.pathname)) return handleInvoiceSheet(this.stars, req, res, url);
     if (url.pathname === '/' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(webChatHtml);
@@ -405,22 +425,6 @@ export class Emulator {
     if (this.sseClients.size === 0 || event.type === 'api_call') return;
     const data = `data: ${JSON.stringify(event)}\n\n`;
     for (const client of this.sseClients) client.write(data);
-  }
-
-  private createDemo(): void {
-    const alice = this.world.createUser({ first_name: 'Alice', username: 'alice', language_code: 'en' });
-    const bob = this.world.createUser({ first_name: 'Bob', username: 'bob', language_code: 'en' });
-    const carol = this.world.createUser({ first_name: 'Carol', username: 'carol', language_code: 'en' });
-    for (const bot of this.world.bots.values()) {
-      for (const user of [alice, bob, carol]) this.world.privateConversation(bot, user.id);
-    }
-    const group = this.world.createGroup({
-      title: 'Cocoon demo group',
-      admins: [alice.id],
-      members: [bob.id, carol.id],
-    });
-    for (const bot of this.world.bots.values())
-      this.world.setBotStatus(group.id, 'member', { bot: bot.user.id, by: alice.id });
   }
 }
 

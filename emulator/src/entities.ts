@@ -190,18 +190,84 @@ const entityName: Partial<Record<MessageEntity['type'], string>> = {
   text_link: 'TextUrl',
 };
 
+interface V2State {
+  source: string;
+  text: string;
+  entities: MessageEntity[];
+  stack: OpenMark[];
+}
+
+/** `]` at `i` closes a text link `[text](url)`; "[text]" without a URL stays plain text. Returns the next index. */
+function closeLinkV2(st: V2State, i: number): number {
+  const top = st.stack[st.stack.length - 1];
+  if (top?.type !== 'text_link') {
+    throw parseError(`Character ']' is reserved and must be escaped with the preceding '\\'`);
+  }
+  if (st.source[i + 1] !== '(') {
+    // Telegram treats "[text]" without a URL as plain text.
+    st.stack.pop();
+    return i + 1;
+  }
+  let url = '';
+  let j = i + 2;
+  while (j < st.source.length && st.source[j] !== ')') {
+    if (st.source[j] === '\\' && j + 1 < st.source.length) j += 1;
+    url += st.source[j];
+    j += 1;
+  }
+  if (j >= st.source.length) {
+    throw parseError(`Can't find end of a URL at byte offset ${byteOffset(st.source, i + 2)}`);
+  }
+  st.stack.pop();
+  if (st.text.length > top.start) {
+    st.entities.push({ type: 'text_link', offset: top.start, length: st.text.length - top.start, url });
+  }
+  return j + 1;
+}
+
+/** `code` or ```pre``` (with an optional language line) at `i`: literal except \` and \\. Returns the next index. */
+function codeV2(st: V2State, i: number): number {
+  const isPre = st.source.startsWith('```', i);
+  const marker = isPre ? '```' : '`';
+  const end = st.source.indexOf(marker, i + marker.length);
+  if (end === -1) {
+    throw parseError(
+      `Can't find end of ${isPre ? 'Pre' : 'Code'} entity at byte offset ${byteOffset(st.source, i)}`,
+    );
+  }
+  let body = st.source.slice(i + marker.length, end);
+  let language: string | undefined;
+  if (isPre) {
+    const firstLine = /^([^\s`]+)\n/.exec(body);
+    if (firstLine) {
+      language = firstLine[1];
+      body = body.slice(firstLine[0].length);
+    } else if (body.startsWith('\n')) body = body.slice(1);
+  }
+  const content = body.replace(/\\([\\`])/g, '$1');
+  const start = st.text.length;
+  st.text += content;
+  if (content.length > 0) {
+    st.entities.push(
+      isPre
+        ? { type: 'pre', offset: start, length: content.length, ...(language ? { language } : {}) }
+        : { type: 'code', offset: start, length: content.length },
+    );
+  }
+  return end + marker.length;
+}
+
 function parseMarkdownV2(source: string): FormattedText {
-  let text = '';
-  const entities: MessageEntity[] = [];
-  const stack: OpenMark[] = [];
+  const st: V2State = { source, text: '', entities: [], stack: [] };
+  const { entities, stack } = st;
   let quoteStart = -1;
   let i = 0;
   const toggle = (type: MessageEntity['type'], marker: string) => {
     const top = stack[stack.length - 1];
     if (top && top.type === type) {
       stack.pop();
-      if (text.length > top.start)
-        entities.push({ type, offset: top.start, length: text.length - top.start } as MessageEntity);
+      if (st.text.length > top.start)
+        entities.push({ type, offset: top.start, length: st.text.length - top.start } as MessageEntity);
       return;
     }
     const open = stack.find((s) => s.type === type);
@@ -210,14 +276,14 @@ function parseMarkdownV2(source: string): FormattedText {
         `Can't find end of ${entityName[type]} entity at byte offset ${byteOffset(source, open.sourceIndex)}`,
       );
     }
-    stack.push({ type, marker, start: text.length, sourceIndex: i });
+    stack.push({ type, marker, start: st.text.length, sourceIndex: i });
   };
   while (i < source.length) {
     const ch = source[i];
     const atLineStart = i === 0 || source[i - 1] === '\n';
     if (atLineStart && quoteStart !== -1 && ch !== '>') {
       // The quote ended on the previous line; drop the newline that separated it.
-      entities.push({ type: 'blockquote', offset: quoteStart, length: text.length - 1 - quoteStart });
+      entities.push({ type: 'blockquote', offset: quoteStart, length: st.text.length - 1 - quoteStart });
       quoteStart = -1;
     }
     if (ch === '\\') {
@@ -225,12 +291,12 @@ function parseMarkdownV2(source: string): FormattedText {
       if (next === undefined || next.charCodeAt(0) > 126) {
         throw parseError(`Character '\\' is reserved and must be escaped with the preceding '\\'`);
       }
-      text += next;
+      st.text += next;
       i += 2;
       continue;
     }
     if (ch === '>' && atLineStart) {
-      if (quoteStart === -1) quoteStart = text.length;
+      if (quoteStart === -1) quoteStart = st.text.length;
       i += 1;
       continue;
     }
@@ -260,84 +326,33 @@ function parseMarkdownV2(source: string): FormattedText {
       continue;
     }
     if (ch === '[') {
-      stack.push({ type: 'text_link', marker: '[', start: text.length, sourceIndex: i });
+      stack.push({ type: 'text_link', marker: '[', start: st.text.length, sourceIndex: i });
       i += 1;
       continue;
     }
     if (ch === ']') {
-      const top = stack[stack.length - 1];
-      if (top?.type !== 'text_link') {
-        throw parseError(`Character ']' is reserved and must be escaped with the preceding '\\'`);
-      }
-      if (source[i + 1] !== '(') {
-        // Telegram treats "[text]" without a URL as plain text.
-        stack.pop();
-        i += 1;
-        continue;
-      }
-      let url = '';
-      let j = i + 2;
-      while (j < source.length && source[j] !== ')') {
-        if (source[j] === '\\' && j + 1 < source.length) j += 1;
-        url += source[j];
-        j += 1;
-      }
-      if (j >= source.length) {
-        throw parseError(`Can't find end of a URL at byte offset ${byteOffset(source, i + 2)}`);
-      }
-      stack.pop();
-      if (text.length > top.start) {
-        entities.push({ type: 'text_link', offset: top.start, length: text.length - top.start, url });
-      }
-      i = j + 1;
+      i = closeLinkV2(st, i);
       continue;
     }
     if (ch === '`') {
-      const isPre = source.startsWith('```', i);
-      const marker = isPre ? '```' : '`';
-      const end = source.indexOf(marker, i + marker.length);
-      if (end === -1) {
-        throw parseError(
-          `Can't find end of ${isPre ? 'Pre' : 'Code'} entity at byte offset ${byteOffset(source, i)}`,
-        );
-      }
-      let body = source.slice(i + marker.length, end);
-      let language: string | undefined;
-      if (isPre) {
-        const firstLine = /^([^\s`]+)\n/.exec(body);
-        if (firstLine) {
-          language = firstLine[1];
-          body = body.slice(firstLine[0].length);
-        } else if (body.startsWith('\n')) body = body.slice(1);
-      }
-      const content = body.replace(/\\([\\`])/g, '$1');
-      const start = text.length;
-      text += content;
-      if (content.length > 0) {
-        entities.push(
-          isPre
-            ? { type: 'pre', offset: start, length: content.length, ...(language ? { language } : {}) }
-            : { type: 'code', offset: start, length: content.length },
-        );
-      }
-      i = end + marker.length;
+      i = codeV2(st, i);
       continue;
     }
     if (reservedV2.has(ch)) {
       throw parseError(`Character '${ch}' is reserved and must be escaped with the preceding '\\'`);
     }
-    text += ch;
+    st.text += ch;
     i += 1;
   }
   if (quoteStart !== -1)
-    entities.push({ type: 'blockquote', offset: quoteStart, length: text.length - quoteStart });
+    entities.push({ type: 'blockquote', offset: quoteStart, length: st.text.length - quoteStart });
   const unclosed = stack[0];
   if (unclosed) {
     throw parseError(
       `Can't find end of ${entityName[unclosed.type] ?? unclosed.type} entity at byte offset ${byteOffset(source, unclosed.sourceIndex)}`,
     );
   }
-  return { text, entities: entities.filter((e) => e.length > 0) };
+  return { text: st.text, entities: entities.filter((e) => e.length > 0) };
 }
 
 // ---------------------------------------------------------------- legacy Markdown

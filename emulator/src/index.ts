@@ -2,7 +2,6 @@
 export { parseMultipart, type UploadedFile } from './body';
 export {
   type ApiCall,
-  type ButtonPress,
   type ChatRef,
   defaultBot,
   Emulator,
@@ -15,13 +14,26 @@ export { ApiError, type ApiErrorShape } from './errors';
 export { type InitDataInput, signInitData, webAppLaunchUrl } from './initdata';
 export type {
   BotConfig,
+  ButtonPress,
   CallbackAnswer,
   MemberStatus,
+  NewUser,
   TgChat,
   TgMessage,
   TgUser,
   Update,
   WorldEvent,
 } from './model';
+export {
+  type Charge,
+  DEFAULT_STARS_BALANCE,
+  type Invoice,
+  type PayResult,
+  PRECHECKOUT_TIMEOUT_MS,
+  Stars,
+  StarsError,
+  type StarTransaction,
+} from './stars';
 export { realisticThrottle, type ThrottleOptions } from './throttle';
-export { botIdFromToken, type UserContent, World } from './world';
+export type { UserContent } from './user-content';
+export { botIdFromToken, World } from './world';

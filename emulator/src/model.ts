@@ -11,6 +11,15 @@ export interface TgUser {
   language_code?: string;
 }
 
+/** A user the test side creates (createUser); the id is picked when absent. */
+export interface NewUser {
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+  id?: number;
+}
+
 export type ChatType = 'private' | 'group' | 'supergroup';
 
 export interface TgChat {
@@ -54,6 +63,9 @@ export interface TgMessage {
   link_preview_options?: Record<string, unknown>;
   [key: string]: unknown;
 }
+
+/** What pressing an inline button did: a callback query went to the bot, or a link / Web App to open. */
+export type ButtonPress = { kind: 'callback'; queryId: string } | { kind: 'url' | 'web_app'; url: string };
 
 export type Update = { update_id: number } & Record<string, unknown>;
 

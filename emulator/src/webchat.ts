@@ -52,6 +52,13 @@ export const webChatHtml = /* html */ `<!doctype html>
   #commands li span { color:var(--muted); margin-left:6px; }
   #toast { position:fixed; top:16px; left:50%; transform:translateX(-50%); background:rgba(0,0,0,.78); color:#fff; padding:8px 14px; border-radius:10px; display:none; z-index:5; }
   .empty { margin:auto; color:var(--muted); }
+  #stars { margin-top:8px; font-size:13px; color:var(--muted); }
+  .invoice { border-left:3px solid #e8a200; padding-left:8px; margin:2px 0 4px; }
+  .invoice .price { font-weight:600; margin-top:2px; }
+  .invoice .outcome { font-size:13px; margin-top:4px; }
+  .invoice .outcome.failed { color:#d93025; }
+  .invoice .outcome.paid { color:#2e7d32; }
+  .kb button.pay { background:#e8a200; color:#fff; }
 </style>
 </head>
 <body>
@@ -60,6 +67,7 @@ export const webChatHtml = /* html */ `<!doctype html>
     <h1>Local Telegram</h1>
     <label for="user">You are</label>
     <select id="user"></select>
+    <div id="stars" title="Telegram Stars of the chosen user (POST /_emulator/users/:id/stars sets them)"></div>
     <div style="display:flex; gap:6px; margin-top:8px">
       <input type="text" id="newName" placeholder="New user's name">
       <button id="addUser" class="ghost" style="border:0; border-radius:8px; padding:0 10px; cursor:pointer">Add</button>
@@ -111,6 +119,12 @@ async function loadState() {
   }
   if (current) current = state.chats.find((c) => c.key === current.key) || null;
   drawChats();
+  drawStars();
+}
+
+function drawStars() {
+  const balance = state.stars ? state.stars[String(userId())] : undefined;
+  $('stars').textContent = balance === undefined ? '' : 'Balance: ⭐ ' + balance.toLocaleString('en-US') + ' Stars';
 }
 
 function drawChats() {
@@ -159,6 +173,7 @@ function describe(m) {
   if (m.photo) return '🖼 Photo' + (m.caption ? ': ' + m.caption : '');
   if (m.sticker) return m.sticker.emoji + ' Sticker';
   if (m.document) return '📎 ' + m.document.file_name;
+  if (m.invoice) return '🧾 Invoice: ' + m.invoice.title;
   return 'message';
 }
 
@@ -170,11 +185,18 @@ function drawMessage(m) {
     div.textContent = m.new_chat_members ? (m.from ? m.from.first_name + ' added ' : '') + m.new_chat_members.map((u) => u.first_name).join(', ') : m.left_chat_member.first_name + ' left the chat';
     return div;
   }
+  if (m.successful_payment || m.refunded_payment) {
+    div.className = 'msg service';
+    const p = m.successful_payment || m.refunded_payment;
+    div.textContent = m.successful_payment ? (m.from ? m.from.first_name : 'Someone') + ' paid ' + p.total_amount + ' ⭐' : p.total_amount + ' ⭐ refunded to ' + current.chat.first_name;
+    return div;
+  }
   const mine = m.from && m.from.id === userId();
   div.className = 'msg' + (mine ? ' mine' : '');
   if (!mine && m.from && current.chat.type !== 'private') { const who = document.createElement('div'); who.className = 'who'; who.textContent = m.from.first_name; div.appendChild(who); }
   if (m.forward_origin) { const q = document.createElement('div'); q.className = 'quote'; q.textContent = 'Forwarded from ' + (m.forward_origin.sender_user ? m.forward_origin.sender_user.first_name : m.forward_origin.sender_user_name); div.appendChild(q); }
   if (m.reply_to_message) { const q = document.createElement('div'); q.className = 'quote'; q.textContent = (m.reply_to_message.from ? m.reply_to_message.from.first_name + ': ' : '') + describe(m.reply_to_message).slice(0, 80); div.appendChild(q); }
+  if (m.invoice) { div.appendChild(drawInvoice(m)); return div; }
   const body = document.createElement('div');
   if (m.text !== undefined) body.appendChild(renderText(m.text, m.entities));
   else { body.append(describe(m).split(':')[0] + (m.caption ? ': ' : '')); if (m.caption) body.appendChild(renderText(m.caption, m.caption_entities)); }
@@ -198,6 +220,40 @@ function drawMessage(m) {
   div.appendChild(meta);
   div.ondblclick = () => { replyTo = m.message_id; $('text').placeholder = 'Reply to: ' + describe(m).slice(0, 40); $('text').focus(); };
   return div;
+}
+
+// An invoice as Telegram's app shows it: title, description, price and a Pay button that pays as the chosen
+// user through the emulator's payment sheet; the outcome (paid, or failed with the reason) stays under it.
+const payOutcomes = {};
+function drawInvoice(m) {
+  const key = current.key + ':' + m.message_id;
+  const box = document.createElement('div'); box.className = 'invoice';
+  const title = document.createElement('b'); title.textContent = m.invoice.title; box.appendChild(title);
+  const desc = document.createElement('div'); desc.textContent = m.invoice.description; box.appendChild(desc);
+  const price = document.createElement('div'); price.className = 'price'; price.textContent = m.invoice.total_amount + ' ⭐'; box.appendChild(price);
+  const kb = document.createElement('div'); kb.className = 'kb';
+  const btn = document.createElement('button'); btn.type = 'button'; btn.className = 'pay';
+  btn.textContent = 'Pay ' + m.invoice.total_amount + ' ⭐';
+  btn.onclick = () => pay(m, key);
+  kb.appendChild(btn); box.appendChild(kb);
+  const outcome = payOutcomes[key];
+  if (outcome) {
+    const line = document.createElement('div'); line.className = 'outcome ' + outcome.status;
+    line.textContent = outcome.status === 'paid' ? 'Paid ✓' : outcome.status === 'pending' ? 'Waiting for the bot to confirm…' : 'Payment failed: ' + outcome.reason;
+    box.appendChild(line);
+    btn.disabled = outcome.status === 'pending';
+  }
+  return box;
+}
+
+async function pay(m, key) {
+  if (payOutcomes[key] && payOutcomes[key].status === 'pending') return;
+  payOutcomes[key] = { status: 'pending' }; reload();
+  try {
+    payOutcomes[key] = await api('/chats/' + current.chat.id + '/messages/' + m.message_id + '/pay', { method: 'POST', body: { userId: userId(), bot: current.botId } });
+  } catch (err) { payOutcomes[key] = { status: 'failed', reason: err.message }; }
+  toast(payOutcomes[key].status === 'paid' ? 'Paid ' + m.invoice.total_amount + ' ⭐' : 'Payment failed: ' + payOutcomes[key].reason);
+  reload();
 }
 
 async function press(m, b) {
@@ -277,7 +333,7 @@ async function send(text) {
 }
 
 $('composer').onsubmit = (e) => { e.preventDefault(); const t = $('text').value; $('text').value = ''; send(t); };
-$('user').onchange = () => { current = null; drawChats(); $('messages').innerHTML = '<div class="empty">No chat selected</div>'; };
+$('user').onchange = () => { current = null; drawChats(); drawStars(); $('messages').innerHTML = '<div class="empty">No chat selected</div>'; };
 $('addUser').onclick = async () => { const name = $('newName').value.trim(); if (!name) return; const u = await api('/users', { method: 'POST', body: { first_name: name } }); $('newName').value = ''; await loadState(); $('user').value = u.id; drawChats(); };
 
 let reloadTimer = null;

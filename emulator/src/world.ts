@@ -1,20 +1,23 @@
 // The emulator's world: bots, users, chats and their messages, and the updates each bot is owed.
 // Private chats are per (bot, user) — the chat id is the user's id, as on Telegram — while group
 // chats are shared by every bot in them, with one message-id sequence per chat.
-import { randomBytes } from 'node:crypto';
 import { detectEntities as detect } from './entities';
-import { badRequest, forbidden } from './errors';
+import { badRequest } from './errors';
+import { checkBotAccess, memberObject, privacyModeLets } from './members';
 import type {
   BotConfig,
+  ButtonPress,
   CallbackAnswer,
   ChatType,
   MemberStatus,
+  NewUser,
   TgChat,
   TgMessage,
   TgUser,
   WorldEvent,
 } from './model';
 import { UpdateQueue, type UpdateQueueOptions } from './updates';
+import { type UserContent, userContentFields } from './user-content';
 
 export interface BotAccount {
   token: string;
@@ -50,14 +53,7 @@ export interface PendingCallback {
   answer?: CallbackAnswer;
 }
 
-export type UserContent =
-  | { text: string; entities?: TgMessage['entities'] }
-  | { photo: true | { width?: number; height?: number }; caption?: string }
-  | { sticker: true | { emoji?: string } }
-  | { forwardFrom: number | { senderName: string }; text: string };
-
 const now = () => Math.floor(Date.now() / 1000);
-const fileId = (kind: string) => `${kind}_${randomBytes(12).toString('base64url')}`;
 
 export function botIdFromToken(token: string): number {
   const prefix = /^(\d+):/.exec(token);
@@ -135,13 +131,7 @@ export class World {
     throw new Error(`unknown bot ${String(ref)}`);
   }
 
-  createUser(input: {
-    first_name: string;
-    last_name?: string;
-    username?: string;
-    language_code?: string;
-    id?: number;
-  }): TgUser {
+  createUser(input: NewUser): TgUser {
     const id = input.id ?? this.nextUserId++;
     if (this.users.has(id) || this.bots.has(id)) throw new Error(`user id ${id} is taken`);
     const user: TgUser = { id, is_bot: false, first_name: input.first_name };
@@ -250,17 +240,7 @@ export class World {
       conv = this.conversations.get(`g:${chatId}`);
     }
     if (!conv) throw badRequest('chat not found');
-    const status = conv.members.get(bot.user.id);
-    if (conv.chat.type === 'private') {
-      if (status === 'kicked') throw forbidden('bot was blocked by the user');
-      if (!conv.started && purpose === 'write')
-        throw forbidden("bot can't initiate conversation with a user");
-      return conv;
-    }
-    const kind = conv.chat.type === 'supergroup' ? 'supergroup chat' : 'group chat';
-    if (status === undefined) throw badRequest('chat not found');
-    if (status === 'kicked') throw forbidden(`bot was kicked from the ${kind}`);
-    if (status === 'left') throw forbidden(`bot is not a member of the ${kind}`);
+    checkBotAccess(conv, bot.user.id, purpose);
     return conv;
   }
 
@@ -368,60 +348,10 @@ export class World {
     if (options.replyTo !== undefined && !conv.messages.has(options.replyTo)) {
       throw new Error(`message ${options.replyTo} not found in chat ${chatId}`);
     }
-    const fields: Partial<TgMessage> = { from: user };
-    if ('forwardFrom' in content) {
-      const origin = content.forwardFrom;
-      fields.forward_origin =
-        typeof origin === 'number'
-          ? { type: 'user', date: now() - 60, sender_user: this.requireUser(origin) }
-          : { type: 'hidden_user', date: now() - 60, sender_user_name: origin.senderName };
-      fields.forward_date = now() - 60;
-    }
-    if ('text' in content) {
-      if (content.text.length === 0 || content.text.length > 4096)
-        throw new Error('text must be 1..4096 characters');
-      fields.text = content.text;
-      const entities =
-        'entities' in content && content.entities
-          ? content.entities
-          : 'forwardFrom' in content
-            ? []
-            : detect(content.text);
-      if (entities && entities.length > 0) fields.entities = entities;
-    } else if ('photo' in content) {
-      const size = content.photo === true ? {} : content.photo;
-      const width = size.width ?? 1280;
-      const height = size.height ?? 960;
-      const unique = fileId('AQAD');
-      fields.photo = [
-        {
-          file_id: fileId('AgAC'),
-          file_unique_id: `${unique}-s`,
-          width: 90,
-          height: Math.round((90 * height) / width),
-          file_size: 1_200,
-        },
-        { file_id: fileId('AgAC'), file_unique_id: unique, width, height, file_size: 120_000 },
-      ];
-      if (content.caption) {
-        fields.caption = content.caption;
-        const entities = detect(content.caption);
-        if (entities && entities.length > 0) fields.caption_entities = entities;
-      }
-    } else if ('sticker' in content) {
-      const emoji = content.sticker === true ? '👍' : (content.sticker.emoji ?? '👍');
-      fields.sticker = {
-        file_id: fileId('CAAC'),
-        file_unique_id: fileId('AgAD'),
-        type: 'regular',
-        width: 512,
-        height: 512,
-        is_animated: false,
-        is_video: false,
-        emoji,
-        file_size: 20_000,
-      };
-    }
+    const fields: Partial<TgMessage> = {
+      from: user,
+      ...userContentFields(content, (id) => this.requireUser(id)),
+    };
     const replyTo = this.quoted(conv, options.replyTo);
     if (replyTo) fields.reply_to_message = replyTo;
     if (conv.chat.type === 'private') conv.started = true;
@@ -482,7 +412,7 @@ export class World {
     userId: number,
     button: string,
     options: { bot?: string | number } = {},
-  ): { kind: 'callback'; queryId: string } | { kind: 'url' | 'web_app'; url: string } {
+  ): ButtonPress {
     const user = this.requireUser(userId);
     const bot = this.resolveBot(options.bot);
     const conv = this.conversationFor(chatId, bot);
@@ -511,49 +441,5 @@ export class World {
 
   history(conv: Conversation): TgMessage[] {
     return [...conv.messages.values()];
-  }
-}
-
-function privacyModeLets(bot: BotAccount, message: TgMessage): boolean {
-  if (message.new_chat_members || message.left_chat_member) return true;
-  if (message.reply_to_message?.from?.id === bot.user.id) return true;
-  const text = message.text ?? message.caption ?? '';
-  const entities = message.entities ?? message.caption_entities ?? [];
-  return entities.some((e) => {
-    const part = text.slice(e.offset, e.offset + e.length);
-    if (e.type === 'bot_command')
-      return !part.includes('@') || part.toLowerCase().endsWith(`@${bot.user.username.toLowerCase()}`);
-    if (e.type === 'mention') return part.toLowerCase() === `@${bot.user.username.toLowerCase()}`;
-    return false;
-  });
-}
-
-export function memberObject(user: TgUser, status: MemberStatus): Record<string, unknown> {
-  switch (status) {
-    case 'creator':
-      return { user, status, is_anonymous: false };
-    case 'administrator':
-      return {
-        user,
-        status,
-        can_be_edited: false,
-        is_anonymous: false,
-        can_manage_chat: true,
-        can_delete_messages: true,
-        can_manage_video_chats: true,
-        can_restrict_members: true,
-        can_promote_members: false,
-        can_change_info: true,
-        can_invite_users: true,
-        can_post_stories: false,
-        can_edit_stories: false,
-        can_delete_stories: false,
-        can_pin_messages: true,
-        can_manage_topics: false,
-      };
-    case 'kicked':
-      return { user, status, until_date: 0 };
-    default:
-      return { user, status };
   }
 }

@@ -60,6 +60,7 @@ describe('production build', () => {
       for (const needle of [
         '/dev/init-data',
         '/dev/sandbox-wallet',
+        'emulator-payment-sheet',
         'cocoonSandboxWallet',
         'mockTelegramEnv',
       ]) {

@@ -27,6 +27,7 @@ import { metricsRoutes } from './http/routes/metrics';
 import { onchainRoutes } from './http/routes/onchain';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
+import { starsRoutes } from './http/routes/stars';
 import { tonRoutes } from './http/routes/ton';
 import { serveMiniApp } from './http/static';
 import { WindowCounter } from './http/window-counter';
@@ -38,6 +39,8 @@ import { loadOperatorKey, onchainEnabled } from './onchain-accounts/operator-key
 import { OnchainAccountsService } from './onchain-accounts/service';
 import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
+import { StarsService } from './stars/service';
+import { TelegramStarsApi } from './stars/telegram';
 import { Upkeep, upkeepPlugin } from './upkeep';
 import { WorkerRegistry } from './ws/registry';
 import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
@@ -120,6 +123,12 @@ async function openServices(config: Config, opts: BuildOptions, log: Logger) {
     : null;
   await onchain?.ensureVault();
   await onchain?.checkNotRolledBack();
+  // Telegram Stars: the proxy asks Telegram itself (its own BOT_TOKEN) to confirm and refund charges.
+  const stars = new StarsService(
+    db,
+    config,
+    new TelegramStarsApi(config.TELEGRAM_API_ROOT ?? 'https://api.telegram.org', config.BOT_TOKEN),
+  );
   const ctx: AppContext = {
     db,
     config,
@@ -136,7 +145,7 @@ async function openServices(config: Config, opts: BuildOptions, log: Logger) {
     auth: makeAuth(db, config),
     authFailures: new WindowCounter(config.RATE_AUTH_FAILURES_PER_IP_PER_MIN),
   };
-  return { ctx, catalogue, cluster, metrics };
+  return { ctx, catalogue, cluster, metrics, stars };
 }
 
 /** The Fastify server with the proxy's limits and timeouts, no routes yet. */
@@ -181,6 +190,7 @@ async function registerRoutes(
   ctx: AppContext,
   catalogue: ModelCatalogue,
   metrics: ProxyMetrics,
+  stars: StarsService,
 ): Promise<void> {
   const { config, onchain } = ctx;
   await registerRateLimits(app, config);
@@ -194,6 +204,7 @@ async function registerRoutes(
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
   tonRoutes(app, ctx, ctx.ton);
   onchainRoutes(app, ctx, onchain);
+  starsRoutes(app, ctx, stars);
   metricsRoutes(app, ctx, metrics);
   // The sandbox wallet and its faucet move play money on the in-process chain: harmless, so they follow the
   // chain, not local mode (production refuses the sandbox chain).
@@ -207,7 +218,7 @@ async function registerRoutes(
 /** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */
 export async function buildProxy(config: Config, opts: BuildOptions = {}): Promise<ProxyApp> {
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-  const { ctx, catalogue, cluster, metrics } = await openServices(config, opts, log);
+  const { ctx, catalogue, cluster, metrics, stars } = await openServices(config, opts, log);
   const { db, jobs, audits, workers, ton, onchain } = ctx;
 
   const app = createServer(config, log);
@@ -220,11 +231,11 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   app.addHook('onResponse', logRequestAtDebug);
   await app.register(corsPlugin);
   await app.register(errorsPlugin, { bodyLimit: bodyLimitOf(config) });
-  await registerRoutes(app, ctx, catalogue, metrics);
+  await registerRoutes(app, ctx, catalogue, metrics, stars);
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
   await clearStaleConnections(db, config.HEARTBEAT_MS * 3);
-  const upkeep = new Upkeep({ config, log, jobs, audits, onchain });
+  const upkeep = new Upkeep({ config, log, jobs, audits, onchain, stars });
   await app.register(upkeepPlugin, { upkeep, everyMs: opts.sweepMs ?? 1000 });
 
   return {

@@ -6,6 +6,25 @@ import { PRODUCTION_SECRETS } from './testing/harness';
 const MNEMONIC = { TONCENTER_URL: 'http://127.0.0.1:9/api/v2', SERVICE_WALLET_MNEMONIC: 'w '.repeat(24) };
 
 describe('proxy configuration', () => {
+  it('bounds the Stars settings, naming each bad one', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      STARS_NANOTON_PER_STAR: 4_000_000n,
+      STARS_PACKS: [50, 250, 1000],
+      STARS_REFUND_WINDOW_MS: 7 * 86_400_000,
+      STARS_EARNINGS_HOLD_MS: 21 * 86_400_000,
+    });
+    expect(loadConfig({ STARS_PACKS: ' 10, 20 ' }).STARS_PACKS).toEqual([10, 20]);
+    expect(() => loadConfig({ STARS_NANOTON_PER_STAR: '4000000000' })).toThrow(
+      /STARS_NANOTON_PER_STAR: must be between/,
+    );
+    expect(() => loadConfig({ STARS_NANOTON_PER_STAR: '10' })).toThrow(/STARS_NANOTON_PER_STAR/);
+    expect(() => loadConfig({ STARS_PACKS: '50,50' })).toThrow(/STARS_PACKS: must not repeat a pack/);
+    expect(() => loadConfig({ STARS_PACKS: '50,20000' })).toThrow(/STARS_PACKS.*at most 10000 Stars/);
+    expect(() => loadConfig({ STARS_PACKS: '50,2.5' })).toThrow(/STARS_PACKS.*whole numbers of Stars/);
+    expect(() => loadConfig({ STARS_EARNINGS_HOLD_MS: '-1' })).toThrow(/STARS_EARNINGS_HOLD_MS/);
+  });
+
   it('with nothing set runs in local mode with the dev token and the public dev keys', () => {
     const c = loadConfig({});
     expect(c.COCOON_LOCAL).toBe(true);

@@ -312,8 +312,67 @@ export const configSchema = z.object({
   ONCHAIN_STAKE_NANO: nano.default(10_000_000_000n),
   /** How often the ledger's hash is committed to the vault (when it changed): a rolled-back database is caught. */
   ONCHAIN_COMMIT_MS: z.coerce.number().int().min(60_000).default(3_600_000),
-  /** Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN. */
+  /**
+   * Telegram's Bot API root (the bot's variable of the same name): where `check` asks getMe for BOT_TOKEN,
+   * and where the proxy confirms and refunds Stars payments (getStarTransactions, refundStarPayment) and
+   * makes invoice links. Unset: https://api.telegram.org.
+   */
   TELEGRAM_API_ROOT: z.string().url().optional(),
+  /**
+   * Telegram Stars (proxy/src/stars/): what one Star buys, in nanoTON of compute credit (kept with each
+   * purchase). Bounded so that a typo (a TON amount, a missing zero) can't sell credit at a silly rate.
+   */
+  STARS_NANOTON_PER_STAR: nano
+    .default(4_000_000n)
+    .refine((n) => n >= 1_000n && n <= 1_000_000_000n, 'must be between 1000 and 1000000000 (1 TON) nanoTON'),
+  /** The packs on offer, in Stars, comma-separated (Telegram allows 1 to 10,000 Stars per invoice). */
+  STARS_PACKS: z
+    .string()
+    .default('50,250,1000')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^\d{1,6}$/, 'must be whole numbers of Stars')
+            .transform(Number)
+            .pipe(
+              z
+                .number()
+                .int()
+                .min(1, 'must be at least 1 Star each')
+                .max(10_000, 'must be at most 10000 Stars each (Telegram: per invoice)'),
+            ),
+        )
+        .min(1, 'name at least one pack')
+        .max(10, 'at most 10 packs')
+        .refine((a) => new Set(a).size === a.length, 'must not repeat a pack'),
+    ),
+  /** The most Stars one user may pay in a UTC day (checked at pre-checkout). */
+  STARS_DAILY_CAP: z.coerce.number().int().min(0).max(1_000_000).default(5_000),
+  /** How long after paying the buyer may have a wholly unspent purchase refunded (default 7 days). */
+  STARS_REFUND_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(90 * 86_400_000)
+    .default(7 * 86_400_000),
+  /**
+   * How long rig earnings from Stars-paid jobs are held before they become withdrawable (default 21 days:
+   * Telegram holds Stars revenue that long before it can be converted).
+   */
+  STARS_EARNINGS_HOLD_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400_000)
+    .default(21 * 86_400_000),
   /** Retention of the bot's sealed chat history: messages kept per chat, their age, and the prune interval. */
   CHAT_HISTORY_MAX_MESSAGES: z.coerce.number().int().min(1).max(100_000).default(1000),
   CHAT_HISTORY_MAX_AGE_HOURS: z.coerce

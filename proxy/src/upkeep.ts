@@ -1,4 +1,4 @@
-// The upkeep loop: lease, quote and job timeouts, audits, and (with on-chain accounts) the chain's events
+// The upkeep loop: lease, quote and job timeouts, audits, Stars charges, and (with on-chain accounts) the chain's events
 // and the ledger's commitment. One sweep at a time; a failed sweep is logged and the next one runs.
 import type { Logger } from '@cocoon/shared/node';
 import type { FastifyPluginAsync } from 'fastify';
@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { appWide } from './http/plugins/app-wide';
 import type { JobService } from './jobs/service';
 import type { OnchainAccountsService } from './onchain-accounts/service';
+import type { StarsService } from './stars/service';
 
 export interface UpkeepDeps {
   config: Config;
@@ -14,6 +15,7 @@ export interface UpkeepDeps {
   jobs: JobService;
   audits: AuditService;
   onchain: OnchainAccountsService | null;
+  stars: StarsService;
 }
 
 /** Sweeps every `everyMs` from start() until stop(). */
@@ -36,10 +38,11 @@ export class Upkeep {
   private async sweep(): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
-    const { jobs, audits, onchain, config, log } = this.deps;
+    const { jobs, audits, stars, onchain, config, log } = this.deps;
     try {
       await jobs.sweep();
       await audits.sweep();
+      await stars.sweep();
       // The chain is read at most every 15 s: claims are batched anyway, and an exit's delay is hours.
       if (onchain && Date.now() - this.lastChainSweep > 15_000) {
         this.lastChainSweep = Date.now();

@@ -3,6 +3,7 @@ import { formatTon } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import { describeError, type Features } from '../deps';
 import { replyTo } from '../job';
+import { balanceLines } from '../stars/text';
 import { keyboard, miniAppButton } from '../ui';
 
 export const COMMANDS = [
@@ -10,6 +11,10 @@ export const COMMANDS = [
   { command: 'generate', description: 'Generate text from a prompt' },
   { command: 'balance', description: 'Your Cocoon balance' },
   { command: 'price', description: 'Market prices per model' },
+  { command: 'buy', description: 'Buy compute credit with Telegram Stars' },
+  { command: 'refund', description: 'Refund an unspent Stars purchase' },
+  { command: 'paysupport', description: 'Help with a payment' },
+  { command: 'terms', description: 'Terms of sale' },
   { command: 'forget', description: "Delete this chat's stored history" },
   { command: 'trust', description: 'Confidential (TDX) rigs only, or any rig, for this chat' },
   { command: 'start', description: 'What Cocoon is' },
@@ -28,7 +33,9 @@ function helpText(f: Features): string {
       `/summarize 300 for more (up to ${f.config.SUMMARIZE_MAX_MESSAGES}); reply to a message to start there. ` +
       'In a private chat, reply /summarize to a forwarded or pasted message.',
     '/generate <prompt> — text from a language model, streamed as it is written.',
-    '/balance — your Cocoon balance.',
+    '/balance — your Cocoon balance (Stars credit shown apart).',
+    '/buy — buy compute credit with Telegram Stars (in a private chat); /refund — refund an unspent purchase.',
+    '/paysupport — help with a payment; /terms — terms of sale.',
     '/price — what rigs ask per model right now.',
     "/forget — delete this chat's stored history now (group admins only).",
     "/trust tdx|open — run this chat's jobs on confidential (TDX) rigs only, or on any rig (group admins " +
@@ -43,13 +50,7 @@ export function accountFeature(f: Features): Composer<Context> {
 
   async function balanceLine(ctx: Context): Promise<string> {
     try {
-      const me = await deps.cocoonFor(ctx.from!).me();
-      const held = BigInt(me.heldNano);
-      const line = `Balance: ${formatTon(BigInt(me.balanceNano))} TON${held > 0n ? ` (${formatTon(held)} TON held for running jobs)` : ''}`;
-      // An on-chain account pays this user's jobs: say what it has, or they'd read 0 and think they're broke.
-      return me.onchainNano == null
-        ? line
-        : `${line}\nOn-chain account: ${formatTon(BigInt(me.onchainNano))} TON for jobs (your own contract; your jobs are paid from it)`;
+      return balanceLines(await deps.cocoonFor(ctx.from!).me()).join('\n');
     } catch (err) {
       deps.log.warn({ err: describeError(err) }, 'balance lookup failed');
       return 'Balance: unavailable right now.';

@@ -2,7 +2,6 @@
 import type { BindWalletRequest, CocoonClient, RunJobOptions, WithdrawRequest } from '@cocoon/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ClientOptions, useGetClient } from './client';
-import { tonRoutes } from './routes';
 
 export const keys = {
   me: ['me'] as const,
@@ -17,6 +16,8 @@ export const keys = {
   wallet: ['me', 'wallet'] as const,
   onchainConfig: ['onchain', 'config'] as const,
   onchain: ['me', 'onchain'] as const,
+  starsOffer: ['stars', 'offer'] as const,
+  starsPurchases: ['me', 'stars', 'purchases'] as const,
 };
 
 function useClientQuery<T>(
@@ -35,12 +36,12 @@ export const useMarket = () => useClientQuery(keys.market, (c) => c.market(), { 
 export const useModels = () => useClientQuery(keys.models, (c) => c.models());
 export const useRigs = () => useClientQuery(keys.rigs, (c) => c.rigs(), { refetchInterval: 10_000 });
 export const useApiKeys = () => useClientQuery(keys.apiKeys, (c) => c.apiKeys());
-export const useTonConfig = () => useClientQuery(keys.tonConfig, (c) => tonRoutes.config(c));
+export const useTonConfig = () => useClientQuery(keys.tonConfig, (c) => c.tonConfig());
 /** The bound wallet and any pending change of it (refreshed often: a change someone else started shows up). */
 export const useWalletState = () =>
-  useClientQuery(keys.wallet, (c) => tonRoutes.wallet(c), { refetchInterval: 30_000 });
+  useClientQuery(keys.wallet, (c) => c.wallet(), { refetchInterval: 30_000 });
 export const useWithdrawals = (refetchInterval?: number) =>
-  useClientQuery(keys.withdrawals, (c) => tonRoutes.withdrawals(c), { refetchInterval });
+  useClientQuery(keys.withdrawals, (c) => c.withdrawals(), { refetchInterval });
 
 /** A mutation that refreshes the given queries when it succeeds. */
 function useClientMutation<A, T>(
@@ -87,12 +88,12 @@ export const useCreateApiKey = () =>
   useClientMutation((c, name: string) => c.createApiKey(name), [keys.apiKeys]);
 export const useRevokeApiKey = () => useClientMutation((c, id: string) => c.revokeApiKey(id), [keys.apiKeys]);
 export const useBindWallet = () =>
-  useClientMutation((c, body: BindWalletRequest) => tonRoutes.bindWallet(c, body), [keys.me, keys.wallet]);
+  useClientMutation((c, body: BindWalletRequest) => c.bindWallet(body), [keys.me, keys.wallet]);
 export const useCancelWalletChange = () =>
-  useClientMutation((c, _: undefined) => tonRoutes.cancelWalletChange(c), [keys.me, keys.wallet]);
+  useClientMutation((c, _: undefined) => c.cancelWalletChange(), [keys.me, keys.wallet]);
 export const useWithdraw = () =>
   useClientMutation(
-    (c, a: WithdrawRequest) => tonRoutes.withdraw(c, a),
+    (c, a: WithdrawRequest) => c.withdraw(a),
     [keys.me, keys.ledger, keys.withdrawals, keys.wallet],
   );
 /** Cancels a job waiting in the queue for a rig: its hold goes back at once. */
@@ -122,4 +123,18 @@ export const useOnchainPayout = () =>
   useClientMutation(
     (c, amountNano: bigint) => c.onchainPayout(amountNano),
     [keys.onchain, keys.me, keys.ledger],
+  );
+
+/** The Stars packs, the rate and the rules (shown before every purchase). */
+export const useStarsOffer = () =>
+  useClientQuery(keys.starsOffer, (c) => c.starsOffer(), { staleTime: 60_000 });
+export const useStarsPurchases = () => useClientQuery(keys.starsPurchases, (c) => c.starsPurchases());
+/** A purchase waiting for its payment, with the invoice link the Mini App opens (nothing to refresh yet). */
+export const useCreateStarsInvoice = () =>
+  useClientMutation((c, stars: number) => c.createStarsInvoice({ stars, link: true }), []);
+/** Refunds a wholly unspent purchase within the window (Telegram refunds the whole charge). */
+export const useRefundStarsPurchase = () =>
+  useClientMutation(
+    (c, id: string) => c.refundStarsPurchase(id),
+    [keys.starsPurchases, keys.me, keys.ledger],
   );

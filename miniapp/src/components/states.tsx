@@ -63,3 +63,27 @@ export function QueryView<T>({
   if (isEmpty?.(query.data)) return <EmptyState>{empty ?? 'Nothing here yet.'}</EmptyState>;
   return <>{children(query.data)}</>;
 }
+
+/**
+ * A query whose answer is a list: QueryView with "empty" meaning no items, and `children` given the items
+ * (and the whole answer, for what sits around them).
+ */
+export function QueryList<T, I>({
+  query,
+  rows,
+  items,
+  empty,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  rows?: number;
+  items: (data: T) => I[];
+  empty: ReactNode;
+  children: (items: I[], data: T) => ReactNode;
+}) {
+  return (
+    <QueryView query={query} rows={rows} isEmpty={(d) => items(d).length === 0} empty={empty}>
+      {(d) => children(items(d), d)}
+    </QueryView>
+  );
+}

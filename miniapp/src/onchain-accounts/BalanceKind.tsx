@@ -2,7 +2,8 @@
 // on-chain account's when their jobs are paid from it (their own contract). No TON code here.
 import type { MeView } from '@cocoon/shared';
 import { useOnchainAccount, useOnchainConfig } from '../api/hooks';
-import { Badge, Row } from '../components/ui';
+import { TonRows } from '../components/TonRows';
+import { Badge } from '../components/ui';
 import { tonText } from '../format';
 
 const CUSTODIAL_NOTE =
@@ -30,15 +31,13 @@ export function BalanceKind({ me }: { me: MeView | undefined }) {
           <p className="text-hint" data-testid="balance-kind-onchain">
             {ONCHAIN_NOTE}
           </p>
-          <Row label="On chain: spendable on jobs" testId="onchain-mirror">
-            {tonText(onchain.mirrorNano)}
-          </Row>
-          <Row label="On chain: available in your contract" testId="onchain-available">
-            {tonText(onchain.account.available)}
-          </Row>
-          <Row label="Signed for so far (vouchers)" testId="onchain-vouchered">
-            {tonText(onchain.voucheredNano)}
-          </Row>
+          <TonRows
+            rows={[
+              ['On chain: spendable on jobs', onchain.mirrorNano, 'onchain-mirror'],
+              ['On chain: available in your contract', onchain.account.available, 'onchain-available'],
+              ['Signed for so far (vouchers)', onchain.voucheredNano, 'onchain-vouchered'],
+            ]}
+          />
           {me && (
             <p className="text-hint" data-testid="balance-kind-custodial">
               Custodial balance besides: {tonText(me.balanceNano)} (trial credit and deposits to the service

@@ -4,8 +4,9 @@
 import { useTonConnectUI, useTonWallet } from '@tonconnect/ui-react';
 import { useState } from 'react';
 import { useMe, useOnchainAccount, useOnchainConfig, useOnchainPayout } from '../api/hooks';
+import { AmountField } from '../components/AmountField';
 import { ErrorState } from '../components/states';
-import { Button, Section, TextInput } from '../components/ui';
+import { Section } from '../components/ui';
 import { parseTonInput, shortAddress, tonText } from '../format';
 import { haptic } from '../telegram/ui';
 import { TonConnectScope } from '../wallet/TonConnectScope';
@@ -68,24 +69,17 @@ export function RigPayoutSection() {
       testId="rig-payout"
       footer="The operator signs your cumulative earnings; your wallet presents them to your rig account contract, and the vault pays the difference to your wallet (0.1 TON goes with the message for gas; the rest comes back)."
     >
-      <div className="flex items-end gap-2">
-        <TextInput
-          className="flex-1"
-          label="Amount, TON"
-          inputMode="decimal"
-          data-testid="rig-payout-amount"
-          value={amount}
-          onChange={(e) => setAmount(e.target.value)}
-        />
-        <Button
-          data-testid="rig-payout-submit"
-          disabled={!nano || problem !== null}
-          busy={step.kind === 'signing' || step.kind === 'wallet'}
-          onClick={() => void submit()}
-        >
-          {wallet ? 'Pay out on chain' : 'Connect wallet'}
-        </Button>
-      </div>
+      <AmountField
+        label="Amount, TON"
+        value={amount}
+        onChange={setAmount}
+        inputTestId="rig-payout-amount"
+        action={wallet ? 'Pay out on chain' : 'Connect wallet'}
+        actionTestId="rig-payout-submit"
+        onAction={() => void submit()}
+        enabled={Boolean(nano) && problem === null}
+        busy={step.kind === 'signing' || step.kind === 'wallet'}
+      />
       <p className="min-h-5 pt-1 text-[13px] text-hint" data-testid="rig-payout-hint">
         {problem ??
           (rigAccount ? `Earnings ${tonText(withdrawable)} · rig account ${shortAddress(rigAccount)}` : '')}

@@ -70,3 +70,20 @@ it('explains an expired session instead of showing a balance', async () => {
   expect((await screen.findByTestId('balance-error')).textContent).toContain('Not signed in');
   expect(screen.queryByTestId('balance')).toBeNull();
 });
+
+it('shows Stars credit apart, and what a reversed Stars payment still owes', async () => {
+  renderWithClient(<HomePage />, {
+    me: async () => ({ ...me, starsNano: '2500000000', receivableNano: '300000000' }),
+  });
+  expect((await screen.findByTestId('stars-credit')).textContent).toBe('Stars credit: 2.5 TON · jobs only');
+  expect(screen.getByTestId('stars-receivable').textContent).toMatch(/^0\.3 TON owed .* new jobs wait/);
+  // Not part of the custodial balance.
+  expect(screen.getByTestId('balance').textContent).toBe('12.345 TON');
+});
+
+it('shows no Stars lines to a user who never bought any', async () => {
+  renderWithClient(<HomePage />, { me: async () => me });
+  await screen.findByTestId('withdrawable');
+  expect(screen.queryByTestId('stars-credit')).toBeNull();
+  expect(screen.queryByTestId('stars-receivable')).toBeNull();
+});

@@ -1,4 +1,4 @@
-// Home: balance (what is withdrawable and what is trial credit, apart), and the ways in.
+// Home: balance (what is withdrawable, what is trial credit and what is Stars credit, apart), and the ways in.
 import { useMe } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorState } from '../components/states';
@@ -6,6 +6,7 @@ import { Section, Skeleton } from '../components/ui';
 import { tonText } from '../format';
 import { BalanceKind } from '../onchain-accounts/BalanceKind';
 import { navigate } from '../router/hash-router';
+import { StarsCredit } from '../stars/StarsCredit';
 
 const ACTIONS = [
   {
@@ -14,7 +15,12 @@ const ACTIONS = [
     note: 'Summarize or generate, end-to-end encrypted',
     testId: 'action-play',
   },
-  { path: '/wallet', label: 'Deposit TON', note: 'Top up with TON Connect', testId: 'action-deposit' },
+  {
+    path: '/wallet',
+    label: 'Add credit',
+    note: 'Buy with Telegram Stars, or deposit TON',
+    testId: 'action-deposit',
+  },
   { path: '/rigs', label: 'Sell GPU time', note: 'Register a rig and set your price', testId: 'action-rigs' },
   { path: '/market', label: 'Market prices', note: 'Asks, fills and price history', testId: 'action-market' },
   {
@@ -47,6 +53,7 @@ export function HomePage() {
                   {trial > 0n && (
                     <div data-testid="trial-credit">Trial credit: {tonText(trial)} · jobs only</div>
                   )}
+                  <StarsCredit me={me.data} />
                   <div data-testid="held">Held for running jobs: {tonText(me.data.heldNano)}</div>
                 </>
               )}

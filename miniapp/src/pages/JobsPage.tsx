@@ -3,7 +3,7 @@
 import type { JobView } from '@cocoon/shared';
 import { useCancelJob, useMyJobs } from '../api/hooks';
 import { PageHeader } from '../components/PageHeader';
-import { QueryView } from '../components/states';
+import { QueryList } from '../components/states';
 import { Badge, Section } from '../components/ui';
 import { shortDate, tonText } from '../format';
 
@@ -26,15 +26,15 @@ export function JobsPage() {
     <>
       <PageHeader title="Jobs" parent="/" />
       <Section title="History" testId="jobs">
-        <QueryView
+        <QueryList
           query={jobs}
           rows={4}
-          isEmpty={(d) => d.jobs.length === 0}
+          items={(d) => d.jobs}
           empty="No jobs yet. Run one in the Playground."
         >
-          {(d) => (
+          {(list) => (
             <ul>
-              {d.jobs.map((j) => (
+              {list.map((j) => (
                 <li key={j.id} data-testid="job-row" className="border-b border-separator py-2 last:border-0">
                   <div className="flex items-center justify-between gap-2">
                     <span className="truncate text-[15px] font-medium">
@@ -72,7 +72,7 @@ export function JobsPage() {
               ))}
             </ul>
           )}
-        </QueryView>
+        </QueryList>
       </Section>
     </>
   );

@@ -1,14 +1,13 @@
 // The public price board: per model, the ask ladder per trust tier (open, confidential TDX) with capacity, each
 // rig's measured speed, recent fills and a price-history chart.
 import type { MarketView } from '@cocoon/shared';
-import { lazy, Suspense } from 'react';
+import { Suspense } from 'react';
 import { useMarket } from '../api/hooks';
+import { LineChart } from '../components/lazy-charts';
 import { PageHeader } from '../components/PageHeader';
-import { QueryView } from '../components/states';
+import { QueryList } from '../components/states';
 import { Badge, Section, Skeleton } from '../components/ui';
 import { firstTokenText, shortDate, tokensPerSText, tonText } from '../format';
-
-const LineChart = lazy(() => import('../components/charts').then((m) => ({ default: m.LineChart })));
 
 type ModelBoard = MarketView['models'][number];
 
@@ -164,25 +163,20 @@ export function MarketPage() {
   return (
     <>
       <PageHeader title="Market" />
-      <QueryView
-        query={market}
-        rows={5}
-        isEmpty={(d) => d.models.length === 0}
-        empty="No models on the market yet."
-      >
-        {(d) => (
+      <QueryList query={market} rows={5} items={(d) => d.models} empty="No models on the market yet.">
+        {(models, d) => (
           <>
             <p className="px-4 pb-2 text-[13px] text-hint">
               Jobs go to the cheapest online rig with a free slot (or the fastest, when you ask for speed); a
               confidential job only to a rig in the TDX tier. Speeds are measured over each rig's recent jobs
               paid by others. Platform fee: {(d.feeBps / 100).toFixed(2)}% on top.
             </p>
-            {d.models.map((m) => (
+            {models.map((m) => (
               <ModelCard key={m.model} board={m} />
             ))}
           </>
         )}
-      </QueryView>
+      </QueryList>
     </>
   );
 }

@@ -104,39 +104,34 @@ export function defaultModel(ids: string[], mode: Mode): string | undefined {
   return ids.find((id) => hint.test(id)) ?? ids[0];
 }
 
-export function PlaygroundPage() {
-  const models = useModels();
+interface JobSettings {
+  mode: Mode;
+  model: string;
+  text: string;
+  maxTokens: number;
+  confidential: boolean;
+  fastest: boolean;
+}
+
+/** Runs a job and keeps what the page shows of it: the streamed text, the summary, its place in the queue. */
+function useJobRunner() {
   const run = useRunJob();
-  const [mode, setMode] = useState<Mode>('summarize');
-  const [picked, setPicked] = useState<string>('');
-  const [text, setText] = useState('');
-  const [maxTokens, setMaxTokens] = useState(128);
-  const [confidential, setConfidential] = useState(false);
-  // Off: the cheapest rig first (the market's default); on: the rig expected to answer soonest.
-  const [fastest, setFastest] = useState(false);
-  const getClient = useGetClient();
   const [output, setOutput] = useState('');
   // The summary's structure, once a summarize job has finished (null while streaming or for generate).
   const [summary, setSummary] = useState<SummaryView | null>(null);
   const abort = useRef<AbortController | null>(null);
   // The job's place in the proxy's queue while every rig is busy (0: not waiting).
   const [queued, setQueued] = useState(0);
-
-  const ids = models.data?.data.map((m) => m.id) ?? [];
-  const model = picked && ids.includes(picked) ? picked : defaultModel(ids, mode);
-  const canRun = Boolean(model) && text.trim().length > 0 && !run.isPending;
-
-  function start() {
-    if (!model || !canRun) return;
+  function start(s: JobSettings) {
     setOutput('');
     setSummary(null);
     setQueued(0);
     abort.current = new AbortController();
-    const body = buildJobBody(mode, text, maxTokens);
-    const pasted = body.kind === 'summarize' ? parseTranscript(text) : undefined;
+    const body = buildJobBody(s.mode, s.text, s.maxTokens);
+    const pasted = body.kind === 'summarize' ? parseTranscript(s.text) : undefined;
     run.mutate(
       {
-        model,
+        model: s.model,
         body,
         onDelta: (d) => {
           setQueued(0);
@@ -149,8 +144,8 @@ export function PlaygroundPage() {
         signal: abort.current.signal,
         // At least two minutes, more for a long answer: a slow rig that keeps producing isn't cut off.
         timeoutMs: jobTimeoutMs(body.maxTokens, 120_000),
-        ...(confidential ? { minTrust: 'tdx' as const } : {}),
-        ...(fastest ? { priority: 'speed' as const } : {}),
+        ...(s.confidential ? { minTrust: 'tdx' as const } : {}),
+        ...(s.fastest ? { priority: 'speed' as const } : {}),
       },
       {
         onSettled: () => setQueued(0),
@@ -163,164 +158,259 @@ export function PlaygroundPage() {
       },
     );
   }
+  return { run, output, summary, queued, start, cancel: () => abort.current?.abort() };
+}
 
+function ModeSwitch({ mode, onChange }: { mode: Mode; onChange: (m: Mode) => void }) {
+  return (
+    <fieldset className="mb-3 grid grid-cols-2 rounded-lg border-0 bg-bg2 p-0.5" aria-label="Kind">
+      {(['summarize', 'generate'] as const).map((m) => (
+        <button
+          key={m}
+          type="button"
+          aria-pressed={mode === m}
+          data-testid={`mode-${m}`}
+          onClick={() => onChange(m)}
+          className={`rounded-md py-1.5 text-[14px] capitalize ${mode === m ? 'bg-section font-medium shadow-sm' : 'text-hint'}`}
+        >
+          {m}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
+function ModelPicker({
+  models,
+  model,
+  onPick,
+}: {
+  models: ReturnType<typeof useModels>;
+  model: string | undefined;
+  onPick: (id: string) => void;
+}) {
+  const ids = models.data?.data.map((m) => m.id) ?? [];
+  return (
+    <div className="mb-3">
+      <label htmlFor="playground-model" className="mb-1 block text-[13px] text-hint">
+        Model
+      </label>
+      {models.isError ? (
+        <ErrorState error={models.error} onRetry={() => void models.refetch()} testId="models-error" />
+      ) : (
+        <select
+          id="playground-model"
+          data-testid="playground-model"
+          className="w-full rounded-lg border border-separator bg-bg px-3 py-2 text-text"
+          value={model ?? ''}
+          onChange={(e) => onPick(e.target.value)}
+          disabled={ids.length === 0}
+        >
+          {ids.length === 0 && <option value="">{models.isPending ? 'Loading…' : 'No models online'}</option>}
+          {models.data?.data.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.id}
+              {m.demo_grade ? ' (demo grade)' : ''}
+            </option>
+          ))}
+        </select>
+      )}
+    </div>
+  );
+}
+
+function JobText({
+  mode,
+  text,
+  onText,
+  maxTokens,
+  onMaxTokens,
+}: {
+  mode: Mode;
+  text: string;
+  onText: (t: string) => void;
+  maxTokens: number;
+  onMaxTokens: (n: number) => void;
+}) {
+  return (
+    <>
+      <label className="block">
+        <span className="mb-1 block text-[13px] text-hint">
+          {mode === 'summarize' ? 'Text to summarize (one message per line)' : 'Prompt'}
+        </span>
+        <textarea
+          data-testid="playground-input"
+          className="h-36 w-full resize-none rounded-lg border border-separator bg-bg px-3 py-2 text-text outline-none focus:border-button"
+          value={text}
+          onChange={(e) => onText(e.target.value)}
+          placeholder={mode === 'summarize' ? 'Paste a chat or an article…' : 'Once upon a time'}
+        />
+      </label>
+      <label className="mt-2 flex items-center justify-between text-[14px]">
+        <span className="text-hint">Max tokens</span>
+        <input
+          type="number"
+          min={1}
+          max={4096}
+          data-testid="playground-max-tokens"
+          className="w-24 rounded-lg border border-separator bg-bg px-2 py-1 text-right text-text"
+          value={maxTokens}
+          onChange={(e) => onMaxTokens(Math.max(1, Math.min(4096, Number(e.target.value) || 1)))}
+        />
+      </label>
+    </>
+  );
+}
+
+function RigChoice({
+  fastest,
+  onFastest,
+  confidential,
+  onConfidential,
+}: {
+  fastest: boolean;
+  onFastest: (on: boolean) => void;
+  confidential: boolean;
+  onConfidential: (on: boolean) => void;
+}) {
+  const getClient = useGetClient();
+  return (
+    <>
+      <label className="mt-3 flex items-center justify-between gap-3 text-[14px]">
+        <span>
+          Fastest rig first
+          <span className="block text-[12px] text-hint">
+            By measured speed, among rigs asking at most a few times the cheapest; off: cheapest first
+          </span>
+        </span>
+        <input
+          type="checkbox"
+          data-testid="playground-speed"
+          className="h-5 w-5 accent-button"
+          checked={fastest}
+          onChange={(e) => onFastest(e.target.checked)}
+        />
+      </label>
+      <label className="mt-3 flex items-center justify-between gap-3 text-[14px]">
+        <span>Confidential rigs only (TDX)</span>
+        <input
+          type="checkbox"
+          data-testid="playground-confidential"
+          className="h-5 w-5 accent-button"
+          checked={confidential}
+          onChange={(e) => {
+            onConfidential(e.target.checked);
+            // Get the operator's policy key (and the checking client) ready; a failure shows when the job runs.
+            if (e.target.checked) getClient({ confidential: true }).catch(() => undefined);
+          }}
+        />
+      </label>
+      {confidential && (
+        <p className="mt-1 text-[12px] text-hint" data-testid="playground-confidential-note">
+          This app checks each rig's Intel TDX quote itself before it seals your text, with the operator's
+          policy key. In the Mini App that check is only as good as the code the proxy serves (the proxy
+          serves this app, and without a key built in, the key comes from the proxy too). The bot and the
+          gateway check with a key they are configured with.
+        </p>
+      )}
+    </>
+  );
+}
+
+function Output({
+  runner,
+  confidential,
+}: {
+  runner: ReturnType<typeof useJobRunner>;
+  confidential: boolean;
+}) {
+  const { run, output, summary, queued } = runner;
+  const waiting = run.isPending
+    ? queued
+      ? `${waitingForRigText(queued)}…`
+      : 'Waiting for a rig…'
+    : 'The result streams here.';
+  return (
+    <Section
+      title="Output"
+      aside={
+        run.isPending ? (
+          <button type="button" className="text-[13px] text-link" onClick={runner.cancel}>
+            Cancel
+          </button>
+        ) : undefined
+      }
+    >
+      <div
+        data-testid="playground-output"
+        aria-live="polite"
+        className="min-h-24 whitespace-pre-wrap break-words text-[15px]"
+      >
+        {summary ? (
+          <SummaryResult view={summary} />
+        ) : (
+          output || (
+            <span className="text-hint" data-testid={queued ? 'playground-queued' : undefined}>
+              {waiting}
+            </span>
+          )
+        )}
+      </div>
+      {run.isError && <ErrorState error={run.error} testId="playground-error" />}
+      {run.isError && confidential && isApiError(run.error) && CONFIDENTIAL_CODES.has(run.error.code) && (
+        <p className="mt-1 text-[13px] text-hint" data-testid="playground-confidential-hint">
+          Nothing was sent to a rig. Turn off “Confidential rigs only” to run on any rig (its owner could read
+          the text).
+        </p>
+      )}
+      {run.isSuccess && (
+        <p className="mt-2 text-[13px] text-hint tabular" data-testid="playground-receipt">
+          Cost {tonText(run.data.costNano)} · {run.data.promptTokens}+{run.data.completionTokens} tokens · rig{' '}
+          {run.data.rigId.slice(0, 8)}
+        </p>
+      )}
+    </Section>
+  );
+}
+
+export function PlaygroundPage() {
+  const models = useModels();
+  const runner = useJobRunner();
+  const [mode, setMode] = useState<Mode>('summarize');
+  const [picked, setPicked] = useState<string>('');
+  const [text, setText] = useState('');
+  const [maxTokens, setMaxTokens] = useState(128);
+  const [confidential, setConfidential] = useState(false);
+  // Off: the cheapest rig first (the market's default); on: the rig expected to answer soonest.
+  const [fastest, setFastest] = useState(false);
+  const ids = models.data?.data.map((m) => m.id) ?? [];
+  const model = picked && ids.includes(picked) ? picked : defaultModel(ids, mode);
+  const canRun = Boolean(model) && text.trim().length > 0 && !runner.run.isPending;
+  const start = () => {
+    if (model && canRun) runner.start({ mode, model, text, maxTokens, confidential, fastest });
+  };
   return (
     <>
       <PageHeader title="Playground" />
       <Section title="Job">
-        <fieldset className="mb-3 grid grid-cols-2 rounded-lg border-0 bg-bg2 p-0.5" aria-label="Kind">
-          {(['summarize', 'generate'] as const).map((m) => (
-            <button
-              key={m}
-              type="button"
-              aria-pressed={mode === m}
-              data-testid={`mode-${m}`}
-              onClick={() => setMode(m)}
-              className={`rounded-md py-1.5 text-[14px] capitalize ${mode === m ? 'bg-section font-medium shadow-sm' : 'text-hint'}`}
-            >
-              {m}
-            </button>
-          ))}
-        </fieldset>
-        <div className="mb-3">
-          <label htmlFor="playground-model" className="mb-1 block text-[13px] text-hint">
-            Model
-          </label>
-          {models.isError ? (
-            <ErrorState error={models.error} onRetry={() => void models.refetch()} testId="models-error" />
-          ) : (
-            <select
-              id="playground-model"
-              data-testid="playground-model"
-              className="w-full rounded-lg border border-separator bg-bg px-3 py-2 text-text"
-              value={model ?? ''}
-              onChange={(e) => setPicked(e.target.value)}
-              disabled={ids.length === 0}
-            >
-              {ids.length === 0 && (
-                <option value="">{models.isPending ? 'Loading…' : 'No models online'}</option>
-              )}
-              {models.data?.data.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.id}
-                  {m.demo_grade ? ' (demo grade)' : ''}
-                </option>
-              ))}
-            </select>
-          )}
-        </div>
-        <label className="block">
-          <span className="mb-1 block text-[13px] text-hint">
-            {mode === 'summarize' ? 'Text to summarize (one message per line)' : 'Prompt'}
-          </span>
-          <textarea
-            data-testid="playground-input"
-            className="h-36 w-full resize-none rounded-lg border border-separator bg-bg px-3 py-2 text-text outline-none focus:border-button"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            placeholder={mode === 'summarize' ? 'Paste a chat or an article…' : 'Once upon a time'}
-          />
-        </label>
-        <label className="mt-2 flex items-center justify-between text-[14px]">
-          <span className="text-hint">Max tokens</span>
-          <input
-            type="number"
-            min={1}
-            max={4096}
-            data-testid="playground-max-tokens"
-            className="w-24 rounded-lg border border-separator bg-bg px-2 py-1 text-right text-text"
-            value={maxTokens}
-            onChange={(e) => setMaxTokens(Math.max(1, Math.min(4096, Number(e.target.value) || 1)))}
-          />
-        </label>
-        <label className="mt-3 flex items-center justify-between gap-3 text-[14px]">
-          <span>
-            Fastest rig first
-            <span className="block text-[12px] text-hint">
-              By measured speed, among rigs asking at most a few times the cheapest; off: cheapest first
-            </span>
-          </span>
-          <input
-            type="checkbox"
-            data-testid="playground-speed"
-            className="h-5 w-5 accent-button"
-            checked={fastest}
-            onChange={(e) => setFastest(e.target.checked)}
-          />
-        </label>
-        <label className="mt-3 flex items-center justify-between gap-3 text-[14px]">
-          <span>Confidential rigs only (TDX)</span>
-          <input
-            type="checkbox"
-            data-testid="playground-confidential"
-            className="h-5 w-5 accent-button"
-            checked={confidential}
-            onChange={(e) => {
-              setConfidential(e.target.checked);
-              // Get the operator's policy key (and the checking client) ready; a failure shows when the job runs.
-              if (e.target.checked) getClient({ confidential: true }).catch(() => undefined);
-            }}
-          />
-        </label>
-        {confidential && (
-          <p className="mt-1 text-[12px] text-hint" data-testid="playground-confidential-note">
-            This app checks each rig's Intel TDX quote itself before it seals your text, with the operator's
-            policy key. In the Mini App that check is only as good as the code the proxy serves (the proxy
-            serves this app, and without a key built in, the key comes from the proxy too). The bot and the
-            gateway check with a key they are configured with.
-          </p>
-        )}
+        <ModeSwitch mode={mode} onChange={setMode} />
+        <ModelPicker models={models} model={model} onPick={setPicked} />
+        <JobText mode={mode} text={text} onText={setText} maxTokens={maxTokens} onMaxTokens={setMaxTokens} />
+        <RigChoice
+          fastest={fastest}
+          onFastest={setFastest}
+          confidential={confidential}
+          onConfidential={setConfidential}
+        />
         <MainAction
           testId="playground-run"
-          text={run.isPending ? 'Running…' : 'Run privately'}
+          text={runner.run.isPending ? 'Running…' : 'Run privately'}
           onClick={start}
           enabled={canRun}
-          loading={run.isPending}
+          loading={runner.run.isPending}
         />
       </Section>
-      <Section
-        title="Output"
-        aside={
-          run.isPending ? (
-            <button type="button" className="text-[13px] text-link" onClick={() => abort.current?.abort()}>
-              Cancel
-            </button>
-          ) : undefined
-        }
-      >
-        <div
-          data-testid="playground-output"
-          aria-live="polite"
-          className="min-h-24 whitespace-pre-wrap break-words text-[15px]"
-        >
-          {summary ? (
-            <SummaryResult view={summary} />
-          ) : (
-            output || (
-              <span className="text-hint" data-testid={queued ? 'playground-queued' : undefined}>
-                {run.isPending
-                  ? queued
-                    ? `${waitingForRigText(queued)}…`
-                    : 'Waiting for a rig…'
-                  : 'The result streams here.'}
-              </span>
-            )
-          )}
-        </div>
-        {run.isError && <ErrorState error={run.error} testId="playground-error" />}
-        {run.isError && confidential && isApiError(run.error) && CONFIDENTIAL_CODES.has(run.error.code) && (
-          <p className="mt-1 text-[13px] text-hint" data-testid="playground-confidential-hint">
-            Nothing was sent to a rig. Turn off “Confidential rigs only” to run on any rig (its owner could
-            read the text).
-          </p>
-        )}
-        {run.isSuccess && (
-          <p className="mt-2 text-[13px] text-hint tabular" data-testid="playground-receipt">
-            Cost {tonText(run.data.costNano)} · {run.data.promptTokens}+{run.data.completionTokens} tokens ·
-            rig {run.data.rigId.slice(0, 8)}
-          </p>
-        )}
-      </Section>
+      <Output runner={runner} confidential={confidential} />
     </>
   );
 }

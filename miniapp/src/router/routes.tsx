@@ -35,13 +35,13 @@ export const routes: RouteDef[] = [
     path: '/wallet',
     title: 'Wallet',
     tab: { label: 'Wallet', icon: 'M3 7h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H3zm0 0 13-3v3m0 7h2' },
-    Component: page(() => import('../pages/WalletPage'), 'WalletPage'),
+    Component: page(() => import('../pages/wallet/WalletPage'), 'WalletPage'),
   },
   {
     path: '/rigs',
     title: 'My rigs',
     tab: { label: 'Rigs', icon: 'M4 6h16v8H4zm3 12h10M9 14v4m6-4v4' },
-    Component: page(() => import('../pages/RigsPage'), 'RigsPage'),
+    Component: page(() => import('../pages/rigs/RigsPage'), 'RigsPage'),
   },
   { path: '/jobs', title: 'Jobs', Component: page(() => import('../pages/JobsPage'), 'JobsPage') },
   {

@@ -74,15 +74,15 @@ async function rawAddress(address: string): Promise<string> {
   return Address.parse(address).toRawString();
 }
 
-export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
+type RpcAnswer = { id: string; result: unknown } | { id: string; error: { code: number; message: string } };
+
+/** What the bridge's methods share: the proxy's /dev/sandbox-wallet routes, the stored wallet, event ids. */
+function bridgeContext(opts: SandboxWalletOptions) {
   const proxyUrl = (opts.proxyUrl ?? PROXY_URL).replace(/\/$/, '');
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const storage = opts.storage ?? globalThis.localStorage;
   const network = opts.network ?? '-3';
-  const resolveDomain = opts.resolveDomain ?? ((u: string) => manifestDomain(u, doFetch));
-  const listeners = new Set<Listener>();
   let eventId = 0;
-
   async function post<T>(path: string, body: unknown): Promise<T> {
     const res = await doFetch(`${proxyUrl}${path}`, {
       method: 'POST',
@@ -93,7 +93,6 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
     if (!res.ok) throw new Error(json?.error?.message ?? `sandbox wallet: ${path} answered ${res.status}`);
     return json as T;
   }
-
   function stored(): SandboxWallet | null {
     try {
       const raw = storage.getItem(STORAGE_KEY);
@@ -102,123 +101,136 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
       return null;
     }
   }
+  return {
+    proxyUrl,
+    storage,
+    post,
+    stored,
+    resolveDomain: opts.resolveDomain ?? ((u: string) => manifestDomain(u, doFetch)),
+    nextId: () => ++eventId,
+    /** The wallet the app is connected to, or null after a disconnect. */
+    connected: () => (storage.getItem(DISCONNECTED_KEY) ? null : stored()),
+    async addressItem(w: SandboxWallet, requestedNetwork?: string) {
+      return {
+        name: 'ton_addr' as const,
+        address: await rawAddress(w.address),
+        network: requestedNetwork ?? network,
+        publicKey: w.publicKey,
+        walletStateInit: w.stateInit,
+      };
+    },
+    connectError(message: string, code = 0): WalletEvent {
+      return { event: 'connect_error', id: ++eventId, payload: { code, message } };
+    },
+  };
+}
+type BridgeContext = ReturnType<typeof bridgeContext>;
 
-  async function addressItem(w: SandboxWallet, requestedNetwork?: string) {
-    return {
-      name: 'ton_addr' as const,
-      address: await rawAddress(w.address),
-      network: requestedNetwork ?? network,
-      publicKey: w.publicKey,
-      walletStateInit: w.stateInit,
-    };
+/** connect: the browser's one sandbox wallet (made on first use), with a ton_proof when one is asked for. */
+async function connectWallet(ctx: BridgeContext, message: ConnectRequestMessage): Promise<WalletEvent> {
+  // One sandbox wallet per browser, reused across connections so deposits accumulate.
+  const wallet = await ctx.post<SandboxWallet>('/dev/sandbox-wallet', { id: ctx.stored()?.id });
+  ctx.storage.setItem(STORAGE_KEY, JSON.stringify(wallet));
+  ctx.storage.removeItem(DISCONNECTED_KEY);
+  const addrItem = message.items.find((i) => i.name === 'ton_addr');
+  const items: unknown[] = [
+    await ctx.addressItem(wallet, addrItem && 'network' in addrItem ? addrItem.network : undefined),
+  ];
+  const proofItem = message.items.find((i) => i.name === 'ton_proof');
+  if (proofItem && 'payload' in proofItem) {
+    const domain = await ctx.resolveDomain(message.manifestUrl);
+    const proof = await ctx.post<{
+      timestamp: number;
+      domain: { lengthBytes: number; value: string };
+      payload: string;
+      signature: string;
+      state_init?: string;
+    }>(`/dev/sandbox-wallet/${encodeURIComponent(wallet.id)}/ton-proof`, {
+      domain,
+      payload: proofItem.payload,
+    });
+    items.push({ name: 'ton_proof', proof });
   }
+  return { event: 'connect', id: ctx.nextId(), payload: { items, device: DEVICE_INFO } };
+}
 
-  function connectError(message: string, code = 0): WalletEvent {
-    return { event: 'connect_error', id: ++eventId, payload: { code, message } };
+/** sendTransaction: signed and sent on the sandbox chain by the proxy; answers the message's BOC. */
+async function sendTransaction(
+  ctx: BridgeContext,
+  request: RpcRequest,
+  wallet: SandboxWallet,
+): Promise<RpcAnswer> {
+  const tx = JSON.parse(request.params[0]) as {
+    valid_until?: number;
+    messages: Array<{ address: string; amount: string; payload?: string; stateInit?: string }>;
+  };
+  if (tx.valid_until && tx.valid_until * 1000 < Date.now()) {
+    return { id: request.id, error: { code: 1, message: 'the transaction request has expired' } };
   }
+  const { boc } = await ctx.post<{ boc: string }>(
+    `/dev/sandbox-wallet/${encodeURIComponent(wallet.id)}/send`,
+    {
+      // stateInit too: an on-chain account's first deposit (or a rig account's first claim) deploys it.
+      messages: tx.messages.map((m) => ({
+        address: m.address,
+        amount: m.amount,
+        payload: m.payload,
+        ...(m.stateInit ? { stateInit: m.stateInit } : {}),
+      })),
+    },
+  );
+  return { id: request.id, result: boc };
+}
 
-  const tonconnect = {
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
+  const ctx = bridgeContext(opts);
+  const listeners = new Set<Listener>();
+  return {
     deviceInfo: DEVICE_INFO,
     walletInfo: {
       name: 'Sandbox wallet',
       app_name: SANDBOX_APP_NAME,
       image: sandboxWalletIcon(),
-      about_url: proxyUrl,
+      about_url: ctx.proxyUrl,
       platforms: ['chrome', 'firefox', 'safari'],
     },
     protocolVersion: 2,
     isWalletBrowser: false,
 
     async connect(protocolVersion: number, message: ConnectRequestMessage): Promise<WalletEvent> {
-      if (protocolVersion > 2) return connectError('unsupported protocol version', 1);
-      try {
-        // One sandbox wallet per browser, reused across connections so deposits accumulate.
-        const wallet = await post<SandboxWallet>('/dev/sandbox-wallet', { id: stored()?.id });
-        storage.setItem(STORAGE_KEY, JSON.stringify(wallet));
-        storage.removeItem(DISCONNECTED_KEY);
-        const addrItem = message.items.find((i) => i.name === 'ton_addr');
-        const items: unknown[] = [
-          await addressItem(wallet, addrItem && 'network' in addrItem ? addrItem.network : undefined),
-        ];
-        const proofItem = message.items.find((i) => i.name === 'ton_proof');
-        if (proofItem && 'payload' in proofItem) {
-          const domain = await resolveDomain(message.manifestUrl);
-          const proof = await post<{
-            timestamp: number;
-            domain: { lengthBytes: number; value: string };
-            payload: string;
-            signature: string;
-            state_init?: string;
-          }>(`/dev/sandbox-wallet/${encodeURIComponent(wallet.id)}/ton-proof`, {
-            domain,
-            payload: proofItem.payload,
-          });
-          items.push({ name: 'ton_proof', proof });
-        }
-        const event = { event: 'connect', id: ++eventId, payload: { items, device: DEVICE_INFO } };
-        return event;
-      } catch (err) {
-        return connectError(err instanceof Error ? err.message : String(err));
-      }
+      if (protocolVersion > 2) return ctx.connectError('unsupported protocol version', 1);
+      return connectWallet(ctx, message).catch((err) => ctx.connectError(messageOf(err)));
     },
 
     async restoreConnection(): Promise<WalletEvent> {
-      const wallet = storage.getItem(DISCONNECTED_KEY) ? null : stored();
-      if (!wallet) return connectError('no sandbox wallet connected');
+      const wallet = ctx.connected();
+      if (!wallet) return ctx.connectError('no sandbox wallet connected');
       try {
-        return {
-          event: 'connect',
-          id: ++eventId,
-          payload: { items: [await addressItem(wallet)], device: DEVICE_INFO },
-        };
+        const items = [await ctx.addressItem(wallet)];
+        return { event: 'connect', id: ctx.nextId(), payload: { items, device: DEVICE_INFO } };
       } catch (err) {
-        return connectError(err instanceof Error ? err.message : String(err));
+        return ctx.connectError(messageOf(err));
       }
     },
 
-    async send(
-      request: RpcRequest,
-    ): Promise<{ id: string; result: unknown } | { id: string; error: { code: number; message: string } }> {
-      const wallet = storage.getItem(DISCONNECTED_KEY) ? null : stored();
+    async send(request: RpcRequest): Promise<RpcAnswer> {
+      const wallet = ctx.connected();
       if (request.method === 'disconnect') {
-        storage.setItem(DISCONNECTED_KEY, '1');
+        ctx.storage.setItem(DISCONNECTED_KEY, '1');
         return { id: request.id, result: {} };
       }
       if (request.method !== 'sendTransaction') {
-        return {
-          id: request.id,
-          error: { code: 400, message: `${request.method} is not supported by the sandbox wallet` },
-        };
+        const message = `${request.method} is not supported by the sandbox wallet`;
+        return { id: request.id, error: { code: 400, message } };
       }
       if (!wallet)
         return { id: request.id, error: { code: 1, message: 'the sandbox wallet is not connected' } };
-      try {
-        const tx = JSON.parse(request.params[0]) as {
-          valid_until?: number;
-          messages: Array<{ address: string; amount: string; payload?: string; stateInit?: string }>;
-        };
-        if (tx.valid_until && tx.valid_until * 1000 < Date.now()) {
-          return { id: request.id, error: { code: 1, message: 'the transaction request has expired' } };
-        }
-        const { boc } = await post<{ boc: string }>(
-          `/dev/sandbox-wallet/${encodeURIComponent(wallet.id)}/send`,
-          {
-            // stateInit too: an on-chain account's first deposit (or a rig account's first claim) deploys it.
-            messages: tx.messages.map((m) => ({
-              address: m.address,
-              amount: m.amount,
-              payload: m.payload,
-              ...(m.stateInit ? { stateInit: m.stateInit } : {}),
-            })),
-          },
-        );
-        return { id: request.id, result: boc };
-      } catch (err) {
-        return {
-          id: request.id,
-          error: { code: 0, message: err instanceof Error ? err.message : String(err) },
-        };
-      }
+      return sendTransaction(ctx, request, wallet).catch((err) => ({
+        id: request.id,
+        error: { code: 0, message: messageOf(err) },
+      }));
     },
 
     listen(callback: Listener): () => void {
@@ -227,12 +239,11 @@ export function createSandboxBridge(opts: SandboxWalletOptions = {}) {
     },
 
     disconnect(): void {
-      storage.setItem(DISCONNECTED_KEY, '1');
-      const event = { event: 'disconnect', id: ++eventId, payload: {} };
+      ctx.storage.setItem(DISCONNECTED_KEY, '1');
+      const event = { event: 'disconnect', id: ctx.nextId(), payload: {} };
       for (const l of listeners) l(event);
     },
   };
-  return tonconnect;
 }
 
 /** Puts the bridge on window before TON Connect UI reads its wallets list. Idempotent. */

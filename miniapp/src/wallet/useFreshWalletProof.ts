@@ -4,7 +4,6 @@ import type { TonProofRequest } from '@cocoon/shared';
 import { useTonConnectUI } from '@tonconnect/ui-react';
 import { useCallback } from 'react';
 import { useGetClient } from '../api/client';
-import { tonRoutes } from '../api/routes';
 import { requestFreshProof } from './fresh-proof';
 import { SANDBOX_APP_NAME, SANDBOX_BRIDGE_KEY } from './sandbox-entry';
 
@@ -12,7 +11,7 @@ export function useFreshWalletProof(): () => Promise<TonProofRequest> {
   const [tonConnectUI] = useTonConnectUI();
   const getClient = useGetClient();
   return useCallback(async () => {
-    const { payload } = await tonRoutes.proofPayload(await getClient());
+    const { payload } = await (await getClient()).proofPayload();
     return requestFreshProof(
       tonConnectUI,
       payload,

@@ -6,7 +6,6 @@ import { useTonConnectUI } from '@tonconnect/ui-react';
 import { useEffect, useState } from 'react';
 import { useGetClient } from '../api/client';
 import { useBindWallet } from '../api/hooks';
-import { tonRoutes } from '../api/routes';
 import { haptic } from '../telegram/ui';
 import { isReservedProofPayload, onProofRequestEnd, proofRequestActive } from './fresh-proof';
 import { proofPayloadOf, proofRequestFor } from './proof-request';
@@ -31,7 +30,7 @@ export function useTonProofBinding() {
       tonConnectUI.setConnectRequestParameters({ state: 'loading' });
       setConnectRequest({ state: 'loading' });
       try {
-        const { payload } = await tonRoutes.proofPayload(await getClient());
+        const { payload } = await (await getClient()).proofPayload();
         if (cancelled || proofRequestActive()) return;
         tonConnectUI.setConnectRequestParameters({ state: 'ready', value: { tonProof: payload } });
         setConnectRequest({ state: 'ready', value: { tonProof: payload } });

@@ -8,11 +8,14 @@ import {
   minNano,
   postTx,
   SYSTEM,
+  starsAccount,
+  starsHeldAccount,
   type Transfer,
   trialAccount,
   userAccount,
 } from '../ledger/ledger';
 import { queueOnchainRefund } from '../onchain-accounts/refunds';
+import { heldEarningsOfJob, holdStarsEarnings, takeBackHeldEarnings } from '../stars/earnings';
 import { bondAccount } from './bonds';
 import type { AuditedJob } from './repository';
 import { setAuditState, unvouchedJobs } from './repository';
@@ -31,34 +34,43 @@ export function auditorPay(
   return (BigInt(job.prompt_tokens + job.completion_tokens) * price) / 1000n;
 }
 
-/** The money an audited job brought in: its cost, the rig's share of it (the rest is the fee), its trial part. */
+/**
+ * The money an audited job brought in: its cost, the rig's share of it (the rest is the fee), its trial and
+ * Stars parts.
+ */
 export interface JobMoney {
   id: string;
   costNano: bigint;
   rigNano: bigint;
   trialHeldNano: bigint;
+  starsHeldNano: bigint;
 }
 
 export function jobMoney(
-  job: Pick<AuditedJob, 'id' | 'cost_nano' | 'rig_nano' | 'hold_trial_nano'>,
+  job: Pick<AuditedJob, 'id' | 'cost_nano' | 'rig_nano' | 'hold_trial_nano' | 'hold_stars_nano'>,
 ): JobMoney {
   return {
     id: job.id,
     costNano: BigInt(job.cost_nano),
     rigNano: BigInt(job.rig_nano),
     trialHeldNano: BigInt(job.hold_trial_nano),
+    starsHeldNano: BigInt(job.hold_stars_nano),
   };
 }
 
 /**
  * Splits `pay` as the job was paid: the share of the job's cost that trial credit paid is paid in trial
- * credit (spendable on jobs, never withdrawable), the rest in withdrawable money (rounded down).
+ * credit (spendable on jobs, never withdrawable), the share Stars credit paid in held earnings (withdrawable
+ * after the Stars hold), the rest in withdrawable money (cash and Stars rounded down).
  */
-export function splitAsPaid(pay: bigint, job: JobMoney): { cash: bigint; trial: bigint } {
-  if (job.costNano <= 0n) return { cash: 0n, trial: pay };
-  const cashCost = job.costNano - min(job.trialHeldNano, job.costNano);
+export function splitAsPaid(pay: bigint, job: JobMoney): { cash: bigint; stars: bigint; trial: bigint } {
+  if (job.costNano <= 0n) return { cash: 0n, stars: 0n, trial: pay };
+  const trialCost = min(job.trialHeldNano, job.costNano);
+  const starsCost = min(job.starsHeldNano, job.costNano - trialCost);
+  const cashCost = job.costNano - trialCost - starsCost;
   const cash = (pay * cashCost) / job.costNano;
-  return { cash, trial: pay - cash };
+  const stars = (pay * starsCost) / job.costNano;
+  return { cash, stars, trial: pay - cash - stars };
 }
 
 /** What the audits `auditIds` (the job's) were paid so far, from their postings. */
@@ -88,22 +100,32 @@ async function lockedFees(q: Queryable): Promise<bigint> {
 export async function payAuditor(
   q: Queryable,
   job: JobMoney,
-  a: { auditId: string; ownerId: string; asked: bigint },
+  a: { auditId: string; ownerId: string; asked: bigint; rigId?: string },
   jobAuditIds: readonly string[],
+  starsHoldMs = 0,
 ): Promise<bigint> {
   const left = job.costNano - job.rigNano - (await paidForAudits(q, jobAuditIds));
   const pay = min(min(a.asked, left), await lockedFees(q));
   if (pay <= 0n) return 0n;
-  const { cash, trial } = splitAsPaid(pay, job);
+  const { cash, stars, trial } = splitAsPaid(pay, job);
   const r = await postTx(q, {
     kind: 'audit-pay',
     ref: job.id,
     uniqueKey: `audit-pay:${a.auditId}`,
     transfers: [
       { from: SYSTEM.fees, to: userAccount(a.ownerId), amount: cash },
+      { from: SYSTEM.fees, to: starsHeldAccount(a.ownerId), amount: stars },
       { from: SYSTEM.fees, to: trialAccount(a.ownerId), amount: trial },
     ],
   });
+  if (!r.duplicate && stars > 0n)
+    await holdStarsEarnings(q, starsHoldMs, {
+      key: `audit-pay:${a.auditId}`,
+      ownerId: a.ownerId,
+      rigId: a.rigId ?? null,
+      jobId: null,
+      amount: stars,
+    });
   return r.duplicate ? 0n : pay;
 }
 
@@ -117,9 +139,10 @@ export interface Restitution {
 type UnvouchedJob = Awaited<ReturnType<typeof unvouchedJobs>>[number];
 
 /**
- * One job's refund: the user gets it all back (what came from trial credit back to trial credit); the rig's
- * share is taken back from its bond, then its owner's earnings (withdrawable, then trial), as far as they
- * reach. The owner's trial credit is taken at most for the trial credit the user gets back: taken for a cash
+ * One job's refund: the user gets it all back (what came from trial credit back to trial credit, from Stars
+ * credit back to Stars credit); the rig's share is taken back from what of it is still held (a Stars-paid
+ * job's earnings before their release), then its bond, then its owner's earnings (withdrawable, then trial),
+ * as far as they reach. The owner's trial credit is taken at most for the trial credit the user gets back: taken for a cash
  * refund, it would leave as cash (trial credit earned on trial-paid jobs laundered through a refunded cash
  * job). The fee account pays the rest as far as its balance reaches, never below zero; beyond that it is
  * the operator's loss (system:audit_shortfall), so the user is still paid back in full.
@@ -128,29 +151,33 @@ async function refundTransfers(q: Queryable, job: UnvouchedJob, rigId: string, o
   const total = BigInt(job.cost_nano);
   const rigShare = BigInt(job.rig_nano);
   const toTrial = min(total, BigInt(job.hold_trial_nano));
-  const fromBond = min(rigShare, await balanceOf(q, bondAccount(rigId)));
-  const fromCash = min(rigShare - fromBond, await balanceOf(q, userAccount(ownerId)));
+  const toStars = min(total - toTrial, BigInt(job.hold_stars_nano));
+  const fromHeld = min(rigShare, await heldEarningsOfJob(q, job.id));
+  const fromBond = min(rigShare - fromHeld, await balanceOf(q, bondAccount(rigId)));
+  const fromCash = min(rigShare - fromHeld - fromBond, await balanceOf(q, userAccount(ownerId)));
   const ownerTrial = await balanceOf(q, trialAccount(ownerId));
-  const fromTrial = min(min(rigShare - fromBond - fromCash, ownerTrial), toTrial);
-  const fromOwner = fromBond + fromCash + fromTrial;
+  const fromTrial = min(min(rigShare - fromHeld - fromBond - fromCash, ownerTrial), toTrial);
+  const fromOwner = fromHeld + fromBond + fromCash + fromTrial;
   const fromFees = max0(min(total - fromOwner, await lockedFees(q)));
   // A user who paid from their on-chain account is paid back into it (onchain-accounts/refunds.ts): the contract's
   // `claimed` never decreases, so the refund is a deposit the proxy sends, credited to the mirror when the
   // chain shows it, as any deposit is.
-  const cashBack = total - toTrial;
+  const cashBack = total - toTrial - toStars;
   const transfers: Transfer[] = [
+    { from: starsHeldAccount(ownerId), to: SYSTEM.fees, amount: fromHeld },
     { from: bondAccount(rigId), to: SYSTEM.fees, amount: fromBond },
     { from: userAccount(ownerId), to: SYSTEM.fees, amount: fromCash },
     { from: trialAccount(ownerId), to: SYSTEM.fees, amount: fromTrial },
     { from: SYSTEM.auditShortfall, to: SYSTEM.fees, amount: total - fromOwner - fromFees },
     { from: SYSTEM.fees, to: trialAccount(job.user_id), amount: toTrial },
+    { from: SYSTEM.fees, to: starsAccount(job.user_id), amount: toStars },
     {
       from: SYSTEM.fees,
       to: job.pays_onchain ? SYSTEM.onchainDeposits : userAccount(job.user_id),
       amount: cashBack,
     },
   ];
-  return { transfers, fromOwner, cashBack };
+  return { transfers, fromOwner, fromHeld, cashBack };
 }
 
 const max0 = (a: bigint): bigint => (a > 0n ? a : 0n);
@@ -169,7 +196,7 @@ export async function refundUnvouched(
 ): Promise<Restitution> {
   const out: Restitution = { jobs: 0, refundedNano: 0n, fromOwnerNano: 0n, penaltyNano: 0n };
   for (const job of await unvouchedJobs(q, rigId)) {
-    const { transfers, fromOwner, cashBack } = await refundTransfers(q, job, rigId, ownerId);
+    const { transfers, fromOwner, fromHeld, cashBack } = await refundTransfers(q, job, rigId, ownerId);
     const r = await postTx(q, {
       kind: 'audit-refund',
       ref: job.id,
@@ -178,6 +205,8 @@ export async function refundUnvouched(
     });
     await setAuditState(q, job.id, 'refunded');
     if (r.duplicate) continue;
+    // What was taken back of the job's held Stars earnings is no longer theirs to release.
+    if (fromHeld > 0n) await takeBackHeldEarnings(q, job.id, fromHeld);
     if (job.pays_onchain && cashBack > 0n) await queueOnchainRefund(q, job.id, job.user_id, cashBack);
     out.jobs++;
     out.refundedNano += BigInt(job.cost_nano);

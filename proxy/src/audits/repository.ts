@@ -26,6 +26,8 @@ export interface AuditedJob {
   cost_nano: string;
   rig_nano: string;
   hold_trial_nano: string;
+  /** The Stars credit its hold took (after the trial credit). */
+  hold_stars_nano: string;
   audit_state: string | null;
   /** The quote's candidates, and the index of the one that ran it: those before it tried it first. */
   candidates: JobCandidate[];
@@ -42,7 +44,7 @@ export async function auditedJob(q: Queryable, jobId: string, lock = false): Pro
     `SELECT j.id, j.user_id, j.model, j.kind, j.rig_id, r.owner_id, j.envelope, j.audit_copy, j.result_commitment,
        j.prompt_tokens, j.completion_tokens, j.input_tokens, j.max_tokens, j.price_nano_per_1k::text AS price_nano_per_1k,
        j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano, j.hold_trial_nano::text AS hold_trial_nano,
-       j.audit_state, j.candidates, j.attempt, r.jobs_done, r.probation_from, r.proven_wrong_at,
+       j.hold_stars_nano::text AS hold_stars_nano, j.audit_state, j.candidates, j.attempt, r.jobs_done, r.probation_from, r.proven_wrong_at,
        (SELECT count(*) FROM jobs d WHERE d.rig_id = r.id AND d.audit_state = 'disputed')::int AS disputed
      FROM jobs j JOIN rigs r ON r.id = j.rig_id WHERE j.id = $1 AND j.state = 'done'${lock ? ' FOR UPDATE OF j' : ''}`,
     [jobId],
@@ -238,6 +240,7 @@ export async function unvouchedJobs(
     rig_nano: string;
     fee_nano: string;
     hold_trial_nano: string;
+    hold_stars_nano: string;
     pays_onchain: boolean;
   }>
 > {
@@ -248,10 +251,12 @@ export async function unvouchedJobs(
     rig_nano: string;
     fee_nano: string;
     hold_trial_nano: string;
+    hold_stars_nano: string;
     pays_onchain: boolean;
   }>(
     `SELECT j.id, j.user_id, j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano,
-       j.fee_nano::text AS fee_nano, j.hold_trial_nano::text AS hold_trial_nano, j.pays_onchain
+       j.fee_nano::text AS fee_nano, j.hold_trial_nano::text AS hold_trial_nano,
+       j.hold_stars_nano::text AS hold_stars_nano, j.pays_onchain
      FROM jobs j JOIN rigs r ON r.id = j.rig_id
      WHERE j.rig_id = $1 AND ${unvouchedSql('j', 'r')}
      ORDER BY j.finished_at FOR UPDATE OF j`,

@@ -316,8 +316,9 @@ export class AuditService {
       await payAuditor(
         q,
         money,
-        { auditId: a.id, ownerId: row.owner_id, asked },
+        { auditId: a.id, ownerId: row.owner_id, asked, rigId: a.auditor_rig_id },
         all.map((x) => x.id),
+        this.config.STARS_EARNINGS_HOLD_MS,
       );
     }
   }

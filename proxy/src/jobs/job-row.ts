@@ -18,6 +18,8 @@ export interface JobRow {
   hold_nano: string;
   /** The part of the hold that came from trial credit. */
   hold_trial_nano: string;
+  /** The part of the hold that came from Stars credit (after trial credit). */
+  hold_stars_nano: string;
   /** Paid from the user's on-chain account (its mirror onchain:<user>), not the withdrawable balance. */
   pays_onchain: boolean;
   /** The first rig that said this job's input is invalid. */
@@ -42,7 +44,8 @@ export interface JobRow {
 
 /** Columns to select for a JobRow: numerics as text so bigints survive both database engines. */
 export const JOB_COLUMNS = `j.id, j.user_id, j.model, j.kind, j.state, j.input_tokens, j.max_tokens,
-  j.hold_nano::text AS hold_nano, j.hold_trial_nano::text AS hold_trial_nano, j.pays_onchain, j.input_refused_by, j.fee_bps, j.candidates, j.attempt, j.rig_id, j.envelope, j.idempotency_key,
+  j.hold_nano::text AS hold_nano, j.hold_trial_nano::text AS hold_trial_nano,
+  j.hold_stars_nano::text AS hold_stars_nano, j.pays_onchain, j.input_refused_by, j.fee_bps, j.candidates, j.attempt, j.rig_id, j.envelope, j.idempotency_key,
   j.result, j.result_commitment, j.prompt_tokens, j.completion_tokens, j.cost_nano::text AS cost_nano, j.fail_reason, j.created_at,
   j.expires_at, j.started_at, j.finished_at`;
 

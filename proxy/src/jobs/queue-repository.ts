@@ -30,18 +30,18 @@ export async function lockQueueBounds(q: Queryable, userId: string, model: strin
 
 /**
  * A submitted job takes its place in line and its wait allowance (each wait ends at now + maxWaitMs), with
- * how much of its hold came from trial credit and whether it is paid from an on-chain account.
+ * how much of its hold came from trial and Stars credit and whether it is paid from an on-chain account.
  */
 export async function markSubmitted(
   q: Queryable,
   jobId: string,
-  s: { maxWaitMs: number; holdTrialNano: bigint; paysOnchain: boolean },
+  s: { maxWaitMs: number; holdTrialNano: bigint; holdStarsNano: bigint; paysOnchain: boolean },
 ): Promise<void> {
   await q.query(
     `UPDATE jobs SET submitted_at = now(), queued_at = now(), max_wait_ms = $2::int,
        wait_deadline = now() + $2::int * interval '1 millisecond', hold_trial_nano = $3::numeric,
-       pays_onchain = $4 WHERE id = $1`,
-    [jobId, s.maxWaitMs, s.holdTrialNano, s.paysOnchain],
+       pays_onchain = $4, hold_stars_nano = $5::numeric WHERE id = $1`,
+    [jobId, s.maxWaitMs, s.holdTrialNano, s.paysOnchain, s.holdStarsNano],
   );
 }
 

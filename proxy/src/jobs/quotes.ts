@@ -6,12 +6,13 @@ import type { quoteRequest, submitJobRequest } from '@cocoon/shared';
 import { formatTon, holdFor, type JobView, type QuoteResponse } from '@cocoon/shared';
 import type { z } from 'zod';
 import type { Config } from '../config';
-import type { Db } from '../db';
+import type { Db, Queryable } from '../db';
 import { conflict, HttpError, InsufficientFunds, notFound } from '../errors';
-import { userBalances } from '../ledger/ledger';
+import { balanceOf, starsAccount, userBalances } from '../ledger/ledger';
 import { cheapestAsk, eligibleRigs, pickCandidates } from '../market/candidates';
 import { rankFor } from '../market/speed';
-import { payerBalance, payerFor, refuseWhileJobOpen } from '../onchain-accounts/payer';
+import { type Payer, payerBalance, payerFor, refuseWhileJobOpen } from '../onchain-accounts/payer';
+import { refuseWhileStarsOwed } from '../stars/receivable';
 import type { Dispatcher, EmitJobEvent } from './dispatch';
 import { toJobView } from './job-row';
 import { checkQueueRoom, maxWaitFor } from './queue';
@@ -67,9 +68,10 @@ export class Quotes {
     const id = randomUUID();
     const expiresAt = new Date(Date.now() + this.config.QUOTE_TTL_MS);
     // Refuse now what couldn't be paid at submit (the hold itself is taken then).
+    await refuseWhileStarsOwed(this.db, userId);
     const payer = await payerFor(this.db, userId);
     if (payer.onchain) await refuseWhileJobOpen(this.db, userId);
-    const spendable = (await payerBalance(this.db, payer)) + (await userBalances(this.db, userId)).trial;
+    const spendable = await spendableFor(this.db, userId, payer);
     if (spendable < hold) throw this.tooLittle(hold, spendable);
     await insertQuote(this.db, {
       id,
@@ -166,11 +168,13 @@ export class Quotes {
           );
         if (new Date(job.expires_at).getTime() < Date.now())
           throw new HttpError(410, 'quote_expired', 'the quote expired; ask for a new one');
-        // The hold is taken with the submission: trial credit first, then the user's own money (or their
-        // on-chain account's, whose next voucher must then cover the job's cash cost).
+        // The hold is taken with the submission: trial credit first, then Stars credit, then the user's own
+        // money (or their on-chain account's, whose next voucher must then cover the job's cash cost). A user
+        // who owes for a reversed Stars charge gets no new job until it is settled.
+        await refuseWhileStarsOwed(q, userId);
         const payer = await payerFor(q, userId);
         if (payer.onchain) await refuseWhileJobOpen(q, userId);
-        const { fromTrial, transfers } = await planHold(
+        const { fromTrial, fromStars, transfers } = await planHold(
           q,
           job.id,
           userId,
@@ -179,8 +183,14 @@ export class Quotes {
         );
         await postHold(q, job.id, transfers);
         const maxWaitMs = maxWaitFor(this.config, req.maxWaitMs);
-        await markSubmitted(q, job.id, { maxWaitMs, holdTrialNano: fromTrial, paysOnchain: payer.onchain });
+        await markSubmitted(q, job.id, {
+          maxWaitMs,
+          holdTrialNano: fromTrial,
+          holdStarsNano: fromStars,
+          paysOnchain: payer.onchain,
+        });
         job.hold_trial_nano = fromTrial.toString();
+        job.hold_stars_nano = fromStars.toString();
         // Stored and sent on in one transaction: one lock of the row, one UPDATE.
         const claim = await this.dispatcher.claimRig(q, job, submitted);
         // Every candidate busy: the job waits in line, if there is room (else the hold is rolled back).
@@ -190,9 +200,7 @@ export class Quotes {
       .catch(async (err) => {
         if (err instanceof InsufficientFunds) {
           // Read after the rollback: PGlite can't run a second query while the transaction is open.
-          const payer = await payerFor(this.db, userId);
-          const spendable =
-            (await payerBalance(this.db, payer)) + (await userBalances(this.db, userId)).trial;
+          const spendable = await spendableFor(this.db, userId, await payerFor(this.db, userId));
           const job = await viewRow(this.db, userId, req.quoteId);
           throw this.tooLittle(BigInt(job?.hold_nano ?? '0'), spendable);
         }
@@ -223,4 +231,13 @@ export class Quotes {
     const rows = await listRows(this.db, userId, limit);
     return rows.map((row) => ({ ...toJobView(row), result: null }));
   }
+}
+
+/** What a user's jobs can be paid with: trial credit, Stars credit and the payer's own money. */
+async function spendableFor(q: Queryable, userId: string, payer: Payer): Promise<bigint> {
+  return (
+    (await payerBalance(q, payer)) +
+    (await userBalances(q, userId)).trial +
+    (await balanceOf(q, starsAccount(userId)))
+  );
 }

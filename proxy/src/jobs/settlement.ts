@@ -16,18 +16,22 @@ import {
   holdAccount,
   onchainAccount,
   postTx,
+  starsAccount,
   type Transfer,
   trialAccount,
   userAccount,
 } from '../ledger/ledger';
 import {
   cashCharged,
+  chargeSplit,
+  type HeldFrom,
   holdTransfers,
   ownerCashShare,
   releaseTransfers,
   settleTransfers,
 } from '../ledger/trial-credit';
 import { recordDeferredFailures, type StandingLimits } from '../rigs/standing';
+import { holdStarsEarnings } from '../stars/earnings';
 import type { JobRow } from './job-row';
 import { lockForSettlement, markDoneAndCountForRig, markFailed } from './repository';
 
@@ -48,8 +52,9 @@ export type SettleOutcome =
     };
 
 /**
- * Locks the user's trial credit (so two quotes at once can't both count on it) and splits a hold between
- * it and the withdrawable balance. Post the transfers with postHold once the job row exists.
+ * Locks the user's trial and Stars credit (so two quotes at once can't both count on them) and splits a hold
+ * between them and the payer's money, in that order (ledger/trial-credit.ts). Post the transfers with
+ * postHold once the job row exists.
  */
 export async function planHold(
   q: Queryable,
@@ -57,12 +62,24 @@ export async function planHold(
   userId: string,
   hold: bigint,
   payer: string,
-): Promise<{ fromTrial: bigint; transfers: Transfer[] }> {
-  const trial = await q.query<{ balance: string }>(
-    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
-    [trialAccount(userId)],
+): Promise<{ fromTrial: bigint; fromStars: bigint; transfers: Transfer[] }> {
+  const r = await q.query<{ id: string; balance: string }>(
+    'SELECT id, balance::text AS balance FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    [[trialAccount(userId), starsAccount(userId)]],
   );
-  return holdTransfers(jobId, userId, hold, BigInt(trial.rows[0]?.balance ?? '0'), payer);
+  const of = (id: string) => BigInt(r.rows.find((a) => a.id === id)?.balance ?? '0');
+  return holdTransfers(
+    jobId,
+    userId,
+    hold,
+    { trial: of(trialAccount(userId)), stars: of(starsAccount(userId)) },
+    payer,
+  );
+}
+
+/** How much of a job's hold came from trial and from Stars credit. */
+export function heldFrom(job: Pick<JobRow, 'hold_trial_nano' | 'hold_stars_nano'>): HeldFrom {
+  return { trial: BigInt(job.hold_trial_nano), stars: BigInt(job.hold_stars_nano) };
 }
 
 /** Where a job's non-trial money comes from and goes back to. */
@@ -82,7 +99,7 @@ export async function releaseHold(q: Queryable, job: JobRow, kind: string): Prom
     kind,
     ref: job.id,
     uniqueKey: `release:${job.id}`,
-    transfers: releaseTransfers(job.id, job.user_id, held, BigInt(job.hold_trial_nano), payerOf(job)),
+    transfers: releaseTransfers(job.id, job.user_id, held, heldFrom(job), payerOf(job)),
   });
 }
 
@@ -100,7 +117,7 @@ export async function settleDone(
   db: Db,
   rigId: string,
   msg: DoneMsg,
-  bondRules: Parameters<typeof keepForBond>[1] & StandingLimits,
+  bondRules: Parameters<typeof keepForBond>[1] & StandingLimits & { STARS_EARNINGS_HOLD_MS: number },
 ): Promise<SettleOutcome> {
   return db.tx(async (q): Promise<SettleOutcome> => {
     const job = await lockForSettlement(q, msg.jobId);
@@ -121,22 +138,33 @@ export async function settleDone(
         userId: job.user_id,
         ownerId: job.owner_id,
         hold,
-        trialHeld: BigInt(job.hold_trial_nano),
+        from: heldFrom(job),
         rigNano: charge.rigNano,
         feeNano: charge.feeNano,
         payer: payerOf(job),
       }),
     });
-    // An on-chain payer owes a voucher for the cash part before its next job (onchain-accounts/payer.ts, service.ts).
+    // The rig's share paid from Stars credit is held until STARS_EARNINGS_HOLD_MS has passed (stars/earnings.ts).
+    const fromStars = chargeSplit(heldFrom(job), charge.rigNano, charge.feeNano).rigFromStars;
+    if (fromStars > 0n)
+      await holdStarsEarnings(q, bondRules.STARS_EARNINGS_HOLD_MS, {
+        key: `settle:${job.id}`,
+        ownerId: job.owner_id,
+        rigId,
+        jobId: job.id,
+        amount: fromStars,
+      });
+    // An on-chain payer owes a voucher for the cash part before its next job (onchain-accounts/payer.ts,
+    // service.ts): never for work paid in trial or Stars credit.
     if (job.pays_onchain) {
-      const due = cashCharged(BigInt(job.hold_trial_nano), charge.rigNano, charge.feeNano);
+      const due = cashCharged(heldFrom(job), charge.rigNano, charge.feeNano);
       if (due > 0n) await q.query('UPDATE jobs SET voucher_due = $2::numeric WHERE id = $1', [job.id, due]);
     }
     await keepForBond(q, bondRules, {
       id: job.id,
       rigId,
       ownerId: job.owner_id,
-      cashShare: ownerCashShare(BigInt(job.hold_trial_nano), charge.rigNano, charge.feeNano),
+      cashShare: ownerCashShare(heldFrom(job), charge.rigNano, charge.feeNano),
     });
     // The job row and the rig's counters in one statement.
     await markDoneAndCountForRig(q, {

@@ -20,6 +20,10 @@ export const SYSTEM = {
   auditShortfall: 'system:audit_shortfall',
   /** Rig owners' earnings moved to their on-chain payout vouchers. */
   onchainPayouts: 'system:onchain_payouts',
+  /** Telegram Stars: where Stars credit comes from, and goes back to when refunded or reversed (stars/). */
+  starsSales: 'system:stars_sales',
+  /** What operator refunds of already spent Stars credit cost: the operator's loss. */
+  starsRefundShortfall: 'system:stars_refund_shortfall',
 } as const;
 
 export const userAccount = (userId: string) => `user:${userId}`;
@@ -28,6 +32,15 @@ export const minNano = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 /** Trial credit: spendable on jobs, never withdrawable (see trial-credit.ts). */
 export const trialAccount = (userId: string) => `trial:${userId}`;
 export const holdAccount = (jobId: string) => `hold:${jobId}`;
+/** Credit bought with Telegram Stars: spendable on jobs (after trial credit), never withdrawable (stars/). */
+export const starsAccount = (userId: string) => `stars:${userId}`;
+/** A rig owner's earnings from Stars-paid jobs, held until STARS_EARNINGS_HOLD_MS has passed (stars/earnings.ts). */
+export const starsHeldAccount = (userId: string) => `stars-held:${userId}`;
+/**
+ * What a user owes for a Stars charge Telegram reversed after its credit was spent: an asset of the operator,
+ * so, like the other system accounts, it goes below zero (owed = -balance); the user's own accounts never do.
+ */
+export const starsReceivableAccount = (userId: string) => `system:stars_receivable:${userId}`;
 /** The ledger's mirror of a user's on-chain account: spendable on jobs, paid out only by the contract. */
 export const onchainAccount = (userId: string) => `onchain:${userId}`;
 
@@ -121,7 +134,7 @@ export async function postTx(
 
 function insufficient(debits: string[]): InsufficientFunds {
   return new InsufficientFunds(
-    debits.some((a) => a.startsWith('user:') || a.startsWith('trial:'))
+    debits.some((a) => a.startsWith('user:') || a.startsWith('trial:') || a.startsWith('stars:'))
       ? 'insufficient balance'
       : 'hold exceeded',
   );

@@ -128,14 +128,18 @@ describe('trial credit', () => {
 describe('trial credit transfers', () => {
   const sum = (ts: Array<{ amount: bigint }>) => ts.reduce((s, t) => s + t.amount, 0n);
   it('take trial first, give back where it came from, and pay the rig trial credit first', () => {
-    const hold = holdTransfers('j', 'u', 1000n, 300n);
+    const hold = holdTransfers('j', 'u', 1000n, { trial: 300n, stars: 0n });
     expect(hold.fromTrial).toBe(300n);
     expect(hold.transfers.map((t) => [t.from, t.amount])).toEqual([
       ['trial:u', 300n],
+      ['stars:u', 0n],
       ['user:u', 700n],
     ]);
-    expect(releaseTransfers('j', 'u', 1000n, 300n).map((t) => [t.to, t.amount])).toEqual([
+    expect(
+      releaseTransfers('j', 'u', 1000n, { trial: 300n, stars: 0n }).map((t) => [t.to, t.amount]),
+    ).toEqual([
       ['trial:u', 300n],
+      ['stars:u', 0n],
       ['user:u', 700n],
     ]);
     const settle = settleTransfers({
@@ -143,16 +147,53 @@ describe('trial credit transfers', () => {
       userId: 'u',
       ownerId: 'o',
       hold: 1000n,
-      trialHeld: 300n,
+      from: { trial: 300n, stars: 0n },
       rigNano: 400n,
       feeNano: 40n,
     });
     expect(settle.map((t) => [t.to, t.amount])).toEqual([
       ['trial:o', 300n],
+      ['stars-held:o', 0n],
       ['user:o', 100n],
       ['system:fees', 40n],
       ['trial:u', 0n],
+      ['stars:u', 0n],
       ['user:u', 560n],
+    ]);
+    expect(sum(settle)).toBe(1000n);
+  });
+
+  it('take Stars credit after trial and before cash; the rig earns held money for the Stars part', () => {
+    const hold = holdTransfers('j', 'u', 1000n, { trial: 100n, stars: 500n });
+    expect(hold.transfers.map((t) => [t.from, t.amount])).toEqual([
+      ['trial:u', 100n],
+      ['stars:u', 500n],
+      ['user:u', 400n],
+    ]);
+    const from = { trial: hold.fromTrial, stars: hold.fromStars };
+    expect(releaseTransfers('j', 'u', 1000n, from).map((t) => [t.to, t.amount])).toEqual([
+      ['trial:u', 100n],
+      ['stars:u', 500n],
+      ['user:u', 400n],
+    ]);
+    // Charge 440 (rig 400, fee 40): trial pays 100, Stars 340; the rig gets 100 trial + 300 held.
+    const settle = settleTransfers({
+      jobId: 'j',
+      userId: 'u',
+      ownerId: 'o',
+      hold: 1000n,
+      from,
+      rigNano: 400n,
+      feeNano: 40n,
+    });
+    expect(settle.map((t) => [t.to, t.amount])).toEqual([
+      ['trial:o', 100n],
+      ['stars-held:o', 300n],
+      ['user:o', 0n],
+      ['system:fees', 40n],
+      ['trial:u', 0n],
+      ['stars:u', 160n],
+      ['user:u', 400n],
     ]);
     expect(sum(settle)).toBe(1000n);
   });

@@ -20,6 +20,7 @@ import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';
 import { rigSpeeds, type SpeedConfig, speedKey, UNMEASURED } from '../market/speed';
+import { HELD_STARS_SQL, STARS_RELEASE_AT_SQL } from '../stars/repository';
 import type { ModelCatalogue } from './catalogue';
 
 export interface RigRow extends TrustRow {
@@ -213,6 +214,8 @@ export async function rigViews(
     RigRow & {
       running: string;
       earnings: string | null;
+      held_stars: string;
+      stars_release_at: Date | null;
       bond: string;
       exposure: string;
       latency: { p50: number | null; p95: number | null } | null;
@@ -222,6 +225,7 @@ export async function rigViews(
     `SELECT r.*,
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
        (SELECT sum(j.rig_nano) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'done')::text AS earnings,
+       ${HELD_STARS_SQL}::text AS held_stars, ${STARS_RELEASE_AT_SQL} AS stars_release_at,
        ${BOND_SQL}::text AS bond, ${EXPOSURE_SQL}::text AS exposure,
        (SELECT json_build_object(
           'p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), 'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY ms))
@@ -275,6 +279,8 @@ export async function rigViews(
       successRate: finished ? r.jobs_done / finished : null,
       avgJobMs: r.jobs_done ? Math.round(Number(r.total_job_ms) / r.jobs_done) : null,
       earningsNano: r.earnings ?? '0',
+      heldStarsNano: r.held_stars,
+      starsReleaseAt: r.stars_release_at ? new Date(r.stars_release_at).toISOString() : null,
       fingerprint:
         r.x25519_public_key && r.ed25519_public_key
           ? keyFingerprint(fromBase64(r.x25519_public_key), fromBase64(r.ed25519_public_key))

@@ -13,6 +13,7 @@ import { onchainMethods } from './onchain';
 import { publicMethods } from './public';
 import { rigMethods } from './rigs';
 import { createJobRunner } from './run-job';
+import { starsMethods } from './stars';
 import { tonMethods } from './ton';
 
 export { ApiError, type ClientAuth } from './http';
@@ -47,6 +48,7 @@ export function createCocoonClient(opts: {
     ...rigMethods(http),
     ...tonMethods(http),
     ...onchainMethods(http),
+    ...starsMethods(http),
     ...chatHistoryMethods(http),
     ...adminMethods(http),
     call: http.call,

@@ -10,6 +10,7 @@ import { meRoutes } from './me';
 import { onchainRoutes } from './onchain';
 import { rigRoutes } from './rigs';
 import type { HttpRoute } from './route';
+import { starsRoutes } from './stars';
 import { tonRoutes } from './ton';
 
 export const API_ROUTES = {
@@ -21,6 +22,7 @@ export const API_ROUTES = {
   ...attestationRoutes,
   ...tonRoutes,
   ...onchainRoutes,
+  ...starsRoutes,
   ...chatHistoryRoutes,
   ...adminRoutes,
 } as const satisfies Record<string, HttpRoute>;

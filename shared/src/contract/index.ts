@@ -19,6 +19,7 @@ export * from './me';
 export * from './onchain';
 export * from './rigs';
 export * from './route';
+export * from './stars';
 export * from './ton';
 export * from './worker-channel';
 

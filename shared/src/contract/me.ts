@@ -19,6 +19,16 @@ export const meView = z.strictObject({
    * of the contract, docs/on-chain-accounts.md); null for everyone else. `balanceNano` stays the custodial side.
    */
   onchainNano: nanoString.nullable().optional(),
+  /**
+   * Credit bought with Telegram Stars and not yet spent: spendable on jobs, never withdrawable, not in
+   * `balanceNano` (absent from older proxies).
+   */
+  starsNano: nanoString.optional(),
+  /**
+   * What a charge Telegram reversed after its credit was spent still owes; while above 0 new jobs are refused
+   * (402 `stars_receivable`) and the next Stars purchase settles it first (absent from older proxies).
+   */
+  receivableNano: nanoString.optional(),
   depositMemo: z.string(),
   /** Where withdrawals go. */
   wallet: z.string().nullable(),
@@ -33,6 +43,8 @@ export const ledgerEntryView = z.strictObject({
   kind: z.string(),
   /** An entry of the trial-credit account (spendable on jobs only). */
   trial: z.boolean(),
+  /** An entry of the Stars credit account (bought with Telegram Stars, spendable on jobs only; absent from older proxies). */
+  stars: z.boolean().optional(),
   amountNano: signedNanoString,
   memo: z.string().nullable(),
   createdAt: isoTime,

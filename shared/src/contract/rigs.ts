@@ -39,6 +39,13 @@ export const rigView = z.strictObject({
   successRate: z.number().min(0).max(1).nullable(),
   avgJobMs: z.number().nonnegative().nullable(),
   earningsNano: nanoString,
+  /**
+   * Of its earnings, those from Stars-paid jobs still held (Telegram holds Stars revenue before it can be
+   * converted): withdrawable once released (absent from older proxies).
+   */
+  heldStarsNano: nanoString.optional(),
+  /** When the next held part is released; null when nothing is held. */
+  starsReleaseAt: isoTime.nullable().optional(),
   fingerprint: z.string().nullable(),
   lastSeenAt: isoTime.nullable(),
   /** Audits of this rig's jobs by other rigs: passed, and failed (each failure quarantines it). */

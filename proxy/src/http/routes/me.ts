@@ -8,11 +8,13 @@ import {
   balanceOf,
   heldFor,
   onchainAccount,
+  starsAccount,
   trialAccount,
   userAccount,
   userBalances,
 } from '../../ledger/ledger';
 import { payerFor } from '../../onchain-accounts/payer';
+import { starsOwedBy } from '../../stars/receivable';
 import { findUser } from '../../users';
 import { walletState } from '../../wallet/wallet-binding';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
@@ -42,6 +44,8 @@ function balanceRoutes(app: FastifyInstance, ctx: AppContext): void {
       onchainNano: (await payerFor(ctx.db, user.id)).onchain
         ? (await balanceOf(ctx.db, onchainAccount(user.id))).toString()
         : null,
+      starsNano: (await balanceOf(ctx.db, starsAccount(user.id))).toString(),
+      receivableNano: (await starsOwedBy(ctx.db, user.id)).toString(),
       depositMemo: user.deposit_memo,
       wallet: wallet.wallet,
       pendingWallet: wallet.pendingWallet,
@@ -64,13 +68,14 @@ function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
     }>(
       `SELECT e.tx_id, e.account_id, t.kind, e.amount::text AS amount, t.ref, e.created_at FROM ledger_entries e
        JOIN ledger_tx t ON t.id = e.tx_id WHERE e.account_id = ANY($1::text[]) ORDER BY e.id DESC LIMIT 200`,
-      [[userAccount(user.id), trialAccount(user.id)]],
+      [[userAccount(user.id), trialAccount(user.id), starsAccount(user.id)]],
     );
     return {
       entries: r.rows.map((e) => ({
         txId: e.tx_id,
         kind: e.kind,
         trial: e.account_id === trialAccount(user.id),
+        stars: e.account_id === starsAccount(user.id),
         amountNano: e.amount,
         memo: e.ref,
         createdAt: new Date(e.created_at).toISOString(),

@@ -1,8 +1,8 @@
 import type { RigView } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { shortDate } from '../format';
-import { apiError, renderWithClient } from '../test/render';
+import { shortDate } from '../../format';
+import { apiError, renderWithClient } from '../../test/render';
 import { RigsPage } from './RigsPage';
 
 afterEach(cleanup);
@@ -431,4 +431,21 @@ it('saves a rig’s jobs as a CSV file, fetched with the Mini App’s own creden
   expect(await created[0].text()).toBe('job_id,finished_at\n1,2026-11-30\n');
   click.mockRestore();
   vi.unstubAllGlobals();
+});
+
+it('says how much of a rig’s earnings is held for Stars, and until when', async () => {
+  const releaseAt = '2026-12-27T12:00:00.000Z';
+  renderWithClient(<RigsPage />, {
+    rigs: async () => ({
+      rigs: [
+        rig({ heldStarsNano: '400000000', starsReleaseAt: releaseAt }),
+        rig({ id: 'r2', name: 'attic' }),
+      ],
+    }),
+  });
+  const held = await screen.findByTestId('rig-stars-held');
+  expect(held.textContent).toContain('0.4 TON of its earnings came from jobs paid with Telegram Stars');
+  expect(screen.getByTestId('rig-stars-release').textContent).toBe(shortDate(releaseAt));
+  // Nothing held: no line.
+  expect(screen.getAllByTestId('rig-stars-held')).toHaveLength(1);
 });

@@ -1,8 +1,8 @@
-import type { MeView, TonConfig, WalletState } from '@cocoon/shared';
+import { createCocoonClient, type MeView, type TonConfig, type WalletState } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { renderWithClient } from '../test/render';
+import { renderWithClient } from '../../test/render';
 import { WalletPage } from './WalletPage';
 
 // TON Connect UI, faked: a connector whose wallet connects with a ton_proof of the payload it is asked for.
@@ -118,6 +118,16 @@ function fakeApi(opts: { me?: MeView; wallet?: WalletState } = {}) {
         return wallet;
       case 'GET /v1/me/withdrawals':
         return { withdrawals: [] };
+      case 'GET /v1/stars/offer':
+        return {
+          rateNanoPerStar: '10000000',
+          packs: [{ stars: 50, nano: '500000000' }],
+          dailyCapStars: 5000,
+          refundWindowMs: 86_400_000,
+          earningsHoldMs: 0,
+        };
+      case 'GET /v1/stars/purchases':
+        return { purchases: [] };
       case 'GET /v1/ton/proof-payload':
         payloads++;
         return { payload: payload(payloads) };
@@ -157,11 +167,21 @@ function fakeApi(opts: { me?: MeView; wallet?: WalletState } = {}) {
         },
       ],
     })),
-    request: request as never,
   };
+  // The real shared client over a fetch that answers from `request`: the page calls the client's TON methods.
+  const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
+    const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    const answer = await request(init?.method ?? 'GET', new URL(String(url)).pathname, body);
+    return Response.json(answer);
+  });
+  const real = createCocoonClient({
+    baseUrl: 'http://proxy.test',
+    auth: { kind: 'tma', initData: 'x' },
+    fetch,
+  });
   const calls = (method: string, path: string) =>
     request.mock.calls.filter(([m, p]) => m === method && p === path).map(([, , body]) => body);
-  return { client, calls, payload };
+  return { client: { ...real, ...client }, calls, payload };
 }
 
 afterEach(() => {
@@ -298,4 +318,14 @@ it('says a wallet change is pending, not bound, when binding another wallet answ
   expect(api.calls('POST', '/v1/me/wallet')).toEqual([
     expect.objectContaining({ address: '0:ab', proof: expect.objectContaining({ payload: api.payload(1) }) }),
   ]);
+});
+
+it('shows Stars credit apart from the TON balance, beside the Stars packs', async () => {
+  const api = fakeApi({ me: { ...me, starsNano: (3n * TON).toString() } });
+  renderWithClient(<WalletPage />, api.client);
+  expect((await screen.findByTestId('wallet-stars')).textContent).toBe('3 TON');
+  expect(screen.getByTestId('wallet-balance').textContent).toBe('20.5 TON');
+  expect(screen.getByTestId('wallet-withdrawable').textContent).toBe('20 TON');
+  expect((await screen.findByTestId('stars-pack-50')).textContent).toBe('50 ⭐0.5 TON');
+  expect(screen.queryByTestId('stars-receivable')).toBeNull();
 });

@@ -1,0 +1,209 @@
+// Every SQL statement of Telegram Stars: purchases (stars_purchases), the balances a purchase moves, and
+// rig earnings held from Stars-paid jobs (stars_earnings_holds). Money moves only through the ledger
+// (ledger/ledger.ts postTx); these rows say why and when.
+import type { Queryable } from '../db';
+import { starsAccount, starsReceivableAccount } from '../ledger/ledger';
+
+export interface PurchaseRow {
+  id: string;
+  user_id: string;
+  payload: string;
+  stars: number;
+  rate_nano_per_star: string;
+  nano: string;
+  state: 'pending' | 'paid' | 'refunded' | 'reversed';
+  telegram_payment_charge_id: string | null;
+  created_at: Date;
+  expires_at: Date;
+  paid_at: Date | null;
+  ended_at: Date | null;
+}
+
+const PURCHASE_COLUMNS = `id, user_id, payload, stars, rate_nano_per_star::text AS rate_nano_per_star,
+  nano::text AS nano, state, telegram_payment_charge_id, created_at, expires_at, paid_at, ended_at`;
+
+export async function insertPurchase(
+  q: Queryable,
+  p: {
+    id: string;
+    userId: string;
+    payload: string;
+    stars: number;
+    rate: bigint;
+    nano: bigint;
+    ttlMs: number;
+  },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO stars_purchases (id, user_id, payload, stars, rate_nano_per_star, nano, expires_at)
+     VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, now() + $7::int * interval '1 millisecond')`,
+    [p.id, p.userId, p.payload, p.stars, p.rate.toString(), p.nano.toString(), p.ttlMs],
+  );
+}
+
+/** A user's invoices waiting for a payment (not expired). */
+export async function openInvoiceCount(q: Queryable, userId: string): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM stars_purchases
+     WHERE user_id = $1 AND state = 'pending' AND expires_at > now()`,
+    [userId],
+  );
+  return r.rows[0].n;
+}
+
+async function onePurchase(q: Queryable, where: string, value: string, lock: boolean) {
+  const r = await q.query<PurchaseRow>(
+    `SELECT ${PURCHASE_COLUMNS} FROM stars_purchases WHERE ${where} = $1${lock ? ' FOR UPDATE' : ''}`,
+    [value],
+  );
+  return r.rows[0];
+}
+
+export const purchaseByPayload = (q: Queryable, payload: string, lock = false) =>
+  onePurchase(q, 'payload', payload, lock);
+export const purchaseByCharge = (q: Queryable, chargeId: string, lock = false) =>
+  onePurchase(q, 'telegram_payment_charge_id', chargeId, lock);
+export const purchaseById = (q: Queryable, id: string, lock = false) => onePurchase(q, 'id', id, lock);
+
+/** Whether the invoice has expired by the database's clock. */
+export async function purchaseExpired(q: Queryable, id: string): Promise<boolean> {
+  const r = await q.query<{ expired: boolean }>(
+    'SELECT expires_at <= now() AS expired FROM stars_purchases WHERE id = $1',
+    [id],
+  );
+  return r.rows[0]?.expired ?? true;
+}
+
+export async function markPaid(q: Queryable, id: string, chargeId: string): Promise<void> {
+  await q.query(
+    `UPDATE stars_purchases SET state = 'paid', telegram_payment_charge_id = $2, paid_at = now() WHERE id = $1`,
+    [id, chargeId],
+  );
+}
+
+/** A purchase ends refunded (by the buyer or the operator) or reversed (by Telegram). */
+export async function markEnded(
+  q: Queryable,
+  id: string,
+  state: 'refunded' | 'reversed' | 'paid',
+  chargeId?: string,
+): Promise<void> {
+  await q.query(
+    `UPDATE stars_purchases SET state = $2, ended_at = CASE WHEN $2 = 'paid' THEN NULL ELSE now() END,
+       telegram_payment_charge_id = coalesce(telegram_payment_charge_id, $3)
+     WHERE id = $1`,
+    [id, state, chargeId ?? null],
+  );
+}
+
+/** Stars a user paid since the start of the day (UTC), refunded ones included (the cap bounds payments). */
+export async function starsPaidToday(q: Queryable, userId: string): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `SELECT coalesce(sum(stars), 0)::int AS n FROM stars_purchases
+     WHERE user_id = $1 AND paid_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`,
+    [userId],
+  );
+  return r.rows[0].n;
+}
+
+/** A user's purchases, newest first: paid ones and those waiting for a payment (expired invoices left out). */
+export async function purchasesOf(q: Queryable, userId: string, limit = 100): Promise<PurchaseRow[]> {
+  const r = await q.query<PurchaseRow>(
+    `SELECT ${PURCHASE_COLUMNS} FROM stars_purchases
+     WHERE user_id = $1 AND (state <> 'pending' OR expires_at > now())
+     ORDER BY coalesce(paid_at, created_at) DESC, id DESC LIMIT $2`,
+    [userId, limit],
+  );
+  return r.rows;
+}
+
+/** A user's paid purchases, newest first: how their Stars credit is allocated (service.ts spentOf). */
+export async function paidPurchasesOf(q: Queryable, userId: string): Promise<PurchaseRow[]> {
+  const r = await q.query<PurchaseRow>(
+    `SELECT ${PURCHASE_COLUMNS} FROM stars_purchases WHERE user_id = $1 AND state = 'paid'
+     ORDER BY paid_at DESC, id DESC`,
+    [userId],
+  );
+  return r.rows;
+}
+
+/**
+ * A user's Stars credit and what they owe for reversed charges, their account rows locked until the
+ * transaction ends (a hold, a refund and a reversal take turns).
+ */
+export async function lockStarsBalances(
+  q: Queryable,
+  userId: string,
+): Promise<{ credit: bigint; owed: bigint }> {
+  const r = await q.query<{ id: string; balance: string }>(
+    'SELECT id, balance::text AS balance FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    [[starsAccount(userId), starsReceivableAccount(userId)]],
+  );
+  const of = (id: string) => BigInt(r.rows.find((a) => a.id === id)?.balance ?? '0');
+  // The receivable is an operator's asset: below zero by what is owed.
+  return { credit: of(starsAccount(userId)), owed: -of(starsReceivableAccount(userId)) };
+}
+
+// Rig earnings held from Stars-paid jobs.
+
+export async function insertEarningsHold(
+  q: Queryable,
+  h: {
+    key: string;
+    ownerId: string;
+    rigId: string | null;
+    jobId: string | null;
+    amount: bigint;
+    holdMs: number;
+  },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO stars_earnings_holds (key, owner_id, rig_id, job_id, amount_nano, release_at)
+     VALUES ($1, $2, $3, $4, $5::numeric, now() + $6::float8 * interval '1 millisecond')
+     ON CONFLICT (key) DO NOTHING`,
+    [h.key, h.ownerId, h.rigId, h.jobId, h.amount.toString(), h.holdMs],
+  );
+}
+
+/** What is still held of a job's earnings (its settlement's hold), the row locked. */
+export async function heldOfJob(q: Queryable, jobId: string): Promise<bigint> {
+  const r = await q.query<{ amount: string }>(
+    `SELECT amount_nano::text AS amount FROM stars_earnings_holds
+     WHERE job_id = $1 AND released_at IS NULL FOR UPDATE`,
+    [jobId],
+  );
+  return r.rows.reduce((s, x) => s + BigInt(x.amount), 0n);
+}
+
+/** Takes `amount` off what is held of a job's earnings (an audit refund took it back). */
+export async function reduceHeldOfJob(q: Queryable, jobId: string, amount: bigint): Promise<void> {
+  await q.query(
+    `UPDATE stars_earnings_holds SET amount_nano = amount_nano - $2::numeric
+     WHERE job_id = $1 AND released_at IS NULL`,
+    [jobId, amount.toString()],
+  );
+}
+
+/** Held earnings whose time has come, locked (another sweeper skips them). */
+export async function dueEarningsHolds(
+  q: Queryable,
+  limit: number,
+): Promise<Array<{ key: string; owner_id: string; amount: string }>> {
+  const r = await q.query<{ key: string; owner_id: string; amount: string }>(
+    `SELECT key, owner_id, amount_nano::text AS amount FROM stars_earnings_holds
+     WHERE released_at IS NULL AND release_at <= now() ORDER BY release_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return r.rows;
+}
+
+export async function markReleased(q: Queryable, key: string): Promise<void> {
+  await q.query('UPDATE stars_earnings_holds SET released_at = now() WHERE key = $1', [key]);
+}
+
+/** SQL for a rig (aliased `r`): its earnings from Stars-paid jobs still held. */
+export const HELD_STARS_SQL = `(SELECT coalesce(sum(h.amount_nano), 0) FROM stars_earnings_holds h
+  WHERE h.rig_id = r.id AND h.released_at IS NULL)`;
+/** SQL for a rig (aliased `r`): when the next held part is released (null: nothing held). */
+export const STARS_RELEASE_AT_SQL = `(SELECT min(h.release_at) FROM stars_earnings_holds h
+  WHERE h.rig_id = r.id AND h.released_at IS NULL AND h.amount_nano > 0)`;

@@ -1,0 +1,131 @@
+// The proxy's own calls to Telegram's Bot API for Stars, with its own BOT_TOKEN at TELEGRAM_API_ROOT: it
+// confirms each charge (getStarTransactions) before it credits anything, refunds charges
+// (refundStarPayment), and makes invoice links for the Mini App (createInvoiceLink). The bot's word alone is
+// never enough: its service key can act for any user, so a "credit this user" call behind it would mint money.
+import { STARS_CURRENCY } from '@cocoon/shared';
+import { z } from 'zod';
+
+/** How long one Bot API call may take. */
+const CALL_TIMEOUT_MS = 10_000;
+/** The largest Bot API answer read (100 transactions are far below it). */
+const MAX_ANSWER_BYTES = 2_000_000;
+/** getStarTransactions' page size (Telegram's largest). */
+const PAGE = 100;
+/** The most pages read looking for one charge: the bot's last 10,000 Star transactions. */
+const MAX_PAGES = 100;
+
+const partnerUser = z.object({
+  type: z.literal('user'),
+  user: z.object({ id: z.number().int() }),
+  invoice_payload: z.string().optional(),
+});
+const partner = z.union([partnerUser, z.object({ type: z.string() })]);
+
+/** Telegram's StarTransaction, as far as the proxy reads it. */
+const starTransaction = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  date: z.number().int(),
+  source: partner.optional(),
+  receiver: partner.optional(),
+});
+export type StarTransaction = z.infer<typeof starTransaction>;
+
+const starTransactions = z.object({ transactions: z.array(starTransaction).max(PAGE) });
+
+/** A Bot API call that answered `ok: false` (e.g. CHARGE_ALREADY_REFUNDED), or could not be made. */
+export class TelegramError extends Error {
+  constructor(
+    readonly method: string,
+    readonly description: string,
+  ) {
+    super(`Telegram ${method}: ${description}`);
+    this.name = 'TelegramError';
+  }
+}
+
+/** A charge as Telegram's transactions show it: the payment, and its refund if there is one. */
+export interface ChargeRecord {
+  payment: (StarTransaction & { source: z.infer<typeof partnerUser> }) | null;
+  refund: (StarTransaction & { receiver: z.infer<typeof partnerUser> }) | null;
+}
+
+export class TelegramStarsApi {
+  private readonly base: string;
+
+  constructor(
+    root: string,
+    token: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    this.base = `${root.replace(/\/$/, '')}/bot${token}`;
+  }
+
+  private async call(method: string, params: Record<string, unknown>): Promise<unknown> {
+    let text: string;
+    try {
+      const res = await this.fetchImpl(`${this.base}/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw new TelegramError(method, `unreachable (${(err as Error).message})`);
+    }
+    if (text.length > MAX_ANSWER_BYTES) throw new TelegramError(method, 'answer too large');
+    let body: { ok?: boolean; result?: unknown; description?: string };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new TelegramError(method, 'answer is not JSON');
+    }
+    if (!body.ok) throw new TelegramError(method, String(body.description ?? 'failed').slice(0, 200));
+    return body.result;
+  }
+
+  async getStarTransactions(offset: number, limit = PAGE): Promise<StarTransaction[]> {
+    const r = starTransactions.safeParse(await this.call('getStarTransactions', { offset, limit }));
+    if (!r.success) throw new TelegramError('getStarTransactions', 'unexpected answer');
+    return r.data.transactions;
+  }
+
+  /**
+   * The bot's transactions for one charge id: the user's payment (its `source` a user) and a refund of it
+   * (the same id, its `receiver` that user). Reads page after page (Telegram lists them in chronological
+   * order) up to the last MAX_PAGES × 100.
+   */
+  async findCharge(chargeId: string): Promise<ChargeRecord> {
+    const found: ChargeRecord = { payment: null, refund: null };
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const txs = await this.getStarTransactions(page * PAGE);
+      for (const t of txs) {
+        if (t.id !== chargeId) continue;
+        const source = partnerUser.safeParse(t.source);
+        const receiver = partnerUser.safeParse(t.receiver);
+        if (source.success) found.payment = { ...t, source: source.data };
+        if (receiver.success) found.refund = { ...t, receiver: receiver.data };
+      }
+      if (txs.length < PAGE) break;
+    }
+    return found;
+  }
+
+  async refundStarPayment(userId: number, chargeId: string): Promise<void> {
+    await this.call('refundStarPayment', { user_id: userId, telegram_payment_charge_id: chargeId });
+  }
+
+  async createInvoiceLink(i: { title: string; description: string; payload: string; stars: number }) {
+    const link = await this.call('createInvoiceLink', {
+      title: i.title,
+      description: i.description,
+      payload: i.payload,
+      currency: STARS_CURRENCY,
+      prices: [{ label: i.title, amount: i.stars }],
+    });
+    if (typeof link !== 'string' || link.length > 2048)
+      throw new TelegramError('createInvoiceLink', 'unexpected answer');
+    return link;
+  }
+}
