@@ -10,16 +10,15 @@ import {
   chatChunk,
   chatCompletion,
   chatPlan,
-  chatUsageChunk,
   completionPlan,
   type JobPlan,
   type ResponseMeta,
   summarySources,
   textChunk,
   textCompletion,
-  textUsageChunk,
   unsentText,
   unsupportedKindMessage,
+  usageChunk,
   usageOf,
 } from './mapping';
 import { servedKindsOf } from './models';
@@ -180,9 +179,7 @@ async function runPlan(
             const delta = streamed.push(d);
             if (!delta) return;
             sse.start();
-            sse.write(
-              kind === 'chat' ? chatChunk(meta, { content: delta }, null) : textChunk(meta, delta, null),
-            );
+            sse.write(deltaChunk(meta, kind, delta));
           }
         : undefined,
       onRestart: () => streamed.restart(),
@@ -234,8 +231,7 @@ function answer(
   }
   // A job that finished before we subscribed streams no chunks, only its final text: send what is missing.
   const rest = unsentText(streamed.sent, result.text);
-  if (rest)
-    sse.write(kind === 'chat' ? chatChunk(meta, { content: rest }, null) : textChunk(meta, rest, null));
+  if (rest) sse.write(deltaChunk(meta, kind, rest));
   // Usage rides on the last choice chunk, or on its own chunk when the caller asked for
   // stream_options.include_usage (OpenAI's way); either way it is sent once.
   const finalUsage = plan.includeUsage ? undefined : usage;
@@ -247,10 +243,15 @@ function answer(
   });
   if (plan.includeUsage)
     sse.write({
-      ...(kind === 'chat' ? chatUsageChunk(meta, usage) : textUsageChunk(meta, usage)),
+      ...usageChunk(meta, kind, usage),
       ...extra,
     });
   reply.raw.end('data: [DONE]\n\n');
+}
+
+/** A chunk of streamed text, in the stream's shape. */
+function deltaChunk(meta: ResponseMeta, kind: Kind, text: string) {
+  return kind === 'chat' ? chatChunk(meta, { content: text }, null) : textChunk(meta, text, null);
 }
 
 function cancelled(message: string): OpenAiError {

@@ -333,14 +333,6 @@ export function chatChunk(
   };
 }
 
-export function chatUsageChunk(meta: ResponseMeta, usage: Usage) {
-  return {
-    ...responseHead(meta, 'chat.completion.chunk'),
-    choices: [],
-    usage,
-  };
-}
-
 export function textCompletion(meta: ResponseMeta, r: RunJobResult) {
   return {
     ...responseHead(meta, 'text_completion'),
@@ -362,9 +354,13 @@ export function textChunk(
   };
 }
 
-export function textUsageChunk(meta: ResponseMeta, usage: Usage) {
+/**
+ * The usage on a chunk of its own, after the finish chunk (stream_options.include_usage): no choices, in the
+ * stream's object (a chat's chunk or a completion's).
+ */
+export function usageChunk(meta: ResponseMeta, kind: 'chat' | 'text', usage: Usage) {
   return {
-    ...responseHead(meta, 'text_completion'),
+    ...responseHead(meta, kind === 'chat' ? 'chat.completion.chunk' : 'text_completion'),
     choices: [],
     usage,
   };
