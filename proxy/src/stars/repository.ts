@@ -188,10 +188,13 @@ export async function reduceHeldOfJob(q: Queryable, jobId: string, amount: bigin
 export async function dueEarningsHolds(
   q: Queryable,
   limit: number,
-): Promise<Array<{ key: string; owner_id: string; amount: string }>> {
-  const r = await q.query<{ key: string; owner_id: string; amount: string }>(
-    `SELECT key, owner_id, amount_nano::text AS amount FROM stars_earnings_holds
-     WHERE released_at IS NULL AND release_at <= now() ORDER BY release_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+): Promise<Array<{ key: string; owner_id: string; amount: string; payer_id: string | null }>> {
+  // payer_id: who paid the job whose earnings these are (null for an auditor's pay).
+  const r = await q.query<{ key: string; owner_id: string; amount: string; payer_id: string | null }>(
+    `SELECT h.key, h.owner_id, h.amount_nano::text AS amount, j.user_id AS payer_id
+     FROM stars_earnings_holds h LEFT JOIN jobs j ON j.id = h.job_id
+     WHERE h.released_at IS NULL AND h.release_at <= now() ORDER BY h.release_at LIMIT $1
+     FOR UPDATE OF h SKIP LOCKED`,
     [limit],
   );
   return r.rows;

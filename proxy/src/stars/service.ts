@@ -177,10 +177,7 @@ export class StarsService {
         if (row.state !== 'pending') {
           // Credited before (a repeated update, or a duplicate that won the race): nothing moves.
           if (row.telegram_payment_charge_id === p.telegramPaymentChargeId) return false;
-          throw conflict(
-            `this invoice was already paid with another charge (${row.telegram_payment_charge_id}); nothing was credited`,
-            'stars_payload_used',
-          );
+          return 'paid-twice' as const;
         }
         await markPaid(q, row.id, p.telegramPaymentChargeId);
         await creditPurchase(q, row, p.telegramPaymentChargeId);
@@ -192,6 +189,21 @@ export class StarsService {
           throw conflict('this charge was already credited to another invoice', 'stars_charge_used');
         throw err;
       });
+    if (credited === 'paid-twice') {
+      // The invoice was paid twice (two pre-checkouts passed before either payment): this second charge is
+      // confirmed as the user's, for this invoice, and is never credited, so the Stars go back to the user
+      // rather than being lost.
+      const refunded = await this.telegram
+        .refundStarPayment(Number(p.telegramUserId), p.telegramPaymentChargeId)
+        .then(
+          () => true,
+          (err) => err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description),
+        );
+      throw conflict(
+        `this invoice was already paid with another charge; nothing was credited, and this charge ${refunded ? 'was refunded' : 'could not be refunded yet (report it again)'}`,
+        'stars_payload_used',
+      );
+    }
     return {
       credited,
       purchase: await this.view(purchase.user_id, purchase.id),
@@ -272,7 +284,14 @@ export class StarsService {
       (refund.receiver.invoice_payload
         ? await purchaseByPayload(this.db, refund.receiver.invoice_payload)
         : undefined);
-    if (!purchase) throw notFound(`no purchase has charge ${p.telegramPaymentChargeId}`);
+    // An invoice paid with another charge is not this charge's purchase (a second charge of one invoice,
+    // refunded by payment()): its reversal must not debit the credit the first charge bought.
+    if (
+      !purchase ||
+      (purchase.telegram_payment_charge_id !== null &&
+        purchase.telegram_payment_charge_id !== p.telegramPaymentChargeId)
+    )
+      throw notFound(`no purchase has charge ${p.telegramPaymentChargeId}; nothing moved`);
     if (purchase.user_id !== p.telegramUserId)
       throw forbidden(`charge ${p.telegramPaymentChargeId} is another user's; nothing moved`);
     await this.db.tx(async (q) => {
@@ -328,8 +347,16 @@ export class StarsService {
     try {
       await this.telegram.refundStarPayment(Number(purchase.user_id), purchase.telegram_payment_charge_id!);
     } catch (err) {
-      // Refunded already (by Telegram or another call): the debit stands. Otherwise the credit goes back.
-      if (!(err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description))) {
+      // Refunded already (by Telegram or another call): the debit stands. Otherwise the credit goes back,
+      // unless Telegram's records show the refund anyway (a timeout or a lost answer after Telegram made it:
+      // undoing then would leave the buyer both the Stars and the credit).
+      const refunded =
+        (err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description)) ||
+        (await this.telegram.findCharge(purchase.telegram_payment_charge_id!).then(
+          (r) => r.refund !== null,
+          () => false,
+        ));
+      if (!refunded) {
         await this.db.tx(async (q) => {
           await purchaseById(q, purchase.id, true);
           await undoRefund(q, purchase, attempt, taken);

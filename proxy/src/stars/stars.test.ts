@@ -420,3 +420,68 @@ describe("rig owners' earnings from Stars-paid jobs", () => {
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 });
+
+describe('attacks', () => {
+  it("a Sybil's reversed charge does not become its own rig's withdrawable TON: held earnings settle what it owes", async () => {
+    const proxy = await start({ AUDIT_PENALTY_NANO: '0' });
+    // The rig owner and the buyer are one person with two Telegram accounts.
+    const rig = await bed.rig(8002, ASK);
+    const sybil = userClient(proxy, 8001);
+    const { chargeId } = await buy(sybil, 8001, 50);
+    const job = await runJob(sybil);
+    const earned = BigInt(
+      (await bed.db.query<{ r: string }>('SELECT rig_nano::text AS r FROM jobs WHERE id = $1', [job.jobId]))
+        .rows[0].r,
+    );
+    expect(earned).toBeGreaterThan(0n);
+    // Telegram gives the Stars back: the buyer owes the spent part and walks away.
+    tg.reverse(chargeId);
+    await bot.starsReversal({ telegramUserId: '8001', telegramPaymentChargeId: chargeId });
+    expect((await sybil.me()).receivableNano).toBe(`${job.costNano}`);
+    // The hold ends: what the rig earned from the reversed credit is not released to its owner.
+    await bed.db.query("UPDATE stars_earnings_holds SET release_at = now() - interval '1 second'");
+    await releaseDueEarnings(bed.db);
+    expect((await rig.owner.me()).withdrawableNano).toBe('0');
+    expect(await balanceOf(bed.db, starsHeldAccount('8002'))).toBe(0n);
+    // It settled the buyer's debt instead: what is left is the platform's fee.
+    expect((await sybil.me()).receivableNano).toBe(`${job.costNano - earned}`);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('a second charge for a paid invoice is refunded to the payer, and its reversal never touches the first', async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8101);
+    const invoice = await alice.createStarsInvoice({ stars: 50 });
+    const report = { telegramUserId: '8101', payload: invoice.payload, currency: 'XTR', totalAmount: 50 };
+    // Two pre-checkouts pass at once (the invoice opened twice): Telegram charges twice.
+    expect(await bot.starsPreCheckout(report)).toEqual({ ok: true });
+    expect(await bot.starsPreCheckout(report)).toEqual({ ok: true });
+    const first = tg.pay(8101, invoice.payload, 50);
+    const second = tg.pay(8101, invoice.payload, 50);
+    expect((await bot.starsPayment({ ...report, telegramPaymentChargeId: first })).credited).toBe(true);
+    const e = await refused(
+      bot.starsPayment({ ...report, telegramPaymentChargeId: second }),
+      409,
+      'stars_payload_used',
+    );
+    expect(e.message).toMatch(/refunded/);
+    expect(tg.calls).toContain('refundStarPayment');
+    // Telegram's refunded_payment for the second charge: the first purchase stays paid, its credit intact.
+    await refused(bot.starsReversal({ telegramUserId: '8101', telegramPaymentChargeId: second }), 404);
+    expect((await alice.me()).starsNano).toBe(`${50n * RATE}`);
+    expect((await alice.starsPurchases()).purchases[0]).toMatchObject({ state: 'paid', refundable: true });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('keeps the refund when Telegram made it but its answer was lost', async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8201);
+    const { paid } = await buy(alice, 8201, 50);
+    tg.loseRefundAnswers = true;
+    // Telegram did refund the Stars (its records say so): the credit must not come back as well.
+    expect((await alice.refundStarsPurchase(paid.purchase.id)).purchase.state).toBe('refunded');
+    expect((await alice.me()).starsNano).toBe('0');
+    expect((await alice.starsPurchases()).purchases[0]).toMatchObject({ state: 'refunded' });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+});

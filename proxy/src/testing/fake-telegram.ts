@@ -15,6 +15,8 @@ export interface FakeTelegram {
   reverse(chargeId: string): void;
   /** Makes refundStarPayment fail (as when Telegram is down) until set back. */
   failRefunds: boolean;
+  /** Makes refundStarPayment refund the charge but answer an error (the answer lost on the way back). */
+  loseRefundAnswers: boolean;
   /** Every Bot API method called, in order. */
   calls: string[];
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
           return { ok: false, description: 'Bad Request: CHARGE_NOT_FOUND' };
         if (refundOf(chargeId)) return { ok: false, description: 'Bad Request: CHARGE_ALREADY_REFUNDED' };
         addRefund(chargeId);
+        if (fake.loseRefundAnswers) return { ok: false, description: 'Gateway Timeout' };
         return { ok: true, result: true };
       }
       case 'createInvoiceLink': {
@@ -90,6 +93,7 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
   const fake: FakeTelegram = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     failRefunds: false,
+    loseRefundAnswers: false,
     calls: [],
     pay(userId, payload, stars) {
       const id = `stxFAKE${next++}`;
