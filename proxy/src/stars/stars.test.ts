@@ -484,4 +484,22 @@ describe('attacks', () => {
     expect((await alice.starsPurchases()).purchases[0]).toMatchObject({ state: 'refunded' });
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
+
+  it("finds a new charge in a busy bot's history, in a few calls (not a scan of everything before it)", async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8301);
+    // Telegram lists a bot's transactions oldest first: a new charge comes after 10,050 older ones.
+    tg.pad(10_050);
+    const { chargeId } = await buy(alice, 8301, 50);
+    const before = tg.calls.length;
+    const invoice = await alice.createStarsInvoice({ stars: 50 });
+    const report = { telegramUserId: '8301', payload: invoice.payload, currency: 'XTR', totalAmount: 50 };
+    const charge = tg.pay(8301, invoice.payload, 50);
+    expect((await bot.starsPayment({ ...report, telegramPaymentChargeId: charge })).credited).toBe(true);
+    expect(tg.calls.length - before).toBeLessThanOrEqual(3);
+    // A reversal finds both the payment and its refund.
+    tg.reverse(chargeId);
+    await bot.starsReversal({ telegramUserId: '8301', telegramPaymentChargeId: chargeId });
+    expect((await alice.me()).starsNano).toBe(`${50n * RATE}`);
+  });
 });

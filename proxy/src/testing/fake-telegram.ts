@@ -11,6 +11,8 @@ export interface FakeTelegram {
   url: string;
   /** A user pays an invoice: Telegram's payment record, and its charge id. */
   pay(userId: number, payload: string, stars: number): string;
+  /** `n` other payments to the bot, as a busy bot's history has (charge ids stxOLD<i>). */
+  pad(n: number): void;
   /** Telegram reverses a charge on its own (a refunded_payment follows). */
   reverse(chargeId: string): void;
   /** Makes refundStarPayment fail (as when Telegram is down) until set back. */
@@ -104,6 +106,16 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
         source: { type: 'user', user: user(userId), invoice_payload: payload },
       });
       return id;
+    },
+    pad(n) {
+      const date = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < n; i++)
+        txs.push({
+          id: `stxOLD${i}`,
+          amount: 1,
+          date,
+          source: { type: 'user', user: user(1), invoice_payload: 'cs_other' },
+        });
     },
     reverse(chargeId) {
       addRefund(chargeId);
