@@ -23,6 +23,8 @@ import { creditPurchase, debitPurchase, undoRefund } from './money';
 import { allocate, notRefundable, purchaseView } from './purchase-view';
 import {
   insertPurchase,
+  lockBuyer,
+  markCheckedOut,
   markEnded,
   markPaid,
   openInvoiceCount,
@@ -78,12 +80,8 @@ export class StarsService {
       );
     const capProblem = await this.capProblem(this.db, userId, stars);
     if (capProblem) throw new HttpError(403, 'stars_daily_cap', capProblem);
-    if ((await openInvoiceCount(this.db, userId)) >= MAX_OPEN_INVOICES)
-      throw new HttpError(
-        429,
-        'stars_too_many_invoices',
-        `you have ${MAX_OPEN_INVOICES} unpaid invoices open; pay one or wait for them to expire (${STARS_INVOICE_TTL_MS / 3600_000} h)`,
-      );
+    // Checked before asking Telegram for a link too, so a user at the limit costs no Bot API call.
+    if ((await openInvoiceCount(this.db, userId)) >= MAX_OPEN_INVOICES) throw tooManyInvoices();
     const rate = this.config.STARS_NANOTON_PER_STAR;
     const nano = BigInt(stars) * rate;
     // 24 random bytes: unguessable, 35 ASCII characters (Telegram allows 128 bytes). The row binds it to
@@ -100,7 +98,12 @@ export class StarsService {
       }
     }
     const id = randomUUID();
-    await insertPurchase(this.db, { id, userId, payload, stars, rate, nano, ttlMs: STARS_INVOICE_TTL_MS });
+    await this.db.tx(async (q) => {
+      // The open-invoice limit is counted and kept under the user's lock (requests at once take turns).
+      await lockBuyer(q, userId);
+      if ((await openInvoiceCount(q, userId)) >= MAX_OPEN_INVOICES) throw tooManyInvoices();
+      await insertPurchase(q, { id, userId, payload, stars, rate, nano, ttlMs: STARS_INVOICE_TTL_MS });
+    });
     return {
       purchaseId: id,
       payload,
@@ -113,9 +116,14 @@ export class StarsService {
     };
   }
 
-  /** Why a user may not pay `stars` more today, or null. */
-  private async capProblem(q: Queryable, userId: string, stars: number): Promise<string | null> {
-    const today = await starsPaidToday(q, userId);
+  /** Why a user may not pay `stars` more today (for invoice `except`, at its pre-checkout), or null. */
+  private async capProblem(
+    q: Queryable,
+    userId: string,
+    stars: number,
+    except?: string,
+  ): Promise<string | null> {
+    const today = await starsPaidToday(q, userId, except);
     if (today + stars <= this.config.STARS_DAILY_CAP) return null;
     return `that would take your Stars payments today to ${today + stars}, over the daily limit of ${this.config.STARS_DAILY_CAP} Stars; try again tomorrow (UTC)`;
   }
@@ -148,7 +156,13 @@ export class StarsService {
       return refuse(
         `the amount ${p.totalAmount} Stars does not match this invoice (${purchase.stars} Stars)`,
       );
-    const capProblem = await this.capProblem(this.db, p.telegramUserId, purchase.stars);
+    // One pre-checkout of a user at a time; the one that passes holds its room under the cap until paid.
+    const capProblem = await this.db.tx(async (q) => {
+      await lockBuyer(q, p.telegramUserId);
+      const problem = await this.capProblem(q, p.telegramUserId, purchase.stars, purchase.id);
+      if (!problem) await markCheckedOut(q, purchase.id);
+      return problem;
+    });
     if (capProblem) return refuse(capProblem);
     return { ok: true };
   }
@@ -382,6 +396,14 @@ export class StarsService {
   async sweep(): Promise<void> {
     await releaseDueEarnings(this.db);
   }
+}
+
+function tooManyInvoices(): HttpError {
+  return new HttpError(
+    429,
+    'stars_too_many_invoices',
+    `you have ${MAX_OPEN_INVOICES} unpaid invoices open; pay one or wait for them to expire (${STARS_INVOICE_TTL_MS / 3600_000} h)`,
+  );
 }
 
 function telegramUnavailable(err: unknown): HttpError {

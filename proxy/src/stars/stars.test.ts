@@ -502,4 +502,24 @@ describe('attacks', () => {
     await bot.starsReversal({ telegramUserId: '8301', telegramPaymentChargeId: chargeId });
     expect((await alice.me()).starsNano).toBe(`${50n * RATE}`);
   });
+
+  it('keeps the daily cap when invoices are checked out together before either is paid', async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8401);
+    // Many invoices at once: never more open than the limit, even asked for together.
+    const asked = await Promise.allSettled(
+      Array.from({ length: 25 }, () => alice.createStarsInvoice({ stars: 1000 })),
+    );
+    expect(asked.filter((a) => a.status === 'fulfilled')).toHaveLength(20);
+    const [a, b] = asked.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
+    const check = (payload: string) =>
+      bot.starsPreCheckout({ telegramUserId: '8401', payload, currency: 'XTR', totalAmount: 1000 });
+    // Both checked out at once (two sheets open): the second would pass the cap of 1200 once both are paid.
+    const answers = await Promise.all([check(a.payload), check(b.payload)]);
+    expect(answers.filter((x) => x.ok)).toHaveLength(1);
+    expect(answers.find((x) => !x.ok)).toMatchObject({ reason: expect.stringMatching(/daily limit/) });
+    // The same invoice checked out again (Telegram retries) is not counted twice.
+    const ok = answers[0].ok ? a : b;
+    expect(await check(ok.payload)).toEqual({ ok: true });
+  });
 });
