@@ -522,4 +522,40 @@ describe('attacks', () => {
     const ok = answers[0].ok ? a : b;
     expect(await check(ok.payload)).toEqual({ ok: true });
   });
+
+  it('a refund racing a job, or another refund, never both gives the Stars back and keeps the credit', async () => {
+    const proxy = await start();
+    await bed.rig(8502, ASK);
+    const alice = userClient(proxy, 8501);
+    const admin = createCocoonClient({
+      baseUrl: proxy.url,
+      auth: { kind: 'admin', key: proxy.ctx.config.ADMIN_KEY! },
+    });
+    // Refund and spend at once: one of them wins (no other money pays the job).
+    const { paid } = await buy(alice, 8501, 50);
+    const [refund, job] = await Promise.allSettled([
+      alice.refundStarsPurchase(paid.purchase.id),
+      runJob(alice),
+    ]);
+    expect([refund.status, job.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
+    // The buyer's refund and the operator's at once: Telegram is asked once.
+    const second = await buy(alice, 8501, 50);
+    const calls = tg.calls.filter((c) => c === 'refundStarPayment').length;
+    const both = await Promise.allSettled([
+      alice.refundStarsPurchase(second.paid.purchase.id),
+      admin.adminRefundStars(second.chargeId),
+      alice.refundStarsPurchase(second.paid.purchase.id),
+    ]);
+    expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(tg.calls.filter((c) => c === 'refundStarPayment').length).toBe(calls + 1);
+    // Paying the refunded charge again credits nothing.
+    await refused(bot.starsPayment({ ...second.report, telegramPaymentChargeId: 'stxNEW' }), 409);
+    expect(
+      (await bot.starsPayment({ ...second.report, telegramPaymentChargeId: second.chargeId })).credited,
+    ).toBe(false);
+    const me = await alice.me();
+    const spent = job.status === 'fulfilled' ? job.value.costNano : 0n;
+    expect(BigInt(me.starsNano!)).toBe(refund.status === 'fulfilled' ? 0n : 50n * RATE - spent);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
 });
