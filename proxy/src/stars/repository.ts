@@ -165,6 +165,16 @@ export async function lockStarsBalances(
   return { credit: of(starsAccount(userId)), owed: -of(starsReceivableAccount(userId)) };
 }
 
+/** Stars credit a user's unfinished jobs hold (given back to stars:<user> if they fail). */
+export async function starsHeldByOpenJobs(q: Queryable, userId: string): Promise<bigint> {
+  const r = await q.query<{ n: string }>(
+    `SELECT coalesce(sum(hold_stars_nano), 0)::text AS n FROM jobs
+     WHERE user_id = $1 AND state IN ('quoted', 'queued', 'running')`,
+    [userId],
+  );
+  return BigInt(r.rows[0].n);
+}
+
 // Rig earnings held from Stars-paid jobs.
 
 export async function insertEarningsHold(

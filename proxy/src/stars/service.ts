@@ -24,6 +24,7 @@ import { allocate, notRefundable, purchaseView } from './purchase-view';
 import {
   insertPurchase,
   lockBuyer,
+  lockStarsBalances,
   markCheckedOut,
   markEnded,
   markPaid,
@@ -34,6 +35,7 @@ import {
   purchaseByPayload,
   purchaseExpired,
   purchasesOf,
+  starsHeldByOpenJobs,
   starsPaidToday,
 } from './repository';
 import { TelegramError, type TelegramStarsApi } from './telegram';
@@ -338,7 +340,17 @@ export class StarsService {
   async adminRefund(chargeId: string) {
     const purchase = await purchaseByCharge(this.db, chargeId);
     if (!purchase) throw notFound(`no purchase has charge ${chargeId}`);
-    return this.refundCharge(purchase, async () => {});
+    return this.refundCharge(purchase, async (q, row) => {
+      // Credit held by an unfinished job would count as spent (the operator's loss) and then come back to
+      // the user when the job fails: a refunded charge's credit, free. Refunded once those jobs end.
+      await lockStarsBalances(q, row.user_id);
+      const held = await starsHeldByOpenJobs(q, row.user_id);
+      if (held > 0n)
+        throw conflict(
+          `${formatTon(held)} TON of this user's Stars credit is held by unfinished jobs; refund once they end`,
+          'stars_credit_held',
+        );
+    });
   }
 
   private async refundCharge(

@@ -558,4 +558,26 @@ describe('attacks', () => {
     expect(BigInt(me.starsNano!)).toBe(refund.status === 'fulfilled' ? 0n : 50n * RATE - spent);
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
+
+  it("an operator's refund while a job holds the credit: the hold given back is not free credit", async () => {
+    const proxy = await start({ JOB_TIMEOUT_MS: '2000', LEASE_MS: '1000' });
+    await bed.rig(8602, ASK, 'silent');
+    const alice = userClient(proxy, 8601);
+    const admin = createCocoonClient({
+      baseUrl: proxy.url,
+      auth: { kind: 'admin', key: proxy.ctx.config.ADMIN_KEY! },
+    });
+    const { chargeId } = await buy(alice, 8601, 50);
+    const job = runJob(alice).catch((e) => e);
+    for (let i = 0; i < 100 && (await alice.me()).starsNano === `${50n * RATE}`; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(BigInt((await alice.me()).starsNano!)).toBeLessThan(50n * RATE);
+    // Refunding now would count the held credit as spent (the operator's loss), and the failed job would
+    // give it back: the refunded charge's credit for free. Refused until the job ends.
+    await refused(admin.adminRefundStars(chargeId), 409, 'stars_credit_held');
+    expect(await job).toBeInstanceOf(Error);
+    await admin.adminRefundStars(chargeId);
+    expect(await alice.me()).toMatchObject({ starsNano: '0', receivableNano: '0' });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
 });
