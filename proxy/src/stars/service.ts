@@ -209,14 +209,15 @@ export class StarsService {
       // The invoice was paid twice (two pre-checkouts passed before either payment): this second charge is
       // confirmed as the user's, for this invoice, and is never credited, so the Stars go back to the user
       // rather than being lost.
-      const refunded = await this.telegram
-        .refundStarPayment(Number(p.telegramUserId), p.telegramPaymentChargeId)
-        .then(
-          () => true,
-          (err) => err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description),
-        );
+      try {
+        await this.telegram.refundStarPayment(Number(p.telegramUserId), p.telegramPaymentChargeId);
+      } catch (err) {
+        // Not refunded yet: a 502, so the bot reports it again (a 4xx it would not).
+        if (!(err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description)))
+          throw telegramUnavailable(err);
+      }
       throw conflict(
-        `this invoice was already paid with another charge; nothing was credited, and this charge ${refunded ? 'was refunded' : 'could not be refunded yet (report it again)'}`,
+        'this invoice was already paid with another charge; nothing was credited, and this charge was refunded',
         'stars_payload_used',
       );
     }
