@@ -501,6 +501,12 @@ describe('attacks', () => {
     tg.reverse(chargeId);
     await bot.starsReversal({ telegramUserId: '8301', telegramPaymentChargeId: chargeId });
     expect((await alice.me()).starsNano).toBe(`${50n * RATE}`);
+    // Were Telegram to list newest first, a new charge is still found (the list's head is read too).
+    tg.newestFirst = true;
+    const third = await alice.createStarsInvoice({ stars: 50 });
+    const paidThird = tg.pay(8301, third.payload, 50);
+    const thirdReport = { ...report, payload: third.payload, telegramPaymentChargeId: paidThird };
+    expect((await bot.starsPayment(thirdReport)).credited).toBe(true);
   });
 
   it('keeps the daily cap when invoices are checked out together before either is paid', async () => {

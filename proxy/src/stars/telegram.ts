@@ -100,10 +100,15 @@ export class TelegramStarsApi {
    */
   async findCharge(chargeId: string): Promise<ChargeRecord> {
     const found: ChargeRecord = { payment: null, refund: null };
-    let end = await this.transactionCount();
+    const count = await this.transactionCount();
+    let end = count;
     for (let page = 0; page < MAX_PAGES && end > 0; page++) {
-      const start = Math.max(0, end - PAGE);
-      const txs = await this.getStarTransactions(start, end - start);
+      // The second read is the list's head: were Telegram to list newest first after all (its docs say
+      // chronological), a new charge is there, and one call more finds it.
+      const head = page === 1 && count > 2 * PAGE;
+      const start = head ? 0 : Math.max(0, end - PAGE);
+      const stop = head ? PAGE : end;
+      const txs = await this.getStarTransactions(start, stop - start);
       for (const t of txs) {
         if (t.id !== chargeId) continue;
         const source = partnerUser.safeParse(t.source);
@@ -111,9 +116,10 @@ export class TelegramStarsApi {
         if (source.success) found.payment = { ...t, source: source.data };
         if (receiver.success) found.refund = { ...t, receiver: receiver.data };
       }
-      // A refund follows its payment: with the payment found, everything after it has been read.
+      // A refund comes after its payment: with the payment found, everything newer has been read (in either
+      // order, from the end read first or the head read so far).
       if (found.payment) break;
-      end = start;
+      if (!head) end = start;
     }
     return found;
   }

@@ -19,6 +19,8 @@ export interface FakeTelegram {
   failRefunds: boolean;
   /** Makes refundStarPayment refund the charge but answer an error (the answer lost on the way back). */
   loseRefundAnswers: boolean;
+  /** Lists transactions newest first (Telegram's docs say chronological; the proxy copes with both). */
+  newestFirst: boolean;
   /** Every Bot API method called, in order. */
   calls: string[];
   close(): Promise<void>;
@@ -47,7 +49,8 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
         const offset = Number(params.offset ?? 0);
         const limit = Number(params.limit ?? 100);
         if (!(limit >= 1 && limit <= 100)) return { ok: false, description: 'Bad Request: limit is invalid' };
-        return { ok: true, result: { transactions: txs.slice(offset, offset + limit) } };
+        const listed = fake.newestFirst ? [...txs].reverse() : txs;
+        return { ok: true, result: { transactions: listed.slice(offset, offset + limit) } };
       }
       case 'refundStarPayment': {
         if (fake.failRefunds) return { ok: false, description: 'Internal Server Error' };
@@ -96,6 +99,7 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     failRefunds: false,
     loseRefundAnswers: false,
+    newestFirst: false,
     calls: [],
     pay(userId, payload, stars) {
       const id = `stxFAKE${next++}`;
