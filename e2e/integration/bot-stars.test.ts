@@ -381,6 +381,18 @@ describe('the bot sells compute credit for Telegram Stars', () => {
     );
     expect(refused.text).toContain('new jobs are paused');
     expect(worker!.received).toHaveLength(1);
+
+    // The rig's owner could be Gus's other account: when the hold on its earnings ends, the part earned from
+    // the reversed credit settles Gus's debt instead of becoming withdrawable TON.
+    const owner = userClient(proxy!, 990_101, 'RigOwner');
+    const [rig] = (await owner.rigs()).rigs;
+    const held = BigInt(rig.heldStarsNano ?? '0');
+    expect(held).toBeGreaterThan(0n);
+    await db.query("UPDATE stars_earnings_holds SET release_at = now() - interval '1 second'");
+    await expect
+      .poll(async () => BigInt((await service(gus).me()).receivableNano ?? '0'), { timeout: 10_000 })
+      .toBe(spent - held);
+    expect((await owner.me()).withdrawableNano).toBe('0');
   });
 
   it('in a group /buy points to the private chat and the Mini App; /start buy opens the offer; /paysupport and /terms answer', async () => {

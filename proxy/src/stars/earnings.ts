@@ -3,8 +3,15 @@
 // (and a charge reversed meanwhile would otherwise have paid out TON). Each held amount has a row saying
 // when it is released; the sweeper moves it to the owner's withdrawable balance then, once (its unique key).
 import type { Db, Queryable } from '../db';
-import { postTx, starsHeldAccount, userAccount } from '../ledger/ledger';
-import { dueEarningsHolds, heldOfJob, insertEarningsHold, markReleased, reduceHeldOfJob } from './repository';
+import { minNano, postTx, starsHeldAccount, starsReceivableAccount, userAccount } from '../ledger/ledger';
+import {
+  dueEarningsHolds,
+  heldOfJob,
+  insertEarningsHold,
+  lockStarsBalances,
+  markReleased,
+  reduceHeldOfJob,
+} from './repository';
 
 /**
  * Records earnings just posted to stars-held:<owner> (by a settlement or an auditor's pay), released after
@@ -28,17 +35,35 @@ export async function takeBackHeldEarnings(q: Queryable, jobId: string, amount: 
   await reduceHeldOfJob(q, jobId, amount);
 }
 
-/** Releases held earnings whose time has come (at most `limit` a pass). Returns how many were released. */
+/**
+ * Releases held earnings whose time has come (at most `limit` a pass). Returns how many were released.
+ *
+ * Earnings of a job whose payer owes for a reversed Stars charge settle that debt first: that is what the hold
+ * is for. Without it a rig owner paid by their own second account (a Sybil) would keep the TON after Telegram
+ * gave the Stars back, the buyer walking away from the receivable.
+ */
 export async function releaseDueEarnings(db: Db, limit = 500): Promise<number> {
   return db.tx(async (q) => {
     const due = await dueEarningsHolds(q, limit);
     for (const h of due) {
+      const amount = BigInt(h.amount);
+      const owed = h.payer_id ? (await lockStarsBalances(q, h.payer_id)).owed : 0n;
+      const settles = minNano(amount, owed > 0n ? owed : 0n);
       await postTx(q, {
         kind: 'stars-release',
         ref: h.owner_id,
         uniqueKey: `stars-release:${h.key}`,
         transfers: [
-          { from: starsHeldAccount(h.owner_id), to: userAccount(h.owner_id), amount: BigInt(h.amount) },
+          ...(h.payer_id
+            ? [
+                {
+                  from: starsHeldAccount(h.owner_id),
+                  to: starsReceivableAccount(h.payer_id),
+                  amount: settles,
+                },
+              ]
+            : []),
+          { from: starsHeldAccount(h.owner_id), to: userAccount(h.owner_id), amount: amount - settles },
         ],
       });
       await markReleased(q, h.key);

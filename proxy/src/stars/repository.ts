@@ -96,14 +96,35 @@ export async function markEnded(
   );
 }
 
-/** Stars a user paid since the start of the day (UTC), refunded ones included (the cap bounds payments). */
-export async function starsPaidToday(q: Queryable, userId: string): Promise<number> {
+/** How long an invoice that passed pre-checkout counts toward the daily cap while its payment is awaited. */
+export const CHECKOUT_RESERVES_MS = 15 * 60_000;
+
+/**
+ * Stars a user paid since the start of the day (UTC), refunded ones included (the cap bounds payments), and
+ * those of invoices other than `except` that passed pre-checkout lately and whose payment is awaited.
+ */
+export async function starsPaidToday(q: Queryable, userId: string, except?: string): Promise<number> {
   const r = await q.query<{ n: number }>(
     `SELECT coalesce(sum(stars), 0)::int AS n FROM stars_purchases
-     WHERE user_id = $1 AND paid_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`,
-    [userId],
+     WHERE user_id = $1 AND (paid_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+       OR (state = 'pending' AND id IS DISTINCT FROM $2::uuid
+           AND checked_out_at > now() - $3::int * interval '1 millisecond'))`,
+    [userId, except ?? null, CHECKOUT_RESERVES_MS],
   );
   return r.rows[0].n;
+}
+
+/**
+ * Locks the user's row: a user's pre-checkouts (and invoice creations) take turns, so two at once can't both
+ * count on the same room under the daily cap (or the open-invoice limit).
+ */
+export async function lockBuyer(q: Queryable, userId: string): Promise<void> {
+  await q.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+}
+
+/** The invoice passed pre-checkout: it counts toward the cap while its payment is awaited. */
+export async function markCheckedOut(q: Queryable, id: string): Promise<void> {
+  await q.query('UPDATE stars_purchases SET checked_out_at = now() WHERE id = $1', [id]);
 }
 
 /** A user's purchases, newest first: paid ones and those waiting for a payment (expired invoices left out). */
@@ -142,6 +163,16 @@ export async function lockStarsBalances(
   const of = (id: string) => BigInt(r.rows.find((a) => a.id === id)?.balance ?? '0');
   // The receivable is an operator's asset: below zero by what is owed.
   return { credit: of(starsAccount(userId)), owed: -of(starsReceivableAccount(userId)) };
+}
+
+/** Stars credit a user's unfinished jobs hold (given back to stars:<user> if they fail). */
+export async function starsHeldByOpenJobs(q: Queryable, userId: string): Promise<bigint> {
+  const r = await q.query<{ n: string }>(
+    `SELECT coalesce(sum(hold_stars_nano), 0)::text AS n FROM jobs
+     WHERE user_id = $1 AND state IN ('quoted', 'queued', 'running')`,
+    [userId],
+  );
+  return BigInt(r.rows[0].n);
 }
 
 // Rig earnings held from Stars-paid jobs.
@@ -188,10 +219,13 @@ export async function reduceHeldOfJob(q: Queryable, jobId: string, amount: bigin
 export async function dueEarningsHolds(
   q: Queryable,
   limit: number,
-): Promise<Array<{ key: string; owner_id: string; amount: string }>> {
-  const r = await q.query<{ key: string; owner_id: string; amount: string }>(
-    `SELECT key, owner_id, amount_nano::text AS amount FROM stars_earnings_holds
-     WHERE released_at IS NULL AND release_at <= now() ORDER BY release_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+): Promise<Array<{ key: string; owner_id: string; amount: string; payer_id: string | null }>> {
+  // payer_id: who paid the job whose earnings these are (null for an auditor's pay).
+  const r = await q.query<{ key: string; owner_id: string; amount: string; payer_id: string | null }>(
+    `SELECT h.key, h.owner_id, h.amount_nano::text AS amount, j.user_id AS payer_id
+     FROM stars_earnings_holds h LEFT JOIN jobs j ON j.id = h.job_id
+     WHERE h.released_at IS NULL AND h.release_at <= now() ORDER BY h.release_at LIMIT $1
+     FOR UPDATE OF h SKIP LOCKED`,
     [limit],
   );
   return r.rows;

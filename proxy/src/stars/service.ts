@@ -23,6 +23,9 @@ import { creditPurchase, debitPurchase, undoRefund } from './money';
 import { allocate, notRefundable, purchaseView } from './purchase-view';
 import {
   insertPurchase,
+  lockBuyer,
+  lockStarsBalances,
+  markCheckedOut,
   markEnded,
   markPaid,
   openInvoiceCount,
@@ -32,6 +35,7 @@ import {
   purchaseByPayload,
   purchaseExpired,
   purchasesOf,
+  starsHeldByOpenJobs,
   starsPaidToday,
 } from './repository';
 import { TelegramError, type TelegramStarsApi } from './telegram';
@@ -78,12 +82,8 @@ export class StarsService {
       );
     const capProblem = await this.capProblem(this.db, userId, stars);
     if (capProblem) throw new HttpError(403, 'stars_daily_cap', capProblem);
-    if ((await openInvoiceCount(this.db, userId)) >= MAX_OPEN_INVOICES)
-      throw new HttpError(
-        429,
-        'stars_too_many_invoices',
-        `you have ${MAX_OPEN_INVOICES} unpaid invoices open; pay one or wait for them to expire (${STARS_INVOICE_TTL_MS / 3600_000} h)`,
-      );
+    // Checked before asking Telegram for a link too, so a user at the limit costs no Bot API call.
+    if ((await openInvoiceCount(this.db, userId)) >= MAX_OPEN_INVOICES) throw tooManyInvoices();
     const rate = this.config.STARS_NANOTON_PER_STAR;
     const nano = BigInt(stars) * rate;
     // 24 random bytes: unguessable, 35 ASCII characters (Telegram allows 128 bytes). The row binds it to
@@ -100,7 +100,12 @@ export class StarsService {
       }
     }
     const id = randomUUID();
-    await insertPurchase(this.db, { id, userId, payload, stars, rate, nano, ttlMs: STARS_INVOICE_TTL_MS });
+    await this.db.tx(async (q) => {
+      // The open-invoice limit is counted and kept under the user's lock (requests at once take turns).
+      await lockBuyer(q, userId);
+      if ((await openInvoiceCount(q, userId)) >= MAX_OPEN_INVOICES) throw tooManyInvoices();
+      await insertPurchase(q, { id, userId, payload, stars, rate, nano, ttlMs: STARS_INVOICE_TTL_MS });
+    });
     return {
       purchaseId: id,
       payload,
@@ -113,9 +118,14 @@ export class StarsService {
     };
   }
 
-  /** Why a user may not pay `stars` more today, or null. */
-  private async capProblem(q: Queryable, userId: string, stars: number): Promise<string | null> {
-    const today = await starsPaidToday(q, userId);
+  /** Why a user may not pay `stars` more today (for invoice `except`, at its pre-checkout), or null. */
+  private async capProblem(
+    q: Queryable,
+    userId: string,
+    stars: number,
+    except?: string,
+  ): Promise<string | null> {
+    const today = await starsPaidToday(q, userId, except);
     if (today + stars <= this.config.STARS_DAILY_CAP) return null;
     return `that would take your Stars payments today to ${today + stars}, over the daily limit of ${this.config.STARS_DAILY_CAP} Stars; try again tomorrow (UTC)`;
   }
@@ -148,7 +158,13 @@ export class StarsService {
       return refuse(
         `the amount ${p.totalAmount} Stars does not match this invoice (${purchase.stars} Stars)`,
       );
-    const capProblem = await this.capProblem(this.db, p.telegramUserId, purchase.stars);
+    // One pre-checkout of a user at a time; the one that passes holds its room under the cap until paid.
+    const capProblem = await this.db.tx(async (q) => {
+      await lockBuyer(q, p.telegramUserId);
+      const problem = await this.capProblem(q, p.telegramUserId, purchase.stars, purchase.id);
+      if (!problem) await markCheckedOut(q, purchase.id);
+      return problem;
+    });
     if (capProblem) return refuse(capProblem);
     return { ok: true };
   }
@@ -177,10 +193,7 @@ export class StarsService {
         if (row.state !== 'pending') {
           // Credited before (a repeated update, or a duplicate that won the race): nothing moves.
           if (row.telegram_payment_charge_id === p.telegramPaymentChargeId) return false;
-          throw conflict(
-            `this invoice was already paid with another charge (${row.telegram_payment_charge_id}); nothing was credited`,
-            'stars_payload_used',
-          );
+          return 'paid-twice' as const;
         }
         await markPaid(q, row.id, p.telegramPaymentChargeId);
         await creditPurchase(q, row, p.telegramPaymentChargeId);
@@ -192,6 +205,22 @@ export class StarsService {
           throw conflict('this charge was already credited to another invoice', 'stars_charge_used');
         throw err;
       });
+    if (credited === 'paid-twice') {
+      // The invoice was paid twice (two pre-checkouts passed before either payment): this second charge is
+      // confirmed as the user's, for this invoice, and is never credited, so the Stars go back to the user
+      // rather than being lost.
+      try {
+        await this.telegram.refundStarPayment(Number(p.telegramUserId), p.telegramPaymentChargeId);
+      } catch (err) {
+        // Not refunded yet: a 502, so the bot reports it again (a 4xx it would not).
+        if (!(err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description)))
+          throw telegramUnavailable(err);
+      }
+      throw conflict(
+        'this invoice was already paid with another charge; nothing was credited, and this charge was refunded',
+        'stars_payload_used',
+      );
+    }
     return {
       credited,
       purchase: await this.view(purchase.user_id, purchase.id),
@@ -272,7 +301,14 @@ export class StarsService {
       (refund.receiver.invoice_payload
         ? await purchaseByPayload(this.db, refund.receiver.invoice_payload)
         : undefined);
-    if (!purchase) throw notFound(`no purchase has charge ${p.telegramPaymentChargeId}`);
+    // An invoice paid with another charge is not this charge's purchase (a second charge of one invoice,
+    // refunded by payment()): its reversal must not debit the credit the first charge bought.
+    if (
+      !purchase ||
+      (purchase.telegram_payment_charge_id !== null &&
+        purchase.telegram_payment_charge_id !== p.telegramPaymentChargeId)
+    )
+      throw notFound(`no purchase has charge ${p.telegramPaymentChargeId}; nothing moved`);
     if (purchase.user_id !== p.telegramUserId)
       throw forbidden(`charge ${p.telegramPaymentChargeId} is another user's; nothing moved`);
     await this.db.tx(async (q) => {
@@ -305,7 +341,17 @@ export class StarsService {
   async adminRefund(chargeId: string) {
     const purchase = await purchaseByCharge(this.db, chargeId);
     if (!purchase) throw notFound(`no purchase has charge ${chargeId}`);
-    return this.refundCharge(purchase, async () => {});
+    return this.refundCharge(purchase, async (q, row) => {
+      // Credit held by an unfinished job would count as spent (the operator's loss) and then come back to
+      // the user when the job fails: a refunded charge's credit, free. Refunded once those jobs end.
+      await lockStarsBalances(q, row.user_id);
+      const held = await starsHeldByOpenJobs(q, row.user_id);
+      if (held > 0n)
+        throw conflict(
+          `${formatTon(held)} TON of this user's Stars credit is held by unfinished jobs; refund once they end`,
+          'stars_credit_held',
+        );
+    });
   }
 
   private async refundCharge(
@@ -328,8 +374,16 @@ export class StarsService {
     try {
       await this.telegram.refundStarPayment(Number(purchase.user_id), purchase.telegram_payment_charge_id!);
     } catch (err) {
-      // Refunded already (by Telegram or another call): the debit stands. Otherwise the credit goes back.
-      if (!(err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description))) {
+      // Refunded already (by Telegram or another call): the debit stands. Otherwise the credit goes back,
+      // unless Telegram's records show the refund anyway (a timeout or a lost answer after Telegram made it:
+      // undoing then would leave the buyer both the Stars and the credit).
+      const refunded =
+        (err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description)) ||
+        (await this.telegram.findCharge(purchase.telegram_payment_charge_id!).then(
+          (r) => r.refund !== null,
+          () => false,
+        ));
+      if (!refunded) {
         await this.db.tx(async (q) => {
           await purchaseById(q, purchase.id, true);
           await undoRefund(q, purchase, attempt, taken);
@@ -355,6 +409,14 @@ export class StarsService {
   async sweep(): Promise<void> {
     await releaseDueEarnings(this.db);
   }
+}
+
+function tooManyInvoices(): HttpError {
+  return new HttpError(
+    429,
+    'stars_too_many_invoices',
+    `you have ${MAX_OPEN_INVOICES} unpaid invoices open; pay one or wait for them to expire (${STARS_INVOICE_TTL_MS / 3600_000} h)`,
+  );
 }
 
 function telegramUnavailable(err: unknown): HttpError {

@@ -420,3 +420,170 @@ describe("rig owners' earnings from Stars-paid jobs", () => {
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
   });
 });
+
+describe('attacks', () => {
+  it("a Sybil's reversed charge does not become its own rig's withdrawable TON: held earnings settle what it owes", async () => {
+    const proxy = await start({ AUDIT_PENALTY_NANO: '0' });
+    // The rig owner and the buyer are one person with two Telegram accounts.
+    const rig = await bed.rig(8002, ASK);
+    const sybil = userClient(proxy, 8001);
+    const { chargeId } = await buy(sybil, 8001, 50);
+    const job = await runJob(sybil);
+    const earned = BigInt(
+      (await bed.db.query<{ r: string }>('SELECT rig_nano::text AS r FROM jobs WHERE id = $1', [job.jobId]))
+        .rows[0].r,
+    );
+    expect(earned).toBeGreaterThan(0n);
+    // Telegram gives the Stars back: the buyer owes the spent part and walks away.
+    tg.reverse(chargeId);
+    await bot.starsReversal({ telegramUserId: '8001', telegramPaymentChargeId: chargeId });
+    expect((await sybil.me()).receivableNano).toBe(`${job.costNano}`);
+    // The hold ends: what the rig earned from the reversed credit is not released to its owner.
+    await bed.db.query("UPDATE stars_earnings_holds SET release_at = now() - interval '1 second'");
+    await releaseDueEarnings(bed.db);
+    expect((await rig.owner.me()).withdrawableNano).toBe('0');
+    expect(await balanceOf(bed.db, starsHeldAccount('8002'))).toBe(0n);
+    // It settled the buyer's debt instead: what is left is the platform's fee.
+    expect((await sybil.me()).receivableNano).toBe(`${job.costNano - earned}`);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('a second charge for a paid invoice is refunded to the payer, and its reversal never touches the first', async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8101);
+    const invoice = await alice.createStarsInvoice({ stars: 50 });
+    const report = { telegramUserId: '8101', payload: invoice.payload, currency: 'XTR', totalAmount: 50 };
+    // Two pre-checkouts pass at once (the invoice opened twice): Telegram charges twice.
+    expect(await bot.starsPreCheckout(report)).toEqual({ ok: true });
+    expect(await bot.starsPreCheckout(report)).toEqual({ ok: true });
+    const first = tg.pay(8101, invoice.payload, 50);
+    const second = tg.pay(8101, invoice.payload, 50);
+    expect((await bot.starsPayment({ ...report, telegramPaymentChargeId: first })).credited).toBe(true);
+    const e = await refused(
+      bot.starsPayment({ ...report, telegramPaymentChargeId: second }),
+      409,
+      'stars_payload_used',
+    );
+    expect(e.message).toMatch(/refunded/);
+    expect(tg.calls).toContain('refundStarPayment');
+    // Telegram's refunded_payment for the second charge: the first purchase stays paid, its credit intact.
+    await refused(bot.starsReversal({ telegramUserId: '8101', telegramPaymentChargeId: second }), 404);
+    expect((await alice.me()).starsNano).toBe(`${50n * RATE}`);
+    expect((await alice.starsPurchases()).purchases[0]).toMatchObject({ state: 'paid', refundable: true });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it('keeps the refund when Telegram made it but its answer was lost', async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8201);
+    const { paid } = await buy(alice, 8201, 50);
+    tg.loseRefundAnswers = true;
+    // Telegram did refund the Stars (its records say so): the credit must not come back as well.
+    expect((await alice.refundStarsPurchase(paid.purchase.id)).purchase.state).toBe('refunded');
+    expect((await alice.me()).starsNano).toBe('0');
+    expect((await alice.starsPurchases()).purchases[0]).toMatchObject({ state: 'refunded' });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it("finds a new charge in a busy bot's history, in a few calls (not a scan of everything before it)", async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8301);
+    // Telegram lists a bot's transactions oldest first: a new charge comes after 10,050 older ones.
+    tg.pad(10_050);
+    const { chargeId } = await buy(alice, 8301, 50);
+    const before = tg.calls.length;
+    const invoice = await alice.createStarsInvoice({ stars: 50 });
+    const report = { telegramUserId: '8301', payload: invoice.payload, currency: 'XTR', totalAmount: 50 };
+    const charge = tg.pay(8301, invoice.payload, 50);
+    expect((await bot.starsPayment({ ...report, telegramPaymentChargeId: charge })).credited).toBe(true);
+    expect(tg.calls.length - before).toBeLessThanOrEqual(3);
+    // A reversal finds both the payment and its refund.
+    tg.reverse(chargeId);
+    await bot.starsReversal({ telegramUserId: '8301', telegramPaymentChargeId: chargeId });
+    expect((await alice.me()).starsNano).toBe(`${50n * RATE}`);
+    // Were Telegram to list newest first, a new charge is still found (the list's head is read too).
+    tg.newestFirst = true;
+    const third = await alice.createStarsInvoice({ stars: 50 });
+    const paidThird = tg.pay(8301, third.payload, 50);
+    const thirdReport = { ...report, payload: third.payload, telegramPaymentChargeId: paidThird };
+    expect((await bot.starsPayment(thirdReport)).credited).toBe(true);
+  });
+
+  it('keeps the daily cap when invoices are checked out together before either is paid', async () => {
+    const proxy = await start();
+    const alice = userClient(proxy, 8401);
+    // Many invoices at once: never more open than the limit, even asked for together.
+    const asked = await Promise.allSettled(
+      Array.from({ length: 25 }, () => alice.createStarsInvoice({ stars: 1000 })),
+    );
+    expect(asked.filter((a) => a.status === 'fulfilled')).toHaveLength(20);
+    const [a, b] = asked.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
+    const check = (payload: string) =>
+      bot.starsPreCheckout({ telegramUserId: '8401', payload, currency: 'XTR', totalAmount: 1000 });
+    // Both checked out at once (two sheets open): the second would pass the cap of 1200 once both are paid.
+    const answers = await Promise.all([check(a.payload), check(b.payload)]);
+    expect(answers.filter((x) => x.ok)).toHaveLength(1);
+    expect(answers.find((x) => !x.ok)).toMatchObject({ reason: expect.stringMatching(/daily limit/) });
+    // The same invoice checked out again (Telegram retries) is not counted twice.
+    const ok = answers[0].ok ? a : b;
+    expect(await check(ok.payload)).toEqual({ ok: true });
+  });
+
+  it('a refund racing a job, or another refund, never both gives the Stars back and keeps the credit', async () => {
+    const proxy = await start();
+    await bed.rig(8502, ASK);
+    const alice = userClient(proxy, 8501);
+    const admin = createCocoonClient({
+      baseUrl: proxy.url,
+      auth: { kind: 'admin', key: proxy.ctx.config.ADMIN_KEY! },
+    });
+    // Refund and spend at once: one of them wins (no other money pays the job).
+    const { paid } = await buy(alice, 8501, 50);
+    const [refund, job] = await Promise.allSettled([
+      alice.refundStarsPurchase(paid.purchase.id),
+      runJob(alice),
+    ]);
+    expect([refund.status, job.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
+    // The buyer's refund and the operator's at once: Telegram is asked once.
+    const second = await buy(alice, 8501, 50);
+    const calls = tg.calls.filter((c) => c === 'refundStarPayment').length;
+    const both = await Promise.allSettled([
+      alice.refundStarsPurchase(second.paid.purchase.id),
+      admin.adminRefundStars(second.chargeId),
+      alice.refundStarsPurchase(second.paid.purchase.id),
+    ]);
+    expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(tg.calls.filter((c) => c === 'refundStarPayment').length).toBe(calls + 1);
+    // Paying the refunded charge again credits nothing.
+    await refused(bot.starsPayment({ ...second.report, telegramPaymentChargeId: 'stxNEW' }), 409);
+    expect(
+      (await bot.starsPayment({ ...second.report, telegramPaymentChargeId: second.chargeId })).credited,
+    ).toBe(false);
+    const me = await alice.me();
+    const spent = job.status === 'fulfilled' ? job.value.costNano : 0n;
+    expect(BigInt(me.starsNano!)).toBe(refund.status === 'fulfilled' ? 0n : 50n * RATE - spent);
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+
+  it("an operator's refund while a job holds the credit: the hold given back is not free credit", async () => {
+    const proxy = await start({ JOB_TIMEOUT_MS: '2000', LEASE_MS: '1000' });
+    await bed.rig(8602, ASK, 'silent');
+    const alice = userClient(proxy, 8601);
+    const admin = createCocoonClient({
+      baseUrl: proxy.url,
+      auth: { kind: 'admin', key: proxy.ctx.config.ADMIN_KEY! },
+    });
+    const { chargeId } = await buy(alice, 8601, 50);
+    const job = runJob(alice).catch((e) => e);
+    for (let i = 0; i < 100 && (await alice.me()).starsNano === `${50n * RATE}`; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(BigInt((await alice.me()).starsNano!)).toBeLessThan(50n * RATE);
+    // Refunding now would count the held credit as spent (the operator's loss), and the failed job would
+    // give it back: the refunded charge's credit for free. Refused until the job ends.
+    await refused(admin.adminRefundStars(chargeId), 409, 'stars_credit_held');
+    expect(await job).toBeInstanceOf(Error);
+    await admin.adminRefundStars(chargeId);
+    expect(await alice.me()).toMatchObject({ starsNano: '0', receivableNano: '0' });
+    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  });
+});

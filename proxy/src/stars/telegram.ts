@@ -11,7 +11,7 @@ const CALL_TIMEOUT_MS = 10_000;
 const MAX_ANSWER_BYTES = 2_000_000;
 /** getStarTransactions' page size (Telegram's largest). */
 const PAGE = 100;
-/** The most pages read looking for one charge: the bot's last 10,000 Star transactions. */
+/** The most pages read looking for one charge: the bot's newest 10,000 Star transactions. */
 const MAX_PAGES = 100;
 
 const partnerUser = z.object({
@@ -93,13 +93,22 @@ export class TelegramStarsApi {
 
   /**
    * The bot's transactions for one charge id: the user's payment (its `source` a user) and a refund of it
-   * (the same id, its `receiver` that user). Reads page after page (Telegram lists them in chronological
-   * order) up to the last MAX_PAGES × 100.
+   * (the same id, its `receiver` that user). Telegram lists them oldest first, so the newest are read first:
+   * from the end of the list back, up to the last MAX_PAGES × 100. Reading from the start instead cost a call
+   * per 100 transactions on every report and never reached a charge past the first 10,000: a busy bot's new
+   * payments could not be confirmed at all (the users' Stars taken, nothing credited).
    */
   async findCharge(chargeId: string): Promise<ChargeRecord> {
     const found: ChargeRecord = { payment: null, refund: null };
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const txs = await this.getStarTransactions(page * PAGE);
+    const count = await this.transactionCount();
+    let end = count;
+    for (let page = 0; page < MAX_PAGES && end > 0; page++) {
+      // The second read is the list's head: were Telegram to list newest first after all (its docs say
+      // chronological), a new charge is there, and one call more finds it.
+      const head = page === 1 && count > 2 * PAGE;
+      const start = head ? 0 : Math.max(0, end - PAGE);
+      const stop = head ? PAGE : end;
+      const txs = await this.getStarTransactions(start, stop - start);
       for (const t of txs) {
         if (t.id !== chargeId) continue;
         const source = partnerUser.safeParse(t.source);
@@ -107,9 +116,51 @@ export class TelegramStarsApi {
         if (source.success) found.payment = { ...t, source: source.data };
         if (receiver.success) found.refund = { ...t, receiver: receiver.data };
       }
-      if (txs.length < PAGE) break;
+      // A refund comes after its payment: with the payment found, everything newer has been read (in either
+      // order, from the end read first or the head read so far).
+      if (found.payment) break;
+      if (!head) end = start;
     }
     return found;
+  }
+
+  /** The count last seen: the list only grows, so the next count is looked for from here. */
+  private knownCount = 0;
+
+  /**
+   * How many transactions the bot has: pages from the count last seen, doubling the step until a page is
+   * short, then halving the gap (a couple of calls when little has changed, O(log n) from nothing).
+   */
+  private async transactionCount(): Promise<number> {
+    let lo = Math.floor(this.knownCount / PAGE) * PAGE;
+    let txs = await this.getStarTransactions(lo);
+    if (lo > 0 && txs.length === 0) {
+      // Shorter than last seen (not Telegram's behaviour, but never trust a hint): from the start.
+      lo = 0;
+      txs = await this.getStarTransactions(0);
+    }
+    // lo: a page offset whose page is full (when txs.length === PAGE); find the first short page after it.
+    let step = PAGE;
+    let hi = lo;
+    let short = txs;
+    while (short.length === PAGE) {
+      lo = hi;
+      hi = lo + step;
+      step *= 2;
+      short = await this.getStarTransactions(hi);
+    }
+    // The page at `hi` is short (possibly empty) and the one at `lo` full (or lo === hi): narrow the gap.
+    while (hi - lo > PAGE) {
+      const mid = lo + Math.floor((hi - lo) / PAGE / 2) * PAGE;
+      const page = await this.getStarTransactions(mid);
+      if (page.length === PAGE) lo = mid;
+      else {
+        hi = mid;
+        short = page;
+      }
+    }
+    this.knownCount = hi + short.length;
+    return this.knownCount;
   }
 
   async refundStarPayment(userId: number, chargeId: string): Promise<void> {

@@ -11,10 +11,16 @@ export interface FakeTelegram {
   url: string;
   /** A user pays an invoice: Telegram's payment record, and its charge id. */
   pay(userId: number, payload: string, stars: number): string;
+  /** `n` other payments to the bot, as a busy bot's history has (charge ids stxOLD<i>). */
+  pad(n: number): void;
   /** Telegram reverses a charge on its own (a refunded_payment follows). */
   reverse(chargeId: string): void;
   /** Makes refundStarPayment fail (as when Telegram is down) until set back. */
   failRefunds: boolean;
+  /** Makes refundStarPayment refund the charge but answer an error (the answer lost on the way back). */
+  loseRefundAnswers: boolean;
+  /** Lists transactions newest first (Telegram's docs say chronological; the proxy copes with both). */
+  newestFirst: boolean;
   /** Every Bot API method called, in order. */
   calls: string[];
   close(): Promise<void>;
@@ -43,7 +49,8 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
         const offset = Number(params.offset ?? 0);
         const limit = Number(params.limit ?? 100);
         if (!(limit >= 1 && limit <= 100)) return { ok: false, description: 'Bad Request: limit is invalid' };
-        return { ok: true, result: { transactions: txs.slice(offset, offset + limit) } };
+        const listed = fake.newestFirst ? [...txs].reverse() : txs;
+        return { ok: true, result: { transactions: listed.slice(offset, offset + limit) } };
       }
       case 'refundStarPayment': {
         if (fake.failRefunds) return { ok: false, description: 'Internal Server Error' };
@@ -53,6 +60,7 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
           return { ok: false, description: 'Bad Request: CHARGE_NOT_FOUND' };
         if (refundOf(chargeId)) return { ok: false, description: 'Bad Request: CHARGE_ALREADY_REFUNDED' };
         addRefund(chargeId);
+        if (fake.loseRefundAnswers) return { ok: false, description: 'Gateway Timeout' };
         return { ok: true, result: true };
       }
       case 'createInvoiceLink': {
@@ -90,6 +98,8 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
   const fake: FakeTelegram = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     failRefunds: false,
+    loseRefundAnswers: false,
+    newestFirst: false,
     calls: [],
     pay(userId, payload, stars) {
       const id = `stxFAKE${next++}`;
@@ -100,6 +110,16 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
         source: { type: 'user', user: user(userId), invoice_payload: payload },
       });
       return id;
+    },
+    pad(n) {
+      const date = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < n; i++)
+        txs.push({
+          id: `stxOLD${i}`,
+          amount: 1,
+          date,
+          source: { type: 'user', user: user(1), invoice_payload: 'cs_other' },
+        });
     },
     reverse(chargeId) {
       addRefund(chargeId);
