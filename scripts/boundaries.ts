@@ -123,17 +123,12 @@ export const SQL_NOT_YET_MOVED: readonly string[] = [
   'proxy/src/audits/consequences.ts',
   'proxy/src/audits/service.ts',
   'proxy/src/audits/trust.ts',
-  'proxy/src/auth/authenticate.ts',
-  'proxy/src/chat-history/store.ts',
   'proxy/src/custodial/store.ts',
-  'proxy/src/http/routes/chat-history.ts',
-  'proxy/src/http/routes/me.ts',
   'proxy/src/http/routes/onchain.ts',
   'proxy/src/http/routes/public.ts',
   'proxy/src/http/routes/ton.ts',
   'proxy/src/jobs/cluster.ts',
   'proxy/src/jobs/settlement.ts',
-  'proxy/src/ledger/ledger.ts',
   'proxy/src/market/board.ts',
   'proxy/src/market/candidates.ts',
   'proxy/src/market/speed.ts',
@@ -148,8 +143,6 @@ export const SQL_NOT_YET_MOVED: readonly string[] = [
   'proxy/src/onchain-accounts/refunds.ts',
   'proxy/src/onchain-accounts/service.ts',
   'proxy/src/rigs/standing.ts',
-  'proxy/src/users.ts',
-  'proxy/src/wallet/wallet-binding.ts',
 ];
 /** A string that reads as SQL: a statement's head, or the clauses that only a fragment of one would hold. */
 const SQL_TEXT =
