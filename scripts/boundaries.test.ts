@@ -6,7 +6,6 @@ import {
   checkBoundaries,
   importSpecifiers,
   loadWorkspace,
-  SQL_NOT_YET_MOVED,
   scanSource,
   sqlOutsideRepositories,
 } from './boundaries';
@@ -152,10 +151,5 @@ describe('package boundaries', () => {
       ['x   y', 1],
       ["it's", 2],
     ]);
-  });
-
-  it('lists only files that still hold SQL and exist', () => {
-    const paths = new Set(workspace.files.map((f) => f.path));
-    for (const file of SQL_NOT_YET_MOVED) expect(paths.has(file), file).toBe(true);
   });
 });

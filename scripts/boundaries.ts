@@ -113,37 +113,6 @@ export function checkBoundaries(packages: PackageInfo[], files: SourceFile[]): s
 // database layer and its migrations, tests and test helpers. Everything else calls repository functions.
 const SQL_SCOPE = 'proxy/src/';
 const SQL_HOMES = [/(^|\/|-)repository\.ts$/, /^proxy\/src\/db\//, /^proxy\/src\/testing\//, /\.test\.tsx?$/];
-/**
- * Files whose SQL has not moved into a repository yet (issue #30): each is allowed until it moves, and then
- * must leave this list (a file listed here with no SQL left is a violation too, so the list only shrinks).
- */
-export const SQL_NOT_YET_MOVED: readonly string[] = [
-  'proxy/src/attestation/service.ts',
-  'proxy/src/audits/bonds.ts',
-  'proxy/src/audits/consequences.ts',
-  'proxy/src/audits/service.ts',
-  'proxy/src/audits/trust.ts',
-  'proxy/src/custodial/store.ts',
-  'proxy/src/http/routes/onchain.ts',
-  'proxy/src/http/routes/public.ts',
-  'proxy/src/http/routes/ton.ts',
-  'proxy/src/jobs/cluster.ts',
-  'proxy/src/jobs/settlement.ts',
-  'proxy/src/market/board.ts',
-  'proxy/src/market/candidates.ts',
-  'proxy/src/market/speed.ts',
-  'proxy/src/metrics.ts',
-  'proxy/src/onchain-accounts/accounts.ts',
-  'proxy/src/onchain-accounts/claims.ts',
-  'proxy/src/onchain-accounts/context.ts',
-  'proxy/src/onchain-accounts/exits.ts',
-  'proxy/src/onchain-accounts/ledger-commit.ts',
-  'proxy/src/onchain-accounts/payer.ts',
-  'proxy/src/onchain-accounts/payouts.ts',
-  'proxy/src/onchain-accounts/refunds.ts',
-  'proxy/src/onchain-accounts/service.ts',
-  'proxy/src/rigs/standing.ts',
-];
 /** A string that reads as SQL: a statement's head, or the clauses that only a fragment of one would hold. */
 const SQL_TEXT =
   /\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|ON\s+CONFLICT|FOR\s+UPDATE|RETURNING|IS\s+(NOT\s+)?NULL|IS\s+DISTINCT\s+FROM|coalesce\s*\(|LISTEN|NOTIFY)\b/;
@@ -245,7 +214,6 @@ export function sqlOutsideRepositories(files: SourceFile[]): string[] {
   for (const file of files) {
     if (!file.path.startsWith(SQL_SCOPE) || SQL_HOMES.some((home) => home.test(file.path))) continue;
     const { literals, bare } = scanSource(file.text);
-    const pending = SQL_NOT_YET_MOVED.includes(file.path);
     const found = new Map<number, string>(); // line → what, the first finding on each line
     for (const m of bare.matchAll(SQL_CALL)) {
       const line = bare.slice(0, m.index).split('\n').length;
@@ -257,9 +225,6 @@ export function sqlOutsideRepositories(files: SourceFile[]): string[] {
       const what = words.length > 3 ? `${words[0]} … ${words[words.length - 1]}` : words.join(' ');
       if (m && !found.has(lit.line)) found.set(lit.line, `SQL text '${what}'`);
     }
-    if (pending && found.size === 0)
-      problems.push(`${file.path}: has no SQL left; take it off SQL_NOT_YET_MOVED in scripts/boundaries.ts`);
-    if (pending) continue;
     for (const [line, what] of [...found].sort((a, b) => a[0] - b[0]))
       problems.push(`${file.path}:${line}: ${what} outside a repository; move it into a repository function`);
   }

@@ -20,6 +20,7 @@ import {
   trialAccount,
   userAccount,
 } from '../ledger/ledger';
+import { lockBalance } from '../ledger/repository';
 import {
   cashCharged,
   holdTransfers,
@@ -29,7 +30,7 @@ import {
 } from '../ledger/trial-credit';
 import { recordDeferredFailures, type StandingLimits } from '../rigs/standing';
 import type { JobRow } from './job-row';
-import { lockForSettlement, markDoneAndCountForRig, markFailed } from './repository';
+import { lockForSettlement, markDoneAndCountForRig, markFailed, setVoucherDue } from './repository';
 
 export type DoneMsg = Extract<WorkerToProxy, { type: 'done' }>;
 
@@ -58,11 +59,8 @@ export async function planHold(
   hold: bigint,
   payer: string,
 ): Promise<{ fromTrial: bigint; transfers: Transfer[] }> {
-  const trial = await q.query<{ balance: string }>(
-    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
-    [trialAccount(userId)],
-  );
-  return holdTransfers(jobId, userId, hold, BigInt(trial.rows[0]?.balance ?? '0'), payer);
+  const trial = await lockBalance(q, trialAccount(userId));
+  return holdTransfers(jobId, userId, hold, trial, payer);
 }
 
 /** Where a job's non-trial money comes from and goes back to. */
@@ -130,7 +128,7 @@ export async function settleDone(
     // An on-chain payer owes a voucher for the cash part before its next job (onchain-accounts/payer.ts, service.ts).
     if (job.pays_onchain) {
       const due = cashCharged(BigInt(job.hold_trial_nano), charge.rigNano, charge.feeNano);
-      if (due > 0n) await q.query('UPDATE jobs SET voucher_due = $2::numeric WHERE id = $1', [job.id, due]);
+      if (due > 0n) await setVoucherDue(q, job.id, due);
     }
     await keepForBond(q, bondRules, {
       id: job.id,

@@ -67,6 +67,15 @@ export async function balanceOf(q: Queryable, account: string): Promise<bigint> 
   return BigInt(r.rows[0]?.balance ?? '0');
 }
 
+/** Locks a ledger account's row and reads its balance (0 when it has none). */
+export async function lockBalance(q: Queryable, account: string): Promise<bigint> {
+  const r = await q.query<{ balance: string }>(
+    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
+    [account],
+  );
+  return BigInt(r.rows[0]?.balance ?? '0');
+}
+
 /** The balances of the accounts in `ids` that exist. */
 export async function balancesOf(q: Queryable, ids: string[]): Promise<Map<string, bigint>> {
   const r = await q.query<{ id: string; balance: string }>(
@@ -110,4 +119,18 @@ export async function entriesOf(q: Queryable, accounts: string[], limit: number)
     [accounts, limit],
   );
   return r.rows;
+}
+
+/** What the postings with these unique keys moved on `account`, summed (negative: paid out of it). */
+export async function postedOn(
+  q: Queryable,
+  uniqueKeys: readonly string[],
+  account: string,
+): Promise<bigint> {
+  const r = await q.query<{ paid: string | null }>(
+    `SELECT sum(e.amount)::text AS paid FROM ledger_tx t JOIN ledger_entries e ON e.tx_id = t.id
+     WHERE t.unique_key = ANY($1::text[]) AND e.account_id = $2`,
+    [uniqueKeys, account],
+  );
+  return BigInt(r.rows[0]?.paid ?? '0');
 }

@@ -61,3 +61,12 @@ export async function setPendingWallet(
     [userId, wallet, delayS],
   );
 }
+
+/** The wallet withdrawals go to; null when none is bound. */
+export async function boundWallet(q: Queryable, userId: string): Promise<string | null> {
+  const r = await q.query<{ wallet_address: string | null }>(
+    'SELECT wallet_address FROM users WHERE id = $1',
+    [userId],
+  );
+  return r.rows[0]?.wallet_address ?? null;
+}

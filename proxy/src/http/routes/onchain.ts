@@ -6,7 +6,7 @@ import { beginCell, type Cell, storeStateInit } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, HttpError } from '../../errors';
 import { balanceOf, onchainAccount } from '../../ledger/ledger';
-import { payoutVoucher } from '../../onchain-accounts/payouts';
+import { payoutVoucher, unsignedVoucherJob } from '../../onchain-accounts/repository';
 import type { OnchainAccountsService } from '../../onchain-accounts/service';
 import { walletState } from '../../wallet/wallet-binding';
 import { requireAccount, requireOwner, requireUser, routeGroup } from '../auth-hooks';
@@ -46,11 +46,7 @@ export function onchainRoutes(
     const service = enabled();
     const { wallet } = await walletState(ctx.db, id);
     const row = await service.sync(id);
-    const due = await ctx.db.query<{ id: string; due: string }>(
-      `SELECT id, voucher_due::text AS due FROM jobs
-       WHERE user_id = $1 AND voucher_due IS NOT NULL AND vouchered_at IS NULL LIMIT 1`,
-      [id],
-    );
+    const due = await unsignedVoucherJob(ctx.db, id);
     // The voucher of the bound wallet's RigAccount: what was moved to this wallet, by whichever account.
     const p = wallet ? await payoutVoucher(ctx.db, id, wallet) : undefined;
     let account: OnchainAccountView['account'] = null;
@@ -79,7 +75,7 @@ export function onchainRoutes(
       mirrorNano: (await balanceOf(ctx.db, onchainAccount(id))).toString(),
       voucheredNano: row?.vouchered ?? '0',
       voucherSeq: row?.voucher_seq ?? '0',
-      voucherDue: due.rows[0] ? { jobId: due.rows[0].id, amountNano: due.rows[0].due } : null,
+      voucherDue: due ? { jobId: due.id, amountNano: due.due } : null,
       rigAccount: wallet ? service.rigAccountFor(wallet).address.toString() : null,
       payout: p
         ? {

@@ -2,14 +2,9 @@
 import { CONTRACT, type TonProofRequest } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { findWithdrawal, listWithdrawals, unclaimedDeposits } from '../../custodial/repository';
 import type { CustodialTonService } from '../../custodial/service';
-import {
-  createDbProofPayloadStore,
-  findWithdrawal,
-  listWithdrawals,
-  requestWithdrawal,
-  withdrawalView,
-} from '../../custodial/store';
+import { createDbProofPayloadStore, requestWithdrawal, withdrawalView } from '../../custodial/store';
 import { HttpError, InsufficientFunds } from '../../errors';
 import { userBalances } from '../../ledger/ledger';
 import {
@@ -209,22 +204,10 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialT
 
   adminGroup(app, ctx, (app) => {
     serve(app, CONTRACT.unclaimed, async () => {
-      const r = await ctx.db.query<{
-        tx_key: string;
-        amount_nano: string;
-        from_address: string;
-        comment: string | null;
-        created_at: Date;
-      }>(
-        `SELECT tx_key, amount_nano::text AS amount_nano, from_address, comment, created_at FROM ton_deposits
-         WHERE user_id IS NULL ORDER BY created_at DESC, tx_key LIMIT 500`,
-      );
-      const total = await ctx.db.query<{ s: string | null }>(
-        'SELECT sum(amount_nano)::text AS s FROM ton_deposits WHERE user_id IS NULL',
-      );
+      const { deposits, totalNano } = await unclaimedDeposits(ctx.db);
       return {
-        totalNano: total.rows[0].s ?? '0',
-        deposits: r.rows.map((d) => ({
+        totalNano,
+        deposits: deposits.map((d) => ({
           txKey: d.tx_key,
           amountNano: d.amount_nano,
           from: d.from_address,
