@@ -193,27 +193,20 @@ export async function nextPendingWithdrawal(
   return r.rows[0];
 }
 
+/** A sent withdrawal and the transfer it was signed as. */
+export interface SentWithdrawalRow {
+  id: string;
+  to_address: string;
+  amount_nano: string;
+  external_hash: string;
+  seqno: number;
+  valid_until: string;
+  boc: string;
+}
+
 /** Withdrawals sent and not final, oldest first (at most 100). */
-export async function sentWithdrawals(q: Queryable): Promise<
-  {
-    id: string;
-    to_address: string;
-    amount_nano: string;
-    external_hash: string;
-    seqno: number;
-    valid_until: string;
-    boc: string;
-  }[]
-> {
-  const r = await q.query<{
-    id: string;
-    to_address: string;
-    amount_nano: string;
-    external_hash: string;
-    seqno: number;
-    valid_until: string;
-    boc: string;
-  }>(
+export async function sentWithdrawals(q: Queryable): Promise<SentWithdrawalRow[]> {
+  const r = await q.query<SentWithdrawalRow>(
     `SELECT id::text AS id, to_address, amount_nano::text AS amount_nano, external_hash, seqno,
            valid_until::text AS valid_until, boc
          FROM ton_withdrawals WHERE status = 'sent' ORDER BY sent_at, id LIMIT 100`,

@@ -105,6 +105,26 @@ export async function servedKinds(q: Queryable): Promise<{ model: string; kind: 
   return r.rows;
 }
 
+/** An eligible rig with its ask, load, record and what the anchor draw weighs. */
+export interface EligibleRigRow {
+  id: string;
+  owner_id: string;
+  price: string;
+  x25519_public_key: string;
+  ed25519_public_key: string;
+  device: 'cuda' | 'cpu';
+  slots: number;
+  running: string;
+  trust_tier: TrustTier;
+  jobs_done: number;
+  jobs_failed: number;
+  total_job_ms: string;
+  trusted: boolean;
+  operator: boolean;
+  bond: string;
+  cooling: boolean;
+}
+
 /** The rigs eligible for a job (candidates.ts says the rule), unranked, with what the ranking and the anchor draw need. */
 export async function eligibleRigRows(
   q: Queryable,
@@ -112,44 +132,8 @@ export async function eligibleRigRows(
   askCeilingNanoPer1k: bigint,
   bondRules: Parameters<typeof bondedSql>[0],
   tdxModelDigests: string[] | null,
-): Promise<
-  {
-    id: string;
-    owner_id: string;
-    price: string;
-    x25519_public_key: string;
-    ed25519_public_key: string;
-    device: 'cuda' | 'cpu';
-    slots: number;
-    running: string;
-    trust_tier: TrustTier;
-    jobs_done: number;
-    jobs_failed: number;
-    total_job_ms: string;
-    trusted: boolean;
-    operator: boolean;
-    bond: string;
-    cooling: boolean;
-  }[]
-> {
-  const r = await q.query<{
-    id: string;
-    owner_id: string;
-    price: string;
-    x25519_public_key: string;
-    ed25519_public_key: string;
-    device: 'cuda' | 'cpu';
-    slots: number;
-    running: string;
-    trust_tier: TrustTier;
-    jobs_done: number;
-    jobs_failed: number;
-    total_job_ms: string;
-    trusted: boolean;
-    operator: boolean;
-    bond: string;
-    cooling: boolean;
-  }>(
+): Promise<EligibleRigRow[]> {
+  const r = await q.query<EligibleRigRow>(
     `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price, r.x25519_public_key, r.ed25519_public_key,
        r.device, r.slots, r.trust_tier, r.jobs_done, r.jobs_failed, r.total_job_ms::text AS total_job_ms,
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
