@@ -2,24 +2,18 @@
 import { CONTRACT, type TonProofRequest } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { findWithdrawal, listWithdrawals, unclaimedDeposits } from '../../custodial/repository';
+import { listWithdrawals, unclaimedDeposits } from '../../custodial/repository';
 import type { CustodialTonService } from '../../custodial/service';
-import { createDbProofPayloadStore, requestWithdrawal, withdrawalView } from '../../custodial/store';
-import { HttpError, InsufficientFunds } from '../../errors';
-import { userBalances } from '../../ledger/ledger';
+import { createDbProofPayloadStore, withdrawalView } from '../../custodial/store';
+import { withdraw } from '../../custodial/withdraw';
+import { HttpError } from '../../errors';
 import {
   createProofPayload,
   TON_NETWORK,
   type TonProofFailure,
   verifyTonProof,
 } from '../../wallet/ton-proof';
-import {
-  assertNoPendingChange,
-  bindWallet,
-  cancelWalletChange,
-  type WalletState,
-  walletState,
-} from '../../wallet/wallet-binding';
+import { bindWallet, cancelWalletChange, type WalletState, walletState } from '../../wallet/wallet-binding';
 import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
@@ -107,16 +101,6 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialT
     return canonical(result.rawAddress);
   }
 
-  async function tooLittle(userId: string): Promise<InsufficientFunds> {
-    const { withdrawable, trial } = await userBalances(ctx.db, userId);
-    return new InsufficientFunds(
-      `you can withdraw at most ${withdrawable} nanoTON less the ${config.WITHDRAWAL_FEE_NANO} nanoTON fee` +
-        (trial > 0n
-          ? `; your ${trial} nanoTON of trial credit pays for jobs only and can't be withdrawn`
-          : ''),
-    );
-  }
-
   serve(app, CONTRACT.tonConfig, async () => ({
     network: ton.network,
     serviceAddress: ton.chain.serviceAddress(),
@@ -155,39 +139,11 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialT
       walletView(await cancelWalletChange(ctx.db, req.caller.user.id)),
     );
 
-    serve(app, CONTRACT.withdraw, async ({ body: { amountNano, idempotencyKey, tonProof } }, req, reply) => {
-      const userId = req.caller.user.id;
-      const replay = await findWithdrawal(ctx.db, userId, idempotencyKey);
-      if (replay) return withdrawalView(replay);
-      const state = await walletState(ctx.db, userId);
-      assertNoPendingChange(state);
-      if (amountNano > config.WITHDRAWAL_PROOF_ABOVE_NANO) {
-        if (!tonProof) {
-          throw new HttpError(
-            403,
-            'fresh_proof_required',
-            `withdrawals above ${config.WITHDRAWAL_PROOF_ABOVE_NANO} nanoTON need a fresh ton_proof from the bound wallet: reconnect your wallet and send its proof as tonProof`,
-          );
-        }
-        // Check what can be checked before spending the proof's single-use payload.
-        const { withdrawable } = await userBalances(ctx.db, userId);
-        if (amountNano + config.WITHDRAWAL_FEE_NANO > withdrawable) throw await tooLittle(userId);
-        if ((await provenWallet(req, tonProof)) !== state.wallet) {
-          throw new HttpError(
-            403,
-            'wrong_wallet',
-            'the ton_proof is from another wallet than the one withdrawals go to: reconnect the bound wallet',
-          );
-        }
-      }
-      const { withdrawal, created } = await requestWithdrawal(ctx.db, {
-        userId,
-        amountNano,
-        feeNano: config.WITHDRAWAL_FEE_NANO,
-        minNano: config.MIN_WITHDRAWAL_NANO,
-        idempotencyKey,
-      }).catch(async (err) => {
-        throw err instanceof InsufficientFunds ? await tooLittle(userId) : err;
+    serve(app, CONTRACT.withdraw, async ({ body }, req, reply) => {
+      const { withdrawal, created } = await withdraw(ctx.db, config, {
+        userId: req.caller.user.id,
+        ...body,
+        proveWallet: (proof) => provenWallet(req, proof),
       });
       if (created) ton.pokeSender();
       reply.code(created ? 201 : 200);
