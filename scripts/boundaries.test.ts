@@ -2,7 +2,13 @@
 // planted (virtual files, checked with the real packages' package.json).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkBoundaries, importSpecifiers, loadWorkspace } from './boundaries';
+import {
+  checkBoundaries,
+  importSpecifiers,
+  loadWorkspace,
+  scanSource,
+  sqlOutsideRepositories,
+} from './boundaries';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const workspace = loadWorkspace(ROOT);
@@ -93,5 +99,57 @@ describe('package boundaries', () => {
     ).toHaveLength(2);
     // A declared package's exported testing entry: fine.
     expect(check('e2e/planted.ts', "import { openTestDb } from '@cocoon/proxy/testing';")).toEqual([]);
+  });
+
+  it('(d) fails on SQL outside a repository, naming the file and line', () => {
+    const sql = (file: string, text: string) => sqlOutsideRepositories([{ path: file, text }]);
+    const planted = [
+      "import type { Queryable } from '../db';",
+      'export async function count(q: Queryable) {',
+      "  return q.query<{ n: string }>('SELECT count(*) AS n FROM jobs');",
+      '}',
+      'const RAW = `UPDATE rigs',
+      '  SET slots = 1`;',
+      "const FRAGMENT = `j.audit_state IS DISTINCT FROM 'refunded'`;",
+      "await db.exec('DELETE FROM users');",
+    ].join('\n');
+    expect(sql('proxy/src/market/planted.ts', planted)).toEqual([
+      'proxy/src/market/planted.ts:3: a .query() call outside a repository; move it into a repository function',
+      "proxy/src/market/planted.ts:5: SQL text 'UPDATE rigs SET' outside a repository; move it into a repository function",
+      "proxy/src/market/planted.ts:7: SQL text 'IS DISTINCT FROM' outside a repository; move it into a repository function",
+      'proxy/src/market/planted.ts:8: a .exec() call outside a repository; move it into a repository function',
+    ]);
+    // checkBoundaries reports it too (the real-tree test above runs both checks).
+    expect(checkBoundaries(workspace.packages, [{ path: 'proxy/src/x.ts', text: planted }])).toHaveLength(4);
+    // Its homes: repositories, the database layer, migrations, tests and test helpers; and other packages.
+    for (const home of [
+      'proxy/src/market/repository.ts',
+      'proxy/src/jobs/queue-repository.ts',
+      'proxy/src/db/index.ts',
+      'proxy/src/db/migrations/001_init.ts',
+      'proxy/src/market/board.test.ts',
+      'proxy/src/testing/harness.ts',
+      'bot/src/planted.ts',
+    ])
+      expect(sql(home, planted)).toEqual([]);
+    // Not SQL: comments, prose, RegExp#exec, a property named query.
+    const innocent = [
+      '// SELECT * FROM jobs FOR UPDATE, in a comment',
+      '/* UPDATE rigs SET x = 1 */',
+      "const msg = 'select a rig from the list';",
+      'const m = /x/.exec(text);',
+      'const q = request.query;',
+    ].join('\n');
+    expect(sql('proxy/src/market/planted.ts', innocent)).toEqual([]);
+  });
+
+  it('scans string literals and template holes, skipping comments', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template, on purpose
+    const { literals } = scanSource("a = `x ${f(`INSERT INTO t`)} y` // 'no'\nb = \"it's\";");
+    expect(literals.map((l) => [l.text, l.line])).toEqual([
+      ['INSERT INTO t', 1],
+      ['x   y', 1],
+      ["it's", 2],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 // Package boundaries, checked over the source text (no build needed). A workspace package may import another
 // only by name (`@cocoon/x`), only if its package.json declares it, and only through an entry point the other
 // package exports ("." and, for tests, "./testing"). The root package (scripts/, vite.config.ts) follows
-// the same rules. scripts/boundaries.test.ts runs this over the real tree.
+// the same rules. And the proxy's SQL lives in repositories: a statement anywhere else in proxy/src is a
+// violation (sqlOutsideRepositories). scripts/boundaries.test.ts runs this over the real tree.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -70,7 +71,7 @@ function exportMatches(keys: string[], subpath: string): boolean {
 /** Every boundary violation in `files`, one line each ("path: what is wrong"); empty when there is none. */
 export function checkBoundaries(packages: PackageInfo[], files: SourceFile[]): string[] {
   const byName = new Map(packages.map((p) => [p.name, p]));
-  const problems: string[] = [];
+  const problems: string[] = sqlOutsideRepositories(files);
   for (const file of files) {
     const owner = ownerOf(file.path, packages);
     if (!owner) continue;
@@ -104,6 +105,128 @@ export function checkBoundaries(packages: PackageInfo[], files: SourceFile[]): s
         problems.push(`${file.path}: '${spec}' is not an entry point ${name} exports (it exports ${listed})`);
       }
     }
+  }
+  return problems;
+}
+
+// Where the proxy's SQL may be written: repositories (`repository.ts`, `<aggregate>-repository.ts`), the
+// database layer and its migrations, tests and test helpers. Everything else calls repository functions.
+const SQL_SCOPE = 'proxy/src/';
+const SQL_HOMES = [/(^|\/|-)repository\.ts$/, /^proxy\/src\/db\//, /^proxy\/src\/testing\//, /\.test\.tsx?$/];
+/** A string that reads as SQL: a statement's head, or the clauses that only a fragment of one would hold. */
+const SQL_TEXT =
+  /\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|ON\s+CONFLICT|FOR\s+UPDATE|RETURNING|IS\s+(NOT\s+)?NULL|IS\s+DISTINCT\s+FROM|coalesce\s*\(|LISTEN|NOTIFY)\b/;
+/** A call that runs a statement: `.query(`, `.query<T>(`, or `.exec(` given a literal (not RegExp#exec). */
+const SQL_CALL = /\.query\s*(<[^>(]*>)?\s*\(|\.exec\s*\(\s*[`'"]/g;
+
+/**
+ * The string literals of `code` (quotes and templates, template holes scanned for nested ones) and its code
+ * with comments and string contents blanked, so that a call or a keyword is found only where it is code.
+ */
+export function scanSource(code: string): { literals: { text: string; line: number }[]; bare: string } {
+  const literals: { text: string; line: number }[] = [];
+  let bare = '';
+  let line = 1;
+  const stack: { text: string; line: number; depth: number }[] = []; // open templates
+  let braces = 0; // inside a template hole: the hole's own brace depth
+  let i = 0;
+  const keep = (c: string) => {
+    bare += c === '\n' ? '\n' : ' ';
+    if (c === '\n') line++;
+  };
+  while (i < code.length) {
+    const c = code[i];
+    const top = stack[stack.length - 1];
+    if (top && top.depth === -1) {
+      // inside a template's text
+      if (c === '\\') {
+        top.text += code.slice(i, i + 2);
+        keep(c);
+        keep(code[i + 1] ?? '');
+        i += 2;
+      } else if (c === '`') {
+        literals.push({ text: top.text, line: top.line });
+        stack.pop();
+        keep(c);
+        i++;
+      } else if (c === '$' && code[i + 1] === '{') {
+        top.depth = braces;
+        top.text += ' ';
+        braces++;
+        keep(c);
+        keep('{');
+        i += 2;
+      } else {
+        top.text += c;
+        keep(c);
+        i++;
+      }
+      continue;
+    }
+    if (c === '/' && code[i + 1] === '/') {
+      while (i < code.length && code[i] !== '\n') keep(code[i++]);
+    } else if (c === '/' && code[i + 1] === '*') {
+      const end = code.indexOf('*/', i + 2);
+      const stop = end < 0 ? code.length : end + 2;
+      while (i < stop) keep(code[i++]);
+    } else if (c === "'" || c === '"') {
+      const start = line;
+      let text = '';
+      bare += c; // the quote stays, so that `.exec('…')` reads as a call given a literal
+      i++;
+      while (i < code.length && code[i] !== c && code[i] !== '\n') {
+        if (code[i] === '\\') {
+          text += code[i];
+          keep(code[i++]);
+        }
+        text += code[i];
+        keep(code[i++]);
+      }
+      keep(code[i] ?? '');
+      i++;
+      literals.push({ text, line: start });
+    } else if (c === '`') {
+      stack.push({ text: '', line, depth: -1 });
+      bare += c;
+      i++;
+    } else {
+      if (c === '{') braces++;
+      else if (c === '}') {
+        braces--;
+        if (top && top.depth === braces) {
+          top.depth = -1; // back in the template's text
+          keep(c);
+          i++;
+          continue;
+        }
+      }
+      bare += c;
+      if (c === '\n') line++;
+      i++;
+    }
+  }
+  return { literals, bare };
+}
+
+/** Every statement or fragment of SQL in proxy/src outside its homes, as "path:line: what"; empty when none. */
+export function sqlOutsideRepositories(files: SourceFile[]): string[] {
+  const problems: string[] = [];
+  for (const file of files) {
+    if (!file.path.startsWith(SQL_SCOPE) || SQL_HOMES.some((home) => home.test(file.path))) continue;
+    const { literals, bare } = scanSource(file.text);
+    const found = new Map<number, string>(); // line → what, the first finding on each line
+    for (const m of bare.matchAll(SQL_CALL)) {
+      const line = bare.slice(0, m.index).split('\n').length;
+      if (!found.has(line)) found.set(line, `a ${m[0].startsWith('.exec') ? '.exec' : '.query'}() call`);
+    }
+    for (const lit of literals) {
+      const m = SQL_TEXT.exec(lit.text);
+      const words = m?.[0].split(/\s+/) ?? [];
+      const what = words.length > 3 ? `${words[0]} … ${words[words.length - 1]}` : words.join(' ');
+      if (m && !found.has(lit.line)) found.set(lit.line, `SQL text '${what}'`);
+    }
+    for (const [line, what] of [...found].sort((a, b) => a[0] - b[0]))
+      problems.push(`${file.path}:${line}: ${what} outside a repository; move it into a repository function`);
   }
   return problems;
 }

@@ -5,11 +5,22 @@
 // The latency histograms are observed here when this proxy settles a job: sum them across proxies.
 import { trustTier } from '@cocoon/shared';
 import { Gauge, Histogram, Registry } from 'prom-client';
-import { STANDINGS, standingSql } from './audits/bonds';
+import { STANDINGS } from './audits/bonds';
 import type { Config } from './config';
 import { CHAIN_FEES } from './custodial/store';
 import type { Queryable } from './db';
 import { SYSTEM } from './ledger/ledger';
+import { balancesOf } from './ledger/repository';
+import {
+  auditsDecidedLastHour,
+  jobCounts,
+  jobsFinishedLastHour,
+  onlineRigCounts,
+  openAuditCount,
+  servedModelNames,
+  watcherCursorAgeS,
+  withdrawalTotals,
+} from './metrics-repository';
 
 const TRUST_TIERS = trustTier.options;
 
@@ -39,6 +50,17 @@ export interface ProxyMetrics {
 
 type MetricsConfig = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
+/** Sets each open withdrawal status's value (0 when none), so a dashboard's sum never has a hole. */
+function setByStatus<R extends { status: string }>(
+  gauge: Gauge<'status'>,
+  rows: R[],
+  value: (row: R) => string,
+): void {
+  gauge.reset();
+  for (const status of OPEN_WITHDRAWAL_STATES) gauge.set({ status }, 0);
+  for (const row of rows) gauge.set({ status: row.status }, Number(value(row)));
+}
+
 export function createProxyMetrics(db: Queryable, config: MetricsConfig): ProxyMetrics {
   const registry = new Registry();
   registerJobGauges(registry, db);
@@ -57,18 +79,12 @@ function registerJobGauges(registry: Registry, db: Queryable): void {
     labelNames: ['state', 'model'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ state: string; model: string; n: string }>(
-        `SELECT state, model, count(*)::text AS n FROM jobs WHERE state = ANY($1::text[]) GROUP BY state, model`,
-        [[...OPEN_JOB_STATES]],
-      );
+      const rows = await jobCounts(db, OPEN_JOB_STATES);
       // The models online rigs serve are always present (0 when none), so an empty queue reads 0, not nothing.
-      const served = await db.query<{ model: string }>(
-        `SELECT DISTINCT rm.model FROM rig_models rm JOIN rigs r ON r.id = rm.rig_id
-         WHERE rm.served AND r.connected_to IS NOT NULL AND r.revoked_at IS NULL`,
-      );
+      const served = await servedModelNames(db);
       jobs.reset();
-      for (const { model } of served.rows) for (const state of OPEN_JOB_STATES) jobs.set({ state, model }, 0);
-      for (const row of r.rows) jobs.set({ state: row.state, model: row.model }, Number(row.n));
+      for (const model of served) for (const state of OPEN_JOB_STATES) jobs.set({ state, model }, 0);
+      for (const row of rows) jobs.set({ state: row.state, model: row.model }, Number(row.n));
     },
   });
 
@@ -78,12 +94,9 @@ function registerJobGauges(registry: Registry, db: Queryable): void {
     labelNames: ['state', 'model'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ state: string; model: string; n: string }>(
-        `SELECT state, model, count(*)::text AS n FROM jobs
-         WHERE finished_at IS NOT NULL AND finished_at > now() - interval '1 hour' GROUP BY state, model`,
-      );
       finished.reset();
-      for (const row of r.rows) finished.set({ state: row.state, model: row.model }, Number(row.n));
+      for (const row of await jobsFinishedLastHour(db))
+        finished.set({ state: row.state, model: row.model }, Number(row.n));
     },
   });
 }
@@ -96,16 +109,11 @@ function registerRigGauges(registry: Registry, db: Queryable, config: MetricsCon
     labelNames: ['standing', 'tier'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ standing: string; tier: string; n: string }>(
-        `SELECT s.standing, s.tier, count(*)::text AS n FROM (
-           SELECT ${standingSql(config)} AS standing, r.trust_tier AS tier FROM rigs r
-           WHERE r.connected_to IS NOT NULL AND r.revoked_at IS NULL) s
-         GROUP BY s.standing, s.tier`,
-      );
+      const rows = await onlineRigCounts(db, config);
       rigs.reset();
       // Every standing and tier is always present (0 when none), so a dashboard's sum never has a hole.
       for (const tier of TRUST_TIERS) for (const standing of STANDINGS) rigs.set({ standing, tier }, 0);
-      for (const row of r.rows) rigs.set({ standing: row.standing, tier: row.tier }, Number(row.n));
+      for (const row of rows) rigs.set({ standing: row.standing, tier: row.tier }, Number(row.n));
     },
   });
 }
@@ -119,11 +127,8 @@ function registerWatcherGauge(registry: Registry, db: Queryable): void {
       'scan): a growing value means deposits are not being credited. −1 until its first scan.',
     registers: [registry],
     async collect() {
-      const r = await db.query<{ s: string | null }>(
-        `SELECT extract(epoch FROM now() - updated_at)::text AS s FROM ton_watcher_cursor WHERE id = 'service-wallet'`,
-      );
-      const s = r.rows[0]?.s;
-      watcherLag.set(s == null ? -1 : Math.max(0, Number(s)));
+      const s = await watcherCursorAgeS(db);
+      watcherLag.set(s === null ? -1 : Math.max(0, s));
     },
   });
 }
@@ -135,8 +140,7 @@ function registerAuditGauges(registry: Registry, db: Queryable): void {
     help: 'Audits sent to an auditor rig and not decided yet.',
     registers: [registry],
     async collect() {
-      const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM audits WHERE state = 'sent'`);
-      auditsOpen.set(Number(r.rows[0].n));
+      auditsOpen.set(await openAuditCount(db));
     },
   });
 
@@ -146,13 +150,10 @@ function registerAuditGauges(registry: Registry, db: Queryable): void {
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ state: string; n: string }>(
-        `SELECT state, count(*)::text AS n FROM audits
-         WHERE decided_at IS NOT NULL AND decided_at > now() - interval '1 hour' GROUP BY state`,
-      );
+      const rows = await auditsDecidedLastHour(db);
       auditsDecided.reset();
       for (const state of ['pass', 'fail', 'unable', 'expired']) auditsDecided.set({ state }, 0);
-      for (const row of r.rows) auditsDecided.set({ state: row.state }, Number(row.n));
+      for (const row of rows) auditsDecided.set({ state: row.state }, Number(row.n));
     },
   });
 }
@@ -165,13 +166,7 @@ function registerMoneyGauges(registry: Registry, db: Queryable): void {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ status: string; n: string }>(
-        `SELECT status, count(*)::text AS n FROM ton_withdrawals WHERE status = ANY($1::text[]) GROUP BY status`,
-        [[...OPEN_WITHDRAWAL_STATES]],
-      );
-      withdrawals.reset();
-      for (const status of OPEN_WITHDRAWAL_STATES) withdrawals.set({ status }, 0);
-      for (const row of r.rows) withdrawals.set({ status: row.status }, Number(row.n));
+      setByStatus(withdrawals, await withdrawalTotals(db, OPEN_WITHDRAWAL_STATES), (row) => row.n);
     },
   });
 
@@ -181,14 +176,7 @@ function registerMoneyGauges(registry: Registry, db: Queryable): void {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ status: string; s: string }>(
-        `SELECT status, sum(amount_nano)::text AS s FROM ton_withdrawals WHERE status = ANY($1::text[])
-         GROUP BY status`,
-        [[...OPEN_WITHDRAWAL_STATES]],
-      );
-      withdrawalsNano.reset();
-      for (const status of OPEN_WITHDRAWAL_STATES) withdrawalsNano.set({ status }, 0);
-      for (const row of r.rows) withdrawalsNano.set({ status: row.status }, Number(row.s));
+      setByStatus(withdrawalsNano, await withdrawalTotals(db, OPEN_WITHDRAWAL_STATES), (row) => row.s);
     },
   });
 
@@ -201,14 +189,10 @@ function registerMoneyGauges(registry: Registry, db: Queryable): void {
     labelNames: ['account'] as const,
     registers: [registry],
     async collect() {
-      const r = await db.query<{ id: string; balance: string }>(
-        'SELECT id, balance::text AS balance FROM accounts WHERE id = ANY($1::text[])',
-        [[...SYSTEM_ACCOUNTS]],
-      );
+      const balances = await balancesOf(db, [...SYSTEM_ACCOUNTS]);
       ledger.reset();
-      const balances = new Map(r.rows.map((row) => [row.id, row.balance]));
       for (const id of SYSTEM_ACCOUNTS) {
-        ledger.set({ account: id.slice('system:'.length) }, Number(balances.get(id) ?? '0'));
+        ledger.set({ account: id.slice('system:'.length) }, Number(balances.get(id) ?? 0n));
       }
     },
   });

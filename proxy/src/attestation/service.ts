@@ -28,7 +28,8 @@ import {
 import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db } from '../db';
-import { type StoredEvidence, TRUST_COLUMNS, type TrustRow, trustView } from './trust-view';
+import { rigEvidenceRow, setRigTrust } from './repository';
+import { type StoredEvidence, trustView } from './trust-view';
 
 export interface AttestationOptions {
   /** Verifies quotes: Intel's root unless a test passes its own (the test root never comes from config). */
@@ -91,10 +92,7 @@ export class AttestationService {
     challenge: Uint8Array | null,
   ): Promise<StoredEvidence & { tier: 'open' | 'tdx' }> {
     const outcome = await this.judge(rig, evidence, challenge);
-    await this.db.query(
-      `UPDATE rigs SET trust_tier = $2, evidence = $3::jsonb, evidence_checked_at = now() WHERE id = $1`,
-      [rig.id, outcome.tier, JSON.stringify({ ...outcome, tier: undefined })],
-    );
+    await setRigTrust(this.db, rig.id, outcome.tier, { ...outcome, tier: undefined });
     if (outcome.tier === 'tdx') this.log.info({ rigId: rig.id, image: outcome.image }, 'rig verified as TDX');
     else
       this.log.warn(
@@ -179,13 +177,8 @@ export class AttestationService {
 
   /** A rig's evidence as anyone may fetch it, with the collateral to check it by. */
   async evidenceView(rigId: string): Promise<RigEvidenceView | undefined> {
-    const r = await this.db.query<
-      TrustRow & { id: string; x25519_public_key: string | null; ed25519_public_key: string | null }
-    >(
-      `SELECT id, x25519_public_key, ed25519_public_key, ${TRUST_COLUMNS} FROM rigs WHERE id = $1 AND revoked_at IS NULL`,
-      [rigId],
-    );
-    const row = r.rows[0];
+    const r = await rigEvidenceRow(this.db, rigId);
+    const row = r;
     if (!row?.x25519_public_key || !row.ed25519_public_key) return undefined;
     const stored = row.evidence as StoredEvidence | null;
     let collateral = null;

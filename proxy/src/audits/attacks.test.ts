@@ -8,8 +8,9 @@ import { clientMayHaveCaused } from '../rigs/standing';
 import { decided, fund, trustedRig } from '../testing/audit-scenes';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
-import { bondAccount, standingSql } from './bonds';
-import { trustedAuditorSql } from './trust';
+import { bondAccount } from './bonds';
+import { standingSql } from './bonds-repository';
+import { trustedAuditorSql } from './trust-repository';
 
 const BOND = 1_000_000_000n;
 const OPERATOR = 1009;

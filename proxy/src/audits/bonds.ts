@@ -11,66 +11,15 @@ import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { HttpError } from '../errors';
 import { balanceOf, minNano, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { lockBondWithdrawal, rigInProbation, setBondWithdrawRequested } from './bonds-repository';
 
 export const bondAccount = (rigId: string) => `bond:${rigId}`;
 
 type BondRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
-/**
- * SQL for a rig (aliased `r`): the cost of its done jobs no passed audit vouches for (audits/repository.ts
- * recordPassed), not refunded: the same set a proof of cheating refunds.
- */
-export const EXPOSURE_SQL = `(SELECT coalesce(sum(j.cost_nano), 0) FROM jobs j
-  WHERE j.rig_id = r.id AND ${unvouchedSql('j', 'r')})`;
-
-/**
- * SQL: job `j` of rig `r` is one nothing vouches for: done, neither passed its own audit (nor passed by a
- * trusted auditor while another failed it: disputed but vouched, trust.ts) nor refunded, and finished after
- * the start of the rig's last passed audit's job (or the rig never passed one).
- */
-export function unvouchedSql(j: string, r: string): string {
-  return `${j}.state = 'done' AND ${j}.audit_state IS DISTINCT FROM 'refunded'
-    AND ${j}.audit_state IS DISTINCT FROM 'passed' AND NOT ${j}.vouched_by_pass
-    AND (${r}.last_passed_audit_at IS NULL OR ${j}.finished_at > ${r}.last_passed_audit_at)`;
-}
-
-/** SQL for a rig (aliased `r`): its bond. */
-export const BOND_SQL = `(SELECT coalesce(max(a.balance), 0) FROM accounts a WHERE a.id = 'bond:' || r.id)`;
-
-/** The operator's owner ids as a SQL array literal (they are digits: checked by the config). */
-export function operatorsSql(rules: Pick<BondRules, 'OPERATOR_OWNER_IDS'>): string {
-  return `ARRAY[${rules.OPERATOR_OWNER_IDS.map((id) => `'${id}'`).join(',')}]::text[]`;
-}
-
-/** SQL for a rig (aliased `r`) in probation: every job audited, no bond needed yet. */
-export function inProbationSql(rules: BondRules): string {
-  return `(r.jobs_done - r.probation_from < ${Math.trunc(rules.AUDIT_PROBATION_JOBS)})`;
-}
-
-/** SQL for a rig (aliased `r`) whose owner asked for its bond back (withdrawBond): the bond is leaving. */
-export const BOND_LEAVING_SQL = '(r.bond_withdraw_requested_at IS NOT NULL)';
-
-/**
- * SQL for a rig (aliased `r`) the market may offer: the operator's own, or in probation, or with its unvouched
- * work below its bond and no request for the bond back. BOND_NANO = 0 turns bonds off.
- */
-export function bondedSql(rules: BondRules): string {
-  if (rules.BOND_NANO === 0n) return 'TRUE'; // bonds off
-  return `(r.owner_id = ANY(${operatorsSql(rules)}) OR ${inProbationSql(rules)}
-    OR (NOT ${BOND_LEAVING_SQL} AND ${EXPOSURE_SQL} < ${BOND_SQL}))`;
-}
-
 /** A rig's standing, as the price board and the metrics count it. */
 export type Standing = 'operator' | 'probation' | 'bonded' | 'capped' | 'quarantined';
 export const STANDINGS: readonly Standing[] = ['operator', 'probation', 'bonded', 'capped', 'quarantined'];
-
-/** SQL for a rig (aliased `r`): its standing, one of STANDINGS (quarantine first, then the operator's own). */
-export function standingSql(rules: BondRules): string {
-  return `CASE WHEN r.quarantined_at IS NOT NULL THEN 'quarantined'
-      WHEN r.owner_id = ANY(${operatorsSql(rules)}) THEN 'operator'
-      WHEN ${inProbationSql(rules)} THEN 'probation'
-      WHEN ${bondedSql(rules)} THEN 'bonded' ELSE 'capped' END`;
-}
 
 export function isOperatorRig(rules: BondRules, ownerId: string): boolean {
   return rules.OPERATOR_OWNER_IDS.includes(ownerId);
@@ -103,11 +52,7 @@ export async function keepForBond(
   job: { id: string; rigId: string; ownerId: string; cashShare: bigint },
 ): Promise<void> {
   if (job.cashShare <= 0n || isOperatorRig(rules, job.ownerId)) return;
-  const r = await q.query<{ probation: boolean }>(
-    `SELECT ${inProbationSql(rules)} AS probation FROM rigs r WHERE r.id = $1`,
-    [job.rigId],
-  );
-  if (r.rows[0]?.probation !== false) return;
+  if ((await rigInProbation(q, rules, job.rigId)) !== false) return;
   const short = rules.BOND_NANO - (await balanceOf(q, bondAccount(job.rigId)));
   if (short <= 0n) return;
   const keep = minNano(short, job.cashShare);
@@ -130,17 +75,11 @@ export async function withdrawBond(
   rigId: string,
   ownerId: string,
 ): Promise<{ paidNano: bigint }> {
-  const r = await q.query<{ requested: Date | null; open: string }>(
-    `SELECT r.bond_withdraw_requested_at AS requested,
-       (SELECT count(*) FROM audits a WHERE a.audited_rig_id = r.id AND a.state = 'sent')::text AS open
-     FROM rigs r WHERE r.id = $1 FOR UPDATE`,
-    [rigId],
-  );
-  const row = r.rows[0];
+  const row = (await lockBondWithdrawal(q, rigId))!;
   const bond = await balanceOf(q, bondAccount(rigId));
   if (bond === 0n) throw new HttpError(409, 'no_bond', 'this rig has no bond to withdraw');
   if (!row.requested) {
-    await q.query('UPDATE rigs SET bond_withdraw_requested_at = now() WHERE id = $1', [rigId]);
+    await setBondWithdrawRequested(q, rigId, true);
     return { paidNano: 0n };
   }
   const at = new Date(new Date(row.requested).getTime() + config.BOND_COOLING_OFF_MS);
@@ -154,7 +93,7 @@ export async function withdrawBond(
     uniqueKey: `bond-return:${rigId}:${new Date(row.requested).getTime()}`,
     transfers: [{ from: bondAccount(rigId), to: userAccount(ownerId), amount: bond }],
   });
-  await q.query('UPDATE rigs SET bond_withdraw_requested_at = NULL WHERE id = $1', [rigId]);
+  await setBondWithdrawRequested(q, rigId, false);
   return { paidNano: bond };
 }
 

@@ -14,7 +14,8 @@ import {
   trialAccount,
   userAccount,
 } from '../ledger/ledger';
-import { queueOnchainRefund } from '../onchain-accounts/refunds';
+import { lockBalance, postedOn } from '../ledger/repository';
+import { queueOnchainRefund } from '../onchain-accounts/repository';
 import { heldEarningsOfJob, holdStarsEarnings, takeBackHeldEarnings } from '../stars/earnings';
 import { bondAccount } from './bonds';
 import type { AuditedJob } from './repository';
@@ -75,21 +76,16 @@ export function splitAsPaid(pay: bigint, job: JobMoney): { cash: bigint; stars: 
 
 /** What the audits `auditIds` (the job's) were paid so far, from their postings. */
 async function paidForAudits(q: Queryable, auditIds: readonly string[]): Promise<bigint> {
-  const r = await q.query<{ paid: string | null }>(
-    `SELECT sum(e.amount)::text AS paid FROM ledger_tx t JOIN ledger_entries e ON e.tx_id = t.id
-     WHERE t.unique_key = ANY($1::text[]) AND e.account_id = $2`,
-    [auditIds.map((id) => `audit-pay:${id}`), SYSTEM.fees],
-  );
-  return -BigInt(r.rows[0]?.paid ?? '0');
+  return -(await postedOn(
+    q,
+    auditIds.map((id) => `audit-pay:${id}`),
+    SYSTEM.fees,
+  ));
 }
 
 /** The platform's fee balance, its row locked until the transaction ends (pay never takes it below zero). */
 async function lockedFees(q: Queryable): Promise<bigint> {
-  const r = await q.query<{ balance: string }>(
-    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
-    [SYSTEM.fees],
-  );
-  return BigInt(r.rows[0]?.balance ?? '0');
+  return lockBalance(q, SYSTEM.fees);
 }
 
 /**

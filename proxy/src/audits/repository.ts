@@ -2,9 +2,10 @@
 import type { SealedBox, SealedEnvelope } from '@cocoon/shared';
 import type { Queryable } from '../db';
 import type { JobCandidate } from '../jobs/job-row';
-import { IN_GOOD_STANDING } from '../rigs/standing';
-import { BOND_SQL, EXPOSURE_SQL, operatorsSql, unvouchedSql } from './bonds';
-import { type AuditorStanding, type TrustRules, trustedAuditorSql } from './trust';
+import { inGoodStandingSql } from '../rigs/standing-repository';
+import { bondSql, exposureSql, operatorsSql, unvouchedSql } from './bonds-repository';
+import type { AuditorStanding, TrustRules } from './trust';
+import { trustedAuditorSql } from './trust-repository';
 
 /** A finished job as an audit needs it. */
 export interface AuditedJob {
@@ -54,7 +55,7 @@ export async function auditedJob(q: Queryable, jobId: string, lock = false): Pro
 
 /** SQL columns of a rig (aliased `r`) as an AuditorStanding reads them. */
 function standingColumns(rules: TrustRules): string {
-  return `r.id, r.owner_id, r.owner_id = ANY(${operatorsSql(rules)}) AS operator, ${BOND_SQL}::text AS bond,
+  return `r.id, r.owner_id, r.owner_id = ANY(${operatorsSql(rules)}) AS operator, ${bondSql()}::text AS bond,
     ${trustedAuditorSql(rules)} AS trusted`;
 }
 
@@ -98,7 +99,7 @@ export async function eligibleAuditors(
        -- A rig that reports no digest (an older worker, allowed only without a catalogue) matches any.
        AND coalesce(rm.digest = (SELECT d.digest FROM rig_models d WHERE d.rig_id = $5 AND d.model = $3), true)
        AND r.connected_to IS NOT NULL AND ${trustedAuditorSql(rules)}
-       AND (${IN_GOOD_STANDING} OR r.owner_id = ANY(${operatorsSql(rules)}))
+       AND (${inGoodStandingSql()} OR r.owner_id = ANY(${operatorsSql(rules)}))
        AND r.owner_id NOT IN (SELECT ar.owner_id FROM audits a JOIN rigs ar ON ar.id = a.auditor_rig_id
                               WHERE a.job_id = $4)`,
     [addressed, job.owner_id, job.model, job.id, job.rig_id],
@@ -121,7 +122,7 @@ export async function auditorStandings(
 
 /** What a conviction of the rig would pay back now: the cost of its unvouched work. */
 export async function exposureOf(q: Queryable, rigId: string): Promise<bigint> {
-  const r = await q.query<{ e: string }>(`SELECT ${EXPOSURE_SQL}::text AS e FROM rigs r WHERE r.id = $1`, [
+  const r = await q.query<{ e: string }>(`SELECT ${exposureSql()}::text AS e FROM rigs r WHERE r.id = $1`, [
     rigId,
   ]);
   return BigInt(r.rows[0]?.e ?? '0');
@@ -225,35 +226,24 @@ export async function rigKey(
   return r.rows[0];
 }
 
+/** A job to refund: what it cost, how it was paid and split. */
+export interface UnvouchedJob {
+  id: string;
+  user_id: string;
+  cost_nano: string;
+  rig_nano: string;
+  fee_nano: string;
+  hold_trial_nano: string;
+  hold_stars_nano: string;
+  pays_onchain: boolean;
+}
+
 /**
  * The finished jobs of a rig proven wrong that nothing vouches for: done since its last passed audit (all of
  * them if it never passed one), not yet refunded. Locked, oldest first.
  */
-export async function unvouchedJobs(
-  q: Queryable,
-  rigId: string,
-): Promise<
-  Array<{
-    id: string;
-    user_id: string;
-    cost_nano: string;
-    rig_nano: string;
-    fee_nano: string;
-    hold_trial_nano: string;
-    hold_stars_nano: string;
-    pays_onchain: boolean;
-  }>
-> {
-  const r = await q.query<{
-    id: string;
-    user_id: string;
-    cost_nano: string;
-    rig_nano: string;
-    fee_nano: string;
-    hold_trial_nano: string;
-    hold_stars_nano: string;
-    pays_onchain: boolean;
-  }>(
+export async function unvouchedJobs(q: Queryable, rigId: string): Promise<UnvouchedJob[]> {
+  const r = await q.query<UnvouchedJob>(
     `SELECT j.id, j.user_id, j.cost_nano::text AS cost_nano, j.rig_nano::text AS rig_nano,
        j.fee_nano::text AS fee_nano, j.hold_trial_nano::text AS hold_trial_nano,
        j.hold_stars_nano::text AS hold_stars_nano, j.pays_onchain
@@ -276,4 +266,18 @@ export async function expireAudits(
     [olderThanMs],
   );
   return r.rows;
+}
+
+/** An auditor rig's owner and its ask for `model` (null when it doesn't serve it); undefined: no such rig. */
+export async function auditorAsk(
+  q: Queryable,
+  rigId: string,
+  model: string,
+): Promise<{ owner_id: string; price: string | null } | undefined> {
+  const r = await q.query<{ owner_id: string; price: string | null }>(
+    `SELECT r.owner_id, rm.price_nano_per_1k::text AS price FROM rigs r
+     LEFT JOIN rig_models rm ON rm.rig_id = r.id AND rm.model = $2 WHERE r.id = $1`,
+    [rigId, model],
+  );
+  return r.rows[0];
 }

@@ -50,6 +50,7 @@ import { auditorPay, jobMoney, payAuditor, refundUnvouched } from './consequence
 import {
   type AuditedJob,
   auditedJob,
+  auditorAsk,
   auditorStandings,
   auditsOfJob,
   banFromAuditing,
@@ -304,12 +305,7 @@ export class AuditService {
     const all = await auditsOfJob(q, job.id);
     const money = jobMoney(job);
     for (const a of all.filter((x) => auditIds.includes(x.id))) {
-      const r = await q.query<{ owner_id: string; price: string | null }>(
-        `SELECT r.owner_id, rm.price_nano_per_1k::text AS price FROM rigs r
-         LEFT JOIN rig_models rm ON rm.rig_id = r.id AND rm.model = $2 WHERE r.id = $1`,
-        [a.auditor_rig_id, job.model],
-      );
-      const row = r.rows[0];
+      const row = await auditorAsk(q, a.auditor_rig_id, job.model);
       if (!row) continue;
       const ask = BigInt(row.price ?? job.price_nano_per_1k);
       const asked = auditorPay(job, ask);

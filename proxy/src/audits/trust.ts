@@ -26,22 +26,11 @@
 //   rig audits, its verdict still decides. Disputes raise a rig's audit rate (audits/service.ts shouldAudit)
 //   by one AUDIT_RATE at most, however many there are, so a hostile auditor can't drive it up without end.
 import type { Config } from '../config';
-import { BOND_LEAVING_SQL, BOND_SQL, inProbationSql, operatorsSql } from './bonds';
 
 export type TrustRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
 /** Passed audits a rig needs since its probation began before it audits others (fewer with a shorter probation). */
 export const AUDITOR_PASSES = 3;
-
-/** SQL for a rig (aliased `r`): it is a trusted auditor (see above). */
-export function trustedAuditorSql(rules: TrustRules): string {
-  const bonded =
-    rules.BOND_NANO === 0n ? 'TRUE' : `${BOND_SQL} >= ${rules.BOND_NANO} AND NOT ${BOND_LEAVING_SQL}`;
-  const passes = Math.min(AUDITOR_PASSES, Math.trunc(rules.AUDIT_PROBATION_JOBS));
-  return `(r.quarantined_at IS NULL AND r.audit_banned_at IS NULL AND r.revoked_at IS NULL
-    AND (r.owner_id = ANY(${operatorsSql(rules)})
-      OR (NOT ${inProbationSql(rules)} AND r.probation_passes >= ${passes} AND ${bonded})))`;
-}
 
 /** An auditor as the rules see it: its owner, whether it is the operator's, its bond, whether it is trusted. */
 export interface AuditorStanding {
@@ -102,7 +91,7 @@ export type Judgement =
 export interface JudgeContext {
   /** The audited rig is the operator's own: only the operator's rigs can convict it. */
   accusedIsOperator: boolean;
-  /** What a conviction would pay back: the audited rig's unvouched work (audits/bonds.ts EXPOSURE_SQL). */
+  /** What a conviction would pay back: the audited rig's unvouched work (audits/bonds-repository.ts exposureSql). */
   refundNano: bigint;
   bondsOn: boolean;
 }

@@ -4,7 +4,9 @@ import { validateInitData } from '@cocoon/shared';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { unauthorized } from '../errors';
-import { ensureUser, type UserRow } from '../users';
+import { ensureUser } from '../users';
+import type { UserRow } from '../users-repository';
+import { userByApiKeyHash } from './repository';
 import { hashSecret, secretMatches } from './tokens';
 
 export interface Caller {
@@ -89,12 +91,7 @@ export async function authenticate(
       };
     }
     case 'bearer': {
-      const r = await db.query<UserRow & { key_id: string }>(
-        `SELECT u.id, u.name, u.deposit_memo, u.wallet_address, k.id AS key_id FROM api_keys k
-         JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-        [hashSecret(credential)],
-      );
-      const row = r.rows[0];
+      const row = await userByApiKeyHash(db, hashSecret(credential));
       if (!row) throw unauthorized('API key is unknown or revoked');
       return { user: { id: row.id }, via: 'apiKey', apiKeyId: row.key_id };
     }

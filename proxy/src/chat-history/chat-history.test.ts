@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ProxyServer } from '../app';
 import type { Db } from '../db';
 import { openTestDb, resetDb, startTestProxy, userAuth } from '../testing/harness';
-import { pruneExpired } from './store';
+import { pruneExpired } from './repository';
 
 let db: Db;
 let proxy: ProxyServer;

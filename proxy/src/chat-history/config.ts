@@ -1,6 +1,6 @@
 // Retention of the bot's chat history: the CHAT_HISTORY_* fields of the proxy's one config.
 import type { Config } from '../config';
-import type { ChatHistoryLimits } from './store';
+import type { ChatHistoryLimits } from './repository';
 
 export function chatHistoryLimits(config: Config): ChatHistoryLimits & { pruneMs: number } {
   return {

@@ -19,7 +19,6 @@ import type {
   CursorStore,
   DepositCredit,
   DepositSink,
-  InboundCursor,
   PendingWithdrawal,
   PreparedTransfer,
   SentWithdrawal,
@@ -28,7 +27,29 @@ import type {
 import type { Db, Queryable } from '../db';
 import { badRequest, conflict, InsufficientFunds } from '../errors';
 import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
+import { boundWallet } from '../wallet/repository';
 import type { ProofPayloadStore } from '../wallet/ton-proof';
+import {
+  consumeProofPayload,
+  earningsAwaitingAudit,
+  findWithdrawal,
+  holdSenderLease,
+  insertDeposit,
+  insertProofPayload,
+  insertWithdrawal,
+  loadCursor,
+  markWithdrawalConfirmed,
+  markWithdrawalFailed,
+  markWithdrawalSent,
+  nextPendingWithdrawal,
+  proofPayloadUsed,
+  pruneProofPayloads,
+  requeueWithdrawal,
+  saveCursor,
+  sentWithdrawals,
+  userIdByDepositMemo,
+  type WithdrawalRow,
+} from './repository';
 
 /** Real network fees the service wallet paid for withdrawals (see the header). */
 export const CHAIN_FEES = 'system:chain_fees';
@@ -39,27 +60,9 @@ export function createDbDepositSink(db: Db): DepositSink {
   return {
     async creditDeposit(d: DepositCredit) {
       return db.tx(async (q) => {
-        const user = d.memo
-          ? (
-              await q.query<{ id: string }>('SELECT id FROM users WHERE deposit_memo = $1', [
-                d.memo.toLowerCase(),
-              ])
-            ).rows[0]
-          : undefined;
-        const inserted = await q.query<{ tx_key: string }>(
-          `INSERT INTO ton_deposits (tx_key, memo, comment, amount_nano, from_address, user_id, utime)
-           VALUES ($1, $2, $3, $4::numeric, $5, $6, $7) ON CONFLICT (tx_key) DO NOTHING RETURNING tx_key`,
-          [
-            d.txKey,
-            d.memo,
-            d.comment?.slice(0, 512) ?? null,
-            d.amountNano,
-            d.from,
-            user?.id ?? null,
-            d.utime,
-          ],
-        );
-        if (!inserted.rows.length) return { credited: false as const };
+        const user = d.memo ? await userIdByDepositMemo(q, d.memo.toLowerCase()) : undefined;
+        const inserted = await insertDeposit(q, d, user?.id ?? null);
+        if (!inserted) return { credited: false as const };
         await postTx(q, {
           kind: user ? 'deposit' : 'deposit_unclaimed',
           ref: d.txKey,
@@ -81,18 +84,11 @@ export function createDbDepositSink(db: Db): DepositSink {
 export function createDbCursorStore(db: Queryable, id = 'service-wallet'): CursorStore {
   return {
     async load() {
-      const r = await db.query<{ cursor: InboundCursor | null }>(
-        'SELECT cursor FROM ton_watcher_cursor WHERE id = $1',
-        [id],
-      );
-      return r.rows[0]?.cursor ?? null;
+      const r = await loadCursor(db, id);
+      return r?.cursor ?? null;
     },
     async save(cursor) {
-      await db.query(
-        `INSERT INTO ton_watcher_cursor (id, cursor, updated_at) VALUES ($1, $2::jsonb, now())
-         ON CONFLICT (id) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()`,
-        [id, JSON.stringify(cursor)],
-      );
+      await saveCursor(db, id, cursor);
     },
   };
 }
@@ -104,27 +100,14 @@ export function createDbProofPayloadStore(db: Queryable, userId: string | null =
   return {
     async issue(payload, expiresAtSec) {
       // Bounded table: payloads expired for a day are of no use to anyone.
-      await db.query("DELETE FROM ton_proof_payloads WHERE expires_at < now() - interval '1 day'");
-      await db.query(
-        'INSERT INTO ton_proof_payloads (payload, expires_at, user_id) VALUES ($1, to_timestamp($2), $3)',
-        [payload, expiresAtSec, userId],
-      );
+      await pruneProofPayloads(db);
+      await insertProofPayload(db, payload, expiresAtSec, userId);
     },
     async consume(payload, nowSec) {
       // One UPDATE decides: concurrent consumers can't both see used_at IS NULL.
-      const r = await db.query(
-        `UPDATE ton_proof_payloads SET used_at = now()
-         WHERE payload = $1 AND used_at IS NULL AND expires_at >= to_timestamp($2)
-           AND user_id IS NOT DISTINCT FROM $3 RETURNING payload`,
-        [payload, nowSec, userId],
-      );
-      if (r.rows.length) return 'ok';
-      const row = (
-        await db.query<{ used: boolean }>(
-          'SELECT used_at IS NOT NULL AS used FROM ton_proof_payloads WHERE payload = $1 AND user_id IS NOT DISTINCT FROM $2',
-          [payload, userId],
-        )
-      ).rows[0];
+      const r = await consumeProofPayload(db, payload, nowSec, userId);
+      if (r) return 'ok';
+      const row = await proofPayloadUsed(db, payload, userId);
       if (!row) return 'unknown';
       return row.used ? 'used' : 'expired';
     },
@@ -132,23 +115,6 @@ export function createDbProofPayloadStore(db: Queryable, userId: string | null =
 }
 
 // ---------- withdrawals ----------
-
-export interface WithdrawalRow {
-  id: string;
-  user_id: string;
-  to_address: string;
-  amount_nano: string;
-  fee_nano: string;
-  status: 'pending' | 'sent' | 'confirmed' | 'failed';
-  idempotency_key: string;
-  tx_hash: string | null;
-  fees_paid_nano: string | null;
-  reason: string | null;
-  created_at: Date;
-}
-
-const ROW = `id::text AS id, user_id, to_address, amount_nano::text AS amount_nano, fee_nano::text AS fee_nano,
-  status, idempotency_key, tx_hash, fees_paid_nano::text AS fees_paid_nano, reason, created_at`;
 
 export function withdrawalView(w: WithdrawalRow) {
   return {
@@ -161,27 +127,6 @@ export function withdrawalView(w: WithdrawalRow) {
     reason: w.reason,
     createdAt: new Date(w.created_at).toISOString(),
   };
-}
-
-export async function findWithdrawal(
-  q: Queryable,
-  userId: string,
-  idempotencyKey: string,
-): Promise<WithdrawalRow | undefined> {
-  const r = await q.query<WithdrawalRow>(
-    `SELECT ${ROW} FROM ton_withdrawals WHERE user_id = $1 AND idempotency_key = $2`,
-    [userId, idempotencyKey],
-  );
-  return r.rows[0];
-}
-
-export async function listWithdrawals(q: Queryable, userId: string): Promise<WithdrawalRow[]> {
-  return (
-    await q.query<WithdrawalRow>(
-      `SELECT ${ROW} FROM ton_withdrawals WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT 100`,
-      [userId],
-    )
-  ).rows;
 }
 
 /**
@@ -197,20 +142,10 @@ export async function requestWithdrawal(
     throw badRequest(`the minimum withdrawal is ${args.minNano} nanoTON`, 'below_minimum');
   }
   return db.tx(async (q) => {
-    const existing = async () =>
-      (
-        await q.query<WithdrawalRow>(
-          `SELECT ${ROW} FROM ton_withdrawals WHERE user_id = $1 AND idempotency_key = $2`,
-          [args.userId, args.idempotencyKey],
-        )
-      ).rows[0];
+    const existing = () => findWithdrawal(q, args.userId, args.idempotencyKey);
     const first = await existing();
     if (first) return { withdrawal: first, created: false };
-    const wallet = (
-      await q.query<{ wallet_address: string | null }>('SELECT wallet_address FROM users WHERE id = $1', [
-        args.userId,
-      ])
-    ).rows[0]?.wallet_address;
+    const wallet = await boundWallet(q, args.userId);
     if (!wallet) {
       throw conflict(
         'no wallet is bound to this account: connect a wallet with ton_proof (POST /v1/me/wallet) first',
@@ -227,14 +162,16 @@ export async function requestWithdrawal(
         );
     }
     const id = randomUUID();
-    const inserted = await q.query<WithdrawalRow>(
-      `INSERT INTO ton_withdrawals (id, user_id, to_address, amount_nano, fee_nano, idempotency_key)
-       VALUES ($1, $2, $3, $4::numeric, $5::numeric, $6)
-       ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING ${ROW}`,
-      [id, args.userId, wallet, args.amountNano, args.feeNano, args.idempotencyKey],
-    );
+    const inserted = await insertWithdrawal(q, {
+      id,
+      userId: args.userId,
+      toAddress: wallet,
+      amountNano: args.amountNano,
+      feeNano: args.feeNano,
+      idempotencyKey: args.idempotencyKey,
+    });
     // A concurrent request with the same key committed first: answer with its withdrawal.
-    if (!inserted.rows.length) return { withdrawal: (await existing())!, created: false };
+    if (!inserted) return { withdrawal: (await existing())!, created: false };
     await postTx(q, {
       kind: 'withdrawal',
       ref: id,
@@ -244,31 +181,8 @@ export async function requestWithdrawal(
         { from: userAccount(args.userId), to: SYSTEM.networkFees, amount: args.feeNano },
       ],
     });
-    return { withdrawal: inserted.rows[0], created: true };
+    return { withdrawal: inserted, created: true };
   });
-}
-
-/** How long a proxy process holds the right to send withdrawals without renewing it. */
-export const SENDER_LEASE_S = 30;
-
-/**
- * Only one process may sign with the service wallet at a time (one seqno, one message in flight).
- * Several proxies on one PostgreSQL share a lease row (kept in ton_watcher_cursor, id
- * 'withdrawal-sender-lease'); the holder renews it every tick, another takes over once it lapses.
- * Correctness doesn't rest on it (a message lands at most once and is requeued only when it
- * provably can't land), it just keeps two senders from wasting seqnos on each other.
- */
-export async function holdSenderLease(q: Queryable, holder: string): Promise<boolean> {
-  const r = await q.query(
-    `INSERT INTO ton_watcher_cursor (id, cursor, updated_at)
-     VALUES ('withdrawal-sender-lease', jsonb_build_object('holder', $1::text), now())
-     ON CONFLICT (id) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()
-     WHERE ton_watcher_cursor.cursor->>'holder' = $1::text
-        OR ton_watcher_cursor.updated_at < now() - $2::int * interval '1 second'
-     RETURNING id`,
-    [holder, SENDER_LEASE_S],
-  );
-  return r.rows.length > 0;
 }
 
 /**
@@ -280,29 +194,14 @@ export function createDbWithdrawalQueue(db: Db, opts: { leaseHolder?: string } =
   return {
     async nextPending(): Promise<PendingWithdrawal | null> {
       if (!(await mine())) return null;
-      const r = await db.query<{ id: string; to_address: string; amount_nano: string }>(
-        `SELECT id::text AS id, to_address, amount_nano::text AS amount_nano FROM ton_withdrawals
-         WHERE status = 'pending' ORDER BY created_at, id LIMIT 1`,
-      );
-      const w = r.rows[0];
+      const r = await nextPendingWithdrawal(db);
+      const w = r;
       return w ? { id: w.id, to: w.to_address, amountNano: BigInt(w.amount_nano) } : null;
     },
     async listSent(): Promise<SentWithdrawal[]> {
       if (!(await mine())) return [];
-      const r = await db.query<{
-        id: string;
-        to_address: string;
-        amount_nano: string;
-        external_hash: string;
-        seqno: number;
-        valid_until: string;
-        boc: string;
-      }>(
-        `SELECT id::text AS id, to_address, amount_nano::text AS amount_nano, external_hash, seqno,
-           valid_until::text AS valid_until, boc
-         FROM ton_withdrawals WHERE status = 'sent' ORDER BY sent_at, id LIMIT 100`,
-      );
-      return r.rows.map((w) => ({
+      const r = await sentWithdrawals(db);
+      return r.map((w) => ({
         id: w.id,
         to: w.to_address,
         amountNano: BigInt(w.amount_nano),
@@ -315,22 +214,13 @@ export function createDbWithdrawalQueue(db: Db, opts: { leaseHolder?: string } =
       }));
     },
     async markSent(id: string, t: PreparedTransfer) {
-      const r = await db.query(
-        `UPDATE ton_withdrawals SET status = 'sent', external_hash = $2, seqno = $3, valid_until = $4,
-           boc = $5, sent_at = now(), attempts = attempts + 1
-         WHERE id = $1 AND status = 'pending' RETURNING id`,
-        [id, t.externalHash, t.seqno, t.validUntil, t.boc],
-      );
-      if (!r.rows.length) throw new Error(`withdrawal ${id} is no longer pending`);
+      const r = await markWithdrawalSent(db, id, t);
+      if (!r) throw new Error(`withdrawal ${id} is no longer pending`);
     },
     async markConfirmed(id, result) {
       await db.tx(async (q) => {
-        const r = await q.query(
-          `UPDATE ton_withdrawals SET status = 'confirmed', tx_hash = $2, fees_paid_nano = $3::numeric,
-             finished_at = now() WHERE id = $1 AND status = 'sent' RETURNING id`,
-          [id, result.txHash, result.feesPaidNano],
-        );
-        if (!r.rows.length) throw new Error(`withdrawal ${id} is not sent`);
+        const r = await markWithdrawalConfirmed(q, id, result.txHash, result.feesPaidNano);
+        if (!r) throw new Error(`withdrawal ${id} is not sent`);
         await postTx(q, {
           kind: 'withdrawal_chain_fee',
           ref: id,
@@ -341,13 +231,8 @@ export function createDbWithdrawalQueue(db: Db, opts: { leaseHolder?: string } =
     },
     async markFailed(id, reason) {
       await db.tx(async (q) => {
-        const r = await q.query<{ user_id: string; amount_nano: string; fee_nano: string }>(
-          `UPDATE ton_withdrawals SET status = 'failed', reason = $2, finished_at = now()
-           WHERE id = $1 AND status IN ('pending', 'sent')
-           RETURNING user_id, amount_nano::text AS amount_nano, fee_nano::text AS fee_nano`,
-          [id, reason.slice(0, 500)],
-        );
-        const w = r.rows[0];
+        const r = await markWithdrawalFailed(q, id, reason);
+        const w = r;
         if (!w) throw new Error(`withdrawal ${id} can't fail now`);
         await postTx(q, {
           kind: 'withdrawal_refund',
@@ -361,22 +246,8 @@ export function createDbWithdrawalQueue(db: Db, opts: { leaseHolder?: string } =
       });
     },
     async requeue(id, reason) {
-      const r = await db.query(
-        `UPDATE ton_withdrawals SET status = 'pending', reason = $2, external_hash = NULL, seqno = NULL,
-           valid_until = NULL, boc = NULL WHERE id = $1 AND status = 'sent' RETURNING id`,
-        [id, reason.slice(0, 500)],
-      );
-      if (!r.rows.length) throw new Error(`withdrawal ${id} is not sent`);
+      const r = await requeueWithdrawal(db, id, reason);
+      if (!r) throw new Error(`withdrawal ${id} is not sent`);
     },
   };
-}
-
-/** A rig owner's earnings from jobs whose audit is still open: not paid out, by any route, until decided. */
-export async function earningsAwaitingAudit(q: Queryable, ownerId: string): Promise<bigint> {
-  const r = await q.query<{ n: string }>(
-    `SELECT coalesce(sum(j.rig_nano), 0)::text AS n FROM jobs j JOIN rigs r ON r.id = j.rig_id
-     WHERE r.owner_id = $1 AND j.state = 'done' AND j.audit_state = 'pending'`,
-    [ownerId],
-  );
-  return BigInt(r.rows[0].n);
 }

@@ -101,3 +101,13 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string }): 
   await migrate(db);
   return db;
 }
+
+/** One round trip: the database answers (the health check). */
+export async function ping(q: Queryable): Promise<void> {
+  await q.query('SELECT 1');
+}
+
+/** Sends `payload` to the listeners of `channel` (every proxy on this PostgreSQL; PGlite: this process). */
+export async function notify(q: Queryable, channel: string, payload: string): Promise<void> {
+  await q.query('SELECT pg_notify($1, $2)', [channel, payload]);
+}

@@ -9,7 +9,7 @@
 // after the job ended, and a client must never wait for an end that was not sent.
 import type { JobEvent } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
-import type { Db } from '../db';
+import { type Db, notify } from '../db';
 
 const CHANNEL = 'cocoon_jobs';
 // NOTIFY payloads are capped at 8,000 bytes; bigger chunks stay local (the final result is in the database).
@@ -122,6 +122,6 @@ export class Cluster {
     if (!this.enabled) return;
     const payload = JSON.stringify(msg);
     if (payload.length > MAX_PAYLOAD) return;
-    await this.db.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+    await notify(this.db, CHANNEL, payload);
   }
 }

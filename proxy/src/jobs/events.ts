@@ -3,7 +3,7 @@
 // job's stream by its token budget (the dispatcher cuts off a rig past it), and all of them together by
 // `maxBacklogBytes`; past that, chunks still reach live subscribers but are not kept for late ones (who get
 // the whole text in the final result anyway).
-import type { JobEvent } from '@cocoon/shared';
+import type { JobEvent, JobView } from '@cocoon/shared';
 
 type Listener = (event: JobEvent) => void;
 
@@ -68,4 +68,18 @@ export class JobEventHub {
       },
     };
   }
+}
+
+/** The `done` event of a job that is done with a result (a late subscriber's, or one settled by another proxy). */
+export function doneEventOf(job: JobView): Extract<JobEvent, { type: 'done' }> | undefined {
+  if (job.state !== 'done' || !job.result || !job.rigId) return undefined;
+  return {
+    type: 'done',
+    rigId: job.rigId,
+    result: job.result,
+    commitment: job.commitment ?? '',
+    costNano: job.costNano ?? '0',
+    promptTokens: job.promptTokens ?? 0,
+    completionTokens: job.completionTokens ?? 0,
+  };
 }

@@ -98,30 +98,18 @@ export class Quotes {
       holdNano: hold.toString(),
       feeBps: this.config.FEE_BPS,
       expiresAt: expiresAt.toISOString(),
-      candidates: ranked.map(
-        ({
-          rigId,
-          priceNanoPer1k,
-          x25519PublicKey,
-          ed25519PublicKey,
-          device,
-          trust,
-          speed,
-          expectedMs,
-          ...load
-        }) => ({
-          rigId,
-          priceNanoPer1k,
-          x25519PublicKey,
-          ed25519PublicKey,
-          device,
-          trust,
-          ...(speed ? { speed } : {}),
-          ...(expectedMs !== undefined ? { expectedMs } : {}),
-          // A busy rig stays a candidate (the job waits for it: queue.ts), with its expected wait.
-          expectedWaitMs: load.running < load.slots ? 0 : Math.round(load.expectedWaitMs),
-        }),
-      ),
+      candidates: ranked.map((c) => ({
+        rigId: c.rigId,
+        priceNanoPer1k: c.priceNanoPer1k,
+        x25519PublicKey: c.x25519PublicKey,
+        ed25519PublicKey: c.ed25519PublicKey,
+        device: c.device,
+        trust: c.trust,
+        ...(c.speed ? { speed: c.speed } : {}),
+        ...(c.expectedMs !== undefined ? { expectedMs: c.expectedMs } : {}),
+        // A busy rig stays a candidate (the job waits for it: queue.ts), with its expected wait.
+        expectedWaitMs: c.running < c.slots ? 0 : Math.round(c.expectedWaitMs),
+      })),
       ...(ranked[0].expectedMs !== undefined ? { expectedMs: ranked[0].expectedMs } : {}),
     };
   }

@@ -242,6 +242,11 @@ export async function markFailed(q: Queryable, jobId: string, reason: string): P
   );
 }
 
+/** What the job's payer owes in an on-chain voucher (jobs paid from an on-chain account). */
+export async function setVoucherDue(q: Queryable, jobId: string, due: bigint): Promise<void> {
+  await q.query('UPDATE jobs SET voucher_due = $2::numeric WHERE id = $1', [jobId, due]);
+}
+
 export async function markExpired(q: Queryable, jobId: string): Promise<void> {
   await q.query("UPDATE jobs SET state = 'expired', finished_at = now() WHERE id = $1", [jobId]);
 }

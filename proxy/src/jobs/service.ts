@@ -24,7 +24,8 @@ import type { SettledJob } from '../metrics';
 import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import { Dispatcher } from './dispatch';
-import type { JobEventHub } from './events';
+import { doneEventOf, type JobEventHub } from './events';
+import { toJobView } from './job-row';
 import { JobQueue } from './queue';
 import { type QuoteInput, Quotes, type SubmitInput } from './quotes';
 import { insertReport, jobById, recordProgress, renewLeases } from './repository';
@@ -65,17 +66,8 @@ export class JobService {
       onEvent: async (jobId, event) => {
         if (event.type !== 'done' || !('fromDb' in event)) return this.hub.publish(jobId, event as JobEvent);
         const job = await jobById(this.db, jobId);
-        if (job?.state === 'done' && job.result && job.rig_id) {
-          this.hub.publish(jobId, {
-            type: 'done',
-            rigId: job.rig_id,
-            result: job.result,
-            commitment: job.result_commitment ?? '',
-            costNano: job.cost_nano ?? '0',
-            promptTokens: job.prompt_tokens ?? 0,
-            completionTokens: job.completion_tokens ?? 0,
-          });
-        }
+        const done = job && doneEventOf(toJobView(job));
+        if (done) this.hub.publish(jobId, done);
       },
       backlog: (jobId) => this.hub.backlog(jobId),
     });

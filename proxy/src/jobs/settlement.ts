@@ -21,6 +21,7 @@ import {
   trialAccount,
   userAccount,
 } from '../ledger/ledger';
+import { lockBalances } from '../ledger/repository';
 import {
   cashCharged,
   chargeSplit,
@@ -33,7 +34,7 @@ import {
 import { recordDeferredFailures, type StandingLimits } from '../rigs/standing';
 import { holdStarsEarnings } from '../stars/earnings';
 import type { JobRow } from './job-row';
-import { lockForSettlement, markDoneAndCountForRig, markFailed } from './repository';
+import { lockForSettlement, markDoneAndCountForRig, markFailed, setVoucherDue } from './repository';
 
 export type DoneMsg = Extract<WorkerToProxy, { type: 'done' }>;
 
@@ -63,16 +64,12 @@ export async function planHold(
   hold: bigint,
   payer: string,
 ): Promise<{ fromTrial: bigint; fromStars: bigint; transfers: Transfer[] }> {
-  const r = await q.query<{ id: string; balance: string }>(
-    'SELECT id, balance::text AS balance FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
-    [[trialAccount(userId), starsAccount(userId)]],
-  );
-  const of = (id: string) => BigInt(r.rows.find((a) => a.id === id)?.balance ?? '0');
+  const locked = await lockBalances(q, [trialAccount(userId), starsAccount(userId)]);
   return holdTransfers(
     jobId,
     userId,
     hold,
-    { trial: of(trialAccount(userId)), stars: of(starsAccount(userId)) },
+    { trial: locked.get(trialAccount(userId))!, stars: locked.get(starsAccount(userId))! },
     payer,
   );
 }
@@ -158,7 +155,7 @@ export async function settleDone(
     // service.ts): never for work paid in trial or Stars credit.
     if (job.pays_onchain) {
       const due = cashCharged(heldFrom(job), charge.rigNano, charge.feeNano);
-      if (due > 0n) await q.query('UPDATE jobs SET voucher_due = $2::numeric WHERE id = $1', [job.id, due]);
+      if (due > 0n) await setVoucherDue(q, job.id, due);
     }
     await keepForBond(q, bondRules, {
       id: job.id,

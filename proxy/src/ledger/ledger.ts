@@ -3,6 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db';
 import { InsufficientFunds } from '../errors';
+import { balancesOf, insertPosting } from './repository';
+
+export { balanceOf, heldFor, ledgerTotals } from './repository';
 
 export const SYSTEM = {
   deposits: 'system:deposits',
@@ -79,53 +82,27 @@ export async function postTx(
   const debits = accounts.filter((a) => !mayGoNegative(a) && deltas.get(a)! < 0n);
   const upserts = accounts.filter((a) => !debits.includes(a));
   const txId = randomUUID();
-  let r: { rows: Array<{ inserted: number; debited: number }> };
+  let r: { inserted: number; debited: number };
   try {
     // One statement, one round trip: the ledger_tx row (a duplicate key stops everything else), the
     // balances and the entries. The upserted rows are locked in sorted order. Deadlock-free for the
     // transactions we post, where the only paying user or hold account is never credited by another
     // posting at the same time (a hold is paid from once; a user pays only for their own quote or
     // withdrawal); a user-to-user transfer would need both sides in one sorted lock order.
-    r = await q.query(
-      `WITH t AS (
-         INSERT INTO ledger_tx (id, kind, ref, unique_key) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (unique_key) DO NOTHING RETURNING id
-       ), debit AS (
-         UPDATE accounts SET balance = accounts.balance + d.delta
-         FROM unnest($5::text[], $6::numeric[]) AS d(id, delta)
-         WHERE accounts.id = d.id AND EXISTS (SELECT 1 FROM t)
-         RETURNING accounts.id
-       ), credit AS (
-         INSERT INTO accounts (id, may_go_negative, balance)
-         SELECT c.id, c.neg, c.delta FROM unnest($7::text[], $8::numeric[], $9::boolean[]) AS c(id, delta, neg)
-         WHERE EXISTS (SELECT 1 FROM t) ORDER BY c.id
-         ON CONFLICT (id) DO UPDATE SET balance = accounts.balance + EXCLUDED.balance
-         RETURNING id
-       ), entries AS (
-         INSERT INTO ledger_entries (tx_id, account_id, amount)
-         SELECT $1, a.id, a.delta FROM unnest($10::text[], $11::numeric[]) AS a(id, delta)
-         WHERE a.id IN (SELECT id FROM debit UNION ALL SELECT id FROM credit)
-       )
-       SELECT (SELECT count(*) FROM t)::int AS inserted, (SELECT count(*) FROM debit)::int AS debited`,
-      [
-        txId,
-        tx.kind,
-        tx.ref ?? null,
-        tx.uniqueKey ?? null,
-        debits,
-        debits.map((a) => deltas.get(a)!.toString()),
-        upserts,
-        upserts.map((a) => deltas.get(a)!.toString()),
-        upserts.map(mayGoNegative),
-        accounts,
-        accounts.map((a) => deltas.get(a)!.toString()),
-      ],
-    );
+    r = await insertPosting(q, {
+      txId,
+      kind: tx.kind,
+      ref: tx.ref ?? null,
+      uniqueKey: tx.uniqueKey ?? null,
+      debits: debits.map((id) => ({ id, delta: deltas.get(id)! })),
+      upserts: upserts.map((id) => ({ id, delta: deltas.get(id)!, mayGoNegative: mayGoNegative(id) })),
+      entries: accounts.map((id) => ({ id, delta: deltas.get(id)! })),
+    });
   } catch (err) {
     if ((err as { code?: string }).code === '23514') throw insufficient(debits);
     throw err;
   }
-  const { inserted, debited } = r.rows[0];
+  const { inserted, debited } = r;
   if (inserted === 0) return { txId, duplicate: true };
   // A paying account that doesn't exist has nothing to pay with; the caller's transaction rolls back.
   if (debited < debits.length) throw insufficient(debits);
@@ -140,40 +117,12 @@ function insufficient(debits: string[]): InsufficientFunds {
   );
 }
 
-export async function balanceOf(q: Queryable, account: string): Promise<bigint> {
-  const r = await q.query<{ balance: string }>(
-    'SELECT balance::text AS balance FROM accounts WHERE id = $1',
-    [account],
-  );
-  return BigInt(r.rows[0]?.balance ?? '0');
-}
-
 /** A user's money: what can be withdrawn, and trial credit that can only pay for jobs. */
 export async function userBalances(
   q: Queryable,
   userId: string,
 ): Promise<{ withdrawable: bigint; trial: bigint }> {
-  const r = await q.query<{ id: string; balance: string }>(
-    'SELECT id, balance::text AS balance FROM accounts WHERE id = ANY($1::text[])',
-    [[userAccount(userId), trialAccount(userId)]],
-  );
-  const of = (id: string) => BigInt(r.rows.find((a) => a.id === id)?.balance ?? '0');
+  const balances = await balancesOf(q, [userAccount(userId), trialAccount(userId)]);
+  const of = (id: string) => balances.get(id) ?? 0n;
   return { withdrawable: of(userAccount(userId)), trial: of(trialAccount(userId)) };
-}
-
-/** Sum of every entry and of every balance: both are zero in a healthy ledger. */
-export async function ledgerTotals(q: Queryable): Promise<{ entries: bigint; balances: bigint }> {
-  const e = await q.query<{ s: string | null }>('SELECT sum(amount)::text AS s FROM ledger_entries');
-  const b = await q.query<{ s: string | null }>('SELECT sum(balance)::text AS s FROM accounts');
-  return { entries: BigInt(e.rows[0].s ?? '0'), balances: BigInt(b.rows[0].s ?? '0') };
-}
-
-/** The money held for a user's unfinished jobs. */
-export async function heldFor(q: Queryable, userId: string): Promise<bigint> {
-  const r = await q.query<{ s: string | null }>(
-    `SELECT sum(a.balance)::text AS s FROM jobs j JOIN accounts a ON a.id = 'hold:' || j.id::text
-     WHERE j.user_id = $1 AND j.state IN ('quoted', 'queued', 'running')`,
-    [userId],
-  );
-  return BigInt(r.rows[0].s ?? '0');
 }

@@ -5,10 +5,10 @@
 // there and never run the job (auditOnly), so a user's bad-input jobs can't take the anchor away.
 // Cheapest first, then shortest expected wait, then best success rate.
 import type { Candidate, TrustTier } from '@cocoon/shared';
-import { BOND_SQL, bondedSql, operatorsSql } from '../audits/bonds';
-import { trustedAuditorSql, weightedDraw } from '../audits/trust';
+import type { bondedSql } from '../audits/bonds-repository';
+import { weightedDraw } from '../audits/trust';
 import type { Queryable } from '../db';
-import { IN_GOOD_STANDING } from '../rigs/standing';
+import { cheapestAskRow, eligibleRigRows } from './repository';
 
 export interface RankedRig extends Candidate {
   ownerId: string;
@@ -33,47 +33,8 @@ export async function eligibleRigs(
   /** For the `tdx` tier: the "model:digest" pairs the attestation policy allows; null: any digest. */
   tdxModelDigests: string[] | null = null,
 ): Promise<RankedRig[]> {
-  const r = await q.query<{
-    id: string;
-    owner_id: string;
-    price: string;
-    x25519_public_key: string;
-    ed25519_public_key: string;
-    device: 'cuda' | 'cpu';
-    slots: number;
-    running: string;
-    trust_tier: TrustTier;
-    jobs_done: number;
-    jobs_failed: number;
-    total_job_ms: string;
-    trusted: boolean;
-    operator: boolean;
-    bond: string;
-    cooling: boolean;
-  }>(
-    `SELECT r.id, r.owner_id, rm.price_nano_per_1k::text AS price, r.x25519_public_key, r.ed25519_public_key,
-       r.device, r.slots, r.trust_tier, r.jobs_done, r.jobs_failed, r.total_job_ms::text AS total_job_ms,
-       (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
-       ${trustedAuditorSql(bondRules)} AS trusted, r.owner_id = ANY(${operatorsSql(bondRules)}) AS operator,
-       ${BOND_SQL}::text AS bond, NOT ${IN_GOOD_STANDING} AS cooling
-     FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
-     WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds)
-       AND r.connected_to IS NOT NULL AND NOT r.paused AND r.revoked_at IS NULL
-       AND (${IN_GOOD_STANDING} OR (r.owner_id = ANY(${operatorsSql(bondRules)}) AND r.quarantined_at IS NULL))
-       AND ${bondedSql(bondRules)}
-       AND ($3::numeric IS NULL OR rm.price_nano_per_1k <= $3::numeric) AND rm.price_nano_per_1k <= $4::numeric
-       AND ($5 = 'open' OR (r.trust_tier = 'tdx'
-         AND ($6::text[] IS NULL OR (rm.model || ':' || coalesce(rm.digest, '')) = ANY($6::text[]))))`,
-    [
-      req.model,
-      req.kind,
-      req.maxPriceNanoPer1k ?? null,
-      askCeilingNanoPer1k,
-      req.minTrust ?? 'open',
-      tdxModelDigests,
-    ],
-  );
-  return r.rows
+  const r = await eligibleRigRows(q, req, askCeilingNanoPer1k, bondRules, tdxModelDigests);
+  return r
     .map((row) => {
       const running = Number(row.running);
       const avgMs = row.jobs_done ? Number(row.total_job_ms) / row.jobs_done : 1000;
@@ -183,13 +144,8 @@ export function drawAnchor(
 
 /** The cheapest ask online for a model regardless of the client's limit, to say what it would take. */
 export async function cheapestAsk(q: Queryable, model: string, kind: string): Promise<bigint | null> {
-  const r = await q.query<{ p: string | null }>(
-    `SELECT min(rm.price_nano_per_1k)::text AS p FROM rigs r JOIN rig_models rm ON rm.rig_id = r.id
-     WHERE rm.model = $1 AND rm.served AND $2 = ANY(rm.kinds) AND r.connected_to IS NOT NULL
-       AND NOT r.paused AND r.revoked_at IS NULL AND ${IN_GOOD_STANDING}`,
-    [model, kind],
-  );
-  return r.rows[0]?.p ? BigInt(r.rows[0].p) : null;
+  const r = await cheapestAskRow(q, model, kind);
+  return r?.p ? BigInt(r.p) : null;
 }
 
 /** A random permutation (Fisher–Yates). */

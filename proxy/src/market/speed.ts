@@ -20,6 +20,7 @@
 // An honest rig's jobs whose prompt took longer than their decode measure its first token only.
 import type { Config } from '../config';
 import type { Queryable } from '../db';
+import { speedFigures } from './repository';
 
 export type SpeedConfig = Pick<Config, 'SPEED_SAMPLE_JOBS' | 'SPEED_WINDOW_MS'>;
 
@@ -44,53 +45,15 @@ export async function rigSpeeds(
   config: SpeedConfig,
   filter: { models?: string[] | null; rigIds?: string[] | null } = {},
 ): Promise<Map<string, RigSpeed>> {
-  const r = await q.query<{
-    rig_id: string;
-    model: string;
-    jobs: string;
-    ttft: number | null;
-    tps: number | null;
-  }>(
-    // Each payer is one vote: a payer's figure is the median over its own last SPEED_SAMPLE_JOBS jobs on the
-    // rig, and the rig's is the median of the figures of its last SPEED_SAMPLE_JOBS payers. Without this, one
-    // user flooding a rival with context-filling jobs (or a rig's Sybil flooding it with tiny ones) filled the
-    // whole sample and set the rig's figures alone; now it takes as many accounts as the rig has other payers.
-    `WITH recent AS (
-       -- Trial-paid jobs vote as one payer: every fresh account gets TRIAL_CREDIT_NANO, which pays the rig's
-       -- owner back in trial credit, so accounts paying with it are free Sybil votes.
-       SELECT j.rig_id, j.model, j.finished_at,
-         CASE WHEN j.hold_trial_nano > 0 THEN 'trial' ELSE j.user_id END AS payer,
-         greatest(0, extract(epoch FROM j.first_token_at - j.started_at) * 1000) AS ttft,
-         CASE WHEN j.completion_tokens >= 2 AND j.finished_at > j.first_token_at
-             AND j.finished_at - j.first_token_at >= (j.finished_at - j.started_at) / 2
-           THEN (j.completion_tokens - 1) / extract(epoch FROM j.finished_at - j.first_token_at) END AS tps,
-         row_number() OVER (
-           PARTITION BY j.rig_id, j.model, CASE WHEN j.hold_trial_nano > 0 THEN 'trial' ELSE j.user_id END
-           ORDER BY j.finished_at DESC) AS n
-       FROM jobs j JOIN rigs r ON r.id = j.rig_id
-       WHERE j.state = 'done' AND j.started_at IS NOT NULL AND j.first_token_at IS NOT NULL
-         AND j.user_id <> r.owner_id
-         -- A job refunded after a failed audit was made up, not computed: its speed is no measure (and a
-         -- rig answering junk at once would show the market's fastest figures).
-         AND j.audit_state IS DISTINCT FROM 'refunded'
-         AND j.finished_at > now() - $1::float8 * interval '1 millisecond'
-         AND ($2::text[] IS NULL OR j.model = ANY($2::text[]))
-         AND ($3::uuid[] IS NULL OR j.rig_id = ANY($3::uuid[]))
-     ), payers AS (
-       SELECT rig_id, model, count(*) AS jobs,
-         row_number() OVER (PARTITION BY rig_id, model ORDER BY max(finished_at) DESC) AS m,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY ttft) AS ttft,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY tps) AS tps
-       FROM recent WHERE n <= $4 GROUP BY rig_id, model, payer
-     )
-     SELECT rig_id, model, sum(jobs)::text AS jobs,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY ttft)::float8 AS ttft,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY tps)::float8 AS tps
-     FROM payers WHERE m <= $4 GROUP BY rig_id, model`,
-    [config.SPEED_WINDOW_MS, filter.models ?? null, filter.rigIds ?? null, config.SPEED_SAMPLE_JOBS],
+  const r = await speedFigures(
+    q,
+    config.SPEED_WINDOW_MS,
+    filter.models ?? null,
+    filter.rigIds ?? null,
+    config.SPEED_SAMPLE_JOBS,
   );
   return new Map(
-    r.rows.map((row) => [
+    r.map((row) => [
       speedKey(row.rig_id, row.model),
       {
         firstTokenMs: row.ttft === null ? null : Math.round(row.ttft),

@@ -3,16 +3,10 @@
 // recorded).
 import { Address } from '@ton/core';
 import { conflict } from '../errors';
-import {
-  accountRow,
-  keyHex,
-  type OnchainContext,
-  type OnchainRow,
-  readAccount,
-  userAccountFor,
-} from './context';
+import { keyHex, type OnchainContext, type OnchainRow, readAccount, userAccountFor } from './context';
 import { creditNewDeposits } from './deposits';
 import { debitExitPayouts } from './exits';
+import { accountRow, lockOnchainTotals, recordOnchainState, upsertOnchainAccount } from './repository';
 
 /**
  * Makes the user's on-chain account the money their jobs are paid from. The account must be deployed at
@@ -32,19 +26,14 @@ export async function registerAccount(
     );
   if (data.spendKey === 0n)
     throw conflict('the account has no spend key yet: authorize one from your wallet first', 'no_spend_key');
-  await ctx.db.query(
-    `INSERT INTO onchain_accounts (user_id, wallet, address, spend_key, claimed, vouchered, voucher_seq)
-     VALUES ($1, $2, $3, $4, $5::numeric, $5::numeric, $6)
-     ON CONFLICT (user_id) DO UPDATE SET spend_key = $4`,
-    [
-      userId,
-      wallet,
-      account.address.toString(),
-      keyHex(data.spendKey),
-      data.claimed.toString(),
-      data.lastSeq.toString(),
-    ],
-  );
+  await upsertOnchainAccount(ctx.db, {
+    userId,
+    wallet,
+    address: account.address.toString(),
+    spendKey: keyHex(data.spendKey),
+    claimed: data.claimed,
+    lastSeq: data.lastSeq,
+  });
   await syncAccount(ctx, userId);
   return (await accountRow(ctx.db, userId))!;
 }
@@ -61,32 +50,19 @@ export async function syncAccount(ctx: OnchainContext, userId: string): Promise<
   const data = await readAccount(ctx, Address.parse(before.address));
   if (!data) return before;
   await ctx.db.tx(async (q) => {
-    const row = (
-      await q.query<OnchainRow>(
-        `SELECT deposited::text, withdrawn::text FROM onchain_accounts WHERE user_id = $1 FOR UPDATE`,
-        [userId],
-      )
-    ).rows[0];
+    const row = await lockOnchainTotals(q, userId);
     const address = before.address;
     await creditNewDeposits(q, { userId, address, total: data.deposited, recorded: BigInt(row.deposited) });
     await debitExitPayouts(q, { userId, address, total: data.withdrawn, recorded: BigInt(row.withdrawn) });
-    await q.query(
-      `UPDATE onchain_accounts SET deposited = $2::numeric, withdrawn = $3::numeric, claimed = $4::numeric,
-         spend_key = $5, close_requested_at = $6,
-         claiming_seq = CASE WHEN $7::bigint >= coalesce(claiming_seq, 0) THEN NULL ELSE claiming_seq END,
-         claiming_at = CASE WHEN $7::bigint >= coalesce(claiming_seq, 0) THEN NULL ELSE claiming_at END,
-         synced_at = now()
-       WHERE user_id = $1`,
-      [
-        userId,
-        data.deposited.toString(),
-        data.withdrawn.toString(),
-        data.claimed.toString(),
-        keyHex(data.spendKey),
-        data.closeRequestedAt ? new Date(data.closeRequestedAt * 1000) : null,
-        data.lastSeq.toString(),
-      ],
-    );
+    await recordOnchainState(q, {
+      userId,
+      deposited: data.deposited,
+      withdrawn: data.withdrawn,
+      claimed: data.claimed,
+      spendKey: keyHex(data.spendKey),
+      closeRequestedAt: data.closeRequestedAt ? new Date(data.closeRequestedAt * 1000) : null,
+      lastSeq: data.lastSeq,
+    });
   });
   return accountRow(ctx.db, userId);
 }

@@ -5,7 +5,14 @@ import { vaultMessages, verifySpendVoucher } from '@cocoon/contracts';
 import { Address } from '@ton/core';
 import { conflict, HttpError, notFound } from '../errors';
 import { syncAccount } from './accounts';
-import { type OnchainContext, type OnchainRow, vaultAddress } from './context';
+import { type OnchainContext, vaultAddress } from './context';
+import {
+  lockVoucherDue,
+  lockVoucherState,
+  markClaiming,
+  markJobVouchered,
+  recordVoucher,
+} from './repository';
 
 /** Value a claim carries: the vault forwards part to the account and returns the rest. */
 const CLAIM_VALUE = 50_000_000n;
@@ -21,22 +28,11 @@ export async function acceptVoucher(
   v: { amountNano: bigint; seq: bigint; signature: Buffer },
 ): Promise<{ vouchered: bigint; seq: bigint }> {
   const result = await ctx.db.tx(async (q) => {
-    const job = (
-      await q.query<{ due: string | null; vouchered_at: Date | null }>(
-        `SELECT voucher_due::text AS due, vouchered_at FROM jobs WHERE id = $1 AND user_id = $2 FOR UPDATE`,
-        [jobId, userId],
-      )
-    ).rows[0];
+    const job = await lockVoucherDue(q, jobId, userId);
     if (!job) throw notFound('no such job of yours');
     if (job.due === null) throw conflict('this job owes no voucher', 'no_voucher_due');
     if (job.vouchered_at) throw conflict('this job was already signed for', 'already_vouchered');
-    const row = (
-      await q.query<OnchainRow>(
-        `SELECT address, spend_key, vouchered::text, voucher_seq::text FROM onchain_accounts
-         WHERE user_id = $1 FOR UPDATE`,
-        [userId],
-      )
-    ).rows[0];
+    const row = await lockVoucherState(q, userId);
     if (!row) throw conflict('you have no on-chain account', 'no_onchain_account');
     const expected = BigInt(row.vouchered) + BigInt(job.due);
     const nextSeq = BigInt(row.voucher_seq) + 1n;
@@ -53,12 +49,8 @@ export async function acceptVoucher(
     };
     if (!verifySpendVoucher(voucher, v.signature, Buffer.from(row.spend_key, 'hex')))
       throw new HttpError(400, 'bad_signature', "the voucher is not signed by the account's spend key");
-    await q.query(
-      `UPDATE onchain_accounts SET vouchered = $2::numeric, voucher_seq = $3, voucher_signature = $4
-       WHERE user_id = $1`,
-      [userId, expected.toString(), nextSeq.toString(), v.signature.toString('base64')],
-    );
-    await q.query('UPDATE jobs SET vouchered_at = now() WHERE id = $1', [jobId]);
+    await recordVoucher(q, userId, expected, nextSeq, v.signature.toString('base64'));
+    await markJobVouchered(q, jobId);
     return { vouchered: expected, seq: nextSeq };
   });
   // A voucher that brings the unclaimed amount past the threshold is claimed now (its message sent, not
@@ -94,10 +86,7 @@ export async function claimIfDue(ctx: OnchainContext, userId: string, force = fa
       }),
     },
   ]);
-  await ctx.db.query(
-    'UPDATE onchain_accounts SET claiming_seq = $2, claiming_at = now() WHERE user_id = $1',
-    [userId, row.voucher_seq],
-  );
+  await markClaiming(ctx.db, userId, row.voucher_seq);
   await ctx.chain.sendExternalBoc(call.boc);
   ctx.log.info({ userId, amount: row.vouchered, unclaimed: unclaimed.toString() }, 'voucher claimed');
   await syncAccount(ctx, userId);

@@ -14,7 +14,7 @@ import { Address, type ContractProvider, type TupleReader } from '@ton/core';
 import type { KeyPair } from '@ton/crypto';
 import type { ChainAdapter } from '../chain';
 import type { Config } from '../config';
-import type { Db, Queryable } from '../db';
+import type { Db } from '../db';
 import { HttpError } from '../errors';
 
 export interface OnchainContext {
@@ -87,17 +87,6 @@ export async function readAccount(ctx: OnchainContext, address: Address): Promis
 /** The vault's data, read from the chain. */
 export async function vaultData(ctx: OnchainContext) {
   return ctx.vault.getVaultData(providerFor(ctx.chain, ctx.vault.address));
-}
-
-export async function accountRow(q: Queryable, userId: string): Promise<OnchainRow | undefined> {
-  const r = await q.query<OnchainRow>(
-    `SELECT user_id, wallet, address, spend_key, deposited::text, withdrawn::text, claimed::text,
-       close_requested_at, vouchered::text, voucher_seq::text, voucher_signature, claiming_seq::text,
-       claiming_at
-     FROM onchain_accounts WHERE user_id = $1`,
-    [userId],
-  );
-  return r.rows[0];
 }
 
 export function keyHex(key: bigint): string {

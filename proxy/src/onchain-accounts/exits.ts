@@ -3,6 +3,7 @@
 // system:onchain_shortfall, the operator's loss. Keyed by that total so a second sync debits nothing.
 import type { Queryable } from '../db';
 import { onchainAccount, postTx, SYSTEM } from '../ledger/ledger';
+import { lockBalance } from '../ledger/repository';
 
 export async function debitExitPayouts(
   q: Queryable,
@@ -10,11 +11,8 @@ export async function debitExitPayouts(
 ): Promise<void> {
   const withdrawn = a.total - a.recorded;
   if (withdrawn <= 0n) return;
-  const mirror = await q.query<{ balance: string }>(
-    'SELECT balance::text AS balance FROM accounts WHERE id = $1 FOR UPDATE',
-    [onchainAccount(a.userId)],
-  );
-  const fromMirror = minBig(withdrawn, BigInt(mirror.rows[0]?.balance ?? '0'));
+  const mirror = await lockBalance(q, onchainAccount(a.userId));
+  const fromMirror = minBig(withdrawn, mirror);
   await postTx(q, {
     kind: 'onchain_withdrawal',
     ref: a.address,

@@ -3,6 +3,7 @@
 import type { Queryable } from '../db';
 import { HttpError } from '../errors';
 import { balanceOf, onchainAccount, userAccount } from '../ledger/ledger';
+import { hasOnchainAccount, lockOnchainAccount, openOnchainJob } from './repository';
 
 export interface Payer {
   account: string;
@@ -10,8 +11,8 @@ export interface Payer {
 }
 
 export async function payerFor(q: Queryable, userId: string): Promise<Payer> {
-  const r = await q.query('SELECT 1 FROM onchain_accounts WHERE user_id = $1', [userId]);
-  return r.rows.length
+  const r = await hasOnchainAccount(q, userId);
+  return r
     ? { account: onchainAccount(userId), onchain: true }
     : { account: userAccount(userId), onchain: false };
 }
@@ -29,15 +30,9 @@ export function payerBalance(q: Queryable, payer: Payer): Promise<bigint> {
  * user take turns, so the second sees the first.
  */
 export async function refuseWhileJobOpen(q: Queryable, userId: string): Promise<void> {
-  await q.query('SELECT 1 FROM onchain_accounts WHERE user_id = $1 FOR UPDATE', [userId]);
-  const r = await q.query<{ id: string; state: string; due: string | null }>(
-    `SELECT id, state, voucher_due::text AS due FROM jobs
-     WHERE user_id = $1 AND pays_onchain
-       AND (state IN ('queued', 'running') OR (voucher_due IS NOT NULL AND vouchered_at IS NULL))
-     ORDER BY created_at LIMIT 1`,
-    [userId],
-  );
-  const job = r.rows[0];
+  await lockOnchainAccount(q, userId);
+  const r = await openOnchainJob(q, userId);
+  const job = r;
   if (!job) return;
   if (job.due !== null)
     throw new HttpError(

@@ -6,11 +6,12 @@
 // vault never pays more than the ledger moved to payouts.
 
 import { type RigAccount, rigAccountMessages, signEarningsVoucher } from '@cocoon/contracts';
-import { earningsAwaitingAudit } from '../custodial/store';
+import { earningsAwaitingAudit } from '../custodial/repository';
 import type { Queryable } from '../db';
 import { InsufficientFunds } from '../errors';
 import { balanceOf, postTx, SYSTEM, userAccount } from '../ledger/ledger';
 import { type OnchainContext, providerFor, rigAccountFor } from './context';
+import { addToPayout, storePayoutSignature } from './repository';
 
 /** What a RigAccount was paid (or is being paid) on chain, and its last sequence number. */
 export interface RigAccountState {
@@ -74,16 +75,13 @@ export async function movePayout(
   a: { ownerId: string; wallet: string; amount: bigint; onChain: RigAccountState },
 ): Promise<{ amount: bigint; seq: bigint }> {
   await checkPayable(q, a.ownerId, a.amount);
-  const r = await q.query<{ amount: string; seq: string }>(
-    `INSERT INTO rig_account_payouts (wallet, owner_id, amount, seq)
-     VALUES ($1, $2, $4::numeric + $3::numeric, $5::bigint + 1)
-     ON CONFLICT (wallet) DO UPDATE SET
-       amount = GREATEST(rig_account_payouts.amount, $4::numeric) + $3::numeric,
-       seq = GREATEST(rig_account_payouts.seq, $5::bigint) + 1, owner_id = $2, updated_at = now()
-     RETURNING amount::text, seq::text`,
-    [a.wallet, a.ownerId, a.amount.toString(), a.onChain.paid.toString(), a.onChain.lastSeq.toString()],
-  );
-  const total = { amount: BigInt(r.rows[0].amount), seq: BigInt(r.rows[0].seq) };
+  const total = await addToPayout(q, {
+    wallet: a.wallet,
+    ownerId: a.ownerId,
+    amount: a.amount,
+    paidOnChain: a.onChain.paid,
+    lastSeqOnChain: a.onChain.lastSeq,
+  });
   // Keyed by the wallet's new sequence number: each posting is its own, and never twice.
   await postTx(q, {
     kind: 'onchain_payout',
@@ -92,29 +90,4 @@ export async function movePayout(
     transfers: [{ from: userAccount(a.ownerId), to: SYSTEM.onchainPayouts, amount: a.amount }],
   });
   return total;
-}
-
-export async function storePayoutSignature(q: Queryable, wallet: string, signature: Buffer): Promise<void> {
-  await q.query('UPDATE rig_account_payouts SET signature = $2 WHERE wallet = $1', [
-    wallet,
-    signature.toString('base64'),
-  ]);
-}
-
-/**
- * The latest earnings voucher signed for `wallet`'s RigAccount, shown to the account that moved money to it
- * last (an account that binds a wallet someone else used sees a voucher once it moves money itself).
- */
-export async function payoutVoucher(
-  q: Queryable,
-  ownerId: string,
-  wallet: string,
-): Promise<{ amount: string; seq: string; signature: string } | undefined> {
-  const r = await q.query<{ amount: string; seq: string; signature: string | null }>(
-    `SELECT amount::text, seq::text, signature FROM rig_account_payouts
-     WHERE wallet = $1 AND owner_id = $2`,
-    [wallet, ownerId],
-  );
-  const row = r.rows[0];
-  return row?.signature ? { amount: row.amount, seq: row.seq, signature: row.signature } : undefined;
 }

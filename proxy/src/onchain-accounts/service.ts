@@ -31,7 +31,6 @@ import type { Db, Queryable } from '../db';
 import { registerAccount, syncAccount } from './accounts';
 import { acceptVoucher, claimIfDue } from './claims';
 import {
-  accountRow,
   type OnchainContext,
   type OnchainRow,
   readAccount,
@@ -43,6 +42,7 @@ import {
 import { checkNotRolledBack, commitLedger } from './ledger-commit';
 import { claimEarningsPayload, payout } from './payouts';
 import { payRefunds } from './refunds';
+import { accountRow, accountsToSweep } from './repository';
 
 export type { OnchainRow } from './context';
 
@@ -166,12 +166,8 @@ export class OnchainAccountsService {
     await this.payRefunds().catch((err) => log.warn({ err }, 'on-chain refunds failed'));
     // Accounts with something to do (vouchers to claim, an exit running), then the ones read longest ago (a
     // deposit made straight from a wallet shows up within a few sweeps): a bounded number of chain reads.
-    const r = await db.query<{ user_id: string }>(
-      `SELECT user_id FROM onchain_accounts
-       ORDER BY (vouchered > claimed OR close_requested_at IS NOT NULL) DESC, synced_at
-       LIMIT 50`,
-    );
-    for (const { user_id } of r.rows) {
+    const r = await accountsToSweep(db, 50);
+    for (const { user_id } of r) {
       await this.claimIfDue(user_id).catch((err) =>
         log.warn({ err, userId: user_id }, 'on-chain sweep failed for an account'),
       );

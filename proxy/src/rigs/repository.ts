@@ -14,7 +14,8 @@ import {
   type WorkerToProxy,
 } from '@cocoon/shared';
 import { type TrustRow, trustView } from '../attestation/trust-view';
-import { BOND_SQL, EXPOSURE_SQL, isOperatorRig } from '../audits/bonds';
+import { isOperatorRig } from '../audits/bonds';
+import { bondSql, exposureSql } from '../audits/bonds-repository';
 import { hashSecret, newRigToken } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
@@ -226,7 +227,7 @@ export async function rigViews(
        (SELECT count(*) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'running')::text AS running,
        (SELECT sum(j.rig_nano) FROM jobs j WHERE j.rig_id = r.id AND j.state = 'done')::text AS earnings,
        ${HELD_STARS_SQL}::text AS held_stars, ${STARS_RELEASE_AT_SQL} AS stars_release_at,
-       ${BOND_SQL}::text AS bond, ${EXPOSURE_SQL}::text AS exposure,
+       ${bondSql()}::text AS bond, ${exposureSql()}::text AS exposure,
        (SELECT json_build_object(
           'p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), 'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY ms))
         FROM (SELECT extract(epoch FROM j.finished_at - j.started_at) * 1000 AS ms FROM jobs j

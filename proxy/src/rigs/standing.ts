@@ -16,6 +16,7 @@
 // fails everywhere cools nobody down for it. The operator's rigs still audit while cooling down: a cool-down
 // takes them off the jobs, never out of the anchor draw or the auditor choice (market/candidates.ts).
 import type { Queryable } from '../db';
+import { addInputRefusal, countRigFailure, refusersToCount } from './standing-repository';
 
 export interface StandingLimits {
   RIG_COOLDOWN_AFTER_FAILURES: number;
@@ -24,14 +25,7 @@ export interface StandingLimits {
 
 /** A rig lost a job it was running. Call inside the transaction that moves the job on. */
 export async function recordRigFailure(q: Queryable, rigId: string, limits: StandingLimits): Promise<void> {
-  await q.query(
-    `UPDATE rigs SET jobs_failed = jobs_failed + 1,
-       consecutive_failures = CASE WHEN consecutive_failures + 1 >= $2 THEN 0 ELSE consecutive_failures + 1 END,
-       cooldown_until = CASE WHEN consecutive_failures + 1 >= $2 THEN now() + $3 * interval '1 millisecond'
-                        ELSE cooldown_until END
-     WHERE id = $1`,
-    [rigId, limits.RIG_COOLDOWN_AFTER_FAILURES, limits.RIG_COOLDOWN_MS],
-  );
+  await countRigFailure(q, rigId, limits.RIG_COOLDOWN_AFTER_FAILURES, limits.RIG_COOLDOWN_MS);
 }
 
 /** The rig's failure says the client may have caused it: bad input, or an envelope it could not open. */
@@ -41,10 +35,7 @@ export function clientMayHaveCaused(reason: string, retryable: boolean): boolean
 
 /** A refusal the client may have caused: kept on the job, counted only if another rig then does the job. */
 export async function deferRigFailure(q: Queryable, jobId: string, rigId: string): Promise<void> {
-  await q.query(
-    'UPDATE jobs SET input_refusals = array_append(input_refusals, $2::uuid) WHERE id = $1 AND NOT $2::uuid = ANY(input_refusals)',
-    [jobId, rigId],
-  );
+  await addInputRefusal(q, jobId, rigId);
 }
 
 /** The job is done: every rig that refused it as bad input, or couldn't open it, failed it after all. */
@@ -55,23 +46,5 @@ export async function recordDeferredFailures(
 ): Promise<void> {
   // Not when the rig that did it is its payer's own: a user "doing" its own bad-input jobs on its own rig
   // would otherwise cool down the honest rigs tried before it (self-dealing counts for nothing).
-  const r = await q.query<{ rig_id: string }>(
-    `SELECT unnest(j.input_refusals)::text AS rig_id FROM jobs j JOIN rigs d ON d.id = j.rig_id
-     WHERE j.id = $1 AND d.owner_id <> j.user_id`,
-    [jobId],
-  );
-  for (const { rig_id } of r.rows) await recordRigFailure(q, rig_id, limits);
-}
-
-/** The SQL condition a rig (aliased `r`) must meet to be quoted: not cooling down, not quarantined by an audit. */
-export const IN_GOOD_STANDING =
-  '((r.cooldown_until IS NULL OR r.cooldown_until <= now()) AND r.quarantined_at IS NULL)';
-
-/** The owner of each of the rigs. */
-export async function ownersOf(q: Queryable, rigIds: readonly string[]): Promise<Map<string, string>> {
-  const r = await q.query<{ id: string; owner_id: string }>(
-    'SELECT id, owner_id FROM rigs WHERE id = ANY($1::uuid[])',
-    [rigIds],
-  );
-  return new Map(r.rows.map((row) => [row.id, row.owner_id]));
+  for (const rigId of await refusersToCount(q, jobId)) await recordRigFailure(q, rigId, limits);
 }

@@ -17,7 +17,7 @@ import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { conflict, forbidden, HttpError, notFound } from '../errors';
 import { balanceOf, starsAccount } from '../ledger/ledger';
-import { findUser } from '../users';
+import { findUser } from '../users-repository';
 import { releaseDueEarnings } from './earnings';
 import { creditPurchase, debitPurchase, undoRefund } from './money';
 import { allocate, notRefundable, purchaseView } from './purchase-view';

@@ -4,6 +4,14 @@
 // the money: the real owner sees the change coming and can cancel it.
 import type { Db, Queryable } from '../db';
 import { conflict } from '../errors';
+import {
+  applyDueWalletChange,
+  clearPendingWallet,
+  setPendingWallet,
+  setWallet,
+  walletRow,
+  walletTakenByAnother,
+} from './repository';
 
 export interface WalletState {
   wallet: string | null;
@@ -11,45 +19,22 @@ export interface WalletState {
   pendingWalletAt: Date | null;
 }
 
-type WalletRow = {
-  wallet_address: string | null;
-  pending_wallet_address: string | null;
-  pending_wallet_at: Date | null;
-};
-const COLUMNS = 'wallet_address, pending_wallet_address, pending_wallet_at';
-
 /** The user's wallet state, after applying a pending change whose time has come. */
 export async function walletState(db: Queryable, userId: string): Promise<WalletState> {
-  let row = (await db.query<WalletRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [userId])).rows[0];
+  let row = await walletRow(db, userId);
   if (row?.pending_wallet_at && new Date(row.pending_wallet_at).getTime() <= Date.now()) {
-    const applied = await db
-      .query<WalletRow>(
-        `UPDATE users SET wallet_address = pending_wallet_address, pending_wallet_address = NULL,
-           pending_wallet_at = NULL
-         WHERE id = $1 AND pending_wallet_at <= now() RETURNING ${COLUMNS}`,
-        [userId],
-      )
-      .catch(async (err) => {
-        // The pending wallet was bound by another account meanwhile: the change is void.
-        if ((err as { code?: string }).code !== '23505') throw err;
-        return db.query<WalletRow>(
-          `UPDATE users SET pending_wallet_address = NULL, pending_wallet_at = NULL WHERE id = $1
-           RETURNING ${COLUMNS}`,
-          [userId],
-        );
-      });
-    row = applied.rows[0] ?? row;
+    const applied = await applyDueWalletChange(db, userId).catch(async (err) => {
+      // The pending wallet was bound by another account meanwhile: the change is void.
+      if ((err as { code?: string }).code !== '23505') throw err;
+      return clearPendingWallet(db, userId);
+    });
+    row = applied ?? row;
   }
   return {
     wallet: row?.wallet_address ?? null,
     pendingWallet: row?.pending_wallet_address ?? null,
     pendingWalletAt: row?.pending_wallet_at ? new Date(row.pending_wallet_at) : null,
   };
-}
-
-async function takenByAnother(q: Queryable, userId: string, wallet: string): Promise<boolean> {
-  const r = await q.query('SELECT 1 FROM users WHERE wallet_address = $1 AND id <> $2', [wallet, userId]);
-  return r.rows.length > 0;
 }
 
 /**
@@ -62,24 +47,16 @@ export async function bindWallet(
   args: { userId: string; wallet: string; oldWalletProven: string | null; delayS: number },
 ): Promise<WalletState> {
   const current = await walletState(db, args.userId);
-  if (await takenByAnother(db, args.userId, args.wallet)) {
+  if (await walletTakenByAnother(db, args.userId, args.wallet)) {
     throw conflict('this wallet is already bound to another account', 'wallet_taken');
   }
   const immediate =
     current.wallet === null || current.wallet === args.wallet || args.oldWalletProven === current.wallet;
   try {
     if (immediate) {
-      await db.query(
-        `UPDATE users SET wallet_address = $2, pending_wallet_address = NULL, pending_wallet_at = NULL
-         WHERE id = $1`,
-        [args.userId, args.wallet],
-      );
+      await setWallet(db, args.userId, args.wallet);
     } else {
-      await db.query(
-        `UPDATE users SET pending_wallet_address = $2, pending_wallet_at = now() + $3 * interval '1 second'
-         WHERE id = $1`,
-        [args.userId, args.wallet, args.delayS],
-      );
+      await setPendingWallet(db, args.userId, args.wallet, args.delayS);
     }
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
@@ -92,9 +69,7 @@ export async function bindWallet(
 
 /** Drops a pending wallet change (either the owner changed their mind, or it wasn't them). */
 export async function cancelWalletChange(db: Db, userId: string): Promise<WalletState> {
-  await db.query('UPDATE users SET pending_wallet_address = NULL, pending_wallet_at = NULL WHERE id = $1', [
-    userId,
-  ]);
+  await clearPendingWallet(db, userId);
   return walletState(db, userId);
 }
 

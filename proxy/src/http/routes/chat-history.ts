@@ -3,7 +3,14 @@
 import { CONTRACT } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
 import { chatHistoryLimits } from '../../chat-history/config';
-import { appendMessage, deleteChat, listMessages, pruneExpired } from '../../chat-history/store';
+import {
+  appendMessage,
+  chatMinTrust,
+  deleteChat,
+  listMessages,
+  pruneExpired,
+  setChatMinTrust,
+} from '../../chat-history/repository';
 import { requireService, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
@@ -23,19 +30,11 @@ export function chatHistoryRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
 
     serve(app, CONTRACT.chatSettings, async ({ params: { chatId } }) => {
-      const r = await ctx.db.query<{ min_trust: 'open' | 'tdx' }>(
-        'SELECT min_trust FROM chat_settings WHERE chat_id = $1',
-        [chatId],
-      );
-      return { minTrust: r.rows[0]?.min_trust ?? 'open' };
+      return { minTrust: await chatMinTrust(ctx.db, chatId) };
     });
 
     serve(app, CONTRACT.setChatSettings, async ({ params: { chatId }, body }) => {
-      await ctx.db.query(
-        `INSERT INTO chat_settings (chat_id, min_trust) VALUES ($1, $2)
-         ON CONFLICT (chat_id) DO UPDATE SET min_trust = $2, updated_at = now()`,
-        [chatId, body.minTrust],
-      );
+      await setChatMinTrust(ctx.db, chatId, body.minTrust);
       return { minTrust: body.minTrust };
     });
 

@@ -1,6 +1,7 @@
 // Quotes, sealed job submission, job status and the SSE stream of sealed chunks and the final result.
 import { CONTRACT, type JobEvent, type JobView } from '@cocoon/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { doneEventOf } from '../../jobs/events';
 import { requireUser, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
@@ -102,16 +103,9 @@ async function streamJobEvents(
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   req.raw.on('close', end);
 
-  if (job.state === 'done' && job.result && job.rigId) {
-    send({
-      type: 'done',
-      rigId: job.rigId,
-      result: job.result,
-      commitment: job.commitment ?? '',
-      costNano: job.costNano ?? '0',
-      promptTokens: job.promptTokens ?? 0,
-      completionTokens: job.completionTokens ?? 0,
-    });
+  const done = doneEventOf(job);
+  if (done) {
+    send(done);
     return;
   }
   if (job.state === 'failed' || job.state === 'expired') {

@@ -10,12 +10,12 @@ import {
   type SandboxChain,
   walletTransactionsSince,
 } from '../../chain';
+import { holdSenderLease } from '../../custodial/repository';
 import type { CustodialTonService } from '../../custodial/service';
 import {
   CHAIN_FEES,
   createDbProofPayloadStore,
   createDbWithdrawalQueue,
-  holdSenderLease,
   requestWithdrawal,
 } from '../../custodial/store';
 import type { Db } from '../../db';

@@ -1,15 +1,16 @@
 // TON payments: chain config, ton_proof payloads, wallet binding, withdrawals, unclaimed deposits (admin).
 import { CONTRACT } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
+import { listWithdrawals, unclaimedDeposits } from '../../custodial/repository';
 import type { CustodialTonService } from '../../custodial/service';
-import { createDbProofPayloadStore, listWithdrawals, withdrawalView } from '../../custodial/store';
+import { createDbProofPayloadStore, withdrawalView } from '../../custodial/store';
+import { withdraw } from '../../custodial/withdraw';
 import { createProofPayload } from '../../wallet/ton-proof';
 import { bindWallet, cancelWalletChange, type WalletState, walletState } from '../../wallet/wallet-binding';
 import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
 import { PROOF_PAYLOAD_TTL_S, walletProofChecker } from './ton-wallet-proof';
-import { withdraw } from './ton-withdraw';
 
 function walletView(s: WalletState) {
   return {
@@ -62,7 +63,11 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialT
     );
 
     serve(app, CONTRACT.withdraw, async ({ body }, req, reply) => {
-      const { withdrawal, created } = await withdraw(ctx, provenWallet, req, body);
+      const { withdrawal, created } = await withdraw(ctx.db, config, {
+        userId: req.caller.user.id,
+        ...body,
+        proveWallet: (proof) => provenWallet(req, proof),
+      });
       if (created) ton.pokeSender();
       reply.code(created ? 201 : 200);
       return withdrawalView(withdrawal);
@@ -78,22 +83,10 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialT
 
   adminGroup(app, ctx, (app) => {
     serve(app, CONTRACT.unclaimed, async () => {
-      const r = await ctx.db.query<{
-        tx_key: string;
-        amount_nano: string;
-        from_address: string;
-        comment: string | null;
-        created_at: Date;
-      }>(
-        `SELECT tx_key, amount_nano::text AS amount_nano, from_address, comment, created_at FROM ton_deposits
-         WHERE user_id IS NULL ORDER BY created_at DESC, tx_key LIMIT 500`,
-      );
-      const total = await ctx.db.query<{ s: string | null }>(
-        'SELECT sum(amount_nano)::text AS s FROM ton_deposits WHERE user_id IS NULL',
-      );
+      const { deposits, totalNano } = await unclaimedDeposits(ctx.db);
       return {
-        totalNano: total.rows[0].s ?? '0',
-        deposits: r.rows.map((d) => ({
+        totalNano,
+        deposits: deposits.map((d) => ({
           txKey: d.tx_key,
           amountNano: d.amount_nano,
           from: d.from_address,

@@ -1,18 +1,11 @@
-// Unauthenticated routes: health, the price board, the model list, the attestation policy and rigs' evidence.
+// Attestation (shared/src/contract/attestation.ts): the signed policy and each rig's evidence. Unauthenticated.
 import { CONTRACT } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors';
-import { onlineModels, priceBoard } from '../../market/board';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
 
-export function publicRoutes(app: FastifyInstance, ctx: AppContext): void {
-  serve(app, CONTRACT.health, async () => {
-    await ctx.db.query('SELECT 1');
-    return { ok: true, db: ctx.db.kind, chain: ctx.chainKind };
-  });
-  serve(app, CONTRACT.market, async () => priceBoard(ctx.db, ctx.config));
-  serve(app, CONTRACT.models, async () => onlineModels(ctx.db));
+export function attestationRoutes(app: FastifyInstance, ctx: AppContext): void {
   serve(app, CONTRACT.attestationPolicy, async () => {
     if (!ctx.attestation.signed)
       throw notFound('this network publishes no attestation policy: no rig is in the confidential tier');

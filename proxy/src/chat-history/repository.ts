@@ -103,3 +103,24 @@ export async function deleteChat(db: Queryable, chatId: string): Promise<number>
   const r = await db.query('DELETE FROM chat_history WHERE chat_id = $1 RETURNING message_id', [chatId]);
   return r.rows.length;
 }
+
+/** A chat's lowest trust tier for its jobs (/trust); 'open' until set. */
+export async function chatMinTrust(db: Queryable, chatId: string): Promise<'open' | 'tdx'> {
+  const r = await db.query<{ min_trust: 'open' | 'tdx' }>(
+    'SELECT min_trust FROM chat_settings WHERE chat_id = $1',
+    [chatId],
+  );
+  return r.rows[0]?.min_trust ?? 'open';
+}
+
+export async function setChatMinTrust(
+  db: Queryable,
+  chatId: string,
+  minTrust: 'open' | 'tdx',
+): Promise<void> {
+  await db.query(
+    `INSERT INTO chat_settings (chat_id, min_trust) VALUES ($1, $2)
+     ON CONFLICT (chat_id) DO UPDATE SET min_trust = $2, updated_at = now()`,
+    [chatId, minTrust],
+  );
+}
