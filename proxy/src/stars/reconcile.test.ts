@@ -149,8 +149,12 @@ describe('a refund cut off before Telegram answered', () => {
     };
   }
 
-  it('Telegram made the refund: it stands, the credit stays taken, Telegram is not asked again', async () => {
-    const { proxy, alice, chargeId } = await interrupted(9401, true);
+  /** The pass finishes the refund once: Telegram refunded the charge once, the credit stays taken. */
+  async function finishedOnce(
+    proxy: Awaited<ReturnType<typeof start>>,
+    alice: CocoonClient,
+    chargeId: string,
+  ) {
     const pass = service(proxy);
     expect(await pass.reconcile()).toEqual({ credited: 0, refundsFinished: 1 });
     expect(await pass.reconcile()).toEqual({ credited: 0, refundsFinished: 0 });
@@ -158,18 +162,17 @@ describe('a refund cut off before Telegram answered', () => {
     expect((await alice.me()).starsNano ?? '0').toBe('0');
     expect((await alice.starsPurchases()).purchases[0].state).toBe('refunded');
     expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+  }
+
+  it('Telegram made the refund: it stands, the credit stays taken, Telegram is not asked again', async () => {
+    const { proxy, alice, chargeId } = await interrupted(9401, true);
+    await finishedOnce(proxy, alice, chargeId);
   });
 
   it('Telegram never got the call: the refund is asked again and made once', async () => {
     const { proxy, alice, chargeId } = await interrupted(9501, false);
     expect(await refundsOf(proxy, chargeId)).toEqual({ refunded: false, calls: 0 });
-    const pass = service(proxy);
-    expect(await pass.reconcile()).toEqual({ credited: 0, refundsFinished: 1 });
-    expect(await pass.reconcile()).toEqual({ credited: 0, refundsFinished: 0 });
-    expect(await refundsOf(proxy, chargeId)).toEqual({ refunded: true, calls: 1 });
-    expect((await alice.me()).starsNano ?? '0').toBe('0');
-    expect((await alice.starsPurchases()).purchases[0].state).toBe('refunded');
-    expect(await ledgerTotals(bed.db)).toEqual({ entries: 0n, balances: 0n });
+    await finishedOnce(proxy, alice, chargeId);
   });
 
   it('Telegram refuses the refund asked again: the credit comes back, the purchase is paid', async () => {
