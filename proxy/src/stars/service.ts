@@ -456,7 +456,8 @@ export class StarsService {
 
   /**
    * Periodic upkeep: held rig earnings whose time has come become withdrawable, and every
-   * RECONCILE_EVERY_MS (the first one interval after start) the reconcile pass.
+   * RECONCILE_EVERY_MS (the first one interval after start) the reconcile pass. A pass that fails (Telegram
+   * unreachable) throws to the upkeep loop, which logs it; the next is tried an interval later.
    */
   async sweep(): Promise<void> {
     await releaseDueEarnings(this.db);
@@ -495,8 +496,11 @@ export class StarsService {
             t.amount === row.stars,
         );
         if (!pay) continue;
-        // Another purchase has this charge (its unique id): not this one's.
-        const done = await this.creditCharge(row.id, pay.id).catch(() => false);
+        const done = await this.creditCharge(row.id, pay.id).catch((err) => {
+          // Another purchase has this charge (its unique id): not this one's.
+          if (err instanceof HttpError && err.code === 'stars_charge_used') return false;
+          throw err;
+        });
         if (done === true) credited++;
       }
     }
@@ -525,8 +529,9 @@ export class StarsService {
       });
       return true;
     }
+    // Refused with Telegram unreadable: the marker stays for the next pass.
     await this.askRefund(row, marker.attempt).catch(() => undefined);
-    return true;
+    return !(await refundMarkerOf(this.db, row.id));
   }
 }
 
