@@ -96,6 +96,88 @@ export async function markEnded(
   );
 }
 
+// The reconcile pass (service.ts reconcile): payments the bot never reported, refunds interrupted.
+
+/** When the oldest invoice still waiting for a payment was made, among those expired at most `marginMs` ago. */
+export async function oldestPendingSince(q: Queryable, marginMs: number): Promise<Date | null> {
+  const r = await q.query<{ at: Date | null }>(
+    `SELECT min(created_at) AS at FROM stars_purchases
+     WHERE state = 'pending' AND expires_at > now() - $1::int * interval '1 millisecond'`,
+    [marginMs],
+  );
+  return r.rows[0].at;
+}
+
+/** The invoices among `payloads` still waiting for a payment. */
+export async function pendingByPayloads(q: Queryable, payloads: string[]): Promise<PurchaseRow[]> {
+  if (payloads.length === 0) return [];
+  const r = await q.query<PurchaseRow>(
+    `SELECT ${PURCHASE_COLUMNS} FROM stars_purchases WHERE payload = ANY($1::text[]) AND state = 'pending'`,
+    [payloads],
+  );
+  return r.rows;
+}
+
+/** A refund's debit is written, Telegram not yet asked: the marker, with what the debit took. */
+export async function markRefunding(
+  q: Queryable,
+  id: string,
+  attempt: string,
+  taken: { fromCredit: bigint; shortfall: bigint },
+): Promise<void> {
+  await q.query(
+    `UPDATE stars_purchases SET state = 'refunded', ended_at = now(), refund_attempt = $2,
+       refund_started_at = now(), refund_from_credit = $3::numeric, refund_shortfall = $4::numeric
+     WHERE id = $1`,
+    [id, attempt, taken.fromCredit.toString(), taken.shortfall.toString()],
+  );
+}
+
+/** Telegram's answer to the refund is known (refunded, or the credit given back): the marker goes. */
+export async function clearRefunding(q: Queryable, id: string): Promise<void> {
+  await q.query(
+    `UPDATE stars_purchases SET refund_attempt = NULL, refund_started_at = NULL, refund_from_credit = NULL,
+       refund_shortfall = NULL WHERE id = $1`,
+    [id],
+  );
+}
+
+export interface RefundMarker {
+  id: string;
+  attempt: string;
+  fromCredit: bigint;
+  shortfall: bigint;
+}
+
+/** The refund marker of a purchase, the row locked (undefined: no refund in flight). */
+export async function refundMarkerOf(q: Queryable, id: string): Promise<RefundMarker | undefined> {
+  const r = await q.query<{ id: string; attempt: string; from_credit: string; shortfall: string }>(
+    `SELECT id, refund_attempt AS attempt, refund_from_credit::text AS from_credit,
+       refund_shortfall::text AS shortfall
+     FROM stars_purchases WHERE id = $1 AND refund_started_at IS NOT NULL FOR UPDATE`,
+    [id],
+  );
+  const m = r.rows[0];
+  return (
+    m && { id: m.id, attempt: m.attempt, fromCredit: BigInt(m.from_credit), shortfall: BigInt(m.shortfall) }
+  );
+}
+
+/** Refunds marked more than `olderThanMs` ago and never finished (the proxy stopped in between), oldest first. */
+export async function unfinishedRefunds(
+  q: Queryable,
+  olderThanMs: number,
+  limit: number,
+): Promise<PurchaseRow[]> {
+  const r = await q.query<PurchaseRow>(
+    `SELECT ${PURCHASE_COLUMNS} FROM stars_purchases
+     WHERE refund_started_at < now() - $1::int * interval '1 millisecond'
+     ORDER BY refund_started_at LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  return r.rows;
+}
+
 /** How long an invoice that passed pre-checkout counts toward the daily cap while its payment is awaited. */
 export const CHECKOUT_RESERVES_MS = 15 * 60_000;
 

@@ -22,26 +22,47 @@ import { releaseDueEarnings } from './earnings';
 import { creditPurchase, debitPurchase, undoRefund } from './money';
 import { allocate, notRefundable, purchaseView } from './purchase-view';
 import {
+  clearRefunding,
   insertPurchase,
   lockBuyer,
   lockStarsBalances,
   markCheckedOut,
   markEnded,
   markPaid,
+  markRefunding,
+  oldestPendingSince,
   openInvoiceCount,
   type PurchaseRow,
+  pendingByPayloads,
   purchaseByCharge,
   purchaseById,
   purchaseByPayload,
   purchaseExpired,
   purchasesOf,
+  refundMarkerOf,
   starsHeldByOpenJobs,
   starsPaidToday,
+  unfinishedRefunds,
 } from './repository';
 import { TelegramError, type TelegramStarsApi } from './telegram';
 
 /** How long an invoice's payload can be paid. */
 export const STARS_INVOICE_TTL_MS = 24 * 3600_000;
+/** How often the reconcile pass runs (StarsService.reconcile). */
+export const RECONCILE_EVERY_MS = 60_000;
+/** Invoices expired up to this long ago are still looked for: a payment made at the last moment, reported late. */
+export const RECONCILE_MARGIN_MS = 24 * 3600_000;
+/** The most pages of Telegram's transactions one reconcile pass reads (100 each). */
+export const RECONCILE_PAGES = 5;
+/** No page is read after this long into a pass. */
+export const RECONCILE_BUDGET_MS = 20_000;
+/** The most interrupted refunds one pass finishes. */
+const RECONCILE_REFUNDS = 20;
+/**
+ * A refund marker this old has no call in flight: a refund's calls (refundStarPayment, then at most
+ * findCharge's pages) are bounded by their timeouts well within it.
+ */
+export const REFUND_IN_FLIGHT_MS = 30 * 60_000;
 /** The most unpaid invoices one user may have open at once. */
 export const MAX_OPEN_INVOICES = 20;
 
@@ -187,24 +208,7 @@ export class StarsService {
     this.checkReport(purchase, p);
     // A repeated report of a charge credited before: nothing moves, nothing to confirm.
     if (purchase.telegram_payment_charge_id !== p.telegramPaymentChargeId) await this.confirmPayment(p);
-    const credited = await this.db
-      .tx(async (q) => {
-        const row = (await purchaseById(q, purchase.id, true))!;
-        if (row.state !== 'pending') {
-          // Credited before (a repeated update, or a duplicate that won the race): nothing moves.
-          if (row.telegram_payment_charge_id === p.telegramPaymentChargeId) return false;
-          return 'paid-twice' as const;
-        }
-        await markPaid(q, row.id, p.telegramPaymentChargeId);
-        await creditPurchase(q, row, p.telegramPaymentChargeId);
-        return true;
-      })
-      .catch((err) => {
-        // The charge id's unique constraint: another purchase has this charge.
-        if ((err as { code?: string }).code === '23505')
-          throw conflict('this charge was already credited to another invoice', 'stars_charge_used');
-        throw err;
-      });
+    const credited = await this.creditCharge(purchase.id, p.telegramPaymentChargeId);
     if (credited === 'paid-twice') {
       // The invoice was paid twice (two pre-checkouts passed before either payment): this second charge is
       // confirmed as the user's, for this invoice, and is never credited, so the Stars go back to the user
@@ -226,6 +230,32 @@ export class StarsService {
       purchase: await this.view(purchase.user_id, purchase.id),
       starsNano: (await balanceOf(this.db, starsAccount(purchase.user_id))).toString(),
     };
+  }
+
+  /**
+   * Credits a confirmed charge to its pending purchase, once: false when this charge was credited before,
+   * 'paid-twice' when the purchase was paid with another charge. The bot's report and the reconcile pass
+   * both credit through here (the charge id's unique constraint backs the row lock).
+   */
+  private async creditCharge(purchaseId: string, chargeId: string): Promise<boolean | 'paid-twice'> {
+    return this.db
+      .tx(async (q) => {
+        const row = (await purchaseById(q, purchaseId, true))!;
+        if (row.state !== 'pending') {
+          // Credited before (a repeated update, or a duplicate that won the race): nothing moves.
+          if (row.telegram_payment_charge_id === chargeId) return false;
+          return 'paid-twice' as const;
+        }
+        await markPaid(q, row.id, chargeId);
+        await creditPurchase(q, row, chargeId);
+        return true;
+      })
+      .catch((err) => {
+        // The charge id's unique constraint: another purchase has this charge.
+        if ((err as { code?: string }).code === '23505')
+          throw conflict('this charge was already credited to another invoice', 'stars_charge_used');
+        throw err;
+      });
   }
 
   /** The bot's report must name an invoice of this user, for its amount. */
@@ -359,7 +389,9 @@ export class StarsService {
     check: (q: Queryable, row: PurchaseRow) => Promise<void>,
   ): Promise<{ purchase: StarsPurchaseView }> {
     const attempt = `:${randomUUID()}`;
-    const taken = await this.db.tx(async (q) => {
+    // The debit and the refund marker in one transaction, before Telegram is asked: a proxy stopped before
+    // Telegram's answer leaves the marker, and the reconcile pass finishes the refund.
+    await this.db.tx(async (q) => {
       const row = (await purchaseById(q, purchase.id, true))!;
       if (row.state !== 'paid')
         throw conflict(
@@ -367,32 +399,47 @@ export class StarsService {
           'stars_not_refundable',
         );
       await check(q, row);
-      const debited = await debitPurchase(q, row, 'stars-refund', 'operator', attempt);
-      await markEnded(q, row.id, 'refunded');
-      return debited;
+      const taken = await debitPurchase(q, row, 'stars-refund', 'operator', attempt);
+      await markRefunding(q, row.id, attempt, taken);
     });
-    try {
-      await this.telegram.refundStarPayment(Number(purchase.user_id), purchase.telegram_payment_charge_id!);
-    } catch (err) {
-      // Refunded already (by Telegram or another call): the debit stands. Otherwise the credit goes back,
-      // unless Telegram's records show the refund anyway (a timeout or a lost answer after Telegram made it:
-      // undoing then would leave the buyer both the Stars and the credit).
-      const refunded =
-        (err instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(err.description)) ||
-        (await this.telegram.findCharge(purchase.telegram_payment_charge_id!).then(
-          (r) => r.refund !== null,
-          () => false,
-        ));
-      if (!refunded) {
-        await this.db.tx(async (q) => {
-          await purchaseById(q, purchase.id, true);
-          await undoRefund(q, purchase, attempt, taken);
-          await markEnded(q, purchase.id, 'paid');
-        });
-        throw telegramUnavailable(err);
-      }
-    }
+    await this.askRefund(purchase, attempt);
     return { purchase: await this.view(purchase.user_id, purchase.id) };
+  }
+
+  /**
+   * Asks Telegram to refund a charge whose credit refundCharge took (marker `attempt`), and settles the
+   * marker: refunded when Telegram made it or made it before; otherwise the credit goes back (a 502),
+   * unless Telegram's records show the refund anyway (a timeout or a lost answer after Telegram made it:
+   * undoing then would leave the buyer both the Stars and the credit). When those records can't be read
+   * either, the marker stays and the reconcile pass decides later.
+   */
+  private async askRefund(purchase: PurchaseRow, attempt: string): Promise<void> {
+    const chargeId = purchase.telegram_payment_charge_id!;
+    let failure: unknown;
+    try {
+      await this.telegram.refundStarPayment(Number(purchase.user_id), chargeId);
+    } catch (err) {
+      failure = err;
+    }
+    const refunded =
+      failure === undefined ||
+      (failure instanceof TelegramError && /CHARGE_ALREADY_REFUNDED/i.test(failure.description)) ||
+      (await this.telegram.findCharge(chargeId).then(
+        (r) => r.refund !== null,
+        () => undefined,
+      ));
+    if (refunded === undefined) throw telegramUnavailable(failure);
+    await this.db.tx(async (q) => {
+      const marker = await refundMarkerOf(q, purchase.id);
+      // Settled already (the reconcile pass, or this attempt's twin): nothing more moves.
+      if (marker?.attempt !== attempt) return;
+      if (!refunded) {
+        await undoRefund(q, purchase, attempt, marker);
+        await markEnded(q, purchase.id, 'paid');
+      }
+      await clearRefunding(q, purchase.id);
+    });
+    if (!refunded) throw telegramUnavailable(failure);
   }
 
   async purchases(userId: string): Promise<StarsPurchaseView[]> {
@@ -405,9 +452,86 @@ export class StarsService {
     return purchaseView(this.config, (await purchaseById(this.db, purchaseId))!, allocated);
   }
 
-  /** Periodic upkeep: held rig earnings whose time has come become withdrawable. */
+  private lastReconcile = Date.now();
+
+  /**
+   * Periodic upkeep: held rig earnings whose time has come become withdrawable, and every
+   * RECONCILE_EVERY_MS (the first one interval after start) the reconcile pass. A pass that fails (Telegram
+   * unreachable) throws to the upkeep loop, which logs it; the next is tried an interval later.
+   */
   async sweep(): Promise<void> {
     await releaseDueEarnings(this.db);
+    if (Date.now() - this.lastReconcile >= RECONCILE_EVERY_MS) {
+      this.lastReconcile = Date.now();
+      await this.reconcile();
+    }
+  }
+
+  /**
+   * What the bot's reports and a refund's own answer may have missed. (1) A payment the bot never reported
+   * (it gave up retrying while the proxy was down, or crashed after Telegram took the Stars): while invoices
+   * wait for a payment, Telegram's newest transactions are read (RECONCILE_PAGES pages at most, none begun
+   * after RECONCILE_BUDGET_MS), and each payment of a waiting invoice, by its user, for its amount, and not
+   * refunded, is credited as the bot's report would have been (once per charge; a later report answers
+   * credited: false). With no invoice waiting, Telegram is not asked. (2) A refund whose marker outlived
+   * REFUND_IN_FLIGHT_MS (the proxy stopped between the debit and Telegram's answer): see finishRefund.
+   */
+  async reconcile(): Promise<{ credited: number; refundsFinished: number }> {
+    let credited = 0;
+    const since = await oldestPendingSince(this.db, RECONCILE_MARGIN_MS);
+    if (since) {
+      const deadline = Date.now() + RECONCILE_BUDGET_MS;
+      // A minute's slack: Telegram's clock and the database's need not agree.
+      const sinceSec = Math.floor(since.getTime() / 1000) - 60;
+      const { payments, refunded } = await this.telegram.recentPayments(RECONCILE_PAGES, sinceSec, deadline);
+      const paid = payments.filter((t) => t.source.invoice_payload && !refunded.has(t.id));
+      const waiting = await pendingByPayloads(this.db, [
+        ...new Set(paid.map((t) => t.source.invoice_payload!)),
+      ]);
+      for (const row of waiting) {
+        const pay = paid.find(
+          (t) =>
+            t.source.invoice_payload === row.payload &&
+            String(t.source.user.id) === row.user_id &&
+            t.amount === row.stars,
+        );
+        if (!pay) continue;
+        const done = await this.creditCharge(row.id, pay.id).catch((err) => {
+          // Another purchase has this charge (its unique id): not this one's.
+          if (err instanceof HttpError && err.code === 'stars_charge_used') return false;
+          throw err;
+        });
+        if (done === true) credited++;
+      }
+    }
+    let refundsFinished = 0;
+    for (const row of await unfinishedRefunds(this.db, REFUND_IN_FLIGHT_MS, RECONCILE_REFUNDS)) {
+      if (await this.finishRefund(row)) refundsFinished++;
+    }
+    return { credited, refundsFinished };
+  }
+
+  /**
+   * A refund interrupted after its debit: long enough ago that no call of it is in flight. Telegram shows
+   * the refund: it stands. Telegram shows none: it is asked again rather than the credit given back. The
+   * buyer asked for it and passed the checks when the credit was taken, and Telegram refunds a charge once
+   * (CHARGE_ALREADY_REFUNDED), so asking again can't return the Stars twice; giving the credit back instead
+   * would leave the buyer both were the first call's refund made after all. If Telegram then refuses and its
+   * records still show no refund, the credit goes back (askRefund), as when it refuses at once.
+   */
+  private async finishRefund(row: PurchaseRow): Promise<boolean> {
+    const marker = await refundMarkerOf(this.db, row.id);
+    if (!marker) return false;
+    const record = await this.telegram.findCharge(row.telegram_payment_charge_id!);
+    if (record.refund) {
+      await this.db.tx(async (q) => {
+        if ((await refundMarkerOf(q, row.id))?.attempt === marker.attempt) await clearRefunding(q, row.id);
+      });
+      return true;
+    }
+    // Refused with Telegram unreadable: the marker stays for the next pass.
+    await this.askRefund(row, marker.attempt).catch(() => undefined);
+    return !(await refundMarkerOf(this.db, row.id));
   }
 }
 

@@ -124,6 +124,33 @@ export class TelegramStarsApi {
     return found;
   }
 
+  /**
+   * The bot's newest transactions, read from the end of the list back (as findCharge does): at most
+   * `maxPages` pages, none begun after `deadline` (ms), and none older than the page that reaches back past
+   * `sinceSec` (Unix seconds). Users' payments (`payments`, with their payload) and the charge ids refunded.
+   */
+  async recentPayments(
+    maxPages: number,
+    sinceSec: number,
+    deadline: number,
+  ): Promise<{ payments: NonNullable<ChargeRecord['payment']>[]; refunded: Set<string> }> {
+    const payments: NonNullable<ChargeRecord['payment']>[] = [];
+    const refunded = new Set<string>();
+    let end = await this.transactionCount();
+    for (let page = 0; page < maxPages && end > 0 && Date.now() < deadline; page++) {
+      const start = Math.max(0, end - PAGE);
+      const txs = await this.getStarTransactions(start, end - start);
+      for (const t of txs) {
+        const source = partnerUser.safeParse(t.source);
+        if (source.success) payments.push({ ...t, source: source.data });
+        if (partnerUser.safeParse(t.receiver).success) refunded.add(t.id);
+      }
+      if (txs.length === 0 || Math.min(...txs.map((t) => t.date)) < sinceSec) break;
+      end = start;
+    }
+    return { payments, refunded };
+  }
+
   /** The count last seen: the list only grows, so the next count is looked for from here. */
   private knownCount = 0;
 
