@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readBody } from './body';
 import type { Emulator } from './emulator';
-import { sendJson } from './emulator';
 import type { TgMessage } from './model';
+import { sendJson } from './send-json';
 import type { UserContent } from './world';
 
 const botRef = z.union([z.string(), z.number()]).optional();

@@ -8,6 +8,7 @@ import { ApiError, type ApiErrorShape, notFound, unauthorized } from './errors';
 import { signInitData, webAppLaunchUrl } from './initdata';
 import { methods } from './methods';
 import type { BotConfig, CallbackAnswer, TgChat, TgMessage, TgUser, WorldEvent } from './model';
+import { sendJson } from './send-json';
 import { realisticThrottle, Throttle, type ThrottleOptions } from './throttle';
 import { webChatHtml } from './webchat';
 import { type BotAccount, type UserContent, World } from './world';
@@ -422,12 +423,6 @@ export class Emulator {
     for (const bot of this.world.bots.values())
       this.world.setBotStatus(group.id, 'member', { bot: bot.user.id, by: alice.id });
   }
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
 }
 
 export async function startBotApiEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
