@@ -27,18 +27,18 @@ import { onchainRoutes } from './http/routes/onchain';
 import { publicRoutes } from './http/routes/public';
 import { rigRoutes } from './http/routes/rigs';
 import { tonRoutes } from './http/routes/ton';
+import { MAX_WORKER_FRAME_BYTES, workerChannelRoutes } from './http/routes/worker-channel';
 import { serveMiniApp } from './http/static';
 import { WindowCounter } from './http/window-counter';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
+import { WorkerRegistry } from './jobs/worker-registry';
 import { createProxyMetrics } from './metrics';
 import { loadOperatorKey, onchainEnabled } from './onchain-accounts/operator-key';
 import { OnchainAccountsService } from './onchain-accounts/service';
 import { ModelCatalogue, readCatalogueFile } from './rigs/catalogue';
 import { clearStaleConnections } from './rigs/repository';
-import { WorkerRegistry } from './ws/registry';
-import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 
 /** A built proxy: every route registered and the background loops running, not listening. */
 export interface ProxyApp {
@@ -239,17 +239,7 @@ export async function buildProxy(config: Config, opts: BuildOptions = {}): Promi
   if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);
   ton.start();
   await serveMiniApp(app, config);
-  registerWorkerChannel(app, {
-    db,
-    config,
-    jobs,
-    audits,
-    workers,
-    log,
-    instanceId,
-    catalogue,
-    attestation,
-  });
+  workerChannelRoutes(app, ctx, catalogue);
 
   // A fresh process holds no worker sockets: rigs it marked connected before a crash are offline now.
   await clearStaleConnections(db, config.HEARTBEAT_MS * 3);

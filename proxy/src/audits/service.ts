@@ -43,8 +43,8 @@ import {
 import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
+import type { WorkerRegistry } from '../jobs/worker-registry';
 import { recordRigFailure } from '../rigs/standing';
-import type { WorkerRegistry } from '../ws/registry';
 import { forfeitBond } from './bonds';
 import { auditorPay, jobMoney, payAuditor, refundUnvouched } from './consequences';
 import {

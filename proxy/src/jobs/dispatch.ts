@@ -15,7 +15,6 @@ import { isOperatorRig } from '../audits/bonds';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { clientMayHaveCaused, deferRigFailure, ownersOf, recordRigFailure } from '../rigs/standing';
-import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
 import { firstTokenMs, runCapMs } from './progress';
@@ -33,6 +32,7 @@ import {
   storeSubmission,
 } from './repository';
 import { failJob } from './settlement';
+import type { WorkerRegistry } from './worker-registry';
 
 /** The candidates with the one at `from` moved up to `to` (the others keep their order). */
 function promoted<T>(candidates: readonly T[], from: number, to: number): T[] {
