@@ -150,7 +150,7 @@ export const configSchema = z.object({
   /** Taken from the owner of a rig proven wrong, on top of the refunds, into the platform's fee account. */
   AUDIT_PENALTY_NANO: nano.default(100_000_000n),
   /**
-   * The bond a rig needs past probation (audits/bonds.ts): its unaudited work is capped by it, and a rig
+   * The bond a rig needs past probation (bonds/bonds.ts): its unaudited work is capped by it, and a rig
    * proven wrong pays its victims back from it first. 0 turns bonds off.
    */
   BOND_NANO: nano.default(1_000_000_000n),

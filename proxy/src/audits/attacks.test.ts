@@ -3,12 +3,12 @@
 // disputing an honest rig off the market, a cheater taking its bond back while its work is unvouched, an
 // auditor that never answers.
 import { describe, expect, it } from 'vitest';
+import { bondAccount, standingSql } from '../bonds/bonds';
 import { balanceOf } from '../ledger/ledger';
 import { clientMayHaveCaused } from '../rigs/standing';
 import { decided, fund, trustedRig } from '../testing/audit-scenes';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
-import { bondAccount, standingSql } from './bonds';
 import { trustedAuditorSql } from './trust';
 
 const BOND = 1_000_000_000n;

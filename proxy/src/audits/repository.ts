@@ -1,9 +1,9 @@
 // The SQL of audits: who may audit a job, the audit rows, and the rigs' audit records.
 import type { SealedBox, SealedEnvelope } from '@cocoon/shared';
+import { BOND_SQL, EXPOSURE_SQL, operatorsSql, unvouchedSql } from '../bonds/bonds';
 import type { Queryable } from '../db';
 import type { JobCandidate } from '../jobs/job-row';
 import { IN_GOOD_STANDING } from '../rigs/standing';
-import { BOND_SQL, EXPOSURE_SQL, operatorsSql, unvouchedSql } from './bonds';
 import { type AuditorStanding, type TrustRules, trustedAuditorSql } from './trust';
 
 /** A finished job as an audit needs it. */

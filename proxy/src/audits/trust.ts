@@ -25,8 +25,9 @@
 //   audit rate, and the next honest pair, or the operator's rig, can still convict it). Where the operator's
 //   rig audits, its verdict still decides. Disputes raise a rig's audit rate (audits/service.ts shouldAudit)
 //   by one AUDIT_RATE at most, however many there are, so a hostile auditor can't drive it up without end.
+
+import { BOND_LEAVING_SQL, BOND_SQL, inProbationSql, operatorsSql } from '../bonds/bonds';
 import type { Config } from '../config';
-import { BOND_LEAVING_SQL, BOND_SQL, inProbationSql, operatorsSql } from './bonds';
 
 export type TrustRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;
 
@@ -102,7 +103,7 @@ export type Judgement =
 export interface JudgeContext {
   /** The audited rig is the operator's own: only the operator's rigs can convict it. */
   accusedIsOperator: boolean;
-  /** What a conviction would pay back: the audited rig's unvouched work (audits/bonds.ts EXPOSURE_SQL). */
+  /** What a conviction would pay back: the audited rig's unvouched work (bonds/bonds.ts EXPOSURE_SQL). */
   refundNano: bigint;
   bondsOn: boolean;
 }

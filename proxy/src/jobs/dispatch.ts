@@ -11,7 +11,7 @@ import {
 } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
 import type { z } from 'zod';
-import { isOperatorRig } from '../audits/bonds';
+import { isOperatorRig } from '../bonds/bonds';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { clientMayHaveCaused, deferRigFailure, ownersOf, recordRigFailure } from '../rigs/standing';

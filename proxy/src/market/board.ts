@@ -8,7 +8,7 @@ import {
   type MarketView,
   type TrustTier,
 } from '@cocoon/shared';
-import { type bondedSql, STANDINGS, type Standing, standingSql } from '../audits/bonds';
+import { type bondedSql, STANDINGS, type Standing, standingSql } from '../bonds/bonds';
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { compareBig, rigSpeeds, type SpeedConfig, speedKey, UNMEASURED } from './speed';
@@ -25,7 +25,7 @@ export async function priceBoard(
   config: Pick<Config, 'FEE_BPS'> & Parameters<typeof bondedSql>[0] & SpeedConfig,
 ): Promise<MarketView> {
   const feeBps = config.FEE_BPS;
-  // Each rig's standing (audits/bonds.ts), counted per ask.
+  // Each rig's standing (bonds/bonds.ts), counted per ask.
   const standing = standingSql(config);
   const asks = await q.query<
     {

@@ -14,8 +14,8 @@ import {
   type WorkerToProxy,
 } from '@cocoon/shared';
 import { type TrustRow, trustView } from '../attestation/trust-view';
-import { BOND_SQL, EXPOSURE_SQL, isOperatorRig } from '../audits/bonds';
 import { hashSecret, newRigToken } from '../auth/tokens';
+import { BOND_SQL, EXPOSURE_SQL, isOperatorRig } from '../bonds/bonds';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';
