@@ -2,7 +2,13 @@
 // planted (virtual files, checked with the real packages' package.json).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkBoundaries, checkImportCircles, importSpecifiers, loadWorkspace } from './boundaries';
+import {
+  checkBoundaries,
+  checkImportCircles,
+  checkTestHelperNames,
+  importSpecifiers,
+  loadWorkspace,
+} from './boundaries';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const workspace = loadWorkspace(ROOT);
@@ -137,5 +143,16 @@ describe('import circles', () => {
       { path: 'proxy/src/jobs/queue.test.ts', text: "import { queue } from './queue';" },
     ];
     expect(checkImportCircles(tests)).toEqual([]);
+  });
+});
+
+describe('test helpers', () => {
+  it('live in folders named testing/ in every package', () => {
+    expect(checkTestHelperNames(workspace.files)).toEqual([]);
+    const planted = ['miniapp/src/test/render.tsx', 'e2e/support/index.ts', 'contracts/src/testing.ts'];
+    expect(checkTestHelperNames(planted.map((p) => ({ path: p, text: '' })))).toEqual(
+      planted.map((p) => `${p}: test helpers live in a folder named testing/`),
+    );
+    expect(checkTestHelperNames([{ path: 'proxy/src/testing/harness.ts', text: '' }])).toEqual([]);
   });
 });

@@ -156,8 +156,18 @@ export function loadWorkspace(root: string): { packages: PackageInfo[]; files: S
 // they like.
 
 const TS_FILE = /\.tsx?$/;
-const TEST_FILE =
-  /(\.test\.tsx?|\.spec\.tsx?)$|(^|\/)(testing|test|support|fixtures)(\/|$)|(^|\/)testing\.tsx?$/;
+/** Tests, and test helpers: one name for them in every package, a folder called testing/. */
+const TEST_FILE = /\.(test|spec)\.tsx?$|(^|\/)testing\//;
+
+/** Names test helpers once had besides testing/; a file under one of them is reported. */
+const OTHER_HELPER_NAMES = /(^|\/)(test|tests|support|fixtures|__tests__)\/|(^|\/)testing\.tsx?$/;
+
+/** Every source file whose test helpers go by another name than a testing/ folder, one line each. */
+export function checkTestHelperNames(files: SourceFile[]): string[] {
+  return files
+    .filter((f) => OTHER_HELPER_NAMES.test(f.path))
+    .map((f) => `${f.path}: test helpers live in a folder named testing/`);
+}
 
 /** True for source files that ship: not a test, not a test helper. */
 export function isProductFile(file: string): boolean {
