@@ -1,7 +1,8 @@
-// One config for the Mini App build (`npm run build` → dist/) and the Vitest projects.
+// The Mini App build (`npm run build` → dist/) and its dev server. The Vitest projects are in
+// vitest.config.ts; its miniapp project extends this file for the React and Tailwind plugins.
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vitest/config';
+import { defineConfig } from 'vite';
 
 export default defineConfig({
   root: 'miniapp',
@@ -9,69 +10,4 @@ export default defineConfig({
   plugins: [react(), tailwindcss()],
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
   server: { host: '127.0.0.1', port: 5173 },
-  test: {
-    root: '.',
-    projects: [
-      {
-        test: {
-          name: 'unit',
-          root: '.',
-          include: [
-            '{shared,worker,bot,gateway,emulator}/src/**/*.test.ts',
-            'contracts/src/**/*.test.ts',
-            'scripts/**/*.test.ts',
-          ],
-          environment: 'node',
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-        },
-      },
-      {
-        // Suites that need a database: run on PGlite, and again on PostgreSQL when DATABASE_URL is set.
-        test: {
-          name: 'db',
-          root: '.',
-          include: ['proxy/src/**/*.test.ts', 'bench/src/**/*.test.ts', 'e2e/integration/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          fileParallelism: false,
-        },
-      },
-      {
-        // Chaos: cheaters among real worker processes, audits and bonds as the network runs them. Once per
-        // `npm test` (on PGlite), not in both database passes: it takes minutes.
-        test: {
-          name: 'chaos',
-          root: '.',
-          include: ['e2e/chaos/**/*.chaos.test.ts'],
-          environment: 'node',
-          testTimeout: 900_000,
-          hookTimeout: 180_000,
-          fileParallelism: false,
-        },
-      },
-      {
-        // Browser specs: the whole network plus Debian's Chromium through playwright-core.
-        test: {
-          name: 'e2e',
-          root: '.',
-          include: ['e2e/specs/**/*.spec.ts'],
-          environment: 'node',
-          testTimeout: 180_000,
-          hookTimeout: 300_000,
-          fileParallelism: false,
-        },
-      },
-      {
-        extends: './vite.config.ts',
-        test: {
-          name: 'miniapp',
-          root: '.',
-          include: ['miniapp/src/**/*.test.{ts,tsx}'],
-          environment: 'jsdom',
-        },
-      },
-    ],
-  },
 });

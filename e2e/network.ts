@@ -22,7 +22,7 @@ import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { createLogger } from '@cocoon/shared/node';
 import { loadModels, type Model, startWorker, type WorkerHandle } from '@cocoon/worker';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './support/chromium';
+import { launchChromium } from './testing/chromium';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST_ROOT = path.join(ROOT, '.e2e-dist');

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkBoundaries,
+  checkImportCircles,
+  checkTestHelperNames,
   importSpecifiers,
   loadWorkspace,
   scanSource,
@@ -151,5 +153,60 @@ describe('package boundaries', () => {
       ['x   y', 1],
       ["it's", 2],
     ]);
+  });
+});
+
+describe('import circles', () => {
+  it('the real tree has none among product files', () => {
+    expect(checkImportCircles(workspace.files)).toEqual([]);
+  });
+
+  it('names a planted circle, through a folder index and a .js suffix', () => {
+    const files = [
+      { path: 'proxy/src/a/one.ts', text: "import { two } from '../b';" },
+      { path: 'proxy/src/b/index.ts', text: "export { two } from './two.js';" },
+      { path: 'proxy/src/b/two.ts', text: "import { one } from '../a/one';\nimport { z } from 'zod';" },
+      { path: 'proxy/src/c.ts', text: "import { one } from './a/one';" },
+    ];
+    expect(checkImportCircles(files)).toEqual([
+      'import circle: proxy/src/a/one.ts → proxy/src/b/index.ts → proxy/src/b/two.ts → proxy/src/a/one.ts',
+    ]);
+    // Two files importing each other, beside a circle of three tangled with it: one line per tangle.
+    const pair = [
+      { path: 'bot/src/x.ts', text: "import { y } from './y';" },
+      { path: 'bot/src/y.tsx', text: "import { x } from './x';\nimport { z } from './z';" },
+      { path: 'bot/src/z.ts', text: "import { x } from './x';" },
+    ];
+    expect(checkImportCircles(pair)).toEqual([
+      'import circle: bot/src/x.ts → bot/src/y.tsx → bot/src/x.ts (3 files tangled: bot/src/x.ts, bot/src/y.tsx, bot/src/z.ts)',
+    ]);
+  });
+
+  it('leaves out type-only imports, test files and test helpers', () => {
+    const typeOnly = [
+      { path: 'emulator/src/server.ts', text: "import { handle } from './control';" },
+      { path: 'emulator/src/control.ts', text: "import type {\n  Server,\n} from './server';" },
+    ];
+    expect(checkImportCircles(typeOnly)).toEqual([]);
+    // The same circle with a value import is one.
+    typeOnly[1].text = "import { type Server, port } from './server';";
+    expect(checkImportCircles(typeOnly)).toHaveLength(1);
+    const tests = [
+      { path: 'proxy/src/jobs/queue.ts', text: "import { db } from '../testing/db';" },
+      { path: 'proxy/src/testing/db.ts', text: "import { queue } from '../jobs/queue';" },
+      { path: 'proxy/src/jobs/queue.test.ts', text: "import { queue } from './queue';" },
+    ];
+    expect(checkImportCircles(tests)).toEqual([]);
+  });
+});
+
+describe('test helpers', () => {
+  it('live in folders named testing/ in every package', () => {
+    expect(checkTestHelperNames(workspace.files)).toEqual([]);
+    const planted = ['miniapp/src/test/render.tsx', 'e2e/support/index.ts', 'contracts/src/testing.ts'];
+    expect(checkTestHelperNames(planted.map((p) => ({ path: p, text: '' })))).toEqual(
+      planted.map((p) => `${p}: test helpers live in a folder named testing/`),
+    );
+    expect(checkTestHelperNames([{ path: 'proxy/src/testing/harness.ts', text: '' }])).toEqual([]);
   });
 });

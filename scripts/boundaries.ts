@@ -269,3 +269,126 @@ export function loadWorkspace(root: string): { packages: PackageInfo[]; files: S
   const files = paths.map((p) => ({ path: p, text: readFileSync(path.join(root, p), 'utf8') }));
   return { packages, files };
 }
+
+// Import circles. A circle between product files means neither can be read, tested or moved without the
+// other; the layering is "lower modules never import higher ones". Relative imports of .ts/.tsx files are
+// resolved (with the .js suffix ESM style allows, and folder index files) and every strongly connected set
+// of files is reported with one circle through it. Type-only statements (`import type`, `export type`) are
+// left out: they are erased when compiled, so they fix no load order (a class and the plugin that drives
+// it may name each other's types). Test files and test helpers are left out too: they may import what
+// they like.
+
+const TS_FILE = /\.tsx?$/;
+/** Tests, and test helpers: one name for them in every package, a folder called testing/. */
+const TEST_FILE = /\.(test|spec)\.tsx?$|(^|\/)testing\//;
+
+/** Names test helpers once had besides testing/; a file under one of them is reported. */
+const OTHER_HELPER_NAMES = /(^|\/)(test|tests|support|fixtures|__tests__)\/|(^|\/)testing\.tsx?$/;
+
+/** Every source file whose test helpers go by another name than a testing/ folder, one line each. */
+export function checkTestHelperNames(files: SourceFile[]): string[] {
+  return files
+    .filter((f) => OTHER_HELPER_NAMES.test(f.path))
+    .map((f) => `${f.path}: test helpers live in a folder named testing/`);
+}
+
+/** True for source files that ship: not a test, not a test helper. */
+export function isProductFile(file: string): boolean {
+  return TS_FILE.test(file) && !TEST_FILE.test(file);
+}
+
+/** The file a relative specifier names among `known`, or undefined (a package, an asset, a missing file). */
+function resolveRelative(from: string, spec: string, known: Set<string>): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+  const stem = base.replace(/\.(js|jsx|ts|tsx|mjs)$/, '');
+  for (const c of [base, `${stem}.ts`, `${stem}.tsx`, `${stem}/index.ts`, `${stem}/index.tsx`])
+    if (known.has(c)) return c;
+  return undefined;
+}
+
+const TYPE_ONLY = /^\s*(?:import|export)\s+type\s[\s\S]*?\bfrom\s*(['"])[^'"\n]+\1\s*;?/gm;
+
+/** The specifiers of `text`'s imports that load code: importSpecifiers without type-only statements. */
+export function valueImportSpecifiers(text: string): string[] {
+  return importSpecifiers(text.replace(TYPE_ONLY, ''));
+}
+
+/** The import graph of the product files: each file and the product files it imports, in import order. */
+export function importGraph(files: SourceFile[]): Map<string, string[]> {
+  const product = files.filter((f) => isProductFile(f.path));
+  const known = new Set(product.map((f) => f.path));
+  const graph = new Map<string, string[]>();
+  for (const f of product) {
+    const edges = valueImportSpecifiers(f.text)
+      .map((s) => resolveRelative(f.path, s, known))
+      .filter((t): t is string => t !== undefined);
+    graph.set(f.path, [...new Set(edges)]);
+  }
+  return graph;
+}
+
+/** Tarjan's strongly connected components with more than one file (or a file importing itself). */
+function tangles(graph: Map<string, string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  let next = 0;
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const scc: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop() as string;
+      onStack.delete(w);
+      scc.push(w);
+    } while (w !== v);
+    if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) out.push(scc.sort());
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+/** The shortest circle from `start` back to itself through files of `within` (breadth first). */
+function circleThrough(graph: Map<string, string[]>, start: string, within: Set<string>): string[] {
+  const prev = new Map<string, string>();
+  const queue = [start];
+  while (queue.length) {
+    const v = queue.shift() as string;
+    for (const w of graph.get(v) ?? []) {
+      if (!within.has(w)) continue;
+      if (w === start) {
+        const path = [v];
+        while (path[0] !== start) path.unshift(prev.get(path[0]) as string);
+        return [...path, start];
+      }
+      if (!prev.has(w)) {
+        prev.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [start, start];
+}
+
+/** Every import circle among the product files, one line each ("import circle: a → b → a"). */
+export function checkImportCircles(files: SourceFile[]): string[] {
+  const graph = importGraph(files);
+  return tangles(graph).map((scc) => {
+    const circle = circleThrough(graph, scc[0], new Set(scc));
+    const more = scc.length > circle.length - 1 ? ` (${scc.length} files tangled: ${scc.join(', ')})` : '';
+    return `import circle: ${circle.join(' → ')}${more}`;
+  });
+}

@@ -2,15 +2,21 @@
 // finds each one there. The names are read out of the config modules themselves: the keys of the
 // env-keyed schemas (proxy, bot), the `env`/`formerEnv` of each flag table (worker, gateway, emulator),
 // direct `env.NAME` reads, and shared's renamed variables.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
+/** The proxy's config.ts and each module's schema it merges (every config.ts under proxy/src). */
+const proxyConfigModules = readdirSync(path.join(ROOT, 'proxy/src'), { recursive: true, encoding: 'utf8' })
+  .filter((f) => path.basename(f) === 'config.ts')
+  .map((f) => path.posix.join('proxy/src', f.split(path.sep).join('/')))
+  .sort();
+
 const CONFIG_MODULES = [
-  'proxy/src/config.ts',
+  ...proxyConfigModules,
   'bot/src/config.ts',
   'worker/src/config.ts',
   'gateway/src/config.ts',

@@ -16,7 +16,7 @@ import {
 } from '@cocoon/proxy/testing';
 import type { CocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { catalogueFile, memoryLog, serviceClient } from '../support/bot-it';
+import { catalogueFile, memoryLog, serviceClient } from '../testing/bot-it';
 
 const TOKEN = '7100002:bot-stars-integration-token';
 const SECRETS = { ...PRODUCTION_SECRETS, BOT_TOKEN: TOKEN };

@@ -17,7 +17,7 @@ import {
 } from '@cocoon/proxy/testing';
 import { type CocoonClient, createCocoonClient } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { catalogueFile, memoryLog, serviceClient as serviceFor } from '../support/bot-it';
+import { catalogueFile, memoryLog, serviceClient as serviceFor } from '../testing/bot-it';
 
 const TOKEN = '7100001:bot-integration-token';
 // A real token: the proxy and the bot run as in production, each secret its own.

@@ -20,8 +20,8 @@ import { Address } from '@ton/core';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
-import { Contexts, snap } from '../support/browser';
-import { connectSandboxWallet } from '../support/ton-connect';
+import { Contexts, snap } from '../testing/browser';
+import { connectSandboxWallet } from '../testing/ton-connect';
 
 const MODEL = 'summarize-extractive';
 const ASK_TON = '0.5'; // TON per 1,000 tokens: big enough that a few jobs earn more than the minimum withdrawal

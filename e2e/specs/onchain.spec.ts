@@ -11,9 +11,9 @@ import { formatTon } from '@cocoon/shared';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
-import { Contexts, snap } from '../support/browser';
-import { summarizeInPlayground } from '../support/playground';
-import { connectWithSandboxButton } from '../support/ton-connect';
+import { Contexts, snap } from '../testing/browser';
+import { summarizeInPlayground } from '../testing/playground';
+import { connectWithSandboxButton } from '../testing/ton-connect';
 
 const TON = 1_000_000_000n;
 const MODEL = 'summarize-extractive';

@@ -8,8 +8,8 @@
 import { formatTon, parseTon } from '@cocoon/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
-import { Contexts, snap } from '../support/browser';
-import { summarizeInPlayground } from '../support/playground';
+import { Contexts, snap } from '../testing/browser';
+import { summarizeInPlayground } from '../testing/playground';
 
 const MODEL = 'summarize-extractive';
 const ASK_NANO = parseTon('0.01'); // TON per 1,000 tokens

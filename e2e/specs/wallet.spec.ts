@@ -9,8 +9,8 @@ import { parseTon } from '@cocoon/shared';
 import { Address } from '@ton/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Network, startNetwork } from '../network';
-import { Contexts, DESKTOP, snap } from '../support/browser';
-import { connectFromModal, connectWithSandboxButton } from '../support/ton-connect';
+import { Contexts, DESKTOP, snap } from '../testing/browser';
+import { connectFromModal, connectWithSandboxButton } from '../testing/ton-connect';
 
 const TON = 1_000_000_000n;
 /** Above this a withdrawal needs a fresh ton_proof (set low so a 5 TON deposit can exercise it). */

@@ -19,6 +19,7 @@ import type {
   TgUser,
   WorldEvent,
 } from './model';
+import { sendJson } from './send-json';
 import { PRECHECKOUT_TIMEOUT_MS, preCheckoutTimeoutFromEnv, Stars } from './stars';
 import { realisticThrottle, Throttle, type ThrottleOptions } from './throttle';
 import type { UserContent } from './user-content';
@@ -426,12 +427,6 @@ export class Emulator {
     const data = `data: ${JSON.stringify(event)}\n\n`;
     for (const client of this.sseClients) client.write(data);
   }
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
 }
 
 export async function startBotApiEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

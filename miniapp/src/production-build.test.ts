@@ -24,7 +24,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 /** A real TDX quote (upstream dcap-qvl's sample) and its collateral; UpToDate at 2025-07-01T00:00:00Z. */
-const FIXTURES = path.resolve(import.meta.dirname, '../../shared/src/attestation/fixtures');
+const FIXTURES = path.resolve(import.meta.dirname, '../../shared/src/attestation/testing/samples');
 const SAMPLE_NOW_SECS = Date.UTC(2025, 6, 1) / 1000;
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -31,11 +31,13 @@ import { onchainRoutes } from './http/routes/onchain';
 import { rigRoutes } from './http/routes/rigs';
 import { starsRoutes } from './http/routes/stars';
 import { tonRoutes } from './http/routes/ton';
+import { MAX_WORKER_FRAME_BYTES, workerChannelRoutes } from './http/routes/worker-channel';
 import { serveMiniApp } from './http/static';
 import { WindowCounter } from './http/window-counter';
 import { Cluster } from './jobs/cluster';
 import { JobEventHub } from './jobs/events';
 import { JobService } from './jobs/service';
+import { WorkerRegistry } from './jobs/worker-registry';
 import { createProxyMetrics, type ProxyMetrics } from './metrics';
 import { loadOperatorKey, onchainEnabled } from './onchain-accounts/operator-key';
 import { OnchainAccountsService } from './onchain-accounts/service';
@@ -44,8 +46,6 @@ import { clearStaleConnections } from './rigs/repository';
 import { StarsService } from './stars/service';
 import { TelegramStarsApi } from './stars/telegram';
 import { Upkeep, upkeepPlugin } from './upkeep';
-import { WorkerRegistry } from './ws/registry';
-import { MAX_WORKER_FRAME_BYTES, registerWorkerChannel } from './ws/worker-channel';
 
 /** A built proxy: every route registered and the background loops running, not listening. */
 export interface ProxyApp {
@@ -215,8 +215,7 @@ async function registerRoutes(
   if (ctx.ton.sandbox) devWalletRoutes(app, ctx, ctx.ton, ctx.ton.sandbox);
   ctx.ton.start();
   await serveMiniApp(app, config);
-  const { db, jobs, audits, workers, log, instanceId, attestation } = ctx;
-  registerWorkerChannel(app, { db, config, jobs, audits, workers, log, instanceId, catalogue, attestation });
+  workerChannelRoutes(app, ctx, catalogue);
 }
 
 /** Builds the proxy without listening: answer requests through `app.inject()`, or call startProxy(). */

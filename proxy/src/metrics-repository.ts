@@ -1,6 +1,6 @@
 // The SQL behind the metrics' gauges (metrics.ts), read at scrape time. Each query is bounded: open rows, or
 // rows finished in the last hour, on an index. Every function takes a Queryable.
-import { standingSql } from './audits/bonds-repository';
+import { standingSql } from './bonds/repository';
 import type { Config } from './config';
 import type { Queryable } from './db';
 

@@ -5,7 +5,7 @@
 // The latency histograms are observed here when this proxy settles a job: sum them across proxies.
 import { trustTier } from '@cocoon/shared';
 import { Gauge, Histogram, Registry } from 'prom-client';
-import { STANDINGS } from './audits/bonds';
+import { STANDINGS } from './bonds/bonds';
 import type { Config } from './config';
 import { CHAIN_FEES } from './custodial/store';
 import type { Queryable } from './db';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { lexrankTop, stopLexrankThread } from './lexrank-thread';
-import { methodSummaries } from './recall';
+import { methodSummaries } from './methods';
 
 const nativeMap = Array.prototype.map;
 const text = [

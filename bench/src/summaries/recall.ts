@@ -5,18 +5,14 @@
 // transcripts are reported apart. ROUGE on SAMSum (samsum.ts) runs in the same suite when SAMSUM_PATH is set.
 //   npx tsx bench/src/summaries/recall.ts [--verbose]
 import { readFileSync } from 'node:fs';
-import { createSummarizer, maxLinesFor, type Summarizer, silentEngineLogger } from '@cocoon/worker';
+import { createSummarizer, type Summarizer, silentEngineLogger } from '@cocoon/worker';
 import type { BenchResult } from '../result';
 import type { EvalTranscript } from './build-eval-set';
-import { lexrankTop, stopLexrankThread } from './lexrank-thread';
+import { stopLexrankThread } from './lexrank-thread';
+import { METHODS, type Method, methodSummaries } from './methods';
 import { benchRouge } from './samsum';
 
 export const EVAL_SET_URL = new URL('../../data/summaries/transcripts.json', import.meta.url);
-/** What the bot asks for (SUMMARIZE_MAX_TOKENS' default). */
-const JOB_MAX_TOKENS = 512;
-
-export type Method = 'chat (new)' | 'sentences (old)' | 'lexrank' | 'lead-3';
-export const METHODS: Method[] = ['chat (new)', 'sentences (old)', 'lexrank', 'lead-3'];
 
 export interface TranscriptScore {
   id: string;
@@ -37,40 +33,9 @@ export function factsFound(summary: string, facts: string[][]): number {
   return facts.filter((spellings) => spellings.some((f) => s.includes(f.toLowerCase()))).length;
 }
 
-/** lexrank's lines in chat order; lexrank runs in its own thread (lexrank-thread.ts says why). */
-async function lexrankSummary(text: string, lines: number): Promise<string> {
-  const top = await lexrankTop(text, lines);
-  return [...top]
-    .sort((a, b) => a.index - b.index)
-    .map((t) => t.text)
-    .join('\n');
-}
-
 /** A transcript as plain text for lexrank: one sentence-ended line per message. */
 function asPlainText(t: EvalTranscript): string {
   return t.messages.map((m) => (/[.!?]$/.test(m.text.trim()) ? m.text : `${m.text}.`)).join('\n');
-}
-
-/** Every method's summary of one chat (`plainText`: the chat as lexrank reads it, one sentence a line). */
-export async function methodSummaries(
-  summarizer: Summarizer,
-  chat: Array<{ author?: string; text: string; id?: number; replyTo?: number; date?: number }>,
-  plainText: string,
-): Promise<Record<Method, string>> {
-  return {
-    'chat (new)': (await summarizer.summarizeChat(chat, { maxTokens: JOB_MAX_TOKENS })).text,
-    'sentences (old)': (
-      await summarizer.summarize(
-        chat.map(({ author, text }) => ({ author, text })),
-        { maxTokens: JOB_MAX_TOKENS, maxSentences: 8 },
-      )
-    ).text,
-    lexrank: await lexrankSummary(plainText, maxLinesFor(chat.length)),
-    'lead-3': chat
-      .slice(0, 3)
-      .map((m) => (m.author ? `${m.author}: ${m.text}` : m.text))
-      .join('\n'),
-  };
 }
 
 export async function scoreTranscripts(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSummarizer, type Summarizer, silentEngineLogger } from '@cocoon/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { METHODS } from './recall';
+import { METHODS } from './methods';
 import { benchRouge, loadSamsum, rougeOnSamsum, samsumMessages } from './samsum';
 
 // Dialogues written for this test in SAMSum's format (SAMSum itself is never committed: its licence).

@@ -9,7 +9,7 @@ import { parseTranscript } from '@cocoon/shared';
 import { createSummarizer, type Summarizer, silentEngineLogger } from '@cocoon/worker';
 import { z } from 'zod';
 import type { BenchResult } from '../result';
-import { METHODS, type Method, methodSummaries } from './recall';
+import { METHODS, type Method, methodSummaries } from './methods';
 import { type Rouge, rouge } from './rouge';
 
 /** Bounds on what a local file can make the bench do. */

@@ -4,7 +4,7 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { Address, beginCell, Cell } from '@ton/core';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { apiError, renderWithClient } from '../test/render';
+import { apiError, renderWithClient } from '../testing/render';
 import { BalanceKind } from './BalanceKind';
 import { OnchainAccountSection } from './OnchainAccount';
 import { RigPayoutSection } from './RigPayout';

@@ -1,7 +1,7 @@
 import type { MeView } from '@cocoon/shared';
 import { cleanup, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
-import { apiError, renderWithClient } from '../test/render';
+import { apiError, renderWithClient } from '../testing/render';
 import { HomePage } from './HomePage';
 
 afterEach(cleanup);

@@ -1,7 +1,7 @@
 import type { JobView } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { renderWithClient } from '../test/render';
+import { renderWithClient } from '../testing/render';
 import { JobsPage } from './JobsPage';
 
 afterEach(cleanup);

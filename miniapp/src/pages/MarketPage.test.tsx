@@ -1,7 +1,7 @@
 import type { MarketView } from '@cocoon/shared';
 import { cleanup, screen, within } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
-import { renderWithClient } from '../test/render';
+import { renderWithClient } from '../testing/render';
 import { MarketPage } from './MarketPage';
 
 afterEach(cleanup);

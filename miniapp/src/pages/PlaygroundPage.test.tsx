@@ -1,7 +1,7 @@
 import type { RunJobOptions } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { renderWithClient } from '../test/render';
+import { renderWithClient } from '../testing/render';
 import { buildJobBody, PlaygroundPage } from './PlaygroundPage';
 
 afterEach(cleanup);

@@ -3,7 +3,7 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
 import { useMe } from '../api/hooks';
 import { tonText } from '../format';
-import { apiError, renderWithClient } from '../test/render';
+import { apiError, renderWithClient } from '../testing/render';
 import { BuyStars } from './BuyStars';
 import { StarsPurchases } from './StarsPurchases';
 

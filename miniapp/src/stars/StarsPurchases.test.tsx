@@ -1,7 +1,7 @@
 import type { StarsPurchaseView } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { apiError, renderWithClient } from '../test/render';
+import { apiError, renderWithClient } from '../testing/render';
 import { StarsPurchases } from './StarsPurchases';
 
 afterEach(() => {

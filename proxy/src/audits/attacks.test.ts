@@ -3,13 +3,13 @@
 // disputing an honest rig off the market, a cheater taking its bond back while its work is unvouched, an
 // auditor that never answers.
 import { describe, expect, it } from 'vitest';
+import { bondAccount } from '../bonds/bonds';
+import { standingSql } from '../bonds/repository';
 import { balanceOf } from '../ledger/ledger';
 import { clientMayHaveCaused } from '../rigs/standing';
 import { decided, fund, trustedRig } from '../testing/audit-scenes';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
-import { bondAccount } from './bonds';
-import { standingSql } from './bonds-repository';
 import { trustedAuditorSql } from './trust-repository';
 
 const BOND = 1_000_000_000n;

@@ -4,12 +4,12 @@
 // own (lying-auditor) or sent by the test, signed with the rig's key.
 import { requestHash, type Verdict } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
+import { bondAccount } from '../bonds/bonds';
 import { balanceOf, ledgerTotals } from '../ledger/ledger';
 import { decided, fund, trustedRig, until } from '../testing/audit-scenes';
 import { userClient } from '../testing/harness';
 import { useTestBed } from '../testing/test-bed';
 import type { TestWorker } from '../testing/test-worker';
-import { bondAccount } from './bonds';
 
 const BOND = 1_000_000_000n;
 const OPERATOR = 1009;

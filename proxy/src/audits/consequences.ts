@@ -2,6 +2,8 @@
 // job's fee, in the kind of money that paid the job, never taking the fees below zero), and a rig proven
 // wrong pays back in full every job nothing vouches for (its earnings first, the platform's fees for the
 // rest), plus a penalty. Every movement is one double-entry posting with a unique key: never twice.
+
+import { bondAccount } from '../bonds/bonds';
 import type { Queryable } from '../db';
 import {
   balanceOf,
@@ -17,7 +19,6 @@ import {
 import { lockBalance, postedOn } from '../ledger/repository';
 import { queueOnchainRefund } from '../onchain-accounts/repository';
 import { heldEarningsOfJob, holdStarsEarnings, takeBackHeldEarnings } from '../stars/earnings';
-import { bondAccount } from './bonds';
 import type { AuditedJob } from './repository';
 import { setAuditState, unvouchedJobs } from './repository';
 

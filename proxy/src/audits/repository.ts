@@ -1,9 +1,9 @@
 // The SQL of audits: who may audit a job, the audit rows, and the rigs' audit records.
 import type { SealedBox, SealedEnvelope } from '@cocoon/shared';
+import { bondSql, exposureSql, operatorsSql, unvouchedSql } from '../bonds/repository';
 import type { Queryable } from '../db';
 import type { JobCandidate } from '../jobs/job-row';
 import { inGoodStandingSql } from '../rigs/standing-repository';
-import { bondSql, exposureSql, operatorsSql, unvouchedSql } from './bonds-repository';
 import type { AuditorStanding, TrustRules } from './trust';
 import { trustedAuditorSql } from './trust-repository';
 

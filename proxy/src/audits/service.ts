@@ -41,11 +41,11 @@ import {
   type WorkerToProxy,
 } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
+import { forfeitBond } from '../bonds/bonds';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
+import type { WorkerRegistry } from '../jobs/worker-registry';
 import { recordRigFailure } from '../rigs/standing';
-import type { WorkerRegistry } from '../ws/registry';
-import { forfeitBond } from './bonds';
 import { auditorPay, jobMoney, payAuditor, refundUnvouched } from './consequences';
 import {
   type AuditedJob,

@@ -1,6 +1,6 @@
 // The SQL of trust (trust.ts says the rules): the condition a trusted auditor (aliased `r`) meets, for other
 // repositories' queries of rigs.
-import { bondLeavingSql, bondSql, inProbationSql, operatorsSql } from './bonds-repository';
+import { bondLeavingSql, bondSql, inProbationSql, operatorsSql } from '../bonds/repository';
 import { AUDITOR_PASSES, type TrustRules } from './trust';
 
 /** SQL for a rig (aliased `r`): it is a trusted auditor (trust.ts says who is). */

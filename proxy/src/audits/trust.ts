@@ -25,6 +25,7 @@
 //   audit rate, and the next honest pair, or the operator's rig, can still convict it). Where the operator's
 //   rig audits, its verdict still decides. Disputes raise a rig's audit rate (audits/service.ts shouldAudit)
 //   by one AUDIT_RATE at most, however many there are, so a hostile auditor can't drive it up without end.
+
 import type { Config } from '../config';
 
 export type TrustRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>;

@@ -4,18 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate } from './migrate';
+import type { Db, Queryable } from './types';
 
-export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
-}
-
-export interface Db extends Queryable {
-  kind: 'pglite' | 'postgres';
-  /** Runs `fn` in one transaction; rolls back when it throws. */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  close(): Promise<void>;
-}
+export type { Db, Queryable } from './types';
 
 // bigint parameters travel as decimal strings: both engines cast them to numeric/bigint columns exactly.
 function params(p?: unknown[]): unknown[] | undefined {

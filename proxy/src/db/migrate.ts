@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db, Queryable } from './index';
+import type { Db, Queryable } from './types';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const LOCK_ID = 727_001;

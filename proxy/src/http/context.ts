@@ -8,8 +8,8 @@ import type { CustodialTonService } from '../custodial/service';
 import type { Db } from '../db';
 import type { JobEventHub } from '../jobs/events';
 import type { JobService } from '../jobs/service';
+import type { WorkerRegistry } from '../jobs/worker-registry';
 import type { OnchainAccountsService } from '../onchain-accounts/service';
-import type { WorkerRegistry } from '../ws/registry';
 import type { WindowCounter } from './window-counter';
 
 /** What route modules need; built once in app.ts, before any route, and never changed after. */

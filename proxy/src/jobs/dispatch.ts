@@ -11,12 +11,11 @@ import {
 } from '@cocoon/shared';
 import type { Logger } from '@cocoon/shared/node';
 import type { z } from 'zod';
-import { isOperatorRig } from '../audits/bonds';
+import { isOperatorRig } from '../bonds/bonds';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { clientMayHaveCaused, deferRigFailure, recordRigFailure } from '../rigs/standing';
 import { ownersOf } from '../rigs/standing-repository';
-import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import type { JobRow } from './job-row';
 import { firstTokenMs, runCapMs } from './progress';
@@ -34,6 +33,7 @@ import {
   storeSubmission,
 } from './repository';
 import { failJob } from './settlement';
+import type { WorkerRegistry } from './worker-registry';
 
 /** The candidates with the one at `from` moved up to `to` (the others keep their order). */
 function promoted<T>(candidates: readonly T[], from: number, to: number): T[] {

@@ -6,7 +6,7 @@
 // Streamed chunks are no measure of progress (a summarizer emits only at the end, the text stream holds back
 // partial words), so the rig reports tokens done per job in its heartbeat. Those reports are the rig's word:
 // a count moves the deadline only when it grows and stays within the job's max tokens, heartbeats are
-// handled at most four per HEARTBEAT_MS (ws/worker-channel.ts), and the cap bounds a rig that reports
+// handled at most four per HEARTBEAT_MS (http/worker-channel/messages.ts), and the cap bounds a rig that reports
 // progress it never delivers. A job the rig holds but has not started reports none.
 //
 // The job timeout (JOB_TIMEOUT_MS) bounds waiting for a rig only, and the clients' timeouts grow with max

@@ -21,7 +21,6 @@ import type { Logger } from '@cocoon/shared/node';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { SettledJob } from '../metrics';
-import type { WorkerRegistry } from '../ws/registry';
 import type { Cluster } from './cluster';
 import { Dispatcher } from './dispatch';
 import { doneEventOf, type JobEventHub } from './events';
@@ -31,6 +30,7 @@ import { type QuoteInput, Quotes, type SubmitInput } from './quotes';
 import { insertReport, jobById, recordProgress, renewLeases } from './repository';
 import { type DoneMsg, settleDone } from './settlement';
 import { Sweeper } from './sweeper';
+import type { WorkerRegistry } from './worker-registry';
 
 export class JobService {
   private readonly dispatcher: Dispatcher;

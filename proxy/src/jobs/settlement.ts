@@ -9,7 +9,7 @@ import {
   verifyReceipt,
   type WorkerToProxy,
 } from '@cocoon/shared';
-import { keepForBond } from '../audits/bonds';
+import { keepForBond } from '../bonds/bonds';
 import type { Db, Queryable } from '../db';
 import {
   balanceOf,

@@ -3,7 +3,6 @@
 // its own transaction; a pass looks at 500 of each at most.
 import type { Config } from '../config';
 import type { Db } from '../db';
-import type { WorkerRegistry } from '../ws/registry';
 import type { Dispatcher } from './dispatch';
 import { lapseReason } from './progress';
 import type { JobQueue } from './queue';
@@ -16,6 +15,7 @@ import {
   markExpired,
 } from './repository';
 import { releaseHold } from './settlement';
+import type { WorkerRegistry } from './worker-registry';
 
 export class Sweeper {
   constructor(

@@ -1,8 +1,8 @@
 // The public price board: per model, the ask ladder per trust tier with capacity, each rig's ask and measured
 // speed (market/speed.ts), recent fills and the 24-hour median.
 import { DIGEST_PREFIX_LENGTH, type JobKind, jobKind, type MarketView } from '@cocoon/shared';
-import { STANDINGS, type Standing } from '../audits/bonds';
-import type { bondedSql } from '../audits/bonds-repository';
+import { STANDINGS, type Standing } from '../bonds/bonds';
+import type { bondedSql } from '../bonds/repository';
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { askLadder, medianPrices24h, onlineAsks, recentFills, servedKinds, servedModels } from './repository';

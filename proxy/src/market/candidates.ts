@@ -1,12 +1,12 @@
 // The market rule: eligible rigs are online, in the tier asked for (attestation/service.ts), serve the model and kind, are not paused, revoked, cooling down
-// or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (audits/bonds.ts) and ask at most the client's max price and the ask ceiling;
+// or quarantined (rigs/standing.ts), are bonded for their unaudited work or in probation (bonds/bonds.ts) and ask at most the client's max price and the ask ceiling;
 // a busy rig stays a candidate: the job waits in line for it (jobs/queue.ts). The
 // operator's rigs stay in the list while cooling down, and at any ask, but only as the anchor: they audit
 // there and never run the job (auditOnly), so a user's bad-input jobs can't take the anchor away.
 // Cheapest first, then shortest expected wait, then best success rate.
 import type { Candidate, TrustTier } from '@cocoon/shared';
-import type { bondedSql } from '../audits/bonds-repository';
 import { weightedDraw } from '../audits/trust';
+import type { bondedSql } from '../bonds/repository';
 import type { Queryable } from '../db';
 import { cheapestAskRow, eligibleRigRows } from './repository';
 
@@ -28,7 +28,7 @@ export async function eligibleRigs(
   q: Queryable,
   req: { model: string; kind: string; maxPriceNanoPer1k?: bigint; minTrust?: TrustTier },
   askCeilingNanoPer1k: bigint,
-  /** Bonds: past probation a rig is offered only while its unvouched work is below its bond (audits/bonds.ts). */
+  /** Bonds: past probation a rig is offered only while its unvouched work is below its bond (bonds/bonds.ts). */
   bondRules: Parameters<typeof bondedSql>[0],
   /** For the `tdx` tier: the "model:digest" pairs the attestation policy allows; null: any digest. */
   tdxModelDigests: string[] | null = null,

@@ -3,9 +3,9 @@
 // speeds rank) are candidates.ts's, board.ts's and speed.ts's; the bond and trust conditions come from
 // audits/bonds-repository.ts and audits/trust-repository.ts.
 import type { Device, TrustTier } from '@cocoon/shared';
-import { STANDINGS, type Standing } from '../audits/bonds';
-import { bondedSql, bondSql, operatorsSql, standingSql } from '../audits/bonds-repository';
 import { trustedAuditorSql } from '../audits/trust-repository';
+import { STANDINGS, type Standing } from '../bonds/bonds';
+import { bondedSql, bondSql, operatorsSql, standingSql } from '../bonds/repository';
 import type { Queryable } from '../db';
 import { inGoodStandingSql } from '../rigs/standing-repository';
 

@@ -14,9 +14,9 @@ import {
   type WorkerToProxy,
 } from '@cocoon/shared';
 import { type TrustRow, trustView } from '../attestation/trust-view';
-import { isOperatorRig } from '../audits/bonds';
-import { bondSql, exposureSql } from '../audits/bonds-repository';
 import { hashSecret, newRigToken } from '../auth/tokens';
+import { isOperatorRig } from '../bonds/bonds';
+import { bondSql, exposureSql } from '../bonds/repository';
 import type { Config } from '../config';
 import type { Db, Queryable } from '../db';
 import { notFound } from '../errors';

@@ -1,4 +1,4 @@
-// The evidence check on real and synthetic quotes. The real samples (fixtures/, from dcap-qvl) verify against
+// The evidence check on real and synthetic quotes. The real samples (testing/samples/, from dcap-qvl) verify against
 // Intel's root at a fixed time inside their collateral's window; they can't bind this project's keys, so the
 // binding and every bad input run on synthetic quotes made for a test root (testing/synthetic-tdx.ts), checked
 // by the same library through its custom-root entry point.

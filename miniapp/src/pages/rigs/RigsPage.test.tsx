@@ -2,7 +2,7 @@ import type { RigView } from '@cocoon/shared';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
 import { shortDate } from '../../format';
-import { apiError, renderWithClient } from '../../test/render';
+import { apiError, renderWithClient } from '../../testing/render';
 import { RigsPage } from './RigsPage';
 
 afterEach(cleanup);

@@ -2,7 +2,7 @@ import { createCocoonClient, type MeView, type TonConfig, type WalletState } fro
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { renderWithClient } from '../../test/render';
+import { renderWithClient } from '../../testing/render';
 import { WalletPage } from './WalletPage';
 
 // TON Connect UI, faked: a connector whose wallet connects with a ton_proof of the payload it is asked for.

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { CONTRACT, formatTon, WORKER_CLOSE } from '@cocoon/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { addToBond, withdrawBond } from '../../audits/bonds';
+import { addToBond, withdrawBond } from '../../bonds/bonds';
 import { badRequest, conflict, HttpError, notFound } from '../../errors';
 import {
   ownedRig,

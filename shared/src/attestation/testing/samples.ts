@@ -1,9 +1,9 @@
-// Real TDX quotes from upstream dcap-qvl (see ../fixtures/README.md), with a fixed verification time inside each
+// Real TDX quotes from upstream dcap-qvl (see samples/README.md), with a fixed verification time inside each
 // collateral's validity window (tcbInfo and qeIdentity issueDate..nextUpdate, and every certificate's validity),
 // and what dcap-qvl 0.3.9's QuoteVerifier.newProd() makes of them at that time.
 import { fileURLToPath } from 'node:url';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`./samples/${name}`, import.meta.url));
 
 export interface TdxSample {
   quotePath: string;

@@ -11,11 +11,11 @@ import {
   type SendMessageResult,
   type TreasuryContract,
 } from '@ton/sandbox';
-import { compileAll } from './compile';
-import { signEarningsVoucher, signSpendVoucher, signWithdrawalVoucher } from './vouchers';
-import type { RigAccount } from './wrappers/RigAccount';
-import type { UserAccount } from './wrappers/UserAccount';
-import { Vault } from './wrappers/Vault';
+import { compileAll } from '../compile';
+import { signEarningsVoucher, signSpendVoucher, signWithdrawalVoucher } from '../vouchers';
+import type { RigAccount } from '../wrappers/RigAccount';
+import type { UserAccount } from '../wrappers/UserAccount';
+import { Vault } from '../wrappers/Vault';
 
 export const START_TIME = 1_800_000_000;
 

@@ -7,8 +7,8 @@ import net from 'node:net';
 import { newX25519KeyPair, toBase64, WORKER_CLOSE } from '@cocoon/shared';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { userClient } from '../testing/harness';
-import { useTestBed } from '../testing/test-bed';
+import { userClient } from '../../testing/harness';
+import { useTestBed } from '../../testing/test-bed';
 
 const bed = useTestBed();
 

@@ -2,16 +2,17 @@
 // account bond:<rig id>. Past probation (its first AUDIT_PROBATION_JOBS jobs, all audited) a rig is offered
 // to clients only while the value of its unvouched work (jobs done since its last passed audit) is below its
 // bond; a bond short of BOND_NANO is filled from the rig's earnings as they come. A rig proven wrong pays
-// its victims back from the bond first (consequences.ts). The bond comes back to its owner on request,
+// its victims back from the bond first (audits/consequences.ts). The bond comes back to its owner on request,
 // after BOND_COOLING_OFF_MS, with no audit of the rig open. From the moment the owner asks, the rig is no
-// longer bonded: past probation it is not offered to clients, and it doesn't audit (trust.ts), so no new
+// longer bonded: past probation it is not offered to clients, and it doesn't audit (audits/trust.ts), so no new
 // unvouched work is done on a bond that is leaving, and the cooling-off is time for audits of the work
 // already done to catch up. The operator's own rigs need no bond.
+// Its own module, below rigs, market, jobs and audits, which all read a rig's bond.
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { HttpError } from '../errors';
 import { balanceOf, minNano, postTx, SYSTEM, userAccount } from '../ledger/ledger';
-import { lockBondWithdrawal, rigInProbation, setBondWithdrawRequested } from './bonds-repository';
+import { lockBondWithdrawal, rigInProbation, setBondWithdrawRequested } from './repository';
 
 export const bondAccount = (rigId: string) => `bond:${rigId}`;
 

@@ -1,4 +1,5 @@
-// The worker sockets held by this proxy process, by rig id.
+// The worker sockets held by this proxy process, by rig id. It sits below the jobs: dispatch and audits send
+// to rigs through it, and the worker channel (http/routes/worker-channel.ts) adds and removes them.
 import type { ProxyToWorker } from '@cocoon/shared';
 
 export interface WorkerConnection {
