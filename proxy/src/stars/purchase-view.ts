@@ -5,7 +5,7 @@ import { formatTon, type StarsPurchaseView } from '@cocoon/shared';
 import type { Config } from '../config';
 import type { Queryable } from '../db';
 import { balanceOf, minNano, starsAccount } from '../ledger/ledger';
-import { lockStarsBalances, type PurchaseRow, paidPurchasesOf } from './repository';
+import { lockStarsBalances, type PurchaseRow, paidPurchasesOf, purchaseById } from './repository';
 
 type WindowConfig = Pick<Config, 'STARS_REFUND_WINDOW_MS'>;
 
@@ -65,4 +65,15 @@ export function purchaseView(
     refundableUntil: row.state === 'paid' ? (refundableUntil(config, row)?.toISOString() ?? null) : null,
     notRefundableReason: why,
   };
+}
+
+/** One purchase of a user as its buyer sees it now. */
+export async function viewPurchase(
+  q: Queryable,
+  config: WindowConfig,
+  userId: string,
+  purchaseId: string,
+): Promise<StarsPurchaseView> {
+  const allocated = await allocate(q, userId, false);
+  return purchaseView(config, (await purchaseById(q, purchaseId))!, allocated);
 }

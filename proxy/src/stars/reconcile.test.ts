@@ -1,4 +1,4 @@
-// The Stars reconcile pass (service.ts reconcile) on a real proxy on PGlite with Telegram played by the fake
+// The Stars reconcile pass (reconcile.ts) on a real proxy on PGlite with Telegram played by the fake
 // server: a payment the bot never reported is credited once from Telegram's own records, and a refund cut
 // off between its debit and Telegram's answer (the proxy stopped) ends in one consistent state. The pass runs
 // here on a second StarsService over the same database: the proxy after a restart.
