@@ -17,6 +17,7 @@ import { corsPlugin } from './http/plugins/cors';
 import { errorsPlugin } from './http/plugins/errors';
 import { routeAuditPlugin } from './http/plugins/route-audit';
 import { registerRateLimits } from './http/rate-limits';
+import { adminRoutes } from './http/routes/admin';
 import { attestationRoutes } from './http/routes/attestation';
 import { chatHistoryRoutes } from './http/routes/chat-history';
 import { devRoutes } from './http/routes/dev';
@@ -207,6 +208,7 @@ async function registerRoutes(
   chatHistoryRoutes(app, ctx);
   if (config.COCOON_LOCAL) devRoutes(app, ctx);
   tonRoutes(app, ctx, ctx.ton);
+  adminRoutes(app, ctx);
   onchainRoutes(app, ctx, onchain);
   starsRoutes(app, ctx, stars);
   metricsRoutes(app, ctx, metrics);

@@ -1,13 +1,13 @@
-// TON payments: chain config, ton_proof payloads, wallet binding, withdrawals, unclaimed deposits (admin).
+// TON payments: chain config, ton_proof payloads, wallet binding, withdrawals.
 import { CONTRACT } from '@cocoon/shared';
 import type { FastifyInstance } from 'fastify';
-import { listWithdrawals, unclaimedDeposits } from '../../custodial/repository';
+import { listWithdrawals } from '../../custodial/repository';
 import type { CustodialTonService } from '../../custodial/service';
 import { createDbProofPayloadStore, withdrawalView } from '../../custodial/store';
 import { withdraw } from '../../custodial/withdraw';
 import { createProofPayload } from '../../wallet/ton-proof';
 import { bindWallet, cancelWalletChange, type WalletState, walletState } from '../../wallet/wallet-binding';
-import { adminGroup, requireAccount, requireOwner, routeGroup } from '../auth-hooks';
+import { requireAccount, requireOwner, routeGroup } from '../auth-hooks';
 import type { AppContext } from '../context';
 import { serve } from '../contract-route';
 import { PROOF_PAYLOAD_TTL_S, walletProofChecker } from './ton-wallet-proof';
@@ -79,21 +79,5 @@ export function tonRoutes(app: FastifyInstance, ctx: AppContext, ton: CustodialT
     serve(app, CONTRACT.withdrawals, async (_, req) => ({
       withdrawals: (await listWithdrawals(ctx.db, req.caller.user.id)).map(withdrawalView),
     }));
-  });
-
-  adminGroup(app, ctx, (app) => {
-    serve(app, CONTRACT.unclaimed, async () => {
-      const { deposits, totalNano } = await unclaimedDeposits(ctx.db);
-      return {
-        totalNano,
-        deposits: deposits.map((d) => ({
-          txKey: d.tx_key,
-          amountNano: d.amount_nano,
-          from: d.from_address,
-          comment: d.comment,
-          createdAt: new Date(d.created_at).toISOString(),
-        })),
-      };
-    });
   });
 }
