@@ -144,6 +144,7 @@ async function audit(
     add(userAccount(o.auditor), cash);
     add(starsHeldAccount(o.auditor), stars);
     add(trialAccount(o.auditor), trial);
+    add(SYSTEM.fees, -paid);
     job.auditPaid += paid;
   }
   // Together, a job's auditors are paid at most its fee; withdrawable at most the share cash paid.
@@ -254,13 +255,27 @@ it('the ledger always sums to zero and never goes negative', async () => {
           );
         } else if (o.t === 'release') {
           await db.query("UPDATE stars_earnings_holds SET release_at = now() - interval '1 second'");
-          const due = await db.query<{ owner_id: string; amount: string }>(
-            'SELECT owner_id, amount_nano::text AS amount FROM stars_earnings_holds WHERE released_at IS NULL',
+          const pending = await db.query<{ key: string }>(
+            'SELECT key FROM stars_earnings_holds WHERE released_at IS NULL',
           );
           await releaseDueEarnings(db);
-          for (const h of due.rows) {
-            add(starsHeldAccount(h.owner_id), -BigInt(h.amount));
-            add(userAccount(h.owner_id), BigInt(h.amount));
+          // In the order they were released (their postings' order): a job's held earnings first pay what its
+          // payer owes for a reversed Stars charge (stars/earnings.ts), the rest goes to the owner.
+          const released = await db.query<{ owner_id: string; amount: string; payer_id: string | null }>(
+            `SELECT h.owner_id, h.amount_nano::text AS amount, j.user_id AS payer_id
+             FROM stars_earnings_holds h LEFT JOIN jobs j ON j.id = h.job_id
+             JOIN ledger_tx t ON t.unique_key = 'stars-release:' || h.key
+             WHERE h.key = ANY($1::text[])
+             ORDER BY (SELECT min(e.id) FROM ledger_entries e WHERE e.tx_id = t.id)`,
+            [pending.rows.map((r) => r.key)],
+          );
+          for (const h of released.rows) {
+            const amount = BigInt(h.amount);
+            const owed = h.payer_id ? -(model.get(starsReceivableAccount(h.payer_id)) ?? 0n) : 0n;
+            const settles = owed > 0n ? (owed < amount ? owed : amount) : 0n;
+            add(starsHeldAccount(h.owner_id), -amount);
+            if (h.payer_id) add(starsReceivableAccount(h.payer_id), settles);
+            add(userAccount(h.owner_id), amount - settles);
           }
         } else if (o.t === 'audit') {
           await audit(o, jobs[o.job % Math.max(jobs.length, 1)], add);
@@ -272,6 +287,8 @@ it('the ledger always sums to zero and never goes negative', async () => {
             uniqueKey: `fees-out:${i}`,
             transfers: [{ from: SYSTEM.fees, to: SYSTEM.networkFees, amount }],
           });
+          add(SYSTEM.fees, -amount);
+          add(SYSTEM.networkFees, amount);
         } else {
           const job = jobs[o.job % Math.max(jobs.length, 1)];
           if (!job) continue;
