@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { device, digestPrefix, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
 import { rigTrustView } from './attestation';
 import { rigSpeed } from './market';
-import { isoTime, route } from './route';
+import { getRoute, isoTime, listOf, route } from './route';
 
 export const registerRigRequest = z.object({ name: z.string().trim().min(1).max(64) });
 export const updateRigRequest = z.object({ paused: z.boolean() });
@@ -126,12 +126,7 @@ export const PAYOUTS_CSV_PATH = '/v1/me/withdrawals.csv';
 const rigToken = z.string().min(1);
 
 export const rigRoutes = {
-  rigs: route({
-    method: 'GET',
-    path: '/v1/rigs',
-    request: {},
-    response: z.strictObject({ rigs: z.array(rigView) }),
-  }),
+  rigs: getRoute('/v1/rigs', listOf('rigs', rigView)),
   registerRig: route({
     method: 'POST',
     path: '/v1/rigs',
@@ -167,7 +162,7 @@ export const rigRoutes = {
     method: 'GET',
     path: '/v1/rigs/:id/audits',
     request: { params: rigParams },
-    response: z.strictObject({ audits: z.array(rigAuditView) }),
+    response: listOf('audits', rigAuditView),
   }),
   /** Moves TON from the owner's balance into the rig's bond. */
   addBond: route({
