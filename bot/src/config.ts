@@ -5,11 +5,13 @@ import {
   DEV_SERVICE_KEY,
   type EnvRecord,
   envBool,
+  envInt,
   httpsProblems,
   logFormatSchema,
   logLevelSchema,
   MAX_TOKENS,
   parseEnv,
+  publicDevSecretProblems,
   resolveLocalMode,
   sharedSecretProblems,
 } from '@cocoon/shared';
@@ -22,8 +24,6 @@ export { DEV_SERVICE_KEY };
  * signs for web_app buttons is accepted by a local proxy.
  */
 export const LOCAL_BOT_TOKEN = DEV_BOT_TOKEN;
-
-const count = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 
 export const configSchema = z.object({
   BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'must look like 123456:ABC-def (from @BotFather)'),
@@ -45,7 +45,7 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,256}$/, '1-256 characters: letters, digits, _ and -')
     .optional(),
   WEBHOOK_HOST: z.string().default('127.0.0.1'),
-  WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  WEBHOOK_PORT: envInt(8090, { min: 0, max: 65535 }),
   /**
    * Secret for sealing stored chat history (at least 32 characters), known to the bot alone: required with a
    * real token, never derived from anything the proxy holds. Local mode derives one from the dev token.
@@ -53,20 +53,20 @@ export const configSchema = z.object({
   HISTORY_KEY: z.string().min(32).optional(),
   SUMMARIZE_MODEL: z.string().min(1).max(64).default('summarize-extractive'),
   GENERATE_MODEL: z.string().min(1).max(64).default('demo-gen'),
-  SUMMARIZE_DEFAULT_MESSAGES: count(100, 1000),
-  SUMMARIZE_MAX_MESSAGES: count(1000, 1000),
-  SUMMARIZE_MAX_TOKENS: count(256, MAX_TOKENS),
-  SUMMARIZE_MAX_INPUT_CHARS: count(200_000, 800_000),
-  GENERATE_MAX_TOKENS: count(512, MAX_TOKENS),
-  GENERATE_MAX_PROMPT_CHARS: count(4096, 100_000),
-  JOB_TIMEOUT_MS: count(120_000, 3_600_000),
+  SUMMARIZE_DEFAULT_MESSAGES: envInt(100, { min: 1, max: 1000 }),
+  SUMMARIZE_MAX_MESSAGES: envInt(1000, { min: 1, max: 1000 }),
+  SUMMARIZE_MAX_TOKENS: envInt(256, { min: 1, max: MAX_TOKENS }),
+  SUMMARIZE_MAX_INPUT_CHARS: envInt(200_000, { min: 1, max: 800_000 }),
+  GENERATE_MAX_TOKENS: envInt(512, { min: 1, max: MAX_TOKENS }),
+  GENERATE_MAX_PROMPT_CHARS: envInt(4096, { min: 1, max: 100_000 }),
+  JOB_TIMEOUT_MS: envInt(120_000, { min: 1, max: 3_600_000 }),
   /** Streamed answers are edited at most once per this many milliseconds. */
-  EDIT_INTERVAL_MS: count(1000, 60_000),
+  EDIT_INTERVAL_MS: envInt(1000, { min: 1, max: 60_000 }),
   /** Token buckets for jobs: a burst, then one more every N seconds. */
-  RATE_USER_BURST: count(5, 1000),
-  RATE_USER_REFILL_S: count(10, 86_400),
-  RATE_CHAT_BURST: count(20, 10_000),
-  RATE_CHAT_REFILL_S: count(3, 86_400),
+  RATE_USER_BURST: envInt(5, { min: 1, max: 1000 }),
+  RATE_USER_REFILL_S: envInt(10, { min: 1, max: 86_400 }),
+  RATE_CHAT_BURST: envInt(20, { min: 1, max: 10_000 }),
+  RATE_CHAT_REFILL_S: envInt(3, { min: 1, max: 86_400 }),
   /**
    * The confidential tier: the network operator's attestation policy key (base64 of its 32-byte Ed25519
    * public key), with which the bot checks TDX rigs itself before sealing a job to them. Unset: groups can't
@@ -86,9 +86,9 @@ export const configSchema = z.object({
    * doubling. PAYMENT_SUPPORT: who /paysupport and /terms name for payment problems (a @username, an email
    * address or a URL).
    */
-  STARS_PRECHECKOUT_TIMEOUT_MS: count(5000, 9000),
-  STARS_REPORT_ATTEMPTS: count(5, 20),
-  STARS_REPORT_RETRY_MS: count(1000, 60_000),
+  STARS_PRECHECKOUT_TIMEOUT_MS: envInt(5000, { min: 1, max: 9000 }),
+  STARS_REPORT_ATTEMPTS: envInt(5, { min: 1, max: 20 }),
+  STARS_REPORT_RETRY_MS: envInt(1000, { min: 1, max: 60_000 }),
   PAYMENT_SUPPORT: z.string().trim().min(1).max(200).optional(),
   LOG_LEVEL: logLevelSchema.default('info'),
   LOG_FORMAT: logFormatSchema.default('json'),
@@ -114,13 +114,8 @@ export function loadBotConfig(env: EnvRecord = process.env): BotConfig {
     nodeEnv: c.NODE_ENV,
   });
   if (!local) {
-    if (c.BOT_TOKEN === DEV_BOT_TOKEN)
-      problems.push(
-        'BOT_TOKEN: the public dev token only works in local mode; set the bot token from @BotFather',
-      );
     if (!c.SERVICE_KEY) problems.push("SERVICE_KEY: required outside local mode (the proxy's SERVICE_KEY)");
-    if (c.SERVICE_KEY === DEV_SERVICE_KEY)
-      problems.push('SERVICE_KEY: the public dev key only works in local mode');
+    problems.push(...publicDevSecretProblems(c));
     if (!c.HISTORY_KEY) problems.push('HISTORY_KEY: required outside local mode (a secret of the bot alone)');
   }
   problems.push(

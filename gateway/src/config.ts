@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fromBase64, logFormatSchema, logLevelSchema, trustTier } from '@cocoon/shared';
+import { envInt, fromBase64, logFormatSchema, logLevelSchema, trustTier } from '@cocoon/shared';
 import { parseFlags } from '@cocoon/shared/node';
 import { z } from 'zod';
 
@@ -72,7 +72,7 @@ export const clientConfig = z
     /** A file holding the spend key's seed (base64 of 32 bytes); read by loadClientConfig. */
     spendKeyFile: z.string().min(1).optional(),
     voucherStore: z.string().min(1).optional(),
-    requestTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    requestTimeoutMs: envInt(30_000, { min: 100, max: 600_000 }),
   })
   .refine((c) => c.minTrust === 'open' || c.attestationPolicyKey !== undefined, {
     path: ['minTrust'],

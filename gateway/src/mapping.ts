@@ -305,6 +305,21 @@ function responseHead<O extends string>(meta: ResponseMeta, object: O) {
   return { id: meta.id, object, created: meta.created, model: meta.model, system_fingerprint: null };
 }
 
+/** A streamed chunk: its one choice (index 0, no logprobs) and, on the last one where asked, the usage. */
+function streamChunk<O extends string, C extends object>(
+  meta: ResponseMeta,
+  object: O,
+  choice: C,
+  finishReason: 'stop' | 'length' | null,
+  usage?: Usage,
+) {
+  return {
+    ...responseHead(meta, object),
+    choices: [{ index: 0, ...choice, logprobs: null, finish_reason: finishReason }],
+    ...(usage ? { usage } : {}),
+  };
+}
+
 export function chatCompletion(meta: ResponseMeta, r: RunJobResult) {
   return {
     ...responseHead(meta, 'chat.completion'),
@@ -326,11 +341,7 @@ export function chatChunk(
   finishReason: 'stop' | 'length' | null,
   usage?: Usage,
 ) {
-  return {
-    ...responseHead(meta, 'chat.completion.chunk'),
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-    ...(usage ? { usage } : {}),
-  };
+  return streamChunk(meta, 'chat.completion.chunk', { delta }, finishReason, usage);
 }
 
 export function textCompletion(meta: ResponseMeta, r: RunJobResult) {
@@ -347,11 +358,7 @@ export function textChunk(
   finishReason: 'stop' | 'length' | null,
   usage?: Usage,
 ) {
-  return {
-    ...responseHead(meta, 'text_completion'),
-    choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }],
-    ...(usage ? { usage } : {}),
-  };
+  return streamChunk(meta, 'text_completion', { text }, finishReason, usage);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   logFormatSchema,
   logLevelSchema,
   parseEnv,
+  publicDevSecretProblems,
   resolveLocalMode,
   sharedSecretProblems,
 } from '@cocoon/shared';
@@ -101,15 +102,8 @@ export function loadConfig(env: EnvRecord = process.env): Config {
   if (!local) {
     // Outside local mode every secret is its own variable: none defaulted, none public, none shared.
     if (!c.BOT_TOKEN) problems.push('BOT_TOKEN: required outside local mode');
-    if (c.BOT_TOKEN === DEV_BOT_TOKEN)
-      problems.push(
-        'BOT_TOKEN: the public dev token only works in local mode; set the bot token from @BotFather',
-      );
     if (!c.SERVICE_KEY) problems.push('SERVICE_KEY: required outside local mode');
-    if (c.SERVICE_KEY === DEV_SERVICE_KEY)
-      problems.push('SERVICE_KEY: the public dev key only works in local mode');
-    if (c.ADMIN_KEY === DEV_ADMIN_KEY)
-      problems.push('ADMIN_KEY: the public dev key only works in local mode');
+    problems.push(...publicDevSecretProblems(c));
   }
   problems.push(...endpointNetworkProblems(c.TON_NETWORK, c.TONCENTER_URL));
   problems.push(...httpsProblems('PUBLIC_URL', c.PUBLIC_URL, c.NODE_ENV));

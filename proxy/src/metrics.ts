@@ -160,25 +160,28 @@ function registerAuditGauges(registry: Registry, db: Queryable): void {
 
 /** Withdrawals not final yet, and the ledger's system accounts. */
 function registerMoneyGauges(registry: Registry, db: Queryable): void {
-  const withdrawals = new Gauge({
-    name: 'cocoon_withdrawals_open',
-    help: 'TON withdrawals not final yet, by status (pending: queued, sent: waiting for the chain).',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      setByStatus(withdrawals, await withdrawalTotals(db, OPEN_WITHDRAWAL_STATES), (row) => row.n);
-    },
-  });
-
-  const withdrawalsNano = new Gauge({
-    name: 'cocoon_withdrawals_open_nanoton',
-    help: 'Amount of the TON withdrawals not final yet, by status, in nanoTON (a float: exact below 2^53).',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      setByStatus(withdrawalsNano, await withdrawalTotals(db, OPEN_WITHDRAWAL_STATES), (row) => row.s);
-    },
-  });
+  // Two gauges over the same open withdrawals, by status: how many (n) and how much (s).
+  const openWithdrawals = (name: string, help: string, column: 'n' | 's') => {
+    const gauge = new Gauge({
+      name,
+      help,
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        setByStatus(gauge, await withdrawalTotals(db, OPEN_WITHDRAWAL_STATES), (row) => row[column]);
+      },
+    });
+  };
+  openWithdrawals(
+    'cocoon_withdrawals_open',
+    'TON withdrawals not final yet, by status (pending: queued, sent: waiting for the chain).',
+    'n',
+  );
+  openWithdrawals(
+    'cocoon_withdrawals_open_nanoton',
+    'Amount of the TON withdrawals not final yet, by status, in nanoTON (a float: exact below 2^53).',
+    's',
+  );
 
   const ledger = new Gauge({
     name: 'cocoon_ledger_system_balance_nanoton',
@@ -200,30 +203,28 @@ function registerMoneyGauges(registry: Registry, db: Queryable): void {
 
 /** The latency histograms, and what observes a settled job in them. */
 function latencyHistograms(registry: Registry): ProxyMetrics['jobSettled'] {
-  const total = new Histogram({
-    name: 'cocoon_job_seconds',
-    help: 'Jobs settled by this proxy: seconds from the quote to settlement (waiting, failovers and the run).',
-    labelNames: ['model'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const run = new Histogram({
-    name: 'cocoon_job_run_seconds',
-    help: 'Jobs settled by this proxy: seconds from dispatch to the rig that ran it to settlement.',
-    labelNames: ['model'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-
-  const overhead = new Histogram({
-    name: 'cocoon_job_overhead_seconds',
-    help:
-      'Jobs settled by this proxy: what the network added to the rig that ran it, in seconds: from the quote to ' +
+  // Seconds per job, by model, in the same buckets.
+  const byModel = (name: string, help: string) =>
+    new Histogram({
+      name,
+      help,
+      labelNames: ['model'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+  const total = byModel(
+    'cocoon_job_seconds',
+    'Jobs settled by this proxy: seconds from the quote to settlement (waiting, failovers and the run).',
+  );
+  const run = byModel(
+    'cocoon_job_run_seconds',
+    'Jobs settled by this proxy: seconds from dispatch to the rig that ran it to settlement.',
+  );
+  const overhead = byModel(
+    'cocoon_job_overhead_seconds',
+    'Jobs settled by this proxy: what the network added to the rig that ran it, in seconds: from the quote to ' +
       'its dispatch there (sealing, queueing for a slot, failovers) plus the settlement.',
-    labelNames: ['model'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  );
 
   return (job) => {
     total.observe({ model: job.model }, Math.max(0, job.totalMs) / 1000);

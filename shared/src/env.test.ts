@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { envBool, logLevelSchema, parseEnv, readEnv, sharedSecretProblems } from './env';
+import { envBool, envInt, envList, logLevelSchema, parseEnv, readEnv, sharedSecretProblems } from './env';
 
 const schema = z.object({
   PORT: z.coerce.number().int().default(8080),
@@ -55,5 +55,21 @@ describe('parseEnv', () => {
         ['C', 's'],
       ]),
     ).toEqual(['C: must be its own secret, not the same as A']);
+  });
+});
+
+describe('envInt and envList', () => {
+  it('defaults, coerces and bounds a whole number: above 0 unless min says otherwise', () => {
+    expect(envInt(30).parse(undefined)).toBe(30);
+    expect(envInt(30).parse('7')).toBe(7);
+    expect(envInt(30).safeParse('0').success).toBe(false);
+    expect(envInt(30, { min: 0 }).parse('0')).toBe(0);
+    expect(envInt(30, { min: 1, max: 10 }).safeParse('11').success).toBe(false);
+    expect(envInt(30, { min: 1, max: 10 }).safeParse('2.5').success).toBe(false);
+  });
+
+  it('splits a comma-separated list, dropping blanks', () => {
+    expect(envList('a,b').parse(undefined)).toEqual(['a', 'b']);
+    expect(envList('').parse(' x , ,y ')).toEqual(['x', 'y']);
   });
 });

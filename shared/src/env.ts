@@ -13,6 +13,29 @@ export const envBool = z
 /** An amount in nanoTON, as a string of digits, as a bigint. */
 export const envNano = z.string().regex(/^\d+$/, 'must be a whole number of nanoTON').transform(BigInt);
 
+/**
+ * A whole number from the environment, `def` when unset: above 0 unless `min` says otherwise, at most `max`
+ * where given. One chain for every count, duration and port, so their bounds read at a glance.
+ */
+export function envInt(def: number, bounds: { min?: number; max?: number } = {}) {
+  const int = z.coerce.number().int();
+  const low = bounds.min === undefined ? int.positive() : int.min(bounds.min);
+  return (bounds.max === undefined ? low : low.max(bounds.max)).default(def);
+}
+
+/** A comma-separated list (spaces around items and empty items dropped), `def` when unset. */
+export function envList(def: string) {
+  return z
+    .string()
+    .default(def)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const logLevelSchema = z.enum(LOG_LEVELS, {
   error: `must be ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}`,

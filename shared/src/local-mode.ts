@@ -32,6 +32,27 @@ export function localModeConflicts(d: Deployment): string[] {
 }
 
 /**
+ * Outside local mode, the public dev secrets where they are set, one problem each: anyone can read them, so
+ * they only work in local mode.
+ */
+export function publicDevSecretProblems(secrets: {
+  BOT_TOKEN?: string;
+  SERVICE_KEY?: string;
+  ADMIN_KEY?: string;
+}): string[] {
+  const problems: string[] = [];
+  if (secrets.BOT_TOKEN === DEV_BOT_TOKEN)
+    problems.push(
+      'BOT_TOKEN: the public dev token only works in local mode; set the bot token from @BotFather',
+    );
+  if (secrets.SERVICE_KEY === DEV_SERVICE_KEY)
+    problems.push('SERVICE_KEY: the public dev key only works in local mode');
+  if (secrets.ADMIN_KEY === DEV_ADMIN_KEY)
+    problems.push('ADMIN_KEY: the public dev key only works in local mode');
+  return problems;
+}
+
+/**
  * Decides local mode from an explicit COCOON_LOCAL (or its absence) and the deployment. Unset: on exactly
  * when it is harmless. Returns the problems that must stop start-up, each naming its variables.
  */

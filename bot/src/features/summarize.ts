@@ -1,8 +1,7 @@
 // /summarize: in a group, the recent conversation the bot has seen (last N, or from a replied message on);
 // in a private chat, the replied-to (often forwarded) text. The sender pays.
-import type { JobBody } from '@cocoon/shared';
-import { Composer, type Context } from 'grammy';
-import type { Message } from 'grammy/types';
+import { type CommandContext, Composer, type Context } from 'grammy';
+import type { Message, User } from 'grammy/types';
 import { z } from 'zod';
 import type { Features } from '../deps';
 import { displayName } from '../deps';
@@ -57,6 +56,37 @@ function originName(m: Message): string {
   return m.from ? displayName(m.from) : '';
 }
 
+/**
+ * The summarize job for the command in `ctx`, paid by `payer`: `pick` chooses the messages (or answers with a
+ * string instead), and the summary is shown with them.
+ */
+function startSummary(
+  f: Features,
+  ctx: CommandContext<Context>,
+  payer: User,
+  pick: () => Promise<SummaryMessage[] | string>,
+): void {
+  const chat = ctx.chat;
+  let messages: SummaryMessage[] = [];
+  startChatJob(f, ctx, {
+    name: 'summarize',
+    model: f.config.SUMMARIZE_MODEL,
+    payer,
+    chatId: chat.id,
+    chatType: chat.type,
+    replyToMessageId: ctx.msg.message_id,
+    placeholder: 'Summarizing…',
+    prepare: async () => {
+      const picked = await pick();
+      if (typeof picked === 'string') return picked;
+      messages = picked;
+      return { kind: 'summarize', messages, maxTokens: f.config.SUMMARIZE_MAX_TOKENS };
+    },
+    formatHtml: (summary, footer) =>
+      summaryHtml({ summary, messages, chat, nowSeconds: Math.floor(Date.now() / 1000), footer }),
+  });
+}
+
 export function summarizeFeature(f: Features): Composer<Context> {
   const { config, deps } = f;
   const c = new Composer<Context>();
@@ -87,29 +117,7 @@ export function summarizeFeature(f: Features): Composer<Context> {
         text: text.slice(0, config.SUMMARIZE_MAX_INPUT_CHARS),
         date: replied.forward_origin?.date ?? replied.date,
       };
-      const body: JobBody = {
-        kind: 'summarize',
-        messages: [message],
-        maxTokens: config.SUMMARIZE_MAX_TOKENS,
-      };
-      startChatJob(f, ctx, {
-        name: 'summarize',
-        model: config.SUMMARIZE_MODEL,
-        payer: from,
-        chatId: chat.id,
-        chatType: chat.type,
-        replyToMessageId: ctx.msg.message_id,
-        placeholder: 'Summarizing…',
-        prepare: async () => body,
-        formatHtml: (summary, footer) =>
-          summaryHtml({
-            summary,
-            messages: [message],
-            chat,
-            nowSeconds: Math.floor(Date.now() / 1000),
-            footer,
-          }),
-      });
+      startSummary(f, ctx, from, async () => [message]);
       return;
     }
 
@@ -124,28 +132,13 @@ export function summarizeFeature(f: Features): Composer<Context> {
     }
     if (!(await takeRateLimit(f, ctx))) return;
     const fromMessageId = replied?.message_id;
-    let sent: SummaryMessage[] = [];
-    startChatJob(f, ctx, {
-      name: 'summarize',
-      model: config.SUMMARIZE_MODEL,
-      payer: from,
-      chatId: chat.id,
-      chatType: chat.type,
-      replyToMessageId: ctx.msg.message_id,
-      placeholder: 'Summarizing…',
-      prepare: async () => {
-        const messages = await deps.history.list(chat.id, { limit, fromMessageId });
-        if (messages.length === 0) {
-          return fromMessageId === undefined
-            ? "I haven't seen any text messages here yet. I read only what is sent while I'm in the group, " +
-                'and keep it for a limited time.'
-            : "I don't have that message or anything after it any more.";
-        }
-        sent = fitMessages(messages, config.SUMMARIZE_MAX_INPUT_CHARS);
-        return { kind: 'summarize', messages: sent, maxTokens: config.SUMMARIZE_MAX_TOKENS };
-      },
-      formatHtml: (summary, footer) =>
-        summaryHtml({ summary, messages: sent, chat, nowSeconds: Math.floor(Date.now() / 1000), footer }),
+    startSummary(f, ctx, from, async () => {
+      const messages = await deps.history.list(chat.id, { limit, fromMessageId });
+      if (messages.length > 0) return fitMessages(messages, config.SUMMARIZE_MAX_INPUT_CHARS);
+      return fromMessageId === undefined
+        ? "I haven't seen any text messages here yet. I read only what is sent while I'm in the group, " +
+            'and keep it for a limited time.'
+        : "I don't have that message or anything after it any more.";
     });
   });
 

@@ -9,19 +9,15 @@ export interface HistoryMessage extends HistoryText {
   date: number;
 }
 
+/** A message as the bot stores it: a Telegram sender id (null: none), before sealing. */
+export interface NewHistoryMessage extends HistoryText {
+  messageId: number;
+  senderId: number | null;
+  date: number;
+}
+
 export interface HistoryStore {
-  append(
-    chatId: number,
-    m: {
-      messageId: number;
-      senderId: number | null;
-      date: number;
-      author: string;
-      text: string;
-      replyTo?: number;
-    },
-    edit?: boolean,
-  ): Promise<void>;
+  append(chatId: number, m: NewHistoryMessage, edit?: boolean): Promise<void>;
   list(chatId: number, opts: { limit: number; fromMessageId?: number }): Promise<HistoryMessage[]>;
   forget(chatId: number): Promise<number>;
 }
@@ -64,18 +60,7 @@ export function createHistoryStore(opts: {
   const store = {
     /** Rows that didn't open (another key, tampering); skipped, counted for the logs. */
     undecryptable: 0,
-    async append(
-      chatId: number,
-      m: {
-        messageId: number;
-        senderId: number | null;
-        date: number;
-        author: string;
-        text: string;
-        replyTo?: number;
-      },
-      edit = false,
-    ) {
+    async append(chatId: number, m: NewHistoryMessage, edit = false) {
       await call('POST', () =>
         client.appendChatMessage(chatId, {
           messageId: m.messageId,

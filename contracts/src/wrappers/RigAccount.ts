@@ -1,15 +1,7 @@
 // Wrapper for contracts/tolk/rig-account.tolk.
-import {
-  type Address,
-  beginCell,
-  type Cell,
-  type Contract,
-  type ContractProvider,
-  contractAddress,
-  type Sender,
-} from '@ton/core';
+import { type Address, beginCell, type Cell, type ContractProvider, type Sender } from '@ton/core';
 import { DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
-import { amountSeqMessage, send } from './send';
+import { amountSeqMessage, deployedAt, send, Wrapper } from './send';
 
 export interface RigAccountConfig {
   vault: Address;
@@ -41,19 +33,9 @@ export const rigAccountMessages = {
   refused: (a: { amount: bigint; seq: bigint; queryId?: bigint }) => amountSeqMessage(Op.refused, a),
 };
 
-export class RigAccount implements Contract {
-  constructor(
-    readonly address: Address,
-    readonly init?: { code: Cell; data: Cell },
-  ) {}
-
-  static createFromAddress(address: Address) {
-    return new RigAccount(address);
-  }
-
+export class RigAccount extends Wrapper {
   static createFromConfig(config: RigAccountConfig, code: Cell, workchain = 0) {
-    const init = { code, data: rigAccountInitData(config) };
-    return new RigAccount(contractAddress(workchain, init), init);
+    return new RigAccount(...deployedAt(code, rigAccountInitData(config), workchain));
   }
 
   /**

@@ -1,16 +1,8 @@
 // Wrapper for contracts/tolk/user-account.tolk.
-import {
-  type Address,
-  beginCell,
-  type Cell,
-  type Contract,
-  type ContractProvider,
-  contractAddress,
-  type Sender,
-} from '@ton/core';
+import { type Address, beginCell, type Cell, type ContractProvider, type Sender } from '@ton/core';
 import { DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
 import { signatureCell } from '../vouchers';
-import { amountSeqMessage, header, send } from './send';
+import { amountSeqMessage, deployedAt, header, send, Wrapper } from './send';
 
 export interface UserAccountConfig {
   vault: Address;
@@ -98,19 +90,9 @@ export const userAccountMessages = {
   comment: (text: string) => beginCell().storeUint(0, 32).storeStringTail(text).endCell(),
 };
 
-export class UserAccount implements Contract {
-  constructor(
-    readonly address: Address,
-    readonly init?: { code: Cell; data: Cell },
-  ) {}
-
-  static createFromAddress(address: Address) {
-    return new UserAccount(address);
-  }
-
+export class UserAccount extends Wrapper {
   static createFromConfig(config: UserAccountConfig, code: Cell, workchain = 0) {
-    const init = { code, data: userAccountInitData(config) };
-    return new UserAccount(contractAddress(workchain, init), init);
+    return new UserAccount(...deployedAt(code, userAccountInitData(config), workchain));
   }
 
   /** Deploys the account with its first deposit (see depositCredit for what is counted). */

@@ -3,16 +3,14 @@ import {
   type Address,
   beginCell,
   type Cell,
-  type Contract,
   type ContractProvider,
-  contractAddress,
   type Sender,
   TupleBuilder,
 } from '@ton/core';
 import { CLAIM_MIN_VALUE, DEFAULT_OP_VALUE, Op, PAYOUT_MIN_VALUE } from '../constants';
 import { signatureCell } from '../vouchers';
 import { RigAccount } from './RigAccount';
-import { header, send } from './send';
+import { deployedAt, header, type StateInit, send, Wrapper } from './send';
 import { UserAccount } from './UserAccount';
 
 export interface VaultConfig {
@@ -104,20 +102,17 @@ export const vaultMessages = {
     header(Op.commit, q).storeUint(hash, 256).storeUint(seq, 64).endCell(),
 };
 
-export class Vault implements Contract {
+export class Vault extends Wrapper {
   constructor(
-    readonly address: Address,
-    readonly init?: { code: Cell; data: Cell },
+    address: Address,
+    init?: StateInit,
     readonly config?: VaultConfig,
-  ) {}
-
-  static createFromAddress(address: Address) {
-    return new Vault(address);
+  ) {
+    super(address, init);
   }
 
   static createFromConfig(config: VaultConfig, code: Cell, workchain = 0) {
-    const init = { code, data: vaultInitData(config) };
-    return new Vault(contractAddress(workchain, init), init, config);
+    return new Vault(...deployedAt(code, vaultInitData(config), workchain), config);
   }
 
   /** The user account of `owner` under this vault, computed off-chain (same as get_user_account_address). */

@@ -1,6 +1,17 @@
-// How every wrapper heads its messages (op, query id) and sends them: `body` with `value`, the forward fees
-// paid by the sender on top.
-import { type Builder, beginCell, type Cell, type ContractProvider, type Sender, SendMode } from '@ton/core';
+// What every wrapper shares: how it is made (from an address, or from the code and data that deploy it), how it
+// heads its messages (op, query id) and how it sends them: `body` with `value`, the forward fees paid by the
+// sender on top.
+import {
+  type Address,
+  type Builder,
+  beginCell,
+  type Cell,
+  type Contract,
+  type ContractProvider,
+  contractAddress,
+  type Sender,
+  SendMode,
+} from '@ton/core';
 import { signatureCell } from '../vouchers';
 
 /** A fresh query id: the time in ms (the contracts echo it back; nothing depends on its value). */
@@ -22,4 +33,26 @@ export function amountSeqMessage(
 
 export function send(provider: ContractProvider, via: Sender, body: Cell, value: bigint): Promise<void> {
   return provider.internal(via, { value, sendMode: SendMode.PAY_GAS_SEPARATELY, body });
+}
+
+/** The code and data that deploy a contract. */
+export type StateInit = { code: Cell; data: Cell };
+
+/** A contract at `address`; `init` when made from its config, to deploy it. */
+export abstract class Wrapper implements Contract {
+  constructor(
+    readonly address: Address,
+    readonly init?: StateInit,
+  ) {}
+
+  /** The contract already at `address`. */
+  static createFromAddress<T>(this: new (address: Address) => T, address: Address): T {
+    return new this(address);
+  }
+}
+
+/** The address of the contract that `code` and `data` deploy in `workchain`, and its state init. */
+export function deployedAt(code: Cell, data: Cell, workchain: number): [Address, StateInit] {
+  const init = { code, data };
+  return [contractAddress(workchain, init), init];
 }

@@ -1,5 +1,6 @@
 // The proxy's confidential tier: the operator's attestation policy, its key, the PCCS and the refresh
 // interval. Merged by config.ts into the proxy's one config.
+import { envInt } from '@cocoon/shared';
 import { z } from 'zod';
 
 export const attestationEnv = z.object({
@@ -15,5 +16,5 @@ export const attestationEnv = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be an Ed25519 public key in base64 (32 bytes)')
     .optional(),
   PCCS_URL: z.string().url().optional(),
-  ATTESTATION_REFRESH_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  ATTESTATION_REFRESH_MS: envInt(3_600_000, { min: 1000 }),
 });

@@ -1,6 +1,6 @@
 // The proxy's bonds: what a rig needs at stake past probation, and how long a bond stays after its owner asks
 // for it back. Merged by config.ts into the proxy's one config.
-import { envNano } from '@cocoon/shared';
+import { envInt, envNano } from '@cocoon/shared';
 import { z } from 'zod';
 
 export const bondsEnv = z.object({
@@ -10,9 +10,5 @@ export const bondsEnv = z.object({
    */
   BOND_NANO: envNano.default(1_000_000_000n),
   /** How long a bond stays after its owner asks for it back (with no open audit at the end). */
-  BOND_COOLING_OFF_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(7 * 24 * 3600 * 1000),
+  BOND_COOLING_OFF_MS: envInt(7 * 24 * 3600 * 1000, { min: 0 }),
 });

@@ -1,18 +1,6 @@
 // The TON chain as the proxy sees it: the adapters (sandbox, toncenter), the service wallet's deposit watcher
 // and withdrawal sender, and reconciliation. Wallet proofs live in ../wallet; the money rules in ../custodial.
-export type {
-  ChainAdapter,
-  ContractMessage,
-  GetMethodResult,
-  InboundCursor,
-  InboundTransfer,
-  OutboundMessage,
-  PreparedTransfer,
-  SendTonArgs,
-  TransferRef,
-  TransferStatus,
-  WalletTransaction,
-} from './chain';
+export type * from './chain';
 export {
   type CursorStore,
   createDepositWatcher,

@@ -1,6 +1,7 @@
 // The proxy's HTTP server: where it listens, what it serves, its timeouts, the reverse proxies it
 // believes and its per-caller and per-address rates. Merged by config.ts into the proxy's one config.
 import { isIP } from 'node:net';
+import { envInt } from '@cocoon/shared';
 import { z } from 'zod';
 
 const LIST_THEM = "list your reverse proxies' addresses or CIDRs (e.g. 127.0.0.1)";
@@ -57,7 +58,7 @@ export const trustProxySchema = z
   });
 
 export const httpEnv = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: envInt(8080, { min: 0, max: 65535 }),
   HOST: z.string().default('127.0.0.1'),
   /** Serve the built Mini App from this folder when it exists. */
   STATIC_DIR: z.string().default('./dist'),
@@ -69,10 +70,10 @@ export const httpEnv = z.object({
    * closes after HTTP_KEEP_ALIVE_TIMEOUT_MS; any socket silent for HTTP_IDLE_TIMEOUT_MS closes (job event
    * streams send a keep-alive every 15 s).
    */
-  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(72_000),
-  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(20_000).max(3_600_000).default(120_000),
+  HTTP_REQUEST_TIMEOUT_MS: envInt(30_000, { min: 100, max: 600_000 }),
+  HTTP_HEADERS_TIMEOUT_MS: envInt(10_000, { min: 100, max: 600_000 }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: envInt(72_000, { min: 100, max: 600_000 }),
+  HTTP_IDLE_TIMEOUT_MS: envInt(120_000, { min: 20_000, max: 3_600_000 }),
   /**
    * The reverse proxies (nginx, Caddy) in front of this one (trustProxySchema): requests through them are
    * counted by the client address they forward in X-Forwarded-For, for every per-IP bound. Unset: off.
@@ -83,20 +84,20 @@ export const httpEnv = z.object({
    * across all of their API keys), per IP address for everyone else, quotes per user, and rig connections per
    * token.
    */
-  RATE_CALLER_PER_MIN: z.coerce.number().int().positive().default(600),
-  RATE_IP_PER_MIN: z.coerce.number().int().positive().default(1200),
-  RATE_QUOTES_PER_MIN: z.coerce.number().int().positive().default(120),
-  RATE_RIG_CONNECTS_PER_MIN: z.coerce.number().int().positive().default(30),
+  RATE_CALLER_PER_MIN: envInt(600),
+  RATE_IP_PER_MIN: envInt(1200),
+  RATE_QUOTES_PER_MIN: envInt(120),
+  RATE_RIG_CONNECTS_PER_MIN: envInt(30),
   /**
    * Refused worker upgrades a minute per IP address (bad tokens, refused hellos; an upgrade counts until its
    * token is accepted): over it, HTTP 429 and no socket before the token is looked up, for every token from
    * that address (random tokens are each their own bucket in RATE_RIG_CONNECTS_PER_MIN, an IP is not).
    */
-  RATE_WORKER_UPGRADES_PER_IP_PER_MIN: z.coerce.number().int().positive().default(300),
+  RATE_WORKER_UPGRADES_PER_IP_PER_MIN: envInt(300),
   /**
    * Failed authentications a minute per IP address (bad initData, API key, service or admin key): past it,
    * requests from that IP with an API key or the admin key get 429 before any lookup, until the minute is
    * over. initData and the service key cost no lookup (an HMAC, a constant-time compare): never refused so.
    */
-  RATE_AUTH_FAILURES_PER_IP_PER_MIN: z.coerce.number().int().positive().default(30),
+  RATE_AUTH_FAILURES_PER_IP_PER_MIN: envInt(30),
 });

@@ -1,6 +1,6 @@
 // The proxy's rigs: the model catalogue, asks, cool-downs after failures and the operator's own rigs. Merged
 // by config.ts into the proxy's one config.
-import { envNano } from '@cocoon/shared';
+import { envInt, envList, envNano } from '@cocoon/shared';
 import { z } from 'zod';
 
 export const rigsEnv = z.object({
@@ -14,20 +14,13 @@ export const rigsEnv = z.object({
   /** The highest ask a rig may post, per 1,000 tokens (1 TON: a thousand times the default ask). */
   MAX_ASK_NANO_PER_1K: envNano.default(1_000_000_000n),
   /** A rig that loses this many jobs in a row (fails, stalls, disconnects) gets no quotes for RIG_COOLDOWN_MS. */
-  RIG_COOLDOWN_AFTER_FAILURES: z.coerce.number().int().positive().default(3),
-  RIG_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),
+  RIG_COOLDOWN_AFTER_FAILURES: envInt(3),
+  RIG_COOLDOWN_MS: envInt(600_000, { min: 0 }),
   /**
    * Users (ids, comma-separated) whose rigs are the operator's own: exempt from probation and bonds, and
    * shown as such. `npm start` names its local owner.
    */
-  OPERATOR_OWNER_IDS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^\d{1,20}$/, 'must be user ids (digits), comma-separated')).max(100)),
+  OPERATOR_OWNER_IDS: envList('').pipe(
+    z.array(z.string().regex(/^\d{1,20}$/, 'must be user ids (digits), comma-separated')).max(100),
+  ),
 });

@@ -1,7 +1,7 @@
 // Operator routes (ADMIN_KEY): deposits nobody could be credited for, and the proxy's metrics.
 import { z } from 'zod';
 import { nanoString } from '../schemas/common';
-import { isoTime, route } from './route';
+import { getRoute, isoTime } from './route';
 
 export const unclaimedDeposits = z.strictObject({
   totalNano: nanoString,
@@ -18,7 +18,7 @@ export const unclaimedDeposits = z.strictObject({
 export type UnclaimedDeposits = z.infer<typeof unclaimedDeposits>;
 
 export const adminRoutes = {
-  unclaimed: route({ method: 'GET', path: '/v1/admin/unclaimed', request: {}, response: unclaimedDeposits }),
+  unclaimed: getRoute('/v1/admin/unclaimed', unclaimedDeposits),
 } as const;
 
 /**

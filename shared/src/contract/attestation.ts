@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { signedPolicy } from '../attestation/policy';
 import { b64, shownKeyB64, uuid } from '../schemas/common';
-import { isoTime, route } from './route';
+import { getRoute, isoTime, route } from './route';
 
 /** The market's trust tiers: any rig, or a rig whose TDX evidence verified against the operator's policy. */
 export const trustTier = z.enum(['open', 'tdx']);
@@ -71,12 +71,7 @@ export const rigEvidenceView = z.strictObject({
 export type RigEvidenceView = z.infer<typeof rigEvidenceView>;
 
 export const attestationRoutes = {
-  attestationPolicy: route({
-    method: 'GET',
-    path: '/v1/attestation/policy',
-    request: {},
-    response: signedPolicy,
-  }),
+  attestationPolicy: getRoute('/v1/attestation/policy', signedPolicy),
   rigEvidence: route({
     method: 'GET',
     path: '/v1/rigs/:id/evidence',

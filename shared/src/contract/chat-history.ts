@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { b64 } from '../schemas/common';
 import { trustTier } from './attestation';
-import { route } from './route';
+import { listOf, route } from './route';
 
 const telegramChatId = /^-?\d{1,20}$/;
 
@@ -51,7 +51,7 @@ export const chatHistoryRoutes = {
     method: 'GET',
     path: '/v1/chat-history/:chatId/messages',
     request: { params: chatParams, query: listChatMessagesQuery },
-    response: z.strictObject({ messages: z.array(storedChatMessage) }),
+    response: listOf('messages', storedChatMessage),
   }),
   /** A chat's settings the bot keeps on the proxy, so they outlive a restart: its trust tier (/trust). */
   chatSettings: route({

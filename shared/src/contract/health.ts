@@ -1,6 +1,6 @@
 // Liveness: the database answered, and which chain the proxy runs on.
 import { z } from 'zod';
-import { route } from './route';
+import { getRoute } from './route';
 
 export const healthView = z.strictObject({
   ok: z.boolean(),
@@ -10,5 +10,5 @@ export const healthView = z.strictObject({
 export type HealthView = z.infer<typeof healthView>;
 
 export const healthRoutes = {
-  health: route({ method: 'GET', path: '/healthz', request: {}, response: healthView }),
+  health: getRoute('/healthz', healthView),
 } as const;

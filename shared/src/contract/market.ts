@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { device, digestPrefix, jobKind, modelId, nanoString } from '../schemas/common';
 import { trustTier } from './attestation';
-import { isoTime, route } from './route';
+import { getRoute, isoTime } from './route';
 
 /**
  * A rig's measured speed for a model (the proxy's clock over its recent settled jobs paid by others than its
@@ -100,6 +100,6 @@ export const modelList = z.strictObject({
 export type ModelList = z.infer<typeof modelList>;
 
 export const marketRoutes = {
-  market: route({ method: 'GET', path: '/v1/market', request: {}, response: marketView }),
-  models: route({ method: 'GET', path: '/v1/models', request: {}, response: modelList }),
+  market: getRoute('/v1/market', marketView),
+  models: getRoute('/v1/models', modelList),
 } as const;

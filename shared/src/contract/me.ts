@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { nanoString, signedNanoString, uuid } from '../schemas/common';
 import { jobView } from './jobs';
-import { isoTime, route } from './route';
+import { getRoute, isoTime, listOf, route } from './route';
 
 export const meView = z.strictObject({
   telegramId: z.string(),
@@ -62,25 +62,10 @@ export const apiKeyView = z.strictObject({
 export type ApiKeyView = z.infer<typeof apiKeyView>;
 
 export const meRoutes = {
-  me: route({ method: 'GET', path: '/v1/me', request: {}, response: meView }),
-  ledger: route({
-    method: 'GET',
-    path: '/v1/me/ledger',
-    request: {},
-    response: z.strictObject({ entries: z.array(ledgerEntryView) }),
-  }),
-  myJobs: route({
-    method: 'GET',
-    path: '/v1/me/jobs',
-    request: {},
-    response: z.strictObject({ jobs: z.array(jobView) }),
-  }),
-  apiKeys: route({
-    method: 'GET',
-    path: '/v1/me/api-keys',
-    request: {},
-    response: z.strictObject({ keys: z.array(apiKeyView) }),
-  }),
+  me: getRoute('/v1/me', meView),
+  ledger: getRoute('/v1/me/ledger', listOf('entries', ledgerEntryView)),
+  myJobs: getRoute('/v1/me/jobs', listOf('jobs', jobView)),
+  apiKeys: getRoute('/v1/me/api-keys', listOf('keys', apiKeyView)),
   /** The key is shown this once. */
   createApiKey: route({
     method: 'POST',

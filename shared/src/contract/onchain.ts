@@ -3,7 +3,7 @@
 // payouts. The contracts decide what moves; these routes only carry what the proxy sees and signs.
 import { z } from 'zod';
 import { b64, nanoString } from '../schemas/common';
-import { isoTime, route } from './route';
+import { getRoute, isoTime, route } from './route';
 
 const tonAddress = z.string().min(48).max(70);
 const positiveNano = z.string().regex(/^[1-9]\d{0,30}$/, 'must be a positive whole number of nanoTON');
@@ -71,8 +71,8 @@ export const voucherRequest = z.strictObject({
 export type VoucherRequest = z.input<typeof voucherRequest>;
 
 export const onchainRoutes = {
-  onchainConfig: route({ method: 'GET', path: '/v1/onchain', request: {}, response: onchainConfig }),
-  onchainAccount: route({ method: 'GET', path: '/v1/me/onchain', request: {}, response: onchainAccountView }),
+  onchainConfig: getRoute('/v1/onchain', onchainConfig),
+  onchainAccount: getRoute('/v1/me/onchain', onchainAccountView),
   /** Pays the user's jobs from their account contract from now on (it must be deployed with a spend key). */
   registerOnchain: route({
     method: 'POST',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { device, digestPrefix, modelId, nanoString, priceNanoPer1k, uuid } from '../schemas/common';
 import { rigTrustView } from './attestation';
 import { rigSpeed } from './market';
-import { isoTime, route } from './route';
+import { getRoute, type HttpMethod, isoTime, listOf, route } from './route';
 
 export const registerRigRequest = z.object({ name: z.string().trim().min(1).max(64) });
 export const updateRigRequest = z.object({ paused: z.boolean() });
@@ -125,13 +125,17 @@ export const PAYOUTS_CSV_PATH = '/v1/me/withdrawals.csv';
 /** A rig's token: shown when registered or rotated, never again. */
 const rigToken = z.string().min(1);
 
+/** A route on one of the caller's rigs (`:id`) that takes nothing more. */
+function rigRoute<const M extends HttpMethod, const P extends string, R extends z.ZodType>(
+  method: M,
+  path: P,
+  response: R,
+) {
+  return route({ method, path, request: { params: rigParams }, response });
+}
+
 export const rigRoutes = {
-  rigs: route({
-    method: 'GET',
-    path: '/v1/rigs',
-    request: {},
-    response: z.strictObject({ rigs: z.array(rigView) }),
-  }),
+  rigs: getRoute('/v1/rigs', listOf('rigs', rigView)),
   registerRig: route({
     method: 'POST',
     path: '/v1/rigs',
@@ -151,24 +155,9 @@ export const rigRoutes = {
     request: { params: rigParams.extend({ model: modelId }), body: setAskRequest },
     response: rigView,
   }),
-  rotateRigToken: route({
-    method: 'POST',
-    path: '/v1/rigs/:id/rotate',
-    request: { params: rigParams },
-    response: z.strictObject({ token: rigToken }),
-  }),
-  rigHistory: route({
-    method: 'GET',
-    path: '/v1/rigs/:id/history',
-    request: { params: rigParams },
-    response: rigHistoryView,
-  }),
-  rigAudits: route({
-    method: 'GET',
-    path: '/v1/rigs/:id/audits',
-    request: { params: rigParams },
-    response: z.strictObject({ audits: z.array(rigAuditView) }),
-  }),
+  rotateRigToken: rigRoute('POST', '/v1/rigs/:id/rotate', z.strictObject({ token: rigToken })),
+  rigHistory: rigRoute('GET', '/v1/rigs/:id/history', rigHistoryView),
+  rigAudits: rigRoute('GET', '/v1/rigs/:id/audits', listOf('audits', rigAuditView)),
   /** Moves TON from the owner's balance into the rig's bond. */
   addBond: route({
     method: 'POST',
@@ -177,22 +166,12 @@ export const rigRoutes = {
     response: rigView,
   }),
   /** First call: starts the cooling-off. A call after it (no audit open): the bond goes back to the owner. */
-  withdrawBond: route({
-    method: 'POST',
-    path: '/v1/rigs/:id/bond/withdraw',
-    request: { params: rigParams },
-    response: rigView,
-  }),
+  withdrawBond: rigRoute('POST', '/v1/rigs/:id/bond/withdraw', rigView),
   /**
    * Back on the market after a quarantine, once the owner has seen the evidence (its audits) and the bond is
    * whole again; probation starts over.
    */
-  releaseRig: route({
-    method: 'POST',
-    path: '/v1/rigs/:id/release',
-    request: { params: rigParams },
-    response: rigView,
-  }),
+  releaseRig: rigRoute('POST', '/v1/rigs/:id/release', rigView),
   /** Asks a TDX rig for fresh evidence now (a new challenge); its check lands on the Rigs page shortly. */
   attestRig: route({
     method: 'POST',
@@ -201,10 +180,5 @@ export const rigRoutes = {
     response: rigView,
     status: [202],
   }),
-  revokeRig: route({
-    method: 'DELETE',
-    path: '/v1/rigs/:id',
-    request: { params: rigParams },
-    response: rigView,
-  }),
+  revokeRig: rigRoute('DELETE', '/v1/rigs/:id', rigView),
 } as const;

@@ -26,6 +26,16 @@ export function route<const R extends HttpRoute>(r: R): R {
   return r;
 }
 
+/** A GET that takes no params, query or body: most of what a caller reads about itself. */
+export function getRoute<const P extends string, R extends z.ZodType>(path: P, response: R) {
+  return route({ method: 'GET', path, request: {}, response });
+}
+
+/** The answer that is one list under its name: `{ [key]: [item, …] }`. */
+export function listOf<const K extends string, T extends z.ZodType>(key: K, item: T) {
+  return z.strictObject({ [key]: z.array(item) } as Record<K, z.ZodArray<T>>);
+}
+
 type Part<R extends HttpRoute, K extends keyof HttpRoute['request']> = R['request'][K] extends z.ZodType
   ? z.output<R['request'][K]>
   : undefined;

@@ -3,7 +3,7 @@
 // the proxy confirms every charge with Telegram itself before it credits (proxy/src/stars/).
 import { z } from 'zod';
 import { nanoString, uuid } from '../schemas/common';
-import { isoTime, route } from './route';
+import { getRoute, isoTime, listOf, route } from './route';
 
 /** Telegram's limit on an invoice payload, in bytes. */
 export const STARS_PAYLOAD_MAX_BYTES = 128;
@@ -115,7 +115,7 @@ const purchaseParams = z.object({ id: z.string().uuid('must be a purchase id (uu
 
 export const starsRoutes = {
   /** Public: the rate, the packs and the rules, shown before every purchase. */
-  starsOffer: route({ method: 'GET', path: '/v1/stars/offer', request: {}, response: starsOffer }),
+  starsOffer: getRoute('/v1/stars/offer', starsOffer),
   /** A user (or the service key acting for one): a purchase waiting for its payment, and its payload. */
   createStarsInvoice: route({
     method: 'POST',
@@ -148,12 +148,7 @@ export const starsRoutes = {
     request: { body: starsReversalRequest },
     response: purchaseAnswer,
   }),
-  starsPurchases: route({
-    method: 'GET',
-    path: '/v1/stars/purchases',
-    request: {},
-    response: z.strictObject({ purchases: z.array(starsPurchaseView) }),
-  }),
+  starsPurchases: getRoute('/v1/stars/purchases', listOf('purchases', starsPurchaseView)),
   /** The buyer: within the window, wholly unspent (Telegram refunds a whole charge). */
   refundStarsPurchase: route({
     method: 'POST',

@@ -1,7 +1,7 @@
 // TON payments: chain config, ton_proof payloads, wallet binding, withdrawals, and the TON Connect manifest.
 import { z } from 'zod';
 import { nanoAmount, nanoString } from '../schemas/common';
-import { isoTime, route } from './route';
+import { getRoute, isoTime, listOf, route } from './route';
 
 /** TON Connect CHAIN values. */
 export const TON_NETWORK = { mainnet: '-239', testnet: '-3' } as const;
@@ -96,15 +96,10 @@ export const tonConnectManifest = z.strictObject({
 });
 
 export const tonRoutes = {
-  tonConfig: route({ method: 'GET', path: '/v1/ton/config', request: {}, response: tonConfig }),
-  tonConnectManifest: route({
-    method: 'GET',
-    path: '/tonconnect-manifest.json',
-    request: {},
-    response: tonConnectManifest,
-  }),
+  tonConfig: getRoute('/v1/ton/config', tonConfig),
+  tonConnectManifest: getRoute('/tonconnect-manifest.json', tonConnectManifest),
   /** Issued to the signed-in owner, usable by that user only, once. */
-  proofPayload: route({ method: 'GET', path: '/v1/ton/proof-payload', request: {}, response: proofPayload }),
+  proofPayload: getRoute('/v1/ton/proof-payload', proofPayload),
   /** 200: bound at once; 202: a change of the bound wallet, pending until `pendingWalletAt`. */
   bindWallet: route({
     method: 'POST',
@@ -113,7 +108,7 @@ export const tonRoutes = {
     response: walletState,
     status: [200, 202],
   }),
-  wallet: route({ method: 'GET', path: '/v1/me/wallet', request: {}, response: walletState }),
+  wallet: getRoute('/v1/me/wallet', walletState),
   cancelWalletChange: route({
     method: 'DELETE',
     path: '/v1/me/wallet/pending',
@@ -128,10 +123,5 @@ export const tonRoutes = {
     response: withdrawalView,
     status: [200, 201],
   }),
-  withdrawals: route({
-    method: 'GET',
-    path: '/v1/me/withdrawals',
-    request: {},
-    response: z.strictObject({ withdrawals: z.array(withdrawalView) }),
-  }),
+  withdrawals: getRoute('/v1/me/withdrawals', listOf('withdrawals', withdrawalView)),
 } as const;
