@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const MARKER = /^(<{7}|>{7}) /;
 
 /** The `file:line` of each conflict marker in `text`. */
-export function conflictMarkers(file: string, text: string): string[] {
+function conflictMarkers(file: string, text: string): string[] {
   return text.split('\n').flatMap((line, i) => (MARKER.test(line) ? [`${file}:${i + 1}`] : []));
 }
 
