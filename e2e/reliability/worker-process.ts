@@ -1,4 +1,4 @@
-// A rig as its own process, for kill -9 tests: `node --import tsx bench/src/reliability/worker-process.ts`
+// A rig as its own process, for kill -9 tests: `node --import tsx e2e/reliability/worker-process.ts`
 // (the chaos suite runs an esbuild bundle of this file, which starts in a tenth of the time). Settings come
 // from the environment; events go to stdout as JSON lines. It stops by itself when its parent goes away
 // (stdin closes) or after CHAOS_LIFETIME_MS, whichever comes first.

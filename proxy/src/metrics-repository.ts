@@ -33,7 +33,7 @@ export async function jobsFinishedLastHour(q: Queryable) {
   return r.rows;
 }
 
-/** Rigs connected now (not revoked), by standing (audits/bonds.ts) and trust tier. */
+/** Rigs connected now (not revoked), by standing (bonds/bonds.ts) and trust tier. */
 export async function onlineRigCounts(
   q: Queryable,
   rules: Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_OWNER_IDS'>,

@@ -92,7 +92,7 @@ export type Judgement =
 export interface JudgeContext {
   /** The audited rig is the operator's own: only the operator's rigs can convict it. */
   accusedIsOperator: boolean;
-  /** What a conviction would pay back: the audited rig's unvouched work (audits/bonds-repository.ts exposureSql). */
+  /** What a conviction would pay back: the audited rig's unvouched work (bonds/repository.ts exposureSql). */
   refundNano: bigint;
   bondsOn: boolean;
 }

@@ -20,7 +20,7 @@ export async function priceBoard(
   config: Pick<Config, 'FEE_BPS'> & Parameters<typeof bondedSql>[0] & SpeedConfig,
 ): Promise<MarketView> {
   const feeBps = config.FEE_BPS;
-  // Each rig's standing (audits/bonds.ts), counted per ask.
+  // Each rig's standing (bonds/bonds.ts), counted per ask.
   const asks = await askLadder(q, config);
   const fills = await recentFills(q);
   const medians = await medianPrices24h(q);

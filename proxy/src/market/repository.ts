@@ -1,7 +1,7 @@
 // The SQL of the market: the price board's asks, fills and medians, the rigs eligible for a job and the
 // cheapest ask, and the measured speeds. Every function takes a Queryable. The rules (who is eligible, how
 // speeds rank) are candidates.ts's, board.ts's and speed.ts's; the bond and trust conditions come from
-// audits/bonds-repository.ts and audits/trust-repository.ts.
+// bonds/repository.ts and audits/trust-repository.ts.
 import type { Device, TrustTier } from '@cocoon/shared';
 import { trustedAuditorSql } from '../audits/trust-repository';
 import { STANDINGS, type Standing } from '../bonds/bonds';
@@ -20,7 +20,7 @@ export type AskRow = {
   tier: TrustTier;
 } & Record<Standing, string>;
 
-/** The asks of online rigs per model, tier and price, with their capacity and, per standing (audits/bonds.ts), how many rigs ask it. */
+/** The asks of online rigs per model, tier and price, with their capacity and, per standing (bonds/bonds.ts), how many rigs ask it. */
 export async function askLadder(q: Queryable, rules: Parameters<typeof standingSql>[0]): Promise<AskRow[]> {
   const standing = standingSql(rules);
   const r = await q.query<AskRow>(
