@@ -8,7 +8,7 @@ type BondRules = Pick<Config, 'AUDIT_PROBATION_JOBS' | 'BOND_NANO' | 'OPERATOR_O
 
 /**
  * SQL: job `j` of rig `r` is one nothing vouches for: done, neither passed its own audit (nor passed by a
- * trusted auditor while another failed it: disputed but vouched, trust.ts) nor refunded, and finished after
+ * trusted auditor while another failed it: disputed but vouched, audits/trust.ts) nor refunded, and finished after
  * the start of the rig's last passed audit's job (or the rig never passed one).
  */
 export function unvouchedSql(j: string, r: string): string {

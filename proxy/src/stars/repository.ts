@@ -3,6 +3,7 @@
 // (ledger/ledger.ts postTx); these rows say why and when.
 import type { Queryable } from '../db';
 import { starsAccount, starsReceivableAccount } from '../ledger/ledger';
+import { lockBalances } from '../ledger/repository';
 
 export interface PurchaseRow {
   id: string;
@@ -238,13 +239,9 @@ export async function lockStarsBalances(
   q: Queryable,
   userId: string,
 ): Promise<{ credit: bigint; owed: bigint }> {
-  const r = await q.query<{ id: string; balance: string }>(
-    'SELECT id, balance::text AS balance FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
-    [[starsAccount(userId), starsReceivableAccount(userId)]],
-  );
-  const of = (id: string) => BigInt(r.rows.find((a) => a.id === id)?.balance ?? '0');
+  const locked = await lockBalances(q, [starsAccount(userId), starsReceivableAccount(userId)]);
   // The receivable is an operator's asset: below zero by what is owed.
-  return { credit: of(starsAccount(userId)), owed: -of(starsReceivableAccount(userId)) };
+  return { credit: locked.get(starsAccount(userId))!, owed: -locked.get(starsReceivableAccount(userId))! };
 }
 
 /** Stars credit a user's unfinished jobs hold (given back to stars:<user> if they fail). */
