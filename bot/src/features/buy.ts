@@ -3,7 +3,7 @@
 // group the answer is a button to the private chat or the Mini App: invoices are paid one to one.
 
 import type { StarsInvoice } from '@cocoon/shared';
-import { ApiError } from '@cocoon/shared';
+import { ApiError, STARS_CURRENCY } from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import { describeError, type Features } from '../deps';
@@ -94,7 +94,7 @@ export function buyFeature(f: Features): Composer<Context> {
       clip(invoice.title, INVOICE_TITLE_MAX),
       clip(invoice.description, INVOICE_DESCRIPTION_MAX),
       invoice.payload,
-      'XTR',
+      STARS_CURRENCY,
       [{ label: clip(`${stars} Stars of compute credit`, 32), amount: stars }],
       { provider_token: '' },
     );

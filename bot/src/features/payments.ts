@@ -3,7 +3,11 @@
 // Telegram and credits it once), and the refunded_payment Telegram sends when it reverses a charge. Each runs
 // beside the update loop, so a slow proxy never holds up another user's pre-checkout.
 
-import type { MeView, StarsPreCheckoutAnswer as PreCheckoutVerdict } from '@cocoon/shared';
+import {
+  type MeView,
+  type StarsPreCheckoutAnswer as PreCheckoutVerdict,
+  STARS_CURRENCY,
+} from '@cocoon/shared';
 import { Composer, type Context } from 'grammy';
 import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment } from 'grammy/types';
 import { describeError, type Features } from '../deps';
@@ -28,7 +32,7 @@ function paymentProblem(p: {
   total_amount: number;
   invoice_payload: string;
 }): string | null {
-  if (p.currency !== 'XTR') return 'This bot takes Telegram Stars only.';
+  if (p.currency !== STARS_CURRENCY) return 'This bot takes Telegram Stars only.';
   if (!Number.isSafeInteger(p.total_amount) || p.total_amount < 1) return 'The amount is not valid.';
   const bytes = Buffer.byteLength(p.invoice_payload);
   if (bytes < 1 || bytes > INVOICE_PAYLOAD_MAX_BYTES) return 'This invoice is not one of mine.';
@@ -140,7 +144,7 @@ export function paymentsFeature(f: Features): Composer<Context> {
     const chatId = ctx.chat.id;
     deps.tasks.run('stars reversal', async () => {
       const chargeId = p.telegram_payment_charge_id;
-      if (p.currency !== 'XTR' || !chargeId || chargeId.length > CHARGE_ID_MAX) {
+      if (p.currency !== STARS_CURRENCY || !chargeId || chargeId.length > CHARGE_ID_MAX) {
         deps.log.error({ userId: from.id }, 'stars reversal not reportable');
         return;
       }
