@@ -19,7 +19,7 @@ import {
 import { lockBalance, postedOn } from '../ledger/repository';
 import { queueOnchainRefund } from '../onchain-accounts/repository';
 import { heldEarningsOfJob, holdStarsEarnings, takeBackHeldEarnings } from '../stars/earnings';
-import type { AuditedJob } from './repository';
+import type { AuditedJob, UnvouchedJob } from './repository';
 import { setAuditState, unvouchedJobs } from './repository';
 
 const min = minNano;
@@ -99,7 +99,8 @@ export async function payAuditor(
   job: JobMoney,
   a: { auditId: string; ownerId: string; asked: bigint; rigId?: string },
   jobAuditIds: readonly string[],
-  starsHoldMs = 0,
+  /** STARS_EARNINGS_HOLD_MS: how long the Stars-paid part stays held (no default: 0 would release it at once). */
+  starsHoldMs: number,
 ): Promise<bigint> {
   const left = job.costNano - job.rigNano - (await paidForAudits(q, jobAuditIds));
   const pay = min(min(a.asked, left), await lockedFees(q));
@@ -132,8 +133,6 @@ export interface Restitution {
   fromOwnerNano: bigint;
   penaltyNano: bigint;
 }
-
-type UnvouchedJob = Awaited<ReturnType<typeof unvouchedJobs>>[number];
 
 /**
  * One job's refund: the user gets it all back (what came from trial credit back to trial credit, from Stars
