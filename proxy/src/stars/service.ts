@@ -7,7 +7,7 @@ import type { StarsOffer, StarsPreCheckoutAnswer, StarsPurchaseView } from '@coc
 import type { Db } from '../db';
 import type { StarsConfig, StarsDeps } from './context';
 import { releaseDueEarnings } from './earnings';
-import { allocate, purchaseView, viewPurchase } from './purchase-view';
+import { allocate, purchaseView } from './purchase-view';
 import { createInvoice, payment, preCheckout } from './purchases';
 import { RECONCILE_EVERY_MS, reconcile } from './reconcile';
 import { adminRefund, refund, reversal } from './refunds';
@@ -61,10 +61,6 @@ export class StarsService {
   async purchases(userId: string): Promise<StarsPurchaseView[]> {
     const allocated = await allocate(this.s.db, userId, false);
     return (await purchasesOf(this.s.db, userId)).map((row) => purchaseView(this.s.config, row, allocated));
-  }
-
-  view(userId: string, purchaseId: string): Promise<StarsPurchaseView> {
-    return viewPurchase(this.s.db, this.s.config, userId, purchaseId);
   }
 
   /**
