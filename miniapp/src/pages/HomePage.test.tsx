@@ -77,8 +77,8 @@ it('shows Stars credit apart, and what a reversed Stars payment still owes', asy
   });
   expect((await screen.findByTestId('stars-credit')).textContent).toBe('Stars credit: 2.5 TON · jobs only');
   expect(screen.getByTestId('stars-receivable').textContent).toMatch(/^0\.3 TON owed .* new jobs wait/);
-  // Not part of the custodial balance.
-  expect(screen.getByTestId('balance').textContent).toBe('12.345 TON');
+  // It pays for jobs, so the headline (what jobs can spend) counts it: 12.345 + 2.5.
+  expect(screen.getByTestId('balance').textContent).toBe('14.845 TON');
 });
 
 it('shows no Stars lines to a user who never bought any', async () => {

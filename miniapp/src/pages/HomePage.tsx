@@ -6,7 +6,7 @@ import { Section, Skeleton } from '../components/ui';
 import { tonText } from '../format';
 import { BalanceKind } from '../onchain-accounts/BalanceKind';
 import { navigate } from '../router/hash-router';
-import { StarsCredit } from '../stars/StarsCredit';
+import { availableForJobsNano, StarsCredit } from '../stars/StarsCredit';
 
 const ACTIONS = [
   {
@@ -44,7 +44,7 @@ export function HomePage() {
         ) : (
           <div className="flex flex-col gap-1">
             <div className="min-h-9 text-[30px] font-bold leading-9 tabular" data-testid="balance">
-              {me.data ? tonText(me.data.balanceNano) : <Skeleton className="h-8 w-40" />}
+              {me.data ? tonText(availableForJobsNano(me.data)) : <Skeleton className="h-8 w-40" />}
             </div>
             <div className="min-h-10 text-[13px] text-hint tabular">
               {me.data && (

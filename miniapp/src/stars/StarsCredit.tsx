@@ -6,6 +6,14 @@ import { tonText } from '../format';
 const RECEIVABLE_NOTE =
   'owed for a Stars payment Telegram reversed after its credit was spent: new jobs wait until it is paid (your next Stars purchase pays it first).';
 
+/**
+ * What the user can spend on jobs: the proxy's `balanceNano` (withdrawable + trial credit) and Stars credit,
+ * which pays for jobs too but is kept apart because it is never withdrawable.
+ */
+export function availableForJobsNano(me: MeView): bigint {
+  return BigInt(me.balanceNano) + BigInt(me.starsNano ?? '0');
+}
+
 /** What a reversed Stars charge still owes, when it owes anything. */
 export function StarsReceivable({ me }: { me: MeView }) {
   const nano = BigInt(me.receivableNano ?? '0');

@@ -5,7 +5,7 @@ import { QueryView } from '../../components/states';
 import { TonRows } from '../../components/TonRows';
 import { Section } from '../../components/ui';
 import { BalanceKind } from '../../onchain-accounts/BalanceKind';
-import { StarsReceivable } from '../../stars/StarsCredit';
+import { availableForJobsNano, StarsReceivable } from '../../stars/StarsCredit';
 
 export function BalanceSection({ me }: { me: UseQueryResult<MeView> }) {
   return (
@@ -18,7 +18,7 @@ export function BalanceSection({ me }: { me: UseQueryResult<MeView> }) {
           <>
             <TonRows
               rows={[
-                ['Available for jobs', m.balanceNano, 'wallet-balance'],
+                ['Available for jobs', availableForJobsNano(m), 'wallet-balance'],
                 ['Withdrawable', m.withdrawableNano, 'wallet-withdrawable'],
                 ['Trial credit (jobs only)', m.trialNano, 'wallet-trial'],
                 ['Stars credit (jobs only)', m.starsNano ?? '0', 'wallet-stars'],

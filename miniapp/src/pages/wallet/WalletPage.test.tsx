@@ -324,7 +324,8 @@ it('shows Stars credit apart from the TON balance, beside the Stars packs', asyn
   const api = fakeApi({ me: { ...me, starsNano: (3n * TON).toString() } });
   renderWithClient(<WalletPage />, api.client);
   expect((await screen.findByTestId('wallet-stars')).textContent).toBe('3 TON');
-  expect(screen.getByTestId('wallet-balance').textContent).toBe('20.5 TON');
+  // Available for jobs counts Stars credit (20.5 + 3); withdrawable doesn't.
+  expect(screen.getByTestId('wallet-balance').textContent).toBe('23.5 TON');
   expect(screen.getByTestId('wallet-withdrawable').textContent).toBe('20 TON');
   expect((await screen.findByTestId('stars-pack-50')).textContent).toBe('50 ⭐0.5 TON');
   expect(screen.queryByTestId('stars-receivable')).toBeNull();
